@@ -1,0 +1,81 @@
+# gtfs2pgsql: plain Makefile.  make; make check; make demo; make install.
+#   SANITIZE=address,undefined  build with sanitizers
+#   V=1                         show the commands
+
+PROG      = gtfs2pgsql
+PREFIX   ?= /usr/local
+BINDIR    = $(PREFIX)/bin
+DESTDIR  ?=
+REFERENCE ?= ../shared/gtfs-reference.tsv
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+            -Wformat=2 -Wno-format-nonliteral
+PKGS      = libpq libzip proj
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) \
+             $(shell pkg-config --cflags $(PKGS)) -MMD -MP
+LIBS      = $(shell pkg-config --libs $(PKGS)) -lcsv -lm
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=$(SANITIZE)
+endif
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+SRCS = $(wildcard src/*.c)
+OBJS = $(patsubst src/%.c,build/%.o,$(filter-out src/main.c,$(SRCS)))
+UNIT_OBJS = $(filter-out build/db.o build/copy.o build/load.o,$(OBJS))
+
+all: $(PROG)
+
+$(PROG): build/main.o $(OBJS)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/%.o: src/%.c | build
+	@echo "  CC    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/tests/%.o: tests/%.c | build
+	@echo "  CC    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build:
+	$(Q)mkdir -p build/tests
+
+build/unit: build/tests/unit.o $(UNIT_OBJS)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Unit tests of pure code, then integration tests against a real server
+# (a throwaway one under pg_virtualenv when no PG* server answers).
+check: $(PROG) build/unit
+	build/unit
+	tests/with-postgres tests/integration.py
+
+# Regenerates the catalog from the GTFS reference.
+catalog: $(REFERENCE)
+	awk -f schema/catalog.awk $(REFERENCE) > src/catalog_gtfs.c
+
+schema/gtfs.sql: $(PROG)
+	./$(PROG) --print-schema > $@
+
+demo:
+	bash fixtures/demo.sh
+
+install: $(PROG)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+
+clean:
+	rm -rf build $(PROG)
+
+.PHONY: all check catalog demo install clean
+
+-include $(wildcard build/*.d build/tests/*.d)

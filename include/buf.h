@@ -1,0 +1,75 @@
+/*
+ * buf.h: a growable byte buffer with a hard cap, after curl's dynbuf.
+ *
+ * buf_init cannot fail.  An append that would pass the cap, or whose
+ * allocation fails, frees the buffer, leaves it empty and reusable, and
+ * returns false.  The bytes are always followed by a NUL that len does not
+ * count, so data can be handed to strtod and friends.
+ */
+#ifndef BUF_H
+#define BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct
+{
+	char	   *data;			/* NULL until the first append */
+	size_t		len;
+	size_t		cap;			/* allocated, NUL included */
+	size_t		max;			/* len never exceeds this */
+} Buf;
+
+/* Prepares an empty buffer that will never hold more than max bytes. */
+extern void buf_init(Buf *b, size_t max);
+
+/* Releases the memory; the buffer stays usable, empty. */
+extern void buf_free(Buf *b);
+
+/* Makes room for n more bytes; false (buffer freed) when over the cap. */
+extern bool buf_reserve(Buf *b, size_t n);
+
+/* Appends n bytes; false (buffer freed) when over the cap. */
+static inline bool
+buf_append(Buf *b, const void *p, size_t n)
+{
+	if (b->len + n >= b->cap && !buf_reserve(b, n))
+		return false;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return true;
+}
+
+static inline bool
+buf_putc(Buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+static inline bool
+buf_puts(Buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+/* Forgets the contents but keeps the memory for reuse. */
+static inline void
+buf_reset(Buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+/* Cuts the contents back to len bytes (len <= b->len). */
+static inline void
+buf_truncate(Buf *b, size_t len)
+{
+	b->len = len;
+	if (b->data)
+		b->data[len] = '\0';
+}
+
+#endif

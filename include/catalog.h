@@ -1,0 +1,69 @@
+/*
+ * catalog.h: the files and fields of the GTFS Schedule reference, with the
+ * type each field is stored as.  The tables are generated from the
+ * reference (schema/catalog.awk) into src/catalog_gtfs.c.
+ */
+#ifndef CATALOG_H
+#define CATALOG_H
+
+#include <stdbool.h>
+
+typedef enum
+{
+	GT_TEXT,					/* ids, names, URLs...: text */
+	GT_COLOR,					/* six hex digits: text */
+	GT_ENUM,					/* smallint, one of CatalogField.enums */
+	GT_INT,						/* integer */
+	GT_FLOAT,					/* double precision */
+	GT_LAT,						/* double precision in [-90, 90] */
+	GT_LON,						/* double precision in [-180, 180] */
+	GT_DATE,					/* YYYYMMDD: date */
+	GT_TIME,					/* H:MM:SS, may pass 24:00:00: interval */
+	GT_MONEY					/* decimal amount: numeric */
+} GtfsType;
+
+typedef enum
+{
+	SIGN_ANY,
+	SIGN_NONNEG,
+	SIGN_POSITIVE,
+	SIGN_NONZERO
+} GtfsSign;
+
+#define FIELD_REQUIRED	0x01	/* column must exist, value must not be empty */
+#define FIELD_KEY		0x02	/* part of the file's primary key */
+
+typedef struct
+{
+	const char *name;
+	GtfsType	type;
+	GtfsSign	sign;
+	int			flags;
+	const char *enums;			/* "0,1,2" for GT_ENUM, else NULL */
+} CatalogField;
+
+typedef struct
+{
+	const char *file;			/* "stops.txt" */
+	const char *table;			/* "stops" */
+	const CatalogField *fields;
+	int			nfields;
+} CatalogFile;
+
+/* In dependency order: a file comes after the files it references. */
+extern const CatalogFile catalog_files[];
+extern const int catalog_nfiles;
+
+/* The catalog entry of a member named like "stops.txt", or NULL. */
+extern const CatalogFile *catalog_find_file(const char *name);
+
+/* Index of field "name" in file, or -1. */
+extern int	catalog_find_field(const CatalogFile *file, const char *name);
+
+/* The SQL type a field is stored as ("smallint", "interval", ...). */
+extern const char *catalog_sql_type(GtfsType type);
+
+/* Whether value v is listed in field's enumeration. */
+extern bool catalog_enum_allows(const CatalogField *field, long v);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * convert.h: checks GTFS field values and writes them in COPY text format.
+ *
+ * Pure functions with no I/O, tested by tests/unit.c.
+ */
+#ifndef CONVERT_H
+#define CONVERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "catalog.h"
+
+typedef enum
+{
+	CONV_OK,					/* value written */
+	CONV_WARN,					/* value written, but worth a warning */
+	CONV_ERROR,					/* nothing written: the value is invalid */
+	CONV_NOSPACE				/* the output buffer hit its cap */
+} ConvStatus;
+
+/*
+ * Checks s[0..len) (not empty, followed by a NUL) as a value of field f and
+ * appends its COPY text form to out.  On CONV_WARN and CONV_ERROR, *why
+ * points to a static explanation.
+ */
+extern ConvStatus conv_field(const CatalogField *f, const char *s, size_t len,
+							 Buf *out, const char **why);
+
+/* Appends s escaped for COPY text format; false on invalid UTF-8 or NUL. */
+extern ConvStatus conv_copy_text(Buf *out, const char *s, size_t len);
+
+/* "H:MM:SS" or "HH:MM:SS", hours possibly past 24, into seconds. */
+extern bool conv_parse_time(const char *s, size_t len, int *seconds);
+
+/* "YYYYMMDD" with a real calendar day. */
+extern bool conv_parse_date(const char *s, size_t len,
+							int *year, int *month, int *day);
+
+/* A decimal integer with optional sign that fits in 32 bits. */
+extern bool conv_parse_int(const char *s, size_t len, long *value);
+
+/* A decimal number: [+-] digits [. digits] [e [+-] digits]. */
+extern bool conv_is_decimal(const char *s, size_t len);
+
+/* Six hexadecimal digits, as GTFS writes colours. */
+extern bool conv_is_color(const char *s, size_t len);
+
+/* Whether s[0..len) is well-formed UTF-8 without NUL bytes. */
+extern bool conv_utf8_valid(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * csvread.h: rows of a CSV stream, parsed by libcsv, with line numbers.
+ *
+ * Feed the stream in chunks of any size; each complete row is handed to a
+ * callback.  Memory is bounded: a field, a row and the number of fields
+ * have caps, and passing one is an error naming the line.
+ */
+#ifndef CSVREAD_H
+#define CSVREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CSV_MAX_FIELD	(1024 * 1024)	/* bytes in one field */
+#define CSV_MAX_ROW		(4 * 1024 * 1024)	/* bytes in one row */
+#define CSV_MAX_FIELDS	1024	/* fields in one row */
+
+typedef struct
+{
+	const char *data;			/* followed by a NUL */
+	size_t		len;
+} CsvField;
+
+typedef struct
+{
+	const CsvField *fields;
+	int			nfields;
+	long		line;			/* physical line where the row starts */
+} CsvRow;
+
+/* Called for each row; returning false stops the reader. */
+typedef bool (*CsvRowFn) (void *ctx, const CsvRow *row);
+
+typedef struct CsvReader CsvReader;
+
+/*
+ * A reader for the member called name (kept, not copied, for messages).
+ * Returns NULL (logged) when out of memory; free with csvread_destroy.
+ */
+extern CsvReader *csvread_create(const char *name, CsvRowFn fn, void *ctx);
+
+/*
+ * Parses the next len bytes.  A UTF-8 byte order mark at the start of the
+ * stream is dropped.  Returns false after a parse error or a cap (both
+ * logged as data errors) or when the callback stopped the reader.
+ */
+extern bool csvread_feed(CsvReader *r, const char *data, size_t len);
+
+/* Ends the stream: flushes a last row without a final newline. */
+extern bool csvread_finish(CsvReader *r);
+
+extern void csvread_destroy(CsvReader *r);
+
+/* Physical line on which field i of row starts. */
+extern long csvread_field_line(const CsvRow *row, int i);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * load.h: a whole feed into one schema, in one transaction.
+ *
+ * Every member goes through csvread and conv into a COPY of its own table
+ * in a staging schema; keys and indexes follow the data; the staging schema
+ * then replaces the target schema and the transaction commits.  Any data
+ * error rolls everything back: the database is as it was.
+ */
+#ifndef LOAD_H
+#define LOAD_H
+
+#include <libpq-fe.h>
+#include <stdio.h>
+
+#include "report.h"
+#include "source.h"
+
+typedef struct
+{
+	const char *schema;			/* target schema */
+	const char *feed_name;		/* recorded in the schema's comment */
+	long		max_errors;		/* stop reading after this many */
+} LoadOptions;
+
+typedef enum
+{
+	LOAD_OK = 0,
+	LOAD_BAD_INPUT = 1,			/* the feed is invalid: nothing changed */
+	LOAD_DB_FAILED = 3			/* the server refused: nothing changed */
+} LoadStatus;
+
+/*
+ * Loads src into opt->schema over conn, recording each file in rep.
+ * Errors are logged where they are found.
+ */
+extern LoadStatus load_feed(PGconn *conn, FeedSource *src,
+							const LoadOptions *opt, Report *rep);
+
+/* Writes the DDL of every table of the catalog for schema "gtfs". */
+extern void load_print_schema(FILE *out);
+
+#endif

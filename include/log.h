@@ -1,0 +1,48 @@
+/*
+ * log.h: messages to stderr in the form of PostgreSQL's client programs.
+ *
+ * Data problems carry a locus, so that every message about a row reads
+ * "gtfs2pgsql: feed.zip:stops.txt:12:6: error: invalid stop_lat "abc"".
+ */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdbool.h>
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+/* Sets the program name printed before each message. */
+extern void log_init(const char *progname);
+
+/* Silences notices (-q); errors and warnings are always printed. */
+extern void log_set_quiet(bool quiet);
+
+/* A problem that stops the run. */
+extern void log_error(const char *fmt,...) PRINTF_LIKE(1, 2);
+
+/* A second line that explains the previous error. */
+extern void log_detail(const char *fmt,...) PRINTF_LIKE(1, 2);
+
+/* Something suspicious that does not stop the run. */
+extern void log_warning(const char *fmt,...) PRINTF_LIKE(1, 2);
+
+/* Progress and decisions worth knowing about (silenced by -q). */
+extern void log_notice(const char *fmt,...) PRINTF_LIKE(1, 2);
+
+/*
+ * Problems in the feed's data: "feed:member:line[:column]: error: ...".
+ * column is 1-based; 0 leaves it out.  The error form counts towards
+ * log_data_errors().
+ */
+extern void log_data_error(const char *member, long line, int column,
+						   const char *fmt,...) PRINTF_LIKE(4, 5);
+extern void log_data_warning(const char *member, long line, int column,
+							 const char *fmt,...) PRINTF_LIKE(4, 5);
+
+/* The feed's name printed in each data message (not copied: keep it alive). */
+extern void log_set_feed(const char *feed);
+
+/* How many data errors have been logged so far. */
+extern long log_data_errors(void);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * report.h: what each file cost: rows, bytes, seconds, peak memory.
+ */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct
+{
+	char	   *file;
+	long		rows;
+	unsigned long long bytes;	/* bytes read from the member */
+	double		seconds;
+	long		peak_rss_kb;	/* peak resident set at the end of the file */
+} ReportFile;
+
+typedef struct
+{
+	const char *feed;			/* not owned */
+	ReportFile *files;
+	int			nfiles;
+	double		started;
+	double		index_seconds;	/* building keys and indexes */
+	double		seconds;		/* whole run, set by report_finish */
+	long		peak_rss_kb;
+} Report;
+
+/* Monotonic clock in seconds. */
+extern double report_now(void);
+
+/* Peak resident set size of this process so far, in kB. */
+extern long report_peak_rss_kb(void);
+
+/* Starts the clock; feed is kept, not copied. */
+extern void report_init(Report *r, const char *feed);
+
+/* Records one file that took from started to now; false when out of memory. */
+extern bool report_add(Report *r, const char *file, long rows,
+					   unsigned long long bytes, double started);
+
+/* Stops the clock for the whole run. */
+extern void report_finish(Report *r);
+
+/* Writes the JSON report to path ("-" for stdout); false (logged) on error. */
+extern bool report_write_json(const Report *r, const char *path);
+
+/* The human table. */
+extern void report_print_table(const Report *r, FILE *out);
+
+extern void report_free(Report *r);
+
+#endif

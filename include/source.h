@@ -1,0 +1,43 @@
+/*
+ * source.h: the members of a feed, read in chunks from a zip archive
+ * (libzip, never extracted to disk) or from the files of a directory.
+ */
+#ifndef SOURCE_H
+#define SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct FeedSource FeedSource;
+typedef struct FeedMember FeedMember;
+
+/*
+ * Opens a feed: a zip file or a directory.  Members are known by their base
+ * name ("stops.txt"), whatever folder of the archive holds them.  Logs and
+ * returns NULL on failure; free with source_close.
+ */
+extern FeedSource *source_open(const char *path);
+
+extern void source_close(FeedSource *src);
+
+/* Number of members, and the base name of member i (owned by src). */
+extern int	source_count(const FeedSource *src);
+extern const char *source_member_name(const FeedSource *src, int i);
+
+/* Index of the member with this base name, or -1. */
+extern int	source_find(const FeedSource *src, const char *name);
+
+/*
+ * Opens member i for reading.  Logs and returns NULL on failure; close with
+ * source_member_close, before source_close.
+ */
+extern FeedMember *source_member_open(FeedSource *src, int i);
+
+/* Reads up to n bytes: the count, 0 at the end, -1 on error (logged). */
+extern ssize_t source_member_read(FeedMember *m, char *buf, size_t n);
+
+/* Closes the member; false (logged) if the archive reported an error. */
+extern bool source_member_close(FeedMember *m);
+
+#endif

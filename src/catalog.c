@@ -1,0 +1,68 @@
+/*
+ * catalog.c: look-ups in the generated GTFS catalog (catalog_gtfs.c).
+ */
+#include "catalog.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const CatalogFile *
+catalog_find_file(const char *name)
+{
+	for (int i = 0; i < catalog_nfiles; i++)
+		if (strcmp(catalog_files[i].file, name) == 0)
+			return &catalog_files[i];
+	return NULL;
+}
+
+int
+catalog_find_field(const CatalogFile *file, const char *name)
+{
+	for (int i = 0; i < file->nfields; i++)
+		if (strcmp(file->fields[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+catalog_sql_type(GtfsType type)
+{
+	switch (type)
+	{
+		case GT_TEXT:
+		case GT_COLOR:
+			return "text";
+		case GT_ENUM:
+			return "smallint";
+		case GT_INT:
+			return "integer";
+		case GT_FLOAT:
+		case GT_LAT:
+		case GT_LON:
+			return "double precision";
+		case GT_DATE:
+			return "date";
+		case GT_TIME:
+			return "interval";
+		case GT_MONEY:
+			return "numeric";
+	}
+	return "text";
+}
+
+bool
+catalog_enum_allows(const CatalogField *field, long v)
+{
+	const char *p = field->enums;
+
+	while (p && *p)
+	{
+		char	   *end;
+		long		allowed = strtol(p, &end, 10);
+
+		if (allowed == v)
+			return true;
+		p = (*end == ',') ? end + 1 : end;
+	}
+	return false;
+}

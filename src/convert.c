@@ -1,0 +1,378 @@
+/*
+ * convert.c: GTFS value checks and their COPY text form.
+ *
+ * Values are checked here so that a bad value is reported with its file,
+ * line and column instead of failing the whole COPY in the server.  Numbers
+ * are checked for syntax and range and then passed through as written:
+ * reformatting a float could only lose digits.
+ */
+#include "convert.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+digits_value(const char *s, size_t n)
+{
+	int			v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+static bool
+all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return false;
+	return true;
+}
+
+bool
+conv_parse_time(const char *s, size_t len, int *seconds)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t		hlen;
+	int			minutes,
+				secs;
+
+	if (colon == NULL)
+		return false;
+	hlen = (size_t) (colon - s);
+	/* 1 to 3 hour digits, then exactly ":MM:SS" */
+	if (hlen < 1 || hlen > 3 || len != hlen + 6 || !all_digits(s, hlen) ||
+		colon[3] != ':' || !all_digits(colon + 1, 2) ||
+		!all_digits(colon + 4, 2))
+		return false;
+	minutes = digits_value(colon + 1, 2);
+	secs = digits_value(colon + 4, 2);
+	if (minutes > 59 || secs > 59)
+		return false;
+	*seconds = digits_value(s, hlen) * 3600 + minutes * 60 + secs;
+	return true;
+}
+
+bool
+conv_parse_date(const char *s, size_t len, int *year, int *month, int *day)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int			y,
+				m,
+				d;
+
+	if (len != 8 || !all_digits(s, 8))
+		return false;
+	y = digits_value(s, 4);
+	m = digits_value(s + 4, 2);
+	d = digits_value(s + 6, 2);
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	*year = y;
+	*month = m;
+	*day = d;
+	return true;
+}
+
+bool
+conv_parse_int(const char *s, size_t len, long *value)
+{
+	size_t		i = 0;
+	bool		neg = false;
+	long		v = 0;
+
+	if (len > 0 && (s[0] == '-' || s[0] == '+'))
+	{
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == len)
+		return false;
+	for (; i < len; i++)
+	{
+		if (!is_digit(s[i]))
+			return false;
+		v = v * 10 + (s[i] - '0');
+		if (v > 2147483648L)
+			return false;
+	}
+	if (neg)
+		v = -v;
+	if (v > 2147483647L)
+		return false;
+	*value = v;
+	return true;
+}
+
+bool
+conv_is_decimal(const char *s, size_t len)
+{
+	size_t		i = 0,
+				int_digits = 0,
+				frac_digits = 0;
+
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		i++;
+	while (i < len && is_digit(s[i]))
+		i++, int_digits++;
+	if (i < len && s[i] == '.')
+	{
+		i++;
+		while (i < len && is_digit(s[i]))
+			i++, frac_digits++;
+	}
+	if (int_digits + frac_digits == 0)
+		return false;
+	if (i < len && (s[i] == 'e' || s[i] == 'E'))
+	{
+		size_t		exp_digits = 0;
+
+		i++;
+		if (i < len && (s[i] == '-' || s[i] == '+'))
+			i++;
+		while (i < len && is_digit(s[i]))
+			i++, exp_digits++;
+		if (exp_digits == 0)
+			return false;
+	}
+	return i == len;
+}
+
+bool
+conv_is_color(const char *s, size_t len)
+{
+	if (len != 6)
+		return false;
+	for (size_t i = 0; i < 6; i++)
+	{
+		char		c = s[i];
+
+		if (!is_digit(c) && !(c >= 'a' && c <= 'f') && !(c >= 'A' && c <= 'F'))
+			return false;
+	}
+	return true;
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
+static size_t
+utf8_sequence(const unsigned char *s, size_t n)
+{
+	size_t		need;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return s[0] != 0;
+	else if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		need = 2, cp = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		need = 3, cp = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		need = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (need > n)
+		return 0;
+	for (size_t i = 1; i < need; i++)
+	{
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+		(cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	return need;
+}
+
+bool
+conv_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		size_t		n = utf8_sequence(p + i, len - i);
+
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+ConvStatus
+conv_copy_text(Buf *out, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		start = 0,
+				i = 0;
+
+	/* Copy runs of plain ASCII at once; stop at what needs a look. */
+	while (i < len)
+	{
+		unsigned char c = p[i];
+		const char *esc;
+
+		if (c >= 0x20 && c < 0x80 && c != '\\')
+		{
+			i++;
+			continue;
+		}
+		if (c >= 0x80)
+		{
+			size_t		n = utf8_sequence(p + i, len - i);
+
+			if (n == 0)
+				return CONV_ERROR;
+			i += n;
+			continue;
+		}
+		switch (c)
+		{
+			case '\\':
+				esc = "\\\\";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\0':
+				return CONV_ERROR;
+			default:
+				/* other control characters are legal in text */
+				i++;
+				continue;
+		}
+		if (!buf_append(out, s + start, i - start) || !buf_append(out, esc, 2))
+			return CONV_NOSPACE;
+		start = ++i;
+	}
+	return buf_append(out, s + start, len - start) ? CONV_OK : CONV_NOSPACE;
+}
+
+static bool
+sign_ok(GtfsSign sign, double v)
+{
+	switch (sign)
+	{
+		case SIGN_NONNEG:
+			return v >= 0;
+		case SIGN_POSITIVE:
+			return v > 0;
+		case SIGN_NONZERO:
+			return v != 0;
+		case SIGN_ANY:
+			break;
+	}
+	return true;
+}
+
+static ConvStatus
+put(Buf *out, const char *s, size_t len)
+{
+	return buf_append(out, s, len) ? CONV_OK : CONV_NOSPACE;
+}
+
+ConvStatus
+conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
+		   const char **why)
+{
+	char		tmp[32];
+	long		lv;
+	double		dv;
+	int			seconds,
+				y,
+				m,
+				d;
+
+	if (f->type == GT_TEXT)
+	{
+		*why = "invalid UTF-8 or NUL byte";
+		return conv_copy_text(out, s, len);
+	}
+
+	/* Numbers, dates and times may carry padding: ignore it. */
+	while (len > 0 && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+
+	switch (f->type)
+	{
+		case GT_TEXT:
+			break;
+		case GT_COLOR:
+			*why = "not a color of six hexadecimal digits";
+			return conv_is_color(s, len) ? put(out, s, len) : CONV_ERROR;
+		case GT_ENUM:
+			*why = "not an integer";
+			if (!conv_parse_int(s, len, &lv) || lv < -32768 || lv > 32767)
+				return CONV_ERROR;
+			if (put(out, s, len) != CONV_OK)
+				return CONV_NOSPACE;
+			*why = "value not defined by the GTFS reference";
+			return catalog_enum_allows(f, lv) ? CONV_OK : CONV_WARN;
+		case GT_INT:
+			*why = "not an integer";
+			if (!conv_parse_int(s, len, &lv))
+				return CONV_ERROR;
+			if (put(out, s, len) != CONV_OK)
+				return CONV_NOSPACE;
+			*why = "sign not allowed by the GTFS reference";
+			return sign_ok(f->sign, (double) lv) ? CONV_OK : CONV_WARN;
+		case GT_FLOAT:
+		case GT_LAT:
+		case GT_LON:
+		case GT_MONEY:
+			*why = "not a decimal number";
+			if (!conv_is_decimal(s, len))
+				return CONV_ERROR;
+			if (f->type == GT_MONEY || (f->type == GT_FLOAT && f->sign == SIGN_ANY))
+				return put(out, s, len);
+			/* s is followed by padding or the field's NUL */
+			dv = strtod(s, NULL);
+			*why = f->type == GT_LAT ? "latitude out of range [-90, 90]" :
+				"longitude out of range [-180, 180]";
+			if ((f->type == GT_LAT && (dv < -90 || dv > 90)) ||
+				(f->type == GT_LON && (dv < -180 || dv > 180)))
+				return CONV_ERROR;
+			if (put(out, s, len) != CONV_OK)
+				return CONV_NOSPACE;
+			*why = "sign not allowed by the GTFS reference";
+			return sign_ok(f->sign, dv) ? CONV_OK : CONV_WARN;
+		case GT_DATE:
+			*why = "not a date of the form YYYYMMDD";
+			if (!conv_parse_date(s, len, &y, &m, &d))
+				return CONV_ERROR;
+			snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, d);
+			return put(out, tmp, 10);
+		case GT_TIME:
+			*why = "not a time of the form H:MM:SS";
+			if (!conv_parse_time(s, len, &seconds))
+				return CONV_ERROR;
+			/* interval input reads "25:10:00" as 25 hours 10 minutes */
+			return put(out, tmp, (size_t) snprintf(tmp, sizeof(tmp),
+												   "%02d:%02d:%02d",
+												   seconds / 3600,
+												   seconds / 60 % 60,
+												   seconds % 60));
+	}
+	*why = "unknown type";
+	return CONV_ERROR;
+}

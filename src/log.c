@@ -1,0 +1,127 @@
+/*
+ * log.c: stderr messages, after PostgreSQL's src/common/logging.c.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const char *progname = "gtfs2pgsql";
+static const char *feed_name = NULL;
+static bool quiet = false;
+static long data_errors = 0;
+
+void
+log_init(const char *name)
+{
+	progname = name;
+}
+
+void
+log_set_quiet(bool q)
+{
+	quiet = q;
+}
+
+void
+log_set_feed(const char *feed)
+{
+	feed_name = feed;
+}
+
+long
+log_data_errors(void)
+{
+	return data_errors;
+}
+
+static void
+log_v(const char *level, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	if (level)
+		fprintf(stderr, "%s: ", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+log_error(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	log_v("error", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_detail(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	log_v("detail", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warning(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	log_v("warning", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_notice(const char *fmt,...)
+{
+	va_list		ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	log_v(NULL, fmt, ap);
+	va_end(ap);
+}
+
+static void
+log_data_v(const char *level, const char *member, long line, int column,
+		   const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	if (feed_name)
+		fprintf(stderr, "%s:", feed_name);
+	fprintf(stderr, "%s:", member);
+	if (line > 0)
+		fprintf(stderr, "%ld:", line);
+	if (line > 0 && column > 0)
+		fprintf(stderr, "%d:", column);
+	fprintf(stderr, " %s: ", level);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+log_data_error(const char *member, long line, int column, const char *fmt,...)
+{
+	va_list		ap;
+
+	data_errors++;
+	va_start(ap, fmt);
+	log_data_v("error", member, line, column, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_data_warning(const char *member, long line, int column,
+				 const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	log_data_v("warning", member, line, column, fmt, ap);
+	va_end(ap);
+}

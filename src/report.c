@@ -1,0 +1,170 @@
+/*
+ * report.c: per-file figures, as JSON and as a table for people.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "log.h"
+
+double
+report_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+long
+report_peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return ru.ru_maxrss;		/* kB on Linux */
+}
+
+void
+report_init(Report *r, const char *feed)
+{
+	memset(r, 0, sizeof(Report));
+	r->feed = feed;
+	r->started = report_now();
+}
+
+bool
+report_add(Report *r, const char *file, long rows, unsigned long long bytes,
+		   double started)
+{
+	ReportFile *f = realloc(r->files, sizeof(ReportFile) * (size_t) (r->nfiles + 1));
+
+	if (f == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	r->files = f;
+	f += r->nfiles;
+	f->file = strdup(file);
+	if (f->file == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	f->rows = rows;
+	f->bytes = bytes;
+	f->seconds = report_now() - started;
+	f->peak_rss_kb = report_peak_rss_kb();
+	r->nfiles++;
+	return true;
+}
+
+void
+report_finish(Report *r)
+{
+	r->seconds = report_now() - r->started;
+	r->peak_rss_kb = report_peak_rss_kb();
+}
+
+static void
+json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+bool
+report_write_json(const Report *r, const char *path)
+{
+	FILE	   *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	long		rows = 0;
+
+	if (out == NULL)
+	{
+		log_error("could not open report \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	fputs("{\"feed\": ", out);
+	json_string(out, r->feed);
+	fputs(", \"files\": [", out);
+	for (int i = 0; i < r->nfiles; i++)
+	{
+		const ReportFile *f = &r->files[i];
+
+		fputs(i ? ",\n  {\"file\": " : "\n  {\"file\": ", out);
+		json_string(out, f->file);
+		fprintf(out, ", \"rows\": %ld, \"bytes\": %llu, \"seconds\": %.3f, "
+				"\"peak_rss_kb\": %ld}", f->rows, f->bytes, f->seconds,
+				f->peak_rss_kb);
+		rows += f->rows;
+	}
+	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
+			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld}}\n",
+			rows, r->seconds, r->index_seconds, r->peak_rss_kb);
+	if (out == stdout)
+		return fflush(out) == 0;
+	if (fclose(out) != 0)
+	{
+		log_error("could not write report \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+static void
+table_line(FILE *out, const char *name, long rows, double mb, double seconds,
+		   long rss_kb)
+{
+	fprintf(out, "%-26s %11ld %9.1f %8.2f %11.0f %8.1f\n", name, rows, mb,
+			seconds, seconds > 0 ? (double) rows / seconds : 0.0,
+			(double) rss_kb / 1024.0);
+}
+
+void
+report_print_table(const Report *r, FILE *out)
+{
+	long		rows = 0;
+	double		mb = 0;
+
+	fprintf(out, "%-26s %11s %9s %8s %11s %8s\n", "file", "rows", "MB",
+			"seconds", "rows/s", "RSS MB");
+	for (int i = 0; i < r->nfiles; i++)
+	{
+		const ReportFile *f = &r->files[i];
+
+		table_line(out, f->file, f->rows, (double) f->bytes / 1e6, f->seconds,
+				   f->peak_rss_kb);
+		rows += f->rows;
+		mb += (double) f->bytes / 1e6;
+	}
+	fprintf(out, "%-26s %11s %9s %8.2f\n", "(keys and indexes)", "", "",
+			r->index_seconds);
+	table_line(out, "total", rows, mb, r->seconds, r->peak_rss_kb);
+}
+
+void
+report_free(Report *r)
+{
+	for (int i = 0; i < r->nfiles; i++)
+		free(r->files[i].file);
+	free(r->files);
+	r->files = NULL;
+	r->nfiles = 0;
+}
