@@ -55,9 +55,15 @@ build/unit: build/tests/unit.o $(UNIT_OBJS)
 
 # Unit tests of pure code, then integration tests against a real server
 # (a throwaway one under pg_virtualenv when no PG* server answers).
-check: $(PROG) build/unit
+check: deps
+	$(MAKE) $(PROG) build/unit
 	build/unit
 	tests/with-postgres tests/integration.py
+
+# Installs missing Debian packages (as root), so that a fresh machine needs
+# no other step before "make demo" or "make check".
+deps:
+	@.ci/install-deps
 
 # Regenerates the catalog from the GTFS reference.
 catalog: $(REFERENCE)
@@ -66,8 +72,9 @@ catalog: $(REFERENCE)
 schema/gtfs.sql: $(PROG)
 	./$(PROG) --print-schema > $@
 
-demo:
-	bash fixtures/demo.sh
+demo: deps
+	$(MAKE) $(PROG)
+	tests/with-postgres tests/demo.sh
 
 install: $(PROG)
 	install -d $(DESTDIR)$(BINDIR)
@@ -76,6 +83,6 @@ install: $(PROG)
 clean:
 	rm -rf build $(PROG)
 
-.PHONY: all check catalog demo install clean
+.PHONY: all check deps catalog demo install clean
 
 -include $(wildcard build/*.d build/tests/*.d)
