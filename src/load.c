@@ -139,24 +139,27 @@ sql_create_table(Buf *sql, PGconn *conn, const char *qname,
 
 /*
  * The statement that makes the file's key: a primary key when every key
- * field is required, else a unique index in which NULLs count as equal
- * (the reference lets some key fields be empty).  Empty if there is none.
+ * field is required, else a unique index.  Where the reference lets some
+ * fields of a composite key be empty, NULLs count as equal; a key of one
+ * optional field (attribution_id) is unique only where it is given.
+ * Appends nothing when the file has no key.
  */
 static bool
 sql_key(Buf *sql, PGconn *conn, const char *schema, const CatalogFile *cat)
 {
 	bool		all_required = true;
+	int			nkeys = 0;
 	bool		any = false;
 	bool		ok;
 
 	for (int i = 0; i < cat->nfields; i++)
 		if (cat->fields[i].flags & FIELD_KEY)
 		{
-			any = true;
+			nkeys++;
 			if (!(cat->fields[i].flags & FIELD_REQUIRED))
 				all_required = false;
 		}
-	if (!any)
+	if (nkeys == 0)
 		return true;
 	if (all_required)
 		ok = buf_puts(sql, "ALTER TABLE ") &&
@@ -175,7 +178,7 @@ sql_key(Buf *sql, PGconn *conn, const char *schema, const CatalogFile *cat)
 			any = true;
 		}
 	return ok && buf_putc(sql, ')') &&
-		(all_required || buf_puts(sql, " NULLS NOT DISTINCT"));
+		(all_required || nkeys == 1 || buf_puts(sql, " NULLS NOT DISTINCT"));
 }
 
 static bool
