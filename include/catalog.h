@@ -63,6 +63,12 @@ extern int	catalog_find_field(const CatalogFile *file, const char *name);
 /* The SQL type a field is stored as ("smallint", "interval", ...). */
 extern const char *catalog_sql_type(GtfsType type);
 
+/*
+ * The latitude and longitude fields whose rows make points (stops, shapes):
+ * true with their indexes, false when the file has none.
+ */
+extern bool catalog_point_fields(const CatalogFile *file, int *lat, int *lon);
+
 /* Whether value v is listed in field's enumeration. */
 extern bool catalog_enum_allows(const CatalogField *field, long v);
 

@@ -47,6 +47,12 @@ extern bool conv_is_decimal(const char *s, size_t len);
 /* Six hexadecimal digits, as GTFS writes colours. */
 extern bool conv_is_color(const char *s, size_t len);
 
+/*
+ * Length of the longest prefix of s[0..len) that does not end inside a
+ * UTF-8 sequence: where a stream cut in chunks can be cut safely.
+ */
+extern size_t conv_utf8_cut(const char *s, size_t len);
+
 /* Whether s[0..len) is well-formed UTF-8 without NUL bytes. */
 extern bool conv_utf8_valid(const char *s, size_t len);
 

@@ -63,6 +63,12 @@ copy_row_rollback(CopyStream *cs)
 	buf_truncate(&cs->buf, cs->row_start);
 }
 
+/*
+ * Sends the buffer if it is full, even in the middle of a row (which can
+ * then no longer be rolled back); false if sending failed.
+ */
+extern bool copy_flush(CopyStream *cs);
+
 /* Ends the row, sending the buffer if it is full; false if sending failed. */
 extern bool copy_row_end(CopyStream *cs);
 

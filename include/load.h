@@ -10,8 +10,8 @@
 #define LOAD_H
 
 #include <libpq-fe.h>
-#include <stdio.h>
 
+#include "geom.h"
 #include "report.h"
 #include "source.h"
 
@@ -20,6 +20,7 @@ typedef struct
 	const char *schema;			/* target schema */
 	const char *feed_name;		/* recorded in the schema's comment */
 	long		max_errors;		/* stop reading after this many */
+	Geom	   *geom;			/* points in the target SRID; NULL: no geometry */
 } LoadOptions;
 
 typedef enum
@@ -35,8 +36,5 @@ typedef enum
  */
 extern LoadStatus load_feed(PGconn *conn, FeedSource *src,
 							const LoadOptions *opt, Report *rep);
-
-/* Writes the DDL of every table of the catalog for schema "gtfs". */
-extern void load_print_schema(FILE *out);
 
 #endif

@@ -24,6 +24,20 @@ catalog_find_field(const CatalogFile *file, const char *name)
 	return -1;
 }
 
+bool
+catalog_point_fields(const CatalogFile *file, int *lat, int *lon)
+{
+	*lat = *lon = -1;
+	for (int i = 0; i < file->nfields; i++)
+	{
+		if (file->fields[i].type == GT_LAT && *lat < 0)
+			*lat = i;
+		if (file->fields[i].type == GT_LON && *lon < 0)
+			*lon = i;
+	}
+	return *lat >= 0 && *lon >= 0;
+}
+
 const char *
 catalog_sql_type(GtfsType type)
 {

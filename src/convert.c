@@ -211,6 +211,26 @@ conv_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
+size_t
+conv_utf8_cut(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		back = 0;
+
+	/* step back over continuation bytes to the last lead byte */
+	while (back < 3 && back < len && (p[len - 1 - back] & 0xC0) == 0x80)
+		back++;
+	if (back < len && p[len - 1 - back] >= 0xC0)
+	{
+		unsigned char lead = p[len - 1 - back];
+		size_t		need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+
+		if (back + 1 < need)
+			return len - 1 - back;
+	}
+	return len;
+}
+
 ConvStatus
 conv_copy_text(Buf *out, const char *s, size_t len)
 {

@@ -48,12 +48,18 @@ send_buffer(CopyStream *cs)
 }
 
 bool
-copy_row_end(CopyStream *cs)
+copy_flush(CopyStream *cs)
 {
-	buf_putc(&cs->buf, '\n');
 	if (cs->buf.len >= COPY_FLUSH_SIZE)
 		return send_buffer(cs);
 	return !cs->failed;
+}
+
+bool
+copy_row_end(CopyStream *cs)
+{
+	buf_putc(&cs->buf, '\n');
+	return copy_flush(cs);
 }
 
 bool

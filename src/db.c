@@ -57,7 +57,9 @@ db_connect(const DbParams *p)
 		PQfinish(conn);
 		return NULL;
 	}
-	res = PQexec(conn, "SELECT pg_catalog.set_config('search_path', '', false)");
+	/* server notices such as "already exists, skipping" are noise here */
+	res = PQexec(conn, "SELECT pg_catalog.set_config('search_path', '', false), "
+				 "pg_catalog.set_config('client_min_messages', 'warning', false)");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
 		PQsetClientEncoding(conn, "UTF8") != 0)
 	{

@@ -5,7 +5,7 @@
  *   BEGIN, and a lock that makes a second import of the same schema wait;
  *   CREATE SCHEMA staging; for each file in dependency order, CREATE TABLE
  *   and COPY ... FROM STDIN WITH (FREEZE), the rows checked on the way;
- *   keys and indexes once the data is in; ANALYZE;
+ *   keys, indexes and derived geometry once the data is in; ANALYZE;
  *   drop the previous feed's tables, rename staging to the target, COMMIT.
  * Readers of the target schema see the old feed until the COMMIT and the
  * new one after it; a failure anywhere leaves the old one in place.
@@ -21,213 +21,49 @@
 #include "copy.h"
 #include "csvread.h"
 #include "db.h"
+#include "ddl.h"
 #include "log.h"
 
 #define READ_CHUNK		(64 * 1024)
-#define SQL_MAX			(1024 * 1024)
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in messages */
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
 #define COL_IGNORED		(-2)	/* no name in the header */
 
-/* Indexes for the joins everybody makes, besides the primary keys. */
-static const struct
-{
-	const char *table;
-	const char *column;
-}			join_indexes[] = {
-	{"stop_times", "stop_id"},
-	{"trips", "route_id"},
-	{"trips", "service_id"},
-	{"trips", "shape_id"},
-};
-
-/* One file being loaded. */
+/* One run of load_feed. */
 typedef struct
 {
 	PGconn	   *conn;
 	const LoadOptions *opt;
-	char	   *qname;			/* quoted schema.table */
+	FeedSource *src;
+	Report	   *rep;
+	Ddl			ddl;			/* names things in the staging schema */
+	char	   *chunk;			/* READ_CHUNK bytes read from a member */
+	bool		db_failed;		/* the server refused something (logged) */
+} LoadRun;
+
+/* One file being loaded. */
+typedef struct
+{
+	LoadRun    *run;
 	const char *member;
+	const char *table;
 	const CatalogFile *cat;		/* NULL for files the reference lacks */
 	int			ncols;
+	char	  **names;			/* per column: trimmed header name */
 	int		   *field;			/* per column: catalog index or COL_* */
 	long	   *warnings;		/* per column: values warned about */
+	int			lat_col;		/* columns that make "geom", or -1 */
+	int			lon_col;
 	bool		header_seen;
 	bool		copying;
-	bool		db_failed;
 	bool		short_rows_warned;
 	bool		long_rows_warned;
+	bool		origin_warned;
 	CopyStream	copy;
 	long		rows;
 } FileLoad;
-
-/* Appends name as a quoted identifier, or bare when there is no conn. */
-static bool
-sql_ident(Buf *sql, PGconn *conn, const char *name)
-{
-	char	   *q;
-	bool		ok;
-
-	if (conn == NULL)
-		return buf_puts(sql, name);
-	q = db_ident(conn, name);
-	if (q == NULL)
-		return false;
-	ok = buf_puts(sql, q);
-	PQfreemem(q);
-	return ok;
-}
-
-static bool
-is_id_field(const CatalogField *f)
-{
-	size_t		len = strlen(f->name);
-
-	return f->type == GT_TEXT && len > 3 && strcmp(f->name + len - 3, "_id") == 0;
-}
-
-/* "name type [COLLATE] [NOT NULL]" for a catalog field. */
-static bool
-sql_column(Buf *sql, PGconn *conn, const CatalogField *f)
-{
-	return sql_ident(sql, conn, f->name) &&
-		buf_putc(sql, ' ') &&
-		buf_puts(sql, catalog_sql_type(f->type)) &&
-		/* ids are compared bytewise: "C" builds their indexes much faster */
-		(!is_id_field(f) || buf_puts(sql, " COLLATE \"C\"")) &&
-		(!(f->flags & FIELD_REQUIRED) || buf_puts(sql, " NOT NULL"));
-}
-
-/* schema.table, with schema already quoted. */
-static bool
-sql_qualified(Buf *sql, PGconn *conn, const char *schema, const char *table)
-{
-	return buf_puts(sql, schema) && buf_putc(sql, '.') &&
-		sql_ident(sql, conn, table);
-}
-
-/*
- * CREATE TABLE qname for a catalog file, with the file's extra columns
- * (header columns mapped to COL_EXTRA) appended as text.  Without a
- * catalog file, the named header columns all become text columns.
- */
-static bool
-sql_create_table(Buf *sql, PGconn *conn, const char *qname,
-				 const CatalogFile *cat, const CsvRow *header,
-				 const int *field)
-{
-	bool		first = true;
-	bool		ok;
-
-	ok = buf_puts(sql, "CREATE TABLE ") && buf_puts(sql, qname) &&
-		buf_puts(sql, " (");
-	for (int i = 0; ok && cat && i < cat->nfields; i++, first = false)
-		ok = buf_puts(sql, first ? "\n\t" : ",\n\t") &&
-			sql_column(sql, conn, &cat->fields[i]);
-	for (int i = 0; ok && header && i < header->nfields; i++)
-		if (field[i] == COL_EXTRA)
-		{
-			ok = buf_puts(sql, first ? "\n\t" : ",\n\t") &&
-				sql_ident(sql, conn, header->fields[i].data) &&
-				buf_puts(sql, " text");
-			first = false;
-		}
-	return ok && buf_puts(sql, "\n)");
-}
-
-/*
- * The statement that makes the file's key: a primary key when every key
- * field is required, else a unique index.  Where the reference lets some
- * fields of a composite key be empty, NULLs count as equal; a key of one
- * optional field (attribution_id) is unique only where it is given.
- * Appends nothing when the file has no key.
- */
-static bool
-sql_key(Buf *sql, PGconn *conn, const char *schema, const CatalogFile *cat)
-{
-	bool		all_required = true;
-	int			nkeys = 0;
-	bool		any = false;
-	bool		ok;
-
-	for (int i = 0; i < cat->nfields; i++)
-		if (cat->fields[i].flags & FIELD_KEY)
-		{
-			nkeys++;
-			if (!(cat->fields[i].flags & FIELD_REQUIRED))
-				all_required = false;
-		}
-	if (nkeys == 0)
-		return true;
-	if (all_required)
-		ok = buf_puts(sql, "ALTER TABLE ") &&
-			sql_qualified(sql, conn, schema, cat->table) &&
-			buf_puts(sql, " ADD PRIMARY KEY (");
-	else
-		ok = buf_puts(sql, "CREATE UNIQUE INDEX ON ") &&
-			sql_qualified(sql, conn, schema, cat->table) &&
-			buf_puts(sql, " (");
-	any = false;
-	for (int i = 0; ok && i < cat->nfields; i++)
-		if (cat->fields[i].flags & FIELD_KEY)
-		{
-			ok = (!any || buf_puts(sql, ", ")) &&
-				sql_ident(sql, conn, cat->fields[i].name);
-			any = true;
-		}
-	return ok && buf_putc(sql, ')') &&
-		(all_required || nkeys == 1 || buf_puts(sql, " NULLS NOT DISTINCT"));
-}
-
-static bool
-sql_join_index(Buf *sql, PGconn *conn, const char *schema, int i)
-{
-	return buf_puts(sql, "CREATE INDEX ON ") &&
-		sql_qualified(sql, conn, schema, join_indexes[i].table) &&
-		buf_puts(sql, " (") && sql_ident(sql, conn, join_indexes[i].column) &&
-		buf_putc(sql, ')');
-}
-
-void
-load_print_schema(FILE *out)
-{
-	Buf			sql;
-
-	buf_init(&sql, SQL_MAX);
-	fputs("-- The tables gtfs2pgsql creates, one per file of the GTFS Schedule\n"
-		  "-- reference, shown for schema \"gtfs\" (option -s).  Generated by\n"
-		  "-- \"gtfs2pgsql --print-schema\": do not edit.\n"
-		  "-- Columns of a feed that the reference does not define are added\n"
-		  "-- to their table as text; files it does not define become tables\n"
-		  "-- of text columns.  Keys and indexes are built after the data.\n\n"
-		  "CREATE SCHEMA gtfs;\n", out);
-	for (int i = 0; i < catalog_nfiles; i++)
-	{
-		char		qname[128];
-
-		buf_reset(&sql);
-		snprintf(qname, sizeof(qname), "gtfs.%s", catalog_files[i].table);
-		sql_create_table(&sql, NULL, qname, &catalog_files[i], NULL, NULL);
-		fprintf(out, "\n%s;\n", sql.data);
-	}
-	fputc('\n', out);
-	for (int i = 0; i < catalog_nfiles; i++)
-	{
-		buf_reset(&sql);
-		sql_key(&sql, NULL, "gtfs", &catalog_files[i]);
-		if (sql.len)
-			fprintf(out, "%s;\n", sql.data);
-	}
-	for (size_t i = 0; i < sizeof(join_indexes) / sizeof(join_indexes[0]); i++)
-	{
-		buf_reset(&sql);
-		sql_join_index(&sql, NULL, "gtfs", (int) i);
-		fprintf(out, "%s;\n", sql.data);
-	}
-	buf_free(&sql);
-}
 
 /* value, cut to SHOW_VALUE_MAX bytes on a character boundary, into out. */
 static const char *
@@ -245,76 +81,80 @@ show_value(const char *s, size_t len, char *out, size_t outsize)
 	return out;
 }
 
-static const char *
-column_name(const FileLoad *fl, const CsvRow *row, int col)
+/* Runs the statement in sql; false (logged, db_failed set) on failure. */
+static bool
+run_sql(LoadRun *run, const Buf *sql)
 {
-	(void) row;
-	if (fl->field[col] >= 0)
-		return fl->cat->fields[fl->field[col]].name;
-	return "extra column";
+	if (sql->data == NULL || !db_exec(run->conn, sql->data))
+	{
+		if (sql->data == NULL)
+			log_error("statement too long or out of memory");
+		run->db_failed = true;
+		return false;
+	}
+	return true;
 }
 
-/* CREATE TABLE qname; see sql_create_table.  False (logged) on failure. */
+/* CREATE TABLE, see ddl_create_table; false (logged) on failure. */
 static bool
-create_table(PGconn *conn, const char *qname, const CatalogFile *cat,
-			 const CsvRow *header, const int *field)
+create_table(LoadRun *run, const char *table, const CatalogFile *cat,
+			 const char *const *extra, int nextra)
 {
 	Buf			sql;
 	bool		ok;
 
-	buf_init(&sql, SQL_MAX);
-	ok = sql_create_table(&sql, conn, qname, cat, header, field) &&
-		db_exec(conn, sql.data);
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = ddl_create_table(&sql, &run->ddl, table, cat, extra, nextra) &&
+		run_sql(run, &sql);
+	if (!ok)
+		run->db_failed = true;
 	buf_free(&sql);
 	return ok;
 }
 
-/* "schema.table" as a new string (free it), NULL (logged) on failure. */
-static char *
-qualified_name(PGconn *conn, const char *schema, const char *table)
-{
-	Buf			qname;
-
-	buf_init(&qname, SQL_MAX);
-	if (!sql_qualified(&qname, conn, schema, table))
-	{
-		buf_free(&qname);
-		return NULL;
-	}
-	return qname.data;
-}
-
 /*
- * The header: maps each column by name, creates the table and starts its
- * COPY.  Returns false when loading this file cannot go on.
+ * Reads the header: the name of each column, trimmed, mapped to its
+ * catalog field.  Logs every problem; false if any.
  */
 static bool
-start_file(FileLoad *fl, const CsvRow *header)
+map_columns(FileLoad *fl, const CsvRow *header)
 {
-	Buf			sql;
 	bool		ok = true;
 	int			named = 0;
 
 	fl->ncols = header->nfields;
+	fl->names = calloc((size_t) fl->ncols, sizeof(char *));
 	fl->field = calloc((size_t) fl->ncols, sizeof(int));
 	fl->warnings = calloc((size_t) fl->ncols, sizeof(long));
-	if (fl->field == NULL || fl->warnings == NULL)
+	if (fl->names == NULL || fl->field == NULL || fl->warnings == NULL)
 	{
 		log_error("out of memory");
 		return false;
 	}
 	for (int i = 0; i < fl->ncols; i++)
 	{
-		CsvField   *h = (CsvField *) &header->fields[i];
-		char	   *name = (char *) h->data;
+		const char *name = header->fields[i].data;
+		size_t		len = header->fields[i].len;
 
 		/* whitespace around names is a common slip: forgive it */
-		while (h->len > 0 && (*name == ' ' || *name == '\t'))
-			name++, h->len--;
-		while (h->len > 0 && (name[h->len - 1] == ' ' || name[h->len - 1] == '\t'))
-			name[--h->len] = '\0';
-		h->data = name;
-		if (!conv_utf8_valid(name, h->len))
+		while (len > 0 && (*name == ' ' || *name == '\t'))
+			name++, len--;
+		while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+			len--;
+		fl->names[i] = strndup(name, len);
+		if (fl->names[i] == NULL)
+		{
+			log_error("out of memory");
+			return false;
+		}
+		fl->field[i] = COL_IGNORED;
+		if (len == 0)
+		{
+			log_data_warning(fl->member, header->line, i + 1,
+							 "column without a name: ignored");
+			continue;
+		}
+		if (!conv_utf8_valid(name, len))
 		{
 			log_data_error(fl->member, header->line, i + 1,
 						   "column name is not valid UTF-8");
@@ -322,28 +162,21 @@ start_file(FileLoad *fl, const CsvRow *header)
 			continue;
 		}
 		for (int j = 0; j < i; j++)
-			if (fl->field[j] != COL_IGNORED && h->len > 0 &&
-				strcmp(header->fields[j].data, name) == 0)
+			if (strcmp(fl->names[j], fl->names[i]) == 0)
 			{
 				log_data_error(fl->member, header->line, i + 1,
-							   "duplicate column \"%s\"", name);
+							   "duplicate column \"%s\"", fl->names[i]);
 				ok = false;
 			}
-		if (h->len == 0)
-		{
-			fl->field[i] = COL_IGNORED;
-			log_data_warning(fl->member, header->line, i + 1,
-							 "column without a name: ignored");
-			continue;
-		}
 		named++;
-		fl->field[i] = fl->cat ? catalog_find_field(fl->cat, name) : COL_EXTRA;
+		fl->field[i] = fl->cat ? catalog_find_field(fl->cat, fl->names[i]) :
+			COL_EXTRA;
 		if (fl->field[i] < 0)
 		{
 			fl->field[i] = COL_EXTRA;
 			if (fl->cat)
 				log_notice("%s: column \"%s\" is not in the GTFS reference: "
-						   "kept as text", fl->member, name);
+						   "kept as text", fl->member, fl->names[i]);
 		}
 	}
 	if (named == 0)
@@ -355,11 +188,9 @@ start_file(FileLoad *fl, const CsvRow *header)
 	{
 		bool		present = false;
 
-		if (!(fl->cat->fields[f].flags & FIELD_REQUIRED))
-			continue;
 		for (int i = 0; i < fl->ncols; i++)
 			present = present || fl->field[i] == f;
-		if (!present)
+		if (!present && (fl->cat->fields[f].flags & FIELD_REQUIRED))
 		{
 			log_data_error(fl->member, header->line, 0,
 						   "missing required column \"%s\"",
@@ -367,24 +198,80 @@ start_file(FileLoad *fl, const CsvRow *header)
 			ok = false;
 		}
 	}
-	if (!ok)
-		return false;
+	return ok;
+}
 
-	/* a feed already known to be bad is checked but not sent */
-	buf_init(&sql, SQL_MAX);
-	ok = buf_puts(&sql, "COPY ") && buf_puts(&sql, fl->qname) &&
-		buf_puts(&sql, " (");
+/* The file columns that hold the point's coordinates, when there are. */
+static void
+find_point_columns(FileLoad *fl)
+{
+	int			lat,
+				lon;
+
+	fl->lat_col = fl->lon_col = -1;
+	if (fl->cat == NULL || fl->run->ddl.postgis == NULL ||
+		!catalog_point_fields(fl->cat, &lat, &lon))
+		return;
+	for (int i = 0; i < fl->ncols; i++)
+	{
+		if (fl->field[i] == lat)
+			fl->lat_col = i;
+		if (fl->field[i] == lon)
+			fl->lon_col = i;
+	}
+	if (fl->lat_col < 0 || fl->lon_col < 0)
+		fl->lat_col = fl->lon_col = -1;
+}
+
+/*
+ * The header: maps each column by name, creates the table and starts its
+ * COPY.  Returns false when loading this file cannot go on.
+ */
+static bool
+start_file(FileLoad *fl, const CsvRow *header)
+{
+	LoadRun    *run = fl->run;
+	const char **extra;
+	int			nextra = 0;
+	Buf			sql;
+	bool		ok;
+
+	if (!map_columns(fl, header))
+		return false;
+	find_point_columns(fl);
+
+	extra = calloc((size_t) fl->ncols, sizeof(char *));
+	if (extra == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	for (int i = 0; i < fl->ncols; i++)
+		if (fl->field[i] == COL_EXTRA)
+			extra[nextra++] = fl->names[i];
+	ok = create_table(run, fl->table, fl->cat, extra, nextra);
+	free(extra);
+
+	/* COPY table (the file's columns in the file's order [, geom]) */
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = ok && buf_puts(&sql, "COPY ") &&
+		ddl_table(&sql, &run->ddl, fl->table) && buf_puts(&sql, " (");
 	for (int i = 0, n = 0; ok && i < fl->ncols; i++)
 		if (fl->field[i] != COL_IGNORED)
 			ok = buf_puts(&sql, n++ ? ", " : "") &&
-				sql_ident(&sql, fl->conn, header->fields[i].data);
-	ok = ok && buf_puts(&sql, ") FROM STDIN WITH (FREEZE)") &&
-		create_table(fl->conn, fl->qname, fl->cat, header, fl->field) &&
-		copy_begin(&fl->copy, fl->conn, sql.data);
-	fl->copying = ok;
-	fl->db_failed = !ok;
-	fl->copy.discard = log_data_errors() > 0;
+				ddl_ident(&sql, &run->ddl, fl->names[i]);
+	if (fl->lat_col >= 0)
+		ok = ok && buf_puts(&sql, ", geom");
+	ok = ok && buf_puts(&sql, ") FROM STDIN WITH (FREEZE)");
+	if (ok && !copy_begin(&fl->copy, run->conn, sql.data))
+	{
+		run->db_failed = true;
+		ok = false;
+	}
 	buf_free(&sql);
+	fl->copying = ok;
+	/* a feed already known to be bad is still checked, but not sent */
+	fl->copy.discard = log_data_errors() > 0;
 	return ok;
 }
 
@@ -397,18 +284,51 @@ warn_value(FileLoad *fl, const CsvRow *row, int col, const char *why)
 	if (fl->warnings[col]++ > 0)
 		return;
 	log_data_warning(fl->member, csvread_field_line(row, col), col + 1,
-					 "%s \"%s\": %s", column_name(fl, row, col),
+					 "%s \"%s\": %s", fl->names[col],
 					 show_value(row->fields[col].data, row->fields[col].len,
 								shown, sizeof(shown)), why);
 }
 
-/* One data row into the COPY buffer; false when loading must stop. */
+/* The point of the row as the "geom" column; false on an error (logged). */
 static bool
-load_row(FileLoad *fl, const CsvRow *row)
+put_point(FileLoad *fl, const CsvRow *row)
 {
-	char		shown[SHOW_VALUE_MAX + 8];
-	bool		bad = false;
+	const CsvField *lat,
+			   *lon;
+	double		y,
+				x;
 
+	if (fl->lat_col >= row->nfields || fl->lon_col >= row->nfields ||
+		row->fields[fl->lat_col].len == 0 || row->fields[fl->lon_col].len == 0)
+	{
+		copy_null(&fl->copy);
+		return true;
+	}
+	lat = &row->fields[fl->lat_col];
+	lon = &row->fields[fl->lon_col];
+	/* both already checked by conv_field; fields end with a NUL */
+	y = strtod(lat->data, NULL);
+	x = strtod(lon->data, NULL);
+	if (x == 0 && y == 0 && !fl->origin_warned)
+	{
+		fl->origin_warned = true;
+		log_data_warning(fl->member, row->line, fl->lat_col + 1,
+						 "point at (0, 0): probably a missing position");
+	}
+	if (!geom_point_hex(fl->run->opt->geom, x, y, copy_field(&fl->copy)))
+	{
+		log_data_error(fl->member, row->line, fl->lat_col + 1,
+					   "cannot transform (%s, %s) to SRID %d", lat->data,
+					   lon->data, geom_srid(fl->run->opt->geom));
+		return false;
+	}
+	return true;
+}
+
+/* Checks the number of fields against the header; false if fatal. */
+static bool
+check_row_width(FileLoad *fl, const CsvRow *row)
+{
 	if (row->nfields < fl->ncols && !fl->short_rows_warned)
 	{
 		fl->short_rows_warned = true;
@@ -418,21 +338,28 @@ load_row(FileLoad *fl, const CsvRow *row)
 	}
 	for (int i = fl->ncols; i < row->nfields; i++)
 	{
-		if (row->fields[i].len == 0)
+		if (row->fields[i].len > 0)
 		{
-			if (!fl->long_rows_warned)
-				log_data_warning(fl->member, row->line, i + 1,
-								 "empty fields past the header's %d: ignored",
-								 fl->ncols);
-			fl->long_rows_warned = true;
-			continue;
+			log_data_error(fl->member, row->line, i + 1,
+						   "%d fields where the header has %d", row->nfields,
+						   fl->ncols);
+			return false;
 		}
-		log_data_error(fl->member, row->line, i + 1,
-					   "%d fields where the header has %d", row->nfields,
-					   fl->ncols);
-		bad = true;
-		break;
+		if (!fl->long_rows_warned)
+			log_data_warning(fl->member, row->line, i + 1,
+							 "empty fields past the header's %d: ignored",
+							 fl->ncols);
+		fl->long_rows_warned = true;
 	}
+	return true;
+}
+
+/* One data row into the COPY buffer; false when loading must stop. */
+static bool
+load_row(FileLoad *fl, const CsvRow *row)
+{
+	char		shown[SHOW_VALUE_MAX + 8];
+	bool		bad = !check_row_width(fl, row);
 
 	copy_row_begin(&fl->copy);
 	for (int i = 0; i < fl->ncols && !bad; i++)
@@ -470,7 +397,7 @@ load_row(FileLoad *fl, const CsvRow *row)
 				break;
 			case CONV_ERROR:
 				log_data_error(fl->member, csvread_field_line(row, i), i + 1,
-							   "invalid %s \"%s\": %s", column_name(fl, row, i),
+							   "invalid %s \"%s\": %s", fl->names[i],
 							   show_value(v, len, shown, sizeof(shown)), why);
 				bad = true;
 				break;
@@ -480,11 +407,13 @@ load_row(FileLoad *fl, const CsvRow *row)
 				break;
 		}
 	}
+	if (!bad && fl->lat_col >= 0)
+		bad = !put_point(fl, row);
 	if (bad)
 	{
 		copy_row_rollback(&fl->copy);
 		fl->copy.discard = true;
-		if (log_data_errors() >= fl->opt->max_errors)
+		if (log_data_errors() >= fl->run->opt->max_errors)
 		{
 			log_error("too many errors (%ld): stopping", log_data_errors());
 			return false;
@@ -494,7 +423,7 @@ load_row(FileLoad *fl, const CsvRow *row)
 	fl->rows++;
 	if (!copy_row_end(&fl->copy))
 	{
-		fl->db_failed = true;
+		fl->run->db_failed = true;
 		return false;
 	}
 	return true;
@@ -514,19 +443,16 @@ on_row(void *ctx, const CsvRow *row)
 }
 
 /*
- * Streams member i of src through the CSV reader into its table in the
- * staging schema: the table of cat, or for a file the reference does not
- * define (cat NULL) a text table named after the member.  Sets *db_failed
- * when the database refused something.
+ * Streams member i through the CSV reader into its table in the staging
+ * schema: the table of cat, or for a file the reference does not define
+ * (cat NULL) a text table named after the member.
  */
 static void
-load_member(PGconn *conn, FeedSource *src, int i, const CatalogFile *cat,
-			const char *staging, const LoadOptions *opt, char *chunk,
-			Report *rep, bool *db_failed)
+load_member(LoadRun *run, int i, const CatalogFile *cat)
 {
 	FileLoad	fl;
 	FeedMember *m;
-	CsvReader  *reader = NULL;
+	CsvReader  *reader;
 	unsigned long long bytes = 0;
 	double		started = report_now();
 	long		errors_before = log_data_errors();
@@ -534,24 +460,20 @@ load_member(PGconn *conn, FeedSource *src, int i, const CatalogFile *cat,
 	char		stem[256];
 
 	memset(&fl, 0, sizeof(fl));
-	fl.conn = conn;
-	fl.opt = opt;
-	fl.member = source_member_name(src, i);
+	fl.run = run;
+	fl.member = source_member_name(run->src, i);
 	fl.cat = cat;
 	snprintf(stem, sizeof(stem), "%.*s", (int) strcspn(fl.member, "."),
 			 fl.member);
-	fl.qname = qualified_name(conn, staging, cat ? cat->table : stem);
-	m = source_member_open(src, i);
+	fl.table = cat ? cat->table : stem;
+	m = source_member_open(run->src, i);
 	reader = csvread_create(fl.member, on_row, &fl);
-	if (fl.qname == NULL || m == NULL || reader == NULL)
-	{
-		fl.db_failed = fl.qname == NULL;
+	if (m == NULL || reader == NULL)
 		goto cleanup;
-	}
-	while ((n = source_member_read(m, chunk, READ_CHUNK)) > 0)
+	while ((n = source_member_read(m, run->chunk, READ_CHUNK)) > 0)
 	{
 		bytes += (unsigned long long) n;
-		if (!csvread_feed(reader, chunk, (size_t) n))
+		if (!csvread_feed(reader, run->chunk, (size_t) n))
 			break;
 	}
 	if (n == 0)
@@ -563,28 +485,137 @@ load_member(PGconn *conn, FeedSource *src, int i, const CatalogFile *cat,
 	{
 		if (n == 0 && log_data_errors() == errors_before)
 			log_data_warning(fl.member, 0, 0, "empty file");
-		if (cat && !create_table(conn, fl.qname, cat, NULL, NULL))
-			fl.db_failed = true;
+		if (cat)
+			create_table(run, fl.table, cat, NULL, 0);
 	}
 	/* a discarded COPY ends normally: the rollback undoes it */
 	if (fl.copying && !copy_end(&fl.copy, NULL))
-		fl.db_failed = true;
+		run->db_failed = true;
 	for (int c = 0; c < fl.ncols; c++)
 		if (fl.warnings[c] > 1)
 			log_data_warning(fl.member, 0, c + 1,
 							 "%ld more values of this column warned about",
 							 fl.warnings[c] - 1);
-	if (!fl.db_failed && !report_add(rep, fl.member, fl.rows, bytes, started))
-		fl.db_failed = true;
+	if (!report_add(run->rep, fl.member, fl.rows, bytes, started))
+		run->db_failed = true;
 
 cleanup:
-	*db_failed = *db_failed || fl.db_failed;
 	csvread_destroy(reader);
 	if (m && !source_member_close(m) && log_data_errors() == errors_before)
 		log_data_error(fl.member, 0, 0, "the archive is damaged");
-	free(fl.qname);
+	for (int c = 0; c < fl.ncols && fl.names; c++)
+		free(fl.names[c]);
+	free(fl.names);
 	free(fl.field);
 	free(fl.warnings);
+}
+
+/*
+ * locations.geojson: the document is streamed, escaped, into a one-row
+ * staging table, and PostgreSQL's JSON functions with PostGIS's
+ * ST_GeomFromGeoJSON turn its features into rows, so that the client never
+ * holds the document.  An invalid document is a data error of the file.
+ */
+static void
+load_geojson(LoadRun *run, int i)
+{
+	static const char *const from_document =
+		"INSERT INTO @s.locations (id, stop_name, stop_desc, properties, geom)\n"
+		"SELECT f->>'id', f->'properties'->>'stop_name',\n"
+		"\tf->'properties'->>'stop_desc', f->'properties',\n"
+		"\t@g.ST_Multi(@g.ST_Transform(@g.ST_SetSRID(\n"
+		"\t\t@g.ST_GeomFromGeoJSON(f->'geometry'), 4326), @r))\n"
+		"FROM @s.locations_document,\n"
+		"\tjsonb_array_elements(document::jsonb->'features') AS f";
+	const char *member = source_member_name(run->src, i);
+	FeedMember *m = source_member_open(run->src, i);
+	double		started = report_now();
+	unsigned long long bytes = 0;
+	size_t		carry = 0;		/* bytes of a cut UTF-8 sequence */
+	CopyStream	copy;
+	Buf			sql;
+	PGresult   *res;
+	ssize_t		n = 0;
+	long		rows = 0;
+	bool		ok;
+
+	if (m == NULL)
+		return;
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = ddl_exec(run->conn, "CREATE TABLE %s.locations_document (document text)",
+				  run->ddl.schema) &&
+		buf_puts(&sql, "COPY ") &&
+		ddl_table(&sql, &run->ddl, "locations_document") &&
+		buf_puts(&sql, " FROM STDIN") &&
+		copy_begin(&copy, run->conn, sql.data);
+	if (!ok)
+	{
+		run->db_failed = true;
+		goto cleanup;
+	}
+	copy.discard = log_data_errors() > 0;
+	copy_row_begin(&copy);
+	while ((n = source_member_read(m, run->chunk + carry, READ_CHUNK - carry)) > 0)
+	{
+		size_t		have = carry + (size_t) n;
+		size_t		cut = conv_utf8_cut(run->chunk, have);
+
+		bytes += (unsigned long long) n;
+		if (conv_copy_text(&copy.buf, run->chunk, cut) != CONV_OK)
+		{
+			log_data_error(member, 0, 0, "invalid UTF-8 or NUL byte");
+			copy.discard = true;
+			break;
+		}
+		carry = have - cut;
+		memmove(run->chunk, run->chunk + cut, carry);
+		if (!copy_flush(&copy))
+			break;
+	}
+	if (n == 0 && carry > 0)
+		log_data_error(member, 0, 0, "invalid UTF-8 at the end of the file");
+	else if (n < 0)
+		log_data_error(member, 0, 0, "could not read the member");
+	copy_row_end(&copy);
+	if (!copy_end(&copy, NULL))
+	{
+		run->db_failed = true;
+		goto cleanup;
+	}
+	if (log_data_errors() > 0)
+		goto cleanup;
+
+	/* a savepoint turns an invalid document into a data error */
+	buf_reset(&sql);
+	ok = db_exec(run->conn, "SAVEPOINT geojson") &&
+		ddl_template(&sql, &run->ddl, from_document);
+	if (!ok)
+	{
+		run->db_failed = true;
+		goto cleanup;
+	}
+	res = PQexec(run->conn, sql.data);
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		rows = atol(PQcmdTuples(res));
+		ok = db_exec(run->conn, "RELEASE SAVEPOINT geojson");
+	}
+	else
+	{
+		log_data_error(member, 0, 0, "invalid GeoJSON: %s",
+					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		ok = db_exec(run->conn, "ROLLBACK TO SAVEPOINT geojson");
+	}
+	PQclear(res);
+	ok = ok && ddl_exec(run->conn, "DROP TABLE %s.locations_document",
+						run->ddl.schema);
+	if (!ok || !report_add(run->rep, member, rows, bytes, started))
+		run->db_failed = true;
+
+cleanup:
+	buf_free(&sql);
+	if (!source_member_close(m))
+		log_data_error(member, 0, 0, "the archive is damaged");
 }
 
 static bool
@@ -596,63 +627,90 @@ has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Runs fmt with each %s replaced by the next argument; false (logged). */
-static bool
-exec_fmt(PGconn *conn, const char *fmt, const char *arg1, const char *arg2)
+/* Every file of the feed into the staging schema. */
+static void
+load_files(LoadRun *run)
 {
-	Buf			sql;
-	const char *args[2] = {arg1, arg2};
-	int			next = 0;
-	bool		ok = true;
-
-	buf_init(&sql, SQL_MAX);
-	for (const char *p = fmt; ok && *p; p++)
+	for (int f = 0; f < catalog_nfiles && !run->db_failed &&
+		 log_data_errors() < run->opt->max_errors; f++)
 	{
-		if (p[0] == '%' && p[1] == 's' && next < 2)
+		const CatalogFile *cat = &catalog_files[f];
+		int			i = source_find(run->src, cat->file);
+
+		if (i >= 0)
+			load_member(run, i, cat);
+		else
+			create_table(run, cat->table, cat, NULL, 0);
+	}
+	if (run->ddl.postgis && !run->db_failed)
+	{
+		Buf			sql;
+		int			i = source_find(run->src, "locations.geojson");
+
+		buf_init(&sql, DDL_SQL_MAX);
+		if (ddl_create_locations(&sql, &run->ddl) && run_sql(run, &sql) &&
+			i >= 0)
+			load_geojson(run, i);
+		buf_free(&sql);
+	}
+	for (int i = 0; i < source_count(run->src) && !run->db_failed &&
+		 log_data_errors() < run->opt->max_errors; i++)
+	{
+		const char *name = source_member_name(run->src, i);
+
+		if (catalog_find_file(name) ||
+			(run->ddl.postgis && strcmp(name, "locations.geojson") == 0))
+			continue;
+		if (has_suffix(name, ".txt"))
 		{
-			ok = buf_puts(&sql, args[next++]);
-			p++;
+			log_notice("%s is not a file of the GTFS reference: "
+					   "loaded as a table of text columns", name);
+			load_member(run, i, NULL);
 		}
 		else
-			ok = buf_putc(&sql, *p);
+			log_notice("%s is not a GTFS file: skipped", name);
 	}
-	ok = ok && db_exec(conn, sql.data);
-	buf_free(&sql);
-	return ok;
 }
 
-/* Keys, indexes and statistics of the tables in the staging schema. */
+/* Keys, indexes, derived geometry and statistics, once the data is in. */
 static bool
-build_indexes(PGconn *conn, const char *staging, const char *staging_name)
+finish_tables(LoadRun *run, const char *staging_name)
 {
 	const char *params[1] = {staging_name};
 	PGresult   *res;
 	Buf			sql;
 	bool		ok = true;
 
-	buf_init(&sql, SQL_MAX);
-	for (int i = 0; ok && i < catalog_nfiles; i++)
+	/* shape_lines carries measures only when every point has one */
+	if (run->ddl.postgis)
 	{
-		buf_reset(&sql);
-		ok = sql_key(&sql, conn, staging, &catalog_files[i]) &&
-			(sql.len == 0 || db_exec(conn, sql.data));
+		buf_init(&sql, DDL_SQL_MAX);
+		ok = buf_puts(&sql, "SELECT count(*) > 0 AND "
+					  "bool_and(shape_dist_traveled IS NOT NULL) FROM ") &&
+			ddl_table(&sql, &run->ddl, "shapes");
+		res = ok ? db_query(run->conn, sql.data, 0, NULL) : NULL;
+		ok = res != NULL;
+		run->ddl.shape_m = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		buf_free(&sql);
 	}
-	for (size_t i = 0; ok && i < sizeof(join_indexes) / sizeof(join_indexes[0]); i++)
+	buf_init(&sql, DDL_SQL_MAX);
+	for (int i = 0; ok && i < ddl_finish_count(); i++)
 	{
 		buf_reset(&sql);
-		ok = sql_join_index(&sql, conn, staging, (int) i) &&
-			db_exec(conn, sql.data);
+		ok = ddl_finish(&sql, &run->ddl, i) &&
+			(sql.len == 0 || run_sql(run, &sql));
 	}
 	buf_free(&sql);
 	if (!ok)
 		return false;
-	res = db_query(conn,
+	res = db_query(run->conn,
 				   "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') "
 				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
 				   "ON n.oid = c.relnamespace "
 				   "WHERE n.nspname = $1 AND c.relkind = 'r'", 1, params);
 	ok = res != NULL &&
-		exec_fmt(conn, "ANALYZE %s", PQgetvalue(res, 0, 0), NULL);
+		ddl_exec(run->conn, "ANALYZE %s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return ok;
 }
@@ -694,65 +752,54 @@ drop_previous_feed(PGconn *conn, const char *schema, const char *quoted)
 			log_detail("choose another schema with -s, or drop this one");
 			status = LOAD_BAD_INPUT;
 		}
-		else if ((!PQgetisnull(res, 0, 1) &&
-				  !exec_fmt(conn, "DROP TABLE %s", PQgetvalue(res, 0, 1), NULL)) ||
-				 !exec_fmt(conn, "DROP SCHEMA %s", quoted, NULL))
+		else if ((ours &&
+				  !ddl_exec(conn, "DROP VIEW IF EXISTS %s.route_lines, "
+							"%s.trip_lines", quoted, quoted)) ||
+				 (!PQgetisnull(res, 0, 1) &&
+				  !ddl_exec(conn, "DROP TABLE %s", PQgetvalue(res, 0, 1))) ||
+				 !ddl_exec(conn, "DROP SCHEMA %s", quoted))
 			status = LOAD_DB_FAILED;
 	}
 	PQclear(res);
 	return status;
 }
 
-/* Every file of the feed into the staging schema; false on a database error. */
-static bool
-load_files(PGconn *conn, FeedSource *src, const char *staging,
-		   const LoadOptions *opt, Report *rep, char *chunk)
+/*
+ * Finds PostGIS's schema, creating the extension where it is missing.
+ * Returns it quoted (PQfreemem it), or NULL (logged).
+ */
+static char *
+postgis_schema(PGconn *conn)
 {
-	bool		db_failed = false;
+	PGresult   *res;
+	char	   *quoted = NULL;
 
-	for (int f = 0; f < catalog_nfiles && !db_failed &&
-		 log_data_errors() < opt->max_errors; f++)
+	if (!db_exec(conn, "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"))
 	{
-		const CatalogFile *cat = &catalog_files[f];
-		int			i = source_find(src, cat->file);
-		char	   *qname;
-
-		if (i >= 0)
-		{
-			load_member(conn, src, i, cat, staging, opt, chunk, rep, &db_failed);
-			continue;
-		}
-		qname = qualified_name(conn, staging, cat->table);
-		db_failed = qname == NULL || !create_table(conn, qname, cat, NULL, NULL);
-		free(qname);
+		log_detail("gtfs2pgsql needs PostGIS for geometry; "
+				   "--no-geometry loads without it");
+		return NULL;
 	}
-	for (int i = 0; i < source_count(src) && !db_failed &&
-		 log_data_errors() < opt->max_errors; i++)
-	{
-		const char *name = source_member_name(src, i);
-
-		if (catalog_find_file(name))
-			continue;
-		if (has_suffix(name, ".txt"))
-		{
-			log_notice("%s is not a file of the GTFS reference: "
-					   "loaded as a table of text columns", name);
-			load_member(conn, src, i, NULL, staging, opt, chunk, rep, &db_failed);
-		}
-		else
-			log_notice("%s is not a GTFS file: skipped", name);
-	}
-	return !db_failed;
+	res = db_query(conn,
+				   "SELECT n.nspname FROM pg_catalog.pg_extension e "
+				   "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+				   "WHERE e.extname = 'postgis'", 0, NULL);
+	if (res != NULL && PQntuples(res) == 1)
+		quoted = db_ident(conn, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return quoted;
 }
 
 LoadStatus
 load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 {
+	LoadRun		run = {conn, opt, src, rep, {conn, NULL, NULL, 4326, false},
+	NULL, false};
 	char		staging_name[64];
 	char	   *staging = NULL;
 	char	   *target = NULL;
+	char	   *postgis = NULL;
 	char	   *comment = NULL;
-	char	   *chunk = NULL;
 	Buf			text;
 	const char *lock_params[1] = {opt->schema};
 	PGresult   *res;
@@ -764,19 +811,28 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	staging = db_ident(conn, staging_name);
 	target = db_ident(conn, opt->schema);
 	/* the comment marks the schema as ours: see drop_previous_feed */
-	buf_init(&text, SQL_MAX);
+	buf_init(&text, DDL_SQL_MAX);
 	if (buf_puts(&text, "gtfs2pgsql feed: ") && buf_puts(&text, opt->feed_name))
 		comment = PQescapeLiteral(conn, text.data, text.len);
 	buf_free(&text);
-	chunk = malloc(READ_CHUNK);
-	if (staging == NULL || target == NULL || comment == NULL || chunk == NULL)
+	run.chunk = malloc(READ_CHUNK);
+	if (staging == NULL || target == NULL || comment == NULL || run.chunk == NULL)
 	{
 		log_error("out of memory");
 		goto cleanup;
 	}
+	run.ddl.schema = staging;
 
 	if (!db_exec(conn, "BEGIN"))
 		goto cleanup;
+	if (opt->geom)
+	{
+		postgis = postgis_schema(conn);
+		if (postgis == NULL)
+			goto rollback;
+		run.ddl.postgis = postgis;
+		run.ddl.srid = geom_srid(opt->geom);
+	}
 	/* a second import into the same schema waits for this one */
 	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
 				   "pg_catalog.hashtext('gtfs2pgsql'), pg_catalog.hashtext($1))",
@@ -784,8 +840,10 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if (res == NULL)
 		goto rollback;
 	PQclear(res);
-	if (!exec_fmt(conn, "CREATE SCHEMA %s", staging, NULL) ||
-		!load_files(conn, src, staging, opt, rep, chunk))
+	if (!ddl_exec(conn, "CREATE SCHEMA %s", staging))
+		goto rollback;
+	load_files(&run);
+	if (run.db_failed)
 		goto rollback;
 	if (log_data_errors() > 0)
 	{
@@ -796,7 +854,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	}
 
 	started = report_now();
-	if (!build_indexes(conn, staging, staging_name))
+	if (!finish_tables(&run, staging_name))
 		goto rollback;
 	rep->index_seconds = report_now() - started;
 
@@ -804,8 +862,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if (status != LOAD_OK)
 		goto rollback;
 	status = LOAD_DB_FAILED;
-	if (!exec_fmt(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
-		!exec_fmt(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) ||
+	if (!ddl_exec(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
+		!ddl_exec(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) ||
 		!db_exec(conn, "COMMIT"))
 		goto rollback;
 	status = LOAD_OK;
@@ -816,8 +874,9 @@ rollback:
 	PQclear(res);
 cleanup:
 	PQfreemem(comment);
+	PQfreemem(postgis);
 	PQfreemem(staging);
 	PQfreemem(target);
-	free(chunk);
+	free(run.chunk);
 	return status;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "db.h"
+#include "ddl.h"
+#include "geom.h"
 #include "load.h"
 #include "log.h"
 #include "report.h"
@@ -36,6 +38,9 @@ help(void)
 		   "                            already there is replaced atomically\n");
 	printf("      --report=FILE         write a JSON report to FILE (- for stdout)\n");
 	printf("      --max-errors=N        stop reading after N data errors (default: 100)\n");
+	printf("      --srid=N              geometry in EPSG:N, reprojected with PROJ\n"
+		   "                            (default: 4326, the feed's own coordinates)\n");
+	printf("      --no-geometry         no PostGIS columns, tables or views\n");
 	printf("      --print-schema        print the tables' SQL definitions and exit\n");
 	printf("  -q, --quiet               no notices and no summary table\n");
 	printf("  -V, --version             output version information, then exit\n");
@@ -54,22 +59,17 @@ help(void)
 		   "  3 the database refused the load (the database is unchanged)\n");
 }
 
-/* The feed's file name without its folder, for the report and messages. */
+/* The feed's file or folder name without the path, for the report. */
 static const char *
-base_name(const char *path)
+base_name(char *path)
 {
-	const char *slash = strrchr(path, '/');
+	size_t		len = strlen(path);
+	char	   *slash;
 
-	while (slash && slash[1] == '\0' && slash > path)
-	{
-		/* "dir/feed/" names the folder "feed" */
-		const char *prev = slash - 1;
-
-		while (prev > path && *prev != '/')
-			prev--;
-		return *prev == '/' ? prev + 1 : prev;
-	}
-	return slash ? slash + 1 : path;
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	slash = strrchr(path, '/');
+	return slash && slash[1] ? slash + 1 : path;
 }
 
 int
@@ -86,12 +86,16 @@ main(int argc, char **argv)
 		{"report", required_argument, NULL, 1},
 		{"max-errors", required_argument, NULL, 2},
 		{"print-schema", no_argument, NULL, 3},
+		{"srid", required_argument, NULL, 4},
+		{"no-geometry", no_argument, NULL, 5},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
 	};
 	DbParams	db = {0};
-	LoadOptions opt = {"gtfs", NULL, 100};
+	LoadOptions opt = {"gtfs", NULL, 100, NULL};
+	long		srid = 4326;
+	bool		geometry = true;
 	const char *report_path = NULL;
 	bool		quiet = false;
 	FeedSource *src;
@@ -152,8 +156,19 @@ main(int argc, char **argv)
 				}
 				break;
 			case 3:
-				load_print_schema(stdout);
+				ddl_print_schema(stdout);
 				return EXIT_OK;
+			case 4:
+				srid = strtol(optarg, &end, 10);
+				if (*end != '\0' || end == optarg || srid < 1 || srid > 999999)
+				{
+					log_error("--srid must be an EPSG code, such as 3857");
+					return EXIT_BAD_INPUT;
+				}
+				break;
+			case 5:
+				geometry = false;
+				break;
 			case 'V':
 				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 				return EXIT_OK;
@@ -191,13 +206,20 @@ main(int argc, char **argv)
 	opt.feed_name = base_name(argv[optind]);
 	log_set_feed(opt.feed_name);
 
+	/* an unknown SRID is refused before anything is read or sent */
+	if (geometry && (opt.geom = geom_create((int) srid)) == NULL)
+		return EXIT_BAD_INPUT;
 	src = source_open(argv[optind]);
 	if (src == NULL)
+	{
+		geom_destroy(opt.geom);
 		return EXIT_BAD_INPUT;
+	}
 	conn = db_connect(&db);
 	if (conn == NULL)
 	{
 		source_close(src);
+		geom_destroy(opt.geom);
 		return EXIT_BADCONN;
 	}
 	report_init(&rep, opt.feed_name);
@@ -205,6 +227,7 @@ main(int argc, char **argv)
 	report_finish(&rep);
 	PQfinish(conn);
 	source_close(src);
+	geom_destroy(opt.geom);
 
 	if (status == LOAD_OK)
 	{

@@ -1,0 +1,32 @@
+/*
+ * geom.h: points in the target spatial reference system, as hex EWKB for
+ * COPY.  Coordinates come as WGS 84 longitude/latitude (EPSG:4326) and are
+ * reprojected on the client with PROJ when another SRID is asked for.
+ */
+#ifndef GEOM_H
+#define GEOM_H
+
+#include <stdbool.h>
+
+#include "buf.h"
+
+typedef struct Geom Geom;
+
+/*
+ * Prepares points for EPSG:srid: one PROJ transformation, reused for the
+ * whole feed (none for 4326).  Logs and returns NULL when PROJ does not know
+ * the SRID.  Free with geom_destroy.
+ */
+extern Geom *geom_create(int srid);
+
+extern void geom_destroy(Geom *g);
+
+extern int	geom_srid(const Geom *g);
+
+/*
+ * Appends the point (lon, lat) as hex EWKB with the SRID.  False when the
+ * transformation failed or out hit its cap (nothing useful appended then).
+ */
+extern bool geom_point_hex(Geom *g, double lon, double lat, Buf *out);
+
+#endif

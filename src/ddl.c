@@ -1,0 +1,341 @@
+/*
+ * ddl.c: tables, keys, indexes and derived geometry, as SQL.
+ *
+ * Statements with fixed text are templates in which "@s" stands for the
+ * feed's schema, "@g" for PostGIS's schema and "@r" for the SRID.
+ */
+#include "ddl.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+/* Indexes for the joins everybody makes, besides the primary keys. */
+static const struct
+{
+	const char *table;
+	const char *column;
+}			join_indexes[] = {
+	{"stop_times", "stop_id"},
+	{"trips", "route_id"},
+	{"trips", "service_id"},
+	{"trips", "shape_id"},
+};
+
+#define NJOIN_INDEXES ((int) (sizeof(join_indexes) / sizeof(join_indexes[0])))
+
+/*
+ * The geometry derived in the server once the data is in.  shape_lines is
+ * built there, not on the client, because shapes.txt need not be sorted:
+ * the server sorts each shape's points in bounded memory (spilling to disk
+ * past work_mem), where the client would have to hold them all.
+ */
+static const char *const shape_lines_sql =
+"CREATE TABLE @s.shape_lines (\n"
+"\tshape_id text COLLATE \"C\" NOT NULL,\n"
+"\tgeom @g.geometry(@t, @r),\n"
+"\tnpoints integer NOT NULL\n"
+")";
+static const char *const shape_lines_fill_sql =
+"INSERT INTO @s.shape_lines\n"
+"SELECT shape_id, @g.ST_MakeLine(@p ORDER BY shape_pt_sequence), count(*)\n"
+"FROM @s.shapes GROUP BY shape_id";
+
+/* Views: computed when queried, so they cost the load nothing. */
+static const char *const trip_lines_sql =
+"CREATE VIEW @s.trip_lines AS\n"
+"-- each trip's line: its shape, else the line through its stops\n"
+"SELECT t.trip_id, t.route_id, t.shape_id,\n"
+"\tcoalesce(@g.ST_Force2D(l.geom),\n"
+"\t\t(SELECT @g.ST_MakeLine(s.geom ORDER BY st.stop_sequence)\n"
+"\t\t FROM @s.stop_times st JOIN @s.stops s USING (stop_id)\n"
+"\t\t WHERE st.trip_id = t.trip_id)) AS geom,\n"
+"\tl.geom IS NOT NULL AS from_shape\n"
+"FROM @s.trips t LEFT JOIN @s.shape_lines l USING (shape_id)";
+static const char *const route_lines_sql =
+"CREATE VIEW @s.route_lines AS\n"
+"-- each route's geometry: the union of its trips' distinct lines\n"
+"SELECT route_id, @g.ST_Multi(@g.ST_Union(geom)) AS geom\n"
+"FROM (SELECT DISTINCT route_id, geom FROM @s.trip_lines\n"
+"      WHERE geom IS NOT NULL) AS lines\n"
+"GROUP BY route_id";
+
+static const char *const gist_tables[] = {"stops", "shapes", "shape_lines"};
+
+#define NGIST ((int) (sizeof(gist_tables) / sizeof(gist_tables[0])))
+
+bool
+ddl_ident(Buf *sql, const Ddl *d, const char *name)
+{
+	char	   *q;
+	bool		ok;
+
+	if (d->conn == NULL)
+		return buf_puts(sql, name);
+	q = db_ident(d->conn, name);
+	if (q == NULL)
+		return false;
+	ok = buf_puts(sql, q);
+	PQfreemem(q);
+	return ok;
+}
+
+bool
+ddl_table(Buf *sql, const Ddl *d, const char *table)
+{
+	return buf_puts(sql, d->schema) && buf_putc(sql, '.') &&
+		ddl_ident(sql, d, table);
+}
+
+bool
+ddl_template(Buf *sql, const Ddl *d, const char *template)
+{
+	char		srid[16];
+	bool		ok = true;
+
+	snprintf(srid, sizeof(srid), "%d", d->srid);
+	for (const char *p = template; ok && *p; p++)
+	{
+		if (*p != '@')
+		{
+			ok = buf_putc(sql, *p);
+			continue;
+		}
+		switch (*++p)
+		{
+			case 's':
+				ok = buf_puts(sql, d->schema);
+				break;
+			case 'g':
+				ok = buf_puts(sql, d->postgis);
+				break;
+			case 'r':
+				ok = buf_puts(sql, srid);
+				break;
+			case 't':			/* shape_lines' geometry type */
+				ok = buf_puts(sql, d->shape_m ? "LineStringM" : "LineString");
+				break;
+			case 'p':			/* shape_lines' points */
+				ok = ddl_template(sql, d, d->shape_m ?
+								  "@g.ST_MakePointM(@g.ST_X(geom), "
+								  "@g.ST_Y(geom), shape_dist_traveled)" :
+								  "geom");
+				break;
+			default:
+				ok = false;
+		}
+	}
+	return ok;
+}
+
+static bool
+is_id_field(const CatalogField *f)
+{
+	size_t		len = strlen(f->name);
+
+	return f->type == GT_TEXT && len > 3 && strcmp(f->name + len - 3, "_id") == 0;
+}
+
+/* "name type [COLLATE] [NOT NULL]" for a catalog field. */
+static bool
+ddl_column(Buf *sql, const Ddl *d, const CatalogField *f)
+{
+	return ddl_ident(sql, d, f->name) &&
+		buf_putc(sql, ' ') &&
+		buf_puts(sql, catalog_sql_type(f->type)) &&
+		/* ids are compared bytewise: "C" builds their indexes much faster */
+		(!is_id_field(f) || buf_puts(sql, " COLLATE \"C\"")) &&
+		(!(f->flags & FIELD_REQUIRED) || buf_puts(sql, " NOT NULL"));
+}
+
+bool
+ddl_create_table(Buf *sql, const Ddl *d, const char *table,
+				 const CatalogFile *cat, const char *const *extra, int nextra)
+{
+	const char *sep = "\n\t";
+	int			lat,
+				lon;
+	bool		ok;
+
+	ok = buf_puts(sql, "CREATE TABLE ") && ddl_table(sql, d, table) &&
+		buf_puts(sql, " (");
+	for (int i = 0; ok && cat && i < cat->nfields; i++, sep = ",\n\t")
+		ok = buf_puts(sql, sep) && ddl_column(sql, d, &cat->fields[i]);
+	if (ok && cat && d->postgis && catalog_point_fields(cat, &lat, &lon))
+	{
+		ok = buf_puts(sql, sep) &&
+			ddl_template(sql, d, "geom @g.geometry(Point, @r)");
+		sep = ",\n\t";
+	}
+	for (int i = 0; ok && i < nextra; i++, sep = ",\n\t")
+		ok = buf_puts(sql, sep) && ddl_ident(sql, d, extra[i]) &&
+			buf_puts(sql, " text");
+	return ok && buf_puts(sql, "\n)");
+}
+
+/*
+ * The file's key: a primary key when every key field is required, else a
+ * unique index.  Where the reference lets some fields of a composite key be
+ * empty, NULLs count as equal; a key of one optional field
+ * (attribution_id) is unique only where it is given.
+ */
+static bool
+ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat)
+{
+	bool		all_required = true;
+	int			nkeys = 0;
+	bool		ok;
+
+	for (int i = 0; i < cat->nfields; i++)
+		if (cat->fields[i].flags & FIELD_KEY)
+		{
+			nkeys++;
+			if (!(cat->fields[i].flags & FIELD_REQUIRED))
+				all_required = false;
+		}
+	if (nkeys == 0)
+		return true;
+	if (all_required)
+		ok = buf_puts(sql, "ALTER TABLE ") && ddl_table(sql, d, cat->table) &&
+			buf_puts(sql, " ADD PRIMARY KEY (");
+	else
+		ok = buf_puts(sql, "CREATE UNIQUE INDEX ON ") &&
+			ddl_table(sql, d, cat->table) && buf_puts(sql, " (");
+	for (int i = 0, n = 0; ok && i < cat->nfields; i++)
+		if (cat->fields[i].flags & FIELD_KEY)
+			ok = buf_puts(sql, n++ ? ", " : "") &&
+				ddl_ident(sql, d, cat->fields[i].name);
+	return ok && buf_putc(sql, ')') &&
+		(all_required || nkeys == 1 || buf_puts(sql, " NULLS NOT DISTINCT"));
+}
+
+int
+ddl_finish_count(void)
+{
+	/* keys, join indexes, shape_lines (3 steps), GiST, locations key, views */
+	return catalog_nfiles + NJOIN_INDEXES + 3 + NGIST + 1 + 2;
+}
+
+bool
+ddl_finish(Buf *sql, const Ddl *d, int i)
+{
+	if (i < catalog_nfiles)
+		return ddl_key(sql, d, &catalog_files[i]);
+	i -= catalog_nfiles;
+	if (i < NJOIN_INDEXES)
+		return buf_puts(sql, "CREATE INDEX ON ") &&
+			ddl_table(sql, d, join_indexes[i].table) && buf_puts(sql, " (") &&
+			ddl_ident(sql, d, join_indexes[i].column) && buf_putc(sql, ')');
+	i -= NJOIN_INDEXES;
+	if (d->postgis == NULL)
+		return true;
+	switch (i)
+	{
+		case 0:
+			return ddl_template(sql, d, shape_lines_sql);
+		case 1:
+			return ddl_template(sql, d, shape_lines_fill_sql);
+		case 2:
+			return ddl_template(sql, d,
+								"ALTER TABLE @s.shape_lines ADD PRIMARY KEY (shape_id)");
+	}
+	i -= 3;
+	if (i < NGIST)
+		return buf_puts(sql, "CREATE INDEX ON ") &&
+			ddl_table(sql, d, gist_tables[i]) &&
+			buf_puts(sql, " USING gist (geom)");
+	i -= NGIST;
+	switch (i)
+	{
+		case 0:
+			return ddl_template(sql, d,
+								"ALTER TABLE @s.locations ADD PRIMARY KEY (id);\n"
+								"CREATE INDEX ON @s.locations USING gist (geom)");
+		case 1:
+			return ddl_template(sql, d, trip_lines_sql);
+		case 2:
+			return ddl_template(sql, d, route_lines_sql);
+	}
+	return true;
+}
+
+/* locations.geojson's table: see load.c for how it is filled. */
+static const char *const locations_sql =
+"CREATE TABLE @s.locations (\n"
+"\tid text COLLATE \"C\" NOT NULL,\n"
+"\tstop_name text,\n"
+"\tstop_desc text,\n"
+"\tproperties jsonb,\n"
+"\tgeom @g.geometry(MultiPolygon, @r)\n"
+")";
+
+void
+ddl_print_schema(FILE *out)
+{
+	Ddl			d = {NULL, "gtfs", "public", 4326, false};
+	Buf			sql;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	fputs("-- The tables gtfs2pgsql creates, one per file of the GTFS Schedule\n"
+		  "-- reference, shown for schema \"gtfs\" (option -s), SRID 4326\n"
+		  "-- (option --srid) and PostGIS in schema public.  Generated by\n"
+		  "-- \"gtfs2pgsql --print-schema\": do not edit.\n"
+		  "-- Columns of a feed that the reference does not define are added\n"
+		  "-- to their table as text; files it does not define become tables\n"
+		  "-- of text columns.  shape_lines is LineStringM when every point of\n"
+		  "-- shapes.txt has shape_dist_traveled, LineString otherwise.\n\n"
+		  "CREATE SCHEMA gtfs;\n", out);
+	for (int i = 0; i < catalog_nfiles; i++)
+	{
+		buf_reset(&sql);
+		ddl_create_table(&sql, &d, catalog_files[i].table, &catalog_files[i],
+						 NULL, 0);
+		fprintf(out, "\n%s;\n", sql.data);
+	}
+	buf_reset(&sql);
+	ddl_template(&sql, &d, locations_sql);
+	fprintf(out, "\n-- locations.geojson\n%s;\n\n-- once the data is in\n",
+			sql.data);
+	for (int i = 0; i < ddl_finish_count(); i++)
+	{
+		buf_reset(&sql);
+		ddl_finish(&sql, &d, i);
+		if (sql.len)
+			fprintf(out, "%s;\n", sql.data);
+	}
+	buf_free(&sql);
+}
+
+bool
+ddl_create_locations(Buf *sql, const Ddl *d)
+{
+	return ddl_template(sql, d, locations_sql);
+}
+
+bool
+ddl_exec(PGconn *conn, const char *fmt,...)
+{
+	va_list		ap;
+	Buf			sql;
+	bool		ok = true;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	va_start(ap, fmt);
+	for (const char *p = fmt; ok && *p; p++)
+	{
+		if (p[0] == '%' && p[1] == 's')
+		{
+			ok = buf_puts(&sql, va_arg(ap, const char *));
+			p++;
+		}
+		else
+			ok = buf_putc(&sql, *p);
+	}
+	va_end(ap);
+	ok = ok && db_exec(conn, sql.data);
+	buf_free(&sql);
+	return ok;
+}
