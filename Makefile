@@ -30,7 +30,7 @@ endif
 
 SRCS = $(wildcard src/*.c)
 OBJS = $(patsubst src/%.c,build/%.o,$(filter-out src/main.c,$(SRCS)))
-UNIT_OBJS = $(filter-out build/db.o build/copy.o build/load.o,$(OBJS))
+UNIT_OBJS = $(filter-out build/db.o build/copy.o build/ddl.o build/load.o,$(OBJS))
 
 all: $(PROG)
 

@@ -16,7 +16,7 @@ typedef enum
 {
 	CONV_OK,					/* value written */
 	CONV_WARN,					/* value written, but worth a warning */
-	CONV_ERROR,					/* nothing written: the value is invalid */
+	CONV_ERROR,					/* the value is invalid: roll the row back */
 	CONV_NOSPACE				/* the output buffer hit its cap */
 } ConvStatus;
 

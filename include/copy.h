@@ -56,11 +56,12 @@ copy_null(CopyStream *cs)
 	buf_append(copy_field(cs), "\\N", 2);
 }
 
-/* Drops the current row. */
+/* Drops the current row (all rows, if the buffer hit its cap and was freed). */
 static inline void
 copy_row_rollback(CopyStream *cs)
 {
-	buf_truncate(&cs->buf, cs->row_start);
+	if (cs->row_start <= cs->buf.len)
+		buf_truncate(&cs->buf, cs->row_start);
 }
 
 /*

@@ -8,6 +8,7 @@
  */
 #include "convert.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -363,10 +364,14 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 			*why = "not a decimal number";
 			if (!conv_is_decimal(s, len))
 				return CONV_ERROR;
-			if (f->type == GT_MONEY || (f->type == GT_FLOAT && f->sign == SIGN_ANY))
+			if (f->type == GT_MONEY)
 				return put(out, s, len);
 			/* s is followed by padding or the field's NUL */
+			errno = 0;
 			dv = strtod(s, NULL);
+			*why = "number out of range for double precision";
+			if (errno == ERANGE)
+				return CONV_ERROR;
 			*why = f->type == GT_LAT ? "latitude out of range [-90, 90]" :
 				"longitude out of range [-180, 180]";
 			if ((f->type == GT_LAT && (dv < -90 || dv > 90)) ||

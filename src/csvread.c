@@ -28,6 +28,7 @@ struct CsvReader
 	int			nfields;
 	long		line;			/* line being parsed, 1-based */
 	long		row_line;		/* line where the current row started */
+	int			bom_seen;		/* bytes of a byte order mark matched so far */
 	bool		started;		/* past the byte order mark */
 	bool		failed;			/* error logged: ignore further callbacks */
 	bool		stopped;		/* the row callback asked to stop */
@@ -56,6 +57,13 @@ on_field(void *s, size_t len, void *data)
 		return;
 	if (r->nfields == 0)
 		r->row_line = r->line - (s ? count_newlines(s, len) : 0);
+	if (len > CSV_MAX_FIELD)
+	{
+		log_data_error(r->name, r->line, r->nfields + 1,
+					   "field longer than %d bytes", CSV_MAX_FIELD);
+		r->failed = true;
+		return;
+	}
 	if (r->nfields == CSV_MAX_FIELDS)
 	{
 		log_data_error(r->name, r->row_line, 0,
@@ -104,7 +112,7 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 {
 	CsvReader  *r = calloc(1, sizeof(CsvReader));
 
-	if (r == NULL || csv_init(&r->parser, CSV_APPEND_NULL | CSV_STRICT_FINI) != 0)
+	if (r == NULL || csv_init(&r->parser, CSV_APPEND_NULL) != 0)
 	{
 		log_error("out of memory");
 		free(r);
@@ -131,7 +139,7 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	}
 	if (r->failed || r->stopped)
 		return false;
-	if (csv_get_buffer_size(&r->parser) > CSV_MAX_FIELD)
+	if (r->parser.entry_pos > CSV_MAX_FIELD)
 	{
 		log_data_error(r->name, r->nfields ? r->row_line : r->line, 0,
 					   "field longer than %d bytes (unterminated quote?)",
@@ -145,13 +153,22 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 bool
 csvread_feed(CsvReader *r, const char *data, size_t len)
 {
+	static const char bom[] = "\xEF\xBB\xBF";
+
 	if (r->failed || r->stopped)
 		return false;
-	if (!r->started && len > 0)
+	/* drop a byte order mark, even one cut across chunks */
+	while (!r->started && len > 0)
 	{
+		if (*data == bom[r->bom_seen])
+		{
+			data++, len--;
+			r->started = ++r->bom_seen == 3;
+			continue;
+		}
 		r->started = true;
-		if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-			data += 3, len -= 3;
+		if (r->bom_seen > 0 && !parse_piece(r, bom, (size_t) r->bom_seen))
+			return false;
 	}
 	while (len > 0)
 	{
@@ -168,12 +185,23 @@ csvread_feed(CsvReader *r, const char *data, size_t len)
 	return true;
 }
 
+/*
+ * libcsv's state while inside a quoted field: its FIELD_BEGUN with quoted
+ * set.  csv_fini applies CSV_STRICT_FINI only in strict mode, which would
+ * also refuse the stray quotes real feeds have, so the check is made here.
+ */
+#define LIBCSV_FIELD_BEGUN 2
+
 bool
 csvread_finish(CsvReader *r)
 {
+	if (!r->started && r->bom_seen > 0 &&
+		!parse_piece(r, "\xEF\xBB\xBF", (size_t) r->bom_seen))
+		return false;
 	if (r->failed || r->stopped)
 		return false;
-	if (csv_fini(&r->parser, on_field, on_row, r) != 0)
+	if ((r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted) ||
+		csv_fini(&r->parser, on_field, on_row, r) != 0)
 	{
 		log_data_error(r->name, r->nfields ? r->row_line : r->line, 0,
 					   "unterminated quoted field");

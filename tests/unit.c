@@ -1,13 +1,21 @@
 /*
  * unit.c: tests of the pure code, no database (harness after redis's
  * testhelp.h).
+ *
+ * Covers convert.h (value checks and COPY text form), buf.h (caps, NUL
+ * termination), catalog.h (the generated GTFS catalog) and csvread.h (rows,
+ * line numbers and caps).  The CSV error cases log data errors to stderr:
+ * that output is expected.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "catalog.h"
 #include "convert.h"
+#include "csvread.h"
+#include "log.h"
 
 static int	passed,
 			failed;
@@ -17,9 +25,1457 @@ static int	passed,
 	else { failed++; printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, descr); } \
 } while (0)
 
+/* Whether the buffer holds exactly the NUL-terminated string s. */
+static bool
+buf_is(const Buf *b, const char *s)
+{
+	size_t		n = strlen(s);
+
+	if (b->len != n)
+		return false;
+	if (n == 0)
+		return b->data == NULL || b->data[0] == '\0';
+	return b->data != NULL && memcmp(b->data, s, n) == 0 && b->data[n] == '\0';
+}
+
+/* ---------------------------------------------------------------- convert */
+
+static bool
+time_is(const char *s, int expect)
+{
+	int			secs = -1;
+
+	return conv_parse_time(s, strlen(s), &secs) && secs == expect;
+}
+
+static bool
+time_bad(const char *s)
+{
+	int			secs;
+
+	return !conv_parse_time(s, strlen(s), &secs);
+}
+
+static void
+test_parse_time(void)
+{
+	int			secs;
+
+	test_cond("time 5:30:00 (one hour digit) is 19800 s", time_is("5:30:00", 19800));
+	test_cond("time 05:30:00 is 19800 s", time_is("05:30:00", 19800));
+	test_cond("time 25:10:00 (past midnight) is 90600 s", time_is("25:10:00", 90600));
+	test_cond("time 100:00:00 (three hour digits) is 360000 s", time_is("100:00:00", 360000));
+	test_cond("time 0:00:00 is 0 s", time_is("0:00:00", 0));
+	test_cond("time 00:00:00 is 0 s", time_is("00:00:00", 0));
+	test_cond("time 23:59:59 is 86399 s", time_is("23:59:59", 86399));
+	test_cond("time 999:59:59 (largest) is 3599999 s", time_is("999:59:59", 3599999));
+
+	test_cond("time \"\" rejected", time_bad(""));
+	test_cond("time 5:3:00 (one minute digit) rejected", time_bad("5:3:00"));
+	test_cond("time 05:30:0 (one second digit) rejected", time_bad("05:30:0"));
+	test_cond("time 05:60:00 (minute 60) rejected", time_bad("05:60:00"));
+	test_cond("time 05:00:60 (second 60) rejected", time_bad("05:00:60"));
+	test_cond("time ab:00:00 rejected", time_bad("ab:00:00"));
+	test_cond("time 05:00 (no seconds) rejected", time_bad("05:00"));
+	test_cond("time \"05:00:00 \" (trailing space) rejected", time_bad("05:00:00 "));
+	test_cond("time \" 05:00:00\" (leading space) rejected", time_bad(" 05:00:00"));
+	test_cond("time 1000:00:00 (four hour digits) rejected", time_bad("1000:00:00"));
+	test_cond("time :00:00 (no hour) rejected", time_bad(":00:00"));
+	test_cond("time 05:0a:00 rejected", time_bad("05:0a:00"));
+	test_cond("time 05:00:0a rejected", time_bad("05:00:0a"));
+	test_cond("time 05-00-00 rejected", time_bad("05-00-00"));
+	test_cond("time 05:00:00:00 rejected", time_bad("05:00:00:00"));
+	test_cond("time 05::000 rejected", time_bad("05::000"));
+	test_cond("time -5:00:00 rejected", time_bad("-5:00:00"));
+	test_cond("time +5:00:00 rejected", time_bad("+5:00:00"));
+	test_cond("time 5 (no colon) rejected", time_bad("5"));
+	test_cond("time 05:30:00 cut to len 7 rejected",
+			  !conv_parse_time("05:30:00", 7, &secs));
+	secs = -1;
+	test_cond("time parse reads only len bytes (\"5:30:00xyz\", len 7)",
+			  conv_parse_time("5:30:00xyz", 7, &secs) && secs == 19800);
+}
+
+static bool
+date_is(const char *s, int ey, int em, int ed)
+{
+	int			y = 0,
+				m = 0,
+				d = 0;
+
+	return conv_parse_date(s, strlen(s), &y, &m, &d) &&
+		y == ey && m == em && d == ed;
+}
+
+static bool
+date_bad(const char *s)
+{
+	int			y,
+				m,
+				d;
+
+	return !conv_parse_date(s, strlen(s), &y, &m, &d);
+}
+
+static void
+test_parse_date(void)
+{
+	test_cond("date 20260115 is 2026-01-15", date_is("20260115", 2026, 1, 15));
+	test_cond("date 20240229 (leap year) valid", date_is("20240229", 2024, 2, 29));
+	test_cond("date 20000229 (400-year leap) valid", date_is("20000229", 2000, 2, 29));
+	test_cond("date 20261231 valid", date_is("20261231", 2026, 12, 31));
+	test_cond("date 20260430 valid", date_is("20260430", 2026, 4, 30));
+	test_cond("date 00010101 (year 1) valid", date_is("00010101", 1, 1, 1));
+	test_cond("date 99991231 valid", date_is("99991231", 9999, 12, 31));
+
+	test_cond("date 20260229 (not leap) invalid", date_bad("20260229"));
+	test_cond("date 19000229 (century, not leap) invalid", date_bad("19000229"));
+	test_cond("date 20240230 invalid", date_bad("20240230"));
+	test_cond("date 20260431 (April 31) invalid", date_bad("20260431"));
+	test_cond("date 20260132 invalid", date_bad("20260132"));
+	test_cond("date 20261301 (month 13) invalid", date_bad("20261301"));
+	test_cond("date 20260001 (month 0) invalid", date_bad("20260001"));
+	test_cond("date 20260100 (day 0) invalid", date_bad("20260100"));
+	test_cond("date 00000101 (year 0) invalid", date_bad("00000101"));
+	test_cond("date 2026011 (7 digits) invalid", date_bad("2026011"));
+	test_cond("date 202601010 (9 digits) invalid", date_bad("202601010"));
+	test_cond("date \"\" invalid", date_bad(""));
+	test_cond("date 2026-01-15 invalid", date_bad("2026-01-15"));
+	test_cond("date 2026011a invalid", date_bad("2026011a"));
+	test_cond("date \" 2026011\" invalid", date_bad(" 2026011"));
+	test_cond("date +2026011 invalid", date_bad("+2026011"));
+}
+
+static bool
+int_is(const char *s, long expect)
+{
+	long		v = 12345;
+
+	return conv_parse_int(s, strlen(s), &v) && v == expect;
+}
+
+static bool
+int_bad(const char *s)
+{
+	long		v;
+
+	return !conv_parse_int(s, strlen(s), &v);
+}
+
+static void
+test_parse_int(void)
+{
+	long		v = 0;
+
+	test_cond("int 0", int_is("0", 0));
+	test_cond("int 42", int_is("42", 42));
+	test_cond("int -7", int_is("-7", -7));
+	test_cond("int +5 is 5", int_is("+5", 5));
+	test_cond("int -0 is 0", int_is("-0", 0));
+	test_cond("int 007 is 7", int_is("007", 7));
+	test_cond("int 2147483647 (INT32_MAX) ok", int_is("2147483647", 2147483647L));
+	test_cond("int -2147483648 (INT32_MIN) ok", int_is("-2147483648", -2147483647L - 1));
+	test_cond("int 0002147483647 (leading zeros) ok", int_is("0002147483647", 2147483647L));
+
+	test_cond("int 2147483648 rejected", int_bad("2147483648"));
+	test_cond("int +2147483648 rejected", int_bad("+2147483648"));
+	test_cond("int -2147483649 rejected", int_bad("-2147483649"));
+	test_cond("int 99999999999999999999999 rejected", int_bad("99999999999999999999999"));
+	test_cond("int \"-\" rejected", int_bad("-"));
+	test_cond("int \"+\" rejected", int_bad("+"));
+	test_cond("int \"\" rejected", int_bad(""));
+	test_cond("int 1.0 rejected", int_bad("1.0"));
+	test_cond("int \" 5\" rejected", int_bad(" 5"));
+	test_cond("int \"5 \" rejected", int_bad("5 "));
+	test_cond("int 12a rejected", int_bad("12a"));
+	test_cond("int 1e3 rejected", int_bad("1e3"));
+	test_cond("int --5 rejected", int_bad("--5"));
+	test_cond("int 0x10 rejected", int_bad("0x10"));
+	test_cond("int reads only len bytes (\"123\", len 2 is 12)",
+			  conv_parse_int("123", 2, &v) && v == 12);
+}
+
+static bool
+dec(const char *s)
+{
+	return conv_is_decimal(s, strlen(s));
+}
+
+static void
+test_is_decimal(void)
+{
+	test_cond("decimal 1", dec("1"));
+	test_cond("decimal 0", dec("0"));
+	test_cond("decimal -1.5", dec("-1.5"));
+	test_cond("decimal .5", dec(".5"));
+	test_cond("decimal -.5", dec("-.5"));
+	test_cond("decimal 5.", dec("5."));
+	test_cond("decimal 1e5", dec("1e5"));
+	test_cond("decimal 1E-5", dec("1E-5"));
+	test_cond("decimal 1.5e+10", dec("1.5e+10"));
+	test_cond("decimal .5e3", dec(".5e3"));
+	test_cond("decimal +3", dec("+3"));
+	test_cond("decimal 45.123456789012345678901", dec("45.123456789012345678901"));
+
+	test_cond("decimal \"\" rejected", !dec(""));
+	test_cond("decimal . rejected", !dec("."));
+	test_cond("decimal - rejected", !dec("-"));
+	test_cond("decimal +. rejected", !dec("+."));
+	test_cond("decimal e5 rejected", !dec("e5"));
+	test_cond("decimal .e5 rejected", !dec(".e5"));
+	test_cond("decimal 1e rejected", !dec("1e"));
+	test_cond("decimal 1e+ rejected", !dec("1e+"));
+	test_cond("decimal 1e5.5 rejected", !dec("1e5.5"));
+	test_cond("decimal 1.2.3 rejected", !dec("1.2.3"));
+	test_cond("decimal 0x10 rejected", !dec("0x10"));
+	test_cond("decimal inf rejected", !dec("inf"));
+	test_cond("decimal nan rejected", !dec("nan"));
+	test_cond("decimal Infinity rejected", !dec("Infinity"));
+	test_cond("decimal 1,5 rejected", !dec("1,5"));
+	test_cond("decimal \" 1\" rejected", !dec(" 1"));
+	test_cond("decimal \"1 \" rejected", !dec("1 "));
+	test_cond("decimal --1 rejected", !dec("--1"));
+	test_cond("decimal reads only len bytes (\"1.5x\", len 3)",
+			  conv_is_decimal("1.5x", 3));
+}
+
+static bool
+color(const char *s)
+{
+	return conv_is_color(s, strlen(s));
+}
+
+static void
+test_is_color(void)
+{
+	test_cond("color FFFFFF", color("FFFFFF"));
+	test_cond("color 000000", color("000000"));
+	test_cond("color lower-case a1b2c3", color("a1b2c3"));
+	test_cond("color mixed case 00aaFF", color("00aaFF"));
+
+	test_cond("color \"\" rejected", !color(""));
+	test_cond("color 5 digits rejected", !color("FFFFF"));
+	test_cond("color 7 digits rejected", !color("FFFFFFF"));
+	test_cond("color #FFFFF rejected", !color("#FFFFF"));
+	test_cond("color #FFFFFF rejected", !color("#FFFFFF"));
+	test_cond("color GGGGGG rejected", !color("GGGGGG"));
+	test_cond("color \"FFFFF \" rejected", !color("FFFFF "));
+	test_cond("color 0xFFFF rejected", !color("0xFFFF"));
+}
+
+static bool
+utf8(const char *s)
+{
+	return conv_utf8_valid(s, strlen(s));
+}
+
+static void
+test_utf8(void)
+{
+	test_cond("utf8 empty (len 0) valid", conv_utf8_valid("", 0));
+	test_cond("utf8 ASCII valid", utf8("Gare du Nord"));
+	test_cond("utf8 2-byte e-acute valid", utf8("caf\xC3\xA9"));
+	test_cond("utf8 3-byte euro sign valid", utf8("\xE2\x82\xAC 2"));
+	test_cond("utf8 4-byte U+1F68C valid", utf8("\xF0\x9F\x9A\x8C"));
+	test_cond("utf8 U+0080 (C2 80) valid", utf8("\xC2\x80"));
+	test_cond("utf8 U+0800 (E0 A0 80) valid", utf8("\xE0\xA0\x80"));
+	test_cond("utf8 U+D7FF valid", utf8("\xED\x9F\xBF"));
+	test_cond("utf8 U+E000 valid", utf8("\xEE\x80\x80"));
+	test_cond("utf8 U+10000 valid", utf8("\xF0\x90\x80\x80"));
+	test_cond("utf8 U+10FFFF valid", utf8("\xF4\x8F\xBF\xBF"));
+	test_cond("utf8 control byte 0x01 valid", utf8("a\x01" "b"));
+
+	test_cond("utf8 overlong C0 80 rejected", !utf8("\xC0\x80"));
+	test_cond("utf8 overlong C1 BF rejected", !utf8("\xC1\xBF"));
+	test_cond("utf8 overlong E0 80 80 rejected", !utf8("\xE0\x80\x80"));
+	test_cond("utf8 overlong F0 80 80 80 rejected", !utf8("\xF0\x80\x80\x80"));
+	test_cond("utf8 surrogate ED A0 80 rejected", !utf8("\xED\xA0\x80"));
+	test_cond("utf8 surrogate ED BF BF rejected", !utf8("\xED\xBF\xBF"));
+	test_cond("utf8 lead byte F5 rejected", !utf8("\xF5\x80\x80\x80"));
+	test_cond("utf8 beyond U+10FFFF (F4 90 80 80) rejected", !utf8("\xF4\x90\x80\x80"));
+	test_cond("utf8 byte FF rejected", !utf8("a\xFF"));
+	test_cond("utf8 lone continuation 80 rejected", !utf8("\x80"));
+	test_cond("utf8 truncated 3-byte at end rejected", !utf8("ab\xE2\x82"));
+	test_cond("utf8 truncated 2-byte at end rejected", !utf8("ab\xC3"));
+	test_cond("utf8 truncated sequence before ASCII rejected", !utf8("\xE2\x82" "a"));
+	test_cond("utf8 bad continuation C3 41 rejected", !utf8("\xC3" "A"));
+	test_cond("utf8 sequence cut by len rejected", !conv_utf8_valid("\xC3\xA9", 1));
+	test_cond("utf8 embedded NUL rejected", !conv_utf8_valid("a\0b", 3));
+	test_cond("utf8 lone NUL rejected", !conv_utf8_valid("", 1));
+
+	/* where a chunked stream may be cut */
+	test_cond("utf8_cut empty is 0", conv_utf8_cut("", 0) == 0);
+	test_cond("utf8_cut ASCII: whole length", conv_utf8_cut("abc", 3) == 3);
+	test_cond("utf8_cut complete 2-byte at end: whole length", conv_utf8_cut("ab\xC3\xA9", 4) == 4);
+	test_cond("utf8_cut lone 2-byte lead at end: before it", conv_utf8_cut("ab\xC3", 3) == 2);
+	test_cond("utf8_cut complete 3-byte at end: whole length", conv_utf8_cut("a\xE2\x82\xAC", 4) == 4);
+	test_cond("utf8_cut 3-byte missing 1: before its lead", conv_utf8_cut("a\xE2\x82", 3) == 1);
+	test_cond("utf8_cut 3-byte missing 2: before its lead", conv_utf8_cut("a\xE2", 2) == 1);
+	test_cond("utf8_cut complete 4-byte at end: whole length",
+			  conv_utf8_cut("\xF0\x9F\x9A\x8C", 4) == 4);
+	test_cond("utf8_cut 4-byte missing 1: 0", conv_utf8_cut("\xF0\x9F\x9A", 3) == 0);
+	test_cond("utf8_cut 4-byte missing 3 after text: before its lead",
+			  conv_utf8_cut("\xC3\xA9\xF0", 3) == 2);
+	test_cond("utf8_cut never longer than len, always a valid prefix for valid text",
+			  conv_utf8_valid("x\xE2\x82\xAC", conv_utf8_cut("x\xE2\x82\xAC", 3)));
+}
+
+static void
+test_copy_text(void)
+{
+	Buf			b;
+	ConvStatus	st;
+
+	buf_init(&b, 1024);
+
+	st = conv_copy_text(&b, "plain", 5);
+	test_cond("copy_text plain ASCII unchanged", st == CONV_OK && buf_is(&b, "plain"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "a\\b", 3);
+	test_cond("copy_text backslash doubled", st == CONV_OK && buf_is(&b, "a\\\\b"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "a\tb", 3);
+	test_cond("copy_text tab is \\t", st == CONV_OK && buf_is(&b, "a\\tb"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "a\nb", 3);
+	test_cond("copy_text LF is \\n", st == CONV_OK && buf_is(&b, "a\\nb"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "a\rb", 3);
+	test_cond("copy_text CR is \\r", st == CONV_OK && buf_is(&b, "a\\rb"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "\\\t\r\n", 4);
+	test_cond("copy_text only specials: \\\\\\t\\r\\n",
+			  st == CONV_OK && buf_is(&b, "\\\\\\t\\r\\n"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "\\.", 2);
+	test_cond("copy_text end-of-data marker \\. escaped as \\\\.",
+			  st == CONV_OK && buf_is(&b, "\\\\."));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "x\\\\y", 4);
+	test_cond("copy_text two backslashes become four",
+			  st == CONV_OK && buf_is(&b, "x\\\\\\\\y"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x8C", 14);
+	test_cond("copy_text passes UTF-8 through unchanged",
+			  st == CONV_OK && buf_is(&b, "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x9A\x8C"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "\xC3\xA9\t\xC3\xA9", 5);
+	test_cond("copy_text escapes tab between multi-byte characters",
+			  st == CONV_OK && buf_is(&b, "\xC3\xA9\\t\xC3\xA9"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "a\x01\x7f" "b", 4);
+	test_cond("copy_text other control bytes pass through",
+			  st == CONV_OK && buf_is(&b, "a\x01\x7f" "b"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "", 0);
+	test_cond("copy_text empty value appends nothing", st == CONV_OK && b.len == 0);
+	buf_reset(&b);
+	buf_puts(&b, "x\t");
+	st = conv_copy_text(&b, "y\tz", 3);
+	test_cond("copy_text appends after existing content",
+			  st == CONV_OK && buf_is(&b, "x\ty\\tz"));
+	buf_reset(&b);
+	st = conv_copy_text(&b, "ab\tcd", 4);
+	test_cond("copy_text reads only len bytes", st == CONV_OK && buf_is(&b, "ab\\tc"));
+
+	buf_reset(&b);
+	test_cond("copy_text invalid UTF-8 (FF) is CONV_ERROR",
+			  conv_copy_text(&b, "ab\xFF", 3) == CONV_ERROR);
+	buf_reset(&b);
+	test_cond("copy_text overlong C0 80 is CONV_ERROR",
+			  conv_copy_text(&b, "\xC0\x80", 2) == CONV_ERROR);
+	buf_reset(&b);
+	test_cond("copy_text surrogate ED A0 80 is CONV_ERROR",
+			  conv_copy_text(&b, "x\xED\xA0\x80", 4) == CONV_ERROR);
+	buf_reset(&b);
+	test_cond("copy_text truncated sequence at end is CONV_ERROR",
+			  conv_copy_text(&b, "x\xE2\x82", 3) == CONV_ERROR);
+	buf_reset(&b);
+	test_cond("copy_text sequence cut by len is CONV_ERROR",
+			  conv_copy_text(&b, "\xC3\xA9", 1) == CONV_ERROR);
+	buf_reset(&b);
+	test_cond("copy_text embedded NUL is CONV_ERROR",
+			  conv_copy_text(&b, "a\0b", 3) == CONV_ERROR);
+	buf_free(&b);
+
+	/* the cap */
+	buf_init(&b, 4);
+	st = conv_copy_text(&b, "ab\t", 3);
+	test_cond("copy_text output of exactly the cap (4 bytes \"ab\\t\") is CONV_OK",
+			  st == CONV_OK && buf_is(&b, "ab\\t"));
+	buf_free(&b);
+	buf_init(&b, 4);
+	st = conv_copy_text(&b, "abcde", 5);
+	test_cond("copy_text plain value over the cap is CONV_NOSPACE", st == CONV_NOSPACE);
+	test_cond("copy_text CONV_NOSPACE leaves the buffer empty", b.len == 0);
+	buf_free(&b);
+	buf_init(&b, 4);
+	st = conv_copy_text(&b, "abc\t", 4);
+	test_cond("copy_text escape pushing past the cap is CONV_NOSPACE", st == CONV_NOSPACE);
+	buf_free(&b);
+	buf_init(&b, 4);
+	buf_puts(&b, "xyz");
+	st = conv_copy_text(&b, "ab", 2);
+	test_cond("copy_text cap counts existing content: CONV_NOSPACE", st == CONV_NOSPACE);
+	st = conv_copy_text(&b, "ab", 2);
+	test_cond("copy_text buffer reusable after CONV_NOSPACE", st == CONV_OK && buf_is(&b, "ab"));
+	buf_free(&b);
+}
+
+/* Runs conv_field on NUL-terminated s into a reset out. */
+static ConvStatus
+field(const CatalogField *f, const char *s, Buf *out, const char **why)
+{
+	buf_reset(out);
+	*why = NULL;
+	return conv_field(f, s, strlen(s), out, why);
+}
+
+static const CatalogField f_text = {"t", GT_TEXT, SIGN_ANY, 0, NULL};
+static const CatalogField f_color = {"c", GT_COLOR, SIGN_ANY, 0, NULL};
+static const CatalogField f_enum = {"e", GT_ENUM, SIGN_ANY, 0, "0,1,2"};
+static const CatalogField f_int_any = {"i", GT_INT, SIGN_ANY, 0, NULL};
+static const CatalogField f_int_pos = {"i", GT_INT, SIGN_POSITIVE, 0, NULL};
+static const CatalogField f_int_nonneg = {"i", GT_INT, SIGN_NONNEG, 0, NULL};
+static const CatalogField f_int_nonzero = {"i", GT_INT, SIGN_NONZERO, 0, NULL};
+static const CatalogField f_float = {"f", GT_FLOAT, SIGN_ANY, 0, NULL};
+static const CatalogField f_float_nonneg = {"f", GT_FLOAT, SIGN_NONNEG, 0, NULL};
+static const CatalogField f_float_pos = {"f", GT_FLOAT, SIGN_POSITIVE, 0, NULL};
+static const CatalogField f_lat = {"lat", GT_LAT, SIGN_ANY, 0, NULL};
+static const CatalogField f_lon = {"lon", GT_LON, SIGN_ANY, 0, NULL};
+static const CatalogField f_date = {"d", GT_DATE, SIGN_ANY, 0, NULL};
+static const CatalogField f_time = {"tm", GT_TIME, SIGN_ANY, 0, NULL};
+static const CatalogField f_money = {"m", GT_MONEY, SIGN_ANY, 0, NULL};
+
+/* conv_field gives st and writes exactly want (NULL: nothing written). */
+static bool
+field_gives(const CatalogField *f, const char *s, ConvStatus st, const char *want)
+{
+	Buf			b;
+	const char *why;
+	ConvStatus	got;
+	bool		ok;
+
+	buf_init(&b, 1024);
+	got = field(f, s, &b, &why);
+	ok = got == st && buf_is(&b, want ? want : "");
+	/* a warning or an error always comes with a reason */
+	if (st == CONV_WARN || st == CONV_ERROR)
+		ok = ok && why != NULL && why[0] != '\0';
+	buf_free(&b);
+	return ok;
+}
+
+static void
+test_conv_field(void)
+{
+	Buf			b;
+	const char *why;
+
+	/* GT_TEXT */
+	test_cond("field TEXT escapes like COPY", field_gives(&f_text, "a\tb\\c", CONV_OK, "a\\tb\\\\c"));
+	test_cond("field TEXT keeps padding", field_gives(&f_text, " x ", CONV_OK, " x "));
+	test_cond("field TEXT passes UTF-8", field_gives(&f_text, "Z\xC3\xBCrich", CONV_OK, "Z\xC3\xBCrich"));
+	test_cond("field TEXT invalid UTF-8 is CONV_ERROR with a reason",
+			  field_gives(&f_text, "\xFFx", CONV_ERROR, NULL));
+
+	/* GT_TIME */
+	test_cond("field TIME 5:30:00 written 05:30:00", field_gives(&f_time, "5:30:00", CONV_OK, "05:30:00"));
+	test_cond("field TIME 05:30:00 unchanged", field_gives(&f_time, "05:30:00", CONV_OK, "05:30:00"));
+	test_cond("field TIME 25:10:00 stays 25:10:00", field_gives(&f_time, "25:10:00", CONV_OK, "25:10:00"));
+	test_cond("field TIME 100:00:00 stays 100:00:00", field_gives(&f_time, "100:00:00", CONV_OK, "100:00:00"));
+	test_cond("field TIME 0:00:00 written 00:00:00", field_gives(&f_time, "0:00:00", CONV_OK, "00:00:00"));
+	test_cond("field TIME padded \" 5:30:00 \" written 05:30:00",
+			  field_gives(&f_time, " 5:30:00 ", CONV_OK, "05:30:00"));
+	test_cond("field TIME tab-padded written 06:00:00",
+			  field_gives(&f_time, "\t06:00:00\t", CONV_OK, "06:00:00"));
+	test_cond("field TIME 5:30 is CONV_ERROR, nothing written",
+			  field_gives(&f_time, "5:30", CONV_ERROR, NULL));
+	test_cond("field TIME 05:60:00 is CONV_ERROR", field_gives(&f_time, "05:60:00", CONV_ERROR, NULL));
+	test_cond("field TIME only spaces is CONV_ERROR", field_gives(&f_time, "   ", CONV_ERROR, NULL));
+
+	/* GT_DATE */
+	test_cond("field DATE 20260115 written 2026-01-15",
+			  field_gives(&f_date, "20260115", CONV_OK, "2026-01-15"));
+	test_cond("field DATE padded \" 20240229 \" written 2024-02-29",
+			  field_gives(&f_date, " 20240229 ", CONV_OK, "2024-02-29"));
+	test_cond("field DATE 00010101 written 0001-01-01",
+			  field_gives(&f_date, "00010101", CONV_OK, "0001-01-01"));
+	test_cond("field DATE 20260229 is CONV_ERROR", field_gives(&f_date, "20260229", CONV_ERROR, NULL));
+	test_cond("field DATE 2026-01-15 is CONV_ERROR", field_gives(&f_date, "2026-01-15", CONV_ERROR, NULL));
+
+	/* GT_LAT / GT_LON */
+	test_cond("field LAT 45.5 written", field_gives(&f_lat, "45.5", CONV_OK, "45.5"));
+	test_cond("field LAT padded \" 45.5\" written 45.5", field_gives(&f_lat, " 45.5", CONV_OK, "45.5"));
+	test_cond("field LAT padded \"45.5  \" written 45.5", field_gives(&f_lat, "45.5  ", CONV_OK, "45.5"));
+	test_cond("field LAT 90 accepted", field_gives(&f_lat, "90", CONV_OK, "90"));
+	test_cond("field LAT -90.000 accepted", field_gives(&f_lat, "-90.000", CONV_OK, "-90.000"));
+	test_cond("field LAT 4.55e1 accepted as written", field_gives(&f_lat, "4.55e1", CONV_OK, "4.55e1"));
+	test_cond("field LAT 90.0001 is CONV_ERROR", field_gives(&f_lat, "90.0001", CONV_ERROR, NULL));
+	test_cond("field LAT -90.0001 is CONV_ERROR", field_gives(&f_lat, "-90.0001", CONV_ERROR, NULL));
+	test_cond("field LAT 1e2 is CONV_ERROR (100)", field_gives(&f_lat, "1e2", CONV_ERROR, NULL));
+	test_cond("field LAT abc is CONV_ERROR", field_gives(&f_lat, "abc", CONV_ERROR, NULL));
+	test_cond("field LAT 45,5 is CONV_ERROR", field_gives(&f_lat, "45,5", CONV_ERROR, NULL));
+	test_cond("field LON -73.98 written", field_gives(&f_lon, "-73.98", CONV_OK, "-73.98"));
+	test_cond("field LON 180 accepted", field_gives(&f_lon, "180", CONV_OK, "180"));
+	test_cond("field LON -180 accepted", field_gives(&f_lon, "-180", CONV_OK, "-180"));
+	test_cond("field LON 91 accepted (not a latitude)", field_gives(&f_lon, "91", CONV_OK, "91"));
+	test_cond("field LON 180.5 is CONV_ERROR", field_gives(&f_lon, "180.5", CONV_ERROR, NULL));
+	test_cond("field LON -180.0000001 is CONV_ERROR", field_gives(&f_lon, "-180.0000001", CONV_ERROR, NULL));
+
+	/* GT_ENUM with "0,1,2" */
+	test_cond("field ENUM 1 written", field_gives(&f_enum, "1", CONV_OK, "1"));
+	test_cond("field ENUM 0 written", field_gives(&f_enum, "0", CONV_OK, "0"));
+	test_cond("field ENUM padded \" 2 \" written 2", field_gives(&f_enum, " 2 ", CONV_OK, "2"));
+	test_cond("field ENUM 7 is CONV_WARN and written", field_gives(&f_enum, "7", CONV_WARN, "7"));
+	test_cond("field ENUM -1 is CONV_WARN and written", field_gives(&f_enum, "-1", CONV_WARN, "-1"));
+	test_cond("field ENUM 32767 (smallint max) is CONV_WARN", field_gives(&f_enum, "32767", CONV_WARN, "32767"));
+	test_cond("field ENUM -32768 (smallint min) is CONV_WARN", field_gives(&f_enum, "-32768", CONV_WARN, "-32768"));
+	test_cond("field ENUM x is CONV_ERROR", field_gives(&f_enum, "x", CONV_ERROR, NULL));
+	test_cond("field ENUM 40000 (beyond smallint) is CONV_ERROR", field_gives(&f_enum, "40000", CONV_ERROR, NULL));
+	test_cond("field ENUM 32768 is CONV_ERROR", field_gives(&f_enum, "32768", CONV_ERROR, NULL));
+	test_cond("field ENUM -32769 is CONV_ERROR", field_gives(&f_enum, "-32769", CONV_ERROR, NULL));
+	test_cond("field ENUM 1.0 is CONV_ERROR", field_gives(&f_enum, "1.0", CONV_ERROR, NULL));
+
+	/* GT_INT */
+	test_cond("field INT positive 5 is CONV_OK", field_gives(&f_int_pos, "5", CONV_OK, "5"));
+	test_cond("field INT positive 0 is CONV_WARN, value written", field_gives(&f_int_pos, "0", CONV_WARN, "0"));
+	test_cond("field INT positive -3 is CONV_WARN, value written", field_gives(&f_int_pos, "-3", CONV_WARN, "-3"));
+	test_cond("field INT nonneg 0 is CONV_OK", field_gives(&f_int_nonneg, "0", CONV_OK, "0"));
+	test_cond("field INT nonneg -1 is CONV_WARN", field_gives(&f_int_nonneg, "-1", CONV_WARN, "-1"));
+	test_cond("field INT nonzero 0 is CONV_WARN", field_gives(&f_int_nonzero, "0", CONV_WARN, "0"));
+	test_cond("field INT nonzero -2 is CONV_OK", field_gives(&f_int_nonzero, "-2", CONV_OK, "-2"));
+	test_cond("field INT any -5 is CONV_OK", field_gives(&f_int_any, "-5", CONV_OK, "-5"));
+	test_cond("field INT any +5 written as +5", field_gives(&f_int_any, "+5", CONV_OK, "+5"));
+	test_cond("field INT padded \" 12\\t\" written 12", field_gives(&f_int_any, " 12\t", CONV_OK, "12"));
+	test_cond("field INT 1.5 is CONV_ERROR", field_gives(&f_int_any, "1.5", CONV_ERROR, NULL));
+	test_cond("field INT 2147483648 is CONV_ERROR", field_gives(&f_int_any, "2147483648", CONV_ERROR, NULL));
+	test_cond("field INT 2147483647 is CONV_OK", field_gives(&f_int_any, "2147483647", CONV_OK, "2147483647"));
+
+	/* GT_FLOAT */
+	test_cond("field FLOAT 1.50 passed through unchanged", field_gives(&f_float, "1.50", CONV_OK, "1.50"));
+	test_cond("field FLOAT 1E-5 passed through unchanged", field_gives(&f_float, "1E-5", CONV_OK, "1E-5"));
+	test_cond("field FLOAT +3 passed through unchanged", field_gives(&f_float, "+3", CONV_OK, "+3"));
+	test_cond("field FLOAT -0.000 passed through unchanged", field_gives(&f_float, "-0.000", CONV_OK, "-0.000"));
+	test_cond("field FLOAT long digits passed through unchanged",
+			  field_gives(&f_float, "0.12345678901234567890123", CONV_OK, "0.12345678901234567890123"));
+	test_cond("field FLOAT padded \" 2.5\\t\" written 2.5", field_gives(&f_float, " 2.5\t", CONV_OK, "2.5"));
+	test_cond("field FLOAT 1,5 is CONV_ERROR", field_gives(&f_float, "1,5", CONV_ERROR, NULL));
+	test_cond("field FLOAT nan is CONV_ERROR", field_gives(&f_float, "nan", CONV_ERROR, NULL));
+	test_cond("field FLOAT 1e400 (overflows double) is CONV_ERROR",
+			  field_gives(&f_float, "1e400", CONV_ERROR, NULL));
+	test_cond("field FLOAT 1e-400 (underflows double) is CONV_ERROR",
+			  field_gives(&f_float, "1e-400", CONV_ERROR, NULL));
+	test_cond("field FLOAT nonneg -1.5 is CONV_WARN, value written",
+			  field_gives(&f_float_nonneg, "-1.5", CONV_WARN, "-1.5"));
+	test_cond("field FLOAT nonneg 0 is CONV_OK", field_gives(&f_float_nonneg, "0", CONV_OK, "0"));
+	test_cond("field FLOAT nonneg 1e3 is CONV_OK as written", field_gives(&f_float_nonneg, "1e3", CONV_OK, "1e3"));
+	test_cond("field FLOAT positive 0.0 is CONV_WARN", field_gives(&f_float_pos, "0.0", CONV_WARN, "0.0"));
+	test_cond("field FLOAT positive .1 is CONV_OK", field_gives(&f_float_pos, ".1", CONV_OK, ".1"));
+	test_cond("field FLOAT positive padded \" 0.5 \" is CONV_OK, 0.5",
+			  field_gives(&f_float_pos, " 0.5 ", CONV_OK, "0.5"));
+
+	/* GT_MONEY */
+	test_cond("field MONEY 2.50 written unchanged", field_gives(&f_money, "2.50", CONV_OK, "2.50"));
+	test_cond("field MONEY -1 written", field_gives(&f_money, "-1", CONV_OK, "-1"));
+	test_cond("field MONEY 0 written", field_gives(&f_money, "0", CONV_OK, "0"));
+	test_cond("field MONEY 1e3 written unchanged", field_gives(&f_money, "1e3", CONV_OK, "1e3"));
+	test_cond("field MONEY padded \" 3.75 \" written 3.75", field_gives(&f_money, " 3.75 ", CONV_OK, "3.75"));
+	test_cond("field MONEY $2 is CONV_ERROR", field_gives(&f_money, "$2", CONV_ERROR, NULL));
+	test_cond("field MONEY 2,50 is CONV_ERROR", field_gives(&f_money, "2,50", CONV_ERROR, NULL));
+
+	/* GT_COLOR */
+	test_cond("field COLOR FFAA00 written", field_gives(&f_color, "FFAA00", CONV_OK, "FFAA00"));
+	test_cond("field COLOR lower-case kept", field_gives(&f_color, "ffaa00", CONV_OK, "ffaa00"));
+	test_cond("field COLOR padded \" 00FF00 \" written 00FF00",
+			  field_gives(&f_color, " 00FF00 ", CONV_OK, "00FF00"));
+	test_cond("field COLOR ffaa0 is CONV_ERROR", field_gives(&f_color, "ffaa0", CONV_ERROR, NULL));
+	test_cond("field COLOR #FFAA00 is CONV_ERROR", field_gives(&f_color, "#FFAA00", CONV_ERROR, NULL));
+
+	/* appending and errors leave earlier content alone */
+	buf_init(&b, 1024);
+	buf_puts(&b, "x\t");
+	test_cond("field TIME appends after existing content",
+			  conv_field(&f_time, "5:30:00", 7, &b, &why) == CONV_OK && buf_is(&b, "x\t05:30:00"));
+	buf_truncate(&b, 2);
+	test_cond("field DATE error leaves existing content untouched",
+			  conv_field(&f_date, "2026", 4, &b, &why) == CONV_ERROR && buf_is(&b, "x\t"));
+	test_cond("field LAT error leaves existing content untouched",
+			  conv_field(&f_lat, "91", 2, &b, &why) == CONV_ERROR && buf_is(&b, "x\t"));
+	test_cond("field ENUM error leaves existing content untouched",
+			  conv_field(&f_enum, "x", 1, &b, &why) == CONV_ERROR && buf_is(&b, "x\t"));
+	test_cond("field TEXT reads only len bytes",
+			  conv_field(&f_text, "abcdef", 3, &b, &why) == CONV_OK && buf_is(&b, "x\tabc"));
+	buf_free(&b);
+
+	/* the cap */
+	buf_init(&b, 5);
+	test_cond("field TIME over a 5-byte cap is CONV_NOSPACE",
+			  field(&f_time, "5:30:00", &b, &why) == CONV_NOSPACE && b.len == 0);
+	test_cond("field DATE over a 5-byte cap is CONV_NOSPACE",
+			  field(&f_date, "20260115", &b, &why) == CONV_NOSPACE && b.len == 0);
+	test_cond("field FLOAT over a 5-byte cap is CONV_NOSPACE",
+			  field(&f_float, "1.23456", &b, &why) == CONV_NOSPACE);
+	test_cond("field LAT over a 5-byte cap is CONV_NOSPACE",
+			  field(&f_lat, "45.12345", &b, &why) == CONV_NOSPACE);
+	test_cond("field TEXT over a 5-byte cap is CONV_NOSPACE",
+			  field(&f_text, "abcdef", &b, &why) == CONV_NOSPACE);
+	test_cond("field INT of exactly the 5-byte cap is CONV_OK",
+			  field(&f_int_any, "12345", &b, &why) == CONV_OK && buf_is(&b, "12345"));
+	buf_free(&b);
+	buf_init(&b, 0);
+	test_cond("field ENUM into a 0-byte cap is CONV_NOSPACE",
+			  field(&f_enum, "1", &b, &why) == CONV_NOSPACE);
+	test_cond("field INT into a 0-byte cap is CONV_NOSPACE",
+			  field(&f_int_pos, "0", &b, &why) == CONV_NOSPACE);
+	test_cond("field COLOR into a 0-byte cap is CONV_NOSPACE",
+			  field(&f_color, "FFFFFF", &b, &why) == CONV_NOSPACE);
+	test_cond("field MONEY into a 0-byte cap is CONV_NOSPACE",
+			  field(&f_money, "1", &b, &why) == CONV_NOSPACE);
+	buf_free(&b);
+}
+
+/* -------------------------------------------------------------------- buf */
+
+static void
+test_buf(void)
+{
+	Buf			b;
+	bool		all_ok;
+	char		chunk[100];
+
+	buf_init(&b, 10);
+	test_cond("buf_init: empty, no memory", b.data == NULL && b.len == 0 && b.cap == 0 && b.max == 10);
+	test_cond("buf append \"ab\"", buf_append(&b, "ab", 2) && buf_is(&b, "ab"));
+	test_cond("buf append \"cd\" concatenates", buf_append(&b, "cd", 2) && buf_is(&b, "abcd"));
+	test_cond("buf data NUL-terminated after append", b.data[b.len] == '\0');
+	test_cond("buf append exactly to max (10) succeeds",
+			  buf_append(&b, "efghij", 6) && buf_is(&b, "abcdefghij"));
+	test_cond("buf cap never above max + 1", b.cap <= b.max + 1);
+	test_cond("buf one byte past max fails", !buf_putc(&b, 'k'));
+	test_cond("buf failed append leaves it empty and freed", b.len == 0 && b.data == NULL && b.cap == 0);
+	test_cond("buf reusable after failed append", buf_puts(&b, "xyz") && buf_is(&b, "xyz"));
+	buf_free(&b);
+
+	buf_init(&b, 10);
+	test_cond("buf single append of max + 1 bytes fails", !buf_append(&b, "0123456789A", 11));
+	test_cond("buf after oversize first append: empty", b.len == 0 && b.data == NULL);
+	test_cond("buf single append of exactly max bytes succeeds",
+			  buf_append(&b, "0123456789", 10) && buf_is(&b, "0123456789"));
+	test_cond("buf appending zero bytes at max succeeds", buf_append(&b, "", 0) && b.len == 10);
+	buf_free(&b);
+
+	buf_init(&b, 3);
+	test_cond("buf putc 1 of 3", buf_putc(&b, 'a'));
+	test_cond("buf putc 2 of 3", buf_putc(&b, 'b'));
+	test_cond("buf putc 3 of 3", buf_putc(&b, 'c') && buf_is(&b, "abc"));
+	test_cond("buf putc 4 over cap 3 fails", !buf_putc(&b, 'd') && b.len == 0);
+	buf_free(&b);
+
+	buf_init(&b, 0);
+	test_cond("buf max 0: appending nothing succeeds", buf_append(&b, "", 0) && b.len == 0);
+	test_cond("buf max 0: any byte fails", !buf_putc(&b, 'a') && b.len == 0);
+	buf_free(&b);
+
+	/* growth past the first allocation, NUL kept throughout */
+	buf_init(&b, 100000);
+	memset(chunk, 'q', sizeof(chunk));
+	all_ok = true;
+	for (int i = 0; i < 1000; i++)
+	{
+		chunk[0] = (char) ('0' + i % 10);
+		if (!buf_append(&b, chunk, sizeof(chunk)) || b.data[b.len] != '\0' ||
+			b.cap > b.max + 1)
+			all_ok = false;
+	}
+	test_cond("buf 1000 appends of 100 bytes fill max 100000, NUL-terminated",
+			  all_ok && b.len == 100000);
+	all_ok = true;
+	for (int i = 0; i < 1000; i++)
+		if (b.data[i * 100] != (char) ('0' + i % 10) || b.data[i * 100 + 99] != 'q')
+			all_ok = false;
+	test_cond("buf contents preserved across reallocations", all_ok);
+	test_cond("buf full at 100000: one more byte fails", !buf_putc(&b, 'x') && b.len == 0);
+	buf_free(&b);
+
+	buf_init(&b, 100);
+	test_cond("buf_reserve(50) makes room", buf_reserve(&b, 50) && b.cap >= 51 && b.len == 0);
+	test_cond("buf_reserve(101) over the cap fails", !buf_reserve(&b, 101) && b.data == NULL);
+	buf_puts(&b, "hello world");
+	buf_truncate(&b, 5);
+	test_cond("buf_truncate(5) leaves \"hello\", NUL-terminated", buf_is(&b, "hello"));
+	buf_truncate(&b, 5);
+	test_cond("buf_truncate to the same length is a no-op", buf_is(&b, "hello"));
+	buf_truncate(&b, 0);
+	test_cond("buf_truncate(0) leaves \"\"", buf_is(&b, "") && b.data != NULL);
+	test_cond("buf append after truncate", buf_puts(&b, "ab") && buf_is(&b, "ab"));
+	buf_reset(&b);
+	test_cond("buf_reset empties but keeps memory", b.len == 0 && b.data != NULL && b.data[0] == '\0');
+	buf_free(&b);
+	test_cond("buf_free: no memory, empty", b.data == NULL && b.len == 0 && b.cap == 0);
+	test_cond("buf usable after buf_free", buf_puts(&b, "again") && buf_is(&b, "again"));
+	buf_free(&b);
+	buf_reset(&b);
+	test_cond("buf_reset on a freed buffer is harmless", b.len == 0 && b.data == NULL);
+	buf_truncate(&b, 0);
+	test_cond("buf_truncate(0) on a freed buffer is harmless", b.len == 0 && b.data == NULL);
+}
+
+/* ---------------------------------------------------------------- catalog */
+
+static int
+file_index(const char *name)
+{
+	const CatalogFile *f = catalog_find_file(name);
+
+	return f ? (int) (f - catalog_files) : -1;
+}
+
+static const CatalogField *
+find_field(const char *file, const char *name)
+{
+	const CatalogFile *f = catalog_find_file(file);
+	int			i;
+
+	if (f == NULL)
+		return NULL;
+	i = catalog_find_field(f, name);
+	return i < 0 ? NULL : &f->fields[i];
+}
+
+/* Every value in an enumeration list is an integer, separated by commas. */
+static bool
+enum_list_well_formed(const char *p)
+{
+	if (p == NULL || *p == '\0')
+		return false;
+	for (;;)
+	{
+		char	   *end;
+
+		(void) strtol(p, &end, 10);
+		if (end == p)
+			return false;
+		if (*end == '\0')
+			return true;
+		if (*end != ',')
+			return false;
+		p = end + 1;
+	}
+}
+
+static void
+test_catalog(void)
+{
+	const CatalogFile *stops = catalog_find_file("stops.txt");
+	const CatalogField *f;
+	char		descr[200];
+	/* (earlier, later): later references earlier (GTFS Schedule reference) */
+	static const char *const deps[][2] = {
+		{"stops.txt", "stop_times.txt"},
+		{"trips.txt", "stop_times.txt"},
+		{"routes.txt", "trips.txt"},
+		{"agency.txt", "routes.txt"},
+		{"levels.txt", "stops.txt"},
+		{"shapes.txt", "trips.txt"},
+		{"calendar.txt", "trips.txt"},
+		{"calendar_dates.txt", "trips.txt"},
+		{"booking_rules.txt", "stop_times.txt"},
+		{"location_groups.txt", "stop_times.txt"},
+		{"location_groups.txt", "location_group_stops.txt"},
+		{"stops.txt", "location_group_stops.txt"},
+		{"trips.txt", "frequencies.txt"},
+		{"stops.txt", "transfers.txt"},
+		{"routes.txt", "transfers.txt"},
+		{"trips.txt", "transfers.txt"},
+		{"stops.txt", "pathways.txt"},
+		{"networks.txt", "route_networks.txt"},
+		{"routes.txt", "route_networks.txt"},
+		{"areas.txt", "stop_areas.txt"},
+		{"stops.txt", "stop_areas.txt"},
+		{"fare_media.txt", "fare_products.txt"},
+		{"rider_categories.txt", "fare_products.txt"},
+		{"fare_products.txt", "fare_leg_rules.txt"},
+		{"timeframes.txt", "fare_leg_rules.txt"},
+		{"areas.txt", "fare_leg_rules.txt"},
+		{"fare_leg_rules.txt", "fare_transfer_rules.txt"},
+		{"fare_attributes.txt", "fare_rules.txt"},
+		{"routes.txt", "fare_rules.txt"},
+		{"agency.txt", "fare_attributes.txt"},
+	};
+
+	test_cond("catalog has 31 files", catalog_nfiles == 31);
+	test_cond("catalog_find_file(stops.txt) found", stops != NULL);
+	test_cond("catalog_find_file(stops.txt) is stops.txt / stops",
+			  stops && strcmp(stops->file, "stops.txt") == 0 && strcmp(stops->table, "stops") == 0);
+	test_cond("catalog_find_file(nope.txt) is NULL", catalog_find_file("nope.txt") == NULL);
+	test_cond("catalog_find_file(stops) without .txt is NULL", catalog_find_file("stops") == NULL);
+	test_cond("catalog_find_file(\"\") is NULL", catalog_find_file("") == NULL);
+	test_cond("catalog_find_file(stop_times.txt) found", catalog_find_file("stop_times.txt") != NULL);
+
+	test_cond("catalog_find_field(stops, stop_id) is 0", stops && catalog_find_field(stops, "stop_id") == 0);
+	test_cond("catalog_find_field(stops, stop_lat) names stop_lat",
+			  stops && catalog_find_field(stops, "stop_lat") >= 0 &&
+			  strcmp(stops->fields[catalog_find_field(stops, "stop_lat")].name, "stop_lat") == 0);
+	test_cond("catalog_find_field(stops, nope) is -1", stops && catalog_find_field(stops, "nope") == -1);
+	test_cond("catalog_find_field(stops, \"\") is -1", stops && catalog_find_field(stops, "") == -1);
+	test_cond("catalog_find_field(stops, trip_id) (other file's field) is -1",
+			  stops && catalog_find_field(stops, "trip_id") == -1);
+
+	f = find_field("stops.txt", "stop_lat");
+	test_cond("stops.stop_lat is GT_LAT", f && f->type == GT_LAT);
+	f = find_field("stops.txt", "stop_lon");
+	test_cond("stops.stop_lon is GT_LON", f && f->type == GT_LON);
+	f = find_field("stops.txt", "stop_id");
+	test_cond("stops.stop_id is a required key",
+			  f && f->type == GT_TEXT && (f->flags & FIELD_REQUIRED) && (f->flags & FIELD_KEY));
+	f = find_field("stop_times.txt", "arrival_time");
+	test_cond("stop_times.arrival_time is GT_TIME", f && f->type == GT_TIME);
+	f = find_field("stop_times.txt", "departure_time");
+	test_cond("stop_times.departure_time is GT_TIME", f && f->type == GT_TIME);
+	f = find_field("stop_times.txt", "stop_sequence");
+	test_cond("stop_times.stop_sequence is GT_INT, non-negative", f && f->type == GT_INT && f->sign == SIGN_NONNEG);
+	f = find_field("calendar.txt", "start_date");
+	test_cond("calendar.start_date is GT_DATE", f && f->type == GT_DATE);
+	f = find_field("routes.txt", "route_color");
+	test_cond("routes.route_color is GT_COLOR", f && f->type == GT_COLOR);
+	f = find_field("fare_products.txt", "amount");
+	test_cond("fare_products.amount is GT_MONEY", f && f->type == GT_MONEY);
+	f = find_field("frequencies.txt", "headway_secs");
+	test_cond("frequencies.headway_secs is positive GT_INT", f && f->type == GT_INT && f->sign == SIGN_POSITIVE);
+	f = find_field("routes.txt", "route_type");
+	test_cond("routes.route_type is a required GT_ENUM",
+			  f && f->type == GT_ENUM && (f->flags & FIELD_REQUIRED));
+	test_cond("route_type allows 3 (bus)", f && catalog_enum_allows(f, 3));
+	test_cond("route_type allows 11 and 12", f && catalog_enum_allows(f, 11) && catalog_enum_allows(f, 12));
+	test_cond("route_type does not allow 8, 10, 13", f &&
+			  !catalog_enum_allows(f, 8) && !catalog_enum_allows(f, 10) && !catalog_enum_allows(f, 13));
+	f = find_field("calendar_dates.txt", "exception_type");
+	test_cond("exception_type allows 1 and 2, not 0",
+			  f && catalog_enum_allows(f, 1) && catalog_enum_allows(f, 2) && !catalog_enum_allows(f, 0));
+
+	/* catalog_enum_allows on hand-made fields */
+	test_cond("enum_allows 0,1,2: 0", catalog_enum_allows(&f_enum, 0));
+	test_cond("enum_allows 0,1,2: 2", catalog_enum_allows(&f_enum, 2));
+	test_cond("enum_allows 0,1,2: not 3", !catalog_enum_allows(&f_enum, 3));
+	test_cond("enum_allows 0,1,2: not -1", !catalog_enum_allows(&f_enum, -1));
+	test_cond("enum_allows 0,1,2: not 12", !catalog_enum_allows(&f_enum, 12));
+	{
+		static const CatalogField big = {"e", GT_ENUM, SIGN_ANY, 0, "1,11,111"};
+		static const CatalogField none = {"e", GT_ENUM, SIGN_ANY, 0, NULL};
+
+		test_cond("enum_allows 1,11,111: 11", catalog_enum_allows(&big, 11));
+		test_cond("enum_allows 1,11,111: 111", catalog_enum_allows(&big, 111));
+		test_cond("enum_allows 1,11,111: not 0", !catalog_enum_allows(&big, 0));
+		test_cond("enum_allows with enums NULL allows nothing", !catalog_enum_allows(&none, 0));
+	}
+
+	{
+		int			lat = 99,
+					lon = 99;
+		const CatalogFile *cf = catalog_find_file("stops.txt");
+
+		test_cond("point_fields stops.txt: stop_lat and stop_lon",
+				  cf && catalog_point_fields(cf, &lat, &lon) &&
+				  lat == catalog_find_field(cf, "stop_lat") && lon == catalog_find_field(cf, "stop_lon"));
+		cf = catalog_find_file("shapes.txt");
+		test_cond("point_fields shapes.txt: shape_pt_lat and shape_pt_lon",
+				  cf && catalog_point_fields(cf, &lat, &lon) &&
+				  lat == catalog_find_field(cf, "shape_pt_lat") &&
+				  lon == catalog_find_field(cf, "shape_pt_lon"));
+		cf = catalog_find_file("trips.txt");
+		test_cond("point_fields trips.txt: none, both -1",
+				  cf && !catalog_point_fields(cf, &lat, &lon) && lat == -1 && lon == -1);
+	}
+
+	test_cond("sql type TEXT is text", strcmp(catalog_sql_type(GT_TEXT), "text") == 0);
+	test_cond("sql type COLOR is text", strcmp(catalog_sql_type(GT_COLOR), "text") == 0);
+	test_cond("sql type ENUM is smallint", strcmp(catalog_sql_type(GT_ENUM), "smallint") == 0);
+	test_cond("sql type INT is integer", strcmp(catalog_sql_type(GT_INT), "integer") == 0);
+	test_cond("sql type FLOAT is double precision", strcmp(catalog_sql_type(GT_FLOAT), "double precision") == 0);
+	test_cond("sql type LAT is double precision", strcmp(catalog_sql_type(GT_LAT), "double precision") == 0);
+	test_cond("sql type LON is double precision", strcmp(catalog_sql_type(GT_LON), "double precision") == 0);
+	test_cond("sql type DATE is date", strcmp(catalog_sql_type(GT_DATE), "date") == 0);
+	test_cond("sql type TIME is interval", strcmp(catalog_sql_type(GT_TIME), "interval") == 0);
+	test_cond("sql type MONEY is numeric", strcmp(catalog_sql_type(GT_MONEY), "numeric") == 0);
+
+	/* every file */
+	for (int i = 0; i < catalog_nfiles; i++)
+	{
+		const CatalogFile *cf = &catalog_files[i];
+		size_t		n = strlen(cf->file);
+		bool		enums_ok = true,
+					names_ok = true;
+
+		snprintf(descr, sizeof(descr), "%s: table is the file name minus .txt", cf->file);
+		test_cond(descr, n > 4 && strcmp(cf->file + n - 4, ".txt") == 0 &&
+				  strlen(cf->table) == n - 4 && strncmp(cf->file, cf->table, n - 4) == 0);
+		snprintf(descr, sizeof(descr), "%s: catalog_find_file finds this entry", cf->file);
+		test_cond(descr, catalog_find_file(cf->file) == cf);
+		snprintf(descr, sizeof(descr), "%s: has fields", cf->file);
+		test_cond(descr, cf->nfields > 0 && cf->fields != NULL);
+		for (int j = 0; j < cf->nfields; j++)
+		{
+			const CatalogField *fld = &cf->fields[j];
+
+			if (fld->name == NULL || fld->name[0] == '\0' ||
+				catalog_find_field(cf, fld->name) != j)
+				names_ok = false;
+			if (fld->type == GT_ENUM ? !enum_list_well_formed(fld->enums) : fld->enums != NULL)
+				enums_ok = false;
+		}
+		snprintf(descr, sizeof(descr), "%s: field names set and unique", cf->file);
+		test_cond(descr, names_ok);
+		snprintf(descr, sizeof(descr),
+				 "%s: every GT_ENUM field has a list of integers, others have none", cf->file);
+		test_cond(descr, enums_ok);
+	}
+
+	/* dependency order */
+	for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++)
+	{
+		int			a = file_index(deps[i][0]),
+					b = file_index(deps[i][1]);
+
+		snprintf(descr, sizeof(descr), "order: %s before %s", deps[i][0], deps[i][1]);
+		test_cond(descr, a >= 0 && b >= 0 && a < b);
+	}
+}
+
+/* ---------------------------------------------------------------- csvread */
+
+#define REC_ROWS	16
+#define REC_FIELDS	8
+
+typedef struct
+{
+	long		line;
+	int			nfields;
+	char	   *f[REC_FIELDS];
+	size_t		len[REC_FIELDS];
+	long		fline[REC_FIELDS];
+} RecRow;
+
+typedef struct
+{
+	int			nrows;			/* rows seen, even past REC_ROWS */
+	int			stop_after;		/* return false at this row (1-based); 0: never */
+	bool		nul_ok;			/* every field was followed by a NUL */
+	size_t		longest;		/* longest field seen */
+	RecRow		row[REC_ROWS];
+} Rec;
+
+static bool
+rec_row(void *ctx, const CsvRow *row)
+{
+	Rec		   *rec = ctx;
+
+	for (int i = 0; i < row->nfields; i++)
+	{
+		if (row->fields[i].data[row->fields[i].len] != '\0')
+			rec->nul_ok = false;
+		if (row->fields[i].len > rec->longest)
+			rec->longest = row->fields[i].len;
+	}
+	if (rec->nrows < REC_ROWS)
+	{
+		RecRow	   *r = &rec->row[rec->nrows];
+
+		r->line = row->line;
+		r->nfields = row->nfields;
+		for (int i = 0; i < row->nfields && i < REC_FIELDS; i++)
+		{
+			r->len[i] = row->fields[i].len;
+			r->f[i] = malloc(r->len[i] + 1);
+			if (r->f[i] != NULL)
+			{
+				memcpy(r->f[i], row->fields[i].data, r->len[i]);
+				r->f[i][r->len[i]] = '\0';
+			}
+			r->fline[i] = csvread_field_line(row, i);
+		}
+	}
+	rec->nrows++;
+	return rec->stop_after == 0 || rec->nrows < rec->stop_after;
+}
+
+static void
+rec_init(Rec *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->nul_ok = true;
+}
+
+static void
+rec_free(Rec *rec)
+{
+	for (int i = 0; i < rec->nrows && i < REC_ROWS; i++)
+		for (int j = 0; j < rec->row[i].nfields && j < REC_FIELDS; j++)
+			free(rec->row[i].f[j]);
+	rec_init(rec);
+}
+
+typedef struct
+{
+	bool		feed_ok;		/* every csvread_feed returned true */
+	bool		finish_ok;		/* csvread_finish returned true (not called: false) */
+	bool		later_feed_ok;	/* a csvread_feed after a false one returned true */
+} RunResult;
+
+/* Feeds data[0..len) in chunks of chunk bytes (0: all at once). */
+static RunResult
+csv_run(const char *data, size_t len, size_t chunk, Rec *rec)
+{
+	RunResult	res = {true, false, false};
+	CsvReader  *r;
+
+	rec_init(rec);
+	r = csvread_create("test.txt", rec_row, rec);
+	if (r == NULL)
+	{
+		res.feed_ok = false;
+		return res;
+	}
+	if (chunk == 0)
+		chunk = len ? len : 1;
+	for (size_t off = 0; off < len; off += chunk)
+	{
+		size_t		n = len - off < chunk ? len - off : chunk;
+
+		if (!csvread_feed(r, data + off, n))
+		{
+			res.feed_ok = false;
+			res.later_feed_ok = csvread_feed(r, "x\n", 2);
+			break;
+		}
+	}
+	if (res.feed_ok)
+		res.finish_ok = csvread_finish(r);
+	csvread_destroy(r);
+	return res;
+}
+
+static RunResult
+csv_str(const char *s, size_t chunk, Rec *rec)
+{
+	return csv_run(s, strlen(s), chunk, rec);
+}
+
+/* Row i has field j equal to s (NUL-terminated, no embedded NUL). */
+static bool
+rec_field(const Rec *rec, int i, int j, const char *s)
+{
+	return i < rec->nrows && i < REC_ROWS && j < rec->row[i].nfields &&
+		j < REC_FIELDS && rec->row[i].f[j] != NULL &&
+		rec->row[i].len[j] == strlen(s) && strcmp(rec->row[i].f[j], s) == 0;
+}
+
+static bool
+rec_same(const Rec *a, const Rec *b)
+{
+	if (a->nrows != b->nrows)
+		return false;
+	for (int i = 0; i < a->nrows && i < REC_ROWS; i++)
+	{
+		const RecRow *x = &a->row[i],
+				   *y = &b->row[i];
+
+		if (x->line != y->line || x->nfields != y->nfields)
+			return false;
+		for (int j = 0; j < x->nfields && j < REC_FIELDS; j++)
+			if (x->len[j] != y->len[j] || x->fline[j] != y->fline[j] ||
+				x->f[j] == NULL || y->f[j] == NULL ||
+				memcmp(x->f[j], y->f[j], x->len[j]) != 0)
+				return false;
+	}
+	return true;
+}
+
+static bool
+no_cr(const Rec *rec)
+{
+	for (int i = 0; i < rec->nrows && i < REC_ROWS; i++)
+		for (int j = 0; j < rec->row[i].nfields && j < REC_FIELDS; j++)
+			if (rec->row[i].f[j] == NULL || memchr(rec->row[i].f[j], '\r', rec->row[i].len[j]))
+				return false;
+	return true;
+}
+
+/* A feed exercising quotes, CRLF, blank lines and multi-line fields. */
+static const char mixed_input[] =
+	"id,name,desc\r\n"						/* 1 */
+	"1,\"a,b\",\"say \"\"hi\"\"\"\r\n"		/* 2 */
+	"\n"									/* 3 blank */
+	"2,\"multi\r\n"							/* 4 */
+	"line\n"								/* 5 */
+	"field\",x\n"							/* 6 */
+	"\r\n"									/* 7 blank */
+	"3,,\"\"\n"								/* 8 */
+	"4,\"\xC3\xA9t\xC3\xA9\",\"q\n"			/* 9 */
+	"\"\n"									/* 10 */
+	"5,last,row";							/* 11, no final newline */
+
+static void
+test_csv_basic(void)
+{
+	Rec			rec;
+	RunResult	res;
+
+	/* BOM, header */
+	res = csv_str("\xEF\xBB\xBFstop_id,stop_name\n1,One\n", 0, &rec);
+	test_cond("csv BOM input: feed and finish succeed", res.feed_ok && res.finish_ok);
+	test_cond("csv BOM stripped from the first header field", rec_field(&rec, 0, 0, "stop_id"));
+	test_cond("csv BOM input: second header field intact", rec_field(&rec, 0, 1, "stop_name"));
+	test_cond("csv BOM input: data row intact", rec.nrows == 2 && rec_field(&rec, 1, 0, "1") &&
+			  rec_field(&rec, 1, 1, "One"));
+	test_cond("csv BOM input: header on line 1, row on line 2",
+			  rec.row[0].line == 1 && rec.row[1].line == 2);
+	rec_free(&rec);
+
+	res = csv_str("a\n\xEF\xBB\xBF" "b\n", 0, &rec);
+	test_cond("csv BOM kept when not at the start of the stream",
+			  res.finish_ok && rec.nrows == 2 && rec_field(&rec, 1, 0, "\xEF\xBB\xBF" "b"));
+	rec_free(&rec);
+
+	/* line endings */
+	res = csv_str("a,b\r\nc,d\r\ne,f\n", 0, &rec);
+	test_cond("csv CRLF input: 3 rows", res.finish_ok && rec.nrows == 3);
+	test_cond("csv CRLF input: no trailing \\r in any field", no_cr(&rec));
+	test_cond("csv CRLF input: last field of each row exact",
+			  rec_field(&rec, 0, 1, "b") && rec_field(&rec, 1, 1, "d") && rec_field(&rec, 2, 1, "f"));
+	test_cond("csv CRLF input: lines 1, 2, 3",
+			  rec.row[0].line == 1 && rec.row[1].line == 2 && rec.row[2].line == 3);
+	rec_free(&rec);
+
+	res = csv_str("a,b\nc,d\r\ne,f\r\ng,h\n", 0, &rec);
+	test_cond("csv mixed LF/CRLF: 4 rows", res.finish_ok && rec.nrows == 4);
+	test_cond("csv mixed LF/CRLF: no trailing \\r", no_cr(&rec));
+	test_cond("csv mixed LF/CRLF: lines 1..4",
+			  rec.row[0].line == 1 && rec.row[1].line == 2 && rec.row[2].line == 3 &&
+			  rec.row[3].line == 4);
+	test_cond("csv mixed LF/CRLF: fields exact",
+			  rec_field(&rec, 1, 1, "d") && rec_field(&rec, 2, 1, "f") && rec_field(&rec, 3, 0, "g"));
+	rec_free(&rec);
+
+	res = csv_str("a,b\r\nc,d", 0, &rec);
+	test_cond("csv CRLF then no final newline: last field \"d\"",
+			  res.finish_ok && rec.nrows == 2 && rec_field(&rec, 1, 1, "d"));
+	rec_free(&rec);
+
+	/* quoting */
+	res = csv_str("\"a,b\",\"say \"\"hi\"\"\",\"line1\nline2\",plain\n", 0, &rec);
+	test_cond("csv quoted row: one row of 4 fields", res.finish_ok && rec.nrows == 1 && rec.row[0].nfields == 4);
+	test_cond("csv quoted field keeps its comma", rec_field(&rec, 0, 0, "a,b"));
+	test_cond("csv doubled quote becomes one quote", rec_field(&rec, 0, 1, "say \"hi\""));
+	test_cond("csv quoted field keeps embedded LF", rec_field(&rec, 0, 2, "line1\nline2"));
+	test_cond("csv field after a multi-line field", rec_field(&rec, 0, 3, "plain"));
+	test_cond("csv multi-line field: field lines 1, 1, 1, 2",
+			  rec.row[0].fline[0] == 1 && rec.row[0].fline[1] == 1 &&
+			  rec.row[0].fline[2] == 1 && rec.row[0].fline[3] == 2);
+	test_cond("csv fields followed by a NUL", rec.nul_ok);
+	rec_free(&rec);
+
+	res = csv_str("a,,c\n,\nx,\n", 0, &rec);
+	test_cond("csv empty fields: 3 rows", res.finish_ok && rec.nrows == 3);
+	test_cond("csv a,,c: 3 fields, middle empty",
+			  rec.row[0].nfields == 3 && rec_field(&rec, 0, 1, "") && rec_field(&rec, 0, 2, "c"));
+	test_cond("csv \",\": two empty fields",
+			  rec.row[1].nfields == 2 && rec_field(&rec, 1, 0, "") && rec_field(&rec, 1, 1, ""));
+	test_cond("csv trailing comma gives an empty last field",
+			  rec.row[2].nfields == 2 && rec_field(&rec, 2, 0, "x") && rec_field(&rec, 2, 1, ""));
+	rec_free(&rec);
+
+	/* line numbers */
+	res = csv_str("h1,h2\n"
+				  "\"a\nb\nc\",x\n"
+				  "next,y\n"
+				  "\n"
+				  "\n"
+				  "after,z\n"
+				  "p,\"q\nr\"\n"
+				  "end,w\n", 0, &rec);
+	test_cond("csv line numbers input: 6 rows", res.finish_ok && rec.nrows == 6);
+	test_cond("csv header on line 1", rec.row[0].line == 1);
+	test_cond("csv row with 3-line quoted first field starts on line 2", rec.row[1].line == 2);
+	test_cond("csv 3-line quoted field content", rec_field(&rec, 1, 0, "a\nb\nc"));
+	test_cond("csv field after the 3-line field is on line 4", rec.row[1].fline[1] == 4);
+	test_cond("csv row after the 3-line field is on line 5", rec.row[2].line == 5 && rec_field(&rec, 2, 0, "next"));
+	test_cond("csv row after two blank lines is on line 8", rec.row[3].line == 8 && rec_field(&rec, 3, 0, "after"));
+	test_cond("csv row with a 2-line second field starts on line 9",
+			  rec.row[4].line == 9 && rec.row[4].fline[0] == 9 && rec.row[4].fline[1] == 9);
+	test_cond("csv row after it is on line 11", rec.row[5].line == 11 && rec_field(&rec, 5, 0, "end"));
+	rec_free(&rec);
+
+	res = csv_str("\n\n\na,b\n", 0, &rec);
+	test_cond("csv leading blank lines skipped, first row on line 4",
+			  res.finish_ok && rec.nrows == 1 && rec.row[0].line == 4);
+	rec_free(&rec);
+
+	/* end of stream */
+	res = csv_str("a,b\n1,2", 0, &rec);
+	test_cond("csv missing final newline: last row still delivered",
+			  res.feed_ok && res.finish_ok && rec.nrows == 2 &&
+			  rec_field(&rec, 1, 0, "1") && rec_field(&rec, 1, 1, "2"));
+	test_cond("csv missing final newline: last row on line 2", rec.row[1].line == 2);
+	rec_free(&rec);
+
+	res = csv_str("a,\"b\nc\"", 0, &rec);
+	test_cond("csv missing final newline after a multi-line quoted field",
+			  res.finish_ok && rec.nrows == 1 && rec_field(&rec, 0, 1, "b\nc") && rec.row[0].line == 1);
+	rec_free(&rec);
+
+	res = csv_str("route_id,route_type\n", 0, &rec);
+	test_cond("csv header-only input yields one row",
+			  res.finish_ok && rec.nrows == 1 && rec.row[0].nfields == 2 &&
+			  rec_field(&rec, 0, 0, "route_id") && rec_field(&rec, 0, 1, "route_type"));
+	rec_free(&rec);
+
+	res = csv_str("route_id,route_type", 0, &rec);
+	test_cond("csv header-only input without newline yields one row",
+			  res.finish_ok && rec.nrows == 1 && rec_field(&rec, 0, 1, "route_type"));
+	rec_free(&rec);
+
+	res = csv_str("", 0, &rec);
+	test_cond("csv empty input: no rows, finish succeeds", res.finish_ok && rec.nrows == 0);
+	rec_free(&rec);
+
+	res = csv_str("\n\r\n\n", 0, &rec);
+	test_cond("csv blank lines only: no rows", res.finish_ok && rec.nrows == 0);
+	rec_free(&rec);
+
+	res = csv_str("\xEF\xBB\xBF", 0, &rec);
+	test_cond("csv BOM only: no rows", res.finish_ok && rec.nrows == 0);
+	rec_free(&rec);
+}
+
+static void
+test_csv_mixed(void)
+{
+	Rec			whole,
+				piece;
+	RunResult	res;
+	size_t		len = sizeof(mixed_input) - 1;
+	static const size_t chunks[] = {1, 2, 3, 5, 7, 13};
+
+	res = csv_run(mixed_input, len, 0, &whole);
+	test_cond("csv mixed input: feed and finish succeed", res.feed_ok && res.finish_ok);
+	test_cond("csv mixed input: 6 rows", whole.nrows == 6);
+	test_cond("csv mixed input: no \\r left from CRLF line ends", rec_field(&whole, 0, 2, "desc") &&
+			  rec_field(&whole, 1, 2, "say \"hi\""));
+	test_cond("csv mixed input: quoted comma", rec_field(&whole, 1, 1, "a,b"));
+	test_cond("csv mixed input: CRLF kept inside a quoted field", rec_field(&whole, 2, 1, "multi\r\nline\nfield"));
+	test_cond("csv mixed input: empty unquoted and empty quoted fields",
+			  rec_field(&whole, 3, 1, "") && rec_field(&whole, 3, 2, ""));
+	test_cond("csv mixed input: UTF-8 field", rec_field(&whole, 4, 1, "\xC3\xA9t\xC3\xA9"));
+	test_cond("csv mixed input: quoted LF only", rec_field(&whole, 4, 2, "q\n"));
+	test_cond("csv mixed input: last row without newline", rec_field(&whole, 5, 2, "row"));
+	test_cond("csv mixed input: row lines 1, 2, 4, 8, 9, 11",
+			  whole.row[0].line == 1 && whole.row[1].line == 2 && whole.row[2].line == 4 &&
+			  whole.row[3].line == 8 && whole.row[4].line == 9 && whole.row[5].line == 11);
+	test_cond("csv mixed input: field after 3-line field on line 6", whole.row[2].fline[2] == 6);
+	test_cond("csv mixed input: csvread_field_line of first field is the row line",
+			  whole.row[2].fline[0] == 4 && whole.row[4].fline[0] == 9);
+
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++)
+	{
+		char		descr[120];
+
+		res = csv_run(mixed_input, len, chunks[i], &piece);
+		snprintf(descr, sizeof(descr),
+				 "csv mixed input fed %zu byte(s) at a time: same rows, fields and lines", chunks[i]);
+		test_cond(descr, res.feed_ok && res.finish_ok && rec_same(&whole, &piece));
+		rec_free(&piece);
+	}
+	rec_free(&whole);
+}
+
+static void
+test_csv_errors(void)
+{
+	Rec			rec;
+	RunResult	res;
+	char	   *big;
+	size_t		n;
+
+	/* unterminated quote */
+	res = csv_str("a,b\n1,\"unterminated\n", 0, &rec);
+	test_cond("csv unterminated quote at end: csvread_feed succeeds", res.feed_ok);
+	test_cond("csv unterminated quote at end: csvread_finish fails", !res.finish_ok);
+	test_cond("csv unterminated quote at end: only the row before it is delivered",
+			  rec.nrows == 1 && rec.row[0].line == 1 && rec_field(&rec, 0, 0, "a") &&
+			  rec_field(&rec, 0, 1, "b"));
+	rec_free(&rec);
+	res = csv_str("\"abc", 0, &rec);
+	test_cond("csv lone unterminated quote: csvread_finish fails", !res.finish_ok);
+	rec_free(&rec);
+	res = csv_str("a,\"b\"\"\"\n", 0, &rec);
+	test_cond("csv closed quote with an escaped quote inside: csvread_finish succeeds",
+			  res.finish_ok && rec.nrows == 1 && rec_field(&rec, 0, 1, "b\""));
+	rec_free(&rec);
+
+	/* a byte order mark cut across chunks */
+	for (size_t chunk = 1; chunk <= 2; chunk++)
+	{
+		res = csv_str("\xEF\xBB\xBFstop_id,x\n", chunk, &rec);
+		test_cond("csv BOM fed 1 or 2 bytes at a time is dropped",
+				  res.finish_ok && rec.nrows == 1 && rec_field(&rec, 0, 0, "stop_id"));
+		rec_free(&rec);
+	}
+	res = csv_str("\xEF\xBBx,y\n", 1, &rec);
+	test_cond("csv a partial BOM is data, not dropped",
+			  res.finish_ok && rec.nrows == 1 &&
+			  rec_field(&rec, 0, 0, "\xEF\xBBx"));
+	rec_free(&rec);
+
+	/* field cap: one line */
+	n = CSV_MAX_FIELD + 1;
+	big = malloc(n + 2);
+	if (big == NULL)
+	{
+		test_cond("malloc for the field cap tests", false);
+		return;
+	}
+	memset(big, 'x', n);
+	memcpy(big + n, "\n", 2);
+	res = csv_run(big, n + 1, 0, &rec);
+	test_cond("csv field of CSV_MAX_FIELD + 1 bytes: csvread_feed fails", !res.feed_ok);
+	test_cond("csv after the field cap error, csvread_feed keeps failing", !res.later_feed_ok);
+	rec_free(&rec);
+
+	res = csv_run(big, n + 1, 65536, &rec);
+	test_cond("csv field of CSV_MAX_FIELD + 1 bytes fed in 64 kB chunks: csvread_feed fails",
+			  !res.feed_ok && rec.nrows == 0);
+	rec_free(&rec);
+
+	res = csv_run(big, n, 65536, &rec);
+	test_cond("csv field of CSV_MAX_FIELD + 1 bytes, no newline, 64 kB chunks: feed fails",
+			  !res.feed_ok && rec.nrows == 0);
+	rec_free(&rec);
+
+	/* unterminated quote swallowing many lines passes the field cap */
+	big[0] = '"';
+	for (size_t i = 100; i < n; i += 100)
+		big[i] = '\n';
+	res = csv_run(big, n + 1, 4096, &rec);
+	test_cond("csv runaway quoted field over many lines: csvread_feed fails",
+			  !res.feed_ok && rec.nrows == 0);
+	rec_free(&rec);
+
+	/* a field a little under the cap is fine */
+	n = CSV_MAX_FIELD - 4096;
+	memset(big, 'y', n);
+	memcpy(big + n, ",z\n", 4);
+	res = csv_run(big, n + 3, 0, &rec);
+	test_cond("csv field of CSV_MAX_FIELD - 4096 bytes accepted",
+			  res.feed_ok && res.finish_ok && rec.nrows == 1 && rec.row[0].len[0] == n &&
+			  rec_field(&rec, 0, 1, "z"));
+	rec_free(&rec);
+	free(big);
+
+	/* row cap: five fields of almost 1 MB pass 4 MB */
+	n = 5 * (CSV_MAX_FIELD - 8192) + 8;
+	big = malloc(n);
+	if (big != NULL)
+	{
+		size_t		off = 0;
+
+		for (int i = 0; i < 5; i++)
+		{
+			memset(big + off, 'r', CSV_MAX_FIELD - 8192);
+			off += CSV_MAX_FIELD - 8192;
+			big[off++] = i < 4 ? ',' : '\n';
+		}
+		res = csv_run(big, off, 65536, &rec);
+		test_cond("csv row over CSV_MAX_ROW bytes: csvread_feed fails", !res.feed_ok && rec.nrows == 0);
+		rec_free(&rec);
+		free(big);
+	}
+	else
+		test_cond("malloc for the row cap test", false);
+
+	/* field count cap */
+	n = 2 * (CSV_MAX_FIELDS + 1);
+	big = malloc(n + 16);
+	if (big != NULL)
+	{
+		for (int i = 0; i < CSV_MAX_FIELDS; i++)
+			memcpy(big + 2 * i, i < CSV_MAX_FIELDS - 1 ? "a," : "a\n", 2);
+		res = csv_run(big, 2 * CSV_MAX_FIELDS, 0, &rec);
+		test_cond("csv row of exactly CSV_MAX_FIELDS fields accepted",
+				  res.feed_ok && res.finish_ok && rec.nrows == 1 && rec.row[0].nfields == CSV_MAX_FIELDS);
+		rec_free(&rec);
+
+		for (int i = 0; i < CSV_MAX_FIELDS + 1; i++)
+			memcpy(big + 2 * i, i < CSV_MAX_FIELDS ? "a," : "a\n", 2);
+		res = csv_run(big, n, 0, &rec);
+		test_cond("csv row of CSV_MAX_FIELDS + 1 fields: csvread_feed fails", !res.feed_ok && rec.nrows == 0);
+		rec_free(&rec);
+
+		res = csv_run(big, n - 1, 0, &rec);	/* no final newline */
+		test_cond("csv last row of CSV_MAX_FIELDS + 1 fields, no newline: csvread_finish fails",
+				  res.feed_ok && !res.finish_ok && rec.nrows == 0);
+		rec_free(&rec);
+		free(big);
+	}
+	else
+		test_cond("malloc for the field count test", false);
+
+	/* the callback stops the reader */
+	{
+		CsvReader  *r;
+
+		rec_init(&rec);
+		rec.stop_after = 2;
+		r = csvread_create("stop.txt", rec_row, &rec);
+		test_cond("csvread_create succeeds", r != NULL);
+		if (r != NULL)
+		{
+			test_cond("csv callback false at row 2: csvread_feed fails",
+					  !csvread_feed(r, "a\nb\nc\nd\n", 8));
+			test_cond("csv callback false at row 2: no row after it", rec.nrows == 2);
+			test_cond("csv stopped reader: further csvread_feed fails", !csvread_feed(r, "e\n", 2));
+			test_cond("csv stopped reader: csvread_finish fails", !csvread_finish(r));
+			test_cond("csv stopped reader: still 2 rows", rec.nrows == 2);
+			csvread_destroy(r);
+		}
+		rec_free(&rec);
+
+		rec.stop_after = 2;
+		r = csvread_create("stop.txt", rec_row, &rec);
+		if (r != NULL)
+		{
+			test_cond("csv callback false on the unterminated last row: feed succeeds",
+					  csvread_feed(r, "a\nb", 3));
+			test_cond("csv callback false on the unterminated last row: finish fails",
+					  !csvread_finish(r) && rec.nrows == 2);
+			csvread_destroy(r);
+		}
+		rec_free(&rec);
+	}
+
+	test_cond("csvread_destroy(NULL) is harmless", (csvread_destroy(NULL), true));
+}
+
 int
 main(void)
 {
+	log_init("unit");
+	log_set_quiet(true);
+
+	test_parse_time();
+	test_parse_date();
+	test_parse_int();
+	test_is_decimal();
+	test_is_color();
+	test_utf8();
+	test_copy_text();
+	test_conv_field();
+	test_buf();
+	test_catalog();
+	test_csv_basic();
+	test_csv_mixed();
+	test_csv_errors();
+
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
