@@ -44,12 +44,14 @@ geom_create(int srid)
 		return g;
 
 	g->ctx = proj_context_create();
+	/* failures are reported here, not by PROJ's own logger */
+	proj_log_level(g->ctx, PJ_LOG_NONE);
 	snprintf(target, sizeof(target), "EPSG:%d", srid);
 	raw = proj_create_crs_to_crs(g->ctx, "EPSG:4326", target, NULL);
 	if (raw == NULL)
 	{
-		log_error("unknown SRID %d: %s", srid,
-				  proj_context_errno_string(g->ctx, proj_context_errno(g->ctx)));
+		log_error("unknown SRID %d: PROJ has no coordinate system EPSG:%d",
+				  srid, srid);
 		geom_destroy(g);
 		return NULL;
 	}
