@@ -12,6 +12,7 @@ typedef enum
 {
 	GT_TEXT,					/* ids, names, URLs...: text */
 	GT_COLOR,					/* six hex digits: text */
+	GT_TIMEZONE,				/* a tz database name: text */
 	GT_ENUM,					/* smallint, one of CatalogField.enums */
 	GT_INT,						/* integer */
 	GT_FLOAT,					/* double precision */
@@ -40,6 +41,7 @@ typedef struct
 	GtfsSign	sign;
 	int			flags;
 	const char *enums;			/* "0,1,2" for GT_ENUM, else NULL */
+	const char *refs;			/* "table.field|table.field" it refers to */
 } CatalogField;
 
 typedef struct

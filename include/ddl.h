@@ -49,7 +49,16 @@ extern bool ddl_template(Buf *sql, const Ddl *d, const char *template);
 extern bool ddl_create_locations(Buf *sql, const Ddl *d);
 
 /*
- * The statements to run once the data is in: keys, indexes, the derived
+ * Appends the statement that makes cat's key: a primary key when every key
+ * field is required, else a unique index.  Where the reference lets some
+ * fields of a composite key be empty, NULLs count as equal; a key of one
+ * optional field (attribution_id) is unique only where it is given.
+ * Appends nothing for a file without a key.
+ */
+extern bool ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat);
+
+/*
+ * The statements to run once the keys are made: indexes, the derived
  * geometry (shape_lines, trip_lines, route_lines) and spatial indexes.
  * ddl_finish_count() of them; ddl_finish(i) appends the i-th, which may be
  * empty (nothing to run).

@@ -4,7 +4,8 @@
  * Every member goes through csvread and conv into a COPY of its own table
  * in a staging schema; keys and indexes follow the data; the staging schema
  * then replaces the target schema and the transaction commits.  Any data
- * error rolls everything back: the database is as it was.
+ * error rolls everything back: the database is as it was; unless
+ * skip_invalid, where bad rows go to the table import_errors instead.
  */
 #ifndef LOAD_H
 #define LOAD_H
@@ -21,6 +22,7 @@ typedef struct
 	const char *feed_name;		/* recorded in the schema's comment */
 	long		max_errors;		/* stop reading after this many */
 	Geom	   *geom;			/* points in the target SRID; NULL: no geometry */
+	bool		skip_invalid;	/* set bad rows aside instead of failing */
 } LoadOptions;
 
 typedef enum

@@ -10,7 +10,8 @@
 typedef struct
 {
 	char	   *file;
-	long		rows;
+	long		rows;			/* rows in the table */
+	long		rejected;		/* rows set aside by --skip-invalid */
 	unsigned long long bytes;	/* bytes read from the member */
 	double		seconds;
 	long		peak_rss_kb;	/* peak resident set at the end of the file */
@@ -36,9 +37,18 @@ extern long report_peak_rss_kb(void);
 /* Starts the clock; feed is kept, not copied. */
 extern void report_init(Report *r, const char *feed);
 
-/* Records one file that took from started to now; false when out of memory. */
-extern bool report_add(Report *r, const char *file, long rows,
+/*
+ * Records one file that took from started to now, with the rows loaded and
+ * those rejected while reading it; false when out of memory.
+ */
+extern bool report_add(Report *r, const char *file, long rows, long rejected,
 					   unsigned long long bytes, double started);
+
+/*
+ * Sets the rows of file rejected in all: those rejected after it was
+ * loaded were deleted from the table, so they leave its row count.
+ */
+extern void report_set_rejected(Report *r, const char *file, long rejected);
 
 /* Stops the clock for the whole run. */
 extern void report_finish(Report *r);

@@ -43,6 +43,7 @@ $1 ~ /\.geojson$/ { next }        # loaded by its own reader, not as CSV
 	else if (type == "Time" || type == "Local time") ctype = "GT_TIME"
 	else if (type == "Currency amount") ctype = "GT_MONEY"
 	else if (type == "Color") ctype = "GT_COLOR"
+	else if (type == "Timezone") ctype = "GT_TIMEZONE"
 	if (type ~ /^Non-negative/) sign = "SIGN_NONNEG"
 	else if (type ~ /^Positive/) sign = "SIGN_POSITIVE"
 	else if (type ~ /^Non-(zero|null)/) sign = "SIGN_NONZERO"
@@ -51,8 +52,18 @@ $1 ~ /\.geojson$/ { next }        # loaded by its own reader, not as CSV
 	flags = required ? "FIELD_REQUIRED" : "0"
 	if (key == "yes") flags = flags "|FIELD_KEY"
 	sub(/^0\|/, "", flags)
-	line[file, n] = sprintf("\t{\"%s\", %s, %s, %s, %s},", field, ctype, sign,
-		flags, enums == "" ? "NULL" : "\"" enums "\"")
+	# references checked after the load: "stops.stop_id|...", "" for none
+	refs = $6
+	gsub(/ /, "", refs)
+	if (file == "translations.txt")
+		refs = ""			# the target depends on table_name
+	if (file == "calendar_dates.txt" && field == "service_id")
+		refs = ""			# calendar_dates may define services alone
+	if (refs == "calendar.service_id")
+		refs = refs "|calendar_dates.service_id"	# as for trips
+	line[file, n] = sprintf("\t{\"%s\", %s, %s, %s, %s, %s},", field, ctype,
+		sign, flags, enums == "" ? "NULL" : "\"" enums "\"",
+		refs == "" ? "NULL" : "\"" refs "\"")
 }
 END {
 	nfiles = norder

@@ -50,7 +50,7 @@ CREATE TABLE gtfs.stops (
 	zone_id text COLLATE "C",
 	stop_url text,
 	location_type smallint,
-	parent_station text,
+	parent_station text COLLATE "C",
 	stop_timezone text,
 	wheelchair_boarding smallint,
 	level_id text COLLATE "C",

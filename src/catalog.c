@@ -45,6 +45,7 @@ catalog_sql_type(GtfsType type)
 	{
 		case GT_TEXT:
 		case GT_COLOR:
+		case GT_TIMEZONE:
 			return "text";
 		case GT_ENUM:
 			return "smallint";

@@ -322,7 +322,8 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 				m,
 				d;
 
-	if (f->type == GT_TEXT)
+	/* time zones are checked against the server's list after the load */
+	if (f->type == GT_TEXT || f->type == GT_TIMEZONE)
 	{
 		*why = "invalid UTF-8 or NUL byte";
 		return conv_copy_text(out, s, len);
@@ -337,6 +338,7 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 	switch (f->type)
 	{
 		case GT_TEXT:
+		case GT_TIMEZONE:
 			break;
 		case GT_COLOR:
 			*why = "not a color of six hexadecimal digits";

@@ -131,12 +131,14 @@ ddl_template(Buf *sql, const Ddl *d, const char *template)
 	return ok;
 }
 
+/* Ids and what refers to them: compared bytewise, so collation "C". */
 static bool
 is_id_field(const CatalogField *f)
 {
 	size_t		len = strlen(f->name);
 
-	return f->type == GT_TEXT && len > 3 && strcmp(f->name + len - 3, "_id") == 0;
+	return f->type == GT_TEXT &&
+		(f->refs || (len > 3 && strcmp(f->name + len - 3, "_id") == 0));
 }
 
 /* "name type [COLLATE] [NOT NULL]" for a catalog field. */
@@ -146,7 +148,7 @@ ddl_column(Buf *sql, const Ddl *d, const CatalogField *f)
 	return ddl_ident(sql, d, f->name) &&
 		buf_putc(sql, ' ') &&
 		buf_puts(sql, catalog_sql_type(f->type)) &&
-		/* ids are compared bytewise: "C" builds their indexes much faster */
+		/* "C" also builds their indexes much faster */
 		(!is_id_field(f) || buf_puts(sql, " COLLATE \"C\"")) &&
 		(!(f->flags & FIELD_REQUIRED) || buf_puts(sql, " NOT NULL"));
 }
@@ -176,13 +178,7 @@ ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 	return ok && buf_puts(sql, "\n)");
 }
 
-/*
- * The file's key: a primary key when every key field is required, else a
- * unique index.  Where the reference lets some fields of a composite key be
- * empty, NULLs count as equal; a key of one optional field
- * (attribution_id) is unique only where it is given.
- */
-static bool
+bool
 ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat)
 {
 	bool		all_required = true;
@@ -215,16 +211,13 @@ ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat)
 int
 ddl_finish_count(void)
 {
-	/* keys, join indexes, shape_lines (3 steps), GiST, locations key, views */
-	return catalog_nfiles + NJOIN_INDEXES + 3 + NGIST + 1 + 2;
+	/* join indexes, shape_lines (3 steps), GiST, locations key, views */
+	return NJOIN_INDEXES + 3 + NGIST + 1 + 2;
 }
 
 bool
 ddl_finish(Buf *sql, const Ddl *d, int i)
 {
-	if (i < catalog_nfiles)
-		return ddl_key(sql, d, &catalog_files[i]);
-	i -= catalog_nfiles;
 	if (i < NJOIN_INDEXES)
 		return buf_puts(sql, "CREATE INDEX ON ") &&
 			ddl_table(sql, d, join_indexes[i].table) && buf_puts(sql, " (") &&
@@ -299,6 +292,13 @@ ddl_print_schema(FILE *out)
 	ddl_template(&sql, &d, locations_sql);
 	fprintf(out, "\n-- locations.geojson\n%s;\n\n-- once the data is in\n",
 			sql.data);
+	for (int i = 0; i < catalog_nfiles; i++)
+	{
+		buf_reset(&sql);
+		ddl_key(&sql, &d, &catalog_files[i]);
+		if (sql.len)
+			fprintf(out, "%s;\n", sql.data);
+	}
 	for (int i = 0; i < ddl_finish_count(); i++)
 	{
 		buf_reset(&sql);

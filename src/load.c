@@ -15,17 +15,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 #include "buf.h"
 #include "catalog.h"
+#include "check.h"
 #include "convert.h"
 #include "copy.h"
 #include "csvread.h"
 #include "db.h"
 #include "ddl.h"
 #include "log.h"
+#include "reject.h"
 
 #define READ_CHUNK		(64 * 1024)
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in messages */
+#define REJECTS_SHOWN	10		/* rejected rows of a file shown on stderr */
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
@@ -40,6 +45,7 @@ typedef struct
 	Report	   *rep;
 	Ddl			ddl;			/* names things in the staging schema */
 	char	   *chunk;			/* READ_CHUNK bytes read from a member */
+	Rejects    *rejects;		/* rows set aside, with --skip-invalid */
 	bool		db_failed;		/* the server refused something (logged) */
 } LoadRun;
 
@@ -79,6 +85,38 @@ show_value(const char *s, size_t len, char *out, size_t outsize)
 	}
 	snprintf(out, outsize, "%.*s%s", (int) n, s, n < len ? "..." : "");
 	return out;
+}
+
+/*
+ * A row that cannot be loaded: a data error, or with --skip-invalid a row
+ * set aside in import_errors (the first few also shown as warnings).
+ */
+static void
+row_problem(FileLoad *fl, long line, int col, const char *value, size_t len,
+			const char *fmt,...) PRINTF_LIKE(6, 7);
+
+static void
+row_problem(FileLoad *fl, long line, int col, const char *value, size_t len,
+			const char *fmt,...)
+{
+	Rejects    *rejects = fl->run->rejects;
+	char		message[512];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	if (rejects == NULL)
+	{
+		log_data_error(fl->member, line, col, "%s", message);
+		return;
+	}
+	if (reject_count(rejects, fl->member) < REJECTS_SHOWN)
+		log_data_warning(fl->member, line, col, "row rejected: %s", message);
+	if (!reject_add(rejects, fl->member, line,
+					col > 0 && col <= fl->ncols ? fl->names[col - 1] : NULL,
+					value, len, message))
+		fl->run->db_failed = true;
 }
 
 /* Runs the statement in sql; false (logged, db_failed set) on failure. */
@@ -317,9 +355,9 @@ put_point(FileLoad *fl, const CsvRow *row)
 	}
 	if (!geom_point_hex(fl->run->opt->geom, x, y, copy_field(&fl->copy)))
 	{
-		log_data_error(fl->member, row->line, fl->lat_col + 1,
-					   "cannot transform (%s, %s) to SRID %d", lat->data,
-					   lon->data, geom_srid(fl->run->opt->geom));
+		row_problem(fl, row->line, fl->lat_col + 1, lat->data, lat->len,
+					"cannot transform (%s, %s) to SRID %d", lat->data,
+					lon->data, geom_srid(fl->run->opt->geom));
 		return false;
 	}
 	return true;
@@ -340,9 +378,9 @@ check_row_width(FileLoad *fl, const CsvRow *row)
 	{
 		if (row->fields[i].len > 0)
 		{
-			log_data_error(fl->member, row->line, i + 1,
-						   "%d fields where the header has %d", row->nfields,
-						   fl->ncols);
+			row_problem(fl, row->line, i + 1, row->fields[i].data,
+						row->fields[i].len, "%d fields where the header has %d",
+						row->nfields, fl->ncols);
 			return false;
 		}
 		if (!fl->long_rows_warned)
@@ -377,8 +415,8 @@ load_row(FileLoad *fl, const CsvRow *row)
 		{
 			if (cf && (cf->flags & FIELD_REQUIRED))
 			{
-				log_data_error(fl->member, csvread_field_line(row, i), i + 1,
-							   "missing value for required field %s", cf->name);
+				row_problem(fl, csvread_field_line(row, i), i + 1, NULL, 0,
+							"missing value for required field %s", cf->name);
 				bad = true;
 			}
 			copy_null(&fl->copy);
@@ -396,13 +434,13 @@ load_row(FileLoad *fl, const CsvRow *row)
 				warn_value(fl, row, i, why);
 				break;
 			case CONV_ERROR:
-				log_data_error(fl->member, csvread_field_line(row, i), i + 1,
-							   "invalid %s \"%s\": %s", fl->names[i],
-							   show_value(v, len, shown, sizeof(shown)), why);
+				row_problem(fl, csvread_field_line(row, i), i + 1, v, len,
+							"invalid %s \"%s\": %s", fl->names[i],
+							show_value(v, len, shown, sizeof(shown)), why);
 				bad = true;
 				break;
 			case CONV_NOSPACE:
-				log_data_error(fl->member, row->line, 0, "row too long");
+				row_problem(fl, row->line, 0, NULL, 0, "row too long");
 				bad = true;
 				break;
 		}
@@ -412,6 +450,8 @@ load_row(FileLoad *fl, const CsvRow *row)
 	if (bad)
 	{
 		copy_row_rollback(&fl->copy);
+		if (fl->run->rejects)
+			return !fl->run->db_failed;
 		fl->copy.discard = true;
 		if (log_data_errors() >= fl->run->opt->max_errors)
 		{
@@ -440,6 +480,20 @@ on_row(void *ctx, const CsvRow *row)
 		return start_file(fl, row);
 	}
 	return load_row(fl, row);
+}
+
+/* Files a feed must have rows in. */
+static bool
+is_required_file(const char *member)
+{
+	static const char *const required[] = {
+		"agency.txt", "routes.txt", "trips.txt", "stop_times.txt"
+	};
+
+	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (strcmp(member, required[i]) == 0)
+			return true;
+	return false;
 }
 
 /*
@@ -481,10 +535,13 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	else if (n < 0)
 		log_data_error(fl.member, 0, 0, "could not read the member");
 
+	if (fl.rows == 0 && n == 0 && log_data_errors() == errors_before &&
+		is_required_file(fl.member))
+		log_data_error(fl.member, 0, 0, "required file has no rows");
+	else if (!fl.header_seen && n == 0 && log_data_errors() == errors_before)
+		log_data_warning(fl.member, 0, 0, "empty file");
 	if (!fl.header_seen)
 	{
-		if (n == 0 && log_data_errors() == errors_before)
-			log_data_warning(fl.member, 0, 0, "empty file");
 		if (cat)
 			create_table(run, fl.table, cat, NULL, 0);
 	}
@@ -496,7 +553,9 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 			log_data_warning(fl.member, 0, c + 1,
 							 "%ld more values of this column warned about",
 							 fl.warnings[c] - 1);
-	if (!report_add(run->rep, fl.member, fl.rows, bytes, started))
+	if (!report_add(run->rep, fl.member, fl.rows,
+					run->rejects ? reject_count(run->rejects, fl.member) : 0,
+					bytes, started))
 		run->db_failed = true;
 
 cleanup:
@@ -609,7 +668,7 @@ load_geojson(LoadRun *run, int i)
 	PQclear(res);
 	ok = ok && ddl_exec(run->conn, "DROP TABLE %s.locations_document",
 						run->ddl.schema);
-	if (!ok || !report_add(run->rep, member, rows, bytes, started))
+	if (!ok || !report_add(run->rep, member, rows, 0, bytes, started))
 		run->db_failed = true;
 
 cleanup:
@@ -627,10 +686,32 @@ has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
+/*
+ * The files a feed must have: those the reference requires, calendar.txt
+ * or calendar_dates.txt, and stops.txt unless locations.geojson replaces it.
+ */
+static void
+check_required_files(LoadRun *run)
+{
+	for (int f = 0; f < catalog_nfiles; f++)
+		if (is_required_file(catalog_files[f].file) &&
+			source_find(run->src, catalog_files[f].file) < 0)
+			log_data_error(catalog_files[f].file, 0, 0, "required file missing");
+	if (source_find(run->src, "stops.txt") < 0 &&
+		source_find(run->src, "locations.geojson") < 0)
+		log_data_error("stops.txt", 0, 0, "required file missing "
+					   "(and no locations.geojson)");
+	if (source_find(run->src, "calendar.txt") < 0 &&
+		source_find(run->src, "calendar_dates.txt") < 0)
+		log_data_error("calendar.txt", 0, 0, "required file missing "
+					   "(and no calendar_dates.txt)");
+}
+
 /* Every file of the feed into the staging schema. */
 static void
 load_files(LoadRun *run)
 {
+	check_required_files(run);
 	for (int f = 0; f < catalog_nfiles && !run->db_failed &&
 		 log_data_errors() < run->opt->max_errors; f++)
 	{
@@ -672,7 +753,29 @@ load_files(LoadRun *run)
 	}
 }
 
-/* Keys, indexes, derived geometry and statistics, once the data is in. */
+/*
+ * Keys and references, file by file in dependency order, so that a row
+ * rejected for a dangling reference takes the rows that refer to it along
+ * when their file is checked.  False when the database failed.
+ */
+static bool
+check_tables(LoadRun *run)
+{
+	CheckRun	cr = {run->conn, &run->ddl, run->src, run->rejects,
+	run->opt->max_errors};
+
+	for (int f = 0; f < catalog_nfiles; f++)
+	{
+		if (!check_key(&cr, &catalog_files[f]) ||
+			!check_references(&cr, &catalog_files[f]))
+			return false;
+		if (log_data_errors() >= run->opt->max_errors)
+			break;
+	}
+	return true;
+}
+
+/* Indexes, derived geometry and statistics, once the keys are made. */
 static bool
 finish_tables(LoadRun *run, const char *staging_name)
 {
@@ -794,7 +897,7 @@ LoadStatus
 load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 {
 	LoadRun		run = {conn, opt, src, rep, {conn, NULL, NULL, 4326, false},
-	NULL, false};
+	NULL, NULL, false};
 	char		staging_name[64];
 	char	   *staging = NULL;
 	char	   *target = NULL;
@@ -842,8 +945,14 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	PQclear(res);
 	if (!ddl_exec(conn, "CREATE SCHEMA %s", staging))
 		goto rollback;
+	if (opt->skip_invalid && (run.rejects = reject_create()) == NULL)
+		goto rollback;
 	load_files(&run);
 	if (run.db_failed)
+		goto rollback;
+	started = report_now();
+	/* the tables of a feed already known to be bad are incomplete */
+	if (log_data_errors() == 0 && !check_tables(&run))
 		goto rollback;
 	if (log_data_errors() > 0)
 	{
@@ -853,7 +962,14 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		goto rollback;
 	}
 
-	started = report_now();
+	if (run.rejects)
+	{
+		if (!reject_store(run.rejects, conn, &run.ddl))
+			goto rollback;
+		for (int i = 0; i < rep->nfiles; i++)
+			report_set_rejected(rep, rep->files[i].file,
+								reject_count(run.rejects, rep->files[i].file));
+	}
 	if (!finish_tables(&run, staging_name))
 		goto rollback;
 	rep->index_seconds = report_now() - started;
@@ -877,6 +993,7 @@ cleanup:
 	PQfreemem(postgis);
 	PQfreemem(staging);
 	PQfreemem(target);
+	reject_destroy(run.rejects);
 	free(run.chunk);
 	return status;
 }

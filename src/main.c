@@ -38,6 +38,8 @@ help(void)
 		   "                            already there is replaced atomically\n");
 	printf("      --report=FILE         write a JSON report to FILE (- for stdout)\n");
 	printf("      --max-errors=N        stop reading after N data errors (default: 100)\n");
+	printf("      --skip-invalid        load the rows that can be loaded; the others\n"
+		   "                            go to the table import_errors\n");
 	printf("      --srid=N              geometry in EPSG:N, reprojected with PROJ\n"
 		   "                            (default: 4326, the feed's own coordinates)\n");
 	printf("      --no-geometry         no PostGIS columns, tables or views\n");
@@ -88,12 +90,13 @@ main(int argc, char **argv)
 		{"print-schema", no_argument, NULL, 3},
 		{"srid", required_argument, NULL, 4},
 		{"no-geometry", no_argument, NULL, 5},
+		{"skip-invalid", no_argument, NULL, 6},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
 	};
 	DbParams	db = {0};
-	LoadOptions opt = {"gtfs", NULL, 100, NULL};
+	LoadOptions opt = {"gtfs", NULL, 100, NULL, false};
 	long		srid = 4326;
 	bool		geometry = true;
 	const char *report_path = NULL;
@@ -168,6 +171,9 @@ main(int argc, char **argv)
 				break;
 			case 5:
 				geometry = false;
+				break;
+			case 6:
+				opt.skip_invalid = true;
 				break;
 			case 'V':
 				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);

@@ -39,8 +39,8 @@ report_init(Report *r, const char *feed)
 }
 
 bool
-report_add(Report *r, const char *file, long rows, unsigned long long bytes,
-		   double started)
+report_add(Report *r, const char *file, long rows, long rejected,
+		   unsigned long long bytes, double started)
 {
 	ReportFile *f = realloc(r->files, sizeof(ReportFile) * (size_t) (r->nfiles + 1));
 
@@ -58,11 +58,26 @@ report_add(Report *r, const char *file, long rows, unsigned long long bytes,
 		return false;
 	}
 	f->rows = rows;
+	f->rejected = rejected;
 	f->bytes = bytes;
 	f->seconds = report_now() - started;
 	f->peak_rss_kb = report_peak_rss_kb();
 	r->nfiles++;
 	return true;
+}
+
+void
+report_set_rejected(Report *r, const char *file, long rejected)
+{
+	for (int i = 0; i < r->nfiles; i++)
+		if (strcmp(r->files[i].file, file) == 0)
+		{
+			ReportFile *f = &r->files[i];
+
+			/* rows rejected after the load were deleted from the table */
+			f->rows -= rejected - f->rejected;
+			f->rejected = rejected;
+		}
 }
 
 void
@@ -110,9 +125,9 @@ report_write_json(const Report *r, const char *path)
 
 		fputs(i ? ",\n  {\"file\": " : "\n  {\"file\": ", out);
 		json_string(out, f->file);
-		fprintf(out, ", \"rows\": %ld, \"bytes\": %llu, \"seconds\": %.3f, "
-				"\"peak_rss_kb\": %ld}", f->rows, f->bytes, f->seconds,
-				f->peak_rss_kb);
+		fprintf(out, ", \"rows\": %ld, \"rejected\": %ld, \"bytes\": %llu, "
+				"\"seconds\": %.3f, \"peak_rss_kb\": %ld}", f->rows, f->rejected,
+				f->bytes, f->seconds, f->peak_rss_kb);
 		rows += f->rows;
 	}
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
@@ -129,18 +144,22 @@ report_write_json(const Report *r, const char *path)
 }
 
 static void
-table_line(FILE *out, const char *name, long rows, double mb, double seconds,
-		   long rss_kb)
+table_line(FILE *out, const char *name, long rows, long rejected, double mb,
+		   double seconds, long rss_kb)
 {
-	fprintf(out, "%-26s %11ld %9.1f %8.2f %11.0f %8.1f\n", name, rows, mb,
+	fprintf(out, "%-26s %11ld %9.1f %8.2f %11.0f %8.1f", name, rows, mb,
 			seconds, seconds > 0 ? (double) rows / seconds : 0.0,
 			(double) rss_kb / 1024.0);
+	if (rejected > 0)
+		fprintf(out, " %9ld rejected", rejected);
+	fputc('\n', out);
 }
 
 void
 report_print_table(const Report *r, FILE *out)
 {
-	long		rows = 0;
+	long		rows = 0,
+				rejected = 0;
 	double		mb = 0;
 
 	fprintf(out, "%-26s %11s %9s %8s %11s %8s\n", "file", "rows", "MB",
@@ -149,14 +168,15 @@ report_print_table(const Report *r, FILE *out)
 	{
 		const ReportFile *f = &r->files[i];
 
-		table_line(out, f->file, f->rows, (double) f->bytes / 1e6, f->seconds,
-				   f->peak_rss_kb);
+		table_line(out, f->file, f->rows, f->rejected, (double) f->bytes / 1e6,
+				   f->seconds, f->peak_rss_kb);
 		rows += f->rows;
+		rejected += f->rejected;
 		mb += (double) f->bytes / 1e6;
 	}
 	fprintf(out, "%-26s %11s %9s %8.2f\n", "(keys and indexes)", "", "",
 			r->index_seconds);
-	table_line(out, "total", rows, mb, r->seconds, r->peak_rss_kb);
+	table_line(out, "total", rows, rejected, mb, r->seconds, r->peak_rss_kb);
 }
 
 void

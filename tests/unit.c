@@ -431,21 +431,21 @@ field(const CatalogField *f, const char *s, Buf *out, const char **why)
 	return conv_field(f, s, strlen(s), out, why);
 }
 
-static const CatalogField f_text = {"t", GT_TEXT, SIGN_ANY, 0, NULL};
-static const CatalogField f_color = {"c", GT_COLOR, SIGN_ANY, 0, NULL};
-static const CatalogField f_enum = {"e", GT_ENUM, SIGN_ANY, 0, "0,1,2"};
-static const CatalogField f_int_any = {"i", GT_INT, SIGN_ANY, 0, NULL};
-static const CatalogField f_int_pos = {"i", GT_INT, SIGN_POSITIVE, 0, NULL};
-static const CatalogField f_int_nonneg = {"i", GT_INT, SIGN_NONNEG, 0, NULL};
-static const CatalogField f_int_nonzero = {"i", GT_INT, SIGN_NONZERO, 0, NULL};
-static const CatalogField f_float = {"f", GT_FLOAT, SIGN_ANY, 0, NULL};
-static const CatalogField f_float_nonneg = {"f", GT_FLOAT, SIGN_NONNEG, 0, NULL};
-static const CatalogField f_float_pos = {"f", GT_FLOAT, SIGN_POSITIVE, 0, NULL};
-static const CatalogField f_lat = {"lat", GT_LAT, SIGN_ANY, 0, NULL};
-static const CatalogField f_lon = {"lon", GT_LON, SIGN_ANY, 0, NULL};
-static const CatalogField f_date = {"d", GT_DATE, SIGN_ANY, 0, NULL};
-static const CatalogField f_time = {"tm", GT_TIME, SIGN_ANY, 0, NULL};
-static const CatalogField f_money = {"m", GT_MONEY, SIGN_ANY, 0, NULL};
+static const CatalogField f_text = {"t", GT_TEXT, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_color = {"c", GT_COLOR, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_enum = {"e", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL};
+static const CatalogField f_int_any = {"i", GT_INT, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_int_pos = {"i", GT_INT, SIGN_POSITIVE, 0, NULL, NULL};
+static const CatalogField f_int_nonneg = {"i", GT_INT, SIGN_NONNEG, 0, NULL, NULL};
+static const CatalogField f_int_nonzero = {"i", GT_INT, SIGN_NONZERO, 0, NULL, NULL};
+static const CatalogField f_float = {"f", GT_FLOAT, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_float_nonneg = {"f", GT_FLOAT, SIGN_NONNEG, 0, NULL, NULL};
+static const CatalogField f_float_pos = {"f", GT_FLOAT, SIGN_POSITIVE, 0, NULL, NULL};
+static const CatalogField f_lat = {"lat", GT_LAT, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_lon = {"lon", GT_LON, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_date = {"d", GT_DATE, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_time = {"tm", GT_TIME, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_money = {"m", GT_MONEY, SIGN_ANY, 0, NULL, NULL};
 
 /* conv_field gives st and writes exactly want (NULL: nothing written). */
 static bool
@@ -861,8 +861,8 @@ test_catalog(void)
 	test_cond("enum_allows 0,1,2: not -1", !catalog_enum_allows(&f_enum, -1));
 	test_cond("enum_allows 0,1,2: not 12", !catalog_enum_allows(&f_enum, 12));
 	{
-		static const CatalogField big = {"e", GT_ENUM, SIGN_ANY, 0, "1,11,111"};
-		static const CatalogField none = {"e", GT_ENUM, SIGN_ANY, 0, NULL};
+		static const CatalogField big = {"e", GT_ENUM, SIGN_ANY, 0, "1,11,111", NULL};
+		static const CatalogField none = {"e", GT_ENUM, SIGN_ANY, 0, NULL, NULL};
 
 		test_cond("enum_allows 1,11,111: 11", catalog_enum_allows(&big, 11));
 		test_cond("enum_allows 1,11,111: 111", catalog_enum_allows(&big, 111));

@@ -1,0 +1,176 @@
+/*
+ * reject.c: the rows --skip-invalid sets aside.
+ *
+ * They are written as COPY text rows to an unnamed temporary file while the
+ * feed streams (a COPY is then in progress on the connection, so they
+ * cannot go to the server yet), and copied into import_errors at the end.
+ */
+#include "reject.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "convert.h"
+#include "copy.h"
+#include "db.h"
+#include "log.h"
+
+#define MAX_VALUE	1024		/* bytes of a rejected value kept */
+
+typedef struct
+{
+	char	   *file;
+	long		count;
+} FileCount;
+
+struct Rejects
+{
+	FILE	   *tmp;
+	Buf			row;
+	FileCount  *counts;
+	int			nfiles;
+};
+
+Rejects *
+reject_create(void)
+{
+	Rejects    *rj = calloc(1, sizeof(Rejects));
+
+	if (rj == NULL || (rj->tmp = tmpfile()) == NULL)
+	{
+		log_error("could not create a temporary file: %s", strerror(errno));
+		free(rj);
+		return NULL;
+	}
+	buf_init(&rj->row, 4 * MAX_VALUE + 4096);
+	return rj;
+}
+
+void
+reject_destroy(Rejects *rj)
+{
+	if (rj == NULL)
+		return;
+	fclose(rj->tmp);
+	buf_free(&rj->row);
+	for (int i = 0; i < rj->nfiles; i++)
+		free(rj->counts[i].file);
+	free(rj->counts);
+	free(rj);
+}
+
+static FileCount *
+file_count(Rejects *rj, const char *file)
+{
+	FileCount  *c;
+
+	for (int i = 0; i < rj->nfiles; i++)
+		if (strcmp(rj->counts[i].file, file) == 0)
+			return &rj->counts[i];
+	c = realloc(rj->counts, sizeof(FileCount) * (size_t) (rj->nfiles + 1));
+	if (c == NULL)
+		return NULL;
+	rj->counts = c;
+	c += rj->nfiles;
+	c->count = 0;
+	c->file = strdup(file);
+	if (c->file == NULL)
+		return NULL;
+	rj->nfiles++;
+	return c;
+}
+
+long
+reject_count(const Rejects *rj, const char *file)
+{
+	for (int i = 0; i < rj->nfiles; i++)
+		if (strcmp(rj->counts[i].file, file) == 0)
+			return rj->counts[i].count;
+	return 0;
+}
+
+/* A text column of the row: NULL as \N, invalid UTF-8 replaced by "?". */
+static bool
+put_text(Buf *row, const char *s, size_t len, bool last)
+{
+	bool		ok = true;
+
+	if (s == NULL)
+		ok = buf_append(row, "\\N", 2);
+	else if (conv_copy_text(row, s, len) != CONV_OK)
+		ok = buf_puts(row, "?");
+	return ok && buf_putc(row, last ? '\n' : '\t');
+}
+
+bool
+reject_add(Rejects *rj, const char *file, long line, const char *column,
+		   const char *value, size_t value_len, const char *message)
+{
+	FileCount  *c = file_count(rj, file);
+	char		num[32];
+	bool		ok;
+
+	if (c == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	c->count++;
+	buf_reset(&rj->row);
+	if (line > 0)
+		snprintf(num, sizeof(num), "%ld", line);
+	else
+		snprintf(num, sizeof(num), "\\N");
+	ok = put_text(&rj->row, file, strlen(file), false) &&
+		buf_puts(&rj->row, num) && buf_putc(&rj->row, '\t') &&
+		put_text(&rj->row, column, column ? strlen(column) : 0, false) &&
+		put_text(&rj->row, value, value_len > MAX_VALUE ? MAX_VALUE : value_len,
+				 false) &&
+		put_text(&rj->row, message, strlen(message), true);
+	if (!ok || fwrite(rj->row.data, 1, rj->row.len, rj->tmp) != rj->row.len)
+	{
+		log_error("could not write to a temporary file: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+bool
+reject_store(Rejects *rj, PGconn *conn, const Ddl *d)
+{
+	CopyStream	copy;
+	Buf			sql;
+	char		chunk[64 * 1024];
+	size_t		n;
+	bool		ok;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = ddl_template(&sql, d,
+					  "CREATE TABLE @s.import_errors (file text NOT NULL, "
+					  "line integer, \"column\" text, value text, "
+					  "message text NOT NULL)") &&
+		db_exec(conn, sql.data);
+	buf_reset(&sql);
+	ok = ok && ddl_template(&sql, d, "COPY @s.import_errors FROM STDIN") &&
+		copy_begin(&copy, conn, sql.data);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	rewind(rj->tmp);
+	while (ok)
+	{
+		n = fread(chunk, 1, sizeof(chunk), rj->tmp);
+		if (n == 0)
+			break;
+		ok = buf_append(&copy.buf, chunk, n) && copy_flush(&copy);
+	}
+	if (ferror(rj->tmp))
+	{
+		log_error("could not read a temporary file: %s", strerror(errno));
+		ok = false;
+	}
+	return copy_end(&copy, ok ? NULL : "could not read the rejected rows") && ok;
+}
