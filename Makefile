@@ -12,7 +12,7 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
             -Wformat=2 -Wno-format-nonliteral
-PKGS      = libpq libzip proj
+PKGS      = libpq libzip proj libcrypto
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) \
              $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 LIBS      = $(shell pkg-config --libs $(PKGS)) -lcsv -lm
@@ -65,6 +65,19 @@ check: deps
 deps:
 	@.ci/install-deps
 
+# libFuzzer on the row parser and value conversion: FUZZ_SECONDS of it,
+# starting from the fixtures' files.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS = tests/fuzz_row.c src/buf.c src/catalog.c src/catalog_gtfs.c \
+            src/convert.c src/csvread.c src/log.c
+fuzz:
+	mkdir -p build/fuzz-corpus
+	for f in fixtures/*/*.txt; do cp $$f build/fuzz-corpus/$$(echo $$f | tr / _); done
+	clang -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -o build/fuzz_row $(FUZZ_SRCS) -lcsv
+	build/fuzz_row -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  -print_final_stats=1 build/fuzz-corpus
+
 # Regenerates the catalog from the GTFS reference.
 catalog: $(REFERENCE)
 	awk -f schema/catalog.awk $(REFERENCE) > src/catalog_gtfs.c
@@ -83,6 +96,6 @@ install: $(PROG)
 clean:
 	rm -rf build $(PROG)
 
-.PHONY: all check deps catalog demo install clean
+.PHONY: all check deps catalog demo fuzz install clean
 
 -include $(wildcard build/*.d build/tests/*.d)

@@ -12,14 +12,14 @@
 
 #include <libpq-fe.h>
 
+#include "feeds.h"
 #include "geom.h"
 #include "report.h"
 #include "source.h"
 
 typedef struct
 {
-	const char *schema;			/* target schema */
-	const char *feed_name;		/* recorded in the schema's comment */
+	FeedRecord	feed;			/* target schema, id, file... (report_json unset) */
 	long		max_errors;		/* stop reading after this many */
 	Geom	   *geom;			/* points in the target SRID; NULL: no geometry */
 	bool		skip_invalid;	/* set bad rows aside instead of failing */

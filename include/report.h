@@ -56,6 +56,9 @@ extern void report_finish(Report *r);
 /* Writes the JSON report to path ("-" for stdout); false (logged) on error. */
 extern bool report_write_json(const Report *r, const char *path);
 
+/* The JSON report as a string (free it); NULL (logged) when out of memory. */
+extern char *report_json(const Report *r);
+
 /* The human table. */
 extern void report_print_table(const Report *r, FILE *out);
 

@@ -21,6 +21,13 @@ extern FeedSource *source_open(const char *path);
 
 extern void source_close(FeedSource *src);
 
+/*
+ * The feed's SHA-256 as 64 hex digits into out: of the zip file, or for a
+ * directory of its members' names and contents in name order.  False
+ * (logged) when it cannot be read.
+ */
+extern bool source_sha256(const FeedSource *src, char out[65]);
+
 /* Number of members, and the base name of member i (owned by src). */
 extern int	source_count(const FeedSource *src);
 extern const char *source_member_name(const FeedSource *src, int i);
@@ -29,15 +36,17 @@ extern const char *source_member_name(const FeedSource *src, int i);
 extern int	source_find(const FeedSource *src, const char *name);
 
 /*
- * Opens member i for reading.  Logs and returns NULL on failure; close with
- * source_member_close, before source_close.
+ * Opens member i for reading.  Returns NULL on failure, logged as a data
+ * error of the member, which includes a zip member that would expand past
+ * 64 GiB or more than 1000 times.  Close with source_member_close, before
+ * source_close.
  */
 extern FeedMember *source_member_open(FeedSource *src, int i);
 
-/* Reads up to n bytes: the count, 0 at the end, -1 on error (logged). */
+/* Reads up to n bytes: the count, 0 at the end, -1 on error (a data error). */
 extern ssize_t source_member_read(FeedMember *m, char *buf, size_t n);
 
-/* Closes the member; false (logged) if the archive reported an error. */
+/* Closes the member; false (a data error) if the archive is damaged. */
 extern bool source_member_close(FeedMember *m);
 
 #endif

@@ -372,7 +372,9 @@ CREATE TABLE gtfs.shape_lines (
 	npoints integer NOT NULL
 );
 INSERT INTO gtfs.shape_lines
-SELECT shape_id, public.ST_MakeLine(geom ORDER BY shape_pt_sequence), count(*)
+-- one point makes no valid line: NULL then
+SELECT shape_id, CASE WHEN count(geom) > 1
+	THEN public.ST_MakeLine(geom ORDER BY shape_pt_sequence) END, count(*)
 FROM gtfs.shapes GROUP BY shape_id;
 ALTER TABLE gtfs.shape_lines ADD PRIMARY KEY (shape_id);
 CREATE INDEX ON gtfs.stops USING gist (geom);
@@ -384,7 +386,8 @@ CREATE VIEW gtfs.trip_lines AS
 -- each trip's line: its shape, else the line through its stops
 SELECT t.trip_id, t.route_id, t.shape_id,
 	coalesce(public.ST_Force2D(l.geom),
-		(SELECT public.ST_MakeLine(s.geom ORDER BY st.stop_sequence)
+		(SELECT CASE WHEN count(s.geom) > 1
+			THEN public.ST_MakeLine(s.geom ORDER BY st.stop_sequence) END
 		 FROM gtfs.stop_times st JOIN gtfs.stops s USING (stop_id)
 		 WHERE st.trip_id = t.trip_id)) AS geom,
 	l.geom IS NOT NULL AS from_shape

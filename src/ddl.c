@@ -41,7 +41,9 @@ static const char *const shape_lines_sql =
 ")";
 static const char *const shape_lines_fill_sql =
 "INSERT INTO @s.shape_lines\n"
-"SELECT shape_id, @g.ST_MakeLine(@p ORDER BY shape_pt_sequence), count(*)\n"
+"-- one point makes no valid line: NULL then\n"
+"SELECT shape_id, CASE WHEN count(geom) > 1\n"
+"\tTHEN @g.ST_MakeLine(@p ORDER BY shape_pt_sequence) END, count(*)\n"
 "FROM @s.shapes GROUP BY shape_id";
 
 /* Views: computed when queried, so they cost the load nothing. */
@@ -50,7 +52,8 @@ static const char *const trip_lines_sql =
 "-- each trip's line: its shape, else the line through its stops\n"
 "SELECT t.trip_id, t.route_id, t.shape_id,\n"
 "\tcoalesce(@g.ST_Force2D(l.geom),\n"
-"\t\t(SELECT @g.ST_MakeLine(s.geom ORDER BY st.stop_sequence)\n"
+"\t\t(SELECT CASE WHEN count(s.geom) > 1\n"
+"\t\t\tTHEN @g.ST_MakeLine(s.geom ORDER BY st.stop_sequence) END\n"
 "\t\t FROM @s.stop_times st JOIN @s.stops s USING (stop_id)\n"
 "\t\t WHERE st.trip_id = t.trip_id)) AS geom,\n"
 "\tl.geom IS NOT NULL AS from_shape\n"

@@ -25,6 +25,7 @@
 #include "csvread.h"
 #include "db.h"
 #include "ddl.h"
+#include "feeds.h"
 #include "log.h"
 #include "reject.h"
 
@@ -532,8 +533,6 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	}
 	if (n == 0)
 		csvread_finish(reader);
-	else if (n < 0)
-		log_data_error(fl.member, 0, 0, "could not read the member");
 
 	if (fl.rows == 0 && n == 0 && log_data_errors() == errors_before &&
 		is_required_file(fl.member))
@@ -560,8 +559,8 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 
 cleanup:
 	csvread_destroy(reader);
-	if (m && !source_member_close(m) && log_data_errors() == errors_before)
-		log_data_error(fl.member, 0, 0, "the archive is damaged");
+	if (m)
+		source_member_close(m);
 	for (int c = 0; c < fl.ncols && fl.names; c++)
 		free(fl.names[c]);
 	free(fl.names);
@@ -633,8 +632,6 @@ load_geojson(LoadRun *run, int i)
 	}
 	if (n == 0 && carry > 0)
 		log_data_error(member, 0, 0, "invalid UTF-8 at the end of the file");
-	else if (n < 0)
-		log_data_error(member, 0, 0, "could not read the member");
 	copy_row_end(&copy);
 	if (!copy_end(&copy, NULL))
 	{
@@ -673,8 +670,7 @@ load_geojson(LoadRun *run, int i)
 
 cleanup:
 	buf_free(&sql);
-	if (!source_member_close(m))
-		log_data_error(member, 0, 0, "the archive is damaged");
+	source_member_close(m);
 }
 
 static bool
@@ -903,8 +899,10 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	char	   *target = NULL;
 	char	   *postgis = NULL;
 	char	   *comment = NULL;
+	char	   *json = NULL;
+	FeedRecord	record;
 	Buf			text;
-	const char *lock_params[1] = {opt->schema};
+	const char *lock_params[1] = {opt->feed.schema};
 	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
 	double		started;
@@ -912,10 +910,10 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	snprintf(staging_name, sizeof(staging_name), "gtfs2pgsql_load_%d",
 			 PQbackendPID(conn));
 	staging = db_ident(conn, staging_name);
-	target = db_ident(conn, opt->schema);
+	target = db_ident(conn, opt->feed.schema);
 	/* the comment marks the schema as ours: see drop_previous_feed */
 	buf_init(&text, DDL_SQL_MAX);
-	if (buf_puts(&text, "gtfs2pgsql feed: ") && buf_puts(&text, opt->feed_name))
+	if (buf_puts(&text, "gtfs2pgsql feed: ") && buf_puts(&text, opt->feed.file_name))
 		comment = PQescapeLiteral(conn, text.data, text.len);
 	buf_free(&text);
 	run.chunk = malloc(READ_CHUNK);
@@ -974,12 +972,20 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		goto rollback;
 	rep->index_seconds = report_now() - started;
 
-	status = drop_previous_feed(conn, opt->schema, target);
+	/* the swap: short, and one import at a time */
+	if (!feeds_begin_swap(conn))
+		goto rollback;
+	status = drop_previous_feed(conn, opt->feed.schema, target);
 	if (status != LOAD_OK)
 		goto rollback;
 	status = LOAD_DB_FAILED;
-	if (!ddl_exec(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
+	record = opt->feed;
+	report_finish(rep);
+	record.report_json = json = report_json(rep);
+	if (json == NULL ||
+		!ddl_exec(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
 		!ddl_exec(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) ||
+		!feeds_end_swap(conn, &record) ||
 		!db_exec(conn, "COMMIT"))
 		goto rollback;
 	status = LOAD_OK;
@@ -994,6 +1000,7 @@ cleanup:
 	PQfreemem(staging);
 	PQfreemem(target);
 	reject_destroy(run.rejects);
+	free(json);
 	free(run.chunk);
 	return status;
 }

@@ -18,6 +18,7 @@
 #include "source.h"
 
 #define GTFS2PGSQL_VERSION "0.1.0"
+#define REGISTRY_SCHEMA "gtfs2pgsql"	/* see feeds.h */
 
 /* Exit codes, also listed in --help and the README. */
 #define EXIT_OK			0
@@ -34,8 +35,12 @@ help(void)
 	printf("Usage:\n  %s [OPTION]... FEED\n\n", progname);
 	printf("FEED is a GTFS zip file or a directory of its .txt files.\n\n");
 	printf("Options:\n");
-	printf("  -s, --schema=NAME         target schema (default: gtfs); a feed\n"
-		   "                            already there is replaced atomically\n");
+	printf("  -s, --schema=NAME         target schema (default: the feed id if given,\n"
+		   "                            else gtfs); a feed there is replaced atomically\n");
+	printf("      --feed-id=ID          the feed's id in gtfs2pgsql.feeds (default:\n"
+		   "                            the file name without .zip)\n");
+	printf("      --skip-unchanged      do nothing if this feed id was last loaded\n"
+		   "                            from the same file (SHA-256) with the same options\n");
 	printf("      --report=FILE         write a JSON report to FILE (- for stdout)\n");
 	printf("      --max-errors=N        stop reading after N data errors (default: 100)\n");
 	printf("      --skip-invalid        load the rows that can be loaded; the others\n"
@@ -74,8 +79,66 @@ base_name(char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
-int
-main(int argc, char **argv)
+/* A feed id from a file name: "MTA Bus.zip" gives "mta_bus". */
+static char *
+feed_id_from(const char *file)
+{
+	size_t		len = strcspn(file, ".");
+	char	   *id = strndup(file, len);
+
+	for (size_t i = 0; id && i < len; i++)
+	{
+		char		c = id[i];
+
+		if (c >= 'A' && c <= 'Z')
+			id[i] = (char) (c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			id[i] = '_';
+	}
+	return id;
+}
+
+/* Everything the command line says. */
+typedef struct
+{
+	DbParams	db;
+	LoadOptions load;
+	char	   *feed_path;		/* argv's: base_name may trim it */
+	const char *report_path;
+	long		srid;
+	bool		geometry;
+	bool		skip_unchanged;
+	bool		quiet;
+} Options;
+
+static int
+usage_error(void)
+{
+	fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
+	return EXIT_BAD_INPUT;
+}
+
+/* A positive integer option; false (logged) if it is not one. */
+static bool
+parse_positive(const char *arg, const char *option, long max, long *out)
+{
+	char	   *end;
+
+	*out = strtol(arg, &end, 10);
+	if (*end != '\0' || end == arg || *out < 1 || *out > max)
+	{
+		log_error("invalid value \"%s\" for option %s", arg, option);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Reads the command line into o.  Returns -1 to go on, else the exit code
+ * (after --help, --version, --print-schema or a usage error).
+ */
+static int
+parse_options(int argc, char **argv, Options *o)
 {
 	static const struct option long_options[] = {
 		{"dbname", required_argument, NULL, 'd'},
@@ -91,24 +154,14 @@ main(int argc, char **argv)
 		{"srid", required_argument, NULL, 4},
 		{"no-geometry", no_argument, NULL, 5},
 		{"skip-invalid", no_argument, NULL, 6},
+		{"feed-id", required_argument, NULL, 7},
+		{"skip-unchanged", no_argument, NULL, 8},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
 	};
-	DbParams	db = {0};
-	LoadOptions opt = {"gtfs", NULL, 100, NULL, false};
-	long		srid = 4326;
-	bool		geometry = true;
-	const char *report_path = NULL;
-	bool		quiet = false;
-	FeedSource *src;
-	PGconn	   *conn;
-	Report		rep;
-	LoadStatus	status;
 	int			c;
 
-	log_init(progname);
-	db.progname = progname;
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
 	{
 		help();
@@ -119,61 +172,57 @@ main(int argc, char **argv)
 		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 		return EXIT_OK;
 	}
-
 	while ((c = getopt_long(argc, argv, "d:h:p:U:Ws:qV?", long_options, NULL)) != -1)
 	{
-		char	   *end;
-
 		switch (c)
 		{
 			case 'd':
-				db.dbname = optarg;
+				o->db.dbname = optarg;
 				break;
 			case 'h':
-				db.host = optarg;
+				o->db.host = optarg;
 				break;
 			case 'p':
-				db.port = optarg;
+				o->db.port = optarg;
 				break;
 			case 'U':
-				db.user = optarg;
+				o->db.user = optarg;
 				break;
 			case 'W':
-				db.prompt_password = true;
+				o->db.prompt_password = true;
 				break;
 			case 's':
-				opt.schema = optarg;
+				o->load.feed.schema = optarg;
 				break;
 			case 'q':
-				quiet = true;
+				o->quiet = true;
 				break;
 			case 1:
-				report_path = optarg;
+				o->report_path = optarg;
 				break;
 			case 2:
-				opt.max_errors = strtol(optarg, &end, 10);
-				if (*end != '\0' || end == optarg || opt.max_errors < 1)
-				{
-					log_error("--max-errors must be a positive integer");
-					return EXIT_BAD_INPUT;
-				}
+				if (!parse_positive(optarg, "--max-errors", 1000000000L,
+									&o->load.max_errors))
+					return usage_error();
 				break;
 			case 3:
 				ddl_print_schema(stdout);
 				return EXIT_OK;
 			case 4:
-				srid = strtol(optarg, &end, 10);
-				if (*end != '\0' || end == optarg || srid < 1 || srid > 999999)
-				{
-					log_error("--srid must be an EPSG code, such as 3857");
-					return EXIT_BAD_INPUT;
-				}
+				if (!parse_positive(optarg, "--srid", 999999L, &o->srid))
+					return usage_error();
 				break;
 			case 5:
-				geometry = false;
+				o->geometry = false;
 				break;
 			case 6:
-				opt.skip_invalid = true;
+				o->load.skip_invalid = true;
+				break;
+			case 7:
+				o->load.feed.feed_id = optarg;
+				break;
+			case 8:
+				o->skip_unchanged = true;
 				break;
 			case 'V':
 				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
@@ -184,13 +233,9 @@ main(int argc, char **argv)
 					help();
 					return EXIT_OK;
 				}
-				fprintf(stderr, "Try \"%s --help\" for more information.\n",
-						progname);
-				return EXIT_BAD_INPUT;
+				return usage_error();
 			default:
-				fprintf(stderr, "Try \"%s --help\" for more information.\n",
-						progname);
-				return EXIT_BAD_INPUT;
+				return usage_error();
 		}
 	}
 	if (optind != argc - 1)
@@ -200,57 +245,118 @@ main(int argc, char **argv)
 		else
 			log_error("too many command-line arguments (first is \"%s\")",
 					  argv[optind + 1]);
-		fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
-		return EXIT_BAD_INPUT;
+		return usage_error();
 	}
-	if (opt.schema[0] == '\0')
+	o->feed_path = argv[optind];
+	if (o->load.feed.schema == NULL)
+		o->load.feed.schema = o->load.feed.feed_id ? o->load.feed.feed_id : "gtfs";
+	if (o->load.feed.schema[0] == '\0' ||
+		strcmp(o->load.feed.schema, REGISTRY_SCHEMA) == 0 ||
+		(o->load.feed.feed_id && o->load.feed.feed_id[0] == '\0'))
 	{
-		log_error("the schema name may not be empty");
-		return EXIT_BAD_INPUT;
+		log_error("the schema and the feed id may be neither empty nor \"%s\"",
+				  REGISTRY_SCHEMA);
+		return usage_error();
 	}
-	log_set_quiet(quiet);
-	opt.feed_name = base_name(argv[optind]);
-	log_set_feed(opt.feed_name);
+	return -1;
+}
+
+/* Reads, connects and loads; the exit code. */
+static int
+run(Options *o)
+{
+	FeedSource *src = NULL;
+	PGconn	   *conn = NULL;
+	Report		rep;
+	char		sha256[65] = "";
+	char		options[128];
+	char	   *default_id = NULL;
+	LoadStatus	status = LOAD_BAD_INPUT;
+	int			code = EXIT_BAD_INPUT;
+
+	o->load.feed.file_name = base_name(o->feed_path);
+	log_set_feed(o->load.feed.file_name);
+	report_init(&rep, o->load.feed.file_name);
+	if (o->load.feed.feed_id == NULL)
+	{
+		o->load.feed.feed_id = default_id = feed_id_from(o->load.feed.file_name);
+		if (default_id == NULL)
+		{
+			log_error("out of memory");
+			goto cleanup;
+		}
+	}
+	snprintf(options, sizeof(options), "srid=%ld geometry=%s skip_invalid=%s",
+			 o->geometry ? o->srid : 0, o->geometry ? "yes" : "no",
+			 o->load.skip_invalid ? "yes" : "no");
+	o->load.feed.options = options;
+	o->load.feed.sha256 = sha256;
+	o->load.feed.version = GTFS2PGSQL_VERSION;
 
 	/* an unknown SRID is refused before anything is read or sent */
-	if (geometry && (opt.geom = geom_create((int) srid)) == NULL)
-		return EXIT_BAD_INPUT;
-	src = source_open(argv[optind]);
-	if (src == NULL)
+	if (o->geometry)
 	{
-		geom_destroy(opt.geom);
-		return EXIT_BAD_INPUT;
+		o->load.geom = geom_create((int) o->srid);
+		if (o->load.geom == NULL)
+			goto cleanup;
 	}
-	conn = db_connect(&db);
+	src = source_open(o->feed_path);
+	if (src == NULL || !source_sha256(src, sha256))
+		goto cleanup;
+	conn = db_connect(&o->db);
 	if (conn == NULL)
 	{
-		source_close(src);
-		geom_destroy(opt.geom);
-		return EXIT_BADCONN;
+		code = EXIT_BADCONN;
+		goto cleanup;
 	}
-	report_init(&rep, opt.feed_name);
-	status = load_feed(conn, src, &opt, &rep);
-	report_finish(&rep);
-	PQfinish(conn);
-	source_close(src);
-	geom_destroy(opt.geom);
+	if (o->skip_unchanged)
+	{
+		int			unchanged = feeds_unchanged(conn, &o->load.feed);
 
+		if (unchanged != 0)
+		{
+			if (unchanged > 0)
+				log_notice("feed \"%s\" is unchanged (SHA-256 %.12s...): skipped",
+						   o->load.feed.feed_id, sha256);
+			code = unchanged > 0 ? EXIT_OK : EXIT_DB_FAILED;
+			goto cleanup;
+		}
+	}
+	status = load_feed(conn, src, &o->load, &rep);
+	report_finish(&rep);
 	if (status == LOAD_OK)
 	{
-		if (!quiet)
+		if (!o->quiet)
 			report_print_table(&rep, stderr);
-		if (report_path && !report_write_json(&rep, report_path))
+		if (o->report_path && !report_write_json(&rep, o->report_path))
 			status = LOAD_BAD_INPUT;
 	}
+	code = status == LOAD_OK ? EXIT_OK :
+		status == LOAD_BAD_INPUT ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
+
+cleanup:
+	PQfinish(conn);
+	source_close(src);
+	geom_destroy(o->load.geom);
 	report_free(&rep);
-	switch (status)
-	{
-		case LOAD_OK:
-			return EXIT_OK;
-		case LOAD_BAD_INPUT:
-			return EXIT_BAD_INPUT;
-		case LOAD_DB_FAILED:
-			break;
-	}
-	return EXIT_DB_FAILED;
+	free(default_id);
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	Options		o = {0};
+	int			code;
+
+	log_init(progname);
+	o.db.progname = progname;
+	o.load.max_errors = 100;
+	o.srid = 4326;
+	o.geometry = true;
+	code = parse_options(argc, argv, &o);
+	if (code >= 0)
+		return code;
+	log_set_quiet(o.quiet);
+	return run(&o);
 }

@@ -105,17 +105,11 @@ json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-bool
-report_write_json(const Report *r, const char *path)
+static void
+write_json(const Report *r, FILE *out)
 {
-	FILE	   *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
 	long		rows = 0;
 
-	if (out == NULL)
-	{
-		log_error("could not open report \"%s\": %s", path, strerror(errno));
-		return false;
-	}
 	fputs("{\"feed\": ", out);
 	json_string(out, r->feed);
 	fputs(", \"files\": [", out);
@@ -133,6 +127,19 @@ report_write_json(const Report *r, const char *path)
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
 			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld}}\n",
 			rows, r->seconds, r->index_seconds, r->peak_rss_kb);
+}
+
+bool
+report_write_json(const Report *r, const char *path)
+{
+	FILE	   *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+
+	if (out == NULL)
+	{
+		log_error("could not open report \"%s\": %s", path, strerror(errno));
+		return false;
+	}
+	write_json(r, out);
 	if (out == stdout)
 		return fflush(out) == 0;
 	if (fclose(out) != 0)
@@ -141,6 +148,28 @@ report_write_json(const Report *r, const char *path)
 		return false;
 	}
 	return true;
+}
+
+char *
+report_json(const Report *r)
+{
+	char	   *json = NULL;
+	size_t		len;
+	FILE	   *out = open_memstream(&json, &len);
+
+	if (out == NULL)
+	{
+		log_error("out of memory");
+		return NULL;
+	}
+	write_json(r, out);
+	if (fclose(out) != 0)
+	{
+		log_error("out of memory");
+		free(json);
+		return NULL;
+	}
+	return json;
 }
 
 static void

@@ -12,9 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <openssl/evp.h>
 #include <zip.h>
 
 #include "log.h"
+
+/* Limits on what one zip member may expand to. */
+#define MEMBER_MAX_SIZE		(64ULL << 30)	/* bytes */
+#define MEMBER_MAX_RATIO	1000	/* uncompressed / compressed */
+#define MEMBER_RATIO_FLOOR	(1 << 20)	/* small members may compress well */
 
 typedef struct
 {
@@ -36,6 +42,8 @@ struct FeedMember
 	const char *name;
 	zip_file_t *zf;				/* zip member, or */
 	FILE	   *fp;				/* plain file */
+	zip_uint64_t declared;		/* zip: the size the archive gives */
+	zip_uint64_t read;			/* zip: bytes read so far */
 };
 
 static int
@@ -202,6 +210,65 @@ source_close(FeedSource *src)
 	free(src);
 }
 
+/* Adds the bytes of the file at path to ctx. */
+static bool
+hash_file(EVP_MD_CTX *ctx, const char *path)
+{
+	FILE	   *fp = fopen(path, "rb");
+	char		chunk[64 * 1024];
+	size_t		n;
+	bool		ok = fp != NULL;
+
+	while (ok)
+	{
+		n = fread(chunk, 1, sizeof(chunk), fp);
+		if (n == 0)
+			break;
+		ok = EVP_DigestUpdate(ctx, chunk, n) == 1;
+	}
+	if (fp == NULL || ferror(fp))
+	{
+		log_error("could not read \"%s\": %s", path, strerror(errno));
+		ok = false;
+	}
+	if (fp)
+		fclose(fp);
+	return ok;
+}
+
+bool
+source_sha256(const FeedSource *src, char out[65])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	bool		ok;
+
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	if (ok && src->zip)
+		ok = hash_file(ctx, src->path);
+	for (int i = 0; ok && !src->zip && i < src->nmembers; i++)
+	{
+		char	   *full;
+
+		ok = EVP_DigestUpdate(ctx, src->members[i].name,
+							  strlen(src->members[i].name) + 1) == 1 &&
+			asprintf(&full, "%s/%s", src->path, src->members[i].name) >= 0;
+		if (ok)
+		{
+			ok = hash_file(ctx, full);
+			free(full);
+		}
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1;
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int i = 0; ok && i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	if (!ok)
+		log_error("could not compute the SHA-256 of \"%s\"", src->path);
+	return ok;
+}
+
 int
 source_count(const FeedSource *src)
 {
@@ -224,6 +291,37 @@ source_find(const FeedSource *src, const char *name)
 	return m ? (int) (m - src->members) : -1;
 }
 
+/*
+ * Refuses a zip member that would expand absurdly: a zip bomb is read in
+ * bounded memory anyway, but would keep the load busy for nothing.
+ */
+static bool
+member_size_ok(FeedSource *src, const MemberEntry *e, zip_uint64_t *size)
+{
+	zip_stat_t	st;
+
+	if (zip_stat_index(src->zip, e->zip_index, 0, &st) != 0 ||
+		!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE))
+	{
+		log_data_error(e->name, 0, 0, "damaged archive entry: %s",
+					   zip_strerror(src->zip));
+		return false;
+	}
+	*size = st.size;
+	if (st.size > MEMBER_MAX_SIZE ||
+		(st.size > MEMBER_RATIO_FLOOR &&
+		 st.size / (st.comp_size ? st.comp_size : 1) > MEMBER_MAX_RATIO))
+	{
+		log_data_error(e->name, 0, 0, "refused: expands from %llu to %llu "
+					   "bytes (limits: %llu bytes, ratio %d)",
+					   (unsigned long long) st.comp_size,
+					   (unsigned long long) st.size,
+					   (unsigned long long) MEMBER_MAX_SIZE, MEMBER_MAX_RATIO);
+		return false;
+	}
+	return true;
+}
+
 FeedMember *
 source_member_open(FeedSource *src, int i)
 {
@@ -238,11 +336,16 @@ source_member_open(FeedSource *src, int i)
 	m->name = src->members[i].name;
 	if (src->zip)
 	{
+		if (!member_size_ok(src, &src->members[i], &m->declared))
+		{
+			free(m);
+			return NULL;
+		}
 		m->zf = zip_fopen_index(src->zip, src->members[i].zip_index, 0);
 		if (m->zf == NULL)
 		{
-			log_error("%s: could not open member \"%s\": %s", src->path,
-					  m->name, zip_strerror(src->zip));
+			log_data_error(m->name, 0, 0, "could not open: %s",
+						   zip_strerror(src->zip));
 			free(m);
 			return NULL;
 		}
@@ -260,7 +363,8 @@ source_member_open(FeedSource *src, int i)
 		m->fp = fopen(full, "rb");
 		if (m->fp == NULL)
 		{
-			log_error("could not open \"%s\": %s", full, strerror(errno));
+			log_data_error(m->name, 0, 0, "could not open \"%s\": %s", full,
+						   strerror(errno));
 			free(full);
 			free(m);
 			return NULL;
@@ -278,8 +382,17 @@ source_member_read(FeedMember *m, char *buf, size_t n)
 		zip_int64_t got = zip_fread(m->zf, buf, n);
 
 		if (got < 0)
-			log_error("%s: could not read member \"%s\": %s", m->src->path,
-					  m->name, zip_file_strerror(m->zf));
+		{
+			log_data_error(m->name, 0, 0, "could not read: %s",
+						   zip_file_strerror(m->zf));
+			return -1;
+		}
+		m->read += (zip_uint64_t) got;
+		if (m->read > m->declared)
+		{
+			log_data_error(m->name, 0, 0, "more data than the archive declares");
+			return -1;
+		}
 		return (ssize_t) got;
 	}
 	else
@@ -288,8 +401,7 @@ source_member_read(FeedMember *m, char *buf, size_t n)
 
 		if (got == 0 && ferror(m->fp))
 		{
-			log_error("could not read \"%s/%s\": %s", m->src->path, m->name,
-					  strerror(errno));
+			log_data_error(m->name, 0, 0, "could not read: %s", strerror(errno));
 			return -1;
 		}
 		return (ssize_t) got;
@@ -310,8 +422,8 @@ source_member_close(FeedMember *m)
 			zip_error_t ze;
 
 			zip_error_init_with_code(&ze, err);
-			log_error("%s: member \"%s\": %s", m->src->path, m->name,
-					  zip_error_strerror(&ze));
+			log_data_error(m->name, 0, 0, "damaged archive: %s",
+						   zip_error_strerror(&ze));
 			zip_error_fini(&ze);
 			ok = false;
 		}
