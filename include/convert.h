@@ -44,6 +44,16 @@ extern bool conv_parse_int(const char *s, size_t len, long *value);
 /* A decimal number: [+-] digits [. digits] [e [+-] digits]. */
 extern bool conv_is_decimal(const char *s, size_t len);
 
+/* Narrows s[0..*len) to leave out spaces and tabs around it. */
+extern void conv_trim(const char **s, size_t *len);
+
+/*
+ * The value of a decimal number (conv_is_decimal), rounded as strtod does
+ * (s must be followed by a non-digit, such as the field's NUL); false if
+ * it overflows or underflows a double.
+ */
+extern bool conv_parse_double(const char *s, size_t len, double *value);
+
 /* Six hexadecimal digits, as GTFS writes colours. */
 extern bool conv_is_color(const char *s, size_t len);
 

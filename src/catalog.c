@@ -3,7 +3,6 @@
  */
 #include "catalog.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 const CatalogFile *
@@ -70,14 +69,17 @@ catalog_enum_allows(const CatalogField *field, long v)
 {
 	const char *p = field->enums;
 
-	while (p && *p)
+	/* by hand: this runs for every enumerated value of a feed */
+	while (p && *p >= '0' && *p <= '9')
 	{
-		char	   *end;
-		long		allowed = strtol(p, &end, 10);
+		long		allowed = 0;
 
+		while (*p >= '0' && *p <= '9')
+			allowed = allowed * 10 + (*p++ - '0');
 		if (allowed == v)
 			return true;
-		p = (*end == ',') ? end + 1 : end;
+		if (*p == ',')
+			p++;
 	}
 	return false;
 }

@@ -9,6 +9,7 @@
 #include "convert.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -146,6 +147,61 @@ conv_is_decimal(const char *s, size_t len)
 			return false;
 	}
 	return i == len;
+}
+
+void
+conv_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && (**s == ' ' || **s == '\t'))
+		(*s)++, (*len)--;
+	while (*len > 0 && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+bool
+conv_parse_double(const char *s, size_t len, double *value)
+{
+	/* powers of ten exactly representable as doubles */
+	static const double pow10[] = {
+		1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+		1e12, 1e13, 1e14, 1e15
+	};
+	uint64_t	mantissa = 0;
+	size_t		i = 0,
+				digits = 0,
+				frac = 0;
+	bool		neg = false,
+				dot = false;
+
+	if (len > 0 && (s[0] == '-' || s[0] == '+'))
+		neg = s[i++] == '-';
+	for (; i < len; i++)
+	{
+		if (s[i] == '.' && !dot)
+			dot = true;
+		else if (is_digit(s[i]) && digits < 15)
+		{
+			mantissa = mantissa * 10 + (uint64_t) (s[i] - '0');
+			digits++;
+			frac += dot;
+		}
+		else
+			break;
+	}
+	/*
+	 * Up to 15 digits and no exponent: the mantissa and the power of ten
+	 * are exact doubles, so one division rounds correctly, as strtod does.
+	 */
+	if (i == len && digits > 0)
+	{
+		*value = (double) mantissa / pow10[frac];
+		if (neg)
+			*value = -*value;
+		return true;
+	}
+	errno = 0;
+	*value = strtod(s, NULL);
+	return errno != ERANGE;
 }
 
 bool
@@ -330,10 +386,7 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 	}
 
 	/* Numbers, dates and times may carry padding: ignore it. */
-	while (len > 0 && (*s == ' ' || *s == '\t'))
-		s++, len--;
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
+	conv_trim(&s, &len);
 
 	switch (f->type)
 	{
@@ -368,11 +421,8 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 				return CONV_ERROR;
 			if (f->type == GT_MONEY)
 				return put(out, s, len);
-			/* s is followed by padding or the field's NUL */
-			errno = 0;
-			dv = strtod(s, NULL);
 			*why = "number out of range for double precision";
-			if (errno == ERANGE)
+			if (!conv_parse_double(s, len, &dv))
 				return CONV_ERROR;
 			*why = f->type == GT_LAT ? "latitude out of range [-90, 90]" :
 				"longitude out of range [-180, 180]";
@@ -387,18 +437,25 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 			*why = "not a date of the form YYYYMMDD";
 			if (!conv_parse_date(s, len, &y, &m, &d))
 				return CONV_ERROR;
-			snprintf(tmp, sizeof(tmp), "%04d-%02d-%02d", y, m, d);
+			/* ISO form, whatever the server's DateStyle */
+			memcpy(tmp, s, 4);
+			tmp[4] = '-';
+			memcpy(tmp + 5, s + 4, 2);
+			tmp[7] = '-';
+			memcpy(tmp + 8, s + 6, 2);
 			return put(out, tmp, 10);
 		case GT_TIME:
 			*why = "not a time of the form H:MM:SS";
 			if (!conv_parse_time(s, len, &seconds))
 				return CONV_ERROR;
-			/* interval input reads "25:10:00" as 25 hours 10 minutes */
-			return put(out, tmp, (size_t) snprintf(tmp, sizeof(tmp),
-												   "%02d:%02d:%02d",
-												   seconds / 3600,
-												   seconds / 60 % 60,
-												   seconds % 60));
+			/*
+			 * interval input reads "25:10:00" as 25 hours 10 minutes; the
+			 * hours get two digits at least, as the server prints them
+			 */
+			if (len == 7)
+				tmp[0] = '0';
+			memcpy(tmp + (len == 7), s, len);
+			return put(out, tmp, len + (len == 7));
 	}
 	*why = "unknown type";
 	return CONV_ERROR;

@@ -334,6 +334,10 @@ put_point(FileLoad *fl, const CsvRow *row)
 {
 	const CsvField *lat,
 			   *lon;
+	const char *ys,
+			   *xs;
+	size_t		ylen,
+				xlen;
 	double		y,
 				x;
 
@@ -345,9 +349,13 @@ put_point(FileLoad *fl, const CsvRow *row)
 	}
 	lat = &row->fields[fl->lat_col];
 	lon = &row->fields[fl->lon_col];
-	/* both already checked by conv_field; fields end with a NUL */
-	y = strtod(lat->data, NULL);
-	x = strtod(lon->data, NULL);
+	/* both already checked by conv_field, which trims them the same way */
+	ys = lat->data, ylen = lat->len;
+	xs = lon->data, xlen = lon->len;
+	conv_trim(&ys, &ylen);
+	conv_trim(&xs, &xlen);
+	if (!conv_parse_double(ys, ylen, &y) || !conv_parse_double(xs, xlen, &x))
+		return false;
 	if (x == 0 && y == 0 && !fl->origin_warned)
 	{
 		fl->origin_warned = true;

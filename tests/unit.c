@@ -7,7 +7,9 @@
  * line numbers and caps).  The CSV error cases log data errors to stderr:
  * that output is expected.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,6 +245,57 @@ static bool
 color(const char *s)
 {
 	return conv_is_color(s, strlen(s));
+}
+
+/* conv_parse_double must give strtod's double, bit for bit. */
+static bool
+same_as_strtod(const char *s)
+{
+	double		fast,
+				slow = strtod(s, NULL);
+
+	return conv_parse_double(s, strlen(s), &fast) &&
+		memcmp(&fast, &slow, sizeof(double)) == 0;
+}
+
+static void
+test_parse_double(void)
+{
+	static const char *const fixed[] = {
+		"0", "-0", "-0.0", "+3", "45.50100", "-73.56700", ".5", "5.",
+		"40.123456789012", "-122.41941550000001", "1e3", "1E-5",
+		"123456789012345", "1234567890123456789", "0.000000000000001",
+		"90", "-180", "3.14159265358979"
+	};
+	uint64_t	state = 42;
+	bool		all_same = true;
+	double		v;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		test_cond(fixed[i], same_as_strtod(fixed[i]));
+	/* coordinates as feeds write them: up to 15 digits, a sign, a point */
+	for (int i = 0; i < 200000; i++)
+	{
+		char		num[40];
+		int			digits,
+					point;
+
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		digits = 1 + (int) ((state >> 33) % 15);
+		point = (int) ((state >> 40) % (uint64_t) (digits + 1));
+		snprintf(num, sizeof(num), "%s%.*s.%.*s", (state >> 20) & 1 ? "-" : "",
+				 point, "987654321098765", digits - point,
+				 "123456789012345" + (state >> 50) % 3);
+		if (!same_as_strtod(num))
+		{
+			printf("FAIL conv_parse_double(\"%s\") differs from strtod\n", num);
+			all_same = false;
+			break;
+		}
+	}
+	test_cond("parse_double equals strtod on 200000 generated decimals", all_same);
+	test_cond("parse_double 1e400 overflows", !conv_parse_double("1e400", 5, &v));
+	test_cond("parse_double 1e-400 underflows", !conv_parse_double("1e-400", 6, &v));
 }
 
 static void
@@ -1463,6 +1516,7 @@ main(void)
 	log_set_quiet(true);
 
 	test_parse_time();
+	test_parse_double();
 	test_parse_date();
 	test_parse_int();
 	test_is_decimal();
