@@ -17,7 +17,7 @@ Environment:
   VALUE_CHECK_MAX_BYTES  real-feed members larger than this get their row
                          counts checked but not their values (default 32 MB)
 """
-import collections, csv, io, json, os, re, shutil, subprocess, sys
+import collections, csv, io, json, os, random, re, shutil, subprocess, sys
 import tempfile, traceback, zipfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -698,6 +698,702 @@ def report_json():
     check(r.returncode == 0, describe(r))
     parse_report(r.stdout)
     check(not r.stderr.strip(), 'stderr not empty with -q: %r' % r.stderr[:300])
+
+# ============================================================= geometry
+#
+# stops.geom, shapes.geom, shape_lines, trip_lines, route_lines, locations
+# and --srid / --no-geometry.  The real feeds are the ones the feed_* tests
+# loaded at SRID 4326 (need_feed reloads one only when a filter skipped it).
+
+def geo_problems(checks):
+    """checks: [(description, SELECT whose first column names a bad row)].
+    Runs them in one psql session, one statement each (planned together in
+    one UNION they can take far longer); returns 'description: N rows (e.g.
+    ...)' for each check that found rows."""
+    out = psql(''.join(
+        "COPY (SELECT count(*), array_to_string((array_agg(k::text))[1:3], ', ')"
+        ' FROM (%s) AS x(k)) TO STDOUT;\n' % q for _, q in checks))
+    rows = [tuple(copy_decode(f) for f in line.split('\t'))
+            for line in out.split('\n')[:-1]]
+    check(len(rows) == len(checks), 'geo_problems: %d results for %d checks'
+          % (len(rows), len(checks)))
+    return ['%s: %s rows (e.g. %s)' % (d, n, ex or '-')
+            for (d, _), (n, ex) in zip(checks, rows) if n != '0']
+
+def check_geom_type(schema, table, want):
+    got = table_types(schema, table).get('geom')
+    check(got == want, '%s.geom is %s, not %s' % (rel(schema, table), got, want))
+
+def point_checks(schema, table, key, lat, lon, srid, tol):
+    """Checks that table.geom is the point (lon, lat) in srid: exactly when
+    tol is 0 (srid 4326), else within tol degrees once transformed back to
+    4326 and within 1 mm of PostGIS's own transformation of (lon, lat); and
+    that a row without both coordinates has a NULL geom."""
+    t = rel(schema, table)
+    if tol == 0:
+        off = ('ST_X(geom) IS DISTINCT FROM %s OR ST_Y(geom) IS DISTINCT FROM %s'
+               % (lon, lat))
+    else:
+        off = ('abs(ST_X(ST_Transform(geom, 4326)) - %s) > %r OR '
+               'abs(ST_Y(ST_Transform(geom, 4326)) - %s) > %r OR '
+               'ST_Distance(geom, ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326),'
+               ' %d)) > 0.001' % (lon, tol, lat, tol, lon, lat, srid))
+    return [
+        ('%s rows with coordinates whose geom is not POINT(%s %s) in SRID %d'
+         % (t, lon, lat, srid),
+         "SELECT %s || ' ' || coalesce(ST_AsEWKT(geom), 'NULL') FROM %s"
+         " WHERE %s IS NOT NULL AND %s IS NOT NULL AND (geom IS NULL OR"
+         " GeometryType(geom) <> 'POINT' OR ST_SRID(geom) <> %d OR %s)"
+         % (qi(key), t, lat, lon, srid, off)),
+        ('%s rows without both coordinates whose geom is not NULL' % t,
+         'SELECT %s FROM %s WHERE (%s IS NULL OR %s IS NULL) AND geom IS NOT NULL'
+         % (qi(key), t, lat, lon)),
+    ]
+
+def shape_line_checks(schema, srid=4326, tol=0):
+    """shape_lines against shapes: one line per shape_id, npoints and
+    ST_NPoints the shape's point count, its points the shape's points in
+    shape_pt_sequence order (start and end checked on their own too), M the
+    shape_dist_traveled when every point of shapes has one, else no M."""
+    s, l = rel(schema, 'shapes'), rel(schema, 'shape_lines')
+    if tol == 0:
+        def differs(g, x, y):
+            return ('ST_X(%s) IS DISTINCT FROM %s OR ST_Y(%s) IS DISTINCT FROM %s'
+                    % (g, x, g, y))
+    else:
+        def differs(g, x, y):
+            g = 'ST_Transform(%s, 4326)' % g
+            return ('abs(ST_X(%s) - %s) > %r OR abs(ST_Y(%s) - %s) > %r'
+                    % (g, x, tol, g, y, tol))
+    allm = ('(SELECT count(*) > 0 AND bool_and(shape_dist_traveled IS NOT NULL)'
+            ' FROM %s)' % s)
+    pts = ('(SELECT shape_id, shape_pt_lon AS x, shape_pt_lat AS y,'
+           ' shape_dist_traveled AS m, row_number() OVER w AS k, count(*) OVER'
+           ' (PARTITION BY shape_id) AS n FROM %s WINDOW w AS (PARTITION BY'
+           ' shape_id ORDER BY shape_pt_sequence))' % s)
+    return [
+        ('shape_ids of shapes without a line in %s, or lines without shapes' % l,
+         'SELECT coalesce(a.shape_id, b.shape_id) FROM (SELECT DISTINCT shape_id'
+         ' FROM %s) a FULL JOIN %s b USING (shape_id)'
+         ' WHERE a.shape_id IS NULL OR b.shape_id IS NULL' % (s, l)),
+        ('%s: duplicate shape_id' % l,
+         'SELECT shape_id FROM %s GROUP BY shape_id HAVING count(*) > 1' % l),
+        ('%s: geom NULL, not SRID %d, npoints or ST_NPoints not the shape\'s point'
+         ' count, or ST_Zmflag not 1 (M) iff every shapes row has'
+         ' shape_dist_traveled' % (l, srid),
+         "SELECT l.shape_id || ' npoints ' || l.npoints || ' ST_NPoints ' ||"
+         " coalesce(ST_NPoints(l.geom)::text, 'NULL') || ' points ' || p.n ||"
+         " ' zm ' || coalesce(ST_Zmflag(l.geom)::text, 'NULL')"
+         ' FROM %s l JOIN (SELECT shape_id, count(*) AS n FROM %s GROUP BY'
+         ' shape_id) p USING (shape_id) WHERE l.geom IS NULL OR ST_SRID(l.geom) <> %d'
+         ' OR GeometryType(l.geom) NOT IN (\'LINESTRING\', \'LINESTRINGM\')'
+         ' OR l.npoints <> p.n OR ST_NPoints(l.geom) <> p.n'
+         ' OR ST_Zmflag(l.geom) <> CASE WHEN %s THEN 1 ELSE 0 END'
+         % (l, s, srid, allm)),
+        ('%s: ST_StartPoint not the point of the lowest shape_pt_sequence' % l,
+         'SELECT p.shape_id FROM %s p JOIN %s l USING (shape_id) WHERE p.k = 1'
+         ' AND (%s OR (%s AND ST_M(ST_StartPoint(l.geom)) IS DISTINCT FROM p.m))'
+         % (pts, l, differs('ST_StartPoint(l.geom)', 'p.x', 'p.y'), allm)),
+        ('%s: ST_EndPoint not the point of the highest shape_pt_sequence' % l,
+         'SELECT p.shape_id FROM %s p JOIN %s l USING (shape_id) WHERE p.k = p.n'
+         ' AND (%s OR (%s AND ST_M(ST_EndPoint(l.geom)) IS DISTINCT FROM p.m))'
+         % (pts, l, differs('ST_EndPoint(l.geom)', 'p.x', 'p.y'), allm)),
+        ('%s: points not the shape\'s points in shape_pt_sequence order' % l,
+         "SELECT coalesce(p.shape_id, d.shape_id) || ' point ' || coalesce(p.k, d.k)"
+         ' FROM %s p FULL JOIN (SELECT l.shape_id, (dp).path[1] AS k, (dp).geom AS g'
+         ' FROM %s l, LATERAL ST_DumpPoints(l.geom) AS dp) d'
+         ' ON d.shape_id = p.shape_id AND d.k = p.k'
+         ' WHERE p.shape_id IS NULL OR d.shape_id IS NULL OR %s'
+         ' OR (%s AND ST_M(d.g) IS DISTINCT FROM p.m)'
+         % (pts, l, differs('d.g', 'p.x', 'p.y'), allm)),
+    ]
+
+def gist_problems(schema):
+    got = {r[0] for r in query(
+        "SELECT tablename FROM pg_indexes WHERE schemaname = %s"
+        " AND indexdef ~* 'USING gist \\(geom\\)'" % ql(schema))}
+    missing = sorted({'stops', 'shapes', 'shape_lines', 'locations'} - got)
+    return ['%s: no GiST index on geom of: %s' % (schema, ', '.join(missing))] if missing else []
+
+def geom_feed_test(path):
+    stem = os.path.basename(path)[:-4]
+
+    def fn():
+        _, s = need_feed(stem)
+        problems = []
+        gather(problems, check_geom_type, s, 'stops', 'geometry(Point,4326)')
+        gather(problems, check_geom_type, s, 'shapes', 'geometry(Point,4326)')
+        gather(problems, check_geom_type, s, 'locations', 'geometry(MultiPolygon,4326)')
+        allm = value('SELECT count(*) > 0 AND bool_and(shape_dist_traveled IS NOT NULL)'
+                     ' FROM %s' % rel(s, 'shapes')) == 't'
+        gather(problems, check_geom_type, s, 'shape_lines',
+               'geometry(LineString%s,4326)' % ('M' if allm else ''))
+        problems += geo_problems(
+            point_checks(s, 'stops', 'stop_id', 'stop_lat', 'stop_lon', 4326, 0) +
+            point_checks(s, 'shapes', 'shape_id', 'shape_pt_lat', 'shape_pt_lon', 4326, 0) +
+            shape_line_checks(s))
+        problems += gist_problems(s)
+        views = {r[0] for r in query('SELECT table_name FROM information_schema.views'
+                                     ' WHERE table_schema = %s' % ql(s))}
+        if views != {'trip_lines', 'route_lines'}:
+            problems.append('%s: views %s, not trip_lines and route_lines'
+                            % (s, sorted(views)))
+        check(not problems, '\n'.join(problems))
+    TESTS.append(('geom_feed_' + schema_for(stem)[2:], fn, True))
+
+if os.path.isdir(FEEDS):
+    for p in sorted(os.listdir(FEEDS)):
+        if p.endswith('.zip'):
+            geom_feed_test(os.path.join(FEEDS, p))
+else:
+    @test()
+    def geom_feeds():
+        raise Skip('%s absent' % FEEDS)
+
+# -------------------------------------------------- feed copies, fixtures
+
+def copy_feed(src, name, changes=None):
+    """A directory TMP/name with every file of feed src (a directory or a
+    zip, its paths flattened), then changes applied: {file: text, or None
+    to remove it}."""
+    d = os.path.join(TMP, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    if os.path.isdir(src):
+        for n in os.listdir(src):
+            if os.path.isfile(os.path.join(src, n)):
+                shutil.copy(os.path.join(src, n), d)
+    else:
+        with zipfile.ZipFile(src) as z:
+            for info in z.infolist():
+                base = info.filename.split('/')[-1]
+                if info.is_dir() or '__MACOSX' in info.filename.split('/') or not base:
+                    continue
+                with z.open(info) as f, open(os.path.join(d, base), 'wb') as out:
+                    shutil.copyfileobj(f, out)
+    for n, text in (changes or {}).items():
+        if text is None:
+            if os.path.exists(os.path.join(d, n)):
+                os.remove(os.path.join(d, n))
+        else:
+            write_feed(name, {n: text})
+    return d
+
+def csv_text(rows):
+    out = io.StringIO()
+    csv.writer(out, lineterminator='\n').writerows(rows)
+    return out.getvalue()
+
+def member_rows(feed, name):
+    """(header, data rows) of file name of feed (a directory or a zip)."""
+    rows = list(records(feed_members(feed)[name]))
+    return [h.strip() for h in rows[0]], rows[1:]
+
+def shuffled(feed, name, seed=42):
+    """The text of feed's file name with its data rows shuffled."""
+    header, rows = member_rows(feed, name)
+    mixed = list(rows)
+    random.Random(seed).shuffle(mixed)
+    check(len(rows) < 2 or mixed != rows, '%s: the shuffle changed nothing' % name)
+    return csv_text([header] + mixed)
+
+def need_sample_schema():
+    """The sample fixture loaded at SRID 4326, once."""
+    d = need_fixture('sample')
+    if 'geo-sample' not in LOADED:
+        load(d, 'geo_sample')
+        LOADED['geo-sample'] = 'geo_sample'
+    return d, 'geo_sample'
+
+def load_args(feed, schema, *args):
+    r = run('-q', '-s', schema, *args, feed)
+    check(r.returncode == 0, 'loading %s into %s with %s: %s'
+          % (feed, schema, ' '.join(map(str, args)) or 'no options', describe(r)))
+    return r
+
+# ----------------------------------------------------------------- --srid
+
+def check_srid_load(feed, schema, srid):
+    """Loads feed with --srid srid and checks its geometry against the
+    file's coordinates; its stop_lat/stop_lon against the file."""
+    load_args(feed, schema, '--srid', srid)
+    members = feed_members(feed)
+    problems = []
+    for t in ('stops', 'shapes'):
+        gather(problems, check_geom_type, schema, t, 'geometry(Point,%d)' % srid)
+    gather(problems, check_geom_type, schema, 'locations', 'geometry(MultiPolygon,%d)' % srid)
+    allm = value('SELECT count(*) > 0 AND bool_and(shape_dist_traveled IS NOT NULL)'
+                 ' FROM %s' % rel(schema, 'shapes')) == 't'
+    gather(problems, check_geom_type, schema, 'shape_lines',
+           'geometry(LineString%s,%d)' % ('M' if allm else '', srid))
+    problems += geo_problems(
+        point_checks(schema, 'stops', 'stop_id', 'stop_lat', 'stop_lon', srid, 1e-7) +
+        point_checks(schema, 'shapes', 'shape_id', 'shape_pt_lat', 'shape_pt_lon', srid, 1e-7) +
+        shape_line_checks(schema, srid, 1e-7) +
+        [('%s: geom not in SRID %d' % (rel(schema, t), srid),
+          'SELECT ST_AsEWKT(geom) FROM %s WHERE ST_SRID(geom) <> %d'
+          % (rel(schema, t), srid)) for t in ('locations',)])
+    for n in ('stops.txt', 'shapes.txt'):
+        if n in members:
+            gather(problems, compare_table_columns, schema, members[n])
+    check(int(value('SELECT count(geom) FROM %s' % rel(schema, 'stops'))) > 0,
+          '%s: no stop has a geom' % schema)
+    check(not problems, '--srid %d:\n' % srid + '\n'.join(problems))
+
+@test()
+def geom_srid_3857_sample():
+    check_srid_load(need_fixture('sample'), 'geo_sample_3857', 3857)
+
+@test()
+def geom_srid_32618_sample():
+    # the sample is in Montréal, in UTM zone 18
+    check_srid_load(need_fixture('sample'), 'geo_sample_32618', 32618)
+
+@test()
+def geom_srid_3857_bart():
+    path = os.path.join(FEEDS, 'bart-2018.zip')
+    if not os.path.isfile(path):
+        raise Skip('%s absent' % path)
+    check_srid_load(path, 'geo_bart_3857', 3857)
+
+@test()
+def geom_srid_32610_bart():
+    # the Bay Area is in UTM zone 10
+    path = os.path.join(FEEDS, 'bart-2018.zip')
+    if not os.path.isfile(path):
+        raise Skip('%s absent' % path)
+    check_srid_load(path, 'geo_bart_32610', 32610)
+
+@test()
+def geom_srid_3857_locations():
+    path, ref = need_feed('hopelink-flex-2026')
+    s = 'geo_hopelink_3857'
+    load_args(path, s, '--srid', 3857)
+    check_geom_type(s, 'locations', 'geometry(MultiPolygon,3857)')
+    problems = geo_problems([
+        ('locations not in SRID 3857, or not within 1e-7 degrees of the 4326 load',
+         'SELECT coalesce(a.id, b.id) FROM %s a FULL JOIN %s b USING (id)'
+         ' WHERE a.id IS NULL OR b.id IS NULL OR ST_SRID(a.geom) <> 3857'
+         ' OR ST_NPoints(a.geom) <> ST_NPoints(b.geom)'
+         ' OR ST_HausdorffDistance(ST_Transform(a.geom, 4326), b.geom) > 1e-7'
+         % (rel(s, 'locations'), rel(ref, 'locations')))])
+    check(value('SELECT count(*) FROM %s' % rel(s, 'locations')) == '1', 'not 1 location')
+    check(not problems, '\n'.join(problems))
+
+@test()
+def geom_partial_coordinates_and_dist():
+    """No shared feed has a stop without coordinates nor shapes.txt with
+    shape_dist_traveled on some points only: the sample with two generic
+    nodes (location_type 3, coordinates optional), one without any
+    coordinate and one with stop_lat only, and one shape point's
+    shape_dist_traveled blank.  Their geom is NULL; shape_lines has no M."""
+    src = need_fixture('sample')
+    header, stops = member_rows(src, 'stops.txt')
+    node = dict(zip(header, stops[0]))
+    node.update(location_type='3', parent_station=node['stop_id'], stop_code='',
+                platform_code='', zone_id='')
+    nodes = [dict(node, stop_id='NODE_NOWHERE', stop_lat='', stop_lon=''),
+             dict(node, stop_id='NODE_LAT_ONLY', stop_lon='')]
+    sh_header, shapes = member_rows(src, 'shapes.txt')
+    shapes[len(shapes) // 2][sh_header.index('shape_dist_traveled')] = ''
+    d = copy_feed(src, 'sample-partial', {
+        'stops.txt': csv_text([header] + stops + [[n.get(h, '') for h in header]
+                                                  for n in nodes]),
+        'shapes.txt': csv_text([sh_header] + shapes)})
+    s = 'geo_sample_partial'
+    load_args(d, s)
+    problems = []
+    gather(problems, check_geom_type, s, 'shape_lines', 'geometry(LineString,4326)')
+    problems += geo_problems(
+        point_checks(s, 'stops', 'stop_id', 'stop_lat', 'stop_lon', 4326, 0) +
+        point_checks(s, 'shapes', 'shape_id', 'shape_pt_lat', 'shape_pt_lon', 4326, 0) +
+        shape_line_checks(s))
+    got = query("SELECT stop_id, geom IS NULL FROM %s WHERE stop_id LIKE 'NODE%%'"
+                " ORDER BY stop_id" % rel(s, 'stops'))
+    if got != [('NODE_LAT_ONLY', 't'), ('NODE_NOWHERE', 't')]:
+        problems.append('stops without both coordinates: %r' % (got,))
+    zm = value('SELECT count(*) FILTER (WHERE ST_Zmflag(geom) <> 0) FROM %s'
+               % rel(s, 'shape_lines'))
+    if zm != '0':
+        problems.append('%s shape_lines have M though a point has no shape_dist_traveled' % zm)
+    check(not problems, '\n'.join(problems))
+
+# --------------------------------------------------------- shuffled shapes
+
+def check_same_shape_lines(a, b):
+    n = int(value('SELECT count(*) FROM %s' % rel(a, 'shape_lines')))
+    check(n > 0, '%s: no shape_lines' % a)
+    problems = geo_problems([
+        ('shape_lines differ between %s and %s' % (a, b),
+         'SELECT coalesce(a.shape_id, b.shape_id) FROM %s a FULL JOIN %s b'
+         ' USING (shape_id) WHERE a.shape_id IS NULL OR b.shape_id IS NULL'
+         ' OR a.npoints <> b.npoints OR NOT ST_Equals(a.geom, b.geom)'
+         ' OR ST_AsEWKB(a.geom) <> ST_AsEWKB(b.geom)'
+         % (rel(a, 'shape_lines'), rel(b, 'shape_lines')))])
+    check(not problems, '\n'.join(problems))
+
+@test()
+def geom_shuffled_shapes_sample():
+    src, ref = need_sample_schema()
+    d = copy_feed(src, 'sample-shuffled', {'shapes.txt': shuffled(src, 'shapes.txt')})
+    load_args(d, 'geo_sample_shuffled')
+    check_same_shape_lines(ref, 'geo_sample_shuffled')
+
+@test()
+def geom_shuffled_shapes_bart():
+    path, ref = need_feed('bart-2018')
+    d = copy_feed(path, 'bart-shuffled', {'shapes.txt': shuffled(path, 'shapes.txt')})
+    load_args(d, 'geo_bart_shuffled')
+    check_same_shape_lines(ref, 'geo_bart_shuffled')
+
+# -------------------------------------------------------------- locations
+
+def geojson_features(path):
+    with zipfile.ZipFile(path) as z:
+        names = [n for n in z.namelist() if n.split('/')[-1] == 'locations.geojson']
+        check(names, '%s has no locations.geojson' % path)
+        return json.loads(z.read(names[0]).decode('utf-8-sig'))['features']
+
+def polygon_coords(geometry):
+    """The rings' positions of a (Multi)Polygon, in order."""
+    polys = ([geometry['coordinates']] if geometry['type'] == 'Polygon'
+             else geometry['coordinates'])
+    return [pos for poly in polys for ring in poly for pos in ring]
+
+def check_locations(stem, want):
+    path, s = need_feed(stem)
+    features = geojson_features(path)
+    check(len(features) == want, '%s: %d features in the file, not %d'
+          % (stem, len(features), want))
+    check_geom_type(s, 'locations', 'geometry(MultiPolygon,4326)')
+    rows = {r[0]: r[1:] for r in query(
+        "SELECT id, ST_IsValid(geom), ST_SRID(geom), GeometryType(geom),"
+        " ST_NPoints(geom), ST_X(ST_PointN(ST_ExteriorRing(ST_GeometryN(geom, 1)), 1)),"
+        " ST_Y(ST_PointN(ST_ExteriorRing(ST_GeometryN(geom, 1)), 1)), stop_name"
+        " FROM %s" % rel(s, 'locations'))}
+    check(len(rows) == want, '%s: %d locations rows, not %d' % (s, len(rows), want))
+    bad = []
+    for f in features:
+        fid = str(f.get('id'))
+        if fid not in rows:
+            bad.append('%s: no row' % fid)
+            continue
+        valid, srid, gtype, npoints, x, y, name = rows[fid]
+        coords = polygon_coords(f['geometry'])
+        got = (valid, srid, gtype, int(npoints), float(x), float(y),
+               name)
+        exp = ('t', '4326', 'MULTIPOLYGON', len(coords), float(coords[0][0]),
+               float(coords[0][1]), (f.get('properties') or {}).get('stop_name'))
+        if got != exp:
+            bad.append('%s: (valid, srid, type, npoints, x, y, stop_name) %r, want %r'
+                       % (fid, got, exp))
+    check(not bad, '\n'.join(bad))
+    # stop_times that name a location or a location group
+    members = feed_members(path)
+    in_file = sum(1 for r in dict_records(members['stop_times.txt'])
+                  if (r.get('location_id') or '').strip()
+                  or (r.get('location_group_id') or '').strip())
+    loc_ids = {str(f.get('id')) for f in features}
+    orphans = sum(1 for r in dict_records(members['stop_times.txt'])
+                  if (r.get('location_id') or '').strip()
+                  and r['location_id'].strip() not in loc_ids)
+    got, got_orphans = query(
+        'SELECT count(*) FILTER (WHERE location_id IS NOT NULL OR location_group_id'
+        ' IS NOT NULL), count(*) FILTER (WHERE location_id IS NOT NULL AND location_id'
+        ' NOT IN (SELECT id FROM %s)) FROM %s' % (rel(s, 'locations'), rel(s, 'stop_times')))[0]
+    check(int(got) == in_file, '%s: %s stop_times rows with location_id or location_group_id,'
+          ' file has %d' % (s, got, in_file))
+    check(int(got_orphans) == orphans, '%s: %s stop_times.location_id not in locations,'
+          ' file has %d' % (s, got_orphans, orphans))
+    return in_file
+
+@test()
+def geom_locations_ctran():
+    n = check_locations('ctran-flex-2025', 8)
+    check(n > 0, 'no stop_times row of ctran-flex-2025 names a location')
+
+@test()
+def geom_locations_hopelink():
+    check_locations('hopelink-flex-2026', 1)
+
+# ------------------------------------------------- trip_lines, route_lines
+
+def trip_line_checks(schema):
+    """trip_lines of trips without a shape line: the line through the trip's
+    located stops (a stops row with geom) in stop_sequence order, NULL when
+    it has none."""
+    t, st, s, l = (rel(schema, x) for x in ('trip_lines', 'stop_times', 'stops', 'shape_lines'))
+    located = ('(SELECT st.trip_id, s.geom, row_number() OVER (PARTITION BY st.trip_id'
+               ' ORDER BY st.stop_sequence) AS k, count(*) OVER (PARTITION BY'
+               ' st.trip_id) AS n FROM %s st JOIN %s s USING (stop_id)'
+               ' WHERE s.geom IS NOT NULL)' % (st, s))
+    noshape = ('(SELECT t.* FROM %s t WHERE NOT EXISTS (SELECT FROM %s l'
+               ' WHERE l.shape_id = t.shape_id))' % (t, l))
+    return [
+        ('%s: trips with >= 2 located stops and no shape line whose geom is NULL,'
+         ' from_shape not false, or ST_NPoints not their count' % t,
+         'SELECT t.trip_id FROM %s t JOIN (SELECT DISTINCT trip_id, n FROM %s x'
+         ' WHERE n >= 2) c USING (trip_id) WHERE t.geom IS NULL OR t.from_shape'
+         ' IS DISTINCT FROM false OR ST_NPoints(t.geom) <> c.n' % (noshape, located)),
+        ('%s: trips without a located stop nor a shape line whose geom is not NULL' % t,
+         'SELECT t.trip_id FROM %s t WHERE t.geom IS NOT NULL AND NOT EXISTS'
+         ' (SELECT FROM %s x WHERE x.trip_id = t.trip_id)' % (noshape, located)),
+        ('%s: points of lines from stops not the stops in stop_sequence order' % t,
+         "SELECT coalesce(x.trip_id, d.trip_id) || ' point ' || coalesce(x.k, d.k)"
+         ' FROM (SELECT * FROM %s x WHERE n >= 2 AND trip_id IN (SELECT trip_id'
+         ' FROM %s t)) x FULL JOIN'
+         ' (SELECT t.trip_id, (dp).path[1] AS k, (dp).geom AS g FROM %s t,'
+         ' LATERAL ST_DumpPoints(t.geom) dp WHERE t.trip_id IN (SELECT trip_id FROM %s'
+         ' x WHERE n >= 2)) d ON d.trip_id = x.trip_id AND d.k = x.k'
+         ' WHERE x.trip_id IS NULL OR d.trip_id IS NULL OR NOT ST_Equals(x.geom, d.g)'
+         ' OR ST_SRID(d.g) <> ST_SRID(x.geom)' % (located, noshape, noshape, located)),
+        ('%s: trips with a shape line whose geom is not that line in 2D, or from_shape'
+         ' not true' % t,
+         'SELECT t.trip_id FROM %s t JOIN %s l USING (shape_id) WHERE t.geom IS NULL'
+         ' OR ST_AsEWKB(t.geom) <> ST_AsEWKB(ST_Force2D(l.geom)) OR NOT t.from_shape'
+         % (t, l)),
+        ('%s: rows not one per trip' % t,
+         'SELECT coalesce(a.trip_id, b.trip_id) FROM %s a FULL JOIN %s b USING (trip_id)'
+         ' WHERE a.trip_id IS NULL OR b.trip_id IS NULL OR a.route_id IS DISTINCT FROM'
+         ' b.route_id OR a.shape_id IS DISTINCT FROM b.shape_id'
+         % (t, rel(schema, 'trips'))),
+    ]
+
+def route_line_checks(schema):
+    r, t = rel(schema, 'route_lines'), rel(schema, 'trip_lines')
+    return [
+        ('%s: not one row per route with a trip line' % r,
+         'SELECT coalesce(a.route_id, b.route_id) FROM (SELECT DISTINCT route_id FROM %s'
+         ' WHERE geom IS NOT NULL) a FULL JOIN %s b USING (route_id)'
+         ' WHERE a.route_id IS NULL OR b.route_id IS NULL' % (t, r)),
+        ('%s: duplicate route_id' % r,
+         'SELECT route_id FROM %s GROUP BY route_id HAVING count(*) > 1' % r),
+        ('%s: geom NULL or not a MULTILINESTRING' % r,
+         "SELECT route_id FROM %s WHERE geom IS NULL OR GeometryType(geom)"
+         " <> 'MULTILINESTRING'" % r),
+        # ST_Union keeps the lines' vertices: look for them, and measure the
+        # distance to the route's line only of those not found
+        ('%s: a vertex of a trip line not on its route\'s line' % r,
+         'WITH r AS MATERIALIZED (SELECT * FROM %s), rv AS (SELECT DISTINCT'
+         ' r.route_id, ST_X((dp).geom) AS x, ST_Y((dp).geom) AS y FROM r,'
+         ' LATERAL ST_DumpPoints(r.geom) dp), p AS (SELECT DISTINCT l.route_id,'
+         ' (dp).geom AS g FROM (SELECT DISTINCT route_id, geom FROM %s'
+         ' WHERE geom IS NOT NULL) l, LATERAL ST_DumpPoints(l.geom) dp)'
+         " SELECT p.route_id || ' ' || ST_AsText(p.g) FROM p JOIN r USING (route_id)"
+         ' LEFT JOIN rv ON rv.route_id = p.route_id AND rv.x = ST_X(p.g)'
+         ' AND rv.y = ST_Y(p.g) WHERE ST_SRID(r.geom) <> ST_SRID(p.g) OR'
+         ' (rv.route_id IS NULL AND ST_Distance(r.geom, p.g) > 1e-9)' % (r, t)),
+    ]
+
+@test()
+def geom_trip_lines_without_shapes():
+    """The sample without shapes.txt, every trip's shape_id blank and
+    stop_times shuffled: each trip's line goes through its stops."""
+    src = need_fixture('sample')
+    header, trips = member_rows(src, 'trips.txt')
+    for row in trips:
+        row[header.index('shape_id')] = ''
+    d = copy_feed(src, 'sample-noshapes', {
+        'shapes.txt': None, 'trips.txt': csv_text([header] + trips),
+        'stop_times.txt': shuffled(src, 'stop_times.txt')})
+    s = 'geo_sample_noshapes'
+    load_args(d, s)
+    problems = geo_problems(trip_line_checks(s) + route_line_checks(s))
+    n, from_shape = query('SELECT count(geom), count(*) FILTER (WHERE from_shape)'
+                          ' FROM %s' % rel(s, 'trip_lines'))[0]
+    check(int(n) > 0, '%s: no trip line' % s)
+    check(from_shape == '0', '%s: %s trip lines from_shape without shapes' % (s, from_shape))
+    check(not problems, '\n'.join(problems))
+
+@test()
+def geom_trip_lines_sample():
+    _, s = need_sample_schema()
+    problems = geo_problems(trip_line_checks(s) + route_line_checks(s))
+    check(value('SELECT count(*) FILTER (WHERE from_shape) FROM %s'
+                % rel(s, 'trip_lines')) != '0', '%s: no trip line from a shape' % s)
+    check(not problems, '\n'.join(problems))
+
+@test()
+def geom_trip_lines_ctran():
+    # flex trips serve locations and location groups, not stops: no line
+    _, s = need_feed('ctran-flex-2025')
+    problems = geo_problems(trip_line_checks(s) + route_line_checks(s))
+    check(not problems, '\n'.join(problems))
+
+@test()
+def geom_route_lines_bart():
+    _, s = need_feed('bart-2018')
+    got, want = query('SELECT (SELECT count(*) FROM %s), (SELECT count(DISTINCT route_id)'
+                      ' FROM %s)' % (rel(s, 'route_lines'), rel(s, 'trips')))[0]
+    check(got == want and int(want) > 0,
+          '%s: %s route_lines rows, %s routes with trips' % (s, got, want))
+    problems = geo_problems(route_line_checks(s) + trip_line_checks(s))
+    check(not problems, '\n'.join(problems))
+
+@test()
+def geom_trip_lines_valid():
+    """A GTFS-Flex trip may serve a stop and then a location group: its one
+    located stop must not make a one-point LineString, which is not a valid
+    geometry (ST_IsValid false: 'Too few points')."""
+    src = need_fixture('sample')
+    header, trips = member_rows(src, 'trips.txt')
+    trip = dict(zip(header, trips[0]), trip_id='FLEX', shape_id='')
+    theader, times = member_rows(src, 'stop_times.txt')
+    flex = ['location_group_id', 'start_pickup_drop_off_window',
+            'end_pickup_drop_off_window']
+    first = dict(zip(theader, times[0]), trip_id='FLEX', stop_sequence='1')
+    second = dict(first, stop_sequence='2', stop_id='', arrival_time='',
+                  departure_time='', location_group_id='LG1',
+                  start_pickup_drop_off_window='06:00:00',
+                  end_pickup_drop_off_window='07:00:00')
+    all_cols = theader + flex
+    d = copy_feed(src, 'sample-flex', {
+        'trips.txt': csv_text([header] + trips + [[trip[h] for h in header]]),
+        'stop_times.txt': csv_text([all_cols] + [r + [''] * len(flex) for r in times]
+                                   + [[e.get(h, '') for h in all_cols]
+                                      for e in (first, second)]),
+        'location_groups.txt': 'location_group_id,location_group_name\nLG1,Zone\n',
+        'location_group_stops.txt': 'location_group_id,stop_id\n'
+                                    'LG1,%s\n' % times[1][theader.index('stop_id')]})
+    s = 'geo_sample_flex'
+    load_args(d, s)
+    got = query("SELECT coalesce(ST_AsText(geom), 'NULL'), ST_IsValid(geom), from_shape"
+                " FROM %s WHERE trip_id = 'FLEX'" % rel(s, 'trip_lines'))
+    check(len(got) == 1 and got[0][1] != 'f' and got[0][2] == 'f',
+          'trip_lines of a trip with one located stop: %r, not NULL or a valid geometry'
+          % (got,))
+    problems = geo_problems([(
+        '%s: invalid geometries' % rel(s, 'route_lines'),
+        'SELECT route_id FROM %s WHERE NOT ST_IsValid(geom)' % rel(s, 'route_lines'))])
+    check(not problems, '\n'.join(problems))
+
+# ------------------------------------------------------ bad coordinates
+
+def record_line(text, row):
+    """The physical line on which data row `row` (0: the first after the
+    header; negative from the end) of CSV text starts: quoted fields may hold
+    line breaks."""
+    reader, ends = csv.reader(io.StringIO(text, newline='')), []
+    for _ in reader:
+        ends.append(reader.line_num)
+    starts = [1] + [e + 1 for e in ends[:-1]]
+    return starts[1:][row]
+
+def sample_with_stop(name, field_values, row=-1):
+    """A copy of the sample whose stops.txt row (0: the first data row) has
+    field_values; returns (directory, the row's first physical line)."""
+    src = need_fixture('sample')
+    header, rows = member_rows(src, 'stops.txt')
+    for k, v in field_values.items():
+        rows[row][header.index(k)] = v
+    text = csv_text([header] + rows)
+    return copy_feed(src, name, {'stops.txt': text}), record_line(text, row), header
+
+def check_bad_coordinate(name, field, val, row=-1, file_name='stops.txt'):
+    if file_name == 'stops.txt':
+        d, line, header = sample_with_stop(name, {field: val}, row)
+    else:
+        src = need_fixture('sample')
+        header, rows = member_rows(src, file_name)
+        rows[row][header.index(field)] = val
+        text = csv_text([header] + rows)
+        line = record_line(text, row)
+        d = copy_feed(src, name, {file_name: text})
+    schema = 'geo_' + re.sub(r'[^a-z0-9_]', '_', name)
+    r = run('-s', schema, d)
+    check(r.returncode == 1, '%s %s: %s' % (field, val, describe(r)))
+    where = '%s:%d:%d: error:' % (file_name, line, header.index(field) + 1)
+    hits = [l for l in r.stderr.splitlines() if where in l and val in l]
+    check(hits, 'no "%s ... %s" line in stderr: %s' % (where, val, describe(r)))
+    check(schema not in schema_names(), 'schema %s created' % schema)
+
+def schema_names():
+    return {r[0] for r in query('SELECT nspname FROM pg_namespace')}
+
+@test()
+def geom_bad_latitude():
+    check_bad_coordinate('lat-91-5', 'stop_lat', '91.5')
+
+@test()
+def geom_bad_longitude():
+    check_bad_coordinate('lon-180-5', 'stop_lon', '-180.5', row=5)
+
+@test()
+def geom_bad_shape_latitude():
+    check_bad_coordinate('shape-lat', 'shape_pt_lat', '-90.25', row=7, file_name='shapes.txt')
+
+@test()
+def geom_coordinate_limits():
+    # the bounds themselves are valid
+    d, _, _ = sample_with_stop('limits', {'stop_lat': '-90', 'stop_lon': '180'}, row=3)
+    s = 'geo_limits'
+    r = run('-s', s, d)
+    check(r.returncode == 0, describe(r))
+    header, rows = member_rows(d, 'stops.txt')
+    sid = rows[3][header.index('stop_id')]
+    got = query('SELECT ST_X(geom), ST_Y(geom) FROM %s WHERE stop_id = %s'
+                % (rel(s, 'stops'), ql(sid)))
+    check(got == [('180', '-90')], 'geom of %s: %r' % (sid, got))
+
+@test()
+def geom_origin_warning():
+    d, line, header = sample_with_stop('origin', {'stop_lat': '0', 'stop_lon': '0.0'}, row=4)
+    s = 'geo_origin'
+    r = run('-s', s, d)
+    check(r.returncode == 0, describe(r))
+    hits = [l for l in r.stderr.splitlines() if 'stops.txt' in l and 'warning' in l]
+    check(hits, 'no warning naming stops.txt: %s' % describe(r))
+    check(any(':%d:' % line in l for l in hits),
+          'the warning does not name line %d: %r' % (line, hits))
+    _, rows = member_rows(d, 'stops.txt')
+    sid = rows[4][header.index('stop_id')]
+    got = query('SELECT ST_AsEWKT(geom) FROM %s WHERE stop_id = %s' % (rel(s, 'stops'), ql(sid)))
+    check(got == [('SRID=4326;POINT(0 0)',)], 'geom of %s: %r' % (sid, got))
+
+def check_unknown_srid(srid):
+    # unreachable server: the SRID must be refused before connecting (exit 1, not 2)
+    r = run('--srid', srid, '-d', 'host=127.0.0.1 port=1 connect_timeout=2',
+            need_fixture('sample'), db=False)
+    check(r.returncode == 1, 'unreachable server: ' + describe(r))
+    check(str(srid) in r.stderr, 'stderr does not mention %s: %s' % (srid, describe(r)))
+    s = 'geo_srid_%d' % srid
+    r = run('--srid', srid, '-s', s, need_fixture('sample'))
+    check(r.returncode == 1, describe(r))
+    check(str(srid) in r.stderr, 'stderr does not mention %s: %s' % (srid, describe(r)))
+    check(s not in schema_names(), 'schema %s created' % s)
+
+@test()
+def geom_unknown_srid_12345():
+    check_unknown_srid(12345)
+
+@test()
+def geom_unknown_srid_999999():
+    check_unknown_srid(999999)
+
+@test()
+def geom_no_geometry():
+    src = need_fixture('sample')
+    s = 'geo_nogeom'
+    load_args(src, s, '--no-geometry')
+    problems = []
+    gather(problems, check_counts, s, {n: count_records(m) for n, m in feed_members(src).items()})
+    geo = query("SELECT table_name || '.' || column_name FROM information_schema.columns"
+                " WHERE table_schema = %s AND udt_name IN ('geometry', 'geography')" % ql(s))
+    if geo:
+        problems.append('geometry columns: %s' % ', '.join(r[0] for r in geo))
+    left = sorted(tables_of(s) & {'shape_lines', 'trip_lines', 'route_lines'})
+    if left:
+        problems.append('tables or views made: %s' % ', '.join(left))
+    if 'geom' in table_types(s, 'stops'):
+        problems.append('stops has geom')
+    check(not problems, '\n'.join(problems))
+    # the same schema loaded again with geometry, then without
+    load_args(src, s)
+    check('geom' in table_types(s, 'stops') and 'shape_lines' in tables_of(s),
+          'no geometry after a load with geometry over a --no-geometry one')
+    load_args(src, s, '--no-geometry')
+    check('geom' not in table_types(s, 'stops') and 'shape_lines' not in tables_of(s),
+          'geometry left after a --no-geometry load over a load with geometry')
 
 # ================================================================= main
 
