@@ -386,7 +386,7 @@ CREATE VIEW gtfs.trip_lines AS
 -- each trip's line: its shape, else the line through its stops
 SELECT t.trip_id, t.route_id, t.shape_id,
 	coalesce(public.ST_Force2D(l.geom),
-		(SELECT CASE WHEN count(s.geom) > 1
+		(SELECT CASE WHEN count(DISTINCT s.geom) > 1
 			THEN public.ST_MakeLine(s.geom ORDER BY st.stop_sequence) END
 		 FROM gtfs.stop_times st JOIN gtfs.stops s USING (stop_id)
 		 WHERE st.trip_id = t.trip_id)) AS geom,

@@ -52,7 +52,7 @@ static const char *const trip_lines_sql =
 "-- each trip's line: its shape, else the line through its stops\n"
 "SELECT t.trip_id, t.route_id, t.shape_id,\n"
 "\tcoalesce(@g.ST_Force2D(l.geom),\n"
-"\t\t(SELECT CASE WHEN count(s.geom) > 1\n"
+"\t\t(SELECT CASE WHEN count(DISTINCT s.geom) > 1\n"
 "\t\t\tTHEN @g.ST_MakeLine(s.geom ORDER BY st.stop_sequence) END\n"
 "\t\t FROM @s.stop_times st JOIN @s.stops s USING (stop_id)\n"
 "\t\t WHERE st.trip_id = t.trip_id)) AS geom,\n"
