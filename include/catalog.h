@@ -44,6 +44,8 @@ typedef struct
 	const char *refs;			/* "table.field|table.field" it refers to */
 } CatalogField;
 
+#define CATALOG_MAX_FIELDS 64	/* per file: a field set fits in a uint64_t */
+
 typedef struct
 {
 	const char *file;			/* "stops.txt" */

@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "catalog.h"
 #include "ddl.h"
@@ -34,7 +35,12 @@ typedef struct
  */
 extern bool check_key(CheckRun *cr, const CatalogFile *cat);
 
-/* Checks every reference of cat's fields; returns as check_key. */
-extern bool check_references(CheckRun *cr, const CatalogFile *cat);
+/*
+ * Checks the references of cat's fields whose bit is set in present (bit i
+ * for field i: a column the file has; the others are all NULL).  Returns
+ * as check_key.
+ */
+extern bool check_references(CheckRun *cr, const CatalogFile *cat,
+							 uint64_t present);
 
 #endif

@@ -24,6 +24,10 @@ $1 ~ /\.geojson$/ { next }        # loaded by its own reader, not as CSV
 	}
 	order[rank[file]] = file
 	n = ++nfields[file]
+	if (n > 64) {
+		print "catalog.awk: " file " has more fields than CATALOG_MAX_FIELDS" > "/dev/stderr"
+		exit 1
+	}
 	ctype = "GT_TEXT"; sign = "SIGN_ANY"; enums = ""
 	if (type == "Enum") {
 		rest = notes

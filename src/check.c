@@ -499,7 +499,7 @@ dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
 }
 
 bool
-check_references(CheckRun *cr, const CatalogFile *cat)
+check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 {
 	bool		ok = true;
 
@@ -513,7 +513,8 @@ check_references(CheckRun *cr, const CatalogFile *cat)
 					sql;
 		PGresult   *res;
 
-		if (field->refs == NULL && field->type != GT_TIMEZONE)
+		if ((field->refs == NULL && field->type != GT_TIMEZONE) ||
+			!(present & ((uint64_t) 1 << f)))
 			continue;
 		buf_init(&where, DDL_SQL_MAX);
 		buf_init(&files, DDL_SQL_MAX);

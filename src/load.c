@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "catalog.h"
@@ -47,6 +48,7 @@ typedef struct
 	Ddl			ddl;			/* names things in the staging schema */
 	char	   *chunk;			/* READ_CHUNK bytes read from a member */
 	Rejects    *rejects;		/* rows set aside, with --skip-invalid */
+	uint64_t   *present;		/* per catalog file: its fields in the file */
 	bool		db_failed;		/* the server refused something (logged) */
 } LoadRun;
 
@@ -275,11 +277,14 @@ start_file(FileLoad *fl, const CsvRow *header)
 	Buf			sql;
 	bool		ok;
 
-	if (!map_columns(fl, header))
+	if (!map_columns(fl, header) || header->nfields < 1)
 		return false;
 	find_point_columns(fl);
+	for (int i = 0; fl->cat && i < fl->ncols; i++)
+		if (fl->field[i] >= 0)
+			run->present[fl->cat - catalog_files] |= (uint64_t) 1 << fl->field[i];
 
-	extra = calloc((size_t) fl->ncols, sizeof(char *));
+	extra = calloc((size_t) header->nfields, sizeof(char *));
 	if (extra == NULL)
 	{
 		log_error("out of memory");
@@ -780,7 +785,7 @@ check_tables(LoadRun *run)
 	for (int f = 0; f < catalog_nfiles; f++)
 	{
 		if (!check_key(&cr, &catalog_files[f]) ||
-			!check_references(&cr, &catalog_files[f]))
+			!check_references(&cr, &catalog_files[f], run->present[f]))
 			return false;
 		if (log_data_errors() >= run->opt->max_errors)
 			break;
@@ -910,7 +915,7 @@ LoadStatus
 load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 {
 	LoadRun		run = {conn, opt, src, rep, {conn, NULL, NULL, 4326, false},
-	NULL, NULL, false};
+	NULL, NULL, NULL, false};
 	char		staging_name[64];
 	char	   *staging = NULL;
 	char	   *target = NULL;
@@ -934,7 +939,9 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		comment = PQescapeLiteral(conn, text.data, text.len);
 	buf_free(&text);
 	run.chunk = malloc(READ_CHUNK);
-	if (staging == NULL || target == NULL || comment == NULL || run.chunk == NULL)
+	run.present = calloc((size_t) catalog_nfiles, sizeof(uint64_t));
+	if (staging == NULL || target == NULL || comment == NULL ||
+		run.chunk == NULL || run.present == NULL)
 	{
 		log_error("out of memory");
 		goto cleanup;
@@ -951,6 +958,14 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		run.ddl.postgis = postgis;
 		run.ddl.srid = geom_srid(opt->geom);
 	}
+	/*
+	 * Index builds sort in memory and use parallel workers with 256 MB,
+	 * not with the default 64 MB: raise it for this transaction only.
+	 */
+	if (!db_exec(conn, "SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog."
+				 "current_setting('maintenance_work_mem')) < 268435456 THEN "
+				 "pg_catalog.set_config('maintenance_work_mem', '256MB', true) END"))
+		goto rollback;
 	/* a second import into the same schema waits for this one */
 	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
 				   "pg_catalog.hashtext('gtfs2pgsql'), pg_catalog.hashtext($1))",
@@ -1019,5 +1034,6 @@ cleanup:
 	reject_destroy(run.rejects);
 	free(json);
 	free(run.chunk);
+	free(run.present);
 	return status;
 }
