@@ -26,6 +26,9 @@ extern bool reject_add(Rejects *rj, const char *file, long line,
 					   const char *column, const char *value, size_t value_len,
 					   const char *message);
 
+/* Whether the row of file on line was rejected already. */
+extern bool reject_has(const Rejects *rj, const char *file, long line);
+
 /* Rows recorded for file so far. */
 extern long reject_count(const Rejects *rj, const char *file);
 

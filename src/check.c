@@ -207,6 +207,9 @@ rescan_row(void *ctx, const CsvRow *row)
 		}
 		return true;
 	}
+	/* a row set aside already is not in the table: it cannot match */
+	if (rs->cr->rejects && reject_has(rs->cr->rejects, rs->member, row->line))
+		return true;
 	buf_reset(&rs->key);
 	for (int k = 0; k < rs->nfields; k++)
 	{
@@ -446,8 +449,7 @@ on_dangling(Rescan *rs, const CsvRow *row, long *slot, const char *key)
 	}
 	snprintf(message, sizeof(message), "%s is not in %s",
 			 rs->cat->fields[rs->fields[0]].name, rs->what);
-	return reject_add(rs->cr->rejects, rs->member,
-					  csvread_field_line(row, rs->cols[0]),
+	return reject_add(rs->cr->rejects, rs->member, row->line,
 					  rs->cat->fields[rs->fields[0]].name, key, strlen(key),
 					  message);
 }

@@ -251,6 +251,23 @@ utf8_sequence(const unsigned char *s, size_t n)
 	return need;
 }
 
+void
+conv_utf8_repair(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *) s;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		size_t		n = utf8_sequence(p + i, len - i);
+
+		if (n == 0)
+			p[i++] = '?';
+		else
+			i += n;
+	}
+}
+
 bool
 conv_utf8_valid(const char *s, size_t len)
 {

@@ -87,22 +87,28 @@ show_value(const char *s, size_t len, char *out, size_t outsize)
 			n--;
 	}
 	snprintf(out, outsize, "%.*s%s", (int) n, s, n < len ? "..." : "");
+	/* invalid UTF-8 is the likely problem: show it as '?' */
+	conv_utf8_repair(out, strlen(out));
 	return out;
 }
 
 /*
- * A row that cannot be loaded: a data error, or with --skip-invalid a row
- * set aside in import_errors (the first few also shown as warnings).
+ * A row that cannot be loaded, because of its column col (1-based; 0 for
+ * the whole row): a data error naming the column's line, or with
+ * --skip-invalid a row set aside in import_errors under the row's first
+ * line (the first few also shown as warnings).
  */
 static void
-row_problem(FileLoad *fl, long line, int col, const char *value, size_t len,
-			const char *fmt,...) PRINTF_LIKE(6, 7);
+row_problem(FileLoad *fl, const CsvRow *row, int col, const char *value,
+			size_t len, const char *fmt,...) PRINTF_LIKE(6, 7);
 
 static void
-row_problem(FileLoad *fl, long line, int col, const char *value, size_t len,
-			const char *fmt,...)
+row_problem(FileLoad *fl, const CsvRow *row, int col, const char *value,
+			size_t len, const char *fmt,...)
 {
 	Rejects    *rejects = fl->run->rejects;
+	long		line = col > 0 && col <= row->nfields ?
+		csvread_field_line(row, col - 1) : row->line;
 	char		message[512];
 	va_list		ap;
 
@@ -116,7 +122,7 @@ row_problem(FileLoad *fl, long line, int col, const char *value, size_t len,
 	}
 	if (reject_count(rejects, fl->member) < REJECTS_SHOWN)
 		log_data_warning(fl->member, line, col, "row rejected: %s", message);
-	if (!reject_add(rejects, fl->member, line,
+	if (!reject_add(rejects, fl->member, row->line,
 					col > 0 && col <= fl->ncols ? fl->names[col - 1] : NULL,
 					value, len, message))
 		fl->run->db_failed = true;
@@ -369,7 +375,7 @@ put_point(FileLoad *fl, const CsvRow *row)
 	}
 	if (!geom_point_hex(fl->run->opt->geom, x, y, copy_field(&fl->copy)))
 	{
-		row_problem(fl, row->line, fl->lat_col + 1, lat->data, lat->len,
+		row_problem(fl, row, fl->lat_col + 1, lat->data, lat->len,
 					"cannot transform (%s, %s) to SRID %d", lat->data,
 					lon->data, geom_srid(fl->run->opt->geom));
 		return false;
@@ -392,7 +398,7 @@ check_row_width(FileLoad *fl, const CsvRow *row)
 	{
 		if (row->fields[i].len > 0)
 		{
-			row_problem(fl, row->line, i + 1, row->fields[i].data,
+			row_problem(fl, row, i + 1, row->fields[i].data,
 						row->fields[i].len, "%d fields where the header has %d",
 						row->nfields, fl->ncols);
 			return false;
@@ -429,7 +435,7 @@ load_row(FileLoad *fl, const CsvRow *row)
 		{
 			if (cf && (cf->flags & FIELD_REQUIRED))
 			{
-				row_problem(fl, csvread_field_line(row, i), i + 1, NULL, 0,
+				row_problem(fl, row, i + 1, NULL, 0,
 							"missing value for required field %s", cf->name);
 				bad = true;
 			}
@@ -448,13 +454,13 @@ load_row(FileLoad *fl, const CsvRow *row)
 				warn_value(fl, row, i, why);
 				break;
 			case CONV_ERROR:
-				row_problem(fl, csvread_field_line(row, i), i + 1, v, len,
+				row_problem(fl, row, i + 1, v, len,
 							"invalid %s \"%s\": %s", fl->names[i],
 							show_value(v, len, shown, sizeof(shown)), why);
 				bad = true;
 				break;
 			case CONV_NOSPACE:
-				row_problem(fl, row->line, 0, NULL, 0, "row too long");
+				row_problem(fl, row, 0, NULL, 0, "row too long");
 				bad = true;
 				break;
 		}
@@ -548,7 +554,9 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 		csvread_finish(reader);
 
 	if (fl.rows == 0 && n == 0 && log_data_errors() == errors_before &&
-		is_required_file(fl.member))
+		(is_required_file(fl.member) ||
+		 (strcmp(fl.member, "stops.txt") == 0 &&
+		  source_find(run->src, "locations.geojson") < 0)))
 		log_data_error(fl.member, 0, 0, "required file has no rows");
 	else if (!fl.header_seen && n == 0 && log_data_errors() == errors_before)
 		log_data_warning(fl.member, 0, 0, "empty file");
@@ -894,11 +902,25 @@ postgis_schema(PGconn *conn)
 {
 	PGresult   *res;
 	char	   *quoted = NULL;
+	bool		ok;
 
-	if (!db_exec(conn, "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"))
+	/*
+	 * In a transaction of its own, under a lock: two first imports into a
+	 * database would otherwise both try to create it.
+	 */
+	if (!db_exec(conn, "BEGIN"))
+		return NULL;
+	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
+				   "pg_catalog.hashtext('gtfs2pgsql postgis'), 0)", 0, NULL);
+	ok = res != NULL &&
+		db_exec(conn, "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public") &&
+		db_exec(conn, "COMMIT");
+	PQclear(res);
+	if (!ok)
 	{
 		log_detail("gtfs2pgsql needs PostGIS for geometry; "
 				   "--no-geometry loads without it");
+		PQclear(PQexec(conn, "ROLLBACK"));
 		return NULL;
 	}
 	res = db_query(conn,
@@ -948,16 +970,16 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	}
 	run.ddl.schema = staging;
 
-	if (!db_exec(conn, "BEGIN"))
-		goto cleanup;
 	if (opt->geom)
 	{
 		postgis = postgis_schema(conn);
 		if (postgis == NULL)
-			goto rollback;
+			goto cleanup;
 		run.ddl.postgis = postgis;
 		run.ddl.srid = geom_srid(opt->geom);
 	}
+	if (!db_exec(conn, "BEGIN"))
+		goto cleanup;
 	/*
 	 * Index builds sort in memory and use parallel workers with 256 MB,
 	 * not with the default 64 MB: raise it for this transaction only.

@@ -20,10 +20,14 @@
 
 #define MAX_VALUE	1024		/* bytes of a rejected value kept */
 
+/* A file's rejected rows: their count and their lines, as a hash set. */
 typedef struct
 {
 	char	   *file;
 	long		count;
+	long	   *lines;			/* 0 marks a free slot */
+	size_t		cap;			/* a power of two */
+	size_t		nlines;
 } FileCount;
 
 struct Rejects
@@ -57,9 +61,50 @@ reject_destroy(Rejects *rj)
 	fclose(rj->tmp);
 	buf_free(&rj->row);
 	for (int i = 0; i < rj->nfiles; i++)
+	{
 		free(rj->counts[i].file);
+		free(rj->counts[i].lines);
+	}
 	free(rj->counts);
 	free(rj);
+}
+
+static size_t
+line_slot(const FileCount *c, long line)
+{
+	size_t		i = ((size_t) line * 11400714819323198485ULL) & (c->cap - 1);
+
+	while (c->lines[i] != 0 && c->lines[i] != line)
+		i = (i + 1) & (c->cap - 1);
+	return i;
+}
+
+/* Remembers that line of c was rejected; false when out of memory. */
+static bool
+add_line(FileCount *c, long line)
+{
+	if (line <= 0)
+		return true;
+	if (2 * (c->nlines + 1) > c->cap)
+	{
+		FileCount	bigger = *c;
+
+		bigger.cap = c->cap ? 2 * c->cap : 64;
+		bigger.lines = calloc(bigger.cap, sizeof(long));
+		if (bigger.lines == NULL)
+			return false;
+		for (size_t i = 0; i < c->cap; i++)
+			if (c->lines[i] != 0)
+				bigger.lines[line_slot(&bigger, c->lines[i])] = c->lines[i];
+		free(c->lines);
+		*c = bigger;
+	}
+	if (c->lines[line_slot(c, line)] == 0)
+	{
+		c->lines[line_slot(c, line)] = line;
+		c->nlines++;
+	}
+	return true;
 }
 
 static FileCount *
@@ -75,12 +120,22 @@ file_count(Rejects *rj, const char *file)
 		return NULL;
 	rj->counts = c;
 	c += rj->nfiles;
-	c->count = 0;
+	memset(c, 0, sizeof(FileCount));
 	c->file = strdup(file);
 	if (c->file == NULL)
 		return NULL;
 	rj->nfiles++;
 	return c;
+}
+
+bool
+reject_has(const Rejects *rj, const char *file, long line)
+{
+	for (int i = 0; i < rj->nfiles; i++)
+		if (strcmp(rj->counts[i].file, file) == 0)
+			return rj->counts[i].cap > 0 &&
+				rj->counts[i].lines[line_slot(&rj->counts[i], line)] == line;
+	return false;
 }
 
 long
@@ -92,16 +147,23 @@ reject_count(const Rejects *rj, const char *file)
 	return 0;
 }
 
-/* A text column of the row: NULL as \N, invalid UTF-8 replaced by "?". */
+/* A text column of the row: NULL as \N, invalid UTF-8 bytes as '?'. */
 static bool
 put_text(Buf *row, const char *s, size_t len, bool last)
 {
-	bool		ok = true;
+	char		text[MAX_VALUE];
+	bool		ok;
 
 	if (s == NULL)
 		ok = buf_append(row, "\\N", 2);
-	else if (conv_copy_text(row, s, len) != CONV_OK)
-		ok = buf_puts(row, "?");
+	else
+	{
+		if (len > sizeof(text))
+			len = sizeof(text);
+		memcpy(text, s, len);
+		conv_utf8_repair(text, len);
+		ok = conv_copy_text(row, text, len) == CONV_OK;
+	}
 	return ok && buf_putc(row, last ? '\n' : '\t');
 }
 
@@ -113,7 +175,7 @@ reject_add(Rejects *rj, const char *file, long line, const char *column,
 	char		num[32];
 	bool		ok;
 
-	if (c == NULL)
+	if (c == NULL || !add_line(c, line))
 	{
 		log_error("out of memory");
 		return false;
@@ -127,8 +189,7 @@ reject_add(Rejects *rj, const char *file, long line, const char *column,
 	ok = put_text(&rj->row, file, strlen(file), false) &&
 		buf_puts(&rj->row, num) && buf_putc(&rj->row, '\t') &&
 		put_text(&rj->row, column, column ? strlen(column) : 0, false) &&
-		put_text(&rj->row, value, value_len > MAX_VALUE ? MAX_VALUE : value_len,
-				 false) &&
+		put_text(&rj->row, value, value_len, false) &&
 		put_text(&rj->row, message, strlen(message), true);
 	if (!ok || fwrite(rj->row.data, 1, rj->row.len, rj->tmp) != rj->row.len)
 	{

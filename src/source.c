@@ -44,6 +44,7 @@ struct FeedMember
 	FILE	   *fp;				/* plain file */
 	zip_uint64_t declared;		/* zip: the size the archive gives */
 	zip_uint64_t read;			/* zip: bytes read so far */
+	bool		failed;			/* a read error was reported */
 };
 
 static int
@@ -385,12 +386,14 @@ source_member_read(FeedMember *m, char *buf, size_t n)
 		{
 			log_data_error(m->name, 0, 0, "could not read: %s",
 						   zip_file_strerror(m->zf));
+			m->failed = true;
 			return -1;
 		}
 		m->read += (zip_uint64_t) got;
 		if (m->read > m->declared)
 		{
 			log_data_error(m->name, 0, 0, "more data than the archive declares");
+			m->failed = true;
 			return -1;
 		}
 		return (ssize_t) got;
@@ -417,7 +420,8 @@ source_member_close(FeedMember *m)
 	{
 		int			err = zip_fclose(m->zf);
 
-		if (err != 0)
+		/* a read error already said what zip_fclose would say again */
+		if (err != 0 && !m->failed)
 		{
 			zip_error_t ze;
 

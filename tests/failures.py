@@ -1,0 +1,1235 @@
+#!/usr/bin/python3
+"""
+Failure tests of gtfs2pgsql: bad input, the --skip-invalid policy, atomic
+replacement under failure, concurrent readers and imports, many feeds, and
+hostile archives.
+
+    tests/with-postgres tests/failures.py [NAME-SUBSTRING]
+
+Uses the harness of tests/integration.py (its database gtfs2pgsql_test_<pid>,
+its psql helpers, its "N passed, N failed, N skipped" line); only the tests
+registered here run.  Each defective feed is a copy of fixtures/sample with
+ONE defect injected.  Standard library only.
+"""
+import csv, errno, hashlib, io, json, os, re, shutil, signal, subprocess, sys
+import threading, time, zipfile
+
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration as it                                     # noqa: E402
+
+if __name__ == '__main__':
+    it.TESTS[:] = []            # only the tests of this file
+csv.field_size_limit(1 << 30)
+
+test, check = it.test, it.check
+query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
+
+SAMPLE = os.path.join(it.FIXTURES, 'sample')
+EDGE = os.path.join(it.FIXTURES, 'edge')
+MTA = os.path.join(it.FEEDS, 'mta-bus-brooklyn-2026-reconstructed.zip')
+WMATA = os.path.join(it.FEEDS, 'wmata-rail-2026.zip')
+TMP = it.TMP
+VICTIM = 'victim'               # holds the sample; bad feeds must not touch it
+OPTIONS = 'srid=4326 geometry=yes skip_invalid=no'
+
+# ---------------------------------------------------------------- helpers
+
+def cmd(*args, db=None):
+    return [it.PROG, '-d', db or it.DB] + [str(a) for a in args]
+
+def popen(argv, **kw):
+    """subprocess.Popen of the program, retried for a while when it is
+    missing or busy (being rebuilt by make)."""
+    for attempt in range(20):
+        try:
+            return subprocess.Popen(argv, **kw)
+        except OSError as e:
+            if attempt == 19 or e.errno not in (errno.ENOENT, errno.ETXTBSY):
+                raise AssertionError('cannot run %s: %s (run make, or set GTFS2PGSQL)'
+                                     % (argv[0], e))
+            time.sleep(0.5)
+
+def run(*args, cwd=None, timeout=300, db=None):
+    """Runs the program against the test database (or db)."""
+    argv = cmd(*args, db=db)
+    p = popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+              errors='replace', cwd=cwd)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise AssertionError('%s timed out after %d s' % (' '.join(argv), timeout))
+    return subprocess.CompletedProcess(argv, p.returncode, out, err)
+
+describe = it.describe
+
+def read_text(feed, name):
+    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
+        return f.read()
+
+def write_file(path, data):
+    with open(path, 'wb') as f:
+        f.write(data if isinstance(data, bytes)
+                else data.encode('utf-8', errors='surrogateescape'))
+
+def make_feed(name, changes=None, src=SAMPLE):
+    """TMP/name: a copy of the directory feed src with changes applied
+    ({file: text or bytes, or None to remove it})."""
+    d = os.path.join(TMP, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for n in os.listdir(src):
+        if os.path.isfile(os.path.join(src, n)):
+            shutil.copy(os.path.join(src, n), d)
+    for n, data in (changes or {}).items():
+        if data is None:
+            os.remove(os.path.join(d, n))
+        else:
+            write_file(os.path.join(d, n), data)
+    return d
+
+def zip_feed(d, path=None, names=None, method=zipfile.ZIP_DEFLATED):
+    """A zip of the files of directory d; names maps a file to the member
+    name to use."""
+    path = path or os.path.join(TMP, os.path.basename(d.rstrip('/')) + '.zip')
+    with zipfile.ZipFile(path, 'w', method) as z:
+        for n in sorted(os.listdir(d)):
+            if os.path.isfile(os.path.join(d, n)):
+                z.write(os.path.join(d, n), (names or {}).get(n, n))
+    return path
+
+def csv_line(row):
+    out = io.StringIO()
+    csv.writer(out, lineterminator='').writerow(row)
+    return out.getvalue()
+
+def line_of(text, prefix):
+    """1-based number of the first physical line starting with prefix."""
+    for i, l in enumerate(text.split('\n')):
+        if l.startswith(prefix):
+            return i + 1
+    raise AssertionError('no line starts with %r' % prefix)
+
+def set_field(text, prefix, field, val):
+    """text with field of the (one-line) record starting with prefix set to
+    val; returns (text, line, 1-based column)."""
+    lines = text.split('\n')
+    header = [h.strip() for h in next(csv.reader([lines[0]]))]
+    n = line_of(text, prefix)
+    row = next(csv.reader([lines[n - 1]]))
+    col = header.index(field)
+    row[col] = val
+    lines[n - 1] = csv_line(row)
+    return '\n'.join(lines), n, col + 1
+
+def rows_of(feed, name):
+    """(header, rows) of a directory feed's file."""
+    with open(os.path.join(feed, name), encoding='utf-8-sig', newline='') as f:
+        rows = [r for r in csv.reader(f) if r]
+    return [h.strip() for h in rows[0]], rows[1:]
+
+def dicts_of(feed, name):
+    header, rows = rows_of(feed, name)
+    return [dict(zip(header, r)) for r in rows]
+
+def record_counts(feed):
+    """{file: records} of the .txt files of a directory or zip feed (CSV
+    records after the header, blank lines not counted; bytes that are not
+    UTF-8 kept as they are)."""
+    out = {}
+    for n, m in it.feed_members(feed).items():
+        with m.open() as f:
+            text = io.TextIOWrapper(f, encoding='utf-8-sig', errors='surrogateescape',
+                                    newline='')
+            out[n] = max(sum(1 for row in csv.reader(text) if row) - 1, 0)
+    return out
+
+def table_counts(schema):
+    """{table: count} of every ordinary table of schema."""
+    tables = [r[0] for r in query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1" % ql(schema))]
+    if not tables:
+        return {}
+    return {t: int(n) for t, n in query(' UNION ALL '.join(
+        'SELECT %s, count(*) FROM %s' % (ql(t), rel(schema, t)) for t in tables))}
+
+def snapshot(schema):
+    """Every table of schema with its count and a digest of its rows, and
+    the schema's rows in the registry."""
+    tables = [r[0] for r in query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1" % ql(schema))]
+    data = {}
+    if tables:
+        data = {t: (n, h) for t, n, h in query(' UNION ALL '.join(
+            "SELECT %s, count(*)::text, md5(coalesce(string_agg(t::text, E'\\n'"
+            " ORDER BY t::text), '')) FROM %s t" % (ql(t), rel(schema, t))
+            for t in tables))}
+    reg = []
+    if value("SELECT to_regclass('gtfs2pgsql.feeds') IS NOT NULL") == 't':
+        reg = query('SELECT feed_id, sha256, imported_at::text, file_name, options'
+                    ' FROM gtfs2pgsql.feeds WHERE schema_name = %s ORDER BY 1' % ql(schema))
+    return data, reg
+
+def diff_snapshots(a, b):
+    (da, ra), (db, rb) = a, b
+    out = []
+    for t in sorted(set(da) | set(db)):
+        if da.get(t) != db.get(t):
+            out.append('%s: before %s rows, after %s' % (
+                t, da[t][0] if t in da else '(no table)',
+                db[t][0] if t in db else '(no table)'))
+    if ra != rb:
+        out.append('registry: before %r, after %r' % (ra, rb))
+    return out
+
+def staging_schemas():
+    return [r[0] for r in query("SELECT nspname FROM pg_namespace"
+                                " WHERE nspname LIKE 'gtfs2pgsql\\_load\\_%'")]
+
+VICTIM_STATE = {}
+
+def need_victim():
+    """The sample loaded into VICTIM (once); its expected table counts."""
+    if not VICTIM_STATE:
+        r = run('-q', '-s', VICTIM, SAMPLE)
+        check(r.returncode == 0, 'loading the sample into %s: %s' % (VICTIM, describe(r)))
+        counts = table_counts(VICTIM)
+        want = record_counts(SAMPLE)
+        bad = ['%s: file %d, table %s' % (n, k, counts.get(n[:-4]))
+               for n, k in want.items() if counts.get(n[:-4]) != k]
+        check(not bad, 'the sample did not load whole: %s' % '; '.join(bad))
+        VICTIM_STATE['counts'] = counts
+    return VICTIM_STATE['counts']
+
+def error_lines(stderr, feed):
+    """The data error lines of stderr: (file, line or None, column or None,
+    message)."""
+    out = []
+    pat = re.compile(r'^gtfs2pgsql: %s:([^:\s]+):(?:(\d+):)?(?:(\d+):)? error: (.*)$'
+                     % re.escape(feed))
+    for l in stderr.splitlines():
+        m = pat.match(l)
+        if m:
+            out.append((m.group(1), m.group(2) and int(m.group(2)),
+                        m.group(3) and int(m.group(3)), m.group(4)))
+    return out
+
+def expect_error(r, feed, file, line, col, msg):
+    """Asserts that stderr has 'gtfs2pgsql: feed:file:line[:col]: error: msg'
+    (line None: a file-level error, with or without a line; line True: any
+    line)."""
+    errs = error_lines(r.stderr, feed)
+    hits = [e for e in errs if e[0] == file
+            and (line is None or (line is True and e[1]) or e[1] == line)
+            and (col is None or e[2] == col)
+            and re.search(msg, e[3])]
+    where = '%s:%s:%s%s' % (feed, file, '' if line is None else
+                            (r'\d+' if line is True else line),
+                            '' if col is None else ':%s' % col)
+    check(hits, 'no "%s: error: %s" line in stderr: %s' % (where, msg, describe(r)))
+
+def check_refused(feed_path, file, line, col, msg, *args, code=1):
+    """Runs the program on feed_path into VICTIM: asserts the exit code,
+    the error message, and that VICTIM and the registry are as before."""
+    need_victim()
+    before = snapshot(VICTIM)
+    r = run('-s', VICTIM, *args, feed_path)
+    check(r.returncode == code, 'exit %d expected: %s' % (code, describe(r)))
+    feed = os.path.basename(feed_path.rstrip('/'))
+    if file:
+        expect_error(r, feed, file, line, col, msg)
+    else:
+        check(re.search(msg, r.stderr), 'no %r in stderr: %s' % (msg, describe(r)))
+    problems = diff_snapshots(before, snapshot(VICTIM))
+    check(not problems, 'schema %s changed by a refused load:\n  %s'
+          % (VICTIM, '\n  '.join(problems)))
+    left = staging_schemas()
+    check(not left, 'staging schemas left: %s' % left)
+    return r
+
+# ---------------------------------------------------------- the defects
+
+class Defect:
+    """ONE defect in a copy of the sample.  file/line/col/msg: the error the
+    default policy must report.  skip: None when the defect is not
+    row-level, else what --skip-invalid must give: 'errors', rows of
+    import_errors (file, line, column, value or None for any, message
+    regex) that must be there, and 'rejected' {file: count} (exact)."""
+    def __init__(self, name, changes, file, line, col, msg, skip=None):
+        # skip may also hold 'lines': {file: [every line of import_errors]}
+        self.name, self.changes = name, changes
+        self.file, self.line, self.col, self.msg, self.skip = file, line, col, msg, skip
+
+    def feed(self):
+        return make_feed(self.name, self.changes)
+
+def stop_time_lines(trips=(), stops=()):
+    """Lines of the sample's stop_times of trips or at stops (its records
+    are one line each)."""
+    return [i + 2 for i, r in enumerate(dicts_of(SAMPLE, 'stop_times.txt'))
+            if r['trip_id'] in trips or r['stop_id'] in stops]
+
+def stop_times_of(trips=(), stops=()):
+    return sum(1 for r in dicts_of(SAMPLE, 'stop_times.txt')
+               if r['trip_id'] in trips or r['stop_id'] in stops)
+
+def trips_of(routes=(), services=()):
+    return [r['trip_id'] for r in dicts_of(SAMPLE, 'trips.txt')
+            if r['route_id'] in routes or r['service_id'] in services]
+
+def defects():
+    S = lambda n: read_text(SAMPLE, n)
+    out = []
+
+    def add(*a, **k):
+        out.append(Defect(*a, **k))
+
+    # a missing required column
+    header, rows = rows_of(SAMPLE, 'stop_times.txt')
+    i = header.index('trip_id')
+    text = '\n'.join(csv_line(r[:i] + r[i + 1:]) for r in [header] + rows) + '\n'
+    add('missing_column', {'stop_times.txt': text}, 'stop_times.txt', 1, None,
+        r'missing required column "trip_id"')
+
+    # an unterminated quote in the last record
+    text = S('stops.txt')
+    n = text.count('\n') + 1
+    add('unterminated_quote', {'stops.txt': text + 'X99,,"Never closed,,45.5,-73.5,,0,,,\n'},
+        'stops.txt', n, None, r'unterminated')
+
+    # a row with more (non-empty) fields than the header
+    text = S('routes.txt')
+    n = line_of(text, 'R22,')
+    lines = text.split('\n')
+    lines[n - 1] += ',extra'
+    trips = trips_of(routes=['R22'])
+    add('too_many_fields', {'routes.txt': '\n'.join(lines)}, 'routes.txt', n, 10,
+        r'10 fields where the header has 9',
+        skip={'errors': [('routes.txt', n, None, 'extra', r'10 fields where the header has 9'),
+                         ('trips.txt', True, 'route_id', 'R22', r'route_id is not in routes\.txt')],
+              'rejected': {'routes.txt': 1, 'trips.txt': len(trips),
+                           'stop_times.txt': stop_times_of(trips=trips)}})
+
+    # invalid UTF-8 in a stop_name
+    text, n, c = set_field(S('stops.txt'), 'P01,', 'stop_name', 'Principale \udce9 Westminster')
+    add('bad_utf8', {'stops.txt': text}, 'stops.txt', n, c, r'stop_name.*UTF-8',
+        skip={'errors': [('stops.txt', n, 'stop_name', None, r'UTF-8'),
+                         ('stop_times.txt', True, 'stop_id', 'P01', r'stop_id is not in stops\.txt')],
+              'rejected': {'stops.txt': 1, 'stop_times.txt': stop_times_of(stops=['P01'])},
+              'lines': {'stops.txt': [n], 'stop_times.txt': stop_time_lines(stops=['P01'])}})
+
+    def value_defect(name, file, prefix, field, val, msg):
+        text, n, c = set_field(S(file), prefix, field, val)
+        add(name, {file: text}, file, n, c, msg,
+            skip={'errors': [(file, n, field, val, msg)], 'rejected': {file: 1}})
+
+    first_trip = dicts_of(SAMPLE, 'stop_times.txt')[0]['trip_id']
+    value_defect('bad_integer', 'stop_times.txt', first_trip + ',5:30:00', 'stop_sequence', 'x',
+                 r'invalid stop_sequence "x"')
+    value_defect('bad_float', 'shapes.txt', 'SH_R10_0,45.507903', 'shape_dist_traveled', '1.2.3',
+                 r'invalid shape_dist_traveled "1\.2\.3"')
+    value_defect('bad_date', 'calendar.txt', 'WKDY,', 'start_date', '20261301',
+                 r'invalid start_date "20261301"')
+    value_defect('bad_time', 'stop_times.txt', first_trip + ',5:32:00', 'arrival_time', '25:61:00',
+                 r'invalid arrival_time "25:61:00"')
+    value_defect('bad_enum', 'routes.txt', 'R35,', 'route_type', 'bus',
+                 r'invalid route_type "bus"')
+    value_defect('bad_color', 'routes.txt', 'R10,', 'route_color', 'GGGGGG',
+                 r'invalid route_color "GGGGGG"')
+    value_defect('bad_latitude', 'stops.txt', 'P03,', 'stop_lat', '91',
+                 r'invalid stop_lat "91"')
+
+    # a time zone the server does not know: the agency, then what hangs on it
+    text, n, c = set_field(S('agency.txt'), 'LVT,', 'agency_timezone', 'Mars/Base')
+    trips = trips_of(routes=['T1'])
+    add('bad_timezone', {'agency.txt': text}, 'agency.txt', n, c, r'"Mars/Base"',
+        skip={'errors': [('agency.txt', n, 'agency_timezone', 'Mars/Base', r'time zone')],
+              'rejected': {'agency.txt': 1, 'routes.txt': 1, 'trips.txt': len(trips),
+                           'stop_times.txt': stop_times_of(trips=trips)}})
+
+    # a duplicate primary key: a stops.txt line repeated at the end
+    text = S('stops.txt')
+    first = line_of(text, 'P01,')
+    dup = text.split('\n')[first - 1]
+    n = text.count('\n') + 1
+    add('duplicate_key', {'stops.txt': text + dup + '\n'}, 'stops.txt', n, 1,
+        r'duplicate stop_id \(P01\): first at line %d' % first,
+        skip={'errors': [('stops.txt', n, 'stop_id', 'P01',
+                          r'duplicate stop_id: first at line %d\b' % first)],
+              'rejected': {'stops.txt': 1, 'stop_times.txt': 0}})
+
+    # dangling references
+    def dangling(name, file, prefix, field, target, cascade=None):
+        text, n, c = set_field(S(file), prefix, field, 'NOPE')
+        rejected = {file: 1}
+        rejected.update(cascade or {})
+        add(name, {file: text}, file, n, c,
+            r'%s "NOPE" is not in %s' % (field, re.escape(target)),
+            skip={'errors': [(file, n, field, 'NOPE', r'%s is not in %s'
+                              % (field, re.escape(target)))],
+                  'rejected': rejected})
+
+    st = dicts_of(SAMPLE, 'stop_times.txt')
+    tr = dicts_of(SAMPLE, 'trips.txt')
+    dangling('dangling_st_trip', 'stop_times.txt',
+             '%s,%s' % (st[3]['trip_id'], st[3]['arrival_time']), 'trip_id', 'trips.txt')
+    dangling('dangling_st_stop', 'stop_times.txt',
+             '%s,%s' % (st[4]['trip_id'], st[4]['arrival_time']), 'stop_id', 'stops.txt')
+    t = tr[1]['trip_id']
+    dangling('dangling_trip_route', 'trips.txt', tr[1]['route_id'] + ',' +
+             tr[1]['service_id'] + ',' + t, 'route_id', 'routes.txt',
+             {'stop_times.txt': stop_times_of(trips=[t])})
+    out[-1].skip['lines'] = {'stop_times.txt': stop_time_lines(trips=[t]),
+                             'trips.txt': [line_of(S('trips.txt'), tr[1]['route_id'] + ','
+                                                   + tr[1]['service_id'] + ',' + t)]}
+    t = tr[2]['trip_id']
+    dangling('dangling_trip_service', 'trips.txt', tr[2]['route_id'] + ',' +
+             tr[2]['service_id'] + ',' + t, 'service_id', 'calendar.txt',
+             {'stop_times.txt': stop_times_of(trips=[t])})
+    t = tr[3]['trip_id']
+    dangling('dangling_trip_shape', 'trips.txt', tr[3]['route_id'] + ',' +
+             tr[3]['service_id'] + ',' + t, 'shape_id', 'shapes.txt',
+             {'stop_times.txt': stop_times_of(trips=[t])})
+    dangling('dangling_parent_station', 'stops.txt', 'STN_CENTRAL_B,', 'parent_station',
+             'stops.txt')
+
+    # an empty required file: stops.txt with its header only
+    text = S('stops.txt')
+    # (stops.txt is required unless locations.geojson gives the places)
+    add('empty_stops', {'stops.txt': text.split('\n')[0] + '\n'}, 'stops.txt', None, None,
+        r'no rows')
+    # agency.txt with its header only
+    text = S('agency.txt')
+    add('empty_agency', {'agency.txt': text.split('\n')[0] + '\n'}, 'agency.txt', None, None,
+        r'no rows')
+    return out
+
+DEFECTS = None
+
+def get_defects():
+    global DEFECTS
+    if DEFECTS is None:
+        DEFECTS = {d.name: d for d in defects()}
+    return DEFECTS
+
+def defect_test(name):
+    def fn():
+        d = get_defects()[name]
+        check_refused(d.feed(), d.file, d.line, d.col, d.msg)
+    it.TESTS.append(('refuse_' + name, fn, True))
+
+# ---------------------------------------------- 1. archives that are bad
+
+@test()
+def zip_not_a_zip():
+    path = os.path.join(TMP, 'garbage.zip')
+    write_file(path, b'PK\x03\x04 this is not really a zip archive\n' * 40)
+    check_refused(path, None, None, None, re.escape(path))
+
+@test()
+def zip_truncated():
+    z = zip_feed(SAMPLE, os.path.join(TMP, 'whole.zip'))
+    data = open(z, 'rb').read()
+    path = os.path.join(TMP, 'truncated.zip')
+    write_file(path, data[:len(data) // 2])
+    check_refused(path, None, None, None, r'truncated\.zip')
+
+def member_data_offset(path, name):
+    """(offset, size) of member name's data in the zip at path."""
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(name)
+    with open(path, 'rb') as f:
+        f.seek(info.header_offset)
+        h = f.read(30)
+    check(h[:4] == b'PK\x03\x04', 'no local header for %s' % name)
+    nlen, xlen = int.from_bytes(h[26:28], 'little'), int.from_bytes(h[28:30], 'little')
+    return info.header_offset + 30 + nlen + xlen, info.compress_size
+
+@test()
+def zip_corrupt_deflated():
+    """Bytes flipped in the middle of stop_times.txt's compressed data."""
+    z = zip_feed(SAMPLE, os.path.join(TMP, 'corrupt.zip'))
+    off, size = member_data_offset(z, 'stop_times.txt')
+    data = bytearray(open(z, 'rb').read())
+    for k in range(off + size // 2, off + size // 2 + 8):
+        data[k] ^= 0x55
+    write_file(z, bytes(data))
+    check_refused(z, 'stop_times.txt', None, None, r'.')
+
+@test()
+def zip_corrupt_stored_crc():
+    """A stored (uncompressed) member with one digit changed: only its CRC
+    tells, and it must be checked."""
+    z = zip_feed(SAMPLE, os.path.join(TMP, 'crc.zip'), method=zipfile.ZIP_STORED)
+    off, size = member_data_offset(z, 'shapes.txt')
+    data = bytearray(open(z, 'rb').read())
+    k = data.index(b'45.507903', off, off + size)
+    data[k + 6] = ord('8')      # 45.507803: still a valid latitude
+    write_file(z, bytes(data))
+    check_refused(z, 'shapes.txt', None, None, r'(?i)crc|damaged|checksum')
+
+# ------------------------------------------------------ 2. missing files
+
+def missing_file_test(name):
+    def fn():
+        d = make_feed('missing_' + name[:-4], {name: None})
+        check_refused(d, name, None, None, r'required file missing')
+    it.TESTS.append(('missing_' + name[:-4], fn, True))
+
+for _n in ('stops.txt', 'routes.txt', 'trips.txt', 'stop_times.txt', 'agency.txt'):
+    missing_file_test(_n)
+
+@test()
+def missing_both_calendars():
+    d = make_feed('missing_calendars', {'calendar.txt': None, 'calendar_dates.txt': None})
+    check_refused(d, 'calendar.txt', None, None, r'required file missing')
+
+def load_ok(feed, schema, *args):
+    r = run('-q', '-s', schema, *args, feed)
+    check(r.returncode == 0, 'loading %s into %s: %s' % (feed, schema, describe(r)))
+    return r
+
+def check_whole(feed, schema):
+    counts, want = table_counts(schema), record_counts(feed)
+    bad = ['%s: file %d, table %s' % (n, k, counts.get(n[:-4]))
+           for n, k in sorted(want.items()) if counts.get(n[:-4]) != k]
+    check(not bad, 'counts differ in %s: %s' % (schema, '; '.join(bad)))
+
+@test()
+def missing_calendar_only():
+    # SAT trips then need their dates in calendar_dates.txt
+    text = read_text(SAMPLE, 'calendar_dates.txt') + 'SAT,20260606,1\n'
+    d = make_feed('no_calendar', {'calendar.txt': None, 'calendar_dates.txt': text})
+    load_ok(d, 'no_calendar')
+    check_whole(d, 'no_calendar')
+
+@test()
+def missing_calendar_dates_only():
+    # the FETE trip then needs its service in calendar.txt
+    text = read_text(SAMPLE, 'calendar.txt') + 'FETE,0,0,0,0,0,0,0,20260624,20260701\n'
+    d = make_feed('no_calendar_dates', {'calendar_dates.txt': None, 'calendar.txt': text})
+    load_ok(d, 'no_calendar_dates')
+    check_whole(d, 'no_calendar_dates')
+
+# ------------------------------------------------- 3. bad data, refused
+
+for _name in ('missing_column', 'unterminated_quote', 'too_many_fields', 'bad_utf8',
+              'bad_integer', 'bad_float', 'bad_date', 'bad_time', 'bad_enum', 'bad_color',
+              'bad_timezone', 'bad_latitude', 'duplicate_key', 'dangling_st_trip',
+              'dangling_st_stop', 'dangling_trip_route', 'dangling_trip_service',
+              'dangling_trip_shape', 'dangling_parent_station', 'empty_stops',
+              'empty_agency'):
+    defect_test(_name)
+
+@test()
+def refused_dependent_view():
+    """A view of the user's on the old tables: the load fails (exit 3) and
+    the old feed and the view stay."""
+    schema = 'viewed'
+    load_ok(SAMPLE, schema)
+    it.psql('CREATE VIEW public.my_stops AS SELECT stop_id FROM viewed.stops;')
+    try:
+        before = snapshot(schema)
+        r = run('-s', schema, EDGE)
+        check(r.returncode == 3, describe(r))
+        check(re.search(r'(?m)^gtfs2pgsql: .*error', r.stderr), 'no error: ' + describe(r))
+        problems = diff_snapshots(before, snapshot(schema))
+        check(not problems, 'schema changed by a refused load:\n  ' + '\n  '.join(problems))
+        check(value('SELECT count(*) FROM public.my_stops')
+              == str(record_counts(SAMPLE)['stops.txt']), 'the view changed')
+        check(not staging_schemas(), 'staging schemas left: %s' % staging_schemas())
+    finally:
+        it.psql('DROP VIEW IF EXISTS public.my_stops;')
+
+@test()
+def refused_foreign_schema():
+    """A schema gtfs2pgsql did not make is never touched."""
+    it.psql('CREATE SCHEMA mine; CREATE TABLE mine.stops (a int); INSERT INTO mine.stops'
+            ' VALUES (42);')
+    r = run('-s', 'mine', SAMPLE)
+    check(r.returncode == 1, describe(r))
+    check(re.search(r'not made by gtfs2pgsql', r.stderr), describe(r))
+    check(query('SELECT a FROM mine.stops') == [('42',)], 'mine.stops changed')
+    check(table_counts('mine') == {'stops': 1}, 'tables of mine: %r' % table_counts('mine'))
+
+# ---------------------------------------------------------- 4. max errors
+
+def ten_bad(kind):
+    """The sample with 10 bad stop_times rows; the lines."""
+    text = read_text(SAMPLE, 'stop_times.txt')
+    lines = text.split('\n')
+    header = next(csv.reader([lines[0]]))
+    col = header.index('stop_sequence' if kind == 'value' else 'trip_id')
+    for k in range(10):
+        row = next(csv.reader([lines[1 + 3 * k]]))
+        row[col] = 'x%d' % k if kind == 'value' else 'NOPE%d' % k
+        lines[1 + 3 * k] = csv_line(row)
+    return make_feed('ten_bad_' + kind, {'stop_times.txt': '\n'.join(lines)}), \
+        [2 + 3 * k for k in range(10)]
+
+def max_errors_test(kind):
+    def fn():
+        d, lines = ten_bad(kind)
+        feed = os.path.basename(d)
+        r = check_refused(d, 'stop_times.txt', lines[0], None, r'.')
+        errs = error_lines(r.stderr, feed)
+        check([e[1] for e in errs] == lines,
+              'default --max-errors: error lines %r, not %r: %s'
+              % ([e[1] for e in errs], lines, describe(r)))
+        r = check_refused(d, 'stop_times.txt', lines[0], None, r'.', '--max-errors', 3)
+        errs = error_lines(r.stderr, feed)
+        check([e[1] for e in errs] == lines[:3],
+              '--max-errors 3: error lines %r, not %r: %s'
+              % ([e[1] for e in errs], lines[:3], describe(r)))
+    it.TESTS.append(('max_errors_' + kind, fn, True))
+
+max_errors_test('value')
+max_errors_test('dangling')
+
+@test()
+def max_errors_duplicates():
+    text = read_text(SAMPLE, 'stops.txt')
+    dups = [l for l in text.split('\n') if re.match(r'[PET]\d\d,', l)][:10]
+    n0 = text.count('\n') + 1
+    d = make_feed('ten_dups', {'stops.txt': text + '\n'.join(dups) + '\n'})
+    r = check_refused(d, 'stops.txt', n0, None, r'duplicate stop_id', '--max-errors', 3)
+    errs = error_lines(r.stderr, 'ten_dups')
+    check([e[1] for e in errs] == [n0, n0 + 1, n0 + 2],
+          'error lines %r, not %r: %s' % ([e[1] for e in errs], [n0, n0 + 1, n0 + 2],
+                                         describe(r)))
+
+# ---------------------------------------------------------- 5. --skip-invalid
+
+def report_files(path):
+    with open(path, encoding='utf-8') as f:
+        rep = json.load(f)
+    return {os.path.basename(f['file']): f for f in rep['files']}
+
+def check_skip_invalid(feed, schema, errors, rejected, lines=None):
+    """Loads feed with --skip-invalid into schema and checks the outcome:
+    every file's records = table rows + rejected (report), the report's rows
+    = the table's, import_errors per file = rejected, the summary table, the
+    import_errors rows in errors and the exact counts of rejected."""
+    report = os.path.join(TMP, 'report-%s.json' % schema)
+    r = run('-s', schema, '--skip-invalid', '--report', report, feed)
+    check(r.returncode == 0, describe(r))
+    files = report_files(report)
+    counts = table_counts(schema)
+    records = record_counts(feed)
+    problems = []
+    for n, k in sorted(records.items()):
+        f = files.get(n)
+        t = counts.get(n[:-4])
+        if f is None or t is None:
+            problems.append('%s: %s' % (n, 'not in the report' if f is None else 'no table'))
+            continue
+        if f.get('rows') != t:
+            problems.append('%s: report rows %s, table %d' % (n, f.get('rows'), t))
+        if t + f.get('rejected', -1) != k:
+            problems.append('%s: file %d records, table %d + rejected %s'
+                            % (n, k, t, f.get('rejected')))
+    byfile = dict(query('SELECT file, count(*) FROM %s GROUP BY file'
+                        % rel(schema, 'import_errors')))
+    for n, f in sorted(files.items()):
+        if int(byfile.get(n, 0)) != f.get('rejected'):
+            problems.append('%s: report rejected %s, import_errors %s'
+                            % (n, f.get('rejected'), byfile.get(n, 0)))
+    for n, k in sorted(rejected.items()):
+        got = files.get(n, {}).get('rejected')
+        if got != k:
+            problems.append('%s: %s rejected, %d expected' % (n, got, k))
+    # the summary table on stderr
+    for n, f in sorted(files.items()):
+        if f.get('rejected'):
+            if not re.search(r'^%s\s+%d\s.*\s%d rejected$' % (re.escape(n), f['rows'],
+                                                                f['rejected']),
+                             r.stderr, re.M):
+                problems.append('%s: no summary line with %d rows and %d rejected'
+                                % (n, f['rows'], f['rejected']))
+    rows = query('SELECT file, line::text, "column", value, message FROM %s'
+                 % rel(schema, 'import_errors'))
+    for file, line, column, val, msg in errors:
+        hits = [x for x in rows if x[0] == file
+                and (x[1] == str(line) if line is not True else x[1] is not None)
+                and x[2] == column and (val is None or x[3] == val)
+                and x[3] is not None and re.search(msg, x[4] or '')]
+        if not hits:
+            problems.append('no import_errors row (%s, %s, %s, %s, /%s/); rows of %s: %r'
+                            % (file, line, column, val, msg, file,
+                               [x for x in rows if x[0] == file][:5]))
+    for file, want in sorted((lines or {}).items()):
+        got = sorted(int(x[1]) for x in rows if x[0] == file)
+        if got != sorted(want):
+            problems.append('%s: import_errors lines %r, not %r' % (file, got, sorted(want)))
+    # registry's report = the JSON report
+    reg = value('SELECT report::text FROM gtfs2pgsql.feeds WHERE schema_name = %s'
+                % ql(schema))
+    regfiles = {os.path.basename(f['file']): (f.get('rows'), f.get('rejected'))
+                for f in json.loads(reg)['files']}
+    if regfiles != {n: (f.get('rows'), f.get('rejected')) for n, f in files.items()}:
+        problems.append('gtfs2pgsql.feeds.report differs from --report')
+    check(not problems, '\n'.join(problems) + '\n# stderr: ' + r.stderr[-1500:])
+    return r
+
+def skip_test(name):
+    def fn():
+        d = get_defects()[name]
+        check_skip_invalid(d.feed(), 'skip_' + name, d.skip['errors'], d.skip['rejected'],
+                           d.skip.get('lines'))
+    it.TESTS.append(('skip_invalid_' + name, fn, True))
+
+for _name in ('too_many_fields', 'bad_utf8', 'bad_integer', 'bad_float', 'bad_date',
+              'bad_time', 'bad_enum', 'bad_color', 'bad_timezone', 'bad_latitude',
+              'duplicate_key', 'dangling_st_trip', 'dangling_st_stop', 'dangling_trip_route',
+              'dangling_trip_service', 'dangling_trip_shape', 'dangling_parent_station'):
+    skip_test(_name)
+
+@test()
+def skip_invalid_clean_feed():
+    check_skip_invalid(SAMPLE, 'skip_clean', [], {n: 0 for n in record_counts(SAMPLE)})
+    check(value('SELECT count(*) FROM %s' % rel('skip_clean', 'import_errors')) == '0',
+          'import_errors not empty')
+
+@test()
+def skip_invalid_file_level_still_refused():
+    d = get_defects()['missing_column']
+    check_refused(d.feed(), d.file, d.line, d.col, d.msg, '--skip-invalid')
+
+@test()
+def skip_invalid_bad_row_and_duplicate_counted_once():
+    """A stop repeated twice at the end, the first repetition with a bad
+    latitude: the bad row is rejected once (not also as a duplicate), the
+    valid repetition as a duplicate."""
+    text = read_text(SAMPLE, 'stops.txt')
+    first = line_of(text, 'P01,')
+    row = next(csv.reader([text.split('\n')[first - 1]]))
+    bad = list(row)
+    bad[4] = '91'
+    n = text.count('\n') + 1
+    d = make_feed('dup_and_bad', {'stops.txt': text + csv_line(bad) + '\n'
+                                  + csv_line(row) + '\n'})
+    check_skip_invalid(d, 'skip_dup_and_bad', [
+        ('stops.txt', n, 'stop_lat', '91', r'invalid stop_lat'),
+        ('stops.txt', n + 1, 'stop_id', 'P01', r'duplicate stop_id: first at line %d\b' % first)],
+        {'stops.txt': 2})
+
+@test()
+def skip_invalid_bad_row_of_rejected_trip_counted_once():
+    """A trip with a missing route, and one of its stop_times with a bad
+    stop_sequence: that row is rejected once, the trip's other rows for the
+    missing trip."""
+    tr = dicts_of(SAMPLE, 'trips.txt')[1]
+    text, n, _ = set_field(read_text(SAMPLE, 'trips.txt'), '%s,%s,%s' % (
+        tr['route_id'], tr['service_id'], tr['trip_id']), 'route_id', 'NOPE')
+    st = read_text(SAMPLE, 'stop_times.txt')
+    times = [r for r in dicts_of(SAMPLE, 'stop_times.txt') if r['trip_id'] == tr['trip_id']]
+    st, m, _ = set_field(st, '%s,%s' % (tr['trip_id'], times[1]['arrival_time']),
+                         'stop_sequence', 'x')
+    d = make_feed('trip_and_bad_time', {'trips.txt': text, 'stop_times.txt': st})
+    check_skip_invalid(d, 'skip_trip_and_bad', [
+        ('trips.txt', n, 'route_id', 'NOPE', r'route_id is not in routes\.txt'),
+        ('stop_times.txt', m, 'stop_sequence', 'x', r'invalid stop_sequence')],
+        {'trips.txt': 1, 'stop_times.txt': len(times)},
+        {'stop_times.txt': stop_time_lines(trips=[tr['trip_id']])})
+
+# ----------------------------------------- 6. killed in the middle of a load
+
+BIG = {}
+
+def big_feed():
+    """A feed with about 2 million stop_times: MTA Brooklyn if present, else
+    the sample's trips repeated under new ids (generated once)."""
+    if os.path.isfile(MTA):
+        return MTA
+    if 'path' not in BIG:
+        d = make_feed('big')
+        header, trips = rows_of(SAMPLE, 'trips.txt')
+        sheader, times = rows_of(SAMPLE, 'stop_times.txt')
+        ti, si = header.index('trip_id'), sheader.index('trip_id')
+        copies = 2_000_000 // len(times) + 1
+        with open(os.path.join(d, 'trips.txt'), 'w', newline='') as f:
+            w = csv.writer(f, lineterminator='\n')
+            w.writerow(header)
+            for k in range(copies):
+                for t in trips:
+                    t = list(t)
+                    t[ti] = '%s~%d' % (t[ti], k) if k else t[ti]
+                    w.writerow(t)
+        with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
+            w = csv.writer(f, lineterminator='\n')
+            w.writerow(sheader)
+            for k in range(copies):
+                suffix = '~%d' % k if k else ''
+                for t in times:
+                    t = list(t)
+                    t[si] += suffix
+                    w.writerow(t)
+        BIG['path'] = d
+    return BIG['path']
+
+def copy_backends():
+    """Backends of the test database running a COPY into a staging schema."""
+    return query("SELECT pid::text, left(query, 80) FROM pg_stat_activity"
+                 " WHERE datname = %s AND query ILIKE 'COPY %%gtfs2pgsql\\_load\\_%%'"
+                 % ql(it.DB))
+
+@test()
+def kill_during_load():
+    feed = big_feed()
+    schema = 'killed'
+    load_ok(SAMPLE, schema)
+    before = snapshot(schema)
+    errf = open(os.path.join(TMP, 'killed.err'), 'w+')
+    started = time.time()
+    p = popen(cmd('-s', schema, feed), stdout=subprocess.DEVNULL, stderr=errf)
+    pid = None
+    try:
+        while time.time() - started < 60:
+            if p.poll() is not None:
+                break
+            rows = copy_backends()
+            if rows and time.time() - started >= 2:
+                pid = rows[0][0]
+                break
+            time.sleep(0.1)
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+        p.wait()
+    errf.seek(0)
+    check(pid is not None, 'no COPY seen in pg_stat_activity before the load ended'
+          ' (exit %s, stderr %s)' % (p.returncode, errf.read()[-500:]))
+    check(p.returncode == -signal.SIGKILL, 'the importer was not killed: %s' % p.returncode)
+    # the server notices the dead connection
+    deadline = time.time() + 15
+    while time.time() < deadline and query('SELECT 1 FROM pg_stat_activity WHERE pid = %s'
+                                           % pid):
+        time.sleep(0.2)
+    check(not query('SELECT 1 FROM pg_stat_activity WHERE pid = %s' % pid),
+          'backend %s of the killed importer still there after 15 s' % pid)
+    problems = diff_snapshots(before, snapshot(schema))
+    check(not problems, 'schema %s changed by a killed load:\n  %s'
+          % (schema, '\n  '.join(problems)))
+    check(not staging_schemas(), 'staging schemas left: %s' % staging_schemas())
+    locks = query("SELECT pid::text FROM pg_locks WHERE locktype = 'advisory' AND"
+                  " database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    check(not locks, 'advisory locks still held: %r' % locks)
+    # a re-run succeeds
+    report = os.path.join(TMP, 'report-killed.json')
+    r = run('-q', '-s', schema, '--report', report, feed, timeout=600)
+    check(r.returncode == 0, 're-run: ' + describe(r))
+    files = report_files(report)
+    counts = table_counts(schema)
+    bad = ['%s: report %s, table %s' % (n, f['rows'], counts.get(n[:-4]))
+           for n, f in files.items() if f['rows'] != counts.get(n[:-4])]
+    check(not bad, '; '.join(bad))
+    check(counts['stop_times'] > 1_000_000, 'stop_times: %d rows' % counts['stop_times'])
+
+# ------------------------------------------------- 7. a reader during a replace
+
+class Reader(threading.Thread):
+    """Polls a schema through one psql session until stopped; records every
+    answer (or the error that ended the session)."""
+    def __init__(self, schema, feed_id):
+        super().__init__(daemon=True)
+        s = qi(schema)
+        self.queries = [
+            "SELECT 'st', count(*) FROM %s.stop_times;" % s,
+            "SELECT 'both', (SELECT count(*) FROM %s.trips), (SELECT count(*) FROM %s.stop_times);"
+            % (s, s),
+            "SELECT 'view', count(*) FROM gtfs2pgsql.stop_times WHERE feed_id = %s;" % ql(feed_id),
+        ]
+        self.answers, self.error, self.stop = [], None, threading.Event()
+
+    def run(self):
+        p = subprocess.Popen(['psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
+                              '-d', it.DB], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=it.PSQL_ENV)
+        try:
+            while not self.stop.is_set():
+                for q in self.queries:
+                    p.stdin.write(q + '\n')
+                    p.stdin.flush()
+                    line = p.stdout.readline()
+                    if not line:
+                        self.error = 'psql ended on %r: %s' % (q, p.stderr.read().strip())
+                        return
+                    self.answers.append((time.time(), line.strip()))
+        except (BrokenPipeError, OSError) as e:
+            self.error = 'psql: %s (%s)' % (e, p.stderr.read().strip())
+        finally:
+            try:
+                p.stdin.close()
+            except OSError:
+                pass
+            p.kill()
+            p.wait()
+
+def counts_line(schema):
+    t, s = query('SELECT (SELECT count(*) FROM %s), (SELECT count(*) FROM %s)'
+                 % (rel(schema, 'trips'), rel(schema, 'stop_times')))[0]
+    return {'st|' + s, 'both|%s|%s' % (t, s), 'view|' + s}
+
+@test()
+def reader_during_replace():
+    new = WMATA if os.path.isfile(WMATA) else big_feed()
+    schema = 'reader'
+    load_ok(SAMPLE, schema, '--feed-id', schema)
+    old = counts_line(schema)
+    reader = Reader(schema, schema)
+    reader.start()
+    time.sleep(0.3)
+    started = time.time()
+    r = run('-q', '-s', schema, '--feed-id', schema, new, timeout=600)
+    ended = time.time()
+    time.sleep(0.3)
+    reader.stop.set()
+    reader.join(30)
+    check(r.returncode == 0, 'loading %s: %s' % (new, describe(r)))
+    check(reader.error is None, 'the reader failed: %s' % reader.error)
+    newset = counts_line(schema)
+    check(old != newset, 'old and new counts are the same: %r' % old)
+    bad = [a for _, a in reader.answers if a not in old | newset]
+    check(not bad, '%d answers neither old (%s) nor new (%s), e.g. %r'
+          % (len(bad), sorted(old), sorted(newset), bad[:5]))
+    during = [a for t, a in reader.answers if started < t < ended]
+    check(len(during) >= 30 and any(a in old for a in during),
+          'too few polls while the import ran: %d' % len(during))
+    check(any(a in newset for _, a in reader.answers), 'the reader never saw the new feed')
+
+# -------------------------------------------------------- 8. many feeds
+
+def sha256_of(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+def registry():
+    return {r[0]: r[1:] for r in query(
+        'SELECT feed_id, schema_name, file_name, sha256, imported_at::text, options,'
+        ' importer_version FROM gtfs2pgsql.feeds')}
+
+def check_union_views(feed_ids):
+    """Each union view gives, per feed, the count of the feed's own table."""
+    reg = registry()
+    views = [r[0] for r in query("SELECT table_name FROM information_schema.views"
+                                 " WHERE table_schema = 'gtfs2pgsql'")]
+    check('stops' in views and 'stop_times' in views, 'union views missing: %r' % views)
+    parts = ["SELECT 'view', %s, feed_id, count(*) FROM gtfs2pgsql.%s GROUP BY feed_id"
+             % (ql(v), qi(v)) for v in views]
+    parts += ["SELECT 'schema', %s, %s, count(*) FROM %s" % (ql(v), ql(f), rel(reg[f][0], v))
+              for f in feed_ids for v in views]
+    got = {(k, v, f): n for k, v, f, n in query(' UNION ALL '.join(parts))}
+    problems = []
+    for v in sorted(views):
+        for f in feed_ids:
+            if got.get(('view', v, f), '0') != got[('schema', v, f)]:
+                problems.append('gtfs2pgsql.%s: %s rows for %s, its schema has %s'
+                                % (v, got.get(('view', v, f), '0'), f, got[('schema', v, f)]))
+        stray = {f for k, w, f in got if k == 'view' and w == v} - set(reg)
+        if stray:
+            problems.append('gtfs2pgsql.%s: rows for unknown feeds %r' % (v, stray))
+    check(not problems, '\n'.join(problems))
+
+@test()
+def many_feeds_registry():
+    a = zip_feed(SAMPLE, os.path.join(TMP, 'feed-a.zip'))
+    b = zip_feed(EDGE, os.path.join(TMP, 'feed-b.zip'))
+    r = run('-q', '--feed-id', 'a', a)
+    check(r.returncode == 0, describe(r))
+    r = run('-q', '--feed-id', 'b', b)
+    check(r.returncode == 0, describe(r))
+    reg = registry()
+    for f, path, schema in (('a', a, 'a'), ('b', b, 'b')):
+        check(f in reg, 'feed %s not in gtfs2pgsql.feeds: %r' % (f, reg))
+        check(reg[f][0] == schema, 'feed %s: schema %r, not %r' % (f, reg[f][0], schema))
+        check(reg[f][1] == os.path.basename(path), 'feed %s: file_name %r' % (f, reg[f][1]))
+        check(reg[f][2] == sha256_of(path), 'feed %s: sha256 %s, file %s'
+              % (f, reg[f][2], sha256_of(path)))
+        check(reg[f][4] == OPTIONS, 'feed %s: options %r, not %r' % (f, reg[f][4], OPTIONS))
+        check_whole(path, schema)
+    check_union_views(['a', 'b'])
+
+    # a again: both still there, only a's row changed
+    time.sleep(0.05)
+    r = run('-q', '--feed-id', 'a', a)
+    check(r.returncode == 0, describe(r))
+    reg2 = registry()
+    check({'a', 'b'} <= set(reg2), 'after reloading a: %r' % reg2)
+    check(reg2['b'] == reg['b'], 'b changed when a was reloaded: %r -> %r'
+          % (reg['b'], reg2['b']))
+    check(reg2['a'][3] != reg['a'][3], 'a reloaded but imported_at unchanged')
+    check_union_views(['a', 'b'])
+
+    # --skip-unchanged: the same file, the same options: nothing done
+    r = run('--skip-unchanged', '--feed-id', 'a', a)
+    check(r.returncode == 0, describe(r))
+    check(registry()['a'] == reg2['a'], '--skip-unchanged loaded an unchanged feed')
+    check(re.search(r'unchanged', r.stderr), 'no notice: ' + describe(r))
+    # other options: it loads
+    r = run('-q', '--skip-unchanged', '--skip-invalid', '--feed-id', 'a', a)
+    check(r.returncode == 0, describe(r))
+    reg3 = registry()
+    check(reg3['a'][3] != reg2['a'][3] and 'skip_invalid=yes' in reg3['a'][4],
+          '--skip-unchanged with other options did not load: %r' % (reg3['a'],))
+    # a changed file: it loads
+    d = make_feed('feed-a2', {'stops.txt': read_text(SAMPLE, 'stops.txt')
+                              + 'Z99,,Nouvel arrêt,,45.51,-73.55,,0,,,\n'})
+    a2 = zip_feed(d, os.path.join(TMP, 'feed-a.zip'))
+    r = run('-q', '--skip-unchanged', '--skip-invalid', '--feed-id', 'a', a2)
+    check(r.returncode == 0, describe(r))
+    reg4 = registry()
+    check(reg4['a'][2] == sha256_of(a2) and reg4['a'][3] != reg3['a'][3],
+          'a changed file was not loaded: %r' % (reg4['a'],))
+    check(value("SELECT count(*) FROM a.stops WHERE stop_id = 'Z99'") == '1',
+          'the new stop is not in a.stops')
+    check_union_views(['a', 'b'])
+
+def spawn(*args):
+    out = open(os.path.join(TMP, 'spawn-%d-%f.err' % (os.getpid(), time.time())), 'w+')
+    return popen(cmd(*args), stdout=subprocess.DEVNULL, stderr=out), out
+
+def finish(p, out, timeout=300):
+    p.wait(timeout)
+    out.seek(0)
+    return p.returncode, out.read()
+
+@test()
+def concurrent_different_feeds():
+    a = zip_feed(SAMPLE, os.path.join(TMP, 'conc-1.zip'))
+    b = zip_feed(EDGE, os.path.join(TMP, 'conc-2.zip'))
+    p1 = spawn('-q', '--feed-id', 'conc1', a)
+    p2 = spawn('-q', '--feed-id', 'conc2', b)
+    (c1, e1), (c2, e2) = finish(*p1), finish(*p2)
+    check(c1 == 0 and c2 == 0, 'exit %d (%s) and %d (%s)' % (c1, e1.strip(), c2, e2.strip()))
+    check_whole(a, 'conc1')
+    check_whole(b, 'conc2')
+    reg = registry()
+    check({'conc1', 'conc2'} <= set(reg), 'registry: %r' % sorted(reg))
+    check_union_views(sorted(reg))
+
+@test()
+def concurrent_same_feed():
+    a = zip_feed(SAMPLE, os.path.join(TMP, 'same-1.zip'))
+    b = zip_feed(EDGE, os.path.join(TMP, 'same-2.zip'))
+    for attempt in range(3):
+        p1 = spawn('-q', '--feed-id', 'same', a)
+        p2 = spawn('-q', '--feed-id', 'same', b)
+        (c1, e1), (c2, e2) = finish(*p1), finish(*p2)
+        for c, e in ((c1, e1), (c2, e2)):
+            check(c == 0 or (c == 3 and re.search(r'error', e)),
+                  'exit %d, stderr: %s' % (c, e.strip()))
+        check(c1 == 0 or c2 == 0, 'both failed: %s / %s' % (e1.strip(), e2.strip()))
+        counts = table_counts('same')
+        reg = registry()['same']
+        for path in (a, b):
+            want = record_counts(path)
+            if all(counts.get(n[:-4]) == k for n, k in want.items()):
+                check(reg[2] == sha256_of(path), 'schema holds %s but the registry says %s'
+                      % (path, reg))
+                break
+        else:
+            raise AssertionError('schema same holds neither feed: %r' % counts)
+        check(not staging_schemas(), 'staging schemas left: %s' % staging_schemas())
+
+@test()
+def concurrent_first_imports_fresh_database():
+    """Two imports into different schemas of a database that has neither
+    PostGIS nor the registry yet."""
+    db = it.DB + '_fresh'
+    it.psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s TEMPLATE template0'
+            " ENCODING 'UTF8';" % (qi(db), qi(db)), db=it.DB)
+    try:
+        ps = [popen(cmd('-q', '-s', s, f, db=db), stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE, text=True)
+              for s, f in (('one', SAMPLE), ('two', EDGE))]
+        res = [(p.communicate(timeout=300)[1], p.returncode)[::-1] for p in ps]
+        check(all(c == 0 for c, _ in res), 'concurrent first imports: %s'
+              % '; '.join('exit %d: %s' % (c, e.strip()[-400:]) for c, e in res))
+    finally:
+        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(db), db=it.DB)
+
+# ------------------------------------------------------------ 9. hostile
+
+def run_measured(*args, timeout=120):
+    """(exit code, stderr, seconds, peak RSS in kB) of one program run."""
+    err = open(os.path.join(TMP, 'measured.err'), 'w+')
+    t0 = time.time()
+    p = popen(cmd(*args), stdout=subprocess.DEVNULL, stderr=err)
+    deadline = t0 + timeout
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.time() > deadline:
+            p.kill()
+            os.wait4(p.pid, 0)
+            raise AssertionError('%s still running after %d s' % (' '.join(args), timeout))
+        time.sleep(0.02)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err.seek(0)
+    return p.returncode, err.read(), time.time() - t0, ru.ru_maxrss
+
+class R:
+    def __init__(self, code, stderr):
+        self.returncode, self.stderr = code, stderr
+
+@test()
+def hostile_zip_bomb():
+    need_victim()
+    path = os.path.join(TMP, 'bomb.zip')
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for n in sorted(os.listdir(SAMPLE)):
+            if n != 'shapes.txt':
+                z.write(os.path.join(SAMPLE, n), n)
+        with z.open('shapes.txt', 'w') as f:
+            f.write(open(os.path.join(SAMPLE, 'shapes.txt'), 'rb').read())
+            chunk = b'A' * (1 << 20)
+            for _ in range(300):
+                f.write(chunk)
+    info = zipfile.ZipFile(path).getinfo('shapes.txt')
+    ratio = info.file_size / info.compress_size
+    check(ratio > 1000, 'test setup: ratio %.0f' % ratio)
+    before = snapshot(VICTIM)
+    code, err, secs, rss = run_measured('-s', VICTIM, path)
+    r = R(code, err)
+    check(code == 1, describe(r))
+    expect_error(r, 'bomb.zip', 'shapes.txt', None, None, r'refused|expand')
+    check(secs < 10, 'took %.1f s' % secs)
+    check(rss < 64 * 1024, 'peak RSS %d kB' % rss)
+    check(not diff_snapshots(before, snapshot(VICTIM)), '%s changed' % VICTIM)
+
+@test()
+def hostile_field_2mb():
+    text = read_text(SAMPLE, 'stops.txt')
+    text, n, c = set_field(text, 'P02,', 'stop_desc', 'x' * (2 << 20))
+    d = make_feed('field_2mb', {'stops.txt': text})
+    check_refused(d, 'stops.txt', n, None, r'field longer than')
+
+@test()
+def hostile_field_1mib_exactly():
+    text = read_text(SAMPLE, 'stops.txt')
+    text, n, c = set_field(text, 'P02,', 'stop_desc', 'x' * (1 << 20))
+    d = make_feed('field_1mib', {'stops.txt': text})
+    load_ok(d, 'field_1mib')
+    check(value("SELECT length(stop_desc) FROM field_1mib.stops WHERE stop_id = 'P02'")
+          == str(1 << 20), 'stop_desc not 1 MiB long')
+
+@test()
+def hostile_row_over_4mib():
+    text = read_text(SAMPLE, 'stops.txt')
+    for f in ('stop_code', 'stop_name', 'stop_desc', 'zone_id', 'platform_code'):
+        text, n, _ = set_field(text, 'P02,', f, 'y' * 900_000)
+    d = make_feed('row_4mib', {'stops.txt': text})
+    check_refused(d, 'stops.txt', n, None, r'row longer than')
+
+@test()
+def hostile_100k_columns():
+    text = read_text(SAMPLE, 'stops.txt')
+    n = text.count('\n') + 1
+    d = make_feed('cols_100k', {'stops.txt': text + 'X1' + ',' * 100_000 + '\n'})
+    check_refused(d, 'stops.txt', n, None, r'more than 1024 fields')
+
+@test()
+def hostile_1024_fields_exactly():
+    text = read_text(SAMPLE, 'stops.txt')
+    header, _ = rows_of(SAMPLE, 'stops.txt')
+    row = ['X1', '', 'Extra', '', '45.5', '-73.5'] + [''] * (1024 - 6)
+    d = make_feed('cols_1024', {'stops.txt': text + csv_line(row) + '\n'})
+    load_ok(d, 'cols_1024')
+    check(value("SELECT count(*) FROM cols_1024.stops WHERE stop_id = 'X1'") == '1',
+          'the 1024-field row is not loaded')
+
+def path_member_test(member):
+    def fn():
+        work = os.path.join(TMP, 'cwd', 'a', 'b')
+        os.makedirs(work, exist_ok=True)
+        path = zip_feed(SAMPLE, os.path.join(TMP, 'paths.zip'), names={'stops.txt': member})
+        with zipfile.ZipFile(path) as z:
+            check(member in z.namelist(), 'setup: %r' % z.namelist())
+        schema = 'path_member'
+        before = set(os.listdir(TMP))
+        r = run('-q', '-s', schema, path, cwd=work)
+        check(r.returncode == 0, describe(r))
+        counts = table_counts(schema)
+        check(counts.get('stops') == record_counts(SAMPLE)['stops.txt'],
+              'stops: %s rows' % counts.get('stops'))
+        made = [p for p in (os.path.join(work, '..', '..', 'evil'), os.path.join(work, 'sub'),
+                            os.path.join(TMP, 'evil'), os.path.join(work, 'evil'))
+                if os.path.exists(p)]
+        check(not made and set(os.listdir(TMP)) <= before | {'cwd'},
+              'files made: %r' % (made or set(os.listdir(TMP)) - before))
+        check(not os.listdir(work), 'files made in the working directory: %r'
+              % os.listdir(work))
+    it.TESTS.append(('hostile_member_' + re.sub(r'\W+', '_', member).strip('_'), fn, True))
+
+path_member_test('../../evil/stops.txt')
+path_member_test('sub/dir/stops.txt')
+
+@test()
+def hostile_two_members_same_base_name():
+    path = os.path.join(TMP, 'twice.zip')
+    zip_feed(SAMPLE, path, names={'stops.txt': 'a/stops.txt'})
+    with zipfile.ZipFile(path, 'a') as z:
+        z.write(os.path.join(SAMPLE, 'stops.txt'), 'b/stops.txt')
+    check_refused(path, None, None, None, r'stops\.txt')
+
+@test()
+def hostile_names():
+    psql = it.psql
+    psql('CREATE TABLE IF NOT EXISTS public.x (i int); INSERT INTO public.x VALUES (1);'
+         ' CREATE SCHEMA IF NOT EXISTS x; CREATE TABLE IF NOT EXISTS x.x (i int);')
+    schemas = {r[0] for r in query('SELECT nspname FROM pg_namespace')}
+    weird = 'we"ird; DROP TABLE x'
+    fid = "o'hare"
+    load_ok(SAMPLE, weird, '--feed-id', fid)
+    check_whole(SAMPLE, weird)
+    reg = registry()
+    check(fid in reg and reg[fid][0] == weird, 'registry: %r' % (reg.get(fid),))
+    check(value('SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = %s' % ql(fid))
+          == str(record_counts(SAMPLE)['stops.txt']), 'union view rows of %s' % fid)
+    # again (a replace), then the feed id alone, which names the schema
+    load_ok(SAMPLE, weird, '--feed-id', fid)
+    check_whole(SAMPLE, weird)
+    fid2 = "o'hare; DROP TABLE x; --"
+    r = run('-q', '--feed-id', fid2, EDGE)
+    check(r.returncode == 0, describe(r))
+    check_whole(EDGE, fid2)
+    reg = registry()
+    check(reg.get(fid2, [None])[0] == fid2, 'registry: %r' % (reg.get(fid2),))
+    check(value('SELECT count(*) FROM public.x') == '1', 'public.x changed')
+    check(value("SELECT to_regclass('x.x') IS NOT NULL") == 't', 'x.x dropped')
+    gone = schemas - {r[0] for r in query('SELECT nspname FROM pg_namespace')}
+    check(not gone, 'schemas dropped: %r' % gone)
+    check_union_views(sorted(reg))
+
+@test()
+def hostile_schema_name_over_63_bytes():
+    """PostgreSQL cuts identifiers to 63 bytes: a longer schema name must
+    be refused, or loaded and replaced like any other."""
+    schema = 's' * 70
+    r1 = run('-q', '-s', schema, SAMPLE)
+    if r1.returncode == 1:
+        check(re.search(r'schema|long', r1.stderr), describe(r1))
+        return
+    check(r1.returncode == 0, 'first load: ' + describe(r1))
+    r2 = run('-q', '-s', schema, SAMPLE)
+    check(r2.returncode == 0, 'second load into the same long schema name: ' + describe(r2))
+    check_whole(SAMPLE, schema[:63])
+
+def timed(name, fn):
+    def wrapper():
+        t0 = time.time()
+        try:
+            fn()
+        finally:
+            print('# %s: %.1f s' % (name, time.time() - t0), flush=True)
+    return wrapper
+
+if __name__ == '__main__':
+    if os.environ.get('TEST_TIMES'):            # print each test's duration
+        it.TESTS[:] = [(n, timed(n, f), db) for n, f, db in it.TESTS]
+    it.main()
