@@ -393,8 +393,8 @@ SELECT t.trip_id, t.route_id, t.shape_id,
 	l.geom IS NOT NULL AS from_shape
 FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l USING (shape_id);
 CREATE VIEW gtfs.route_lines AS
--- each route's geometry: the union of its trips' distinct lines
-SELECT route_id, public.ST_Multi(public.ST_Union(geom)) AS geom
+-- each route's geometry: the union of its trips' distinct lines, merged
+SELECT route_id, public.ST_Multi(public.ST_LineMerge(public.ST_Union(geom))) AS geom
 FROM (SELECT DISTINCT route_id, geom FROM gtfs.trip_lines
       WHERE geom IS NOT NULL) AS lines
 GROUP BY route_id;

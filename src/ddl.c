@@ -60,8 +60,8 @@ static const char *const trip_lines_sql =
 "FROM @s.trips t LEFT JOIN @s.shape_lines l USING (shape_id)";
 static const char *const route_lines_sql =
 "CREATE VIEW @s.route_lines AS\n"
-"-- each route's geometry: the union of its trips' distinct lines\n"
-"SELECT route_id, @g.ST_Multi(@g.ST_Union(geom)) AS geom\n"
+"-- each route's geometry: the union of its trips' distinct lines, merged\n"
+"SELECT route_id, @g.ST_Multi(@g.ST_LineMerge(@g.ST_Union(geom))) AS geom\n"
 "FROM (SELECT DISTINCT route_id, geom FROM @s.trip_lines\n"
 "      WHERE geom IS NOT NULL) AS lines\n"
 "GROUP BY route_id";

@@ -36,3 +36,12 @@ ORDER BY st.departure_time LIMIT 5"
 q "Quoted values survive: commas, quotes and line breaks" "
 SELECT stop_id, stop_name, stop_desc FROM gtfs.stops
 WHERE stop_name LIKE '%,%' OR stop_name LIKE '%\"%' OR stop_desc LIKE E'%\n%'"
+
+q "Geometry: each route's length, from the route_lines view over shape_lines" "
+SELECT route_id, round((ST_Length(geom::geography) / 1000)::numeric, 2) AS km,
+       ST_NumGeometries(geom) AS lines
+FROM gtfs.route_lines ORDER BY 1"
+
+q "The registry of loaded feeds" "
+SELECT feed_id, schema_name, file_name, left(sha256, 12) AS sha256, options
+FROM gtfs2pgsql.feeds"
