@@ -11,7 +11,7 @@ REFERENCE ?= ../shared/gtfs-reference.tsv
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
-            -Wformat=2 -Wno-format-nonliteral
+            -Wformat=2
 PKGS      = libpq libzip proj libcrypto
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) \
              $(shell pkg-config --cflags $(PKGS)) -MMD -MP
@@ -82,7 +82,8 @@ fuzz:
 
 # Regenerates the catalog from the GTFS reference.
 catalog: $(REFERENCE)
-	awk -f schema/catalog.awk $(REFERENCE) > src/catalog_gtfs.c
+	awk -f schema/catalog.awk $(REFERENCE) > src/catalog_gtfs.c.tmp
+	mv src/catalog_gtfs.c.tmp src/catalog_gtfs.c
 
 schema/gtfs.sql: $(PROG)
 	./$(PROG) --print-schema > $@

@@ -2,8 +2,9 @@
  * buf.h: a growable byte buffer with a hard cap, after curl's dynbuf.
  *
  * buf_init cannot fail.  An append that would pass the cap, or whose
- * allocation fails, frees the buffer, leaves it empty and reusable, and
- * returns false.  The bytes are always followed by a NUL that len does not
+ * allocation fails, frees the buffer, leaves it empty and reusable, sets
+ * the sticky flag lost (so that a caller appending piecemeal can find out
+ * later), and returns false.  The bytes are always followed by a NUL that len does not
  * count, so data can be handed to strtod and friends.
  */
 #ifndef BUF_H
@@ -19,6 +20,7 @@ typedef struct
 	size_t		len;
 	size_t		cap;			/* allocated, NUL included */
 	size_t		max;			/* len never exceeds this */
+	bool		lost;			/* an append failed since buf_init */
 } Buf;
 
 /* Prepares an empty buffer that will never hold more than max bytes. */

@@ -14,19 +14,34 @@ typedef struct
 	const char *port;
 	const char *user;
 	bool		prompt_password;	/* -W */
+	bool		no_password;	/* -w: never prompt */
 	const char *progname;		/* fallback_application_name */
 } DbParams;
 
 /*
  * Connects like PostgreSQL's connectDatabase: unset parameters come from
  * the PG* environment, dbname may be a full conninfo or URI, a password is
- * asked for when the server wants one.  Then sets a safe search_path and
- * UTF8 client encoding.  Logs and returns NULL on failure; PQfinish it.
+ * asked for when the server wants one (unless no_password).  Refuses a
+ * server older than PostgreSQL 15.  Then sets an empty search_path, ISO
+ * dates, UTF8 client encoding.  Logs and returns NULL on failure; PQfinish
+ * the connection.
  */
 extern PGconn *db_connect(const DbParams *params);
 
-/* Runs a statement that returns no rows; false (logged) on failure. */
+/*
+ * Logs what failed with the server's message, detail and hint taken from
+ * res, or the connection's message when res is NULL.
+ */
+extern void db_log_error(PGconn *conn, const PGresult *res, const char *what);
+
+/* Runs a statement; false (logged, with the statement) on failure. */
 extern bool db_exec(PGconn *conn, const char *sql);
+
+/*
+ * Runs fmt after replacing each "%s" by the next string argument (no other
+ * directives: the arguments are quoted SQL already).  As db_exec.
+ */
+extern bool db_execf(PGconn *conn, const char *fmt,...);
 
 /*
  * Runs a query, optionally with text parameters; the result or NULL

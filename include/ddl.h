@@ -66,13 +66,10 @@ extern bool ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat);
 extern int	ddl_finish_count(void);
 extern bool ddl_finish(Buf *sql, const Ddl *d, int i);
 
-/* Writes the schema of a whole feed for schema "gtfs", SRID 4326. */
-extern void ddl_print_schema(FILE *out);
-
 /*
- * Runs fmt after replacing each "%s" by the next string argument (no other
- * directives).  False (logged) when the statement fails.
+ * Writes the schema of a whole feed for schema "gtfs", SRID 4326; false
+ * (logged) when out could not be written.
  */
-extern bool ddl_exec(PGconn *conn, const char *fmt,...);
+extern bool ddl_print_schema(FILE *out);
 
 #endif

@@ -23,6 +23,9 @@ extern void log_error(const char *fmt,...) PRINTF_LIKE(1, 2);
 /* A second line that explains the previous error. */
 extern void log_detail(const char *fmt,...) PRINTF_LIKE(1, 2);
 
+/* A line that suggests what to do about the previous error. */
+extern void log_hint(const char *fmt,...) PRINTF_LIKE(1, 2);
+
 /* Something suspicious that does not stop the run. */
 extern void log_warning(const char *fmt,...) PRINTF_LIKE(1, 2);
 

@@ -53,8 +53,15 @@ extern void report_set_rejected(Report *r, const char *file, long rejected);
 /* Stops the clock for the whole run. */
 extern void report_finish(Report *r);
 
-/* Writes the JSON report to path ("-" for stdout); false (logged) on error. */
-extern bool report_write_json(const Report *r, const char *path);
+/*
+ * Opens the report's file, path ("-" for stdout), before the load, so that
+ * a path that cannot be written stops the run before anything is done.
+ * NULL (logged) on failure.
+ */
+extern FILE *report_open(const char *path);
+
+/* Writes the JSON report to out and closes it; false (logged) on error. */
+extern bool report_write_json(const Report *r, FILE *out, const char *path);
 
 /* The JSON report as a string (free it); NULL (logged) when out of memory. */
 extern char *report_json(const Report *r);

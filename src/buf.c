@@ -12,6 +12,7 @@ buf_init(Buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->lost = false;
 }
 
 void
@@ -33,6 +34,7 @@ buf_reserve(Buf *b, size_t n)
 	if (n > b->max - b->len)
 	{
 		buf_free(b);
+		b->lost = true;
 		return false;
 	}
 	need = b->len + n + 1;
@@ -47,6 +49,7 @@ buf_reserve(Buf *b, size_t n)
 	if (p == NULL)
 	{
 		buf_free(b);
+		b->lost = true;
 		return false;
 	}
 	b->data = p;

@@ -171,6 +171,17 @@ append_key_value(Rescan *rs, const CatalogField *f, const char *v, size_t len)
 		return buf_append(&rs->key, "\\N", 2);
 	if (f->type == GT_TEXT || f->type == GT_COLOR || f->type == GT_TIMEZONE)
 		return buf_append(&rs->key, v, len);
+	/* "01" is stored, and printed, as 1 */
+	if (f->type == GT_INT || f->type == GT_ENUM)
+	{
+		long		n;
+		char		digits[24];
+
+		conv_trim(&v, &len);
+		if (conv_parse_int(v, len, &n))
+			return buf_append(&rs->key, digits,
+							  (size_t) snprintf(digits, sizeof(digits), "%ld", n));
+	}
 	buf_reset(&rs->scratch);
 	if (conv_field(f, v, len, &rs->scratch, &why) == CONV_ERROR ||
 		rs->scratch.data == NULL)
@@ -197,10 +208,7 @@ rescan_row(void *ctx, const CsvRow *row)
 				const char *h = row->fields[i].data;
 				size_t		len = row->fields[i].len;
 
-				while (len > 0 && (*h == ' ' || *h == '\t'))
-					h++, len--;
-				while (len > 0 && (h[len - 1] == ' ' || h[len - 1] == '\t'))
-					len--;
+				conv_trim(&h, &len);
 				if (len == strlen(name) && memcmp(h, name, len) == 0)
 					rs->cols[k] = i;
 			}
@@ -290,6 +298,37 @@ on_duplicate(Rescan *rs, const CsvRow *row, long *slot, const char *key)
 					  strlen(shown), message);
 }
 
+/*
+ * Reports the keys the rescan never met (the file's text of a value did
+ * not match how the server prints it): without a line, but never silently.
+ */
+static bool
+report_unmatched(Rescan *rs, const char *what)
+{
+	char		shown[SHOW_MAX + 8];
+	char		message[256];
+
+	/* a rescan stopped by --max-errors did not meet them all */
+	if (rs->cr->rejects == NULL && log_data_errors() >= rs->cr->max_errors)
+		return true;
+	for (size_t i = 0; i < rs->set->cap; i++)
+	{
+		if (rs->set->keys[i] == NULL || rs->set->slots[i] != 0)
+			continue;
+		show_key(rs->set->keys[i], shown, sizeof(shown));
+		snprintf(message, sizeof(message), "%s %s (%s), line not found",
+				 what, rs->nfields > 1 ? "key" :
+				 rs->cat->fields[rs->fields[0]].name, shown);
+		if (rs->cr->rejects == NULL)
+			log_data_error(rs->member, 0, 0, "%s", message);
+		else if (!reject_add(rs->cr->rejects, rs->member, 0,
+							 rs->cat->fields[rs->fields[0]].name, shown,
+							 strlen(shown), message))
+			return false;
+	}
+	return true;
+}
+
 /* Fills set with the first column of res's rows. */
 static bool
 fill_set(KeySet *set, PGresult *res)
@@ -323,7 +362,7 @@ exec_in_savepoint(PGconn *conn, const char *sql, bool *unique_violation)
 		*unique_violation = true;
 	else if (!ok)
 	{
-		log_error("%s", PQresultErrorMessage(res));
+		db_log_error(conn, res, "statement failed");
 		log_detail("statement: %s", sql);
 	}
 	PQclear(res);
@@ -367,7 +406,10 @@ check_key(CheckRun *cr, const CatalogFile *cat)
 
 	buf_init(&sql, DDL_SQL_MAX);
 	if (!ddl_key(&sql, cr->ddl, cat))
-		return false;			/* a failed append has freed sql */
+	{
+		buf_free(&sql);
+		return false;
+	}
 	if (sql.len == 0)
 		return true;			/* no key: nothing was allocated */
 	ok = exec_in_savepoint(cr->conn, sql.data, &violation);
@@ -402,6 +444,7 @@ check_key(CheckRun *cr, const CatalogFile *cat)
 	rs.what = nfields > 1 ? "key" : cat->fields[fields[0]].name;
 	if (ok && !rescan(&rs) && log_data_errors() == 0)
 		ok = false;
+	ok = ok && report_unmatched(&rs, "duplicate");
 
 	/* under --skip-invalid, the first row of each key stays */
 	if (ok && cr->rejects)
@@ -542,6 +585,7 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 		rs.what = files.data;
 		if (!rescan(&rs) && log_data_errors() == 0)
 			ok = false;
+		ok = ok && report_unmatched(&rs, "dangling");
 		if (ok && cr->rejects)
 		{
 			buf_reset(&sql);

@@ -90,7 +90,7 @@ conv_parse_int(const char *s, size_t len, long *value)
 {
 	size_t		i = 0;
 	bool		neg = false;
-	long		v = 0;
+	int64_t		v = 0;
 
 	if (len > 0 && (s[0] == '-' || s[0] == '+'))
 	{
@@ -111,7 +111,7 @@ conv_parse_int(const char *s, size_t len, long *value)
 		v = -v;
 	if (v > 2147483647L)
 		return false;
-	*value = v;
+	*value = (long) v;
 	return true;
 }
 
@@ -143,7 +143,8 @@ conv_is_decimal(const char *s, size_t len)
 			i++;
 		while (i < len && is_digit(s[i]))
 			i++, exp_digits++;
-		if (exp_digits == 0)
+		/* 1e99999 would be a numeric too big for the server */
+		if (exp_digits == 0 || exp_digits > 3)
 			return false;
 	}
 	return i == len;

@@ -4,6 +4,7 @@
  */
 #include "copy.h"
 
+#include "db.h"
 #include "log.h"
 
 bool
@@ -14,7 +15,7 @@ copy_begin(CopyStream *cs, PGconn *conn, const char *sql)
 
 	if (!ok)
 	{
-		log_error("could not start COPY: %s", PQerrorMessage(conn));
+		db_log_error(conn, res, "could not start COPY");
 		log_detail("statement: %s", sql);
 	}
 	PQclear(res);
@@ -58,7 +59,12 @@ copy_flush(CopyStream *cs)
 bool
 copy_row_end(CopyStream *cs)
 {
-	buf_putc(&cs->buf, '\n');
+	/* an append past the cap freed the buffer: rows were lost */
+	if (!buf_putc(&cs->buf, '\n') || cs->buf.lost)
+	{
+		log_error("COPY buffer over its cap of %d bytes", COPY_MAX_SIZE);
+		cs->failed = true;
+	}
 	return copy_flush(cs);
 }
 
@@ -76,11 +82,24 @@ copy_end(CopyStream *cs, const char *abort_msg)
 		log_error("could not end COPY: %s", PQerrorMessage(cs->conn));
 		ok = false;
 	}
-	while ((res = PQgetResult(cs->conn)) != NULL)
+	for (;;)
 	{
+		res = PQgetResult(cs->conn);
+		if (res == NULL)
+			break;
+		/* as psql's handleCopyIn: still in COPY if ending it failed */
+		if (PQresultStatus(res) == PGRES_COPY_IN)
+		{
+			PQclear(res);
+			ok = false;
+			if (PQputCopyEnd(cs->conn, "trying to exit copy mode") <= 0 ||
+				PQstatus(cs->conn) != CONNECTION_OK)
+				break;
+			continue;
+		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && abort_msg == NULL)
 		{
-			log_error("COPY failed: %s", PQresultErrorMessage(res));
+			db_log_error(cs->conn, res, "COPY failed");
 			ok = false;
 		}
 		PQclear(res);

@@ -3,12 +3,26 @@
  */
 #include "db.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
+
+#define MIN_SERVER_VERSION 150000	/* UNIQUE ... NULLS NOT DISTINCT */
+#define SQL_MAX	(16 * 1024 * 1024)
+
+/* The session every load relies on: see db_connect. */
+static const char *const session_sql =
+"SELECT pg_catalog.set_config('search_path', '', false),\n"
+/* keys are matched with the file's text: dates and times print as ISO */
+"\tpg_catalog.set_config('datestyle', 'ISO, YMD', false),\n"
+"\tpg_catalog.set_config('intervalstyle', 'postgres', false),\n"
+/* server notices such as "already exists, skipping" are noise here */
+"\tpg_catalog.set_config('client_min_messages', 'warning', false)";
 
 PGconn *
 db_connect(const DbParams *p)
@@ -18,7 +32,10 @@ db_connect(const DbParams *p)
 	char	   *password = NULL;
 	PGconn	   *conn;
 	PGresult   *res;
+	bool		ok;
 
+	if (p->prompt_password)
+		password = getpass("Password: ");
 	for (;;)
 	{
 		int			n = 0;
@@ -30,10 +47,6 @@ db_connect(const DbParams *p)
 		keywords[n] = "dbname", values[n++] = p->dbname;
 		keywords[n] = "fallback_application_name", values[n++] = p->progname;
 		keywords[n] = NULL, values[n] = NULL;
-
-		if (p->prompt_password && password == NULL)
-			password = getpass("Password: ");
-		values[3] = password;
 		conn = PQconnectdbParams(keywords, values, 1);
 		if (conn == NULL)
 		{
@@ -43,7 +56,7 @@ db_connect(const DbParams *p)
 		/* like createdb: ask once when the server wants a password */
 		if (PQstatus(conn) == CONNECTION_BAD &&
 			PQconnectionNeedsPassword(conn) && password == NULL &&
-			isatty(fileno(stdin)))
+			!p->no_password && isatty(fileno(stdin)))
 		{
 			PQfinish(conn);
 			password = getpass("Password: ");
@@ -53,23 +66,47 @@ db_connect(const DbParams *p)
 	}
 	if (PQstatus(conn) == CONNECTION_BAD)
 	{
-		log_error("could not connect to database: %s", PQerrorMessage(conn));
+		db_log_error(conn, NULL, "could not connect to database");
 		PQfinish(conn);
 		return NULL;
 	}
-	/* server notices such as "already exists, skipping" are noise here */
-	res = PQexec(conn, "SELECT pg_catalog.set_config('search_path', '', false), "
-				 "pg_catalog.set_config('client_min_messages', 'warning', false)");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
-		PQsetClientEncoding(conn, "UTF8") != 0)
+	if (PQserverVersion(conn) < MIN_SERVER_VERSION)
 	{
-		log_error("could not set up the session: %s", PQerrorMessage(conn));
-		PQclear(res);
+		log_error("the server runs PostgreSQL %d.%d; gtfs2pgsql needs 15 or "
+				  "later", PQserverVersion(conn) / 10000,
+				  PQserverVersion(conn) % 10000);
 		PQfinish(conn);
 		return NULL;
 	}
+	res = PQexec(conn, session_sql);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		PQsetClientEncoding(conn, "UTF8") == 0;
+	if (!ok)
+		db_log_error(conn, res, "could not set up the session");
 	PQclear(res);
+	if (!ok)
+	{
+		PQfinish(conn);
+		return NULL;
+	}
 	return conn;
+}
+
+void
+db_log_error(PGconn *conn, const PGresult *res, const char *what)
+{
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+
+	if (primary)
+		log_error("%s: %s", what, primary);
+	else
+		log_error("%s: %s", what, PQerrorMessage(conn));
+	if (detail)
+		log_detail("%s", detail);
+	if (hint)
+		log_hint("%s", hint);
 }
 
 bool
@@ -81,10 +118,37 @@ db_exec(PGconn *conn, const char *sql)
 
 	if (!ok)
 	{
-		log_error("%s", PQresultErrorMessage(res));
+		db_log_error(conn, res, "statement failed");
 		log_detail("statement: %s", sql);
 	}
 	PQclear(res);
+	return ok;
+}
+
+bool
+db_execf(PGconn *conn, const char *fmt,...)
+{
+	va_list		ap;
+	Buf			sql;
+	bool		ok = true;
+
+	buf_init(&sql, SQL_MAX);
+	va_start(ap, fmt);
+	for (const char *p = fmt; ok && *p; p++)
+	{
+		if (p[0] == '%' && p[1] == 's')
+		{
+			ok = buf_puts(&sql, va_arg(ap, const char *));
+			p++;
+		}
+		else
+			ok = buf_putc(&sql, *p);
+	}
+	va_end(ap);
+	if (!ok)
+		log_error("statement too long or out of memory");
+	ok = ok && db_exec(conn, sql.data);
+	buf_free(&sql);
 	return ok;
 }
 
@@ -96,7 +160,7 @@ db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
-		log_error("%s", PQresultErrorMessage(res));
+		db_log_error(conn, res, "query failed");
 		log_detail("statement: %s", sql);
 		PQclear(res);
 		return NULL;

@@ -6,7 +6,7 @@
  */
 #include "ddl.h"
 
-#include <stdarg.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,7 +268,7 @@ static const char *const locations_sql =
 "\tgeom @g.geometry(MultiPolygon, @r)\n"
 ")";
 
-void
+bool
 ddl_print_schema(FILE *out)
 {
 	Ddl			d = {NULL, "gtfs", "public", 4326, false};
@@ -310,35 +310,16 @@ ddl_print_schema(FILE *out)
 			fprintf(out, "%s;\n", sql.data);
 	}
 	buf_free(&sql);
+	if (fflush(out) != 0 || ferror(out))
+	{
+		log_error("could not write the schema: %s", strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 bool
 ddl_create_locations(Buf *sql, const Ddl *d)
 {
 	return ddl_template(sql, d, locations_sql);
-}
-
-bool
-ddl_exec(PGconn *conn, const char *fmt,...)
-{
-	va_list		ap;
-	Buf			sql;
-	bool		ok = true;
-
-	buf_init(&sql, DDL_SQL_MAX);
-	va_start(ap, fmt);
-	for (const char *p = fmt; ok && *p; p++)
-	{
-		if (p[0] == '%' && p[1] == 's')
-		{
-			ok = buf_puts(&sql, va_arg(ap, const char *));
-			p++;
-		}
-		else
-			ok = buf_putc(&sql, *p);
-	}
-	va_end(ap);
-	ok = ok && db_exec(conn, sql.data);
-	buf_free(&sql);
-	return ok;
 }

@@ -44,6 +44,12 @@ geom_create(int srid)
 		return g;
 
 	g->ctx = proj_context_create();
+	if (g->ctx == NULL)
+	{
+		log_error("could not start PROJ");
+		geom_destroy(g);
+		return NULL;
+	}
 	/* failures are reported here, not by PROJ's own logger */
 	proj_log_level(g->ctx, PJ_LOG_NONE);
 	snprintf(target, sizeof(target), "EPSG:%d", srid);

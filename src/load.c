@@ -31,8 +31,10 @@
 #include "reject.h"
 
 #define READ_CHUNK		(64 * 1024)
+#define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL included */
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in messages */
 #define REJECTS_SHOWN	10		/* rejected rows of a file shown on stderr */
+#define TABLE_MARK		"gtfs2pgsql"	/* comment on the tables a load made */
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
@@ -49,7 +51,7 @@ typedef struct
 	char	   *chunk;			/* READ_CHUNK bytes read from a member */
 	Rejects    *rejects;		/* rows set aside, with --skip-invalid */
 	uint64_t   *present;		/* per catalog file: its fields in the file */
-	bool		db_failed;		/* the server refused something (logged) */
+	bool		failed;			/* a failure that stops the load (logged) */
 } LoadRun;
 
 /* One file being loaded. */
@@ -125,10 +127,10 @@ row_problem(FileLoad *fl, const CsvRow *row, int col, const char *value,
 	if (!reject_add(rejects, fl->member, row->line,
 					col > 0 && col <= fl->ncols ? fl->names[col - 1] : NULL,
 					value, len, message))
-		fl->run->db_failed = true;
+		fl->run->failed = true;
 }
 
-/* Runs the statement in sql; false (logged, db_failed set) on failure. */
+/* Runs the statement in sql; false (logged, failed set) on failure. */
 static bool
 run_sql(LoadRun *run, const Buf *sql)
 {
@@ -136,7 +138,7 @@ run_sql(LoadRun *run, const Buf *sql)
 	{
 		if (sql->data == NULL)
 			log_error("statement too long or out of memory");
-		run->db_failed = true;
+		run->failed = true;
 		return false;
 	}
 	return true;
@@ -154,7 +156,7 @@ create_table(LoadRun *run, const char *table, const CatalogFile *cat,
 	ok = ddl_create_table(&sql, &run->ddl, table, cat, extra, nextra) &&
 		run_sql(run, &sql);
 	if (!ok)
-		run->db_failed = true;
+		run->failed = true;
 	buf_free(&sql);
 	return ok;
 }
@@ -176,6 +178,7 @@ map_columns(FileLoad *fl, const CsvRow *header)
 	if (fl->names == NULL || fl->field == NULL || fl->warnings == NULL)
 	{
 		log_error("out of memory");
+		fl->run->failed = true;
 		return false;
 	}
 	for (int i = 0; i < fl->ncols; i++)
@@ -184,14 +187,12 @@ map_columns(FileLoad *fl, const CsvRow *header)
 		size_t		len = header->fields[i].len;
 
 		/* whitespace around names is a common slip: forgive it */
-		while (len > 0 && (*name == ' ' || *name == '\t'))
-			name++, len--;
-		while (len > 0 && (name[len - 1] == ' ' || name[len - 1] == '\t'))
-			len--;
+		conv_trim(&name, &len);
 		fl->names[i] = strndup(name, len);
 		if (fl->names[i] == NULL)
 		{
 			log_error("out of memory");
+			fl->run->failed = true;
 			return false;
 		}
 		fl->field[i] = COL_IGNORED;
@@ -294,6 +295,7 @@ start_file(FileLoad *fl, const CsvRow *header)
 	if (extra == NULL)
 	{
 		log_error("out of memory");
+		run->failed = true;
 		return false;
 	}
 	for (int i = 0; i < fl->ncols; i++)
@@ -312,12 +314,11 @@ start_file(FileLoad *fl, const CsvRow *header)
 				ddl_ident(&sql, &run->ddl, fl->names[i]);
 	if (fl->lat_col >= 0)
 		ok = ok && buf_puts(&sql, ", geom");
-	ok = ok && buf_puts(&sql, ") FROM STDIN WITH (FREEZE)");
-	if (ok && !copy_begin(&fl->copy, run->conn, sql.data))
-	{
-		run->db_failed = true;
-		ok = false;
-	}
+	ok = ok && buf_puts(&sql, ") FROM STDIN WITH (FREEZE)") &&
+		copy_begin(&fl->copy, run->conn, sql.data);
+	if (!ok && !run->failed && sql.data == NULL)
+		log_error("%s: COPY statement too long or out of memory", fl->member);
+	run->failed = run->failed || !ok;
 	buf_free(&sql);
 	fl->copying = ok;
 	/* a feed already known to be bad is still checked, but not sent */
@@ -460,9 +461,10 @@ load_row(FileLoad *fl, const CsvRow *row)
 				bad = true;
 				break;
 			case CONV_NOSPACE:
-				row_problem(fl, row, 0, NULL, 0, "row too long");
-				bad = true;
-				break;
+				/* the COPY buffer lost its rows: nothing can go on */
+				log_error("%s: COPY buffer over its cap", fl->member);
+				fl->run->failed = true;
+				return false;
 		}
 	}
 	if (!bad && fl->lat_col >= 0)
@@ -471,7 +473,7 @@ load_row(FileLoad *fl, const CsvRow *row)
 	{
 		copy_row_rollback(&fl->copy);
 		if (fl->run->rejects)
-			return !fl->run->db_failed;
+			return !fl->run->failed;
 		fl->copy.discard = true;
 		if (log_data_errors() >= fl->run->opt->max_errors)
 		{
@@ -483,7 +485,7 @@ load_row(FileLoad *fl, const CsvRow *row)
 	fl->rows++;
 	if (!copy_row_end(&fl->copy))
 	{
-		fl->run->db_failed = true;
+		fl->run->failed = true;
 		return false;
 	}
 	return true;
@@ -502,9 +504,13 @@ on_row(void *ctx, const CsvRow *row)
 	return load_row(fl, row);
 }
 
-/* Files a feed must have rows in. */
+/*
+ * Whether the feed must have rows of this file: agency, routes, trips and
+ * stop_times; stops unless locations.geojson gives the places.  (calendar
+ * or calendar_dates: see check_required_files.)
+ */
 static bool
-is_required_file(const char *member)
+is_required_file(const FeedSource *src, const char *member)
 {
 	static const char *const required[] = {
 		"agency.txt", "routes.txt", "trips.txt", "stop_times.txt"
@@ -513,7 +519,34 @@ is_required_file(const char *member)
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (strcmp(member, required[i]) == 0)
 			return true;
-	return false;
+	return strcmp(member, "stops.txt") == 0 &&
+		source_find(src, "locations.geojson") < 0;
+}
+
+/*
+ * The table of a .txt member the reference does not define: its name
+ * without ".txt".  False, with a warning, when that name is empty, too long
+ * for PostgreSQL, or taken by a table of the catalog or of gtfs2pgsql.
+ */
+static bool
+table_name_of(const char *member, char table[NAMEDATALEN])
+{
+	static const char *const reserved[] = {
+		"shape_lines", "trip_lines", "route_lines", "locations",
+		"locations_document", "import_errors"
+	};
+	size_t		len = strlen(member) - strlen(".txt");
+	bool		ok = len > 0 && len < NAMEDATALEN;
+
+	snprintf(table, NAMEDATALEN, "%.*s", (int) (ok ? len : 0), member);
+	for (int f = 0; ok && f < catalog_nfiles; f++)
+		ok = strcmp(table, catalog_files[f].table) != 0;
+	for (size_t i = 0; ok && i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		ok = strcmp(table, reserved[i]) != 0;
+	if (!ok)
+		log_data_warning(member, 0, 0, "no table can be named after this "
+						 "file: skipped");
+	return ok;
 }
 
 /*
@@ -531,19 +564,22 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	double		started = report_now();
 	long		errors_before = log_data_errors();
 	ssize_t		n = 0;
-	char		stem[256];
+	char		stem[NAMEDATALEN];
 
 	memset(&fl, 0, sizeof(fl));
 	fl.run = run;
 	fl.member = source_member_name(run->src, i);
 	fl.cat = cat;
-	snprintf(stem, sizeof(stem), "%.*s", (int) strcspn(fl.member, "."),
-			 fl.member);
 	fl.table = cat ? cat->table : stem;
+	if (cat == NULL && !table_name_of(fl.member, stem))
+		return;
 	m = source_member_open(run->src, i);
 	reader = csvread_create(fl.member, on_row, &fl);
 	if (m == NULL || reader == NULL)
+	{
+		run->failed = reader == NULL;
 		goto cleanup;
+	}
 	while ((n = source_member_read(m, run->chunk, READ_CHUNK)) > 0)
 	{
 		bytes += (unsigned long long) n;
@@ -554,9 +590,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 		csvread_finish(reader);
 
 	if (fl.rows == 0 && n == 0 && log_data_errors() == errors_before &&
-		(is_required_file(fl.member) ||
-		 (strcmp(fl.member, "stops.txt") == 0 &&
-		  source_find(run->src, "locations.geojson") < 0)))
+		is_required_file(run->src, fl.member))
 		log_data_error(fl.member, 0, 0, "required file has no rows");
 	else if (!fl.header_seen && n == 0 && log_data_errors() == errors_before)
 		log_data_warning(fl.member, 0, 0, "empty file");
@@ -567,8 +601,8 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	}
 	/* a discarded COPY ends normally: the rollback undoes it */
 	if (fl.copying && !copy_end(&fl.copy, NULL))
-		run->db_failed = true;
-	for (int c = 0; c < fl.ncols; c++)
+		run->failed = true;
+	for (int c = 0; fl.warnings && c < fl.ncols; c++)
 		if (fl.warnings[c] > 1)
 			log_data_warning(fl.member, 0, c + 1,
 							 "%ld more values of this column warned about",
@@ -576,7 +610,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	if (!report_add(run->rep, fl.member, fl.rows,
 					run->rejects ? reject_count(run->rejects, fl.member) : 0,
 					bytes, started))
-		run->db_failed = true;
+		run->failed = true;
 
 cleanup:
 	csvread_destroy(reader);
@@ -598,22 +632,20 @@ cleanup:
 static void
 load_geojson(LoadRun *run, int i)
 {
-	/* GeoJSON is WGS 84; ST_Transform even to 4326 costs PROJ's start-up */
 	static const char *const from_document =
 		"INSERT INTO @s.locations (id, stop_name, stop_desc, properties, geom)\n"
 		"SELECT f->>'id', f->'properties'->>'stop_name',\n"
-		"\tf->'properties'->>'stop_desc', f->'properties',\n"
-		"\t@g.ST_Multi(@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'), 4326))\n"
+		"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(%s)\n"
 		"FROM @s.locations_document,\n"
 		"\tjsonb_array_elements(document::jsonb->'features') AS f";
-	static const char *const from_document_transformed =
-		"INSERT INTO @s.locations (id, stop_name, stop_desc, properties, geom)\n"
-		"SELECT f->>'id', f->'properties'->>'stop_name',\n"
-		"\tf->'properties'->>'stop_desc', f->'properties',\n"
-		"\t@g.ST_Multi(@g.ST_Transform(@g.ST_SetSRID(\n"
-		"\t\t@g.ST_GeomFromGeoJSON(f->'geometry'), 4326), @r))\n"
-		"FROM @s.locations_document,\n"
-		"\tjsonb_array_elements(document::jsonb->'features') AS f";
+	static const char *const duplicate_ids =
+		"SELECT id FROM @s.locations GROUP BY id HAVING count(*) > 1";
+	/* GeoJSON is WGS 84; ST_Transform even to 4326 costs PROJ's start-up */
+	const char *geometry = run->ddl.srid == 4326 ?
+		"@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'), 4326)" :
+		"@g.ST_Transform(@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'),"
+		" 4326), @r)";
+	const char *at = strstr(from_document, "%s");
 	const char *member = source_member_name(run->src, i);
 	FeedMember *m = source_member_open(run->src, i);
 	double		started = report_now();
@@ -629,7 +661,7 @@ load_geojson(LoadRun *run, int i)
 	if (m == NULL)
 		return;
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = ddl_exec(run->conn, "CREATE TABLE %s.locations_document (document text)",
+	ok = db_execf(run->conn, "CREATE TABLE %s.locations_document (document text)",
 				  run->ddl.schema) &&
 		buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, "locations_document") &&
@@ -637,7 +669,7 @@ load_geojson(LoadRun *run, int i)
 		copy_begin(&copy, run->conn, sql.data);
 	if (!ok)
 	{
-		run->db_failed = true;
+		run->failed = true;
 		goto cleanup;
 	}
 	copy.discard = log_data_errors() > 0;
@@ -664,7 +696,7 @@ load_geojson(LoadRun *run, int i)
 	copy_row_end(&copy);
 	if (!copy_end(&copy, NULL))
 	{
-		run->db_failed = true;
+		run->failed = true;
 		goto cleanup;
 	}
 	if (log_data_errors() > 0)
@@ -673,11 +705,20 @@ load_geojson(LoadRun *run, int i)
 	/* a savepoint turns an invalid document into a data error */
 	buf_reset(&sql);
 	ok = db_exec(run->conn, "SAVEPOINT geojson") &&
-		ddl_template(&sql, &run->ddl, run->ddl.srid == 4326 ? from_document :
-					 from_document_transformed);
+		buf_append(&sql, from_document, (size_t) (at - from_document)) &&
+		buf_puts(&sql, geometry) && buf_puts(&sql, at + 2);
+	if (ok)
+	{
+		Buf			filled;
+
+		buf_init(&filled, DDL_SQL_MAX);
+		ok = ddl_template(&filled, &run->ddl, sql.data);
+		buf_free(&sql);
+		sql = filled;
+	}
 	if (!ok)
 	{
-		run->db_failed = true;
+		run->failed = true;
 		goto cleanup;
 	}
 	res = PQexec(run->conn, sql.data);
@@ -686,17 +727,33 @@ load_geojson(LoadRun *run, int i)
 		rows = atol(PQcmdTuples(res));
 		ok = db_exec(run->conn, "RELEASE SAVEPOINT geojson");
 	}
+	else if (PQstatus(run->conn) != CONNECTION_OK)
+	{
+		db_log_error(run->conn, res, "could not load locations.geojson");
+		ok = false;
+	}
 	else
 	{
+		const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
 		log_data_error(member, 0, 0, "invalid GeoJSON: %s",
-					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+					   why ? why : PQerrorMessage(run->conn));
 		ok = db_exec(run->conn, "ROLLBACK TO SAVEPOINT geojson");
 	}
 	PQclear(res);
-	ok = ok && ddl_exec(run->conn, "DROP TABLE %s.locations_document",
+	/* the key of locations, checked here to name the ids */
+	buf_reset(&sql);
+	res = ok && ddl_template(&sql, &run->ddl, duplicate_ids) ?
+		db_query(run->conn, sql.data, 0, NULL) : NULL;
+	for (int r = 0; res && r < PQntuples(res); r++)
+		log_data_error(member, 0, 0, "duplicate feature id \"%s\"",
+					   PQgetvalue(res, r, 0));
+	ok = ok && res != NULL;
+	PQclear(res);
+	ok = ok && db_execf(run->conn, "DROP TABLE %s.locations_document",
 						run->ddl.schema);
 	if (!ok || !report_add(run->rep, member, rows, 0, bytes, started))
-		run->db_failed = true;
+		run->failed = true;
 
 cleanup:
 	buf_free(&sql);
@@ -712,21 +769,14 @@ has_suffix(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/*
- * The files a feed must have: those the reference requires, calendar.txt
- * or calendar_dates.txt, and stops.txt unless locations.geojson replaces it.
- */
+/* The files a feed must have: see is_required_file; and a calendar. */
 static void
 check_required_files(LoadRun *run)
 {
 	for (int f = 0; f < catalog_nfiles; f++)
-		if (is_required_file(catalog_files[f].file) &&
+		if (is_required_file(run->src, catalog_files[f].file) &&
 			source_find(run->src, catalog_files[f].file) < 0)
 			log_data_error(catalog_files[f].file, 0, 0, "required file missing");
-	if (source_find(run->src, "stops.txt") < 0 &&
-		source_find(run->src, "locations.geojson") < 0)
-		log_data_error("stops.txt", 0, 0, "required file missing "
-					   "(and no locations.geojson)");
 	if (source_find(run->src, "calendar.txt") < 0 &&
 		source_find(run->src, "calendar_dates.txt") < 0)
 		log_data_error("calendar.txt", 0, 0, "required file missing "
@@ -738,7 +788,7 @@ static void
 load_files(LoadRun *run)
 {
 	check_required_files(run);
-	for (int f = 0; f < catalog_nfiles && !run->db_failed &&
+	for (int f = 0; f < catalog_nfiles && !run->failed &&
 		 log_data_errors() < run->opt->max_errors; f++)
 	{
 		const CatalogFile *cat = &catalog_files[f];
@@ -749,7 +799,7 @@ load_files(LoadRun *run)
 		else
 			create_table(run, cat->table, cat, NULL, 0);
 	}
-	if (run->ddl.postgis && !run->db_failed)
+	if (run->ddl.postgis && !run->failed)
 	{
 		Buf			sql;
 		int			i = source_find(run->src, "locations.geojson");
@@ -760,7 +810,7 @@ load_files(LoadRun *run)
 			load_geojson(run, i);
 		buf_free(&sql);
 	}
-	for (int i = 0; i < source_count(run->src) && !run->db_failed &&
+	for (int i = 0; i < source_count(run->src) && !run->failed &&
 		 log_data_errors() < run->opt->max_errors; i++)
 	{
 		const char *name = source_member_name(run->src, i);
@@ -834,21 +884,26 @@ finish_tables(LoadRun *run, const char *staging_name)
 	if (!ok)
 		return false;
 	res = db_query(run->conn,
-				   "SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') "
+				   "SELECT format('%I.%I', n.nspname, c.relname) "
 				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
 				   "ON n.oid = c.relnamespace "
 				   "WHERE n.nspname = $1 AND c.relkind = 'r'", 1, params);
-	ok = res != NULL &&
-		ddl_exec(run->conn, "ANALYZE %s", PQgetvalue(res, 0, 0));
+	ok = res != NULL;
+	/* the mark by which a later load knows which tables it may drop */
+	for (int i = 0; ok && i < PQntuples(res); i++)
+		ok = db_execf(run->conn, "COMMENT ON TABLE %s IS '" TABLE_MARK "'",
+					  PQgetvalue(res, i, 0)) &&
+			db_execf(run->conn, "ANALYZE %s", PQgetvalue(res, i, 0));
 	PQclear(res);
 	return ok;
 }
 
 /*
  * Checks that the target schema is absent, empty, or holds a feed of ours,
- * and drops that feed's tables.  Refuses to drop anything it did not make;
- * DROP without CASCADE, so a view of the user's that depends on the old
- * tables makes the load fail instead of disappearing.
+ * and drops that feed's tables (those with TABLE_MARK as their comment).
+ * Anything else in the schema, or a view of the user's that depends on the
+ * old tables elsewhere, makes the load fail (no CASCADE) instead of
+ * disappearing.
  */
 static LoadStatus
 drop_previous_feed(PGconn *conn, const char *schema, const char *quoted)
@@ -862,7 +917,8 @@ drop_previous_feed(PGconn *conn, const char *schema, const char *quoted)
 				   "LIKE 'gtfs2pgsql%', "
 				   "(SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') "
 				   " FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid "
-				   " AND c.relkind IN ('r', 'p')), "
+				   " AND c.relkind = 'r' "
+				   " AND obj_description(c.oid, 'pg_class') = '" TABLE_MARK "'), "
 				   "(SELECT count(*) FROM pg_catalog.pg_class c "
 				   " WHERE c.relnamespace = n.oid) "
 				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
@@ -878,15 +934,15 @@ drop_previous_feed(PGconn *conn, const char *schema, const char *quoted)
 		{
 			log_error("schema \"%s\" exists and was not made by gtfs2pgsql",
 					  schema);
-			log_detail("choose another schema with -s, or drop this one");
+			log_hint("choose another schema with -s, or drop this one");
 			status = LOAD_BAD_INPUT;
 		}
 		else if ((ours &&
-				  !ddl_exec(conn, "DROP VIEW IF EXISTS %s.route_lines, "
+				  !db_execf(conn, "DROP VIEW IF EXISTS %s.route_lines, "
 							"%s.trip_lines", quoted, quoted)) ||
 				 (!PQgetisnull(res, 0, 1) &&
-				  !ddl_exec(conn, "DROP TABLE %s", PQgetvalue(res, 0, 1))) ||
-				 !ddl_exec(conn, "DROP SCHEMA %s", quoted))
+				  !db_execf(conn, "DROP TABLE %s", PQgetvalue(res, 0, 1))) ||
+				 !db_execf(conn, "DROP SCHEMA %s", quoted))
 			status = LOAD_DB_FAILED;
 	}
 	PQclear(res);
@@ -918,7 +974,7 @@ postgis_schema(PGconn *conn)
 	PQclear(res);
 	if (!ok)
 	{
-		log_detail("gtfs2pgsql needs PostGIS for geometry; "
+		log_hint("gtfs2pgsql needs PostGIS for geometry; "
 				   "--no-geometry loads without it");
 		PQclear(PQexec(conn, "ROLLBACK"));
 		return NULL;
@@ -995,12 +1051,12 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if (res == NULL)
 		goto rollback;
 	PQclear(res);
-	if (!ddl_exec(conn, "CREATE SCHEMA %s", staging))
+	if (!db_execf(conn, "CREATE SCHEMA %s", staging))
 		goto rollback;
 	if (opt->skip_invalid && (run.rejects = reject_create()) == NULL)
 		goto rollback;
 	load_files(&run);
-	if (run.db_failed)
+	if (run.failed)
 		goto rollback;
 	started = report_now();
 	/* the tables of a feed already known to be bad are incomplete */
@@ -1037,8 +1093,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	report_finish(rep);
 	record.report_json = json = report_json(rep);
 	if (json == NULL ||
-		!ddl_exec(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
-		!ddl_exec(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) ||
+		!db_execf(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
+		!db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) ||
 		!feeds_end_swap(conn, &record) ||
 		!db_exec(conn, "COMMIT"))
 		goto rollback;

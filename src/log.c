@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *progname = "gtfs2pgsql";
 static const char *feed_name = NULL;
@@ -38,11 +39,18 @@ log_data_errors(void)
 static void
 log_v(const char *level, const char *fmt, va_list ap)
 {
+	char		message[4096];
+	size_t		len;
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	/* server messages come with a newline of their own */
+	len = strlen(message);
+	while (len > 0 && message[len - 1] == '\n')
+		message[--len] = '\0';
 	fprintf(stderr, "%s: ", progname);
 	if (level)
 		fprintf(stderr, "%s: ", level);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", message);
 }
 
 void
@@ -62,6 +70,16 @@ log_detail(const char *fmt,...)
 
 	va_start(ap, fmt);
 	log_v("detail", fmt, ap);
+	va_end(ap);
+}
+
+void
+log_hint(const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	log_v("hint", fmt, ap);
 	va_end(ap);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "db.h"
 #include "ddl.h"
@@ -57,6 +58,7 @@ help(void)
 	printf("  -h, --host=HOSTNAME       database server host or socket directory\n");
 	printf("  -p, --port=PORT           database server port\n");
 	printf("  -U, --username=USERNAME   user name to connect as\n");
+	printf("  -w, --no-password         never prompt for password\n");
 	printf("  -W, --password            force password prompt\n");
 	printf("\nThe PG* environment variables (PGHOST, PGDATABASE, ...) are honoured.\n");
 	printf("\nExit status:\n"
@@ -79,12 +81,16 @@ base_name(char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
-/* A feed id from a file name: "MTA Bus.zip" gives "mta_bus". */
+/* A feed id from a file name: "MTA Bus.2026.zip" gives "mta_bus_2026". */
 static char *
 feed_id_from(const char *file)
 {
-	size_t		len = strcspn(file, ".");
-	char	   *id = strndup(file, len);
+	size_t		len = strlen(file);
+	char	   *id;
+
+	if (len > 4 && strcasecmp(file + len - 4, ".zip") == 0)
+		len -= 4;
+	id = strndup(file, len);
 
 	for (size_t i = 0; id && i < len; i++)
 	{
@@ -96,6 +102,20 @@ feed_id_from(const char *file)
 			id[i] = '_';
 	}
 	return id;
+}
+
+/* The schema and the feed id may be neither empty nor the registry's. */
+static bool
+names_ok(const FeedRecord *feed)
+{
+	if (feed->schema[0] == '\0' || strcmp(feed->schema, REGISTRY_SCHEMA) == 0 ||
+		(feed->feed_id && feed->feed_id[0] == '\0'))
+	{
+		log_error("the schema and the feed id may be neither empty nor \"%s\"",
+				  REGISTRY_SCHEMA);
+		return false;
+	}
+	return true;
 }
 
 /* Everything the command line says. */
@@ -146,6 +166,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"port", required_argument, NULL, 'p'},
 		{"username", required_argument, NULL, 'U'},
 		{"password", no_argument, NULL, 'W'},
+		{"no-password", no_argument, NULL, 'w'},
 		{"schema", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"report", required_argument, NULL, 1},
@@ -172,7 +193,7 @@ parse_options(int argc, char **argv, Options *o)
 		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 		return EXIT_OK;
 	}
-	while ((c = getopt_long(argc, argv, "d:h:p:U:Ws:qV?", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:h:p:U:wWs:qV?", long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -187,6 +208,9 @@ parse_options(int argc, char **argv, Options *o)
 				break;
 			case 'U':
 				o->db.user = optarg;
+				break;
+			case 'w':
+				o->db.no_password = true;
 				break;
 			case 'W':
 				o->db.prompt_password = true;
@@ -206,8 +230,7 @@ parse_options(int argc, char **argv, Options *o)
 					return usage_error();
 				break;
 			case 3:
-				ddl_print_schema(stdout);
-				return EXIT_OK;
+				return ddl_print_schema(stdout) ? EXIT_OK : EXIT_BAD_INPUT;
 			case 4:
 				if (!parse_positive(optarg, "--srid", 999999L, &o->srid))
 					return usage_error();
@@ -250,14 +273,8 @@ parse_options(int argc, char **argv, Options *o)
 	o->feed_path = argv[optind];
 	if (o->load.feed.schema == NULL)
 		o->load.feed.schema = o->load.feed.feed_id ? o->load.feed.feed_id : "gtfs";
-	if (o->load.feed.schema[0] == '\0' ||
-		strcmp(o->load.feed.schema, REGISTRY_SCHEMA) == 0 ||
-		(o->load.feed.feed_id && o->load.feed.feed_id[0] == '\0'))
-	{
-		log_error("the schema and the feed id may be neither empty nor \"%s\"",
-				  REGISTRY_SCHEMA);
+	if (!names_ok(&o->load.feed))
 		return usage_error();
-	}
 	return -1;
 }
 
@@ -269,6 +286,7 @@ run(Options *o)
 	PGconn	   *conn = NULL;
 	Report		rep;
 	char		sha256[65] = "";
+	FILE	   *report = NULL;
 	char		options[128];
 	char	   *default_id = NULL;
 	LoadStatus	status = LOAD_BAD_INPUT;
@@ -285,6 +303,17 @@ run(Options *o)
 			log_error("out of memory");
 			goto cleanup;
 		}
+		if (!names_ok(&o->load.feed))
+		{
+			log_hint("name the feed with --feed-id");
+			goto cleanup;
+		}
+	}
+	if (o->report_path)
+	{
+		report = report_open(o->report_path);
+		if (report == NULL)
+			goto cleanup;
 	}
 	snprintf(options, sizeof(options), "srid=%ld geometry=%s skip_invalid=%s",
 			 o->geometry ? o->srid : 0, o->geometry ? "yes" : "no",
@@ -328,8 +357,12 @@ run(Options *o)
 	{
 		if (!o->quiet)
 			report_print_table(&rep, stderr);
-		if (o->report_path && !report_write_json(&rep, o->report_path))
+		if (report && !report_write_json(&rep, report, o->report_path))
+		{
+			log_detail("the feed was loaded all the same");
 			status = LOAD_BAD_INPUT;
+		}
+		report = NULL;
 	}
 	code = status == LOAD_OK ? EXIT_OK :
 		status == LOAD_BAD_INPUT ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
@@ -338,6 +371,8 @@ cleanup:
 	PQfinish(conn);
 	source_close(src);
 	geom_destroy(o->load.geom);
+	if (report && report != stdout)
+		fclose(report);
 	report_free(&rep);
 	free(default_id);
 	return code;

@@ -107,14 +107,24 @@ add_line(FileCount *c, long line)
 	return true;
 }
 
+/* The counts of file, or NULL if none was rejected yet. */
 static FileCount *
-file_count(Rejects *rj, const char *file)
+find_file(const Rejects *rj, const char *file)
 {
-	FileCount  *c;
-
 	for (int i = 0; i < rj->nfiles; i++)
 		if (strcmp(rj->counts[i].file, file) == 0)
 			return &rj->counts[i];
+	return NULL;
+}
+
+/* The counts of file, made when missing; NULL when out of memory. */
+static FileCount *
+file_count(Rejects *rj, const char *file)
+{
+	FileCount  *c = find_file(rj, file);
+
+	if (c)
+		return c;
 	c = realloc(rj->counts, sizeof(FileCount) * (size_t) (rj->nfiles + 1));
 	if (c == NULL)
 		return NULL;
@@ -131,20 +141,17 @@ file_count(Rejects *rj, const char *file)
 bool
 reject_has(const Rejects *rj, const char *file, long line)
 {
-	for (int i = 0; i < rj->nfiles; i++)
-		if (strcmp(rj->counts[i].file, file) == 0)
-			return rj->counts[i].cap > 0 &&
-				rj->counts[i].lines[line_slot(&rj->counts[i], line)] == line;
-	return false;
+	const FileCount *c = find_file(rj, file);
+
+	return c && c->cap > 0 && c->lines[line_slot(c, line)] == line;
 }
 
 long
 reject_count(const Rejects *rj, const char *file)
 {
-	for (int i = 0; i < rj->nfiles; i++)
-		if (strcmp(rj->counts[i].file, file) == 0)
-			return rj->counts[i].count;
-	return 0;
+	const FileCount *c = find_file(rj, file);
+
+	return c ? c->count : 0;
 }
 
 /* A text column of the row: NULL as \N, invalid UTF-8 bytes as '?'. */
@@ -220,7 +227,13 @@ reject_store(Rejects *rj, PGconn *conn, const Ddl *d)
 	buf_free(&sql);
 	if (!ok)
 		return false;
-	rewind(rj->tmp);
+	/* rewind() would hide a failed flush of the last rows */
+	if (fflush(rj->tmp) != 0 || fseek(rj->tmp, 0, SEEK_SET) != 0)
+	{
+		log_error("could not write to a temporary file: %s", strerror(errno));
+		copy_end(&copy, "could not write the rejected rows");
+		return false;
+	}
 	while (ok)
 	{
 		n = fread(chunk, 1, sizeof(chunk), rj->tmp);

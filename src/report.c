@@ -129,25 +129,28 @@ write_json(const Report *r, FILE *out)
 			rows, r->seconds, r->index_seconds, r->peak_rss_kb);
 }
 
-bool
-report_write_json(const Report *r, const char *path)
+FILE *
+report_open(const char *path)
 {
 	FILE	   *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
 
 	if (out == NULL)
-	{
 		log_error("could not open report \"%s\": %s", path, strerror(errno));
-		return false;
-	}
+	return out;
+}
+
+bool
+report_write_json(const Report *r, FILE *out, const char *path)
+{
+	bool		ok;
+
 	write_json(r, out);
-	if (out == stdout)
-		return fflush(out) == 0;
-	if (fclose(out) != 0)
-	{
+	ok = fflush(out) == 0 && !ferror(out);
+	if (out != stdout && fclose(out) != 0)
+		ok = false;
+	if (!ok)
 		log_error("could not write report \"%s\": %s", path, strerror(errno));
-		return false;
-	}
-	return true;
+	return ok;
 }
 
 char *

@@ -38,7 +38,6 @@ struct FeedSource
 
 struct FeedMember
 {
-	FeedSource *src;
 	const char *name;
 	zip_file_t *zf;				/* zip member, or */
 	FILE	   *fp;				/* plain file */
@@ -182,8 +181,9 @@ source_open(const char *path)
 		source_close(src);
 		return NULL;
 	}
-	qsort(src->members, (size_t) src->nmembers, sizeof(MemberEntry),
-		  compare_entries);
+	if (src->nmembers > 0)
+		qsort(src->members, (size_t) src->nmembers, sizeof(MemberEntry),
+			  compare_entries);
 	for (int i = 1; i < src->nmembers; i++)
 	{
 		if (strcmp(src->members[i - 1].name, src->members[i].name) == 0)
@@ -286,8 +286,9 @@ int
 source_find(const FeedSource *src, const char *name)
 {
 	MemberEntry key = {(char *) name, 0};
-	MemberEntry *m = bsearch(&key, src->members, (size_t) src->nmembers,
-							 sizeof(MemberEntry), compare_entries);
+	MemberEntry *m = src->nmembers == 0 ? NULL :
+		bsearch(&key, src->members, (size_t) src->nmembers,
+				sizeof(MemberEntry), compare_entries);
 
 	return m ? (int) (m - src->members) : -1;
 }
@@ -333,7 +334,6 @@ source_member_open(FeedSource *src, int i)
 		log_error("out of memory");
 		return NULL;
 	}
-	m->src = src;
 	m->name = src->members[i].name;
 	if (src->zip)
 	{

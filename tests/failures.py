@@ -556,6 +556,88 @@ def refused_foreign_schema():
     check(query('SELECT a FROM mine.stops') == [('42',)], 'mine.stops changed')
     check(table_counts('mine') == {'stops': 1}, 'tables of mine: %r' % table_counts('mine'))
 
+@test()
+def refused_user_table_in_feed_schema():
+    """A table of the user's in a feed's schema is not dropped by a reload:
+    the load fails (exit 3) and both the feed and the table stay."""
+    schema = 'annotated'
+    load_ok(SAMPLE, schema)
+    it.psql('CREATE TABLE annotated.my_notes (note text); '
+            "INSERT INTO annotated.my_notes VALUES ('keep me');")
+    before = snapshot(schema)
+    r = run('-s', schema, EDGE)
+    check(r.returncode == 3, describe(r))
+    check(query('SELECT note FROM annotated.my_notes') == [('keep me',)],
+          'my_notes lost')
+    problems = diff_snapshots(before, snapshot(schema))
+    check(not problems, 'schema changed by a refused load:\n  ' + '\n  '.join(problems))
+
+@test()
+def duplicate_key_written_differently():
+    """stop_sequence "01" and "1" are one key: the duplicate is named."""
+    text = read_text(SAMPLE, 'stop_times.txt')
+    lines = text.split('\n')
+    first = lines[1].split(',')
+    header = lines[0].split(',')
+    i = header.index('stop_sequence')
+    dup = list(first)
+    dup[i] = '0' + first[i]
+    d = make_feed('dup_written_differently',
+                  {'stop_times.txt': text.rstrip('\n') + '\n' + ','.join(dup) + '\n'})
+    r = run('-s', 'dupdiff', d)
+    check(r.returncode == 1, describe(r))
+    check(re.search(r'stop_times\.txt:%d:1: error: duplicate key' % (len(lines)), r.stderr)
+          or re.search(r'stop_times\.txt:\d+:1: error: duplicate key', r.stderr),
+          'no line named: ' + describe(r))
+
+@test()
+def duplicate_key_with_sql_datestyle():
+    """Keys are matched as ISO dates whatever PGDATESTYLE says."""
+    text = read_text(SAMPLE, 'calendar_dates.txt')
+    last = text.rstrip('\n').split('\n')[-1]
+    d = make_feed('dup_datestyle', {'calendar_dates.txt': text + last + '\n'})
+    env = dict(os.environ, PGDATESTYLE='SQL, DMY')
+    r = subprocess.run([it.PROG, '-d', it.DB, '-s', 'dupdate', d], env=env,
+                       capture_output=True, text=True, timeout=300)
+    check(r.returncode == 1, describe(r))
+    check(re.search(r'calendar_dates\.txt:\d+:1: error: duplicate key', r.stderr),
+          'no line named: ' + describe(r))
+
+@test()
+def extra_file_named_like_a_table():
+    """stops.old.txt and import_errors.txt do not clash with real tables."""
+    d = make_feed('clashing_names', {
+        'stops.old.txt': 'a,b\n1,2\n', 'import_errors.txt': 'x\n1\n'})
+    r = run('-s', 'clash', d)
+    check(r.returncode == 0, describe(r))
+    check(value('SELECT count(*) FROM clash."stops.old"') == '1', 'stops.old not loaded')
+    check(re.search(r'import_errors\.txt: warning: no table', r.stderr), describe(r))
+
+@test()
+def default_feed_id_keeps_dots():
+    """The default feed id drops only ".zip": a.2024.zip and a.2023.zip differ."""
+    for year in ('2023', '2024'):
+        path = os.path.join(it.TMP, 'a.%s.zip' % year)
+        zip_feed(SAMPLE, path)
+        r = run('-s', 'dotted_%s' % year, path)
+        check(r.returncode == 0, describe(r))
+    ids = [x[0] for x in query("SELECT feed_id FROM gtfs2pgsql.feeds "
+                               "WHERE feed_id LIKE 'a_202%' ORDER BY 1")]
+    check(ids == ['a_2023', 'a_2024'], 'feed ids %r' % ids)
+
+@test()
+def geojson_duplicate_id():
+    """Two features with one id: a data error naming the id (exit 1)."""
+    feature = ('{"type": "Feature", "id": "Z1", "properties": {}, "geometry": '
+               '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}')
+    d = make_feed('geojson_dup', {'locations.geojson':
+                                  '{"type": "FeatureCollection", "features": [%s, %s]}'
+                                  % (feature, feature)})
+    r = run('-s', 'gjdup', d)
+    check(r.returncode == 1, describe(r))
+    check(re.search(r'locations\.geojson: error: duplicate feature id "Z1"', r.stderr),
+          describe(r))
+
 # ---------------------------------------------------------- 4. max errors
 
 def ten_bad(kind):
