@@ -80,6 +80,11 @@ fuzz:
 	build/fuzz_row -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	  -print_final_stats=1 build/fuzz-corpus
 
+# Speed and memory against the COPY floor and gtfs-via-postgres
+# (bench/README.md): an hour on 2 cores; BENCH_SIZES etc. shorten it.
+bench: deps
+	bench/run
+
 # Regenerates the catalog from the GTFS reference.
 catalog: $(REFERENCE)
 	awk -f schema/catalog.awk $(REFERENCE) > src/catalog_gtfs.c.tmp
@@ -99,6 +104,6 @@ install: $(PROG)
 clean:
 	rm -rf build $(PROG)
 
-.PHONY: all check deps catalog demo fuzz install clean
+.PHONY: all check deps bench catalog demo fuzz install clean
 
 -include $(wildcard build/*.d build/tests/*.d)
