@@ -4,8 +4,8 @@
  * buf_init cannot fail.  An append that would pass the cap, or whose
  * allocation fails, frees the buffer, leaves it empty and reusable, sets
  * the sticky flag lost (so that a caller appending piecemeal can find out
- * later), and returns false.  The bytes are always followed by a NUL that len does not
- * count, so data can be handed to strtod and friends.
+ * later), and returns false.  The bytes are always followed by a NUL that
+ * len does not count, so data can be handed to strtod and friends.
  */
 #ifndef BUF_H
 #define BUF_H
@@ -44,12 +44,14 @@ buf_append(Buf *b, const void *p, size_t n)
 	return true;
 }
 
+/* Appends the byte c; false (buffer freed) when over the cap. */
 static inline bool
 buf_putc(Buf *b, char c)
 {
 	return buf_append(b, &c, 1);
 }
 
+/* Appends s without its NUL; false (buffer freed) when over the cap. */
 static inline bool
 buf_puts(Buf *b, const char *s)
 {

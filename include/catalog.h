@@ -31,7 +31,8 @@ typedef enum
 	SIGN_NONZERO
 } GtfsSign;
 
-#define FIELD_REQUIRED	0x01	/* column must exist, value must not be empty */
+#define FIELD_REQUIRED	0x01	/* column must exist, value must not be
+								 * empty */
 #define FIELD_KEY		0x02	/* part of the file's primary key */
 
 typedef struct

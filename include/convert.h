@@ -63,7 +63,10 @@ extern bool conv_is_color(const char *s, size_t len);
  */
 extern size_t conv_utf8_cut(const char *s, size_t len);
 
-/* Replaces, in place, each byte of s that is not valid UTF-8 (or NUL) by '?'. */
+/*
+ * Replaces, in place, each byte of s that is not valid UTF-8 (or NUL) by
+ * '?'.
+ */
 extern void conv_utf8_repair(char *s, size_t len);
 
 /* Whether s[0..len) is well-formed UTF-8 without NUL bytes. */

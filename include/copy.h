@@ -39,6 +39,7 @@ typedef struct
  */
 extern bool copy_begin(CopyStream *cs, PGconn *conn, const char *sql);
 
+/* Starts a row at the end of the buffer, to be ended or rolled back. */
 static inline void
 copy_row_begin(CopyStream *cs)
 {

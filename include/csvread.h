@@ -49,6 +49,10 @@ extern bool csvread_feed(CsvReader *r, const char *data, size_t len);
 /* Ends the stream: flushes a last row without a final newline. */
 extern bool csvread_finish(CsvReader *r);
 
+/*
+ * Frees r (not its name); a row not flushed by csvread_finish is dropped.
+ * r may be NULL.
+ */
 extern void csvread_destroy(CsvReader *r);
 
 /* Physical line on which field i of row starts. */

@@ -19,7 +19,8 @@ typedef struct
 {
 	PGconn	   *conn;			/* quotes names; NULL writes them bare */
 	const char *schema;			/* quoted */
-	const char *postgis;		/* quoted schema of PostGIS, NULL: no geometry */
+	const char *postgis;		/* quoted schema of PostGIS, NULL: no
+								 * geometry */
 	int			srid;
 	bool		shape_m;		/* every shape point has shape_dist_traveled */
 } Ddl;

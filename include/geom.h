@@ -19,8 +19,10 @@ typedef struct Geom Geom;
  */
 extern Geom *geom_create(int srid);
 
+/* Frees g and its PROJ objects; g may be NULL. */
 extern void geom_destroy(Geom *g);
 
+/* The SRID g was created for; g must not be NULL. */
 extern int	geom_srid(const Geom *g);
 
 /*

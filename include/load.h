@@ -19,9 +19,11 @@
 
 typedef struct
 {
-	FeedRecord	feed;			/* target schema, id, file... (report_json unset) */
+	FeedRecord	feed;			/* target schema, id, file... (report_json
+								 * unset) */
 	long		max_errors;		/* stop reading after this many */
-	Geom	   *geom;			/* points in the target SRID; NULL: no geometry */
+	Geom	   *geom;			/* points in the target SRID; NULL: no
+								 * geometry */
 	bool		skip_invalid;	/* set bad rows aside instead of failing */
 } LoadOptions;
 

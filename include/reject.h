@@ -16,6 +16,10 @@ typedef struct Rejects Rejects;
 /* An empty set; NULL (logged) on failure.  Free with reject_destroy. */
 extern Rejects *reject_create(void);
 
+/*
+ * Frees rj and closes (so deletes) its temporary file; rows not yet
+ * stored are lost.  rj may be NULL.
+ */
 extern void reject_destroy(Rejects *rj);
 
 /*
@@ -32,7 +36,10 @@ extern bool reject_has(const Rejects *rj, const char *file, long line);
 /* Rows recorded for file so far. */
 extern long reject_count(const Rejects *rj, const char *file);
 
-/* Creates import_errors in d's schema and copies the rows in; false (logged). */
+/*
+ * Creates import_errors in d's schema and copies the rows in; false
+ * (logged).
+ */
 extern bool reject_store(Rejects *rj, PGconn *conn, const Ddl *d);
 
 #endif

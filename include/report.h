@@ -69,6 +69,10 @@ extern char *report_json(const Report *r);
 /* The human table. */
 extern void report_print_table(const Report *r, FILE *out);
 
+/*
+ * Frees the files recorded in r (not r itself, nor feed), leaving it with
+ * none.  r must not be NULL.
+ */
 extern void report_free(Report *r);
 
 #endif

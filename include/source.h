@@ -19,6 +19,10 @@ typedef struct FeedMember FeedMember;
  */
 extern FeedSource *source_open(const char *path);
 
+/*
+ * Discards the archive and frees src and its member names; close its
+ * members first.  src may be NULL.
+ */
 extern void source_close(FeedSource *src);
 
 /*

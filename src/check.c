@@ -180,7 +180,8 @@ append_key_value(Rescan *rs, const CatalogField *f, const char *v, size_t len)
 		conv_trim(&v, &len);
 		if (conv_parse_int(v, len, &n))
 			return buf_append(&rs->key, digits,
-							  (size_t) snprintf(digits, sizeof(digits), "%ld", n));
+							  (size_t) snprintf(digits, sizeof(digits),
+												"%ld", n));
 	}
 	buf_reset(&rs->scratch);
 	if (conv_field(f, v, len, &rs->scratch, &why) == CONV_ERROR ||
@@ -506,7 +507,8 @@ static bool
 dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
 {
 	const char *p = f->refs;
-	bool		ok = buf_puts(where, "c.") && ddl_ident(where, cr->ddl, f->name) &&
+	bool		ok = buf_puts(where, "c.") &&
+		ddl_ident(where, cr->ddl, f->name) &&
 		buf_puts(where, " IS NOT NULL");
 
 	/* a time zone must be one the server knows, as it must convert times */
@@ -527,17 +529,20 @@ dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
 			n - (size_t) (dot - p) > sizeof(field))
 			return false;
 		snprintf(table, sizeof(table), "%.*s", (int) (dot - p), p);
-		snprintf(field, sizeof(field), "%.*s", (int) (n - (size_t) (dot - p) - 1),
-				 dot + 1);
+		snprintf(field, sizeof(field), "%.*s",
+				 (int) (n - (size_t) (dot - p) - 1), dot + 1);
 		/* locations.geojson has a table only when geometry is loaded */
 		if (strcmp(table, "locations") == 0 && cr->ddl->postgis == NULL)
 			return false;
 		ok = buf_puts(where, " AND NOT EXISTS (SELECT FROM ") &&
-			ddl_table(where, cr->ddl, table) && buf_puts(where, " AS p WHERE p.") &&
+			ddl_table(where, cr->ddl, table) &&
+			buf_puts(where, " AS p WHERE p.") &&
 			ddl_ident(where, cr->ddl, field) && buf_puts(where, " = c.") &&
 			ddl_ident(where, cr->ddl, f->name) && buf_putc(where, ')') &&
-			buf_puts(files, files->len ? " or " : "") && buf_puts(files, table) &&
-			buf_puts(files, strcmp(table, "locations") ? ".txt" : ".geojson");
+			buf_puts(files, files->len ? " or " : "") &&
+			buf_puts(files, table) &&
+			buf_puts(files,
+					 strcmp(table, "locations") ? ".txt" : ".geojson");
 		p += n + (p[n] == '|');
 	}
 	return ok;
@@ -568,7 +573,8 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 			goto next;
 		ok = buf_puts(&sql, "SELECT DISTINCT c.") &&
 			ddl_ident(&sql, cr->ddl, field->name) && buf_puts(&sql, " FROM ") &&
-			ddl_table(&sql, cr->ddl, cat->table) && buf_puts(&sql, " AS c WHERE ") &&
+			ddl_table(&sql, cr->ddl, cat->table) &&
+			buf_puts(&sql, " AS c WHERE ") &&
 			buf_append(&sql, where.data, where.len);
 		res = ok ? db_query(cr->conn, sql.data, 0, NULL) : NULL;
 		ok = res != NULL && fill_set(&set, res);

@@ -28,7 +28,8 @@ struct CsvReader
 	int			nfields;
 	long		line;			/* line being parsed, 1-based */
 	long		row_line;		/* line where the current row started */
-	int			bom_seen;		/* bytes of a byte order mark matched so far */
+	int			bom_seen;		/* bytes of a byte order mark matched so
+								 * far */
 	bool		started;		/* past the byte order mark */
 	bool		failed;			/* error logged: ignore further callbacks */
 	bool		stopped;		/* the row callback asked to stop */

@@ -95,9 +95,12 @@ db_connect(const DbParams *p)
 void
 db_log_error(PGconn *conn, const PGresult *res, const char *what)
 {
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *primary = res ?
+		PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ?
+		PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ?
+		PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
 
 	if (primary)
 		log_error("%s: %s", what, primary);

@@ -97,7 +97,13 @@ static bool
 union_part(Buf *sql, PGconn *conn, const CatalogFile *cat,
 		   const char *feed_id, const char *schema)
 {
-	Ddl			d = {conn, NULL, NULL, 0, false};
+	Ddl			d = {
+		.conn = conn,
+		.schema = NULL,
+		.postgis = NULL,
+		.srid = 0,
+		.shape_m = false,
+	};
 	char	   *literal = PQescapeLiteral(conn, feed_id, strlen(feed_id));
 	char	   *quoted = db_ident(conn, schema);
 	bool		ok = literal && quoted;

@@ -67,7 +67,8 @@ geom_create(int srid)
 	if (g->pj == NULL)
 	{
 		log_error("cannot transform to SRID %d: %s", srid,
-				  proj_context_errno_string(g->ctx, proj_context_errno(g->ctx)));
+				  proj_context_errno_string(g->ctx,
+											proj_context_errno(g->ctx)));
 		geom_destroy(g);
 		return NULL;
 	}

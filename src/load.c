@@ -31,10 +31,13 @@
 #include "reject.h"
 
 #define READ_CHUNK		(64 * 1024)
-#define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL included */
-#define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in messages */
+#define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL
+								 * included */
+#define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in
+								 * messages */
 #define REJECTS_SHOWN	10		/* rejected rows of a file shown on stderr */
-#define TABLE_MARK		"gtfs2pgsql"	/* comment on the tables a load made */
+#define TABLE_MARK		"gtfs2pgsql"	/* comment on the tables a load
+										 * made */
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
@@ -289,7 +292,8 @@ start_file(FileLoad *fl, const CsvRow *header)
 	find_point_columns(fl);
 	for (int i = 0; fl->cat && i < fl->ncols; i++)
 		if (fl->field[i] >= 0)
-			run->present[fl->cat - catalog_files] |= (uint64_t) 1 << fl->field[i];
+			run->present[fl->cat - catalog_files] |=
+				(uint64_t) 1 << fl->field[i];
 
 	extra = calloc((size_t) header->nfields, sizeof(char *));
 	if (extra == NULL)
@@ -633,7 +637,8 @@ static void
 load_geojson(LoadRun *run, int i)
 {
 	static const char *const from_document =
-		"INSERT INTO @s.locations (id, stop_name, stop_desc, properties, geom)\n"
+		"INSERT INTO @s.locations "
+		"(id, stop_name, stop_desc, properties, geom)\n"
 		"SELECT f->>'id', f->'properties'->>'stop_name',\n"
 		"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(%s)\n"
 		"FROM @s.locations_document,\n"
@@ -661,7 +666,8 @@ load_geojson(LoadRun *run, int i)
 	if (m == NULL)
 		return;
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = db_execf(run->conn, "CREATE TABLE %s.locations_document (document text)",
+	ok = db_execf(run->conn,
+				  "CREATE TABLE %s.locations_document (document text)",
 				  run->ddl.schema) &&
 		buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, "locations_document") &&
@@ -674,7 +680,8 @@ load_geojson(LoadRun *run, int i)
 	}
 	copy.discard = log_data_errors() > 0;
 	copy_row_begin(&copy);
-	while ((n = source_member_read(m, run->chunk + carry, READ_CHUNK - carry)) > 0)
+	while ((n = source_member_read(m, run->chunk + carry,
+								   READ_CHUNK - carry)) > 0)
 	{
 		size_t		have = carry + (size_t) n;
 		size_t		cut = conv_utf8_cut(run->chunk, have);
@@ -776,7 +783,8 @@ check_required_files(LoadRun *run)
 	for (int f = 0; f < catalog_nfiles; f++)
 		if (is_required_file(run->src, catalog_files[f].file) &&
 			source_find(run->src, catalog_files[f].file) < 0)
-			log_data_error(catalog_files[f].file, 0, 0, "required file missing");
+			log_data_error(catalog_files[f].file, 0, 0,
+						   "required file missing");
 	if (source_find(run->src, "calendar.txt") < 0 &&
 		source_find(run->src, "calendar_dates.txt") < 0)
 		log_data_error("calendar.txt", 0, 0, "required file missing "
@@ -837,8 +845,13 @@ load_files(LoadRun *run)
 static bool
 check_tables(LoadRun *run)
 {
-	CheckRun	cr = {run->conn, &run->ddl, run->src, run->rejects,
-	run->opt->max_errors};
+	CheckRun	cr = {
+		.conn = run->conn,
+		.ddl = &run->ddl,
+		.src = run->src,
+		.rejects = run->rejects,
+		.max_errors = run->opt->max_errors,
+	};
 
 	for (int f = 0; f < catalog_nfiles; f++)
 	{
@@ -913,12 +926,15 @@ drop_previous_feed(PGconn *conn, const char *schema, const char *quoted)
 	LoadStatus	status = LOAD_OK;
 
 	res = db_query(conn,
-				   "SELECT coalesce(obj_description(n.oid, 'pg_namespace'), '') "
+				   "SELECT coalesce(obj_description(n.oid, "
+				   "'pg_namespace'), '') "
 				   "LIKE 'gtfs2pgsql%', "
-				   "(SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') "
+				   "(SELECT string_agg("
+				   "format('%I.%I', n.nspname, c.relname), ', ') "
 				   " FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid "
 				   " AND c.relkind = 'r' "
-				   " AND obj_description(c.oid, 'pg_class') = '" TABLE_MARK "'), "
+				   " AND obj_description(c.oid, 'pg_class') = '"
+				   TABLE_MARK "'), "
 				   "(SELECT count(*) FROM pg_catalog.pg_class c "
 				   " WHERE c.relnamespace = n.oid) "
 				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
@@ -992,8 +1008,23 @@ postgis_schema(PGconn *conn)
 LoadStatus
 load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 {
-	LoadRun		run = {conn, opt, src, rep, {conn, NULL, NULL, 4326, false},
-	NULL, NULL, NULL, false};
+	LoadRun		run = {
+		.conn = conn,
+		.opt = opt,
+		.src = src,
+		.rep = rep,
+		.ddl = {
+			.conn = conn,
+			.schema = NULL,
+			.postgis = NULL,
+			.srid = 4326,
+			.shape_m = false,
+		},
+		.chunk = NULL,
+		.rejects = NULL,
+		.present = NULL,
+		.failed = false,
+	};
 	char		staging_name[64];
 	char	   *staging = NULL;
 	char	   *target = NULL;
@@ -1013,7 +1044,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	target = db_ident(conn, opt->feed.schema);
 	/* the comment marks the schema as ours: see drop_previous_feed */
 	buf_init(&text, DDL_SQL_MAX);
-	if (buf_puts(&text, "gtfs2pgsql feed: ") && buf_puts(&text, opt->feed.file_name))
+	if (buf_puts(&text, "gtfs2pgsql feed: ") &&
+		buf_puts(&text, opt->feed.file_name))
 		comment = PQescapeLiteral(conn, text.data, text.len);
 	buf_free(&text);
 	run.chunk = malloc(READ_CHUNK);
@@ -1042,19 +1074,25 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	 */
 	if (!db_exec(conn, "SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog."
 				 "current_setting('maintenance_work_mem')) < 268435456 THEN "
-				 "pg_catalog.set_config('maintenance_work_mem', '256MB', true) END"))
+				 "pg_catalog.set_config('maintenance_work_mem', '256MB', true) "
+				 "END"))
 		goto rollback;
 	/* a second import into the same schema waits for this one */
 	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
-				   "pg_catalog.hashtext('gtfs2pgsql'), pg_catalog.hashtext($1))",
+				   "pg_catalog.hashtext('gtfs2pgsql'), "
+				   "pg_catalog.hashtext($1))",
 				   1, lock_params);
 	if (res == NULL)
 		goto rollback;
 	PQclear(res);
 	if (!db_execf(conn, "CREATE SCHEMA %s", staging))
 		goto rollback;
-	if (opt->skip_invalid && (run.rejects = reject_create()) == NULL)
-		goto rollback;
+	if (opt->skip_invalid)
+	{
+		run.rejects = reject_create();
+		if (run.rejects == NULL)
+			goto rollback;
+	}
 	load_files(&run);
 	if (run.failed)
 		goto rollback;

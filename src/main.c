@@ -36,34 +36,52 @@ help(void)
 	printf("Usage:\n  %s [OPTION]... FEED\n\n", progname);
 	printf("FEED is a GTFS zip file or a directory of its .txt files.\n\n");
 	printf("Options:\n");
-	printf("  -s, --schema=NAME         target schema (default: the feed id if given,\n"
-		   "                            else gtfs); a feed there is replaced atomically\n");
-	printf("      --feed-id=ID          the feed's id in gtfs2pgsql.feeds (default:\n"
-		   "                            the file name without .zip)\n");
-	printf("      --skip-unchanged      do nothing if this feed id was last loaded\n"
-		   "                            from the same file (SHA-256) with the same options\n");
-	printf("      --report=FILE         write a JSON report to FILE (- for stdout)\n");
-	printf("      --max-errors=N        stop reading after N data errors (default: 100)\n");
-	printf("      --skip-invalid        load the rows that can be loaded; the others\n"
-		   "                            go to the table import_errors\n");
-	printf("      --srid=N              geometry in EPSG:N, reprojected with PROJ\n"
-		   "                            (default: 4326, the feed's own coordinates)\n");
+	printf("  -s, --schema=NAME         "
+		   "target schema (default: the feed id if given,\n"
+		   "                            "
+		   "else gtfs); a feed there is replaced atomically\n");
+	printf("      --feed-id=ID          "
+		   "the feed's id in gtfs2pgsql.feeds (default:\n"
+		   "                            "
+		   "the file name without .zip)\n");
+	printf("      --skip-unchanged      "
+		   "do nothing if this feed id was last loaded\n"
+		   "                            "
+		   "from the same file (SHA-256) with the same options\n");
+	printf("      --report=FILE         "
+		   "write a JSON report to FILE (- for stdout)\n");
+	printf("      --max-errors=N        "
+		   "stop reading after N data errors (default: 100)\n");
+	printf("      --skip-invalid        "
+		   "load the rows that can be loaded; the others\n"
+		   "                            "
+		   "go to the table import_errors\n");
+	printf("      --srid=N              "
+		   "geometry in EPSG:N, reprojected with PROJ\n"
+		   "                            "
+		   "(default: 4326, the feed's own coordinates)\n");
 	printf("      --no-geometry         no PostGIS columns, tables or views\n");
-	printf("      --print-schema        print the tables' SQL definitions and exit\n");
+	printf("      --print-schema        "
+		   "print the tables' SQL definitions and exit\n");
 	printf("  -q, --quiet               no notices and no summary table\n");
-	printf("  -V, --version             output version information, then exit\n");
+	printf("  -V, --version             "
+		   "output version information, then exit\n");
 	printf("  -?, --help                show this help, then exit\n");
 	printf("\nConnection options:\n");
-	printf("  -d, --dbname=DBNAME       database name, conninfo string or URI\n");
-	printf("  -h, --host=HOSTNAME       database server host or socket directory\n");
+	printf("  -d, --dbname=DBNAME       "
+		   "database name, conninfo string or URI\n");
+	printf("  -h, --host=HOSTNAME       "
+		   "database server host or socket directory\n");
 	printf("  -p, --port=PORT           database server port\n");
 	printf("  -U, --username=USERNAME   user name to connect as\n");
 	printf("  -w, --no-password         never prompt for password\n");
 	printf("  -W, --password            force password prompt\n");
-	printf("\nThe PG* environment variables (PGHOST, PGDATABASE, ...) are honoured.\n");
+	printf("\nThe PG* environment variables (PGHOST, PGDATABASE, ...) "
+		   "are honoured.\n");
 	printf("\nExit status:\n"
 		   "  0 the feed was loaded\n"
-		   "  1 usage error, or the feed is invalid (the database is unchanged)\n"
+		   "  1 usage error, or the feed is invalid "
+		   "(the database is unchanged)\n"
 		   "  2 could not connect to the database\n"
 		   "  3 the database refused the load (the database is unchanged)\n");
 }
@@ -183,17 +201,20 @@ parse_options(int argc, char **argv, Options *o)
 	};
 	int			c;
 
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
+	if (argc > 1 &&
+		(strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
 	{
 		help();
 		return EXIT_OK;
 	}
-	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
+	if (argc > 1 &&
+		(strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
 	{
 		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 		return EXIT_OK;
 	}
-	while ((c = getopt_long(argc, argv, "d:h:p:U:wWs:qV?", long_options, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, "d:h:p:U:wWs:qV?",
+							long_options, NULL)) != -1)
 	{
 		switch (c)
 		{
@@ -272,7 +293,8 @@ parse_options(int argc, char **argv, Options *o)
 	}
 	o->feed_path = argv[optind];
 	if (o->load.feed.schema == NULL)
-		o->load.feed.schema = o->load.feed.feed_id ? o->load.feed.feed_id : "gtfs";
+		o->load.feed.schema = o->load.feed.feed_id ?
+			o->load.feed.feed_id : "gtfs";
 	if (!names_ok(&o->load.feed))
 		return usage_error();
 	return -1;
@@ -297,7 +319,8 @@ run(Options *o)
 	report_init(&rep, o->load.feed.file_name);
 	if (o->load.feed.feed_id == NULL)
 	{
-		o->load.feed.feed_id = default_id = feed_id_from(o->load.feed.file_name);
+		o->load.feed.feed_id = default_id =
+			feed_id_from(o->load.feed.file_name);
 		if (default_id == NULL)
 		{
 			log_error("out of memory");
@@ -345,7 +368,8 @@ run(Options *o)
 		if (unchanged != 0)
 		{
 			if (unchanged > 0)
-				log_notice("feed \"%s\" is unchanged (SHA-256 %.12s...): skipped",
+				log_notice("feed \"%s\" is unchanged "
+						   "(SHA-256 %.12s...): skipped",
 						   o->load.feed.feed_id, sha256);
 			code = unchanged > 0 ? EXIT_OK : EXIT_DB_FAILED;
 			goto cleanup;

@@ -43,7 +43,9 @@ reject_create(void)
 {
 	Rejects    *rj = calloc(1, sizeof(Rejects));
 
-	if (rj == NULL || (rj->tmp = tmpfile()) == NULL)
+	if (rj != NULL)
+		rj->tmp = tmpfile();
+	if (rj == NULL || rj->tmp == NULL)
 	{
 		log_error("could not create a temporary file: %s", strerror(errno));
 		free(rj);
@@ -246,5 +248,6 @@ reject_store(Rejects *rj, PGconn *conn, const Ddl *d)
 		log_error("could not read a temporary file: %s", strerror(errno));
 		ok = false;
 	}
-	return copy_end(&copy, ok ? NULL : "could not read the rejected rows") && ok;
+	return copy_end(&copy,
+					ok ? NULL : "could not read the rejected rows") && ok;
 }

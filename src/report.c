@@ -42,7 +42,8 @@ bool
 report_add(Report *r, const char *file, long rows, long rejected,
 		   unsigned long long bytes, double started)
 {
-	ReportFile *f = realloc(r->files, sizeof(ReportFile) * (size_t) (r->nfiles + 1));
+	ReportFile *f = realloc(r->files,
+							sizeof(ReportFile) * (size_t) (r->nfiles + 1));
 
 	if (f == NULL)
 	{
@@ -120,8 +121,8 @@ write_json(const Report *r, FILE *out)
 		fputs(i ? ",\n  {\"file\": " : "\n  {\"file\": ", out);
 		json_string(out, f->file);
 		fprintf(out, ", \"rows\": %ld, \"rejected\": %ld, \"bytes\": %llu, "
-				"\"seconds\": %.3f, \"peak_rss_kb\": %ld}", f->rows, f->rejected,
-				f->bytes, f->seconds, f->peak_rss_kb);
+				"\"seconds\": %.3f, \"peak_rss_kb\": %ld}",
+				f->rows, f->rejected, f->bytes, f->seconds, f->peak_rss_kb);
 		rows += f->rows;
 	}
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "

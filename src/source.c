@@ -58,7 +58,8 @@ add_member(FeedSource *src, const char *name, zip_uint64_t zip_index)
 {
 	MemberEntry *m;
 
-	m = realloc(src->members, sizeof(MemberEntry) * (size_t) (src->nmembers + 1));
+	m = realloc(src->members,
+				sizeof(MemberEntry) * (size_t) (src->nmembers + 1));
 	if (m == NULL)
 	{
 		log_error("out of memory");
@@ -144,7 +145,9 @@ source_open(const char *path)
 	struct stat st;
 	bool		ok;
 
-	if (src == NULL || (src->path = strdup(path)) == NULL)
+	if (src != NULL)
+		src->path = strdup(path);
+	if (src == NULL || src->path == NULL)
 	{
 		log_error("out of memory");
 		free(src);
@@ -392,7 +395,8 @@ source_member_read(FeedMember *m, char *buf, size_t n)
 		m->read += (zip_uint64_t) got;
 		if (m->read > m->declared)
 		{
-			log_data_error(m->name, 0, 0, "more data than the archive declares");
+			log_data_error(m->name, 0, 0,
+						   "more data than the archive declares");
 			m->failed = true;
 			return -1;
 		}
@@ -404,7 +408,8 @@ source_member_read(FeedMember *m, char *buf, size_t n)
 
 		if (got == 0 && ferror(m->fp))
 		{
-			log_data_error(m->name, 0, 0, "could not read: %s", strerror(errno));
+			log_data_error(m->name, 0, 0, "could not read: %s",
+						   strerror(errno));
 			return -1;
 		}
 		return (ssize_t) got;
