@@ -60,6 +60,7 @@ build/unit: build/tests/unit.o $(UNIT_OBJS)
 check: deps
 	$(MAKE) $(PROG) build/unit
 	build/unit
+	tests/generated.sh
 	tests/with-postgres tests/integration.py
 
 # Installs missing Debian packages (as root), so that a fresh machine needs
