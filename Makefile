@@ -63,6 +63,12 @@ check: deps
 	tests/generated.sh
 	tests/with-postgres tests/integration.py
 
+# The same against the server the PG* environment names, as it is.
+installcheck: $(PROG) build/unit
+	build/unit
+	tests/generated.sh
+	tests/integration.py
+
 # Installs missing Debian packages (as root), so that a fresh machine needs
 # no other step before "make demo" or "make check".
 deps:
@@ -105,6 +111,6 @@ install: $(PROG)
 clean:
 	rm -rf build $(PROG)
 
-.PHONY: all check deps bench catalog demo fuzz install clean
+.PHONY: all check installcheck deps bench catalog demo fuzz install clean
 
 -include $(wildcard build/*.d build/tests/*.d)
