@@ -28,6 +28,18 @@ typedef enum
 extern ConvStatus conv_field(const CatalogField *f, const char *s, size_t len,
 							 Buf *out, const char **why);
 
+/*
+ * As conv_field, in binary COPY's representation of the field's type (text
+ * as it is, integers and floats big-endian, dates as days from 2000-01-01,
+ * times as intervals).  GT_MONEY (numeric) has no binary form here: a file
+ * with such a field must be copied as text.
+ */
+extern ConvStatus conv_field_binary(const CatalogField *f, const char *s,
+									size_t len, Buf *out, const char **why);
+
+/* Appends text s as it is, for binary COPY; CONV_ERROR on invalid UTF-8. */
+extern ConvStatus conv_text_binary(Buf *out, const char *s, size_t len);
+
 /* Appends s escaped for COPY text format; false on invalid UTF-8 or NUL. */
 extern ConvStatus conv_copy_text(Buf *out, const char *s, size_t len);
 

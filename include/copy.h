@@ -11,6 +11,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -29,15 +30,47 @@ typedef struct
 	Buf			buf;
 	size_t		row_start;		/* where the current row began in buf */
 	int			row_fields;		/* fields written to the current row */
+	int			binary_fields;	/* binary format: fields per row; 0: text */
+	size_t		field_start;	/* binary: the open field's length word */
+	bool		field_open;		/* binary: a field awaits its length */
 	bool		discard;		/* keep checking rows but send nothing */
 	bool		failed;			/* sending failed (logged) */
 } CopyStream;
 
 /*
- * Runs sql, a COPY ... FROM STDIN, on conn.  False (logged) if the server
- * refused it.  On success the stream must be ended with copy_end.
+ * Runs sql, a COPY ... FROM STDIN, on conn: in text format, or with
+ * binary_fields > 0 in binary format (then sql must say FORMAT binary)
+ * with that many fields per row.  False (logged) if the server refused it.
+ * On success the stream must be ended with copy_end.
  */
-extern bool copy_begin(CopyStream *cs, PGconn *conn, const char *sql);
+extern bool copy_begin(CopyStream *cs, PGconn *conn, const char *sql,
+					   int binary_fields);
+
+/* Appends v as n big-endian bytes, as binary COPY wants numbers. */
+static inline bool
+copy_put_be(Buf *b, uint64_t v, int n)
+{
+	unsigned char bytes[8];
+
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		bytes[i] = (unsigned char) (v & 0xFF);
+	return buf_append(b, bytes, (size_t) n);
+}
+
+/* Binary format: writes the length of the field just written. */
+static inline void
+copy_close_field(CopyStream *cs)
+{
+	size_t		n;
+
+	if (!cs->field_open || cs->buf.data == NULL ||
+		cs->field_start + 4 > cs->buf.len)
+		return;
+	n = cs->buf.len - cs->field_start - 4;
+	for (int i = 3; i >= 0; i--, n >>= 8)
+		cs->buf.data[cs->field_start + (size_t) i] = (char) (n & 0xFF);
+	cs->field_open = false;
+}
 
 /* Starts a row at the end of the buffer, to be ended or rolled back. */
 static inline void
@@ -45,14 +78,28 @@ copy_row_begin(CopyStream *cs)
 {
 	cs->row_start = cs->buf.len;
 	cs->row_fields = 0;
+	cs->field_open = false;
+	if (cs->binary_fields > 0)
+		copy_put_be(&cs->buf, (uint64_t) cs->binary_fields, 2);
 }
 
-/* Starts the next column; the caller appends its text to the result. */
+/*
+ * Starts the next column; the caller appends its value to the result, in
+ * the stream's format (conv_field or conv_field_binary).
+ */
 static inline Buf *
 copy_field(CopyStream *cs)
 {
-	if (cs->row_fields++ > 0)
+	if (cs->binary_fields > 0)
+	{
+		copy_close_field(cs);
+		cs->field_start = cs->buf.len;
+		cs->field_open = true;
+		copy_put_be(&cs->buf, 0, 4);
+	}
+	else if (cs->row_fields > 0)
 		buf_putc(&cs->buf, '\t');
+	cs->row_fields++;
 	return &cs->buf;
 }
 
@@ -60,7 +107,14 @@ copy_field(CopyStream *cs)
 static inline void
 copy_null(CopyStream *cs)
 {
-	buf_append(copy_field(cs), "\\N", 2);
+	if (cs->binary_fields > 0)
+	{
+		copy_close_field(cs);
+		copy_put_be(&cs->buf, 0xFFFFFFFF, 4);
+		cs->row_fields++;
+	}
+	else
+		buf_append(copy_field(cs), "\\N", 2);
 }
 
 /* Drops the current row (all rows, if the buffer hit its cap and was freed). */
@@ -69,6 +123,7 @@ copy_row_rollback(CopyStream *cs)
 {
 	if (cs->row_start <= cs->buf.len)
 		buf_truncate(&cs->buf, cs->row_start);
+	cs->field_open = false;
 }
 
 /*

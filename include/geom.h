@@ -26,9 +26,11 @@ extern void geom_destroy(Geom *g);
 extern int	geom_srid(const Geom *g);
 
 /*
- * Appends the point (lon, lat) as hex EWKB with the SRID.  False when the
- * transformation failed or out hit its cap (nothing useful appended then).
+ * Appends the point (lon, lat) as EWKB with the SRID: hex for COPY text,
+ * raw bytes for binary COPY.  False when the transformation failed or out
+ * hit its cap (nothing useful appended then).
  */
-extern bool geom_point_hex(Geom *g, double lon, double lat, Buf *out);
+extern bool geom_point(Geom *g, double lon, double lat, Buf *out,
+					   bool binary);
 
 #endif

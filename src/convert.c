@@ -384,13 +384,46 @@ put(Buf *out, const char *s, size_t len)
 	return buf_append(out, s, len) ? CONV_OK : CONV_NOSPACE;
 }
 
-ConvStatus
-conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
-		   const char **why)
+/* Days from 2000-01-01, the epoch of PostgreSQL's dates (Hinnant's algorithm). */
+static int32_t
+days_since_2000(int y, int m, int d)
+{
+	int			era,
+				yoe,
+				doy,
+				doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468 - 10957;
+}
+
+static ConvStatus
+put_be(Buf *out, uint64_t v, int n)
+{
+	unsigned char bytes[8];
+
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		bytes[i] = (unsigned char) (v & 0xFF);
+	return put(out, (const char *) bytes, (size_t) n);
+}
+
+/*
+ * The one conversion of a value of field f: checked, then written as COPY
+ * text or, with binary, as binary COPY's representation of its type.
+ */
+static ConvStatus
+convert(const CatalogField *f, const char *s, size_t len, Buf *out,
+		const char **why, bool binary)
 {
 	char		tmp[32];
 	long		lv;
 	double		dv;
+	uint64_t	bits;
+	ConvStatus	st;
 	int			seconds,
 				y,
 				m,
@@ -400,7 +433,9 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 	if (f->type == GT_TEXT || f->type == GT_TIMEZONE)
 	{
 		*why = "invalid UTF-8 or NUL byte";
-		return conv_copy_text(out, s, len);
+		if (!binary)
+			return conv_copy_text(out, s, len);
+		return conv_utf8_valid(s, len) ? put(out, s, len) : CONV_ERROR;
 	}
 
 	/* Numbers, dates and times may carry padding: ignore it. */
@@ -418,16 +453,18 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 			*why = "not an integer";
 			if (!conv_parse_int(s, len, &lv) || lv < -32768 || lv > 32767)
 				return CONV_ERROR;
-			if (put(out, s, len) != CONV_OK)
-				return CONV_NOSPACE;
+			st = binary ? put_be(out, (uint64_t) lv, 2) : put(out, s, len);
+			if (st != CONV_OK)
+				return st;
 			*why = "value not defined by the GTFS reference";
 			return catalog_enum_allows(f, lv) ? CONV_OK : CONV_WARN;
 		case GT_INT:
 			*why = "not an integer";
 			if (!conv_parse_int(s, len, &lv))
 				return CONV_ERROR;
-			if (put(out, s, len) != CONV_OK)
-				return CONV_NOSPACE;
+			st = binary ? put_be(out, (uint64_t) lv, 4) : put(out, s, len);
+			if (st != CONV_OK)
+				return st;
 			*why = "sign not allowed by the GTFS reference";
 			return sign_ok(f->sign, (double) lv) ? CONV_OK : CONV_WARN;
 		case GT_FLOAT:
@@ -437,8 +474,9 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 			*why = "not a decimal number";
 			if (!conv_is_decimal(s, len))
 				return CONV_ERROR;
+			/* numeric has no binary form here: see conv_field_binary */
 			if (f->type == GT_MONEY)
-				return put(out, s, len);
+				return binary ? CONV_ERROR : put(out, s, len);
 			*why = "number out of range for double precision";
 			if (!conv_parse_double(s, len, &dv))
 				return CONV_ERROR;
@@ -447,14 +485,19 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 			if ((f->type == GT_LAT && (dv < -90 || dv > 90)) ||
 				(f->type == GT_LON && (dv < -180 || dv > 180)))
 				return CONV_ERROR;
-			if (put(out, s, len) != CONV_OK)
-				return CONV_NOSPACE;
+			memcpy(&bits, &dv, sizeof(bits));
+			st = binary ? put_be(out, bits, 8) : put(out, s, len);
+			if (st != CONV_OK)
+				return st;
 			*why = "sign not allowed by the GTFS reference";
 			return sign_ok(f->sign, dv) ? CONV_OK : CONV_WARN;
 		case GT_DATE:
 			*why = "not a date of the form YYYYMMDD";
 			if (!conv_parse_date(s, len, &y, &m, &d))
 				return CONV_ERROR;
+			if (binary)
+				return put_be(out, (uint64_t) (uint32_t) days_since_2000(y, m, d),
+							  4);
 			/* ISO form, whatever the server's DateStyle */
 			memcpy(tmp, s, 4);
 			tmp[4] = '-';
@@ -466,6 +509,10 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 			*why = "not a time of the form H:MM:SS";
 			if (!conv_parse_time(s, len, &seconds))
 				return CONV_ERROR;
+			/* an interval: microseconds, then days and months (none) */
+			if (binary)
+				return put_be(out, (uint64_t) seconds * 1000000, 8) == CONV_OK &&
+					put_be(out, 0, 8) == CONV_OK ? CONV_OK : CONV_NOSPACE;
 			/*
 			 * interval input reads "25:10:00" as 25 hours 10 minutes; the
 			 * hours get two digits at least, as the server prints them
@@ -477,4 +524,24 @@ conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
 	}
 	*why = "unknown type";
 	return CONV_ERROR;
+}
+
+ConvStatus
+conv_field(const CatalogField *f, const char *s, size_t len, Buf *out,
+		   const char **why)
+{
+	return convert(f, s, len, out, why, false);
+}
+
+ConvStatus
+conv_field_binary(const CatalogField *f, const char *s, size_t len, Buf *out,
+				  const char **why)
+{
+	return convert(f, s, len, out, why, true);
+}
+
+ConvStatus
+conv_text_binary(Buf *out, const char *s, size_t len)
+{
+	return conv_utf8_valid(s, len) ? put(out, s, len) : CONV_ERROR;
 }

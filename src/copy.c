@@ -7,8 +7,13 @@
 #include "db.h"
 #include "log.h"
 
+/* What begins and ends a binary COPY stream. */
+static const char binary_header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+#define BINARY_HEADER_SIZE 19	/* signature 11, flags 4, extension 4 */
+static const char binary_trailer[] = "\377\377";
+
 bool
-copy_begin(CopyStream *cs, PGconn *conn, const char *sql)
+copy_begin(CopyStream *cs, PGconn *conn, const char *sql, int binary_fields)
 {
 	PGresult   *res = PQexec(conn, sql);
 	bool		ok = PQresultStatus(res) == PGRES_COPY_IN;
@@ -23,8 +28,19 @@ copy_begin(CopyStream *cs, PGconn *conn, const char *sql)
 	buf_init(&cs->buf, COPY_MAX_SIZE);
 	cs->row_start = 0;
 	cs->row_fields = 0;
+	cs->binary_fields = binary_fields;
+	cs->field_start = 0;
+	cs->field_open = false;
 	cs->discard = false;
 	cs->failed = !ok;
+	/* sent at once, so that a stream discarded later stays well-formed */
+	if (ok && binary_fields > 0 &&
+		PQputCopyData(conn, binary_header, BINARY_HEADER_SIZE) <= 0)
+	{
+		log_error("could not send COPY data: %s", PQerrorMessage(conn));
+		cs->failed = true;
+		ok = false;
+	}
 	return ok;
 }
 
@@ -59,8 +75,17 @@ copy_flush(CopyStream *cs)
 bool
 copy_row_end(CopyStream *cs)
 {
+	bool		ok;
+
+	if (cs->binary_fields > 0)
+	{
+		copy_close_field(cs);
+		ok = true;
+	}
+	else
+		ok = buf_putc(&cs->buf, '\n');
 	/* an append past the cap freed the buffer: rows were lost */
-	if (!buf_putc(&cs->buf, '\n') || cs->buf.lost)
+	if (!ok || cs->buf.lost)
 	{
 		log_error("COPY buffer over its cap of %d bytes", COPY_MAX_SIZE);
 		cs->failed = true;
@@ -75,6 +100,13 @@ copy_end(CopyStream *cs, const char *abort_msg)
 	bool		ok;
 
 	ok = abort_msg == NULL && send_buffer(cs);
+	/* even a discarded binary stream ends with its trailer */
+	if (ok && cs->binary_fields > 0 &&
+		PQputCopyData(cs->conn, binary_trailer, 2) <= 0)
+	{
+		log_error("could not send COPY data: %s", PQerrorMessage(cs->conn));
+		ok = false;
+	}
 	buf_free(&cs->buf);
 	if (PQputCopyEnd(cs->conn, ok ? NULL : (abort_msg ? abort_msg :
 											"aborted by gtfs2pgsql")) <= 0)

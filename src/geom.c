@@ -93,26 +93,17 @@ geom_srid(const Geom *g)
 	return g->srid;
 }
 
-/* Appends n bytes as upper-case hex, least significant byte first. */
-static void
-put_le(char *out, uint64_t v, int n)
+bool
+geom_point(Geom *g, double lon, double lat, Buf *out, bool binary)
 {
 	static const char hex[] = "0123456789ABCDEF";
-
-	for (int i = 0; i < n; i++, v >>= 8)
-	{
-		out[2 * i] = hex[(v >> 4) & 0xF];
-		out[2 * i + 1] = hex[v & 0xF];
-	}
-}
-
-bool
-geom_point_hex(Geom *g, double lon, double lat, Buf *out)
-{
-	char		hex[50];
-	uint64_t	bits;
+	unsigned char wkb[25];
+	char		text[50];
+	uint64_t	bits[2];
+	uint32_t	words[2] = {EWKB_POINT_SRID, (uint32_t) g->srid};
 	double		x = lon,
 				y = lat;
+	int			n = 0;
 
 	if (g->pj)
 	{
@@ -123,13 +114,22 @@ geom_point_hex(Geom *g, double lon, double lat, Buf *out)
 		x = c.xy.x;
 		y = c.xy.y;
 	}
-	hex[0] = '0';
-	hex[1] = '1';				/* little endian */
-	put_le(hex + 2, EWKB_POINT_SRID, 4);
-	put_le(hex + 10, (uint32_t) g->srid, 4);
-	memcpy(&bits, &x, sizeof(bits));
-	put_le(hex + 18, bits, 8);
-	memcpy(&bits, &y, sizeof(bits));
-	put_le(hex + 34, bits, 8);
-	return buf_append(out, hex, sizeof(hex));
+	memcpy(&bits[0], &x, sizeof(double));
+	memcpy(&bits[1], &y, sizeof(double));
+	/* little endian: byte order, type with the SRID flag, SRID, X, Y */
+	wkb[n++] = 1;
+	for (int w = 0; w < 2; w++)
+		for (int i = 0; i < 4; i++)
+			wkb[n++] = (unsigned char) (words[w] >> (8 * i));
+	for (int w = 0; w < 2; w++)
+		for (int i = 0; i < 8; i++)
+			wkb[n++] = (unsigned char) (bits[w] >> (8 * i));
+	if (binary)
+		return buf_append(out, wkb, sizeof(wkb));
+	for (int i = 0; i < n; i++)
+	{
+		text[2 * i] = hex[wkb[i] >> 4];
+		text[2 * i + 1] = hex[wkb[i] & 0xF];
+	}
+	return buf_append(out, text, sizeof(text));
 }

@@ -71,6 +71,7 @@ typedef struct
 	int			lat_col;		/* columns that make "geom", or -1 */
 	int			lon_col;
 	bool		header_seen;
+	bool		binary;			/* binary COPY (not for numeric fields) */
 	bool		copying;
 	bool		short_rows_warned;
 	bool		long_rows_warned;
@@ -284,6 +285,7 @@ start_file(FileLoad *fl, const CsvRow *header)
 	LoadRun    *run = fl->run;
 	const char **extra;
 	int			nextra = 0;
+	int			nfields = 0;
 	Buf			sql;
 	bool		ok;
 
@@ -308,7 +310,18 @@ start_file(FileLoad *fl, const CsvRow *header)
 	ok = create_table(run, fl->table, fl->cat, extra, nextra);
 	free(extra);
 
-	/* COPY table (the file's columns in the file's order [, geom]) */
+	/*
+	 * COPY table (the file's columns in the file's order [, geom]), in
+	 * binary, which the server reads a third faster than text, unless the
+	 * file has a numeric field (whose binary form is not written here).
+	 */
+	fl->binary = true;
+	for (int f = 0; fl->cat && f < fl->cat->nfields; f++)
+		if (fl->cat->fields[f].type == GT_MONEY)
+			fl->binary = false;
+	for (int i = 0; i < fl->ncols; i++)
+		nfields += fl->field[i] != COL_IGNORED;
+	nfields += fl->lat_col >= 0;
 	buf_init(&sql, DDL_SQL_MAX);
 	ok = ok && buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, fl->table) && buf_puts(&sql, " (");
@@ -318,8 +331,10 @@ start_file(FileLoad *fl, const CsvRow *header)
 				ddl_ident(&sql, &run->ddl, fl->names[i]);
 	if (fl->lat_col >= 0)
 		ok = ok && buf_puts(&sql, ", geom");
-	ok = ok && buf_puts(&sql, ") FROM STDIN WITH (FREEZE)") &&
-		copy_begin(&fl->copy, run->conn, sql.data);
+	ok = ok && buf_puts(&sql, fl->binary ?
+						") FROM STDIN WITH (FORMAT binary, FREEZE)" :
+						") FROM STDIN WITH (FREEZE)") &&
+		copy_begin(&fl->copy, run->conn, sql.data, fl->binary ? nfields : 0);
 	if (!ok && !run->failed && sql.data == NULL)
 		log_error("%s: COPY statement too long or out of memory", fl->member);
 	run->failed = run->failed || !ok;
@@ -378,7 +393,8 @@ put_point(FileLoad *fl, const CsvRow *row)
 		log_data_warning(fl->member, row->line, fl->lat_col + 1,
 						 "point at (0, 0): probably a missing position");
 	}
-	if (!geom_point_hex(fl->run->opt->geom, x, y, copy_field(&fl->copy)))
+	if (!geom_point(fl->run->opt->geom, x, y, copy_field(&fl->copy),
+					fl->binary))
 	{
 		row_problem(fl, row, fl->lat_col + 1, lat->data, lat->len,
 					"cannot transform (%s, %s) to SRID %d", lat->data,
@@ -447,8 +463,12 @@ load_row(FileLoad *fl, const CsvRow *row)
 			copy_null(&fl->copy);
 			continue;
 		}
-		if (cf)
+		if (cf && fl->binary)
+			st = conv_field_binary(cf, v, len, copy_field(&fl->copy), &why);
+		else if (cf)
 			st = conv_field(cf, v, len, copy_field(&fl->copy), &why);
+		else if (fl->binary)
+			st = conv_text_binary(copy_field(&fl->copy), v, len);
 		else
 			st = conv_copy_text(copy_field(&fl->copy), v, len);
 		switch (st)
@@ -672,7 +692,7 @@ load_geojson(LoadRun *run, int i)
 		buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, "locations_document") &&
 		buf_puts(&sql, " FROM STDIN") &&
-		copy_begin(&copy, run->conn, sql.data);
+		copy_begin(&copy, run->conn, sql.data, 0);
 	if (!ok)
 	{
 		run->failed = true;

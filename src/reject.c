@@ -225,7 +225,7 @@ reject_store(Rejects *rj, PGconn *conn, const Ddl *d)
 		db_exec(conn, sql.data);
 	buf_reset(&sql);
 	ok = ok && ddl_template(&sql, d, "COPY @s.import_errors FROM STDIN") &&
-		copy_begin(&copy, conn, sql.data);
+		copy_begin(&copy, conn, sql.data, 0);
 	buf_free(&sql);
 	if (!ok)
 		return false;

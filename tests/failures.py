@@ -854,9 +854,11 @@ def big_feed():
     return BIG['path']
 
 def copy_backends():
-    """Backends of the test database running a COPY into a staging schema."""
+    """Backends of the test database running the COPY of stop_times into a
+    staging schema (the big one: the kill lands halfway through the load)."""
     return query("SELECT pid::text, left(query, 80) FROM pg_stat_activity"
-                 " WHERE datname = %s AND query ILIKE 'COPY %%gtfs2pgsql\\_load\\_%%'"
+                 " WHERE datname = %s AND state = 'active' AND query ILIKE"
+                 " 'COPY %%gtfs2pgsql\\_load\\_%%stop\\_times%%'"
                  % ql(it.DB))
 
 @test()
@@ -874,10 +876,11 @@ def kill_during_load():
             if p.poll() is not None:
                 break
             rows = copy_backends()
-            if rows and time.time() - started >= 2:
+            if rows:
+                time.sleep(0.3)         # well into the COPY of stop_times
                 pid = rows[0][0]
                 break
-            time.sleep(0.1)
+            time.sleep(0.05)
     finally:
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)

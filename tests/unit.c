@@ -298,6 +298,62 @@ test_parse_double(void)
 	test_cond("parse_double 1e-400 underflows", !conv_parse_double("1e-400", 6, &v));
 }
 
+/* conv_field_binary of s gives exactly the bytes want[0..n). */
+static bool
+binary_gives(const CatalogField *f, const char *s, const char *want, size_t n)
+{
+	Buf			out;
+	const char *why;
+	bool		ok;
+
+	buf_init(&out, 1024);
+	ok = conv_field_binary(f, s, strlen(s), &out, &why) != CONV_ERROR &&
+		out.len == n && memcmp(out.data, want, n) == 0;
+	buf_free(&out);
+	return ok;
+}
+
+static void
+test_field_binary(void)
+{
+	static const CatalogField date = {"d", GT_DATE, SIGN_ANY, 0, NULL, NULL};
+	static const CatalogField time = {"t", GT_TIME, SIGN_ANY, 0, NULL, NULL};
+	static const CatalogField integer = {"i", GT_INT, SIGN_ANY, 0, NULL, NULL};
+	static const CatalogField enumeration = {"e", GT_ENUM, SIGN_ANY, 0, "0,1", NULL};
+	static const CatalogField number = {"f", GT_FLOAT, SIGN_ANY, 0, NULL, NULL};
+	static const CatalogField money = {"m", GT_MONEY, SIGN_ANY, 0, NULL, NULL};
+	static const CatalogField text = {"x", GT_TEXT, SIGN_ANY, 0, NULL, NULL};
+	Buf			out;
+	const char *why;
+
+	test_cond("binary date 20000101 is day 0",
+			  binary_gives(&date, "20000101", "\0\0\0\0", 4));
+	test_cond("binary date 20260115 is day 9511",
+			  binary_gives(&date, "20260115", "\0\0\x25\x27", 4));
+	test_cond("binary date 19991231 is day -1",
+			  binary_gives(&date, "19991231", "\xff\xff\xff\xff", 4));
+	/* 25:10:00 = 90600 s = 90600000000 us = 0x15182E4A00 */
+	test_cond("binary time 25:10:00 is an interval of 90600 s",
+			  binary_gives(&time, "25:10:00",
+						   "\0\0\0\x15\x18\x2e\x4a\0\0\0\0\0\0\0\0\0", 16));
+	test_cond("binary time 5:30:00 is 19800 s",
+			  binary_gives(&time, "5:30:00",
+						   "\0\0\0\x04\x9c\x2c\x06\0\0\0\0\0\0\0\0\0", 16));
+	test_cond("binary integer 42", binary_gives(&integer, "42", "\0\0\0\x2a", 4));
+	test_cond("binary integer -1",
+			  binary_gives(&integer, "-1", "\xff\xff\xff\xff", 4));
+	test_cond("binary enum 1 is a smallint", binary_gives(&enumeration, "1", "\0\x01", 2));
+	test_cond("binary float 1.5", binary_gives(&number, " 1.5",
+											   "\x3f\xf8\0\0\0\0\0\0", 8));
+	test_cond("binary text is as it is", binary_gives(&text, "a\tb\\", "a\tb\\", 4));
+	buf_init(&out, 64);
+	test_cond("binary text with invalid UTF-8 is CONV_ERROR",
+			  conv_field_binary(&text, "a\xff", 2, &out, &why) == CONV_ERROR);
+	test_cond("binary money has no binary form: CONV_ERROR",
+			  conv_field_binary(&money, "2.50", 4, &out, &why) == CONV_ERROR);
+	buf_free(&out);
+}
+
 static void
 test_is_color(void)
 {
@@ -1517,6 +1573,7 @@ main(void)
 
 	test_parse_time();
 	test_parse_double();
+	test_field_binary();
 	test_parse_date();
 	test_parse_int();
 	test_is_decimal();
