@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct
@@ -56,6 +57,17 @@ static inline bool
 buf_puts(Buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
+}
+
+/* Appends v as n big-endian bytes (n <= 8), as binary COPY wants numbers. */
+static inline bool
+buf_put_be(Buf *b, uint64_t v, int n)
+{
+	unsigned char bytes[8];
+
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		bytes[i] = (unsigned char) (v & 0xFF);
+	return buf_append(b, bytes, (size_t) n);
 }
 
 /* Forgets the contents but keeps the memory for reuse. */

@@ -46,17 +46,6 @@ typedef struct
 extern bool copy_begin(CopyStream *cs, PGconn *conn, const char *sql,
 					   int binary_fields);
 
-/* Appends v as n big-endian bytes, as binary COPY wants numbers. */
-static inline bool
-copy_put_be(Buf *b, uint64_t v, int n)
-{
-	unsigned char bytes[8];
-
-	for (int i = n - 1; i >= 0; i--, v >>= 8)
-		bytes[i] = (unsigned char) (v & 0xFF);
-	return buf_append(b, bytes, (size_t) n);
-}
-
 /* Binary format: writes the length of the field just written. */
 static inline void
 copy_close_field(CopyStream *cs)
@@ -80,7 +69,7 @@ copy_row_begin(CopyStream *cs)
 	cs->row_fields = 0;
 	cs->field_open = false;
 	if (cs->binary_fields > 0)
-		copy_put_be(&cs->buf, (uint64_t) cs->binary_fields, 2);
+		buf_put_be(&cs->buf, (uint64_t) cs->binary_fields, 2);
 }
 
 /*
@@ -95,7 +84,7 @@ copy_field(CopyStream *cs)
 		copy_close_field(cs);
 		cs->field_start = cs->buf.len;
 		cs->field_open = true;
-		copy_put_be(&cs->buf, 0, 4);
+		buf_put_be(&cs->buf, 0, 4);
 	}
 	else if (cs->row_fields > 0)
 		buf_putc(&cs->buf, '\t');
@@ -110,7 +99,7 @@ copy_null(CopyStream *cs)
 	if (cs->binary_fields > 0)
 	{
 		copy_close_field(cs);
-		copy_put_be(&cs->buf, 0xFFFFFFFF, 4);
+		buf_put_be(&cs->buf, 0xFFFFFFFF, 4);
 		cs->row_fields++;
 	}
 	else

@@ -404,11 +404,7 @@ days_since_2000(int y, int m, int d)
 static ConvStatus
 put_be(Buf *out, uint64_t v, int n)
 {
-	unsigned char bytes[8];
-
-	for (int i = n - 1; i >= 0; i--, v >>= 8)
-		bytes[i] = (unsigned char) (v & 0xFF);
-	return put(out, (const char *) bytes, (size_t) n);
+	return buf_put_be(out, v, n) ? CONV_OK : CONV_NOSPACE;
 }
 
 /*
