@@ -78,12 +78,13 @@ deps:
 # starting from the fixtures' files.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = tests/fuzz_row.c src/buf.c src/catalog.c src/catalog_gtfs.c \
-            src/convert.c src/csvread.c src/log.c
+            src/convert.c src/csvread.c src/log.c src/source.c
 fuzz:
 	mkdir -p build/fuzz-corpus
 	for f in fixtures/*/*.txt; do cp $$f build/fuzz-corpus/$$(echo $$f | tr / _); done
 	clang -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -o build/fuzz_row $(FUZZ_SRCS) -lcsv
+	  -fsanitize=fuzzer,address,undefined -o build/fuzz_row $(FUZZ_SRCS) \
+	  $(shell pkg-config --cflags --libs libzip libcrypto) -lcsv
 	build/fuzz_row -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	  -print_final_stats=1 build/fuzz-corpus
 

@@ -30,7 +30,7 @@ typedef struct
 	Buf			buf;
 	size_t		row_start;		/* where the current row began in buf */
 	int			row_fields;		/* fields written to the current row */
-	int			binary_fields;	/* binary format: fields per row; 0: text */
+	int			binary_fields;	/* binary: fields per row; 0: text */
 	size_t		field_start;	/* binary: the open field's length word */
 	bool		field_open;		/* binary: a field awaits its length */
 	bool		discard;		/* keep checking rows but send nothing */

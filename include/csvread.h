@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "source.h"
+
 #define CSV_MAX_FIELD	(1024 * 1024)	/* bytes in one field */
 #define CSV_MAX_ROW		(4 * 1024 * 1024)	/* bytes in one row */
 #define CSV_MAX_FIELDS	1024	/* fields in one row */
@@ -54,6 +56,15 @@ extern bool csvread_finish(CsvReader *r);
  * r may be NULL.
  */
 extern void csvread_destroy(CsvReader *r);
+
+/*
+ * Feeds member m through r, SOURCE_READ_CHUNK bytes of chunk at a time,
+ * and finishes r at the member's end; *bytes gets what was read.  True
+ * when the whole member was read and parsed without error; false when the
+ * reader stopped, or on an error (logged as a data error).
+ */
+extern bool csvread_member(CsvReader *r, FeedMember *m, char *chunk,
+						   unsigned long long *bytes);
 
 /* Physical line on which field i of row starts. */
 extern long csvread_field_line(const CsvRow *row, int i);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define SOURCE_READ_CHUNK (64 * 1024)	/* bytes read from a member at once */
+
 typedef struct FeedSource FeedSource;
 typedef struct FeedMember FeedMember;
 

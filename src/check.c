@@ -22,7 +22,6 @@
 
 #define KEY_SEP		'\x1f'		/* between the fields of a composite key */
 #define MAX_KEY_FIELDS 8
-#define READ_CHUNK	(64 * 1024)
 #define SHOW_MAX	60
 
 /* Keys, each with a slot the rescan uses (0: not met yet). */
@@ -242,21 +241,14 @@ rescan(Rescan *rs)
 	int			i = source_find(rs->cr->src, rs->cat->file);
 	FeedMember *m = i >= 0 ? source_member_open(rs->cr->src, i) : NULL;
 	CsvReader  *reader = csvread_create(rs->cat->file, rescan_row, rs);
-	char	   *chunk = malloc(READ_CHUNK);
-	ssize_t		n = 0;
+	char	   *chunk = malloc(SOURCE_READ_CHUNK);
+	unsigned long long bytes;
 	bool		ok = m && reader && chunk;
 
 	rs->member = rs->cat->file;
 	buf_init(&rs->key, CSV_MAX_ROW);
 	buf_init(&rs->scratch, CSV_MAX_FIELD);
-	while (ok)
-	{
-		n = source_member_read(m, chunk, READ_CHUNK);
-		if (n <= 0)
-			break;
-		ok = csvread_feed(reader, chunk, (size_t) n);
-	}
-	ok = ok && n == 0 && csvread_finish(reader);
+	ok = ok && csvread_member(reader, m, chunk, &bytes);
 	buf_free(&rs->key);
 	buf_free(&rs->scratch);
 	free(chunk);

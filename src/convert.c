@@ -384,7 +384,7 @@ put(Buf *out, const char *s, size_t len)
 	return buf_append(out, s, len) ? CONV_OK : CONV_NOSPACE;
 }
 
-/* Days from 2000-01-01, the epoch of PostgreSQL's dates (Hinnant's algorithm). */
+/* Days from 2000-01-01, PostgreSQL's epoch for dates (Hinnant's algorithm). */
 static int32_t
 days_since_2000(int y, int m, int d)
 {
@@ -492,8 +492,11 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 			if (!conv_parse_date(s, len, &y, &m, &d))
 				return CONV_ERROR;
 			if (binary)
-				return put_be(out, (uint64_t) (uint32_t) days_since_2000(y, m, d),
-							  4);
+			{
+				uint32_t	days = (uint32_t) days_since_2000(y, m, d);
+
+				return put_be(out, days, 4);
+			}
 			/* ISO form, whatever the server's DateStyle */
 			memcpy(tmp, s, 4);
 			tmp[4] = '-';
@@ -507,8 +510,9 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 				return CONV_ERROR;
 			/* an interval: microseconds, then days and months (none) */
 			if (binary)
-				return put_be(out, (uint64_t) seconds * 1000000, 8) == CONV_OK &&
-					put_be(out, 0, 8) == CONV_OK ? CONV_OK : CONV_NOSPACE;
+				return put_be(out, (uint64_t) seconds * 1000000, 8) ==
+					CONV_OK && put_be(out, 0, 8) == CONV_OK ?
+					CONV_OK : CONV_NOSPACE;
 			/*
 			 * interval input reads "25:10:00" as 25 hours 10 minutes; the
 			 * hours get two digits at least, as the server prints them

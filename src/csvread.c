@@ -230,3 +230,22 @@ csvread_field_line(const CsvRow *row, int i)
 		line += count_newlines(row->fields[j].data, row->fields[j].len);
 	return line;
 }
+
+bool
+csvread_member(CsvReader *r, FeedMember *m, char *chunk,
+			   unsigned long long *bytes)
+{
+	ssize_t		n;
+
+	*bytes = 0;
+	for (;;)
+	{
+		n = source_member_read(m, chunk, SOURCE_READ_CHUNK);
+		if (n <= 0)
+			break;
+		*bytes += (unsigned long long) n;
+		if (!csvread_feed(r, chunk, (size_t) n))
+			return false;
+	}
+	return n == 0 && csvread_finish(r);
+}

@@ -30,7 +30,6 @@
 #include "log.h"
 #include "reject.h"
 
-#define READ_CHUNK		(64 * 1024)
 #define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL
 								 * included */
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in
@@ -51,7 +50,7 @@ typedef struct
 	FeedSource *src;
 	Report	   *rep;
 	Ddl			ddl;			/* names things in the staging schema */
-	char	   *chunk;			/* READ_CHUNK bytes read from a member */
+	char	   *chunk;			/* SOURCE_READ_CHUNK bytes of a member */
 	Rejects    *rejects;		/* rows set aside, with --skip-invalid */
 	uint64_t   *present;		/* per catalog file: its fields in the file */
 	bool		failed;			/* a failure that stops the load (logged) */
@@ -587,7 +586,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	unsigned long long bytes = 0;
 	double		started = report_now();
 	long		errors_before = log_data_errors();
-	ssize_t		n = 0;
+	bool		whole;
 	char		stem[NAMEDATALEN];
 
 	memset(&fl, 0, sizeof(fl));
@@ -604,19 +603,12 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 		run->failed = reader == NULL;
 		goto cleanup;
 	}
-	while ((n = source_member_read(m, run->chunk, READ_CHUNK)) > 0)
-	{
-		bytes += (unsigned long long) n;
-		if (!csvread_feed(reader, run->chunk, (size_t) n))
-			break;
-	}
-	if (n == 0)
-		csvread_finish(reader);
-
-	if (fl.rows == 0 && n == 0 && log_data_errors() == errors_before &&
-		is_required_file(run->src, fl.member))
+	/* a file read to its end without error may still be empty */
+	whole = csvread_member(reader, m, run->chunk, &bytes) &&
+		log_data_errors() == errors_before;
+	if (whole && fl.rows == 0 && is_required_file(run->src, fl.member))
 		log_data_error(fl.member, 0, 0, "required file has no rows");
-	else if (!fl.header_seen && n == 0 && log_data_errors() == errors_before)
+	else if (whole && !fl.header_seen)
 		log_data_warning(fl.member, 0, 0, "empty file");
 	if (!fl.header_seen)
 	{
@@ -701,7 +693,7 @@ load_geojson(LoadRun *run, int i)
 	copy.discard = log_data_errors() > 0;
 	copy_row_begin(&copy);
 	while ((n = source_member_read(m, run->chunk + carry,
-								   READ_CHUNK - carry)) > 0)
+								   SOURCE_READ_CHUNK - carry)) > 0)
 	{
 		size_t		have = carry + (size_t) n;
 		size_t		cut = conv_utf8_cut(run->chunk, have);
@@ -1068,7 +1060,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		buf_puts(&text, opt->feed.file_name))
 		comment = PQescapeLiteral(conn, text.data, text.len);
 	buf_free(&text);
-	run.chunk = malloc(READ_CHUNK);
+	run.chunk = malloc(SOURCE_READ_CHUNK);
 	run.present = calloc((size_t) catalog_nfiles, sizeof(uint64_t));
 	if (staging == NULL || target == NULL || comment == NULL ||
 		run.chunk == NULL || run.present == NULL)
