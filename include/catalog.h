@@ -13,6 +13,10 @@ typedef enum
 	GT_TEXT,					/* ids, names, URLs...: text */
 	GT_COLOR,					/* six hex digits: text */
 	GT_TIMEZONE,				/* a tz database name: text */
+	GT_URL,						/* http(s) URL: text */
+	GT_EMAIL,					/* e-mail address: text */
+	GT_LANGUAGE,				/* IETF BCP 47 language code: text */
+	GT_CURRENCY,				/* ISO 4217 currency code: text */
 	GT_ENUM,					/* smallint, one of CatalogField.enums */
 	GT_INT,						/* integer */
 	GT_FLOAT,					/* double precision */

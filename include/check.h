@@ -2,10 +2,8 @@
  * check.h: what can only be checked once a file is in the database: that
  * its key is unique and that its references point somewhere.
  *
- * The server finds the offending values; the member is then read again to
- * name the lines they are on (only on that error path).  Without rejects,
- * each problem is a data error; with rejects (--skip-invalid) the rows are
- * deleted, recorded there, and the load goes on.
+ * The server finds the offending rows by the line each came from (the
+ * staging tables' DDL_LINE_COLUMN); what is found becomes notices.
  */
 #ifndef CHECK_H
 #define CHECK_H
@@ -16,7 +14,7 @@
 
 #include "catalog.h"
 #include "ddl.h"
-#include "reject.h"
+#include "notice.h"
 #include "source.h"
 
 typedef struct
@@ -24,21 +22,27 @@ typedef struct
 	PGconn	   *conn;
 	const Ddl  *ddl;			/* names the tables being checked */
 	FeedSource *src;
-	Rejects    *rejects;		/* NULL: problems are data errors */
-	long		max_errors;
+	Notices    *notices;
+	bool		strict;			/* list errors on stderr */
+	long		max_errors;		/* ... up to this many in all */
 } CheckRun;
 
 /*
- * Makes the key of cat's table.  Duplicate keys are reported (or deleted,
- * keeping the first row of the file).  False (logged) when the database
- * failed; data errors are counted by log_data_errors().
+ * Makes the key of cat's table over the key fields in present (bit i: field
+ * i is a column of the file), leaving out the rows with an empty required
+ * key field of unkeyed (see ddl_key).  Every row after the first of a key is
+ * deleted and set aside (a duplicate_key notice with the record read again
+ * from the member); *set_aside gets their count.  False (logged) when the
+ * database failed.
  */
-extern bool check_key(CheckRun *cr, const CatalogFile *cat);
+extern bool check_key(CheckRun *cr, const CatalogFile *cat, uint64_t present,
+					  uint64_t unkeyed, long *set_aside);
 
 /*
- * Checks the references of cat's fields whose bit is set in present (bit i
- * for field i: a column the file has; the others are all NULL).  Returns
- * as check_key.
+ * Checks the references (and time zones) of cat's fields in present: one
+ * notice per value that names nothing, inserted into import_notices by the
+ * server, the rows left as they are.  False (logged) when the database
+ * failed.
  */
 extern bool check_references(CheckRun *cr, const CatalogFile *cat,
 							 uint64_t present);

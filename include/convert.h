@@ -81,6 +81,13 @@ extern size_t conv_utf8_cut(const char *s, size_t len);
  */
 extern void conv_utf8_repair(char *s, size_t len);
 
+/*
+ * Appends s[0..len) to out with each byte that is not valid UTF-8 (or NUL)
+ * written as \xHH, so that a value can be shown as written; false when
+ * out hit its cap.
+ */
+extern bool conv_utf8_show(Buf *out, const char *s, size_t len);
+
 /* Whether s[0..len) is well-formed UTF-8 without NUL bytes. */
 extern bool conv_utf8_valid(const char *s, size_t len);
 

@@ -31,6 +31,8 @@ typedef struct
 	size_t		row_start;		/* where the current row began in buf */
 	int			row_fields;		/* fields written to the current row */
 	int			binary_fields;	/* binary: fields per row; 0: text */
+	size_t		field_begin;	/* where the last field began, separator
+								 * or length word included */
 	size_t		field_start;	/* binary: the open field's length word */
 	bool		field_open;		/* binary: a field awaits its length */
 	bool		discard;		/* keep checking rows but send nothing */
@@ -79,6 +81,7 @@ copy_row_begin(CopyStream *cs)
 static inline Buf *
 copy_field(CopyStream *cs)
 {
+	cs->field_begin = cs->buf.len;
 	if (cs->binary_fields > 0)
 	{
 		copy_close_field(cs);
@@ -104,6 +107,19 @@ copy_null(CopyStream *cs)
 	}
 	else
 		buf_append(copy_field(cs), "\\N", 2);
+}
+
+/*
+ * Takes back the field just started with copy_field (its value found
+ * bad), so that another, such as copy_null, can take its place.
+ */
+static inline void
+copy_field_undo(CopyStream *cs)
+{
+	if (cs->field_begin <= cs->buf.len)
+		buf_truncate(&cs->buf, cs->field_begin);
+	cs->field_open = false;
+	cs->row_fields--;
 }
 
 /* Drops the current row (all rows, if the buffer hit its cap and was freed). */

@@ -43,8 +43,8 @@ extern CsvReader *csvread_create(const char *name, CsvRowFn fn, void *ctx);
 
 /*
  * Parses the next len bytes.  A UTF-8 byte order mark at the start of the
- * stream is dropped.  Returns false after a parse error or a cap (both
- * logged as data errors) or when the callback stopped the reader.
+ * stream is dropped.  Returns false after a parse error or a cap (see
+ * csvread_error) or when the callback stopped the reader.
  */
 extern bool csvread_feed(CsvReader *r, const char *data, size_t len);
 
@@ -61,10 +61,18 @@ extern void csvread_destroy(CsvReader *r);
  * Feeds member m through r, SOURCE_READ_CHUNK bytes of chunk at a time,
  * and finishes r at the member's end; *bytes gets what was read.  True
  * when the whole member was read and parsed without error; false when the
- * reader stopped, or on an error (logged as a data error).
+ * reader stopped, on a parse error (csvread_error), or when the member
+ * could not be read (logged as a data error).
  */
 extern bool csvread_member(CsvReader *r, FeedMember *m, char *chunk,
 						   unsigned long long *bytes);
+
+/*
+ * Why parsing stopped (a parse error or a cap), with the line it was met
+ * on in *line; NULL when it did not (the callback stopped the reader, or
+ * no error).  The message is owned by r.
+ */
+extern const char *csvread_error(const CsvReader *r, long *line);
 
 /* Physical line on which field i of row starts. */
 extern long csvread_field_line(const CsvRow *row, int i);

@@ -8,12 +8,16 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "buf.h"
 #include "catalog.h"
 
 #define DDL_SQL_MAX		(1024 * 1024)
+
+/* The column of staging tables that holds each row's line in its file. */
+#define DDL_LINE_COLUMN	"gtfs2pgsql_line"
 
 typedef struct
 {
@@ -23,6 +27,7 @@ typedef struct
 								 * geometry */
 	int			srid;
 	bool		shape_m;		/* every shape point has shape_dist_traveled */
+	bool		line_column;	/* tables get DDL_LINE_COLUMN last */
 } Ddl;
 
 /* Appends name quoted as an identifier (bare without a connection). */
@@ -50,13 +55,34 @@ extern bool ddl_template(Buf *sql, const Ddl *d, const char *template);
 extern bool ddl_create_locations(Buf *sql, const Ddl *d);
 
 /*
- * Appends the statement that makes cat's key: a primary key when every key
- * field is required, else a unique index.  Where the reference lets some
- * fields of a composite key be empty, NULLs count as equal; a key of one
- * optional field (attribution_id) is unique only where it is given.
- * Appends nothing for a file without a key.
+ * Appends the statement that makes cat's key over the key fields whose bit
+ * is set in present (bit i: field i is a column of the file): a primary
+ * key when the file's key is one required field, else a unique index.
+ * The parts of a composite key may be NULL and count as equal; a key of
+ * one optional field (agency_id) is unique only where it is given.  The
+ * required key fields in unkeyed, found empty in some rows, leave those
+ * rows out of the key (ddl_key_where).  Appends nothing when no key field
+ * is present.
  */
-extern bool ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat);
+extern bool ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat,
+					uint64_t present, uint64_t unkeyed);
+
+/*
+ * Appends " WHERE f IS NOT NULL AND ..." for the key fields of cat in
+ * unkeyed; nothing when there is none.
+ */
+extern bool ddl_key_where(Buf *sql, const Ddl *d, const CatalogFile *cat,
+						  uint64_t unkeyed);
+
+/* The key fields of cat that are in present, into fields; their count. */
+extern int	ddl_key_fields(const CatalogFile *cat, uint64_t present,
+						   int *fields);
+
+/* The index of cat's key field when its key is one field, else -1. */
+extern int	ddl_single_key(const CatalogFile *cat);
+
+/* Appends CREATE TABLE for import_notices (see notice.h). */
+extern bool ddl_create_notices(Buf *sql, const Ddl *d);
 
 /*
  * The statements to run once the keys are made: indexes, the derived

@@ -3,9 +3,9 @@
  *
  * Every member goes through csvread and conv into a COPY of its own table
  * in a staging schema; keys and indexes follow the data; the staging schema
- * then replaces the target schema and the transaction commits.  Any data
- * error rolls everything back: the database is as it was; unless
- * skip_invalid, where bad rows go to the table import_errors instead.
+ * then replaces the target schema and the transaction commits.  What is
+ * wrong with the feed goes to the table import_notices (notice.h) and the
+ * rest loads; with strict, an error rolls everything back instead.
  */
 #ifndef LOAD_H
 #define LOAD_H
@@ -21,10 +21,10 @@ typedef struct
 {
 	FeedRecord	feed;			/* target schema, id, file... (report_json
 								 * unset) */
-	long		max_errors;		/* stop reading after this many */
+	long		max_errors;		/* strict: stop reading after this many */
 	Geom	   *geom;			/* points in the target SRID; NULL: no
 								 * geometry */
-	bool		skip_invalid;	/* set bad rows aside instead of failing */
+	bool		strict;			/* any error notice refuses the feed */
 } LoadOptions;
 
 typedef enum

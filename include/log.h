@@ -42,6 +42,10 @@ extern void log_data_error(const char *member, long line, int column,
 extern void log_data_warning(const char *member, long line, int column,
 							 const char *fmt,...) PRINTF_LIKE(4, 5);
 
+/* As log_data_error with level as the severity, not counted. */
+extern void log_data(const char *level, const char *member, long line,
+					 int column, const char *fmt,...) PRINTF_LIKE(5, 6);
+
 /* The feed's name printed in each data message (not copied: keep it alive). */
 extern void log_set_feed(const char *feed);
 

@@ -11,7 +11,7 @@ typedef struct
 {
 	char	   *file;
 	long		rows;			/* rows in the table */
-	long		rejected;		/* rows set aside by --skip-invalid */
+	long		set_aside;		/* rows set aside (in import_notices) */
 	unsigned long long bytes;	/* bytes read from the member */
 	double		seconds;
 	long		peak_rss_kb;	/* peak resident set at the end of the file */
@@ -26,6 +26,9 @@ typedef struct
 	double		index_seconds;	/* building keys and indexes */
 	double		seconds;		/* whole run, set by report_finish */
 	long		peak_rss_kb;
+	long		notice_counts[3];	/* by severity: error, warning, info */
+	char	   *notices_json;	/* the notices by code and file, a JSON
+								 * array (owned), or NULL */
 } Report;
 
 /* Monotonic clock in seconds. */
@@ -39,16 +42,16 @@ extern void report_init(Report *r, const char *feed);
 
 /*
  * Records one file that took from started to now, with the rows loaded and
- * those rejected while reading it; false when out of memory.
+ * those set aside while reading it; false when out of memory.
  */
-extern bool report_add(Report *r, const char *file, long rows, long rejected,
+extern bool report_add(Report *r, const char *file, long rows, long set_aside,
 					   unsigned long long bytes, double started);
 
 /*
- * Sets the rows of file rejected in all: those rejected after it was
- * loaded were deleted from the table, so they leave its row count.
+ * Adds rows of file set aside after it was loaded: they were deleted from
+ * the table, so they leave its row count.
  */
-extern void report_set_rejected(Report *r, const char *file, long rejected);
+extern void report_set_aside(Report *r, const char *file, long set_aside);
 
 /* Stops the clock for the whole run. */
 extern void report_finish(Report *r);

@@ -16,10 +16,19 @@ typedef struct FeedMember FeedMember;
 
 /*
  * Opens a feed: a zip file or a directory.  Members are known by their base
- * name ("stops.txt"), whatever folder of the archive holds them.  Logs and
+ * name ("stops.txt"), whatever folder of the archive holds them.  As unzip
+ * does, a zip file may hold bytes after the archive (a web page a server
+ * sent with it) or before it (a stub): see source_ignored_bytes.  Logs and
  * returns NULL on failure; free with source_close.
  */
 extern FeedSource *source_open(const char *path);
+
+/*
+ * How many bytes of the zip file source_open skipped, before and after the
+ * archive it read; 0 for a clean zip file or a directory.  Not logged:
+ * reporting them is the caller's business.
+ */
+extern long long source_ignored_bytes(const FeedSource *src);
 
 /*
  * Discards the archive and frees src and its member names; close its

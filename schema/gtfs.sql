@@ -10,9 +10,9 @@
 CREATE SCHEMA gtfs;
 
 CREATE TABLE gtfs.feed_info (
-	feed_publisher_name text NOT NULL,
-	feed_publisher_url text NOT NULL,
-	feed_lang text NOT NULL,
+	feed_publisher_name text,
+	feed_publisher_url text,
+	feed_lang text,
 	default_lang text,
 	feed_start_date date,
 	feed_end_date date,
@@ -23,9 +23,9 @@ CREATE TABLE gtfs.feed_info (
 
 CREATE TABLE gtfs.agency (
 	agency_id text COLLATE "C",
-	agency_name text NOT NULL,
-	agency_url text NOT NULL,
-	agency_timezone text NOT NULL,
+	agency_name text,
+	agency_url text,
+	agency_timezone text,
 	agency_lang text,
 	agency_phone text,
 	agency_fare_url text,
@@ -34,13 +34,13 @@ CREATE TABLE gtfs.agency (
 );
 
 CREATE TABLE gtfs.levels (
-	level_id text COLLATE "C" NOT NULL,
-	level_index double precision NOT NULL,
+	level_id text COLLATE "C",
+	level_index double precision,
 	level_name text
 );
 
 CREATE TABLE gtfs.stops (
-	stop_id text COLLATE "C" NOT NULL,
+	stop_id text COLLATE "C",
 	stop_code text,
 	stop_name text,
 	tts_stop_name text,
@@ -60,17 +60,17 @@ CREATE TABLE gtfs.stops (
 );
 
 CREATE TABLE gtfs.networks (
-	network_id text COLLATE "C" NOT NULL,
+	network_id text COLLATE "C",
 	network_name text
 );
 
 CREATE TABLE gtfs.routes (
-	route_id text COLLATE "C" NOT NULL,
+	route_id text COLLATE "C",
 	agency_id text COLLATE "C",
 	route_short_name text,
 	route_long_name text,
 	route_desc text,
-	route_type smallint NOT NULL,
+	route_type smallint,
 	route_url text,
 	route_color text,
 	route_text_color text,
@@ -82,41 +82,41 @@ CREATE TABLE gtfs.routes (
 );
 
 CREATE TABLE gtfs.route_networks (
-	network_id text COLLATE "C" NOT NULL,
-	route_id text COLLATE "C" NOT NULL
+	network_id text COLLATE "C",
+	route_id text COLLATE "C"
 );
 
 CREATE TABLE gtfs.calendar (
-	service_id text COLLATE "C" NOT NULL,
-	monday smallint NOT NULL,
-	tuesday smallint NOT NULL,
-	wednesday smallint NOT NULL,
-	thursday smallint NOT NULL,
-	friday smallint NOT NULL,
-	saturday smallint NOT NULL,
-	sunday smallint NOT NULL,
-	start_date date NOT NULL,
-	end_date date NOT NULL
+	service_id text COLLATE "C",
+	monday smallint,
+	tuesday smallint,
+	wednesday smallint,
+	thursday smallint,
+	friday smallint,
+	saturday smallint,
+	sunday smallint,
+	start_date date,
+	end_date date
 );
 
 CREATE TABLE gtfs.calendar_dates (
-	service_id text COLLATE "C" NOT NULL,
-	date date NOT NULL,
-	exception_type smallint NOT NULL
+	service_id text COLLATE "C",
+	date date,
+	exception_type smallint
 );
 
 CREATE TABLE gtfs.shapes (
-	shape_id text COLLATE "C" NOT NULL,
-	shape_pt_lat double precision NOT NULL,
-	shape_pt_lon double precision NOT NULL,
-	shape_pt_sequence integer NOT NULL,
+	shape_id text COLLATE "C",
+	shape_pt_lat double precision,
+	shape_pt_lon double precision,
+	shape_pt_sequence integer,
 	shape_dist_traveled double precision,
 	geom public.geometry(Point, 4326)
 );
 
 CREATE TABLE gtfs.booking_rules (
-	booking_rule_id text COLLATE "C" NOT NULL,
-	booking_type smallint NOT NULL,
+	booking_rule_id text COLLATE "C",
+	booking_type smallint,
 	prior_notice_duration_min integer,
 	prior_notice_duration_max integer,
 	prior_notice_last_day integer,
@@ -133,9 +133,9 @@ CREATE TABLE gtfs.booking_rules (
 );
 
 CREATE TABLE gtfs.trips (
-	route_id text COLLATE "C" NOT NULL,
-	service_id text COLLATE "C" NOT NULL,
-	trip_id text COLLATE "C" NOT NULL,
+	route_id text COLLATE "C",
+	service_id text COLLATE "C",
+	trip_id text COLLATE "C",
 	trip_headsign text,
 	trip_short_name text,
 	direction_id smallint,
@@ -149,23 +149,23 @@ CREATE TABLE gtfs.trips (
 );
 
 CREATE TABLE gtfs.location_groups (
-	location_group_id text COLLATE "C" NOT NULL,
+	location_group_id text COLLATE "C",
 	location_group_name text
 );
 
 CREATE TABLE gtfs.location_group_stops (
-	location_group_id text COLLATE "C" NOT NULL,
-	stop_id text COLLATE "C" NOT NULL
+	location_group_id text COLLATE "C",
+	stop_id text COLLATE "C"
 );
 
 CREATE TABLE gtfs.stop_times (
-	trip_id text COLLATE "C" NOT NULL,
+	trip_id text COLLATE "C",
 	arrival_time interval,
 	departure_time interval,
 	stop_id text COLLATE "C",
 	location_group_id text COLLATE "C",
 	location_id text COLLATE "C",
-	stop_sequence integer NOT NULL,
+	stop_sequence integer,
 	stop_headsign text,
 	start_pickup_drop_off_window interval,
 	end_pickup_drop_off_window interval,
@@ -180,10 +180,10 @@ CREATE TABLE gtfs.stop_times (
 );
 
 CREATE TABLE gtfs.frequencies (
-	trip_id text COLLATE "C" NOT NULL,
-	start_time interval NOT NULL,
-	end_time interval NOT NULL,
-	headway_secs integer NOT NULL,
+	trip_id text COLLATE "C",
+	start_time interval,
+	end_time interval,
+	headway_secs integer,
 	exact_times smallint
 );
 
@@ -199,11 +199,11 @@ CREATE TABLE gtfs.transfers (
 );
 
 CREATE TABLE gtfs.pathways (
-	pathway_id text COLLATE "C" NOT NULL,
-	from_stop_id text COLLATE "C" NOT NULL,
-	to_stop_id text COLLATE "C" NOT NULL,
-	pathway_mode smallint NOT NULL,
-	is_bidirectional smallint NOT NULL,
+	pathway_id text COLLATE "C",
+	from_stop_id text COLLATE "C",
+	to_stop_id text COLLATE "C",
+	pathway_mode smallint,
+	is_bidirectional smallint,
 	length double precision,
 	traversal_time integer,
 	stair_count integer,
@@ -214,56 +214,56 @@ CREATE TABLE gtfs.pathways (
 );
 
 CREATE TABLE gtfs.areas (
-	area_id text COLLATE "C" NOT NULL,
+	area_id text COLLATE "C",
 	area_name text
 );
 
 CREATE TABLE gtfs.stop_areas (
-	area_id text COLLATE "C" NOT NULL,
-	stop_id text COLLATE "C" NOT NULL
+	area_id text COLLATE "C",
+	stop_id text COLLATE "C"
 );
 
 CREATE TABLE gtfs.timeframes (
-	timeframe_group_id text COLLATE "C" NOT NULL,
+	timeframe_group_id text COLLATE "C",
 	start_time interval,
 	end_time interval,
-	service_id text COLLATE "C" NOT NULL
+	service_id text COLLATE "C"
 );
 
 CREATE TABLE gtfs.rider_categories (
-	rider_category_id text COLLATE "C" NOT NULL,
-	rider_category_name text NOT NULL,
+	rider_category_id text COLLATE "C",
+	rider_category_name text,
 	is_default_fare_category smallint,
 	eligibility_url text
 );
 
 CREATE TABLE gtfs.fare_media (
-	fare_media_id text COLLATE "C" NOT NULL,
+	fare_media_id text COLLATE "C",
 	fare_media_name text,
-	fare_media_type smallint NOT NULL
+	fare_media_type smallint
 );
 
 CREATE TABLE gtfs.fare_products (
-	fare_product_id text COLLATE "C" NOT NULL,
+	fare_product_id text COLLATE "C",
 	fare_product_name text,
 	rider_category_id text COLLATE "C",
 	fare_media_id text COLLATE "C",
-	amount numeric NOT NULL,
-	currency text NOT NULL
+	amount numeric,
+	currency text
 );
 
 CREATE TABLE gtfs.fare_attributes (
-	fare_id text COLLATE "C" NOT NULL,
-	price double precision NOT NULL,
-	currency_type text NOT NULL,
-	payment_method smallint NOT NULL,
+	fare_id text COLLATE "C",
+	price double precision,
+	currency_type text,
+	payment_method smallint,
 	transfers smallint,
 	agency_id text COLLATE "C",
 	transfer_duration integer
 );
 
 CREATE TABLE gtfs.fare_rules (
-	fare_id text COLLATE "C" NOT NULL,
+	fare_id text COLLATE "C",
 	route_id text COLLATE "C",
 	origin_id text COLLATE "C",
 	destination_id text COLLATE "C",
@@ -277,13 +277,13 @@ CREATE TABLE gtfs.fare_leg_rules (
 	to_area_id text COLLATE "C",
 	from_timeframe_group_id text COLLATE "C",
 	to_timeframe_group_id text COLLATE "C",
-	fare_product_id text COLLATE "C" NOT NULL,
+	fare_product_id text COLLATE "C",
 	rule_priority integer
 );
 
 CREATE TABLE gtfs.fare_leg_join_rules (
-	from_network_id text COLLATE "C" NOT NULL,
-	to_network_id text COLLATE "C" NOT NULL,
+	from_network_id text COLLATE "C",
+	to_network_id text COLLATE "C",
 	from_stop_id text COLLATE "C",
 	to_stop_id text COLLATE "C"
 );
@@ -294,15 +294,15 @@ CREATE TABLE gtfs.fare_transfer_rules (
 	transfer_count integer,
 	duration_limit integer,
 	duration_limit_type smallint,
-	fare_transfer_type smallint NOT NULL,
+	fare_transfer_type smallint,
 	fare_product_id text COLLATE "C"
 );
 
 CREATE TABLE gtfs.translations (
-	table_name text NOT NULL,
-	field_name text NOT NULL,
-	language text NOT NULL,
-	translation text NOT NULL,
+	table_name text,
+	field_name text,
+	language text,
+	translation text,
 	record_id text COLLATE "C",
 	record_sub_id text COLLATE "C",
 	field_value text
@@ -313,7 +313,7 @@ CREATE TABLE gtfs.attributions (
 	agency_id text COLLATE "C",
 	route_id text COLLATE "C",
 	trip_id text COLLATE "C",
-	organization_name text NOT NULL,
+	organization_name text,
 	is_producer smallint,
 	is_operator smallint,
 	is_authority smallint,
@@ -331,7 +331,20 @@ CREATE TABLE gtfs.locations (
 	geom public.geometry(MultiPolygon, 4326)
 );
 
--- once the data is in
+-- what the load found wrong with the feed
+CREATE TABLE gtfs.import_notices (
+	file text NOT NULL,
+	line integer,
+	"column" text,
+	code text NOT NULL,
+	severity text NOT NULL,
+	value text,
+	message text NOT NULL,
+	action text NOT NULL,
+	record text
+);
+
+-- once the data is in (a key over the key columns the file has)
 CREATE UNIQUE INDEX ON gtfs.agency (agency_id);
 ALTER TABLE gtfs.levels ADD PRIMARY KEY (level_id);
 ALTER TABLE gtfs.stops ADD PRIMARY KEY (stop_id);
@@ -339,18 +352,18 @@ ALTER TABLE gtfs.networks ADD PRIMARY KEY (network_id);
 ALTER TABLE gtfs.routes ADD PRIMARY KEY (route_id);
 ALTER TABLE gtfs.route_networks ADD PRIMARY KEY (route_id);
 ALTER TABLE gtfs.calendar ADD PRIMARY KEY (service_id);
-ALTER TABLE gtfs.calendar_dates ADD PRIMARY KEY (service_id, date);
-ALTER TABLE gtfs.shapes ADD PRIMARY KEY (shape_id, shape_pt_sequence);
+CREATE UNIQUE INDEX ON gtfs.calendar_dates (service_id, date) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON gtfs.shapes (shape_id, shape_pt_sequence) NULLS NOT DISTINCT;
 ALTER TABLE gtfs.booking_rules ADD PRIMARY KEY (booking_rule_id);
 ALTER TABLE gtfs.trips ADD PRIMARY KEY (trip_id);
 ALTER TABLE gtfs.location_groups ADD PRIMARY KEY (location_group_id);
-ALTER TABLE gtfs.location_group_stops ADD PRIMARY KEY (location_group_id, stop_id);
-ALTER TABLE gtfs.stop_times ADD PRIMARY KEY (trip_id, stop_sequence);
-ALTER TABLE gtfs.frequencies ADD PRIMARY KEY (trip_id, start_time);
+CREATE UNIQUE INDEX ON gtfs.location_group_stops (location_group_id, stop_id) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON gtfs.stop_times (trip_id, stop_sequence) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON gtfs.frequencies (trip_id, start_time) NULLS NOT DISTINCT;
 CREATE UNIQUE INDEX ON gtfs.transfers (from_stop_id, to_stop_id, from_route_id, to_route_id, from_trip_id, to_trip_id) NULLS NOT DISTINCT;
 ALTER TABLE gtfs.pathways ADD PRIMARY KEY (pathway_id);
 ALTER TABLE gtfs.areas ADD PRIMARY KEY (area_id);
-ALTER TABLE gtfs.stop_areas ADD PRIMARY KEY (area_id, stop_id);
+CREATE UNIQUE INDEX ON gtfs.stop_areas (area_id, stop_id) NULLS NOT DISTINCT;
 CREATE UNIQUE INDEX ON gtfs.timeframes (timeframe_group_id, start_time, end_time, service_id) NULLS NOT DISTINCT;
 ALTER TABLE gtfs.rider_categories ADD PRIMARY KEY (rider_category_id);
 ALTER TABLE gtfs.fare_media ADD PRIMARY KEY (fare_media_id);

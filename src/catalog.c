@@ -45,6 +45,10 @@ catalog_sql_type(GtfsType type)
 		case GT_TEXT:
 		case GT_COLOR:
 		case GT_TIMEZONE:
+		case GT_URL:
+		case GT_EMAIL:
+		case GT_LANGUAGE:
+		case GT_CURRENCY:
 			return "text";
 		case GT_ENUM:
 			return "smallint";

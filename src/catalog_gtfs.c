@@ -5,25 +5,25 @@
 
 static const CatalogField feed_info_fields[] = {
 	{"feed_publisher_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"feed_publisher_url", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"feed_lang", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"default_lang", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"feed_publisher_url", GT_URL, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"feed_lang", GT_LANGUAGE, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"default_lang", GT_LANGUAGE, SIGN_ANY, 0, NULL, NULL},
 	{"feed_start_date", GT_DATE, SIGN_ANY, 0, NULL, NULL},
 	{"feed_end_date", GT_DATE, SIGN_ANY, 0, NULL, NULL},
 	{"feed_version", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"feed_contact_email", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"feed_contact_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"feed_contact_email", GT_EMAIL, SIGN_ANY, 0, NULL, NULL},
+	{"feed_contact_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 };
 
 static const CatalogField agency_fields[] = {
 	{"agency_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
 	{"agency_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"agency_url", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"agency_url", GT_URL, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"agency_timezone", GT_TIMEZONE, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"agency_lang", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"agency_lang", GT_LANGUAGE, SIGN_ANY, 0, NULL, NULL},
 	{"agency_phone", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"agency_fare_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"agency_email", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"agency_fare_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
+	{"agency_email", GT_EMAIL, SIGN_ANY, 0, NULL, NULL},
 	{"cemv_support", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
 };
 
@@ -42,7 +42,7 @@ static const CatalogField stops_fields[] = {
 	{"stop_lat", GT_LAT, SIGN_ANY, 0, NULL, NULL},
 	{"stop_lon", GT_LON, SIGN_ANY, 0, NULL, NULL},
 	{"zone_id", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"stop_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"stop_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 	{"location_type", GT_ENUM, SIGN_ANY, 0, "0,1,2,3,4", NULL},
 	{"parent_station", GT_TEXT, SIGN_ANY, 0, NULL, "stops.stop_id"},
 	{"stop_timezone", GT_TIMEZONE, SIGN_ANY, 0, NULL, NULL},
@@ -64,7 +64,7 @@ static const CatalogField routes_fields[] = {
 	{"route_long_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
 	{"route_desc", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
 	{"route_type", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1,2,3,4,5,6,7,11,12", NULL},
-	{"route_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"route_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 	{"route_color", GT_COLOR, SIGN_ANY, 0, NULL, NULL},
 	{"route_text_color", GT_COLOR, SIGN_ANY, 0, NULL, NULL},
 	{"route_sort_order", GT_INT, SIGN_NONNEG, 0, NULL, NULL},
@@ -120,8 +120,8 @@ static const CatalogField booking_rules_fields[] = {
 	{"pickup_message", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
 	{"drop_off_message", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
 	{"phone_number", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"info_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"booking_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"info_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
+	{"booking_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 };
 
 static const CatalogField trips_fields[] = {
@@ -226,7 +226,7 @@ static const CatalogField rider_categories_fields[] = {
 	{"rider_category_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
 	{"rider_category_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"is_default_fare_category", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
-	{"eligibility_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"eligibility_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 };
 
 static const CatalogField fare_media_fields[] = {
@@ -241,13 +241,13 @@ static const CatalogField fare_products_fields[] = {
 	{"rider_category_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "rider_categories.rider_category_id"},
 	{"fare_media_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "fare_media.fare_media_id"},
 	{"amount", GT_MONEY, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"currency", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"currency", GT_CURRENCY, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 };
 
 static const CatalogField fare_attributes_fields[] = {
 	{"fare_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
 	{"price", GT_FLOAT, SIGN_NONNEG, FIELD_REQUIRED, NULL, NULL},
-	{"currency_type", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"currency_type", GT_CURRENCY, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"payment_method", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1", NULL},
 	{"transfers", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
 	{"agency_id", GT_TEXT, SIGN_ANY, 0, NULL, "agency.agency_id"},
@@ -293,7 +293,7 @@ static const CatalogField fare_transfer_rules_fields[] = {
 static const CatalogField translations_fields[] = {
 	{"table_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
 	{"field_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"language", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"language", GT_LANGUAGE, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
 	{"translation", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"record_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
 	{"record_sub_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
@@ -309,8 +309,8 @@ static const CatalogField attributions_fields[] = {
 	{"is_producer", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
 	{"is_operator", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
 	{"is_authority", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
-	{"attribution_url", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"attribution_email", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"attribution_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
+	{"attribution_email", GT_EMAIL, SIGN_ANY, 0, NULL, NULL},
 	{"attribution_phone", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
 };
 

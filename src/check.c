@@ -1,12 +1,13 @@
 /*
  * check.c: unique keys and references, checked in the server once a file
- * is in, with the lines of the offending rows found by reading the member
- * again.
+ * is in, as set-based SQL over the line each row came from.
  *
- * Both checks cost nothing extra on a good feed beyond what must be built
- * anyway (the key) or one anti-join per reference.  Only when something is
- * wrong does the member get read a second time, with the offending values
- * in a small hash set, so that every message can name its line.
+ * On a good feed both cost nothing beyond what must be built anyway (the
+ * key) and one anti-join per reference.  A duplicate key is found when the
+ * key cannot be built: the later rows of each key are deleted, and the
+ * member is read again, in step with a cursor over their lines, so that
+ * each one is set aside whole, as read.  A reference to nothing is one
+ * notice per missing value, inserted by the server; the rows stay.
  */
 #include "check.h"
 
@@ -20,317 +21,144 @@
 #include "db.h"
 #include "log.h"
 
-#define KEY_SEP		'\x1f'		/* between the fields of a composite key */
-#define MAX_KEY_FIELDS 8
-#define SHOW_MAX	60
+#define MAX_KEY_FIELDS	8
+#define FETCH_ROWS		"10000"	/* lines of duplicates fetched at once */
+#define SHOW_MAX		200		/* bytes of a key shown in messages */
 
-/* Keys, each with a slot the rescan uses (0: not met yet). */
+/* The reading of a member again, in step with the duplicates' lines. */
 typedef struct
-{
-	char	  **keys;
-	long	   *slots;
-	size_t		cap;			/* a power of two */
-	size_t		n;
-} KeySet;
-
-static uint64_t
-hash_key(const char *s, size_t len)
-{
-	uint64_t	h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char) s[i]) * 1099511628211ULL;
-	return h;
-}
-
-/* The index where key is, or where it would go. */
-static size_t
-keyset_probe(const KeySet *ks, const char *key, size_t len)
-{
-	size_t		i = hash_key(key, len) & (ks->cap - 1);
-
-	while (ks->keys[i] &&
-		   (strlen(ks->keys[i]) != len || memcmp(ks->keys[i], key, len) != 0))
-		i = (i + 1) & (ks->cap - 1);
-	return i;
-}
-
-static bool
-keyset_add(KeySet *ks, const char *key, size_t len)
-{
-	size_t		i;
-
-	if (2 * (ks->n + 1) > ks->cap)
-	{
-		KeySet		bigger = {NULL, NULL, ks->cap ? 2 * ks->cap : 64, 0};
-
-		bigger.keys = calloc(bigger.cap, sizeof(char *));
-		bigger.slots = calloc(bigger.cap, sizeof(long));
-		if (bigger.keys == NULL || bigger.slots == NULL)
-		{
-			free(bigger.keys);
-			free(bigger.slots);
-			log_error("out of memory");
-			return false;
-		}
-		for (size_t j = 0; j < ks->cap; j++)
-			if (ks->keys[j])
-			{
-				size_t		k = keyset_probe(&bigger, ks->keys[j],
-											 strlen(ks->keys[j]));
-
-				bigger.keys[k] = ks->keys[j];
-				bigger.slots[k] = ks->slots[j];
-				bigger.n++;
-			}
-		free(ks->keys);
-		free(ks->slots);
-		*ks = bigger;
-	}
-	i = keyset_probe(ks, key, len);
-	if (ks->keys[i])
-		return true;
-	ks->keys[i] = strndup(key, len);
-	if (ks->keys[i] == NULL)
-	{
-		log_error("out of memory");
-		return false;
-	}
-	ks->n++;
-	return true;
-}
-
-/* The slot of key, or NULL if it is not in the set. */
-static long *
-keyset_find(const KeySet *ks, const char *key, size_t len)
-{
-	size_t		i;
-
-	if (ks->n == 0)
-		return NULL;
-	i = keyset_probe(ks, key, len);
-	return ks->keys[i] ? &ks->slots[i] : NULL;
-}
-
-static void
-keyset_free(KeySet *ks)
-{
-	for (size_t i = 0; i < ks->cap; i++)
-		free(ks->keys[i]);
-	free(ks->keys);
-	free(ks->slots);
-}
-
-/* key with its separators shown as ", ", cut for messages. */
-static const char *
-show_key(const char *key, char *out, size_t outsize)
-{
-	size_t		o = 0;
-	const char *p;
-
-	for (p = key; *p && o + 6 < outsize; p++)
-	{
-		if (*p == KEY_SEP)
-			out[o++] = ',', out[o++] = ' ';
-		else
-			out[o++] = *p;
-	}
-	strcpy(out + o, *p ? "..." : "");
-	return out;
-}
-
-/* What the rescan looks for and what it does with a match. */
-typedef struct Rescan Rescan;
-typedef bool (*MatchFn) (Rescan *rs, const CsvRow *row, long *slot,
-						 const char *key);
-
-struct Rescan
 {
 	CheckRun   *cr;
 	const CatalogFile *cat;
-	const char *member;
 	const int  *fields;			/* catalog fields making the key */
 	int			nfields;
 	int			cols[MAX_KEY_FIELDS];	/* their columns in the file */
 	bool		header_seen;
-	KeySet	   *set;
+	PGresult   *batch;			/* lines of duplicates, in order */
+	int			next;			/* the next of batch to find */
+	long		found;
+	bool		failed;			/* the database failed (logged) */
 	Buf			key;
-	Buf			scratch;
-	MatchFn		fn;
-	const char *what;			/* for fn's messages */
-};
+} DupScan;
 
-/* The key's text as the server prints it: values as COPY reads them. */
+/* Fetches the next batch of lines; false at their end or on failure. */
 static bool
-append_key_value(Rescan *rs, const CatalogField *f, const char *v, size_t len)
+fetch_batch(DupScan *ds)
 {
-	const char *why;
-
-	if (len == 0)
-		return buf_append(&rs->key, "\\N", 2);
-	if (f->type == GT_TEXT || f->type == GT_COLOR || f->type == GT_TIMEZONE)
-		return buf_append(&rs->key, v, len);
-	/* "01" is stored, and printed, as 1 */
-	if (f->type == GT_INT || f->type == GT_ENUM)
-	{
-		long		n;
-		char		digits[24];
-
-		conv_trim(&v, &len);
-		if (conv_parse_int(v, len, &n))
-			return buf_append(&rs->key, digits,
-							  (size_t) snprintf(digits, sizeof(digits),
-												"%ld", n));
-	}
-	buf_reset(&rs->scratch);
-	if (conv_field(f, v, len, &rs->scratch, &why) == CONV_ERROR ||
-		rs->scratch.data == NULL)
-		return buf_append(&rs->key, v, len);
-	return buf_append(&rs->key, rs->scratch.data, rs->scratch.len);
+	PQclear(ds->batch);
+	ds->next = 0;
+	ds->batch = db_query(ds->cr->conn, "FETCH " FETCH_ROWS
+						 " FROM gtfs2pgsql_duplicates", 0, NULL);
+	if (ds->batch == NULL)
+		ds->failed = true;
+	return ds->batch != NULL && PQntuples(ds->batch) > 0;
 }
 
-static bool
-rescan_row(void *ctx, const CsvRow *row)
+/* The file's columns of the key fields, by their trimmed header names. */
+static void
+map_key_columns(DupScan *ds, const CsvRow *header)
 {
-	Rescan	   *rs = ctx;
-	long	   *slot;
-
-	if (!rs->header_seen)
+	for (int k = 0; k < ds->nfields; k++)
 	{
-		rs->header_seen = true;
-		for (int k = 0; k < rs->nfields; k++)
+		const char *name = ds->cat->fields[ds->fields[k]].name;
+
+		ds->cols[k] = -1;
+		for (int i = 0; i < header->nfields && ds->cols[k] < 0; i++)
 		{
-			const char *name = rs->cat->fields[rs->fields[k]].name;
+			const char *h = header->fields[i].data;
+			size_t		len = header->fields[i].len;
 
-			rs->cols[k] = -1;
-			for (int i = 0; i < row->nfields; i++)
-			{
-				const char *h = row->fields[i].data;
-				size_t		len = row->fields[i].len;
-
-				conv_trim(&h, &len);
-				if (len == strlen(name) && memcmp(h, name, len) == 0)
-					rs->cols[k] = i;
-			}
+			conv_trim(&h, &len);
+			if (len == strlen(name) && memcmp(h, name, len) == 0)
+				ds->cols[k] = i;
 		}
-		return true;
 	}
-	/* a row set aside already is not in the table: it cannot match */
-	if (rs->cr->rejects && reject_has(rs->cr->rejects, rs->member, row->line))
-		return true;
-	buf_reset(&rs->key);
-	for (int k = 0; k < rs->nfields; k++)
-	{
-		int			c = rs->cols[k];
-		bool		have = c >= 0 && c < row->nfields;
-
-		if ((k > 0 && !buf_putc(&rs->key, KEY_SEP)) ||
-			!append_key_value(rs, &rs->cat->fields[rs->fields[k]],
-							  have ? row->fields[c].data : "",
-							  have ? row->fields[c].len : 0))
-			return true;		/* a key past the cap matches nothing */
-	}
-	slot = keyset_find(rs->set, rs->key.data, rs->key.len);
-	return slot == NULL || rs->fn(rs, row, slot, rs->key.data);
 }
 
-/* Reads the member of rs->cat again, calling rs->fn on every match. */
 static bool
-rescan(Rescan *rs)
+on_duplicate_row(void *ctx, const CsvRow *row)
 {
-	int			i = source_find(rs->cr->src, rs->cat->file);
-	FeedMember *m = i >= 0 ? source_member_open(rs->cr->src, i) : NULL;
-	CsvReader  *reader = csvread_create(rs->cat->file, rescan_row, rs);
+	DupScan    *ds = ctx;
+	const CatalogField *first = &ds->cat->fields[ds->fields[0]];
+	long		line;
+	long		first_line;
+
+	if (!ds->header_seen)
+	{
+		ds->header_seen = true;
+		map_key_columns(ds, row);
+		return fetch_batch(ds);
+	}
+	line = atol(PQgetvalue(ds->batch, ds->next, 0));
+	if (row->line < line)
+		return true;
+	first_line = atol(PQgetvalue(ds->batch, ds->next, 1));
+	if (row->line == line)
+	{
+		/* the key as written: its fields joined by ", " */
+		buf_reset(&ds->key);
+		for (int k = 0; k < ds->nfields; k++)
+		{
+			int			c = ds->cols[k];
+
+			if (k > 0)
+				buf_puts(&ds->key, ", ");
+			if (c >= 0 && c < row->nfields)
+				buf_append(&ds->key, row->fields[c].data, row->fields[c].len);
+		}
+		notice_row_set_aside(ds->cr->notices, NK_DUPLICATE_KEY,
+							 ds->cat->file, row,
+							 ds->cols[0] >= 0 ? ds->cols[0] + 1 : 0,
+							 first->name, ds->key.data ? ds->key.data : "",
+							 ds->key.len, "duplicate %s (%.*s): first at "
+							 "line %ld",
+							 ds->nfields > 1 ? "key" : first->name,
+							 (int) (ds->key.len < SHOW_MAX ?
+									ds->key.len : SHOW_MAX),
+							 ds->key.data ? ds->key.data : "", first_line);
+		ds->found++;
+	}
+	return ++ds->next < PQntuples(ds->batch) || fetch_batch(ds);
+}
+
+/*
+ * Reads cat's member again, setting aside the rows on the lines of
+ * gtfs2pgsql_duplicates; false when the database failed (logged).
+ */
+static bool
+set_aside_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
+					 int nfields, long expected)
+{
+	DupScan		ds = {
+		.cr = cr,
+		.cat = cat,
+		.fields = fields,
+		.nfields = nfields,
+	};
+	int			i = source_find(cr->src, cat->file);
+	FeedMember *m = i >= 0 ? source_member_open(cr->src, i) : NULL;
+	CsvReader  *reader = csvread_create(cat->file, on_duplicate_row, &ds);
 	char	   *chunk = malloc(SOURCE_READ_CHUNK);
 	unsigned long long bytes;
-	bool		ok = m && reader && chunk;
+	bool		ok = m && reader && chunk &&
+		db_exec(cr->conn, "DECLARE gtfs2pgsql_duplicates NO SCROLL CURSOR "
+				"FOR SELECT line, first_line FROM pg_temp.gtfs2pgsql_lines "
+				"ORDER BY line");
 
-	rs->member = rs->cat->file;
-	buf_init(&rs->key, CSV_MAX_ROW);
-	buf_init(&rs->scratch, CSV_MAX_FIELD);
-	ok = ok && csvread_member(reader, m, chunk, &bytes);
-	buf_free(&rs->key);
-	buf_free(&rs->scratch);
+	buf_init(&ds.key, CSV_MAX_ROW);
+	if (ok)
+		csvread_member(reader, m, chunk, &bytes);
+	ok = ok && !ds.failed && db_exec(cr->conn, "CLOSE gtfs2pgsql_duplicates");
+	if (ok && ds.found != expected)
+		log_warning("%s: %ld duplicate rows set aside, %ld found again in "
+					"the file", cat->file, expected, ds.found);
+	PQclear(ds.batch);
+	buf_free(&ds.key);
 	free(chunk);
 	csvread_destroy(reader);
 	if (m)
 		source_member_close(m);
 	return ok;
-}
-
-/* The file column of the rescan's first key field, 1-based, or 0. */
-static int
-first_column(const Rescan *rs)
-{
-	return rs->cols[0] >= 0 ? rs->cols[0] + 1 : 0;
-}
-
-static bool
-on_duplicate(Rescan *rs, const CsvRow *row, long *slot, const char *key)
-{
-	char		shown[SHOW_MAX + 8];
-	char		message[256];
-
-	if (*slot == 0)
-	{
-		*slot = row->line;		/* the first row with this key stays */
-		return true;
-	}
-	show_key(key, shown, sizeof(shown));
-	if (rs->cr->rejects == NULL)
-	{
-		log_data_error(rs->member, row->line, first_column(rs),
-					   "duplicate %s (%s): first at line %ld", rs->what,
-					   shown, *slot);
-		return log_data_errors() < rs->cr->max_errors;
-	}
-	snprintf(message, sizeof(message), "duplicate %s: first at line %ld",
-			 rs->what, *slot);
-	return reject_add(rs->cr->rejects, rs->member, row->line,
-					  rs->cat->fields[rs->fields[0]].name, shown,
-					  strlen(shown), message);
-}
-
-/*
- * Reports the keys the rescan never met (the file's text of a value did
- * not match how the server prints it): without a line, but never silently.
- */
-static bool
-report_unmatched(Rescan *rs, const char *what)
-{
-	char		shown[SHOW_MAX + 8];
-	char		message[256];
-
-	/* a rescan stopped by --max-errors did not meet them all */
-	if (rs->cr->rejects == NULL && log_data_errors() >= rs->cr->max_errors)
-		return true;
-	for (size_t i = 0; i < rs->set->cap; i++)
-	{
-		if (rs->set->keys[i] == NULL || rs->set->slots[i] != 0)
-			continue;
-		show_key(rs->set->keys[i], shown, sizeof(shown));
-		snprintf(message, sizeof(message), "%s %s (%s), line not found",
-				 what, rs->nfields > 1 ? "key" :
-				 rs->cat->fields[rs->fields[0]].name, shown);
-		if (rs->cr->rejects == NULL)
-			log_data_error(rs->member, 0, 0, "%s", message);
-		else if (!reject_add(rs->cr->rejects, rs->member, 0,
-							 rs->cat->fields[rs->fields[0]].name, shown,
-							 strlen(shown), message))
-			return false;
-	}
-	return true;
-}
-
-/* Fills set with the first column of res's rows. */
-static bool
-fill_set(KeySet *set, PGresult *res)
-{
-	for (int r = 0; r < PQntuples(res); r++)
-		if (!keyset_add(set, PQgetvalue(res, r, 0),
-						(size_t) PQgetlength(res, r, 0)))
-			return false;
-	return true;
 }
 
 /*
@@ -364,130 +192,91 @@ exec_in_savepoint(PGconn *conn, const char *sql, bool *unique_violation)
 	return db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_check") && ok;
 }
 
-/* "k1, k2" and "coalesce(k1::text, '\N') || sep || ..." for cat's key. */
+/*
+ * Moves the lines of the rows after the first of each key of cat's table
+ * (those ddl_key leaves out aside)
+ * into the temporary table gtfs2pgsql_lines (line, first_line) and deletes
+ * those rows; *count gets how many.
+ */
 static bool
-key_sql(CheckRun *cr, const CatalogFile *cat, const int *fields, int nfields,
-		Buf *list, Buf *text)
+delete_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
+				  int nfields, uint64_t unkeyed, long *count)
 {
-	bool		ok = true;
+	Buf			sql,
+				keys;
+	PGresult   *res;
+	bool		ok;
 
+	buf_init(&sql, DDL_SQL_MAX);
+	buf_init(&keys, DDL_SQL_MAX);
+	ok = buf_puts(&keys, "PARTITION BY ");
 	for (int k = 0; ok && k < nfields; k++)
-	{
-		const char *name = cat->fields[fields[k]].name;
-
-		ok = buf_puts(list, k ? ", " : "") && ddl_ident(list, cr->ddl, name) &&
-			buf_puts(text, k ? " || E'\\x1f' || " : "") &&
-			buf_puts(text, "coalesce(") && ddl_ident(text, cr->ddl, name) &&
-			buf_puts(text, "::text, '\\N')");
-	}
+		ok = buf_puts(&keys, k ? ", " : "") &&
+			ddl_ident(&keys, cr->ddl, cat->fields[fields[k]].name);
+	ok = ok && buf_puts(&sql, "CREATE TEMPORARY TABLE gtfs2pgsql_lines "
+						"ON COMMIT DROP AS SELECT line, first_line FROM ("
+						"SELECT " DDL_LINE_COLUMN " AS line, min("
+						DDL_LINE_COLUMN ") OVER (") &&
+		buf_append(&sql, keys.data, keys.len) &&
+		buf_puts(&sql, ") AS first_line, row_number() OVER (") &&
+		buf_append(&sql, keys.data, keys.len) &&
+		buf_puts(&sql, " ORDER BY " DDL_LINE_COLUMN ") AS n FROM ") &&
+		ddl_table(&sql, cr->ddl, cat->table);
+	/* the rows the key leaves out, as ddl_key does */
+	if (ok && ddl_single_key(cat) >= 0)
+		unkeyed |= (uint64_t) 1 << fields[0];
+	ok = ok && ddl_key_where(&sql, cr->ddl, cat, unkeyed);
+	ok = ok && buf_puts(&sql, ") AS rows WHERE n > 1") &&
+		db_exec(cr->conn, sql.data);
+	buf_reset(&sql);
+	ok = ok && buf_puts(&sql, "DELETE FROM ") &&
+		ddl_table(&sql, cr->ddl, cat->table) &&
+		buf_puts(&sql, " AS t USING pg_temp.gtfs2pgsql_lines AS d WHERE t."
+				 DDL_LINE_COLUMN " = d.line");
+	res = ok ? PQexec(cr->conn, sql.data) : NULL;
+	ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (res && !ok)
+		db_log_error(cr->conn, res, "could not delete duplicate rows");
+	*count = ok ? atol(PQcmdTuples(res)) : 0;
+	PQclear(res);
+	buf_free(&sql);
+	buf_free(&keys);
 	return ok;
 }
 
 bool
-check_key(CheckRun *cr, const CatalogFile *cat)
+check_key(CheckRun *cr, const CatalogFile *cat, uint64_t present,
+		  uint64_t unkeyed, long *set_aside)
 {
-	int			fields[MAX_KEY_FIELDS];
-	int			nfields = 0;
-	KeySet		set = {0};
-	Rescan		rs = {0};
-	Buf			sql,
-				list,
-				text;
-	PGresult   *res = NULL;
+	int			fields[CATALOG_MAX_FIELDS];
+	int			nfields = ddl_key_fields(cat, present, fields);
+	Buf			sql;
 	bool		violation;
 	bool		ok;
 
+	*set_aside = 0;
 	buf_init(&sql, DDL_SQL_MAX);
-	if (!ddl_key(&sql, cr->ddl, cat))
+	if (!ddl_key(&sql, cr->ddl, cat, present, unkeyed))
 	{
 		buf_free(&sql);
 		return false;
 	}
-	if (sql.len == 0)
-		return true;			/* no key: nothing was allocated */
-	ok = exec_in_savepoint(cr->conn, sql.data, &violation);
-	if (ok || !violation)
+	if (sql.len == 0 || nfields > MAX_KEY_FIELDS)
 	{
 		buf_free(&sql);
-		return ok;
+		return true;			/* no key */
 	}
-
-	/* duplicates: which keys, then on which lines */
-	for (int i = 0; i < cat->nfields && nfields < MAX_KEY_FIELDS; i++)
-		if (cat->fields[i].flags & FIELD_KEY)
-			fields[nfields++] = i;
-	buf_init(&list, DDL_SQL_MAX);
-	buf_init(&text, DDL_SQL_MAX);
-	buf_reset(&sql);
-	ok = key_sql(cr, cat, fields, nfields, &list, &text) &&
-		buf_puts(&sql, "SELECT ") && buf_append(&sql, text.data, text.len) &&
-		buf_puts(&sql, " FROM ") && ddl_table(&sql, cr->ddl, cat->table) &&
-		buf_puts(&sql, " GROUP BY ") && buf_append(&sql, list.data, list.len) &&
-		buf_puts(&sql, " HAVING count(*) > 1");
-	res = ok ? db_query(cr->conn, sql.data, 0, NULL) : NULL;
-	ok = res != NULL && fill_set(&set, res);
-	PQclear(res);
-
-	rs.cr = cr;
-	rs.cat = cat;
-	rs.fields = fields;
-	rs.nfields = nfields;
-	rs.set = &set;
-	rs.fn = on_duplicate;
-	rs.what = nfields > 1 ? "key" : cat->fields[fields[0]].name;
-	if (ok && !rescan(&rs) && log_data_errors() == 0)
-		ok = false;
-	ok = ok && report_unmatched(&rs, "duplicate");
-
-	/* under --skip-invalid, the first row of each key stays */
-	if (ok && cr->rejects)
+	ok = exec_in_savepoint(cr->conn, sql.data, &violation);
+	if (!ok && violation)
 	{
-		Buf			del;
-
-		buf_init(&del, DDL_SQL_MAX);
-		ok = buf_puts(&del, "DELETE FROM ") &&
-			ddl_table(&del, cr->ddl, cat->table) &&
-			buf_puts(&del, " WHERE ctid IN (SELECT ctid FROM (SELECT ctid, "
-					 "row_number() OVER (PARTITION BY ") &&
-			buf_append(&del, list.data, list.len) &&
-			buf_puts(&del, " ORDER BY ctid) AS n FROM ") &&
-			ddl_table(&del, cr->ddl, cat->table) &&
-			buf_puts(&del, ") AS rows WHERE n > 1)") &&
-			db_exec(cr->conn, del.data);
-		buf_reset(&del);
-		ok = ok && ddl_key(&del, cr->ddl, cat) && db_exec(cr->conn, del.data);
-		buf_free(&del);
+		ok = delete_duplicates(cr, cat, fields, nfields, unkeyed,
+							   set_aside) &&
+			set_aside_duplicates(cr, cat, fields, nfields, *set_aside) &&
+			db_exec(cr->conn, "DROP TABLE pg_temp.gtfs2pgsql_lines") &&
+			db_exec(cr->conn, sql.data);
 	}
-	keyset_free(&set);
-	buf_free(&list);
-	buf_free(&text);
 	buf_free(&sql);
 	return ok;
-}
-
-static bool
-on_dangling(Rescan *rs, const CsvRow *row, long *slot, const char *key)
-{
-	char		shown[SHOW_MAX + 8];
-	char		message[256];
-
-	(*slot)++;
-	show_key(key, shown, sizeof(shown));
-	if (rs->cr->rejects == NULL)
-	{
-		/* one message per value, at its first row */
-		if (*slot > 1)
-			return true;
-		log_data_error(rs->member, csvread_field_line(row, rs->cols[0]),
-					   first_column(rs), "%s \"%s\" is not in %s",
-					   rs->cat->fields[rs->fields[0]].name, shown, rs->what);
-		return log_data_errors() < rs->cr->max_errors;
-	}
-	snprintf(message, sizeof(message), "%s is not in %s",
-			 rs->cat->fields[rs->fields[0]].name, rs->what);
-	return reject_add(rs->cr->rejects, rs->member, row->line,
-					  rs->cat->fields[rs->fields[0]].name, key, strlen(key),
-					  message);
 }
 
 /*
@@ -508,8 +297,7 @@ dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
 		return ok && buf_puts(where, " AND c.") &&
 			ddl_ident(where, cr->ddl, f->name) &&
 			buf_puts(where, " NOT IN (SELECT name FROM "
-					 "pg_catalog.pg_timezone_names)") &&
-			buf_puts(files, "the time zone database");
+					 "pg_catalog.pg_timezone_names)");
 	while (ok && p && *p)
 	{
 		size_t		n = strcspn(p, "|");
@@ -540,6 +328,36 @@ dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
 	return ok;
 }
 
+/*
+ * A strict load lists its errors: those the last statement inserted for
+ * (file, column, code), as many as --max-errors leaves room for.
+ */
+static bool
+print_inserted(CheckRun *cr, const CatalogFile *cat, const char *column,
+			   NoticeKind kind, long before)
+{
+	const char *params[3] = {cat->file, column, notice_code(kind)};
+	char		limit[24];
+	Buf			sql;
+	PGresult   *res;
+
+	if (!cr->strict || before >= cr->max_errors)
+		return true;
+	snprintf(limit, sizeof(limit), "%ld", cr->max_errors - before);
+	buf_init(&sql, DDL_SQL_MAX);
+	res = buf_puts(&sql, "SELECT line, message FROM ") &&
+		ddl_table(&sql, cr->ddl, "import_notices") &&
+		buf_puts(&sql, " WHERE file = $1 AND \"column\" = $2 AND code = $3 "
+				 "ORDER BY line LIMIT ") && buf_puts(&sql, limit) ?
+		db_query(cr->conn, sql.data, 3, params) : NULL;
+	for (int r = 0; res && r < PQntuples(res); r++)
+		log_data("error", cat->file, atol(PQgetvalue(res, r, 0)), 0, "%s",
+				 PQgetvalue(res, r, 1));
+	buf_free(&sql);
+	PQclear(res);
+	return res != NULL;
+}
+
 bool
 check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 {
@@ -548,11 +366,14 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 	for (int f = 0; ok && f < cat->nfields; f++)
 	{
 		const CatalogField *field = &cat->fields[f];
-		KeySet		set = {0};
-		Rescan		rs = {0};
+		NoticeKind	kind = field->type == GT_TIMEZONE ?
+			NK_INVALID_TIMEZONE : NK_FOREIGN_KEY_VIOLATION;
+		long		before = notice_count(cr->notices, NOTICE_ERROR);
 		Buf			where,
 					files,
+					message,
 					sql;
+		const char *params[6];
 		PGresult   *res;
 
 		if ((field->refs == NULL && field->type != GT_TIMEZONE) ||
@@ -560,43 +381,55 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 			continue;
 		buf_init(&where, DDL_SQL_MAX);
 		buf_init(&files, DDL_SQL_MAX);
+		buf_init(&message, DDL_SQL_MAX);
 		buf_init(&sql, DDL_SQL_MAX);
 		if (!dangling_sql(cr, field, &where, &files))
 			goto next;
-		ok = buf_puts(&sql, "SELECT DISTINCT c.") &&
-			ddl_ident(&sql, cr->ddl, field->name) && buf_puts(&sql, " FROM ") &&
+		/* the format of each notice's message: value, then count */
+		ok = field->type == GT_TIMEZONE ?
+			buf_puts(&message, "\"%s\" is not a time zone the server "
+					 "knows (%s rows)") :
+			buf_puts(&message, field->name) &&
+			buf_puts(&message, " \"%s\" is not in ") &&
+			buf_puts(&message, files.data) &&
+			buf_puts(&message, " (%s rows)");
+		ok = ok && buf_puts(&sql, "INSERT INTO ") &&
+			ddl_table(&sql, cr->ddl, "import_notices") &&
+			buf_puts(&sql, " (file, line, \"column\", code, severity, value, "
+					 "message, action) SELECT $1, min(c." DDL_LINE_COLUMN
+					 "), $2, $3, $4, c.") &&
+			ddl_ident(&sql, cr->ddl, field->name) &&
+			buf_puts(&sql, ", format($5, c.") &&
+			ddl_ident(&sql, cr->ddl, field->name) &&
+			buf_puts(&sql, ", count(*)), $6 FROM ") &&
 			ddl_table(&sql, cr->ddl, cat->table) &&
 			buf_puts(&sql, " AS c WHERE ") &&
-			buf_append(&sql, where.data, where.len);
-		res = ok ? db_query(cr->conn, sql.data, 0, NULL) : NULL;
-		ok = res != NULL && fill_set(&set, res);
-		PQclear(res);
-		if (!ok || set.n == 0)
-			goto next;
-
-		rs.cr = cr;
-		rs.cat = cat;
-		rs.fields = &f;
-		rs.nfields = 1;
-		rs.set = &set;
-		rs.fn = on_dangling;
-		rs.what = files.data;
-		if (!rescan(&rs) && log_data_errors() == 0)
-			ok = false;
-		ok = ok && report_unmatched(&rs, "dangling");
-		if (ok && cr->rejects)
+			buf_append(&sql, where.data, where.len) &&
+			buf_puts(&sql, " GROUP BY c.") &&
+			ddl_ident(&sql, cr->ddl, field->name);
+		if (!ok)
 		{
-			buf_reset(&sql);
-			ok = buf_puts(&sql, "DELETE FROM ") &&
-				ddl_table(&sql, cr->ddl, cat->table) &&
-				buf_puts(&sql, " AS c WHERE ") &&
-				buf_append(&sql, where.data, where.len) &&
-				db_exec(cr->conn, sql.data);
+			log_error("%s: statement too long or out of memory", cat->file);
+			goto next;
 		}
+		params[0] = cat->file;
+		params[1] = field->name;
+		params[2] = notice_code(kind);
+		params[3] = notice_severity_name(notice_severity(kind));
+		params[4] = message.data;
+		params[5] = notice_action_name(notice_action(kind));
+		res = PQexecParams(cr->conn, sql.data, 6, NULL, params, NULL, NULL, 0);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (ok)
+			notice_count_server(cr->notices, kind, atol(PQcmdTuples(res)));
+		else
+			db_log_error(cr->conn, res, "could not check references");
+		PQclear(res);
+		ok = ok && print_inserted(cr, cat, field->name, kind, before);
 next:
-		keyset_free(&set);
 		buf_free(&where);
 		buf_free(&files);
+		buf_free(&message);
 		buf_free(&sql);
 	}
 	return ok;

@@ -270,6 +270,31 @@ conv_utf8_repair(char *s, size_t len)
 }
 
 bool
+conv_utf8_show(Buf *out, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		i = 0;
+	bool		ok = true;
+
+	while (ok && i < len)
+	{
+		size_t		n = utf8_sequence(p + i, len - i);
+
+		if (n > 0)
+		{
+			ok = buf_append(out, s + i, n);
+			i += n;
+			continue;
+		}
+		ok = buf_puts(out, "\\x") && buf_putc(out, hex[p[i] >> 4]) &&
+			buf_putc(out, hex[p[i] & 0xF]);
+		i++;
+	}
+	return ok;
+}
+
+bool
 conv_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *) s;
@@ -407,6 +432,89 @@ put_be(Buf *out, uint64_t v, int n)
 	return buf_put_be(out, v, n) ? CONV_OK : CONV_NOSPACE;
 }
 
+/* The types stored as text, as written. */
+static bool
+is_text_type(GtfsType type)
+{
+	return type == GT_TEXT || type == GT_TIMEZONE || type == GT_COLOR ||
+		type == GT_URL || type == GT_EMAIL || type == GT_LANGUAGE ||
+		type == GT_CURRENCY;
+}
+
+static bool
+all_of(const char *s, size_t len, const char *set)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return false;
+	return true;
+}
+
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#define ALPHA "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+/* IETF BCP 47 in its common shape: 2-3 letters, then "-" subtags. */
+static bool
+is_language_code(const char *s, size_t len)
+{
+	size_t		n = strcspn(s, "-");
+
+	if (n > len)
+		n = len;
+	if (n < 2 || n > 3 || !all_of(s, n, ALPHA))
+		return false;
+	while (n < len)
+	{
+		size_t		k;
+
+		s += n + 1, len -= n + 1;
+		k = strcspn(s, "-");
+		if (k > len)
+			k = len;
+		if (k < 1 || k > 8 || !all_of(s, k, ALNUM))
+			return false;
+		n = k;
+	}
+	return true;
+}
+
+/*
+ * Whether a text value keeps the rule of its type (time zones are checked
+ * against the server's list after the load); *why says which otherwise.
+ */
+static bool
+text_format_ok(GtfsType type, const char *s, size_t len, const char **why)
+{
+	const char *at;
+
+	conv_trim(&s, &len);
+	switch (type)
+	{
+		case GT_COLOR:
+			*why = "not a color of six hexadecimal digits";
+			return conv_is_color(s, len);
+		case GT_URL:
+			*why = "not an http or https URL";
+			return (strncasecmp(s, "http://", 7) == 0 ||
+					strncasecmp(s, "https://", 8) == 0) &&
+				strcspn(s, " \t") >= len && len > 8;
+		case GT_EMAIL:
+			*why = "not an e-mail address";
+			at = memchr(s, '@', len);
+			return at != NULL && at > s && strcspn(s, " \t") >= len &&
+				memchr(at + 1, '.', len - (size_t) (at - s) - 1) != NULL &&
+				memchr(at + 1, '@', len - (size_t) (at - s) - 1) == NULL;
+		case GT_LANGUAGE:
+			*why = "not an IETF BCP 47 language code";
+			return is_language_code(s, len);
+		case GT_CURRENCY:
+			*why = "not an ISO 4217 currency code";
+			return len == 3 && all_of(s, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		default:
+			return true;
+	}
+}
+
 /*
  * The one conversion of a value of field f: checked, then written as COPY
  * text or, with binary, as binary COPY's representation of its type.
@@ -425,13 +533,16 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 				m,
 				d;
 
-	/* time zones are checked against the server's list after the load */
-	if (f->type == GT_TEXT || f->type == GT_TIMEZONE)
+	/* text is stored as written, even when it breaks its format's rule */
+	if (is_text_type(f->type))
 	{
 		*why = "invalid UTF-8 or NUL byte";
 		if (!binary)
-			return conv_copy_text(out, s, len);
-		return conv_utf8_valid(s, len) ? put(out, s, len) : CONV_ERROR;
+			st = conv_copy_text(out, s, len);
+		else
+			st = conv_utf8_valid(s, len) ? put(out, s, len) : CONV_ERROR;
+		return st == CONV_OK && !text_format_ok(f->type, s, len, why) ?
+			CONV_WARN : st;
 	}
 
 	/* Numbers, dates and times may carry padding: ignore it. */
@@ -441,10 +552,12 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 	{
 		case GT_TEXT:
 		case GT_TIMEZONE:
-			break;
 		case GT_COLOR:
-			*why = "not a color of six hexadecimal digits";
-			return conv_is_color(s, len) ? put(out, s, len) : CONV_ERROR;
+		case GT_URL:
+		case GT_EMAIL:
+		case GT_LANGUAGE:
+		case GT_CURRENCY:
+			break;
 		case GT_ENUM:
 			*why = "not an integer";
 			if (!conv_parse_int(s, len, &lv) || lv < -32768 || lv > 32767)

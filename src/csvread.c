@@ -9,6 +9,8 @@
 #include "csvread.h"
 
 #include <csv.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +33,9 @@ struct CsvReader
 	int			bom_seen;		/* bytes of a byte order mark matched so
 								 * far */
 	bool		started;		/* past the byte order mark */
-	bool		failed;			/* error logged: ignore further callbacks */
+	char		error[128];		/* why parsing failed, "" if it did not */
+	long		error_line;
+	bool		failed;			/* error met: ignore further callbacks */
 	bool		stopped;		/* the row callback asked to stop */
 };
 
@@ -49,6 +53,22 @@ count_newlines(const char *s, size_t len)
 	return n;
 }
 
+/* Records why parsing failed, at which line; the reader stops. */
+static void
+set_error(CsvReader *r, long line, const char *fmt,...) PRINTF_LIKE(3, 4);
+
+static void
+set_error(CsvReader *r, long line, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+	r->error_line = line;
+	r->failed = true;
+}
+
 static void
 on_field(void *s, size_t len, void *data)
 {
@@ -60,16 +80,13 @@ on_field(void *s, size_t len, void *data)
 		r->row_line = r->line - (s ? count_newlines(s, len) : 0);
 	if (len > CSV_MAX_FIELD)
 	{
-		log_data_error(r->name, r->line, r->nfields + 1,
-					   "field longer than %d bytes", CSV_MAX_FIELD);
-		r->failed = true;
+		set_error(r, r->line, "field longer than %d bytes", CSV_MAX_FIELD);
 		return;
 	}
 	if (r->nfields == CSV_MAX_FIELDS)
 	{
-		log_data_error(r->name, r->row_line, 0,
-					   "more than %d fields in a row", CSV_MAX_FIELDS);
-		r->failed = true;
+		set_error(r, r->row_line, "more than %d fields in a row",
+				  CSV_MAX_FIELDS);
 		return;
 	}
 	r->offsets[r->nfields] = r->rowbuf.len;
@@ -77,9 +94,7 @@ on_field(void *s, size_t len, void *data)
 	if ((len > 0 && !buf_append(&r->rowbuf, s, len)) ||
 		!buf_putc(&r->rowbuf, '\0'))
 	{
-		log_data_error(r->name, r->row_line, 0,
-					   "row longer than %d bytes", CSV_MAX_ROW);
-		r->failed = true;
+		set_error(r, r->row_line, "row longer than %d bytes", CSV_MAX_ROW);
 		return;
 	}
 	r->nfields++;
@@ -134,18 +149,16 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 {
 	if (csv_parse(&r->parser, s, len, on_field, on_row, r) != len)
 	{
-		log_data_error(r->name, r->line, 0, "%s",
-					   csv_strerror(csv_error(&r->parser)));
+		set_error(r, r->line, "%s", csv_strerror(csv_error(&r->parser)));
 		return false;
 	}
 	if (r->failed || r->stopped)
 		return false;
 	if (r->parser.entry_pos > CSV_MAX_FIELD)
 	{
-		log_data_error(r->name, r->nfields ? r->row_line : r->line, 0,
-					   "field longer than %d bytes (unterminated quote?)",
-					   CSV_MAX_FIELD);
-		r->failed = true;
+		set_error(r, r->nfields ? r->row_line : r->line,
+				  "field longer than %d bytes (unterminated quote?)",
+				  CSV_MAX_FIELD);
 		return false;
 	}
 	return true;
@@ -204,8 +217,8 @@ csvread_finish(CsvReader *r)
 	if ((r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted) ||
 		csv_fini(&r->parser, on_field, on_row, r) != 0)
 	{
-		log_data_error(r->name, r->nfields ? r->row_line : r->line, 0,
-					   "unterminated quoted field");
+		set_error(r, r->nfields ? r->row_line : r->line,
+				  "unterminated quoted field");
 		return false;
 	}
 	return !r->failed && !r->stopped;
@@ -248,4 +261,11 @@ csvread_member(CsvReader *r, FeedMember *m, char *chunk,
 			return false;
 	}
 	return n == 0 && csvread_finish(r);
+}
+
+const char *
+csvread_error(const CsvReader *r, long *line)
+{
+	*line = r->error_line;
+	return r->error[0] ? r->error : NULL;
 }

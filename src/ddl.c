@@ -144,7 +144,11 @@ is_id_field(const CatalogField *f)
 		(f->refs || (len > 3 && strcmp(f->name + len - 3, "_id") == 0));
 }
 
-/* "name type [COLLATE] [NOT NULL]" for a catalog field. */
+/*
+ * "name type [COLLATE]" for a catalog field.  No NOT NULL: an empty
+ * required field is loaded as NULL (with a notice); the primary key
+ * brings its own.
+ */
 static bool
 ddl_column(Buf *sql, const Ddl *d, const CatalogField *f)
 {
@@ -152,8 +156,7 @@ ddl_column(Buf *sql, const Ddl *d, const CatalogField *f)
 		buf_putc(sql, ' ') &&
 		buf_puts(sql, catalog_sql_type(f->type)) &&
 		/* "C" also builds their indexes much faster */
-		(!is_id_field(f) || buf_puts(sql, " COLLATE \"C\"")) &&
-		(!(f->flags & FIELD_REQUIRED) || buf_puts(sql, " NOT NULL"));
+		(!is_id_field(f) || buf_puts(sql, " COLLATE \"C\""));
 }
 
 bool
@@ -178,37 +181,83 @@ ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 	for (int i = 0; ok && i < nextra; i++, sep = ",\n\t")
 		ok = buf_puts(sql, sep) && ddl_ident(sql, d, extra[i]) &&
 			buf_puts(sql, " text");
+	if (ok && d->line_column)
+		ok = buf_puts(sql, sep) &&
+			buf_puts(sql, DDL_LINE_COLUMN " integer");
 	return ok && buf_puts(sql, "\n)");
 }
 
-bool
-ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat)
+int
+ddl_key_fields(const CatalogFile *cat, uint64_t present, int *fields)
 {
-	bool		all_required = true;
-	int			nkeys = 0;
-	bool		ok;
+	int			n = 0;
+
+	for (int i = 0; i < cat->nfields; i++)
+		if ((cat->fields[i].flags & FIELD_KEY) &&
+			(present & ((uint64_t) 1 << i)))
+			fields[n++] = i;
+	return n;
+}
+
+int
+ddl_single_key(const CatalogFile *cat)
+{
+	int			key = -1;
 
 	for (int i = 0; i < cat->nfields; i++)
 		if (cat->fields[i].flags & FIELD_KEY)
 		{
-			nkeys++;
-			if (!(cat->fields[i].flags & FIELD_REQUIRED))
-				all_required = false;
+			if (key >= 0)
+				return -1;
+			key = i;
 		}
+	return key;
+}
+
+bool
+ddl_key_where(Buf *sql, const Ddl *d, const CatalogFile *cat,
+			  uint64_t unkeyed)
+{
+	const char *sep = " WHERE ";
+	bool		ok = true;
+
+	for (int i = 0; ok && i < cat->nfields; i++)
+		if ((cat->fields[i].flags & FIELD_KEY) &&
+			(unkeyed & ((uint64_t) 1 << i)))
+		{
+			ok = buf_puts(sql, sep) && ddl_ident(sql, d, cat->fields[i].name) &&
+				buf_puts(sql, " IS NOT NULL");
+			sep = " AND ";
+		}
+	return ok;
+}
+
+bool
+ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat, uint64_t present,
+		uint64_t unkeyed)
+{
+	int			fields[CATALOG_MAX_FIELDS];
+	int			nkeys = ddl_key_fields(cat, present, fields);
+	int			single = ddl_single_key(cat);
+	bool		primary = single >= 0 &&
+		(cat->fields[single].flags & FIELD_REQUIRED);
+	bool		ok;
+
 	if (nkeys == 0)
 		return true;
-	if (all_required)
+	if (primary)
 		ok = buf_puts(sql, "ALTER TABLE ") && ddl_table(sql, d, cat->table) &&
 			buf_puts(sql, " ADD PRIMARY KEY (");
 	else
 		ok = buf_puts(sql, "CREATE UNIQUE INDEX ON ") &&
 			ddl_table(sql, d, cat->table) && buf_puts(sql, " (");
-	for (int i = 0, n = 0; ok && i < cat->nfields; i++)
-		if (cat->fields[i].flags & FIELD_KEY)
-			ok = buf_puts(sql, n++ ? ", " : "") &&
-				ddl_ident(sql, d, cat->fields[i].name);
+	for (int k = 0; ok && k < nkeys; k++)
+		ok = buf_puts(sql, k ? ", " : "") &&
+			ddl_ident(sql, d, cat->fields[fields[k]].name);
+	/* a composite key's missing parts are equal; one optional id is not */
 	return ok && buf_putc(sql, ')') &&
-		(all_required || nkeys == 1 || buf_puts(sql, " NULLS NOT DISTINCT"));
+		(single >= 0 || buf_puts(sql, " NULLS NOT DISTINCT")) &&
+		(primary || ddl_key_where(sql, d, cat, unkeyed));
 }
 
 int
@@ -261,6 +310,26 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 	return true;
 }
 
+/* What the load found wrong with the feed: see notice.h. */
+static const char *const notices_sql =
+"CREATE TABLE @s.import_notices (\n"
+"\tfile text NOT NULL,\n"
+"\tline integer,\n"
+"\t\"column\" text,\n"
+"\tcode text NOT NULL,\n"
+"\tseverity text NOT NULL,\n"
+"\tvalue text,\n"
+"\tmessage text NOT NULL,\n"
+"\taction text NOT NULL,\n"
+"\trecord text\n"
+")";
+
+bool
+ddl_create_notices(Buf *sql, const Ddl *d)
+{
+	return ddl_template(sql, d, notices_sql);
+}
+
 /* locations.geojson's table: see load.c for how it is filled. */
 static const char *const locations_sql =
 "CREATE TABLE @s.locations (\n"
@@ -304,12 +373,16 @@ ddl_print_schema(FILE *out)
 	}
 	buf_reset(&sql);
 	ddl_template(&sql, &d, locations_sql);
-	fprintf(out, "\n-- locations.geojson\n%s;\n\n-- once the data is in\n",
-			sql.data);
+	fprintf(out, "\n-- locations.geojson\n%s;\n", sql.data);
+	buf_reset(&sql);
+	ddl_template(&sql, &d, notices_sql);
+	fprintf(out, "\n-- what the load found wrong with the feed\n%s;\n\n"
+			"-- once the data is in (a key over the key columns the file "
+			"has)\n", sql.data);
 	for (int i = 0; i < catalog_nfiles; i++)
 	{
 		buf_reset(&sql);
-		ddl_key(&sql, &d, &catalog_files[i]);
+		ddl_key(&sql, &d, &catalog_files[i], ~(uint64_t) 0, 0);
 		if (sql.len)
 			fprintf(out, "%s;\n", sql.data);
 	}

@@ -28,19 +28,17 @@
 #include "ddl.h"
 #include "feeds.h"
 #include "log.h"
-#include "reject.h"
+#include "notice.h"
 
 #define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL
 								 * included */
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in
 								 * messages */
-#define REJECTS_SHOWN	10		/* rejected rows of a file shown on stderr */
 #define TABLE_MARK		"gtfs2pgsql"	/* comment on the tables a load
 										 * made */
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
-#define COL_IGNORED		(-2)	/* no name in the header */
 
 /* One run of load_feed. */
 typedef struct
@@ -51,8 +49,10 @@ typedef struct
 	Report	   *rep;
 	Ddl			ddl;			/* names things in the staging schema */
 	char	   *chunk;			/* SOURCE_READ_CHUNK bytes of a member */
-	Rejects    *rejects;		/* rows set aside, with --skip-invalid */
+	Notices    *notices;
 	uint64_t   *present;		/* per catalog file: its fields in the file */
+	uint64_t   *unkeyed;		/* per catalog file: its required key fields
+								 * found empty */
 	bool		failed;			/* a failure that stops the load (logged) */
 } LoadRun;
 
@@ -64,17 +64,19 @@ typedef struct
 	const char *table;
 	const CatalogFile *cat;		/* NULL for files the reference lacks */
 	int			ncols;
-	char	  **names;			/* per column: trimmed header name */
-	int		   *field;			/* per column: catalog index or COL_* */
-	long	   *warnings;		/* per column: values warned about */
+	char	  **names;			/* per column: its name in the table */
+	int		   *field;			/* per column: catalog index or COL_EXTRA */
+	int			single_key;		/* column of a one-field required key, or
+								 * -1: a row without it is set aside */
 	int			lat_col;		/* columns that make "geom", or -1 */
 	int			lon_col;
 	bool		header_seen;
 	bool		binary;			/* binary COPY (not for numeric fields) */
 	bool		copying;
-	bool		short_rows_warned;
-	bool		long_rows_warned;
-	bool		origin_warned;
+	long		short_rows;		/* rows with fewer fields than the header */
+	long		first_short;
+	long		padded_rows;	/* rows with empty fields past the header */
+	long		first_padded;
 	CopyStream	copy;
 	long		rows;
 } FileLoad;
@@ -95,42 +97,6 @@ show_value(const char *s, size_t len, char *out, size_t outsize)
 	/* invalid UTF-8 is the likely problem: show it as '?' */
 	conv_utf8_repair(out, strlen(out));
 	return out;
-}
-
-/*
- * A row that cannot be loaded, because of its column col (1-based; 0 for
- * the whole row): a data error naming the column's line, or with
- * --skip-invalid a row set aside in import_errors under the row's first
- * line (the first few also shown as warnings).
- */
-static void
-row_problem(FileLoad *fl, const CsvRow *row, int col, const char *value,
-			size_t len, const char *fmt,...) PRINTF_LIKE(6, 7);
-
-static void
-row_problem(FileLoad *fl, const CsvRow *row, int col, const char *value,
-			size_t len, const char *fmt,...)
-{
-	Rejects    *rejects = fl->run->rejects;
-	long		line = col > 0 && col <= row->nfields ?
-		csvread_field_line(row, col - 1) : row->line;
-	char		message[512];
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	if (rejects == NULL)
-	{
-		log_data_error(fl->member, line, col, "%s", message);
-		return;
-	}
-	if (reject_count(rejects, fl->member) < REJECTS_SHOWN)
-		log_data_warning(fl->member, line, col, "row rejected: %s", message);
-	if (!reject_add(rejects, fl->member, row->line,
-					col > 0 && col <= fl->ncols ? fl->names[col - 1] : NULL,
-					value, len, message))
-		fl->run->failed = true;
 }
 
 /* Runs the statement in sql; false (logged, failed set) on failure. */
@@ -165,20 +131,55 @@ create_table(LoadRun *run, const char *table, const CatalogFile *cat,
 }
 
 /*
+ * Appends template with its "%s" replaced by first, then second, and
+ * "%%" by "%"; false when sql hit its cap.
+ */
+static bool
+buf_printf_template(Buf *sql, const char *template, const char *first,
+					const char *second)
+{
+	const char *args[2] = {first, second};
+	int			next = 0;
+	bool		ok = true;
+
+	for (const char *p = template; ok && *p; p++)
+	{
+		if (p[0] == '%' && p[1] == 's' && next < 2 && args[next])
+			ok = buf_puts(sql, args[next++]), p++;
+		else if (p[0] == '%' && p[1] == '%')
+			ok = buf_putc(sql, '%'), p++;
+		else
+			ok = buf_putc(sql, *p);
+	}
+	return ok;
+}
+
+/* Whether column i's name is already taken by an earlier column. */
+static bool
+name_taken(const FileLoad *fl, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (strcmp(fl->names[j], fl->names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Reads the header: the name of each column, trimmed, mapped to its
- * catalog field.  Logs every problem; false if any.
+ * catalog field.  Every column is kept: one without a name, or whose name
+ * an earlier column has, becomes a text column named after its place.
+ * False only when out of memory (logged).
  */
 static bool
 map_columns(FileLoad *fl, const CsvRow *header)
 {
-	bool		ok = true;
-	int			named = 0;
+	Notices    *nt = fl->run->notices;
+	char		shown[SHOW_VALUE_MAX + 8];
 
 	fl->ncols = header->nfields;
 	fl->names = calloc((size_t) fl->ncols, sizeof(char *));
 	fl->field = calloc((size_t) fl->ncols, sizeof(int));
-	fl->warnings = calloc((size_t) fl->ncols, sizeof(long));
-	if (fl->names == NULL || fl->field == NULL || fl->warnings == NULL)
+	if (fl->names == NULL || fl->field == NULL)
 	{
 		log_error("out of memory");
 		fl->run->failed = true;
@@ -188,6 +189,7 @@ map_columns(FileLoad *fl, const CsvRow *header)
 	{
 		const char *name = header->fields[i].data;
 		size_t		len = header->fields[i].len;
+		char		renamed[NAMEDATALEN + 16];
 
 		/* whitespace around names is a common slip: forgive it */
 		conv_trim(&name, &len);
@@ -198,58 +200,65 @@ map_columns(FileLoad *fl, const CsvRow *header)
 			fl->run->failed = true;
 			return false;
 		}
-		fl->field[i] = COL_IGNORED;
-		if (len == 0)
+		fl->field[i] = COL_EXTRA;
+		if (len == 0 || !conv_utf8_valid(name, len) || name_taken(fl, i))
 		{
-			log_data_warning(fl->member, header->line, i + 1,
-							 "column without a name: ignored");
-			continue;
-		}
-		if (!conv_utf8_valid(name, len))
-		{
-			log_data_error(fl->member, header->line, i + 1,
-						   "column name is not valid UTF-8");
-			ok = false;
-			continue;
-		}
-		for (int j = 0; j < i; j++)
-			if (strcmp(fl->names[j], fl->names[i]) == 0)
+			NoticeKind	kind = len == 0 ? NK_EMPTY_COLUMN_NAME :
+				!conv_utf8_valid(name, len) ? NK_INVALID_UTF8 :
+				NK_DUPLICATED_COLUMN;
+
+			if (kind == NK_DUPLICATED_COLUMN)
+				snprintf(renamed, sizeof(renamed), "%.40s_%d", fl->names[i],
+						 i + 1);
+			else
+				snprintf(renamed, sizeof(renamed), "column_%d", i + 1);
+			notice_add(nt, kind, fl->member, header->line, i + 1, renamed,
+					   name, len, "column %d %s \"%s\": kept as column "
+					   "\"%s\"", i + 1, kind == NK_EMPTY_COLUMN_NAME ?
+					   "has no name" : kind == NK_INVALID_UTF8 ?
+					   "has a name that is not UTF-8" : "repeats the name",
+					   show_value(name, len, shown, sizeof(shown)), renamed);
+			free(fl->names[i]);
+			fl->names[i] = strdup(renamed);
+			if (fl->names[i] == NULL)
 			{
-				log_data_error(fl->member, header->line, i + 1,
-							   "duplicate column \"%s\"", fl->names[i]);
-				ok = false;
+				log_error("out of memory");
+				fl->run->failed = true;
+				return false;
 			}
-		named++;
-		fl->field[i] = fl->cat ? catalog_find_field(fl->cat, fl->names[i]) :
-			COL_EXTRA;
+			continue;
+		}
+		if (fl->cat)
+			fl->field[i] = catalog_find_field(fl->cat, fl->names[i]);
 		if (fl->field[i] < 0)
 		{
 			fl->field[i] = COL_EXTRA;
 			if (fl->cat)
-				log_notice("%s: column \"%s\" is not in the GTFS reference: "
-						   "kept as text", fl->member, fl->names[i]);
+				notice_add(nt, NK_UNKNOWN_COLUMN, fl->member, header->line,
+						   i + 1, fl->names[i], NULL, 0, "column \"%s\" is "
+						   "not in the GTFS reference: kept as text",
+						   fl->names[i]);
 		}
 	}
-	if (named == 0)
-	{
-		log_data_error(fl->member, header->line, 0, "header names no column");
-		ok = false;
-	}
+	fl->single_key = -1;
 	for (int f = 0; fl->cat && f < fl->cat->nfields; f++)
 	{
-		bool		present = false;
+		const CatalogField *cf = &fl->cat->fields[f];
+		int			col = -1;
 
-		for (int i = 0; i < fl->ncols; i++)
-			present = present || fl->field[i] == f;
-		if (!present && (fl->cat->fields[f].flags & FIELD_REQUIRED))
-		{
-			log_data_error(fl->member, header->line, 0,
-						   "missing required column \"%s\"",
-						   fl->cat->fields[f].name);
-			ok = false;
-		}
+		for (int i = 0; i < fl->ncols && col < 0; i++)
+			if (fl->field[i] == f)
+				col = i;
+		if (col < 0 && (cf->flags & FIELD_REQUIRED))
+			notice_add(nt, NK_MISSING_REQUIRED_COLUMN, fl->member,
+					   header->line, 0, cf->name, NULL, 0,
+					   "missing required column \"%s\": loaded as NULL",
+					   cf->name);
+		if (col >= 0 && f == ddl_single_key(fl->cat) &&
+			(cf->flags & FIELD_REQUIRED))
+			fl->single_key = col;
 	}
-	return ok;
+	return true;
 }
 
 /* The file columns that hold the point's coordinates, when there are. */
@@ -284,11 +293,10 @@ start_file(FileLoad *fl, const CsvRow *header)
 	LoadRun    *run = fl->run;
 	const char **extra;
 	int			nextra = 0;
-	int			nfields = 0;
 	Buf			sql;
 	bool		ok;
 
-	if (!map_columns(fl, header) || header->nfields < 1)
+	if (!map_columns(fl, header))
 		return false;
 	find_point_columns(fl);
 	for (int i = 0; fl->cat && i < fl->ncols; i++)
@@ -310,57 +318,45 @@ start_file(FileLoad *fl, const CsvRow *header)
 	free(extra);
 
 	/*
-	 * COPY table (the file's columns in the file's order [, geom]), in
-	 * binary, which the server reads a third faster than text, unless the
-	 * file has a numeric field (whose binary form is not written here).
+	 * COPY table (the file's columns in the file's order [, geom], line),
+	 * in binary, which the server reads a third faster than text, unless
+	 * the file has a numeric field (whose binary form is not written here).
 	 */
 	fl->binary = true;
 	for (int f = 0; fl->cat && f < fl->cat->nfields; f++)
 		if (fl->cat->fields[f].type == GT_MONEY)
 			fl->binary = false;
-	for (int i = 0; i < fl->ncols; i++)
-		nfields += fl->field[i] != COL_IGNORED;
-	nfields += fl->lat_col >= 0;
 	buf_init(&sql, DDL_SQL_MAX);
 	ok = ok && buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, fl->table) && buf_puts(&sql, " (");
-	for (int i = 0, n = 0; ok && i < fl->ncols; i++)
-		if (fl->field[i] != COL_IGNORED)
-			ok = buf_puts(&sql, n++ ? ", " : "") &&
-				ddl_ident(&sql, &run->ddl, fl->names[i]);
+	for (int i = 0; ok && i < fl->ncols; i++)
+		ok = buf_puts(&sql, i ? ", " : "") &&
+			ddl_ident(&sql, &run->ddl, fl->names[i]);
 	if (fl->lat_col >= 0)
 		ok = ok && buf_puts(&sql, ", geom");
-	ok = ok && buf_puts(&sql, fl->binary ?
-						") FROM STDIN WITH (FORMAT binary, FREEZE)" :
-						") FROM STDIN WITH (FREEZE)") &&
-		copy_begin(&fl->copy, run->conn, sql.data, fl->binary ? nfields : 0);
+	ok = ok && buf_puts(&sql, ", " DDL_LINE_COLUMN) &&
+		buf_puts(&sql, fl->binary ?
+				 ") FROM STDIN WITH (FORMAT binary, FREEZE)" :
+				 ") FROM STDIN WITH (FREEZE)") &&
+		copy_begin(&fl->copy, run->conn, sql.data, fl->binary ?
+				   fl->ncols + (fl->lat_col >= 0) + 1 : 0);
 	if (!ok && !run->failed && sql.data == NULL)
 		log_error("%s: COPY statement too long or out of memory", fl->member);
 	run->failed = run->failed || !ok;
 	buf_free(&sql);
 	fl->copying = ok;
-	/* a feed already known to be bad is still checked, but not sent */
-	fl->copy.discard = log_data_errors() > 0;
+	/* a strict load already known to be bad is still checked, not sent */
+	fl->copy.discard = run->opt->strict &&
+		notice_count(run->notices, NOTICE_ERROR) > 0;
 	return ok;
 }
 
-/* Warns about a value the first time a column has one worth a warning. */
+/*
+ * The point of the row as the "geom" column: NULL without both
+ * coordinates (or when one was not a coordinate: *coords_ok false).
+ */
 static void
-warn_value(FileLoad *fl, const CsvRow *row, int col, const char *why)
-{
-	char		shown[SHOW_VALUE_MAX + 8];
-
-	if (fl->warnings[col]++ > 0)
-		return;
-	log_data_warning(fl->member, csvread_field_line(row, col), col + 1,
-					 "%s \"%s\": %s", fl->names[col],
-					 show_value(row->fields[col].data, row->fields[col].len,
-								shown, sizeof(shown)), why);
-}
-
-/* The point of the row as the "geom" column; false on an error (logged). */
-static bool
-put_point(FileLoad *fl, const CsvRow *row)
+put_point(FileLoad *fl, const CsvRow *row, bool coords_ok)
 {
 	const CsvField *lat,
 			   *lon;
@@ -371,11 +367,12 @@ put_point(FileLoad *fl, const CsvRow *row)
 	double		y,
 				x;
 
-	if (fl->lat_col >= row->nfields || fl->lon_col >= row->nfields ||
+	if (!coords_ok || fl->lat_col >= row->nfields ||
+		fl->lon_col >= row->nfields ||
 		row->fields[fl->lat_col].len == 0 || row->fields[fl->lon_col].len == 0)
 	{
 		copy_null(&fl->copy);
-		return true;
+		return;
 	}
 	lat = &row->fields[fl->lat_col];
 	lon = &row->fields[fl->lon_col];
@@ -385,50 +382,93 @@ put_point(FileLoad *fl, const CsvRow *row)
 	conv_trim(&ys, &ylen);
 	conv_trim(&xs, &xlen);
 	if (!conv_parse_double(ys, ylen, &y) || !conv_parse_double(xs, xlen, &x))
-		return false;
-	if (x == 0 && y == 0 && !fl->origin_warned)
 	{
-		fl->origin_warned = true;
-		log_data_warning(fl->member, row->line, fl->lat_col + 1,
-						 "point at (0, 0): probably a missing position");
+		copy_null(&fl->copy);
+		return;
 	}
+	if (x == 0 && y == 0)
+		notice_value(fl->run->notices, NK_POINT_NEAR_ORIGIN, fl->member,
+					 row->line, fl->lat_col + 1, fl->names[fl->lat_col],
+					 lat->data, lat->len, "point at (0, 0): probably a "
+					 "missing position");
 	if (!geom_point(fl->run->opt->geom, x, y, copy_field(&fl->copy),
 					fl->binary))
 	{
-		row_problem(fl, row, fl->lat_col + 1, lat->data, lat->len,
-					"cannot transform (%s, %s) to SRID %d", lat->data,
-					lon->data, geom_srid(fl->run->opt->geom));
-		return false;
+		copy_field_undo(&fl->copy);
+		copy_null(&fl->copy);
+		notice_value(fl->run->notices, NK_POINT_NOT_TRANSFORMED, fl->member,
+					 row->line, fl->lat_col + 1, fl->names[fl->lat_col],
+					 lat->data, lat->len, "cannot transform (%s, %s) to "
+					 "SRID %d: geom is NULL", lat->data, lon->data,
+					 geom_srid(fl->run->opt->geom));
 	}
-	return true;
 }
 
-/* Checks the number of fields against the header; false if fatal. */
+/*
+ * The notice kind of a value its field refused (CONV_WARN: written all
+ * the same; CONV_ERROR: not storable).
+ */
+static NoticeKind
+value_kind(const CatalogField *cf, ConvStatus st, const char *v, size_t len)
+{
+	if (!conv_utf8_valid(v, len))
+		return NK_INVALID_UTF8;
+	if (cf == NULL)
+		return NK_INVALID_UTF8;
+	switch (cf->type)
+	{
+		case GT_ENUM:
+			return st == CONV_WARN ? NK_UNEXPECTED_ENUM_VALUE :
+				NK_INVALID_INTEGER;
+		case GT_INT:
+			return st == CONV_WARN ? NK_SIGN_OUT_OF_RANGE : NK_INVALID_INTEGER;
+		case GT_FLOAT:
+		case GT_LAT:
+		case GT_LON:
+			conv_trim(&v, &len);
+			if (st == CONV_WARN)
+				return NK_SIGN_OUT_OF_RANGE;
+			return conv_is_decimal(v, len) && cf->type != GT_FLOAT ?
+				NK_COORDINATE_OUT_OF_RANGE : NK_INVALID_FLOAT;
+		case GT_MONEY:
+			return st == CONV_WARN ? NK_SIGN_OUT_OF_RANGE :
+				NK_INVALID_CURRENCY_AMOUNT;
+		case GT_DATE:
+			return NK_INVALID_DATE;
+		case GT_TIME:
+			return NK_INVALID_TIME;
+		case GT_COLOR:
+			return NK_INVALID_COLOR;
+		case GT_URL:
+			return NK_INVALID_URL;
+		case GT_EMAIL:
+			return NK_INVALID_EMAIL;
+		case GT_LANGUAGE:
+			return NK_INVALID_LANGUAGE_CODE;
+		case GT_CURRENCY:
+			return NK_INVALID_CURRENCY;
+		case GT_TEXT:
+		case GT_TIMEZONE:
+			break;
+	}
+	return NK_INVALID_UTF8;
+}
+
+/*
+ * Counts a row whose width differs from the header's: the missing fields
+ * are read as empty, empty ones past the header dropped (one notice per
+ * file, at its end).  False when it has a value past the header.
+ */
 static bool
 check_row_width(FileLoad *fl, const CsvRow *row)
 {
-	if (row->nfields < fl->ncols && !fl->short_rows_warned)
-	{
-		fl->short_rows_warned = true;
-		log_data_warning(fl->member, row->line, 0,
-						 "%d fields where the header has %d: the missing "
-						 "ones are read as empty", row->nfields, fl->ncols);
-	}
+	if (row->nfields < fl->ncols && fl->short_rows++ == 0)
+		fl->first_short = row->line;
 	for (int i = fl->ncols; i < row->nfields; i++)
-	{
 		if (row->fields[i].len > 0)
-		{
-			row_problem(fl, row, i + 1, row->fields[i].data,
-						row->fields[i].len, "%d fields where the header has %d",
-						row->nfields, fl->ncols);
 			return false;
-		}
-		if (!fl->long_rows_warned)
-			log_data_warning(fl->member, row->line, i + 1,
-							 "empty fields past the header's %d: ignored",
-							 fl->ncols);
-		fl->long_rows_warned = true;
-	}
+	if (row->nfields > fl->ncols && fl->padded_rows++ == 0)
+		fl->first_padded = row->line;
 	return true;
 }
 
@@ -436,29 +476,53 @@ check_row_width(FileLoad *fl, const CsvRow *row)
 static bool
 load_row(FileLoad *fl, const CsvRow *row)
 {
+	Notices    *nt = fl->run->notices;
 	char		shown[SHOW_VALUE_MAX + 8];
-	bool		bad = !check_row_width(fl, row);
+	bool		coords_ok = true;
 
+	if (!check_row_width(fl, row))
+	{
+		int			i = fl->ncols;
+
+		while (row->fields[i].len == 0)
+			i++;
+		notice_row_set_aside(nt, NK_ROW_TOO_LONG, fl->member, row, i + 1,
+							 NULL, row->fields[i].data, row->fields[i].len,
+							 "%d fields where the header has %d",
+							 row->nfields, fl->ncols);
+		return !notice_too_many(nt);
+	}
+	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
-	for (int i = 0; i < fl->ncols && !bad; i++)
+	for (int i = 0; i < fl->ncols; i++)
 	{
 		int			f = fl->field[i];
 		const CatalogField *cf = f >= 0 ? &fl->cat->fields[f] : NULL;
 		const char *v = i < row->nfields ? row->fields[i].data : "";
 		size_t		len = i < row->nfields ? row->fields[i].len : 0;
+		long		line = i < row->nfields ?
+			csvread_field_line(row, i) : row->line;
 		const char *why = "invalid UTF-8 or NUL byte";
+		NoticeKind	kind;
 		ConvStatus	st;
 
-		if (f == COL_IGNORED)
-			continue;
 		if (len == 0)
 		{
-			if (cf && (cf->flags & FIELD_REQUIRED))
+			if (i == fl->single_key)
 			{
-				row_problem(fl, row, i + 1, NULL, 0,
-							"missing value for required field %s", cf->name);
-				bad = true;
+				notice_row_set_aside(nt, NK_MISSING_KEY, fl->member, row,
+									 i + 1, fl->names[i], NULL, 0,
+									 "missing value for required field %s",
+									 cf->name);
+				copy_row_rollback(&fl->copy);
+				return !notice_too_many(nt);
 			}
+			if (cf && (cf->flags & FIELD_REQUIRED) && (cf->flags & FIELD_KEY))
+				fl->run->unkeyed[fl->cat - catalog_files] |= (uint64_t) 1 << f;
+			if (cf && (cf->flags & FIELD_REQUIRED))
+				notice_value(nt, NK_MISSING_REQUIRED_FIELD, fl->member, line,
+							 i + 1, fl->names[i], NULL, 0,
+							 "missing value for required field %s", cf->name);
 			copy_null(&fl->copy);
 			continue;
 		}
@@ -470,48 +534,56 @@ load_row(FileLoad *fl, const CsvRow *row)
 			st = conv_text_binary(copy_field(&fl->copy), v, len);
 		else
 			st = conv_copy_text(copy_field(&fl->copy), v, len);
-		switch (st)
+		if (st == CONV_OK)
+			continue;
+		if (st == CONV_NOSPACE)
 		{
-			case CONV_OK:
-				break;
-			case CONV_WARN:
-				warn_value(fl, row, i, why);
-				break;
-			case CONV_ERROR:
-				row_problem(fl, row, i + 1, v, len,
-							"invalid %s \"%s\": %s", fl->names[i],
-							show_value(v, len, shown, sizeof(shown)), why);
-				bad = true;
-				break;
-			case CONV_NOSPACE:
-				/* the COPY buffer lost its rows: nothing can go on */
-				log_error("%s: COPY buffer over its cap", fl->member);
-				fl->run->failed = true;
-				return false;
-		}
-	}
-	if (!bad && fl->lat_col >= 0)
-		bad = !put_point(fl, row);
-	if (bad)
-	{
-		copy_row_rollback(&fl->copy);
-		if (fl->run->rejects)
-			return !fl->run->failed;
-		fl->copy.discard = true;
-		if (log_data_errors() >= fl->run->opt->max_errors)
-		{
-			log_error("too many errors (%ld): stopping", log_data_errors());
+			/* the COPY buffer lost its rows: nothing can go on */
+			log_error("%s: COPY buffer over its cap", fl->member);
+			fl->run->failed = true;
 			return false;
 		}
-		return true;
+		kind = value_kind(cf, st, v, len);
+		show_value(v, len, shown, sizeof(shown));
+		if (st == CONV_ERROR && cf && (cf->flags & FIELD_KEY))
+		{
+			/* a row that cannot be keyed is set aside whole */
+			notice_row_set_aside(nt, kind, fl->member, row, i + 1,
+								 fl->names[i], v, len, "invalid %s \"%s\": "
+								 "%s", fl->names[i], shown, why);
+			copy_row_rollback(&fl->copy);
+			return !notice_too_many(nt);
+		}
+		if (st == CONV_ERROR)
+		{
+			copy_field_undo(&fl->copy);
+			copy_null(&fl->copy);
+			coords_ok = coords_ok && i != fl->lat_col && i != fl->lon_col;
+		}
+		notice_value(nt, kind, fl->member, line, i + 1, fl->names[i], v, len,
+					 "invalid %s \"%s\": %s%s", fl->names[i], shown, why,
+					 st == CONV_ERROR ? ": loaded as NULL" : "");
 	}
+	if (fl->lat_col >= 0)
+		put_point(fl, row, coords_ok);
+	if (fl->binary)
+		buf_put_be(copy_field(&fl->copy), (uint64_t) row->line, 4);
+	else
+	{
+		char		digits[24];
+
+		buf_append(copy_field(&fl->copy), digits,
+				   (size_t) snprintf(digits, sizeof(digits), "%ld",
+									 row->line));
+	}
+	notice_row_keep(nt);
 	fl->rows++;
 	if (!copy_row_end(&fl->copy))
 	{
 		fl->run->failed = true;
 		return false;
 	}
-	return true;
+	return !notice_too_many(nt);
 }
 
 static bool
@@ -548,15 +620,15 @@ is_required_file(const FeedSource *src, const char *member)
 
 /*
  * The table of a .txt member the reference does not define: its name
- * without ".txt".  False, with a warning, when that name is empty, too long
+ * without ".txt".  False, with a notice, when that name is empty, too long
  * for PostgreSQL, or taken by a table of the catalog or of gtfs2pgsql.
  */
 static bool
-table_name_of(const char *member, char table[NAMEDATALEN])
+table_name_of(LoadRun *run, const char *member, char table[NAMEDATALEN])
 {
 	static const char *const reserved[] = {
 		"shape_lines", "trip_lines", "route_lines", "locations",
-		"locations_document", "import_errors"
+		"locations_document", "import_notices"
 	};
 	size_t		len = strlen(member) - strlen(".txt");
 	bool		ok = len > 0 && len < NAMEDATALEN;
@@ -567,9 +639,41 @@ table_name_of(const char *member, char table[NAMEDATALEN])
 	for (size_t i = 0; ok && i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		ok = strcmp(table, reserved[i]) != 0;
 	if (!ok)
-		log_data_warning(member, 0, 0, "no table can be named after this "
-						 "file: skipped");
+		notice_add(run->notices, NK_UNNAMEABLE_FILE, member, 0, 0, NULL,
+				   NULL, 0, "no table can be named after this file: "
+				   "skipped");
 	return ok;
+}
+
+/* The notices of a file that are counted while it streams. */
+static void
+file_notices(FileLoad *fl, CsvReader *reader, bool read_whole)
+{
+	Notices    *nt = fl->run->notices;
+	long		line;
+	const char *why = csvread_error(reader, &line);
+
+	if (why)
+		notice_add(nt, NK_CSV_PARSING_FAILED, fl->member, line, 0, NULL, NULL,
+				   0, "%s: the rest of the file is not loaded", why);
+	if (fl->short_rows > 0)
+		notice_add(nt, NK_ROW_TOO_SHORT, fl->member, fl->first_short, 0, NULL,
+				   NULL, 0, "%ld rows have fewer fields than the header, "
+				   "the first on this line: the missing ones are read as "
+				   "empty", fl->short_rows);
+	if (fl->padded_rows > 0)
+		notice_add(nt, NK_ROW_TOO_SHORT, fl->member, fl->first_padded, 0,
+				   NULL, NULL, 0, "%ld rows have empty fields past the "
+				   "header, the first on this line: ignored",
+				   fl->padded_rows);
+	if (read_whole && !fl->header_seen)
+		notice_add(nt, NK_EMPTY_FILE, fl->member, 0, 0, NULL, NULL, 0,
+				   "empty file");
+	else if (read_whole && fl->rows == 0 &&
+			 notice_set_aside(nt, fl->member) == 0 &&
+			 is_required_file(fl->run->src, fl->member))
+		notice_add(nt, NK_EMPTY_FILE, fl->member, 0, 0, NULL, NULL, 0,
+				   "required file has no rows");
 }
 
 /*
@@ -586,6 +690,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	unsigned long long bytes = 0;
 	double		started = report_now();
 	long		errors_before = log_data_errors();
+	long		line;
 	bool		whole;
 	char		stem[NAMEDATALEN];
 
@@ -594,7 +699,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	fl.member = source_member_name(run->src, i);
 	fl.cat = cat;
 	fl.table = cat ? cat->table : stem;
-	if (cat == NULL && !table_name_of(fl.member, stem))
+	if (cat == NULL && !table_name_of(run, fl.member, stem))
 		return;
 	m = source_member_open(run->src, i);
 	reader = csvread_create(fl.member, on_row, &fl);
@@ -603,29 +708,20 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 		run->failed = reader == NULL;
 		goto cleanup;
 	}
-	/* a file read to its end without error may still be empty */
-	whole = csvread_member(reader, m, run->chunk, &bytes) &&
-		log_data_errors() == errors_before;
-	if (whole && fl.rows == 0 && is_required_file(run->src, fl.member))
-		log_data_error(fl.member, 0, 0, "required file has no rows");
-	else if (whole && !fl.header_seen)
-		log_data_warning(fl.member, 0, 0, "empty file");
-	if (!fl.header_seen)
-	{
-		if (cat)
-			create_table(run, fl.table, cat, NULL, 0);
-	}
+	whole = csvread_member(reader, m, run->chunk, &bytes);
+	/* a file cut by a parse error was still read as far as it can be */
+	if (!whole && csvread_error(reader, &line) != NULL)
+		whole = true;
+	if (log_data_errors() == errors_before)
+		file_notices(&fl, reader, whole);
+	if (!fl.header_seen && cat)
+		create_table(run, fl.table, cat, NULL, 0);
 	/* a discarded COPY ends normally: the rollback undoes it */
 	if (fl.copying && !copy_end(&fl.copy, NULL))
 		run->failed = true;
-	for (int c = 0; fl.warnings && c < fl.ncols; c++)
-		if (fl.warnings[c] > 1)
-			log_data_warning(fl.member, 0, c + 1,
-							 "%ld more values of this column warned about",
-							 fl.warnings[c] - 1);
 	if (!report_add(run->rep, fl.member, fl.rows,
-					run->rejects ? reject_count(run->rejects, fl.member) : 0,
-					bytes, started))
+					notice_set_aside(run->notices, fl.member), bytes,
+					started))
 		run->failed = true;
 
 cleanup:
@@ -636,48 +732,63 @@ cleanup:
 		free(fl.names[c]);
 	free(fl.names);
 	free(fl.field);
-	free(fl.warnings);
 }
 
 /*
  * locations.geojson: the document is streamed, escaped, into a one-row
  * staging table, and PostgreSQL's JSON functions with PostGIS's
  * ST_GeomFromGeoJSON turn its features into rows, so that the client never
- * holds the document.  An invalid document is a data error of the file.
+ * holds the document.  A document that is not GeoJSON is a notice, and its
+ * table stays empty; a feature whose id an earlier one has is set aside.
  */
 static void
 load_geojson(LoadRun *run, int i)
 {
+	static const char *const features =
+		"SELECT f, n, row_number() OVER (PARTITION BY f->>'id' ORDER BY n) "
+		"AS rank FROM @s.locations_document, jsonb_array_elements("
+		"document::jsonb->'features') WITH ORDINALITY AS features(f, n)";
 	static const char *const from_document =
 		"INSERT INTO @s.locations "
 		"(id, stop_name, stop_desc, properties, geom)\n"
 		"SELECT f->>'id', f->'properties'->>'stop_name',\n"
 		"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(%s)\n"
-		"FROM @s.locations_document,\n"
-		"\tjsonb_array_elements(document::jsonb->'features') AS f";
-	static const char *const duplicate_ids =
-		"SELECT id FROM @s.locations GROUP BY id HAVING count(*) > 1";
+		"FROM (%s) AS features WHERE rank = 1";
+	static const char *const duplicates =
+		"INSERT INTO @s.import_notices (file, line, \"column\", code, "
+		"severity, value, message, action, record)\n"
+		"SELECT $1, NULL, 'id', $2, $3, f->>'id', format('duplicate feature "
+		"id \"%%s\": feature %%s set aside', f->>'id', n), $4, f::text\n"
+		"FROM (%s) AS features WHERE rank > 1";
 	/* GeoJSON is WGS 84; ST_Transform even to 4326 costs PROJ's start-up */
 	const char *geometry = run->ddl.srid == 4326 ?
 		"@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'), 4326)" :
 		"@g.ST_Transform(@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'),"
 		" 4326), @r)";
-	const char *at = strstr(from_document, "%s");
 	const char *member = source_member_name(run->src, i);
 	FeedMember *m = source_member_open(run->src, i);
 	double		started = report_now();
 	unsigned long long bytes = 0;
 	size_t		carry = 0;		/* bytes of a cut UTF-8 sequence */
+	const char *params[4] = {
+		member, notice_code(NK_DUPLICATE_GEO_JSON_KEY),
+		notice_severity_name(notice_severity(NK_DUPLICATE_GEO_JSON_KEY)),
+		notice_action_name(ACTION_ROW_SET_ASIDE)
+	};
 	CopyStream	copy;
-	Buf			sql;
+	Buf			sql,
+				filled;
 	PGresult   *res;
 	ssize_t		n = 0;
 	long		rows = 0;
+	long		set_aside = 0;
+	bool		valid = true;
 	bool		ok;
 
 	if (m == NULL)
 		return;
 	buf_init(&sql, DDL_SQL_MAX);
+	buf_init(&filled, DDL_SQL_MAX);
 	ok = db_execf(run->conn,
 				  "CREATE TABLE %s.locations_document (document text)",
 				  run->ddl.schema) &&
@@ -690,7 +801,6 @@ load_geojson(LoadRun *run, int i)
 		run->failed = true;
 		goto cleanup;
 	}
-	copy.discard = log_data_errors() > 0;
 	copy_row_begin(&copy);
 	while ((n = source_member_read(m, run->chunk + carry,
 								   SOURCE_READ_CHUNK - carry)) > 0)
@@ -701,8 +811,7 @@ load_geojson(LoadRun *run, int i)
 		bytes += (unsigned long long) n;
 		if (conv_copy_text(&copy.buf, run->chunk, cut) != CONV_OK)
 		{
-			log_data_error(member, 0, 0, "invalid UTF-8 or NUL byte");
-			copy.discard = true;
+			valid = false;
 			break;
 		}
 		carry = have - cut;
@@ -710,37 +819,31 @@ load_geojson(LoadRun *run, int i)
 		if (!copy_flush(&copy))
 			break;
 	}
-	if (n == 0 && carry > 0)
-		log_data_error(member, 0, 0, "invalid UTF-8 at the end of the file");
+	if ((n == 0 && carry > 0) || !valid)
+	{
+		notice_add(run->notices, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
+				   0, "invalid UTF-8 or NUL byte: the file is not loaded");
+		copy.discard = true;
+		valid = false;
+	}
 	copy_row_end(&copy);
-	if (!copy_end(&copy, NULL))
+	if (!copy_end(&copy, NULL) || n < 0)
 	{
-		run->failed = true;
+		run->failed = run->failed || n >= 0;
 		goto cleanup;
 	}
-	if (log_data_errors() > 0)
-		goto cleanup;
 
-	/* a savepoint turns an invalid document into a data error */
+	/* a savepoint turns an invalid document into a notice */
 	buf_reset(&sql);
-	ok = db_exec(run->conn, "SAVEPOINT geojson") &&
-		buf_append(&sql, from_document, (size_t) (at - from_document)) &&
-		buf_puts(&sql, geometry) && buf_puts(&sql, at + 2);
-	if (ok)
-	{
-		Buf			filled;
-
-		buf_init(&filled, DDL_SQL_MAX);
-		ok = ddl_template(&filled, &run->ddl, sql.data);
-		buf_free(&sql);
-		sql = filled;
-	}
+	ok = valid && db_exec(run->conn, "SAVEPOINT geojson") &&
+		buf_printf_template(&sql, from_document, geometry, features) &&
+		ddl_template(&filled, &run->ddl, sql.data);
 	if (!ok)
 	{
-		run->failed = true;
+		run->failed = run->failed || valid;
 		goto cleanup;
 	}
-	res = PQexec(run->conn, sql.data);
+	res = PQexec(run->conn, filled.data);
 	if (PQresultStatus(res) == PGRES_COMMAND_OK)
 	{
 		rows = atol(PQcmdTuples(res));
@@ -755,27 +858,39 @@ load_geojson(LoadRun *run, int i)
 	{
 		const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-		log_data_error(member, 0, 0, "invalid GeoJSON: %s",
-					   why ? why : PQerrorMessage(run->conn));
+		notice_add(run->notices, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
+				   0, "not valid GeoJSON: %s: the file is not loaded",
+				   why ? why : PQerrorMessage(run->conn));
 		ok = db_exec(run->conn, "ROLLBACK TO SAVEPOINT geojson");
+		valid = false;
 	}
 	PQclear(res);
-	/* the key of locations, checked here to name the ids */
+	/* the key of locations: later features with an id already seen */
 	buf_reset(&sql);
-	res = ok && ddl_template(&sql, &run->ddl, duplicate_ids) ?
-		db_query(run->conn, sql.data, 0, NULL) : NULL;
-	for (int r = 0; res && r < PQntuples(res); r++)
-		log_data_error(member, 0, 0, "duplicate feature id \"%s\"",
-					   PQgetvalue(res, r, 0));
-	ok = ok && res != NULL;
-	PQclear(res);
+	buf_reset(&filled);
+	if (ok && valid)
+	{
+		ok = buf_printf_template(&sql, duplicates, features, NULL) &&
+			ddl_template(&filled, &run->ddl, sql.data);
+		res = ok ? PQexecParams(run->conn, filled.data, 4, NULL, params,
+								NULL, NULL, 0) : NULL;
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (ok)
+			set_aside = atol(PQcmdTuples(res));
+		else
+			db_log_error(run->conn, res, "could not check locations.geojson");
+		PQclear(res);
+		notice_count_server(run->notices, NK_DUPLICATE_GEO_JSON_KEY,
+							set_aside);
+	}
 	ok = ok && db_execf(run->conn, "DROP TABLE %s.locations_document",
 						run->ddl.schema);
-	if (!ok || !report_add(run->rep, member, rows, 0, bytes, started))
+	if (!ok || !report_add(run->rep, member, rows, set_aside, bytes, started))
 		run->failed = true;
 
 cleanup:
 	buf_free(&sql);
+	buf_free(&filled);
 	source_member_close(m);
 }
 
@@ -795,21 +910,37 @@ check_required_files(LoadRun *run)
 	for (int f = 0; f < catalog_nfiles; f++)
 		if (is_required_file(run->src, catalog_files[f].file) &&
 			source_find(run->src, catalog_files[f].file) < 0)
-			log_data_error(catalog_files[f].file, 0, 0,
-						   "required file missing");
+			notice_add(run->notices, NK_MISSING_REQUIRED_FILE,
+					   catalog_files[f].file, 0, 0, NULL, NULL, 0,
+					   "required file missing");
 	if (source_find(run->src, "calendar.txt") < 0 &&
 		source_find(run->src, "calendar_dates.txt") < 0)
-		log_data_error("calendar.txt", 0, 0, "required file missing "
-					   "(and no calendar_dates.txt)");
+		notice_add(run->notices, NK_MISSING_CALENDAR, "calendar.txt", 0, 0,
+				   NULL, NULL, 0, "neither calendar.txt nor "
+				   "calendar_dates.txt: no service runs");
+}
+
+/* Whether a strict load must stop reading: too many errors, or a failure. */
+static bool
+must_stop(const LoadRun *run)
+{
+	return run->failed || notice_too_many(run->notices) ||
+		log_data_errors() > 0;
 }
 
 /* Every file of the feed into the staging schema. */
 static void
 load_files(LoadRun *run)
 {
+	long long	ignored = source_ignored_bytes(run->src);
+
+	if (ignored > 0)
+		notice_add(run->notices, NK_ZIP_TRAILING_BYTES,
+				   run->opt->feed.file_name, 0, 0, NULL, NULL, 0,
+				   "%lld bytes around the zip archive ignored (a web page "
+				   "appended by a server?)", ignored);
 	check_required_files(run);
-	for (int f = 0; f < catalog_nfiles && !run->failed &&
-		 log_data_errors() < run->opt->max_errors; f++)
+	for (int f = 0; f < catalog_nfiles && !must_stop(run); f++)
 	{
 		const CatalogFile *cat = &catalog_files[f];
 		int			i = source_find(run->src, cat->file);
@@ -819,7 +950,7 @@ load_files(LoadRun *run)
 		else
 			create_table(run, cat->table, cat, NULL, 0);
 	}
-	if (run->ddl.postgis && !run->failed)
+	if (run->ddl.postgis && !must_stop(run))
 	{
 		Buf			sql;
 		int			i = source_find(run->src, "locations.geojson");
@@ -830,8 +961,7 @@ load_files(LoadRun *run)
 			load_geojson(run, i);
 		buf_free(&sql);
 	}
-	for (int i = 0; i < source_count(run->src) && !run->failed &&
-		 log_data_errors() < run->opt->max_errors; i++)
+	for (int i = 0; i < source_count(run->src) && !must_stop(run); i++)
 	{
 		const char *name = source_member_name(run->src, i);
 
@@ -840,19 +970,21 @@ load_files(LoadRun *run)
 			continue;
 		if (has_suffix(name, ".txt"))
 		{
-			log_notice("%s is not a file of the GTFS reference: "
-					   "loaded as a table of text columns", name);
+			notice_add(run->notices, NK_UNKNOWN_TXT_FILE, name, 0, 0, NULL,
+					   NULL, 0, "not a file of the GTFS reference: loaded "
+					   "as a table of text columns");
 			load_member(run, i, NULL);
 		}
 		else
-			log_notice("%s is not a GTFS file: skipped", name);
+			notice_add(run->notices, NK_UNKNOWN_MEMBER, name, 0, 0, NULL,
+					   NULL, 0, "not a GTFS file: skipped");
 	}
 }
 
 /*
- * Keys and references, file by file in dependency order, so that a row
- * rejected for a dangling reference takes the rows that refer to it along
- * when their file is checked.  False when the database failed.
+ * Keys and references, file by file in dependency order.  Rows set aside
+ * as duplicates leave their table's count.  False when the database
+ * failed.
  */
 static bool
 check_tables(LoadRun *run)
@@ -861,17 +993,21 @@ check_tables(LoadRun *run)
 		.conn = run->conn,
 		.ddl = &run->ddl,
 		.src = run->src,
-		.rejects = run->rejects,
+		.notices = run->notices,
+		.strict = run->opt->strict,
 		.max_errors = run->opt->max_errors,
 	};
 
 	for (int f = 0; f < catalog_nfiles; f++)
 	{
-		if (!check_key(&cr, &catalog_files[f]) ||
+		long		set_aside;
+
+		if (!check_key(&cr, &catalog_files[f], run->present[f],
+					   run->unkeyed[f], &set_aside) ||
 			!check_references(&cr, &catalog_files[f], run->present[f]))
 			return false;
-		if (log_data_errors() >= run->opt->max_errors)
-			break;
+		if (set_aside > 0)
+			report_set_aside(run->rep, catalog_files[f].file, set_aside);
 	}
 	return true;
 }
@@ -909,15 +1045,24 @@ finish_tables(LoadRun *run, const char *staging_name)
 	if (!ok)
 		return false;
 	res = db_query(run->conn,
-				   "SELECT format('%I.%I', n.nspname, c.relname) "
+				   "SELECT format('%I.%I', n.nspname, c.relname), "
+				   "EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+				   " WHERE a.attrelid = c.oid AND a.attname = '"
+				   DDL_LINE_COLUMN "' AND NOT a.attisdropped) "
 				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
 				   "ON n.oid = c.relnamespace "
 				   "WHERE n.nspname = $1 AND c.relkind = 'r'", 1, params);
 	ok = res != NULL;
-	/* the mark by which a later load knows which tables it may drop */
+	/*
+	 * The mark by which a later load knows which tables it may drop; the
+	 * rows' lines have served (import_notices keeps those of the notices).
+	 */
 	for (int i = 0; ok && i < PQntuples(res); i++)
 		ok = db_execf(run->conn, "COMMENT ON TABLE %s IS '" TABLE_MARK "'",
 					  PQgetvalue(res, i, 0)) &&
+			(strcmp(PQgetvalue(res, i, 1), "t") != 0 ||
+			 db_execf(run->conn, "ALTER TABLE %s DROP COLUMN "
+					  DDL_LINE_COLUMN, PQgetvalue(res, i, 0))) &&
 			db_execf(run->conn, "ANALYZE %s", PQgetvalue(res, i, 0));
 	PQclear(res);
 	return ok;
@@ -1033,8 +1178,9 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 			.shape_m = false,
 		},
 		.chunk = NULL,
-		.rejects = NULL,
+		.notices = NULL,
 		.present = NULL,
+		.unkeyed = NULL,
 		.failed = false,
 	};
 	char		staging_name[64];
@@ -1043,13 +1189,16 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	char	   *postgis = NULL;
 	char	   *comment = NULL;
 	char	   *json = NULL;
+	char	   *notices = NULL; /* staging's import_notices, quoted */
 	FeedRecord	record;
-	Buf			text;
+	Buf			text,
+				shown;			/* the target's import_notices, for people */
 	const char *lock_params[1] = {opt->feed.schema};
 	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
 	double		started;
 
+	buf_init(&shown, DDL_SQL_MAX);
 	snprintf(staging_name, sizeof(staging_name), "gtfs2pgsql_load_%d",
 			 PQbackendPID(conn));
 	staging = db_ident(conn, staging_name);
@@ -1062,8 +1211,9 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	buf_free(&text);
 	run.chunk = malloc(SOURCE_READ_CHUNK);
 	run.present = calloc((size_t) catalog_nfiles, sizeof(uint64_t));
+	run.unkeyed = calloc((size_t) catalog_nfiles, sizeof(uint64_t));
 	if (staging == NULL || target == NULL || comment == NULL ||
-		run.chunk == NULL || run.present == NULL)
+		run.chunk == NULL || run.present == NULL || run.unkeyed == NULL)
 	{
 		log_error("out of memory");
 		goto cleanup;
@@ -1099,35 +1249,57 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	PQclear(res);
 	if (!db_execf(conn, "CREATE SCHEMA %s", staging))
 		goto rollback;
-	if (opt->skip_invalid)
+	run.ddl.line_column = true;
+	run.notices = notice_create(opt->strict, opt->max_errors);
+	buf_init(&text, DDL_SQL_MAX);
+	if (run.notices == NULL || !ddl_create_notices(&text, &run.ddl) ||
+		!run_sql(&run, &text) || !buf_puts(&shown, opt->feed.schema) ||
+		!buf_puts(&shown, ".import_notices"))
 	{
-		run.rejects = reject_create();
-		if (run.rejects == NULL)
-			goto rollback;
+		buf_free(&text);
+		goto rollback;
 	}
+	buf_reset(&text);
+	if (!ddl_table(&text, &run.ddl, "import_notices") ||
+		(notices = strdup(text.data)) == NULL)
+	{
+		buf_free(&text);
+		goto rollback;
+	}
+	buf_free(&text);
 	load_files(&run);
 	if (run.failed)
 		goto rollback;
-	started = report_now();
-	/* the tables of a feed already known to be bad are incomplete */
-	if (log_data_errors() == 0 && !check_tables(&run))
-		goto rollback;
 	if (log_data_errors() > 0)
 	{
-		log_error("feed rejected: %ld error%s; the database is unchanged",
-				  log_data_errors(), log_data_errors() == 1 ? "" : "s");
+		log_error("feed rejected: it cannot be read; the database is "
+				  "unchanged");
 		status = LOAD_BAD_INPUT;
 		goto rollback;
 	}
-
-	if (run.rejects)
+	started = report_now();
+	/* the tables of a strict load already known to be bad are incomplete */
+	if ((!opt->strict || notice_count(run.notices, NOTICE_ERROR) == 0) &&
+		!check_tables(&run))
+		goto rollback;
+	if (!notice_store(run.notices, conn, notices))
+		goto rollback;
+	if (opt->strict && notice_count(run.notices, NOTICE_ERROR) > 0)
 	{
-		if (!reject_store(run.rejects, conn, &run.ddl))
-			goto rollback;
-		for (int i = 0; i < rep->nfiles; i++)
-			report_set_rejected(rep, rep->files[i].file,
-								reject_count(run.rejects, rep->files[i].file));
+		long		errors = notice_count(run.notices, NOTICE_ERROR);
+
+		log_error("feed rejected: %ld error%s; the database is unchanged",
+				  errors, errors == 1 ? "" : "s");
+		status = LOAD_BAD_INPUT;
+		goto rollback;
 	}
+	if (!notice_print_summary(conn, notices, shown.data))
+		goto rollback;
+	for (int s = 0; s < 3; s++)
+		rep->notice_counts[s] = notice_count(run.notices, (NoticeSeverity) s);
+	rep->notices_json = notice_report_json(conn, notices);
+	if (rep->notices_json == NULL)
+		goto rollback;
 	if (!finish_tables(&run, staging_name))
 		goto rollback;
 	rep->index_seconds = report_now() - started;
@@ -1159,9 +1331,12 @@ cleanup:
 	PQfreemem(postgis);
 	PQfreemem(staging);
 	PQfreemem(target);
-	reject_destroy(run.rejects);
+	notice_destroy(run.notices);
+	free(notices);
+	buf_free(&shown);
 	free(json);
 	free(run.chunk);
 	free(run.present);
+	free(run.unkeyed);
 	return status;
 }

@@ -143,3 +143,14 @@ log_data_warning(const char *member, long line, int column,
 	log_data_v("warning", member, line, column, fmt, ap);
 	va_end(ap);
 }
+
+void
+log_data(const char *level, const char *member, long line, int column,
+		 const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	log_data_v(level, member, line, column, fmt, ap);
+	va_end(ap);
+}

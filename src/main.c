@@ -50,12 +50,12 @@ help(void)
 		   "from the same file (SHA-256) with the same options\n");
 	printf("      --report=FILE         "
 		   "write a JSON report to FILE (- for stdout)\n");
-	printf("      --max-errors=N        "
-		   "stop reading after N data errors (default: 100)\n");
-	printf("      --skip-invalid        "
-		   "load the rows that can be loaded; the others\n"
+	printf("      --strict              "
+		   "refuse a feed with any error notice (exit 1,\n"
 		   "                            "
-		   "go to the table import_errors\n");
+		   "the database unchanged), listing the errors\n");
+	printf("      --max-errors=N        "
+		   "with --strict, stop after N errors (default: 100)\n");
 	printf("      --srid=N              "
 		   "geometry in EPSG:N, reprojected with PROJ\n"
 		   "                            "
@@ -193,6 +193,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"srid", required_argument, NULL, 4},
 		{"no-geometry", no_argument, NULL, 5},
 		{"skip-invalid", no_argument, NULL, 6},
+		{"strict", no_argument, NULL, 9},
 		{"feed-id", required_argument, NULL, 7},
 		{"skip-unchanged", no_argument, NULL, 8},
 		{"version", no_argument, NULL, 'V'},
@@ -260,7 +261,13 @@ parse_options(int argc, char **argv, Options *o)
 				o->geometry = false;
 				break;
 			case 6:
-				o->load.skip_invalid = true;
+				log_error("--skip-invalid is gone: the default now loads "
+						  "every row it can and records what is wrong in "
+						  "import_notices");
+				log_hint("--strict refuses a feed with errors instead");
+				return EXIT_BAD_INPUT;
+			case 9:
+				o->load.strict = true;
 				break;
 			case 7:
 				o->load.feed.feed_id = optarg;
@@ -338,9 +345,9 @@ run(Options *o)
 		if (report == NULL)
 			goto cleanup;
 	}
-	snprintf(options, sizeof(options), "srid=%ld geometry=%s skip_invalid=%s",
+	snprintf(options, sizeof(options), "srid=%ld geometry=%s strict=%s",
 			 o->geometry ? o->srid : 0, o->geometry ? "yes" : "no",
-			 o->load.skip_invalid ? "yes" : "no");
+			 o->load.strict ? "yes" : "no");
 	o->load.feed.options = options;
 	o->load.feed.sha256 = sha256;
 	o->load.feed.version = GTFS2PGSQL_VERSION;

@@ -39,7 +39,7 @@ report_init(Report *r, const char *feed)
 }
 
 bool
-report_add(Report *r, const char *file, long rows, long rejected,
+report_add(Report *r, const char *file, long rows, long set_aside,
 		   unsigned long long bytes, double started)
 {
 	ReportFile *f = realloc(r->files,
@@ -59,7 +59,7 @@ report_add(Report *r, const char *file, long rows, long rejected,
 		return false;
 	}
 	f->rows = rows;
-	f->rejected = rejected;
+	f->set_aside = set_aside;
 	f->bytes = bytes;
 	f->seconds = report_now() - started;
 	f->peak_rss_kb = report_peak_rss_kb();
@@ -68,16 +68,14 @@ report_add(Report *r, const char *file, long rows, long rejected,
 }
 
 void
-report_set_rejected(Report *r, const char *file, long rejected)
+report_set_aside(Report *r, const char *file, long set_aside)
 {
 	for (int i = 0; i < r->nfiles; i++)
 		if (strcmp(r->files[i].file, file) == 0)
 		{
-			ReportFile *f = &r->files[i];
-
-			/* rows rejected after the load were deleted from the table */
-			f->rows -= rejected - f->rejected;
-			f->rejected = rejected;
+			/* they were deleted from the table */
+			r->files[i].rows -= set_aside;
+			r->files[i].set_aside += set_aside;
 		}
 }
 
@@ -120,14 +118,18 @@ write_json(const Report *r, FILE *out)
 
 		fputs(i ? ",\n  {\"file\": " : "\n  {\"file\": ", out);
 		json_string(out, f->file);
-		fprintf(out, ", \"rows\": %ld, \"rejected\": %ld, \"bytes\": %llu, "
+		fprintf(out, ", \"rows\": %ld, \"set_aside\": %ld, \"bytes\": %llu, "
 				"\"seconds\": %.3f, \"peak_rss_kb\": %ld}",
-				f->rows, f->rejected, f->bytes, f->seconds, f->peak_rss_kb);
+				f->rows, f->set_aside, f->bytes, f->seconds, f->peak_rss_kb);
 		rows += f->rows;
 	}
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
-			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld}}\n",
-			rows, r->seconds, r->index_seconds, r->peak_rss_kb);
+			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld},\n"
+			" \"notice_counts\": {\"error\": %ld, \"warning\": %ld, "
+			"\"info\": %ld},\n \"notices\": %s}\n",
+			rows, r->seconds, r->index_seconds, r->peak_rss_kb,
+			r->notice_counts[0], r->notice_counts[1], r->notice_counts[2],
+			r->notices_json ? r->notices_json : "[]");
 }
 
 FILE *
@@ -177,14 +179,14 @@ report_json(const Report *r)
 }
 
 static void
-table_line(FILE *out, const char *name, long rows, long rejected, double mb,
+table_line(FILE *out, const char *name, long rows, long set_aside, double mb,
 		   double seconds, long rss_kb)
 {
 	fprintf(out, "%-26s %11ld %9.1f %8.2f %11.0f %8.1f", name, rows, mb,
 			seconds, seconds > 0 ? (double) rows / seconds : 0.0,
 			(double) rss_kb / 1024.0);
-	if (rejected > 0)
-		fprintf(out, " %9ld rejected", rejected);
+	if (set_aside > 0)
+		fprintf(out, " %9ld set aside", set_aside);
 	fputc('\n', out);
 }
 
@@ -192,7 +194,7 @@ void
 report_print_table(const Report *r, FILE *out)
 {
 	long		rows = 0,
-				rejected = 0;
+				set_aside = 0;
 	double		mb = 0;
 
 	fprintf(out, "%-26s %11s %9s %8s %11s %8s\n", "file", "rows", "MB",
@@ -201,15 +203,15 @@ report_print_table(const Report *r, FILE *out)
 	{
 		const ReportFile *f = &r->files[i];
 
-		table_line(out, f->file, f->rows, f->rejected, (double) f->bytes / 1e6,
+		table_line(out, f->file, f->rows, f->set_aside, (double) f->bytes / 1e6,
 				   f->seconds, f->peak_rss_kb);
 		rows += f->rows;
-		rejected += f->rejected;
+		set_aside += f->set_aside;
 		mb += (double) f->bytes / 1e6;
 	}
 	fprintf(out, "%-26s %11s %9s %8.2f\n", "(keys and indexes)", "", "",
 			r->index_seconds);
-	table_line(out, "total", rows, rejected, mb, r->seconds, r->peak_rss_kb);
+	table_line(out, "total", rows, set_aside, mb, r->seconds, r->peak_rss_kb);
 }
 
 void
@@ -218,6 +220,8 @@ report_free(Report *r)
 	for (int i = 0; i < r->nfiles; i++)
 		free(r->files[i].file);
 	free(r->files);
+	free(r->notices_json);
 	r->files = NULL;
 	r->nfiles = 0;
+	r->notices_json = NULL;
 }

@@ -8,10 +8,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <zip.h>
 
@@ -21,6 +23,19 @@
 #define MEMBER_MAX_SIZE		(64ULL << 30)	/* bytes */
 #define MEMBER_MAX_RATIO	1000	/* uncompressed / compressed */
 #define MEMBER_RATIO_FLOOR	(1 << 20)	/* small members may compress well */
+
+/* The End Of Central Directory record that closes a zip archive. */
+#define EOCD_SIZE			22	/* bytes, without its comment */
+#define EOCD_SCAN_MAX		(16 << 20)	/* bytes searched, from the end */
+#define EOCD_SCAN_CHUNK		(64 * 1024)	/* bytes searched at once */
+
+/* The last end record of a file, and the archive it closes. */
+typedef struct
+{
+	off_t		offset;			/* of the record in the file */
+	off_t		end;			/* just past the record's comment */
+	off_t		prefix;			/* bytes before it that offsets omit */
+} EndRecord;
 
 typedef struct
 {
@@ -34,6 +49,7 @@ struct FeedSource
 	zip_t	   *zip;			/* NULL for a directory */
 	MemberEntry *members;
 	int			nmembers;
+	long long	ignored;		/* bytes of the file outside the archive */
 };
 
 struct FeedMember
@@ -138,6 +154,164 @@ list_directory(FeedSource *src)
 	return ok;
 }
 
+/* The n-byte little-endian number at p. */
+static unsigned long
+get_le(const unsigned char *p, int n)
+{
+	unsigned long v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * Whether the EOCD_SIZE bytes at r, found at offset in a file of size
+ * bytes, are an end record whose comment ends within the file; if so, fills
+ * in rec.  The central directory ends where its end record starts: when the
+ * record puts its end earlier, the difference is bytes put before the
+ * archive that the offsets leave out, as unzip reckons.  A Zip64 archive
+ * leaves the directory's size and offset to another record (0xFFFFFFFF).
+ */
+static bool
+decode_end_record(const unsigned char *r, off_t offset, off_t size,
+				  EndRecord *rec)
+{
+	unsigned long cd_size;
+	unsigned long cd_offset;
+
+	if (memcmp(r, "PK\5\6", 4) != 0 ||
+		offset + EOCD_SIZE + (off_t) get_le(r + 20, 2) > size)
+		return false;
+	cd_size = get_le(r + 12, 4);
+	cd_offset = get_le(r + 16, 4);
+	rec->offset = offset;
+	rec->end = offset + EOCD_SIZE + (off_t) get_le(r + 20, 2);
+	rec->prefix = 0;
+	if (cd_size != 0xFFFFFFFF && cd_offset != 0xFFFFFFFF &&
+		(off_t) cd_offset + (off_t) cd_size < offset)
+		rec->prefix = offset - (off_t) cd_offset - (off_t) cd_size;
+	return true;
+}
+
+/*
+ * Finds the last end record (see decode_end_record) that starts in the last
+ * EOCD_SCAN_MAX bytes of the file open as fd, of size bytes, reading it
+ * backwards EOCD_SCAN_CHUNK bytes at a time.  False when there is none,
+ * logged if the file cannot be read.
+ */
+static bool
+find_end_record(int fd, const char *path, off_t size, EndRecord *rec)
+{
+	unsigned char buf[EOCD_SCAN_CHUNK + EOCD_SIZE - 1];
+	off_t		floor = size > EOCD_SCAN_MAX ? size - EOCD_SCAN_MAX : 0;
+	off_t		hi = size - EOCD_SIZE + 1;	/* records start before hi */
+
+	while (hi > floor)
+	{
+		off_t		lo = hi - floor > EOCD_SCAN_CHUNK ?
+			hi - EOCD_SCAN_CHUNK : floor;
+		size_t		want = (size_t) (hi - lo) + EOCD_SIZE - 1;
+		ssize_t		got = pread(fd, buf, want, lo);
+
+		if (got < 0 || (size_t) got != want)
+		{
+			log_error("could not read \"%s\": %s", path,
+					  got < 0 ? strerror(errno) : "file changed size");
+			return false;
+		}
+		for (size_t i = (size_t) (hi - lo); i-- > 0;)
+			if (decode_end_record(buf + i, lo + (off_t) i, size, rec))
+				return true;
+		hi = lo;
+	}
+	return false;
+}
+
+/* The archive in length bytes of the file at path from start, or NULL. */
+static zip_t *
+open_window(const char *path, off_t start, off_t length)
+{
+	zip_error_t ze;
+	zip_source_t *zs;
+	zip_t	   *zip = NULL;
+
+	zip_error_init(&ze);
+	zs = zip_source_file_create(path, (zip_uint64_t) start,
+								(zip_int64_t) length, &ze);
+	if (zs != NULL)
+	{
+		zip = zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+		if (zip == NULL)
+			zip_source_free(zs);
+	}
+	zip_error_fini(&ze);
+	return zip;
+}
+
+/*
+ * Opens the zip file libzip refused as the archive its last end record
+ * closes, ignoring the bytes around that archive as unzip does: a web page
+ * a server sent after the feed, or a stub put before it.  The archive is
+ * first taken to start with the file (libzip finds members put after a
+ * stub when the central directory counts the stub in its offsets), then,
+ * failing that, after the record's prefix.  Sets src->zip and src->ignored;
+ * false if there is no such archive.
+ */
+static bool
+open_around_junk(FeedSource *src, off_t size)
+{
+	int			fd = open(src->path, O_RDONLY);
+	EndRecord	rec;
+	off_t		start = 0;
+
+	if (fd < 0)
+	{
+		log_error("could not open \"%s\": %s", src->path, strerror(errno));
+		return false;
+	}
+	if (find_end_record(fd, src->path, size, &rec))
+	{
+		if (rec.end < size)
+			src->zip = open_window(src->path, 0, rec.end);
+		if (src->zip == NULL && rec.prefix > 0)
+		{
+			start = rec.prefix;
+			src->zip = open_window(src->path, start, rec.end - start);
+		}
+	}
+	close(fd);
+	if (src->zip == NULL)
+		return false;
+	src->ignored = (long long) (size - (rec.end - start));
+	return true;
+}
+
+/*
+ * Opens src->path, of size bytes, as a zip archive, or failing that as one
+ * with junk around it when libzip's error allows for that.  False (logged
+ * with libzip's first error) when neither opens.
+ */
+static bool
+open_zip(FeedSource *src, off_t size)
+{
+	int			err;
+	zip_error_t ze;
+
+	src->zip = zip_open(src->path, ZIP_RDONLY | ZIP_CHECKCONS, &err);
+	if (src->zip != NULL)
+		return true;
+	/* what libzip says of junk after the end record, or before the archive */
+	if ((err == ZIP_ER_INCONS || (err == ZIP_ER_NOZIP && size >= EOCD_SIZE)) &&
+		open_around_junk(src, size))
+		return true;
+	zip_error_init_with_code(&ze, err);
+	log_error("could not open feed \"%s\" as a zip archive: %s",
+			  src->path, zip_error_strerror(&ze));
+	zip_error_fini(&ze);
+	return false;
+}
+
 FeedSource *
 source_open(const char *path)
 {
@@ -162,23 +336,7 @@ source_open(const char *path)
 	if (S_ISDIR(st.st_mode))
 		ok = list_directory(src);
 	else
-	{
-		int			err;
-
-		src->zip = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &err);
-		if (src->zip == NULL)
-		{
-			zip_error_t ze;
-
-			zip_error_init_with_code(&ze, err);
-			log_error("could not open feed \"%s\" as a zip archive: %s",
-					  path, zip_error_strerror(&ze));
-			zip_error_fini(&ze);
-			source_close(src);
-			return NULL;
-		}
-		ok = list_zip(src);
-	}
+		ok = open_zip(src, st.st_size) && list_zip(src);
 	if (!ok)
 	{
 		source_close(src);
@@ -271,6 +429,12 @@ source_sha256(const FeedSource *src, char out[65])
 	if (!ok)
 		log_error("could not compute the SHA-256 of \"%s\"", src->path);
 	return ok;
+}
+
+long long
+source_ignored_bytes(const FeedSource *src)
+{
+	return src->ignored;
 }
 
 int

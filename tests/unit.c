@@ -12,12 +12,15 @@
 #include <stdlib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zip.h>
 
 #include "buf.h"
 #include "catalog.h"
 #include "convert.h"
 #include "csvread.h"
 #include "log.h"
+#include "source.h"
 
 static int	passed,
 			failed;
@@ -542,6 +545,10 @@ field(const CatalogField *f, const char *s, Buf *out, const char **why)
 
 static const CatalogField f_text = {"t", GT_TEXT, SIGN_ANY, 0, NULL, NULL};
 static const CatalogField f_color = {"c", GT_COLOR, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_url = {"u", GT_URL, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_email = {"m", GT_EMAIL, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_lang = {"l", GT_LANGUAGE, SIGN_ANY, 0, NULL, NULL};
+static const CatalogField f_currency = {"c", GT_CURRENCY, SIGN_ANY, 0, NULL, NULL};
 static const CatalogField f_enum = {"e", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL};
 static const CatalogField f_int_any = {"i", GT_INT, SIGN_ANY, 0, NULL, NULL};
 static const CatalogField f_int_pos = {"i", GT_INT, SIGN_POSITIVE, 0, NULL, NULL};
@@ -696,10 +703,32 @@ test_conv_field(void)
 	/* GT_COLOR */
 	test_cond("field COLOR FFAA00 written", field_gives(&f_color, "FFAA00", CONV_OK, "FFAA00"));
 	test_cond("field COLOR lower-case kept", field_gives(&f_color, "ffaa00", CONV_OK, "ffaa00"));
-	test_cond("field COLOR padded \" 00FF00 \" written 00FF00",
-			  field_gives(&f_color, " 00FF00 ", CONV_OK, "00FF00"));
-	test_cond("field COLOR ffaa0 is CONV_ERROR", field_gives(&f_color, "ffaa0", CONV_ERROR, NULL));
-	test_cond("field COLOR #FFAA00 is CONV_ERROR", field_gives(&f_color, "#FFAA00", CONV_ERROR, NULL));
+	test_cond("field COLOR padded \" 00FF00 \" kept as written",
+			  field_gives(&f_color, " 00FF00 ", CONV_OK, " 00FF00 "));
+	/* text that breaks its format's rule is kept as written, with a warning */
+	test_cond("field COLOR ffaa0 is CONV_WARN, kept", field_gives(&f_color, "ffaa0", CONV_WARN, "ffaa0"));
+	test_cond("field COLOR #FFAA00 is CONV_WARN, kept", field_gives(&f_color, "#FFAA00", CONV_WARN, "#FFAA00"));
+	test_cond("field COLOR 0 is CONV_WARN, kept", field_gives(&f_color, "0", CONV_WARN, "0"));
+
+	/* GT_URL, GT_EMAIL, GT_LANGUAGE, GT_CURRENCY */
+	test_cond("field URL with a space is CONV_WARN", field_gives(&f_url, "https://x.org/a b", CONV_WARN, "https://x.org/a b"));
+	test_cond("field URL http ok", field_gives(&f_url, "http://x.org/", CONV_OK, "http://x.org/"));
+	test_cond("field URL HTTPS upper case ok", field_gives(&f_url, "HTTPS://X.ORG", CONV_OK, "HTTPS://X.ORG"));
+	test_cond("field URL without scheme is CONV_WARN", field_gives(&f_url, "www.x.org", CONV_WARN, "www.x.org"));
+	test_cond("field URL scheme alone is CONV_WARN", field_gives(&f_url, "https://", CONV_WARN, "https://"));
+	test_cond("field EMAIL ok", field_gives(&f_email, "a.b@x.org", CONV_OK, "a.b@x.org"));
+	test_cond("field EMAIL without @ is CONV_WARN", field_gives(&f_email, "x.org", CONV_WARN, "x.org"));
+	test_cond("field EMAIL two @ is CONV_WARN", field_gives(&f_email, "a@b@x.org", CONV_WARN, "a@b@x.org"));
+	test_cond("field EMAIL without a dot after @ is CONV_WARN", field_gives(&f_email, "a@localhost", CONV_WARN, "a@localhost"));
+	test_cond("field LANGUAGE en ok", field_gives(&f_lang, "en", CONV_OK, "en"));
+	test_cond("field LANGUAGE fr-CA ok", field_gives(&f_lang, "fr-CA", CONV_OK, "fr-CA"));
+	test_cond("field LANGUAGE zh-Hant-TW ok", field_gives(&f_lang, "zh-Hant-TW", CONV_OK, "zh-Hant-TW"));
+	test_cond("field LANGUAGE English is CONV_WARN", field_gives(&f_lang, "English", CONV_WARN, "English"));
+	test_cond("field LANGUAGE en- is CONV_WARN", field_gives(&f_lang, "en-", CONV_WARN, "en-"));
+	test_cond("field LANGUAGE en_US is CONV_WARN", field_gives(&f_lang, "en_US", CONV_WARN, "en_US"));
+	test_cond("field CURRENCY EUR ok", field_gives(&f_currency, "EUR", CONV_OK, "EUR"));
+	test_cond("field CURRENCY eur is CONV_WARN", field_gives(&f_currency, "eur", CONV_WARN, "eur"));
+	test_cond("field CURRENCY EURO is CONV_WARN", field_gives(&f_currency, "EURO", CONV_WARN, "EURO"));
 
 	/* appending and errors leave earlier content alone */
 	buf_init(&b, 1024);
@@ -1565,6 +1594,221 @@ test_csv_errors(void)
 	test_cond("csvread_destroy(NULL) is harmless", (csvread_destroy(NULL), true));
 }
 
+/* ----------------------------------------------------------------- source */
+
+#define SRC_CONTENT_SIZE (200 * 1024)
+#define SRC_REAL_FEED "../shared/feeds/defective/caltrain-2023.zip"
+
+/* Writes pad bytes of filler, data[0..n), then tail bytes of an HTML page. */
+static bool
+src_write(const char *path, size_t pad, const char *data, size_t n,
+		  size_t tail)
+{
+	static const char page[] = "<html><body><p>Not Found</p></body></html>\n";
+	FILE	   *fp = fopen(path, "wb");
+	bool		ok = fp != NULL;
+
+	for (size_t i = 0; ok && i < pad; i++)
+		ok = fputc(i == 0 ? 'M' : i == 1 ? 'Z' : (int) (i % 251), fp) != EOF;
+	if (ok && n > 0)
+		ok = fwrite(data, 1, n, fp) == n;
+	for (size_t i = 0; ok && i < tail; i++)
+		ok = fputc(page[i % (sizeof(page) - 1)], fp) != EOF;
+	if (fp != NULL && fclose(fp) != 0)
+		ok = false;
+	return ok;
+}
+
+/* The whole file at path, malloc'd, its size in *n; NULL on failure. */
+static char *
+src_slurp(const char *path, size_t *n)
+{
+	FILE	   *fp = fopen(path, "rb");
+	char	   *data = NULL;
+	long		len;
+
+	if (fp == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (len = ftell(fp)) > 0 &&
+		fseek(fp, 0, SEEK_SET) == 0 && (data = malloc((size_t) len)) != NULL)
+	{
+		*n = fread(data, 1, (size_t) len, fp);
+		if (*n != (size_t) len)
+		{
+			free(data);
+			data = NULL;
+		}
+	}
+	fclose(fp);
+	return data;
+}
+
+/* Writes a zip of feed/stops.txt (content) and agency.txt with libzip. */
+static bool
+src_make_zip(const char *path, const char *content, size_t n)
+{
+	static const char agency[] = "agency_id,agency_name\nA,Agency\n";
+	int			err;
+	zip_t	   *za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+	zip_source_t *zs;
+	bool		ok = za != NULL;
+
+	if (ok)
+	{
+		zs = zip_source_buffer(za, content, n, 0);
+		ok = zs != NULL && zip_file_add(za, "feed/stops.txt", zs, 0) >= 0;
+		if (zs != NULL && !ok)
+			zip_source_free(zs);
+	}
+	if (ok)
+	{
+		zs = zip_source_buffer(za, agency, sizeof(agency) - 1, 0);
+		ok = zs != NULL && zip_file_add(za, "agency.txt", zs, 0) >= 0;
+		if (zs != NULL && !ok)
+			zip_source_free(zs);
+	}
+	if (za != NULL && zip_close(za) != 0)
+	{
+		zip_discard(za);
+		ok = false;
+	}
+	return ok;
+}
+
+/* Whether member name of src reads back as exactly expect[0..n). */
+static bool
+src_member_is(FeedSource *src, const char *name, const char *expect,
+			  size_t n)
+{
+	int			i = source_find(src, name);
+	FeedMember *m = i < 0 ? NULL : source_member_open(src, i);
+	char		chunk[SOURCE_READ_CHUNK];
+	size_t		off = 0;
+	ssize_t		got = 0;
+	bool		ok = m != NULL;
+
+	while (ok && (got = source_member_read(m, chunk, sizeof(chunk))) > 0)
+	{
+		ok = off + (size_t) got <= n &&
+			memcmp(chunk, expect + off, (size_t) got) == 0;
+		off += (size_t) got;
+	}
+	ok = ok && got == 0 && off == n;
+	if (m != NULL && !source_member_close(m))
+		ok = false;
+	return ok;
+}
+
+/* Opens path: whether it opens, skipping ignored bytes, with stops.txt. */
+static bool
+src_opens(const char *path, long long ignored, const char *stops, size_t n)
+{
+	FeedSource *src = source_open(path);
+	bool		ok;
+
+	ok = src != NULL && source_ignored_bytes(src) == ignored &&
+		source_count(src) == 2 && source_find(src, "agency.txt") >= 0 &&
+		src_member_is(src, "stops.txt", stops, n);
+	source_close(src);
+	return ok;
+}
+
+static bool
+src_fails(const char *path)
+{
+	FeedSource *src = source_open(path);
+
+	source_close(src);
+	return src == NULL;
+}
+
+static void
+test_source(void)
+{
+	char		dir[] = "/tmp/gtfs2pgsql-unit-XXXXXX";
+	char		zpath[64],
+				path[64];
+	char	   *content = malloc(SRC_CONTENT_SIZE);
+	char	   *zip = NULL;
+	size_t		zn = 0;
+	FeedSource *src;
+
+	if (content == NULL || mkdtemp(dir) == NULL)
+	{
+		test_cond("source tests: temporary directory", false);
+		free(content);
+		return;
+	}
+	for (size_t i = 0; i < SRC_CONTENT_SIZE; i++)
+		content[i] = i % 61 == 60 ? '\n' : (char) ('a' + (i * 7) % 26);
+	snprintf(zpath, sizeof(zpath), "%s/clean.zip", dir);
+	snprintf(path, sizeof(path), "%s/feed.zip", dir);
+	if (!src_make_zip(zpath, content, SRC_CONTENT_SIZE) ||
+		(zip = src_slurp(zpath, &zn)) == NULL)
+	{
+		test_cond("source tests: a zip written by libzip", false);
+		free(content);
+		unlink(zpath);
+		rmdir(dir);
+		return;
+	}
+
+	test_cond("source clean zip: opens, 0 bytes ignored, stops.txt exact",
+			  src_opens(zpath, 0, content, SRC_CONTENT_SIZE));
+	test_cond("source 300 kB of HTML after the zip: opens, 300000 ignored, "
+			  "stops.txt exact",
+			  src_write(path, 0, zip, zn, 300000) &&
+			  src_opens(path, 300000, content, SRC_CONTENT_SIZE));
+	test_cond("source 700 bytes of HTML after the zip: opens, 700 ignored",
+			  src_write(path, 0, zip, zn, 700) &&
+			  src_opens(path, 700, content, SRC_CONTENT_SIZE));
+	test_cond("source 5000 bytes before the zip: opens, 5000 ignored",
+			  src_write(path, 5000, zip, zn, 0) &&
+			  src_opens(path, 5000, content, SRC_CONTENT_SIZE));
+	test_cond("source 5000 bytes before and 300 kB after: opens, both ignored",
+			  src_write(path, 5000, zip, zn, 300000) &&
+			  src_opens(path, 305000, content, SRC_CONTENT_SIZE));
+
+	test_cond("source HTML page, no zip: fails",
+			  src_write(path, 0, NULL, 0, 3000) && src_fails(path));
+	test_cond("source 10 bytes: fails",
+			  src_write(path, 0, NULL, 0, 10) && src_fails(path));
+	test_cond("source empty file: fails",
+			  src_write(path, 0, NULL, 0, 0) && src_fails(path));
+	test_cond("source zip cut in half: fails",
+			  src_write(path, 0, zip, zn / 2, 0) && src_fails(path));
+	test_cond("source zip cut in half, then 300 kB of HTML: fails",
+			  src_write(path, 0, zip, zn / 2, 300000) && src_fails(path));
+	test_cond("source zip without its last byte: fails",
+			  src_write(path, 0, zip, zn - 1, 0) && src_fails(path));
+	test_cond("source 17 MiB after the zip, past the search: fails",
+			  src_write(path, 0, zip, zn, 17 << 20) && src_fails(path));
+	unlink(path);
+	unlink(zpath);
+
+	src = source_open(dir);
+	test_cond("source directory: opens, 0 bytes ignored",
+			  src != NULL && source_ignored_bytes(src) == 0);
+	source_close(src);
+	rmdir(dir);
+	free(zip);
+	free(content);
+
+	/* a real feed served with a web page after it, when at hand */
+	if (access(SRC_REAL_FEED, R_OK) == 0)
+	{
+		src = source_open(SRC_REAL_FEED);
+		test_cond("source caltrain-2023.zip: opens, 680 bytes ignored",
+				  src != NULL && source_ignored_bytes(src) == 680);
+		test_cond("source caltrain-2023.zip: lists stops.txt",
+				  src != NULL && source_count(src) == 18 &&
+				  source_find(src, "stops.txt") >= 0);
+		source_close(src);
+	}
+	else
+		printf("skipped: %s not found\n", SRC_REAL_FEED);
+}
+
 int
 main(void)
 {
@@ -1586,6 +1830,7 @@ main(void)
 	test_csv_basic();
 	test_csv_mixed();
 	test_csv_errors();
+	test_source();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
