@@ -31,7 +31,14 @@ static const char *const registry_sql =
 "\timporter_version text NOT NULL,\n"
 "\toptions text NOT NULL,\n"
 "\treport jsonb NOT NULL\n"
-")";
+");\n"
+"ALTER TABLE gtfs2pgsql.feeds\n"
+"\tADD COLUMN IF NOT EXISTS errors integer GENERATED ALWAYS AS\n"
+"\t\t((report->'notice_counts'->>'error')::integer) STORED,\n"
+"\tADD COLUMN IF NOT EXISTS warnings integer GENERATED ALWAYS AS\n"
+"\t\t((report->'notice_counts'->>'warning')::integer) STORED,\n"
+"\tADD COLUMN IF NOT EXISTS infos integer GENERATED ALWAYS AS\n"
+"\t\t((report->'notice_counts'->>'info')::integer) STORED";
 
 int
 feeds_unchanged(PGconn *conn, const FeedRecord *rec)
