@@ -25,6 +25,8 @@ typedef struct
 	Notices    *notices;
 	bool		strict;			/* list errors on stderr */
 	long		max_errors;		/* ... up to this many in all */
+	const int  *columns;		/* per field of the file checked: its
+								 * column, 1-based, or 0 */
 } CheckRun;
 
 /*

@@ -33,6 +33,20 @@ typedef struct
 /* Called for each row; returning false stops the reader. */
 typedef bool (*CsvRowFn) (void *ctx, const CsvRow *row);
 
+/* A record with a stray quote, dropped by the reader. */
+typedef struct
+{
+	long		line;			/* physical line where the record starts */
+	long		bad_line;		/* the line of the stray quote */
+	int			column;			/* 1-based field of the stray quote */
+	const char *text;			/* bad_line as written, without its line
+								 * end (at most CSV_MAX_ROW bytes) */
+	size_t		len;
+} CsvBroken;
+
+/* Called for each broken record; returning false stops the reader. */
+typedef bool (*CsvBrokenFn) (void *ctx, const CsvBroken *broken);
+
 typedef struct CsvReader CsvReader;
 
 /*
@@ -40,6 +54,16 @@ typedef struct CsvReader CsvReader;
  * Returns NULL (logged) when out of memory; free with csvread_destroy.
  */
 extern CsvReader *csvread_create(const char *name, CsvRowFn fn, void *ctx);
+
+/*
+ * What becomes of a record with a stray quote (a quote inside an unquoted
+ * field, or text after a closing quote): with fn, the reader drops the
+ * record, calls fn with the ctx of csvread_create (its text lives until fn
+ * returns) and goes on with the next line (a CR or LF ends the line).
+ * Without fn, the default, such a record is a parse error that stops the
+ * reader (csvread_error).
+ */
+extern void csvread_on_broken(CsvReader *r, CsvBrokenFn fn);
 
 /*
  * Parses the next len bytes.  A UTF-8 byte order mark at the start of the

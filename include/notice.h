@@ -69,6 +69,8 @@ typedef enum
 	NK_MISSING_CALENDAR,
 	NK_EMPTY_FILE,
 	NK_CSV_PARSING_FAILED,
+	NK_CSV_STRAY_QUOTE,
+	NK_LONG_COLUMN_NAME,
 	NK_ZIP_TRAILING_BYTES,
 	NK_DUPLICATE_KEY,
 	NK_FOREIGN_KEY_VIOLATION,
@@ -124,6 +126,16 @@ extern void notice_row_set_aside(Notices *nt, NoticeKind kind,
 								 int column, const char *colname,
 								 const char *value, size_t vlen,
 								 const char *fmt,...) PRINTF_LIKE(9, 10);
+
+/*
+ * As notice_row_set_aside for a record that could not be parsed: line is
+ * where it starts, column the field at fault (for the message), and
+ * text[0..len) the record as written, stored as it is.
+ */
+extern void notice_text_set_aside(Notices *nt, NoticeKind kind,
+								  const char *file, long line, int column,
+								  const char *text, size_t len,
+								  const char *fmt,...) PRINTF_LIKE(8, 9);
 
 /* Notices recorded so far with this severity (those held excluded). */
 extern long notice_count(const Notices *nt, NoticeSeverity severity);

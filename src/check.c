@@ -121,6 +121,15 @@ on_duplicate_row(void *ctx, const CsvRow *row)
 	return ++ds->next < PQntuples(ds->batch) || fetch_batch(ds);
 }
 
+/* A record with a stray quote: set aside by the load already. */
+static bool
+skip_broken(void *ctx, const CsvBroken *broken)
+{
+	(void) ctx;
+	(void) broken;
+	return true;
+}
+
 /*
  * Reads cat's member again, setting aside the rows on the lines of
  * gtfs2pgsql_duplicates; false when the database failed (logged).
@@ -147,7 +156,10 @@ set_aside_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 
 	buf_init(&ds.key, CSV_MAX_ROW);
 	if (ok)
+	{
+		csvread_on_broken(reader, skip_broken);
 		csvread_member(reader, m, chunk, &bytes);
+	}
 	ok = ok && !ds.failed && db_exec(cr->conn, "CLOSE gtfs2pgsql_duplicates");
 	if (ok && ds.found != expected)
 		log_warning("%s: %ld duplicate rows set aside, %ld found again in "
@@ -351,7 +363,8 @@ print_inserted(CheckRun *cr, const CatalogFile *cat, const char *column,
 				 "ORDER BY line LIMIT ") && buf_puts(&sql, limit) ?
 		db_query(cr->conn, sql.data, 3, params) : NULL;
 	for (int r = 0; res && r < PQntuples(res); r++)
-		log_data("error", cat->file, atol(PQgetvalue(res, r, 0)), 0, "%s",
+		log_data("error", cat->file, atol(PQgetvalue(res, r, 0)),
+				 cr->columns[catalog_find_field(cat, column)], "%s",
 				 PQgetvalue(res, r, 1));
 	buf_free(&sql);
 	PQclear(res);

@@ -5,6 +5,12 @@
  * handed to it one physical line at a time: when it reports a field, the
  * current line is the one the field ends on.  Fields of the current row are
  * copied, NUL-terminated, into one reusable buffer.
+ *
+ * libcsv runs in strict mode: a quote inside an unquoted field, or text
+ * after a closing quote, is a parse error where the lenient mode would
+ * glue the following lines into the field until another quote.  Since a
+ * line is parsed at a time, the reader can start again after such a
+ * record: a fresh parser takes the next line (see csvread_on_broken).
  */
 #include "csvread.h"
 
@@ -17,12 +23,24 @@
 #include "buf.h"
 #include "log.h"
 
+#define PARSER_OPTIONS	(CSV_STRICT | CSV_APPEND_NULL)
+#define PARSER_BLOCK	4096	/* libcsv's buffer grows by this */
+
+/* libcsv's state between rows: its ROW_NOT_BEGUN. */
+#define LIBCSV_ROW_NOT_BEGUN 0
+
 struct CsvReader
 {
 	struct csv_parser parser;
 	const char *name;
 	CsvRowFn	fn;
+	CsvBrokenFn broken_fn;		/* NULL: a stray quote is an error */
 	void	   *ctx;
+	Buf			line_text;		/* the current line as read, while it
+								 * spans pieces or is broken */
+	long		record_line;	/* line where the current record started */
+	CsvBroken	broken;			/* the broken record being skipped */
+	bool		skipping;		/* up to the end of the broken line */
 	Buf			rowbuf;			/* the fields of the current row */
 	size_t		offsets[CSV_MAX_FIELDS];
 	size_t		lengths[CSV_MAX_FIELDS];
@@ -121,6 +139,20 @@ on_row(int terminator, void *data)
 		r->stopped = true;
 	r->nfields = 0;
 	buf_reset(&r->rowbuf);
+	r->record_line = r->line;
+}
+
+/* A fresh libcsv parser; false when out of memory (logged). */
+static bool
+init_parser(CsvReader *r)
+{
+	if (csv_init(&r->parser, PARSER_OPTIONS) != 0)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	csv_set_blk_size(&r->parser, PARSER_BLOCK);
+	return true;
 }
 
 CsvReader *
@@ -128,32 +160,144 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 {
 	CsvReader  *r = calloc(1, sizeof(CsvReader));
 
-	if (r == NULL || csv_init(&r->parser, CSV_APPEND_NULL) != 0)
-	{
+	if (r == NULL)
 		log_error("out of memory");
+	if (r == NULL || !init_parser(r))
+	{
 		free(r);
 		return NULL;
 	}
-	csv_set_blk_size(&r->parser, 4096);
 	r->name = name;
 	r->fn = fn;
 	r->ctx = ctx;
 	r->line = 1;
+	r->record_line = 1;
 	buf_init(&r->rowbuf, CSV_MAX_ROW);
+	buf_init(&r->line_text, CSV_MAX_ROW);
 	return r;
 }
 
-/* Parses one piece of at most one line; false when the reader must stop. */
+void
+csvread_on_broken(CsvReader *r, CsvBrokenFn fn)
+{
+	r->broken_fn = fn;
+}
+
+/* Keeps s[0..len) of the current line, as much as line_text can hold. */
+static void
+keep_text(CsvReader *r, const char *s, size_t len)
+{
+	size_t		room = r->line_text.max - r->line_text.len;
+
+	if (len > 0 && room > 0)
+		buf_append(&r->line_text, s, len < room ? len : room);
+}
+
+/*
+ * A stray quote at this point of the line: drops the record's fields,
+ * starts a fresh parser and skips to the end of the line.  False when the
+ * record cannot be set aside: no broken_fn (a parse error), or no memory.
+ */
+static bool
+start_broken(CsvReader *r)
+{
+	if (csv_error(&r->parser) != CSV_EPARSE || r->broken_fn == NULL)
+	{
+		set_error(r, r->line, "%s", csv_error(&r->parser) == CSV_EPARSE ?
+				  "stray quote: a quote inside an unquoted field, or text "
+				  "after a closing quote" :
+				  csv_strerror(csv_error(&r->parser)));
+		return false;
+	}
+	r->broken.line = r->record_line;
+	r->broken.bad_line = r->line;
+	r->broken.column = r->nfields + 1;
+	r->nfields = 0;
+	buf_reset(&r->rowbuf);
+	csv_free(&r->parser);
+	if (!init_parser(r))
+	{
+		set_error(r, r->line, "out of memory");
+		return false;
+	}
+	r->skipping = true;
+	return true;
+}
+
+/* The broken line has ended: hands it to broken_fn. */
+static void
+end_broken(CsvReader *r)
+{
+	const char *text = r->line_text.data ? r->line_text.data : "";
+	size_t		len = r->line_text.len;
+
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	r->broken.text = text;
+	r->broken.len = len;
+	r->skipping = false;
+	if (!r->broken_fn(r->ctx, &r->broken))
+		r->stopped = true;
+	buf_reset(&r->line_text);
+	r->record_line = r->line;
+}
+
+/*
+ * Parses s[0..len) of the current line, or skips it up to a line end (CR
+ * or LF) after a stray quote; how many bytes were used (all of them unless
+ * a stray quote was met or a broken line ended).  Sets failed or stopped
+ * when the reader must stop.
+ */
+static size_t
+parse_part(CsvReader *r, const char *s, size_t len)
+{
+	size_t		n;
+
+	if (r->skipping)
+	{
+		for (n = 0; n < len && s[n] != '\r' && s[n] != '\n'; n++)
+			;
+		n += n < len;
+		keep_text(r, s, n);
+		if (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
+			end_broken(r);
+		return n;
+	}
+	if (r->parser.pstate == LIBCSV_ROW_NOT_BEGUN && r->nfields == 0)
+		r->record_line = r->line;
+	n = csv_parse(&r->parser, s, len, on_field, on_row, r);
+	if (n < len && !r->failed && !r->stopped && start_broken(r))
+	{
+		keep_text(r, s, n);
+		return n;
+	}
+	return len;
+}
+
+/*
+ * Parses one piece of at most one line; false when the reader must stop.
+ * The line's text is kept only while it is needed: across pieces, or to
+ * show a broken line.
+ */
 static bool
 parse_piece(CsvReader *r, const char *s, size_t len)
 {
-	if (csv_parse(&r->parser, s, len, on_field, on_row, r) != len)
+	size_t		done = 0;
+	size_t		part = 0;		/* where the last part began */
+	bool		skipped = true; /* the last part was skipped (kept) */
+
+	while (done < len && !r->failed && !r->stopped)
 	{
-		set_error(r, r->line, "%s", csv_strerror(csv_error(&r->parser)));
-		return false;
+		part = done;
+		skipped = r->skipping;
+		done += parse_part(r, s + done, len - done);
 	}
 	if (r->failed || r->stopped)
 		return false;
+	if (len > 0 && s[len - 1] == '\n')
+		buf_reset(&r->line_text);
+	else if (!skipped)
+		keep_text(r, s + part, len - part);
 	if (r->parser.entry_pos > CSV_MAX_FIELD)
 	{
 		set_error(r, r->nfields ? r->row_line : r->line,
@@ -201,8 +345,8 @@ csvread_feed(CsvReader *r, const char *data, size_t len)
 
 /*
  * libcsv's state while inside a quoted field: its FIELD_BEGUN with quoted
- * set.  csv_fini applies CSV_STRICT_FINI only in strict mode, which would
- * also refuse the stray quotes real feeds have, so the check is made here.
+ * set.  csv_fini refuses an unterminated quote only with CSV_STRICT_FINI,
+ * so the check is made here, where it can be reported.
  */
 #define LIBCSV_FIELD_BEGUN 2
 
@@ -212,6 +356,8 @@ csvread_finish(CsvReader *r)
 	if (!r->started && r->bom_seen > 0 &&
 		!parse_piece(r, "\xEF\xBB\xBF", (size_t) r->bom_seen))
 		return false;
+	if (r->skipping)
+		end_broken(r);
 	if (r->failed || r->stopped)
 		return false;
 	if ((r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted) ||
@@ -231,6 +377,7 @@ csvread_destroy(CsvReader *r)
 		return;
 	csv_free(&r->parser);
 	buf_free(&r->rowbuf);
+	buf_free(&r->line_text);
 	free(r);
 }
 

@@ -53,6 +53,8 @@ typedef struct
 	uint64_t   *present;		/* per catalog file: its fields in the file */
 	uint64_t   *unkeyed;		/* per catalog file: its required key fields
 								 * found empty */
+	int		   *columns;		/* per catalog file and field: its column
+								 * in the file, 1-based, or 0 */
 	bool		failed;			/* a failure that stops the load (logged) */
 } LoadRun;
 
@@ -301,8 +303,12 @@ start_file(FileLoad *fl, const CsvRow *header)
 	find_point_columns(fl);
 	for (int i = 0; fl->cat && i < fl->ncols; i++)
 		if (fl->field[i] >= 0)
-			run->present[fl->cat - catalog_files] |=
-				(uint64_t) 1 << fl->field[i];
+		{
+			int			f = (int) (fl->cat - catalog_files);
+
+			run->present[f] |= (uint64_t) 1 << fl->field[i];
+			run->columns[f * CATALOG_MAX_FIELDS + fl->field[i]] = i + 1;
+		}
 
 	extra = calloc((size_t) header->nfields, sizeof(char *));
 	if (extra == NULL)
@@ -500,8 +506,7 @@ load_row(FileLoad *fl, const CsvRow *row)
 		const CatalogField *cf = f >= 0 ? &fl->cat->fields[f] : NULL;
 		const char *v = i < row->nfields ? row->fields[i].data : "";
 		size_t		len = i < row->nfields ? row->fields[i].len : 0;
-		long		line = i < row->nfields ?
-			csvread_field_line(row, i) : row->line;
+		long		line = row->line;
 		const char *why = "invalid UTF-8 or NUL byte";
 		NoticeKind	kind;
 		ConvStatus	st;
@@ -597,6 +602,31 @@ on_row(void *ctx, const CsvRow *row)
 		return start_file(fl, row);
 	}
 	return load_row(fl, row);
+}
+
+/*
+ * A record with a stray quote: set aside, as written.  In the header it
+ * leaves the columns unknown: the file is not loaded.
+ */
+static bool
+on_broken(void *ctx, const CsvBroken *b)
+{
+	FileLoad   *fl = ctx;
+	Notices    *nt = fl->run->notices;
+
+	if (!fl->header_seen)
+	{
+		notice_add(nt, NK_CSV_PARSING_FAILED, fl->member, b->bad_line,
+				   b->column, NULL, b->text, b->len, "stray quote in the "
+				   "header, field %d: the file is not loaded", b->column);
+		return false;
+	}
+	notice_text_set_aside(nt, NK_CSV_STRAY_QUOTE, fl->member, b->line,
+						  b->column, b->text, b->len, "stray quote on line "
+						  "%ld, field %d (a quote inside an unquoted field, "
+						  "or text after a closing quote): record set aside",
+						  b->bad_line, b->column);
+	return !notice_too_many(nt);
 }
 
 /*
@@ -708,6 +738,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 		run->failed = reader == NULL;
 		goto cleanup;
 	}
+	csvread_on_broken(reader, on_broken);
 	whole = csvread_member(reader, m, run->chunk, &bytes);
 	/* a file cut by a parse error was still read as far as it can be */
 	if (!whole && csvread_error(reader, &line) != NULL)
@@ -916,8 +947,8 @@ check_required_files(LoadRun *run)
 	if (source_find(run->src, "calendar.txt") < 0 &&
 		source_find(run->src, "calendar_dates.txt") < 0)
 		notice_add(run->notices, NK_MISSING_CALENDAR, "calendar.txt", 0, 0,
-				   NULL, NULL, 0, "neither calendar.txt nor "
-				   "calendar_dates.txt: no service runs");
+				   NULL, NULL, 0, "required file missing: neither "
+				   "calendar.txt nor calendar_dates.txt");
 }
 
 /* Whether a strict load must stop reading: too many errors, or a failure. */
@@ -1002,6 +1033,7 @@ check_tables(LoadRun *run)
 	{
 		long		set_aside;
 
+		cr.columns = &run->columns[f * CATALOG_MAX_FIELDS];
 		if (!check_key(&cr, &catalog_files[f], run->present[f],
 					   run->unkeyed[f], &set_aside) ||
 			!check_references(&cr, &catalog_files[f], run->present[f]))
@@ -1181,6 +1213,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		.notices = NULL,
 		.present = NULL,
 		.unkeyed = NULL,
+		.columns = NULL,
 		.failed = false,
 	};
 	char		staging_name[64];
@@ -1212,8 +1245,11 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	run.chunk = malloc(SOURCE_READ_CHUNK);
 	run.present = calloc((size_t) catalog_nfiles, sizeof(uint64_t));
 	run.unkeyed = calloc((size_t) catalog_nfiles, sizeof(uint64_t));
+	run.columns = calloc((size_t) catalog_nfiles * CATALOG_MAX_FIELDS,
+						 sizeof(int));
 	if (staging == NULL || target == NULL || comment == NULL ||
-		run.chunk == NULL || run.present == NULL || run.unkeyed == NULL)
+		run.chunk == NULL || run.present == NULL || run.unkeyed == NULL ||
+		run.columns == NULL)
 	{
 		log_error("out of memory");
 		goto cleanup;
@@ -1338,5 +1374,6 @@ cleanup:
 	free(run.chunk);
 	free(run.present);
 	free(run.unkeyed);
+	free(run.columns);
 	return status;
 }

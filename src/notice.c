@@ -4,7 +4,8 @@
  * The table below is the policy: changing what a defect does means editing
  * its line.  Codes are the MobilityData GTFS validator's, with its
  * severities, so that a user can look them up; invalid_utf8,
- * zip_trailing_bytes, unnameable_file and point_not_transformed are ours.
+ * zip_trailing_bytes, unnameable_file, point_not_transformed and
+ * column_name_too_long are ours.
  */
 #include "notice.h"
 
@@ -76,6 +77,10 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	[NK_EMPTY_FILE] = {"empty_file", NOTICE_ERROR, ACTION_KEPT},
 	[NK_CSV_PARSING_FAILED] = {"csv_parsing_failed", NOTICE_ERROR,
 	ACTION_REST_SKIPPED},
+	[NK_CSV_STRAY_QUOTE] = {"csv_parsing_failed", NOTICE_ERROR,
+	ACTION_ROW_SET_ASIDE},
+	[NK_LONG_COLUMN_NAME] = {"column_name_too_long", NOTICE_WARNING,
+	ACTION_KEPT},
 	[NK_ZIP_TRAILING_BYTES] = {"zip_trailing_bytes", NOTICE_WARNING,
 	ACTION_KEPT},
 	[NK_DUPLICATE_KEY] = {"duplicate_key", NOTICE_ERROR, ACTION_ROW_SET_ASIDE},
@@ -224,13 +229,14 @@ put_record(Buf *out, const CsvRow *row)
 
 /*
  * Writes one notice as a COPY row into nt->row: file, line, column, code,
- * severity, value, message, action, record.
+ * severity, value, message, action, record (the fields of record, else
+ * raw[0..rawlen) as it is, else NULL).
  */
 static bool
 format_notice(Notices *nt, NoticeKind kind, NoticeAction action,
 			  const char *file, long line, const char *colname,
 			  const char *value, size_t vlen, const char *message,
-			  const CsvRow *record)
+			  const CsvRow *record, const char *raw, size_t rawlen)
 {
 	char		number[24];
 	bool		ok;
@@ -257,7 +263,7 @@ format_notice(Notices *nt, NoticeKind kind, NoticeAction action,
 		buf_free(&csv);
 	}
 	else if (ok)
-		ok = put_text(nt, NULL, 0, false);
+		ok = put_text(nt, raw, rawlen, false);
 	return ok && buf_putc(&nt->row, '\n');
 }
 
@@ -300,7 +306,7 @@ notice_add(Notices *nt, NoticeKind kind, const char *file, long line,
 	va_end(ap);
 	print_error(nt, kind, file, line, column, message);
 	format_notice(nt, kind, kinds[kind].action, file, line, colname, value,
-				  vlen, message, NULL);
+				  vlen, message, NULL, NULL, 0);
 	write_row(nt);
 	nt->counts[kinds[kind].severity]++;
 }
@@ -326,7 +332,7 @@ notice_value(Notices *nt, NoticeKind kind, const char *file, long line,
 	va_end(ap);
 	print_error(nt, kind, file, line, column, message);
 	if (!format_notice(nt, kind, kinds[kind].action, file, line, colname,
-					   value, vlen, message, NULL) ||
+					   value, vlen, message, NULL, NULL, 0) ||
 		!buf_append(&nt->held, nt->row.data, nt->row.len))
 	{
 		if (!nt->failed)
@@ -391,12 +397,41 @@ notice_row_set_aside(Notices *nt, NoticeKind kind, const char *file,
 	print_error(nt, kind, file, line, column, message);
 	/* the row's first line, so that the record can be found in the file */
 	if (!format_notice(nt, kind, ACTION_ROW_SET_ASIDE, file, row->line,
-					   colname, value, vlen, message, row) ||
+					   colname, value, vlen, message, row, NULL, 0) ||
 		counter == NULL)
 	{
 		if (!nt->failed)
 			log_error("%s:%ld: out of memory or notice too long", file,
 					  row->line);
+		nt->failed = true;
+		return;
+	}
+	write_row(nt);
+	nt->counts[kinds[kind].severity]++;
+	(*counter)++;
+}
+
+void
+notice_text_set_aside(Notices *nt, NoticeKind kind, const char *file,
+					  long line, int column, const char *text, size_t len,
+					  const char *fmt,...)
+{
+	char		message[MESSAGE_MAX];
+	long	   *counter = set_aside_counter(nt, file);
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	notice_row_begin(nt);
+	print_error(nt, kind, file, line, column, message);
+	if (!format_notice(nt, kind, ACTION_ROW_SET_ASIDE, file, line, NULL,
+					   NULL, 0, message, NULL, text, len) ||
+		counter == NULL)
+	{
+		if (!nt->failed)
+			log_error("%s:%ld: out of memory or notice too long", file,
+					  line);
 		nt->failed = true;
 		return;
 	}
@@ -432,6 +467,38 @@ notice_count_server(Notices *nt, NoticeKind kind, long n)
 	nt->counts[kinds[kind].severity] += n;
 }
 
+/*
+ * A row set aside in the server (a duplicate key) may have had notices
+ * about its values while it streamed: the record says it all now, so they
+ * go, and the counts follow.
+ */
+static bool
+drop_shadowed(Notices *nt, PGconn *conn, const char *table)
+{
+	Buf			sql;
+	PGresult   *res;
+	bool		ok;
+
+	buf_init(&sql, 4096);
+	ok = buf_puts(&sql, "WITH gone AS (DELETE FROM ") &&
+		buf_puts(&sql, table) &&
+		buf_puts(&sql, " AS n WHERE n.action <> 'row_set_aside' AND "
+				 "n.line IS NOT NULL AND EXISTS (SELECT FROM ") &&
+		buf_puts(&sql, table) &&
+		buf_puts(&sql, " AS s WHERE s.file = n.file AND s.line = n.line "
+				 "AND s.action = 'row_set_aside') RETURNING n.severity) "
+				 "SELECT severity, count(*) FROM gone GROUP BY severity");
+	res = ok ? db_query(conn, sql.data, 0, NULL) : NULL;
+	for (int r = 0; res && r < PQntuples(res); r++)
+		for (int s = 0; s < 3; s++)
+			if (strcmp(PQgetvalue(res, r, 0), notice_severity_name(s)) == 0)
+				nt->counts[s] -= atol(PQgetvalue(res, r, 1));
+	ok = res != NULL;
+	PQclear(res);
+	buf_free(&sql);
+	return ok;
+}
+
 bool
 notice_store(Notices *nt, PGconn *conn, const char *table)
 {
@@ -462,6 +529,7 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
 		ok = false;
 	}
 	ok = copy_end(&copy, ok ? NULL : "notices could not be read") && ok;
+	ok = ok && drop_shadowed(nt, conn, table);
 	rewind(nt->tmp);
 	if (ftruncate(fileno(nt->tmp), 0) != 0)
 	{

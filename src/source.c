@@ -120,6 +120,39 @@ list_zip(FeedSource *src)
 	return true;
 }
 
+/*
+ * Opens the file at path for reading if it is a regular file, never
+ * through a symbolic link (O_NOFOLLOW), so that a feed folder cannot make
+ * the load read a file outside it.  NULL with errno set otherwise (ELOOP
+ * for a link, EINVAL for anything but a regular file).
+ */
+static FILE *
+open_regular(const char *path)
+{
+	int			fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+						  O_NONBLOCK);
+	struct stat st;
+	FILE	   *fp;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	{
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	fp = fdopen(fd, "rb");
+	if (fp == NULL)
+		close(fd);
+	return fp;
+}
+
+/*
+ * The members of a directory: its regular files.  Anything else (a
+ * symbolic link, which could point anywhere, a folder, a device) is
+ * skipped with a warning naming it; hidden files silently.
+ */
 static bool
 list_directory(FeedSource *src)
 {
@@ -135,20 +168,20 @@ list_directory(FeedSource *src)
 	}
 	while (ok && (de = readdir(dir)) != NULL)
 	{
-		char	   *full;
 		struct stat st;
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (asprintf(&full, "%s/%s", src->path, de->d_name) < 0)
-		{
-			log_error("out of memory");
-			ok = false;
-			break;
-		}
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode))
+		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			log_warning("feed \"%s\": skipped \"%s\": %s", src->path,
+						de->d_name, strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			log_warning("feed \"%s\": skipped \"%s\": %s", src->path,
+						de->d_name, S_ISLNK(st.st_mode) ?
+						"a symbolic link is never followed" :
+						"not a regular file");
+		else
 			ok = add_member(src, de->d_name, 0);
-		free(full);
 	}
 	closedir(dir);
 	return ok;
@@ -376,7 +409,7 @@ source_close(FeedSource *src)
 static bool
 hash_file(EVP_MD_CTX *ctx, const char *path)
 {
-	FILE	   *fp = fopen(path, "rb");
+	FILE	   *fp = open_regular(path);
 	char		chunk[64 * 1024];
 	size_t		n;
 	bool		ok = fp != NULL;
@@ -528,7 +561,7 @@ source_member_open(FeedSource *src, int i)
 			free(m);
 			return NULL;
 		}
-		m->fp = fopen(full, "rb");
+		m->fp = open_regular(full);
 		if (m->fp == NULL)
 		{
 			log_data_error(m->name, 0, 0, "could not open \"%s\": %s", full,

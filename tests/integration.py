@@ -666,8 +666,8 @@ def atomic_replace():
     broken = os.path.join(TMP, 'broken')
     shutil.copytree(second, broken)
     write_feed('broken', {'stops.txt': text.getvalue()})
-    r = run('-q', '-s', 's1', broken)
-    check(r.returncode == 1, 'broken feed: ' + describe(r))
+    r = run('-q', '--strict', '-s', 's1', broken)
+    check(r.returncode == 1, 'broken feed with --strict: ' + describe(r))
     check_counts('s1', counts)
 
 @test()
@@ -1300,12 +1300,23 @@ def check_bad_coordinate(name, field, val, row=-1, file_name='stops.txt'):
         line = record_line(text, row)
         d = copy_feed(src, name, {file_name: text})
     schema = 'geo_' + re.sub(r'[^a-z0-9_]', '_', name)
-    r = run('-s', schema, d)
-    check(r.returncode == 1, '%s %s: %s' % (field, val, describe(r)))
+    r = run('--strict', '-s', schema, d)
+    check(r.returncode == 1, '--strict, %s %s: %s' % (field, val, describe(r)))
     where = '%s:%d:%d: error:' % (file_name, line, header.index(field) + 1)
     hits = [l for l in r.stderr.splitlines() if where in l and val in l]
     check(hits, 'no "%s ... %s" line in stderr: %s' % (where, val, describe(r)))
     check(schema not in schema_names(), 'schema %s created' % schema)
+    # by default the row loads, that value and the point NULL, with a notice
+    r = run('-s', schema, d)
+    check(r.returncode == 0, '%s %s: %s' % (field, val, describe(r)))
+    got = query('SELECT line, code, action, value FROM %s WHERE "column" = %s'
+                % (rel(schema, 'import_notices'), ql(field)))
+    check(got == [(str(line), 'number_out_of_range', 'value_nulled', val)],
+          'notices of %s: %r' % (field, got))
+    table = file_name[:-4]
+    nulls = value('SELECT count(*) FROM %s WHERE %s IS NULL AND geom IS NULL'
+                  % (rel(schema, table), qi(field)))
+    check(nulls == '1', '%s rows with %s and geom NULL, 1 expected' % (nulls, field))
 
 def schema_names():
     return {r[0] for r in query('SELECT nspname FROM pg_namespace')}
@@ -1341,10 +1352,12 @@ def geom_origin_warning():
     s = 'geo_origin'
     r = run('-s', s, d)
     check(r.returncode == 0, describe(r))
-    hits = [l for l in r.stderr.splitlines() if 'stops.txt' in l and 'warning' in l]
-    check(hits, 'no warning naming stops.txt: %s' % describe(r))
-    check(any(':%d:' % line in l for l in hits),
-          'the warning does not name line %d: %r' % (line, hits))
+    hits = [l for l in r.stderr.splitlines() if 'point_near_origin' in l]
+    check(hits and 'stops.txt:%d' % line in hits[0],
+          'no point_near_origin at stops.txt:%d in stderr: %s' % (line, describe(r)))
+    got = query('SELECT line, action FROM %s WHERE code = %s'
+                % (rel(s, 'import_notices'), ql('point_near_origin')))
+    check(got == [(str(line), 'kept')], 'point_near_origin notices: %r' % got)
     _, rows = member_rows(d, 'stops.txt')
     sid = rows[4][header.index('stop_id')]
     got = query('SELECT ST_AsEWKT(geom) FROM %s WHERE stop_id = %s' % (rel(s, 'stops'), ql(sid)))
