@@ -151,8 +151,9 @@ extern bool notice_too_many(const Notices *nt);
 
 /*
  * Copies the recorded notices into table (quoted schema.table) with COPY;
- * the connection must be idle.  The temporary file is emptied.  False
- * (logged) on failure.
+ * the connection must be idle.  The temporary file is emptied.  The
+ * notices about the values of a row set aside since (a duplicate key) are
+ * dropped: its record holds them.  False (logged) on failure.
  */
 extern bool notice_store(Notices *nt, PGconn *conn, const char *table);
 
@@ -161,6 +162,13 @@ extern bool notice_store(Notices *nt, PGconn *conn, const char *table);
  * insert them with SQL) so that notice_count includes them.
  */
 extern void notice_count_server(Notices *nt, NoticeKind kind, long n);
+
+/*
+ * Sets the counts by severity to those of table, which holds every notice
+ * once they are stored (and those the server added); false (logged) when
+ * the database failed.
+ */
+extern bool notice_recount(Notices *nt, PGconn *conn, const char *table);
 
 /*
  * Prints the notices of table (quoted schema.table, shown to the user as

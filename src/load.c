@@ -56,6 +56,7 @@ typedef struct
 	int		   *columns;		/* per catalog file and field: its column
 								 * in the file, 1-based, or 0 */
 	bool		failed;			/* a failure that stops the load (logged) */
+	bool		refused;		/* strict: the feed has errors (logged) */
 } LoadRun;
 
 /* One file being loaded. */
@@ -1100,6 +1101,20 @@ finish_tables(LoadRun *run, const char *staging_name)
 	return ok;
 }
 
+/* Whether a strict load has errors, which refuse the feed (logged). */
+static bool
+strict_refusal(LoadRun *run)
+{
+	long		errors = notice_count(run->notices, NOTICE_ERROR);
+
+	if (!run->opt->strict || errors == 0 || run->refused)
+		return run->refused;
+	log_error("feed rejected: %ld error%s; the database is unchanged",
+			  errors, errors == 1 ? "" : "s");
+	run->refused = true;
+	return true;
+}
+
 /*
  * Checks that the target schema is absent, empty, or holds a feed of ours,
  * and drops that feed's tables (those with TABLE_MARK as their comment).
@@ -1215,6 +1230,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		.unkeyed = NULL,
 		.columns = NULL,
 		.failed = false,
+		.refused = false,
 	};
 	char		staging_name[64];
 	char	   *staging = NULL;
@@ -1318,15 +1334,11 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if ((!opt->strict || notice_count(run.notices, NOTICE_ERROR) == 0) &&
 		!check_tables(&run))
 		goto rollback;
-	if (!notice_store(run.notices, conn, notices))
-		goto rollback;
-	if (opt->strict && notice_count(run.notices, NOTICE_ERROR) > 0)
+	if (!notice_store(run.notices, conn, notices) || strict_refusal(&run) ||
+		!finish_tables(&run, staging_name) ||
+		!notice_recount(run.notices, conn, notices) || strict_refusal(&run))
 	{
-		long		errors = notice_count(run.notices, NOTICE_ERROR);
-
-		log_error("feed rejected: %ld error%s; the database is unchanged",
-				  errors, errors == 1 ? "" : "s");
-		status = LOAD_BAD_INPUT;
+		status = run.refused ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 		goto rollback;
 	}
 	if (!notice_print_summary(conn, notices, shown.data))
@@ -1335,8 +1347,6 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		rep->notice_counts[s] = notice_count(run.notices, (NoticeSeverity) s);
 	rep->notices_json = notice_report_json(conn, notices);
 	if (rep->notices_json == NULL)
-		goto rollback;
-	if (!finish_tables(&run, staging_name))
 		goto rollback;
 	rep->index_seconds = report_now() - started;
 

@@ -470,33 +470,46 @@ notice_count_server(Notices *nt, NoticeKind kind, long n)
 /*
  * A row set aside in the server (a duplicate key) may have had notices
  * about its values while it streamed: the record says it all now, so they
- * go, and the counts follow.
+ * go (notice_recount makes the counts follow).
  */
 static bool
-drop_shadowed(Notices *nt, PGconn *conn, const char *table)
+drop_shadowed(PGconn *conn, const char *table)
 {
 	Buf			sql;
-	PGresult   *res;
 	bool		ok;
 
 	buf_init(&sql, 4096);
-	ok = buf_puts(&sql, "WITH gone AS (DELETE FROM ") &&
-		buf_puts(&sql, table) &&
+	ok = buf_puts(&sql, "DELETE FROM ") && buf_puts(&sql, table) &&
 		buf_puts(&sql, " AS n WHERE n.action <> 'row_set_aside' AND "
-				 "n.line IS NOT NULL AND EXISTS (SELECT FROM ") &&
+				 "n.\"column\" IS NOT NULL AND EXISTS (SELECT FROM ") &&
 		buf_puts(&sql, table) &&
 		buf_puts(&sql, " AS s WHERE s.file = n.file AND s.line = n.line "
-				 "AND s.action = 'row_set_aside') RETURNING n.severity) "
-				 "SELECT severity, count(*) FROM gone GROUP BY severity");
-	res = ok ? db_query(conn, sql.data, 0, NULL) : NULL;
-	for (int r = 0; res && r < PQntuples(res); r++)
-		for (int s = 0; s < 3; s++)
-			if (strcmp(PQgetvalue(res, r, 0), notice_severity_name(s)) == 0)
-				nt->counts[s] -= atol(PQgetvalue(res, r, 1));
-	ok = res != NULL;
-	PQclear(res);
+				 "AND s.action = 'row_set_aside')") &&
+		db_exec(conn, sql.data);
 	buf_free(&sql);
 	return ok;
+}
+
+bool
+notice_recount(Notices *nt, PGconn *conn, const char *table)
+{
+	Buf			sql;
+	PGresult   *res;
+
+	buf_init(&sql, 4096);
+	res = buf_puts(&sql, "SELECT severity, count(*) FROM ") &&
+		buf_puts(&sql, table) && buf_puts(&sql, " GROUP BY severity") ?
+		db_query(conn, sql.data, 0, NULL) : NULL;
+	buf_free(&sql);
+	if (res == NULL)
+		return false;
+	memset(nt->counts, 0, sizeof(nt->counts));
+	for (int r = 0; r < PQntuples(res); r++)
+		for (int s = 0; s < 3; s++)
+			if (strcmp(PQgetvalue(res, r, 0), notice_severity_name(s)) == 0)
+				nt->counts[s] = atol(PQgetvalue(res, r, 1));
+	PQclear(res);
+	return true;
 }
 
 bool
@@ -529,7 +542,7 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
 		ok = false;
 	}
 	ok = copy_end(&copy, ok ? NULL : "notices could not be read") && ok;
-	ok = ok && drop_shadowed(nt, conn, table);
+	ok = ok && drop_shadowed(conn, table);
 	rewind(nt->tmp);
 	if (ftruncate(fileno(nt->tmp), 0) != 0)
 	{
