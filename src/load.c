@@ -27,6 +27,7 @@
 #include "db.h"
 #include "ddl.h"
 #include "feeds.h"
+#include "geojson.h"
 #include "log.h"
 #include "notice.h"
 
@@ -34,6 +35,8 @@
 								 * included */
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in
 								 * messages */
+#define LONG_NAME_KEPT	50		/* bytes of a column name over
+								 * NAMEDATALEN - 1 kept, before "_<n>" */
 #define TABLE_MARK		"gtfs2pgsql"	/* comment on the tables a load
 										 * made */
 
@@ -134,27 +137,21 @@ create_table(LoadRun *run, const char *table, const CatalogFile *cat,
 }
 
 /*
- * Appends template with its "%s" replaced by first, then second, and
- * "%%" by "%"; false when sql hit its cap.
+ * Bytes of the longest prefix of s, at most max, that ends on a character
+ * boundary (s is UTF-8).
  */
-static bool
-buf_printf_template(Buf *sql, const char *template, const char *first,
-					const char *second)
+static int
+utf8_prefix(const char *s, size_t max)
 {
-	const char *args[2] = {first, second};
-	int			next = 0;
-	bool		ok = true;
+	size_t		n = strlen(s);
 
-	for (const char *p = template; ok && *p; p++)
+	if (n > max)
 	{
-		if (p[0] == '%' && p[1] == 's' && next < 2 && args[next])
-			ok = buf_puts(sql, args[next++]), p++;
-		else if (p[0] == '%' && p[1] == '%')
-			ok = buf_putc(sql, '%'), p++;
-		else
-			ok = buf_putc(sql, *p);
+		n = max;
+		while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+			n--;
 	}
-	return ok;
+	return (int) n;
 }
 
 /* Whether column i's name is already taken by an earlier column. */
@@ -169,9 +166,10 @@ name_taken(const FileLoad *fl, int i)
 
 /*
  * Reads the header: the name of each column, trimmed, mapped to its
- * catalog field.  Every column is kept: one without a name, or whose name
- * an earlier column has, becomes a text column named after its place.
- * False only when out of memory (logged).
+ * catalog field.  Every column is kept: one without a name, whose name an
+ * earlier column has, or whose name is longer than PostgreSQL's names (the
+ * server would cut it, maybe onto another), becomes a text column named
+ * after its place.  False only when out of memory (logged).
  */
 static bool
 map_columns(FileLoad *fl, const CsvRow *header)
@@ -204,22 +202,27 @@ map_columns(FileLoad *fl, const CsvRow *header)
 			return false;
 		}
 		fl->field[i] = COL_EXTRA;
-		if (len == 0 || !conv_utf8_valid(name, len) || name_taken(fl, i))
+		if (len == 0 || !conv_utf8_valid(name, len) ||
+			len >= NAMEDATALEN || name_taken(fl, i))
 		{
 			NoticeKind	kind = len == 0 ? NK_EMPTY_COLUMN_NAME :
 				!conv_utf8_valid(name, len) ? NK_INVALID_UTF8 :
+				len >= NAMEDATALEN ? NK_LONG_COLUMN_NAME :
 				NK_DUPLICATED_COLUMN;
 
-			if (kind == NK_DUPLICATED_COLUMN)
-				snprintf(renamed, sizeof(renamed), "%.40s_%d", fl->names[i],
-						 i + 1);
+			if (kind == NK_DUPLICATED_COLUMN || kind == NK_LONG_COLUMN_NAME)
+				snprintf(renamed, sizeof(renamed), "%.*s_%d",
+						 utf8_prefix(fl->names[i], kind == NK_LONG_COLUMN_NAME ?
+									 LONG_NAME_KEPT : 40), fl->names[i], i + 1);
 			else
 				snprintf(renamed, sizeof(renamed), "column_%d", i + 1);
 			notice_add(nt, kind, fl->member, header->line, i + 1, renamed,
 					   name, len, "column %d %s \"%s\": kept as column "
 					   "\"%s\"", i + 1, kind == NK_EMPTY_COLUMN_NAME ?
 					   "has no name" : kind == NK_INVALID_UTF8 ?
-					   "has a name that is not UTF-8" : "repeats the name",
+					   "has a name that is not UTF-8" :
+					   kind == NK_LONG_COLUMN_NAME ?
+					   "has a name longer than 63 bytes" : "repeats the name",
 					   show_value(name, len, shown, sizeof(shown)), renamed);
 			free(fl->names[i]);
 			fl->names[i] = strdup(renamed);
@@ -766,166 +769,6 @@ cleanup:
 	free(fl.field);
 }
 
-/*
- * locations.geojson: the document is streamed, escaped, into a one-row
- * staging table, and PostgreSQL's JSON functions with PostGIS's
- * ST_GeomFromGeoJSON turn its features into rows, so that the client never
- * holds the document.  A document that is not GeoJSON is a notice, and its
- * table stays empty; a feature whose id an earlier one has is set aside.
- */
-static void
-load_geojson(LoadRun *run, int i)
-{
-	static const char *const features =
-		"SELECT f, n, row_number() OVER (PARTITION BY f->>'id' ORDER BY n) "
-		"AS rank FROM @s.locations_document, jsonb_array_elements("
-		"document::jsonb->'features') WITH ORDINALITY AS features(f, n)";
-	static const char *const from_document =
-		"INSERT INTO @s.locations "
-		"(id, stop_name, stop_desc, properties, geom)\n"
-		"SELECT f->>'id', f->'properties'->>'stop_name',\n"
-		"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(%s)\n"
-		"FROM (%s) AS features WHERE rank = 1";
-	static const char *const duplicates =
-		"INSERT INTO @s.import_notices (file, line, \"column\", code, "
-		"severity, value, message, action, record)\n"
-		"SELECT $1, NULL, 'id', $2, $3, f->>'id', format('duplicate feature "
-		"id \"%%s\": feature %%s set aside', f->>'id', n), $4, f::text\n"
-		"FROM (%s) AS features WHERE rank > 1";
-	/* GeoJSON is WGS 84; ST_Transform even to 4326 costs PROJ's start-up */
-	const char *geometry = run->ddl.srid == 4326 ?
-		"@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'), 4326)" :
-		"@g.ST_Transform(@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'),"
-		" 4326), @r)";
-	const char *member = source_member_name(run->src, i);
-	FeedMember *m = source_member_open(run->src, i);
-	double		started = report_now();
-	unsigned long long bytes = 0;
-	size_t		carry = 0;		/* bytes of a cut UTF-8 sequence */
-	const char *params[4] = {
-		member, notice_code(NK_DUPLICATE_GEO_JSON_KEY),
-		notice_severity_name(notice_severity(NK_DUPLICATE_GEO_JSON_KEY)),
-		notice_action_name(ACTION_ROW_SET_ASIDE)
-	};
-	CopyStream	copy;
-	Buf			sql,
-				filled;
-	PGresult   *res;
-	ssize_t		n = 0;
-	long		rows = 0;
-	long		set_aside = 0;
-	bool		valid = true;
-	bool		ok;
-
-	if (m == NULL)
-		return;
-	buf_init(&sql, DDL_SQL_MAX);
-	buf_init(&filled, DDL_SQL_MAX);
-	ok = db_execf(run->conn,
-				  "CREATE TABLE %s.locations_document (document text)",
-				  run->ddl.schema) &&
-		buf_puts(&sql, "COPY ") &&
-		ddl_table(&sql, &run->ddl, "locations_document") &&
-		buf_puts(&sql, " FROM STDIN") &&
-		copy_begin(&copy, run->conn, sql.data, 0);
-	if (!ok)
-	{
-		run->failed = true;
-		goto cleanup;
-	}
-	copy_row_begin(&copy);
-	while ((n = source_member_read(m, run->chunk + carry,
-								   SOURCE_READ_CHUNK - carry)) > 0)
-	{
-		size_t		have = carry + (size_t) n;
-		size_t		cut = conv_utf8_cut(run->chunk, have);
-
-		bytes += (unsigned long long) n;
-		if (conv_copy_text(&copy.buf, run->chunk, cut) != CONV_OK)
-		{
-			valid = false;
-			break;
-		}
-		carry = have - cut;
-		memmove(run->chunk, run->chunk + cut, carry);
-		if (!copy_flush(&copy))
-			break;
-	}
-	if ((n == 0 && carry > 0) || !valid)
-	{
-		notice_add(run->notices, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
-				   0, "invalid UTF-8 or NUL byte: the file is not loaded");
-		copy.discard = true;
-		valid = false;
-	}
-	copy_row_end(&copy);
-	if (!copy_end(&copy, NULL) || n < 0)
-	{
-		run->failed = run->failed || n >= 0;
-		goto cleanup;
-	}
-
-	/* a savepoint turns an invalid document into a notice */
-	buf_reset(&sql);
-	ok = valid && db_exec(run->conn, "SAVEPOINT geojson") &&
-		buf_printf_template(&sql, from_document, geometry, features) &&
-		ddl_template(&filled, &run->ddl, sql.data);
-	if (!ok)
-	{
-		run->failed = run->failed || valid;
-		goto cleanup;
-	}
-	res = PQexec(run->conn, filled.data);
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
-	{
-		rows = atol(PQcmdTuples(res));
-		ok = db_exec(run->conn, "RELEASE SAVEPOINT geojson");
-	}
-	else if (PQstatus(run->conn) != CONNECTION_OK)
-	{
-		db_log_error(run->conn, res, "could not load locations.geojson");
-		ok = false;
-	}
-	else
-	{
-		const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-		notice_add(run->notices, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
-				   0, "not valid GeoJSON: %s: the file is not loaded",
-				   why ? why : PQerrorMessage(run->conn));
-		ok = db_exec(run->conn, "ROLLBACK TO SAVEPOINT geojson");
-		valid = false;
-	}
-	PQclear(res);
-	/* the key of locations: later features with an id already seen */
-	buf_reset(&sql);
-	buf_reset(&filled);
-	if (ok && valid)
-	{
-		ok = buf_printf_template(&sql, duplicates, features, NULL) &&
-			ddl_template(&filled, &run->ddl, sql.data);
-		res = ok ? PQexecParams(run->conn, filled.data, 4, NULL, params,
-								NULL, NULL, 0) : NULL;
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (ok)
-			set_aside = atol(PQcmdTuples(res));
-		else
-			db_log_error(run->conn, res, "could not check locations.geojson");
-		PQclear(res);
-		notice_count_server(run->notices, NK_DUPLICATE_GEO_JSON_KEY,
-							set_aside);
-	}
-	ok = ok && db_execf(run->conn, "DROP TABLE %s.locations_document",
-						run->ddl.schema);
-	if (!ok || !report_add(run->rep, member, rows, set_aside, bytes, started))
-		run->failed = true;
-
-cleanup:
-	buf_free(&sql);
-	buf_free(&filled);
-	source_member_close(m);
-}
-
 static bool
 has_suffix(const char *s, const char *suffix)
 {
@@ -989,8 +832,9 @@ load_files(LoadRun *run)
 
 		buf_init(&sql, DDL_SQL_MAX);
 		if (ddl_create_locations(&sql, &run->ddl) && run_sql(run, &sql) &&
-			i >= 0)
-			load_geojson(run, i);
+			i >= 0 && !geojson_load(run->conn, &run->ddl, run->src, i,
+									run->notices, run->rep, run->chunk))
+			run->failed = true;
 		buf_free(&sql);
 	}
 	for (int i = 0; i < source_count(run->src) && !must_stop(run); i++)
@@ -1116,55 +960,108 @@ strict_refusal(LoadRun *run)
 }
 
 /*
- * Checks that the target schema is absent, empty, or holds a feed of ours,
- * and drops that feed's tables (those with TABLE_MARK as their comment).
- * Anything else in the schema, or a view of the user's that depends on the
- * old tables elsewhere, makes the load fail (no CASCADE) instead of
- * disappearing.
+ * The statements that give the staging schema ($2) what the target schema
+ * ($1) had besides its data: its owner and privileges, the owner and
+ * privileges of each table or view found in both, and the default
+ * privileges attached to the schema (which would go with it).  Built by
+ * the server from the catalogs (aclexplode), names quoted by format.
+ */
+#define GRANTEE_SQL \
+	"CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(" \
+	"pg_catalog.pg_get_userbyid(a.grantee)) END || CASE WHEN " \
+	"a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END"
+
+static const char *const carry_sql =
+"WITH old AS (SELECT oid, nspowner, nspacl FROM pg_catalog.pg_namespace "
+"  WHERE nspname = $1),\n"
+" new AS (SELECT oid, nspowner FROM pg_catalog.pg_namespace "
+"  WHERE nspname = $2),\n"
+" rels AS (SELECT o.relname, o.relkind, o.relowner, o.relacl, "
+"  n.relowner AS new_owner FROM pg_catalog.pg_class o "
+"  JOIN pg_catalog.pg_class n ON n.relname = o.relname "
+"  AND n.relkind = o.relkind "
+"  WHERE o.relnamespace = (SELECT oid FROM old) "
+"  AND n.relnamespace = (SELECT oid FROM new) AND o.relkind IN ('r', 'v'))\n"
+"SELECT 1, pg_catalog.format('ALTER SCHEMA %I OWNER TO %I', $2, "
+" pg_catalog.pg_get_userbyid(old.nspowner)) FROM old, new "
+" WHERE old.nspowner <> new.nspowner\n"
+"UNION ALL SELECT 2, pg_catalog.format('GRANT %s ON SCHEMA %I TO %s', "
+" a.privilege_type, $2, " GRANTEE_SQL ") "
+" FROM old, pg_catalog.aclexplode(old.nspacl) AS a\n"
+"UNION ALL SELECT 3, pg_catalog.format('ALTER %s %I.%I OWNER TO %I', "
+" CASE relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, $2, relname, "
+" pg_catalog.pg_get_userbyid(relowner)) FROM rels "
+" WHERE relowner <> new_owner\n"
+"UNION ALL SELECT 4, pg_catalog.format('GRANT %s ON TABLE %I.%I TO %s', "
+" a.privilege_type, $2, relname, " GRANTEE_SQL ") "
+" FROM rels, pg_catalog.aclexplode(rels.relacl) AS a\n"
+"UNION ALL SELECT 5, pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE "
+" %I IN SCHEMA %I GRANT %s ON %s TO %s', "
+" pg_catalog.pg_get_userbyid(d.defaclrole), $2, a.privilege_type, "
+" CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' "
+" WHEN 'f' THEN 'FUNCTIONS' ELSE 'TYPES' END, " GRANTEE_SQL ") "
+" FROM old JOIN pg_catalog.pg_default_acl d "
+" ON d.defaclnamespace = old.oid, "
+" pg_catalog.aclexplode(d.defaclacl) AS a "
+" WHERE d.defaclobjtype IN ('r', 'S', 'f', 'T')\n"
+"ORDER BY 1";
+
+/*
+ * Gives the staging schema the owner and privileges of the target (see
+ * carry_sql), in the swap, so that a reload keeps what was granted on the
+ * feed.  False (logged) when the database failed.
+ */
+static bool
+carry_privileges(PGconn *conn, const char *schema, const char *staging)
+{
+	const char *params[2] = {schema, staging};
+	PGresult   *res = db_query(conn, carry_sql, 2, params);
+	bool		ok = res != NULL;
+
+	for (int i = 0; ok && i < PQntuples(res); i++)
+		ok = db_exec(conn, PQgetvalue(res, i, 1));
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Checks that the target schema is absent or holds a feed of ours
+ * (feeds_schema_usable), gives its owner and privileges to the staging
+ * schema, and drops the old feed's tables (those with TABLE_MARK as their
+ * comment).  Anything else in the schema, or a view of the user's that
+ * depends on the old tables elsewhere, makes the load fail (no CASCADE)
+ * instead of disappearing.
  */
 static LoadStatus
-drop_previous_feed(PGconn *conn, const char *schema, const char *quoted)
+drop_previous_feed(PGconn *conn, const char *schema, const char *quoted,
+				   const char *staging)
 {
 	const char *params[1] = {schema};
 	PGresult   *res;
 	LoadStatus	status = LOAD_OK;
+	int			usable = feeds_schema_usable(conn, schema);
 
+	if (usable <= 0)
+		return usable == 0 ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 	res = db_query(conn,
-				   "SELECT coalesce(obj_description(n.oid, "
-				   "'pg_namespace'), '') "
-				   "LIKE 'gtfs2pgsql%', "
-				   "(SELECT string_agg("
+				   "SELECT (SELECT string_agg("
 				   "format('%I.%I', n.nspname, c.relname), ', ') "
 				   " FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid "
 				   " AND c.relkind = 'r' "
 				   " AND obj_description(c.oid, 'pg_class') = '"
-				   TABLE_MARK "'), "
-				   "(SELECT count(*) FROM pg_catalog.pg_class c "
-				   " WHERE c.relnamespace = n.oid) "
+				   TABLE_MARK "') "
 				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
 				   1, params);
 	if (res == NULL)
 		return LOAD_DB_FAILED;
-	if (PQntuples(res) == 1)
-	{
-		bool		ours = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		bool		empty = strcmp(PQgetvalue(res, 0, 2), "0") == 0;
-
-		if (!ours && !empty)
-		{
-			log_error("schema \"%s\" exists and was not made by gtfs2pgsql",
-					  schema);
-			log_hint("choose another schema with -s, or drop this one");
-			status = LOAD_BAD_INPUT;
-		}
-		else if ((ours &&
-				  !db_execf(conn, "DROP VIEW IF EXISTS %s.route_lines, "
-							"%s.trip_lines", quoted, quoted)) ||
-				 (!PQgetisnull(res, 0, 1) &&
-				  !db_execf(conn, "DROP TABLE %s", PQgetvalue(res, 0, 1))) ||
-				 !db_execf(conn, "DROP SCHEMA %s", quoted))
-			status = LOAD_DB_FAILED;
-	}
+	if (PQntuples(res) == 1 &&
+		(!carry_privileges(conn, schema, staging) ||
+		 !db_execf(conn, "DROP VIEW IF EXISTS %s.route_lines, "
+				   "%s.trip_lines", quoted, quoted) ||
+		 (!PQgetisnull(res, 0, 0) &&
+		  !db_execf(conn, "DROP TABLE %s", PQgetvalue(res, 0, 0))) ||
+		 !db_execf(conn, "DROP SCHEMA %s", quoted)))
+		status = LOAD_DB_FAILED;
 	PQclear(res);
 	return status;
 }
@@ -1353,7 +1250,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	/* the swap: short, and one import at a time */
 	if (!feeds_begin_swap(conn))
 		goto rollback;
-	status = drop_previous_feed(conn, opt->feed.schema, target);
+	status = drop_previous_feed(conn, opt->feed.schema, target,
+								staging_name);
 	if (status != LOAD_OK)
 		goto rollback;
 	status = LOAD_DB_FAILED;

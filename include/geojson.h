@@ -1,0 +1,25 @@
+/*
+ * geojson.h: locations.geojson into the table locations (needs PostGIS).
+ */
+#ifndef GEOJSON_H
+#define GEOJSON_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "ddl.h"
+#include "notice.h"
+#include "report.h"
+#include "source.h"
+
+/*
+ * Loads member i of src, locations.geojson, into ddl's table locations
+ * (made already, with import_notices), recording it in rep.  chunk is
+ * SOURCE_READ_CHUNK bytes of scratch.  A document that is not GeoJSON, or a
+ * feature id seen before, is a notice; a member that cannot be read a data
+ * error (logged).  False (logged) when the database failed.
+ */
+extern bool geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
+						 Notices *nt, Report *rep, char *chunk);
+
+#endif
