@@ -62,12 +62,16 @@ check: deps
 	build/unit
 	tests/generated.sh
 	tests/with-postgres tests/integration.py
+	tests/with-postgres tests/notices.py
+	tests/with-postgres tests/hostile.py
 
 # The same against the server the PG* environment names, as it is.
 installcheck: $(PROG) build/unit
 	build/unit
 	tests/generated.sh
 	tests/integration.py
+	tests/notices.py
+	tests/hostile.py
 
 # Installs missing Debian packages (as root), so that a fresh machine needs
 # no other step before "make demo" or "make check".

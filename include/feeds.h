@@ -32,6 +32,14 @@ typedef struct
 extern int	feeds_unchanged(PGconn *conn, const FeedRecord *rec);
 
 /*
+ * Whether a feed may be loaded into schema: it does not exist, or
+ * gtfs2pgsql made it (its comment starts with "gtfs2pgsql").  1 if so;
+ * 0 if not (logged: the load must be refused, the schema left alone); -1
+ * (logged) when the database failed.
+ */
+extern int	feeds_schema_usable(PGconn *conn, const char *schema);
+
+/*
  * Within the transaction that swaps a feed in: takes the registry's lock
  * (held to the commit, so concurrent imports swap one at a time), creates
  * the registry when missing and drops the union views, which would

@@ -57,14 +57,34 @@ extern void report_set_aside(Report *r, const char *file, long set_aside);
 extern void report_finish(Report *r);
 
 /*
- * Opens the report's file, path ("-" for stdout), before the load, so that
- * a path that cannot be written stops the run before anything is done.
- * NULL (logged) on failure.
+ * Where the JSON report goes.  A regular file (or a path where there is
+ * none yet) is written as a temporary file beside it, renamed over it at
+ * the end, so that a run that fails leaves an existing report as it was.
  */
-extern FILE *report_open(const char *path);
+typedef struct
+{
+	FILE	   *out;
+	char	   *path;			/* the report's path, links resolved */
+	char	   *tmp;			/* the temporary file, or NULL when out is
+								 * the report itself (stdout, a device) */
+} ReportSink;
 
-/* Writes the JSON report to out and closes it; false (logged) on error. */
-extern bool report_write_json(const Report *r, FILE *out, const char *path);
+/*
+ * Opens the report's output, path ("-" for stdout), before the load, so
+ * that a path that cannot be written stops the run before anything is
+ * done.  False (logged) on failure; either way, end sink with
+ * report_write_json or report_discard.
+ */
+extern bool report_open(ReportSink *sink, const char *path);
+
+/*
+ * Writes the JSON report to sink, closes it and moves the temporary file
+ * into place; false (logged) on error, the temporary file removed.
+ */
+extern bool report_write_json(const Report *r, ReportSink *sink);
+
+/* Ends sink without a report: the temporary file is removed. */
+extern void report_discard(ReportSink *sink);
 
 /* The JSON report as a string (free it); NULL (logged) when out of memory. */
 extern char *report_json(const Report *r);

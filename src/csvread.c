@@ -183,11 +183,24 @@ csvread_on_broken(CsvReader *r, CsvBrokenFn fn)
 	r->broken_fn = fn;
 }
 
-/* Keeps s[0..len) of the current line, as much as line_text can hold. */
+/*
+ * Keeps s[0..len) of the current line, as much as line_text can hold;
+ * a CR in it ends a line (LF ends pieces), so only what follows the last
+ * one is kept.
+ */
 static void
 keep_text(CsvReader *r, const char *s, size_t len)
 {
-	size_t		room = r->line_text.max - r->line_text.len;
+	const char *cr = len > 0 ? memrchr(s, '\r', len) : NULL;
+	size_t		room;
+
+	if (cr)
+	{
+		buf_reset(&r->line_text);
+		len -= (size_t) (cr + 1 - s);
+		s = cr + 1;
+	}
+	room = r->line_text.max - r->line_text.len;
 
 	if (len > 0 && room > 0)
 		buf_append(&r->line_text, s, len < room ? len : room);
@@ -228,13 +241,8 @@ start_broken(CsvReader *r)
 static void
 end_broken(CsvReader *r)
 {
-	const char *text = r->line_text.data ? r->line_text.data : "";
-	size_t		len = r->line_text.len;
-
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		len--;
-	r->broken.text = text;
-	r->broken.len = len;
+	r->broken.text = r->line_text.data ? r->line_text.data : "";
+	r->broken.len = r->line_text.len;
 	r->skipping = false;
 	if (!r->broken_fn(r->ctx, &r->broken))
 		r->stopped = true;
@@ -257,11 +265,11 @@ parse_part(CsvReader *r, const char *s, size_t len)
 	{
 		for (n = 0; n < len && s[n] != '\r' && s[n] != '\n'; n++)
 			;
-		n += n < len;
 		keep_text(r, s, n);
-		if (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
-			end_broken(r);
-		return n;
+		if (n == len)
+			return n;
+		end_broken(r);
+		return n + 1;
 	}
 	if (r->parser.pstate == LIBCSV_ROW_NOT_BEGUN && r->nfields == 0)
 		r->record_line = r->line;

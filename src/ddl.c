@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "timetable.h"
 
 /* Indexes for the joins everybody makes, besides the primary keys. */
 static const struct
@@ -390,6 +391,14 @@ ddl_print_schema(FILE *out)
 	{
 		buf_reset(&sql);
 		ddl_finish(&sql, &d, i);
+		if (sql.len)
+			fprintf(out, "%s;\n", sql.data);
+	}
+	fputs("\n-- the timetable as real time (timetable.h)\n", out);
+	for (int i = 0; i < timetable_count(); i++)
+	{
+		buf_reset(&sql);
+		timetable_sql(&sql, &d, i, false);
 		if (sql.len)
 			fprintf(out, "%s;\n", sql.data);
 	}

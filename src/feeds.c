@@ -69,6 +69,31 @@ feeds_unchanged(PGconn *conn, const FeedRecord *rec)
 	return unchanged;
 }
 
+int
+feeds_schema_usable(PGconn *conn, const char *schema)
+{
+	const char *params[1] = {schema};
+	PGresult   *res;
+	int			usable;
+
+	res = db_query(conn,
+				   "SELECT coalesce(pg_catalog.obj_description(n.oid, "
+				   "'pg_namespace'), '') LIKE 'gtfs2pgsql%' "
+				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
+				   1, params);
+	if (res == NULL)
+		return -1;
+	usable = PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!usable)
+	{
+		log_error("schema \"%s\" exists and was not made by gtfs2pgsql: "
+				  "it is left as it is", schema);
+		log_hint("choose another schema with -s, or drop this one");
+	}
+	return usable;
+}
+
 /* "DROP VIEW IF EXISTS gtfs2pgsql.agency, ..." for every catalog table. */
 static bool
 drop_views(PGconn *conn)

@@ -30,6 +30,7 @@
 #include "geojson.h"
 #include "log.h"
 #include "notice.h"
+#include "timetable.h"
 
 #define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL
 								 * included */
@@ -919,7 +920,8 @@ finish_tables(LoadRun *run, const char *staging_name)
 			(sql.len == 0 || run_sql(run, &sql));
 	}
 	buf_free(&sql);
-	if (!ok)
+	/* before the lines go: calendar notices give theirs */
+	if (!ok || !timetable_create(run->conn, &run->ddl))
 		return false;
 	res = db_query(run->conn,
 				   "SELECT format('%I.%I', n.nspname, c.relname), "
@@ -1057,7 +1059,8 @@ drop_previous_feed(PGconn *conn, const char *schema, const char *quoted,
 	if (PQntuples(res) == 1 &&
 		(!carry_privileges(conn, schema, staging) ||
 		 !db_execf(conn, "DROP VIEW IF EXISTS %s.route_lines, "
-				   "%s.trip_lines", quoted, quoted) ||
+				   "%s.trip_lines, %s.connections, %s.arrivals_departures",
+				   quoted, quoted, quoted, quoted) ||
 		 (!PQgetisnull(res, 0, 0) &&
 		  !db_execf(conn, "DROP TABLE %s", PQgetvalue(res, 0, 0))) ||
 		 !db_execf(conn, "DROP SCHEMA %s", quoted)))

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "db.h"
 #include "ddl.h"
+#include "feeds.h"
 #include "geom.h"
 #include "load.h"
 #include "log.h"
@@ -20,6 +22,7 @@
 
 #define GTFS2PGSQL_VERSION "0.1.0"
 #define REGISTRY_SCHEMA "gtfs2pgsql"	/* see feeds.h */
+#define NAME_MAX_BYTES	63		/* PostgreSQL cuts longer names */
 
 /* Exit codes, also listed in --help and the README. */
 #define EXIT_OK			0
@@ -122,7 +125,11 @@ feed_id_from(const char *file)
 	return id;
 }
 
-/* The schema and the feed id may be neither empty nor the registry's. */
+/*
+ * The schema and the feed id may be neither empty nor the registry's, and
+ * the schema's name must fit PostgreSQL's names: cut, two long names would
+ * be one schema.
+ */
 static bool
 names_ok(const FeedRecord *feed)
 {
@@ -133,6 +140,28 @@ names_ok(const FeedRecord *feed)
 				  REGISTRY_SCHEMA);
 		return false;
 	}
+	if (strlen(feed->schema) > NAME_MAX_BYTES)
+	{
+		log_error("schema name \"%s\" is longer than %d bytes",
+				  feed->schema, NAME_MAX_BYTES);
+		log_hint("choose a shorter name with -s");
+		return false;
+	}
+	return true;
+}
+
+/* Whether the report would be written over the feed itself (logged). */
+static bool
+report_is_feed(const char *report, const char *feed)
+{
+	struct stat rs,
+				fs;
+
+	if (strcmp(report, "-") == 0 || stat(report, &rs) != 0 ||
+		stat(feed, &fs) != 0 || rs.st_dev != fs.st_dev ||
+		rs.st_ino != fs.st_ino)
+		return false;
+	log_error("the report \"%s\" is the feed itself", report);
 	return true;
 }
 
@@ -315,7 +344,8 @@ run(Options *o)
 	PGconn	   *conn = NULL;
 	Report		rep;
 	char		sha256[65] = "";
-	FILE	   *report = NULL;
+	ReportSink	report = {0};
+	int			usable;
 	char		options[128];
 	char	   *default_id = NULL;
 	LoadStatus	status = LOAD_BAD_INPUT;
@@ -339,12 +369,10 @@ run(Options *o)
 			goto cleanup;
 		}
 	}
-	if (o->report_path)
-	{
-		report = report_open(o->report_path);
-		if (report == NULL)
-			goto cleanup;
-	}
+	if (o->report_path &&
+		(report_is_feed(o->report_path, o->feed_path) ||
+		 !report_open(&report, o->report_path)))
+		goto cleanup;
 	snprintf(options, sizeof(options), "srid=%ld geometry=%s strict=%s",
 			 o->geometry ? o->srid : 0, o->geometry ? "yes" : "no",
 			 o->load.strict ? "yes" : "no");
@@ -382,18 +410,24 @@ run(Options *o)
 			goto cleanup;
 		}
 	}
+	/* a schema that is not ours is refused before anything is loaded */
+	usable = feeds_schema_usable(conn, o->load.feed.schema);
+	if (usable <= 0)
+	{
+		code = usable == 0 ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
+		goto cleanup;
+	}
 	status = load_feed(conn, src, &o->load, &rep);
 	report_finish(&rep);
 	if (status == LOAD_OK)
 	{
 		if (!o->quiet)
 			report_print_table(&rep, stderr);
-		if (report && !report_write_json(&rep, report, o->report_path))
+		if (o->report_path && !report_write_json(&rep, &report))
 		{
 			log_detail("the feed was loaded all the same");
 			status = LOAD_BAD_INPUT;
 		}
-		report = NULL;
 	}
 	code = status == LOAD_OK ? EXIT_OK :
 		status == LOAD_BAD_INPUT ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
@@ -402,8 +436,7 @@ cleanup:
 	PQfinish(conn);
 	source_close(src);
 	geom_destroy(o->load.geom);
-	if (report && report != stdout)
-		fclose(report);
+	report_discard(&report);
 	report_free(&rep);
 	free(default_id);
 	return code;

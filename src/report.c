@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -132,28 +134,107 @@ write_json(const Report *r, FILE *out)
 			r->notices_json ? r->notices_json : "[]");
 }
 
-FILE *
-report_open(const char *path)
+bool
+report_open(ReportSink *sink, const char *path)
 {
-	FILE	   *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	struct stat st;
+	const char *slash;
+	mode_t		mask;
+	int			fd;
 
-	if (out == NULL)
+	memset(sink, 0, sizeof(ReportSink));
+	if (strcmp(path, "-") == 0)
+	{
+		sink->out = stdout;
+		return true;
+	}
+	/* a link is followed: the file it names is replaced */
+	sink->path = realpath(path, NULL);
+	if (sink->path == NULL && errno == ENOENT)
+		sink->path = strdup(path);
+	if (sink->path == NULL)
+	{
 		log_error("could not open report \"%s\": %s", path, strerror(errno));
-	return out;
+		return false;
+	}
+	/* a device or a pipe is written as it is */
+	if (stat(sink->path, &st) == 0 && !S_ISREG(st.st_mode))
+	{
+		sink->out = fopen(sink->path, "w");
+		if (sink->out == NULL)
+			log_error("could not open report \"%s\": %s", path,
+					  strerror(errno));
+		return sink->out != NULL;
+	}
+	/* hidden, so that a feed folder holding it does not list it */
+	slash = strrchr(sink->path, '/');
+	if (asprintf(&sink->tmp, "%.*s.%s.XXXXXX",
+				 slash ? (int) (slash - sink->path + 1) : 0, sink->path,
+				 slash ? slash + 1 : sink->path) < 0)
+	{
+		sink->tmp = NULL;
+		log_error("out of memory");
+		return false;
+	}
+	fd = mkstemp(sink->tmp);
+	if (fd < 0)
+	{
+		log_error("could not create a temporary file for report \"%s\": %s",
+				  path, strerror(errno));
+		free(sink->tmp);
+		sink->tmp = NULL;
+		return false;
+	}
+	/* the mode a new file would have had */
+	mask = umask(0);
+	umask(mask);
+	sink->out = fdopen(fd, "w");
+	if (fchmod(fd, 0666 & ~mask) != 0 || sink->out == NULL)
+	{
+		log_error("could not open report \"%s\": %s", path, strerror(errno));
+		if (sink->out == NULL)
+			close(fd);
+		report_discard(sink);
+		return false;
+	}
+	return true;
 }
 
 bool
-report_write_json(const Report *r, FILE *out, const char *path)
+report_write_json(const Report *r, ReportSink *sink)
 {
 	bool		ok;
 
-	write_json(r, out);
-	ok = fflush(out) == 0 && !ferror(out);
-	if (out != stdout && fclose(out) != 0)
+	write_json(r, sink->out);
+	ok = fflush(sink->out) == 0 && !ferror(sink->out) &&
+		(sink->tmp == NULL || fsync(fileno(sink->out)) == 0);
+	if (sink->out != stdout && fclose(sink->out) != 0)
+		ok = false;
+	sink->out = NULL;
+	if (ok && sink->tmp && rename(sink->tmp, sink->path) != 0)
 		ok = false;
 	if (!ok)
-		log_error("could not write report \"%s\": %s", path, strerror(errno));
+		log_error("could not write report \"%s\": %s", sink->path ?
+				  sink->path : "-", strerror(errno));
+	else
+	{
+		free(sink->tmp);
+		sink->tmp = NULL;
+	}
+	report_discard(sink);
 	return ok;
+}
+
+void
+report_discard(ReportSink *sink)
+{
+	if (sink->out && sink->out != stdout)
+		fclose(sink->out);
+	if (sink->tmp)
+		unlink(sink->tmp);
+	free(sink->tmp);
+	free(sink->path);
+	memset(sink, 0, sizeof(ReportSink));
 }
 
 char *

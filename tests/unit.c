@@ -1594,6 +1594,145 @@ test_csv_errors(void)
 	test_cond("csvread_destroy(NULL) is harmless", (csvread_destroy(NULL), true));
 }
 
+/* Broken records seen by csv_broken_run: lines, fields, text. */
+typedef struct
+{
+	int			n;
+	long		line[4];
+	long		bad_line[4];
+	int			column[4];
+	char		text[4][64];
+} Broken;
+
+static bool
+rec_broken(void *ctx, const CsvBroken *b)
+{
+	Broken	   *br = ctx;
+
+	if (br->n < 4)
+	{
+		br->line[br->n] = b->line;
+		br->bad_line[br->n] = b->bad_line;
+		br->column[br->n] = b->column;
+		snprintf(br->text[br->n], sizeof(br->text[0]), "%.*s", (int) b->len,
+				 b->text);
+	}
+	br->n++;
+	return true;
+}
+
+/* Rows of the last csv_broken_run, recorded through its ctx. */
+typedef struct
+{
+	Broken		broken;
+	int			nrows;
+	long		line[8];
+	char		first[8][16];
+} BrokenRun;
+
+static bool
+rec_broken_row(void *ctx, const CsvRow *row)
+{
+	BrokenRun  *run = ctx;
+
+	if (run->nrows < 8)
+	{
+		run->line[run->nrows] = row->line;
+		snprintf(run->first[run->nrows], sizeof(run->first[0]), "%.*s",
+				 (int) row->fields[0].len, row->fields[0].data);
+	}
+	run->nrows++;
+	return true;
+}
+
+static bool
+rec_broken_cb(void *ctx, const CsvBroken *b)
+{
+	return rec_broken(&((BrokenRun *) ctx)->broken, b);
+}
+
+/* Feeds s in chunks of chunk bytes with a broken-record callback. */
+static bool
+csv_broken_run(const char *s, size_t chunk, BrokenRun *run)
+{
+	CsvReader  *r;
+	size_t		len = strlen(s);
+	bool		ok = true;
+
+	memset(run, 0, sizeof(*run));
+	r = csvread_create("stops.txt", rec_broken_row, run);
+	if (r == NULL)
+		return false;
+	csvread_on_broken(r, rec_broken_cb);
+	for (size_t off = 0; ok && off < len; off += chunk)
+		ok = csvread_feed(r, s + off, len - off < chunk ? len - off : chunk);
+	ok = ok && csvread_finish(r);
+	csvread_destroy(r);
+	return ok;
+}
+
+static void
+test_csv_stray_quotes(void)
+{
+	static const char glued[] =
+		"id,name,lat\n"
+		"S1,\"abc\"def,1\n"		/* text after a closing quote */
+		"S2,ok,2\r\n"
+		"S3,x\",3\n"				/* a quote inside an unquoted field */
+		"S4,\"two\nlines\"z,4\n"	/* broken on the record's 2nd line */
+		"S5,\"spaced\" ,5\n"		/* a space after the quote is fine */
+		"S6,last,6";
+	bool		all = true;
+	BrokenRun	run;
+
+	for (size_t chunk = 1; chunk <= sizeof(glued); chunk++)
+	{
+		bool		ok = csv_broken_run(glued, chunk, &run);
+
+		all = all && ok && run.nrows == 4 && run.broken.n == 3 &&
+			strcmp(run.first[1], "S2") == 0 && run.line[1] == 3 &&
+			strcmp(run.first[2], "S5") == 0 && run.line[2] == 7 &&
+			strcmp(run.first[3], "S6") == 0 && run.line[3] == 8 &&
+			run.broken.line[0] == 2 && run.broken.bad_line[0] == 2 &&
+			run.broken.column[0] == 2 &&
+			strcmp(run.broken.text[0], "S1,\"abc\"def,1") == 0 &&
+			run.broken.line[1] == 4 && run.broken.column[1] == 2 &&
+			strcmp(run.broken.text[1], "S3,x\",3") == 0 &&
+			run.broken.line[2] == 5 && run.broken.bad_line[2] == 6 &&
+			strcmp(run.broken.text[2], "lines\"z,4") == 0;
+		if (!all)
+		{
+			printf("  chunk %zu: ok %d, %d rows, %d broken\n", chunk, ok,
+				   run.nrows, run.broken.n);
+			break;
+		}
+	}
+	test_cond("csv stray quotes: broken records handed over whatever the "
+			  "chunks, the others read", all);
+
+	test_cond("csv stray quote in CR-only lines: the next record is read",
+			  csv_broken_run("a,b\rS1,\"x\"y\rS2,z\r", 4, &run) &&
+			  run.nrows == 2 && strcmp(run.first[1], "S2") == 0 &&
+			  run.broken.n == 1 &&
+			  strcmp(run.broken.text[0], "S1,\"x\"y") == 0);
+
+	/* without a callback, a stray quote stops the reader at its line */
+	{
+		Rec			rec;
+		long		line = 0;
+		CsvReader  *r = csvread_create("stops.txt", rec_row, &rec);
+
+		rec_init(&rec);
+		test_cond("csv stray quote without a callback: csvread_feed fails",
+				  r != NULL && !csvread_feed(r, "a,b\n1,2\n3,x\"\n5,6\n", 18));
+		test_cond("csv stray quote without a callback: error at its line",
+				  r != NULL && csvread_error(r, &line) != NULL && line == 3 &&
+				  rec.nrows == 2);
+		csvread_destroy(r);
+		rec_free(&rec);
+	}
+}
+
 /* ----------------------------------------------------------------- source */
 
 #define SRC_CONTENT_SIZE (200 * 1024)
@@ -1830,6 +1969,7 @@ main(void)
 	test_csv_basic();
 	test_csv_mixed();
 	test_csv_errors();
+	test_csv_stray_quotes();
 	test_source();
 
 	printf("%d passed, %d failed\n", passed, failed);

@@ -1,0 +1,42 @@
+/*
+ * timetable.h: the timetable as real time, in every feed's schema.
+ *
+ *   service_days(service_id, date)  a table: the days each service runs
+ *   arrivals_departures             a view: every stop time of every trip
+ *                                   instance of every service day, with
+ *                                   t_arrival and t_departure as instants
+ *   connections                     a view: every pair of consecutive stop
+ *                                   times of a trip instance
+ *
+ * Made by the load once keys and indexes exist (service_days is filled
+ * then; the views cost nothing until queried) and shown by --print-schema.
+ */
+#ifndef TIMETABLE_H
+#define TIMETABLE_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "buf.h"
+#include "ddl.h"
+
+/* The number of statements timetable_sql() knows. */
+extern int	timetable_count(void);
+
+/*
+ * Appends the i-th statement (0 <= i < timetable_count()) for the schema
+ * of d.  Without for_load, the statements that record notices of a load
+ * (they read the staging tables' DDL_LINE_COLUMN) append nothing, so that
+ * what is appended is the schema alone.  False when sql is full.
+ */
+extern bool timetable_sql(Buf *sql, const Ddl *d, int i, bool for_load);
+
+/*
+ * Runs every statement for a load on conn, in its open transaction, into
+ * d's staging schema: the tables of the feed (with DDL_LINE_COLUMN) and
+ * import_notices must exist, with their keys and indexes.  False (logged)
+ * when one failed; the transaction is then aborted.
+ */
+extern bool timetable_create(PGconn *conn, const Ddl *d);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * timetable.c: service_days, arrivals_departures and connections, as SQL.
+ *
+ * GTFS gives a trip's times as offsets from "noon minus 12h" of its service
+ * day in its agency's time zone, so that 25:10:00 is the next morning and,
+ * on the days clocks change, 01:30:00 is not 1:30 on the clock.  These
+ * objects turn the timetable into instants, as gtfs-via-postgres does
+ * (same object and column names), and they are exact across DST:
+ *
+ *   t = ((date + time '12:00') AT TIME ZONE tz) - interval '12 hours' + time
+ *
+ * Times are intervals with no day part, so the additions are of elapsed
+ * time.  The templates are expanded by ddl_template ("@s": the schema).
+ */
+#include "timetable.h"
+
+#include "db.h"
+#include "log.h"
+
+/* The days of each service: calendar.txt, plus and minus calendar_dates. */
+static const char service_days_sql[] =
+"CREATE TABLE @s.service_days (\n"
+"\tservice_id text COLLATE \"C\" NOT NULL,\n"
+"\tdate date NOT NULL\n"
+")";
+
+/* A range that ends before it starts gives no day and a notice. */
+static const char range_notice_sql[] =
+"INSERT INTO @s.import_notices\n"
+"\t(file, line, \"column\", code, severity, value, message, action)\n"
+"SELECT 'calendar.txt', " DDL_LINE_COLUMN ", 'end_date',\n"
+"\t'start_and_end_range_out_of_order', 'error',\n"
+"\tto_char(end_date, 'YYYYMMDD'),\n"
+"\tformat('end_date before start_date %s: service %s has no day '\n"
+"\t\t'from calendar.txt', to_char(start_date, 'YYYYMMDD'), service_id),\n"
+"\t'kept'\n"
+"FROM @s.calendar WHERE end_date < start_date";
+
+static const char service_days_fill_sql[] =
+"INSERT INTO @s.service_days\n"
+"SELECT service_id, date FROM (\n"
+"\t-- the weekdays of calendar.txt between start_date and end_date\n"
+"\tSELECT c.service_id, d::date AS date\n"
+"\tFROM @s.calendar c CROSS JOIN LATERAL generate_series(\n"
+"\t\tc.start_date::timestamp, c.end_date::timestamp, interval '1 day')"
+" AS d\n"
+"\tWHERE (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,\n"
+"\t\tc.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1\n"
+"\tUNION\n"
+"\t-- exception_type 1: added\n"
+"\tSELECT service_id, date FROM @s.calendar_dates"
+" WHERE exception_type = 1\n"
+") AS days\n"
+"WHERE service_id IS NOT NULL AND date IS NOT NULL\n"
+"-- exception_type 2: removed\n"
+"AND NOT EXISTS (SELECT FROM @s.calendar_dates x\n"
+"\tWHERE x.service_id = days.service_id AND x.date = days.date\n"
+"\tAND x.exception_type = 2)\n"
+"ORDER BY service_id, date";
+
+/*
+ * Every stop time (st) of every trip (t) on every day of its service (sd),
+ * and its agency (g): the route's, else the feed's when all its agencies
+ * share one time zone (routes may omit agency_id when there is one agency).
+ */
+#define BASE_FROM \
+"FROM @s.stop_times st\n" \
+"JOIN @s.trips t ON t.trip_id = st.trip_id\n" \
+"JOIN @s.service_days sd ON sd.service_id = t.service_id\n" \
+"LEFT JOIN @s.routes r ON r.route_id = t.route_id\n" \
+"LEFT JOIN @s.agency a ON a.agency_id = r.agency_id\n" \
+"CROSS JOIN (SELECT\n" \
+"\t\tCASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,\n" \
+"\t\tCASE WHEN count(DISTINCT agency_timezone) = 1\n" \
+"\t\t\tTHEN min(agency_timezone) END AS agency_timezone\n" \
+"\tFROM @s.agency) fa\n" \
+"CROSS JOIN LATERAL (SELECT\n" \
+"\tcoalesce(a.agency_id, fa.agency_id) AS agency_id,\n" \
+"\tcoalesce(a.agency_timezone, fa.agency_timezone) AS tz) g\n"
+
+/* A trip not in frequencies.txt runs once, at its times. */
+#define PLAIN_INSTANCE \
+"CROSS JOIN LATERAL (SELECT NULL::integer AS it, interval '0' AS shift) i\n"
+#define PLAIN_WHERE \
+"WHERE NOT EXISTS (SELECT FROM @s.frequencies f" \
+" WHERE f.trip_id = st.trip_id)\n"
+
+/*
+ * A trip of frequencies.txt runs once per start_time + k * headway_secs
+ * before end_time (exact_times 0 or 1 alike): its first departure moved
+ * there, its other times with it.  Its template times are no instance.
+ * frequencies_it counts its instances from 1, in order of start_time.
+ */
+#define FREQUENCY_COUNT(f) \
+"greatest(ceil(extract(epoch FROM " f ".end_time - " f ".start_time)\n" \
+"\t/ " f ".headway_secs)::integer, 0)"
+#define FREQUENCY_INSTANCE \
+"JOIN @s.frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0\n" \
+"CROSS JOIN LATERAL generate_series(0, " FREQUENCY_COUNT("f") " - 1) k\n" \
+"CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(\n" \
+"\t\t" FREQUENCY_COUNT("e") "), 0)\n" \
+"\t\tFROM @s.frequencies e WHERE e.trip_id = f.trip_id\n" \
+"\t\tAND e.start_time < f.start_time AND e.headway_secs > 0)::integer" \
+" AS it,\n" \
+"\tf.start_time + k * f.headway_secs * interval '1 second'\n" \
+"\t\t- (SELECT coalesce(departure_time, arrival_time)\n" \
+"\t\t\tFROM @s.stop_times WHERE trip_id = f.trip_id\n" \
+"\t\t\tORDER BY stop_sequence LIMIT 1) AS shift) i\n"
+
+/* The instant the instance's times count from: noon minus 12h. */
+#define ORIGIN \
+"CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)\n" \
+"\t- interval '12 hours' + i.shift AS t0) z\n"
+
+#define ARRIVALS_DEPARTURES_SELECT \
+"SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,\n" \
+"\tst.stop_id, t.route_id, t.service_id, t.direction_id, t.trip_headsign,\n" \
+"\tst.stop_headsign, st.pickup_type, st.drop_off_type, st.timepoint,\n" \
+"\tst.shape_dist_traveled,\n" \
+"\tz.t0 + st.arrival_time AS t_arrival,\n" \
+"\tz.t0 + st.departure_time AS t_departure,\n" \
+"\tg.agency_id, g.tz AS agency_timezone\n" \
+BASE_FROM
+
+static const char arrivals_departures_sql[] =
+"CREATE VIEW @s.arrivals_departures AS\n"
+"-- one row per stop time per trip instance per service day\n"
+ARRIVALS_DEPARTURES_SELECT PLAIN_INSTANCE ORIGIN PLAIN_WHERE
+"UNION ALL\n"
+ARRIVALS_DEPARTURES_SELECT FREQUENCY_INSTANCE ORIGIN;
+
+#define CONNECTIONS_SELECT \
+"SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,\n" \
+"\tt.service_id, t.direction_id, t.trip_headsign,\n" \
+"\tst.stop_id AS from_stop_id, st.stop_sequence AS from_stop_sequence,\n" \
+"\tst.pickup_type AS from_pickup_type,\n" \
+"\tz.t0 + st.departure_time AS t_departure,\n" \
+"\tn.stop_id AS to_stop_id, n.stop_sequence AS to_stop_sequence,\n" \
+"\tn.drop_off_type AS to_drop_off_type,\n" \
+"\tz.t0 + n.arrival_time AS t_arrival,\n" \
+"\tg.agency_id, g.tz AS agency_timezone\n" \
+BASE_FROM
+
+/* The next stop time of the trip. */
+#define NEXT_STOP \
+"CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,\n" \
+"\t\tdrop_off_type FROM @s.stop_times\n" \
+"\tWHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence\n" \
+"\tORDER BY stop_sequence LIMIT 1) n\n"
+
+static const char connections_sql[] =
+"CREATE VIEW @s.connections AS\n"
+"-- one row per pair of consecutive stop times of a trip instance\n"
+CONNECTIONS_SELECT PLAIN_INSTANCE ORIGIN NEXT_STOP PLAIN_WHERE
+"UNION ALL\n"
+CONNECTIONS_SELECT FREQUENCY_INSTANCE ORIGIN NEXT_STOP;
+
+/* In the order the load runs them. */
+static const struct
+{
+	const char *sql;
+	bool		load_only;		/* records notices: not schema */
+}			statements[] = {
+	{service_days_sql, false},
+	{range_notice_sql, true},
+	{service_days_fill_sql, false},
+	{"ALTER TABLE @s.service_days ADD PRIMARY KEY (service_id, date)",
+	false},
+	{"CREATE INDEX ON @s.service_days (date)", false},
+	{arrivals_departures_sql, false},
+	{connections_sql, false},
+};
+
+#define NSTATEMENTS ((int) (sizeof(statements) / sizeof(statements[0])))
+
+int
+timetable_count(void)
+{
+	return NSTATEMENTS;
+}
+
+bool
+timetable_sql(Buf *sql, const Ddl *d, int i, bool for_load)
+{
+	if (i < 0 || i >= NSTATEMENTS || (statements[i].load_only && !for_load))
+		return true;
+	return ddl_template(sql, d, statements[i].sql);
+}
+
+bool
+timetable_create(PGconn *conn, const Ddl *d)
+{
+	Buf			sql;
+	bool		ok = true;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	for (int i = 0; ok && i < NSTATEMENTS; i++)
+	{
+		buf_reset(&sql);
+		ok = timetable_sql(&sql, d, i, true);
+		if (!ok)
+			log_error("statement too long or out of memory");
+		else if (sql.len > 0)
+			ok = db_exec(conn, sql.data);
+	}
+	buf_free(&sql);
+	return ok;
+}

@@ -1,0 +1,385 @@
+#!/usr/bin/python3
+"""
+Hostile and unlucky input, first part (issue 13, "Security and data
+loss"): a feed folder with symbolic links, stray quotes that would glue
+records together, schemas that are not ours, names over 63 bytes, a report
+written onto the feed, and grants that a reload must keep.
+
+    tests/with-postgres tests/hostile.py [NAME-SUBSTRING]
+
+Uses the harness of tests/integration.py (its database gtfs2pgsql_test_<pid>,
+its psql helpers, its "N passed, N failed, N skipped" line); only the tests
+registered here run.  Each feed is a copy of fixtures/sample with the
+hostile part added.  Standard library only.
+"""
+import csv, hashlib, io, os, re, shutil, sys, zipfile
+
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration as it                                     # noqa: E402
+
+if __name__ == '__main__':
+    it.TESTS[:] = []            # only the tests of this file
+
+test, check = it.test, it.check
+query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
+describe = it.describe
+
+SAMPLE = os.path.join(it.FIXTURES, 'sample')
+TMP = it.TMP
+NAMEDATALEN = 64                # PostgreSQL's names: at most 63 bytes
+
+# ---------------------------------------------------------------- helpers
+
+def run(*args, db=None):
+    """Runs the program against the test database (or db)."""
+    return it.run('-d', db or it.DB, *args, db=False)
+
+def load_ok(feed, schema, *args):
+    r = run('-q', '-s', schema, *args, feed)
+    check(r.returncode == 0, 'loading %s into %s: %s' % (feed, schema, describe(r)))
+    return r
+
+def read_text(feed, name):
+    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
+        return f.read()
+
+def make_feed(name, changes=None, src=SAMPLE):
+    """TMP/name: a copy of the directory feed src with changes applied
+    ({file: text, or None to remove it})."""
+    d = os.path.join(TMP, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for n in os.listdir(src):
+        if os.path.isfile(os.path.join(src, n)):
+            shutil.copy(os.path.join(src, n), d)
+    for n, data in (changes or {}).items():
+        if data is None:
+            os.remove(os.path.join(d, n))
+        else:
+            with open(os.path.join(d, n), 'w', encoding='utf-8', newline='') as f:
+                f.write(data)
+    return d
+
+def records(text):
+    """CSV records of a file's text after its header, read leniently."""
+    return max(sum(1 for row in csv.reader(io.StringIO(text, newline='')) if row) - 1, 0)
+
+def schema_exists(schema):
+    return value('SELECT count(*) FROM pg_namespace WHERE nspname = %s' % ql(schema)) == '1'
+
+def table_names(schema):
+    return {r[0] for r in query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind = 'r'" % ql(schema))}
+
+def notices(schema, where='TRUE'):
+    """(file, line, column, code, severity, action, value, record) of
+    schema.import_notices, in order."""
+    return query('SELECT file, line::text, "column", code, severity, action, value, record'
+                 ' FROM %s WHERE %s ORDER BY file, line, code, "column"'
+                 % (rel(schema, 'import_notices'), where))
+
+def sha256(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+# ------------------------------------------ 1. symbolic links in a feed folder
+
+@test()
+def directory_symlinks_not_followed():
+    """A feed folder's symbolic links are never followed, whatever they
+    point to (here /etc/passwd, and a real stops.txt): each is skipped with
+    a warning naming it, and what it points to is nowhere in the database."""
+    d = make_feed('symlinks', {'stops.txt': None})
+    target = os.path.join(TMP, 'outside-stops.txt')
+    shutil.copy(os.path.join(SAMPLE, 'stops.txt'), target)
+    os.symlink('/etc/passwd', os.path.join(d, 'notes.txt'))
+    os.symlink(target, os.path.join(d, 'stops.txt'))
+    os.mkdir(os.path.join(d, 'folder.txt'))
+    schema = 'symlinks'
+    r = run('-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    for name in ('notes.txt', 'stops.txt', 'folder.txt'):
+        check(re.search(r'warning: .*"%s"' % re.escape(name), r.stderr),
+              'no warning naming %s: %s' % (name, describe(r)))
+    check('notes' not in table_names(schema), 'a table notes was made from /etc/passwd')
+    check(value('SELECT count(*) FROM %s' % rel(schema, 'stops')) == '0',
+          'stops.txt was read through its symbolic link')
+    with open('/etc/passwd', encoding='utf-8', errors='replace') as f:
+        first = f.readline().split(':')[0] + ':'
+    leaked = value("SELECT count(*) FROM %s n WHERE n::text LIKE %s"
+                   % (rel(schema, 'import_notices'), ql('%' + first + '%')))
+    check(leaked == '0', 'import_notices quotes /etc/passwd')
+    missing = [n[0] for n in notices(schema, "code = 'missing_required_file'")]
+    check(missing == ['stops.txt'], 'missing_required_file notices: %r' % missing)
+
+# ----------------------------------------------------------- 2. stray quotes
+
+STOPS_HEADER = ('stop_id,stop_code,stop_name,stop_desc,stop_lat,stop_lon,zone_id,'
+                'location_type,parent_station,wheelchair_boarding,platform_code')
+
+def many_stops(bad):
+    """stops.txt: S0..S899 on lines 2..901 ({line: text} replaces some),
+    then the sample's own stops."""
+    lines = [STOPS_HEADER]
+    for i in range(900):
+        lines.append('S%d,%d,Stop %d,,%.5f,%.5f,Z1,0,,0,'
+                     % (i, 1000 + i, i, 45 + i / 1000, -73 - i / 1000))
+    for n, text in bad.items():
+        lines[n - 1] = text
+    sample = read_text(SAMPLE, 'stops.txt').split('\n', 1)[1]
+    return '\n'.join(lines) + '\n' + sample
+
+@test()
+def stray_quote_record_set_aside():
+    """Text after a closing quote (line 42) and a quote inside an unquoted
+    field (line 47) used to glue S40 to the lines after it (S40 got S41's
+    coordinates, exit 0 with a stop missing).  Each broken record is set
+    aside with its line as written; the records around it load as they
+    are, and rows + set aside = records."""
+    text = many_stops({42: 'S40,1040,"abc"def,desc,45.04000,-73.04000,Z1,0,,0,',
+                       47: 'S45,1045,Stop 45,x",45.04500,-73.04500,Z1,0,,0,'})
+    d = make_feed('stray_quote', {'stops.txt': text})
+    schema = 'stray_quote'
+    load_ok(d, schema)
+    stops = rel(schema, 'stops')
+    n = int(value('SELECT count(*) FROM %s' % stops))
+    aside = notices(schema, "file = 'stops.txt' AND action = 'row_set_aside'")
+    check(n + len(aside) == records(text),
+          '%d stops + %d set aside, not %d records' % (n, len(aside), records(text)))
+    check([(a[1], a[2], a[3], a[4]) for a in aside] ==
+          [('42', None, 'csv_parsing_failed', 'error'),
+           ('47', None, 'csv_parsing_failed', 'error')],
+          'set-aside notices: %r' % aside)
+    check(aside[0][7] == text.split('\n')[41], 'record of line 42: %r' % aside[0][7])
+    check(query("SELECT stop_id FROM %s WHERE stop_id IN ('S40', 'S45')" % stops) == [],
+          'a broken record was loaded')
+    got = query("SELECT stop_id, stop_lat::text, stop_lon::text FROM %s"
+                " WHERE stop_id IN ('S39', 'S41', 'S46') ORDER BY 1" % stops)
+    check(got == [('S39', '45.039', '-73.039'), ('S41', '45.041', '-73.041'),
+                  ('S46', '45.046', '-73.046')], 'stops around the broken ones: %r' % got)
+
+@test()
+def stray_quote_refused_when_strict():
+    """--strict names the line and field of the stray quote."""
+    text = many_stops({42: 'S40,1040,"abc"def,desc,45.04000,-73.04000,Z1,0,,0,'})
+    d = make_feed('stray_quote_strict', {'stops.txt': text})
+    r = run('-s', 'stray_quote_strict', '--strict', d)
+    check(r.returncode == 1, describe(r))
+    check(re.search(r'stray_quote_strict:stops\.txt:42:3: error: stray quote', r.stderr),
+          'no error at stops.txt:42:3: ' + describe(r))
+
+@test()
+def space_after_closing_quote_kept():
+    """A space after a closing quote (as in wmata-rail-2026) is not a
+    stray quote: the record loads, the value without the space."""
+    text = many_stops({42: 'S40,1040,"Stop 40" ,desc,45.04000,-73.04000,Z1,0,,0,'})
+    d = make_feed('space_after_quote', {'stops.txt': text})
+    schema = 'space_after_quote'
+    load_ok(d, schema)
+    check(query("SELECT stop_name FROM %s WHERE stop_id = 'S40'" % rel(schema, 'stops'))
+          == [('Stop 40',)], 'S40 not loaded as written')
+    check(notices(schema, "action = 'row_set_aside'") == [], 'a record set aside')
+
+@test()
+def stray_quote_in_header():
+    """A stray quote in the header leaves the columns unknown: the file is
+    not loaded, and a notice says so."""
+    text = 'stop_id,stop_"name,stop_lat,stop_lon\nS1,One,45,-73\n'
+    d = make_feed('stray_quote_header', {'stops.txt': text})
+    schema = 'stray_quote_header'
+    load_ok(d, schema)
+    check(value('SELECT count(*) FROM %s' % rel(schema, 'stops')) == '0', 'stops loaded')
+    got = [(n[1], n[3], n[5]) for n in notices(schema, "file = 'stops.txt'")]
+    check(got == [('1', 'csv_parsing_failed', 'rest_of_file_skipped')],
+          'notices of stops.txt: %r' % got)
+
+# ------------------------------------------------ 3. schemas that are not ours
+
+@test()
+def foreign_empty_schema_refused():
+    """An empty schema of the user's (a comment, a grant) is refused before
+    anything is loaded, and left as it was."""
+    it.psql("CREATE SCHEMA users_empty; COMMENT ON SCHEMA users_empty IS 'mine';"
+            ' GRANT USAGE ON SCHEMA users_empty TO PUBLIC;')
+    oid = value("SELECT oid FROM pg_namespace WHERE nspname = 'users_empty'")
+    r = run('-s', 'users_empty', SAMPLE)
+    check(r.returncode == 1, describe(r))
+    check(re.search(r'not made by gtfs2pgsql', r.stderr), describe(r))
+    check(query("SELECT oid::text, obj_description(oid, 'pg_namespace'),"
+                " nspacl::text LIKE '%=U/%' FROM pg_namespace"
+                " WHERE nspname = 'users_empty'") == [(oid, 'mine', 't')],
+          'users_empty changed')
+    # before loading: a strict load of a bad feed is refused for the schema
+    d = make_feed('foreign_bad', {'stops.txt': STOPS_HEADER + '\nS1,,,,95,-73,,,,,\n'})
+    r = run('-s', 'users_empty', '--strict', d)
+    check(r.returncode == 1 and 'not made by gtfs2pgsql' in r.stderr
+          and 'rejected' not in r.stderr, 'refused after loading: ' + describe(r))
+
+@test()
+def public_schema_refused():
+    """-s public on a database without feeds (public empty, no PostGIS) is
+    refused: public keeps its owner and grants."""
+    db = it.DB + '_public'
+    it.psql('CREATE DATABASE %s;' % qi(db))
+    try:
+        before = it.psql("SELECT nspowner::regrole, nspacl FROM pg_namespace"
+                         " WHERE nspname = 'public'", db=db)
+        r = run('-s', 'public', '--no-geometry', SAMPLE, db=db)
+        check(r.returncode == 1, describe(r))
+        check(re.search(r'not made by gtfs2pgsql', r.stderr), describe(r))
+        after = it.psql("SELECT nspowner::regrole, nspacl FROM pg_namespace"
+                        " WHERE nspname = 'public'", db=db)
+        check(after == before, 'public changed: %r, then %r' % (before, after))
+    finally:
+        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(db))
+
+# ---------------------------------------------------- 4. names over 63 bytes
+
+@test()
+def schema_names_over_63_bytes_refused():
+    """Two -s values sharing their first 63 bytes would land in one schema:
+    a name over 63 bytes is refused before connecting (exit 1); one of 63
+    bytes loads."""
+    for name in ('a' * 63 + 'x', 'a' * 63 + 'y', 'é' * 32):
+        r = run('-q', '-s', name, SAMPLE, db='no_such_database_%d' % os.getpid())
+        check(r.returncode == 1, '-s %s: %s' % (name, describe(r)))
+        check(re.search(r'longer than 63 bytes', r.stderr), describe(r))
+    r = run('-q', '--feed-id', 'f' * 64, SAMPLE, db='no_such_database_%d' % os.getpid())
+    check(r.returncode == 1 and 'longer than 63 bytes' in r.stderr,
+          '--feed-id of 64 bytes: ' + describe(r))
+    check(not schema_exists('a' * 63), 'schema %s made' % ('a' * 63))
+    load_ok(SAMPLE, 'b' * 63)
+    check(value('SELECT count(*) FROM %s' % rel('b' * 63, 'stops')) != '0',
+              'nothing loaded into a 63-byte schema')
+
+@test()
+def header_names_over_63_bytes_kept_apart():
+    """Two header names sharing their first 63 bytes used to be cut to one
+    name by the server (exit 3); each is kept under a name that fits, with
+    a notice, and keeps its values."""
+    long = 'extra_' + 'n' * 60
+    text = read_text(SAMPLE, 'stops.txt').rstrip('\n').split('\n')
+    rows = list(csv.reader(io.StringIO('\n'.join(text) + '\n', newline='')))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator='\n')
+    w.writerow(rows[0] + [long + '_first', long + '_second'])
+    for i, row in enumerate(rows[1:]):
+        w.writerow(row + ['a%d' % i, 'b%d' % i])
+    d = make_feed('long_headers', {'stops.txt': out.getvalue()})
+    schema = 'long_headers'
+    load_ok(d, schema)
+    ncols = len(rows[0])
+    first = '%s_%d' % ((long + '_first')[:50], ncols + 1)
+    second = '%s_%d' % ((long + '_second')[:50], ncols + 2)
+    types = it.table_types(schema, 'stops')
+    check(first in types and second in types, 'columns of stops: %r' % sorted(types))
+    got = query('SELECT %s, %s FROM %s WHERE stop_id = %s'
+                % (qi(first), qi(second), rel(schema, 'stops'), ql(rows[1][0])))
+    check(got == [('a0', 'b0')], 'values of the long columns: %r' % got)
+    got = [(n[2], n[3], n[4], n[6]) for n in notices(schema, "code = 'column_name_too_long'")]
+    check(got == [(first, 'column_name_too_long', 'warning', long + '_first'),
+                  (second, 'column_name_too_long', 'warning', long + '_second')],
+          'notices: %r' % got)
+
+@test()
+def member_names_over_63_bytes_skipped():
+    """A .txt member whose table name would pass 63 bytes is skipped with a
+    notice (not cut, which could land on another table); one of 63 loads."""
+    d = make_feed('long_members')
+    long, fits = 'x' * 64, 'y' * 63
+    for stem in (long, fits):
+        with open(os.path.join(d, stem + '.txt'), 'w') as f:
+            f.write('a,b\n1,2\n')
+    schema = 'long_members'
+    load_ok(d, schema)
+    tables = table_names(schema)
+    check(fits in tables and not any(t.startswith('x') for t in tables),
+          'tables: %r' % sorted(t for t in tables if t[0] in 'xy'))
+    got = [(n[0], n[3], n[5]) for n in notices(schema, "code = 'unnameable_file'")]
+    check(got == [(long + '.txt', 'unnameable_file', 'file_skipped')], 'notices: %r' % got)
+
+# ------------------------------------------------------------- 5. the report
+
+@test()
+def report_onto_feed_refused():
+    """--report naming the feed itself (or a link to it) is refused before
+    anything is read, and the feed is left whole."""
+    z = os.path.join(TMP, 'report_target.zip')
+    zip_dir(SAMPLE, z)
+    digest = sha256(z)
+    link = os.path.join(TMP, 'report_target_link.zip')
+    os.link(z, link)
+    for report in (z, link):
+        r = run('-s', 'report_onto_feed', '--report', report, z)
+        check(r.returncode == 1, '--report %s: %s' % (report, describe(r)))
+        check(re.search(r'report .* is the feed', r.stderr), describe(r))
+        check(sha256(z) == digest, 'the feed was changed by --report')
+    check(not schema_exists('report_onto_feed'), 'loaded all the same')
+
+def zip_dir(d, path):
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        for n in sorted(os.listdir(d)):
+            z.write(os.path.join(d, n), n)
+
+@test()
+def report_kept_when_load_fails():
+    """A failed load leaves an existing report as it was; a good one
+    replaces it whole, leaving no temporary file."""
+    folder = os.path.join(TMP, 'reports')
+    os.makedirs(folder, exist_ok=True)
+    report = os.path.join(folder, 'report.json')
+    with open(report, 'w') as f:
+        f.write('{"previous": true}\n')
+    d = make_feed('report_bad', {'stops.txt': STOPS_HEADER + '\nS1,,,,95,-73,,,,,\n'})
+    r = run('-s', 'report_bad', '--strict', '--report', report, d)
+    check(r.returncode == 1, describe(r))
+    with open(report) as f:
+        check(f.read() == '{"previous": true}\n', 'the report was changed by a failed load')
+    check(os.listdir(folder) == ['report.json'], 'files left: %r' % os.listdir(folder))
+    r = run('-q', '-s', 'report_good', '--report', report, SAMPLE)
+    check(r.returncode == 0, describe(r))
+    with open(report) as f:
+        rep = it.parse_report(f.read())
+    check(any(f['file'] == 'stops.txt' for f in rep['files']), 'report: %r' % rep)
+    check(os.listdir(folder) == ['report.json'], 'files left: %r' % os.listdir(folder))
+
+# ------------------------------------------------------------- 6. privileges
+
+@test()
+def grants_survive_reload():
+    """An agency grants its web role USAGE on the feed's schema and SELECT
+    on its tables, and gives the schema to another role; a reload keeps
+    the owner, the grants (schema and tables), and our comment."""
+    web, owner = 'web_%d' % os.getpid(), 'owner_%d' % os.getpid()
+    schema = 'granted'
+    load_ok(SAMPLE, schema)
+    it.psql('CREATE ROLE %s; CREATE ROLE %s;' % (qi(web), qi(owner)))
+    try:
+        it.psql('GRANT USAGE ON SCHEMA %s TO %s; GRANT SELECT ON ALL TABLES IN SCHEMA %s'
+                ' TO %s; ALTER SCHEMA %s OWNER TO %s;'
+                % (qi(schema), qi(web), qi(schema), qi(web), qi(schema), qi(owner)))
+        load_ok(SAMPLE, schema)
+        got = it.psql('SET ROLE %s; SELECT count(*) FROM %s; SELECT count(*) FROM %s;'
+                      % (qi(web), rel(schema, 'stops'), rel(schema, 'trip_lines')))
+        check(got.split() == [value('SELECT count(*) FROM %s' % rel(schema, 'stops')),
+                              value('SELECT count(*) FROM %s' % rel(schema, 'trip_lines'))],
+              'counts as %s: %r' % (web, got))
+        check(value("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = %s"
+                    % ql(schema)) == owner, 'the schema lost its owner')
+        check(value("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace"
+                    " WHERE nspname = %s" % ql(schema)).startswith('gtfs2pgsql'),
+              'the schema lost our comment')
+        denied = query("SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                       " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'"
+                       " AND NOT has_table_privilege(%s, c.oid, 'SELECT') ORDER BY 1"
+                       % (ql(schema), ql(web)))
+        check(denied == [], 'tables %s cannot read: %r' % (web, denied))
+    finally:
+        it.psql('REASSIGN OWNED BY %s TO CURRENT_USER; DROP OWNED BY %s, %s;'
+                ' DROP ROLE %s; DROP ROLE %s;'
+                % (qi(owner), qi(web), qi(owner), qi(web), qi(owner)))
+
+if __name__ == '__main__':
+    it.main()
