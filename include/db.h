@@ -50,6 +50,23 @@ extern bool db_execf(PGconn *conn, const char *fmt,...);
 extern PGresult *db_query(PGconn *conn, const char *sql, int nparams,
 						  const char *const *params);
 
+/*
+ * Catches SIGINT and SIGTERM for conn's lifetime: the server is asked to
+ * cancel what it runs and db_exec, db_query then fail at once, so that
+ * the load rolls back.  Undo with db_release_signals before PQfinish.
+ */
+extern void db_catch_signals(PGconn *conn);
+extern void db_release_signals(void);
+
+/* The signal that canceled the run, or 0. */
+extern int	db_canceled(void);
+
+/*
+ * Names the step under way (a file, "swap", ...) in the messages of the
+ * failures that follow; step is kept, not copied (NULL: none).
+ */
+extern void db_set_step(const char *step);
+
 /* name quoted as an SQL identifier; PQfreemem it.  NULL (logged) on error. */
 extern char *db_ident(PGconn *conn, const char *name);
 

@@ -16,6 +16,9 @@
 
 #define DDL_SQL_MAX		(1024 * 1024)
 
+/* The comment on the tables a load made, which a later load may drop. */
+#define DDL_TABLE_MARK	"gtfs2pgsql"
+
 /* The column of staging tables that holds each row's line in its file. */
 #define DDL_LINE_COLUMN	"gtfs2pgsql_line"
 

@@ -40,10 +40,10 @@ extern int	feeds_unchanged(PGconn *conn, const FeedRecord *rec);
 extern int	feeds_schema_usable(PGconn *conn, const char *schema);
 
 /*
- * Within the transaction that swaps a feed in: takes the registry's lock
- * (held to the commit, so concurrent imports swap one at a time), creates
- * the registry when missing and drops the union views, which would
- * otherwise keep the old tables from being dropped.  False (logged).
+ * Within the transaction that swaps a feed in, holding the registry's lock
+ * (swap.c: concurrent imports swap one at a time): creates or updates the
+ * registry when it is missing or older, and drops the union views, which
+ * would otherwise keep the old tables from being dropped.  False (logged).
  */
 extern bool feeds_begin_swap(PGconn *conn);
 

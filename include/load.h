@@ -25,6 +25,8 @@ typedef struct
 	Geom	   *geom;			/* points in the target SRID; NULL: no
 								 * geometry */
 	bool		strict;			/* any error notice refuses the feed */
+	double		wait_seconds;	/* for other imports and readers at the
+								 * swap; negative: for ever */
 } LoadOptions;
 
 typedef enum

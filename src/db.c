@@ -3,6 +3,8 @@
  */
 #include "db.h"
 
+#include <signal.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,26 @@
 
 #define MIN_SERVER_VERSION 150000	/* UNIQUE ... NULLS NOT DISTINCT */
 #define SQL_MAX	(16 * 1024 * 1024)
+#define STATEMENT_SHOWN 300		/* bytes of a failed statement shown */
+
+static PGcancel *volatile cancel_handle;	/* for the signal handler */
+static volatile sig_atomic_t canceled_by;	/* the signal, or 0 */
+static const char *current_step;	/* named in messages */
+static bool error_logged;		/* an error of this step was logged */
+
+/*
+ * SIGINT, SIGTERM: ask the server to cancel what it runs (PQcancel is
+ * safe in a signal handler), and remember, so that nothing else runs.
+ */
+static void
+on_signal(int sig)
+{
+	char		errbuf[256];
+
+	canceled_by = sig;
+	if (cancel_handle != NULL)
+		PQcancel(cancel_handle, errbuf, sizeof(errbuf));
+}
 
 /* The session every load relies on: see db_connect. */
 static const char *const session_sql =
@@ -22,7 +44,9 @@ static const char *const session_sql =
 "\tpg_catalog.set_config('datestyle', 'ISO, YMD', false),\n"
 "\tpg_catalog.set_config('intervalstyle', 'postgres', false),\n"
 /* server notices such as "already exists, skipping" are noise here */
-"\tpg_catalog.set_config('client_min_messages', 'warning', false)";
+"\tpg_catalog.set_config('client_min_messages', 'warning', false),\n"
+/* a client killed with -9 must not leave a session holding its locks */
+"\tpg_catalog.set_config('client_connection_check_interval', '1s', false)";
 
 PGconn *
 db_connect(const DbParams *p)
@@ -93,6 +117,43 @@ db_connect(const DbParams *p)
 }
 
 void
+db_catch_signals(PGconn *conn)
+{
+	struct sigaction sa;
+
+	cancel_handle = PQgetCancel(conn);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void
+db_release_signals(void)
+{
+	PGcancel   *handle = cancel_handle;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	cancel_handle = NULL;
+	PQfreeCancel(handle);
+}
+
+int
+db_canceled(void)
+{
+	return canceled_by;
+}
+
+void
+db_set_step(const char *step)
+{
+	current_step = step;
+	error_logged = false;
+}
+
+void
 db_log_error(PGconn *conn, const PGresult *res, const char *what)
 {
 	const char *primary = res ?
@@ -101,28 +162,63 @@ db_log_error(PGconn *conn, const PGresult *res, const char *what)
 		PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
 	const char *hint = res ?
 		PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
-	if (primary)
-		log_error("%s: %s", what, primary);
+	/*
+	 * One message per cause: what fails after it (a transaction already
+	 * aborted, a connection already lost, a cancel asked for) is its echo.
+	 */
+	if (canceled_by || (error_logged && (PQstatus(conn) != CONNECTION_OK ||
+										 (state && strcmp(state, "25P02") == 0))))
+		return;
+	error_logged = true;
+	if (PQstatus(conn) != CONNECTION_OK)
+		log_error("%s%s%s: lost the connection to the server: %s",
+				  current_step ? current_step : "", current_step ? ": " : "",
+				  what, PQerrorMessage(conn));
+	else if (primary)
+		log_error("%s%s%s: %s", current_step ? current_step : "",
+				  current_step ? ": " : "", what, primary);
 	else
-		log_error("%s: %s", what, PQerrorMessage(conn));
+		log_error("%s%s%s: %s", current_step ? current_step : "",
+				  current_step ? ": " : "", what, PQerrorMessage(conn));
 	if (detail)
 		log_detail("%s", detail);
 	if (hint)
 		log_hint("%s", hint);
 }
 
+/* The statement, cut for a message: a CREATE VIEW can run to kilobytes. */
+static void
+log_statement(const char *sql)
+{
+	size_t		len = strlen(sql);
+
+	if (!canceled_by)
+		log_detail("statement: %.*s%s", len > STATEMENT_SHOWN ?
+				   STATEMENT_SHOWN : (int) len, sql,
+				   len > STATEMENT_SHOWN ? "..." : "");
+}
+
 bool
 db_exec(PGconn *conn, const char *sql)
 {
-	PGresult   *res = PQexec(conn, sql);
-	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-		PQresultStatus(res) == PGRES_TUPLES_OK;
+	PGresult   *res;
+	bool		ok;
 
+	/* after a cancel, nothing but the rollback runs */
+	if (canceled_by)
+		return false;
+	res = PQexec(conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		PQresultStatus(res) == PGRES_TUPLES_OK;
 	if (!ok)
 	{
+		bool		shown = !error_logged;
+
 		db_log_error(conn, res, "statement failed");
-		log_detail("statement: %s", sql);
+		if (shown && error_logged)
+			log_statement(sql);
 	}
 	PQclear(res);
 	return ok;
@@ -158,13 +254,18 @@ db_execf(PGconn *conn, const char *fmt,...)
 PGresult *
 db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 {
-	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
-								   NULL, 0);
+	PGresult   *res;
 
+	if (canceled_by)
+		return NULL;
+	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
+		bool		shown = !error_logged;
+
 		db_log_error(conn, res, "query failed");
-		log_detail("statement: %s", sql);
+		if (shown && error_logged)
+			log_statement(sql);
 		PQclear(res);
 		return NULL;
 	}

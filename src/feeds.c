@@ -115,13 +115,17 @@ bool
 feeds_begin_swap(PGconn *conn)
 {
 	PGresult   *res;
+	bool		current;
 
-	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
-				   "pg_catalog.hashtext('gtfs2pgsql registry'), 0)", 0, NULL);
+	/* the registry's DDL locks it: only when it is missing or older */
+	res = db_query(conn, "SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute "
+				   "WHERE attrelid = pg_catalog.to_regclass("
+				   "'gtfs2pgsql.feeds') AND attname = 'infos')", 0, NULL);
 	if (res == NULL)
 		return false;
+	current = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
-	return db_exec(conn, registry_sql) && drop_views(conn);
+	return (current || db_exec(conn, registry_sql)) && drop_views(conn);
 }
 
 /* Appends one feed's part of the union view of cat. */

@@ -30,6 +30,7 @@
 #include "geojson.h"
 #include "log.h"
 #include "notice.h"
+#include "swap.h"
 #include "timetable.h"
 
 #define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL
@@ -38,8 +39,6 @@
 								 * messages */
 #define LONG_NAME_KEPT	50		/* bytes of a column name over
 								 * NAMEDATALEN - 1 kept, before "_<n>" */
-#define TABLE_MARK		"gtfs2pgsql"	/* comment on the tables a load
-										 * made */
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
@@ -601,6 +600,9 @@ on_row(void *ctx, const CsvRow *row)
 {
 	FileLoad   *fl = ctx;
 
+	if (db_canceled())
+		return false;
+
 	if (!fl->header_seen)
 	{
 		fl->header_seen = true;
@@ -734,6 +736,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	fl.member = source_member_name(run->src, i);
 	fl.cat = cat;
 	fl.table = cat ? cat->table : stem;
+	db_set_step(fl.member);
 	if (cat == NULL && !table_name_of(run, fl.member, stem))
 		return;
 	m = source_member_open(run->src, i);
@@ -880,6 +883,7 @@ check_tables(LoadRun *run)
 		long		set_aside;
 
 		cr.columns = &run->columns[f * CATALOG_MAX_FIELDS];
+		db_set_step(catalog_files[f].file);
 		if (!check_key(&cr, &catalog_files[f], run->present[f],
 					   run->unkeyed[f], &set_aside) ||
 			!check_references(&cr, &catalog_files[f], run->present[f]))
@@ -937,7 +941,7 @@ finish_tables(LoadRun *run, const char *staging_name)
 	 * rows' lines have served (import_notices keeps those of the notices).
 	 */
 	for (int i = 0; ok && i < PQntuples(res); i++)
-		ok = db_execf(run->conn, "COMMENT ON TABLE %s IS '" TABLE_MARK "'",
+		ok = db_execf(run->conn, "COMMENT ON TABLE %s IS '" DDL_TABLE_MARK "'",
 					  PQgetvalue(res, i, 0)) &&
 			(strcmp(PQgetvalue(res, i, 1), "t") != 0 ||
 			 db_execf(run->conn, "ALTER TABLE %s DROP COLUMN "
@@ -959,114 +963,6 @@ strict_refusal(LoadRun *run)
 			  errors, errors == 1 ? "" : "s");
 	run->refused = true;
 	return true;
-}
-
-/*
- * The statements that give the staging schema ($2) what the target schema
- * ($1) had besides its data: its owner and privileges, the owner and
- * privileges of each table or view found in both, and the default
- * privileges attached to the schema (which would go with it).  Built by
- * the server from the catalogs (aclexplode), names quoted by format.
- */
-#define GRANTEE_SQL \
-	"CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(" \
-	"pg_catalog.pg_get_userbyid(a.grantee)) END || CASE WHEN " \
-	"a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END"
-
-static const char *const carry_sql =
-"WITH old AS (SELECT oid, nspowner, nspacl FROM pg_catalog.pg_namespace "
-"  WHERE nspname = $1),\n"
-" new AS (SELECT oid, nspowner FROM pg_catalog.pg_namespace "
-"  WHERE nspname = $2),\n"
-" rels AS (SELECT o.relname, o.relkind, o.relowner, o.relacl, "
-"  n.relowner AS new_owner FROM pg_catalog.pg_class o "
-"  JOIN pg_catalog.pg_class n ON n.relname = o.relname "
-"  AND n.relkind = o.relkind "
-"  WHERE o.relnamespace = (SELECT oid FROM old) "
-"  AND n.relnamespace = (SELECT oid FROM new) AND o.relkind IN ('r', 'v'))\n"
-"SELECT 1, pg_catalog.format('ALTER SCHEMA %I OWNER TO %I', $2, "
-" pg_catalog.pg_get_userbyid(old.nspowner)) FROM old, new "
-" WHERE old.nspowner <> new.nspowner\n"
-"UNION ALL SELECT 2, pg_catalog.format('GRANT %s ON SCHEMA %I TO %s', "
-" a.privilege_type, $2, " GRANTEE_SQL ") "
-" FROM old, pg_catalog.aclexplode(old.nspacl) AS a\n"
-"UNION ALL SELECT 3, pg_catalog.format('ALTER %s %I.%I OWNER TO %I', "
-" CASE relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, $2, relname, "
-" pg_catalog.pg_get_userbyid(relowner)) FROM rels "
-" WHERE relowner <> new_owner\n"
-"UNION ALL SELECT 4, pg_catalog.format('GRANT %s ON TABLE %I.%I TO %s', "
-" a.privilege_type, $2, relname, " GRANTEE_SQL ") "
-" FROM rels, pg_catalog.aclexplode(rels.relacl) AS a\n"
-"UNION ALL SELECT 5, pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE "
-" %I IN SCHEMA %I GRANT %s ON %s TO %s', "
-" pg_catalog.pg_get_userbyid(d.defaclrole), $2, a.privilege_type, "
-" CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' "
-" WHEN 'f' THEN 'FUNCTIONS' ELSE 'TYPES' END, " GRANTEE_SQL ") "
-" FROM old JOIN pg_catalog.pg_default_acl d "
-" ON d.defaclnamespace = old.oid, "
-" pg_catalog.aclexplode(d.defaclacl) AS a "
-" WHERE d.defaclobjtype IN ('r', 'S', 'f', 'T')\n"
-"ORDER BY 1";
-
-/*
- * Gives the staging schema the owner and privileges of the target (see
- * carry_sql), in the swap, so that a reload keeps what was granted on the
- * feed.  False (logged) when the database failed.
- */
-static bool
-carry_privileges(PGconn *conn, const char *schema, const char *staging)
-{
-	const char *params[2] = {schema, staging};
-	PGresult   *res = db_query(conn, carry_sql, 2, params);
-	bool		ok = res != NULL;
-
-	for (int i = 0; ok && i < PQntuples(res); i++)
-		ok = db_exec(conn, PQgetvalue(res, i, 1));
-	PQclear(res);
-	return ok;
-}
-
-/*
- * Checks that the target schema is absent or holds a feed of ours
- * (feeds_schema_usable), gives its owner and privileges to the staging
- * schema, and drops the old feed's tables (those with TABLE_MARK as their
- * comment).  Anything else in the schema, or a view of the user's that
- * depends on the old tables elsewhere, makes the load fail (no CASCADE)
- * instead of disappearing.
- */
-static LoadStatus
-drop_previous_feed(PGconn *conn, const char *schema, const char *quoted,
-				   const char *staging)
-{
-	const char *params[1] = {schema};
-	PGresult   *res;
-	LoadStatus	status = LOAD_OK;
-	int			usable = feeds_schema_usable(conn, schema);
-
-	if (usable <= 0)
-		return usable == 0 ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
-	res = db_query(conn,
-				   "SELECT (SELECT string_agg("
-				   "format('%I.%I', n.nspname, c.relname), ', ') "
-				   " FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid "
-				   " AND c.relkind = 'r' "
-				   " AND obj_description(c.oid, 'pg_class') = '"
-				   TABLE_MARK "') "
-				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
-				   1, params);
-	if (res == NULL)
-		return LOAD_DB_FAILED;
-	if (PQntuples(res) == 1 &&
-		(!carry_privileges(conn, schema, staging) ||
-		 !db_execf(conn, "DROP VIEW IF EXISTS %s.route_lines, "
-				   "%s.trip_lines, %s.connections, %s.arrivals_departures",
-				   quoted, quoted, quoted, quoted) ||
-		 (!PQgetisnull(res, 0, 0) &&
-		  !db_execf(conn, "DROP TABLE %s", PQgetvalue(res, 0, 0))) ||
-		 !db_execf(conn, "DROP SCHEMA %s", quoted)))
-		status = LOAD_DB_FAILED;
-	PQclear(res);
-	return status;
 }
 
 /*
@@ -1142,9 +1038,9 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	FeedRecord	record;
 	Buf			text,
 				shown;			/* the target's import_notices, for people */
-	const char *lock_params[1] = {opt->feed.schema};
 	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
+	SwapStatus	swapped;
 	double		started;
 
 	buf_init(&shown, DDL_SQL_MAX);
@@ -1192,13 +1088,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 				 "END"))
 		goto rollback;
 	/* a second import into the same schema waits for this one */
-	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
-				   "pg_catalog.hashtext('gtfs2pgsql'), "
-				   "pg_catalog.hashtext($1))",
-				   1, lock_params);
-	if (res == NULL)
+	if (!swap_wait_for_import(conn, opt->feed.schema, opt->wait_seconds))
 		goto rollback;
-	PQclear(res);
 	if (!db_execf(conn, "CREATE SCHEMA %s", staging))
 		goto rollback;
 	run.ddl.line_column = true;
@@ -1234,6 +1125,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if ((!opt->strict || notice_count(run.notices, NOTICE_ERROR) == 0) &&
 		!check_tables(&run))
 		goto rollback;
+	db_set_step("keys, indexes and derived tables");
 	if (!notice_store(run.notices, conn, notices) || strict_refusal(&run) ||
 		!finish_tables(&run, staging_name) ||
 		!notice_recount(run.notices, conn, notices) || strict_refusal(&run))
@@ -1251,28 +1143,27 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	rep->index_seconds = report_now() - started;
 
 	/* the swap: short, and one import at a time */
-	if (!feeds_begin_swap(conn))
-		goto rollback;
-	status = drop_previous_feed(conn, opt->feed.schema, target,
-								staging_name);
-	if (status != LOAD_OK)
-		goto rollback;
-	status = LOAD_DB_FAILED;
+	db_set_step("swap");
 	record = opt->feed;
 	report_finish(rep);
 	record.report_json = json = report_json(rep);
-	if (json == NULL ||
-		!db_execf(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
-		!db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) ||
-		!feeds_end_swap(conn, &record) ||
-		!db_exec(conn, "COMMIT"))
+	if (json == NULL)
 		goto rollback;
+	swapped = swap_feed(conn, &record, target, staging_name, staging, comment,
+						opt->wait_seconds);
+	if (swapped != SWAP_OK || !db_exec(conn, "COMMIT"))
+	{
+		status = swapped == SWAP_REFUSED ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
+		goto rollback;
+	}
 	status = LOAD_OK;
 	goto cleanup;
 
 rollback:
 	res = PQexec(conn, "ROLLBACK");
 	PQclear(res);
+	if (status == LOAD_DB_FAILED && !db_canceled())
+		log_error("the load failed; the database is unchanged");
 cleanup:
 	PQfreemem(comment);
 	PQfreemem(postgis);

@@ -29,6 +29,7 @@
 #define EXIT_BAD_INPUT	1		/* usage error or invalid feed */
 #define EXIT_BADCONN	2		/* could not connect */
 #define EXIT_DB_FAILED	3		/* the database refused the load */
+#define EXIT_SIGNAL		128		/* + the signal that canceled the load */
 
 static const char *progname = "gtfs2pgsql";
 
@@ -59,6 +60,12 @@ help(void)
 		   "the database unchanged), listing the errors\n");
 	printf("      --max-errors=N        "
 		   "with --strict, stop after N errors (default: 100)\n");
+	printf("      --wait=SECONDS        "
+		   "give up (exit 3) when other imports or readers\n"
+		   "                            "
+		   "of the feed keep the swap waiting this long\n"
+		   "                            "
+		   "(default: wait, naming them on stderr)\n");
 	printf("      --srid=N              "
 		   "geometry in EPSG:N, reprojected with PROJ\n"
 		   "                            "
@@ -83,10 +90,15 @@ help(void)
 		   "are honoured.\n");
 	printf("\nExit status:\n"
 		   "  0 the feed was loaded\n"
-		   "  1 usage error, or the feed is invalid "
-		   "(the database is unchanged)\n"
+		   "  1 usage error, a feed that cannot be read, or with --strict "
+		   "a feed\n"
+		   "    with errors (the database is unchanged)\n"
 		   "  2 could not connect to the database\n"
-		   "  3 the database refused the load (the database is unchanged)\n");
+		   "  3 the database refused the load, or --wait ran out "
+		   "(the database\n"
+		   "    is unchanged)\n"
+		   "  130, 143 canceled by SIGINT, SIGTERM "
+		   "(the database is unchanged)\n");
 }
 
 /* The feed's file or folder name without the path, for the report. */
@@ -223,12 +235,14 @@ parse_options(int argc, char **argv, Options *o)
 		{"no-geometry", no_argument, NULL, 5},
 		{"skip-invalid", no_argument, NULL, 6},
 		{"strict", no_argument, NULL, 9},
+		{"wait", required_argument, NULL, 10},
 		{"feed-id", required_argument, NULL, 7},
 		{"skip-unchanged", no_argument, NULL, 8},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
 	};
+	long		seconds;
 	int			c;
 
 	if (argc > 1 &&
@@ -297,6 +311,11 @@ parse_options(int argc, char **argv, Options *o)
 				return EXIT_BAD_INPUT;
 			case 9:
 				o->load.strict = true;
+				break;
+			case 10:
+				if (!parse_positive(optarg, "--wait", 1000000000L, &seconds))
+					return usage_error();
+				o->load.wait_seconds = (double) seconds;
 				break;
 			case 7:
 				o->load.feed.feed_id = optarg;
@@ -417,8 +436,17 @@ run(Options *o)
 		code = usable == 0 ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
 		goto cleanup;
 	}
+	db_catch_signals(conn);
 	status = load_feed(conn, src, &o->load, &rep);
+	db_release_signals();
 	report_finish(&rep);
+	if (db_canceled())
+	{
+		fprintf(stderr, "%s: canceled; the database is unchanged\n",
+				progname);
+		code = EXIT_SIGNAL + db_canceled();
+		goto cleanup;
+	}
 	if (status == LOAD_OK)
 	{
 		if (!o->quiet)
@@ -451,6 +479,7 @@ main(int argc, char **argv)
 	log_init(progname);
 	o.db.progname = progname;
 	o.load.max_errors = 100;
+	o.load.wait_seconds = -1;
 	o.srid = 4326;
 	o.geometry = true;
 	code = parse_options(argc, argv, &o);
