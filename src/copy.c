@@ -37,7 +37,7 @@ copy_begin(CopyStream *cs, PGconn *conn, const char *sql, int binary_fields)
 	if (ok && binary_fields > 0 &&
 		PQputCopyData(conn, binary_header, BINARY_HEADER_SIZE) <= 0)
 	{
-		log_error("could not send COPY data: %s", PQerrorMessage(conn));
+		db_log_error(conn, NULL, "could not send COPY data");
 		cs->failed = true;
 		ok = false;
 	}
@@ -56,7 +56,7 @@ send_buffer(CopyStream *cs)
 	}
 	if (PQputCopyData(cs->conn, cs->buf.data, (int) cs->buf.len) <= 0)
 	{
-		log_error("could not send COPY data: %s", PQerrorMessage(cs->conn));
+		db_log_error(cs->conn, NULL, "could not send COPY data");
 		cs->failed = true;
 		return false;
 	}
@@ -104,14 +104,14 @@ copy_end(CopyStream *cs, const char *abort_msg)
 	if (ok && cs->binary_fields > 0 &&
 		PQputCopyData(cs->conn, binary_trailer, 2) <= 0)
 	{
-		log_error("could not send COPY data: %s", PQerrorMessage(cs->conn));
+		db_log_error(cs->conn, NULL, "could not send COPY data");
 		ok = false;
 	}
 	buf_free(&cs->buf);
 	if (PQputCopyEnd(cs->conn, ok ? NULL : (abort_msg ? abort_msg :
 											"aborted by gtfs2pgsql")) <= 0)
 	{
-		log_error("could not end COPY: %s", PQerrorMessage(cs->conn));
+		db_log_error(cs->conn, NULL, "could not end COPY");
 		ok = false;
 	}
 	for (;;)

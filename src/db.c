@@ -37,6 +37,42 @@ on_signal(int sig)
 		PQcancel(cancel_handle, errbuf, sizeof(errbuf));
 }
 
+/* The length of s's first line. */
+static int
+first_line(const char *s)
+{
+	return (int) strcspn(s, "\n");
+}
+
+/*
+ * The server's notices and the messages it sends while a COPY streams
+ * (a FATAL when the session is ended): with our prefix, and an error only
+ * when no message said it already.
+ */
+static void
+on_server_notice(void *arg, const PGresult *res)
+{
+	const char *severity = PQresultErrorField(res,
+											  PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void) arg;
+	if (primary == NULL || canceled_by)
+		return;
+	if (severity && (strcmp(severity, "FATAL") == 0 ||
+					 strcmp(severity, "PANIC") == 0 ||
+					 strcmp(severity, "ERROR") == 0))
+	{
+		if (!error_logged)
+			log_error("%s%sthe server ended the session: %s",
+					  current_step ? current_step : "",
+					  current_step ? ": " : "", primary);
+		error_logged = true;
+		return;
+	}
+	log_warning("server: %s", primary);
+}
+
 /* The session every load relies on: see db_connect. */
 static const char *const session_sql =
 "SELECT pg_catalog.set_config('search_path', '', false),\n"
@@ -102,6 +138,7 @@ db_connect(const DbParams *p)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeReceiver(conn, on_server_notice, NULL);
 	res = PQexec(conn, session_sql);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
 		PQsetClientEncoding(conn, "UTF8") == 0;
@@ -173,9 +210,10 @@ db_log_error(PGconn *conn, const PGresult *res, const char *what)
 		return;
 	error_logged = true;
 	if (PQstatus(conn) != CONNECTION_OK)
-		log_error("%s%s%s: lost the connection to the server: %s",
+		log_error("%s%s%s: lost the connection to the server: %.*s",
 				  current_step ? current_step : "", current_step ? ": " : "",
-				  what, PQerrorMessage(conn));
+				  what, first_line(primary ? primary : PQerrorMessage(conn)),
+				  primary ? primary : PQerrorMessage(conn));
 	else if (primary)
 		log_error("%s%s%s: %s", current_step ? current_step : "",
 				  current_step ? ": " : "", what, primary);
@@ -217,7 +255,7 @@ db_exec(PGconn *conn, const char *sql)
 		bool		shown = !error_logged;
 
 		db_log_error(conn, res, "statement failed");
-		if (shown && error_logged)
+		if (shown && error_logged && PQstatus(conn) == CONNECTION_OK)
 			log_statement(sql);
 	}
 	PQclear(res);
@@ -264,7 +302,7 @@ db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 		bool		shown = !error_logged;
 
 		db_log_error(conn, res, "query failed");
-		if (shown && error_logged)
+		if (shown && error_logged && PQstatus(conn) == CONNECTION_OK)
 			log_statement(sql);
 		PQclear(res);
 		return NULL;

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """
-Hostile and unlucky input, first part (issue 13, "Security and data
-loss"): a feed folder with symbolic links, stray quotes that would glue
-records together, schemas that are not ours, names over 63 bytes, a report
-written onto the feed, and grants that a reload must keep.
+Hostile and unlucky input (issue 13): a feed folder with symbolic links,
+stray quotes that would glue records together, schemas that are not ours,
+names over 63 bytes, a report written onto the feed, grants that a reload
+must keep; then the swap under load (readers that would deadlock it or
+freeze it), signals, and the server's errors said once, in our words.
 
     tests/with-postgres tests/hostile.py [NAME-SUBSTRING]
 
@@ -12,7 +13,7 @@ its psql helpers, its "N passed, N failed, N skipped" line); only the tests
 registered here run.  Each feed is a copy of fixtures/sample with the
 hostile part added.  Standard library only.
 """
-import csv, hashlib, io, os, re, shutil, sys, zipfile
+import csv, hashlib, io, os, re, shutil, signal, subprocess, sys, time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -380,6 +381,218 @@ def grants_survive_reload():
         it.psql('REASSIGN OWNED BY %s TO CURRENT_USER; DROP OWNED BY %s, %s;'
                 ' DROP ROLE %s; DROP ROLE %s;'
                 % (qi(owner), qi(web), qi(owner), qi(web), qi(owner)))
+
+# ------------------------------------------------- the swap under load
+
+class Reader:
+    """A psql session of its own (application_name app), fed statements
+    one at a time."""
+    def __init__(self, app):
+        self.app = app
+        env = dict(it.PSQL_ENV, PGAPPNAME=app)
+        self.p = subprocess.Popen(['psql', '-X', '-q', '-d', it.DB], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env=env)
+
+    def send(self, sql):
+        self.p.stdin.write(sql + '\n')
+        self.p.stdin.flush()
+
+    def pid(self):
+        """The backend's pid, once it has one."""
+        for _ in range(100):
+            got = value("SELECT coalesce(max(pid), 0) FROM pg_stat_activity"
+                        " WHERE application_name = %s" % ql(self.app))
+            if got != '0':
+                return got
+            time.sleep(0.05)
+        raise AssertionError('session %s never started' % self.app)
+
+    def wait_state(self, state):
+        for _ in range(200):
+            if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                     " AND state = %s" % (ql(self.app), ql(state))) == '1':
+                return
+            time.sleep(0.05)
+        raise AssertionError('session %s never %s' % (self.app, state))
+
+    def close(self):
+        out, err = self.p.communicate('\\q\n', timeout=60)
+        return self.p.returncode, err
+
+def spawn(*args, env=None):
+    """The program against the test database, in the background; its
+    stderr goes to a file."""
+    err = open(os.path.join(TMP, 'spawn-%f.err' % time.time()), 'w+')
+    p = subprocess.Popen([it.PROG, '-d', it.DB] + [str(a) for a in args],
+                         stdout=subprocess.DEVNULL, stderr=err, text=True,
+                         env=dict(os.environ, **(env or {})))
+    return p, err
+
+def finish(p, err, timeout=300):
+    p.wait(timeout)
+    err.seek(0)
+    return p.returncode, err.read()
+
+def wait_for_text(err, pattern, seconds):
+    """Waits until the spawned program's stderr matches pattern."""
+    for _ in range(int(seconds * 20)):
+        err.seek(0)
+        if re.search(pattern, err.read()):
+            return True
+        time.sleep(0.05)
+    return False
+
+@test()
+def idle_reader_makes_swap_wait_visibly():
+    """An open transaction that read the feed makes the swap wait, saying
+    who is in the way, without freezing the union views for others;
+    --wait gives up with exit 3 and the old feed intact."""
+    schema = 'idle_feed'
+    load_ok(SAMPLE, schema)
+    before = value('SELECT count(*) FROM %s' % rel(schema, 'stops'))
+    reader = Reader('hostile_idle_%d' % os.getpid())
+    try:
+        reader.send('BEGIN; SELECT count(*) FROM %s;' % rel(schema, 'stops'))
+        reader.wait_state('idle in transaction')
+        pid = reader.pid()
+        p, err = spawn('-q', '--wait', '3', '-s', schema, make_feed('idle_new'))
+        check(wait_for_text(err, r'waiting for', 10), 'no "waiting for" on stderr')
+        # meanwhile the union views answer (no exclusive lock held between tries)
+        t0 = time.time()
+        it.psql('SET statement_timeout = 2000; SELECT count(*) FROM gtfs2pgsql.stops;')
+        check(time.time() - t0 < 2, 'the union view hung while the import waited')
+        code, text = finish(p, err)
+        check(code == 3, 'exit %d, 3 expected: %s' % (code, text))
+        check(re.search(r'session %s \(user [^,]+, application hostile_idle' % pid, text),
+              'the blocking session %s is not named: %s' % (pid, text))
+        check('gave up waiting' in text and 'database is unchanged' in text,
+              'no "gave up ... unchanged": %s' % text)
+        check(value('SELECT count(*) FROM %s' % rel(schema, 'stops')) == before,
+              'the old feed changed')
+    finally:
+        reader.send('COMMIT;')
+        reader.close()
+    # the reader gone, the same import goes through
+    load_ok(make_feed('idle_new'), schema)
+
+@test()
+def reader_taking_locks_in_another_order_no_deadlock():
+    """A reader that read trips, then reads stops while the import waits at
+    the swap: neither is killed by a deadlock."""
+    schema = 'order_feed'
+    load_ok(SAMPLE, schema)
+    reader = Reader('hostile_dl_%d' % os.getpid())
+    reader.send('BEGIN; SELECT count(*) FROM %s;' % rel(schema, 'trips'))
+    reader.wait_state('idle in transaction')
+    p, err = spawn('-q', '-s', schema, make_feed('deadlock_new'))
+    check(wait_for_text(err, r'waiting for', 10), 'the import did not wait for the reader')
+    reader.send('SELECT count(*) FROM %s; SELECT pg_sleep(1.5); COMMIT;' % rel(schema, 'stops'))
+    code, text = finish(p, err)
+    rcode, rerr = reader.close()
+    check(code == 0, 'import: exit %d: %s' % (code, text))
+    check('deadlock detected' not in rerr and rcode == 0, 'reader: exit %d: %s' % (rcode, rerr))
+    check('deadlock detected' not in text, 'import: %s' % text)
+
+def big_feed():
+    """A feed of 400,000 stop_times (the sample's other files), made once:
+    big enough to be caught in the middle of its load."""
+    d = os.path.join(TMP, 'big_hostile')
+    if os.path.isdir(d):
+        return d
+    d = make_feed('big_hostile')
+    stops = [r['stop_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'stops.txt')))]
+    trips = [r['trip_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'trips.txt')))]
+    with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
+        f.write('trip_id,arrival_time,departure_time,stop_id,stop_sequence\n')
+        n = 0
+        for t in trips:
+            for seq in range(10000):
+                if n == 400000:
+                    break
+                h, m = divmod(seq, 60)
+                f.write('%s,%d:%02d:00,%d:%02d:00,%s,%d\n' % (t, 5 + h // 60, h % 60, 5 + h // 60,
+                                                            h % 60, stops[seq % len(stops)], seq))
+                n += 1
+    return d
+
+def check_signal(sig, code_expected):
+    schema = 'signal_feed'
+    load_ok(SAMPLE, schema)
+    before = value('SELECT count(*) FROM %s' % rel(schema, 'stop_times'))
+    app = 'hostile_sig_%d_%d' % (os.getpid(), sig)
+    p, err = spawn('-s', schema, big_feed(), env={'PGAPPNAME': app})
+    check(wait_for_text(err, r'', 0.1) or True, '')
+    # in the middle of the load: its session is there
+    for _ in range(200):
+        if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                 % ql(app)) == '1':
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    p.send_signal(sig)
+    code, text = finish(p, err)
+    check(code == code_expected, 'exit %d, %d expected: %s' % (code, code_expected, text))
+    check('gtfs2pgsql: canceled; the database is unchanged' in text, 'stderr: %s' % text)
+    check(all(l.startswith('gtfs2pgsql: ') for l in text.splitlines()),
+          'lines without our prefix: %s' % text)
+    left = '1'
+    for _ in range(40):
+        left = value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                     % ql(app))
+        if left == '0':
+            break
+        time.sleep(0.05)
+    check(left == '0', 'the server session outlived the client by 2 s')
+    check(value('SELECT count(*) FROM %s' % rel(schema, 'stop_times')) == before,
+          'the old feed changed')
+
+@test()
+def sigint_cancels_and_rolls_back():
+    check_signal(signal.SIGINT, 130)
+
+@test()
+def sigterm_cancels_and_rolls_back():
+    check_signal(signal.SIGTERM, 143)
+
+def error_lines(text):
+    return [l for l in text.splitlines() if l.startswith('gtfs2pgsql: error:')]
+
+@test()
+def statement_timeout_said_once_naming_the_file():
+    load_ok(SAMPLE, 'timeout_feed')     # PostGIS made, a feed to keep
+    env = dict(os.environ, PGOPTIONS='-c statement_timeout=100')
+    r = subprocess.run([it.PROG, '-q', '-d', it.DB, '-s', 'timeout_feed', big_feed()],
+                       capture_output=True, text=True, env=env, timeout=300)
+    errors = error_lines(r.stderr)
+    check(r.returncode == 3, describe(r))
+    check(len(errors) == 2, 'one error and the conclusion expected: %s' % describe(r))
+    check(re.match(r'gtfs2pgsql: error: [a-z_]+\.txt: .*statement timeout', errors[0]),
+          'the first error does not name the file and the cause: %s' % errors[0])
+    check('database is unchanged' in errors[1], errors[1])
+    check(all(l.startswith('gtfs2pgsql: ') for l in r.stderr.splitlines()),
+          'lines without our prefix: %s' % r.stderr)
+
+@test()
+def terminated_backend_said_once():
+    app = 'hostile_term_%d' % os.getpid()
+    p, err = spawn('-q', '-s', 'terminated_feed', big_feed(), env={'PGAPPNAME': app})
+    for _ in range(200):
+        if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                 % ql(app)) == '1':
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+          " WHERE application_name = %s" % ql(app))
+    code, text = finish(p, err)
+    check(code == 3, 'exit %d: %s' % (code, text))
+    errors = error_lines(text)
+    check(len(errors) == 2 and 'database is unchanged' in errors[1],
+          'one error and the conclusion expected: %s' % text)
+    check(all(l.startswith('gtfs2pgsql: ') for l in text.splitlines()),
+          'lines without our prefix: %s' % text)
+    check(len(text) < 1000, 'stderr of %d bytes: %s' % (len(text), text))
 
 if __name__ == '__main__':
     it.main()
