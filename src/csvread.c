@@ -51,23 +51,23 @@ struct CsvReader
 	int			bom_seen;		/* bytes of a byte order mark matched so
 								 * far */
 	bool		started;		/* past the byte order mark */
+	bool		pending_cr;		/* the last chunk ended with a CR: a line
+								 * end unless an LF comes next */
 	char		error[128];		/* why parsing failed, "" if it did not */
 	long		error_line;
 	bool		failed;			/* error met: ignore further callbacks */
 	bool		stopped;		/* the row callback asked to stop */
 };
 
+/* Line ends in s[0..len): LF, CRLF, or a CR alone (old Mac files). */
 static long
 count_newlines(const char *s, size_t len)
 {
-	const char *end = s + len;
 	long		n = 0;
 
-	while ((s = memchr(s, '\n', (size_t) (end - s))) != NULL)
-	{
-		n++;
-		s++;
-	}
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '\n' ||
+			(s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n'));
 	return n;
 }
 
@@ -302,7 +302,7 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	}
 	if (r->failed || r->stopped)
 		return false;
-	if (len > 0 && s[len - 1] == '\n')
+	if (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
 		buf_reset(&r->line_text);
 	else if (!skipped)
 		keep_text(r, s + part, len - part);
@@ -314,6 +314,17 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 		return false;
 	}
 	return true;
+}
+
+/* The bytes of s[0..len) before its first CR or LF (memchr is fast). */
+static size_t
+strcspn_len(const char *s, size_t len)
+{
+	const char *lf = memchr(s, '\n', len);
+	size_t		n = lf ? (size_t) (lf - s) : len;
+	const char *cr = memchr(s, '\r', n);
+
+	return cr ? (size_t) (cr - s) : n;
 }
 
 bool
@@ -336,15 +347,26 @@ csvread_feed(CsvReader *r, const char *data, size_t len)
 		if (r->bom_seen > 0 && !parse_piece(r, bom, (size_t) r->bom_seen))
 			return false;
 	}
+	if (r->pending_cr && len > 0)
+	{
+		r->pending_cr = false;
+		r->line += *data != '\n';
+	}
+	/* a piece is one line: it ends with LF, or with a CR not before LF */
 	while (len > 0)
 	{
-		const char *nl = memchr(data, '\n', len);
-		size_t		piece = nl ? (size_t) (nl - data) + 1 : len;
+		size_t		piece = strcspn_len(data, len);
+		bool		ends = piece < len;
 
+		piece += ends;
 		if (!parse_piece(r, data, piece))
 			return false;
-		if (nl)
+		if (ends && data[piece - 1] == '\n')
 			r->line++;
+		else if (ends && piece < len)
+			r->line += data[piece] != '\n';
+		else if (ends)
+			r->pending_cr = true;
 		data += piece;
 		len -= piece;
 	}

@@ -126,7 +126,7 @@ db_connect(const DbParams *p)
 	}
 	if (PQstatus(conn) == CONNECTION_BAD)
 	{
-		db_log_error(conn, NULL, "could not connect to database");
+		log_error("could not connect to database: %s", PQerrorMessage(conn));
 		PQfinish(conn);
 		return NULL;
 	}

@@ -27,6 +27,35 @@ struct Geom
 	PJ		   *pj;				/* lon/lat in, x/y (easting first) out */
 };
 
+/*
+ * Whether target names a horizontal two-dimensional CRS: geographic 2D or
+ * projected.  A geocentric (EPSG:4978), vertical (5714) or 3D one would
+ * give points that mean nothing on a map.  Logged when not.
+ */
+static bool
+horizontal_2d(PJ_CONTEXT *ctx, const char *target, int srid)
+{
+	PJ		   *crs = proj_create(ctx, target);
+	PJ_TYPE		type = crs ? proj_get_type(crs) : PJ_TYPE_UNKNOWN;
+	PJ		   *cs = crs ? proj_crs_get_coordinate_system(ctx, crs) : NULL;
+	int			axes = cs ? proj_cs_get_axis_count(ctx, cs) : 0;
+	bool		ok = (type == PJ_TYPE_GEOGRAPHIC_2D_CRS ||
+					  type == PJ_TYPE_PROJECTED_CRS) && axes == 2;
+
+	if (crs == NULL)
+		log_error("unknown SRID %d: PROJ has no coordinate system EPSG:%d",
+				  srid, srid);
+	else if (!ok)
+		log_error("SRID %d is not a horizontal 2D coordinate system "
+				  "(geographic or projected): its points would mean nothing "
+				  "on a map", srid);
+	if (cs)
+		proj_destroy(cs);
+	if (crs)
+		proj_destroy(crs);
+	return ok;
+}
+
 Geom *
 geom_create(int srid)
 {
@@ -53,6 +82,11 @@ geom_create(int srid)
 	/* failures are reported here, not by PROJ's own logger */
 	proj_log_level(g->ctx, PJ_LOG_NONE);
 	snprintf(target, sizeof(target), "EPSG:%d", srid);
+	if (!horizontal_2d(g->ctx, target, srid))
+	{
+		geom_destroy(g);
+		return NULL;
+	}
 	raw = proj_create_crs_to_crs(g->ctx, "EPSG:4326", target, NULL);
 	if (raw == NULL)
 	{

@@ -40,6 +40,15 @@
 #define LONG_NAME_KEPT	50		/* bytes of a column name over
 								 * NAMEDATALEN - 1 kept, before "_<n>" */
 
+/*
+ * Limits that keep what the server refuses (a row over 8 kB of TOAST
+ * pointers, an index entry over 2704 bytes, a lock table overflowing with
+ * tables) out of the load, each with a notice.
+ */
+#define MAX_COLUMNS		400		/* columns of one file */
+#define ID_MAX_BYTES	1000	/* an id that is keyed or indexed */
+#define MAX_EXTRA_FILES	200		/* .txt files the reference lacks, loaded */
+
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
 
@@ -77,6 +86,7 @@ typedef struct
 	int			lat_col;		/* columns that make "geom", or -1 */
 	int			lon_col;
 	bool		header_seen;
+	bool		skipped;		/* the file cannot be a table: not loaded */
 	bool		binary;			/* binary COPY (not for numeric fields) */
 	bool		copying;
 	long		short_rows;		/* rows with fewer fields than the header */
@@ -154,6 +164,27 @@ utf8_prefix(const char *s, size_t max)
 	return (int) n;
 }
 
+/*
+ * Whether name is taken in the table by something not of the file: a
+ * system column of PostgreSQL's, the line of each row, or the geometry.
+ */
+static bool
+name_reserved(const FileLoad *fl, const char *name)
+{
+	static const char *const system[] = {
+		"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid",
+		DDL_LINE_COLUMN
+	};
+	int			lat,
+				lon;
+
+	for (size_t i = 0; i < sizeof(system) / sizeof(system[0]); i++)
+		if (strcmp(name, system[i]) == 0)
+			return true;
+	return strcmp(name, "geom") == 0 && fl->cat &&
+		fl->run->ddl.postgis && catalog_point_fields(fl->cat, &lat, &lon);
+}
+
 /* Whether column i's name is already taken by an earlier column. */
 static bool
 name_taken(const FileLoad *fl, int i)
@@ -203,14 +234,16 @@ map_columns(FileLoad *fl, const CsvRow *header)
 		}
 		fl->field[i] = COL_EXTRA;
 		if (len == 0 || !conv_utf8_valid(name, len) ||
-			len >= NAMEDATALEN || name_taken(fl, i))
+			len >= NAMEDATALEN || name_taken(fl, i) ||
+			name_reserved(fl, fl->names[i]))
 		{
 			NoticeKind	kind = len == 0 ? NK_EMPTY_COLUMN_NAME :
 				!conv_utf8_valid(name, len) ? NK_INVALID_UTF8 :
 				len >= NAMEDATALEN ? NK_LONG_COLUMN_NAME :
-				NK_DUPLICATED_COLUMN;
+				name_taken(fl, i) ? NK_DUPLICATED_COLUMN :
+				NK_RESERVED_COLUMN_NAME;
 
-			if (kind == NK_DUPLICATED_COLUMN || kind == NK_LONG_COLUMN_NAME)
+			if (kind != NK_EMPTY_COLUMN_NAME && kind != NK_INVALID_UTF8)
 				snprintf(renamed, sizeof(renamed), "%.*s_%d",
 						 utf8_prefix(fl->names[i], kind == NK_LONG_COLUMN_NAME ?
 									 LONG_NAME_KEPT : 40), fl->names[i], i + 1);
@@ -222,7 +255,9 @@ map_columns(FileLoad *fl, const CsvRow *header)
 					   "has no name" : kind == NK_INVALID_UTF8 ?
 					   "has a name that is not UTF-8" :
 					   kind == NK_LONG_COLUMN_NAME ?
-					   "has a name longer than 63 bytes" : "repeats the name",
+					   "has a name longer than 63 bytes" :
+					   kind == NK_DUPLICATED_COLUMN ? "repeats the name" :
+					   "has a name of the server's or of gtfs2pgsql's",
 					   show_value(name, len, shown, sizeof(shown)), renamed);
 			free(fl->names[i]);
 			fl->names[i] = strdup(renamed);
@@ -302,6 +337,14 @@ start_file(FileLoad *fl, const CsvRow *header)
 	Buf			sql;
 	bool		ok;
 
+	if (header->nfields > MAX_COLUMNS)
+	{
+		notice_add(run->notices, NK_TOO_MANY_COLUMNS, fl->member,
+				   header->line, 0, NULL, NULL, 0, "%d columns, more than "
+				   "%d: the file is not loaded", header->nfields, MAX_COLUMNS);
+		fl->skipped = true;
+		return false;
+	}
 	if (!map_columns(fl, header))
 		return false;
 	find_point_columns(fl);
@@ -515,6 +558,16 @@ load_row(FileLoad *fl, const CsvRow *row)
 		NoticeKind	kind;
 		ConvStatus	st;
 
+		if (len > ID_MAX_BYTES && cf &&
+			((cf->flags & FIELD_KEY) || cf->refs))
+		{
+			notice_row_set_aside(nt, NK_ID_TOO_LONG, fl->member, row, i + 1,
+								 fl->names[i], v, len, "%s of %zu bytes, "
+								 "more than %d: it cannot be indexed",
+								 cf->name, len, ID_MAX_BYTES);
+			copy_row_rollback(&fl->copy);
+			return !notice_too_many(nt);
+		}
 		if (len == 0)
 		{
 			if (i == fl->single_key)
@@ -753,7 +806,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 		whole = true;
 	if (log_data_errors() == errors_before)
 		file_notices(&fl, reader, whole);
-	if (!fl.header_seen && cat)
+	if ((!fl.header_seen || fl.skipped) && cat)
 		create_table(run, fl.table, cat, NULL, 0);
 	/* a discarded COPY ends normally: the rollback undoes it */
 	if (fl.copying && !copy_end(&fl.copy, NULL))
@@ -812,6 +865,7 @@ static void
 load_files(LoadRun *run)
 {
 	long long	ignored = source_ignored_bytes(run->src);
+	int			extra_files = 0;
 
 	if (ignored > 0)
 		notice_add(run->notices, NK_ZIP_TRAILING_BYTES,
@@ -848,7 +902,11 @@ load_files(LoadRun *run)
 		if (catalog_find_file(name) ||
 			(run->ddl.postgis && strcmp(name, "locations.geojson") == 0))
 			continue;
-		if (has_suffix(name, ".txt"))
+		if (has_suffix(name, ".txt") && extra_files++ >= MAX_EXTRA_FILES)
+			notice_add(run->notices, NK_TOO_MANY_FILES, name, 0, 0, NULL,
+					   NULL, 0, "more than %d files not of the GTFS "
+					   "reference: not loaded", MAX_EXTRA_FILES);
+		else if (has_suffix(name, ".txt"))
 		{
 			notice_add(run->notices, NK_UNKNOWN_TXT_FILE, name, 0, 0, NULL,
 					   NULL, 0, "not a file of the GTFS reference: loaded "
@@ -1005,6 +1063,30 @@ postgis_schema(PGconn *conn)
 	return quoted;
 }
 
+/* Whether PostGIS's spatial_ref_sys has ddl's SRID; logged when not. */
+static bool
+postgis_knows_srid(PGconn *conn, const Ddl *ddl)
+{
+	Buf			sql;
+	PGresult   *res;
+	bool		known = false;
+
+	buf_init(&sql, 1024);
+	res = ddl_template(&sql, ddl, "SELECT count(*) FROM @g.spatial_ref_sys "
+					   "WHERE srid = @r") ?
+		db_query(conn, sql.data, 0, NULL) : NULL;
+	buf_free(&sql);
+	if (res != NULL)
+	{
+		known = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+		if (!known)
+			log_error("SRID %d is not in PostGIS's spatial_ref_sys",
+					  ddl->srid);
+	}
+	PQclear(res);
+	return known;
+}
+
 LoadStatus
 load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 {
@@ -1075,6 +1157,11 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 			goto cleanup;
 		run.ddl.postgis = postgis;
 		run.ddl.srid = geom_srid(opt->geom);
+		if (!postgis_knows_srid(conn, &run.ddl))
+		{
+			status = LOAD_BAD_INPUT;
+			goto cleanup;
+		}
 	}
 	if (!db_exec(conn, "BEGIN"))
 		goto cleanup;

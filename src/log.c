@@ -36,6 +36,24 @@ log_data_errors(void)
 	return data_errors;
 }
 
+/*
+ * Writes s with its control characters as \xHH: a name in a hostile zip
+ * may hold a newline that fakes a line of ours, or a terminal escape.
+ */
+static void
+put_escaped(const char *s)
+{
+	for (; *s; s++)
+	{
+		unsigned char c = (unsigned char) *s;
+
+		if (c < 0x20 || c == 0x7F)
+			fprintf(stderr, "\\x%02X", c);
+		else
+			fputc(c, stderr);
+	}
+}
+
 static void
 log_v(const char *level, const char *fmt, va_list ap)
 {
@@ -50,7 +68,8 @@ log_v(const char *level, const char *fmt, va_list ap)
 	fprintf(stderr, "%s: ", progname);
 	if (level)
 		fprintf(stderr, "%s: ", level);
-	fprintf(stderr, "%s\n", message);
+	put_escaped(message);
+	fputc('\n', stderr);
 }
 
 void
@@ -109,16 +128,23 @@ static void
 log_data_v(const char *level, const char *member, long line, int column,
 		   const char *fmt, va_list ap)
 {
+	char		message[4096];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
 	fprintf(stderr, "%s: ", progname);
 	if (feed_name)
-		fprintf(stderr, "%s:", feed_name);
-	fprintf(stderr, "%s:", member);
+	{
+		put_escaped(feed_name);
+		fputc(':', stderr);
+	}
+	put_escaped(member);
+	fputc(':', stderr);
 	if (line > 0)
 		fprintf(stderr, "%ld:", line);
 	if (line > 0 && column > 0)
 		fprintf(stderr, "%d:", column);
 	fprintf(stderr, " %s: ", level);
-	vfprintf(stderr, fmt, ap);
+	put_escaped(message);
 	fputc('\n', stderr);
 }
 

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "convert.h"
 #include "db.h"
 #include "ddl.h"
 #include "feeds.h"
@@ -367,10 +368,28 @@ run(Options *o)
 	int			usable;
 	char		options[128];
 	char	   *default_id = NULL;
+	char	   *shown_name = NULL;
 	LoadStatus	status = LOAD_BAD_INPUT;
 	int			code = EXIT_BAD_INPUT;
 
 	o->load.feed.file_name = base_name(o->feed_path);
+	/* a name that is not UTF-8 is kept as shown (\xHH), valid in SQL */
+	if (!conv_utf8_valid(o->load.feed.file_name,
+						 strlen(o->load.feed.file_name)))
+	{
+		Buf			shown;
+
+		buf_init(&shown, 4096);
+		if (conv_utf8_show(&shown, o->load.feed.file_name,
+						   strlen(o->load.feed.file_name)))
+			o->load.feed.file_name = shown_name = strdup(shown.data);
+		buf_free(&shown);
+		if (shown_name == NULL)
+		{
+			log_error("out of memory");
+			goto cleanup;
+		}
+	}
 	log_set_feed(o->load.feed.file_name);
 	report_init(&rep, o->load.feed.file_name);
 	if (o->load.feed.feed_id == NULL)
@@ -467,6 +486,7 @@ cleanup:
 	report_discard(&report);
 	report_free(&rep);
 	free(default_id);
+	free(shown_name);
 	return code;
 }
 

@@ -263,7 +263,14 @@ static void
 table_line(FILE *out, const char *name, long rows, long set_aside, double mb,
 		   double seconds, long rss_kb)
 {
-	fprintf(out, "%-26s %11ld %9.1f %8.2f %11.0f %8.1f", name, rows, mb,
+	char		shown[256];
+
+	/* a member's name may hold control characters: no raw terminal codes */
+	snprintf(shown, sizeof(shown), "%s", name);
+	for (char *p = shown; *p; p++)
+		if ((unsigned char) *p < 0x20 || *p == 0x7F)
+			*p = '?';
+	fprintf(out, "%-26s %11ld %9.1f %8.2f %11.0f %8.1f", shown, rows, mb,
 			seconds, seconds > 0 ? (double) rows / seconds : 0.0,
 			(double) rss_kb / 1024.0);
 	if (set_aside > 0)

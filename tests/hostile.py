@@ -594,5 +594,147 @@ def terminated_backend_said_once():
           'lines without our prefix: %s' % text)
     check(len(text) < 1000, 'stderr of %d bytes: %s' % (len(text), text))
 
+# --------------------------------- input the server would refuse instead
+
+def stops_with_columns(extra):
+    """The sample's stops.txt with extra columns {name: value of each row}."""
+    rows = list(csv.reader(io.StringIO(read_text(SAMPLE, 'stops.txt'), newline='')))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator='\n')
+    w.writerow(rows[0] + list(extra))
+    for r in rows[1:]:
+        if r:
+            w.writerow(r + [extra[k] for k in extra])
+    return out.getvalue()
+
+@test()
+def reserved_column_names_kept_apart():
+    """Columns named like ours or the server's (geom, ctid, xmin, the
+    line) are kept under another name, with a notice; no server error."""
+    extra = {'geom': 'g', 'ctid': 'c', 'xmin': 'x', 'gtfs2pgsql_line': 'l'}
+    d = make_feed('reserved_cols', {'stops.txt': stops_with_columns(extra)})
+    schema = 'reserved_cols'
+    r = run('-q', '-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    got = notices(schema, "code = 'reserved_column_name'")
+    check(sorted(x[6] for x in got) == sorted(extra) and
+          all(x[4] == 'warning' and x[5] == 'kept' for x in got), 'notices: %r' % (got,))
+    header = next(csv.reader(io.StringIO(read_text(d, 'stops.txt'))))
+    for name, v in extra.items():
+        col = '%s_%d' % (name, header.index(name) + 1)
+        n = value('SELECT count(*) FROM %s WHERE %s = %s' % (rel(schema, 'stops'), qi(col), ql(v)))
+        check(n == str(records(read_text(d, 'stops.txt'))), 'column %s holds %s rows' % (col, n))
+    check(value('SELECT count(*) FROM %s WHERE geom IS NOT NULL' % rel(schema, 'stops')) != '0',
+          'the stops lost their geometry')
+
+@test()
+def thousand_columns_skipped_with_a_notice():
+    """A file of 1,000 columns with long values (a row the server cannot
+    hold): a notice, the file not loaded, the rest loaded; no server error."""
+    cols = ['c%d' % i for i in range(1000)]
+    text = ','.join(cols) + '\n' + ','.join('x' * 300 for _ in cols) + '\n'
+    d = make_feed('wide_file', {'wide.txt': text})
+    r = run('-q', '-s', 'wide_file', d)
+    check(r.returncode == 0, describe(r))
+    got = notices('wide_file', "code = 'too_many_columns'")
+    check(len(got) == 1 and got[0][0] == 'wide.txt' and got[0][5] == 'file_skipped',
+          'notices: %r' % (got,))
+
+@test()
+def long_stop_id_set_aside():
+    """A 4,000-byte stop_id (over what a btree index entry holds): the row
+    is set aside with a notice, the others load."""
+    text = read_text(SAMPLE, 'stops.txt')
+    long_id = 'S' * 4000
+    n = records(text)
+    d = make_feed('long_id', {'stops.txt': text.rstrip('\n') + '\n%s,,Long,45.5,-73.5\n' % long_id})
+    header = next(csv.reader(io.StringIO(text)))
+    if header[:5] != ['stop_id', 'stop_code', 'stop_name', 'stop_lat', 'stop_lon']:
+        # put the values in the header's order
+        row = {h: '' for h in header}
+        row.update(stop_id=long_id, stop_name='Long', stop_lat='45.5', stop_lon='-73.5')
+        out = io.StringIO()
+        csv.writer(out, lineterminator='\n').writerow([row[h] for h in header])
+        d = make_feed('long_id', {'stops.txt': text.rstrip('\n') + '\n' + out.getvalue()})
+    r = run('-q', '-s', 'long_id', d)
+    check(r.returncode == 0, describe(r))
+    got = notices('long_id', "code = 'id_too_long'")
+    check(len(got) == 1 and got[0][5] == 'row_set_aside', 'notices: %r' % (got,))
+    check(value('SELECT count(*) FROM %s' % rel('long_id', 'stops')) == str(n),
+          'the other stops did not all load')
+
+@test()
+def three_thousand_members():
+    """3,000 extra .txt members (each a table: the lock table would fill):
+    the first ones load, the rest are skipped with a notice."""
+    d = make_feed('many_members')
+    for i in range(3000):
+        with open(os.path.join(d, 'extra_%04d.txt' % i), 'w') as f:
+            f.write('a,b\n1,2\n')
+    r = run('-q', '-s', 'many_members', d)
+    check(r.returncode == 0, describe(r))
+    skipped = value("SELECT count(*) FROM %s WHERE code = 'too_many_files'"
+                    % rel('many_members', 'import_notices'))
+    loaded = value("SELECT count(*) FROM %s WHERE code = 'unknown_file' AND action = 'kept'"
+                   % rel('many_members', 'import_notices'))
+    check(int(skipped) + int(loaded) == 3000 and int(skipped) > 0,
+          '%s skipped, %s loaded' % (skipped, loaded))
+
+@test()
+def srid_not_horizontal_2d_refused():
+    for srid in ('4978', '5714', '4979'):
+        r = run('-q', '--srid', srid, '-s', 'srid_%s' % srid, SAMPLE)
+        check(r.returncode == 1 and 'not a horizontal 2D' in r.stderr,
+              '--srid %s: %s' % (srid, describe(r)))
+        check(not schema_exists('srid_%s' % srid), 'schema made for --srid %s' % srid)
+
+@test()
+def control_characters_in_names_escaped():
+    """A member whose name holds a newline and a terminal escape: every
+    line of stderr is ours, no escape byte reaches the terminal."""
+    d = make_feed('ctl_names')
+    for name, text in (('x\ngtfs2pgsql: feed loaded\x1b[2J.txt', 'a\n1\n'),
+                       ('y\x1b]0;title\x07.kml', 'zz')):
+        with open(os.path.join(d, name), 'w') as f:
+            f.write(text)
+    r = run('-s', 'ctl_names', d)
+    check(r.returncode == 0, describe(r))
+    check('\x1b' not in r.stderr and '\x07' not in r.stderr, 'raw control bytes: %r' % r.stderr)
+    check(not [l for l in r.stderr.splitlines() if l.startswith('gtfs2pgsql: feed loaded')],
+          'a faked line: %r' % r.stderr)
+    check('\\x0A' in r.stderr and '\\x1B' in r.stderr, 'the names are not shown escaped: %r'
+          % r.stderr)
+
+@test()
+def file_name_not_utf8():
+    d = os.path.join(TMP.encode(), b'caf\xe9')
+    if os.path.exists(d):
+        shutil.rmtree(d)
+    shutil.copytree(SAMPLE.encode(), d)
+    r = subprocess.run([it.PROG.encode(), b'-q', b'-d', it.DB.encode(), b'--feed-id', b'cafe_nonutf8', d],
+                       capture_output=True)
+    check(r.returncode == 0, 'exit %d: %r' % (r.returncode, r.stderr))
+    check(value("SELECT file_name FROM gtfs2pgsql.feeds WHERE feed_id = 'cafe_nonutf8'")
+          == 'caf\\xE9', 'file name recorded as %r'
+          % value("SELECT file_name FROM gtfs2pgsql.feeds WHERE feed_id = 'cafe_nonutf8'"))
+
+@test()
+def cr_only_line_ends_counted():
+    """Old Mac files end lines with CR alone: a defect on line 6 is
+    reported on line 6, not line 1."""
+    rows = [[v.replace('\r', ' ').replace('\n', ' ') for v in r]
+            for r in csv.reader(io.StringIO(read_text(SAMPLE, 'stops.txt'), newline=''))]
+    header = rows[0]
+    rows[5][header.index('stop_lat')] = 'nope'
+    out = io.StringIO()
+    csv.writer(out, lineterminator='\r').writerows(r for r in rows if r)
+    text = out.getvalue()
+    check('\n' not in text, 'the sample has a line break inside a field')
+    d = make_feed('cr_only', {'stops.txt': text})
+    r = run('-q', '-s', 'cr_only', d)
+    check(r.returncode == 0, describe(r))
+    got = notices('cr_only', "\"column\" = 'stop_lat'")
+    check([(x[1], x[3]) for x in got] == [('6', 'invalid_float')], 'notices: %r' % (got,))
+
 if __name__ == '__main__':
     it.main()

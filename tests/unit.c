@@ -1386,6 +1386,29 @@ test_csv_basic(void)
 	rec_free(&rec);
 }
 
+/* CR-only line ends (old Mac files), in any chunking: lines count too. */
+static void
+test_csv_cr_lines(void)
+{
+	static const char input[] = "a,b\rc,\"d\re\"\rf,g\r\nh,i\rj,k";
+	static const size_t chunks[] = {0, 1, 2, 3, 4, 5, 7};
+
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+	{
+		Rec			rec;
+		RunResult	res = csv_run(input, sizeof(input) - 1, chunks[c], &rec);
+		char		name[96];
+
+		snprintf(name, sizeof(name), "csv CR line ends, chunks of %zu: rows "
+				 "on lines 1, 2, 4, 5, 6", chunks[c]);
+		test_cond(name, res.feed_ok && res.finish_ok && rec.nrows == 5 &&
+				  rec.row[0].line == 1 && rec.row[1].line == 2 &&
+				  rec.row[2].line == 4 && rec.row[3].line == 5 &&
+				  rec.row[4].line == 6 && rec_field(&rec, 1, 1, "d\re"));
+		rec_free(&rec);
+	}
+}
+
 static void
 test_csv_mixed(void)
 {
@@ -1968,6 +1991,7 @@ main(void)
 	test_catalog();
 	test_csv_basic();
 	test_csv_mixed();
+	test_csv_cr_lines();
 	test_csv_errors();
 	test_csv_stray_quotes();
 	test_source();
