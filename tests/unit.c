@@ -1026,17 +1026,6 @@ test_catalog(void)
 				  cf && !catalog_point_fields(cf, &lat, &lon) && lat == -1 && lon == -1);
 	}
 
-	test_cond("sql type TEXT is text", strcmp(catalog_sql_type(GT_TEXT), "text") == 0);
-	test_cond("sql type COLOR is text", strcmp(catalog_sql_type(GT_COLOR), "text") == 0);
-	test_cond("sql type ENUM is smallint", strcmp(catalog_sql_type(GT_ENUM), "smallint") == 0);
-	test_cond("sql type INT is integer", strcmp(catalog_sql_type(GT_INT), "integer") == 0);
-	test_cond("sql type FLOAT is double precision", strcmp(catalog_sql_type(GT_FLOAT), "double precision") == 0);
-	test_cond("sql type LAT is double precision", strcmp(catalog_sql_type(GT_LAT), "double precision") == 0);
-	test_cond("sql type LON is double precision", strcmp(catalog_sql_type(GT_LON), "double precision") == 0);
-	test_cond("sql type DATE is date", strcmp(catalog_sql_type(GT_DATE), "date") == 0);
-	test_cond("sql type TIME is interval", strcmp(catalog_sql_type(GT_TIME), "interval") == 0);
-	test_cond("sql type MONEY is numeric", strcmp(catalog_sql_type(GT_MONEY), "numeric") == 0);
-
 	/* every file */
 	for (int i = 0; i < catalog_nfiles; i++)
 	{
@@ -1614,7 +1603,6 @@ test_csv_errors(void)
 		rec_free(&rec);
 	}
 
-	test_cond("csvread_destroy(NULL) is harmless", (csvread_destroy(NULL), true));
 }
 
 /* Broken records seen by csv_broken_run: lines, fields, text. */
