@@ -64,6 +64,7 @@ check: deps
 	tests/with-postgres tests/integration.py
 	tests/with-postgres tests/notices.py
 	tests/with-postgres tests/hostile.py
+	tests/with-postgres tests/timetable.py
 
 # The same against the server the PG* environment names, as it is.
 installcheck: $(PROG) build/unit
@@ -72,6 +73,7 @@ installcheck: $(PROG) build/unit
 	tests/integration.py
 	tests/notices.py
 	tests/hostile.py
+	tests/timetable.py
 
 # Installs missing Debian packages (as root), so that a fresh machine needs
 # no other step before "make demo" or "make check".

@@ -456,23 +456,48 @@ CROSS JOIN (SELECT
 		CASE WHEN count(DISTINCT agency_timezone) = 1
 			THEN min(agency_timezone) END AS agency_timezone
 	FROM gtfs.agency) fa
-LEFT JOIN LATERAL (
-	SELECT row_number() OVER (ORDER BY f.start_time, k)::integer AS it,
-		f.start_time + k * f.headway_secs * interval '1 second'
-			- first.t AS shift
-	FROM gtfs.frequencies f
-	CROSS JOIN LATERAL (SELECT coalesce(departure_time, arrival_time)
-			AS t FROM gtfs.stop_times
-		WHERE trip_id = f.trip_id ORDER BY stop_sequence LIMIT 1) first
-	CROSS JOIN LATERAL generate_series(0, ceil(extract(epoch FROM
-		f.end_time - f.start_time) / f.headway_secs)::integer - 1) k
-	WHERE f.trip_id = st.trip_id AND f.headway_secs > 0
-) i ON true
 CROSS JOIN LATERAL (SELECT
 	coalesce(a.agency_id, fa.agency_id) AS agency_id,
 	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+CROSS JOIN LATERAL (SELECT NULL::integer AS it, interval '0' AS shift) i
 CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
-	- interval '12 hours' + coalesce(i.shift, interval '0') AS t0) z
+	- interval '12 hours' + i.shift AS t0) z
+WHERE NOT EXISTS (SELECT FROM gtfs.frequencies f WHERE f.trip_id = st.trip_id)
+UNION ALL
+SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
+	st.stop_id, t.route_id, t.service_id, t.direction_id, t.trip_headsign,
+	st.stop_headsign, st.pickup_type, st.drop_off_type, st.timepoint,
+	st.shape_dist_traveled,
+	z.t0 + st.arrival_time AS t_arrival,
+	z.t0 + st.departure_time AS t_departure,
+	g.agency_id, g.tz AS agency_timezone
+FROM gtfs.stop_times st
+JOIN gtfs.trips t ON t.trip_id = st.trip_id
+JOIN gtfs.service_days sd ON sd.service_id = t.service_id
+LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
+LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
+CROSS JOIN (SELECT
+		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
+		CASE WHEN count(DISTINCT agency_timezone) = 1
+			THEN min(agency_timezone) END AS agency_timezone
+	FROM gtfs.agency) fa
+CROSS JOIN LATERAL (SELECT
+	coalesce(a.agency_id, fa.agency_id) AS agency_id,
+	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+JOIN gtfs.frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
+CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM f.end_time - f.start_time)
+	/ f.headway_secs)::integer, 0) - 1) k
+CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(
+		greatest(ceil(extract(epoch FROM e.end_time - e.start_time)
+	/ e.headway_secs)::integer, 0)), 0)
+		FROM gtfs.frequencies e WHERE e.trip_id = f.trip_id
+		AND e.start_time < f.start_time AND e.headway_secs > 0)::integer AS it,
+	f.start_time + k * f.headway_secs * interval '1 second'
+		- (SELECT coalesce(departure_time, arrival_time)
+			FROM gtfs.stop_times WHERE trip_id = f.trip_id
+			ORDER BY stop_sequence LIMIT 1) AS shift) i
+CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
+	- interval '12 hours' + i.shift AS t0) z
 ;
 CREATE VIEW gtfs.connections AS
 -- one row per pair of consecutive stop times of a trip instance
@@ -495,24 +520,56 @@ CROSS JOIN (SELECT
 		CASE WHEN count(DISTINCT agency_timezone) = 1
 			THEN min(agency_timezone) END AS agency_timezone
 	FROM gtfs.agency) fa
-LEFT JOIN LATERAL (
-	SELECT row_number() OVER (ORDER BY f.start_time, k)::integer AS it,
-		f.start_time + k * f.headway_secs * interval '1 second'
-			- first.t AS shift
-	FROM gtfs.frequencies f
-	CROSS JOIN LATERAL (SELECT coalesce(departure_time, arrival_time)
-			AS t FROM gtfs.stop_times
-		WHERE trip_id = f.trip_id ORDER BY stop_sequence LIMIT 1) first
-	CROSS JOIN LATERAL generate_series(0, ceil(extract(epoch FROM
-		f.end_time - f.start_time) / f.headway_secs)::integer - 1) k
-	WHERE f.trip_id = st.trip_id AND f.headway_secs > 0
-) i ON true
 CROSS JOIN LATERAL (SELECT
 	coalesce(a.agency_id, fa.agency_id) AS agency_id,
 	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+CROSS JOIN LATERAL (SELECT NULL::integer AS it, interval '0' AS shift) i
 CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
-	- interval '12 hours' + coalesce(i.shift, interval '0') AS t0) z
+	- interval '12 hours' + i.shift AS t0) z
 CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,
 		drop_off_type FROM gtfs.stop_times
 	WHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence
-	ORDER BY stop_sequence LIMIT 1) n;
+	ORDER BY stop_sequence LIMIT 1) n
+WHERE NOT EXISTS (SELECT FROM gtfs.frequencies f WHERE f.trip_id = st.trip_id)
+UNION ALL
+SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
+	t.service_id, t.direction_id, t.trip_headsign,
+	st.stop_id AS from_stop_id, st.stop_sequence AS from_stop_sequence,
+	st.pickup_type AS from_pickup_type,
+	z.t0 + st.departure_time AS t_departure,
+	n.stop_id AS to_stop_id, n.stop_sequence AS to_stop_sequence,
+	n.drop_off_type AS to_drop_off_type,
+	z.t0 + n.arrival_time AS t_arrival,
+	g.agency_id, g.tz AS agency_timezone
+FROM gtfs.stop_times st
+JOIN gtfs.trips t ON t.trip_id = st.trip_id
+JOIN gtfs.service_days sd ON sd.service_id = t.service_id
+LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
+LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
+CROSS JOIN (SELECT
+		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
+		CASE WHEN count(DISTINCT agency_timezone) = 1
+			THEN min(agency_timezone) END AS agency_timezone
+	FROM gtfs.agency) fa
+CROSS JOIN LATERAL (SELECT
+	coalesce(a.agency_id, fa.agency_id) AS agency_id,
+	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+JOIN gtfs.frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
+CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM f.end_time - f.start_time)
+	/ f.headway_secs)::integer, 0) - 1) k
+CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(
+		greatest(ceil(extract(epoch FROM e.end_time - e.start_time)
+	/ e.headway_secs)::integer, 0)), 0)
+		FROM gtfs.frequencies e WHERE e.trip_id = f.trip_id
+		AND e.start_time < f.start_time AND e.headway_secs > 0)::integer AS it,
+	f.start_time + k * f.headway_secs * interval '1 second'
+		- (SELECT coalesce(departure_time, arrival_time)
+			FROM gtfs.stop_times WHERE trip_id = f.trip_id
+			ORDER BY stop_sequence LIMIT 1) AS shift) i
+CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
+	- interval '12 hours' + i.shift AS t0) z
+CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,
+		drop_off_type FROM gtfs.stop_times
+	WHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence
+	ORDER BY stop_sequence LIMIT 1) n
+;

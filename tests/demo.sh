@@ -42,6 +42,53 @@ SELECT route_id, round((ST_Length(geom::geography) / 1000)::numeric, 2) AS km,
        ST_NumGeometries(geom) AS lines
 FROM gtfs.route_lines ORDER BY 1"
 
+q "Timetable 1: departures from a stop between 08:00 and 09:00 on Monday 2026-03-02
+(the day before too: its trips past 24:00:00 run that morning)" "
+SELECT to_char(t_departure AT TIME ZONE agency_timezone, 'HH24:MI') AS departs,
+       route_id, trip_headsign, trip_id, frequencies_it
+FROM gtfs.arrivals_departures
+WHERE stop_id = 'P05'
+  AND date BETWEEN date '2026-03-02' - 1 AND date '2026-03-02'
+  AND t_departure >= timestamptz '2026-03-02 08:00 America/Toronto'
+  AND t_departure <  timestamptz '2026-03-02 09:00 America/Toronto'
+ORDER BY t_departure"
+
+q "Timetable 2: trips per hour per route on 2026-03-02 (local hour of each trip's start)" "
+SELECT route_id, string_agg(hour || 'h ' || trips, ', ' ORDER BY hour) AS trips_per_hour
+FROM (SELECT route_id, hour, count(*) AS trips
+      FROM (SELECT route_id, trip_id, frequencies_it,
+                   extract(hour FROM min(t_departure) AT TIME ZONE 'America/Toronto')::int AS hour
+            FROM gtfs.arrivals_departures WHERE date = '2026-03-02'
+            GROUP BY 1, 2, 3) AS starts
+      GROUP BY 1, 2) AS per_hour
+GROUP BY 1 ORDER BY 1"
+
+q "Timetable 3: first and last departure of each route on Saturday 2026-03-07" "
+SELECT route_id,
+       min(t_departure) AT TIME ZONE 'America/Toronto' AS first_departure,
+       max(t_departure) AT TIME ZONE 'America/Toronto' AS last_departure
+FROM gtfs.arrivals_departures WHERE date = '2026-03-07'
+GROUP BY 1 ORDER BY 1"
+
+q "Timetable 4: the service span of each day around a DST change (2026-03-08)" "
+SELECT date, count(DISTINCT (trip_id, frequencies_it)) AS trips,
+       min(t_departure) AT TIME ZONE 'America/Toronto' AS first,
+       max(t_arrival) AT TIME ZONE 'America/Toronto' AS last,
+       max(t_arrival) - min(t_departure) AS span
+FROM gtfs.arrivals_departures
+WHERE date BETWEEN '2026-03-06' AND '2026-03-09'
+GROUP BY 1 ORDER BY 1"
+
+q "Timetable 5: connections out of a stop on 2026-03-02 before 07:30 (the input of a connection-scan router)" "
+SELECT to_char(t_departure AT TIME ZONE agency_timezone, 'HH24:MI') AS departs,
+       to_stop_id,
+       to_char(t_arrival AT TIME ZONE agency_timezone, 'HH24:MI') AS arrives,
+       route_id, trip_id, frequencies_it
+FROM gtfs.connections
+WHERE from_stop_id = 'U01' AND date = '2026-03-02'
+  AND t_departure < timestamptz '2026-03-02 07:30 America/Toronto'
+ORDER BY t_departure"
+
 q "The registry of loaded feeds" "
 SELECT feed_id, schema_name, file_name, left(sha256, 12) AS sha256, options
 FROM gtfs2pgsql.feeds"

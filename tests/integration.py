@@ -835,8 +835,10 @@ def geom_feed_test(path):
         problems += gist_problems(s)
         views = {r[0] for r in query('SELECT table_name FROM information_schema.views'
                                      ' WHERE table_schema = %s' % ql(s))}
-        if views != {'trip_lines', 'route_lines'}:
-            problems.append('%s: views %s, not trip_lines and route_lines'
+        if views != {'trip_lines', 'route_lines', 'arrivals_departures',
+                     'connections'}:
+            problems.append('%s: views %s, not trip_lines, route_lines,'
+                            ' arrivals_departures and connections'
                             % (s, sorted(views)))
         check(not problems, '\n'.join(problems))
     TESTS.append(('geom_feed_' + schema_for(stem)[2:], fn, True))

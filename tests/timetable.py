@@ -1,0 +1,492 @@
+#!/usr/bin/python3
+"""
+Tests of the timetable as real time: service_days, arrivals_departures and
+connections (src/timetable.c).
+
+    tests/with-postgres tests/timetable.py [NAME-SUBSTRING]
+
+Uses the harness of tests/integration.py (its database, psql helpers and
+"N passed, N failed, N skipped" line); only the tests registered here run.
+
+- A hand-made feed: agencies in America/New_York, Europe/Berlin and
+  America/Los_Angeles, trips at 00:30:00 ... 25:30:00 on the days clocks
+  change and on ordinary days, each t_arrival checked against the instant
+  computed here (Python's zoneinfo) from the GTFS rule: times count from
+  "noon minus 12h" of the service day in the agency's time zone.
+- frequencies.txt: 06:00:00-07:00:00 every 600 s gives 6 instances, for
+  exact_times 0 and 1.
+- calendar edge cases, and the notice of an end_date before start_date.
+- gtfs-via-postgres (npm, bench/package.json) as an oracle on the small real
+  feeds of ../shared/feeds: the (trip_id, stop_sequence, t_arrival,
+  t_departure) of both arrivals_departures views on a date of the feed and
+  on a DST changeover date it covers must be equal, but for the trips of
+  frequencies.txt, where gtfs-via-postgres departs from the GTFS reference
+  (see oracle_frequencies).  Skipped when node/npm cannot provide it.
+
+Environment: TIMETABLE_ORACLE_FEEDS, the feed stems to compare (default
+"caltrain-2018 bart-2018 cdmx-2018 sacrt-2024"; gtfs-via-postgres takes
+seconds to a minute for each).
+"""
+import datetime, os, shutil, subprocess, sys, zoneinfo
+
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration as it                                     # noqa: E402
+
+if __name__ == '__main__':
+    it.TESTS[:] = []            # only the tests of this file
+
+test, check = it.test, it.check
+query, value, qi, ql = it.query, it.value, it.qi, it.ql
+
+ORACLE_FEEDS = os.environ.get(
+    'TIMETABLE_ORACLE_FEEDS',
+    'caltrain-2018 bart-2018 cdmx-2018 sacrt-2024').split()
+BENCH = os.path.join(it.REPO, 'bench')
+GVP = os.path.join(BENCH, 'node_modules', '.bin', 'gtfs-to-sql')
+
+# ------------------------------------------------------- the hand-made feed
+
+TIMES = ['00:30:00', '01:30:00', '02:30:00', '12:00:00', '23:59:00',
+         '24:10:00', '25:30:00']
+ZONES = {'NY': 'America/New_York', 'BER': 'Europe/Berlin',
+         'LA': 'America/Los_Angeles'}
+# US changeovers, EU changeovers, ordinary days
+DST_DAYS = ['2026-03-08', '2026-11-01', '2026-03-29', '2026-10-25',
+            '2026-03-07', '2026-06-15', '2026-11-02']
+TEMPLATE = ['08:00:00', '08:05:00', '08:12:00']   # frequency trips' stops
+
+def secs(hms):
+    h, m, s = (int(x) for x in hms.split(':'))
+    return h * 3600 + m * 60 + s
+
+def hms(n):
+    return '%02d:%02d:%02d' % (n // 3600, n // 60 % 60, n % 60)
+
+def gtfs_instant(day, time, zone):
+    """The GTFS rule by hand: noon of day in zone, minus 12 hours, plus
+    time (elapsed seconds); as a Unix epoch."""
+    d = datetime.date.fromisoformat(day)
+    noon = datetime.datetime(d.year, d.month, d.day, 12,
+                             tzinfo=zoneinfo.ZoneInfo(zone))
+    return int(noon.timestamp()) - 12 * 3600 + secs(time)
+
+def dst_feed():
+    stop_times = ['trip_id,arrival_time,departure_time,stop_id,stop_sequence']
+    trips = ['route_id,service_id,trip_id']
+    for a in ZONES:
+        for i, t in enumerate(TIMES):
+            trip = '%s-%d' % (a, i)
+            trips.append('R%s,ALL,%s' % (a, trip))
+            later = hms(secs(t) + 600)
+            stop_times.append('%s,%s,%s,A,1' % (trip, t, t))
+            stop_times.append('%s,%s,%s,B,2' % (trip, later, later))
+    for f in ('F0', 'F1'):
+        trips.append('RNY,ALL,%s' % f)
+        for seq, t in enumerate(TEMPLATE, 1):
+            stop_times.append('%s,%s,%s,%s,%d' % (f, t, t, 'ABC'[seq - 1], seq))
+    files = {
+        'agency.txt': 'agency_id,agency_name,agency_url,agency_timezone\n' +
+        ''.join('%s,Agency %s,https://%s.example/,%s\n' % (a, a, a.lower(), z)
+                for a, z in ZONES.items()),
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\n'
+                     'A,A,40.7,-74.0\nB,B,40.8,-74.0\nC,C,40.9,-74.0\n',
+        'routes.txt': 'route_id,agency_id,route_short_name,route_type\n' +
+        ''.join('R%s,%s,%s,3\n' % (a, a, a) for a in ZONES),
+        'trips.txt': '\n'.join(trips) + '\n',
+        'stop_times.txt': '\n'.join(stop_times) + '\n',
+        'frequencies.txt': 'trip_id,start_time,end_time,headway_secs,'
+                           'exact_times\n'
+                           'F0,06:00:00,07:00:00,600,0\n'
+                           'F1,06:00:00,07:00:00,600,1\n',
+        'calendar.txt': 'service_id,monday,tuesday,wednesday,thursday,'
+                        'friday,saturday,sunday,start_date,end_date\n'
+                        'ALL,1,1,1,1,1,1,1,20260101,20261231\n'
+                        # June 2026 weekdays, minus Wednesday 10th
+                        'REMOVE,1,1,1,1,1,0,0,20260601,20260630\n'
+                        # weekdays of a week, plus a Saturday after it
+                        'ADD,1,1,1,1,1,0,0,20260601,20260605\n'
+                        # no weekday: no day
+                        'NONE,0,0,0,0,0,0,0,20260601,20260630\n'
+                        # ends before it starts: no day, a notice
+                        'BACKWARDS,1,1,1,1,1,1,1,20260630,20260601\n'
+                        # a one-day range on a day it does not run
+                        'SUNDAY,0,0,0,0,0,0,1,20260601,20260601\n',
+        'calendar_dates.txt': 'service_id,date,exception_type\n'
+                              'REMOVE,20260610,2\n'
+                              'ADD,20260613,1\n'
+                              'ONLY,20260615,1\n'
+                              'ONLY,20260616,1\n'
+                              # removal of a day the calendar does not give
+                              'SUNDAY,20260602,2\n',
+    }
+    return it.write_feed('timetable-dst', files)
+
+def expected_days():
+    """{service_id: set of dates} for the calendar of dst_feed()."""
+    def span(a, b, weekdays):
+        d, out = datetime.date.fromisoformat(a), set()
+        while d <= datetime.date.fromisoformat(b):
+            if d.weekday() in weekdays:
+                out.add(d.isoformat())
+            d += datetime.timedelta(days=1)
+        return out
+    return {
+        'ALL': span('2026-01-01', '2026-12-31', range(7)),
+        'REMOVE': span('2026-06-01', '2026-06-30', range(5)) - {'2026-06-10'},
+        'ADD': span('2026-06-01', '2026-06-05', range(5)) | {'2026-06-13'},
+        'ONLY': {'2026-06-15', '2026-06-16'},
+    }
+
+SCHEMA = 'timetable_dst'
+_loaded = []
+
+def need_dst():
+    if not _loaded:
+        it.load(dst_feed(), SCHEMA)
+        _loaded.append(True)
+    return SCHEMA
+
+def epochs(sql):
+    return {tuple(r[:-2]) + (None if r[-2] is None else int(float(r[-2])),
+                              None if r[-1] is None else int(float(r[-1])))
+            for r in query(sql)}
+
+@test()
+def objects_exist():
+    """The three objects in every loaded schema, also for a feed with no
+    calendar at all, and after a replacing load."""
+    s = need_dst()
+    kinds = dict(query(
+        "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n"
+        " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname IN"
+        " ('service_days', 'arrivals_departures', 'connections')" % ql(s)))
+    check(kinds == {'service_days': 'r', 'arrivals_departures': 'v',
+                    'connections': 'v'}, 'objects: %r' % kinds)
+    keys = value("SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER"
+                 " BY 1) FROM pg_index WHERE indrelid = '%s.service_days'"
+                 "::regclass" % qi(s))
+    check('(service_id, date)' in keys and '(date)' in keys,
+          'service_days indexes: %s' % keys)
+    d = it.write_feed('timetable-nocal', {
+        'agency.txt': 'agency_name,agency_url,agency_timezone\n'
+                      'X,https://x.example/,Europe/Paris\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\nA,A,48.8,2.3\n',
+        'routes.txt': 'route_id,route_short_name,route_type\nR,R,3\n',
+        'trips.txt': 'route_id,service_id,trip_id\nR,S,T\n',
+        'stop_times.txt': 'trip_id,arrival_time,departure_time,stop_id,'
+                          'stop_sequence\nT,08:00:00,08:00:00,A,1\n'})
+    it.load(d, 'timetable_nocal')
+    it.load(d, 'timetable_nocal')
+    check(value('SELECT count(*) FROM timetable_nocal.arrivals_departures')
+          == '0', 'rows without a calendar')
+
+@test()
+def service_days_calendar():
+    """calendar.txt plus and minus calendar_dates.txt, day by day."""
+    s = need_dst()
+    got = {}
+    for sid, day in query('SELECT service_id, date::text FROM %s.service_days'
+                          % qi(s)):
+        got.setdefault(sid, set()).add(day)
+    want = expected_days()
+    for sid in sorted(set(got) | set(want)):
+        g, w = got.get(sid, set()), want.get(sid, set())
+        check(g == w, 'service %s: extra %s, missing %s'
+              % (sid, sorted(g - w)[:5], sorted(w - g)[:5]))
+
+@test()
+def service_days_range_notice():
+    """An end_date before start_date: no day and an error notice with its
+    line, the validator's start_and_end_range_out_of_order."""
+    s = need_dst()
+    rows = query("SELECT file, line, \"column\", severity, value, action"
+                 " FROM %s.import_notices WHERE code ="
+                 " 'start_and_end_range_out_of_order'" % qi(s))
+    check(rows == [('calendar.txt', '6', 'end_date', 'error', '20260601',
+                    'kept')], 'notices: %r' % rows)
+
+@test()
+def dst_noon_minus_12h():
+    """Every t_arrival and t_departure of every trip on the changeover days
+    (US and EU) and ordinary days, in three time zones, equals the instant
+    of the GTFS rule computed by hand."""
+    s = need_dst()
+    days = ', '.join(ql(d) for d in DST_DAYS)
+    got = epochs("SELECT trip_id, date::text, stop_sequence::text,"
+                 " extract(epoch FROM t_arrival),"
+                 " extract(epoch FROM t_departure)"
+                 " FROM %s.arrivals_departures WHERE date IN (%s)"
+                 " AND frequencies_it IS NULL" % (qi(s), days))
+    want = set()
+    for a, zone in ZONES.items():
+        for i, t in enumerate(TIMES):
+            for day in DST_DAYS:
+                for seq, tt in ((1, t), (2, hms(secs(t) + 600))):
+                    e = gtfs_instant(day, tt, zone)
+                    want.add(('%s-%d' % (a, i), day, str(seq), e, e))
+    check(got == want, 'extra %r, missing %r'
+          % (sorted(got - want)[:4], sorted(want - got)[:4]))
+
+@test()
+def dst_by_hand():
+    """The rule's consequences on the US changeover days, written out.
+    2026-03-08 (clocks 02:00 EST -> 03:00 EDT): noon EDT minus 12h is 23:00
+    EST the day before, so 00:30:00 is 23:30 on March 7 and 02:30:00 is
+    01:30 EST.  2026-11-01 (02:00 EDT -> 01:00 EST): noon EST minus 12h is
+    01:00 EDT, so 00:30:00 is 01:30 EDT and 01:30:00 the second 01:30,
+    EST."""
+    s = need_dst()
+    rows = dict(query(
+        "SELECT date || ' ' || t_arrival_local, to_char(t_arrival AT TIME"
+        " ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM (SELECT date, t_arrival,"
+        " (SELECT x.t FROM (SELECT arrival_time) x(t)) AS t_arrival_local"
+        " FROM (SELECT a.date, a.t_arrival, st.arrival_time FROM"
+        " %s.arrivals_departures a JOIN %s.stop_times st USING (trip_id,"
+        " stop_sequence) WHERE a.trip_id LIKE 'NY-%%' AND a.stop_sequence = 1"
+        " AND a.date IN ('2026-03-08', '2026-11-01')) y) z" % (qi(s), qi(s))))
+    want = {
+        '2026-03-08 00:30:00': '2026-03-08 04:30',   # 23:30 EST, March 7
+        '2026-03-08 02:30:00': '2026-03-08 06:30',   # 01:30 EST
+        '2026-03-08 12:00:00': '2026-03-08 16:00',   # noon EDT
+        '2026-03-08 25:30:00': '2026-03-09 05:30',   # 01:30 EDT, March 9
+        '2026-11-01 00:30:00': '2026-11-01 05:30',   # 01:30 EDT
+        '2026-11-01 01:30:00': '2026-11-01 06:30',   # 01:30 EST
+        '2026-11-01 02:30:00': '2026-11-01 07:30',   # 02:30 EST
+        '2026-11-01 12:00:00': '2026-11-01 17:00',   # noon EST
+    }
+    for k, v in want.items():
+        check(rows.get(k) == v, '%s: %s, want %s UTC' % (k, rows.get(k), v))
+
+@test()
+def frequencies_instances():
+    """06:00:00-07:00:00 every 600 s: 6 instances (end_time excluded),
+    exact_times 0 and 1 alike; each moves the whole template; the template's
+    own 08:00:00 is no instance; connections follow."""
+    s = need_dst()
+    day = '2026-06-15'
+    for f in ('F0', 'F1'):
+        got = epochs("SELECT frequencies_it::text, stop_sequence::text,"
+                     " extract(epoch FROM t_arrival),"
+                     " extract(epoch FROM t_departure)"
+                     " FROM %s.arrivals_departures WHERE trip_id = %s AND"
+                     " date = %s" % (qi(s), ql(f), ql(day)))
+        want = set()
+        for k in range(6):
+            for seq, t in enumerate(TEMPLATE, 1):
+                e = gtfs_instant(day, hms(6 * 3600 + 600 * k + secs(t)
+                                          - secs(TEMPLATE[0])), ZONES['NY'])
+                want.add((str(k + 1), str(seq), e, e))
+        check(got == want, '%s: extra %r, missing %r'
+              % (f, sorted(got - want)[:4], sorted(want - got)[:4]))
+        conn = query("SELECT count(*), count(DISTINCT frequencies_it),"
+                     " min(t_arrival - t_departure)::text FROM %s.connections"
+                     " WHERE trip_id = %s AND date = %s" % (qi(s), ql(f),
+                                                           ql(day)))
+        check(conn == [('12', '6', '00:05:00')], '%s connections: %r'
+              % (f, conn))
+
+@test()
+def connections_consecutive():
+    """A connection per pair of consecutive stop times: from A at t to B at
+    t + 10 min, for every plain trip and day."""
+    s = need_dst()
+    rows = query("SELECT count(*), count(*) FILTER (WHERE from_stop_id = 'A'"
+                 " AND to_stop_id = 'B' AND t_arrival - t_departure ="
+                 " interval '10 minutes' AND from_stop_sequence = 1 AND"
+                 " to_stop_sequence = 2) FROM %s.connections WHERE date ="
+                 " '2026-03-08' AND frequencies_it IS NULL" % qi(s))
+    check(rows == [('21', '21')], 'connections: %r' % rows)
+
+@test()
+def agency_without_id():
+    """routes.txt without agency_id in a one-agency feed: that agency's time
+    zone."""
+    d = it.write_feed('timetable-one-agency', {
+        'agency.txt': 'agency_name,agency_url,agency_timezone\n'
+                      'X,https://x.example/,Europe/Berlin\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\nA,A,52.5,13.4\n'
+                     'B,B,52.6,13.4\n',
+        'routes.txt': 'route_id,route_short_name,route_type\nR,R,3\n',
+        'trips.txt': 'route_id,service_id,trip_id\nR,S,T\n',
+        'stop_times.txt': 'trip_id,arrival_time,departure_time,stop_id,'
+                          'stop_sequence\nT,01:30:00,01:30:00,A,1\n'
+                          'T,02:30:00,02:30:00,B,2\n',
+        'calendar_dates.txt': 'service_id,date,exception_type\n'
+                              'S,20260329,1\n'})
+    it.load(d, 'timetable_one_agency')
+    got = epochs("SELECT trip_id, extract(epoch FROM t_arrival),"
+                 " extract(epoch FROM t_departure)"
+                 " FROM timetable_one_agency.arrivals_departures")
+    want = {('T', gtfs_instant('2026-03-29', t, 'Europe/Berlin'),
+             gtfs_instant('2026-03-29', t, 'Europe/Berlin'))
+            for t in ('01:30:00', '02:30:00')}
+    check(got == want, 'got %r, want %r' % (sorted(got), sorted(want)))
+
+@test()
+def stop_day_uses_indexes():
+    """A stop and a day: stop_times through its stop_id index, not a scan
+    of stop_times."""
+    s = need_dst()
+    plan = it.psql("SET enable_seqscan = off;\nEXPLAIN SELECT * FROM"
+                   " %s.arrivals_departures WHERE stop_id = 'A' AND date ="
+                   " '2026-06-15';\n" % qi(s))
+    check('Seq Scan on stop_times' not in plan and 'stop_id' in plan,
+          'plan:\n' + plan)
+
+# ------------------------------------------------------- the oracle
+
+def gvp_available():
+    if not os.path.exists(GVP):
+        if shutil.which('npm') is None or shutil.which('node') is None:
+            raise it.Skip('gtfs-via-postgres needs node and npm')
+        p = subprocess.run(['npm', 'install', '--prefix', BENCH, '--no-audit',
+                            '--no-fund', '--no-package-lock'],
+                           capture_output=True, text=True, timeout=600)
+        if p.returncode or not os.path.exists(GVP):
+            raise it.Skip('npm could not install gtfs-via-postgres: %s'
+                          % p.stderr.strip()[-300:])
+    return GVP
+
+def gvp_load(stem, schema):
+    """Imports a shared feed with gtfs-via-postgres into schema, as
+    bench/run does (the awk works around psql 15.20, bench/README.md)."""
+    feed = os.path.join(it.FEEDS, stem + '.zip')
+    d = os.path.join(it.TMP, 'gvp-' + stem)
+    os.makedirs(d, exist_ok=True)
+    subprocess.run(['unzip', '-q', '-o', '-j', feed, '*.txt', '-d', d],
+                   check=True)
+    txt = sorted(os.path.join(d, n) for n in os.listdir(d))
+    p = subprocess.run(
+        ['bash', '-o', 'pipefail', '-c',
+         '"$0" -s --schema "$1" --require-dependencies -u -- "${@:2}" |'
+         ' awk \'$0 == ";" && p == "\\\\." {next} /./ {p = $0} {print}\' |'
+         ' psql -X -b -q -v ON_ERROR_STOP=1 -d "$DB"', GVP, schema] + txt,
+        capture_output=True, text=True, env=dict(it.PSQL_ENV, DB=it.DB),
+        timeout=900)
+    shutil.rmtree(d, ignore_errors=True)
+    return p
+
+def oracle_dates(ours):
+    """A busy date of the feed, and its first DST changeover day with
+    service (if any)."""
+    busy = value("SELECT sd.date FROM %s.service_days sd JOIN %s.trips t"
+                 " USING (service_id) GROUP BY 1 ORDER BY count(*) DESC,"
+                 " 1 LIMIT 1" % (qi(ours), qi(ours)))
+    dst = query("SELECT DISTINCT sd.date FROM %s.service_days sd, (SELECT"
+                " min(agency_timezone) AS tz FROM %s.agency) a WHERE"
+                " ((sd.date + 1)::timestamp AT TIME ZONE a.tz)"
+                " - (sd.date::timestamp AT TIME ZONE a.tz)"
+                " <> interval '24 hours' ORDER BY 1 LIMIT 1"
+                % (qi(ours), qi(ours)))
+    return [busy] + [r[0] for r in dst if r[0] != busy]
+
+def compare(ours, gvp, day):
+    """Rows of trips outside frequencies.txt only in ours / only in gvp."""
+    cols = ("trip_id, stop_sequence, extract(epoch FROM t_arrival),"
+            " extract(epoch FROM t_departure)")
+    mine = ("SELECT %s FROM %s.arrivals_departures WHERE date = %s AND"
+            " frequencies_it IS NULL" % (cols, qi(ours), ql(day)))
+    theirs = ("SELECT %s FROM %s.arrivals_departures WHERE date = %s AND"
+              " trip_id NOT IN (SELECT trip_id FROM %s.frequencies)"
+              % (cols, qi(gvp), ql(day), qi(gvp)))
+    n = value('SELECT count(*) FROM (%s) x' % mine)
+    only_ours = query('(%s) EXCEPT ALL (%s) LIMIT 3' % (mine, theirs))
+    only_gvp = query('(%s) EXCEPT ALL (%s) LIMIT 3' % (theirs, mine))
+    return int(n), only_ours, only_gvp
+
+def oracle_frequencies(ours, gvp, day):
+    """The trips of frequencies.txt.  gtfs-via-postgres (4.11.1) differs
+    from the GTFS reference three ways, shown here as counts:
+
+    1. It expands exact_times=1 only ("WHERE frequencies.exact_times =
+       'schedule_based'"); the reference defines exact_times=0 as
+       "Frequency-based trips" whose service also runs every headway_secs
+       from start_time to end_time.
+    2. It also gives every frequency trip's template (its stop_times.txt
+       times) as an instance (frequencies_it -1): the reference says of
+       frequencies.txt that it "represents trips that operate on regular
+       headways" and of start_time "Time at which the first vehicle departs
+       from the first stop of the trip with the specified headway": the
+       template times only give the offsets.
+    3. Its generate_series(start_time, end_time, headway) includes
+       end_time; the reference's exact_times=1: "the end_time value must be
+       greater than the last desired trip start_time but less than the last
+       desired trip start_time + headway_secs": end_time is excluded.
+
+    So: our instances equal theirs for exact_times=1 less those starting at
+    end_time; their template rows are extra; exact_times=0 instances are
+    ours only."""
+    cols = ("trip_id, stop_sequence, extract(epoch FROM t_arrival),"
+            " extract(epoch FROM t_departure)")
+    mine = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
+            " frequencies_it IS NOT NULL" % (cols, qi(ours), ql(day)))
+    n = int(value('SELECT count(*) FROM (%s) x' % mine))
+    if n == 0:
+        return None
+    sched = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
+             " frequencies_it IS NOT NULL AND EXISTS (SELECT FROM"
+             " %s.frequencies f WHERE f.trip_id = a.trip_id AND"
+             " f.exact_times = 1)" % (cols, qi(ours), ql(day), qi(ours)))
+    theirs = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
+              " frequencies_it <> -1" % (cols, qi(gvp), ql(day)))
+    only_ours = int(value('SELECT count(*) FROM ((%s) EXCEPT ALL (%s)) x'
+                          % (sched, theirs)))
+    at_end = int(value(
+        "SELECT count(*) FROM %s.arrivals_departures a JOIN %s.frequencies f"
+        " USING (trip_id) WHERE a.date = %s AND a.frequencies_it <> -1 AND"
+        " f.exact_times = 'schedule_based' AND (SELECT min(t_departure) FROM"
+        " %s.arrivals_departures b WHERE b.trip_id = a.trip_id AND b.date ="
+        " a.date AND b.frequencies_row = a.frequencies_row AND"
+        " b.frequencies_it = a.frequencies_it) = (a.date::timestamp +"
+        " interval '12 hours') AT TIME ZONE a.tz - interval '12 hours' +"
+        " f.end_time" % (qi(gvp), qi(gvp), ql(day), qi(gvp))))
+    only_theirs = int(value('SELECT count(*) FROM ((%s) EXCEPT ALL (%s)) x'
+                            % (theirs, sched)))
+    template = int(value(
+        "SELECT count(*) FROM %s.arrivals_departures WHERE date = %s AND"
+        " frequencies_it = -1 AND trip_id IN (SELECT trip_id FROM"
+        " %s.frequencies)" % (qi(gvp), ql(day), qi(gvp))))
+    zero = int(value('SELECT count(*) FROM (%s) x WHERE NOT EXISTS (SELECT'
+                     ' FROM %s.frequencies f WHERE f.trip_id = x.trip_id AND'
+                     ' f.exact_times = 1)' % (mine, qi(ours))))
+    return dict(ours=n, exact1_only_ours=only_ours,
+                exact1_only_theirs=only_theirs, theirs_at_end_time=at_end,
+                theirs_template_rows=template, exact0_ours_only=zero)
+
+def oracle_test(stem):
+    def fn():
+        path = os.path.join(it.FEEDS, stem + '.zip')
+        if not os.path.exists(path):
+            raise it.Skip('%s absent' % path)
+        gvp_available()
+        ours, gvp = 'tt_' + stem.replace('-', '_'), 'gvp_' + stem.replace(
+            '-', '_')
+        it.load(path, ours)
+        p = gvp_load(stem, gvp)
+        if p.returncode:
+            raise it.Skip('gtfs-via-postgres cannot import %s: %s'
+                          % (stem, p.stderr.strip()[-300:]))
+        for day in oracle_dates(ours):
+            n, only_ours, only_gvp = compare(ours, gvp, day)
+            check(not only_ours and not only_gvp,
+                  '%s %s: only ours %r, only gtfs-via-postgres %r'
+                  % (stem, day, only_ours, only_gvp))
+            freq = oracle_frequencies(ours, gvp, day)
+            print('# %s %s: %d rows equal%s' % (
+                stem, day, n, '' if freq is None else
+                '; frequencies: %r' % freq))
+            if freq:
+                check(freq['exact1_only_ours'] == 0 and
+                      freq['exact1_only_theirs'] ==
+                      freq['theirs_at_end_time'],
+                      '%s %s frequencies: %r' % (stem, day, freq))
+    fn.__name__ = 'oracle_' + stem.replace('-', '_')
+    fn.__doc__ = 'gtfs-via-postgres agrees on %s' % stem
+    return fn
+
+for _stem in ORACLE_FEEDS:
+    test()(oracle_test(_stem))
+
+if __name__ == '__main__':
+    it.main()
