@@ -487,6 +487,8 @@ text_format_ok(GtfsType type, const char *s, size_t len, const char **why)
 {
 	const char *at;
 
+	if (type == GT_TEXT || type == GT_TIMEZONE)
+		return true;
 	conv_trim(&s, &len);
 	switch (type)
 	{

@@ -111,6 +111,7 @@ struct Notices
 	FILE	   *tmp;			/* COPY text rows for import_notices */
 	Buf			row;			/* the notice being written */
 	Buf			held;			/* notices of the row being read */
+	bool		holding;		/* held has notices (or their counts) */
 	long		held_counts[3];
 	long		counts[3];		/* by severity, recorded */
 	FileSetAside *set_aside;
@@ -321,9 +322,12 @@ notice_add(Notices *nt, NoticeKind kind, const char *file, long line,
 void
 notice_row_begin(Notices *nt)
 {
-	if (nt->held.len > 0)
-		buf_reset(&nt->held);
+	/* once per row: nothing to do after a row without notices */
+	if (!nt->holding)
+		return;
+	buf_reset(&nt->held);
 	memset(nt->held_counts, 0, sizeof(nt->held_counts));
+	nt->holding = false;
 }
 
 void
@@ -347,12 +351,13 @@ notice_value(Notices *nt, NoticeKind kind, const char *file, long line,
 		nt->failed = true;
 	}
 	nt->held_counts[kinds[kind].severity]++;
+	nt->holding = true;
 }
 
 void
 notice_row_keep(Notices *nt)
 {
-	if (nt->held.len == 0)
+	if (!nt->holding)
 		return;
 	if (fwrite(nt->held.data, 1, nt->held.len, nt->tmp) != nt->held.len)
 	{
