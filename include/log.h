@@ -32,6 +32,9 @@ extern void log_warning(const char *fmt,...) PRINTF_LIKE(1, 2);
 /* Progress and decisions worth knowing about (silenced by -q). */
 extern void log_notice(const char *fmt,...) PRINTF_LIKE(1, 2);
 
+/* A line of a block under a notice, without the prefix (silenced by -q). */
+extern void log_plain(const char *fmt,...) PRINTF_LIKE(1, 2);
+
 /*
  * Problems in the feed's data: "feed:member:line[:column]: error: ...".
  * column is 1-based; 0 leaves it out.  The error form counts towards

@@ -168,6 +168,18 @@ extern bool notice_store(Notices *nt, PGconn *conn, const char *table);
 extern void notice_count_server(Notices *nt, NoticeKind kind, long n);
 
 /*
+ * A strict load lists its errors on stderr: those that the server inserted
+ * into table for (file, column, kind), as many as --max-errors leaves room
+ * for after before errors.  colno is the column's place in the file
+ * (1-based, 0 unknown).  Nothing unless strict.  False (logged) when the
+ * database failed.
+ */
+extern bool notice_print_inserted(const Notices *nt, PGconn *conn,
+								  const char *table, const char *file,
+								  const char *column, NoticeKind kind,
+								  int colno, long before);
+
+/*
  * Sets the counts by severity to those of table, which holds every notice
  * once they are stored (and those the server added); false (logged) when
  * the database failed.

@@ -340,37 +340,6 @@ dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
 	return ok;
 }
 
-/*
- * A strict load lists its errors: those the last statement inserted for
- * (file, column, code), as many as --max-errors leaves room for.
- */
-static bool
-print_inserted(CheckRun *cr, const CatalogFile *cat, const char *column,
-			   NoticeKind kind, long before)
-{
-	const char *params[3] = {cat->file, column, notice_code(kind)};
-	char		limit[24];
-	Buf			sql;
-	PGresult   *res;
-
-	if (!cr->strict || before >= cr->max_errors)
-		return true;
-	snprintf(limit, sizeof(limit), "%ld", cr->max_errors - before);
-	buf_init(&sql, DDL_SQL_MAX);
-	res = buf_puts(&sql, "SELECT line, message FROM ") &&
-		ddl_table(&sql, cr->ddl, "import_notices") &&
-		buf_puts(&sql, " WHERE file = $1 AND \"column\" = $2 AND code = $3 "
-				 "ORDER BY line LIMIT ") && buf_puts(&sql, limit) ?
-		db_query(cr->conn, sql.data, 3, params) : NULL;
-	for (int r = 0; res && r < PQntuples(res); r++)
-		log_data("error", cat->file, atol(PQgetvalue(res, r, 0)),
-				 cr->columns[catalog_find_field(cat, column)], "%s",
-				 PQgetvalue(res, r, 1));
-	buf_free(&sql);
-	PQclear(res);
-	return res != NULL;
-}
-
 bool
 check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 {
@@ -438,7 +407,13 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 		else
 			db_log_error(cr->conn, res, "could not check references");
 		PQclear(res);
-		ok = ok && print_inserted(cr, cat, field->name, kind, before);
+		buf_reset(&sql);
+		ok = ok && ddl_table(&sql, cr->ddl, "import_notices") &&
+			notice_print_inserted(cr->notices, cr->conn, sql.data, cat->file,
+								  field->name, kind,
+								  cr->columns[catalog_find_field(cat,
+																 field->name)],
+								  before);
 next:
 		buf_free(&where);
 		buf_free(&files);

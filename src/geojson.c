@@ -188,8 +188,12 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 		else
 			db_log_error(conn, res, "could not check locations.geojson");
 		PQclear(res);
-		notice_count_server(nt, NK_DUPLICATE_GEO_JSON_KEY,
-							set_aside);
+		buf_reset(&sql);
+		ok = ok && ddl_table(&sql, ddl, "import_notices") &&
+			notice_print_inserted(nt, conn, sql.data, member, "id",
+								  NK_DUPLICATE_GEO_JSON_KEY, 0,
+								  notice_count(nt, NOTICE_ERROR));
+		notice_count_server(nt, NK_DUPLICATE_GEO_JSON_KEY, set_aside);
 	}
 	ok = ok && db_execf(conn, "DROP TABLE %s.locations_document",
 						ddl->schema);

@@ -249,7 +249,8 @@ map_columns(FileLoad *fl, const CsvRow *header)
 									 LONG_NAME_KEPT : 40), fl->names[i], i + 1);
 			else
 				snprintf(renamed, sizeof(renamed), "column_%d", i + 1);
-			notice_add(nt, kind, fl->member, header->line, i + 1, renamed,
+			notice_add(nt, kind, fl->member, header->line, i + 1,
+					   len > 0 && kind != NK_INVALID_UTF8 ? fl->names[i] : NULL,
 					   name, len, "column %d %s \"%s\": kept as column "
 					   "\"%s\"", i + 1, kind == NK_EMPTY_COLUMN_NAME ?
 					   "has no name" : kind == NK_INVALID_UTF8 ?

@@ -180,3 +180,18 @@ log_data(const char *level, const char *member, long line, int column,
 	log_data_v(level, member, line, column, fmt, ap);
 	va_end(ap);
 }
+
+void
+log_plain(const char *fmt,...)
+{
+	char		message[4096];
+	va_list		ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	put_escaped(message);
+	fputc('\n', stderr);
+}

@@ -588,9 +588,9 @@ notice_print_summary(PGconn *conn, const char *table, const char *shown)
 	if (res == NULL)
 		return false;
 	if (PQntuples(res) > 0)
-		log_notice("notices (each one in %s):", shown);
+		log_notice("notices (in %s):", shown);
 	for (int r = 0; r < PQntuples(res); r++)
-		log_notice("  %-7s %-30s %8s  %s%s", PQgetvalue(res, r, 0),
+		log_plain("  %-7s %-30s %8s  %s%s", PQgetvalue(res, r, 0),
 				   PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
 				   PQgetvalue(res, r, 3),
 				   atol(PQgetvalue(res, r, 2)) > 3 ? ", ..." : "");
@@ -626,4 +626,32 @@ notice_report_json(PGconn *conn, const char *table)
 	}
 	PQclear(res);
 	return json;
+}
+
+bool
+notice_print_inserted(const Notices *nt, PGconn *conn, const char *table,
+					  const char *file, const char *column, NoticeKind kind,
+					  int colno, long before)
+{
+	const char *params[3] = {file, column ? column : "", notice_code(kind)};
+	char		limit[24];
+	Buf			sql;
+	PGresult   *res;
+
+	if (!nt->strict || notice_severity(kind) != NOTICE_ERROR ||
+		before >= nt->max_errors)
+		return true;
+	snprintf(limit, sizeof(limit), "%ld", nt->max_errors - before);
+	buf_init(&sql, 4096);
+	res = buf_puts(&sql, "SELECT line, message FROM ") &&
+		buf_puts(&sql, table) &&
+		buf_puts(&sql, " WHERE file = $1 AND coalesce(\"column\", '') = $2 "
+				 "AND code = $3 ORDER BY line LIMIT ") &&
+		buf_puts(&sql, limit) ? db_query(conn, sql.data, 3, params) : NULL;
+	for (int r = 0; res && r < PQntuples(res); r++)
+		log_data("error", file, atol(PQgetvalue(res, r, 0)), colno, "%s",
+				 PQgetvalue(res, r, 1));
+	buf_free(&sql);
+	PQclear(res);
+	return res != NULL;
 }
