@@ -516,20 +516,24 @@ def big_feed():
                 n += 1
     return d
 
+def wait_for_session(app):
+    """Waits until the program's session (application_name app) is there,
+    then half a second more: the load is under way."""
+    for _ in range(200):
+        if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                 % ql(app)) == '1':
+            time.sleep(0.5)
+            return
+        time.sleep(0.05)
+    raise AssertionError('the program never connected as %s' % app)
+
 def check_signal(sig, code_expected):
     schema = 'signal_feed'
     load_ok(SAMPLE, schema)
     before = value('SELECT count(*) FROM %s' % rel(schema, 'stop_times'))
     app = 'hostile_sig_%d_%d' % (os.getpid(), sig)
     p, err = spawn('-s', schema, big_feed(), env={'PGAPPNAME': app})
-    check(wait_for_text(err, r'', 0.1) or True, '')
-    # in the middle of the load: its session is there
-    for _ in range(200):
-        if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
-                 % ql(app)) == '1':
-            break
-        time.sleep(0.05)
-    time.sleep(0.5)
+    wait_for_session(app)
     p.send_signal(sig)
     code, text = finish(p, err)
     check(code == code_expected, 'exit %d, %d expected: %s' % (code, code_expected, text))
@@ -577,12 +581,7 @@ def statement_timeout_said_once_naming_the_file():
 def terminated_backend_said_once():
     app = 'hostile_term_%d' % os.getpid()
     p, err = spawn('-q', '-s', 'terminated_feed', big_feed(), env={'PGAPPNAME': app})
-    for _ in range(200):
-        if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
-                 % ql(app)) == '1':
-            break
-        time.sleep(0.05)
-    time.sleep(0.5)
+    wait_for_session(app)
     value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
           " WHERE application_name = %s" % ql(app))
     code, text = finish(p, err)
