@@ -13,7 +13,7 @@ its psql helpers, its "N passed, N failed, N skipped" line); only the tests
 registered here run.  Each feed is a copy of fixtures/sample with the
 hostile part added.  Standard library only.
 """
-import csv, hashlib, io, os, re, shutil, signal, subprocess, sys, time, zipfile
+import csv, hashlib, io, json, os, re, shutil, signal, subprocess, sys, time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -734,6 +734,63 @@ def cr_only_line_ends_counted():
     check(r.returncode == 0, describe(r))
     got = notices('cr_only', "\"column\" = 'stop_lat'")
     check([(x[1], x[3]) for x in got] == [('6', 'invalid_float')], 'notices: %r' % (got,))
+
+# ------------------------------------------------- options and the report
+
+@test()
+def connection_options_h_p_U_w():
+    """-h -p -U -d name the server without the PG* environment (-w: never
+    prompt for a password)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith('PG')}
+    host = os.environ.get('PGHOST') or '/var/run/postgresql'
+    port = os.environ.get('PGPORT') or '5432'
+    user = value('SELECT current_user')
+    r = subprocess.run([it.PROG, '-q', '-w', '-h', host, '-p', port, '-U', user,
+                        '-d', it.DB, '-s', 'conn_opts', SAMPLE],
+                       capture_output=True, text=True, env=env, timeout=300)
+    check(r.returncode == 0, describe(r))
+    check(value('SELECT count(*) FROM %s' % rel('conn_opts', 'stops')) != '0', 'no stops')
+    # a port where no server listens: exit 2, said
+    r = subprocess.run([it.PROG, '-q', '-w', '-h', host, '-p', '1', '-U', user,
+                        '-d', it.DB, '-s', 'conn_opts', SAMPLE],
+                       capture_output=True, text=True, env=env, timeout=300)
+    check(r.returncode == 2 and 'could not connect' in r.stderr, describe(r))
+
+@test()
+def report_write_failure_said():
+    """A report that cannot be written (a full disk: /dev/full) after a
+    load: exit 1, said, and the feed loaded all the same."""
+    if not os.path.exists('/dev/full'):
+        raise it.Skip('/dev/full absent')
+    r = run('-q', '--report', '/dev/full', '-s', 'report_full', SAMPLE)
+    check(r.returncode == 1 and 'report' in r.stderr, describe(r))
+    check('loaded all the same' in r.stderr, 'stderr: %s' % r.stderr)
+    check(value('SELECT count(*) FROM %s' % rel('report_full', 'stops')) != '0',
+          'the feed was not loaded')
+
+@test()
+def report_json_numbers():
+    """The JSON report's numbers are the database's: rows per file, rows
+    set aside, notices by code and the counts by severity."""
+    text = read_text(SAMPLE, 'calendar_dates.txt')
+    last = text.rstrip('\n').split('\n')[-1]
+    d = make_feed('report_numbers', {'calendar_dates.txt': text + last + '\n'})
+    path = os.path.join(TMP, 'report_numbers.json')
+    r = run('-q', '--report', path, '-s', 'report_numbers', d)
+    check(r.returncode == 0, describe(r))
+    with open(path) as f:
+        rep = json.load(f)
+    files = {f['file']: f for f in rep['files']}
+    for name, f in files.items():
+        if name.endswith('.txt'):
+            n = value('SELECT count(*) FROM %s' % rel('report_numbers', name[:-4]))
+            check(str(f['rows']) == n, '%s: report %s rows, table %s' % (name, f['rows'], n))
+    check(files['calendar_dates.txt']['set_aside'] == 1, 'set_aside %r'
+          % files['calendar_dates.txt'])
+    check([(n['code'], n['file'], n['count']) for n in rep['notices']]
+          == [('duplicate_key', 'calendar_dates.txt', 1)], 'notices %r' % rep['notices'])
+    check(rep['notice_counts'] == {'error': 1, 'warning': 0, 'info': 0},
+          'notice_counts %r' % rep['notice_counts'])
 
 if __name__ == '__main__':
     it.main()
