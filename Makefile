@@ -1,8 +1,10 @@
-# gtfs2pgsql: plain Makefile.  make; make check; make demo; make install.
+# gtfs2pgsql and pgsql2gtfs: plain Makefile.  make; make check; make demo;
+# make install.
 #   SANITIZE=address,undefined  build with sanitizers
 #   V=1                         show the commands
 
 PROG      = gtfs2pgsql
+EXPORT    = pgsql2gtfs
 PREFIX   ?= /usr/local
 BINDIR    = $(PREFIX)/bin
 DESTDIR  ?=
@@ -28,15 +30,27 @@ else
 Q = @
 endif
 
+# every module but the two mains goes into a static library both link
+MAINS = src/main.c src/pgsql2gtfs.c
 SRCS = $(wildcard src/*.c)
-OBJS = $(patsubst src/%.c,build/%.o,$(filter-out src/main.c,$(SRCS)))
+OBJS = $(patsubst src/%.c,build/%.o,$(filter-out $(MAINS),$(SRCS)))
+LIB  = build/libgtfs2pgsql.a
 # the modules with no database in them
 UNIT_OBJS = $(addprefix build/,buf.o catalog.o catalog_gtfs.o convert.o \
             csvread.o geom.o log.o report.o source.o)
 
-all: $(PROG)
+all: $(PROG) $(EXPORT)
 
-$(PROG): build/main.o $(OBJS)
+$(LIB): $(OBJS)
+	@echo "  AR    $@"
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(PROG): build/main.o $(LIB)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(EXPORT): build/pgsql2gtfs.o $(LIB)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -55,26 +69,24 @@ build/unit: build/tests/unit.o $(UNIT_OBJS)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The test files against a server, two at a time, longest first.
+TEST_FILES = tests/integration.py tests/notices.py tests/timetable.py \
+             tests/hostile.py tests/export.py
+
 # Unit tests of pure code, then integration tests against a real server
 # (a throwaway one under pg_virtualenv when no PG* server answers).  The
 # packages are not looked for here: "make deps check" on a fresh machine.
 check:
-	$(MAKE) $(PROG) build/unit
+	$(MAKE) $(PROG) $(EXPORT) build/unit
 	build/unit
 	tests/generated.sh
-	tests/with-postgres tests/integration.py
-	tests/with-postgres tests/notices.py
-	tests/with-postgres tests/hostile.py
-	tests/with-postgres tests/timetable.py
+	tests/with-postgres tests/run-all $(TEST_FILES)
 
 # The same against the server the PG* environment names, as it is.
-installcheck: $(PROG) build/unit
+installcheck: $(PROG) $(EXPORT) build/unit
 	build/unit
 	tests/generated.sh
-	tests/integration.py
-	tests/notices.py
-	tests/hostile.py
-	tests/timetable.py
+	tests/run-all $(TEST_FILES)
 
 # Installs missing Debian packages (as root), so that a fresh machine needs
 # no other step before "make demo" or "make check".
@@ -91,7 +103,7 @@ fuzz:
 	for f in fixtures/*/*.txt; do cp $$f build/fuzz-corpus/$$(echo $$f | tr / _); done
 	clang -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 \
 	  -fsanitize=fuzzer,address,undefined -o build/fuzz_row $(FUZZ_SRCS) \
-	  $(shell pkg-config --cflags --libs libzip libcrypto) -lcsv
+	  $(shell pkg-config --cflags --libs libzip libcrypto libpq) -lcsv
 	build/fuzz_row -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	  -print_final_stats=1 build/fuzz-corpus
 
@@ -109,15 +121,16 @@ schema/gtfs.sql: $(PROG)
 	./$(PROG) --print-schema > $@
 
 demo: deps
-	$(MAKE) $(PROG)
+	$(MAKE) $(PROG) $(EXPORT)
 	tests/with-postgres tests/demo.sh
 
-install: $(PROG)
+install: $(PROG) $(EXPORT)
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 755 $(EXPORT) $(DESTDIR)$(BINDIR)/$(EXPORT)
 
 clean:
-	rm -rf build $(PROG)
+	rm -rf build $(PROG) $(EXPORT)
 
 .PHONY: all check installcheck deps bench catalog demo fuzz install clean
 

@@ -84,6 +84,14 @@ extern int	ddl_key_fields(const CatalogFile *cat, uint64_t present,
 /* The index of cat's key field when its key is one field, else -1. */
 extern int	ddl_single_key(const CatalogFile *cat);
 
+/*
+ * Appends CREATE TABLE for import_files(file, "table", columns, header):
+ * one row per member loaded, its table's columns in the order of the
+ * file's header and the header's names as written (NULL where not UTF-8;
+ * columns NULL for locations.geojson), for pgsql2gtfs.
+ */
+extern bool ddl_create_import_files(Buf *sql, const Ddl *d);
+
 /* Appends CREATE TABLE for import_notices (see notice.h). */
 extern bool ddl_create_notices(Buf *sql, const Ddl *d);
 

@@ -344,6 +344,15 @@ CREATE TABLE gtfs.import_notices (
 	record text
 );
 
+-- the files loaded: for each, its table's columns in the order of its
+-- header, and the header's names as written (NULL where not UTF-8)
+CREATE TABLE gtfs.import_files (
+	file text NOT NULL,
+	"table" text NOT NULL,
+	columns text[],
+	header text[]
+);
+
 -- once the data is in (a key over the key columns the file has)
 CREATE UNIQUE INDEX ON gtfs.agency (agency_id);
 ALTER TABLE gtfs.levels ADD PRIMARY KEY (level_id);

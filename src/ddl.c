@@ -331,6 +331,24 @@ ddl_create_notices(Buf *sql, const Ddl *d)
 	return ddl_template(sql, d, notices_sql);
 }
 
+/*
+ * The files the load read into tables, with their header as written, so
+ * that pgsql2gtfs writes each one back with its columns in their order.
+ */
+static const char *const import_files_sql =
+"CREATE TABLE @s.import_files (\n"
+"\tfile text NOT NULL,\n"
+"\t\"table\" text NOT NULL,\n"
+"\tcolumns text[],\n"
+"\theader text[]\n"
+")";
+
+bool
+ddl_create_import_files(Buf *sql, const Ddl *d)
+{
+	return ddl_template(sql, d, import_files_sql);
+}
+
 /* locations.geojson's table: see load.c for how it is filled. */
 static const char *const locations_sql =
 "CREATE TABLE @s.locations (\n"
@@ -377,7 +395,13 @@ ddl_print_schema(FILE *out)
 	fprintf(out, "\n-- locations.geojson\n%s;\n", sql.data);
 	buf_reset(&sql);
 	ddl_template(&sql, &d, notices_sql);
-	fprintf(out, "\n-- what the load found wrong with the feed\n%s;\n\n"
+	fprintf(out, "\n-- what the load found wrong with the feed\n%s;\n",
+			sql.data);
+	buf_reset(&sql);
+	ddl_template(&sql, &d, import_files_sql);
+	fprintf(out, "\n-- the files loaded: for each, its table's columns "
+			"in the order of its\n-- header, and the header's names as "
+			"written (NULL where not UTF-8)\n%s;\n\n"
 			"-- once the data is in (a key over the key columns the file "
 			"has)\n", sql.data);
 	for (int i = 0; i < catalog_nfiles; i++)

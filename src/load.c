@@ -303,6 +303,78 @@ map_columns(FileLoad *fl, const CsvRow *header)
 	return true;
 }
 
+/*
+ * Records the file in import_files: its table, the table's columns in the
+ * order of the header, and the header's names as written (NULL where they
+ * are not UTF-8), for pgsql2gtfs.  columns NULL: a file with no header
+ * (locations.geojson).  False (logged, failed set) on failure.
+ */
+static bool
+record_file(LoadRun *run, const char *member, const char *table,
+			char *const *columns, const CsvRow *header)
+{
+	int			ncols = header ? header->nfields : 0;
+	int			nparams = 2 + 2 * ncols;
+	const char **params = calloc((size_t) nparams, sizeof(char *));
+	char	  **written = calloc((size_t) ncols + 1, sizeof(char *));
+	Buf			sql;
+	PGresult   *res = NULL;
+	char		number[16];
+	bool		ok = params != NULL && written != NULL;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = ok && buf_puts(&sql, "INSERT INTO ") &&
+		ddl_table(&sql, &run->ddl, "import_files") &&
+		buf_puts(&sql, " VALUES ($1, $2, ");
+	for (int half = 0; ok && half < 2; half++)
+	{
+		ok = buf_puts(&sql, header ? "ARRAY[" : "NULL");
+		for (int i = 0; ok && header && i < ncols; i++)
+		{
+			snprintf(number, sizeof(number), "%s$%d", i ? ", " : "",
+					 3 + half * ncols + i);
+			ok = buf_puts(&sql, number);
+		}
+		ok = ok && buf_puts(&sql, header ? "]::text[]" : "") &&
+			buf_puts(&sql, half ? ")" : ", ");
+	}
+	for (int i = 0; ok && i < ncols; i++)
+	{
+		const char *name = header->fields[i].data;
+		size_t		len = header->fields[i].len;
+
+		conv_trim(&name, &len);
+		params[2 + i] = columns[i];
+		if (!conv_utf8_valid(name, len))
+			continue;
+		written[i] = strndup(name, len);
+		ok = written[i] != NULL;
+		params[2 + ncols + i] = written[i];
+	}
+	if (ok)
+	{
+		params[0] = member;
+		params[1] = table;
+		res = PQexecParams(run->conn, sql.data, nparams, NULL, params, NULL,
+						   NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			db_log_error(run->conn, res, "could not record the file");
+			ok = false;
+		}
+	}
+	else
+		log_error("out of memory");
+	PQclear(res);
+	buf_free(&sql);
+	for (int i = 0; written && i < ncols; i++)
+		free(written[i]);
+	free(written);
+	free(params);
+	run->failed = run->failed || !ok;
+	return ok;
+}
+
 /* The file columns that hold the point's coordinates, when there are. */
 static void
 find_point_columns(FileLoad *fl)
@@ -368,7 +440,8 @@ start_file(FileLoad *fl, const CsvRow *header)
 	for (int i = 0; i < fl->ncols; i++)
 		if (fl->field[i] == COL_EXTRA)
 			extra[nextra++] = fl->names[i];
-	ok = create_table(run, fl->table, fl->cat, extra, nextra);
+	ok = create_table(run, fl->table, fl->cat, extra, nextra) &&
+		record_file(run, fl->member, fl->table, fl->names, header);
 	free(extra);
 
 	/*
@@ -719,7 +792,8 @@ table_name_of(LoadRun *run, const char *member, char table[NAMEDATALEN])
 {
 	static const char *const reserved[] = {
 		"shape_lines", "trip_lines", "route_lines", "locations",
-		"locations_document", "import_notices"
+		"locations_document", "import_notices", "import_files",
+		"service_days", "arrivals_departures", "connections"
 	};
 	size_t		len = strlen(member) - strlen(".txt");
 	bool		ok = len > 0 && len < NAMEDATALEN;
@@ -891,8 +965,10 @@ load_files(LoadRun *run)
 
 		buf_init(&sql, DDL_SQL_MAX);
 		if (ddl_create_locations(&sql, &run->ddl) && run_sql(run, &sql) &&
-			i >= 0 && !geojson_load(run->conn, &run->ddl, run->src, i,
-									run->notices, run->rep, run->chunk))
+			i >= 0 && (!geojson_load(run->conn, &run->ddl, run->src, i,
+									 run->notices, run->rep, run->chunk) ||
+					   !record_file(run, "locations.geojson", "locations",
+									NULL, NULL)))
 			run->failed = true;
 		buf_free(&sql);
 	}
@@ -1184,6 +1260,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	run.notices = notice_create(opt->strict, opt->max_errors);
 	buf_init(&text, DDL_SQL_MAX);
 	if (run.notices == NULL || !ddl_create_notices(&text, &run.ddl) ||
+		!buf_puts(&text, ";\n") ||
+		!ddl_create_import_files(&text, &run.ddl) ||
 		!run_sql(&run, &text) || !buf_puts(&shown, opt->feed.schema) ||
 		!buf_puts(&shown, ".import_notices"))
 	{

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "connopt.h"
 #include "convert.h"
 #include "db.h"
 #include "ddl.h"
@@ -42,7 +43,9 @@ help(void)
 	printf("FEED is a GTFS zip file or a directory of its .txt files.\n\n");
 	printf("Options:\n");
 	printf("  -s, --schema=NAME         "
-		   "target schema (default: the feed id if given,\n"
+		   "target schema (default: the feed id if given, as\n"
+		   "                            "
+		   "a plain name (metro-north-2026: metro_north_2026),\n"
 		   "                            "
 		   "else gtfs); a feed there is replaced atomically\n");
 	printf("      --feed-id=ID          "
@@ -78,17 +81,7 @@ help(void)
 	printf("  -V, --version             "
 		   "output version information, then exit\n");
 	printf("  -?, --help                show this help, then exit\n");
-	printf("\nConnection options:\n");
-	printf("  -d, --dbname=DBNAME       "
-		   "database name, conninfo string or URI\n");
-	printf("  -h, --host=HOSTNAME       "
-		   "database server host or socket directory\n");
-	printf("  -p, --port=PORT           database server port\n");
-	printf("  -U, --username=USERNAME   user name to connect as\n");
-	printf("  -w, --no-password         never prompt for password\n");
-	printf("  -W, --password            force password prompt\n");
-	printf("\nThe PG* environment variables (PGHOST, PGDATABASE, ...) "
-		   "are honoured.\n");
+	connopt_help(stdout);
 	printf("\nExit status:\n"
 		   "  0 the feed was loaded\n"
 		   "  1 usage error, a feed that cannot be read, or with --strict "
@@ -115,27 +108,47 @@ base_name(char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
-/* A feed id from a file name: "MTA Bus.2026.zip" gives "mta_bus_2026". */
+/*
+ * s[0..len) as a name SQL needs no quotes for: lower case, "_" for any
+ * other character, "feed_" before a leading digit (malloc'd; NULL when out
+ * of memory).
+ */
+static char *
+plain_name(const char *s, size_t len)
+{
+	bool		digit = len > 0 && s[0] >= '0' && s[0] <= '9';
+	char	   *name = malloc(len + (digit ? 5 : 0) + 1);
+	char	   *p = name;
+
+	if (name == NULL)
+		return NULL;
+	/* a leading digit would need quotes too */
+	if (digit)
+		p = stpcpy(p, "feed_");
+	for (size_t i = 0; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			*p++ = (char) (c - 'A' + 'a');
+		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			*p++ = c;
+		else
+			*p++ = '_';
+	}
+	*p = '\0';
+	return name;
+}
+
+/* The default feed id: the file name without ".zip", a plain name. */
 static char *
 feed_id_from(const char *file)
 {
 	size_t		len = strlen(file);
-	char	   *id;
 
 	if (len > 4 && strcasecmp(file + len - 4, ".zip") == 0)
 		len -= 4;
-	id = strndup(file, len);
-
-	for (size_t i = 0; id && i < len; i++)
-	{
-		char		c = id[i];
-
-		if (c >= 'A' && c <= 'Z')
-			id[i] = (char) (c - 'A' + 'a');
-		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			id[i] = '_';
-	}
-	return id;
+	return plain_name(file, len);
 }
 
 /*
@@ -189,6 +202,7 @@ typedef struct
 	bool		geometry;
 	bool		skip_unchanged;
 	bool		quiet;
+	char	   *plain_schema;	/* the schema made from --feed-id */
 } Options;
 
 static int
@@ -221,12 +235,7 @@ static int
 parse_options(int argc, char **argv, Options *o)
 {
 	static const struct option long_options[] = {
-		{"dbname", required_argument, NULL, 'd'},
-		{"host", required_argument, NULL, 'h'},
-		{"port", required_argument, NULL, 'p'},
-		{"username", required_argument, NULL, 'U'},
-		{"password", no_argument, NULL, 'W'},
-		{"no-password", no_argument, NULL, 'w'},
+		CONNOPT_LONG,
 		{"schema", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"report", required_argument, NULL, 1},
@@ -258,29 +267,13 @@ parse_options(int argc, char **argv, Options *o)
 		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 		return EXIT_OK;
 	}
-	while ((c = getopt_long(argc, argv, "d:h:p:U:wWs:qV?",
+	while ((c = getopt_long(argc, argv, CONNOPT_SHORT "s:qV?",
 							long_options, NULL)) != -1)
 	{
+		if (connopt_take(&o->db, c, optarg))
+			continue;
 		switch (c)
 		{
-			case 'd':
-				o->db.dbname = optarg;
-				break;
-			case 'h':
-				o->db.host = optarg;
-				break;
-			case 'p':
-				o->db.port = optarg;
-				break;
-			case 'U':
-				o->db.user = optarg;
-				break;
-			case 'w':
-				o->db.no_password = true;
-				break;
-			case 'W':
-				o->db.prompt_password = true;
-				break;
 			case 's':
 				o->load.feed.schema = optarg;
 				break;
@@ -348,9 +341,19 @@ parse_options(int argc, char **argv, Options *o)
 		return usage_error();
 	}
 	o->feed_path = argv[optind];
+	/* the schema named after a feed id is one queries need not quote */
+	if (o->load.feed.schema == NULL && o->load.feed.feed_id)
+	{
+		o->plain_schema = plain_name(o->load.feed.feed_id,
+									 strlen(o->load.feed.feed_id));
+		if (o->plain_schema == NULL)
+		{
+			log_error("out of memory");
+			return EXIT_BAD_INPUT;
+		}
+	}
 	if (o->load.feed.schema == NULL)
-		o->load.feed.schema = o->load.feed.feed_id ?
-			o->load.feed.feed_id : "gtfs";
+		o->load.feed.schema = o->plain_schema ? o->plain_schema : "gtfs";
 	if (!names_ok(&o->load.feed))
 		return usage_error();
 	return -1;
@@ -504,7 +507,12 @@ main(int argc, char **argv)
 	o.geometry = true;
 	code = parse_options(argc, argv, &o);
 	if (code >= 0)
+	{
+		free(o.plain_schema);
 		return code;
+	}
 	log_set_quiet(o.quiet);
-	return run(&o);
+	code = run(&o);
+	free(o.plain_schema);
+	return code;
 }

@@ -380,7 +380,8 @@ set_aside_counter(Notices *nt, const char *file)
 	for (int i = 0; i < nt->nfiles; i++)
 		if (strcmp(nt->set_aside[i].file, file) == 0)
 			return &nt->set_aside[i].count;
-	more = realloc(nt->set_aside, sizeof(FileSetAside) * (size_t) (nt->nfiles + 1));
+	more = realloc(nt->set_aside,
+				   sizeof(FileSetAside) * (size_t) (nt->nfiles + 1));
 	if (more == NULL)
 		return NULL;
 	nt->set_aside = more;

@@ -92,3 +92,22 @@ ORDER BY t_departure"
 q "The registry of loaded feeds" "
 SELECT feed_id, schema_name, file_name, left(sha256, 12) AS sha256, options
 FROM gtfs2pgsql.feeds"
+
+echo
+echo "== pgsql2gtfs: the feed back out as GTFS, then loaded again as sample_again"
+out=$(mktemp -d)/sample-again.zip
+./pgsql2gtfs -s gtfs "$out"
+unzip -l "$out"
+./gtfs2pgsql -q --feed-id sample_again "$out"
+q "The sample and its reload: rows of each, and rows of one not in the other" "
+SELECT t, (xpath('/row/n/text()', query_to_xml(format(
+         'SELECT count(*) AS n FROM gtfs.%I', t), false, true, '')))[1]::text AS rows,
+       (xpath('/row/n/text()', query_to_xml(format(
+         'SELECT count(*) AS n FROM (SELECT * FROM gtfs.%1\$I EXCEPT ALL
+          SELECT * FROM sample_again.%1\$I) AS d', t), false, true, '')))[1]::text
+         AS differing
+FROM unnest(ARRAY['agency', 'stops', 'routes', 'trips', 'stop_times', 'calendar',
+                  'calendar_dates', 'shapes', 'frequencies', 'transfers',
+                  'fare_attributes', 'fare_rules', 'feed_info']) AS t"
+rm -rf "$(dirname "$out")"
+

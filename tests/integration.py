@@ -18,7 +18,7 @@ Environment:
                          counts checked but not their values (default 32 MB)
 """
 import collections, csv, io, json, os, random, re, shutil, subprocess, sys
-import tempfile, traceback, zipfile
+import tempfile, time, traceback, zipfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(REPO, '..', 'shared')
@@ -1426,8 +1426,20 @@ def create_db():
                 errors.append(str(e).split('\n')[0])
     raise AssertionError('cannot create database %s: %s' % (DB, errors[0]))
 
+def timed(name, fn):
+    """fn, printing how long it took (TEST_TIMES=1)."""
+    def wrapper():
+        t0 = time.time()
+        try:
+            fn()
+        finally:
+            print('# %s: %.1f s' % (name, time.time() - t0), flush=True)
+    return wrapper
+
 def main():
     pattern = sys.argv[1] if len(sys.argv) > 1 else ''
+    if os.environ.get('TEST_TIMES'):            # print each test's duration
+        TESTS[:] = [(n, timed(n, f), db) for n, f, db in TESTS]
     print('# program %s, database %s' % (PROG, DB), flush=True)
     setup_error, default = None, None
     try:

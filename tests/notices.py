@@ -1593,6 +1593,4 @@ def memory_missing_stops():
           ' expected %r' % (got, want))
 
 if __name__ == '__main__':
-    if os.environ.get('TEST_TIMES'):            # print each test's duration
-        it.TESTS[:] = [(n, fl.timed(n, f), db) for n, f, db in it.TESTS]
     it.main()

@@ -1,0 +1,500 @@
+#!/usr/bin/python3
+"""
+Tests of pgsql2gtfs: a loaded feed written back as GTFS.
+
+    tests/with-postgres tests/export.py [NAME-SUBSTRING]
+
+Uses the harness of tests/integration.py (its database gtfs2pgsql_test_<pid>,
+its psql helpers, its "N passed, N failed, N skipped" line); only the tests
+registered here run.
+
+- Round trip on the fixtures and on every feed of ../shared/feeds/ and
+  ../shared/feeds/defective/: load A, export, load the export as B; every
+  table of A equals B's (EXCEPT ALL both ways, geometry included), with the
+  same files and the same columns in the same order.  Rows a load set
+  aside are in no table: the export is compared with the tables.
+- Against the original files (shared feeds that load clean of set-aside
+  rows): each exported member holds the same records, values normalised
+  where the reference allows two spellings (5:30:00 and 05:30:00, 1.50 and
+  1.5).
+- Cuts: a one-day cut and a bbox cut of two shared feeds load with no
+  foreign_key_violation, with the trip counts an SQL query over the full
+  feed gives; a route cut.
+- Bad input and failures: exit codes, messages, nothing left at OUTPUT.
+
+Environment: PGSQL2GTFS, the program under test (default ./pgsql2gtfs);
+EXPORT_BIG=1 adds the round trip of mta-bus-brooklyn (about a minute) and
+its memory; the skip says so otherwise.  Standard library only.
+"""
+import collections, csv, io, os, re, subprocess, sys, time, zipfile
+
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration as it                                     # noqa: E402
+
+if __name__ == '__main__':
+    it.TESTS[:] = []            # only the tests of this file
+csv.field_size_limit(1 << 30)
+
+test, check, Skip = it.test, it.check, it.Skip
+query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
+
+EXPORT = os.environ.get('PGSQL2GTFS', './pgsql2gtfs')
+if os.sep in EXPORT and not os.path.isabs(EXPORT):
+    EXPORT = os.path.join(it.REPO, EXPORT)
+TMP = it.TMP
+BIG = 'mta-bus-brooklyn-2026-reconstructed'
+FEEDS = ['bart-2018', 'caltrain-2018', 'cdmx-2018', 'ctran-flex-2025',
+         'hart-2018', 'hopelink-flex-2026', BIG, 'sacrt-2024',
+         'transcollines-2020', 'wmata-rail-2026']
+DEFECTIVE = ['berlin-vbb-2020', 'caltrain-2023', 'cobblinc-flex-2021',
+             'ryobi-bus-2025', 'santacruz-metro-2022', 'weho-2025']
+NOT_EXPORTED = {'import_notices', 'import_files'}
+
+# ---------------------------------------------------------------- helpers
+
+def export(*args, db=True):
+    """Runs pgsql2gtfs (with -d the test database unless db=False)."""
+    cmd = [EXPORT] + (['-d', it.DB] if db else []) + [str(a) for a in args]
+    try:
+        return subprocess.run(cmd, capture_output=True, timeout=it.TIMEOUT)
+    except FileNotFoundError:
+        raise AssertionError('program not found: %s (run make, or set '
+                             'PGSQL2GTFS)' % EXPORT)
+
+def describe(r):
+    err = r.stderr.decode(errors='replace') if isinstance(r.stderr, bytes) \
+        else r.stderr
+    return 'exit %d, stderr: %s' % (r.returncode, err.strip()[-1500:] or '(empty)')
+
+def exported(schema, name, *args):
+    """Exports schema to TMP/name (asserting exit 0); returns the path."""
+    out = os.path.join(TMP, name)
+    r = export('-q', '-s', schema, *args, out)
+    check(r.returncode == 0, 'exporting %s: %s' % (schema, describe(r)))
+    return out
+
+def shared(stem, defective=False):
+    """The path of a shared feed: Skip without ../shared, fail when it is
+    there without this feed."""
+    if not os.path.isdir(it.FEEDS):
+        raise Skip('%s absent' % it.FEEDS)
+    path = os.path.join(it.FEEDS, 'defective' if defective else '', stem + '.zip')
+    check(os.path.isfile(path), 'feed missing: %s' % path)
+    return path
+
+def columns(schema):
+    """{table: [column, ...] in order} of the tables of schema."""
+    return {r[0]: r[1].split('\x1f') for r in query(
+        "SELECT c.relname, string_agg(a.attname, E'\\x1f' ORDER BY attnum)"
+        " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+        " WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r'"
+        " AND a.attnum > 0 AND NOT a.attisdropped GROUP BY 1" % ql(qi(schema)))}
+
+def compare_schemas(a, b):
+    """Every table of a equals b's: the same files loaded with the same
+    columns, the same tables with the same columns, the same rows."""
+    files_a = query('SELECT file, "table", columns::text FROM %s ORDER BY 1'
+                    % rel(a, 'import_files'))
+    files_b = query('SELECT file, "table", columns::text FROM %s ORDER BY 1'
+                    % rel(b, 'import_files'))
+    check(files_a == files_b, 'files and columns differ:\n  A %s\n  B %s'
+          % (files_a, files_b))
+    ta, tb = it.tables_of(a) - NOT_EXPORTED, it.tables_of(b) - NOT_EXPORTED
+    check(ta == tb, 'tables differ: only in A %s, only in B %s'
+          % (sorted(ta - tb), sorted(tb - ta)))
+    ca, cb = columns(a), columns(b)
+    tables = sorted(t for t in ta if t in ca)
+    problems = ['%s: columns %s vs %s' % (t, ca[t], cb.get(t))
+                for t in tables if ca[t] != cb.get(t)]
+    check(not problems, '; '.join(problems))
+    sql = ' UNION ALL '.join(
+        "SELECT %s, (SELECT count(*) FROM (TABLE %s EXCEPT ALL TABLE %s) x),"
+        " (SELECT count(*) FROM (TABLE %s EXCEPT ALL TABLE %s) y)"
+        % (ql(t), rel(a, t), rel(b, t), rel(b, t), rel(a, t)) for t in tables)
+    bad = ['%s: %s rows only in A, %s only in B' % r
+           for r in query(sql, prelude='SET jit = off;\n')
+           if r[1] != '0' or r[2] != '0']
+    check(not bad, 'tables differ: ' + '; '.join(bad))
+    return len(tables)
+
+def round_trip(feed, name):
+    """Loads feed as A, exports it, loads the export as B, compares."""
+    a, b = 'a_' + name, 'b_' + name
+    it.load(feed, a)
+    out = exported(a, name + '.zip')
+    check(zipfile.ZipFile(out).testzip() is None, 'damaged zip ' + out)
+    it.load(out, b)
+    compare_schemas(a, b)
+    return a, out
+
+def types_of(schema, table):
+    return {c: t for c, t in it.table_types(schema, table).items()}
+
+def normal(v, sqltype):
+    """A value as the reference means it: times in seconds, numbers as
+    numbers; spaces around it are not part of it (libcsv trims them)."""
+    v = v.strip(' \t')
+    if v == '':
+        return ''
+    try:
+        if sqltype == 'interval':
+            h, m, s = v.split(':')
+            return int(h) * 3600 + int(m) * 60 + int(s)
+        if sqltype in ('double precision', 'numeric'):
+            return float(v)
+        if sqltype in ('smallint', 'integer'):
+            return int(v)
+    except ValueError:
+        pass
+    return v
+
+def read_member(z, name):
+    for info in z.infolist():
+        if info.filename.split('/')[-1] == name:
+            with z.open(info) as f:
+                rows = [r for r in csv.reader(io.TextIOWrapper(
+                    f, encoding='utf-8-sig', newline='')) if r]
+            return [h.strip() for h in rows[0]], rows[1:]
+    return None, None
+
+def compare_with_original(original, out, schema):
+    """Each exported .txt member holds the records of the original's, as
+    parsed CSV, values normalised by their column's type."""
+    zo, ze = zipfile.ZipFile(original), zipfile.ZipFile(out)
+    problems = []
+    for name in sorted(n for n in ze.namelist() if n.endswith('.txt')):
+        table = value('SELECT "table" FROM %s WHERE file = %s'
+                      % (rel(schema, 'import_files'), ql(name)))
+        types = types_of(schema, table)
+        ho, ro = read_member(zo, name)
+        he, re_ = read_member(ze, name)
+        if ho != he:
+            problems.append('%s: header %s vs %s' % (name, ho, he))
+            continue
+        tys = [types.get(h, 'text') for h in ho]
+        caches = [{} for _ in ho]
+
+        def norm(rows):
+            out = collections.Counter()
+            width = len(ho)
+            for r in rows:
+                if len(r) < width:
+                    r = r + [''] * (width - len(r))
+                key = []
+                for i in range(width):
+                    v, cache = r[i], caches[i]
+                    n = cache.get(v)
+                    if n is None:
+                        n = cache[v] = normal(v, tys[i])
+                    key.append(n)
+                out[tuple(key)] += 1
+            return out
+        # the records written alike need no normalising
+        raw_o = collections.Counter(map(tuple, ro))
+        raw_e = collections.Counter(map(tuple, re_))
+        same = raw_o & raw_e
+        co = norm(list(map(list, (raw_o - same).elements())))
+        ce = norm(list(map(list, (raw_e - same).elements())))
+        if co != ce:
+            only_o, only_e = co - ce, ce - co
+            problems.append('%s: %d records only in the original (%s), %d only'
+                            ' in the export (%s)' % (
+                                name, sum(only_o.values()),
+                                list(only_o)[:1], sum(only_e.values()),
+                                list(only_e)[:1]))
+    check(not problems, '; '.join(problems))
+
+def set_aside(schema):
+    return int(value("SELECT count(*) FROM %s WHERE action = 'row_set_aside'"
+                     % rel(schema, 'import_notices')))
+
+# ------------------------------------------------------------ command line
+
+@test(db=False)
+def cli_help():
+    r = export('--help', db=False)
+    out = r.stdout.decode()
+    check(r.returncode == 0 and 'Usage:' in out and '--bbox' in out and
+          '--dbname' in out and 'Exit status' in out, describe(r))
+
+@test(db=False)
+def cli_bad_options():
+    for args in (['--nope', 'x.zip'], [], ['a.zip', 'b.zip'],
+                 ['--from', '2026-02-30', 'x.zip'], ['--bbox', '1,2,3', 'x.zip'],
+                 ['--from', '20260302', '--to', '20260301', 'x.zip']):
+        r = export(*args, db=False)
+        check(r.returncode == 1, '%s: %s' % (args, describe(r)))
+        check(re.search(rb'Try "pgsql2gtfs --help"|invalid|after', r.stderr),
+              '%s: %s' % (args, describe(r)))
+
+# ------------------------------------------------------------- round trips
+
+@test()
+def round_trip_sample():
+    """The sample (the make demo feed): the export reloads identically and
+    its files hold the sample's records, written in GTFS form."""
+    sample = os.path.join(it.FIXTURES, 'sample')
+    a, out = round_trip(sample, 'sample')
+    z = zipfile.ZipFile(out)
+    st = z.read('stop_times.txt').decode()
+    check('\r' not in st and not st.startswith('\ufeff'), 'CR or BOM')
+    check(',05:30:00,05:30:00,' in st, 'times: %r' % st[:200])
+    cal = z.read('calendar.txt').decode()
+    check(re.search(r',2026\d{4},2026\d{4}\n', cal), 'dates: %r' % cal)
+    stops = z.read('stops.txt').decode()
+    check(',45.501,-73.567,' in stops, 'coordinates: %r' % stops[:300])
+    # the sample as a zip of the original files, for the value comparison
+    orig = it.zip_dir(sample)
+    compare_with_original(orig, out, a)
+
+@test()
+def round_trip_edge_fixture():
+    edge = os.path.join(it.FIXTURES, 'edge')
+    if not os.path.isdir(edge):
+        raise Skip('%s absent' % edge)
+    round_trip(edge, 'edge')
+
+@test()
+def round_trip_header_order_and_extra_files():
+    """Extra columns in their place, renamed columns, a file the reference
+    does not define: all written back as they were."""
+    files = dict(it.MINI)
+    files['stops.txt'] = ('my_col,stop_lon,stop_id,stop_name,,stop_lat,geom,'
+                          'stop_name\nx,-73.5,S1,"First, ""quoted""",e,45.5,'
+                          'g,dup\n,-73.6,S2,Second,,45.6,,\n')
+    files['extra_notes.txt'] = 'note_id,text\n1,"multi\nline"\n2,\n'
+    feed = it.write_feed('order', files)
+    a, out = round_trip(feed, 'order')
+    header = zipfile.ZipFile(out).read('stops.txt').decode().split('\n')[0]
+    check(header == 'my_col,stop_lon,stop_id,stop_name,,stop_lat,geom,'
+          'stop_name', 'header: %r' % header)
+    check('extra_notes.txt' in zipfile.ZipFile(out).namelist(), 'extra file')
+    compare_with_original(it.zip_dir(feed), out, a)
+
+def shared_round_trip(stem, defective):
+    def fn():
+        path = shared(stem, defective)
+        if stem == BIG and not os.environ.get('EXPORT_BIG'):
+            raise Skip('set EXPORT_BIG=1 for the round trip of %s' % stem)
+        name = re.sub(r'[^a-z0-9]', '_', stem)
+        a, out = round_trip(path, name)
+        if not defective and set_aside(a) == 0:
+            compare_with_original(path, out, a)
+    fn.__name__ = 'round_trip_%s%s' % ('defective_' if defective else '',
+                                       re.sub(r'[^a-z0-9]', '_', stem))
+    test()(fn)
+
+for _stem in FEEDS:
+    shared_round_trip(_stem, False)
+for _stem in DEFECTIVE:
+    shared_round_trip(_stem, True)
+
+@test()
+def shared_feeds_all_listed():
+    """Every feed of ../shared/feeds is one of the round trips above."""
+    if not os.path.isdir(it.FEEDS):
+        raise Skip('%s absent' % it.FEEDS)
+    for sub, names in (('', FEEDS), ('defective', DEFECTIVE)):
+        d = os.path.join(it.FEEDS, sub)
+        there = {n[:-4] for n in os.listdir(d) if n.endswith('.zip')}
+        check(there == set(names), '%s: not tested %s, missing %s' % (
+            d, sorted(there - set(names)), sorted(set(names) - there)))
+
+# ------------------------------------------------------------- outputs
+
+@test()
+def output_stdout_and_folder():
+    """- writes the same zip to stdout; a folder gets plain files."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'o_sample')
+    ref = zipfile.ZipFile(exported('o_sample', 'o.zip'))
+    r = export('-q', '-s', 'o_sample', '-')
+    check(r.returncode == 0, describe(r))
+    z = zipfile.ZipFile(io.BytesIO(r.stdout))
+    check(sorted(z.namelist()) == sorted(ref.namelist()), z.namelist())
+    d = exported('o_sample', 'o_folder/')
+    check(sorted(os.listdir(d)) == sorted(ref.namelist()), os.listdir(d))
+    for n in ref.namelist():
+        check(z.read(n) == ref.read(n), 'stdout: %s differs' % n)
+        with open(os.path.join(d, n), 'rb') as f:
+            check(f.read() == ref.read(n), 'folder: %s differs' % n)
+
+# ------------------------------------------------------------- cuts
+
+def cut_counts(schema):
+    return int(value('SELECT count(*) FROM %s' % rel(schema, 'trips')))
+
+def check_cut_loads(out, schema):
+    it.load(out, schema)
+    fk = value("SELECT count(*) FROM %s WHERE code = 'foreign_key_violation'"
+               % rel(schema, 'import_notices'))
+    check(fk == '0', '%s: %s foreign_key_violation notices: %s' % (
+        schema, fk, query("SELECT file, \"column\", value FROM %s WHERE code"
+                          " = 'foreign_key_violation' LIMIT 3"
+                          % rel(schema, 'import_notices'))))
+    unused = value('SELECT count(*) FROM %s r WHERE NOT EXISTS (SELECT FROM'
+                   ' %s t WHERE t.route_id = r.route_id)'
+                   % (rel(schema, 'routes'), rel(schema, 'trips')))
+    check(unused == '0', '%s: %s routes without trips' % (schema, unused))
+
+def cuts_of(stem):
+    def fn():
+        path = shared(stem)
+        a = 'c_' + stem.replace('-', '_')
+        it.load(path, a)
+        # the busiest day
+        day = value('SELECT date FROM %s GROUP BY 1 ORDER BY count(*) DESC, 1'
+                    ' LIMIT 1' % rel(a, 'service_days'))
+        want = int(value(
+            'SELECT count(*) FROM %s t WHERE service_id IN (SELECT service_id'
+            ' FROM %s WHERE date = %s)' % (rel(a, 'trips'),
+                                           rel(a, 'service_days'), ql(day))))
+        out = exported(a, a + '-day.zip', '--from', day, '--to', day)
+        check_cut_loads(out, a + '_day')
+        check(cut_counts(a + '_day') == want, 'day %s: %d trips, want %d'
+              % (day, cut_counts(a + '_day'), want))
+        same = value('SELECT count(*) FROM (SELECT service_id FROM %s WHERE date'
+                     ' = %s EXCEPT SELECT service_id FROM %s) x' % (
+                         rel(a, 'service_days'), ql(day),
+                         rel(a + '_day', 'service_days')))
+        check(same == '0', 'day %s: %s services lost' % (day, same))
+        outside = value('SELECT count(*) FROM %s WHERE date <> %s' % (
+            rel(a + '_day', 'service_days'), ql(day)))
+        check(outside == '0', '%s service days outside %s' % (outside, day))
+        # a box around the middle stop of the feed
+        lon, lat = query('SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY '
+                         'stop_lon), percentile_disc(0.5) WITHIN GROUP (ORDER '
+                         'BY stop_lat) FROM %s' % rel(a, 'stops'))[0]
+        box = [float(lon) - 0.02, float(lat) - 0.02, float(lon) + 0.02,
+               float(lat) + 0.02]
+        want = int(value(
+            'SELECT count(DISTINCT st.trip_id) FROM %s st JOIN %s s USING '
+            '(stop_id) WHERE stop_lon BETWEEN %r AND %r AND stop_lat BETWEEN '
+            '%r AND %r' % (rel(a, 'stop_times'), rel(a, 'stops'), box[0],
+                           box[2], box[1], box[3])))
+        out = exported(a, a + '-box.zip', '--bbox', ','.join(map(repr, box)))
+        check_cut_loads(out, a + '_box')
+        check(want > 0 and cut_counts(a + '_box') == want,
+              'box %s: %d trips, want %d' % (box, cut_counts(a + '_box'), want))
+        # one route
+        route, want = query('SELECT route_id, count(*) FROM %s GROUP BY 1 '
+                            'ORDER BY 2 DESC, 1 LIMIT 1' % rel(a, 'trips'))[0]
+        out = exported(a, a + '-route.zip', '--route', route)
+        check_cut_loads(out, a + '_route')
+        check(cut_counts(a + '_route') == int(want), 'route %s' % route)
+    fn.__name__ = 'cuts_' + stem.replace('-', '_')
+    test()(fn)
+
+cuts_of('bart-2018')
+cuts_of('sacrt-2024')
+
+@test()
+def cut_sample_period_clips_calendar():
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'p_sample')
+    out = exported('p_sample', 'p.zip', '--from', '2026-03-02', '--to',
+                   '2026-03-08')
+    check_cut_loads(out, 'p_cut')
+    bad = value("SELECT count(*) FROM %s WHERE start_date < '2026-03-02' OR"
+                " end_date > '2026-03-08'" % rel('p_cut', 'calendar'))
+    check(bad == '0', '%s calendar rows not clipped' % bad)
+    days = query("SELECT service_id, date FROM %s WHERE date BETWEEN "
+                 "'2026-03-02' AND '2026-03-08' EXCEPT SELECT service_id, date"
+                 " FROM %s" % (rel('p_sample', 'service_days'),
+                               rel('p_cut', 'service_days')))
+    check(not days, 'service days lost: %s' % days[:5])
+
+# ------------------------------------------------------------- failures
+
+def nothing_at(path):
+    d = os.path.dirname(path)
+    left = [n for n in os.listdir(d) if n.startswith(os.path.basename(path))
+            or n.startswith('.pgsql2gtfs')] if os.path.isdir(d) else []
+    check(not left, 'left at %s: %s' % (d, left))
+
+@test()
+def bad_schema_and_output():
+    out = os.path.join(TMP, 'bad', 'x.zip')
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    r = export('-s', 'no_such_schema', out)
+    check(r.returncode == 1 and b'does not exist' in r.stderr, describe(r))
+    r = export('-s', 'public', out)
+    check(r.returncode == 1 and b'not a feed' in r.stderr, describe(r))
+    r = export('--feed-id', 'no_such_feed', out)
+    check(r.returncode == 1 and b'no_such_feed' in r.stderr, describe(r))
+    nothing_at(out)
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'bad_sample')
+    r = export('-s', 'bad_sample', os.path.join(TMP, 'no', 'such', 'x.zip'))
+    check(r.returncode == 1 and b'could not write' in r.stderr, describe(r))
+    ro = os.path.join(TMP, 'readonly')
+    os.makedirs(ro, exist_ok=True)
+    os.chmod(ro, 0o555)
+    if os.access(ro, os.W_OK):
+        r = None                # root writes anyway
+    else:
+        r = export('-s', 'bad_sample', os.path.join(ro, 'x.zip'))
+        check(r.returncode == 1 and b'could not write' in r.stderr, describe(r))
+    r = export('-s', 'bad_sample', '--from', '2026-03-09', '--to',
+               '2026-03-01', out)
+    check(r.returncode == 1 and b'after' in r.stderr, describe(r))
+    nothing_at(out)
+
+@test()
+def server_failure_mid_export_leaves_nothing():
+    """The server fails while stop_times streams, after other members are
+    written: exit 3, and neither OUTPUT nor a temporary file is left, nor
+    the older OUTPUT touched."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'mid')
+    it.psql('CREATE FUNCTION mid.boom(integer) RETURNS integer LANGUAGE plpgsql'
+            " AS $$BEGIN IF $1 > 20 THEN RAISE EXCEPTION 'boom'; END IF;"
+            ' RETURN $1; END$$;'
+            ' ALTER TABLE mid.stop_times RENAME TO stop_times_real;'
+            ' CREATE VIEW mid.stop_times AS SELECT trip_id, arrival_time,'
+            ' departure_time, stop_id, mid.boom(stop_sequence) AS stop_sequence,'
+            ' stop_headsign, pickup_type, drop_off_type, shape_dist_traveled,'
+            ' timepoint FROM mid.stop_times_real;')
+    d = os.path.join(TMP, 'mid')
+    os.makedirs(d, exist_ok=True)
+    out = os.path.join(d, 'feed.zip')
+    with open(out, 'wb') as f:
+        f.write(b'older')
+    r = export('-s', 'mid', out)
+    check(r.returncode == 3 and b'boom' in r.stderr, describe(r))
+    check(os.listdir(d) == ['feed.zip'], 'left: %s' % os.listdir(d))
+    with open(out, 'rb') as f:
+        check(f.read() == b'older', 'OUTPUT changed')
+    r = export('-s', 'mid', d + '/folder/')
+    check(r.returncode == 3, describe(r))
+    left = [n for n in os.listdir(d + '/folder') if n.startswith('.')]
+    check(not left, 'temporary files left: %s' % left)
+
+# ------------------------------------------------------------- memory
+
+def peak_kb(*args):
+    r = subprocess.run(['/usr/bin/time', '-f', '%M', EXPORT, '-d', it.DB, '-q']
+                       + list(args), capture_output=True)
+    check(r.returncode == 0, describe(r))
+    return int(r.stderr.decode().strip().split('\n')[-1])
+
+@test()
+def memory_flat():
+    """Peak memory of the export of the sample and of a feed 100 times its
+    size differ by little: nothing is held whole."""
+    if not os.path.exists('/usr/bin/time'):
+        raise Skip('/usr/bin/time absent')
+    with open(EXPORT, 'rb') as f:
+        if b'__asan_init' in f.read():
+            raise Skip('built with AddressSanitizer, whose quarantine keeps '
+                       'freed memory')
+    big = BIG if os.environ.get('EXPORT_BIG') else 'hart-2018'
+    path = shared(big)
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'm_small')
+    schema = 'a_' + re.sub(r'[^a-z0-9]', '_', big)
+    if schema not in it.tables_of(schema) and not it.tables_of(schema):
+        it.load(path, schema)
+    small = peak_kb('-s', 'm_small', os.path.join(TMP, 'm_small.zip'))
+    large = peak_kb('-s', schema, os.path.join(TMP, 'm_large.zip'))
+    print('# peak memory: sample %d kB, %s %d kB' % (small, big, large))
+    check(large < small + 4096, 'sample %d kB, %s %d kB' % (small, big, large))
+
+if __name__ == '__main__':
+    it.main()
