@@ -458,7 +458,7 @@ def oracle_test(stem):
     def fn():
         path = os.path.join(it.FEEDS, stem + '.zip')
         if not os.path.exists(path):
-            raise it.Skip('%s absent' % path)
+            raise it.absent(path)
         gvp_available()
         ours, gvp = 'tt_' + stem.replace('-', '_'), 'gvp_' + stem.replace(
             '-', '_')
