@@ -741,7 +741,10 @@ def cr_only_line_ends_counted():
 def connection_options_h_p_U_w():
     """-h -p -U -d name the server without the PG* environment (-w: never
     prompt for a password)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith('PG')}
+    # the server named by the options alone (a password still from the
+    # environment: pg_virtualenv's server wants one)
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE')}
     host = os.environ.get('PGHOST') or '/var/run/postgresql'
     port = os.environ.get('PGPORT') or '5432'
     user = value('SELECT current_user')
