@@ -37,13 +37,11 @@ extern void log_plain(const char *fmt,...) PRINTF_LIKE(1, 2);
 
 /*
  * Problems in the feed's data: "feed:member:line[:column]: error: ...".
- * column is 1-based; 0 leaves it out.  The error form counts towards
- * log_data_errors().
+ * column is 1-based; 0 leaves it out.  They count towards
+ * log_data_errors(): such a problem refuses the feed.
  */
 extern void log_data_error(const char *member, long line, int column,
 						   const char *fmt,...) PRINTF_LIKE(4, 5);
-extern void log_data_warning(const char *member, long line, int column,
-							 const char *fmt,...) PRINTF_LIKE(4, 5);
 
 /* As log_data_error with level as the severity, not counted. */
 extern void log_data(const char *level, const char *member, long line,

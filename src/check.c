@@ -21,7 +21,6 @@
 #include "db.h"
 #include "log.h"
 
-#define MAX_KEY_FIELDS	8
 #define FETCH_ROWS		"10000"	/* lines of duplicates fetched at once */
 #define SHOW_MAX		200		/* bytes of a key shown in messages */
 
@@ -32,7 +31,7 @@ typedef struct
 	const CatalogFile *cat;
 	const int  *fields;			/* catalog fields making the key */
 	int			nfields;
-	int			cols[MAX_KEY_FIELDS];	/* their columns in the file */
+	int			cols[CATALOG_MAX_FIELDS];	/* their columns in the file */
 	bool		header_seen;
 	PGresult   *batch;			/* lines of duplicates, in order */
 	int			next;			/* the next of batch to find */
@@ -273,7 +272,7 @@ check_key(CheckRun *cr, const CatalogFile *cat, uint64_t present,
 		buf_free(&sql);
 		return false;
 	}
-	if (sql.len == 0 || nfields > MAX_KEY_FIELDS)
+	if (sql.len == 0)
 	{
 		buf_free(&sql);
 		return true;			/* no key */

@@ -627,7 +627,6 @@ load_row(FileLoad *fl, const CsvRow *row)
 		const CatalogField *cf = f >= 0 ? &fl->cat->fields[f] : NULL;
 		const char *v = i < row->nfields ? row->fields[i].data : "";
 		size_t		len = i < row->nfields ? row->fields[i].len : 0;
-		long		line = row->line;
 		const char *why = "invalid UTF-8 or NUL byte";
 		NoticeKind	kind;
 		ConvStatus	st;
@@ -656,7 +655,8 @@ load_row(FileLoad *fl, const CsvRow *row)
 			if (cf && (cf->flags & FIELD_REQUIRED) && (cf->flags & FIELD_KEY))
 				fl->run->unkeyed[fl->cat - catalog_files] |= (uint64_t) 1 << f;
 			if (cf && (cf->flags & FIELD_REQUIRED))
-				notice_value(nt, NK_MISSING_REQUIRED_FIELD, fl->member, line,
+				notice_value(nt, NK_MISSING_REQUIRED_FIELD, fl->member,
+							 row->line,
 							 i + 1, fl->names[i], NULL, 0,
 							 "missing value for required field %s", cf->name);
 			copy_null(&fl->copy);
@@ -696,7 +696,8 @@ load_row(FileLoad *fl, const CsvRow *row)
 			copy_null(&fl->copy);
 			coords_ok = coords_ok && i != fl->lat_col && i != fl->lon_col;
 		}
-		notice_value(nt, kind, fl->member, line, i + 1, fl->names[i], v, len,
+		notice_value(nt, kind, fl->member, row->line, i + 1, fl->names[i], v,
+					 len,
 					 "invalid %s \"%s\": %s%s", fl->names[i], shown, why,
 					 st == CONV_ERROR ? ": loaded as NULL" : "");
 	}

@@ -160,17 +160,6 @@ log_data_error(const char *member, long line, int column, const char *fmt,...)
 }
 
 void
-log_data_warning(const char *member, long line, int column,
-				 const char *fmt,...)
-{
-	va_list		ap;
-
-	va_start(ap, fmt);
-	log_data_v("warning", member, line, column, fmt, ap);
-	va_end(ap);
-}
-
-void
 log_data(const char *level, const char *member, long line, int column,
 		 const char *fmt,...)
 {
