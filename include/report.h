@@ -17,11 +17,20 @@ typedef struct
 	long		peak_rss_kb;	/* peak resident set at the end of the file */
 } ReportFile;
 
+/* One step after the files were read: a key, an index, the checks, ... */
+typedef struct
+{
+	char	   *step;			/* "stop_times primary key" */
+	double		seconds;
+} ReportStep;
+
 typedef struct
 {
 	const char *feed;			/* not owned */
 	ReportFile *files;
 	int			nfiles;
+	ReportStep *steps;
+	int			nsteps;
 	double		started;
 	double		index_seconds;	/* building keys and indexes */
 	double		seconds;		/* whole run, set by report_finish */
@@ -46,6 +55,12 @@ extern void report_init(Report *r, const char *feed);
  */
 extern bool report_add(Report *r, const char *file, long rows, long set_aside,
 					   unsigned long long bytes, double started);
+
+/*
+ * Records one step (copied) that took from started to now; false when out
+ * of memory.
+ */
+extern bool report_add_step(Report *r, const char *step, double started);
 
 /*
  * Adds rows of file set aside after it was loaded: they were deleted from

@@ -69,6 +69,30 @@ report_add(Report *r, const char *file, long rows, long set_aside,
 	return true;
 }
 
+bool
+report_add_step(Report *r, const char *step, double started)
+{
+	ReportStep *s = realloc(r->steps,
+							sizeof(ReportStep) * (size_t) (r->nsteps + 1));
+
+	if (s == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	r->steps = s;
+	s += r->nsteps;
+	s->step = strdup(step);
+	if (s->step == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	s->seconds = report_now() - started;
+	r->nsteps++;
+	return true;
+}
+
 void
 report_set_aside(Report *r, const char *file, long set_aside)
 {
@@ -124,6 +148,13 @@ write_json(const Report *r, FILE *out)
 				"\"seconds\": %.3f, \"peak_rss_kb\": %ld}",
 				f->rows, f->set_aside, f->bytes, f->seconds, f->peak_rss_kb);
 		rows += f->rows;
+	}
+	fputs("],\n \"steps\": [", out);
+	for (int i = 0; i < r->nsteps; i++)
+	{
+		fputs(i ? ",\n  {\"step\": " : "\n  {\"step\": ", out);
+		json_string(out, r->steps[i].step);
+		fprintf(out, ", \"seconds\": %.3f}", r->steps[i].seconds);
 	}
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
 			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld},\n"
@@ -308,8 +339,13 @@ report_free(Report *r)
 	for (int i = 0; i < r->nfiles; i++)
 		free(r->files[i].file);
 	free(r->files);
+	for (int i = 0; i < r->nsteps; i++)
+		free(r->steps[i].step);
+	free(r->steps);
 	free(r->notices_json);
 	r->files = NULL;
 	r->nfiles = 0;
+	r->steps = NULL;
+	r->nsteps = 0;
 	r->notices_json = NULL;
 }
