@@ -7,6 +7,9 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+/* PostgreSQL's limit on names, NUL included */
+#define NAMEDATALEN	64
+
 typedef struct
 {
 	const char *dbname;			/* a name, a conninfo string or a URI */

@@ -31,7 +31,14 @@ typedef struct
 	int			srid;
 	bool		shape_m;		/* every shape point has shape_dist_traveled */
 	bool		line_column;	/* tables get DDL_LINE_COLUMN last */
+	const char *feed_id;		/* quoted literal: tables get a first
+								 * column feed_id holding it, to be
+								 * partitions of the cross-feed tables
+								 * (swap.h); NULL: none */
 } Ddl;
+
+/* The name of the column that holds a catalog file's extra columns. */
+#define DDL_EXTRA_COLUMN	"extra"
 
 /* Appends name quoted as an identifier (bare without a connection). */
 extern bool ddl_ident(Buf *sql, const Ddl *d, const char *name);
@@ -40,9 +47,13 @@ extern bool ddl_ident(Buf *sql, const Ddl *d, const char *name);
 extern bool ddl_table(Buf *sql, const Ddl *d, const char *table);
 
 /*
- * Appends CREATE TABLE for table: the fields of cat (none when cat is
- * NULL), a point geometry column "geom" when cat has coordinates and d has
- * PostGIS, then the extra text columns.
+ * Appends CREATE TABLE for table: feed_id (see Ddl), the fields of cat, a
+ * point geometry column "geom" when cat has coordinates and d has PostGIS,
+ * and a jsonb column DDL_EXTRA_COLUMN for the file's other columns.
+ * Without cat (a file the reference does not define), the extra columns
+ * are text columns of their own and there is no feed_id.  Geometry
+ * columns have no type modifier but a CHECK of their SRID, so that feeds
+ * of any SRID and shape can be partitions of one table.
  */
 extern bool ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 							 const CatalogFile *cat,
@@ -50,7 +61,8 @@ extern bool ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 
 /*
  * Appends template with "@s" replaced by the schema, "@g" by PostGIS's
- * schema, "@r" by the SRID (and "@t", "@p" by shape_lines' type and points).
+ * schema, "@r" by the SRID, "@f" by the feed_id column and a comma (or
+ * nothing: see Ddl) and "@p" by shape_lines' points.
  */
 extern bool ddl_template(Buf *sql, const Ddl *d, const char *template);
 
@@ -96,8 +108,15 @@ extern bool ddl_create_import_files(Buf *sql, const Ddl *d);
 extern bool ddl_create_notices(Buf *sql, const Ddl *d);
 
 /*
+ * Appends the statements that make the views of a feed's schema d, over
+ * its tables: trip_lines and route_lines (with PostGIS), and those of
+ * timetable.h.
+ */
+extern bool ddl_create_views(Buf *sql, const Ddl *d);
+
+/*
  * The statements to run once the keys are made: indexes, the derived
- * geometry (shape_lines, trip_lines, route_lines) and spatial indexes.
+ * geometry (shape_lines) and spatial indexes.
  * ddl_finish_count() of them; ddl_finish(i) appends the i-th, which may be
  * empty (nothing to run).
  */

@@ -1,18 +1,16 @@
 /*
- * feeds.h: the registry of the feeds in a database, in schema gtfs2pgsql.
- *
- * Each feed lives in a schema of its own, replaced atomically on its own.
- * gtfs2pgsql.feeds records one row per feed (id, schema, file, SHA-256,
- * import time, importer version, options, per-file counts), and for every
- * file of the GTFS reference a view gtfs2pgsql.<table> unions that table of
- * every feed, with a leading feed_id column, so that feeds can be queried
- * together.
+ * feeds.h: the registry of the feeds in a database, gtfs2pgsql.feeds: one
+ * row per feed (id, schema, file, SHA-256, import time, importer version,
+ * options, per-file counts).  Each feed is queried in its schema, and all
+ * together in the partitioned tables of schema gtfs2pgsql (swap.h).
  */
 #ifndef FEEDS_H
 #define FEEDS_H
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+
+#include "buf.h"
 
 typedef struct
 {
@@ -40,14 +38,13 @@ extern int	feeds_unchanged(PGconn *conn, const FeedRecord *rec);
 extern int	feeds_schema_usable(PGconn *conn, const char *schema);
 
 /*
- * Within the transaction that swaps a feed in, holding the registry's lock
- * (swap.c: concurrent imports swap one at a time): creates or updates the
- * registry when it is missing or older, and drops the union views, which
- * would otherwise keep the old tables from being dropped.  False (logged).
+ * Appends to sql what the swap must run first, under the registry's lock:
+ * the registry's DDL when it is missing or older, and the drop of the
+ * union views of the layout before partitions.  False (logged).
  */
-extern bool feeds_begin_swap(PGconn *conn);
+extern bool feeds_put_setup(Buf *sql, PGconn *conn);
 
-/* Records rec and recreates the union views; false (logged). */
-extern bool feeds_end_swap(PGconn *conn, const FeedRecord *rec);
+/* Records rec in the registry, in the swap's transaction; false (logged). */
+extern bool feeds_record(PGconn *conn, const FeedRecord *rec);
 
 #endif

@@ -35,15 +35,44 @@ extern bool swap_wait_for_import(PGconn *conn, const char *schema,
 								 double wait_seconds);
 
 /*
- * Replaces schema (quoted: target) by the staging schema (name and quoted:
- * staging) in the load's transaction: takes every lock the swap needs at
- * once (waiting at most wait_seconds), carries the old schema's owner and
- * privileges over, drops the old feed, renames staging, comments it and
- * records the feed in the registry.  The caller commits.
+ * The layout.  Each GTFS file has a table in schema gtfs2pgsql,
+ * partitioned by feed_id (LIST); its partition for a feed is the table of
+ * that name in the feed's schema, itself partitioned, whose one partition
+ * holds the rows and lives in the feed's data schema gtfs2pgsql_data_N.
+ * Replacing a feed swaps that innermost partition: it locks the feed's
+ * tables, never the cross-feed tables (ATTACH takes a SHARE UPDATE
+ * EXCLUSIVE lock there, which readers do not conflict with), so readers of
+ * other feeds never wait and the cost does not grow with the number of
+ * feeds.  A feed's table that must go (a drop, another feed in its
+ * schema) is emptied and moved to gtfs2pgsql_dropped; dropping it locks
+ * the cross-feed table, so swap_clear_dropped does that later, briefly.
+ */
+
+/*
+ * Replaces the feed of record->schema (quoted: target) by the tables of
+ * the staging schema staging_name, in the load's transaction: takes every
+ * lock the swap needs at once (waiting at most wait_seconds), moves the
+ * feed out of the schema it had when that was another, attaches the new
+ * tables, drops the old ones, comments the schema and records the feed in
+ * the registry.  The caller commits.
  */
 extern SwapStatus swap_feed(PGconn *conn, const FeedRecord *record,
 							const char *target, const char *staging_name,
-							const char *staging, const char *comment,
-							double wait_seconds);
+							const char *comment, double wait_seconds);
+
+/*
+ * Removes feed_id from the database in the caller's transaction: its
+ * schema, its partitions and its registry row.  SWAP_REFUSED (logged)
+ * when there is no such feed.  The caller commits, then calls
+ * swap_clear_dropped.
+ */
+extern SwapStatus swap_drop_feed(PGconn *conn, const char *feed_id,
+								 double wait_seconds);
+
+/*
+ * Outside any transaction: drops the emptied tables of gtfs2pgsql_dropped
+ * if their lock is free at once; else leaves them for the next time.
+ */
+extern void swap_clear_dropped(PGconn *conn);
 
 #endif

@@ -20,20 +20,28 @@
 #include "buf.h"
 #include "ddl.h"
 
+/* Which statements timetable_sql() appends. */
+typedef enum
+{
+	TIMETABLE_SCHEMA,			/* all but those recording a load's notices */
+	TIMETABLE_LOAD,				/* the table and what fills it */
+	TIMETABLE_VIEWS				/* the views, made in the feed's schema */
+} TimetablePart;
+
 /* The number of statements timetable_sql() knows. */
 extern int	timetable_count(void);
 
 /*
  * Appends the i-th statement (0 <= i < timetable_count()) for the schema
- * of d.  Without for_load, the statements that record notices of a load
- * (they read the staging tables' DDL_LINE_COLUMN) append nothing, so that
- * what is appended is the schema alone.  False when sql is full.
+ * of d when it is of part (else nothing).  The statements that record
+ * notices of a load read the staging tables' DDL_LINE_COLUMN: they are of
+ * TIMETABLE_LOAD only.  False when sql is full.
  */
-extern bool timetable_sql(Buf *sql, const Ddl *d, int i, bool for_load);
+extern bool timetable_sql(Buf *sql, const Ddl *d, int i, TimetablePart part);
 
 /*
- * Runs every statement for a load on conn, in its open transaction, into
- * d's staging schema: the tables of the feed (with DDL_LINE_COLUMN) and
+ * Runs the statements of TIMETABLE_LOAD on conn, in its open transaction,
+ * in d's staging schema: the tables of the feed (with DDL_LINE_COLUMN) and
  * import_notices must exist, with their keys and indexes.  False (logged)
  * when one failed; the transaction is then aborted.
  */

@@ -2,7 +2,8 @@
  * ddl.c: tables, keys, indexes and derived geometry, as SQL.
  *
  * Statements with fixed text are templates in which "@s" stands for the
- * feed's schema, "@g" for PostGIS's schema and "@r" for the SRID.
+ * feed's schema, "@g" for PostGIS's schema, "@r" for the SRID and "@f"
+ * for the feed_id column.
  */
 #include "ddl.h"
 
@@ -36,12 +37,12 @@ static const struct
  */
 static const char *const shape_lines_sql =
 "CREATE TABLE @s.shape_lines (\n"
-"\tshape_id text COLLATE \"C\" NOT NULL,\n"
-"\tgeom @g.geometry(@t, @r),\n"
+"\t@fshape_id text COLLATE \"C\" NOT NULL,\n"
+"\tgeom @g.geometry CHECK (@g.ST_SRID(geom) = @r),\n"
 "\tnpoints integer NOT NULL\n"
 ")";
 static const char *const shape_lines_fill_sql =
-"INSERT INTO @s.shape_lines\n"
+"INSERT INTO @s.shape_lines (shape_id, geom, npoints)\n"
 "-- one point makes no valid line: NULL then\n"
 "SELECT shape_id, CASE WHEN count(geom) > 1\n"
 "\tTHEN @g.ST_MakeLine(@p ORDER BY shape_pt_sequence) END, count(*)\n"
@@ -119,13 +120,18 @@ ddl_template(Buf *sql, const Ddl *d, const char *template)
 			case 'r':
 				ok = buf_puts(sql, srid);
 				break;
-			case 't':			/* shape_lines' geometry type */
-				ok = buf_puts(sql, d->shape_m ? "LineStringM" : "LineString");
+			case 'f':
+				ok = d->feed_id == NULL ||
+					(buf_puts(sql, "feed_id text NOT NULL DEFAULT ") &&
+					 buf_puts(sql, d->feed_id) &&
+					 buf_puts(sql, " CHECK (feed_id = ") &&
+					 buf_puts(sql, d->feed_id) && buf_puts(sql, "),\n\t"));
 				break;
 			case 'p':			/* shape_lines' points */
 				ok = ddl_template(sql, d, d->shape_m ?
-								  "@g.ST_MakePointM(@g.ST_X(geom), "
-								  "@g.ST_Y(geom), shape_dist_traveled)" :
+								  "@g.ST_SetSRID(@g.ST_MakePointM("
+								  "@g.ST_X(geom), @g.ST_Y(geom), "
+								  "shape_dist_traveled), @r)" :
 								  "geom");
 				break;
 			default:
@@ -170,17 +176,19 @@ ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 	bool		ok;
 
 	ok = buf_puts(sql, "CREATE TABLE ") && ddl_table(sql, d, table) &&
-		buf_puts(sql, " (");
+		buf_puts(sql, " (\n\t") && (cat == NULL || ddl_template(sql, d, "@f"));
 	for (int i = 0; ok && cat && i < cat->nfields; i++, sep = ",\n\t")
-		ok = buf_puts(sql, sep) && ddl_column(sql, d, &cat->fields[i]);
+		ok = buf_puts(sql, i ? sep : "") &&
+			ddl_column(sql, d, &cat->fields[i]);
 	if (ok && cat && d->postgis && catalog_point_fields(cat, &lat, &lon))
-	{
 		ok = buf_puts(sql, sep) &&
-			ddl_template(sql, d, "geom @g.geometry(Point, @r)");
-		sep = ",\n\t";
-	}
-	for (int i = 0; ok && i < nextra; i++, sep = ",\n\t")
-		ok = buf_puts(sql, sep) && ddl_ident(sql, d, extra[i]) &&
+			ddl_template(sql, d, "geom @g.geometry "
+						 "CHECK (@g.ST_SRID(geom) = @r)");
+	if (ok && cat)
+		ok = buf_puts(sql, sep) &&
+			buf_puts(sql, DDL_EXTRA_COLUMN " jsonb");
+	for (int i = 0; ok && !cat && i < nextra; i++, sep = ",\n\t")
+		ok = buf_puts(sql, i ? sep : "") && ddl_ident(sql, d, extra[i]) &&
 			buf_puts(sql, " text");
 	if (ok && d->line_column)
 		ok = buf_puts(sql, sep) &&
@@ -264,8 +272,8 @@ ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat, uint64_t present,
 int
 ddl_finish_count(void)
 {
-	/* join indexes, shape_lines (3 steps), GiST, locations key, views */
-	return NJOIN_INDEXES + 3 + NGIST + 1 + 2;
+	/* join indexes, shape_lines (3 steps), GiST, locations key */
+	return NJOIN_INDEXES + 3 + NGIST + 1;
 }
 
 bool
@@ -295,26 +303,33 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 			ddl_table(sql, d, gist_tables[i]) &&
 			buf_puts(sql, " USING gist (geom)");
 	i -= NGIST;
-	switch (i)
+	return i != 0 ||
+		ddl_template(sql, d, "ALTER TABLE @s.locations ADD PRIMARY KEY (id);\n"
+					 "CREATE INDEX ON @s.locations USING gist (geom)");
+}
+
+bool
+ddl_create_views(Buf *sql, const Ddl *d)
+{
+	bool		ok = true;
+
+	if (d->postgis)
+		ok = ddl_template(sql, d, trip_lines_sql) && buf_puts(sql, ";\n") &&
+			ddl_template(sql, d, route_lines_sql) && buf_puts(sql, ";\n");
+	for (int i = 0; ok && i < timetable_count(); i++)
 	{
-		case 0:
-			return ddl_template(sql, d,
-								"ALTER TABLE @s.locations "
-								"ADD PRIMARY KEY (id);\n"
-								"CREATE INDEX ON @s.locations "
-								"USING gist (geom)");
-		case 1:
-			return ddl_template(sql, d, trip_lines_sql);
-		case 2:
-			return ddl_template(sql, d, route_lines_sql);
+		size_t		len = sql->len;
+
+		ok = timetable_sql(sql, d, i, TIMETABLE_VIEWS) &&
+			(sql->len == len || buf_puts(sql, ";\n"));
 	}
-	return true;
+	return ok;
 }
 
 /* What the load found wrong with the feed: see notice.h. */
 static const char *const notices_sql =
 "CREATE TABLE @s.import_notices (\n"
-"\tfile text NOT NULL,\n"
+"\t@ffile text NOT NULL,\n"
 "\tline integer,\n"
 "\t\"column\" text,\n"
 "\tcode text NOT NULL,\n"
@@ -337,7 +352,7 @@ ddl_create_notices(Buf *sql, const Ddl *d)
  */
 static const char *const import_files_sql =
 "CREATE TABLE @s.import_files (\n"
-"\tfile text NOT NULL,\n"
+"\t@ffile text NOT NULL,\n"
 "\t\"table\" text NOT NULL,\n"
 "\tcolumns text[],\n"
 "\theader text[]\n"
@@ -352,11 +367,11 @@ ddl_create_import_files(Buf *sql, const Ddl *d)
 /* locations.geojson's table: see load.c for how it is filled. */
 static const char *const locations_sql =
 "CREATE TABLE @s.locations (\n"
-"\tid text COLLATE \"C\" NOT NULL,\n"
+"\t@fid text COLLATE \"C\" NOT NULL,\n"
 "\tstop_name text,\n"
 "\tstop_desc text,\n"
 "\tproperties jsonb,\n"
-"\tgeom @g.geometry(MultiPolygon, @r)\n"
+"\tgeom @g.geometry CHECK (@g.ST_SRID(geom) = @r)\n"
 ")";
 
 bool
@@ -422,7 +437,7 @@ ddl_print_schema(FILE *out)
 	for (int i = 0; i < timetable_count(); i++)
 	{
 		buf_reset(&sql);
-		timetable_sql(&sql, &d, i, false);
+		timetable_sql(&sql, &d, i, TIMETABLE_SCHEMA);
 		if (sql.len)
 			fprintf(out, "%s;\n", sql.data);
 	}

@@ -33,8 +33,6 @@
 #include "swap.h"
 #include "timetable.h"
 
-#define NAMEDATALEN		64		/* PostgreSQL's limit on names, NUL
-								 * included */
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in
 								 * messages */
 #define LONG_NAME_KEPT	50		/* bytes of a column name over
@@ -89,6 +87,9 @@ typedef struct
 	bool		skipped;		/* the file cannot be a table: not loaded */
 	bool		binary;			/* binary COPY (not for numeric fields) */
 	bool		copying;
+	int			nextra;			/* catalog file: its extra columns, sent
+								 * together as one jsonb */
+	Buf			extra;			/* the current row's extra columns */
 	long		short_rows;		/* rows with fewer fields than the header */
 	long		first_short;
 	long		padded_rows;	/* rows with empty fields past the header */
@@ -325,7 +326,7 @@ record_file(LoadRun *run, const char *member, const char *table,
 	buf_init(&sql, DDL_SQL_MAX);
 	ok = ok && buf_puts(&sql, "INSERT INTO ") &&
 		ddl_table(&sql, &run->ddl, "import_files") &&
-		buf_puts(&sql, " VALUES ($1, $2, ");
+		buf_puts(&sql, " (file, \"table\", columns, header) VALUES ($1, $2, ");
 	for (int half = 0; ok && half < 2; half++)
 	{
 		ok = buf_puts(&sql, header ? "ARRAY[" : "NULL");
@@ -440,6 +441,7 @@ start_file(FileLoad *fl, const CsvRow *header)
 	for (int i = 0; i < fl->ncols; i++)
 		if (fl->field[i] == COL_EXTRA)
 			extra[nextra++] = fl->names[i];
+	fl->nextra = fl->cat ? nextra : 0;
 	ok = create_table(run, fl->table, fl->cat, extra, nextra) &&
 		record_file(run, fl->member, fl->table, fl->names, header);
 	free(extra);
@@ -456,17 +458,21 @@ start_file(FileLoad *fl, const CsvRow *header)
 	buf_init(&sql, DDL_SQL_MAX);
 	ok = ok && buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, fl->table) && buf_puts(&sql, " (");
-	for (int i = 0; ok && i < fl->ncols; i++)
-		ok = buf_puts(&sql, i ? ", " : "") &&
-			ddl_ident(&sql, &run->ddl, fl->names[i]);
+	for (int i = 0, n = 0; ok && i < fl->ncols; i++)
+		if (fl->field[i] != COL_EXTRA || fl->cat == NULL)
+			ok = buf_puts(&sql, n++ ? ", " : "") &&
+				ddl_ident(&sql, &run->ddl, fl->names[i]);
 	if (fl->lat_col >= 0)
 		ok = ok && buf_puts(&sql, ", geom");
+	if (fl->nextra > 0)
+		ok = ok && buf_puts(&sql, ", " DDL_EXTRA_COLUMN);
 	ok = ok && buf_puts(&sql, ", " DDL_LINE_COLUMN) &&
 		buf_puts(&sql, fl->binary ?
 				 ") FROM STDIN WITH (FORMAT binary, FREEZE)" :
 				 ") FROM STDIN WITH (FREEZE)") &&
 		copy_begin(&fl->copy, run->conn, sql.data, fl->binary ?
-				   fl->ncols + (fl->lat_col >= 0) + 1 : 0);
+				   fl->ncols - fl->nextra + (fl->lat_col >= 0) +
+				   (fl->nextra > 0) + 1 : 0);
 	if (!ok && !run->failed && sql.data == NULL)
 		log_error("%s: COPY statement too long or out of memory", fl->member);
 	run->failed = run->failed || !ok;
@@ -599,6 +605,86 @@ check_row_width(FileLoad *fl, const CsvRow *row)
 	return true;
 }
 
+/* s as a JSON string into out. */
+static bool
+put_json_string(Buf *out, const char *s, size_t len)
+{
+	bool		ok = buf_putc(out, '"');
+
+	for (size_t i = 0; ok && i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		char		escaped[8];
+
+		if (c == '"' || c == '\\')
+			ok = buf_putc(out, '\\') && buf_putc(out, (char) c);
+		else if (c < 0x20)
+			ok = buf_append(out, escaped, (size_t) snprintf(escaped,
+															sizeof(escaped),
+															"\\u%04x", c));
+		else
+			ok = buf_putc(out, (char) c);
+	}
+	return ok && buf_putc(out, '"');
+}
+
+/*
+ * Adds column i of row, an extra column of a catalog file, to the row's
+ * jsonb object, under its column's name.  A value that is not text (bad
+ * UTF-8, a NUL byte) is left out, with a notice.  False when the row
+ * cannot go on (fl->run->failed: the row is too long).
+ */
+static bool
+put_extra(FileLoad *fl, const CsvRow *row, int i, const char *v, size_t len)
+{
+	char		shown[SHOW_VALUE_MAX + 8];
+
+	if (!conv_utf8_valid(v, len) || memchr(v, '\0', len) != NULL)
+	{
+		show_value(v, len, shown, sizeof(shown));
+		notice_value(fl->run->notices, NK_INVALID_UTF8, fl->member, row->line,
+					 i + 1, fl->names[i], v, len, "invalid %s \"%s\": "
+					 "invalid UTF-8 or NUL byte: loaded as NULL",
+					 fl->names[i], shown);
+		return true;
+	}
+	if (!buf_putc(&fl->extra, fl->extra.len ? ',' : '{') ||
+		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i])) ||
+		!buf_putc(&fl->extra, ':') ||
+		!put_json_string(&fl->extra, v, len))
+	{
+		log_error("%s:%ld: row longer than %d bytes", fl->member, row->line,
+				  COPY_MAX_SIZE);
+		fl->run->failed = true;
+		return false;
+	}
+	return true;
+}
+
+/* The row's extra columns as its DDL_EXTRA_COLUMN: NULL when all empty. */
+static bool
+end_extra(FileLoad *fl)
+{
+	Buf		   *field;
+
+	if (fl->extra.len == 0)
+	{
+		copy_null(&fl->copy);
+		return true;
+	}
+	field = copy_field(&fl->copy);
+	if (!buf_putc(&fl->extra, '}') ||
+		(fl->binary ? !(buf_putc(field, 1) &&	/* jsonb's format version */
+						buf_append(field, fl->extra.data, fl->extra.len)) :
+		 conv_copy_text(field, fl->extra.data, fl->extra.len) != CONV_OK))
+	{
+		log_error("%s: COPY buffer over its cap", fl->member);
+		fl->run->failed = true;
+		return false;
+	}
+	return true;
+}
+
 /* One data row into the COPY buffer; false when loading must stop. */
 static bool
 load_row(FileLoad *fl, const CsvRow *row)
@@ -621,6 +707,7 @@ load_row(FileLoad *fl, const CsvRow *row)
 	}
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
+	buf_reset(&fl->extra);
 	for (int i = 0; i < fl->ncols; i++)
 	{
 		int			f = fl->field[i];
@@ -640,6 +727,12 @@ load_row(FileLoad *fl, const CsvRow *row)
 								 cf->name, len, ID_MAX_BYTES);
 			copy_row_rollback(&fl->copy);
 			return !notice_too_many(nt);
+		}
+		if (cf == NULL && fl->cat)
+		{
+			if (len > 0 && !put_extra(fl, row, i, v, len))
+				return !notice_too_many(nt) && !fl->run->failed;
+			continue;
 		}
 		if (len == 0)
 		{
@@ -703,6 +796,8 @@ load_row(FileLoad *fl, const CsvRow *row)
 	}
 	if (fl->lat_col >= 0)
 		put_point(fl, row, coords_ok);
+	if (fl->nextra > 0 && !end_extra(fl))
+		return false;
 	if (fl->binary)
 		buf_put_be(copy_field(&fl->copy), (uint64_t) row->line, 4);
 	else
@@ -861,6 +956,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	char		stem[NAMEDATALEN];
 
 	memset(&fl, 0, sizeof(fl));
+	buf_init(&fl.extra, COPY_MAX_SIZE);
 	fl.run = run;
 	fl.member = source_member_name(run->src, i);
 	fl.cat = cat;
@@ -900,6 +996,7 @@ cleanup:
 		free(fl.names[c]);
 	free(fl.names);
 	free(fl.field);
+	buf_free(&fl.extra);
 }
 
 static bool
@@ -1087,6 +1184,21 @@ finish_tables(LoadRun *run, const char *staging_name)
 	return ok;
 }
 
+/* The views of the feed's schema target (quoted), over its tables. */
+static bool
+create_views(LoadRun *run, const char *target)
+{
+	Ddl			d = run->ddl;
+	Buf			sql;
+	bool		ok;
+
+	d.schema = target;
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = ddl_create_views(&sql, &d) && run_sql(run, &sql);
+	buf_free(&sql);
+	return ok;
+}
+
 /* Whether a strict load has errors, which refuse the feed (logged). */
 static bool
 strict_refusal(LoadRun *run)
@@ -1195,6 +1307,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	char	   *comment = NULL;
 	char	   *json = NULL;
 	char	   *notices = NULL; /* staging's import_notices, quoted */
+	char	   *feed_id = NULL;	/* quoted literal */
 	FeedRecord	record;
 	Buf			text,
 				shown;			/* the target's import_notices, for people */
@@ -1208,6 +1321,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 			 PQbackendPID(conn));
 	staging = db_ident(conn, staging_name);
 	target = db_ident(conn, opt->feed.schema);
+	feed_id = PQescapeLiteral(conn, opt->feed.feed_id,
+							  strlen(opt->feed.feed_id));
 	/* the comment marks the schema as ours: see drop_previous_feed */
 	buf_init(&text, DDL_SQL_MAX);
 	if (buf_puts(&text, "gtfs2pgsql feed: ") &&
@@ -1220,6 +1335,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	run.columns = calloc((size_t) catalog_nfiles * CATALOG_MAX_FIELDS,
 						 sizeof(int));
 	if (staging == NULL || target == NULL || comment == NULL ||
+		feed_id == NULL ||
 		run.chunk == NULL || run.present == NULL || run.unkeyed == NULL ||
 		run.columns == NULL)
 	{
@@ -1227,6 +1343,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		goto cleanup;
 	}
 	run.ddl.schema = staging;
+	run.ddl.feed_id = feed_id;
 
 	if (opt->geom)
 	{
@@ -1316,13 +1433,15 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	record.report_json = json = report_json(rep);
 	if (json == NULL)
 		goto rollback;
-	swapped = swap_feed(conn, &record, target, staging_name, staging, comment,
+	swapped = swap_feed(conn, &record, target, staging_name, comment,
 						opt->wait_seconds);
-	if (swapped != SWAP_OK || !db_exec(conn, "COMMIT"))
+	if (swapped != SWAP_OK || !create_views(&run, target) ||
+		!db_exec(conn, "COMMIT"))
 	{
 		status = swapped == SWAP_REFUSED ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 		goto rollback;
 	}
+	swap_clear_dropped(conn);
 	status = LOAD_OK;
 	goto cleanup;
 
@@ -1333,6 +1452,7 @@ rollback:
 		log_error("the load failed; the database is unchanged");
 cleanup:
 	PQfreemem(comment);
+	PQfreemem(feed_id);
 	PQfreemem(postgis);
 	PQfreemem(staging);
 	PQfreemem(target);

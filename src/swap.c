@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "db.h"
+#include "catalog.h"
 #include "ddl.h"
 #include "log.h"
 
@@ -25,12 +26,22 @@
 #define PAUSE_MAX			1.0
 #define SAY_EVERY			10.0	/* seconds between "still waiting" */
 
-/* The relations of the old feed and the union views, which the swap drops. */
+/*
+ * The relations a swap or a drop changes: those of the feed's schemas $1
+ * and $2, the partitions of their partitioned tables, and the union views
+ * of the layout before partitions, which go.
+ */
 #define SWAP_RELATIONS \
 	"SELECT c.oid FROM pg_catalog.pg_class c " \
 	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
-	"WHERE (n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'p')) " \
-	"OR (n.nspname = 'gtfs2pgsql' AND c.relkind = 'v')"
+	"WHERE (n.nspname IN ($1, $2) AND c.relkind IN ('r', 'v', 'm', 'p')) " \
+	"OR (n.nspname = 'gtfs2pgsql' AND c.relkind = 'v') " \
+	"UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i " \
+	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent " \
+	"JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace " \
+	"WHERE n.nspname IN ($1, $2) AND p.relkind = 'p'"
+
+#define SWAP_SQL_MAX (16 * 1024 * 1024)
 
 /* The registry's lock, as pg_locks shows an advisory lock on (key, 0). */
 #define REGISTRY_KEY "pg_catalog.hashtext('gtfs2pgsql registry')"
@@ -58,14 +69,14 @@ pause_for(double seconds)
 
 /*
  * Names on stderr the sessions that hold a lock this one waits for: locks
- * on the relations of blockers_where ($1 the target schema), or the
- * advisory lock of key (pg_locks shows its two int4 keys as oids).
+ * on the SWAP_RELATIONS of schema and other, or the advisory lock of key
+ * (pg_locks shows its two int4 keys as oids).
  */
 static void
-say_who_blocks(PGconn *conn, const char *schema, const char *key,
-			   const char *what)
+say_who_blocks(PGconn *conn, const char *schema, const char *other,
+			   const char *key, const char *what)
 {
-	const char *params[1] = {schema};
+	const char *params[2] = {schema, other};
 	Buf			sql;
 	PGresult   *res;
 
@@ -81,7 +92,7 @@ say_who_blocks(PGconn *conn, const char *schema, const char *key,
 				   "(l.locktype = 'advisory' AND l.classid::pg_catalog.int8 = (") &&
 		buf_puts(&sql, key) &&
 		buf_puts(&sql, "::pg_catalog.int8 & 4294967295)))) ORDER BY a.pid") ?
-		db_query(conn, sql.data, 1, params) : NULL;
+		db_query(conn, sql.data, 2, params) : NULL;
 	buf_free(&sql);
 	for (int r = 0; res && r < PQntuples(res); r++)
 		log_warning("waiting for %s: session %s (user %s, application %s, "
@@ -136,8 +147,8 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
  */
 static bool
 lock_waiting(PGconn *conn, const char *sql, const char *const *params,
-			 int nparams, const char *schema, const char *key,
-			 const char *what, double wait_seconds)
+			 int nparams, const char *schema, const char *other,
+			 const char *key, const char *what, double wait_seconds)
 {
 	double		started = now_seconds();
 	double		said = -SAY_EVERY;
@@ -156,7 +167,7 @@ lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 		}
 		if (waited - said >= SAY_EVERY)
 		{
-			say_who_blocks(conn, schema, key, what);
+			say_who_blocks(conn, schema, other, key, what);
 			said = waited;
 		}
 		pause_for(pause);
@@ -175,179 +186,420 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 			 schema);
 	return lock_waiting(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
 						IMPORT_KEY ", pg_catalog.hashtext($1))",
-						params, 1, schema, IMPORT_KEY, what, wait_seconds);
+						params, 1, schema, schema, IMPORT_KEY, what,
+						wait_seconds);
 }
 
 /*
- * The statements that give the staging schema ($2) what the target schema
- * ($1) had besides its data: its owner and privileges, the owner and
- * privileges of each table or view found in both, and the default
- * privileges attached to the schema (which would go with it).  Built by
- * the server from the catalogs (aclexplode), names quoted by format.
+ * The partitioned layout (see swap.h), as PL/pgSQL run in the load's
+ * transaction: one DO block per swap or drop, so that its dozens of
+ * catalog statements cost one round trip.  "%1$L" is the feed's schema,
+ * "%2$L" the feed id, "%3$L" the staging schema, "%4$L" the tables that
+ * are partitions of cross-feed tables.
  */
-#define GRANTEE_SQL \
-	"CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(" \
-	"pg_catalog.pg_get_userbyid(a.grantee)) END || CASE WHEN " \
-	"a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END"
-
-static const char *const carry_sql =
-"WITH old AS (SELECT oid, nspowner, nspacl FROM pg_catalog.pg_namespace "
-"  WHERE nspname = $1),\n"
-" new AS (SELECT oid, nspowner FROM pg_catalog.pg_namespace "
-"  WHERE nspname = $2),\n"
-" rels AS (SELECT o.relname, o.relkind, o.relowner, o.relacl, "
-"  n.relowner AS new_owner FROM pg_catalog.pg_class o "
-"  JOIN pg_catalog.pg_class n ON n.relname = o.relname "
-"  AND n.relkind = o.relkind "
-"  WHERE o.relnamespace = (SELECT oid FROM old) "
-"  AND n.relnamespace = (SELECT oid FROM new) AND o.relkind IN ('r', 'v'))\n"
-"SELECT 1, pg_catalog.format('ALTER SCHEMA %I OWNER TO %I', $2, "
-" pg_catalog.pg_get_userbyid(old.nspowner)) FROM old, new "
-" WHERE old.nspowner <> new.nspowner\n"
-"UNION ALL SELECT 2, pg_catalog.format('GRANT %s ON SCHEMA %I TO %s', "
-" a.privilege_type, $2, " GRANTEE_SQL ") "
-" FROM old, pg_catalog.aclexplode(old.nspacl) AS a\n"
-"UNION ALL SELECT 3, pg_catalog.format('ALTER %s %I.%I OWNER TO %I', "
-" CASE relkind WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END, $2, relname, "
-" pg_catalog.pg_get_userbyid(relowner)) FROM rels "
-" WHERE relowner <> new_owner\n"
-"UNION ALL SELECT 4, pg_catalog.format('GRANT %s ON TABLE %I.%I TO %s', "
-" a.privilege_type, $2, relname, " GRANTEE_SQL ") "
-" FROM rels, pg_catalog.aclexplode(rels.relacl) AS a\n"
-"UNION ALL SELECT 5, pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE "
-" %I IN SCHEMA %I GRANT %s ON %s TO %s', "
-" pg_catalog.pg_get_userbyid(d.defaclrole), $2, a.privilege_type, "
-" CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' "
-" WHEN 'f' THEN 'FUNCTIONS' ELSE 'TYPES' END, " GRANTEE_SQL ") "
-" FROM old JOIN pg_catalog.pg_default_acl d "
-" ON d.defaclnamespace = old.oid, "
-" pg_catalog.aclexplode(d.defaclacl) AS a "
-" WHERE d.defaclobjtype IN ('r', 'S', 'f', 'T')\n"
-"ORDER BY 1";
+#define DO_DECLARE \
+"DO $gtfs2pgsql$\n" \
+"DECLARE\n" \
+"\ttarget text := %1$L;\n" \
+"\tfeed text := %2$L;\n" \
+"\tstaging text := %3$L;\n" \
+"\tleaves text[] := %4$L;\n" \
+"\tns oid := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n" \
+"\tcleared regclass[] := '{}';\n" \
+"\ttop regclass;\n" \
+"\tsub regclass;\n" \
+"\tleaf text;\n" \
+"\tr record;\n" \
+"BEGIN\n"
 
 /*
- * Gives the staging schema the owner and privileges of the target (see
- * carry_sql), in the swap, so that a reload keeps what was granted on the
- * feed.  False (logged) when the database failed.
+ * Empties the feed's schema: its views and plain tables go; each of its
+ * partitioned tables loses its partitions (collected in "cleared"), and
+ * is put aside in gtfs2pgsql_dropped when it is not the partition of feed
+ * (any, when feed is NULL).  Putting aside locks it alone; dropping it
+ * would lock the cross-feed table for everyone (see swap_clear_dropped).
+ */
+#define DO_EMPTY_TARGET \
+"IF ns IS NOT NULL THEN\n" \
+"\tEXECUTE pg_catalog.format('DROP VIEW IF EXISTS %%1$I.route_lines, " \
+"%%1$I.trip_lines, %%1$I.connections, %%1$I.arrivals_departures', target);\n" \
+"\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t FROM pg_catalog.pg_class c\n" \
+"\t\tWHERE c.relnamespace = ns AND c.relkind = 'r'\n" \
+"\t\tAND pg_catalog.obj_description(c.oid, 'pg_class') = '" DDL_TABLE_MARK "'\n" \
+"\tLOOP\n" \
+"\t\tEXECUTE 'DROP TABLE ' || r.t;\n" \
+"\tEND LOOP;\n" \
+"\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t, c.relname,\n" \
+"\t\tpg_catalog.pg_get_expr(c.relpartbound, c.oid) IS NOT DISTINCT FROM\n" \
+"\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed) AND i.inhparent =\n" \
+"\t\tpg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', c.relname))\n" \
+"\t\tAS kept\n" \
+"\t\tFROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i\n" \
+"\t\tON i.inhrelid = c.oid WHERE c.relnamespace = ns AND c.relkind = 'p'\n" \
+"\tLOOP\n" \
+"\t\tFOR sub IN SELECT i.inhrelid FROM pg_catalog.pg_inherits i\n" \
+"\t\t\tWHERE i.inhparent = r.t\n" \
+"\t\tLOOP\n" \
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s DETACH PARTITION %%s', " \
+"r.t, sub);\n" \
+"\t\t\tcleared := cleared || sub;\n" \
+"\t\tEND LOOP;\n" \
+"\t\tIF NOT coalesce(r.kept, false) THEN\n" \
+"\t\t\tCREATE SCHEMA IF NOT EXISTS gtfs2pgsql_dropped;\n" \
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s RENAME TO %%I', r.t,\n" \
+"\t\t\t\tpg_catalog.left(r.relname, 40) || '_' || r.t::oid);\n" \
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%I.%%I SET SCHEMA " \
+"gtfs2pgsql_dropped', target,\n" \
+"\t\t\t\tpg_catalog.left(r.relname, 40) || '_' || r.t::oid);\n" \
+"\t\tEND IF;\n" \
+"\tEND LOOP;\n" \
+"END IF;\n"
+
+/*
+ * Drops the partitions the feed had, and the schemas that held them
+ * (gtfs2pgsql_data_N) once empty.
+ */
+#define DO_DROP_CLEARED \
+"FOR r IN SELECT DISTINCT c.relnamespace FROM pg_catalog.pg_class c\n" \
+"\tWHERE c.oid = ANY (cleared)\n" \
+"LOOP\n" \
+"\tFOREACH sub IN ARRAY cleared LOOP\n" \
+"\t\tCONTINUE WHEN (SELECT c.relnamespace FROM pg_catalog.pg_class c\n" \
+"\t\t\tWHERE c.oid = sub) <> r.relnamespace;\n" \
+"\t\tEXECUTE 'DROP TABLE ' || sub;\n" \
+"\tEND LOOP;\n" \
+"\tIF pg_catalog.starts_with(r.relnamespace::pg_catalog.regnamespace::text,\n" \
+"\t\t'gtfs2pgsql_data_') AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
+"\t\tWHERE c.relnamespace = r.relnamespace)\n" \
+"\tTHEN\n" \
+"\t\tEXECUTE 'DROP SCHEMA ' || r.relnamespace::pg_catalog.regnamespace;\n" \
+"\tEND IF;\n" \
+"END LOOP;\n"
+
+/*
+ * The swap: the staging schema's tables named in leaves become the
+ * partitions of feed in the target's partitioned tables (made, and
+ * attached to the cross-feed tables of gtfs2pgsql, when missing), its
+ * other tables move to the target, and it becomes the feed's data schema
+ * gtfs2pgsql_data_<oid of the target>.
+ */
+static const char *const swap_sql =
+DO_DECLARE
+"IF ns IS NULL THEN\n"
+"\tEXECUTE pg_catalog.format('CREATE SCHEMA %%I', target);\n"
+"\tns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n"
+"END IF;\n"
+DO_EMPTY_TARGET
+"FOREACH leaf IN ARRAY leaves LOOP\n"
+"\tCONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', "
+"staging, leaf)) IS NULL;\n"
+"\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', leaf));\n"
+"\tIF top IS NULL THEN\n"
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%%I (LIKE %%I.%%I) "
+"PARTITION BY LIST (feed_id)', leaf, staging, leaf);\n"
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE gtfs2pgsql.%%I IS %%L', "
+"leaf, 'gtfs2pgsql: ' || leaf || ' of every feed, a partition per feed_id');\n"
+"\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
+"leaf));\n"
+"\tEND IF;\n"
+/* partitions have the same columns: a column one side lacks is added */
+"\tFOR r IN SELECT a.attname, a.atttypid, a.atttypmod, b.atttypid AS other,\n"
+"\t\tb.atttypmod AS other_mod, a.attrelid = top AS on_top\n"
+"\t\tFROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attribute b\n"
+"\t\tON b.attrelid = CASE WHEN a.attrelid = top THEN\n"
+"\t\t\tpg_catalog.format('%%I.%%I', staging, leaf)::pg_catalog.regclass\n"
+"\t\t\tELSE top END\n"
+"\t\tAND b.attname = a.attname AND b.attnum > 0 AND NOT b.attisdropped\n"
+"\t\tWHERE a.attrelid IN (top,\n"
+"\t\t\tpg_catalog.format('%%I.%%I', staging, leaf)::pg_catalog.regclass)\n"
+"\t\tAND a.attnum > 0 AND NOT a.attisdropped\n"
+"\t\tAND (b.attname IS NULL OR b.atttypid <> a.atttypid\n"
+"\t\t\tOR b.atttypmod <> a.atttypmod)\n"
+"\tLOOP\n"
+"\t\tIF r.other IS NOT NULL THEN\n"
+"\t\t\tRAISE EXCEPTION 'column %% of %% is %% in gtfs2pgsql.%% but %% here',\n"
+"\t\t\t\tr.attname, leaf,\n"
+"\t\t\t\tpg_catalog.format_type(CASE WHEN r.on_top THEN r.atttypid\n"
+"\t\t\t\t\tELSE r.other END, CASE WHEN r.on_top THEN r.atttypmod\n"
+"\t\t\t\t\tELSE r.other_mod END), leaf,\n"
+"\t\t\t\tpg_catalog.format_type(CASE WHEN r.on_top THEN r.other\n"
+"\t\t\t\t\tELSE r.atttypid END, CASE WHEN r.on_top THEN r.other_mod\n"
+"\t\t\t\t\tELSE r.atttypmod END);\n"
+"\t\tEND IF;\n"
+"\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s ADD COLUMN %%I %%s',\n"
+"\t\t\tCASE WHEN r.on_top THEN pg_catalog.format('%%I.%%I', staging, leaf)\n"
+"\t\t\tELSE top::text END, r.attname,\n"
+"\t\t\tpg_catalog.format_type(r.atttypid, r.atttypmod));\n"
+"\tEND LOOP;\n"
+"\tsub := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf));\n"
+"\tIF sub IS NULL THEN\n"
+/* a partition of feed left behind by a drop */
+"\t\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t\n"
+"\t\t\tFROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c\n"
+"\t\t\tON c.oid = i.inhrelid WHERE i.inhparent = top\n"
+"\t\t\tAND c.relnamespace = pg_catalog.to_regnamespace("
+"'gtfs2pgsql_dropped')\n"
+"\t\t\tAND pg_catalog.pg_get_expr(c.relpartbound, c.oid) =\n"
+"\t\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed)\n"
+"\t\tLOOP\n"
+"\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n"
+"\t\tEND LOOP;\n"
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
+"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
+"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
+"\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ATTACH PARTITION "
+"%%I.%%I FOR VALUES IN (%%L)', leaf, target, leaf, feed);\n"
+"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
+"\tEND IF;\n"
+"\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION %%I.%%I "
+"FOR VALUES IN (%%L)', sub, staging, leaf, feed);\n"
+"END LOOP;\n"
+"FOR r IN SELECT c.relname FROM pg_catalog.pg_class c\n"
+"\tWHERE c.relnamespace = pg_catalog.to_regnamespace("
+"pg_catalog.quote_ident(staging))\n"
+"\tAND c.relkind = 'r' AND c.relname <> ALL (leaves)\n"
+"LOOP\n"
+"\tEXECUTE pg_catalog.format('ALTER TABLE %%I.%%I SET SCHEMA %%I', staging, "
+"r.relname, target);\n"
+"END LOOP;\n"
+DO_DROP_CLEARED
+"EXECUTE pg_catalog.format('ALTER SCHEMA %%I RENAME TO %%I', staging,\n"
+"\t'gtfs2pgsql_data_' || ns);\n"
+"EXECUTE pg_catalog.format('COMMENT ON SCHEMA %%I IS %%L', "
+"'gtfs2pgsql_data_' || ns,\n"
+"\t'gtfs2pgsql: the partitions of feed ' || feed || ', to be queried in "
+"schema ' || target);\n"
+"END\n"
+"$gtfs2pgsql$";
+
+/* A drop: the feed's schema emptied, then dropped. */
+static const char *const drop_sql =
+DO_DECLARE
+DO_EMPTY_TARGET
+DO_DROP_CLEARED
+"IF ns IS NOT NULL THEN\n"
+"\tEXECUTE pg_catalog.format('DROP SCHEMA %%I', target);\n"
+"END IF;\n"
+"END\n"
+"$gtfs2pgsql$";
+
+/* The tables that become partitions of cross-feed tables, as a text[]. */
+static char *
+leaf_tables(void)
+{
+	static const char *const derived[] = {
+		"shape_lines", "service_days", "import_notices", "import_files",
+		"locations"
+	};
+	Buf			b;
+	char	   *out;
+	bool		ok;
+
+	buf_init(&b, 64 * 1024);
+	ok = buf_putc(&b, '{');
+	for (int i = 0; ok && i < catalog_nfiles; i++)
+		ok = buf_puts(&b, catalog_files[i].table) && buf_putc(&b, ',');
+	for (size_t i = 0; ok && i < sizeof(derived) / sizeof(derived[0]); i++)
+		ok = buf_puts(&b, derived[i]) &&
+			buf_putc(&b, i + 1 < sizeof(derived) / sizeof(derived[0]) ?
+					 ',' : '}');
+	out = ok ? strdup(b.data) : NULL;
+	if (out == NULL)
+		log_error("out of memory");
+	buf_free(&b);
+	return out;
+}
+
+/*
+ * The statement that takes every lock of a swap or a drop at once, in one
+ * order: the registry's, then the relations of schema and other (and the
+ * partitions of their partitioned tables) by oid.  Built by the server
+ * from the catalogs, as they are now.  Appended to sql; false (logged).
  */
 static bool
-carry_privileges(PGconn *conn, const char *schema, const char *staging)
+put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other)
 {
-	const char *params[2] = {schema, staging};
-	PGresult   *res = db_query(conn, carry_sql, 2, params);
-	bool		ok = res != NULL;
+	const char *params[2] = {schema, other};
+	PGresult   *res = db_query(conn,
+								"SELECT pg_catalog.string_agg(oid::pg_catalog."
+								"regclass::text, ', ' ORDER BY oid) FROM ("
+								SWAP_RELATIONS ") AS r", 2, params);
+	bool		ok = res != NULL &&
+		buf_puts(sql, "SELECT pg_catalog.pg_advisory_xact_lock("
+				 REGISTRY_KEY ", 0);\n") &&
+		(PQgetisnull(res, 0, 0) ||
+		 (buf_puts(sql, "LOCK TABLE ") && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
+		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n")));
 
-	for (int i = 0; ok && i < PQntuples(res); i++)
-		ok = db_exec(conn, PQgetvalue(res, i, 1));
 	PQclear(res);
 	return ok;
 }
 
 /*
- * Checks that the target schema is absent or holds a feed of ours
- * (feeds_schema_usable), gives its owner and privileges to the staging
- * schema, and drops the old feed's tables (those with DDL_TABLE_MARK as their
- * comment).  Anything else in the schema, or a view of the user's that
- * depends on the old tables elsewhere, makes the load fail (no CASCADE)
- * instead of disappearing.
+ * Appends the DO block of template (swap_sql or drop_sql) for schema,
+ * feed_id (NULL: none) and the staging schema; false (logged).
  */
-static SwapStatus
-drop_previous_feed(PGconn *conn, const char *schema, const char *quoted,
-				   const char *staging)
+static bool
+put_do(Buf *sql, PGconn *conn, const char *template, const char *schema,
+	   const char *feed_id, const char *staging)
 {
-	const char *params[1] = {schema};
-	PGresult   *res;
-	SwapStatus	status = SWAP_OK;
-	int			usable = feeds_schema_usable(conn, schema);
+	char	   *leaves = leaf_tables();
+	const char *params[5] = {template, schema, feed_id, staging, leaves};
+	PGresult   *res = leaves ?
+		db_query(conn, "SELECT pg_catalog.format($1, $2::text, $3::text, $4::text, "
+				 "$5::text[])", 5, params) : NULL;
+	bool		ok = res != NULL && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
+		buf_puts(sql, ";\n");
 
-	if (usable <= 0)
-		return usable == 0 ? SWAP_REFUSED : SWAP_FAILED;
-	res = db_query(conn,
-				   "SELECT (SELECT string_agg("
-				   "format('%I.%I', n.nspname, c.relname), ', ') "
-				   " FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid "
-				   " AND c.relkind = 'r' "
-				   " AND obj_description(c.oid, 'pg_class') = '"
-				   DDL_TABLE_MARK "') "
-				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
-				   1, params);
-	if (res == NULL)
-		return SWAP_FAILED;
-	if (PQntuples(res) == 1 &&
-		(!carry_privileges(conn, schema, staging) ||
-		 !db_execf(conn, "DROP VIEW IF EXISTS %s.route_lines, "
-				   "%s.trip_lines, %s.connections, %s.arrivals_departures",
-				   quoted, quoted, quoted, quoted) ||
-		 (!PQgetisnull(res, 0, 0) &&
-		  !db_execf(conn, "DROP TABLE %s", PQgetvalue(res, 0, 0))) ||
-		 !db_execf(conn, "DROP SCHEMA %s", quoted)))
-		status = SWAP_FAILED;
 	PQclear(res);
-	return status;
+	free(leaves);
+	return ok;
 }
 
-
 /*
- * The statement that takes every lock of the swap at once, in one order:
- * the registry's, then the old feed's relations and the union views by
- * oid.  Built by the server from the catalogs, as they are now.
+ * The schema that holds feed_id now, when it is another than schema, into
+ * other (NAMEDATALEN bytes); else schema.  False (logged) on failure.
  */
-static char *
-swap_locks_sql(PGconn *conn, const char *schema)
+static bool
+current_schema_of(PGconn *conn, const char *feed_id, const char *schema,
+				  char *other)
 {
-	const char *params[1] = {schema};
+	const char *params[1] = {feed_id};
 	PGresult   *res;
-	Buf			sql;
-	char	   *out = NULL;
 
-	res = db_query(conn,
-				   "SELECT pg_catalog.string_agg("
-				   "oid::pg_catalog.regclass::text, ', ' ORDER BY oid) "
-				   "FROM (" SWAP_RELATIONS ") AS r", 1, params);
+	snprintf(other, NAMEDATALEN, "%s", schema);
+	res = db_query(conn, "SELECT pg_catalog.to_regclass('gtfs2pgsql.feeds') "
+				   "IS NOT NULL", 0, NULL);
 	if (res == NULL)
-		return NULL;
-	buf_init(&sql, 16 * 1024 * 1024);
-	if (buf_puts(&sql, "SELECT pg_catalog.pg_advisory_xact_lock("
-				 REGISTRY_KEY ", 0)") &&
-		(PQgetisnull(res, 0, 0) ||
-		 (buf_puts(&sql, "; LOCK TABLE ") &&
-		  buf_puts(&sql, PQgetvalue(res, 0, 0)) &&
-		  buf_puts(&sql, " IN ACCESS EXCLUSIVE MODE"))))
-		out = strdup(sql.data);
-	if (out == NULL)
-		log_error("out of memory");
-	buf_free(&sql);
+		return false;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+	{
+		PQclear(res);
+		res = db_query(conn, "SELECT schema_name FROM gtfs2pgsql.feeds "
+					   "WHERE feed_id = $1", 1, params);
+		if (res == NULL)
+			return false;
+		if (PQntuples(res) == 1)
+			snprintf(other, NAMEDATALEN, "%s", PQgetvalue(res, 0, 0));
+	}
 	PQclear(res);
-	return out;
+	return true;
 }
 
 SwapStatus
 swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
-		  const char *staging_name, const char *staging, const char *comment,
-		  double wait_seconds)
+		  const char *staging_name, const char *comment, double wait_seconds)
 {
 	char		what[256];
-	char	   *locks = swap_locks_sql(conn, record->schema);
-	SwapStatus	status;
+	char		other[NAMEDATALEN];
+	Buf			sql;
+	int			usable;
+	bool		ok;
 
 	snprintf(what, sizeof(what), "the readers of schema \"%s\" to finish",
 			 record->schema);
-	if (locks == NULL ||
-		!lock_waiting(conn, locks, NULL, 0, record->schema, REGISTRY_KEY,
-					  what, wait_seconds))
+	if (!current_schema_of(conn, record->feed_id, record->schema, other))
+		return SWAP_FAILED;
+	usable = feeds_schema_usable(conn, record->schema);
+	if (usable <= 0)
+		return usable == 0 ? SWAP_REFUSED : SWAP_FAILED;
+	buf_init(&sql, SWAP_SQL_MAX);
+	/* a feed that moves to another schema leaves its old one */
+	ok = put_locks(&sql, conn, record->schema, other) &&
+		feeds_put_setup(&sql, conn) &&
+		(strcmp(other, record->schema) == 0 ||
+		 put_do(&sql, conn, drop_sql, other, NULL, staging_name)) &&
+		put_do(&sql, conn, swap_sql, record->schema, record->feed_id,
+			   staging_name);
+	if (!ok && sql.lost)
+		log_error("out of memory");
+	ok = ok && lock_waiting(conn, sql.data, NULL, 0, record->schema, other,
+							REGISTRY_KEY, what, wait_seconds) &&
+		db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) &&
+		feeds_record(conn, record);
+	buf_free(&sql);
+	return ok ? SWAP_OK : SWAP_FAILED;
+}
+
+SwapStatus
+swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
+{
+	char		schema[NAMEDATALEN];
+	char		what[256];
+	Buf			sql;
+	PGresult   *res;
+	char	   *literal;
+	bool		ok;
+
+	res = db_query(conn, "SELECT pg_catalog.to_regclass('gtfs2pgsql.feeds') "
+				   "IS NOT NULL", 0, NULL);
+	if (res == NULL)
+		return SWAP_FAILED;
+	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!ok || !current_schema_of(conn, feed_id, "", schema))
+		schema[0] = '\0';
+	if (schema[0] == '\0')
 	{
-		free(locks);
-		return SWAP_FAILED;
+		log_error("no feed \"%s\" in this database", feed_id);
+		return SWAP_REFUSED;
 	}
-	free(locks);
-	if (!feeds_begin_swap(conn))
-		return SWAP_FAILED;
-	status = drop_previous_feed(conn, record->schema, target, staging_name);
-	if (status != SWAP_OK)
-		return status;
-	if (!db_execf(conn, "ALTER SCHEMA %s RENAME TO %s", staging, target) ||
-		!db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) ||
-		!feeds_end_swap(conn, record))
-		return SWAP_FAILED;
-	return SWAP_OK;
+	snprintf(what, sizeof(what), "the readers of schema \"%s\" to finish",
+			 schema);
+	buf_init(&sql, SWAP_SQL_MAX);
+	literal = PQescapeLiteral(conn, schema, strlen(schema));
+	ok = literal != NULL && put_locks(&sql, conn, schema, schema) &&
+		put_do(&sql, conn, drop_sql, schema, NULL, "") &&
+		buf_puts(&sql, "DELETE FROM gtfs2pgsql.feeds WHERE schema_name = ") &&
+		buf_puts(&sql, literal);
+	if (!ok && (sql.lost || literal == NULL))
+		log_error("out of memory");
+	ok = ok && lock_waiting(conn, sql.data, NULL, 0, schema, schema,
+							REGISTRY_KEY, what, wait_seconds);
+	PQfreemem(literal);
+	buf_free(&sql);
+	return ok ? SWAP_OK : SWAP_FAILED;
+}
+
+void
+swap_clear_dropped(PGconn *conn)
+{
+	PGresult   *res = db_query(conn,
+								"SELECT pg_catalog.string_agg(c.oid::pg_catalog."
+								"regclass::text, ', ') FROM pg_catalog.pg_class c "
+								"WHERE c.relnamespace = pg_catalog.to_regnamespace("
+								"'gtfs2pgsql_dropped') AND c.relkind = 'p'",
+								0, NULL);
+	PGresult   *done;
+	const char *state;
+	Buf			sql;
+
+	if (res == NULL || PQgetisnull(res, 0, 0))
+	{
+		PQclear(res);
+		return;
+	}
+	/*
+	 * One short try, in a transaction of its own: a lock on the cross-feed
+	 * tables, which readers of other feeds never wait for long.  When it
+	 * is not free, the next import or drop tries again.
+	 */
+	buf_init(&sql, SWAP_SQL_MAX);
+	if (buf_puts(&sql, "BEGIN; SET LOCAL lock_timeout = '" LOCK_TRY_TIMEOUT
+				 "'; DROP TABLE ") && buf_puts(&sql, PQgetvalue(res, 0, 0)) &&
+		buf_puts(&sql, "; COMMIT"))
+	{
+		done = PQexec(conn, sql.data);
+		state = PQresultErrorField(done, PG_DIAG_SQLSTATE);
+		if (PQresultStatus(done) != PGRES_COMMAND_OK &&
+			!(state && strcmp(state, "55P03") == 0))
+			db_log_error(conn, done, "could not drop the tables of dropped "
+						 "feeds (in schema gtfs2pgsql_dropped)");
+		PQclear(done);
+		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+			PQclear(PQexec(conn, "ROLLBACK"));
+	}
+	buf_free(&sql);
+	PQclear(res);
 }

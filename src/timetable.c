@@ -20,7 +20,7 @@
 /* The days of each service: calendar.txt, plus and minus calendar_dates. */
 static const char service_days_sql[] =
 "CREATE TABLE @s.service_days (\n"
-"\tservice_id text COLLATE \"C\" NOT NULL,\n"
+"\t@fservice_id text COLLATE \"C\" NOT NULL,\n"
 "\tdate date NOT NULL\n"
 ")";
 
@@ -37,7 +37,7 @@ static const char range_notice_sql[] =
 "FROM @s.calendar WHERE end_date < start_date";
 
 static const char service_days_fill_sql[] =
-"INSERT INTO @s.service_days\n"
+"INSERT INTO @s.service_days (service_id, date)\n"
 "SELECT service_id, date FROM (\n"
 "\t-- the weekdays of calendar.txt between start_date and end_date\n"
 "\tSELECT c.service_id, d::date AS date\n"
@@ -160,15 +160,16 @@ static const struct
 {
 	const char *sql;
 	bool		load_only;		/* records notices: not schema */
+	bool		view;
 }			statements[] = {
-	{service_days_sql, false},
-	{range_notice_sql, true},
-	{service_days_fill_sql, false},
+	{service_days_sql, false, false},
+	{range_notice_sql, true, false},
+	{service_days_fill_sql, false, false},
 	{"ALTER TABLE @s.service_days ADD PRIMARY KEY (service_id, date)",
-	false},
-	{"CREATE INDEX ON @s.service_days (date)", false},
-	{arrivals_departures_sql, false},
-	{connections_sql, false},
+	false, false},
+	{"CREATE INDEX ON @s.service_days (date)", false, false},
+	{arrivals_departures_sql, false, true},
+	{connections_sql, false, true},
 };
 
 #define NSTATEMENTS ((int) (sizeof(statements) / sizeof(statements[0])))
@@ -180,9 +181,12 @@ timetable_count(void)
 }
 
 bool
-timetable_sql(Buf *sql, const Ddl *d, int i, bool for_load)
+timetable_sql(Buf *sql, const Ddl *d, int i, TimetablePart part)
 {
-	if (i < 0 || i >= NSTATEMENTS || (statements[i].load_only && !for_load))
+	if (i < 0 || i >= NSTATEMENTS ||
+		(part == TIMETABLE_SCHEMA && statements[i].load_only) ||
+		(part == TIMETABLE_LOAD && statements[i].view) ||
+		(part == TIMETABLE_VIEWS && !statements[i].view))
 		return true;
 	return ddl_template(sql, d, statements[i].sql);
 }
@@ -197,7 +201,7 @@ timetable_create(PGconn *conn, const Ddl *d)
 	for (int i = 0; ok && i < NSTATEMENTS; i++)
 	{
 		buf_reset(&sql);
-		ok = timetable_sql(&sql, d, i, true);
+		ok = timetable_sql(&sql, d, i, TIMETABLE_LOAD);
 		if (!ok)
 			log_error("statement too long or out of memory");
 		else if (sql.len > 0)
