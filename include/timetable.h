@@ -23,7 +23,7 @@
 /* Which statements timetable_sql() appends. */
 typedef enum
 {
-	TIMETABLE_SCHEMA,			/* all but those recording a load's notices */
+	TIMETABLE_SCHEMA,			/* the table, not how the load fills it */
 	TIMETABLE_LOAD,				/* the table and what fills it */
 	TIMETABLE_VIEWS				/* the views, made in the feed's schema */
 } TimetablePart;

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "report.h"
 #include "source.h"
+#include "swap.h"
 
 #define GTFS2PGSQL_VERSION "0.1.0"
 #define REGISTRY_SCHEMA "gtfs2pgsql"	/* see feeds.h */
@@ -39,7 +40,8 @@ static void
 help(void)
 {
 	printf("%s loads a GTFS Schedule feed into PostgreSQL.\n\n", progname);
-	printf("Usage:\n  %s [OPTION]... FEED\n\n", progname);
+	printf("Usage:\n  %s [OPTION]... FEED\n", progname);
+	printf("  %s [OPTION]... --drop FEED_ID...\n\n", progname);
 	printf("FEED is a GTFS zip file or a directory of its .txt files.\n\n");
 	printf("Options:\n");
 	printf("  -s, --schema=NAME         "
@@ -49,9 +51,10 @@ help(void)
 		   "                            "
 		   "else gtfs); a feed there is replaced atomically\n");
 	printf("      --feed-id=ID          "
-		   "the feed's id in gtfs2pgsql.feeds (default:\n"
+		   "the feed's id in gtfs2pgsql.feeds (default: the\n"
 		   "                            "
-		   "the file name without .zip)\n");
+		   "schema given with -s, else the file name\n"
+		   "                            without .zip)\n");
 	printf("      --skip-unchanged      "
 		   "do nothing if this feed id was last loaded\n"
 		   "                            "
@@ -75,6 +78,9 @@ help(void)
 		   "                            "
 		   "(default: 4326, the feed's own coordinates)\n");
 	printf("      --no-geometry         no PostGIS columns, tables or views\n");
+	printf("      --drop                "
+		   "remove the feeds FEED_ID... (schema, partitions,\n"
+		   "                            registry row), each atomically\n");
 	printf("      --print-schema        "
 		   "print the tables' SQL definitions and exit\n");
 	printf("  -q, --quiet               no notices and no summary table\n");
@@ -203,6 +209,9 @@ typedef struct
 	bool		skip_unchanged;
 	bool		quiet;
 	char	   *plain_schema;	/* the schema made from --feed-id */
+	bool		schema_given;	/* -s */
+	char	  **drop_ids;		/* --drop: the feed ids, ndrop of them */
+	int			ndrop;
 } Options;
 
 static int
@@ -248,6 +257,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"wait", required_argument, NULL, 10},
 		{"feed-id", required_argument, NULL, 7},
 		{"skip-unchanged", no_argument, NULL, 8},
+		{"drop", no_argument, NULL, 11},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -317,6 +327,9 @@ parse_options(int argc, char **argv, Options *o)
 			case 8:
 				o->skip_unchanged = true;
 				break;
+			case 11:
+				o->ndrop = -1;
+				break;
 			case 'V':
 				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 				return EXIT_OK;
@@ -330,6 +343,15 @@ parse_options(int argc, char **argv, Options *o)
 			default:
 				return usage_error();
 		}
+	}
+	if (o->ndrop != 0)
+	{
+		o->drop_ids = argv + optind;
+		o->ndrop = argc - optind;
+		if (o->ndrop > 0)
+			return -1;
+		log_error("--drop needs the ids of the feeds to drop");
+		return usage_error();
 	}
 	if (optind != argc - 1)
 	{
@@ -352,6 +374,7 @@ parse_options(int argc, char **argv, Options *o)
 			return EXIT_BAD_INPUT;
 		}
 	}
+	o->schema_given = o->load.feed.schema != NULL;
 	if (o->load.feed.schema == NULL)
 		o->load.feed.schema = o->plain_schema ? o->plain_schema : "gtfs";
 	if (!names_ok(&o->load.feed))
@@ -397,7 +420,9 @@ run(Options *o)
 	report_init(&rep, o->load.feed.file_name);
 	if (o->load.feed.feed_id == NULL)
 	{
-		o->load.feed.feed_id = default_id =
+		/* one feed per schema: -s names the feed too */
+		o->load.feed.feed_id = default_id = o->schema_given ?
+			strdup(o->load.feed.schema) :
 			feed_id_from(o->load.feed.file_name);
 		if (default_id == NULL)
 		{
@@ -493,6 +518,43 @@ cleanup:
 	return code;
 }
 
+/* --drop: each feed in a transaction of its own; the exit code. */
+static int
+run_drop(Options *o)
+{
+	PGconn	   *conn = db_connect(&o->db);
+	int			code = EXIT_OK;
+
+	if (conn == NULL)
+		return EXIT_BADCONN;
+	db_catch_signals(conn);
+	for (int i = 0; i < o->ndrop && !db_canceled(); i++)
+	{
+		SwapStatus	status = SWAP_FAILED;
+
+		db_set_step(o->drop_ids[i]);
+		if (db_exec(conn, "BEGIN"))
+			status = swap_drop_feed(conn, o->drop_ids[i],
+									o->load.wait_seconds);
+		if (status == SWAP_OK && db_exec(conn, "COMMIT"))
+			log_notice("feed \"%s\" dropped", o->drop_ids[i]);
+		else
+		{
+			PQclear(PQexec(conn, "ROLLBACK"));
+			if (code != EXIT_DB_FAILED)
+				code = status == SWAP_REFUSED ? EXIT_BAD_INPUT :
+					EXIT_DB_FAILED;
+		}
+	}
+	db_release_signals();
+	if (db_canceled())
+		code = EXIT_SIGNAL + db_canceled();
+	else
+		swap_clear_dropped(conn);
+	PQfinish(conn);
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -512,7 +574,7 @@ main(int argc, char **argv)
 		return code;
 	}
 	log_set_quiet(o.quiet);
-	code = run(&o);
+	code = o.ndrop > 0 ? run_drop(&o) : run(&o);
 	free(o.plain_schema);
 	return code;
 }

@@ -299,6 +299,15 @@ DO_EMPTY_TARGET
 "PARTITION BY LIST (feed_id)', leaf, staging, leaf);\n"
 "\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE gtfs2pgsql.%%I IS %%L', "
 "leaf, 'gtfs2pgsql: ' || leaf || ' of every feed, a partition per feed_id');\n"
+/* a primary key made its columns NOT NULL in this feed, not in all */
+"\t\tFOR r IN SELECT a.attname FROM pg_catalog.pg_attribute a\n"
+"\t\t\tWHERE a.attrelid = pg_catalog.format('gtfs2pgsql.%%I', leaf)::"
+"pg_catalog.regclass\n"
+"\t\t\tAND a.attnum > 0 AND a.attnotnull AND a.attname <> 'feed_id'\n"
+"\t\tLOOP\n"
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ALTER %%I "
+"DROP NOT NULL', leaf, r.attname);\n"
+"\t\tEND LOOP;\n"
 "\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
 "leaf));\n"
 "\tEND IF;\n"
@@ -373,13 +382,20 @@ DO_DROP_CLEARED
 "END\n"
 "$gtfs2pgsql$";
 
-/* A drop: the feed's schema emptied, then dropped. */
+/*
+ * A drop: the feed's schema emptied, then dropped unless the user's
+ * objects are still in it.
+ */
 static const char *const drop_sql =
 DO_DECLARE
 DO_EMPTY_TARGET
 DO_DROP_CLEARED
 "IF ns IS NOT NULL THEN\n"
-"\tEXECUTE pg_catalog.format('DROP SCHEMA %%I', target);\n"
+"\tBEGIN\n"
+"\t\tEXECUTE pg_catalog.format('DROP SCHEMA %%I', target);\n"
+"\tEXCEPTION WHEN dependent_objects_still_exist THEN\n"
+"\t\tRAISE NOTICE 'schema %% is kept: it holds objects of yours', target;\n"
+"\tEND;\n"
 "END IF;\n"
 "END\n"
 "$gtfs2pgsql$";

@@ -184,7 +184,8 @@ bool
 timetable_sql(Buf *sql, const Ddl *d, int i, TimetablePart part)
 {
 	if (i < 0 || i >= NSTATEMENTS ||
-		(part == TIMETABLE_SCHEMA && statements[i].load_only) ||
+		(part == TIMETABLE_SCHEMA &&
+		 (statements[i].load_only || statements[i].view)) ||
 		(part == TIMETABLE_LOAD && statements[i].view) ||
 		(part == TIMETABLE_VIEWS && !statements[i].view))
 		return true;

@@ -578,15 +578,21 @@ def extra_file_named_like_a_table():
 
 @test()
 def default_feed_id_keeps_dots():
-    """The default feed id drops only ".zip": a.2024.zip and a.2023.zip differ."""
+    """The default feed id (without -s) drops only ".zip": a.2024.zip and
+    a.2023.zip differ; with -s, the schema names the feed."""
+    ids = []
     for year in ('2023', '2024'):
         path = os.path.join(it.TMP, 'a.%s.zip' % year)
         zip_feed(SAMPLE, path)
-        r = run('-s', 'dotted_%s' % year, path)
+        r = run(path)
         check(r.returncode == 0, describe(r))
-    ids = [x[0] for x in query("SELECT feed_id FROM gtfs2pgsql.feeds "
-                               "WHERE feed_id LIKE 'a_202%' ORDER BY 1")]
+        ids += [x[0] for x in query("SELECT feed_id FROM gtfs2pgsql.feeds "
+                                    "WHERE feed_id LIKE 'a_202%' ORDER BY 1")]
     check(ids == ['a_2023', 'a_2024'], 'feed ids %r' % ids)
+    r = run('-s', 'dotted', path)
+    check(r.returncode == 0, describe(r))
+    check(value("SELECT feed_id FROM gtfs2pgsql.feeds WHERE schema_name = 'dotted'")
+          == 'dotted', 'with -s the feed id is not the schema')
 
 @test()
 def geojson_duplicate_id():

@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""
+The partitioned layout (issue 12): one table per GTFS file in schema
+gtfs2pgsql, partitioned by feed_id, whose partition for a feed is that
+feed's table in its schema.  Readers of one feed never make an import of
+another wait; a one-feed query locks that feed's relations only; --drop
+removes a feed whole; a feed of another database joins the cross-feed
+tables through postgres_fdw with the SQL the README gives.
+
+    tests/with-postgres tests/layout.py [NAME-SUBSTRING]
+
+Uses the harness of tests/integration.py and the helpers of
+tests/hostile.py.  Standard library only.
+"""
+import os, re, sys
+
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration as it                                     # noqa: E402
+import hostile as h                                          # noqa: E402
+
+if __name__ == '__main__':
+    it.TESTS[:] = []            # only the tests of this file
+
+test, check = it.test, it.check
+query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
+SAMPLE = h.SAMPLE
+
+
+def load_feed(feed_id, *args, feed=SAMPLE):
+    r = h.run('-q', '--feed-id', feed_id, *args, feed)
+    check(r.returncode == 0, 'loading %s: %s' % (feed_id, it.describe(r)))
+
+
+def counts_by_feed(table):
+    return dict(query('SELECT feed_id, count(*)::text FROM gtfs2pgsql.%s GROUP BY 1' % table))
+
+
+@test()
+def cross_feed_tables_are_partitioned():
+    """Each feed is the partition of its feed_id in gtfs2pgsql.<table>,
+    its schema's table has every row and column (extra columns in jsonb
+    extra), and a reload replaces the partition, not the table."""
+    stops = h.read_text(SAMPLE, 'stops.txt').split('\n')
+    stops = [stops[0] + ',my_code'] + [l + ',c%d' % i for i, l in enumerate(stops[1:]) if l]
+    d = h.make_feed('layout_extra', {'stops.txt': '\n'.join(stops) + '\n'})
+    load_feed('lay-a')
+    load_feed('lay-b', feed=d)
+    n = value('SELECT count(*) FROM lay_a.stop_times')
+    c = counts_by_feed('stop_times')
+    check(c.get('lay-a') == n and c.get('lay-b') == n, 'cross-feed counts %r, %s each' % (c, n))
+    check(value("SELECT relkind FROM pg_class WHERE oid = 'gtfs2pgsql.stops'::regclass") == 'p',
+          'gtfs2pgsql.stops is not partitioned')
+    check(value("SELECT pg_get_expr(relpartbound, oid) FROM pg_class "
+                "WHERE oid = 'lay_b.stops'::regclass") == "FOR VALUES IN ('lay-b')",
+          'lay_b.stops is not the partition of lay-b')
+    check(value("SELECT extra->>'my_code' FROM lay_b.stops WHERE stop_id = "
+                "(SELECT min(stop_id) FROM lay_b.stops)") is not None,
+          'the extra column is not in jsonb extra')
+    check(value("SELECT count(*) FROM lay_b.stops WHERE extra ? 'my_code'")
+          == value('SELECT count(*) FROM lay_b.stops'), 'extra values missing')
+    oid = value("SELECT 'lay_a.stops'::regclass::oid")
+    query("GRANT SELECT ON lay_a.stops TO PUBLIC")
+    load_feed('lay-a')
+    check(value("SELECT 'lay_a.stops'::regclass::oid") == oid,
+          'a reload replaced the feed\'s table, not its partition')
+    check(value("SELECT relacl::text LIKE '%=r/%' FROM pg_class "
+                "WHERE oid = 'lay_a.stops'::regclass") == 't',
+          'the grant on lay_a.stops to PUBLIC is lost')
+    check(counts_by_feed('stop_times').get('lay-a') == n, 'rows after reload')
+
+
+@test()
+def idle_reader_of_another_feed_does_not_delay_an_import():
+    """An idle transaction that read feed A, through its schema and through
+    the cross-feed table filtered on A, does not make an import of feed B
+    wait; an import of A waits and names the reader."""
+    load_feed('idle-a')
+    load_feed('idle-b')
+    reader = h.Reader('layout_idle_%d' % os.getpid())
+    try:
+        reader.send("BEGIN; SELECT count(*) FROM idle_a.stops; "
+                    "SELECT count(*) FROM gtfs2pgsql.stop_times WHERE feed_id = 'idle-a';")
+        reader.wait_state('idle in transaction')
+        pid = reader.pid()
+        r = h.run('-q', '--wait', '5', '--feed-id', 'idle-b', SAMPLE)
+        check(r.returncode == 0 and 'waiting' not in r.stderr,
+              'the import of another feed waited: %s' % it.describe(r))
+        r = h.run('-q', '--feed-id', 'idle-new', SAMPLE)
+        check(r.returncode == 0, 'a new feed could not be added: %s' % it.describe(r))
+        p, err = h.spawn('--wait', '2', '--feed-id', 'idle-a', SAMPLE)
+        code, text = h.finish(p, err)
+        check(code == 3, 'exit %d, 3 expected: %s' % (code, text))
+        check(re.search(r'session %s \(user [^,]+, application layout_idle' % pid, text),
+              'the reader %s is not named: %s' % (pid, text))
+    finally:
+        reader.send('COMMIT;')
+        reader.close()
+
+
+@test()
+def one_feed_query_locks_that_feed_only():
+    """A query on the cross-feed table filtered on one feed_id locks the
+    cross-feed table and relations of that feed, nothing of the others."""
+    for f in ('lock-a', 'lock-b', 'lock-c'):
+        load_feed(f)
+    rows = query(
+        "BEGIN; SELECT count(*) FROM gtfs2pgsql.stop_times WHERE feed_id = 'lock-b';"
+        " SELECT n.nspname || '.' || c.relname FROM pg_locks l"
+        " JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE l.pid = pg_backend_pid() AND n.nspname <> 'pg_catalog'; COMMIT;")
+    names = [r[0] for r in rows if '.' in r[0]]
+    data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'lock_b'")
+    others = [n for n in names
+              if n.split('.')[0] not in ('gtfs2pgsql', 'lock_b', data)]
+    check('lock_b.stop_times' in names, 'lock_b.stop_times not locked: %r' % names)
+    check(not others, 'locks outside feed lock-b: %r' % others)
+
+
+@test()
+def drop_removes_a_feed_whole():
+    """--drop removes the schema, the data schema, the partitions and the
+    registry row, in one transaction, while a reader of another feed holds
+    its transaction open; an unknown feed id exits 1."""
+    load_feed('drop-a')
+    load_feed('drop-b')
+    data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'drop_a'")
+    reader = h.Reader('layout_drop_%d' % os.getpid())
+    try:
+        reader.send("BEGIN; SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = 'drop-b';")
+        reader.wait_state('idle in transaction')
+        r = h.run('--wait', '5', '--drop', 'drop-a')
+        check(r.returncode == 0, it.describe(r))
+    finally:
+        reader.send('COMMIT;')
+        reader.close()
+    check(not h.schema_exists('drop_a') and not h.schema_exists(data),
+          'schema drop_a or %s is still there' % data)
+    check(value("SELECT count(*) FROM gtfs2pgsql.feeds WHERE feed_id = 'drop-a'") == '0',
+          'registry row still there')
+    check('drop-a' not in counts_by_feed('stops') and 'drop-b' in counts_by_feed('stops'),
+          'cross-feed rows: %r' % counts_by_feed('stops'))
+    r = h.run('--drop', 'no-such-feed')
+    check(r.returncode == 1 and 'no feed "no-such-feed"' in r.stderr, it.describe(r))
+    # the feed comes back as it was
+    load_feed('drop-a')
+    check('drop-a' in counts_by_feed('stops'), 'drop-a could not be loaded again')
+
+
+@test()
+def feed_id_changes_in_a_schema():
+    """Loading another feed into a schema replaces the one there (its rows
+    leave the cross-feed tables); a feed loaded into another schema leaves
+    its old one."""
+    load_feed('swap-one', '-s', 'swapped')
+    load_feed('swap-two', '-s', 'swapped')
+    c = counts_by_feed('stops')
+    check('swap-one' not in c and 'swap-two' in c, 'cross-feed feeds %r' % c)
+    check(value("SELECT count(*) FROM gtfs2pgsql.feeds WHERE feed_id = 'swap-one'") == '0',
+          'swap-one still registered')
+    load_feed('swap-two', '-s', 'swapped_too')
+    check(not h.schema_exists('swapped') and h.schema_exists('swapped_too'),
+          'the feed did not move from schema swapped')
+    check(counts_by_feed('stops').get('swap-two') == value('SELECT count(*) FROM swapped_too.stops'),
+          'rows of swap-two')
+
+
+@test()
+def remote_feed_through_postgres_fdw():
+    """A feed loaded into another database joins the cross-feed tables as
+    foreign partitions, with the SQL of the README."""
+    remote = it.DB + '_remote'
+    query('DROP DATABASE IF EXISTS %s' % qi(remote))
+    query('CREATE DATABASE %s' % qi(remote))
+    try:
+        r = it.run('-d', remote, '-q', '--feed-id', 'far', SAMPLE, db=False)
+        check(r.returncode == 0, it.describe(r))
+        load_feed('near')
+        env = it.PSQL_ENV
+        host = env.get('PGHOST', os.environ.get('PGHOST', '/var/run/postgresql'))
+        port = env.get('PGPORT', os.environ.get('PGPORT', '5432'))
+        password = env.get('PGPASSWORD', os.environ.get('PGPASSWORD', ''))
+        user = value('SELECT current_user')
+        query("CREATE EXTENSION IF NOT EXISTS postgres_fdw;"
+              " DROP SERVER IF EXISTS far_server CASCADE;"
+              " CREATE SERVER far_server FOREIGN DATA WRAPPER postgres_fdw"
+              " OPTIONS (host %s, port %s, dbname %s);"
+              " CREATE USER MAPPING FOR CURRENT_USER SERVER far_server"
+              " OPTIONS (user %s%s);"
+              % (ql(host), ql(str(port)), ql(remote), ql(user),
+                 (', password %s' % ql(password)) if password else ''))
+        # the README's SQL, for stop_times and stops
+        query("CREATE SCHEMA far;"
+              " IMPORT FOREIGN SCHEMA far LIMIT TO (stops, stop_times)"
+              " FROM SERVER far_server INTO far;"
+              " ALTER TABLE gtfs2pgsql.stops ATTACH PARTITION far.stops FOR VALUES IN ('far');"
+              " ALTER TABLE gtfs2pgsql.stop_times ATTACH PARTITION far.stop_times"
+              " FOR VALUES IN ('far');")
+        c = counts_by_feed('stop_times')
+        check(c.get('far') == c.get('near') and c.get('far') not in (None, '0'),
+              'cross-feed counts with the remote feed: %r' % c)
+        check(value("SELECT count(*) FROM gtfs2pgsql.stops s JOIN gtfs2pgsql.stop_times t"
+                    " USING (feed_id, stop_id) WHERE feed_id = 'far'") == c['far'],
+              'join within the remote feed')
+        # a local import of another feed still works with a foreign partition
+        load_feed('near')
+    finally:
+        query("DROP SCHEMA IF EXISTS far CASCADE; DROP SERVER IF EXISTS far_server CASCADE")
+        query('DROP DATABASE IF EXISTS %s' % qi(remote))
+
+
+if __name__ == '__main__':
+    it.main()
