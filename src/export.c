@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "db.h"
+#include "ddl.h"
 #include "log.h"
 
 #define SQL_MAX			(4 * 1024 * 1024)
@@ -209,6 +210,15 @@ put_value(Buf *sql, const Export *ex, const char *col, const char *type,
 {
 	const char *bound = clip == '<' ? ex->opt->from : ex->opt->to;
 
+	if (strcmp(type, DDL_EXTRA_COLUMN) == 0)
+	{
+		char	   *key = PQescapeLiteral(ex->conn, col, strlen(col));
+		bool		ok = key && buf_puts(sql, "(" DDL_EXTRA_COLUMN " ->> ") &&
+			buf_puts(sql, key) && buf_putc(sql, ')');
+
+		PQfreemem(key);
+		return ok;
+	}
 	if (strcmp(type, "date") == 0 && clip && bound)
 		return buf_puts(sql, "pg_catalog.to_char(") &&
 			buf_puts(sql, clip == '<' ? "GREATEST(" : "LEAST(") &&
@@ -354,8 +364,11 @@ read_members(Export *ex)
 	int			n;
 
 	buf_init(&sql, SQL_MAX);
+	/* a column of the file the reference lacks is a key of jsonb extra */
 	ok = buf_puts(&sql, "SELECT f.file, f.\"table\", c.col, c.head, "
-				  "pg_catalog.format_type(a.atttypid, NULL), "
+				  "coalesce(pg_catalog.format_type(a.atttypid, NULL), "
+				  "CASE WHEN x.attname IS NOT NULL THEN '" DDL_EXTRA_COLUMN
+				  "' END), "
 				  "r.oid IS NOT NULL, f.columns IS NULL FROM ") &&
 		put_template(&sql, ex, "@s.import_files f ") &&
 		buf_puts(&sql, "LEFT JOIN (pg_catalog.pg_class r JOIN "
@@ -366,6 +379,9 @@ read_members(Export *ex)
 				 "WITH ORDINALITY AS c(col, head, n) ON true "
 				 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid "
 				 "AND a.attname = c.col AND NOT a.attisdropped "
+				 "LEFT JOIN pg_catalog.pg_attribute x ON x.attrelid = r.oid "
+				 "AND x.attname = '" DDL_EXTRA_COLUMN "' AND NOT x.attisdropped "
+				 "AND x.atttypid = 'pg_catalog.jsonb'::pg_catalog.regtype "
 				 "ORDER BY f.file, c.n");
 	params[0] = ex->opt->schema;
 	res = ok ? db_query(ex->conn, sql.data, 1, params) : NULL;
