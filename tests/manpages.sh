@@ -57,10 +57,10 @@ for prog in gtfs2pgsql pgsql2gtfs; do
 	codes=$(help_codes "$help" "Exit status")
 	labels=$(printf '%s\n' "$source" |
 		sed -n '/^\.SH "EXIT STATUS"/,/^\.SH /p' | grep -A1 '^\.TP' |
-		grep -oE '^\.BR? [0-9][0-9 ",]*' | grep -oE '[0-9]+' | sort -u)
+		grep -oE '^\.BR? [0-9][0-9 ",]*' | grep -oE '[0-9]+' | sort -nu)
 	if [ -z "$codes" ]; then
 		not_ok "$prog --help lists no exit code"
-	elif [ "$(echo "$codes" | sort -u)" != "$labels" ]; then
+	elif [ "$(echo "$codes" | sort -nu)" != "$labels" ]; then
 		not_ok "$page EXIT STATUS has" $labels "but --help" $codes
 	else
 		echo "ok - $page and --help give the same exit codes:" $codes
