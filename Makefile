@@ -155,7 +155,10 @@ deb:
 	  tar -x -C build/deb/src
 	cd build/deb/src && dpkg-buildpackage -us -uc -b
 	@ls build/deb/gtfs2pgsql_$(VERSION)_*.deb
-	-lintian build/deb/gtfs2pgsql_$(VERSION)_*.changes
+	@if command -v lintian >/dev/null; then \
+	  echo "lintian build/deb/gtfs2pgsql_$(VERSION)_*.changes"; \
+	  lintian --fail-on error build/deb/gtfs2pgsql_$(VERSION)_*.changes; \
+	else echo "lintian not installed: the package is not checked"; fi
 
 clean:
 	rm -rf build $(PROG) $(EXPORT)
