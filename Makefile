@@ -1,5 +1,5 @@
 # gtfs2pgsql and pgsql2gtfs: plain Makefile.  make; make check; make demo;
-# make install.
+# make install; make deb.
 #   SANITIZE=address,undefined  build with sanitizers
 #   V=1                         show the commands
 
@@ -7,6 +7,8 @@ PROG      = gtfs2pgsql
 EXPORT    = pgsql2gtfs
 PREFIX   ?= /usr/local
 BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man/man1
+DATADIR   = $(PREFIX)/share/gtfs2pgsql
 DESTDIR  ?=
 REFERENCE ?= ../shared/gtfs-reference.tsv
 
@@ -15,7 +17,7 @@ CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
             -Wformat=2
 PKGS      = libpq libzip proj libcrypto
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(CPPFLAGS) $(CFLAGS) \
              $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 LIBS      = $(shell pkg-config --libs $(PKGS)) -lcsv -lm
 
@@ -80,12 +82,14 @@ check:
 	$(MAKE) $(PROG) $(EXPORT) build/unit
 	build/unit
 	tests/generated.sh
+	tests/manpages.sh
 	tests/with-postgres tests/run-all $(TEST_FILES)
 
 # The same against the server the PG* environment names, as it is.
 installcheck: $(PROG) $(EXPORT) build/unit
 	build/unit
 	tests/generated.sh
+	tests/manpages.sh
 	tests/run-all $(TEST_FILES)
 
 # Installs missing Debian packages (as root), so that a fresh machine needs
@@ -125,13 +129,41 @@ demo: deps
 	tests/with-postgres tests/demo.sh
 
 install: $(PROG) $(EXPORT)
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	install -m 755 $(EXPORT) $(DESTDIR)$(BINDIR)/$(EXPORT)
+	install -m 644 man/$(PROG).1 man/$(EXPORT).1 $(DESTDIR)$(MANDIR)
+	install -m 644 schema/gtfs.sql $(DESTDIR)$(DATADIR)
+
+# The man pages: groff warns of nothing, and each gives its program's
+# long options and exit codes (also part of check).
+checkman: $(PROG) $(EXPORT)
+	tests/manpages.sh
+
+# The Debian package, build/deb/gtfs2pgsql_VERSION_ARCH.deb (packages:
+# dpkg-dev debhelper; lintian for the check).  dpkg-buildpackage writes
+# beside the tree and cleans it, so it builds a copy under build/deb of the
+# files git tracks, as they are in the working tree; the version is
+# include/version.h's, which debian/changelog must give too (debian/rules
+# checks).
+VERSION := $(shell sed -n 's/^\#define GTFS2PGSQL_VERSION "\(.*\)"$$/\1/p' \
+             include/version.h)
+deb:
+	rm -rf build/deb
+	mkdir -p build/deb/src
+	tree=$$(git stash create) && git archive $${tree:-HEAD} | \
+	  tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	@ls build/deb/gtfs2pgsql_$(VERSION)_*.deb
+	@if command -v lintian >/dev/null; then \
+	  echo "lintian build/deb/gtfs2pgsql_$(VERSION)_*.changes"; \
+	  lintian --fail-on error build/deb/gtfs2pgsql_$(VERSION)_*.changes; \
+	else echo "lintian not installed: the package is not checked"; fi
 
 clean:
 	rm -rf build $(PROG) $(EXPORT)
 
-.PHONY: all check installcheck deps bench catalog demo fuzz install clean
+.PHONY: all check installcheck checkman deps bench catalog demo fuzz install \
+        deb clean
 
 -include $(wildcard build/*.d build/tests/*.d)

@@ -22,8 +22,8 @@
 #include "report.h"
 #include "source.h"
 #include "swap.h"
+#include "version.h"
 
-#define GTFS2PGSQL_VERSION "0.1.0"
 #define REGISTRY_SCHEMA "gtfs2pgsql"	/* see feeds.h */
 #define NAME_MAX_BYTES	63		/* PostgreSQL cuts longer names */
 

@@ -12,8 +12,7 @@
 #include "db.h"
 #include "export.h"
 #include "log.h"
-
-#define PGSQL2GTFS_VERSION "0.1.0"
+#include "version.h"
 
 /* Exit codes, also listed in --help and the README. */
 #define EXIT_OK			0
@@ -173,7 +172,7 @@ parse_options(int argc, char **argv, Options *o)
 	if (argc > 1 &&
 		(strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
 	{
-		printf("%s %s\n", progname, PGSQL2GTFS_VERSION);
+		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 		return EXIT_OK;
 	}
 	while ((c = getopt_long(argc, argv, CONNOPT_SHORT "s:qV?",
@@ -211,7 +210,7 @@ parse_options(int argc, char **argv, Options *o)
 				o->quiet = true;
 				break;
 			case 'V':
-				printf("%s %s\n", progname, PGSQL2GTFS_VERSION);
+				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 				return EXIT_OK;
 			case '?':
 				if (optopt == 0 && strcmp(argv[optind - 1], "-?") == 0)
