@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "ddl.h"
+#include "report.h"
 
 /* The number of statements timetable_sql() knows. */
 extern int	timetable_count(void);
@@ -34,9 +35,10 @@ extern bool timetable_sql(Buf *sql, const Ddl *d, int i, bool for_load);
 /*
  * Runs every statement for a load on conn, in its open transaction, into
  * d's staging schema: the tables of the feed (with DDL_LINE_COLUMN) and
- * import_notices must exist, with their keys and indexes.  False (logged)
- * when one failed; the transaction is then aborted.
+ * import_notices must exist, with their keys and indexes.  Each is a step
+ * of rep (and of the progress line).  False (logged) when one failed; the
+ * transaction is then aborted.
  */
-extern bool timetable_create(PGconn *conn, const Ddl *d);
+extern bool timetable_create(PGconn *conn, const Ddl *d, Report *rep);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "progress.h"
 
 /* The days of each service: calendar.txt, plus and minus calendar_dates. */
 static const char service_days_sql[] =
@@ -160,15 +161,17 @@ static const struct
 {
 	const char *sql;
 	bool		load_only;		/* records notices: not schema */
+	const char *step;			/* its name in the report */
 }			statements[] = {
-	{service_days_sql, false},
-	{range_notice_sql, true},
-	{service_days_fill_sql, false},
+	{service_days_sql, false, "service_days table"},
+	{range_notice_sql, true, "calendar date range check"},
+	{service_days_fill_sql, false, "service_days"},
 	{"ALTER TABLE @s.service_days ADD PRIMARY KEY (service_id, date)",
-	false},
-	{"CREATE INDEX ON @s.service_days (date)", false},
-	{arrivals_departures_sql, false},
-	{connections_sql, false},
+	false, "service_days primary key"},
+	{"CREATE INDEX ON @s.service_days (date)", false,
+	"service_days(date) index"},
+	{arrivals_departures_sql, false, "arrivals_departures view"},
+	{connections_sql, false, "connections view"},
 };
 
 #define NSTATEMENTS ((int) (sizeof(statements) / sizeof(statements[0])))
@@ -188,7 +191,7 @@ timetable_sql(Buf *sql, const Ddl *d, int i, bool for_load)
 }
 
 bool
-timetable_create(PGconn *conn, const Ddl *d)
+timetable_create(PGconn *conn, const Ddl *d, Report *rep)
 {
 	Buf			sql;
 	bool		ok = true;
@@ -196,12 +199,15 @@ timetable_create(PGconn *conn, const Ddl *d)
 	buf_init(&sql, DDL_SQL_MAX);
 	for (int i = 0; ok && i < NSTATEMENTS; i++)
 	{
+		double		started = progress_step(statements[i].step);
+
 		buf_reset(&sql);
 		ok = timetable_sql(&sql, d, i, true);
 		if (!ok)
 			log_error("statement too long or out of memory");
 		else if (sql.len > 0)
-			ok = db_exec(conn, sql.data);
+			ok = db_exec(conn, sql.data) &&
+				report_add_step(rep, statements[i].step, started);
 	}
 	buf_free(&sql);
 	return ok;
