@@ -18,8 +18,8 @@ WARN      = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
             -Wformat=2
 PKGS      = libpq libzip proj libcrypto
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(CPPFLAGS) $(CFLAGS) \
-             $(shell pkg-config --cflags $(PKGS)) -MMD -MP
-LIBS      = $(shell pkg-config --libs $(PKGS)) -lcsv -lm
+             $(shell pkg-config --cflags $(PKGS)) -pthread -MMD -MP
+LIBS      = $(shell pkg-config --libs $(PKGS)) -lcsv -lm -pthread
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer

@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "ddl.h"
 #include "notice.h"
+#include "report.h"
 #include "source.h"
 
 typedef struct
@@ -27,6 +28,7 @@ typedef struct
 	long		max_errors;		/* ... up to this many in all */
 	const int  *columns;		/* per field of the file checked: its
 								 * column, 1-based, or 0 */
+	Report	   *rep;			/* each key and check is a step of it */
 } CheckRun;
 
 /*

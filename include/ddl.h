@@ -124,6 +124,13 @@ extern int	ddl_finish_count(void);
 extern bool ddl_finish(Buf *sql, const Ddl *d, int i);
 
 /*
+ * The name of the i-th of those steps for people, into out
+ * ("stop_times(stop_id) index", "shape_lines"), for the progress line and
+ * the report.
+ */
+extern void ddl_finish_name(int i, char *out, size_t outsize);
+
+/*
  * Writes the schema of a whole feed for schema "gtfs", SRID 4326; false
  * (logged) when out could not be written.
  */

@@ -53,4 +53,11 @@ extern void log_set_feed(const char *feed);
 /* How many data errors have been logged so far. */
 extern long log_data_errors(void);
 
+/*
+ * Calls before() ahead of each message and after() once it is written,
+ * so that a line redrawn in place (progress.h) is erased first and not
+ * redrawn in the middle of it.  NULL, NULL: none.
+ */
+extern void log_set_hooks(void (*before) (void), void (*after) (void));
+
 #endif

@@ -58,6 +58,12 @@ extern int	source_find(const FeedSource *src, const char *name);
  */
 extern FeedMember *source_member_open(FeedSource *src, int i);
 
+/*
+ * The member's size once uncompressed, as the zip's directory declares it
+ * or as the file system gives it; 0 when unknown.
+ */
+extern unsigned long long source_member_size(const FeedMember *m);
+
 /* Reads up to n bytes: the count, 0 at the end, -1 on error (a data error). */
 extern ssize_t source_member_read(FeedMember *m, char *buf, size_t n);
 

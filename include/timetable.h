@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "ddl.h"
+#include "report.h"
 
 /* Which statements timetable_sql() appends. */
 typedef enum
@@ -42,9 +43,10 @@ extern bool timetable_sql(Buf *sql, const Ddl *d, int i, TimetablePart part);
 /*
  * Runs the statements of TIMETABLE_LOAD on conn, in its open transaction,
  * in d's staging schema: the tables of the feed (with DDL_LINE_COLUMN) and
- * import_notices must exist, with their keys and indexes.  False (logged)
- * when one failed; the transaction is then aborted.
+ * import_notices must exist, with their keys and indexes.  Each is a step
+ * of rep (and of the progress line).  False (logged) when one failed; the
+ * transaction is then aborted.
  */
-extern bool timetable_create(PGconn *conn, const Ddl *d);
+extern bool timetable_create(PGconn *conn, const Ddl *d, Report *rep);
 
 #endif

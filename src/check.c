@@ -20,6 +20,7 @@
 #include "csvread.h"
 #include "db.h"
 #include "log.h"
+#include "progress.h"
 
 #define FETCH_ROWS		"10000"	/* lines of duplicates fetched at once */
 #define SHOW_MAX		200		/* bytes of a key shown in messages */
@@ -264,6 +265,9 @@ check_key(CheckRun *cr, const CatalogFile *cat, uint64_t present,
 	Buf			sql;
 	bool		violation;
 	bool		ok;
+	char		step[128],
+				dup_step[160];
+	double		started;
 
 	*set_aside = 0;
 	buf_init(&sql, DDL_SQL_MAX);
@@ -277,15 +281,26 @@ check_key(CheckRun *cr, const CatalogFile *cat, uint64_t present,
 		buf_free(&sql);
 		return true;			/* no key */
 	}
+	snprintf(step, sizeof(step), "%s %s", cat->table,
+			 strstr(sql.data, "PRIMARY KEY") ? "primary key" : "unique index");
+	started = progress_step(step);
 	ok = exec_in_savepoint(cr->conn, sql.data, &violation);
 	if (!ok && violation)
 	{
-		ok = delete_duplicates(cr, cat, fields, nfields, unkeyed,
-							   set_aside) &&
+		/* the failed build, the duplicates set aside, the build again */
+		snprintf(dup_step, sizeof(dup_step), "%s (duplicates found)", step);
+		ok = report_add_step(cr->rep, dup_step, started);
+		snprintf(dup_step, sizeof(dup_step), "%s duplicates", cat->table);
+		started = progress_step(dup_step);
+		ok = ok && delete_duplicates(cr, cat, fields, nfields, unkeyed,
+									 set_aside) &&
 			set_aside_duplicates(cr, cat, fields, nfields, *set_aside) &&
 			db_exec(cr->conn, "DROP TABLE pg_temp.gtfs2pgsql_lines") &&
-			db_exec(cr->conn, sql.data);
+			report_add_step(cr->rep, dup_step, started);
+		started = progress_step(step);
+		ok = ok && db_exec(cr->conn, sql.data);
 	}
+	ok = ok && report_add_step(cr->rep, step, started);
 	buf_free(&sql);
 	return ok;
 }
@@ -357,16 +372,23 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 		const char *params[6];
 		PGresult   *res;
 		bool		found;
+		char		step[160];
+		double		started;
 
 		if ((field->refs == NULL && field->type != GT_TIMEZONE) ||
 			!(present & ((uint64_t) 1 << f)))
 			continue;
+		snprintf(step, sizeof(step), "%s(%s) %s", cat->table, field->name,
+				 field->type == GT_TIMEZONE ? "time zone check" :
+				 "reference check");
+		started = 0;
 		buf_init(&where, DDL_SQL_MAX);
 		buf_init(&files, DDL_SQL_MAX);
 		buf_init(&message, DDL_SQL_MAX);
 		buf_init(&sql, DDL_SQL_MAX);
 		if (!dangling_sql(cr, field, &where, &files))
 			goto next;
+		started = progress_step(step);
 		/*
 		 * A plain count first, which the server runs in parallel (an
 		 * INSERT ... SELECT runs alone; a LIMIT 1 would plan a nested
@@ -432,6 +454,9 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 																 field->name)],
 								  before);
 next:
+		/* a check that did not run (its target is not loaded) is none */
+		if (started > 0)
+			ok = ok && report_add_step(cr->rep, step, started);
 		buf_free(&where);
 		buf_free(&files);
 		buf_free(&message);

@@ -326,6 +326,33 @@ ddl_create_views(Buf *sql, const Ddl *d)
 	return ok;
 }
 
+void
+ddl_finish_name(int i, char *out, size_t outsize)
+{
+	static const char *const after_joins[] = {
+		"shape_lines table", "shape_lines", "shape_lines primary key"
+	};
+	static const char *const last[] = {
+		"locations key and index", "trip_lines view", "route_lines view"
+	};
+
+	int			j = i - NJOIN_INDEXES;
+	int			g = j - 3;
+	int			k = g - NGIST;
+
+	if (i < NJOIN_INDEXES)
+		snprintf(out, outsize, "%s(%s) index", join_indexes[i].table,
+				 join_indexes[i].column);
+	else if (j < 3)
+		snprintf(out, outsize, "%s", after_joins[j]);
+	else if (g < NGIST)
+		snprintf(out, outsize, "%s(geom) index", gist_tables[g]);
+	else if (k < 3)
+		snprintf(out, outsize, "%s", last[k]);
+	else
+		snprintf(out, outsize, "step %d", i);
+}
+
 /* What the load found wrong with the feed: see notice.h. */
 static const char *const notices_sql =
 "CREATE TABLE @s.import_notices (\n"

@@ -30,6 +30,7 @@
 #include "geojson.h"
 #include "log.h"
 #include "notice.h"
+#include "progress.h"
 #include "swap.h"
 #include "timetable.h"
 
@@ -96,6 +97,8 @@ typedef struct
 	long		first_padded;
 	CopyStream	copy;
 	long		rows;
+	const unsigned long long *bytes;	/* read so far, for the progress
+										 * line */
 } FileLoad;
 
 /* value, cut to SHOW_VALUE_MAX bytes on a character boundary, into out. */
@@ -822,6 +825,7 @@ static bool
 on_row(void *ctx, const CsvRow *row)
 {
 	FileLoad   *fl = ctx;
+	bool		ok;
 
 	if (db_canceled())
 		return false;
@@ -831,7 +835,9 @@ on_row(void *ctx, const CsvRow *row)
 		fl->header_seen = true;
 		return start_file(fl, row);
 	}
-	return load_row(fl, row);
+	ok = load_row(fl, row);
+	progress_rows(fl->rows, *fl->bytes);
+	return ok;
 }
 
 /*
@@ -961,6 +967,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	fl.member = source_member_name(run->src, i);
 	fl.cat = cat;
 	fl.table = cat ? cat->table : stem;
+	fl.bytes = &bytes;
 	db_set_step(fl.member);
 	if (cat == NULL && !table_name_of(run, fl.member, stem))
 		return;
@@ -972,6 +979,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 		goto cleanup;
 	}
 	csvread_on_broken(reader, on_broken);
+	progress_file(fl.member, source_member_size(m));
 	whole = csvread_member(reader, m, run->chunk, &bytes);
 	/* a file cut by a parse error was still read as far as it can be */
 	if (!whole && csvread_error(reader, &line) != NULL)
@@ -1109,6 +1117,7 @@ check_tables(LoadRun *run)
 		.notices = run->notices,
 		.strict = run->opt->strict,
 		.max_errors = run->opt->max_errors,
+		.rep = run->rep,
 	};
 
 	for (int f = 0; f < catalog_nfiles; f++)
@@ -1135,10 +1144,13 @@ finish_tables(LoadRun *run, const char *staging_name)
 	PGresult   *res;
 	Buf			sql;
 	bool		ok = true;
+	char		step[128];
+	double		started;
 
 	/* shape_lines carries measures only when every point has one */
 	if (run->ddl.postgis)
 	{
+		started = progress_step("shapes measure check");
 		buf_init(&sql, DDL_SQL_MAX);
 		ok = buf_puts(&sql, "SELECT count(*) > 0 AND "
 					  "bool_and(shape_dist_traveled IS NOT NULL) FROM ") &&
@@ -1148,18 +1160,24 @@ finish_tables(LoadRun *run, const char *staging_name)
 		run->ddl.shape_m = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 		PQclear(res);
 		buf_free(&sql);
+		ok = ok && report_add_step(run->rep, "shapes measure check", started);
 	}
 	buf_init(&sql, DDL_SQL_MAX);
 	for (int i = 0; ok && i < ddl_finish_count(); i++)
 	{
 		buf_reset(&sql);
-		ok = ddl_finish(&sql, &run->ddl, i) &&
-			(sql.len == 0 || run_sql(run, &sql));
+		ok = ddl_finish(&sql, &run->ddl, i);
+		if (!ok || sql.len == 0)
+			continue;
+		ddl_finish_name(i, step, sizeof(step));
+		started = progress_step(step);
+		ok = run_sql(run, &sql) && report_add_step(run->rep, step, started);
 	}
 	buf_free(&sql);
 	/* before the lines go: calendar notices give theirs */
-	if (!ok || !timetable_create(run->conn, &run->ddl))
+	if (!ok || !timetable_create(run->conn, &run->ddl, run->rep))
 		return false;
+	started = progress_step("analyze");
 	res = db_query(run->conn,
 				   "SELECT format('%I.%I', n.nspname, c.relname), "
 				   "EXISTS (SELECT FROM pg_catalog.pg_attribute a "
@@ -1181,7 +1199,27 @@ finish_tables(LoadRun *run, const char *staging_name)
 					  DDL_LINE_COLUMN, PQgetvalue(res, i, 0))) &&
 			db_execf(run->conn, "ANALYZE %s", PQgetvalue(res, i, 0));
 	PQclear(res);
-	return ok;
+	return ok && report_add_step(run->rep, "analyze", started);
+}
+
+/* notice_store, timed as a step. */
+static bool
+store_notices(LoadRun *run, const char *table)
+{
+	double		started = progress_step("notices");
+
+	return notice_store(run->notices, run->conn, table) &&
+		report_add_step(run->rep, "notices", started);
+}
+
+/* notice_recount, timed as a step. */
+static bool
+recount_notices(LoadRun *run, const char *table)
+{
+	double		started = progress_step("notice count");
+
+	return notice_recount(run->notices, run->conn, table) &&
+		report_add_step(run->rep, "notice count", started);
 }
 
 /* The views of the feed's schema target (quoted), over its tables. */
@@ -1314,7 +1352,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
 	SwapStatus	swapped;
-	double		started;
+	double		started,
+				step_started;
 
 	buf_init(&shown, DDL_SQL_MAX);
 	snprintf(staging_name, sizeof(staging_name), "gtfs2pgsql_load_%d",
@@ -1410,19 +1449,21 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		!check_tables(&run))
 		goto rollback;
 	db_set_step("keys, indexes and derived tables");
-	if (!notice_store(run.notices, conn, notices) || strict_refusal(&run) ||
+	if (!store_notices(&run, notices) || strict_refusal(&run) ||
 		!finish_tables(&run, staging_name) ||
-		!notice_recount(run.notices, conn, notices) || strict_refusal(&run))
+		!recount_notices(&run, notices) || strict_refusal(&run))
 	{
 		status = run.refused ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 		goto rollback;
 	}
+	step_started = progress_step("notice summary");
 	if (!notice_print_summary(conn, notices, shown.data))
 		goto rollback;
 	for (int s = 0; s < 3; s++)
 		rep->notice_counts[s] = notice_count(run.notices, (NoticeSeverity) s);
 	rep->notices_json = notice_report_json(conn, notices);
-	if (rep->notices_json == NULL)
+	if (rep->notices_json == NULL ||
+		!report_add_step(rep, "notice summary", step_started))
 		goto rollback;
 	rep->index_seconds = report_now() - started;
 
@@ -1433,14 +1474,20 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	record.report_json = json = report_json(rep);
 	if (json == NULL)
 		goto rollback;
+	step_started = progress_step("swap");
 	swapped = swap_feed(conn, &record, target, staging_name, comment,
 						opt->wait_seconds);
-	if (swapped != SWAP_OK || !create_views(&run, target) ||
-		!db_exec(conn, "COMMIT"))
+	if (swapped == SWAP_OK && (!create_views(&run, target) ||
+							   !report_add_step(rep, "swap", step_started)))
+		swapped = SWAP_FAILED;
+	step_started = progress_step("commit");
+	if (swapped != SWAP_OK || !db_exec(conn, "COMMIT"))
 	{
 		status = swapped == SWAP_REFUSED ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 		goto rollback;
 	}
+	/* committed: a step not recorded (logged) is only missing from the table */
+	report_add_step(rep, "commit", step_started);
 	swap_clear_dropped(conn);
 	status = LOAD_OK;
 	goto cleanup;

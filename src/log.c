@@ -11,6 +11,8 @@ static const char *progname = "gtfs2pgsql";
 static const char *feed_name = NULL;
 static bool quiet = false;
 static long data_errors = 0;
+static void (*hook_before) (void) = NULL;
+static void (*hook_after) (void) = NULL;
 
 void
 log_init(const char *name)
@@ -34,6 +36,27 @@ long
 log_data_errors(void)
 {
 	return data_errors;
+}
+
+void
+log_set_hooks(void (*before) (void), void (*after) (void))
+{
+	hook_before = before;
+	hook_after = after;
+}
+
+static void
+begin_message(void)
+{
+	if (hook_before)
+		hook_before();
+}
+
+static void
+end_message(void)
+{
+	if (hook_after)
+		hook_after();
 }
 
 /*
@@ -65,11 +88,13 @@ log_v(const char *level, const char *fmt, va_list ap)
 	len = strlen(message);
 	while (len > 0 && message[len - 1] == '\n')
 		message[--len] = '\0';
+	begin_message();
 	fprintf(stderr, "%s: ", progname);
 	if (level)
 		fprintf(stderr, "%s: ", level);
 	put_escaped(message);
 	fputc('\n', stderr);
+	end_message();
 }
 
 void
@@ -131,6 +156,7 @@ log_data_v(const char *level, const char *member, long line, int column,
 	char		message[4096];
 
 	vsnprintf(message, sizeof(message), fmt, ap);
+	begin_message();
 	fprintf(stderr, "%s: ", progname);
 	if (feed_name)
 	{
@@ -146,6 +172,7 @@ log_data_v(const char *level, const char *member, long line, int column,
 	fprintf(stderr, " %s: ", level);
 	put_escaped(message);
 	fputc('\n', stderr);
+	end_message();
 }
 
 void
@@ -181,6 +208,8 @@ log_plain(const char *fmt,...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	begin_message();
 	put_escaped(message);
 	fputc('\n', stderr);
+	end_message();
 }

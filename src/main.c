@@ -19,6 +19,7 @@
 #include "geom.h"
 #include "load.h"
 #include "log.h"
+#include "progress.h"
 #include "report.h"
 #include "source.h"
 #include "swap.h"
@@ -83,6 +84,10 @@ help(void)
 		   "                            registry row), each atomically\n");
 	printf("      --print-schema        "
 		   "print the tables' SQL definitions and exit\n");
+	printf("      --progress=WHEN       "
+		   "a progress line on stderr: auto (when it is a\n"
+		   "                            "
+		   "terminal and not -q), always or never\n");
 	printf("  -q, --quiet               no notices and no summary table\n");
 	printf("  -V, --version             "
 		   "output version information, then exit\n");
@@ -208,6 +213,7 @@ typedef struct
 	bool		geometry;
 	bool		skip_unchanged;
 	bool		quiet;
+	ProgressMode progress;
 	char	   *plain_schema;	/* the schema made from --feed-id */
 	bool		schema_given;	/* -s */
 	char	  **drop_ids;		/* --drop: the feed ids, ndrop of them */
@@ -257,7 +263,8 @@ parse_options(int argc, char **argv, Options *o)
 		{"wait", required_argument, NULL, 10},
 		{"feed-id", required_argument, NULL, 7},
 		{"skip-unchanged", no_argument, NULL, 8},
-		{"drop", no_argument, NULL, 11},
+		{"progress", required_argument, NULL, 11},
+		{"drop", no_argument, NULL, 12},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -328,6 +335,14 @@ parse_options(int argc, char **argv, Options *o)
 				o->skip_unchanged = true;
 				break;
 			case 11:
+				if (!progress_parse(optarg, &o->progress))
+				{
+					log_error("invalid value \"%s\" for option --progress "
+							  "(auto, always or never)", optarg);
+					return usage_error();
+				}
+				break;
+			case 12:
 				o->ndrop = -1;
 				break;
 			case 'V':
@@ -484,7 +499,11 @@ run(Options *o)
 		goto cleanup;
 	}
 	db_catch_signals(conn);
+	/* -q wants a quiet stderr, unless the line is asked for */
+	progress_start(o->quiet && o->progress == PROGRESS_AUTO ?
+				   PROGRESS_NEVER : o->progress);
 	status = load_feed(conn, src, &o->load, &rep);
+	progress_end();
 	db_release_signals();
 	report_finish(&rep);
 	if (db_canceled())

@@ -290,23 +290,81 @@ report_json(const Report *r)
 	return json;
 }
 
+/* Columns of the table: it fits in 80. */
+#define NAME_WIDTH		26		/* a file's name */
+#define STEP_WIDTH		48		/* a step's name, over rows and MB */
+#define STEP_SHOWN_MIN	0.05	/* seconds: shorter steps make one line */
+
+/*
+ * name cut to width bytes on a character boundary, with its control
+ * characters as '?' (a member's name may hold terminal codes), into out.
+ */
+static const char *
+shown_name(const char *name, int width, char *out, size_t outsize)
+{
+	size_t		len = strlen(name);
+
+	if (len > (size_t) width)
+	{
+		len = (size_t) width;
+		while (len > 0 && ((unsigned char) name[len] & 0xC0) == 0x80)
+			len--;
+	}
+	snprintf(out, outsize, "%.*s", (int) len, name);
+	for (char *p = out; *p; p++)
+		if ((unsigned char) *p < 0x20 || *p == 0x7F)
+			*p = '?';
+	return out;
+}
+
 static void
 table_line(FILE *out, const char *name, long rows, long set_aside, double mb,
 		   double seconds, long rss_kb)
 {
 	char		shown[256];
 
-	/* a member's name may hold control characters: no raw terminal codes */
-	snprintf(shown, sizeof(shown), "%s", name);
-	for (char *p = shown; *p; p++)
-		if ((unsigned char) *p < 0x20 || *p == 0x7F)
-			*p = '?';
-	fprintf(out, "%-26s %11ld %9.1f %8.2f %11.0f %8.1f", shown, rows, mb,
+	fprintf(out, "%-*s %11ld %9.1f %8.2f %11.0f %8.1f\n", NAME_WIDTH,
+			shown_name(name, NAME_WIDTH, shown, sizeof(shown)), rows, mb,
 			seconds, seconds > 0 ? (double) rows / seconds : 0.0,
 			(double) rss_kb / 1024.0);
 	if (set_aside > 0)
-		fprintf(out, " %9ld set aside", set_aside);
-	fputc('\n', out);
+		fprintf(out, "%-*s %11ld\n", NAME_WIDTH, "  set aside", set_aside);
+}
+
+/*
+ * The steps after the files, each with its seconds; those shorter than
+ * STEP_SHOWN_MIN together on one line (the JSON report has each).
+ */
+static void
+steps_lines(const Report *r, FILE *out)
+{
+	char		shown[256];
+	int			short_steps = 0;
+	double		short_seconds = 0;
+
+	if (r->nsteps == 0)
+		return;
+	fprintf(out, "%-*s %8s\n", STEP_WIDTH, "step", "seconds");
+	for (int i = 0; i < r->nsteps; i++)
+	{
+		const ReportStep *s = &r->steps[i];
+
+		if (s->seconds < STEP_SHOWN_MIN)
+		{
+			short_steps++;
+			short_seconds += s->seconds;
+			continue;
+		}
+		fprintf(out, "%-*s %8.2f\n", STEP_WIDTH,
+				shown_name(s->step, STEP_WIDTH, shown, sizeof(shown)),
+				s->seconds);
+	}
+	if (short_steps > 0)
+	{
+		snprintf(shown, sizeof(shown), "(%d step%s under %.2f s)",
+				 short_steps, short_steps == 1 ? "" : "s", STEP_SHOWN_MIN);
+		fprintf(out, "%-*s %8.2f\n", STEP_WIDTH, shown, short_seconds);
+	}
 }
 
 void
@@ -316,8 +374,8 @@ report_print_table(const Report *r, FILE *out)
 				set_aside = 0;
 	double		mb = 0;
 
-	fprintf(out, "%-26s %11s %9s %8s %11s %8s\n", "file", "rows", "MB",
-			"seconds", "rows/s", "RSS MB");
+	fprintf(out, "%-*s %11s %9s %8s %11s %8s\n", NAME_WIDTH, "file", "rows",
+			"MB", "seconds", "rows/s", "RSS MB");
 	for (int i = 0; i < r->nfiles; i++)
 	{
 		const ReportFile *f = &r->files[i];
@@ -328,8 +386,7 @@ report_print_table(const Report *r, FILE *out)
 		set_aside += f->set_aside;
 		mb += (double) f->bytes / 1e6;
 	}
-	fprintf(out, "%-26s %11s %9s %8.2f\n", "(keys and indexes)", "", "",
-			r->index_seconds);
+	steps_lines(r, out);
 	table_line(out, "total", rows, set_aside, mb, r->seconds, r->peak_rss_kb);
 }
 

@@ -575,6 +575,18 @@ source_member_open(FeedSource *src, int i)
 	return m;
 }
 
+unsigned long long
+source_member_size(const FeedMember *m)
+{
+	struct stat st;
+
+	if (m->zf)
+		return (unsigned long long) m->declared;
+	if (fstat(fileno(m->fp), &st) == 0)
+		return (unsigned long long) st.st_size;
+	return 0;
+}
+
 ssize_t
 source_member_read(FeedMember *m, char *buf, size_t n)
 {

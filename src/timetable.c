@@ -16,6 +16,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "progress.h"
 
 /* The days of each service: calendar.txt, plus and minus calendar_dates. */
 static const char service_days_sql[] =
@@ -161,15 +162,17 @@ static const struct
 	const char *sql;
 	bool		load_only;		/* records notices: not schema */
 	bool		view;
+	const char *step;			/* its name in the report */
 }			statements[] = {
-	{service_days_sql, false, false},
-	{range_notice_sql, true, false},
-	{service_days_fill_sql, false, false},
+	{service_days_sql, false, false, "service_days table"},
+	{range_notice_sql, true, false, "calendar date range check"},
+	{service_days_fill_sql, false, false, "service_days"},
 	{"ALTER TABLE @s.service_days ADD PRIMARY KEY (service_id, date)",
-	false, false},
-	{"CREATE INDEX ON @s.service_days (date)", false, false},
-	{arrivals_departures_sql, false, true},
-	{connections_sql, false, true},
+	false, false, "service_days primary key"},
+	{"CREATE INDEX ON @s.service_days (date)", false, false,
+	"service_days(date) index"},
+	{arrivals_departures_sql, false, true, "arrivals_departures view"},
+	{connections_sql, false, true, "connections view"},
 };
 
 #define NSTATEMENTS ((int) (sizeof(statements) / sizeof(statements[0])))
@@ -193,7 +196,7 @@ timetable_sql(Buf *sql, const Ddl *d, int i, TimetablePart part)
 }
 
 bool
-timetable_create(PGconn *conn, const Ddl *d)
+timetable_create(PGconn *conn, const Ddl *d, Report *rep)
 {
 	Buf			sql;
 	bool		ok = true;
@@ -201,12 +204,15 @@ timetable_create(PGconn *conn, const Ddl *d)
 	buf_init(&sql, DDL_SQL_MAX);
 	for (int i = 0; ok && i < NSTATEMENTS; i++)
 	{
+		double		started = progress_step(statements[i].step);
+
 		buf_reset(&sql);
 		ok = timetable_sql(&sql, d, i, TIMETABLE_LOAD);
 		if (!ok)
 			log_error("statement too long or out of memory");
 		else if (sql.len > 0)
-			ok = db_exec(conn, sql.data);
+			ok = db_exec(conn, sql.data) &&
+				report_add_step(rep, statements[i].step, started);
 	}
 	buf_free(&sql);
 	return ok;

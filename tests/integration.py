@@ -708,6 +708,231 @@ def report_json():
     parse_report(r.stdout)
     check(not r.stderr.strip(), 'stderr not empty with -q: %r' % r.stderr[:300])
 
+# Steps every load of the sample fixture (PostGIS, calendar, shapes) has.
+SAMPLE_STEPS = [
+    'agency(agency_timezone) time zone check', 'trips primary key',
+    'stop_times unique index', 'stop_times(trip_id) reference check',
+    'stop_times(stop_id) reference check', 'notices',
+    'stop_times(stop_id) index', 'trips(route_id) index', 'shape_lines',
+    'shape_lines primary key', 'stops(geom) index', 'service_days',
+    'service_days primary key', 'analyze', 'notice summary', 'swap', 'commit']
+
+def check_steps(report, expected):
+    """The report's steps: the expected names among them, each once, in the
+    order the load runs them, with seconds >= 0 that add up to no more than
+    the run and to about the time after the files."""
+    steps = report.get('steps')
+    check(isinstance(steps, list) and steps, 'no "steps" in the report')
+    names = [st.get('step') for st in steps]
+    missing = [n for n in expected if n not in names]
+    check(not missing, 'steps missing: %s (have %s)' % (missing, names))
+    check(len(set(names)) == len(names), 'a step twice: %s' % names)
+    order = [names.index(n) for n in expected]
+    check(order == sorted(order), 'steps out of order: %s' % names)
+    secs = [st.get('seconds') for st in steps]
+    check(all(isinstance(x, (int, float)) and x >= 0 for x in secs),
+          'bad seconds: %s' % steps)
+    total = report['total']
+    check(sum(secs) <= total['seconds'] + 0.001 * len(secs),
+          'steps %.3f s > run %.3f s' % (sum(secs), total['seconds']))
+    # index_seconds: from the first check to the notice summary
+    inside = sum(secs[:names.index('notice summary') + 1])
+    check(0.5 * total['index_seconds'] <= inside
+          <= total['index_seconds'] + 0.001 * len(secs),
+          'steps %.3f s, time after the files %.3f s'
+          % (inside, total['index_seconds']))
+    return steps
+
+def check_table(stderr, steps):
+    """The human table: within 80 columns, each step of at least 0.05 s on
+    a line of its own and the others counted on one."""
+    wide = [l for l in stderr.split('\n') if len(l) > 80]
+    check(not wide, 'lines over 80 columns: %r' % wide[:3])
+    lines = stderr.split('\n')
+    check('(keys and indexes)' not in stderr, 'the old "(keys and indexes)" line')
+    head = [i for i, l in enumerate(lines) if re.match(r'step +seconds$', l)]
+    check(len(head) == 1, 'no "step seconds" header: %r' % stderr[-2000:])
+    shown, folded = 0, 0
+    for l in lines[head[0] + 1:]:
+        if l.startswith('total '):
+            break
+        m = re.match(r'\((\d+) steps? under 0\.05 s\) +\d+\.\d\d$', l)
+        if m:
+            folded = int(m.group(1))
+        else:
+            check(re.match(r'\S.* +\d+\.\d\d$', l), 'not a step line: %r' % l)
+            shown += 1
+    long_steps = sum(1 for st in steps if st['seconds'] >= 0.05)
+    check((shown, folded) == (long_steps, len(steps) - long_steps),
+          'table shows %d steps and folds %d; report has %d of >= 0.05 s of %d'
+          % (shown, folded, long_steps, len(steps)))
+
+@test()
+def report_steps():
+    """Each key, index, check and derived table is a step in the JSON
+    report, and in the table on stderr."""
+    feed = need_fixture('sample')
+    path = os.path.join(TMP, 'steps.json')
+    r = run('-s', 'steps', '--report', path, feed)
+    check(r.returncode == 0, describe(r))
+    with open(path, encoding='utf-8') as f:
+        report = parse_report(f.read())
+    steps = check_steps(report, SAMPLE_STEPS)
+    check_table(r.stderr, steps)
+    # the registry keeps the report as it was before the swap
+    kept = json.loads(value("SELECT report FROM gtfs2pgsql.feeds "
+                            "WHERE schema_name = 'steps'"))
+    kept_names = [st['step'] for st in kept['steps']]
+    check(kept_names == [st['step'] for st in steps[:len(kept_names)]]
+          and 'notice summary' in kept_names and 'swap' not in kept_names,
+          'registry steps: %s' % kept_names)
+
+@test()
+def report_steps_duplicates():
+    """A key with duplicates: its failed build, the duplicates set aside and
+    the build again are steps; the table stays within 80 columns."""
+    feed = need_fixture('sample')
+    header, rows = member_rows(feed, 'stops.txt')
+    d = copy_feed(feed, 'steps-dup', {'stops.txt': csv_text([header] + rows + rows[:2])})
+    path = os.path.join(TMP, 'steps-dup.json')
+    r = run('-s', 'steps_dup', '--report', path, d)
+    check(r.returncode == 0, describe(r))
+    with open(path, encoding='utf-8') as f:
+        report = parse_report(f.read())
+    steps = check_steps(report, ['stops primary key (duplicates found)',
+                                 'stops duplicates', 'stops primary key']
+                        + SAMPLE_STEPS[1:])
+    check_table(r.stderr, steps)
+    check(re.search(r'^  set aside +2$', r.stderr, re.M),
+          'no "set aside" line: %r' % r.stderr[-1500:])
+
+# ------------------------------------------------------------- progress
+
+PROGRESS_LINE = re.compile(r'\[(\d+):(\d\d)\] (\S.*?)  ')
+
+def big_sample(name, as_zip):
+    """The sample fixture with 150,000 stop_times (an extra column, which
+    makes a notice to print while the line is up), so that loading it
+    takes long enough for several redraws."""
+    feed = need_fixture('sample')
+    out = ['trip_id,arrival_time,departure_time,stop_id,stop_sequence,extra_note']
+    trips = [row[2] for row in member_rows(feed, 'trips.txt')[1]]
+    stops = [row[0] for row in member_rows(feed, 'stops.txt')[1]]
+    for n in range(150000):
+        t = n % 3600
+        out.append('%s,%d:%02d:00,%d:%02d:00,%s,%d,x' % (
+            trips[n % len(trips)], 5 + t // 60 % 19, t % 60, 5 + t // 60 % 19,
+            t % 60, stops[n % len(stops)], n))
+    d = copy_feed(feed, name, {'stop_times.txt': '\n'.join(out) + '\n'})
+    return zip_dir(d) if as_zip else d
+
+def check_progress(stderr, seconds, stop_times_bytes):
+    """stderr of a load with the progress line: lines redrawn after \r, at
+    most 10 a second, stop_times.txt's megabytes out of its size, steps;
+    each erased before a message or the table."""
+    redraws = PROGRESS_LINE.findall(stderr)
+    check(redraws, 'no progress line: %r' % stderr[:500])
+    check(len(redraws) <= 10 * seconds + 2,
+          '%d redraws in %.1f s' % (len(redraws), seconds))
+    files = re.findall(r'\] stop_times\.txt  (\d+) rows  ([\d.]+)/([\d.]+) MB +(\d+)%  \d+ rows/s  [\d.]+ s',
+                       stderr)
+    check(files, 'no line for stop_times.txt: %r' % stderr[:800])
+    for rows, mb, size, pct in files:
+        check(float(size) == round(stop_times_bytes / 1e6, 1) and
+              float(mb) <= float(size) and int(pct) <= 100,
+              'stop_times.txt: %s of %s MB (%s%%), %d bytes'
+              % (mb, size, pct, stop_times_bytes))
+    for line in stderr.split('\n'):
+        last = line.split('\r')[-1]
+        check(not PROGRESS_LINE.match(last), 'a progress line not erased: %r' % line[-300:])
+    check(re.search(r'\r +\rgtfs2pgsql: notices', stderr),
+          'notices not after an erased line: %r' % stderr[-3000:])
+    check(re.search(r'\r +\rfile +rows', stderr), 'table not after an erased line')
+
+def raw_run(*args):
+    """(exit code, stderr as written: \r kept, seconds) of a run."""
+    t0 = time.time()
+    try:
+        p = subprocess.run([PROG, '-d', DB] + [str(a) for a in args],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise AssertionError('%s timed out' % ' '.join(map(str, args)))
+    return p.returncode, p.stderr.decode(errors='replace'), time.time() - t0
+
+@test()
+def progress_always():
+    """--progress=always draws the line on a stderr that is not a terminal:
+    a directory feed (its files' sizes) and a zip (its directory's)."""
+    for as_zip in (False, True):
+        feed = big_sample('progress-big', as_zip)
+        code, err, seconds = raw_run('-s', 'progress', '--progress=always', feed)
+        check(code == 0, 'exit %d: %s' % (code, err[-1000:]))
+        check_progress(err, seconds, os.path.getsize(
+            os.path.join(TMP, 'progress-big', 'stop_times.txt')))
+
+@test()
+def progress_never():
+    """No progress line with --progress=never, nor by default when stderr is
+    not a terminal, nor with -q on a terminal; \r nowhere."""
+    feed = big_sample('progress-big', False)
+    for args in (['--progress=never'], []):
+        code, err, seconds = raw_run('-s', 'progress', *args, feed)
+        check(code == 0, 'exit %d: %s' % (code, err[-1000:]))
+        check('\r' not in err and 'file ' in err, '%s: %r' % (args, err[:300]))
+    code, out = run_on_tty(['-q', '-s', 'progress', feed])
+    check(code == 0 and '\r' not in out, '-q on a terminal: %r' % out[:300])
+    r = run('--progress=sometimes', feed)
+    check(r.returncode == 1 and 'sometimes' in r.stderr, describe(r))
+
+def run_on_tty(args):
+    """(exit code, what it wrote) of the program with a terminal as stderr."""
+    import pty, threading
+    master, slave = pty.openpty()
+    p = subprocess.Popen([PROG, '-d', DB] + [str(a) for a in args],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=slave)
+    os.close(slave)
+    chunks = []
+    def drain():
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    reader = threading.Thread(target=drain)
+    reader.start()
+    code = p.wait(timeout=TIMEOUT)
+    reader.join(timeout=10)
+    os.close(master)
+    return code, b''.join(chunks).decode(errors='replace')
+
+@test()
+def progress_auto_on_tty():
+    """By default the line is drawn when stderr is a terminal."""
+    feed = big_sample('progress-big', False)
+    t0 = time.time()
+    code, out = run_on_tty(['-s', 'progress', feed])
+    check(code == 0, 'exit %d: %r' % (code, out[-500:]))
+    # the terminal turns each \n into \r\n
+    check_progress(out.replace('\r\n', '\n'), time.time() - t0, os.path.getsize(
+        os.path.join(TMP, 'progress-big', 'stop_times.txt')))
+
+@test(db=False)
+def docs_options():
+    """Every long option of --help is in the README's table of options."""
+    r = run('--help', db=False)
+    check(r.returncode == 0, describe(r))
+    with open(os.path.join(REPO, 'README.md'), encoding='utf-8') as f:
+        readme = f.read()
+    options = sorted(set(re.findall(r'(--[a-z][a-z-]+)', r.stdout)))
+    check('--progress' in options, 'no --progress in --help')
+    missing = [o for o in options if not re.search(r'^\|.*`[^`]*' + o + r'\b', readme, re.M)]
+    check(not missing, 'not in the README options table: %s' % missing)
+
 # ============================================================= geometry
 #
 # stops.geom, shapes.geom, shape_lines, trip_lines, route_lines, locations

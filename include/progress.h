@@ -1,0 +1,54 @@
+/*
+ * progress.h: one line on stderr, redrawn in place while a feed loads
+ * (the file, its rows, megabytes and rows per second; then each step
+ * after the files), as osm2pgsql and pv show theirs.
+ *
+ * A thread redraws it at most PROGRESS_HZ times a second, so that a long
+ * step in the server keeps its clock moving; the log clears it before any
+ * message, so that no line is mangled.  Every call is cheap and does
+ * nothing when the line is off.
+ */
+#ifndef PROGRESS_H
+#define PROGRESS_H
+
+#include <stdbool.h>
+
+#define PROGRESS_HZ		10		/* redraws a second, at most */
+
+typedef enum
+{
+	PROGRESS_AUTO,				/* when stderr is a terminal */
+	PROGRESS_ALWAYS,
+	PROGRESS_NEVER
+} ProgressMode;
+
+/* Reads "auto", "always" or "never" into *mode; false for anything else. */
+extern bool progress_parse(const char *arg, ProgressMode *mode);
+
+/*
+ * Starts the line as mode says (auto: when stderr is a terminal); it
+ * shows nothing until progress_file or progress_step.  End it with
+ * progress_end.  When the thread cannot start, the load goes on without
+ * the line (a warning says so).
+ */
+extern void progress_start(ProgressMode mode);
+
+/*
+ * A file starts: name (copied), size its bytes once uncompressed, 0 when
+ * unknown.
+ */
+extern void progress_file(const char *name, unsigned long long size);
+
+/* The rows and bytes of the current file read so far: call it per row. */
+extern void progress_rows(long rows, unsigned long long bytes);
+
+/*
+ * A step after the files starts (step copied); returns the time it
+ * starts, report_now(), for report_add_step.
+ */
+extern double progress_step(const char *step);
+
+/* Erases the line and stops its thread; nothing after it is drawn. */
+extern void progress_end(void);
+
+#endif
