@@ -18,8 +18,11 @@ registered here run.  Standard library only.
   html_no_geometry    --no-geometry: the same numbers, no map
   html_escapes        names and values of a hostile feed come out as text
   html_by_extension   .htm and .HTML are pages; .json and other names JSON
+  html_budget         1,500 shapes of 80 random points, whose lines alone
+                      would take 1.5 MB: the page stays under 2 MB and says
+                      how many it left out
 """
-import html.parser, json, os, re, sys
+import html.parser, json, os, random, re, sys
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -255,6 +258,26 @@ def html_by_extension():
             check(text.startswith('<!DOCTYPE html>'), '%s: %r' % (name, text[:60]))
         else:
             it.parse_report(text)
+
+
+@test()
+def html_budget():
+    rnd = random.Random(11)
+    lines = ['shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence']
+    for shape in range(1500):
+        lines += ['X%d,%.6f,%.6f,%d' % (shape, 45 + rnd.random(),
+                                         -74 + rnd.random(), i)
+                  for i in range(80)]
+    files = dict(it.MINI, **{'shapes.txt': '\n'.join(lines) + '\n'})
+    schema = 'html_budget'
+    page = make_page(load_page(it.write_feed('budget', files), schema), True)
+    check_numbers(page, schema)
+    left = re.search(r'Left out to keep the page small: ([0-9,]+) shape lines',
+                     ''.join(page.text))
+    check(left and page.line_paths + number(left.group(1)) == 1500 and
+          page.line_paths > 500,
+          '%d shape paths drawn, left out: %s' % (
+              page.line_paths, left and left.group(1)))
 
 
 if __name__ == '__main__':
