@@ -18,6 +18,7 @@ registered here run.  Standard library only.
   html_no_geometry    --no-geometry: the same numbers, no map
   html_escapes        names and values of a hostile feed come out as text
   html_by_extension   .htm and .HTML are pages; .json and other names JSON
+  html_kept_when_load_fails  an existing page stays as it was
   html_budget         1,500 shapes of 80 random points, whose lines alone
                       would take 1.5 MB: the page stays under 2 MB and says
                       how many it left out
@@ -258,6 +259,21 @@ def html_by_extension():
             check(text.startswith('<!DOCTYPE html>'), '%s: %r' % (name, text[:60]))
         else:
             it.parse_report(text)
+
+
+@test()
+def html_kept_when_load_fails():
+    path = os.path.join(it.TMP, 'kept.html')
+    with open(path, 'w') as f:
+        f.write('old')
+    files = dict(it.MINI, **{'stops.txt': 'stop_id,stop_name\n"S1,First\n'})
+    r = it.run('-q', '--strict', '-s', 'html_kept', '--report', path,
+               it.write_feed('kept', files))
+    check(r.returncode != 0, 'a broken feed loaded: %s' % describe(r))
+    with open(path) as f:
+        check(f.read() == 'old', 'the page was replaced')
+    check(not [n for n in os.listdir(it.TMP) if n.startswith('.kept.html')],
+          'a temporary file was left')
 
 
 @test()
