@@ -72,7 +72,7 @@ extern void report_set_aside(Report *r, const char *file, long set_aside);
 extern void report_finish(Report *r);
 
 /*
- * Where the JSON report goes.  A regular file (or a path where there is
+ * Where the report goes (JSON, or HTML: report_html.h).  A regular file (or a path where there is
  * none yet) is written as a temporary file beside it, renamed over it at
  * the end, so that a run that fails leaves an existing report as it was.
  */
@@ -88,7 +88,7 @@ typedef struct
  * Opens the report's output, path ("-" for stdout), before the load, so
  * that a path that cannot be written stops the run before anything is
  * done.  False (logged) on failure; either way, end sink with
- * report_write_json or report_discard.
+ * report_write_json, report_commit or report_discard.
  */
 extern bool report_open(ReportSink *sink, const char *path);
 
@@ -97,6 +97,13 @@ extern bool report_open(ReportSink *sink, const char *path);
  * into place; false (logged) on error, the temporary file removed.
  */
 extern bool report_write_json(const Report *r, ReportSink *sink);
+
+/*
+ * Ends sink once a report was written to sink->out: flushes and closes it
+ * and moves the temporary file into place; false (logged) on error, the
+ * temporary file removed.
+ */
+extern bool report_commit(ReportSink *sink);
 
 /* Ends sink without a report: the temporary file is removed. */
 extern void report_discard(ReportSink *sink);

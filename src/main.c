@@ -21,6 +21,7 @@
 #include "log.h"
 #include "progress.h"
 #include "report.h"
+#include "report_html.h"
 #include "source.h"
 #include "swap.h"
 #include "version.h"
@@ -61,7 +62,11 @@ help(void)
 		   "                            "
 		   "from the same file (SHA-256) with the same options\n");
 	printf("      --report=FILE         "
-		   "write a JSON report to FILE (- for stdout)\n");
+		   "write a report to FILE: a page to look at when\n"
+		   "                            "
+		   "FILE ends in .html (files, steps, notices, map),\n"
+		   "                            "
+		   "else JSON (- for stdout)\n");
 	printf("      --strict              "
 		   "refuse a feed with any error notice (exit 1,\n"
 		   "                            "
@@ -517,7 +522,11 @@ run(Options *o)
 	{
 		if (!o->quiet)
 			report_print_table(&rep, stderr);
-		if (o->report_path && !report_write_json(&rep, &report))
+		if (o->report_path &&
+			!(report_html_wanted(o->report_path) ?
+			  report_html_write(conn, &rep, o->load.feed.feed_id,
+								o->load.feed.schema, o->geometry, &report) :
+			  report_write_json(&rep, &report)))
 		{
 			log_detail("the feed was loaded all the same");
 			status = LOAD_BAD_INPUT;

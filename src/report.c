@@ -234,9 +234,15 @@ report_open(ReportSink *sink, const char *path)
 bool
 report_write_json(const Report *r, ReportSink *sink)
 {
+	write_json(r, sink->out);
+	return report_commit(sink);
+}
+
+bool
+report_commit(ReportSink *sink)
+{
 	bool		ok;
 
-	write_json(r, sink->out);
 	ok = fflush(sink->out) == 0 && !ferror(sink->out) &&
 		(sink->tmp == NULL || fsync(fileno(sink->out)) == 0);
 	if (sink->out != stdout && fclose(sink->out) != 0)
