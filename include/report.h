@@ -98,6 +98,16 @@ extern bool report_open(ReportSink *sink, const char *path);
  */
 extern bool report_write_json(const Report *r, ReportSink *sink);
 
+/* s as a JSON string, quoted and escaped. */
+extern void report_write_string(FILE *out, const char *s);
+
+/*
+ * Ends sink after what the caller wrote to sink->out: closes it and moves
+ * the temporary file into place; false (logged) on error, the temporary
+ * file removed.
+ */
+extern bool report_close(ReportSink *sink);
+
 /* Ends sink without a report: the temporary file is removed. */
 extern void report_discard(ReportSink *sink);
 

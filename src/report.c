@@ -234,9 +234,21 @@ report_open(ReportSink *sink, const char *path)
 bool
 report_write_json(const Report *r, ReportSink *sink)
 {
+	write_json(r, sink->out);
+	return report_close(sink);
+}
+
+void
+report_write_string(FILE *out, const char *s)
+{
+	json_string(out, s);
+}
+
+bool
+report_close(ReportSink *sink)
+{
 	bool		ok;
 
-	write_json(r, sink->out);
 	ok = fflush(sink->out) == 0 && !ferror(sink->out) &&
 		(sink->tmp == NULL || fsync(fileno(sink->out)) == 0);
 	if (sink->out != stdout && fclose(sink->out) != 0)
