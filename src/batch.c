@@ -82,7 +82,8 @@ static void
 print_summary(const BatchFeed *feeds, const Run *runs,
 			  const BatchResult *results, int nfeeds)
 {
-	int			counts[4] = {0};	/* loaded, skipped, failed, not run */
+	int			counts[5] = {0};	/* loaded, skipped, failed, canceled,
+									 * not run */
 
 	fprintf(stderr, "%-15s %-15s %-8s %9s %6s %5s %7s %6s\n", "feed",
 			"schema", "status", "rows", "errors", "warns", "seconds",
@@ -111,12 +112,15 @@ print_summary(const BatchFeed *feeds, const Run *runs,
 			fprintf(stderr, " %7.2f %6.1f", r->seconds,
 					(double) r->peak_rss_kb / 1024.0);
 		fputc('\n', stderr);
-		counts[r->code < 0 ? 3 : r->code > 0 ? 2 : res->skipped ? 1 : 0]++;
+		counts[r->code < 0 ? 4 : r->code >= EXIT_SIGNAL ? 3 :
+			   r->code > 0 ? 2 : res->skipped ? 1 : 0]++;
 	}
 	fprintf(stderr, "%d feeds: %d loaded, %d skipped, %d failed", nfeeds,
 			counts[0], counts[1], counts[2]);
 	if (counts[3] > 0)
-		fprintf(stderr, ", %d not run", counts[3]);
+		fprintf(stderr, ", %d canceled", counts[3]);
+	if (counts[4] > 0)
+		fprintf(stderr, ", %d not run", counts[4]);
 	fputc('\n', stderr);
 }
 

@@ -5,6 +5,7 @@
  * then getopt_long; the work is load_feed's, or with several feeds
  * batch_run's, which runs the one-feed path once per feed.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,6 +417,39 @@ shown_file_name(char *path)
 }
 
 /*
+ * A folder is one feed, never a folder of feeds: one that holds zip files
+ * and no .txt file is warned about, with the way to load those zips.
+ */
+static void
+warn_folder_of_zips(const char *path)
+{
+	DIR		   *dir = opendir(path);
+	struct dirent *e;
+	bool		zips = false,
+				txt = false;
+
+	if (dir == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL)
+	{
+		size_t		len = strlen(e->d_name);
+
+		if (len > 4 && strcasecmp(e->d_name + len - 4, ".zip") == 0)
+			zips = true;
+		else if (len > 4 && strcasecmp(e->d_name + len - 4, ".txt") == 0)
+			txt = true;
+	}
+	closedir(dir);
+	if (zips && !txt)
+	{
+		log_warning("directory \"%s\" holds zip files and no .txt file: "
+					"it is read as one feed", path);
+		log_hint("to load each zip file as a feed, name them: %s/*.zip",
+				 path);
+	}
+}
+
+/*
  * Reads, connects and loads; the exit code.  result, when not NULL, gets
  * what the summary of several feeds shows.
  */
@@ -473,6 +507,7 @@ run(Options *o, BatchResult *result)
 		if (o->load.geom == NULL)
 			goto cleanup;
 	}
+	warn_folder_of_zips(o->feed_path);
 	src = source_open(o->feed_path);
 	if (src == NULL || !source_sha256(src, sha256))
 		goto cleanup;

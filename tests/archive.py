@@ -252,6 +252,22 @@ def names_refused_up_front():
               '%s: something was loaded: %r' % (args, registry()))
 
 @test()
+def folder_of_zips_is_one_feed():
+    """A folder keeps its meaning, one feed of .txt files; when it holds
+    zip files and no .txt, a warning says how to load them."""
+    d = os.path.join(TMP, 'zips')
+    os.makedirs(d, exist_ok=True)
+    feed_zip('zips/one.zip')
+    feed_zip('zips/two.zip')
+    r = run('-q', '-s', 'zips_folder', d)
+    check(r.returncode == 0, describe(r))
+    check(re.search(r'warning: directory ".*zips" holds zip files and no \.txt file', r.stderr)
+          and re.search(r'hint: .*zips/\*\.zip', r.stderr), 'no warning: %s' % r.stderr)
+    check(value('SELECT count(*) FROM zips_folder.stops') == '0', 'zips_folder has stops')
+    r = run('-q', '-s', 'sample_folder', feed_dir('plain-folder'))
+    check(r.returncode == 0 and 'warning' not in r.stderr, describe(r))
+
+@test()
 def unreachable_server_said_once():
     a, b = feed_dir('unreach-a'), feed_dir('unreach-b')
     r = subprocess.run([it.PROG, '-h', '/nonexistent', a, b], capture_output=True,
@@ -346,6 +362,8 @@ def sigint_reaches_the_feeds_under_way():
                         text, re.M), 'no cancel line for %s: %s' % (f, text))
     check([g[2] for g in summary(text)] == ['exit 130', 'exit 130', 'not run'],
           'summary: %s' % text)
+    check(re.search(r'^3 feeds: 0 loaded, 0 skipped, 0 failed, 2 canceled, 1 not run$',
+                    text, re.M), 'count line: %s' % text)
     left = 1
     for _ in range(40):
         left = sessions(app, loading=False)
