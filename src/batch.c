@@ -63,7 +63,7 @@ status_of(const Run *run, const BatchResult *result)
 	return run->code >= EXIT_SIGNAL ? "canceled" : "failed";
 }
 
-/* s cut to width columns by its middle, where names of a series differ least. */
+/* s in width columns: its head and tail, where names of a series differ */
 static void
 cut(char *out, size_t width, const char *s)
 {
