@@ -53,6 +53,13 @@ forward_signal(int sig)
 			kill(signal_runs[i].pid, sig);
 }
 
+/* Whether code is a feed's that SIGINT or SIGTERM canceled (not a crash). */
+static bool
+canceled(int code)
+{
+	return code == EXIT_SIGNAL + SIGINT || code == EXIT_SIGNAL + SIGTERM;
+}
+
 static const char *
 status_of(const Run *run, const BatchResult *result)
 {
@@ -60,7 +67,7 @@ status_of(const Run *run, const BatchResult *result)
 		return "not run";
 	if (run->code == 0)
 		return result->skipped ? "skipped" : "loaded";
-	return run->code >= EXIT_SIGNAL ? "canceled" : "failed";
+	return canceled(run->code) ? "canceled" : "failed";
 }
 
 /* s in width columns: its head and tail, where names of a series differ */
@@ -112,7 +119,7 @@ print_summary(const BatchFeed *feeds, const Run *runs,
 			fprintf(stderr, " %7.2f %6.1f", r->seconds,
 					(double) r->peak_rss_kb / 1024.0);
 		fputc('\n', stderr);
-		counts[r->code < 0 ? 4 : r->code >= EXIT_SIGNAL ? 3 :
+		counts[r->code < 0 ? 4 : canceled(r->code) ? 3 :
 			   r->code > 0 ? 2 : res->skipped ? 1 : 0]++;
 	}
 	fprintf(stderr, "%d feeds: %d loaded, %d skipped, %d failed", nfeeds,
