@@ -374,5 +374,25 @@ def sigint_reaches_the_feeds_under_way():
     check(registry() == before, 'the registry changed')
     check({f: stop_times_of(f) for f in counts} == counts, 'a feed changed')
 
+@test()
+def killed_feed_stops_no_other():
+    """One child killed with -9 in the middle of its load: its feed
+    unchanged and "exit 137", the other loaded, the status 137."""
+    feeds = [big_feed('kill-one', 100000), big_feed('kill-two', 100000)]
+    app = 'archive_kill_%d' % os.getpid()
+    p, err = spawn('-j', '2', *feeds, env={'PGAPPNAME': app})
+    check(wait_sessions(app, 2) == 2, 'the two loads never ran at once')
+    with open('/proc/%d/task/%d/children' % (p.pid, p.pid)) as f:
+        children = [int(c) for c in f.read().split()]
+    check(len(children) == 2, 'children: %r' % children)
+    os.kill(children[0], signal.SIGKILL)
+    code, text = finish(p, err)
+    check(code == 137, 'exit %d, 137 expected: %s' % (code, text))
+    got = {g[0]: g[2] for g in summary(text)}
+    check(sorted(got.values()) == ['exit 137', 'loaded'], 'summary: %s' % text)
+    reg = registry()
+    for feed_id, status in got.items():
+        check((feed_id in reg) == (status == 'loaded'), 'registry %r, summary %s' % (reg, text))
+
 if __name__ == '__main__':
     it.main()
