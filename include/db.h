@@ -16,6 +16,7 @@ typedef struct
 	const char *host;
 	const char *port;
 	const char *user;
+	const char *password;		/* known already (NULL: PG*, or ask) */
 	bool		prompt_password;	/* -W */
 	bool		no_password;	/* -w: never prompt */
 	const char *progname;		/* fallback_application_name */
@@ -24,7 +25,7 @@ typedef struct
 /*
  * Connects like PostgreSQL's connectDatabase: unset parameters come from
  * the PG* environment, dbname may be a full conninfo or URI, a password is
- * asked for when the server wants one (unless no_password).  Refuses a
+ * asked for when the server wants one (unless no_password or given).  Refuses a
  * server older than PostgreSQL 15.  Then sets an empty search_path, ISO
  * dates, UTF8 client encoding.  Logs and returns NULL on failure; PQfinish
  * the connection.

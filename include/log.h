@@ -47,6 +47,13 @@ extern void log_data_error(const char *member, long line, int column,
 extern void log_data(const char *level, const char *member, long line,
 					 int column, const char *fmt,...) PRINTF_LIKE(5, 6);
 
+/*
+ * Starts every line, log_plain's too, with "progname: tag: " (NULL: none),
+ * so that the lines of feeds loaded at once can be told apart.  tag is
+ * kept, not copied.
+ */
+extern void log_set_tag(const char *tag);
+
 /* The feed's name printed in each data message (not copied: keep it alive). */
 extern void log_set_feed(const char *feed);
 

@@ -98,6 +98,9 @@ extern bool report_open(ReportSink *sink, const char *path);
  */
 extern bool report_write_json(const Report *r, ReportSink *sink);
 
+/* s as a JSON string, quoted and escaped. */
+extern void report_write_string(FILE *out, const char *s);
+
 /*
  * Ends sink once a report was written to sink->out: flushes and closes it
  * and moves the temporary file into place; false (logged) on error, the

@@ -89,12 +89,12 @@ db_connect(const DbParams *p)
 {
 	const char *keywords[7];
 	const char *values[7];
-	char	   *password = NULL;
+	const char *password = p->password;
 	PGconn	   *conn;
 	PGresult   *res;
 	bool		ok;
 
-	if (p->prompt_password)
+	if (password == NULL && p->prompt_password)
 		password = getpass("Password: ");
 	for (;;)
 	{

@@ -9,6 +9,7 @@
 
 static const char *progname = "gtfs2pgsql";
 static const char *feed_name = NULL;
+static const char *tag = NULL;
 static bool quiet = false;
 static long data_errors = 0;
 static void (*hook_before) (void) = NULL;
@@ -24,6 +25,21 @@ void
 log_set_quiet(bool q)
 {
 	quiet = q;
+}
+
+void
+log_set_tag(const char *t)
+{
+	tag = t;
+}
+
+/* "progname: " and the tag's "tag: ", which every line starts with. */
+static void
+put_prefix(void)
+{
+	fprintf(stderr, "%s: ", progname);
+	if (tag)
+		fprintf(stderr, "%s: ", tag);
 }
 
 void
@@ -89,7 +105,7 @@ log_v(const char *level, const char *fmt, va_list ap)
 	while (len > 0 && message[len - 1] == '\n')
 		message[--len] = '\0';
 	begin_message();
-	fprintf(stderr, "%s: ", progname);
+	put_prefix();
 	if (level)
 		fprintf(stderr, "%s: ", level);
 	put_escaped(message);
@@ -157,7 +173,7 @@ log_data_v(const char *level, const char *member, long line, int column,
 
 	vsnprintf(message, sizeof(message), fmt, ap);
 	begin_message();
-	fprintf(stderr, "%s: ", progname);
+	put_prefix();
 	if (feed_name)
 	{
 		put_escaped(feed_name);
@@ -209,6 +225,9 @@ log_plain(const char *fmt,...)
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	begin_message();
+	/* alone, the block follows its notice; among others it names its feed */
+	if (tag)
+		put_prefix();
 	put_escaped(message);
 	fputc('\n', stderr);
 	end_message();

@@ -2,8 +2,10 @@
  * main.c: the command line of gtfs2pgsql.
  *
  * Options are read like PostgreSQL's createdb: --help and --version first,
- * then getopt_long; the work is load_feed's.
+ * then getopt_long; the work is load_feed's, or with several feeds
+ * batch_run's, which runs the one-feed path once per feed.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "batch.h"
 #include "connopt.h"
 #include "convert.h"
 #include "db.h"
@@ -28,6 +31,7 @@
 
 #define REGISTRY_SCHEMA "gtfs2pgsql"	/* see feeds.h */
 #define NAME_MAX_BYTES	63		/* PostgreSQL cuts longer names */
+#define MAX_JOBS		100		/* the server's default max_connections */
 
 /* Exit codes, also listed in --help and the README. */
 #define EXIT_OK			0
@@ -42,21 +46,30 @@ static void
 help(void)
 {
 	printf("%s loads a GTFS Schedule feed into PostgreSQL.\n\n", progname);
-	printf("Usage:\n  %s [OPTION]... FEED\n", progname);
+	printf("Usage:\n  %s [OPTION]... FEED...\n", progname);
 	printf("  %s [OPTION]... --drop FEED_ID...\n\n", progname);
-	printf("FEED is a GTFS zip file or a directory of its .txt files.\n\n");
+	printf("FEED is a GTFS zip file or a directory of its .txt files.  "
+		   "With several\nFEEDs, each one's feed id and schema come from "
+		   "its file name, and a line\nper feed sums them up at the "
+		   "end.\n\n");
 	printf("Options:\n");
 	printf("  -s, --schema=NAME         "
 		   "target schema (default: the feed id if given, as\n"
 		   "                            "
 		   "a plain name (metro-north-2026: metro_north_2026),\n"
 		   "                            "
-		   "else gtfs); a feed there is replaced atomically\n");
+		   "else gtfs); a feed there is replaced atomically;\n"
+		   "                            "
+		   "not with several feeds\n");
 	printf("      --feed-id=ID          "
 		   "the feed's id in gtfs2pgsql.feeds (default: the\n"
 		   "                            "
 		   "schema given with -s, else the file name\n"
-		   "                            without .zip)\n");
+		   "                            without .zip); not with several\n");
+	printf("  -j, --jobs=N              "
+		   "load N feeds at once, each on a connection of\n"
+		   "                            "
+		   "its own (default: 1)\n");
 	printf("      --skip-unchanged      "
 		   "do nothing if this feed id was last loaded\n"
 		   "                            "
@@ -66,7 +79,9 @@ help(void)
 		   "                            "
 		   "FILE ends in .html (files, steps, notices, map),\n"
 		   "                            "
-		   "else JSON (- for stdout)\n");
+		   "else JSON (- for stdout); with several feeds,\n"
+		   "                            "
+		   "an array of the feeds' JSON reports\n");
 	printf("      --strict              "
 		   "refuse a feed with any error notice (exit 1,\n"
 		   "                            "
@@ -98,7 +113,7 @@ help(void)
 		   "output version information, then exit\n");
 	printf("  -?, --help                show this help, then exit\n");
 	connopt_help(stdout);
-	printf("\nExit status:\n"
+	printf("\nExit status (with several feeds, the highest of theirs):\n"
 		   "  0 the feed was loaded\n"
 		   "  1 usage error, a feed that cannot be read, or with --strict "
 		   "a feed\n"
@@ -212,8 +227,12 @@ typedef struct
 {
 	DbParams	db;
 	LoadOptions load;
+	char	  **feeds;			/* argv's FEEDs */
+	int			nfeeds;
+	long		jobs;			/* -j: feeds loaded at once */
 	char	   *feed_path;		/* argv's: base_name may trim it */
 	const char *report_path;
+	const char *tag;			/* with several feeds, the feed's id */
 	long		srid;
 	bool		geometry;
 	bool		skip_unchanged;
@@ -270,6 +289,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"skip-unchanged", no_argument, NULL, 8},
 		{"progress", required_argument, NULL, 11},
 		{"drop", no_argument, NULL, 12},
+		{"jobs", required_argument, NULL, 'j'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -289,7 +309,7 @@ parse_options(int argc, char **argv, Options *o)
 		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 		return EXIT_OK;
 	}
-	while ((c = getopt_long(argc, argv, CONNOPT_SHORT "s:qV?",
+	while ((c = getopt_long(argc, argv, CONNOPT_SHORT "s:qj:V?",
 							long_options, NULL)) != -1)
 	{
 		if (connopt_take(&o->db, c, optarg))
@@ -350,6 +370,10 @@ parse_options(int argc, char **argv, Options *o)
 			case 12:
 				o->ndrop = -1;
 				break;
+			case 'j':
+				if (!parse_positive(optarg, "--jobs", MAX_JOBS, &o->jobs))
+					return usage_error();
+				break;
 			case 'V':
 				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 				return EXIT_OK;
@@ -373,13 +397,21 @@ parse_options(int argc, char **argv, Options *o)
 		log_error("--drop needs the ids of the feeds to drop");
 		return usage_error();
 	}
-	if (optind != argc - 1)
+	if (optind >= argc)
 	{
-		if (optind >= argc)
-			log_error("no feed given");
-		else
-			log_error("too many command-line arguments (first is \"%s\")",
-					  argv[optind + 1]);
+		log_error("no feed given");
+		return usage_error();
+	}
+	o->feeds = argv + optind;
+	o->nfeeds = argc - optind;
+	if (o->nfeeds > 1)
+	{
+		/* the names come from the files, checked by run_several */
+		if (o->load.feed.schema == NULL && o->load.feed.feed_id == NULL)
+			return -1;
+		log_error("%s cannot be used with several feeds",
+				  o->load.feed.schema ? "-s/--schema" : "--feed-id");
+		log_hint("each feed's id and schema come from its file name");
 		return usage_error();
 	}
 	o->feed_path = argv[optind];
@@ -402,9 +434,70 @@ parse_options(int argc, char **argv, Options *o)
 	return -1;
 }
 
-/* Reads, connects and loads; the exit code. */
+/*
+ * The file name of the feed at path as shown (bytes that are not UTF-8 as
+ * \xHH, valid in SQL), malloc'd; NULL (logged) when out of memory.
+ */
+static char *
+shown_file_name(char *path)
+{
+	const char *name = base_name(path);
+	char	   *shown_name = NULL;
+	Buf			shown;
+
+	if (conv_utf8_valid(name, strlen(name)))
+		shown_name = strdup(name);
+	else
+	{
+		buf_init(&shown, 4096);
+		if (conv_utf8_show(&shown, name, strlen(name)))
+			shown_name = strdup(shown.data);
+		buf_free(&shown);
+	}
+	if (shown_name == NULL)
+		log_error("out of memory");
+	return shown_name;
+}
+
+/*
+ * A folder is one feed, never a folder of feeds: one that holds zip files
+ * and no .txt file is warned about, with the way to load those zips.
+ */
+static void
+warn_folder_of_zips(const char *path)
+{
+	DIR		   *dir = opendir(path);
+	struct dirent *e;
+	bool		zips = false,
+				txt = false;
+
+	if (dir == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL)
+	{
+		size_t		len = strlen(e->d_name);
+
+		if (len > 4 && strcasecmp(e->d_name + len - 4, ".zip") == 0)
+			zips = true;
+		else if (len > 4 && strcasecmp(e->d_name + len - 4, ".txt") == 0)
+			txt = true;
+	}
+	closedir(dir);
+	if (zips && !txt)
+	{
+		log_warning("directory \"%s\" holds zip files and no .txt file: "
+					"it is read as one feed", path);
+		log_hint("to load each zip file as a feed, name them: %s/*.zip",
+				 path);
+	}
+}
+
+/*
+ * Reads, connects and loads; the exit code.  result, when not NULL, gets
+ * what the summary of several feeds shows.
+ */
 static int
-run(Options *o)
+run(Options *o, BatchResult *result)
 {
 	FeedSource *src = NULL;
 	PGconn	   *conn = NULL;
@@ -418,26 +511,12 @@ run(Options *o)
 	LoadStatus	status = LOAD_BAD_INPUT;
 	int			code = EXIT_BAD_INPUT;
 
-	o->load.feed.file_name = base_name(o->feed_path);
-	/* a name that is not UTF-8 is kept as shown (\xHH), valid in SQL */
-	if (!conv_utf8_valid(o->load.feed.file_name,
-						 strlen(o->load.feed.file_name)))
-	{
-		Buf			shown;
-
-		buf_init(&shown, 4096);
-		if (conv_utf8_show(&shown, o->load.feed.file_name,
-						   strlen(o->load.feed.file_name)))
-			o->load.feed.file_name = shown_name = strdup(shown.data);
-		buf_free(&shown);
-		if (shown_name == NULL)
-		{
-			log_error("out of memory");
-			goto cleanup;
-		}
-	}
+	report_init(&rep, "");
+	o->load.feed.file_name = shown_name = shown_file_name(o->feed_path);
+	if (shown_name == NULL)
+		goto cleanup;
 	log_set_feed(o->load.feed.file_name);
-	report_init(&rep, o->load.feed.file_name);
+	rep.feed = o->load.feed.file_name;
 	if (o->load.feed.feed_id == NULL)
 	{
 		/* one feed per schema: -s names the feed too */
@@ -473,6 +552,7 @@ run(Options *o)
 		if (o->load.geom == NULL)
 			goto cleanup;
 	}
+	warn_folder_of_zips(o->feed_path);
 	src = source_open(o->feed_path);
 	if (src == NULL || !source_sha256(src, sha256))
 		goto cleanup;
@@ -492,6 +572,8 @@ run(Options *o)
 				log_notice("feed \"%s\" is unchanged "
 						   "(SHA-256 %.12s...): skipped",
 						   o->load.feed.feed_id, sha256);
+			if (result)
+				result->skipped = unchanged > 0;
 			code = unchanged > 0 ? EXIT_OK : EXIT_DB_FAILED;
 			goto cleanup;
 		}
@@ -513,14 +595,22 @@ run(Options *o)
 	report_finish(&rep);
 	if (db_canceled())
 	{
-		fprintf(stderr, "%s: canceled; the database is unchanged\n",
-				progname);
+		fprintf(stderr, "%s: %s%scanceled; the database is unchanged\n",
+				progname, o->tag ? o->tag : "", o->tag ? ": " : "");
 		code = EXIT_SIGNAL + db_canceled();
 		goto cleanup;
 	}
 	if (status == LOAD_OK)
 	{
-		if (!o->quiet)
+		if (result)
+		{
+			for (int i = 0; i < rep.nfiles; i++)
+				result->rows += rep.files[i].rows;
+			result->errors = rep.notice_counts[0];
+			result->warnings = rep.notice_counts[1];
+		}
+		/* with several feeds, their summary says enough */
+		if (!o->quiet && o->tag == NULL)
 			report_print_table(&rep, stderr);
 		if (o->report_path &&
 			!(report_html_wanted(o->report_path) ?
@@ -583,6 +673,141 @@ run_drop(Options *o)
 	return code;
 }
 
+/* What each child of run_several needs. */
+typedef struct
+{
+	Options    *options;
+	const BatchFeed *feeds;
+} Several;
+
+/* Feed number feed of several, in its own process: run with its names. */
+static int
+load_one(int feed, const char *report_path, BatchResult *result, void *arg)
+{
+	Several    *several = arg;
+	Options    *o = several->options;
+
+	o->feed_path = o->feeds[feed];
+	o->load.feed.feed_id = several->feeds[feed].feed_id;
+	o->load.feed.schema = several->feeds[feed].schema;
+	o->report_path = report_path;
+	o->tag = o->load.feed.feed_id;
+	log_set_tag(o->tag);
+	return run(o, result);
+}
+
+static int
+by_feed_id(const void *a, const void *b)
+{
+	return strcmp((*(const BatchFeed *const *) a)->feed_id,
+				  (*(const BatchFeed *const *) b)->feed_id);
+}
+
+/*
+ * Several feeds: each one's id, and schema, from its file name, all
+ * checked before anything is loaded, with the connection; then batch_run.
+ * Returns as batch_run does, *child saying whether in a child process.
+ */
+static int
+run_several(Options *o, bool *child)
+{
+	BatchFeed  *feeds = calloc((size_t) o->nfeeds, sizeof(BatchFeed));
+	const BatchFeed **sorted = calloc((size_t) o->nfeeds,
+									  sizeof(BatchFeed *));
+	Several		several = {o, feeds};
+	char	   *password = NULL;
+	ReportSink	report;
+	PGconn	   *conn;
+	int			code = EXIT_BAD_INPUT;
+
+	*child = false;
+	if (feeds == NULL || sorted == NULL)
+	{
+		log_error("out of memory");
+		goto cleanup;
+	}
+	for (int i = 0; i < o->nfeeds; i++)
+	{
+		FeedRecord	names = {0};
+		char	   *file = shown_file_name(o->feeds[i]);
+
+		feeds[i].file = file;
+		if (file == NULL)
+			goto cleanup;
+		feeds[i].feed_id = feeds[i].schema = feed_id_from(file);
+		if (feeds[i].feed_id == NULL)
+		{
+			log_error("out of memory");
+			goto cleanup;
+		}
+		names.feed_id = names.schema = feeds[i].feed_id;
+		if (!names_ok(&names))
+		{
+			log_detail("the feed id of \"%s\" is \"%s\"", file,
+					   feeds[i].feed_id);
+			log_hint("rename the file, or load it alone with --feed-id");
+			code = usage_error();
+			goto cleanup;
+		}
+		if (o->report_path && report_is_feed(o->report_path, o->feeds[i]))
+			goto cleanup;
+		sorted[i] = &feeds[i];
+	}
+	/* one feed would replace the other */
+	qsort(sorted, (size_t) o->nfeeds, sizeof(*sorted), by_feed_id);
+	for (int i = 1; i < o->nfeeds; i++)
+		if (strcmp(sorted[i - 1]->feed_id, sorted[i]->feed_id) == 0)
+		{
+			log_error("feeds \"%s\" and \"%s\" would both be feed \"%s\"",
+					  sorted[i - 1]->file, sorted[i]->file,
+					  sorted[i]->feed_id);
+			log_hint("load one of them alone, with --feed-id");
+			code = usage_error();
+			goto cleanup;
+		}
+	/* what every feed would refuse is said once */
+	if (o->geometry)
+	{
+		Geom	   *geom = geom_create((int) o->srid);
+
+		if (geom == NULL)
+			goto cleanup;
+		geom_destroy(geom);
+	}
+	if (o->report_path && strcmp(o->report_path, "-") != 0)
+	{
+		if (!report_open(&report, o->report_path))
+			goto cleanup;
+		report_discard(&report);
+	}
+	conn = db_connect(&o->db);
+	if (conn == NULL)
+	{
+		code = EXIT_BADCONN;
+		goto cleanup;
+	}
+	/* a password asked for once serves every feed */
+	if (PQconnectionUsedPassword(conn))
+	{
+		password = strdup(PQpass(conn));
+		o->db.password = password;
+	}
+	PQfinish(conn);
+	code = batch_run(feeds, o->nfeeds, (int) o->jobs, o->report_path,
+					 o->quiet, load_one, &several, child);
+
+cleanup:
+	for (int i = 0; feeds && i < o->nfeeds; i++)
+	{
+		free((char *) feeds[i].file);
+		free((char *) feeds[i].feed_id);
+	}
+	free(feeds);
+	free(sorted);
+	free(password);
+	return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -595,6 +820,7 @@ main(int argc, char **argv)
 	o.load.wait_seconds = -1;
 	o.srid = 4326;
 	o.geometry = true;
+	o.jobs = 1;
 	code = parse_options(argc, argv, &o);
 	if (code >= 0)
 	{
@@ -602,7 +828,17 @@ main(int argc, char **argv)
 		return code;
 	}
 	log_set_quiet(o.quiet);
-	code = o.ndrop > 0 ? run_drop(&o) : run(&o);
+	if (o.ndrop > 0)
+		code = run_drop(&o);
+	else if (o.nfeeds > 1)
+	{
+		bool		child;
+
+		/* a child ends here too, with its feed's code */
+		code = run_several(&o, &child);
+	}
+	else
+		code = run(&o, NULL);
 	free(o.plain_schema);
 	return code;
 }

@@ -238,6 +238,12 @@ report_write_json(const Report *r, ReportSink *sink)
 	return report_commit(sink);
 }
 
+void
+report_write_string(FILE *out, const char *s)
+{
+	json_string(out, s);
+}
+
 bool
 report_commit(ReportSink *sink)
 {
