@@ -51,9 +51,7 @@ extern bool ddl_table(Buf *sql, const Ddl *d, const char *table);
  * point geometry column "geom" when cat has coordinates and d has PostGIS,
  * and a jsonb column DDL_EXTRA_COLUMN for the file's other columns.
  * Without cat (a file the reference does not define), the extra columns
- * are text columns of their own and there is no feed_id.  Geometry
- * columns have no type modifier but a CHECK of their SRID, so that feeds
- * of any SRID and shape can be partitions of one table.
+ * are text columns of their own and there is no feed_id.
  */
 extern bool ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 							 const CatalogFile *cat,

@@ -62,7 +62,7 @@ CREATE TABLE gtfs.stops (
 	level_id text COLLATE "C",
 	platform_code text,
 	stop_access smallint,
-	geom public.geometry CHECK (public.ST_SRID(geom) = 4326),
+	geom public.geometry(Point, 4326),
 	extra jsonb
 );
 
@@ -123,7 +123,7 @@ CREATE TABLE gtfs.shapes (
 	shape_pt_lon double precision,
 	shape_pt_sequence integer,
 	shape_dist_traveled double precision,
-	geom public.geometry CHECK (public.ST_SRID(geom) = 4326),
+	geom public.geometry(Point, 4326),
 	extra jsonb
 );
 
@@ -362,7 +362,7 @@ CREATE TABLE gtfs.locations (
 	stop_name text,
 	stop_desc text,
 	properties jsonb,
-	geom public.geometry CHECK (public.ST_SRID(geom) = 4326)
+	geom public.geometry(MultiPolygon, 4326)
 );
 
 -- what the load found wrong with the feed

@@ -33,7 +33,10 @@ static const struct
  * The geometry derived in the server once the data is in.  shape_lines is
  * built there, not on the client, because shapes.txt need not be sorted:
  * the server sorts each shape's points in bounded memory (spilling to disk
- * past work_mem), where the client would have to hold them all.
+ * past work_mem), where the client would have to hold them all.  Its
+ * geometry has measures (LineStringM) in a feed whose shapes all have
+ * shape_dist_traveled, not in others: one column of the cross-feed table
+ * holds both, so it has no type modifier but a CHECK of its SRID.
  */
 static const char *const shape_lines_sql =
 "CREATE TABLE @s.shape_lines (\n"
@@ -182,8 +185,7 @@ ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 			ddl_column(sql, d, &cat->fields[i]);
 	if (ok && cat && d->postgis && catalog_point_fields(cat, &lat, &lon))
 		ok = buf_puts(sql, sep) &&
-			ddl_template(sql, d, "geom @g.geometry "
-						 "CHECK (@g.ST_SRID(geom) = @r)");
+			ddl_template(sql, d, "geom @g.geometry(Point, @r)");
 	if (ok && cat)
 		ok = buf_puts(sql, sep) &&
 			buf_puts(sql, DDL_EXTRA_COLUMN " jsonb");
@@ -398,7 +400,7 @@ static const char *const locations_sql =
 "\tstop_name text,\n"
 "\tstop_desc text,\n"
 "\tproperties jsonb,\n"
-"\tgeom @g.geometry CHECK (@g.ST_SRID(geom) = @r)\n"
+"\tgeom @g.geometry(MultiPolygon, @r)\n"
 ")";
 
 bool

@@ -1291,28 +1291,42 @@ postgis_schema(PGconn *conn)
 	return quoted;
 }
 
-/* Whether PostGIS's spatial_ref_sys has ddl's SRID; logged when not. */
+/*
+ * Whether ddl's SRID can be loaded: PostGIS's spatial_ref_sys has it, and
+ * the cross-feed tables, whose geometry columns have one SRID, have it
+ * too (or do not exist yet).  Logged when not.
+ */
 static bool
-postgis_knows_srid(PGconn *conn, const Ddl *ddl)
+srid_usable(PGconn *conn, const Ddl *ddl)
 {
 	Buf			sql;
 	PGresult   *res;
-	bool		known = false;
+	bool		usable = false;
 
 	buf_init(&sql, 1024);
-	res = ddl_template(&sql, ddl, "SELECT count(*) FROM @g.spatial_ref_sys "
-					   "WHERE srid = @r") ?
+	res = ddl_template(&sql, ddl, "SELECT (SELECT count(*) FROM "
+					   "@g.spatial_ref_sys WHERE srid = @r), "
+					   "(SELECT @g.postgis_typmod_srid(a.atttypmod) "
+					   "FROM pg_catalog.pg_attribute a WHERE a.attrelid = "
+					   "pg_catalog.to_regclass('gtfs2pgsql.stops') "
+					   "AND a.attname = 'geom' AND NOT a.attisdropped)") ?
 		db_query(conn, sql.data, 0, NULL) : NULL;
 	buf_free(&sql);
-	if (res != NULL)
+	if (res == NULL)
+		return false;
+	if (strcmp(PQgetvalue(res, 0, 0), "0") == 0)
+		log_error("SRID %d is not in PostGIS's spatial_ref_sys", ddl->srid);
+	else if (!PQgetisnull(res, 0, 1) && atoi(PQgetvalue(res, 0, 1)) != ddl->srid)
 	{
-		known = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
-		if (!known)
-			log_error("SRID %d is not in PostGIS's spatial_ref_sys",
-					  ddl->srid);
+		log_error("the feeds of this database have their geometry in SRID "
+				  "%s, not %d", PQgetvalue(res, 0, 1), ddl->srid);
+		log_hint("load it with --srid %s, or into another database",
+				 PQgetvalue(res, 0, 1));
 	}
+	else
+		usable = true;
 	PQclear(res);
-	return known;
+	return usable;
 }
 
 LoadStatus
@@ -1391,7 +1405,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 			goto cleanup;
 		run.ddl.postgis = postgis;
 		run.ddl.srid = geom_srid(opt->geom);
-		if (!postgis_knows_srid(conn, &run.ddl))
+		if (!srid_usable(conn, &run.ddl))
 		{
 			status = LOAD_BAD_INPUT;
 			goto cleanup;

@@ -190,11 +190,17 @@ feed_id_from(const char *file)
 static bool
 names_ok(const FeedRecord *feed)
 {
-	if (feed->schema[0] == '\0' || strcmp(feed->schema, REGISTRY_SCHEMA) == 0 ||
-		(feed->feed_id && feed->feed_id[0] == '\0'))
+	if (feed->schema[0] == '\0' || (feed->feed_id && feed->feed_id[0] == '\0'))
 	{
-		log_error("the schema and the feed id may be neither empty nor \"%s\"",
-				  REGISTRY_SCHEMA);
+		log_error("the schema and the feed id may not be empty");
+		return false;
+	}
+	/* gtfs2pgsql, gtfs2pgsql_data_N, gtfs2pgsql_dropped are the layout's */
+	if (strncmp(feed->schema, REGISTRY_SCHEMA, strlen(REGISTRY_SCHEMA)) == 0)
+	{
+		log_error("schema \"%s\": names that begin with \"%s\" are "
+				  "gtfs2pgsql's own", feed->schema, REGISTRY_SCHEMA);
+		log_hint("choose another schema with -s");
 		return false;
 	}
 	if (strlen(feed->schema) > NAME_MAX_BYTES)
