@@ -53,7 +53,7 @@ static const char *const shape_lines_fill_sql =
 
 /* Views: computed when queried, so they cost the load nothing. */
 static const char *const trip_lines_sql =
-"CREATE VIEW @s.trip_lines AS\n"
+"CREATE OR REPLACE VIEW @s.trip_lines AS\n"
 "-- each trip's line: its shape, else the line through its stops\n"
 "SELECT t.trip_id, t.route_id, t.shape_id,\n"
 "\tcoalesce(@g.ST_Force2D(l.geom),\n"
@@ -64,7 +64,7 @@ static const char *const trip_lines_sql =
 "\tl.geom IS NOT NULL AS from_shape\n"
 "FROM @s.trips t LEFT JOIN @s.shape_lines l USING (shape_id)";
 static const char *const route_lines_sql =
-"CREATE VIEW @s.route_lines AS\n"
+"CREATE OR REPLACE VIEW @s.route_lines AS\n"
 "-- each route's geometry: the union of its trips' distinct lines, merged\n"
 "SELECT route_id, @g.ST_Multi(@g.ST_LineMerge(@g.ST_Union(geom))) AS geom\n"
 "FROM (SELECT DISTINCT route_id, geom FROM @s.trip_lines\n"

@@ -185,6 +185,10 @@ name_reserved(const FileLoad *fl, const char *name)
 	for (size_t i = 0; i < sizeof(system) / sizeof(system[0]); i++)
 		if (strcmp(name, system[i]) == 0)
 			return true;
+	/* a catalog file's table has these; its other columns go in extra */
+	if (fl->cat && (strcmp(name, "feed_id") == 0 ||
+					strcmp(name, DDL_EXTRA_COLUMN) == 0))
+		return true;
 	return strcmp(name, "geom") == 0 && fl->cat &&
 		fl->run->ddl.postgis && catalog_point_fields(fl->cat, &lat, &lon);
 }
@@ -1232,7 +1236,11 @@ create_views(LoadRun *run, const char *target)
 
 	d.schema = target;
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = ddl_create_views(&sql, &d) && run_sql(run, &sql);
+	/* a feed without geometry over one with: its lines' views go */
+	ok = (d.postgis != NULL ||
+		  ddl_template(&sql, &d, "DROP VIEW IF EXISTS @s.route_lines, "
+					   "@s.trip_lines;\n")) &&
+		ddl_create_views(&sql, &d) && run_sql(run, &sql);
 	buf_free(&sql);
 	return ok;
 }

@@ -412,6 +412,15 @@ parse_options(int argc, char **argv, Options *o)
 	o->nfeeds = argc - optind;
 	if (o->nfeeds > 1)
 	{
+		if (o->report_path && report_html_wanted(o->report_path))
+		{
+			log_error("an HTML report is of one feed; with several, "
+					  "--report writes JSON");
+			return usage_error();
+		}
+		/* one line redrawn by several processes would be garbled */
+		if (o->progress == PROGRESS_AUTO)
+			o->progress = PROGRESS_NEVER;
 		/* the names come from the files, checked by run_several */
 		if (o->load.feed.schema == NULL && o->load.feed.feed_id == NULL)
 			return -1;

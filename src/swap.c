@@ -213,16 +213,23 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "BEGIN\n"
 
 /*
- * Empties the feed's schema: its views and plain tables go; each of its
+ * Empties the feed's schema: its plain tables go, and its views when the
+ * feed goes or the tables they read are those of the layout before
+ * partitions (else they stay, replaced by the load, keeping their
+ * privileges and the views of users over them); each of its
  * partitioned tables loses its partitions (collected in "cleared"), and
  * is put aside in gtfs2pgsql_dropped when it is not the partition of feed
  * (any, when feed is NULL).  Putting aside locks it alone; dropping it
  * would lock the cross-feed table for everyone (see swap_clear_dropped).
  */
 #define DO_EMPTY_TARGET \
-"IF ns IS NOT NULL THEN\n" \
+"IF ns IS NOT NULL AND (feed IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
+"\tWHERE c.relnamespace = ns AND c.relkind = 'r' AND c.relname = ANY (leaves)))\n" \
+"THEN\n" \
 "\tEXECUTE pg_catalog.format('DROP VIEW IF EXISTS %%1$I.route_lines, " \
 "%%1$I.trip_lines, %%1$I.connections, %%1$I.arrivals_departures', target);\n" \
+"END IF;\n" \
+"IF ns IS NOT NULL THEN\n" \
 "\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t FROM pg_catalog.pg_class c\n" \
 "\t\tWHERE c.relnamespace = ns AND c.relkind = 'r'\n" \
 "\t\tAND pg_catalog.obj_description(c.oid, 'pg_class') = '" DDL_TABLE_MARK "'\n" \

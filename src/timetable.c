@@ -124,7 +124,7 @@ static const char service_days_fill_sql[] =
 BASE_FROM
 
 static const char arrivals_departures_sql[] =
-"CREATE VIEW @s.arrivals_departures AS\n"
+"CREATE OR REPLACE VIEW @s.arrivals_departures AS\n"
 "-- one row per stop time per trip instance per service day\n"
 ARRIVALS_DEPARTURES_SELECT PLAIN_INSTANCE ORIGIN PLAIN_WHERE
 "UNION ALL\n"
@@ -150,7 +150,7 @@ BASE_FROM
 "\tORDER BY stop_sequence LIMIT 1) n\n"
 
 static const char connections_sql[] =
-"CREATE VIEW @s.connections AS\n"
+"CREATE OR REPLACE VIEW @s.connections AS\n"
 "-- one row per pair of consecutive stop times of a trip instance\n"
 CONNECTIONS_SELECT PLAIN_INSTANCE ORIGIN NEXT_STOP PLAIN_WHERE
 "UNION ALL\n"

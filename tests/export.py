@@ -88,7 +88,7 @@ def columns(schema):
     return {r[0]: r[1].split('\x1f') for r in query(
         "SELECT c.relname, string_agg(a.attname, E'\\x1f' ORDER BY attnum)"
         " FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
-        " WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r'"
+        " WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'p')"
         " AND a.attnum > 0 AND NOT a.attisdropped GROUP BY 1" % ql(qi(schema)))}
 
 def compare_schemas(a, b):

@@ -153,7 +153,7 @@ def table_counts(schema):
     """{table: count} of every ordinary table of schema."""
     tables = [r[0] for r in query(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1" % ql(schema))]
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY 1" % ql(schema))]
     if not tables:
         return {}
     return {t: int(n) for t, n in query(' UNION ALL '.join(
@@ -164,7 +164,7 @@ def snapshot(schema):
     the schema's rows in the registry."""
     tables = [r[0] for r in query(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind = 'r' ORDER BY 1" % ql(schema))]
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY 1" % ql(schema))]
     data = {}
     if tables:
         data = {t: (n, h) for t, n, h in query(' UNION ALL '.join(

@@ -72,7 +72,7 @@ def schema_exists(schema):
 def table_names(schema):
     return {r[0] for r in query(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = %s AND c.relkind = 'r'" % ql(schema))}
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p')" % ql(schema))}
 
 def notices(schema, where='TRUE'):
     """(file, line, column, code, severity, action, value, record) of
@@ -373,7 +373,7 @@ def grants_survive_reload():
                     " WHERE nspname = %s" % ql(schema)).startswith('gtfs2pgsql'),
               'the schema lost our comment')
         denied = query("SELECT c.relname FROM pg_class c JOIN pg_namespace n"
-                       " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind = 'r'"
+                       " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN ('r', 'p')"
                        " AND NOT has_table_privilege(%s, c.oid, 'SELECT') ORDER BY 1"
                        % (ql(schema), ql(web)))
         check(denied == [], 'tables %s cannot read: %r' % (web, denied))

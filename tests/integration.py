@@ -74,9 +74,12 @@ PSQL_ENV = dict(os.environ, PGCLIENTENCODING='UTF8', PGOPTIONS=(
     ' -c datestyle=ISO -c extra_float_digits=1'
     ' -c client_min_messages=warning').strip())
 
-def psql(script, db=DB):
+def psql(script, db=''):
     """Runs an SQL script through psql, stopping at the first error (raised
-    as AssertionError); returns stdout.  db=None: the environment's default."""
+    as AssertionError); returns stdout.  db: the test database (DB) unless
+    given; None: the environment's default."""
+    if db == '':
+        db = DB
     cmd = ['psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-']
     if db:
         cmd += ['-d', db]
@@ -337,6 +340,12 @@ def compare_table_columns(schema, member, text_only=False):
     check(types, 'no table %s' % rel(schema, table))
     rows = records(member)
     names = [h.strip() for h in next(rows, [])]
+    # a column the reference lacks is a key of jsonb extra
+    exprs = {n: qi(n) for n in types}
+    if types.get('extra') == 'jsonb':
+        for n in names:
+            if n and n not in types:
+                types[n], exprs[n] = 'text', 'extra->>%s' % ql(n)
     missing = [n for n in names if n and n not in types]
     check(not missing, '%s: header columns missing from the table: %s'
           % (table, ', '.join(missing)))
@@ -350,7 +359,7 @@ def compare_table_columns(schema, member, text_only=False):
             vals = [row[i].strip(' \t') if i < len(row) else '' for i, _, _ in cols]
             out.write('\t'.join(copy_escape(v or None) for v in vals) + '\n')
     fx = ['f%d' % i if is_text(t) else 'f%d::%s::text' % (i, t) for i, _, t in cols]
-    dx = ["btrim(%s, E' \\t')" % qi(n) if is_text(t) else '%s::text' % qi(n)
+    dx = ["btrim(%s, E' \\t')" % exprs[n] if is_text(t) else '%s::text' % exprs[n]
           for _, n, t in cols]
     fx.append('ROW(%s)::text' % ', '.join(fx))
     dx.append('ROW(%s)::text' % ', '.join(dx))
@@ -1042,10 +1051,15 @@ def shape_line_checks(schema, srid=4326, tol=0):
          % (pts, l, differs('d.g', 'p.x', 'p.y'), allm)),
     ]
 
+def data_schema(schema):
+    """The schema that holds the rows (and indexes) of schema's tables."""
+    return value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = %s"
+                 % ql(schema))
+
 def gist_problems(schema):
     got = {r[0] for r in query(
         "SELECT tablename FROM pg_indexes WHERE schemaname = %s"
-        " AND indexdef ~* 'USING gist \\(geom\\)'" % ql(schema))}
+        " AND indexdef ~* 'USING gist \\(geom\\)'" % ql(data_schema(schema)))}
     missing = sorted({'stops', 'shapes', 'shape_lines', 'locations'} - got)
     return ['%s: no GiST index on geom of: %s' % (schema, ', '.join(missing))] if missing else []
 
@@ -1058,10 +1072,7 @@ def geom_feed_test(path):
         gather(problems, check_geom_type, s, 'stops', 'geometry(Point,4326)')
         gather(problems, check_geom_type, s, 'shapes', 'geometry(Point,4326)')
         gather(problems, check_geom_type, s, 'locations', 'geometry(MultiPolygon,4326)')
-        allm = value('SELECT count(*) > 0 AND bool_and(shape_dist_traveled IS NOT NULL)'
-                     ' FROM %s' % rel(s, 'shapes')) == 't'
-        gather(problems, check_geom_type, s, 'shape_lines',
-               'geometry(LineString%s,4326)' % ('M' if allm else ''))
+        gather(problems, check_geom_type, s, 'shape_lines', 'geometry')
         problems += geo_problems(
             point_checks(s, 'stops', 'stop_id', 'stop_lat', 'stop_lon', 4326, 0) +
             point_checks(s, 'shapes', 'shape_id', 'shape_pt_lat', 'shape_pt_lon', 4326, 0) +
@@ -1149,19 +1160,37 @@ def load_args(feed, schema, *args):
 
 # ----------------------------------------------------------------- --srid
 
+class OtherDatabase:
+    """The tests in a database of their own (DB_suffix), which is dropped
+    after: the feeds of one database have their geometry in one SRID."""
+    def __init__(self, suffix):
+        self.name = '%s_%s' % (DB, suffix)
+
+    def __enter__(self):
+        global DB
+        psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;' % (qi(self.name), qi(self.name)))
+        self.saved, DB = DB, self.name
+
+    def __exit__(self, *exc):
+        global DB
+        DB = self.saved
+        psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(self.name))
+
 def check_srid_load(feed, schema, srid):
-    """Loads feed with --srid srid and checks its geometry against the
-    file's coordinates; its stop_lat/stop_lon against the file."""
+    """Loads feed with --srid srid, in a database of its own, and checks its
+    geometry against the file's coordinates; its stop_lat/stop_lon against
+    the file."""
+    with OtherDatabase('srid%d' % srid):
+        check_srid_load_here(feed, schema, srid)
+
+def check_srid_load_here(feed, schema, srid):
     load_args(feed, schema, '--srid', srid)
     members = feed_members(feed)
     problems = []
     for t in ('stops', 'shapes'):
         gather(problems, check_geom_type, schema, t, 'geometry(Point,%d)' % srid)
     gather(problems, check_geom_type, schema, 'locations', 'geometry(MultiPolygon,%d)' % srid)
-    allm = value('SELECT count(*) > 0 AND bool_and(shape_dist_traveled IS NOT NULL)'
-                 ' FROM %s' % rel(schema, 'shapes')) == 't'
-    gather(problems, check_geom_type, schema, 'shape_lines',
-           'geometry(LineString%s,%d)' % ('M' if allm else '', srid))
+    gather(problems, check_geom_type, schema, 'shape_lines', 'geometry')
     problems += geo_problems(
         point_checks(schema, 'stops', 'stop_id', 'stop_lat', 'stop_lon', srid, 1e-7) +
         point_checks(schema, 'shapes', 'shape_id', 'shape_pt_lat', 'shape_pt_lon', srid, 1e-7) +
@@ -1204,16 +1233,21 @@ def geom_srid_32610_bart():
 def geom_srid_3857_locations():
     path, ref = need_feed('hopelink-flex-2026')
     s = 'geo_hopelink_3857'
-    load_args(path, s, '--srid', 3857)
-    check_geom_type(s, 'locations', 'geometry(MultiPolygon,3857)')
+    with OtherDatabase('srid3857_locations'):
+        load_args(path, s, '--srid', 3857)
+        check_geom_type(s, 'locations', 'geometry(MultiPolygon,3857)')
+        got = query('SELECT id, ST_SRID(geom)::text, ST_AsHEXEWKB(ST_Transform(geom, 4326))'
+                    ' FROM %s' % rel(s, 'locations'))
+    check(len(got) == 1 and got[0][1] == '3857', 'locations: %r' % [r[:2] for r in got])
+    # against the 4326 load, in the test database
     problems = geo_problems([
-        ('locations not in SRID 3857, or not within 1e-7 degrees of the 4326 load',
-         'SELECT coalesce(a.id, b.id) FROM %s a FULL JOIN %s b USING (id)'
-         ' WHERE a.id IS NULL OR b.id IS NULL OR ST_SRID(a.geom) <> 3857'
-         ' OR ST_NPoints(a.geom) <> ST_NPoints(b.geom)'
-         ' OR ST_HausdorffDistance(ST_Transform(a.geom, 4326), b.geom) > 1e-7'
-         % (rel(s, 'locations'), rel(ref, 'locations')))])
-    check(value('SELECT count(*) FROM %s' % rel(s, 'locations')) == '1', 'not 1 location')
+        ('locations not within 1e-7 degrees of the 4326 load',
+         'SELECT coalesce(a.id, b.id) FROM (VALUES %s) AS a(id, geom) FULL JOIN %s b USING (id)'
+         ' WHERE a.id IS NULL OR b.id IS NULL'
+         ' OR ST_NPoints(a.geom::geometry) <> ST_NPoints(b.geom)'
+         ' OR ST_HausdorffDistance(a.geom::geometry, b.geom) > 1e-7'
+         % (', '.join('(%s, %s)' % (ql(i), ql(h)) for i, _, h in got),
+            rel(ref, 'locations')))])
     check(not problems, '\n'.join(problems))
 
 @test()
@@ -1239,7 +1273,7 @@ def geom_partial_coordinates_and_dist():
     s = 'geo_sample_partial'
     load_args(d, s)
     problems = []
-    gather(problems, check_geom_type, s, 'shape_lines', 'geometry(LineString,4326)')
+    gather(problems, check_geom_type, s, 'shape_lines', 'geometry')
     problems += geo_problems(
         point_checks(s, 'stops', 'stop_id', 'stop_lat', 'stop_lon', 4326, 0) +
         point_checks(s, 'shapes', 'shape_id', 'shape_pt_lat', 'shape_pt_lon', 4326, 0) +
@@ -1621,6 +1655,12 @@ def geom_unknown_srid_999999():
 
 @test()
 def geom_no_geometry():
+    """In a database of its own (the cross-feed tables of the test database
+    have geometry, which a --no-geometry load leaves NULL)."""
+    with OtherDatabase('nogeom'):
+        no_geometry_here()
+
+def no_geometry_here():
     src = need_fixture('sample')
     s = 'geo_nogeom'
     load_args(src, s, '--no-geometry')
@@ -1640,8 +1680,11 @@ def geom_no_geometry():
     load_args(src, s)
     check('geom' in table_types(s, 'stops') and 'shape_lines' in tables_of(s),
           'no geometry after a load with geometry over a --no-geometry one')
+    # the cross-feed tables keep their geometry columns, NULL in this feed
     load_args(src, s, '--no-geometry')
-    check('geom' not in table_types(s, 'stops') and 'shape_lines' not in tables_of(s),
+    check(value('SELECT count(geom) FROM %s' % rel(s, 'stops')) == '0'
+          and value('SELECT count(*) FROM %s' % rel(s, 'shape_lines')) == '0'
+          and 'trip_lines' not in tables_of(s),
           'geometry left after a --no-geometry load over a load with geometry')
 
 # ================================================================= main

@@ -295,17 +295,20 @@ def identity_problems(schema, feed, notices, only=None):
                 problems.append('%s:%d: record %r does not give back the fields %r'
                                 % (name, line, rec, fields))
                 break
-        absent = [c for c in data.names if c not in cols[table]]
+        # a column the reference lacks is a key of jsonb extra
+        absent = [c for c in data.names if c not in cols[table] and 'extra' not in cols[table]]
         if absent:
             problems.append('%s: header columns not in table %s: %s'
                             % (name, table, ', '.join(absent)))
-        present = [(i, c) for i, c in enumerate(data.names) if c in cols[table]]
+        present = [(i, c if c in cols[table] else ('extra', c))
+                   for i, c in enumerate(data.names) if c in cols[table] or 'extra' in cols[table]]
         plans.append((name, table, data, present))
     if not plans:
         return problems
     script = ''.join(
         'COPY (SELECT count(*)%s FROM %s) TO STDOUT;\n'
-        % (''.join(', count(%s)' % qi(c) for _, c in present), rel(schema, table))
+        % (''.join(', count(%s)' % (qi(c) if isinstance(c, str) else 'extra->' + ql(c[1]))
+                   for _, c in present), rel(schema, table))
         for _, table, _, present in plans)
     lines = it.psql(script).split('\n')[:-1]
     check(len(lines) == len(plans), 'counts: %d answers for %d tables'
@@ -320,6 +323,7 @@ def identity_problems(schema, feed, notices, only=None):
                                ' before line %d (the parse error)' % cutoff[name]))
         bad = []
         for (i, c), k in zip(present, got[1:]):
+            c = c if isinstance(c, str) else c[1]
             header_name = data.header[i].strip(' \t')
             nn = nulled[(name, header_name)] if data.names.index(c) == i else 0
             if k + nn != data.nonempty[i]:
