@@ -60,7 +60,7 @@ def cross_feed_tables_are_partitioned():
     check(value("SELECT count(*) FROM lay_b.stops WHERE extra ? 'my_code'")
           == value('SELECT count(*) FROM lay_b.stops'), 'extra values missing')
     oid = value("SELECT 'lay_a.stops'::regclass::oid")
-    query("GRANT SELECT ON lay_a.stops TO PUBLIC")
+    it.psql("GRANT SELECT ON lay_a.stops TO PUBLIC")
     load_feed('lay-a')
     check(value("SELECT 'lay_a.stops'::regclass::oid") == oid,
           'a reload replaced the feed\'s table, not its partition')
@@ -104,12 +104,12 @@ def one_feed_query_locks_that_feed_only():
     cross-feed table and relations of that feed, nothing of the others."""
     for f in ('lock-a', 'lock-b', 'lock-c'):
         load_feed(f)
-    rows = query(
+    out = it.psql(
         "BEGIN; SELECT count(*) FROM gtfs2pgsql.stop_times WHERE feed_id = 'lock-b';"
         " SELECT n.nspname || '.' || c.relname FROM pg_locks l"
         " JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace"
         " WHERE l.pid = pg_backend_pid() AND n.nspname <> 'pg_catalog'; COMMIT;")
-    names = [r[0] for r in rows if '.' in r[0]]
+    names = [l for l in out.split('\n') if '.' in l]
     data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'lock_b'")
     others = [n for n in names
               if n.split('.')[0] not in ('gtfs2pgsql', 'lock_b', data)]
@@ -170,8 +170,8 @@ def remote_feed_through_postgres_fdw():
     """A feed loaded into another database joins the cross-feed tables as
     foreign partitions, with the SQL of the README."""
     remote = it.DB + '_remote'
-    query('DROP DATABASE IF EXISTS %s' % qi(remote))
-    query('CREATE DATABASE %s' % qi(remote))
+    it.psql('DROP DATABASE IF EXISTS %s' % qi(remote))
+    it.psql('CREATE DATABASE %s' % qi(remote))
     try:
         r = it.run('-d', remote, '-q', '--feed-id', 'far', SAMPLE, db=False)
         check(r.returncode == 0, it.describe(r))
@@ -181,7 +181,7 @@ def remote_feed_through_postgres_fdw():
         port = env.get('PGPORT', os.environ.get('PGPORT', '5432'))
         password = env.get('PGPASSWORD', os.environ.get('PGPASSWORD', ''))
         user = value('SELECT current_user')
-        query("CREATE EXTENSION IF NOT EXISTS postgres_fdw;"
+        it.psql("CREATE EXTENSION IF NOT EXISTS postgres_fdw;"
               " DROP SERVER IF EXISTS far_server CASCADE;"
               " CREATE SERVER far_server FOREIGN DATA WRAPPER postgres_fdw"
               " OPTIONS (host %s, port %s, dbname %s);"
@@ -190,7 +190,7 @@ def remote_feed_through_postgres_fdw():
               % (ql(host), ql(str(port)), ql(remote), ql(user),
                  (', password %s' % ql(password)) if password else ''))
         # the README's SQL, for stop_times and stops
-        query("CREATE SCHEMA far;"
+        it.psql("CREATE SCHEMA far;"
               " IMPORT FOREIGN SCHEMA far LIMIT TO (stops, stop_times)"
               " FROM SERVER far_server INTO far;"
               " ALTER TABLE gtfs2pgsql.stops ATTACH PARTITION far.stops FOR VALUES IN ('far');"
@@ -205,8 +205,8 @@ def remote_feed_through_postgres_fdw():
         # a local import of another feed still works with a foreign partition
         load_feed('near')
     finally:
-        query("DROP SCHEMA IF EXISTS far CASCADE; DROP SERVER IF EXISTS far_server CASCADE")
-        query('DROP DATABASE IF EXISTS %s' % qi(remote))
+        it.psql("DROP SCHEMA IF EXISTS far CASCADE; DROP SERVER IF EXISTS far_server CASCADE")
+        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE)' % qi(remote))
 
 
 if __name__ == '__main__':

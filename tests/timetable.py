@@ -161,11 +161,12 @@ def objects_exist():
         "SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n"
         " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname IN"
         " ('service_days', 'arrivals_departures', 'connections')" % ql(s)))
-    check(kinds == {'service_days': 'r', 'arrivals_departures': 'v',
+    check(kinds == {'service_days': 'p', 'arrivals_departures': 'v',
                     'connections': 'v'}, 'objects: %r' % kinds)
+    # the keys are those of the feed's partition
     keys = value("SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER"
-                 " BY 1) FROM pg_index WHERE indrelid = '%s.service_days'"
-                 "::regclass" % qi(s))
+                 " BY 1) FROM pg_index WHERE indrelid = (SELECT inhrelid FROM"
+                 " pg_inherits WHERE inhparent = '%s.service_days'::regclass)" % qi(s))
     check('(service_id, date)' in keys and '(date)' in keys,
           'service_days indexes: %s' % keys)
     d = it.write_feed('timetable-nocal', {
