@@ -176,19 +176,20 @@ def remote_feed_through_postgres_fdw():
         r = it.run('-d', remote, '-q', '--feed-id', 'far', SAMPLE, db=False)
         check(r.returncode == 0, it.describe(r))
         load_feed('near')
-        env = it.PSQL_ENV
-        host = env.get('PGHOST', os.environ.get('PGHOST', '/var/run/postgresql'))
-        port = env.get('PGPORT', os.environ.get('PGPORT', '5432'))
-        password = env.get('PGPASSWORD', os.environ.get('PGPASSWORD', ''))
-        user = value('SELECT current_user')
+        # over TCP with a password, as from another machine
+        port = value("SELECT current_setting('port')")
+        reader = 'gtfs2pgsql_fdw_%d' % os.getpid()
+        it.psql("DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD 'fdw-secret';"
+                % (qi(reader), qi(reader)))
+        it.psql('GRANT USAGE ON SCHEMA far TO %s; GRANT SELECT ON ALL TABLES IN SCHEMA far TO %s;'
+                % (qi(reader), qi(reader)), db=remote)
         it.psql("CREATE EXTENSION IF NOT EXISTS postgres_fdw;"
-              " DROP SERVER IF EXISTS far_server CASCADE;"
-              " CREATE SERVER far_server FOREIGN DATA WRAPPER postgres_fdw"
-              " OPTIONS (host %s, port %s, dbname %s);"
-              " CREATE USER MAPPING FOR CURRENT_USER SERVER far_server"
-              " OPTIONS (user %s%s);"
-              % (ql(host), ql(str(port)), ql(remote), ql(user),
-                 (', password %s' % ql(password)) if password else ''))
+                " DROP SERVER IF EXISTS far_server CASCADE;"
+                " CREATE SERVER far_server FOREIGN DATA WRAPPER postgres_fdw"
+                " OPTIONS (host 'localhost', port %s, dbname %s);"
+                " CREATE USER MAPPING FOR CURRENT_USER SERVER far_server"
+                " OPTIONS (user %s, password 'fdw-secret');"
+                % (ql(port), ql(remote), ql(reader)))
         # the README's SQL, for stop_times and stops
         it.psql("CREATE SCHEMA far;"
               " IMPORT FOREIGN SCHEMA far LIMIT TO (stops, stop_times)"
@@ -207,6 +208,7 @@ def remote_feed_through_postgres_fdw():
     finally:
         it.psql("DROP SCHEMA IF EXISTS far CASCADE; DROP SERVER IF EXISTS far_server CASCADE")
         it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE)' % qi(remote))
+        it.psql('DROP ROLE IF EXISTS %s' % qi('gtfs2pgsql_fdw_%d' % os.getpid()))
 
 
 if __name__ == '__main__':
