@@ -70,10 +70,9 @@ line_width(void)
 {
 	struct winsize ws;
 
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 &&
-		ws.ws_col <= LINE_MAX_BYTES)
-		return ws.ws_col - 1;
-	return 79;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col <= 20)
+		return 79;				/* not a terminal, or a strange one */
+	return ws.ws_col <= LINE_MAX_BYTES ? ws.ws_col - 1 : LINE_MAX_BYTES - 1;
 }
 
 /* Seconds as m:ss. */

@@ -15,9 +15,10 @@ not_ok() {
 }
 
 # The first words of the lines of section $2 of --help text $1 that are
-# indented by two spaces, e.g. the exit codes "0" ... "130, 143".
+# indented by two spaces, e.g. the exit codes "0" ... "130, 143"; the
+# section's heading may end in a remark, as "Exit status (with ...):".
 help_codes() {
-	printf '%s\n' "$1" | sed -n "/^$2:/,/^\$/p" |
+	printf '%s\n' "$1" | sed -n "/^$2\( (.*)\)\{0,1\}:\$/,/^\$/p" |
 		sed -n 's/^  \([0-9][0-9, ]*\) .*/\1/p' | tr -d ' ' | tr , '\n'
 }
 

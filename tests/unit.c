@@ -3,9 +3,9 @@
  * testhelp.h).
  *
  * Covers convert.h (value checks and COPY text form), buf.h (caps, NUL
- * termination), catalog.h (the generated GTFS catalog) and csvread.h (rows,
- * line numbers and caps).  The CSV error cases log data errors to stderr:
- * that output is expected.
+ * termination), catalog.h (the generated GTFS catalog), csvread.h (rows,
+ * line numbers and caps) and report.h's table.  The CSV error cases log
+ * data errors to stderr: that output is expected.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 #include "convert.h"
 #include "csvread.h"
 #include "log.h"
+#include "report.h"
 #include "source.h"
 
 static int	passed,
@@ -1959,6 +1960,62 @@ test_source(void)
 		printf("skipped: %s not found\n", SRC_REAL_FEED);
 }
 
+/* ---------------------------------------------------------------- report */
+
+/*
+ * The table with a long file name, rows set aside, a long step and short
+ * ones: every line within 80 columns, the short steps on one line.
+ */
+static void
+test_report_table(void)
+{
+	Report		r;
+	char	   *text = NULL;
+	size_t		len = 0;
+	FILE	   *out = open_memstream(&text, &len);
+	double		now = report_now();
+	int			widest = 0,
+				lines = 0;
+
+	report_init(&r, "feed.zip");
+	test_cond("report: add a file",
+			  report_add(&r, "a_file_of_a_very_long_name_not_in_the_"
+						 "reference_at_all.txt", 1234567, 89, 123456789ULL,
+						 now - 2));
+	test_cond("report: add a long step",
+			  report_add_step(&r, "stop_times(a_field_of_a_very_long_name_"
+							  "abcdefgh\xc3\xa9) reference check",
+							  now - 1.5));
+	test_cond("report: add short steps",
+			  report_add_step(&r, "short one", report_now()) &&
+			  report_add_step(&r, "short two", report_now()));
+	report_finish(&r);
+	r.seconds = 3600.5;
+	report_print_table(&r, out);
+	fclose(out);
+	for (char *line = text; line && *line; lines++)
+	{
+		char	   *end = strchr(line, '\n');
+		int			width = (int) (end ? end - line : (long) strlen(line));
+
+		if (width > widest)
+			widest = width;
+		line = end ? end + 1 : NULL;
+	}
+	test_cond("report table: within 80 columns", widest <= 80);
+	test_cond("report table: 8 lines (header, file, set aside, step "
+			  "header, step, short steps, total, set aside)", lines == 8);
+	test_cond("report table: set aside on a line of its own",
+			  strstr(text, "\n  set aside                         89\n"));
+	test_cond("report table: the long step, cut on a character boundary",
+			  strstr(text, "\nstop_times(a_field_of_a_very_long_name_abcdefgh"
+					 "      1.50\n"));
+	test_cond("report table: the short steps together",
+			  strstr(text, "\n(2 steps under 0.05 s) "));
+	free(text);
+	report_free(&r);
+}
+
 int
 main(void)
 {
@@ -1983,6 +2040,7 @@ main(void)
 	test_csv_errors();
 	test_csv_stray_quotes();
 	test_source();
+	test_report_table();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
