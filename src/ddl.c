@@ -334,13 +334,8 @@ ddl_finish_name(int i, char *out, size_t outsize)
 	static const char *const after_joins[] = {
 		"shape_lines table", "shape_lines", "shape_lines primary key"
 	};
-	static const char *const last[] = {
-		"locations key and index", "trip_lines view", "route_lines view"
-	};
-
 	int			j = i - NJOIN_INDEXES;
 	int			g = j - 3;
-	int			k = g - NGIST;
 
 	if (i < NJOIN_INDEXES)
 		snprintf(out, outsize, "%s(%s) index", join_indexes[i].table,
@@ -349,10 +344,8 @@ ddl_finish_name(int i, char *out, size_t outsize)
 		snprintf(out, outsize, "%s", after_joins[j]);
 	else if (g < NGIST)
 		snprintf(out, outsize, "%s(geom) index", gist_tables[g]);
-	else if (k < 3)
-		snprintf(out, outsize, "%s", last[k]);
 	else
-		snprintf(out, outsize, "step %d", i);
+		snprintf(out, outsize, "locations key and index");
 }
 
 /* What the load found wrong with the feed: see notice.h. */

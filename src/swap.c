@@ -108,11 +108,11 @@ say_who_blocks(PGconn *conn, const char *schema, const char *other,
 /*
  * Runs sql, statements that take locks, in a savepoint with a short
  * lock_timeout.  1: done, the locks held; 0: a lock was not free and
- * nothing is held; -1: failed (logged).
+ * nothing is held; -1: failed (logged as the failure of doing).
  */
 static int
 try_locked(PGconn *conn, const char *sql, const char *const *params,
-		   int nparams)
+		   int nparams, const char *doing)
 {
 	PGresult   *res;
 	const char *state;
@@ -130,7 +130,7 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (!done && !(state && strcmp(state, "55P03") == 0))
 	{
-		db_log_error(conn, res, "could not take the locks of the swap");
+		db_log_error(conn, res, doing);
 		PQclear(res);
 		return -1;
 	}
@@ -147,15 +147,16 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
  */
 static bool
 lock_waiting(PGconn *conn, const char *sql, const char *const *params,
-			 int nparams, const char *schema, const char *other,
-			 const char *key, const char *what, double wait_seconds)
+			 int nparams, const char *doing, const char *schema,
+			 const char *other, const char *key, const char *what,
+			 double wait_seconds)
 {
 	double		started = now_seconds();
 	double		said = -SAY_EVERY;
 	double		pause = PAUSE_MIN;
 	int			done;
 
-	while ((done = try_locked(conn, sql, params, nparams)) == 0)
+	while ((done = try_locked(conn, sql, params, nparams, doing)) == 0)
 	{
 		double		waited = now_seconds() - started;
 
@@ -186,8 +187,8 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 			 schema);
 	return lock_waiting(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
 						IMPORT_KEY ", pg_catalog.hashtext($1))",
-						params, 1, schema, schema, IMPORT_KEY, what,
-						wait_seconds);
+						params, 1, "could not wait for the other import",
+						schema, schema, IMPORT_KEY, what, wait_seconds);
 }
 
 /*
@@ -213,7 +214,8 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "BEGIN\n"
 
 /*
- * Empties the feed's schema: its plain tables go, and its views when the
+ * Empties the feed's schema, refusing when the feed goes (feed NULL) and
+ * views of the user's read its tables: its plain tables go, and its views when the
  * feed goes or the tables they read are those of the layout before
  * partitions (else they stay, replaced by the load, keeping their
  * privileges and the views of users over them); each of its
@@ -228,6 +230,19 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "THEN\n" \
 "\tEXECUTE pg_catalog.format('DROP VIEW IF EXISTS %%1$I.route_lines, " \
 "%%1$I.trip_lines, %%1$I.connections, %%1$I.arrivals_departures', target);\n" \
+"END IF;\n" \
+"IF ns IS NOT NULL AND feed IS NULL THEN\n" \
+"\tSELECT pg_catalog.string_agg(DISTINCT w.ev_class::pg_catalog.regclass::text,\n" \
+"\t\t', ') INTO leaf FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite w\n" \
+"\t\tON w.oid = d.objid JOIN pg_catalog.pg_class c ON c.oid = d.refobjid\n" \
+"\t\tWHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass\n" \
+"\t\tAND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass\n" \
+"\t\tAND c.relnamespace = ns AND c.relkind = 'p' AND w.ev_class <> c.oid;\n" \
+"\tIF leaf IS NOT NULL THEN\n" \
+"\t\tRAISE EXCEPTION 'cannot drop the feed of schema %%: %% depend on its " \
+"tables', target, leaf\n" \
+"\t\t\tUSING HINT = 'drop them first';\n" \
+"\tEND IF;\n" \
 "END IF;\n" \
 "IF ns IS NOT NULL THEN\n" \
 "\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t FROM pg_catalog.pg_class c\n" \
@@ -537,8 +552,9 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 			   staging_name);
 	if (!ok && sql.lost)
 		log_error("out of memory");
-	ok = ok && lock_waiting(conn, sql.data, NULL, 0, record->schema, other,
-							REGISTRY_KEY, what, wait_seconds) &&
+	ok = ok && lock_waiting(conn, sql.data, NULL, 0, "could not swap the feed in",
+							record->schema, other, REGISTRY_KEY, what,
+							wait_seconds) &&
 		db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) &&
 		feeds_record(conn, record);
 	buf_free(&sql);
@@ -578,8 +594,8 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 		buf_puts(&sql, literal);
 	if (!ok && (sql.lost || literal == NULL))
 		log_error("out of memory");
-	ok = ok && lock_waiting(conn, sql.data, NULL, 0, schema, schema,
-							REGISTRY_KEY, what, wait_seconds);
+	ok = ok && lock_waiting(conn, sql.data, NULL, 0, "could not drop the feed",
+							schema, schema, REGISTRY_KEY, what, wait_seconds);
 	PQfreemem(literal);
 	buf_free(&sql);
 	return ok ? SWAP_OK : SWAP_FAILED;
