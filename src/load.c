@@ -1302,26 +1302,29 @@ postgis_schema(PGconn *conn)
 /*
  * Whether ddl's SRID can be loaded: PostGIS's spatial_ref_sys has it, and
  * the cross-feed tables, whose geometry columns have one SRID, have it
- * too (or do not exist yet).  Logged when not.
+ * too (or do not exist yet).  1 if so; 0 if not, -1 when the database
+ * failed (logged).
  */
-static bool
+static int
 srid_usable(PGconn *conn, const Ddl *ddl)
 {
 	Buf			sql;
 	PGresult   *res;
-	bool		usable = false;
+	int			usable = 0;
 
 	buf_init(&sql, 1024);
 	res = ddl_template(&sql, ddl, "SELECT (SELECT count(*) FROM "
 					   "@g.spatial_ref_sys WHERE srid = @r), "
 					   "(SELECT @g.postgis_typmod_srid(a.atttypmod) "
-					   "FROM pg_catalog.pg_attribute a WHERE a.attrelid = "
-					   "pg_catalog.to_regclass('gtfs2pgsql.stops') "
+					   "FROM pg_catalog.pg_attribute a "
+					   "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+					   "WHERE n.nspname = 'gtfs2pgsql' AND c.relname = 'stops' "
 					   "AND a.attname = 'geom' AND NOT a.attisdropped)") ?
 		db_query(conn, sql.data, 0, NULL) : NULL;
 	buf_free(&sql);
 	if (res == NULL)
-		return false;
+		return -1;
 	if (strcmp(PQgetvalue(res, 0, 0), "0") == 0)
 		log_error("SRID %d is not in PostGIS's spatial_ref_sys", ddl->srid);
 	else if (!PQgetisnull(res, 0, 1) && atoi(PQgetvalue(res, 0, 1)) != ddl->srid)
@@ -1332,7 +1335,7 @@ srid_usable(PGconn *conn, const Ddl *ddl)
 				 PQgetvalue(res, 0, 1));
 	}
 	else
-		usable = true;
+		usable = 1;
 	PQclear(res);
 	return usable;
 }
@@ -1413,10 +1416,13 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 			goto cleanup;
 		run.ddl.postgis = postgis;
 		run.ddl.srid = geom_srid(opt->geom);
-		if (!srid_usable(conn, &run.ddl))
+		switch (srid_usable(conn, &run.ddl))
 		{
-			status = LOAD_BAD_INPUT;
-			goto cleanup;
+			case 0:
+				status = LOAD_BAD_INPUT;
+				goto cleanup;
+			case -1:
+				goto cleanup;
 		}
 	}
 	if (!db_exec(conn, "BEGIN"))
