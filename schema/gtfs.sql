@@ -466,7 +466,7 @@ ALTER TABLE gtfs.service_days ADD PRIMARY KEY (service_id, date);
 CREATE INDEX ON gtfs.service_days (date);
 
 -- the views, made in the feed's schema once its tables are swapped in
-CREATE VIEW gtfs.trip_lines AS
+CREATE OR REPLACE VIEW gtfs.trip_lines AS
 -- each trip's line: its shape, else the line through its stops
 SELECT t.trip_id, t.route_id, t.shape_id,
 	coalesce(public.ST_Force2D(l.geom),
@@ -476,13 +476,13 @@ SELECT t.trip_id, t.route_id, t.shape_id,
 		 WHERE st.trip_id = t.trip_id)) AS geom,
 	l.geom IS NOT NULL AS from_shape
 FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l USING (shape_id);
-CREATE VIEW gtfs.route_lines AS
+CREATE OR REPLACE VIEW gtfs.route_lines AS
 -- each route's geometry: the union of its trips' distinct lines, merged
 SELECT route_id, public.ST_Multi(public.ST_LineMerge(public.ST_Union(geom))) AS geom
 FROM (SELECT DISTINCT route_id, geom FROM gtfs.trip_lines
       WHERE geom IS NOT NULL) AS lines
 GROUP BY route_id;
-CREATE VIEW gtfs.arrivals_departures AS
+CREATE OR REPLACE VIEW gtfs.arrivals_departures AS
 -- one row per stop time per trip instance per service day
 SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
 	st.stop_id, t.route_id, t.service_id, t.direction_id, t.trip_headsign,
@@ -544,7 +544,7 @@ CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(
 CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
 	- interval '12 hours' + i.shift AS t0) z
 ;
-CREATE VIEW gtfs.connections AS
+CREATE OR REPLACE VIEW gtfs.connections AS
 -- one row per pair of consecutive stop times of a trip instance
 SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
 	t.service_id, t.direction_id, t.trip_headsign,
