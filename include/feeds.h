@@ -38,9 +38,15 @@ extern int	feeds_unchanged(PGconn *conn, const FeedRecord *rec);
 extern int	feeds_schema_usable(PGconn *conn, const char *schema);
 
 /*
+ * Outside any transaction, in one of its own: creates or updates the
+ * registry when it is missing or older.  False (logged).
+ */
+extern bool feeds_setup(PGconn *conn);
+
+/*
  * Appends to sql what the swap must run first, under the registry's lock:
- * the registry's DDL when it is missing or older, and the drop of the
- * union views of the layout before partitions.  False (logged).
+ * the drop of the union views of the layout before partitions.  False
+ * (logged).
  */
 extern bool feeds_put_setup(Buf *sql, PGconn *conn);
 

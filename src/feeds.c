@@ -85,27 +85,53 @@ feeds_schema_usable(PGconn *conn, const char *schema)
 }
 
 bool
+feeds_setup(PGconn *conn)
+{
+	PGresult   *res;
+	bool		ok;
+
+	/*
+	 * Under a lock, and checked again once it is held, in a statement of
+	 * its own (which sees what a session that held it committed): two
+	 * first imports would otherwise both create it.
+	 */
+	ok = db_exec(conn, "BEGIN");
+	res = ok ? db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
+						"pg_catalog.hashtext('gtfs2pgsql registry'), 0)",
+						0, NULL) : NULL;
+	PQclear(res);
+	res = res ? db_query(conn, "SELECT EXISTS (SELECT FROM "
+						 "pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c "
+						 "ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n "
+						 "ON n.oid = c.relnamespace WHERE n.nspname = "
+						 "'gtfs2pgsql' AND c.relname = 'feeds' "
+						 "AND a.attname = 'infos')", 0, NULL) : NULL;
+	ok = res != NULL &&
+		(strcmp(PQgetvalue(res, 0, 0), "t") == 0 ||
+		 db_exec(conn, registry_sql)) &&
+		db_exec(conn, "COMMIT");
+	PQclear(res);
+	if (!ok)
+		PQclear(PQexec(conn, "ROLLBACK"));
+	return ok;
+}
+
+bool
 feeds_put_setup(Buf *sql, PGconn *conn)
 {
 	PGresult   *res;
 	bool		ok;
 
-	/* the registry's DDL locks it: only when it is missing or older */
-	res = db_query(conn, "SELECT NOT EXISTS (SELECT FROM pg_catalog."
-				   "pg_attribute WHERE attrelid = pg_catalog.to_regclass("
-				   "'gtfs2pgsql.feeds') AND attname = 'infos'), "
-				   "(SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass"
-				   "::text, ', ') FROM pg_catalog.pg_class c "
+	/* the union views of the layout before partitions */
+	res = db_query(conn, "SELECT pg_catalog.string_agg(c.oid::pg_catalog."
+				   "regclass::text, ', ') FROM pg_catalog.pg_class c "
 				   "WHERE c.relnamespace = pg_catalog.to_regnamespace("
-				   "'gtfs2pgsql') AND c.relkind = 'v')", 0, NULL);
+				   "'gtfs2pgsql') AND c.relkind = 'v'", 0, NULL);
 	if (res == NULL)
 		return false;
-	ok = (strcmp(PQgetvalue(res, 0, 0), "f") == 0 ||
-		  (buf_puts(sql, registry_sql) && buf_puts(sql, ";\n"))) &&
-		/* the union views of the layout before partitions */
-		(PQgetisnull(res, 0, 1) ||
-		 (buf_puts(sql, "DROP VIEW ") && buf_puts(sql, PQgetvalue(res, 0, 1)) &&
-		  buf_puts(sql, ";\n")));
+	ok = PQgetisnull(res, 0, 0) ||
+		(buf_puts(sql, "DROP VIEW ") && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
+		 buf_puts(sql, ";\n"));
 	PQclear(res);
 	if (!ok)
 		log_error("out of memory");

@@ -1425,7 +1425,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 				goto cleanup;
 		}
 	}
-	if (!db_exec(conn, "BEGIN"))
+	if (!feeds_setup(conn) || !db_exec(conn, "BEGIN"))
 		goto cleanup;
 	/*
 	 * Index builds sort in memory and use parallel workers with 256 MB,

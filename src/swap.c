@@ -43,9 +43,23 @@
 
 #define SWAP_SQL_MAX (16 * 1024 * 1024)
 
-/* The registry's lock, as pg_locks shows an advisory lock on (key, 0). */
-#define REGISTRY_KEY "pg_catalog.hashtext('gtfs2pgsql registry')"
+/*
+ * Swaps take turns on the registry's lock, a table lock: taking it makes
+ * the server read the catalog changes of the swap that held it before
+ * (an advisory lock would not, and a feed's tables made by that swap
+ * would look missing).
+ */
+#define REGISTRY_LOCK \
+	"LOCK TABLE gtfs2pgsql.feeds IN SHARE ROW EXCLUSIVE MODE;\n"
+#define REGISTRY_HELD \
+	"(l.relation = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
+	"AND l.mode <> 'AccessShareLock')"
+
+/* An import of a schema, as pg_locks shows an advisory lock on (key, N). */
 #define IMPORT_KEY "pg_catalog.hashtext('gtfs2pgsql')"
+#define IMPORT_HELD \
+	"(l.locktype = 'advisory' AND l.classid::pg_catalog.int8 = (" \
+	IMPORT_KEY "::pg_catalog.int8 & 4294967295))"
 
 static double
 now_seconds(void)
@@ -69,12 +83,12 @@ pause_for(double seconds)
 
 /*
  * Names on stderr the sessions that hold a lock this one waits for: locks
- * on the SWAP_RELATIONS of schema and other, or the advisory lock of key
- * (pg_locks shows its two int4 keys as oids).
+ * on the SWAP_RELATIONS of schema and other, or the lock that held (a
+ * condition on pg_locks l: REGISTRY_HELD, IMPORT_HELD) says.
  */
 static void
 say_who_blocks(PGconn *conn, const char *schema, const char *other,
-			   const char *key, const char *what)
+			   const char *held, const char *what)
 {
 	const char *params[2] = {schema, other};
 	Buf			sql;
@@ -88,10 +102,8 @@ say_who_blocks(PGconn *conn, const char *schema, const char *other,
 				   "FROM pg_catalog.pg_stat_activity a "
 				   "WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN ("
 				   "SELECT l.pid FROM pg_catalog.pg_locks l WHERE l.granted "
-				   "AND (l.relation IN (" SWAP_RELATIONS ") OR "
-				   "(l.locktype = 'advisory' AND l.classid::pg_catalog.int8 = (") &&
-		buf_puts(&sql, key) &&
-		buf_puts(&sql, "::pg_catalog.int8 & 4294967295)))) ORDER BY a.pid") ?
+				   "AND (l.relation IN (" SWAP_RELATIONS ") OR ") &&
+		buf_puts(&sql, held) && buf_puts(&sql, ")) ORDER BY a.pid") ?
 		db_query(conn, sql.data, 2, params) : NULL;
 	buf_free(&sql);
 	for (int r = 0; res && r < PQntuples(res); r++)
@@ -148,7 +160,7 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 static bool
 lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 			 int nparams, const char *doing, const char *schema,
-			 const char *other, const char *key, const char *what,
+			 const char *other, const char *held, const char *what,
 			 double wait_seconds)
 {
 	double		started = now_seconds();
@@ -168,7 +180,7 @@ lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 		}
 		if (waited - said >= SAY_EVERY)
 		{
-			say_who_blocks(conn, schema, other, key, what);
+			say_who_blocks(conn, schema, other, held, what);
 			said = waited;
 		}
 		pause_for(pause);
@@ -188,7 +200,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 	return lock_waiting(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
 						IMPORT_KEY ", pg_catalog.hashtext($1))",
 						params, 1, "could not wait for the other import",
-						schema, schema, IMPORT_KEY, what, wait_seconds);
+						schema, schema, IMPORT_HELD, what, wait_seconds);
 }
 
 /*
@@ -464,8 +476,7 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other)
 								"regclass::text, ', ' ORDER BY oid) FROM ("
 								SWAP_RELATIONS ") AS r", 2, params);
 	bool		ok = res != NULL &&
-		buf_puts(sql, "SELECT pg_catalog.pg_advisory_xact_lock("
-				 REGISTRY_KEY ", 0);\n") &&
+		buf_puts(sql, REGISTRY_LOCK) &&
 		(PQgetisnull(res, 0, 0) ||
 		 (buf_puts(sql, "LOCK TABLE ") && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
 		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n")));
@@ -553,7 +564,7 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 	if (!ok && sql.lost)
 		log_error("out of memory");
 	ok = ok && lock_waiting(conn, sql.data, NULL, 0, "could not swap the feed in",
-							record->schema, other, REGISTRY_KEY, what,
+							record->schema, other, REGISTRY_HELD, what,
 							wait_seconds) &&
 		db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) &&
 		feeds_record(conn, record);
@@ -595,7 +606,7 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 	if (!ok && (sql.lost || literal == NULL))
 		log_error("out of memory");
 	ok = ok && lock_waiting(conn, sql.data, NULL, 0, "could not drop the feed",
-							schema, schema, REGISTRY_KEY, what, wait_seconds);
+							schema, schema, REGISTRY_HELD, what, wait_seconds);
 	PQfreemem(literal);
 	buf_free(&sql);
 	return ok ? SWAP_OK : SWAP_FAILED;
