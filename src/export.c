@@ -364,12 +364,10 @@ read_members(Export *ex)
 	int			n;
 
 	buf_init(&sql, SQL_MAX);
-	/* a column of the file the reference lacks is a key of jsonb extra */
 	ok = buf_puts(&sql, "SELECT f.file, f.\"table\", c.col, c.head, "
-				  "coalesce(pg_catalog.format_type(a.atttypid, NULL), "
-				  "CASE WHEN x.attname IS NOT NULL THEN '" DDL_EXTRA_COLUMN
-				  "' END), "
-				  "r.oid IS NOT NULL, f.columns IS NULL FROM ") &&
+				  "pg_catalog.format_type(a.atttypid, NULL), "
+				  "r.oid IS NOT NULL, f.columns IS NULL, "
+				  "x.attname IS NOT NULL FROM ") &&
 		put_template(&sql, ex, "@s.import_files f ") &&
 		buf_puts(&sql, "LEFT JOIN (pg_catalog.pg_class r JOIN "
 				 "pg_catalog.pg_namespace s ON s.oid = r.relnamespace "
@@ -402,11 +400,19 @@ read_members(Export *ex)
 		const char *table = PQgetvalue(res, i, 1);
 		const char *col = PQgetvalue(res, i, 2);
 		const char *type = PQgetvalue(res, i, 4);
+		bool		is_null = PQgetisnull(res, i, 4);
 		bool		first = i == 0 || strcmp(file, PQgetvalue(res, i - 1, 0));
 		bool		last = i == n - 1 || strcmp(file, PQgetvalue(res, i + 1, 0));
 		const CatalogFile *cat = catalog_find_file(file);
 		Member	   *m = &ex->members[ex->nmembers];
 
+		/* a column of a file of the reference that it lacks is in extra */
+		if (cat && PQgetvalue(res, i, 7)[0] == 't' &&
+			catalog_find_field(cat, col) < 0)
+		{
+			type = DDL_EXTRA_COLUMN;
+			is_null = false;
+		}
 		if (PQgetvalue(res, i, 5)[0] != 't')
 		{
 			log_error("table %s.%s of %s is missing", ex->opt->schema,
@@ -423,7 +429,7 @@ read_members(Export *ex)
 			ex->nmembers += ok;
 			continue;
 		}
-		if (PQgetisnull(res, i, 4))
+		if (is_null)
 		{
 			log_error("column \"%s\" of table %s.%s (%s) is missing", col,
 					  ex->opt->schema, table, file);

@@ -170,7 +170,9 @@ utf8_prefix(const char *s, size_t max)
 
 /*
  * Whether name is taken in the table by something not of the file: a
- * system column of PostgreSQL's, the line of each row, or the geometry.
+ * system column of PostgreSQL's or the line of each row.  Only in the text
+ * table of a file the reference lacks: a catalog file's columns that are
+ * not fields are keys of its jsonb extra, whatever their names.
  */
 static bool
 name_reserved(const FileLoad *fl, const char *name)
@@ -179,18 +181,12 @@ name_reserved(const FileLoad *fl, const char *name)
 		"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid",
 		DDL_LINE_COLUMN
 	};
-	int			lat,
-				lon;
 
-	for (size_t i = 0; i < sizeof(system) / sizeof(system[0]); i++)
+	for (size_t i = 0; fl->cat == NULL &&
+		 i < sizeof(system) / sizeof(system[0]); i++)
 		if (strcmp(name, system[i]) == 0)
 			return true;
-	/* a catalog file's table has these; its other columns go in extra */
-	if (fl->cat && (strcmp(name, "feed_id") == 0 ||
-					strcmp(name, DDL_EXTRA_COLUMN) == 0))
-		return true;
-	return strcmp(name, "geom") == 0 && fl->cat &&
-		fl->run->ddl.postgis && catalog_point_fields(fl->cat, &lat, &lon);
+	return false;
 }
 
 /* Whether column i's name is already taken by an earlier column. */

@@ -607,24 +607,33 @@ def stops_with_columns(extra):
 
 @test()
 def reserved_column_names_kept_apart():
-    """Columns named like ours or the server's (geom, ctid, xmin, the
-    line, feed_id, extra) are kept under another name, with a notice; no
-    server error."""
+    """A file the reference lacks becomes a text table: its columns named
+    like the server's or ours (ctid, xmin, the line) are kept under another
+    name, with a notice.  A file of the reference keeps its other columns in
+    jsonb extra under their own names, even geom, ctid, feed_id or extra:
+    no notice.  No server error either way."""
     extra = {'geom': 'g', 'ctid': 'c', 'xmin': 'x', 'gtfs2pgsql_line': 'l',
              'feed_id': 'f', 'extra': 'e'}
-    d = make_feed('reserved_cols', {'stops.txt': stops_with_columns(extra)})
+    d = make_feed('reserved_cols', {'stops.txt': stops_with_columns(extra),
+                                    'notes.txt': 'id,ctid,xmin,gtfs2pgsql_line\n1,c,x,l\n'})
     schema = 'reserved_cols'
     r = run('-q', '-s', schema, d)
     check(r.returncode == 0, describe(r))
     got = notices(schema, "code = 'reserved_column_name'")
-    check(sorted(x[6] for x in got) == sorted(extra) and
+    check(sorted((x[0], x[6]) for x in got) ==
+          [('notes.txt', 'ctid'), ('notes.txt', 'gtfs2pgsql_line'), ('notes.txt', 'xmin')] and
           all(x[4] == 'warning' and x[5] == 'kept' for x in got), 'notices: %r' % (got,))
-    header = next(csv.reader(io.StringIO(read_text(d, 'stops.txt'))))
+    for name, v in {'ctid': 'c', 'xmin': 'x', 'gtfs2pgsql_line': 'l'}.items():
+        col = '%s_%d' % (name, ['id', 'ctid', 'xmin', 'gtfs2pgsql_line'].index(name) + 1)
+        check(value('SELECT %s FROM %s' % (qi(col), rel(schema, 'notes'))) == v,
+              'notes.%s is not %r' % (col, v))
+    n = str(records(read_text(d, 'stops.txt')))
     for name, v in extra.items():
-        col = '%s_%d' % (name, header.index(name) + 1)
-        n = value('SELECT count(*) FROM %s WHERE extra->>%s = %s'
-                  % (rel(schema, 'stops'), ql(col), ql(v)))
-        check(n == str(records(read_text(d, 'stops.txt'))), 'column %s holds %s rows' % (col, n))
+        got = value('SELECT count(*) FROM %s WHERE extra->>%s = %s'
+                    % (rel(schema, 'stops'), ql(name), ql(v)))
+        check(got == n, 'extra->>%s holds %s in %s rows of %s' % (name, v, got, n))
+    check(value('SELECT count(DISTINCT feed_id) FROM %s' % rel(schema, 'stops')) == '1',
+          "the file's feed_id column reached the table's")
     check(value('SELECT count(*) FROM %s WHERE geom IS NOT NULL' % rel(schema, 'stops')) != '0',
           'the stops lost their geometry')
 
