@@ -965,11 +965,13 @@ def registry():
         ' importer_version FROM gtfs2pgsql.feeds')}
 
 def check_union_views(feed_ids):
-    """Each union view gives, per feed, the count of the feed's own table."""
+    """Each cross-feed table (partitioned by feed_id) gives, per feed, the
+    count of the feed's own table."""
     reg = registry()
-    views = [r[0] for r in query("SELECT table_name FROM information_schema.views"
-                                 " WHERE table_schema = 'gtfs2pgsql'")]
-    check('stops' in views and 'stop_times' in views, 'union views missing: %r' % views)
+    views = [r[0] for r in query("SELECT c.relname FROM pg_class c JOIN pg_namespace n"
+                                 " ON n.oid = c.relnamespace WHERE n.nspname = 'gtfs2pgsql'"
+                                 " AND c.relkind = 'p'")]
+    check('stops' in views and 'stop_times' in views, 'cross-feed tables missing: %r' % views)
     parts = ["SELECT 'view', %s, feed_id, count(*) FROM gtfs2pgsql.%s GROUP BY feed_id"
              % (ql(v), qi(v)) for v in views]
     parts += ["SELECT 'schema', %s, %s, count(*) FROM %s" % (ql(v), ql(f), rel(reg[f][0], v))

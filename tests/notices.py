@@ -86,7 +86,7 @@ CATALOG_COUNTS = {
 
 # ------------------------------------------------------------ the policy
 
-NOTICE_COLUMNS = [('file', 'text'), ('line', 'integer'), ('column', 'text'),
+NOTICE_COLUMNS = [('feed_id', 'text'), ('file', 'text'), ('line', 'integer'), ('column', 'text'),
                   ('code', 'text'), ('severity', 'text'), ('value', 'text'),
                   ('message', 'text'), ('action', 'text'), ('record', 'text')]
 
@@ -300,7 +300,9 @@ def identity_problems(schema, feed, notices, only=None):
         if absent:
             problems.append('%s: header columns not in table %s: %s'
                             % (name, table, ', '.join(absent)))
-        present = [(i, c if c in cols[table] else ('extra', c))
+        # no field of the reference is named like our own columns
+        ours = ('feed_id', 'extra', 'geom') if 'extra' in cols[table] else ()
+        present = [(i, c if c in cols[table] and c not in ours else ('extra', c))
                    for i, c in enumerate(data.names) if c in cols[table] or 'extra' in cols[table]]
         plans.append((name, table, data, present))
     if not plans:
@@ -646,11 +648,13 @@ def expect_ryobi(path, schema, notices):
             out.append('unknown_column translations.txt %s: %s'
                        % (col, [show(n) for n in ns]))
     types = it.table_types(schema, 'translations')
-    for col in ('trans_id', 'lang', 'translation', 'table_name', 'field_name', 'language'):
+    for col in ('translation', 'table_name', 'field_name', 'language'):
         if col not in types:
             out.append('translations has no column %s: %r' % (col, sorted(types)))
     if not out:
-        got = query('SELECT count(*)::text, count(trans_id)::text, count(lang)::text,'
+        # trans_id and lang, GTFS-JP's, are keys of jsonb extra
+        got = query("SELECT count(*)::text, count(extra->'trans_id')::text,"
+                    " count(extra->'lang')::text,'
                     ' count(table_name)::text, count(field_name)::text,'
                     ' count(language)::text FROM %s' % rel(schema, 'translations'))[0]
         if got[0] != '3069' or got[3:] != ('0', '0', '0') or got[1] == '0' or got[2] == '0':
@@ -1092,21 +1096,21 @@ def cases():
                    [(header, 'stop_name')] + [(r, 'dup ' + r[0]) for r in rows])
     add('duplicated_column', {'stops.txt': text},
         [N('duplicated_column', E, KEPT, 'stops.txt', 1, 'stop_name')],
-        sql=[('stop_name_12 kept', "SELECT stop_name_12 || '/' || stop_name FROM @.stops"
+        sql=[('stop_name_12 kept', "SELECT (extra->>'stop_name_12') || '/' || stop_name FROM @.stops"
               " WHERE stop_id = 'P05'", 'dup P05/Place du "Vieux Moulin"')])
     header, rows = fl.rows_of(SAMPLE, 'routes.txt')
     text = ''.join(fl.csv_line(r + [v]) + '\n' for r, v in
                    [(header, '')] + [(r, 'x' + r[0]) for r in rows])
     add('empty_column_name', {'routes.txt': text},
         [N('empty_column_name', E, KEPT, 'routes.txt', 1)],
-        sql=[('column_10 kept', "SELECT column_10 FROM @.routes WHERE route_id = 'T1'",
+        sql=[('column_10 kept', "SELECT extra->>'column_10' FROM @.routes WHERE route_id = 'T1'",
               'xT1')])
     header, rows = fl.rows_of(SAMPLE, 'trips.txt')
     text = ''.join(fl.csv_line(r + [v]) + '\n' for r, v in
                    [(header, 'my_extra')] + [(r, 'e' + r[2]) for r in rows])
     add('unknown_column', {'trips.txt': text},
         [N('unknown_column', I, KEPT, 'trips.txt', 1, 'my_extra')],
-        sql=[('my_extra kept', "SELECT count(my_extra) FROM @.trips", str(len(rows)))])
+        sql=[('my_extra kept', "SELECT count(extra->'my_extra') FROM @.trips", str(len(rows)))])
     add('unknown_file', {'notes.txt': 'note_id,note\n1,"first, with a comma"\n2,second\n'},
         [N('unknown_file', I, KEPT, 'notes.txt', None)],
         sql=[('notes loaded', "SELECT string_agg(note, '|' ORDER BY note_id) FROM @.notes",
