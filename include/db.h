@@ -10,6 +10,17 @@
 /* PostgreSQL's limit on names, NUL included */
 #define NAMEDATALEN	64
 
+/*
+ * SQL: the relations of schema ns_expr (an oid expression), found through
+ * their dependencies on it: pg_class has no index on the schema alone, and
+ * a database of a thousand feeds has hundreds of thousands of relations.
+ */
+#define DB_SCHEMA_RELATIONS(ns_expr) \
+	"SELECT d.objid FROM pg_catalog.pg_depend d " \
+	"WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass " \
+	"AND d.refobjid = " ns_expr " " \
+	"AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+
 typedef struct
 {
 	const char *dbname;			/* a name, a conninfo string or a URI */

@@ -125,8 +125,9 @@ feeds_put_setup(Buf *sql, PGconn *conn)
 	/* the union views of the layout before partitions */
 	res = db_query(conn, "SELECT pg_catalog.string_agg(c.oid::pg_catalog."
 				   "regclass::text, ', ') FROM pg_catalog.pg_class c "
-				   "WHERE c.relnamespace = pg_catalog.to_regnamespace("
-				   "'gtfs2pgsql') AND c.relkind = 'v'", 0, NULL);
+				   "WHERE c.oid IN (" DB_SCHEMA_RELATIONS(
+				   "pg_catalog.to_regnamespace('gtfs2pgsql')")
+				   ") AND c.relkind = 'v'", 0, NULL);
 	if (res == NULL)
 		return false;
 	ok = PQgetisnull(res, 0, 0) ||

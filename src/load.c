@@ -1184,8 +1184,10 @@ finish_tables(LoadRun *run, const char *staging_name)
 				   " WHERE a.attrelid = c.oid AND a.attname = '"
 				   DDL_LINE_COLUMN "' AND NOT a.attisdropped) "
 				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-				   "ON n.oid = c.relnamespace "
-				   "WHERE n.nspname = $1 AND c.relkind = 'r'", 1, params);
+				   "ON n.oid = c.relnamespace WHERE c.oid IN ("
+				   DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("
+									   "pg_catalog.quote_ident($1))")
+				   ") AND c.relkind = 'r'", 1, params);
 	ok = res != NULL;
 	/*
 	 * The mark by which a later load knows which tables it may drop; the

@@ -31,15 +31,19 @@
  * and $2, the partitions of their partitioned tables, and the union views
  * of the layout before partitions, which go.
  */
+#define FEED_RELATIONS \
+	"SELECT c.oid, c.relkind FROM pg_catalog.pg_class c WHERE c.oid IN (" \
+	DB_SCHEMA_RELATIONS("ANY (SELECT n.oid FROM pg_catalog.pg_namespace n " \
+						"WHERE n.nspname IN ($1, $2))") ") " \
+	"AND c.relkind IN ('r', 'v', 'm', 'p')"
 #define SWAP_RELATIONS \
-	"SELECT c.oid FROM pg_catalog.pg_class c " \
-	"JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
-	"WHERE (n.nspname IN ($1, $2) AND c.relkind IN ('r', 'v', 'm', 'p')) " \
-	"OR (n.nspname = 'gtfs2pgsql' AND c.relkind = 'v') " \
+	"SELECT f.oid FROM (" FEED_RELATIONS ") AS f " \
+	"UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid IN (" \
+	DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql')") ") " \
+	"AND c.relkind = 'v' " \
 	"UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i " \
-	"JOIN pg_catalog.pg_class p ON p.oid = i.inhparent " \
-	"JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace " \
-	"WHERE n.nspname IN ($1, $2) AND p.relkind = 'p'"
+	"WHERE i.inhparent IN (SELECT f.oid FROM (" FEED_RELATIONS ") AS f " \
+	"WHERE f.relkind = 'p')"
 
 #define SWAP_SQL_MAX (16 * 1024 * 1024)
 
@@ -227,18 +231,19 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 
 /*
  * Empties the feed's schema, refusing when the feed goes (feed NULL) and
- * views of the user's read its tables: its plain tables go, and its views when the
- * feed goes or the tables they read are those of the layout before
- * partitions (else they stay, replaced by the load, keeping their
- * privileges and the views of users over them); each of its
- * partitioned tables loses its partitions (collected in "cleared"), and
- * is put aside in gtfs2pgsql_dropped when it is not the partition of feed
- * (any, when feed is NULL).  Putting aside locks it alone; dropping it
- * would lock the cross-feed table for everyone (see swap_clear_dropped).
+ * views of the user's read its tables: its plain tables go, and its views
+ * when the feed goes or the tables they read are those of the layout
+ * before partitions (else they stay, replaced by the load, keeping their
+ * privileges and the views of users over them); each of its partitioned
+ * tables loses its partitions (collected in "cleared").  Such a table
+ * stays when it is the partition of feed, or a partition of nothing (an
+ * empty file's: see swap_sql) unless the feed goes; else it is put aside
+ * in gtfs2pgsql_dropped: that locks it alone, where dropping it would
+ * lock the cross-feed table for everyone (see swap_clear_dropped).
  */
 #define DO_EMPTY_TARGET \
 "IF ns IS NOT NULL AND (feed IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
-"\tWHERE c.relnamespace = ns AND c.relkind = 'r' AND c.relname = ANY (leaves)))\n" \
+"\tWHERE c.relname = ANY (leaves) AND c.relnamespace = ns AND c.relkind = 'r'))\n" \
 "THEN\n" \
 "\tEXECUTE pg_catalog.format('DROP VIEW IF EXISTS %%1$I.route_lines, " \
 "%%1$I.trip_lines, %%1$I.connections, %%1$I.arrivals_departures', target);\n" \
@@ -249,7 +254,8 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\t\tON w.oid = d.objid JOIN pg_catalog.pg_class c ON c.oid = d.refobjid\n" \
 "\t\tWHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass\n" \
 "\t\tAND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass\n" \
-"\t\tAND c.relnamespace = ns AND c.relkind = 'p' AND w.ev_class <> c.oid;\n" \
+"\t\tAND c.oid IN (" DB_SCHEMA_RELATIONS("ns") ")\n" \
+"\t\tAND c.relkind = 'p' AND w.ev_class <> c.oid;\n" \
 "\tIF leaf IS NOT NULL THEN\n" \
 "\t\tRAISE EXCEPTION 'cannot drop the feed of schema %%: %% depend on its " \
 "tables', target, leaf\n" \
@@ -257,20 +263,21 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\tEND IF;\n" \
 "END IF;\n" \
 "IF ns IS NOT NULL THEN\n" \
-"\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t FROM pg_catalog.pg_class c\n" \
-"\t\tWHERE c.relnamespace = ns AND c.relkind = 'r'\n" \
-"\t\tAND pg_catalog.obj_description(c.oid, 'pg_class') = '" DDL_TABLE_MARK "'\n" \
-"\tLOOP\n" \
-"\t\tEXECUTE 'DROP TABLE ' || r.t;\n" \
-"\tEND LOOP;\n" \
-"\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t, c.relname,\n" \
+"\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t, c.relkind,\n" \
+"\t\tc.relname, i.inhparent IS NULL AS alone,\n" \
 "\t\tpg_catalog.pg_get_expr(c.relpartbound, c.oid) IS NOT DISTINCT FROM\n" \
 "\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed) AND i.inhparent =\n" \
 "\t\tpg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', c.relname))\n" \
-"\t\tAS kept\n" \
+"\t\tAS ours\n" \
 "\t\tFROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i\n" \
-"\t\tON i.inhrelid = c.oid WHERE c.relnamespace = ns AND c.relkind = 'p'\n" \
+"\t\tON i.inhrelid = c.oid WHERE c.oid IN (" DB_SCHEMA_RELATIONS("ns") ")\n" \
+"\t\tAND (c.relkind = 'p' OR (c.relkind = 'r' AND\n" \
+"\t\tpg_catalog.obj_description(c.oid, 'pg_class') = '" DDL_TABLE_MARK "'))\n" \
 "\tLOOP\n" \
+"\t\tIF r.relkind = 'r' THEN\n" \
+"\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n" \
+"\t\t\tCONTINUE;\n" \
+"\t\tEND IF;\n" \
 "\t\tFOR sub IN SELECT i.inhrelid FROM pg_catalog.pg_inherits i\n" \
 "\t\t\tWHERE i.inhparent = r.t\n" \
 "\t\tLOOP\n" \
@@ -278,7 +285,9 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "r.t, sub);\n" \
 "\t\t\tcleared := cleared || sub;\n" \
 "\t\tEND LOOP;\n" \
-"\t\tIF NOT coalesce(r.kept, false) THEN\n" \
+"\t\tIF r.alone AND feed IS NULL THEN\n" \
+"\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n" \
+"\t\tELSIF NOT r.alone AND NOT coalesce(r.ours, false) THEN\n" \
 "\t\t\tCREATE SCHEMA IF NOT EXISTS gtfs2pgsql_dropped;\n" \
 "\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s RENAME TO %%I', r.t,\n" \
 "\t\t\t\tpg_catalog.left(r.relname, 40) || '_' || r.t::oid);\n" \
@@ -303,8 +312,8 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\t\tEXECUTE 'DROP TABLE ' || sub;\n" \
 "\tEND LOOP;\n" \
 "\tIF pg_catalog.starts_with(r.relnamespace::pg_catalog.regnamespace::text,\n" \
-"\t\t'gtfs2pgsql_data_') AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
-"\t\tWHERE c.relnamespace = r.relnamespace)\n" \
+"\t\t'gtfs2pgsql_data_') AND NOT EXISTS (" \
+DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
 "\tTHEN\n" \
 "\t\tEXECUTE 'DROP SCHEMA ' || r.relnamespace::pg_catalog.regnamespace;\n" \
 "\tEND IF;\n" \
@@ -312,10 +321,12 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 
 /*
  * The swap: the staging schema's tables named in leaves become the
- * partitions of feed in the target's partitioned tables (made, and
- * attached to the cross-feed tables of gtfs2pgsql, when missing), its
- * other tables move to the target, and it becomes the feed's data schema
- * gtfs2pgsql_data_<oid of the target>.
+ * partitions of feed in the target's partitioned tables (made when
+ * missing), its other tables move to the target, and it becomes the feed's
+ * data schema gtfs2pgsql_data_<oid of the target>.  A partitioned table of
+ * the target is attached to the cross-feed table of gtfs2pgsql when its
+ * file has rows: each such ATTACH costs in proportion to the feeds there
+ * are, and most feeds lack most files.
  */
 static const char *const swap_sql =
 DO_DECLARE
@@ -376,6 +387,16 @@ DO_EMPTY_TARGET
 "\tEND LOOP;\n"
 "\tsub := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf));\n"
 "\tIF sub IS NULL THEN\n"
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
+"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
+"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
+"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
+"\tEND IF;\n"
+"\tIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = sub)\n"
+"\t\tAND pg_catalog.pg_relation_size(pg_catalog.format('%%I.%%I', staging, "
+"leaf)) > 0\n"
+"\tTHEN\n"
 /* a partition of feed left behind by a drop */
 "\t\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t\n"
 "\t\t\tFROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c\n"
@@ -387,20 +408,15 @@ DO_EMPTY_TARGET
 "\t\tLOOP\n"
 "\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n"
 "\t\tEND LOOP;\n"
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
-"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
-"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
-"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
 "\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ATTACH PARTITION "
-"%%I.%%I FOR VALUES IN (%%L)', leaf, target, leaf, feed);\n"
-"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
+"%%s FOR VALUES IN (%%L)', leaf, sub, feed);\n"
 "\tEND IF;\n"
 "\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION %%I.%%I "
 "FOR VALUES IN (%%L)', sub, staging, leaf, feed);\n"
 "END LOOP;\n"
 "FOR r IN SELECT c.relname FROM pg_catalog.pg_class c\n"
-"\tWHERE c.relnamespace = pg_catalog.to_regnamespace("
-"pg_catalog.quote_ident(staging))\n"
+"\tWHERE c.oid IN (" DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("
+"pg_catalog.quote_ident(staging))") ")\n"
 "\tAND c.relkind = 'r' AND c.relname <> ALL (leaves)\n"
 "LOOP\n"
 "\tEXECUTE pg_catalog.format('ALTER TABLE %%I.%%I SET SCHEMA %%I', staging, "
@@ -618,8 +634,9 @@ swap_clear_dropped(PGconn *conn)
 	PGresult   *res = db_query(conn,
 								"SELECT pg_catalog.string_agg(c.oid::pg_catalog."
 								"regclass::text, ', ') FROM pg_catalog.pg_class c "
-								"WHERE c.relnamespace = pg_catalog.to_regnamespace("
-								"'gtfs2pgsql_dropped') AND c.relkind = 'p'",
+								"WHERE c.oid IN (" DB_SCHEMA_RELATIONS(
+								"pg_catalog.to_regnamespace('gtfs2pgsql_dropped')")
+								") AND c.relkind = 'p'",
 								0, NULL);
 	PGresult   *done;
 	const char *state;
