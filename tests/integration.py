@@ -613,7 +613,7 @@ EDGE_EXPECTED = [
     ('trips', "trip_id = 'T1'", "length(trip_headsign) || '/' || octet_length(trip_headsign)", '38/39'),
     ('trips', "trip_id = 'T1'", 'shape_id', 'SH1'),
     ('trips', "trip_id = 'T3'", "service_id || ' ' || shape_id", 'HOL SH2'),
-    ('trips', 'true', "string_agg(my_note, '|' ORDER BY trip_id)",
+    ('trips', 'true', "string_agg(extra->>'my_note', '|' ORDER BY trip_id)",
      'first "day" trip|night run|holiday, special'),
     ('stop_times', 'true', 'count(*)', '10'),
     ('stop_times', "trip_id = 'T1' AND stop_sequence = 1",

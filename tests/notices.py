@@ -654,7 +654,7 @@ def expect_ryobi(path, schema, notices):
     if not out:
         # trans_id and lang, GTFS-JP's, are keys of jsonb extra
         got = query("SELECT count(*)::text, count(extra->'trans_id')::text,"
-                    " count(extra->'lang')::text,'
+                    " count(extra->'lang')::text,"
                     ' count(table_name)::text, count(field_name)::text,'
                     ' count(language)::text FROM %s' % rel(schema, 'translations'))[0]
         if got[0] != '3069' or got[3:] != ('0', '0', '0') or got[1] == '0' or got[2] == '0':
