@@ -129,7 +129,7 @@ POLICY = {
     'duplicate_geo_json_key': {(E, ASIDE)},
 }
 
-Notice = collections.namedtuple('Notice', [c for c, _ in NOTICE_COLUMNS])
+Notice = collections.namedtuple('Notice', [c for c, _ in NOTICE_COLUMNS if c != 'feed_id'])
 
 def notices_of(schema):
     """Every row of schema.import_notices, as Notices (line an int)."""
