@@ -24,6 +24,8 @@
 #define LOCK_TRY_TIMEOUT	"200ms"	/* below deadlock_timeout (1 s) */
 #define PAUSE_MIN			0.05	/* seconds between tries, doubling */
 #define PAUSE_MAX			1.0
+#define SAY_FIRST			1.0		/* seconds before "waiting": another
+										 * import's swap takes less */
 #define SAY_EVERY			10.0	/* seconds between "still waiting" */
 
 /*
@@ -168,7 +170,7 @@ lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 			 double wait_seconds)
 {
 	double		started = now_seconds();
-	double		said = -SAY_EVERY;
+	double		said = SAY_FIRST - SAY_EVERY;
 	double		pause = PAUSE_MIN;
 	int			done;
 
