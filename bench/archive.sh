@@ -202,7 +202,7 @@ mv "$results.tmp" "$results"
 echo
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 mem=$(awk '/^MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo)
-echo "Archive, $(date -u '+%Y-%m-%d %H:%M UTC'): server $server ($settings); $(nproc) cores ($cpu), $mem; gtfs2pgsql $g2p_version" |
+echo "Archive, $(date -u '+%Y-%m-%d %H:%M UTC'): server $server ($settings); $(nproc) cores ($cpu), $mem; $g2p_version" |
 	tee "$out/../archive.md"
 python3 - "$results" <<-'EOF' | tee -a "$out/../archive.md"
 	import json, statistics, sys
