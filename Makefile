@@ -117,6 +117,11 @@ fuzz:
 bench: deps
 	bench/run
 
+# A thousand small feeds and the real ones in one database, -j 1 and -j 2
+# (bench/README.md, "Archive"): 40-50 minutes on 2 cores.
+bench-archive: $(PROG)
+	bench/archive.sh
+
 # Regenerates the catalog from the GTFS reference.
 catalog: $(REFERENCE)
 	awk -f schema/catalog.awk $(REFERENCE) > src/catalog_gtfs.c.tmp
@@ -164,7 +169,7 @@ deb:
 clean:
 	rm -rf build $(PROG) $(EXPORT)
 
-.PHONY: all check installcheck checkman deps bench catalog demo fuzz install \
+.PHONY: all check installcheck checkman deps bench bench-archive catalog demo fuzz install \
         deb clean
 
 -include $(wildcard build/*.d build/tests/*.d)
