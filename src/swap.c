@@ -596,18 +596,12 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 	char		schema[NAMEDATALEN];
 	char		what[256];
 	Buf			sql;
-	PGresult   *res;
 	char	   *literal;
 	bool		ok;
 
-	res = db_query(conn, "SELECT pg_catalog.to_regclass('gtfs2pgsql.feeds') "
-				   "IS NOT NULL", 0, NULL);
-	if (res == NULL)
+	/* "" when there is no registry or no such feed in it */
+	if (!current_schema_of(conn, feed_id, "", schema))
 		return SWAP_FAILED;
-	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	if (!ok || !current_schema_of(conn, feed_id, "", schema))
-		schema[0] = '\0';
 	if (schema[0] == '\0')
 	{
 		log_error("no feed \"%s\" in this database", feed_id);

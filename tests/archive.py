@@ -18,6 +18,7 @@ import csv, io, json, os, re, shutil, signal, subprocess, sys, time, zipfile
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import hostile as h                                          # noqa: E402
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
@@ -37,23 +38,7 @@ def run(*args, env=None):
                           capture_output=True, text=True, errors='replace',
                           timeout=it.TIMEOUT, env=dict(os.environ, **(env or {})))
 
-def spawn(*args, env=None):
-    """The program against the test database, in the background; its
-    stderr goes to a file."""
-    err = open(os.path.join(TMP, 'spawn-%f.err' % time.time()), 'w+')
-    p = subprocess.Popen([it.PROG, '-d', it.DB] + [str(a) for a in args],
-                         stdout=subprocess.DEVNULL, stderr=err, text=True,
-                         env=dict(os.environ, **(env or {})))
-    return p, err
-
-def finish(p, err, timeout=300):
-    p.wait(timeout)
-    err.seek(0)
-    return p.returncode, err.read()
-
-def read_text(feed, name):
-    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
-        return f.read()
+spawn, finish, read_text = h.spawn, h.finish, h.read_text
 
 def feed_dir(name, changes=None):
     """TMP/name: a copy of the sample with changes ({file: text})."""
