@@ -1,9 +1,10 @@
 /*
- * batch.h: several feeds, each loaded by a process of its own, N at once.
+ * batch.h: several feeds, loaded by N worker processes at once.
  *
- * A child process per feed runs the one-feed load on its own connection
- * with its own memory; the parent only starts them, forwards SIGINT and
- * SIGTERM to them, and keeps a few figures per feed for the summary.
+ * Each worker runs the one-feed load for one feed after another, in its
+ * own memory; the parent only starts them, hands out the feeds, forwards
+ * SIGINT and SIGTERM to them, and keeps a few figures per feed for the
+ * summary.  A worker that crashes fails its feed only.
  */
 #ifndef BATCH_H
 #define BATCH_H
@@ -28,24 +29,26 @@ typedef struct
 } BatchResult;
 
 /*
- * Loads feed number feed in a child process, writing its JSON report to
+ * Loads feed number feed in a worker process, writing its JSON report to
  * report_path (NULL: none) and its figures to result; returns its exit
- * code.
+ * code.  What it keeps in arg (a connection) serves the worker's next
+ * feeds.
  */
 typedef int (*BatchLoad) (int feed, const char *report_path,
 						  BatchResult *result, void *arg);
 
 /*
- * Loads the nfeeds feeds, jobs at once, each by load(i, ...) in a child
- * process, and prints one line per feed on stderr in the order given
- * (unless quiet).  A SIGINT or SIGTERM is passed on to the children and
- * starts no more feeds.  When report_path is not NULL, writes there (as
- * report_open does) a JSON array of each feed's id, schema, status and
- * report.
+ * Loads the nfeeds feeds, jobs at once, each by load(i, ...) in one of
+ * jobs worker processes, and prints one line per feed on stderr in the
+ * order given (unless quiet).  A SIGINT or SIGTERM is passed on to the
+ * workers and starts no more feeds.  When report_path is not NULL, writes
+ * there (as report_open does) a JSON array of each feed's id, schema,
+ * status and report.
  *
  * Returns the highest exit code of the feeds (128 + the signal when one
- * came), with *child false.  In each child it returns that child's exit
- * code with *child true: the caller must then clean up and exit with it.
+ * came), with *child false.  In each worker it returns 0 with *child true
+ * once the worker has no more feeds: the caller must then free what arg
+ * holds and exit with it.
  */
 extern int	batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 					  const char *report_path, bool quiet, BatchLoad load,

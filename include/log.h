@@ -54,10 +54,13 @@ extern void log_data(const char *level, const char *member, long line,
  */
 extern void log_set_tag(const char *tag);
 
-/* The feed's name printed in each data message (not copied: keep it alive). */
+/*
+ * The feed's name printed in each data message (not copied: keep it
+ * alive); a new feed's data errors count from zero.
+ */
 extern void log_set_feed(const char *feed);
 
-/* How many data errors have been logged so far. */
+/* How many data errors have been logged since log_set_feed. */
 extern long log_data_errors(void);
 
 /*

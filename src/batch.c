@@ -1,21 +1,26 @@
 /*
- * batch.c: several feeds, a child process each, jobs at once.
+ * batch.c: several feeds, jobs at once, each job a worker process.
  *
- * Processes rather than threads, as pg_restore -j on Unix: each feed runs
- * the one-feed load untouched (its connection, its signal handling, its
- * memory freed by its exit), and a feed that fails, even by crashing,
- * takes no other with it.  The parent holds a Run per feed and the
- * children write their figures into a shared anonymous mapping.
+ * Processes rather than threads, as pg_restore -j on Unix: a feed that
+ * fails, even by crashing, takes no other with it.  Each worker keeps its
+ * connection from feed to feed: the server's caches of a session stay
+ * warm, and a new feed's ATTACH to the cross-feed tables then reads the
+ * other feeds' partitions from memory, not from the catalog (about 8x
+ * less at 1,000 feeds).  The parent hands out the feeds one at a time
+ * over a socket per worker, holds a Run per feed, and the workers write
+ * their figures into a shared anonymous mapping.
  */
 #include "batch.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,29 +33,44 @@
 /* The parent's record of one feed. */
 typedef struct
 {
-	pid_t		pid;			/* its process while it runs, else 0 */
 	int			code;			/* its exit code; -1: not run */
 	double		started;
 	double		seconds;
-	long		peak_rss_kb;	/* the child's, from wait4 */
+	long		peak_rss_kb;	/* of the worker that loaded it, so far */
 } Run;
 
+/* The parent's record of one worker. */
+typedef struct
+{
+	pid_t		pid;			/* 0: none */
+	int			fd;				/* the parent's end of its socket */
+	int			feed;			/* the feed it loads, or -1 */
+} Worker;
+
+/* What a worker says when it has loaded a feed. */
+typedef struct
+{
+	int			feed;
+	int			code;
+	long		peak_rss_kb;
+} Done;
+
 static volatile sig_atomic_t stop_signal;	/* the signal, or 0 */
-static Run *signal_runs;		/* for forward_signal, NULL in children */
-static int	signal_nruns;
+static Worker *signal_workers;	/* for forward_signal, NULL in workers */
+static int	signal_nworkers;
 
 /*
- * SIGINT, SIGTERM in the parent: each child cancels its load on its own
- * (kill is safe in a signal handler), and no more feeds start.  The runs
- * change only while these signals are blocked.
+ * SIGINT, SIGTERM in the parent: each worker cancels its load on its own
+ * (kill is safe in a signal handler), and no more feeds start.  The
+ * workers change only while these signals are blocked.
  */
 static void
 forward_signal(int sig)
 {
 	stop_signal = sig;
-	for (int i = 0; signal_runs && i < signal_nruns; i++)
-		if (signal_runs[i].pid > 0)
-			kill(signal_runs[i].pid, sig);
+	for (int i = 0; signal_workers && i < signal_nworkers; i++)
+		if (signal_workers[i].pid > 0)
+			kill(signal_workers[i].pid, sig);
 }
 
 /* Whether code is a feed's that SIGINT or SIGTERM canceled (not a crash). */
@@ -217,13 +237,131 @@ remove_reports(char *dir, int nfeeds)
 	rmdir(dir);
 }
 
-/* The exit code of a child's wait status. */
+/* The exit code of a process's wait status. */
 static int
 exit_code(int status)
 {
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return EXIT_SIGNAL + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* Reads or writes all of len bytes on fd; false at EOF or on error. */
+static bool
+transfer(int fd, void *data, size_t len, bool out)
+{
+	char	   *p = data;
+
+	while (len > 0)
+	{
+		ssize_t		n = out ? write(fd, p, len) : read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t) n;
+	}
+	return true;
+}
+
+/*
+ * A worker: loads each feed number the parent sends on fd, and answers
+ * with a Done, until the socket closes or a load is canceled.
+ */
+static void
+work(int fd, const char *dir, BatchResult *results, BatchLoad load,
+	 void *arg)
+{
+	int			feed;
+
+	while (transfer(fd, &feed, sizeof(feed), false))
+	{
+		char	   *path = report_of(dir, feed);
+		struct rusage ru;
+		Done		done = {feed, 0, 0};
+
+		done.code = load(feed, path, &results[feed], arg);
+		free(path);
+		getrusage(RUSAGE_SELF, &ru);
+		done.peak_rss_kb = ru.ru_maxrss;
+		if (!transfer(fd, &done, sizeof(done), true) || canceled(done.code))
+			break;
+	}
+}
+
+/*
+ * Forks worker w, which works until told to stop and then returns with
+ * *child true; false (logged) when it could not be started.
+ */
+static bool
+start_worker(Worker *workers, int w, int jobs, const sigset_t *unblocked,
+			 bool *child)
+{
+	int			pair[2];
+	pid_t		pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
+	{
+		log_error("could not create a socket for a worker: %m");
+		return false;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+	{
+		log_error("could not start a worker process: %m");
+		close(pair[0]);
+		close(pair[1]);
+		return false;
+	}
+	if (pid == 0)
+	{
+		/* the others' sockets closed, so that each sees its own EOF */
+		for (int i = 0; i < jobs; i++)
+			if (workers[i].pid > 0)
+				close(workers[i].fd);
+		close(pair[0]);
+		workers[w].fd = pair[1];
+		*child = true;
+		signal_workers = NULL;
+		sigprocmask(SIG_SETMASK, unblocked, NULL);
+		return true;
+	}
+	close(pair[1]);
+	workers[w].pid = pid;
+	workers[w].fd = pair[0];
+	workers[w].feed = -1;
+	return true;
+}
+
+/*
+ * Worker w has ended (its socket closed): reaped, and the feed it was
+ * loading, if any, gets its exit status (a crash, a signal).
+ */
+static void
+end_worker(Worker *worker, Run *runs)
+{
+	int			status = 0;
+	struct rusage ru = {0};
+
+	while (wait4(worker->pid, &status, 0, &ru) < 0 && errno == EINTR)
+		;
+	close(worker->fd);
+	if (worker->feed >= 0)
+	{
+		Run		   *run = &runs[worker->feed];
+
+		run->code = exit_code(status);
+		if (run->code == 0)
+			run->code = EXIT_NOT_RUN;	/* ended without a word */
+		run->seconds = report_now() - run->started;
+		run->peak_rss_kb = ru.ru_maxrss;
+	}
+	worker->pid = 0;
+	worker->feed = -1;
 }
 
 int
@@ -233,21 +371,24 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 {
 	static char stderr_buf[8192];
 	Run		   *runs = calloc((size_t) nfeeds, sizeof(Run));
+	Worker	   *workers = calloc((size_t) jobs, sizeof(Worker));
 	size_t		shared_size = sizeof(BatchResult) * (size_t) nfeeds;
 	BatchResult *results = mmap(NULL, shared_size, PROT_READ | PROT_WRITE,
 								MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct pollfd *polled = calloc((size_t) jobs, sizeof(struct pollfd));
 	char	   *dir = NULL;
 	struct sigaction sa,
 				old_int,
-				old_term;
+				old_term,
+				old_pipe;
 	sigset_t	block,
 				unblocked;
 	int			next = 0,
-				running = 0,
 				worst = 0;
 
 	*child = false;
-	if (runs == NULL || results == MAP_FAILED)
+	if (runs == NULL || workers == NULL || polled == NULL ||
+		results == MAP_FAILED)
 	{
 		log_error("out of memory");
 		worst = EXIT_NOT_RUN;
@@ -271,90 +412,114 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 	}
 	for (int i = 0; i < nfeeds; i++)
 		runs[i].code = -1;
+	if (jobs > nfeeds)
+		jobs = nfeeds;
 	stop_signal = 0;
-	signal_runs = runs;
-	signal_nruns = nfeeds;
+	signal_workers = workers;
+	signal_nworkers = jobs;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = forward_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	/* blocked but while waiting: the runs change with no handler between */
+	/* a worker that dies must not kill the parent writing to it */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	/* blocked but while polling: workers change with no handler between */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &unblocked);
 
-	while (next < nfeeds || running > 0)
+	for (;;)
 	{
-		struct rusage ru;
-		int			status;
-		pid_t		pid;
+		int			busy = 0;
 
-		while (running < jobs && next < nfeeds && !stop_signal)
+		/* each idle worker, started if need be, gets the next feed */
+		for (int w = 0; w < jobs && next < nfeeds && !stop_signal; w++)
 		{
-			fflush(stdout);
-			fflush(stderr);
-			pid = fork();
-			if (pid == 0)
+			if (workers[w].pid == 0)
 			{
-				char	   *path = report_of(dir, next);
-				int			code;
-
-				/* a signal pending since the fork ends the child here */
-				signal(SIGINT, SIG_DFL);
-				signal(SIGTERM, SIG_DFL);
-				signal_runs = NULL;
-				sigprocmask(SIG_SETMASK, &unblocked, NULL);
-				/* whole lines, each one write, not mixed with others' */
-				setvbuf(stderr, stderr_buf, _IOLBF, sizeof(stderr_buf));
-				code = load(next, path, &results[next], arg);
-				free(path);
-				free(runs);
-				free(dir);
-				munmap(results, shared_size);
-				*child = true;
-				return code;
+				if (!start_worker(workers, w, jobs, &unblocked, child))
+				{
+					stop_signal = -1;	/* the next would fail too */
+					break;
+				}
+				if (*child)
+				{
+					signal(SIGINT, old_int.sa_handler);
+					signal(SIGTERM, old_term.sa_handler);
+					/* whole lines, each one write, not mixed with others' */
+					setvbuf(stderr, stderr_buf, _IOLBF, sizeof(stderr_buf));
+					work(workers[w].fd, dir, results, load, arg);
+					close(workers[w].fd);
+					free(runs);
+					free(workers);
+					free(polled);
+					free(dir);
+					munmap(results, shared_size);
+					return 0;
+				}
 			}
-			if (pid < 0)
-			{
-				log_error("could not start a process for feed \"%s\": %m",
-						  feeds[next].feed_id);
-				runs[next++].code = EXIT_NOT_RUN;
-				stop_signal = -1;	/* no more: the next would fail too */
-				break;
-			}
-			runs[next].pid = pid;
+			if (workers[w].feed >= 0)
+				continue;
+			workers[w].feed = next;
 			runs[next].started = report_now();
-			running++;
+			if (!transfer(workers[w].fd, &next, sizeof(next), true))
+			{
+				/* it died idle: the feed goes to a new one */
+				workers[w].feed = -1;
+				end_worker(&workers[w], runs);
+				w--;
+				continue;
+			}
 			next++;
 		}
-		if (running == 0)
+		for (int w = 0; w < jobs; w++)
+		{
+			polled[w].fd = workers[w].feed >= 0 ? workers[w].fd : -1;
+			polled[w].events = POLLIN;
+			polled[w].revents = 0;
+			busy += workers[w].feed >= 0;
+		}
+		if (busy == 0)
 			break;
-		sigprocmask(SIG_SETMASK, &unblocked, NULL);
-		pid = wait4(-1, &status, 0, &ru);
-		sigprocmask(SIG_BLOCK, &block, NULL);
-		if (pid < 0)
+		if (ppoll(polled, (nfds_t) jobs, NULL, &unblocked) < 0)
 		{
 			if (errno == EINTR)
 				continue;
 			log_error("could not wait for the loads: %m");
 			break;
 		}
-		for (int i = 0; i < nfeeds; i++)
-			if (runs[i].pid == pid)
+		for (int w = 0; w < jobs; w++)
+		{
+			Done		done;
+
+			if (polled[w].revents == 0)
+				continue;
+			if (!transfer(workers[w].fd, &done, sizeof(done), false) ||
+				done.feed != workers[w].feed)
 			{
-				runs[i].pid = 0;
-				runs[i].code = exit_code(status);
-				runs[i].seconds = report_now() - runs[i].started;
-				runs[i].peak_rss_kb = ru.ru_maxrss;
-				running--;
-				break;
+				end_worker(&workers[w], runs);
+				continue;
 			}
+			runs[done.feed].code = done.code;
+			runs[done.feed].seconds = report_now() - runs[done.feed].started;
+			runs[done.feed].peak_rss_kb = done.peak_rss_kb;
+			workers[w].feed = -1;
+		}
 	}
-	signal_runs = NULL;
+	/* the workers see their socket close, and end */
+	for (int w = 0; w < jobs; w++)
+		if (workers[w].pid > 0)
+		{
+			shutdown(workers[w].fd, SHUT_WR);
+			end_worker(&workers[w], runs);
+		}
+	signal_workers = NULL;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 
 	for (int i = 0; i < nfeeds; i++)
@@ -379,6 +544,8 @@ cleanup:
 	remove_reports(dir, nfeeds);
 	free(dir);
 	free(runs);
+	free(workers);
+	free(polled);
 	if (results != MAP_FAILED)
 		munmap(results, shared_size);
 	return worst;

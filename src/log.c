@@ -46,6 +46,7 @@ void
 log_set_feed(const char *feed)
 {
 	feed_name = feed;
+	data_errors = 0;
 }
 
 long

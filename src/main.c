@@ -3,7 +3,7 @@
  *
  * Options are read like PostgreSQL's createdb: --help and --version first,
  * then getopt_long; the work is load_feed's, or with several feeds
- * batch_run's, which runs the one-feed path once per feed.
+ * batch_run's, whose workers run the one-feed path once per feed.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -509,10 +509,11 @@ warn_folder_of_zips(const char *path)
 
 /*
  * Reads, connects and loads; the exit code.  result, when not NULL, gets
- * what the summary of several feeds shows.
+ * what the summary of several feeds shows.  With given, a connection whose
+ * signals the caller catches, the load runs on it and leaves it open.
  */
 static int
-run(Options *o, BatchResult *result)
+run(Options *o, BatchResult *result, PGconn *given)
 {
 	FeedSource *src = NULL;
 	PGconn	   *conn = NULL;
@@ -571,7 +572,7 @@ run(Options *o, BatchResult *result)
 	src = source_open(o->feed_path);
 	if (src == NULL || !source_sha256(src, sha256))
 		goto cleanup;
-	conn = db_connect(&o->db);
+	conn = given ? given : db_connect(&o->db);
 	if (conn == NULL)
 	{
 		code = EXIT_BADCONN;
@@ -600,13 +601,15 @@ run(Options *o, BatchResult *result)
 		code = usable == 0 ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
 		goto cleanup;
 	}
-	db_catch_signals(conn);
+	if (!given)
+		db_catch_signals(conn);
 	/* -q wants a quiet stderr, unless the line is asked for */
 	progress_start(o->quiet && o->progress == PROGRESS_AUTO ?
 				   PROGRESS_NEVER : o->progress);
 	status = load_feed(conn, src, &o->load, &rep);
 	progress_end();
-	db_release_signals();
+	if (!given)
+		db_release_signals();
 	report_finish(&rep);
 	if (db_canceled())
 	{
@@ -641,7 +644,8 @@ run(Options *o, BatchResult *result)
 		status == LOAD_BAD_INPUT ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
 
 cleanup:
-	PQfinish(conn);
+	if (!given)
+		PQfinish(conn);
 	source_close(src);
 	geom_destroy(o->load.geom);
 	report_discard(&report);
@@ -688,14 +692,18 @@ run_drop(Options *o)
 	return code;
 }
 
-/* What each child of run_several needs. */
+/* What each worker of run_several needs. */
 typedef struct
 {
 	Options    *options;
 	const BatchFeed *feeds;
+	PGconn	   *conn;			/* the worker's, kept from feed to feed */
 } Several;
 
-/* Feed number feed of several, in its own process: run with its names. */
+/*
+ * Feed number feed of several, in a worker process: run with its names,
+ * on the worker's connection, made anew when the last one broke.
+ */
 static int
 load_one(int feed, const char *report_path, BatchResult *result, void *arg)
 {
@@ -708,7 +716,23 @@ load_one(int feed, const char *report_path, BatchResult *result, void *arg)
 	o->report_path = report_path;
 	o->tag = o->load.feed.feed_id;
 	log_set_tag(o->tag);
-	return run(o, result);
+	if (several->conn &&
+		(PQstatus(several->conn) != CONNECTION_OK ||
+		 PQtransactionStatus(several->conn) != PQTRANS_IDLE))
+	{
+		db_release_signals();
+		PQfinish(several->conn);
+		several->conn = NULL;
+	}
+	if (several->conn == NULL)
+	{
+		several->conn = db_connect(&o->db);
+		if (several->conn == NULL)
+			return EXIT_BADCONN;
+		/* caught from feed to feed: a signal between two ends the worker */
+		db_catch_signals(several->conn);
+	}
+	return run(o, result, several->conn);
 }
 
 static int
@@ -721,7 +745,7 @@ by_feed_id(const void *a, const void *b)
 /*
  * Several feeds: each one's id, and schema, from its file name, all
  * checked before anything is loaded, with the connection; then batch_run.
- * Returns as batch_run does, *child saying whether in a child process.
+ * Returns as batch_run does, *child saying whether in a worker process.
  */
 static int
 run_several(Options *o, bool *child)
@@ -729,7 +753,7 @@ run_several(Options *o, bool *child)
 	BatchFeed  *feeds = calloc((size_t) o->nfeeds, sizeof(BatchFeed));
 	const BatchFeed **sorted = calloc((size_t) o->nfeeds,
 									  sizeof(BatchFeed *));
-	Several		several = {o, feeds};
+	Several		several = {o, feeds, NULL};
 	char	   *password = NULL;
 	ReportSink	report;
 	PGconn	   *conn;
@@ -810,6 +834,11 @@ run_several(Options *o, bool *child)
 	PQfinish(conn);
 	code = batch_run(feeds, o->nfeeds, (int) o->jobs, o->report_path,
 					 o->quiet, load_one, &several, child);
+	if (several.conn)
+	{
+		db_release_signals();
+		PQfinish(several.conn);
+	}
 
 cleanup:
 	for (int i = 0; feeds && i < o->nfeeds; i++)
@@ -849,11 +878,11 @@ main(int argc, char **argv)
 	{
 		bool		child;
 
-		/* a child ends here too, with its feed's code */
+		/* a worker process ends here too, when it has no more feeds */
 		code = run_several(&o, &child);
 	}
 	else
-		code = run(&o, NULL);
+		code = run(&o, NULL, NULL);
 	free(o.plain_schema);
 	return code;
 }

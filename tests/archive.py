@@ -325,6 +325,26 @@ def jobs_2_loads_two_at_once():
           'stop_times not all loaded')
 
 @test()
+def workers_keep_their_connection():
+    """-j 1 over four feeds: one session loads them all (plus the parent's
+    first, that checks the server); -j 2: two."""
+    feeds = [feed_dir('keep-%d' % i, with_stop('K%d' % i)) for i in range(4)]
+    for jobs in (1, 2):
+        app = 'archive_keep_%d_%d' % (os.getpid(), jobs)
+        p, err = spawn('-q', '-j', jobs, *feeds, env={'PGAPPNAME': app})
+        pids = set()
+        while p.poll() is None:
+            pids.update(query("SELECT pid FROM pg_stat_activity WHERE application_name = %s"
+                              " AND backend_type = 'client backend'" % ql(app)))
+            time.sleep(0.01)
+        code, text = finish(p, err)
+        check(code == 0, '-j %d: exit %d: %s' % (jobs, code, text))
+        check(len(pids) <= jobs + 1, '-j %d: %d sessions for 4 feeds: %r'
+              % (jobs, len(pids), sorted(pids)))
+    check(all(stops_of('keep_%d' % i) == sample_stops() + 1 for i in range(4)),
+          'a feed not loaded')
+
+@test()
 def sigint_reaches_the_feeds_under_way():
     """SIGINT to the parent alone with -j 2: both feeds under way roll
     back, the third never starts, exit 130, no session left."""
