@@ -2,6 +2,10 @@
 """Helpers of bench/run (python3 standard library only).
 
   bench.py floor-sql FEED.zip SCHEMA   psql script of the COPY floor
+  bench.py floor-sql FEED.zip SCHEMA PRINT_SCHEMA.sql
+                                       the same, then gtfs2pgsql's keys and
+                                       indexes (from its --print-schema output)
+                                       on the floor's tables: floor+keys
   bench.py count FEED.zip              stop_times records (non-blank lines - 1)
   bench.py report RESULTS.csv OUTDIR   median table on stdout, OUTDIR/summary.md,
                                        OUTDIR/bench.svg
@@ -22,16 +26,84 @@ def ident(name):
     return '"' + name.replace('"', '""') + '"'
 
 
-def floor_sql(feed, schema):
+KEY_SECTION = "-- once the data is in"
+KEY_RE = re.compile(r'^(?:ALTER TABLE gtfs\.(\w+) ADD (PRIMARY KEY)'
+                    r'|CREATE (UNIQUE )?INDEX ON gtfs\.(\w+)) \(([\w, ]+)\)'
+                    r'( NULLS NOT DISTINCT)?;$')
+COLUMN_RE = re.compile(r'^\t(\w+|"(?:[^"]|"")*") (\w+(?: \w+)*?)( COLLATE "C")?(?:\W|$)')
+
+
+def schema_keys(path):
+    """The keys and indexes gtfs2pgsql builds on the files' tables, read from
+    its --print-schema output (bench/run writes it with the binary it
+    measures): the statements of the section "once the data is in" that
+    name plain columns (the GiST indexes of geom, shape_lines, locations
+    and service_days come later or name tables the floor does not have).
+    Returns (keys, bytewise): keys = [(table, how, [column...], nulls_nd)]
+    in gtfs2pgsql's order, how "primary", "unique" or "index";
+    bytewise[table] = the columns that compare bytewise there: text
+    COLLATE "C" (ids) or not text at all (integer, date, ...)."""
+    keys, bytewise, table, in_keys = [], {}, None, False
+    for line in open(path):
+        line = line.rstrip("\n")
+        m = re.match(r"^CREATE TABLE gtfs\.(\w+) \($", line)
+        if m:
+            table, in_keys = m.group(1), False
+            bytewise[table] = set()
+            continue
+        if table:
+            if line.startswith(")"):
+                table = None
+                continue
+            m = COLUMN_RE.match(line)
+            if m and (m.group(3) or m.group(2) != "text"):
+                bytewise[table].add(m.group(1).strip('"').replace('""', '"'))
+            continue
+        if line.startswith(KEY_SECTION):
+            in_keys = True
+            continue
+        m = KEY_RE.match(line) if in_keys else None
+        if not m:
+            in_keys = False
+            continue
+        how = "primary" if m.group(2) else "unique" if m.group(3) else "index"
+        keys.append((m.group(1) or m.group(4), how,
+                     [c.strip() for c in m.group(5).split(",")], bool(m.group(6))))
+    if not keys:
+        sys.exit("bench.py: no keys found in %s (the --print-schema output "
+                 "changed?)" % path)
+    return keys, bytewise
+
+
+def key_sql(qt, how, cols, nulls_nd):
+    cl = ", ".join(ident(c) for c in cols)
+    if how == "primary":
+        return "ALTER TABLE %s ADD PRIMARY KEY (%s);" % (qt, cl)
+    return "CREATE %sINDEX ON %s (%s)%s;" % (
+        "UNIQUE " if how == "unique" else "", qt, cl,
+        " NULLS NOT DISTINCT" if nulls_nd else "")
+
+
+def floor_sql(feed, schema, print_schema=None):
     """One psql session, one transaction: per .txt member an all-text table
     named after the file (columns = the header's names) and a client-side
     \\copy from 'unzip -p' piped through sed (BOM of line 1 and blank lines
-    removed; COPY's csv format takes CRLF as it is)."""
+    removed; COPY's csv format takes CRLF as it is).
+
+    With print_schema (floor+keys), then in the same transaction the keys
+    and indexes gtfs2pgsql builds, on the same text columns: as it does, a
+    key over the key columns the file has (none: no key), an index only on
+    a column the file has.  The key and index columns that gtfs2pgsql
+    compares bytewise (ids in COLLATE "C"; integers, dates) are text
+    COLLATE "C" here (declared in CREATE TABLE: a primary key takes the
+    column's collation), the others keep the database's."""
     feed = os.path.abspath(feed)
     if re.search(r"['\"$`\\]", feed):
         sys.exit("bench.py: feed path must not contain quotes, $, ` or \\: " + feed)
+    keys, bytewise = schema_keys(print_schema) if print_schema else ([], {})
     out = ["\\set ON_ERROR_STOP 1", "BEGIN;", "CREATE SCHEMA %s;" % ident(schema)]
     seen = set()
+    tables = {}     # the floor's table of each GTFS file: name -> (qualified, columns)
     with zipfile.ZipFile(feed) as z:
         for info in z.infolist():
             m = info.filename
@@ -61,10 +133,21 @@ def floor_sql(feed, schema):
                 t, k = "%s_%d" % (table, k), k + 1
             seen.add(t)
             qt = "%s.%s" % (ident(schema), ident(t))
-            out.append("CREATE TABLE %s (%s);" % (qt, ", ".join(ident(n) + " text" for n in names)))
+            tables[t] = (qt, names)
+            keyed = set(c for kt, _, kc, _ in keys if kt == t for c in kc)
+            bw = keyed & bytewise.get(t, set())
+            out.append("CREATE TABLE %s (%s);" % (qt, ", ".join(
+                ident(n) + (' text COLLATE "C"' if n in bw else " text") for n in names)))
             prog = ('unzip -p "%s" "%s" | sed -e "1s/^\\xEF\\xBB\\xBF//" -e "/^\\r*$/d"'
                     % (feed, m))
             out.append("\\copy %s from program '%s' with (format csv, header)" % (qt, prog))
+    for t, how, cols, nulls_nd in keys:
+        if t not in tables:
+            continue
+        qt, names = tables[t]
+        cols = [c for c in cols if c in names]
+        if cols:
+            out.append(key_sql(qt, how, cols, nulls_nd))
     out.append("COMMIT;")
     return "\n".join(out) + "\n"
 
@@ -84,9 +167,9 @@ def count_stop_times(feed):
 
 # --------------------------------------------------------------- report
 
-TOOLS = ["floor", "gtfs2pgsql", "gtfs2pgsql-nogeom", "gtfs-via-postgres"]
-SHORT = {"floor": "floor", "gtfs2pgsql": "g2p", "gtfs2pgsql-nogeom": "g2p-nogeom",
-         "gtfs-via-postgres": "gvp"}
+TOOLS = ["floor", "floor+keys", "gtfs2pgsql", "gtfs2pgsql-nogeom", "gtfs-via-postgres"]
+SHORT = {"floor": "floor", "floor+keys": "floor+keys", "gtfs2pgsql": "g2p",
+         "gtfs2pgsql-nogeom": "g2p-nogeom", "gtfs-via-postgres": "gvp"}
 
 
 def fnum(x, d=2):
@@ -188,8 +271,8 @@ def cpu(s, t):
 
 
 def table(summary):
-    head = ["feed", "stop_times", "floor s", "g2p s", "g2p-nogeom s", "gvp s",
-            "g2p/floor", "nogeom/floor", "gvp/floor", "gvp/g2p", "g2p/floor cpu",
+    head = ["feed", "stop_times", "floor s", "floor+keys s", "g2p s", "g2p-nogeom s", "gvp s",
+            "g2p/floor", "g2p/(floor+keys)", "nogeom/floor", "gvp/floor", "gvp/g2p", "g2p/floor cpu",
             "floor s/M", "g2p s/M", "gvp s/M",
             "floor MB", "g2p MB", "gvp MB",
             "g2p cpu s (client + server)", "floor cpu s (client + server)"]
@@ -197,9 +280,10 @@ def table(summary):
     for s in summary:
         rows.append([
             s["feed"], "{:,}".format(s["n"]),
-            cell(s, "floor"), cell(s, "gtfs2pgsql"), cell(s, "gtfs2pgsql-nogeom"),
-            cell(s, "gtfs-via-postgres"),
+            cell(s, "floor"), cell(s, "floor+keys"), cell(s, "gtfs2pgsql"),
+            cell(s, "gtfs2pgsql-nogeom"), cell(s, "gtfs-via-postgres"),
             ratio(wall(s, "gtfs2pgsql"), wall(s, "floor")),
+            ratio(wall(s, "gtfs2pgsql"), wall(s, "floor+keys")),
             ratio(wall(s, "gtfs2pgsql-nogeom"), wall(s, "floor")),
             ratio(wall(s, "gtfs-via-postgres"), wall(s, "floor")),
             ratio(wall(s, "gtfs-via-postgres"), wall(s, "gtfs2pgsql")),
@@ -225,7 +309,7 @@ def md_table(head, rows):
     return "\n".join(out)
 
 
-COLORS = {"floor": "#777777", "gtfs2pgsql": "#1f77b4", "gtfs2pgsql-nogeom": "#2ca02c",
+COLORS = {"floor": "#777777", "floor+keys": "#ff7f0e", "gtfs2pgsql": "#1f77b4", "gtfs2pgsql-nogeom": "#2ca02c",
           "gtfs-via-postgres": "#d62728"}
 
 
@@ -297,8 +381,9 @@ def svg_chart(summary, path):
     for i, t in enumerate(TOOLS):
         o.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="3"/>' % (lx, lx + 20, ly + 18 * i, ly + 18 * i, COLORS[t]))
         o.append('<text x="%d" y="%d">%s</text>' % (lx + 25, ly + 18 * i + 4, t))
-    o.append('<circle cx="%d" cy="%d" r="3.5" fill="#333"/><text x="%d" y="%d">synthetic ladder</text>' % (lx + 10, ly + 18 * 4 + 6, lx + 25, ly + 18 * 4 + 10))
-    o.append('<circle cx="%d" cy="%d" r="4" fill="none" stroke="#333"/><text x="%d" y="%d">real feeds</text>' % (lx + 10, ly + 18 * 5 + 6, lx + 25, ly + 18 * 5 + 10))
+    nt = len(TOOLS)
+    o.append('<circle cx="%d" cy="%d" r="3.5" fill="#333"/><text x="%d" y="%d">synthetic ladder</text>' % (lx + 10, ly + 18 * nt + 6, lx + 25, ly + 18 * nt + 10))
+    o.append('<circle cx="%d" cy="%d" r="4" fill="none" stroke="#333"/><text x="%d" y="%d">real feeds</text>' % (lx + 10, ly + 18 * (nt + 1) + 6, lx + 25, ly + 18 * (nt + 1) + 10))
     o.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(o) + "\n")
@@ -315,8 +400,8 @@ def report(results, outdir):
 
 
 def main(argv):
-    if len(argv) == 4 and argv[1] == "floor-sql":
-        sys.stdout.write(floor_sql(argv[2], argv[3]))
+    if len(argv) in (4, 5) and argv[1] == "floor-sql":
+        sys.stdout.write(floor_sql(*argv[2:]))
     elif len(argv) == 3 and argv[1] == "count":
         print(count_stop_times(argv[2]))
     elif len(argv) == 4 and argv[1] == "report":
