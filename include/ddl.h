@@ -19,6 +19,12 @@
 /* The comment on the tables a load made, which a later load may drop. */
 #define DDL_TABLE_MARK	"gtfs2pgsql"
 
+/*
+ * The CHECK on feed_id of a feed's table: it lets the swap ATTACH the
+ * table without reading it, and is dropped then (see swap.c).
+ */
+#define DDL_FEED_CHECK	"gtfs2pgsql_feed_id"
+
 /* The column of staging tables that holds each row's line in its file. */
 #define DDL_LINE_COLUMN	"gtfs2pgsql_line"
 

@@ -127,7 +127,8 @@ ddl_template(Buf *sql, const Ddl *d, const char *template)
 				ok = d->feed_id == NULL ||
 					(buf_puts(sql, "feed_id text NOT NULL DEFAULT ") &&
 					 buf_puts(sql, d->feed_id) &&
-					 buf_puts(sql, " CHECK (feed_id = ") &&
+					 buf_puts(sql, " CONSTRAINT " DDL_FEED_CHECK
+							  " CHECK (feed_id = ") &&
 					 buf_puts(sql, d->feed_id) && buf_puts(sql, "),\n\t"));
 				break;
 			case 'p':			/* shape_lines' points */

@@ -324,11 +324,12 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
 /*
  * The swap: the staging schema's tables named in leaves become the
  * partitions of feed in the target's partitioned tables (made when
- * missing), its other tables move to the target, and it becomes the feed's
- * data schema gtfs2pgsql_data_<oid of the target>.  A partitioned table of
- * the target is attached to the cross-feed table of gtfs2pgsql when its
- * file has rows: each such ATTACH costs in proportion to the feeds there
- * are, and most feeds lack most files.
+ * missing), or are dropped when empty; its other tables move to the
+ * target, and it becomes the feed's data schema gtfs2pgsql_data_<oid of
+ * the target>.  A partitioned table of the target is attached to the
+ * cross-feed table of gtfs2pgsql when its file has rows: each ATTACH
+ * costs in proportion to the feeds there are, and most feeds lack most
+ * files.
  */
 static const char *const swap_sql =
 DO_DECLARE
@@ -357,6 +358,43 @@ DO_EMPTY_TARGET
 "\t\tEND LOOP;\n"
 "\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
 "leaf));\n"
+"\tEND IF;\n"
+"\tsub := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf));\n"
+"\tIF sub IS NULL THEN\n"
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
+"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
+"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
+"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
+"\tEND IF;\n"
+"\tIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = sub)\n"
+"\t\tAND pg_catalog.pg_relation_size(pg_catalog.format('%%I.%%I', staging, "
+"leaf)) > 0\n"
+"\tTHEN\n"
+/* a partition of feed left behind by a drop */
+"\t\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t\n"
+"\t\t\tFROM pg_catalog.pg_class c WHERE c.oid IN ("
+DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
+"\t\t\tAND EXISTS (SELECT FROM pg_catalog.pg_inherits i\n"
+"\t\t\t\tWHERE i.inhrelid = c.oid AND i.inhparent = top)\n"
+"\t\t\tAND pg_catalog.pg_get_expr(c.relpartbound, c.oid) =\n"
+"\t\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed)\n"
+"\t\tLOOP\n"
+"\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n"
+"\t\tEND LOOP;\n"
+"\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ATTACH PARTITION "
+"%%s FOR VALUES IN (%%L)', leaf, sub, feed);\n"
+"\tEND IF;\n"
+/*
+ * an empty file's table is no partition: a feed's every ATTACH reads all
+ * of pg_constraint (looking for foreign keys to clone), so that the
+ * fewer there are and the fewer constraints stay, the less a feed costs
+ * with a thousand loaded
+ */
+"\tIF pg_catalog.pg_relation_size(pg_catalog.format('%%I.%%I', staging, "
+"leaf)) = 0 THEN\n"
+"\t\tEXECUTE pg_catalog.format('DROP TABLE %%I.%%I', staging, leaf);\n"
+"\t\tCONTINUE;\n"
 "\tEND IF;\n"
 /* partitions have the same columns: a column one side lacks is added */
 "\tFOR r IN SELECT a.attname, a.atttypid, a.atttypmod, b.atttypid AS other,\n"
@@ -387,34 +425,11 @@ DO_EMPTY_TARGET
 "\t\t\tELSE top::text END, r.attname,\n"
 "\t\t\tpg_catalog.format_type(r.atttypid, r.atttypmod));\n"
 "\tEND LOOP;\n"
-"\tsub := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf));\n"
-"\tIF sub IS NULL THEN\n"
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
-"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
-"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
-"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
-"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
-"\tEND IF;\n"
-"\tIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = sub)\n"
-"\t\tAND pg_catalog.pg_relation_size(pg_catalog.format('%%I.%%I', staging, "
-"leaf)) > 0\n"
-"\tTHEN\n"
-/* a partition of feed left behind by a drop */
-"\t\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t\n"
-"\t\t\tFROM pg_catalog.pg_class c WHERE c.oid IN ("
-DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
-"\t\t\tAND c.oid IN (SELECT i.inhrelid FROM pg_catalog.pg_inherits i\n"
-"\t\t\t\tWHERE i.inhparent = top)\n"
-"\t\t\tAND pg_catalog.pg_get_expr(c.relpartbound, c.oid) =\n"
-"\t\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed)\n"
-"\t\tLOOP\n"
-"\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n"
-"\t\tEND LOOP;\n"
-"\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ATTACH PARTITION "
-"%%s FOR VALUES IN (%%L)', leaf, sub, feed);\n"
-"\tEND IF;\n"
 "\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION %%I.%%I "
 "FOR VALUES IN (%%L)', sub, staging, leaf, feed);\n"
+/* the partition constraint holds now: the CHECK that proved it goes */
+"\tEXECUTE pg_catalog.format('ALTER TABLE %%I.%%I DROP CONSTRAINT %%I', "
+"staging, leaf, '" DDL_FEED_CHECK "');\n"
 "END LOOP;\n"
 "FOR r IN SELECT c.relname FROM pg_catalog.pg_class c\n"
 "\tWHERE c.oid IN (" DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("

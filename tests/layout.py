@@ -71,6 +71,36 @@ def cross_feed_tables_are_partitioned():
 
 
 @test()
+def partitions_hold_rows_and_no_check():
+    """A feed's partitions are the tables of its files with rows: an empty
+    file's table in its schema has none, and reads as empty; the CHECK on
+    feed_id that let the swap attach a table without reading it is gone
+    (each later ATTACH reads all of pg_constraint), the partition bound
+    still refuses another feed's row."""
+    load_feed('lay-rows')
+    data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'lay_rows'")
+    empty = [t for (t,) in query(
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'lay_rows'::regnamespace"
+        " AND c.relkind = 'p'") if value('SELECT count(*) FROM lay_rows.%s' % qi(t)) == '0']
+    check('pathways' in empty and 'stops' not in empty, 'empty tables: %r' % empty)
+    leaves = [t for (t,) in query(
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = %s::regnamespace"
+        " AND c.relkind = 'r'" % ql(data))]
+    check('stops' in leaves and not set(empty) & set(leaves),
+          'partitions %r, empty tables %r' % (leaves, empty))
+    checks = value("SELECT count(*) FROM pg_constraint WHERE contype = 'c' AND conrelid IN"
+                   " (SELECT oid FROM pg_class WHERE relnamespace = %s::regnamespace)"
+                   " AND pg_get_constraintdef(oid) ~ 'feed_id'" % ql(data))
+    check(checks == '0', '%s CHECK constraints on feed_id on the partitions' % checks)
+    try:
+        it.psql("INSERT INTO %s.stops (feed_id, stop_id) VALUES ('other', 'x')" % qi(data))
+        refused = ''
+    except AssertionError as e:
+        refused = str(e)
+    check('partition constraint' in refused, 'a row of another feed went in: %r' % refused)
+
+
+@test()
 def idle_reader_of_another_feed_does_not_delay_an_import():
     """An idle transaction that read feed A, through its schema and through
     the cross-feed table filtered on A, does not make an import of feed B
