@@ -24,9 +24,6 @@
 
 #define FETCH_ROWS		"10000"	/* lines of duplicates fetched at once */
 #define SHOW_MAX		200		/* bytes of a key shown in messages */
-#define TZ_FAST_MAX		20		/* distinct time zones of a column set
-								 * one by one, more read pg_timezone_names */
-#define TZ_FAST_MAX_SQL "21"	/* TZ_FAST_MAX + 1 */
 
 /* The reading of a member again, in step with the duplicates' lines. */
 typedef struct
@@ -365,56 +362,43 @@ dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
  * a name it takes back in the case of its file in the tz database, which is
  * the name the view lists; what it takes besides (offsets and POSIX
  * specifications, "<+05>-05", "UTC+3", all with a digit, and "GMT", known
- * without a file) is left to the view, as are more than TZ_FAST_MAX
- * values.  *known is false when any value is not found so: the caller then
- * asks the view, which stays the rule, for the notices as before.  False
- * (logged) when the database failed.
+ * without a file) is left to the view.  *known is false when any value is
+ * not found so, or the server does not take it (it logs that error): the
+ * caller then asks the view, which stays the rule, for the notices as
+ * before.  False (logged) when the database failed.
  */
 static bool
 timezones_known(CheckRun *cr, const CatalogFile *cat,
 				const CatalogField *field, bool *known)
 {
 	Buf			sql;
-	PGresult   *values;
+	PGresult   *res = NULL;
 	bool		ok;
 
-	*known = false;
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = buf_puts(&sql, "SELECT DISTINCT c.") &&
+	ok = buf_puts(&sql, "SELECT coalesce(bool_and(v !~ '[0-9]' AND "
+				  "v NOT IN ('', 'GMT') AND "
+				  "pg_catalog.set_config('TimeZone', v, true) = v), true) "
+				  "FROM (SELECT DISTINCT c.") &&
 		ddl_ident(&sql, cr->ddl, field->name) &&
-		buf_puts(&sql, " FROM ") &&
+		buf_puts(&sql, " AS v FROM ") &&
 		ddl_table(&sql, cr->ddl, cat->table) &&
 		buf_puts(&sql, " AS c WHERE c.") &&
 		ddl_ident(&sql, cr->ddl, field->name) &&
-		buf_puts(&sql, " IS NOT NULL LIMIT " TZ_FAST_MAX_SQL);
-	values = ok ? db_query(cr->conn, sql.data, 0, NULL) : NULL;
+		buf_puts(&sql, " IS NOT NULL) AS s");
+	if (!ok)
+		log_error("%s: statement too long or out of memory", cat->file);
+	/* the session's TimeZone as it was, after a name taken or refused */
+	ok = ok && db_exec(cr->conn, "SAVEPOINT gtfs2pgsql_timezone");
+	if (ok)
+		res = PQexec(cr->conn, sql.data);
+	*known = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	ok = ok &&
+		db_exec(cr->conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_timezone") &&
+		db_exec(cr->conn, "RELEASE SAVEPOINT gtfs2pgsql_timezone");
 	buf_free(&sql);
-	if (values == NULL)
-		return false;
-	*known = PQntuples(values) <= TZ_FAST_MAX;
-	ok = !*known || db_exec(cr->conn, "SAVEPOINT gtfs2pgsql_timezone");
-	for (int i = 0; ok && *known && i < PQntuples(values); i++)
-	{
-		const char *name = PQgetvalue(values, i, 0);
-		PGresult   *res;
-
-		*known = name[0] != '\0' && strpbrk(name, "0123456789") == NULL &&
-			strcmp(name, "GMT") != 0;
-		if (!*known)
-			break;
-		/* an unknown name fails, in the savepoint rolled back below */
-		res = PQexecParams(cr->conn, "SELECT pg_catalog.set_config("
-						   "'TimeZone', $1, true) = $1", 1, NULL, &name,
-						   NULL, NULL, 0);
-		*known = PQresultStatus(res) == PGRES_TUPLES_OK &&
-			strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
-	}
-	/* the session's TimeZone as it was */
-	if (ok && PQntuples(values) <= TZ_FAST_MAX)
-		ok = db_exec(cr->conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_timezone") &&
-			db_exec(cr->conn, "RELEASE SAVEPOINT gtfs2pgsql_timezone");
-	PQclear(values);
 	return ok;
 }
 
