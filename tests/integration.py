@@ -507,6 +507,28 @@ def spot_empty_is_null():
         check(n == '0', "%s: %s stops rows hold '' in a text column" % (schema, n))
 
 @test()
+def spot_tables_with_rows_analyzed():
+    """Every table of the feed that holds rows has its statistics (the
+    empty ones are not analyzed: nothing to find there)."""
+    path, s = need_feed('bart-2018')
+    tables = ("SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relkind = 'r' AND"
+              " (c.relnamespace = %s::regnamespace OR c.oid IN (SELECT i.inhrelid FROM"
+              " pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+              " WHERE p.relnamespace = %s::regnamespace))" % (ql(s), ql(s)))
+    missing = query("SELECT c.oid::regclass::text FROM pg_catalog.pg_class c"
+                    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                    " WHERE c.oid IN (%s) AND pg_catalog.pg_relation_size(c.oid) > 0"
+                    " AND NOT EXISTS (SELECT FROM pg_catalog.pg_stats t WHERE"
+                    " t.schemaname = n.nspname AND t.tablename = c.relname)" % tables)
+    check(missing == [], 'tables with rows and no statistics: %r' % missing)
+    check(value("SELECT count(*) FROM (%s) t" % tables) != '0', 'no table found')
+    check(value("SELECT count(*) FROM pg_catalog.pg_stats t JOIN pg_catalog.pg_class c"
+                " ON c.relname = t.tablename JOIN pg_catalog.pg_namespace n ON n.oid ="
+                " c.relnamespace AND n.nspname = t.schemaname WHERE c.oid IN (%s) AND"
+                " t.tablename = 'stop_times' AND t.attname = 'stop_id'" % tables) == '1',
+          'no statistics of stop_times.stop_id')
+
+@test()
 def spot_wmata_extra_columns():
     ref = reference()
     path, s = need_feed('wmata-rail-2026')

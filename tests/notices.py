@@ -878,6 +878,21 @@ def fields_at(text, line):
             return row
     raise AssertionError('no record starts at line %d' % line)
 
+def stops_with_timezones(zones):
+    """The sample's stops.txt with a column stop_timezone, zones[i] in its
+    i-th record (the others empty); (text, line of the first record given
+    'Mars/Base')."""
+    header, rows = fl.rows_of(SAMPLE, 'stops.txt')
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator='\n')
+    w.writerow(header + ['stop_timezone'])
+    bad = None
+    for i, row in enumerate(rows):
+        if bad is None and i < len(zones) and zones[i] == 'Mars/Base':
+            bad = out.getvalue().count('\n') + 1
+        w.writerow(row + [zones[i] if i < len(zones) else ''])
+    return out.getvalue(), bad
+
 def zip_build(d):
     return fl.zip_feed(d)
 
@@ -1237,6 +1252,26 @@ def cases():
               'Mars/Base'),
              ('its trips kept', "SELECT count(*) FROM @.trips WHERE route_id = 'T1'",
               str(len(t1)))])
+    # names the server takes as TimeZone that pg_timezone_names does not
+    # list are notices too: another case, a POSIX specification
+    for name, tz in (('invalid_timezone_case', 'america/toronto'),
+                     ('invalid_timezone_posix', '<+05>-05')):
+        text, n, _ = setf('agency.txt', 'LVT,', 'agency_timezone', tz)
+        add(name, {'agency.txt': text},
+            [N('invalid_timezone', E, KEPT, 'agency.txt', n, 'agency_timezone', tz)])
+    # the same bad name in two files: a notice per column at its first line,
+    # with its count; the good names beside it (some with a digit, which the
+    # server's list decides) none
+    text, n, _ = setf('agency.txt', 'LVT,', 'agency_timezone', 'Mars/Base')
+    stops, bad = stops_with_timezones(['Mars/Base', 'GMT', 'EST5EDT', 'Mars/Base',
+                                       'Etc/GMT+5', 'Europe/Paris', 'UTC'])
+    add('invalid_timezone_two_files', {'agency.txt': text, 'stops.txt': stops},
+        [N('invalid_timezone', E, KEPT, 'agency.txt', n, 'agency_timezone', 'Mars/Base',
+           msg=r'\(1 rows\)'),
+         N('invalid_timezone', E, KEPT, 'stops.txt', bad, 'stop_timezone', 'Mars/Base',
+           msg=r'\(2 rows\)')],
+        sql=[('the stops kept', "SELECT count(*) FROM @.stops WHERE"
+              " stop_timezone = 'Mars/Base'", '2')])
     add('malformed_json', {'locations.geojson': '{"type": "FeatureCollection", "features": ['},
         [N('malformed_json', E, FILE_SKIPPED, 'locations.geojson')])
     add('duplicate_geo_json_key', {'locations.geojson': geojson('Z1', 'Z2', 'Z1')},
@@ -1379,7 +1414,8 @@ CASE_NAMES = [
     'duplicate_key', 'duplicate_key_composite', 'duplicate_key_multiline',
     'duplicate_key_leading_zero', 'foreign_key_stop', 'foreign_key_stop_time_trip',
     'foreign_key_trip_route', 'foreign_key_trip_service', 'foreign_key_trip_shape',
-    'foreign_key_parent_station', 'invalid_timezone', 'malformed_json',
+    'foreign_key_parent_station', 'invalid_timezone', 'invalid_timezone_case',
+    'invalid_timezone_posix', 'invalid_timezone_two_files', 'malformed_json',
     'duplicate_geo_json_key', 'clean_quoted',
 ]
 for _name in CASE_NAMES:
