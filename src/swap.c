@@ -227,6 +227,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\tcleared regclass[] := '{}';\n" \
 "\ttop regclass;\n" \
 "\tsub regclass;\n" \
+"\tstaged regclass;\n" \
 "\tleaf text;\n" \
 "\tr record;\n" \
 "BEGIN\n"
@@ -339,9 +340,10 @@ DO_DECLARE
 "END IF;\n"
 DO_EMPTY_TARGET
 "FOREACH leaf IN ARRAY leaves LOOP\n"
-"\tCONTINUE WHEN pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', "
-"staging, leaf)) IS NULL;\n"
+"\tstaged := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', staging, "
+"leaf));\n"
 "\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', leaf));\n"
+"\tCONTINUE WHEN staged IS NULL AND top IS NULL;\n"
 "\tIF top IS NULL THEN\n"
 "\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%%I (LIKE %%I.%%I) "
 "PARTITION BY LIST (feed_id)', leaf, staging, leaf);\n"
@@ -367,9 +369,10 @@ DO_EMPTY_TARGET
 "leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
 "\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
 "\tEND IF;\n"
+/* an empty file's table is gone already when swap_prepare_sql could */
+"\tCONTINUE WHEN staged IS NULL;\n"
 "\tIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = sub)\n"
-"\t\tAND pg_catalog.pg_relation_size(pg_catalog.format('%%I.%%I', staging, "
-"leaf)) > 0\n"
+"\t\tAND pg_catalog.pg_relation_size(staged) > 0\n"
 "\tTHEN\n"
 /* a partition of feed left behind by a drop */
 "\t\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t\n"
@@ -391,9 +394,8 @@ DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
  * fewer there are and the fewer constraints stay, the less a feed costs
  * with a thousand loaded
  */
-"\tIF pg_catalog.pg_relation_size(pg_catalog.format('%%I.%%I', staging, "
-"leaf)) = 0 THEN\n"
-"\t\tEXECUTE pg_catalog.format('DROP TABLE %%I.%%I', staging, leaf);\n"
+"\tIF pg_catalog.pg_relation_size(staged) = 0 THEN\n"
+"\t\tEXECUTE 'DROP TABLE ' || staged;\n"
 "\t\tCONTINUE;\n"
 "\tEND IF;\n"
 /* partitions have the same columns: a column one side lacks is added */
@@ -446,6 +448,38 @@ DO_DROP_CLEARED
 "'gtfs2pgsql_data_' || ns,\n"
 "\t'gtfs2pgsql: the partitions of feed ' || feed || ', to be queried in "
 "schema ' || target);\n"
+"END\n"
+"$gtfs2pgsql$";
+
+/*
+ * What a swap can do before it takes its locks, so that swaps, which take
+ * turns, are shorter: the feed's schema and its partitioned tables, when
+ * missing and their cross-feed table exists (made now, they are out of
+ * others' sight until the commit), and the empty files' tables of the
+ * staging schema dropped once the feed's table of that name exists.
+ */
+static const char *const prepare_sql =
+DO_DECLARE
+"FOREACH leaf IN ARRAY leaves LOOP\n"
+"\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', leaf));\n"
+"\tCONTINUE WHEN top IS NULL;\n"
+"\tIF ns IS NULL THEN\n"
+"\t\tEXECUTE pg_catalog.format('CREATE SCHEMA %%I', target);\n"
+"\t\tns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n"
+"\tEND IF;\n"
+"\tIF pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf)) "
+"IS NULL THEN\n"
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
+"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
+"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
+"\tEND IF;\n"
+"\tstaged := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', staging, "
+"leaf));\n"
+"\tIF pg_catalog.pg_relation_size(staged) = 0 THEN\n"
+"\t\tEXECUTE 'DROP TABLE ' || staged;\n"
+"\tEND IF;\n"
+"END LOOP;\n"
 "END\n"
 "$gtfs2pgsql$";
 
@@ -587,8 +621,11 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 	if (usable <= 0)
 		return usable == 0 ? SWAP_REFUSED : SWAP_FAILED;
 	buf_init(&sql, SWAP_SQL_MAX);
+	ok = put_do(&sql, conn, prepare_sql, record->schema, record->feed_id,
+				staging_name) && db_exec(conn, sql.data);
+	buf_reset(&sql);
 	/* a feed that moves to another schema leaves its old one */
-	ok = put_locks(&sql, conn, record->schema, other) &&
+	ok = ok && put_locks(&sql, conn, record->schema, other) &&
 		feeds_put_setup(&sql, conn) &&
 		(strcmp(other, record->schema) == 0 ||
 		 put_do(&sql, conn, drop_sql, other, NULL, staging_name)) &&
