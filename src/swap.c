@@ -369,7 +369,7 @@ DO_EMPTY_TARGET
 "leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
 "\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
 "\tEND IF;\n"
-/* an empty file's table is gone already when swap_prepare_sql could */
+/* an empty file's table is gone already when prepare_sql could */
 "\tCONTINUE WHEN staged IS NULL;\n"
 "\tIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = sub)\n"
 "\t\tAND pg_catalog.pg_relation_size(staged) > 0\n"
