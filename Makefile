@@ -118,7 +118,7 @@ bench: deps
 	bench/run
 
 # A thousand small feeds and the real ones in one database, -j 1 and -j 2
-# (bench/README.md, "Archive"): 40-50 minutes on 2 cores.
+# (bench/README.md, "Archive"): 12-15 minutes on 2 cores.
 bench-archive: $(PROG)
 	bench/archive.sh
 
