@@ -17,6 +17,7 @@ typedef struct
 	const char *file;			/* the file name as shown */
 	const char *feed_id;
 	const char *schema;
+	long long	bytes;			/* its size: the biggest start first */
 } BatchFeed;
 
 /* What a child says of its feed, beyond its exit code. */
@@ -39,8 +40,9 @@ typedef int (*BatchLoad) (int feed, const char *report_path,
 
 /*
  * Loads the nfeeds feeds, jobs at once, each by load(i, ...) in one of
- * jobs worker processes, and prints one line per feed on stderr in the
- * order given (unless quiet).  A SIGINT or SIGTERM is passed on to the
+ * jobs worker processes, the biggest first (as pg_restore -j does: a big
+ * feed started last would end alone), and prints one line per feed on
+ * stderr in the order given (unless quiet).  A SIGINT or SIGTERM is passed on to the
  * workers and starts no more feeds.  When report_path is not NULL, writes
  * there (as report_open does) a JSON array of each feed's id, schema,
  * status and report.

@@ -364,6 +364,20 @@ end_worker(Worker *worker, Run *runs)
 	worker->feed = -1;
 }
 
+/* The feeds to hand out, biggest first, in the order given when equal. */
+static const BatchFeed *sort_feeds;
+
+static int
+by_size(const void *a, const void *b)
+{
+	int			i = *(const int *) a,
+				j = *(const int *) b;
+
+	if (sort_feeds[i].bytes != sort_feeds[j].bytes)
+		return sort_feeds[i].bytes > sort_feeds[j].bytes ? -1 : 1;
+	return i - j;
+}
+
 int
 batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 		  const char *report_path, bool quiet, BatchLoad load, void *arg,
@@ -376,6 +390,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 	BatchResult *results = mmap(NULL, shared_size, PROT_READ | PROT_WRITE,
 								MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct pollfd *polled = calloc((size_t) jobs, sizeof(struct pollfd));
+	int		   *order = calloc((size_t) nfeeds, sizeof(int));
 	char	   *dir = NULL;
 	struct sigaction sa,
 				old_int,
@@ -387,7 +402,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 				worst = 0;
 
 	*child = false;
-	if (runs == NULL || workers == NULL || polled == NULL ||
+	if (runs == NULL || workers == NULL || polled == NULL || order == NULL ||
 		results == MAP_FAILED)
 	{
 		log_error("out of memory");
@@ -411,7 +426,12 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 		}
 	}
 	for (int i = 0; i < nfeeds; i++)
+	{
 		runs[i].code = -1;
+		order[i] = i;
+	}
+	sort_feeds = feeds;
+	qsort(order, (size_t) nfeeds, sizeof(int), by_size);
 	if (jobs > nfeeds)
 		jobs = nfeeds;
 	stop_signal = 0;
@@ -456,6 +476,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 					free(runs);
 					free(workers);
 					free(polled);
+					free(order);
 					free(dir);
 					munmap(results, shared_size);
 					return 0;
@@ -463,9 +484,9 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 			}
 			if (workers[w].feed >= 0)
 				continue;
-			workers[w].feed = next;
-			runs[next].started = report_now();
-			if (!transfer(workers[w].fd, &next, sizeof(next), true))
+			workers[w].feed = order[next];
+			runs[order[next]].started = report_now();
+			if (!transfer(workers[w].fd, &order[next], sizeof(int), true))
 			{
 				/* it died idle: the feed goes to a new one */
 				workers[w].feed = -1;
@@ -546,6 +567,7 @@ cleanup:
 	free(runs);
 	free(workers);
 	free(polled);
+	free(order);
 	if (results != MAP_FAILED)
 		munmap(results, shared_size);
 	return worst;

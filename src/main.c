@@ -735,6 +735,38 @@ load_one(int feed, const char *report_path, BatchResult *result, void *arg)
 	return run(o, result, several->conn);
 }
 
+/*
+ * The bytes of the feed at path, to start the biggest first: a file's
+ * size, a folder's files' sizes summed (0 when it cannot be read: the
+ * load says why).
+ */
+static long long
+feed_bytes(const char *path)
+{
+	struct stat st;
+	DIR		   *dir;
+	struct dirent *e;
+	long long	bytes = 0;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return (long long) st.st_size;
+	dir = opendir(path);
+	while (dir && (e = readdir(dir)) != NULL)
+	{
+		char		member[4096];
+
+		if (snprintf(member, sizeof(member), "%s/%s", path, e->d_name) <
+			(int) sizeof(member) && stat(member, &st) == 0 &&
+			S_ISREG(st.st_mode))
+			bytes += (long long) st.st_size;
+	}
+	if (dir)
+		closedir(dir);
+	return bytes;
+}
+
 static int
 by_feed_id(const void *a, const void *b)
 {
@@ -774,6 +806,7 @@ run_several(Options *o, bool *child)
 		if (file == NULL)
 			goto cleanup;
 		feeds[i].feed_id = feeds[i].schema = feed_id_from(file);
+		feeds[i].bytes = feed_bytes(o->feeds[i]);
 		if (feeds[i].feed_id == NULL)
 		{
 			log_error("out of memory");

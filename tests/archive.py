@@ -345,6 +345,19 @@ def workers_keep_their_connection():
           'a feed not loaded')
 
 @test()
+def biggest_feed_starts_first():
+    """-j 1 over a small feed then a big one: the big one is loaded
+    first (as pg_restore -j does), the summary keeps the order given."""
+    feeds = [feed_dir('order-small'), big_feed('order-big', 50000)]
+    r = run('-j', '1', *feeds)
+    check(r.returncode == 0, describe(r))
+    check([g[0] for g in summary(r.stderr)] == ['order_small', 'order_big'],
+          'summary order: %s' % r.stderr)
+    first = value("SELECT feed_id FROM gtfs2pgsql.feeds WHERE feed_id IN"
+                  " ('order_big', 'order_small') ORDER BY imported_at LIMIT 1")
+    check(first == 'order_big', 'loaded first: %s' % first)
+
+@test()
 def sigint_reaches_the_feeds_under_way():
     """SIGINT to the parent alone with -j 2: both feeds under way roll
     back, the third never starts, exit 130, no session left."""
