@@ -189,7 +189,7 @@ for j in $jobs; do
 		    return sum(s["seconds"] for s in steps if s["step"] == "swap") if steps else None
 		print(json.dumps({"jobs": int(j), "wall_s": float(wall), "exit": int(rc),
 		                  "loadavg": float(load), "synthetic": int(nsynth),
-		                  "feeds": [dict({k: f[k] for k in ("feed_id", "status", "exit", "seconds")},
+		                  "feeds": [dict({k: f.get(k) for k in ("feed_id", "status", "exit", "started", "seconds")},
 		                                 swap=swap_seconds(f)) for f in feeds],
 		                  "errors": errors, "registry": registry, "probe_rows": int(probe_rows), "relations": relations, "db_bytes": size,
 		                  "queries": [json.loads(l) for l in q.splitlines()]}))
@@ -215,9 +215,11 @@ python3 - "$results" <<-'EOF' | tee -a "$out/../archive.md"
 	base = None
 	for r in runs:
 	    fs = r["feeds"]
-	    synth = [f["seconds"] for f in fs[:r["synthetic"]]]
+	    # in the order they started: the biggest feeds start first
+	    started = sorted(fs[:r["synthetic"]], key=lambda f: f.get("started") or 0)
+	    synth = [f["seconds"] for f in started]
 	    first, last = (med(synth[:20]), med(synth[-20:])) if synth else (None, None)
-	    swaps = [f["swap"] for f in fs[:r["synthetic"]] if f["swap"] is not None]
+	    swaps = [f["swap"] for f in started if f["swap"] is not None]
 	    sfirst, slast = (med(swaps[:20]), med(swaps[-20:])) if swaps else (None, None)
 	    fail = [f for f in fs if f["status"] not in ("loaded", "skipped")]
 	    fpm = len(fs) / r["wall_s"] * 60 if r["wall_s"] else 0

@@ -186,7 +186,8 @@ copy_report(FILE *out, const char *path)
  */
 static bool
 write_reports(const char *path, const char *dir, const BatchFeed *feeds,
-			  const Run *runs, const BatchResult *results, int nfeeds)
+			  const Run *runs, const BatchResult *results, int nfeeds,
+			  double began)
 {
 	ReportSink	sink;
 
@@ -208,8 +209,9 @@ write_reports(const char *path, const char *dir, const BatchFeed *feeds,
 		if (runs[i].code < 0)
 			fputs(", \"exit\": null", sink.out);
 		else
-			fprintf(sink.out, ", \"exit\": %d, \"seconds\": %.3f, "
-					"\"peak_rss_kb\": %ld", runs[i].code, runs[i].seconds,
+			fprintf(sink.out, ", \"exit\": %d, \"started\": %.3f, "
+					"\"seconds\": %.3f, \"peak_rss_kb\": %ld", runs[i].code,
+					runs[i].started - began, runs[i].seconds,
 					runs[i].peak_rss_kb);
 		fputs(",\n  \"report\": ", sink.out);
 		copy_report(sink.out, runs[i].code == 0 ? child : NULL);
@@ -398,6 +400,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 				old_pipe;
 	sigset_t	block,
 				unblocked;
+	double		began = report_now();
 	int			next = 0,
 				worst = 0;
 
@@ -557,7 +560,8 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 	if (!quiet)
 		print_summary(feeds, runs, results, nfeeds);
 	if (report_path &&
-		!write_reports(report_path, dir, feeds, runs, results, nfeeds) &&
+		!write_reports(report_path, dir, feeds, runs, results, nfeeds,
+					   began) &&
 		worst == 0)
 		worst = EXIT_NOT_RUN;
 
