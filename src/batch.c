@@ -366,18 +366,16 @@ end_worker(Worker *worker, Run *runs)
 	worker->feed = -1;
 }
 
-/* The feeds to hand out, biggest first, in the order given when equal. */
-static const BatchFeed *sort_feeds;
-
+/* Feeds to hand out, biggest first, in the order given when equal. */
 static int
 by_size(const void *a, const void *b)
 {
-	int			i = *(const int *) a,
-				j = *(const int *) b;
+	const BatchFeed *f = *(const BatchFeed *const *) a;
+	const BatchFeed *g = *(const BatchFeed *const *) b;
 
-	if (sort_feeds[i].bytes != sort_feeds[j].bytes)
-		return sort_feeds[i].bytes > sort_feeds[j].bytes ? -1 : 1;
-	return i - j;
+	if (f->bytes != g->bytes)
+		return f->bytes > g->bytes ? -1 : 1;
+	return f < g ? -1 : f > g;
 }
 
 int
@@ -392,7 +390,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 	BatchResult *results = mmap(NULL, shared_size, PROT_READ | PROT_WRITE,
 								MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct pollfd *polled = calloc((size_t) jobs, sizeof(struct pollfd));
-	int		   *order = calloc((size_t) nfeeds, sizeof(int));
+	const BatchFeed **order = calloc((size_t) nfeeds, sizeof(BatchFeed *));
 	char	   *dir = NULL;
 	struct sigaction sa,
 				old_int,
@@ -431,10 +429,9 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 	for (int i = 0; i < nfeeds; i++)
 	{
 		runs[i].code = -1;
-		order[i] = i;
+		order[i] = &feeds[i];
 	}
-	sort_feeds = feeds;
-	qsort(order, (size_t) nfeeds, sizeof(int), by_size);
+	qsort(order, (size_t) nfeeds, sizeof(*order), by_size);
 	if (jobs > nfeeds)
 		jobs = nfeeds;
 	stop_signal = 0;
@@ -476,20 +473,14 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 					setvbuf(stderr, stderr_buf, _IOLBF, sizeof(stderr_buf));
 					work(workers[w].fd, dir, results, load, arg);
 					close(workers[w].fd);
-					free(runs);
-					free(workers);
-					free(polled);
-					free(order);
-					free(dir);
-					munmap(results, shared_size);
-					return 0;
+					goto cleanup;
 				}
 			}
 			if (workers[w].feed >= 0)
 				continue;
-			workers[w].feed = order[next];
-			runs[order[next]].started = report_now();
-			if (!transfer(workers[w].fd, &order[next], sizeof(int), true))
+			workers[w].feed = (int) (order[next] - feeds);
+			runs[workers[w].feed].started = report_now();
+			if (!transfer(workers[w].fd, &workers[w].feed, sizeof(int), true))
 			{
 				/* it died idle: the feed goes to a new one */
 				workers[w].feed = -1;
@@ -566,7 +557,9 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 		worst = EXIT_NOT_RUN;
 
 cleanup:
-	remove_reports(dir, nfeeds);
+	/* the reports are the parent's to remove, once written */
+	if (!*child)
+		remove_reports(dir, nfeeds);
 	free(dir);
 	free(runs);
 	free(workers);

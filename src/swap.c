@@ -323,6 +323,20 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
 "END LOOP;\n"
 
 /*
+ * The feed's partitioned table of file leaf, in sub: made like its
+ * cross-feed table when missing.
+ */
+#define DO_MAKE_SUB \
+"\tsub := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf));\n" \
+"\tIF sub IS NULL THEN\n" \
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) " \
+"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n" \
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, " \
+"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n" \
+"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n" \
+"\tEND IF;\n"
+
+/*
  * The swap: the staging schema's tables named in leaves become the
  * partitions of feed in the target's partitioned tables (made when
  * missing), or are dropped when empty; its other tables move to the
@@ -361,18 +375,19 @@ DO_EMPTY_TARGET
 "\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
 "leaf));\n"
 "\tEND IF;\n"
-"\tsub := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf));\n"
-"\tIF sub IS NULL THEN\n"
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
-"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
-"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
-"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
-"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n"
-"\tEND IF;\n"
-/* an empty file's table is gone already when prepare_sql could */
+DO_MAKE_SUB
+/*
+ * an empty file's table is no partition (prepare_sql dropped it when it
+ * could): a feed's every ATTACH reads all of pg_constraint (looking for
+ * foreign keys to clone), so that the fewer there are and the fewer
+ * constraints stay, the less a feed costs with a thousand loaded
+ */
 "\tCONTINUE WHEN staged IS NULL;\n"
+"\tIF pg_catalog.pg_relation_size(staged) = 0 THEN\n"
+"\t\tEXECUTE 'DROP TABLE ' || staged;\n"
+"\t\tCONTINUE;\n"
+"\tEND IF;\n"
 "\tIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = sub)\n"
-"\t\tAND pg_catalog.pg_relation_size(staged) > 0\n"
 "\tTHEN\n"
 /* a partition of feed left behind by a drop */
 "\t\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t\n"
@@ -387,16 +402,6 @@ DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
 "\t\tEND LOOP;\n"
 "\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ATTACH PARTITION "
 "%%s FOR VALUES IN (%%L)', leaf, sub, feed);\n"
-"\tEND IF;\n"
-/*
- * an empty file's table is no partition: a feed's every ATTACH reads all
- * of pg_constraint (looking for foreign keys to clone), so that the
- * fewer there are and the fewer constraints stay, the less a feed costs
- * with a thousand loaded
- */
-"\tIF pg_catalog.pg_relation_size(staged) = 0 THEN\n"
-"\t\tEXECUTE 'DROP TABLE ' || staged;\n"
-"\t\tCONTINUE;\n"
 "\tEND IF;\n"
 /* partitions have the same columns: a column one side lacks is added */
 "\tFOR r IN SELECT a.attname, a.atttypid, a.atttypmod, b.atttypid AS other,\n"
@@ -467,13 +472,7 @@ DO_DECLARE
 "\t\tEXECUTE pg_catalog.format('CREATE SCHEMA %%I', target);\n"
 "\t\tns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n"
 "\tEND IF;\n"
-"\tIF pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf)) "
-"IS NULL THEN\n"
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) "
-"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n"
-"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, "
-"leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n"
-"\tEND IF;\n"
+DO_MAKE_SUB
 "\tstaged := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', staging, "
 "leaf));\n"
 "\tIF pg_catalog.pg_relation_size(staged) = 0 THEN\n"
