@@ -125,11 +125,13 @@ queries() {
 			WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation'
 			ORDER BY 1::text" \
 		-c 'COMMIT' | sed 1d >"$out/locks.out"
-	# the feed's relations: the cross-feed table, the feed's partition tree
-	# and their indexes
+	# the feed's relations: the cross-feed table, the hash partition the
+	# feed is in, the feed's partition tree and their indexes
 	psql -X -At -d "$db" -v ON_ERROR_STOP=1 -c "
 		WITH t AS (SELECT relid FROM pg_partition_tree('$probe.stop_times')
-		           UNION SELECT 'gtfs2pgsql.stop_times'::regclass)
+		           UNION SELECT 'gtfs2pgsql.stop_times'::regclass
+		           UNION SELECT inhparent FROM pg_inherits
+		           WHERE inhrelid = '$probe.stop_times'::regclass)
 		SELECT relid::regclass FROM t
 		UNION SELECT indexrelid::regclass FROM pg_index WHERE indrelid IN (SELECT relid FROM t)" \
 		>"$out/feedrels.out"

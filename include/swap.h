@@ -36,16 +36,17 @@ extern bool swap_wait_for_import(PGconn *conn, const char *schema,
 
 /*
  * The layout.  Each GTFS file has a table in schema gtfs2pgsql,
- * partitioned by feed_id (LIST); its partition for a feed is the table of
+ * partitioned by feed_id into hash partitions (gtfs2pgsql_buckets), each
+ * partitioned by feed_id (LIST); a feed's partition there is the table of
  * that name in the feed's schema, itself partitioned, whose one partition
  * holds the rows and lives in the feed's data schema gtfs2pgsql_data_N.
  * Replacing a feed swaps that innermost partition: it locks the feed's
  * tables, never the cross-feed tables (ATTACH takes a SHARE UPDATE
- * EXCLUSIVE lock there, which readers do not conflict with), so readers of
- * other feeds never wait and the cost does not grow with the number of
- * feeds.  A feed's table that must go (a drop, another feed in its
- * schema) is emptied and moved to gtfs2pgsql_dropped; dropping it locks
- * the cross-feed table, so swap_clear_dropped does that later, briefly.
+ * EXCLUSIVE lock on the bucket, which readers do not conflict with), so
+ * readers of other feeds never wait, and the cost grows only with the
+ * feeds of one bucket.  A feed's table that must go (a drop, another feed
+ * in its schema) is emptied and moved to gtfs2pgsql_dropped; dropping it
+ * locks its bucket, so swap_clear_dropped does that later, briefly.
  */
 
 /*

@@ -50,6 +50,17 @@
 #define SWAP_SQL_MAX (16 * 1024 * 1024)
 
 /*
+ * A cross-feed table is partitioned by HASH (feed_id) into BUCKETS
+ * tables, each partitioned by LIST (feed_id) into feeds: an ATTACH
+ * re-reads the bounds of every partition of its parent, so a new feed
+ * costs in proportion to the feeds of its bucket, a sixty-fourth of them.
+ */
+#define BUCKETS			"64"
+#define BUCKET_SCHEMA	"gtfs2pgsql_buckets"
+#define BUCKET_COMMENT	"gtfs2pgsql: the cross-feed tables'' hash partitions, " \
+	"each partitioned by feed_id"
+
+/*
  * Swaps take turns on the registry's lock, a table lock: taking it makes
  * the server read the catalog changes of the swap that held it before
  * (an advisory lock would not, and a feed's tables made by that swap
@@ -226,6 +237,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\tns oid := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n" \
 "\tcleared regclass[] := '{}';\n" \
 "\ttop regclass;\n" \
+"\tparent regclass;\n" \
 "\tsub regclass;\n" \
 "\tstaged regclass;\n" \
 "\tleaf text;\n" \
@@ -242,7 +254,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
  * stays when it is the partition of feed, or a partition of nothing (an
  * empty file's: see swap_sql) unless the feed goes; else it is put aside
  * in gtfs2pgsql_dropped: that locks it alone, where dropping it would
- * lock the cross-feed table for everyone (see swap_clear_dropped).
+ * lock its bucket for every reader of its feeds (see swap_clear_dropped).
  */
 #define DO_EMPTY_TARGET \
 "IF ns IS NOT NULL AND (feed IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
@@ -269,9 +281,12 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t, c.relkind,\n" \
 "\t\tc.relname, i.inhparent IS NULL AS alone,\n" \
 "\t\tpg_catalog.pg_get_expr(c.relpartbound, c.oid) IS NOT DISTINCT FROM\n" \
-"\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed) AND i.inhparent =\n" \
-"\t\tpg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', c.relname))\n" \
-"\t\tAS ours\n" \
+"\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed) AND i.inhparent IN (\n" \
+"\t\t\tSELECT t.oid FROM (VALUES (pg_catalog.to_regclass(pg_catalog.format(\n" \
+"\t\t\t'gtfs2pgsql.%%I', c.relname))::pg_catalog.oid)) AS t (oid)\n" \
+"\t\t\tUNION ALL SELECT j.inhrelid FROM pg_catalog.pg_inherits j\n" \
+"\t\t\tWHERE j.inhparent = pg_catalog.to_regclass(pg_catalog.format(\n" \
+"\t\t\t'gtfs2pgsql.%%I', c.relname))) AS ours\n" \
 "\t\tFROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i\n" \
 "\t\tON i.inhrelid = c.oid WHERE c.oid IN (" DB_SCHEMA_RELATIONS("ns") ")\n" \
 "\t\tAND (c.relkind = 'p' OR (c.relkind = 'r' AND\n" \
@@ -323,6 +338,25 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
 "END LOOP;\n"
 
 /*
+ * Where the feed's table of file leaf is attached, in parent: the bucket
+ * of the cross-feed table top that feed hashes to, or top itself when
+ * top is partitioned by LIST (the layout before buckets).
+ */
+#define DO_FIND_PARENT \
+"\tparent := top;\n" \
+"\tIF (SELECT p.partstrat FROM pg_catalog.pg_partitioned_table p\n" \
+"\t\tWHERE p.partrelid = top) = 'h'\n" \
+"\tTHEN\n" \
+"\t\tSELECT b.inhrelid INTO parent FROM (SELECT i.inhrelid,\n" \
+"\t\t\tpg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),\n" \
+"\t\t\t'modulus (\\d+), remainder (\\d+)') AS m\n" \
+"\t\t\tFROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c\n" \
+"\t\t\tON c.oid = i.inhrelid WHERE i.inhparent = top) AS b\n" \
+"\t\tWHERE pg_catalog.satisfies_hash_partition(top, b.m[1]::pg_catalog.int4,\n" \
+"\t\t\tb.m[2]::pg_catalog.int4, feed);\n" \
+"\tEND IF;\n"
+
+/*
  * The feed's partitioned table of file leaf, in sub: made like its
  * cross-feed table when missing.
  */
@@ -341,10 +375,10 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
  * partitions of feed in the target's partitioned tables (made when
  * missing), or are dropped when empty; its other tables move to the
  * target, and it becomes the feed's data schema gtfs2pgsql_data_<oid of
- * the target>.  A partitioned table of the target is attached to the
- * cross-feed table of gtfs2pgsql when its file has rows: each ATTACH
- * costs in proportion to the feeds there are, and most feeds lack most
- * files.
+ * the target>.  A partitioned table of the target is attached to its
+ * bucket of the cross-feed table of gtfs2pgsql (made with its buckets
+ * when missing) when its file has rows: each ATTACH costs in proportion
+ * to the partitions already there, and most feeds lack most files.
  */
 static const char *const swap_sql =
 DO_DECLARE
@@ -360,9 +394,9 @@ DO_EMPTY_TARGET
 "\tCONTINUE WHEN staged IS NULL AND top IS NULL;\n"
 "\tIF top IS NULL THEN\n"
 "\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%%I (LIKE %%I.%%I) "
-"PARTITION BY LIST (feed_id)', leaf, staging, leaf);\n"
+"PARTITION BY HASH (feed_id)', leaf, staging, leaf);\n"
 "\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE gtfs2pgsql.%%I IS %%L', "
-"leaf, 'gtfs2pgsql: ' || leaf || ' of every feed, a partition per feed_id');\n"
+"leaf, 'gtfs2pgsql: ' || leaf || ' of every feed, by feed_id');\n"
 /* a primary key made its columns NOT NULL in this feed, not in all */
 "\t\tFOR r IN SELECT a.attname FROM pg_catalog.pg_attribute a\n"
 "\t\t\tWHERE a.attrelid = pg_catalog.format('gtfs2pgsql.%%I', leaf)::"
@@ -372,9 +406,18 @@ DO_EMPTY_TARGET
 "\t\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ALTER %%I "
 "DROP NOT NULL', leaf, r.attname);\n"
 "\t\tEND LOOP;\n"
+"\t\tCREATE SCHEMA IF NOT EXISTS " BUCKET_SCHEMA ";\n"
+"\t\tCOMMENT ON SCHEMA " BUCKET_SCHEMA " IS '" BUCKET_COMMENT "';\n"
+"\t\tFOR r IN SELECT b FROM pg_catalog.generate_series(0, " BUCKETS " - 1) b\n"
+"\t\tLOOP\n"
+"\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%%I "
+"PARTITION OF gtfs2pgsql.%%I FOR VALUES WITH (MODULUS " BUCKETS ", "
+"REMAINDER %%s) PARTITION BY LIST (feed_id)', leaf || '_' || r.b, leaf, r.b);\n"
+"\t\tEND LOOP;\n"
 "\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
 "leaf));\n"
 "\tEND IF;\n"
+DO_FIND_PARENT
 DO_MAKE_SUB
 /*
  * an empty file's table is no partition (prepare_sql dropped it when it
@@ -394,14 +437,14 @@ DO_MAKE_SUB
 "\t\t\tFROM pg_catalog.pg_class c WHERE c.oid IN ("
 DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
 "\t\t\tAND EXISTS (SELECT FROM pg_catalog.pg_inherits i\n"
-"\t\t\t\tWHERE i.inhrelid = c.oid AND i.inhparent = top)\n"
+"\t\t\t\tWHERE i.inhrelid = c.oid AND i.inhparent = parent)\n"
 "\t\t\tAND pg_catalog.pg_get_expr(c.relpartbound, c.oid) =\n"
 "\t\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed)\n"
 "\t\tLOOP\n"
 "\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n"
 "\t\tEND LOOP;\n"
-"\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ATTACH PARTITION "
-"%%s FOR VALUES IN (%%L)', leaf, sub, feed);\n"
+"\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION "
+"%%s FOR VALUES IN (%%L)', parent, sub, feed);\n"
 "\tEND IF;\n"
 /* partitions have the same columns: a column one side lacks is added */
 "\tFOR r IN SELECT a.attname, a.atttypid, a.atttypmod, b.atttypid AS other,\n"
@@ -695,8 +738,8 @@ swap_clear_dropped(PGconn *conn)
 		return;
 	}
 	/*
-	 * One short try, in a transaction of its own: a lock on the cross-feed
-	 * tables, which readers of other feeds never wait for long.  When it
+	 * One short try, in a transaction of its own: a lock on the buckets,
+	 * which readers of their feeds never wait for long.  When it
 	 * is not free, the next import or drop tries again.
 	 */
 	buf_init(&sql, SWAP_SQL_MAX);

@@ -25,6 +25,8 @@ if __name__ == '__main__':
 test, check = it.test, it.check
 query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
 SAMPLE = h.SAMPLE
+ATTACH_REMOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'schema',
+                             'attach-remote.sql')
 
 
 def load_feed(feed_id, *args, feed=SAMPLE):
@@ -101,6 +103,60 @@ def partitions_hold_rows_and_no_check():
 
 
 @test()
+def feeds_go_to_hash_buckets_and_list_layout_still_loads():
+    """A cross-feed table is partitioned by HASH (feed_id) into buckets,
+    each by LIST into feeds: a feed's table is a partition of the bucket
+    its id hashes to.  A cross-feed table of the layout before buckets
+    (LIST, feeds right under it) keeps taking new feeds, reloads and drops."""
+    load_feed('bucket-a')
+    check(value("SELECT partstrat FROM pg_partitioned_table"
+                " WHERE partrelid = 'gtfs2pgsql.stops'::regclass") == 'h',
+          'gtfs2pgsql.stops is not partitioned by hash')
+    check(value("SELECT count(*) FROM pg_inherits WHERE inhparent = 'gtfs2pgsql.stops'::regclass")
+          == '64', 'gtfs2pgsql.stops has not 64 buckets')
+    bucket = value("SELECT inhparent::regclass::text FROM pg_inherits"
+                   " WHERE inhrelid = 'bucket_a.stops'::regclass")
+    check(value("SELECT satisfies_hash_partition('gtfs2pgsql.stops'::regclass, 64,"
+                " (regexp_match(pg_get_expr(relpartbound, oid), 'remainder (\\d+)'))[1]::int,"
+                " 'bucket-a'::text) FROM pg_class WHERE oid = %s::regclass" % ql(bucket)) == 't',
+          'bucket-a is in %s, not the bucket its id hashes to' % bucket)
+    # gtfs2pgsql.stops made again as before buckets, every feed's table moved
+    it.psql("""DO $$
+DECLARE r record;
+BEGIN
+  ALTER TABLE gtfs2pgsql.stops RENAME TO stops_hashed;
+  CREATE TABLE gtfs2pgsql.stops (LIKE gtfs2pgsql.stops_hashed) PARTITION BY LIST (feed_id);
+  FOR r IN SELECT f.inhparent::regclass AS b, f.inhrelid::regclass AS t,
+      pg_get_expr(c.relpartbound, c.oid) AS bound
+    FROM pg_inherits i JOIN pg_inherits f ON f.inhparent = i.inhrelid
+    JOIN pg_class c ON c.oid = f.inhrelid
+    WHERE i.inhparent = 'gtfs2pgsql.stops_hashed'::regclass
+  LOOP
+    EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', r.b, r.t);
+    EXECUTE format('ALTER TABLE gtfs2pgsql.stops ATTACH PARTITION %s %s', r.t, r.bound);
+  END LOOP;
+  DROP TABLE gtfs2pgsql.stops_hashed;
+END $$""")
+    n = value('SELECT count(*) FROM bucket_a.stops')
+    load_feed('bucket-b')
+    load_feed('bucket-a')
+    parents = dict(query("SELECT c.relnamespace::regnamespace::text, i.inhparent::regclass::text"
+                         " FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                         " WHERE c.relnamespace IN ('bucket_a'::regnamespace,"
+                         " 'bucket_b'::regnamespace) AND c.relname = 'stops'"))
+    check(parents == {'bucket_a': 'gtfs2pgsql.stops', 'bucket_b': 'gtfs2pgsql.stops'},
+          'the feeds\' stops are under %r' % parents)
+    check(value("SELECT inhparent::regclass::text FROM pg_inherits"
+                " WHERE inhrelid = 'bucket_b.stop_times'::regclass").startswith('gtfs2pgsql_buckets.'),
+          'stop_times of bucket-b is not in a bucket')
+    check(counts_by_feed('stops').get('bucket-b') == n, 'rows of bucket-b: %r' % counts_by_feed('stops'))
+    r = h.run('-q', '--drop', 'bucket-b')
+    check(r.returncode == 0, it.describe(r))
+    check(counts_by_feed('stops').get('bucket-a') == n and 'bucket-b' not in counts_by_feed('stops'),
+          'after the drop: %r' % counts_by_feed('stops'))
+
+
+@test()
 def idle_reader_of_another_feed_does_not_delay_an_import():
     """An idle transaction that read feed A, through its schema and through
     the cross-feed table filtered on A, does not make an import of feed B
@@ -141,9 +197,13 @@ def one_feed_query_locks_that_feed_only():
         " WHERE l.pid = pg_backend_pid() AND n.nspname <> 'pg_catalog'; COMMIT;")
     names = [l for l in out.split('\n') if '.' in l]
     data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'lock_b'")
+    # the hash partition lock_b.stop_times is in, and no other
+    bucket = value("SELECT inhparent::regclass::text FROM pg_inherits"
+                   " WHERE inhrelid = 'lock_b.stop_times'::regclass")
     others = [n for n in names
-              if n.split('.')[0] not in ('gtfs2pgsql', 'lock_b', data)]
+              if n.split('.')[0] not in ('gtfs2pgsql', 'lock_b', data) and n != bucket]
     check('lock_b.stop_times' in names, 'lock_b.stop_times not locked: %r' % names)
+    check(bucket.startswith('gtfs2pgsql_buckets.'), 'lock_b.stop_times is in %s' % bucket)
     check(not others, 'locks outside feed lock-b: %r' % others)
 
 
@@ -230,10 +290,18 @@ def remote_feed_through_postgres_fdw():
         # the README's SQL, for stop_times and stops
         it.psql("CREATE SCHEMA far;"
               " IMPORT FOREIGN SCHEMA far LIMIT TO (stops, stop_times)"
-              " FROM SERVER far_server INTO far;"
-              " ALTER TABLE gtfs2pgsql.stops ATTACH PARTITION far.stops FOR VALUES IN ('far');"
-              " ALTER TABLE gtfs2pgsql.stop_times ATTACH PARTITION far.stop_times"
-              " FOR VALUES IN ('far');")
+              " FROM SERVER far_server INTO far;")
+        r = it.subprocess.run(['psql', '-X', '-q', '-d', it.DB, '-v', 'schema=far',
+                               '-v', 'feed=far', '-f', ATTACH_REMOTE],
+                              capture_output=True, text=True)
+        check(r.returncode == 0, 'attach-remote.sql: %s' % r.stderr)
+        # (gtfs2pgsql.stops may be of the layout before buckets: see above)
+        parents = dict(query("SELECT c.relname, i.inhparent::regclass::text FROM pg_inherits i"
+                             " JOIN pg_class c ON c.oid = i.inhrelid"
+                             " WHERE c.relnamespace = 'far'::regnamespace"))
+        check(sorted(parents) == ['stop_times', 'stops'] and
+              parents['stop_times'].startswith('gtfs2pgsql_buckets.stop_times_'),
+              'the foreign tables are partitions of %r' % parents)
         c = counts_by_feed('stop_times')
         check(c.get('far') == c.get('near') and c.get('far') not in (None, '0'),
               'cross-feed counts with the remote feed: %r' % c)
