@@ -340,21 +340,25 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
 /*
  * Where the feed's table of file leaf is attached, in parent: the bucket
  * of the cross-feed table top that feed hashes to, or top itself when
- * top is partitioned by LIST (the layout before buckets).
+ * top is partitioned by LIST (the layout before buckets).  The bucket of
+ * remainder N is named leaf_N (see swap_sql).
  */
 #define DO_FIND_PARENT \
-"\tparent := top;\n" \
-"\tIF (SELECT p.partstrat FROM pg_catalog.pg_partitioned_table p\n" \
-"\t\tWHERE p.partrelid = top) = 'h'\n" \
-"\tTHEN\n" \
-"\t\tSELECT b.inhrelid INTO parent FROM (SELECT i.inhrelid,\n" \
-"\t\t\tpg_catalog.regexp_match(pg_catalog.pg_get_expr(c.relpartbound, c.oid),\n" \
-"\t\t\t'modulus (\\d+), remainder (\\d+)') AS m\n" \
-"\t\t\tFROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c\n" \
-"\t\t\tON c.oid = i.inhrelid WHERE i.inhparent = top) AS b\n" \
-"\t\tWHERE pg_catalog.satisfies_hash_partition(top, b.m[1]::pg_catalog.int4,\n" \
-"\t\t\tb.m[2]::pg_catalog.int4, feed);\n" \
-"\tEND IF;\n"
+"\t\tparent := top;\n" \
+"\t\tIF (SELECT p.partstrat FROM pg_catalog.pg_partitioned_table p\n" \
+"\t\t\tWHERE p.partrelid = top) = 'h'\n" \
+"\t\tTHEN\n" \
+"\t\t\tparent := (SELECT pg_catalog.to_regclass(pg_catalog.format('" \
+BUCKET_SCHEMA ".%%I',\n" \
+"\t\t\t\tleaf || '_' || b)) FROM pg_catalog.generate_series(0, " BUCKETS \
+" - 1) b\n" \
+"\t\t\t\tWHERE pg_catalog.satisfies_hash_partition(top, " BUCKETS ", b, " \
+"feed));\n" \
+"\t\t\tIF parent IS NULL THEN\n" \
+"\t\t\t\tRAISE EXCEPTION '%% has no hash partition for feed %%', top, " \
+"feed;\n" \
+"\t\t\tEND IF;\n" \
+"\t\tEND IF;\n"
 
 /*
  * The feed's partitioned table of file leaf, in sub: made like its
@@ -417,7 +421,6 @@ DO_EMPTY_TARGET
 "\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
 "leaf));\n"
 "\tEND IF;\n"
-DO_FIND_PARENT
 DO_MAKE_SUB
 /*
  * an empty file's table is no partition (prepare_sql dropped it when it
@@ -432,6 +435,7 @@ DO_MAKE_SUB
 "\tEND IF;\n"
 "\tIF NOT EXISTS (SELECT FROM pg_catalog.pg_inherits i WHERE i.inhrelid = sub)\n"
 "\tTHEN\n"
+DO_FIND_PARENT
 /* a partition of feed left behind by a drop */
 "\t\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t\n"
 "\t\t\tFROM pg_catalog.pg_class c WHERE c.oid IN ("
