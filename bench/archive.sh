@@ -12,6 +12,7 @@
 #                   ../shared/feeds/defective/*.zip when present) or "none"
 #   ARCHIVE_JOBS    the -j values to run (default "1 2")
 #   ARCHIVE_RUNS    timed runs of each query (default 5)
+#   ARCHIVE_PROBES  loads of the probe feed before and after (default 5)
 #
 # For each -j J: a fresh database bench_archive_jJ (server settings as they
 # are: max_locks_per_transaction is not raised), PostGIS created outside the
@@ -20,7 +21,12 @@
 #
 #   gtfs2pgsql -d bench_archive_jJ -q -j J --report out.json FEED...
 #
-# and, with all of them loaded, the queries: one feed through the
+# Before that command and after it, the feed of the one-feed queries is
+# loaded ARCHIVE_PROBES times alone, as new feeds probe_first_N and
+# probe_last_N: the same feed's import time as one of the first feeds and
+# as the last (the command's own first and last feeds differ in size,
+# since the biggest start first).
+# And, with all of them loaded, the queries: one feed through the
 # cross-feed table and through its schema, every feed's count, and the
 # locks a one-feed query takes.  Writes bench/out/archive/results.json and
 # bench/out/archive.md and prints the table.  The synthetic feeds are
@@ -35,6 +41,7 @@ cd "$root"
 nfeeds=${ARCHIVE_FEEDS:-1000}
 jobs=${ARCHIVE_JOBS:-1 2}
 runs=${ARCHIVE_RUNS:-5}
+nprobes=${ARCHIVE_PROBES:-5}
 out=bench/out/archive
 mkdir -p "$out/feeds"
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
@@ -92,6 +99,20 @@ cleanup() {
 	[ -z "$current" ] || psql_admin -c "DROP DATABASE IF EXISTS $current" 2>/dev/null || true
 }
 trap cleanup EXIT
+
+# probes WHEN DB: the same feed (the one of the one-feed queries) loaded
+# PROBES times as a new feed, each alone, before the archive (WHEN
+# "first") or after it ("last"): its seconds, as JSON lines
+probes() {
+	local when=$1 db=$2 i
+	for i in $(seq 1 "$nprobes"); do
+		"$g2p" -d "$db" -q --feed-id "probe_${when}_$i" --report "$out/probe.json" \
+			"${feeds[$((probe_i - 1))]}" >/dev/null 2>&1 || echo "probe $when $i failed" >&2
+		python3 -c 'import json, sys; print(json.dumps({"probe": sys.argv[1],
+			"seconds": json.load(open(sys.argv[2]))["total"]["seconds"]}))' \
+			"$when" "$out/probe.json" >>"$out/probes.json"
+	done
+}
 
 # queries DB: times of the queries (ms, the first in a new session, then
 # ARCHIVE_RUNS more) and the locks of a one-feed query, as JSON lines
@@ -167,19 +188,23 @@ for j in $jobs; do
 	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION postgis'
 	log "-j $j: ${#feeds[@]} feeds into $db"
 	load=$(cut -d' ' -f1 /proc/loadavg)
+	rm -f "$out/probes.json"
+	probes first "$db"
 	rc=0
 	/usr/bin/time -f '%e' -o "$out/time.txt" "$g2p" -d "$db" -q -j "$j" \
 		--report "$out/report-j$j.json" "${feeds[@]}" >"$out/load-j$j.log" 2>&1 || rc=$?
 	wall=$(tail -1 "$out/time.txt")
 	log "  ${wall}s, exit $rc"
+	probes last "$db"
 	[ "$rc" -eq 0 ] || tail -5 "$out/load-j$j.log" | sed 's/^/    | /' >&2
+	probed=$(cat "$out/probes.json"); rm -f "$out/probes.json"
 	dbinfo=$(psql -X -At -F ' ' -d "$db" -c "SELECT (SELECT count(*) FROM gtfs2pgsql.feeds),
 		(SELECT count(*) FROM pg_class), pg_database_size(current_database())")
 	log "  queries on $probe"
 	q=$(queries "$db")
-	python3 - "$j" "$wall" "$rc" "$load" "$nsynth" "$out/report-j$j.json" "$dbinfo" "$q" "$out/load-j$j.log" "$probe_rows" >>"$results.tmp" <<-'EOF'
+	python3 - "$j" "$wall" "$rc" "$load" "$nsynth" "$out/report-j$j.json" "$dbinfo" "$q" "$out/load-j$j.log" "$probe_rows" "$probed" >>"$results.tmp" <<-'EOF'
 		import json, sys
-		j, wall, rc, load, nsynth, report, dbinfo, q, logf, probe_rows = sys.argv[1:]
+		j, wall, rc, load, nsynth, report, dbinfo, q, logf, probe_rows, probed = sys.argv[1:]
 		errors = [l.rstrip() for l in open(logf, errors="replace") if ": error: " in l]
 		try:
 		    feeds = json.load(open(report))
@@ -194,6 +219,7 @@ for j in $jobs; do
 		                  "feeds": [dict({k: f.get(k) for k in ("feed_id", "status", "exit", "started", "seconds")},
 		                                 swap=swap_seconds(f)) for f in feeds],
 		                  "errors": errors, "registry": registry, "probe_rows": int(probe_rows), "relations": relations, "db_bytes": size,
+		                  "probes": [json.loads(l) for l in probed.splitlines()],
 		                  "queries": [json.loads(l) for l in q.splitlines()]}))
 	EOF
 	psql_admin -c "DROP DATABASE $db"
@@ -212,8 +238,8 @@ python3 - "$results" <<-'EOF' | tee -a "$out/../archive.md"
 	med = statistics.median
 	def f2(x): return "-" if x is None else f"{x:.2f}"
 	print()
-	print("| -j | feeds | failed | wall s | feeds/min | vs -j 1 | first 20 s | last 20 s | last/first | swap first 20 s | swap last 20 s | relations | database |")
-	print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	print("| -j | feeds | failed | wall s | feeds/min | vs -j 1 | first 20 s | last 20 s | last/first | swap first 20 s | swap last 20 s | probe first s | probe last s | probe last/first | relations | database |")
+	print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	base = None
 	for r in runs:
 	    fs = r["feeds"]
@@ -223,6 +249,9 @@ python3 - "$results" <<-'EOF' | tee -a "$out/../archive.md"
 	    first, last = (med(synth[:20]), med(synth[-20:])) if synth else (None, None)
 	    swaps = [f["swap"] for f in started if f["swap"] is not None]
 	    sfirst, slast = (med(swaps[:20]), med(swaps[-20:])) if swaps else (None, None)
+	    pf = [p["seconds"] for p in r.get("probes", []) if p["probe"] == "first"]
+	    pl = [p["seconds"] for p in r.get("probes", []) if p["probe"] == "last"]
+	    pfirst, plast = (med(pf) if pf else None), (med(pl) if pl else None)
 	    fail = [f for f in fs if f["status"] not in ("loaded", "skipped")]
 	    fpm = len(fs) / r["wall_s"] * 60 if r["wall_s"] else 0
 	    if base is None:
@@ -230,7 +259,8 @@ python3 - "$results" <<-'EOF' | tee -a "$out/../archive.md"
 	    r["fpm"] = fpm
 	    print(f"| {r['jobs']} | {len(fs)} | {len(fail)} | {r['wall_s']:.1f} | {fpm:.1f} | {f2(fpm / base)} | "
 	          f"{f2(first)} | {f2(last)} | {f2(last / first if first else None)} | "
-	          f"{f2(sfirst)} | {f2(slast)} | {r['relations']:,} | {r['db_bytes'] / 2**30:.2f} GB |")
+	          f"{f2(sfirst)} | {f2(slast)} | {f2(pfirst)} | {f2(plast)} | "
+	          f"{f2(plast / pfirst if pfirst else None)} | {r['relations']:,} | {r['db_bytes'] / 2**30:.2f} GB |")
 	print()
 	print("Queries at the end (ms: median of the runs after the first; the first, in a new session, in brackets):")
 	print()
