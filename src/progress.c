@@ -201,9 +201,37 @@ redraw(void *arg)
 	return NULL;
 }
 
+/*
+ * A process forked while the line is drawn (a side load, load.c) gets the
+ * lock free and no line: the thread that draws it is not there, and the
+ * lock, held by it at the fork, would never be released in the child.
+ */
+static void
+before_fork(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void
+after_fork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void
+after_fork_child(void)
+{
+	pthread_mutex_unlock(&lock);
+	if (active)
+		log_set_hooks(NULL, NULL);
+	active = false;
+}
+
 void
 progress_start(ProgressMode mode)
 {
+	static bool fork_safe;
+
 	pthread_condattr_t attr;
 	sigset_t	all,
 				old;
@@ -212,6 +240,17 @@ progress_start(ProgressMode mode)
 	if (active || mode == PROGRESS_NEVER ||
 		(mode == PROGRESS_AUTO && !isatty(STDERR_FILENO)))
 		return;
+	if (!fork_safe)
+	{
+		err = pthread_atfork(before_fork, after_fork_parent,
+							 after_fork_child);
+		if (err != 0)
+		{
+			log_warning("no progress line: %s", strerror(err));
+			return;
+		}
+		fork_safe = true;
+	}
 	run_started = report_now();
 	showing = SHOW_NOTHING;
 	stopping = false;
