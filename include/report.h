@@ -62,13 +62,20 @@ extern bool report_add(Report *r, const char *file, long rows, long set_aside,
  */
 extern bool report_add_step(Report *r, const char *step, double started);
 
+/* As report_add_step for a step that took seconds (in another process). */
+extern bool report_add_step_seconds(Report *r, const char *step,
+									double seconds);
+
 /*
  * Adds rows of file set aside after it was loaded: they were deleted from
  * the table, so they leave its row count.
  */
 extern void report_set_aside(Report *r, const char *file, long set_aside);
 
-/* Stops the clock for the whole run. */
+/*
+ * Stops the clock for the whole run; peak_rss_kb becomes this process's
+ * peak unless it was set higher (by another process of the load).
+ */
 extern void report_finish(Report *r);
 
 /*

@@ -72,6 +72,12 @@ report_add(Report *r, const char *file, long rows, long set_aside,
 bool
 report_add_step(Report *r, const char *step, double started)
 {
+	return report_add_step_seconds(r, step, report_now() - started);
+}
+
+bool
+report_add_step_seconds(Report *r, const char *step, double seconds)
+{
 	ReportStep *s = realloc(r->steps,
 							sizeof(ReportStep) * (size_t) (r->nsteps + 1));
 
@@ -88,7 +94,7 @@ report_add_step(Report *r, const char *step, double started)
 		log_error("out of memory");
 		return false;
 	}
-	s->seconds = report_now() - started;
+	s->seconds = seconds;
 	r->nsteps++;
 	return true;
 }
@@ -108,8 +114,12 @@ report_set_aside(Report *r, const char *file, long set_aside)
 void
 report_finish(Report *r)
 {
+	long		rss = report_peak_rss_kb();
+
 	r->seconds = report_now() - r->started;
-	r->peak_rss_kb = report_peak_rss_kb();
+	/* a process of the load's (load.c's side load) may have set more */
+	if (rss > r->peak_rss_kb)
+		r->peak_rss_kb = rss;
 }
 
 static void
