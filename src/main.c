@@ -26,6 +26,7 @@
 #include "progress.h"
 #include "report.h"
 #include "report_html.h"
+#include "side.h"
 #include "source.h"
 #include "swap.h"
 #include "version.h"
@@ -689,6 +690,9 @@ run_drop(Options *o)
 	if (conn == NULL)
 		return EXIT_BADCONN;
 	db_catch_signals(conn);
+	/* the orphans of side loads killed after their commit (side.h) */
+	if (!side_clean(conn))
+		code = EXIT_DB_FAILED;
 	for (int i = 0; i < o->ndrop && !db_canceled(); i++)
 	{
 		SwapStatus	status = SWAP_FAILED;
