@@ -466,9 +466,17 @@ def check_cancel(sig, code_expected):
     app = 'side_sig_%d_%d' % (os.getpid(), sig)
     p, err = spawn('-s', schema, SPLIT, big_feed(), env={'PGAPPNAME': app})
     hit = wait_until(p, side_copy_running)
+    kids = children(p.pid)
     if hit:
         p.send_signal(sig)
+        # the child is told at once, not waited for
+        for _ in range(30):
+            if not any(alive(k) for k in kids):
+                break
+            time.sleep(0.05)
+    gone = not any(alive(k) for k in kids)
     code, text = finish(p, err)
+    check(gone, 'the child outlived the cancel by 1.5 s')
     check(hit, 'no side COPY seen: exit %s: %s' % (code, text[-800:]))
     check(code == code_expected, 'exit %d, %d expected: %s' % (code, code_expected, text))
     check('gtfs2pgsql: canceled; the database is unchanged' in text, 'stderr: %s' % text)
