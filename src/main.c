@@ -74,14 +74,15 @@ help(void)
 		   "load N feeds at once, each on a connection of\n"
 		   "                            "
 		   "its own (default: 1)\n");
-	printf("      --split-min-size=BYTES  "
-		   "load a stop_times.txt of BYTES or more\n"
+	printf("      --split-min-size=BYTES\n"
 		   "                            "
-		   "(uncompressed) on a second connection while the\n"
+		   "load a stop_times.txt of BYTES or more (once\n"
+		   "                            "
+		   "uncompressed) on a second connection while the\n"
 		   "                            "
 		   "other files load (default: %d MB; 0: always;\n"
 		   "                            "
-		   "with -j N over 1, unless given: never)\n",
+		   "with -j over 1, never unless given)\n",
 		   SPLIT_MIN_SIZE >> 20);
 	printf("      --skip-unchanged      "
 		   "do nothing if this feed id was last loaded\n"
@@ -132,9 +133,9 @@ help(void)
 		   "a feed\n"
 		   "    with errors (the database is unchanged)\n"
 		   "  2 could not connect to the database\n"
-		   "  3 the database refused the load, or --wait ran out "
-		   "(the database\n"
-		   "    is unchanged)\n"
+		   "  3 the database refused the load, the second connection's "
+		   "load failed,\n"
+		   "    or --wait ran out (the database is unchanged)\n"
 		   "  130, 143 canceled by SIGINT, SIGTERM "
 		   "(the database is unchanged)\n");
 }
