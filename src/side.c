@@ -104,14 +104,16 @@ write_all(int fd, const void *buf, size_t len)
 }
 
 /*
- * The child: connects, works, reports "ok" and the result on fd, and ends
- * the process (with _exit: the parent's buffers and handlers are the
- * parent's).
+ * The child, with its copy of side: connects, works, reports "ok" and the
+ * result on fd, and ends the process (with _exit: the parent's buffers and
+ * handlers are the parent's).
  */
 static void
-run_child(PGconn *parent, pid_t parent_pid, int fd, const char *schema,
-		  SideWork work, void *arg, size_t result_size)
+run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
+		  SideWork work, void *arg)
 {
+	const char *schema = side->schema;
+	size_t		result_size = side->result_size;
 	PGconn	   *conn;
 	char	   *report = calloc(1, result_size + 1);
 	bool		ok;
@@ -138,6 +140,8 @@ run_child(PGconn *parent, pid_t parent_pid, int fd, const char *schema,
 	ok = write_all(fd, report, result_size + 1) && ok;
 	PQfinish(conn);
 	free(report);
+	PQfreemem(side->schema);
+	free(side);
 	_exit(ok ? 0 : 1);
 }
 
@@ -189,8 +193,7 @@ side_start(PGconn *conn, SideWork work, void *arg, size_t result_size)
 	if (side->pid == 0)
 	{
 		close(pipefd[0]);
-		run_child(conn, parent, pipefd[1], side->schema, work, arg,
-				  result_size);
+		run_child(side, conn, parent, pipefd[1], work, arg);
 	}
 	close(pipefd[1]);
 	side->fd = pipefd[0];
