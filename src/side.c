@@ -115,7 +115,8 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 	const char *schema = side->schema;
 	size_t		result_size = side->result_size;
 	PGconn	   *conn;
-	char	   *report = calloc(1, result_size + 1);
+	void	   *result = calloc(1, result_size);
+	char		done;
 	bool		ok;
 
 	/* dies with the parent, even one that died before this line */
@@ -123,7 +124,7 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 		_exit(1);
 	/* the parent's cancel handle is the parent's */
 	db_release_signals();
-	conn = report ? db_connect_like(parent) : NULL;
+	conn = result ? db_connect_like(parent) : NULL;
 	ok = conn != NULL;
 	if (ok)
 	{
@@ -132,14 +133,15 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 			db_execf(conn, "CREATE SCHEMA %s", schema) &&
 			db_execf(conn, "COMMENT ON SCHEMA %s IS '" SIDE_COMMENT "'",
 					 schema) &&
-			work(conn, schema, arg, report + 1) &&
+			work(conn, schema, arg, result) &&
 			db_exec(conn, "COMMIT");
 		db_release_signals();
 	}
-	report[0] = ok;
-	ok = write_all(fd, report, result_size + 1) && ok;
+	done = ok;
+	ok = write_all(fd, &done, 1) && result &&
+		write_all(fd, result, result_size) && ok;
 	PQfinish(conn);
-	free(report);
+	free(result);
 	PQfreemem(side->schema);
 	free(side);
 	_exit(ok ? 0 : 1);
