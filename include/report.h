@@ -22,6 +22,9 @@ typedef struct
 {
 	char	   *step;			/* "stop_times primary key" */
 	double		seconds;
+	bool		concurrent;		/* ran on a second connection, alongside
+								 * the others (load.c's side load): not part
+								 * of the run's sum */
 } ReportStep;
 
 typedef struct
@@ -62,9 +65,13 @@ extern bool report_add(Report *r, const char *file, long rows, long set_aside,
  */
 extern bool report_add_step(Report *r, const char *step, double started);
 
-/* As report_add_step for a step that took seconds (in another process). */
-extern bool report_add_step_seconds(Report *r, const char *step,
-									double seconds);
+/*
+ * A step that took seconds on a second connection, in another process,
+ * while this one went on (ReportStep.concurrent); false when out of
+ * memory.
+ */
+extern bool report_add_concurrent_step(Report *r, const char *step,
+									   double seconds);
 
 /*
  * Adds rows of file set aside after it was loaded: they were deleted from

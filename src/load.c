@@ -1584,8 +1584,8 @@ join_side(LoadRun *run, const char *staging, bool *bad_input)
 	if (sr.peak_rss_kb > run->rep->peak_rss_kb)
 		run->rep->peak_rss_kb = sr.peak_rss_kb;
 	for (int i = 0; i < sr.nsteps; i++)
-		if (!report_add_step_seconds(run->rep, sr.steps[i].step,
-									 sr.steps[i].seconds))
+		if (!report_add_concurrent_step(run->rep, sr.steps[i].step,
+										sr.steps[i].seconds))
 			return false;
 	run->present[f] = sr.present;
 	run->unkeyed[f] = sr.unkeyed;

@@ -69,14 +69,9 @@ report_add(Report *r, const char *file, long rows, long set_aside,
 	return true;
 }
 
-bool
-report_add_step(Report *r, const char *step, double started)
-{
-	return report_add_step_seconds(r, step, report_now() - started);
-}
-
-bool
-report_add_step_seconds(Report *r, const char *step, double seconds)
+/* Records one step that took seconds; false when out of memory. */
+static bool
+add_step(Report *r, const char *step, double seconds, bool concurrent)
 {
 	ReportStep *s = realloc(r->steps,
 							sizeof(ReportStep) * (size_t) (r->nsteps + 1));
@@ -95,8 +90,21 @@ report_add_step_seconds(Report *r, const char *step, double seconds)
 		return false;
 	}
 	s->seconds = seconds;
+	s->concurrent = concurrent;
 	r->nsteps++;
 	return true;
+}
+
+bool
+report_add_step(Report *r, const char *step, double started)
+{
+	return add_step(r, step, report_now() - started, false);
+}
+
+bool
+report_add_concurrent_step(Report *r, const char *step, double seconds)
+{
+	return add_step(r, step, seconds, true);
 }
 
 void
@@ -164,7 +172,8 @@ write_json(const Report *r, FILE *out)
 	{
 		fputs(i ? ",\n  {\"step\": " : "\n  {\"step\": ", out);
 		json_string(out, r->steps[i].step);
-		fprintf(out, ", \"seconds\": %.3f}", r->steps[i].seconds);
+		fprintf(out, ", \"seconds\": %.3f%s}", r->steps[i].seconds,
+				r->steps[i].concurrent ? ", \"concurrent\": true" : "");
 	}
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
 			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld},\n"
@@ -371,15 +380,15 @@ steps_lines(const Report *r, FILE *out)
 	{
 		const ReportStep *s = &r->steps[i];
 
-		if (s->seconds < STEP_SHOWN_MIN)
+		if (s->seconds < STEP_SHOWN_MIN && !s->concurrent)
 		{
 			short_steps++;
 			short_seconds += s->seconds;
 			continue;
 		}
-		fprintf(out, "%-*s %8.2f\n", STEP_WIDTH,
+		fprintf(out, "%-*s %8.2f%s\n", STEP_WIDTH,
 				shown_name(s->step, STEP_WIDTH, shown, sizeof(shown)),
-				s->seconds);
+				s->seconds, s->concurrent ? "  (2nd connection)" : "");
 	}
 	if (short_steps > 0)
 	{

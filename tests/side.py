@@ -144,6 +144,10 @@ def check_same(feed, name):
     check(sorted(set(steps1)) == sorted(set(steps2) - {SPLIT_STEP,
                                                        "second connection's tables"}),
           'steps: %s and %s' % (steps1, steps2))
+    it.check_steps(rep2, [SPLIT_STEP, 'notice summary', 'swap', 'commit'])
+    concurrent = [s['step'] for s in rep2['steps'] if s.get('concurrent')]
+    check(concurrent and all(s.startswith('stop_times') for s in concurrent),
+          'steps of the second connection: %s' % concurrent)
     check(comparable(rep1) == comparable(rep2),
           'reports differ:\n  %r\n  %r' % (comparable(rep1), comparable(rep2)))
     problems = differences(one, split)
