@@ -74,6 +74,7 @@ typedef struct
 	int			side_member;	/* that member, or -1 */
 	const CatalogFile *side_cat;	/* its catalog file */
 	int			side_file;		/* its place in rep->files, or -1 */
+	double		side_started;	/* report_now() when it started */
 } LoadRun;
 
 #define SIDE_STEPS_MAX	8		/* steps of a side load in its report */
@@ -1537,6 +1538,7 @@ start_side(LoadRun *run)
 		return true;
 	run->side_member = i;
 	run->side_cat = catalog_find_file("stop_times.txt");
+	run->side_started = report_now();
 	run->side = side_start(run->conn, side_work, run, sizeof(SideReport));
 	if (run->side == NULL)
 		run->failed = true;
@@ -1559,10 +1561,13 @@ join_side(LoadRun *run, const char *staging, bool *bad_input)
 	ReportFile *rf = &run->rep->files[run->side_file];
 	const char *side = side_schema(run->side);
 	char	   *table;
-	double		started = progress_step("stop_times.txt on a second "
-										"connection");
+	double		started = report_now();
 	bool		ok;
 
+	/* its rows, read by the child, while it is waited for */
+	progress_side_file(cat->file,
+					   source_declared_size(run->src, run->side_member),
+					   run->side_started);
 	*bad_input = false;
 	memset(&sr, 0, sizeof(sr));
 	if (!side_wait(run->side, &sr) ||

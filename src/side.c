@@ -35,6 +35,7 @@ struct SideLoad
 {
 	pid_t		pid;			/* the child, 0 once reaped */
 	int			fd;				/* its report, -1 once closed */
+	FILE	   *messages;		/* its stderr, replayed by side_wait */
 	int			backend;		/* the parent's backend pid: the lock */
 	size_t		result_size;
 	char		name[NAMEDATALEN];
@@ -120,7 +121,21 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 	bool		ok;
 
 	/* dies with the parent, even one that died before this line */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent_pid)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+	{
+		log_error("could not tie the second connection's process to its "
+				  "parent: %m");
+		_exit(1);
+	}
+	if (getppid() != parent_pid)
+		_exit(1);
+	/*
+	 * Its messages wait for the parent to wait for it: when the parent
+	 * fails first, its own message is the one said (the child's would be
+	 * an echo of the same cause, a server gone or a timeout).
+	 */
+	fflush(stderr);
+	if (dup2(fileno(side->messages), STDERR_FILENO) < 0)
 		_exit(1);
 	/* the parent's cancel handle is the parent's */
 	db_release_signals();
@@ -180,6 +195,13 @@ side_start(PGconn *conn, SideWork work, void *arg, size_t result_size)
 	if (res == NULL)
 	{
 		side->backend = 0;		/* no lock to release */
+		side_end(side, conn, true);
+		return NULL;
+	}
+	side->messages = tmpfile();
+	if (side->messages == NULL)
+	{
+		log_error("could not create a temporary file: %m");
 		side_end(side, conn, true);
 		return NULL;
 	}
@@ -253,6 +275,19 @@ read_report(SideLoad *side, char *buf, size_t len)
 	return true;
 }
 
+/* The child's messages, once it has ended, as if they were ours. */
+static void
+replay_messages(SideLoad *side)
+{
+	char	   *line = NULL;
+	size_t		size = 0;
+
+	rewind(side->messages);
+	while (getline(&line, &size, side->messages) > 0)
+		log_replay(line);
+	free(line);
+}
+
 bool
 side_wait(SideLoad *side, void *result)
 {
@@ -268,19 +303,23 @@ side_wait(SideLoad *side, void *result)
 	while (waitpid(side->pid, &status, 0) < 0 && errno == EINTR)
 		;
 	side->pid = 0;
+	if (!db_canceled())
+		replay_messages(side);
 	if (ok && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		memcpy(result, report + 1, side->result_size);
 	else if (db_canceled())
 		ok = false;
 	else
 	{
+		/* a child that ended by itself said why */
 		ok = false;
 		if (WIFSIGNALED(status))
 			log_error("the process loading on a second connection was "
 					  "killed by signal %d (%s)", WTERMSIG(status),
 					  strsignal(WTERMSIG(status)));
-		else
-			log_error("the load on a second connection failed");
+		else if (!WIFEXITED(status))
+			log_error("the process loading on a second connection "
+					  "ended unexpectedly");
 	}
 	free(report);
 	return ok;
@@ -302,6 +341,8 @@ side_end(SideLoad *side, PGconn *conn, bool taken)
 	}
 	if (side->fd >= 0)
 		close(side->fd);
+	if (side->messages)
+		fclose(side->messages);
 	/*
 	 * Not through db_exec, which runs nothing after a cancel: the rollback
 	 * is done and these are quick.  What fails is left to side_clean.

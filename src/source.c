@@ -46,8 +46,8 @@ typedef struct
 struct FeedSource
 {
 	char	   *path;
-	int			fd;				/* the zip file, open for source_reopen; -1
-								 * for a directory */
+	int			fd;				/* the zip file, for source_reopen; -1 for
+								 * a directory */
 	zip_t	   *zip;			/* NULL for a directory */
 	off_t		start;			/* the archive in the file: its first byte */
 	zip_int64_t length;			/* and its length, -1 to the end */

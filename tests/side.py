@@ -222,6 +222,42 @@ def split_zip_same():
     check_same(path, 'zipped')
 
 @test()
+def split_damaged_member_refused_alike():
+    """A stop_times.txt whose compressed data is damaged, read by the second
+    process: its error said as on one connection, the feed refused (exit
+    1), the old feed intact, nothing left."""
+    import zipfile
+    path = os.path.join(TMP, 'damaged.zip')
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        for n in sorted(os.listdir(SAMPLE)):
+            z.write(os.path.join(SAMPLE, n), n)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo('stop_times.txt')
+    data = bytearray(open(path, 'rb').read())
+    h = data[info.header_offset:info.header_offset + 30]
+    off = info.header_offset + 30 + int.from_bytes(h[26:28], 'little') + \
+        int.from_bytes(h[28:30], 'little')
+    for k in range(off + info.compress_size // 2, off + info.compress_size // 2 + 8):
+        data[k] ^= 0x55
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+    schema = 'damaged'
+    r = run('-q', '-s', schema, SAMPLE)
+    check(r.returncode == 0, describe(r))
+    before = snapshot(schema)
+    errors = []
+    for arg in (NEVER, SPLIT):
+        r = run('-q', '-s', schema, arg, path)
+        check(r.returncode == 1, '%s: %s' % (arg, describe(r)))
+        errors.append(sorted(l for l in r.stderr.splitlines() if ' error: ' in l))
+        check(snapshot(schema) == before, 'the old feed changed')
+        check(not side_schemas(), 'side schemas left: %s' % side_schemas())
+    check(errors[0] == errors[1], 'errors on one connection and split:\n%s\n---\n%s'
+          % ('\n'.join(errors[0]), '\n'.join(errors[1])))
+    check(any('stop_times.txt' in l for l in errors[1]), 'no error names stop_times.txt: %s'
+          % errors[1])
+
+@test()
 def split_not_with_strict():
     """--strict counts and caps its errors in one process: no split."""
     r, rep = load_report(SAMPLE, 'strict_sample', SPLIT, '--strict')
