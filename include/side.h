@@ -44,8 +44,7 @@ extern bool side_clean(PGconn *conn);
 extern SideLoad *side_start(PGconn *conn, SideWork work, void *arg,
 							size_t result_size);
 
-/* The side schema's name, bare and quoted (owned by side). */
-extern const char *side_name(const SideLoad *side);
+/* The side schema's name, quoted (owned by side). */
 extern const char *side_schema(const SideLoad *side);
 
 /*

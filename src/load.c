@@ -49,6 +49,15 @@
 #define ID_MAX_BYTES	1000	/* an id that is keyed or indexed */
 #define MAX_EXTRA_FILES	200		/* .txt files the reference lacks, loaded */
 
+/*
+ * Index builds sort in memory and use parallel workers with 256 MB, not
+ * with the default 64 MB: raised for the load's transaction only.
+ */
+#define RAISE_MAINTENANCE_WORK_MEM \
+	"SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog." \
+	"current_setting('maintenance_work_mem')) < 268435456 THEN " \
+	"pg_catalog.set_config('maintenance_work_mem', '256MB', true) END"
+
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
 
@@ -1448,10 +1457,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	run.notices = notice_create(false, run.opt->max_errors);
 	buf_init(&sql, DDL_SQL_MAX);
 	ok = run.src != NULL && run.notices != NULL &&
-		db_exec(conn, "SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog."
-				"current_setting('maintenance_work_mem')) < 268435456 THEN "
-				"pg_catalog.set_config('maintenance_work_mem', '256MB', true) "
-				"END") &&
+		db_exec(conn, RAISE_MAINTENANCE_WORK_MEM) &&
 		ddl_create_notices(&sql, &run.ddl) && buf_puts(&sql, ";\n") &&
 		ddl_create_import_files(&sql, &run.ddl) && run_sql(&run, &sql);
 	if (ok)
@@ -1719,14 +1725,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	/* the orphans of a side load killed after its commit go first */
 	if (!side_clean(conn) || !feeds_setup(conn) || !db_exec(conn, "BEGIN"))
 		goto cleanup;
-	/*
-	 * Index builds sort in memory and use parallel workers with 256 MB,
-	 * not with the default 64 MB: raise it for this transaction only.
-	 */
-	if (!db_exec(conn, "SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog."
-				 "current_setting('maintenance_work_mem')) < 268435456 THEN "
-				 "pg_catalog.set_config('maintenance_work_mem', '256MB', true) "
-				 "END"))
+	if (!db_exec(conn, RAISE_MAINTENANCE_WORK_MEM))
 		goto rollback;
 	/* a second import into the same schema waits for this one */
 	if (!swap_wait_for_import(conn, opt->feed.schema, opt->wait_seconds))

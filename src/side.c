@@ -38,7 +38,6 @@ struct SideLoad
 	FILE	   *messages;		/* its stderr, replayed by side_wait */
 	int			backend;		/* the parent's backend pid: the lock */
 	size_t		result_size;
-	char		name[NAMEDATALEN];
 	char	   *schema;			/* quoted */
 };
 
@@ -139,6 +138,8 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 		_exit(1);
 	/* the parent's cancel handle is the parent's */
 	db_release_signals();
+	if (result == NULL)
+		log_error("out of memory");
 	conn = result ? db_connect_like(parent) : NULL;
 	ok = conn != NULL;
 	if (ok)
@@ -167,6 +168,7 @@ side_start(PGconn *conn, SideWork work, void *arg, size_t result_size)
 {
 	SideLoad   *side = calloc(1, sizeof(SideLoad));
 	char		backend[16];
+	char		name[NAMEDATALEN];
 	const char *params[1] = {backend};
 	PGresult   *res;
 	pid_t		parent = getpid();
@@ -181,9 +183,8 @@ side_start(PGconn *conn, SideWork work, void *arg, size_t result_size)
 	side->backend = PQbackendPID(conn);
 	side->result_size = result_size;
 	snprintf(backend, sizeof(backend), "%d", side->backend);
-	snprintf(side->name, sizeof(side->name), SIDE_PREFIX "%d",
-			 side->backend);
-	side->schema = db_ident(conn, side->name);
+	snprintf(name, sizeof(name), SIDE_PREFIX "%d", side->backend);
+	side->schema = db_ident(conn, name);
 	if (side->schema == NULL)
 	{
 		free(side);
@@ -229,12 +230,6 @@ side_start(PGconn *conn, SideWork work, void *arg, size_t result_size)
 		return NULL;
 	}
 	return side;
-}
-
-const char *
-side_name(const SideLoad *side)
-{
-	return side->name;
 }
 
 const char *
