@@ -135,7 +135,11 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 	 */
 	fflush(stderr);
 	if (dup2(fileno(side->messages), STDERR_FILENO) < 0)
+	{
+		log_error("could not redirect the second connection's messages: "
+				  "%m");
 		_exit(1);
+	}
 	/* the parent's cancel handle is the parent's */
 	db_release_signals();
 	if (result == NULL)
