@@ -272,6 +272,25 @@ def split_default_size_not_for_small():
     check(SPLIT_STEP not in [s['step'] for s in rep['steps']], 'a small feed split')
 
 @test()
+def split_with_jobs_only_when_given():
+    """-j 2 keeps both cores busy with two feeds: no second connection
+    each, unless --split-min-size is given (then as asked)."""
+    one = big_feed()
+    two = os.path.join(TMP, 'big_side_two')
+    if not os.path.isdir(two):
+        shutil.copytree(one, two)
+    for args, split in (([], False), ([SPLIT], True)):
+        path = os.path.join(TMP, 'report-jobs.json')
+        r = run('-q', '-j', '2', '--report', path, *args, one, two)
+        check(r.returncode == 0, describe(r))
+        with open(path) as f:
+            feeds = json.load(f)
+        for feed in feeds:
+            steps = [s['step'] for s in feed['report']['steps']]
+            check((SPLIT_STEP in steps) == split, '%s -j 2: %s split' % (
+                ' '.join(args), feed['feed_id'] + (' not' if split else '')))
+
+@test()
 def split_min_size_refused_when_bad():
     for bad in ('-1', 'x', '1k', ''):
         r = run('--split-min-size=' + bad, SAMPLE)
