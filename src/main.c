@@ -41,7 +41,7 @@
 #define EXIT_BADCONN	2		/* could not connect */
 #define EXIT_DB_FAILED	3		/* the database refused the load */
 #define EXIT_SIGNAL		128		/* + the signal that canceled the load */
-#define SPLIT_MIN_SIZE	(4 << 20)	/* --split-min-size's default: see
+#define SPLIT_MIN_SIZE	(1 << 20)	/* --split-min-size's default: see
 										 * README.md */
 
 static const char *progname = "gtfs2pgsql";
