@@ -44,6 +44,14 @@ typedef struct
 extern PGconn *db_connect(const DbParams *params);
 
 /*
+ * A second connection to the server and database of conn, with its
+ * parameters (user, password, options, ...; the host it reached, not a list
+ * of them), and the session of db_connect.  Never asks for a password.
+ * Logs and returns NULL on failure; PQfinish the connection.
+ */
+extern PGconn *db_connect_like(const PGconn *conn);
+
+/*
  * Logs what failed with the server's message, detail and hint taken from
  * res, or the connection's message when res is NULL.
  */

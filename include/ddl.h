@@ -128,6 +128,12 @@ extern int	ddl_finish_count(void);
 extern bool ddl_finish(Buf *sql, const Ddl *d, int i);
 
 /*
+ * The table of the i-th of those steps when it indexes one table only (a
+ * join index), else NULL: a side load (load.c) builds those of its table.
+ */
+extern const char *ddl_finish_table(int i);
+
+/*
  * The name of the i-th of those steps for people, into out
  * ("stop_times(stop_id) index", "shape_lines"), for the progress line and
  * the report.

@@ -27,6 +27,9 @@ typedef struct
 	bool		strict;			/* any error notice refuses the feed */
 	double		wait_seconds;	/* for other imports and readers at the
 								 * swap; negative: for ever */
+	long		split_min_size;	/* a stop_times.txt of this many bytes
+								 * (uncompressed) or more loads on a second
+								 * connection; negative: never */
 } LoadOptions;
 
 typedef enum

@@ -36,6 +36,13 @@ extern void log_notice(const char *fmt,...) PRINTF_LIKE(1, 2);
 extern void log_plain(const char *fmt,...) PRINTF_LIKE(1, 2);
 
 /*
+ * Writes a line another process of the load wrote as one of its messages
+ * (prefixed and escaped already, with its newline), as it is: it passed
+ * that process's -q.
+ */
+extern void log_replay(const char *line);
+
+/*
  * Problems in the feed's data: "feed:member:line[:column]: error: ...".
  * column is 1-based; 0 leaves it out.  They count towards
  * log_data_errors(): such a problem refuses the feed.

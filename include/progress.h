@@ -39,7 +39,20 @@ extern void progress_start(ProgressMode mode);
  */
 extern void progress_file(const char *name, unsigned long long size);
 
-/* The rows and bytes of the current file read so far: call it per row. */
+/*
+ * A file that a forked child process (a side load, load.c) reads: the
+ * line shows it, with the rows and bytes the child gives progress_rows,
+ * from file_started (report_now()) on; drawn at once.
+ */
+extern void progress_side_file(const char *file,
+							   unsigned long long file_size,
+							   double file_started);
+
+/*
+ * The rows and bytes of the current file read so far: call it per row (in
+ * a child forked while the line is drawn, they are those of
+ * progress_side_file).
+ */
 extern void progress_rows(long rows, unsigned long long bytes);
 
 /*

@@ -22,6 +22,9 @@ typedef struct
 {
 	char	   *step;			/* "stop_times primary key" */
 	double		seconds;
+	bool		concurrent;		/* ran on a second connection, alongside
+								 * the others (load.c's side load): not part
+								 * of the run's sum */
 } ReportStep;
 
 typedef struct
@@ -63,12 +66,23 @@ extern bool report_add(Report *r, const char *file, long rows, long set_aside,
 extern bool report_add_step(Report *r, const char *step, double started);
 
 /*
+ * A step that took seconds on a second connection, in another process,
+ * while this one went on (ReportStep.concurrent); false when out of
+ * memory.
+ */
+extern bool report_add_concurrent_step(Report *r, const char *step,
+									   double seconds);
+
+/*
  * Adds rows of file set aside after it was loaded: they were deleted from
  * the table, so they leave its row count.
  */
 extern void report_set_aside(Report *r, const char *file, long set_aside);
 
-/* Stops the clock for the whole run. */
+/*
+ * Stops the clock for the whole run; peak_rss_kb becomes this process's
+ * peak unless it was set higher (by another process of the load).
+ */
 extern void report_finish(Report *r);
 
 /*

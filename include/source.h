@@ -31,6 +31,15 @@ extern FeedSource *source_open(const char *path);
 extern long long source_ignored_bytes(const FeedSource *src);
 
 /*
+ * The same feed again, for a forked child process: the same members, and
+ * for a zip file an archive read through a new open file of the same file
+ * (not found again by its path, which may name another file by now), so
+ * that the two processes do not move each other's file offset.  Logs and
+ * returns NULL on failure; free with source_close.
+ */
+extern FeedSource *source_reopen(const FeedSource *src);
+
+/*
  * Discards the archive and frees src and its member names; close its
  * members first.  src may be NULL.
  */
@@ -49,6 +58,12 @@ extern const char *source_member_name(const FeedSource *src, int i);
 
 /* Index of the member with this base name, or -1. */
 extern int	source_find(const FeedSource *src, const char *name);
+
+/*
+ * Member i's size once uncompressed, as the zip's directory declares it
+ * or as the file system gives it, without opening it; 0 when unknown.
+ */
+extern unsigned long long source_declared_size(const FeedSource *src, int i);
 
 /*
  * Opens member i for reading.  Returns NULL on failure, logged as a data

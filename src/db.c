@@ -84,6 +84,28 @@ static const char *const session_sql =
 /* a client killed with -9 must not leave a session holding its locks */
 "\tpg_catalog.set_config('client_connection_check_interval', '1s', false)";
 
+/*
+ * The session of a new connection: see session_sql.  False (logged, the
+ * connection finished) on failure.
+ */
+static bool
+setup_session(PGconn *conn)
+{
+	PGresult   *res;
+	bool		ok;
+
+	PQsetNoticeReceiver(conn, on_server_notice, NULL);
+	res = PQexec(conn, session_sql);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
+		PQsetClientEncoding(conn, "UTF8") == 0;
+	if (!ok)
+		db_log_error(conn, res, "could not set up the session");
+	PQclear(res);
+	if (!ok)
+		PQfinish(conn);
+	return ok;
+}
+
 PGconn *
 db_connect(const DbParams *p)
 {
@@ -91,8 +113,6 @@ db_connect(const DbParams *p)
 	const char *values[7];
 	const char *password = p->password;
 	PGconn	   *conn;
-	PGresult   *res;
-	bool		ok;
 
 	if (password == NULL && p->prompt_password)
 		password = getpass("Password: ");
@@ -138,19 +158,53 @@ db_connect(const DbParams *p)
 		PQfinish(conn);
 		return NULL;
 	}
-	PQsetNoticeReceiver(conn, on_server_notice, NULL);
-	res = PQexec(conn, session_sql);
-	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
-		PQsetClientEncoding(conn, "UTF8") == 0;
-	if (!ok)
-		db_log_error(conn, res, "could not set up the session");
-	PQclear(res);
-	if (!ok)
+	return setup_session(conn) ? conn : NULL;
+}
+
+PGconn *
+db_connect_like(const PGconn *conn)
+{
+	PQconninfoOption *opts = PQconninfo((PGconn *) conn);
+	const char **keywords;
+	const char **values;
+	PGconn	   *like = NULL;
+	int			n = 0;
+
+	for (int i = 0; opts && opts[i].keyword; i++)
+		n++;
+	keywords = calloc((size_t) n + 3, sizeof(char *));
+	values = calloc((size_t) n + 3, sizeof(char *));
+	if (opts == NULL || keywords == NULL || values == NULL)
 	{
-		PQfinish(conn);
-		return NULL;
+		log_error("out of memory");
+		goto done;
 	}
-	return conn;
+	n = 0;
+	/* the server conn reached, not the first of a list of hosts */
+	keywords[n] = "host", values[n++] = PQhost(conn);
+	keywords[n] = "port", values[n++] = PQport(conn);
+	for (int i = 0; opts[i].keyword; i++)
+		if (opts[i].val && opts[i].val[0] &&
+			strcmp(opts[i].keyword, "host") != 0 &&
+			strcmp(opts[i].keyword, "port") != 0 &&
+			strcmp(opts[i].keyword, "hostaddr") != 0)
+			keywords[n] = opts[i].keyword, values[n++] = opts[i].val;
+	like = PQconnectdbParams(keywords, values, 0);
+	if (like == NULL)
+		log_error("out of memory");
+	else if (PQstatus(like) == CONNECTION_BAD)
+	{
+		log_error("could not connect to database: %s", PQerrorMessage(like));
+		PQfinish(like);
+		like = NULL;
+	}
+	else if (!setup_session(like))
+		like = NULL;
+done:
+	PQconninfoFree(opts);
+	free(keywords);
+	free(values);
+	return like;
 }
 
 void

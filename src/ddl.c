@@ -311,6 +311,12 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 					 "CREATE INDEX ON @s.locations USING gist (geom)");
 }
 
+const char *
+ddl_finish_table(int i)
+{
+	return i < NJOIN_INDEXES ? join_indexes[i].table : NULL;
+}
+
 bool
 ddl_create_views(Buf *sql, const Ddl *d)
 {

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "notice.h"
 #include "progress.h"
+#include "side.h"
 #include "swap.h"
 #include "timetable.h"
 
@@ -47,6 +48,15 @@
 #define MAX_COLUMNS		400		/* columns of one file */
 #define ID_MAX_BYTES	1000	/* an id that is keyed or indexed */
 #define MAX_EXTRA_FILES	200		/* .txt files the reference lacks, loaded */
+
+/*
+ * Index builds sort in memory and use parallel workers with 256 MB, not
+ * with the default 64 MB: raised for the load's transaction only.
+ */
+#define RAISE_MAINTENANCE_WORK_MEM \
+	"SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog." \
+	"current_setting('maintenance_work_mem')) < 268435456 THEN " \
+	"pg_catalog.set_config('maintenance_work_mem', '256MB', true) END"
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text */
@@ -68,7 +78,39 @@ typedef struct
 								 * in the file, 1-based, or 0 */
 	bool		failed;			/* a failure that stops the load (logged) */
 	bool		refused;		/* strict: the feed has errors (logged) */
+	SideLoad   *side;			/* the member loading on a second
+								 * connection, or NULL */
+	int			side_member;	/* that member, or -1 */
+	const CatalogFile *side_cat;	/* its catalog file */
+	int			side_file;		/* its place in rep->files, or -1 */
+	double		side_started;	/* report_now() when it started */
 } LoadRun;
+
+#define SIDE_STEPS_MAX	8		/* steps of a side load in its report */
+
+/*
+ * What the process of a side load reports (see side_work): its file's line
+ * of the report, set-aside duplicates counted; what the checks need of its
+ * columns; its steps.
+ */
+typedef struct
+{
+	long		rows;
+	long		set_aside;
+	unsigned long long bytes;
+	double		seconds;
+	long		peak_rss_kb;
+	long		data_errors;	/* the member could not be read */
+	uint64_t	present;
+	uint64_t	unkeyed;
+	int			columns[CATALOG_MAX_FIELDS];
+	int			nsteps;
+	struct
+	{
+		char		step[128];
+		double		seconds;
+	}			steps[SIDE_STEPS_MAX];
+} SideReport;
 
 /* One file being loaded. */
 typedef struct
@@ -1059,7 +1101,14 @@ load_files(LoadRun *run)
 		const CatalogFile *cat = &catalog_files[f];
 		int			i = source_find(run->src, cat->file);
 
-		if (i >= 0)
+		/* its place in the report, filled in by join_side */
+		if (i >= 0 && run->side && i == run->side_member)
+		{
+			run->side_file = run->rep->nfiles;
+			if (!report_add(run->rep, cat->file, 0, 0, 0, report_now()))
+				run->failed = true;
+		}
+		else if (i >= 0)
 			load_member(run, i, cat);
 		else
 			create_table(run, cat->table, cat, NULL, 0);
@@ -1125,6 +1174,9 @@ check_tables(LoadRun *run)
 		long		set_aside;
 
 		cr.columns = &run->columns[f * CATALOG_MAX_FIELDS];
+		/* checked once its process is done: see join_side */
+		if (&catalog_files[f] == run->side_cat)
+			continue;
 		db_set_step(catalog_files[f].file);
 		if (!check_key(&cr, &catalog_files[f], run->present[f],
 					   run->unkeyed[f], &set_aside) ||
@@ -1136,11 +1188,13 @@ check_tables(LoadRun *run)
 	return true;
 }
 
-/* Indexes, derived geometry and statistics, once the keys are made. */
+/*
+ * Indexes and derived geometry, once the keys are made; those of a table
+ * loading on a second connection are built there.
+ */
 static bool
-finish_tables(LoadRun *run, const char *staging_name)
+finish_indexes(LoadRun *run)
 {
-	const char *params[1] = {staging_name};
 	PGresult   *res;
 	Buf			sql;
 	bool		ok = true;
@@ -1166,6 +1220,9 @@ finish_tables(LoadRun *run, const char *staging_name)
 	for (int i = 0; ok && i < ddl_finish_count(); i++)
 	{
 		buf_reset(&sql);
+		if (run->side_cat && ddl_finish_table(i) &&
+			strcmp(ddl_finish_table(i), run->side_cat->table) == 0)
+			continue;
 		ok = ddl_finish(&sql, &run->ddl, i);
 		if (!ok || sql.len == 0)
 			continue;
@@ -1174,8 +1231,21 @@ finish_tables(LoadRun *run, const char *staging_name)
 		ok = run_sql(run, &sql) && report_add_step(run->rep, step, started);
 	}
 	buf_free(&sql);
+	return ok;
+}
+
+/* The timetable and statistics, once every table is in staging_name. */
+static bool
+finish_tables(LoadRun *run, const char *staging_name)
+{
+	const char *params[1] = {staging_name};
+	PGresult   *res;
+	Buf			sql;
+	bool		ok;
+	double		started;
+
 	/* before the lines go: calendar notices give theirs */
-	if (!ok || !timetable_create(run->conn, &run->ddl, run->rep))
+	if (!timetable_create(run->conn, &run->ddl, run->rep))
 		return false;
 	started = progress_step("analyze");
 	res = db_query(run->conn,
@@ -1354,6 +1424,214 @@ srid_usable(PGconn *conn, const Ddl *ddl)
 	return usable;
 }
 
+/*
+ * The work of a side load's process (side.h): the member run->side_member
+ * into its table in schema, as load_member does, with its key (duplicates
+ * set aside) and its join indexes, and its notices in the schema's
+ * import_notices; its file of import_files there too.  run is the child's
+ * copy of the parent's run; the feed is opened again, so that the two
+ * processes do not share a file offset.
+ */
+static bool
+side_work(PGconn *conn, const char *schema, void *arg, void *result)
+{
+	LoadRun    *parent = arg;
+	LoadRun		run = *parent;
+	SideReport *out = result;
+	const CatalogFile *cat = parent->side_cat;
+	int			f = (int) (cat - catalog_files);
+	long		errors_before = log_data_errors();
+	long		set_aside = 0;
+	Report		rep;
+	Buf			sql;
+	bool		ok;
+
+	report_init(&rep, parent->rep->feed);
+	run.conn = conn;
+	run.ddl.conn = conn;
+	run.ddl.schema = schema;
+	run.rep = &rep;
+	run.side = NULL;
+	run.side_cat = NULL;
+	run.src = source_reopen(parent->src);
+	run.notices = notice_create(false, run.opt->max_errors);
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = run.src != NULL && run.notices != NULL &&
+		db_exec(conn, RAISE_MAINTENANCE_WORK_MEM) &&
+		ddl_create_notices(&sql, &run.ddl) && buf_puts(&sql, ";\n") &&
+		ddl_create_import_files(&sql, &run.ddl) && run_sql(&run, &sql);
+	if (ok)
+	{
+		load_member(&run, parent->side_member, cat);
+		ok = !run.failed && rep.nfiles == 1;
+	}
+	out->data_errors = log_data_errors() - errors_before;
+	if (ok && out->data_errors == 0)
+	{
+		CheckRun	cr = {
+			.conn = conn,
+			.ddl = &run.ddl,
+			.src = run.src,
+			.notices = run.notices,
+			.max_errors = run.opt->max_errors,
+			.columns = &run.columns[f * CATALOG_MAX_FIELDS],
+			.rep = &rep,
+		};
+
+		db_set_step(cat->file);
+		ok = check_key(&cr, cat, run.present[f], run.unkeyed[f], &set_aside);
+		if (ok && set_aside > 0)
+			report_set_aside(&rep, cat->file, set_aside);
+		for (int i = 0; ok && i < ddl_finish_count(); i++)
+		{
+			char		step[128];
+			double		started;
+
+			if (ddl_finish_table(i) == NULL ||
+				strcmp(ddl_finish_table(i), cat->table) != 0)
+				continue;
+			buf_reset(&sql);
+			ddl_finish_name(i, step, sizeof(step));
+			started = progress_step(step);
+			ok = ddl_finish(&sql, &run.ddl, i) && run_sql(&run, &sql) &&
+				report_add_step(&rep, step, started);
+		}
+		buf_reset(&sql);
+		ok = ok && ddl_table(&sql, &run.ddl, "import_notices") &&
+			notice_store(run.notices, conn, sql.data);
+	}
+	if (ok)
+	{
+		out->rows = rep.files[0].rows;
+		out->set_aside = rep.files[0].set_aside;
+		out->bytes = rep.files[0].bytes;
+		out->seconds = rep.files[0].seconds;
+		out->present = run.present[f];
+		out->unkeyed = run.unkeyed[f];
+		memcpy(out->columns, &run.columns[f * CATALOG_MAX_FIELDS],
+			   sizeof(out->columns));
+		for (int i = 0; i < rep.nsteps && i < SIDE_STEPS_MAX; i++)
+		{
+			snprintf(out->steps[i].step, sizeof(out->steps[i].step), "%s",
+					 rep.steps[i].step);
+			out->steps[i].seconds = rep.steps[i].seconds;
+			out->nsteps = i + 1;
+		}
+		out->peak_rss_kb = report_peak_rss_kb();
+	}
+	buf_free(&sql);
+	report_free(&rep);
+	notice_destroy(run.notices);
+	source_close(run.src);
+	/* a member that cannot be read is the parent's to refuse */
+	return ok || (!run.failed && out->data_errors > 0);
+}
+
+/*
+ * Whether the feed's stop_times.txt loads on a second connection, in a
+ * process of its own, while this one loads the other files: when it is at
+ * least opt->split_min_size bytes once uncompressed, unless strict (which
+ * stops at the first errors, counted in one process).
+ */
+static bool
+start_side(LoadRun *run)
+{
+	int			i = source_find(run->src, "stop_times.txt");
+
+	if (i < 0 || run->opt->strict || run->opt->split_min_size < 0 ||
+		source_declared_size(run->src, i) <
+		(unsigned long long) run->opt->split_min_size)
+		return true;
+	run->side_member = i;
+	run->side_cat = catalog_find_file("stop_times.txt");
+	run->side_started = report_now();
+	run->side = side_start(run->conn, side_work, run, sizeof(SideReport));
+	if (run->side == NULL)
+		run->failed = true;
+	return run->side != NULL;
+}
+
+/*
+ * Waits for the side load, then takes its work into the transaction: its
+ * table into staging (quoted), its notices and file into staging's, its
+ * report into run->rep, its side schema dropped; then its references are
+ * checked.  False (logged) on failure; *bad_input when the member could
+ * not be read (the feed is refused).
+ */
+static bool
+join_side(LoadRun *run, const char *staging, bool *bad_input)
+{
+	SideReport	sr;
+	const CatalogFile *cat = run->side_cat;
+	int			f = (int) (cat - catalog_files);
+	ReportFile *rf = &run->rep->files[run->side_file];
+	const char *side = side_schema(run->side);
+	char	   *table;
+	double		started = report_now();
+	bool		ok;
+
+	/* its rows, read by the child, while it is waited for */
+	progress_side_file(cat->file,
+					   source_declared_size(run->src, run->side_member),
+					   run->side_started);
+	*bad_input = false;
+	memset(&sr, 0, sizeof(sr));
+	if (!side_wait(run->side, &sr) ||
+		!report_add_step(run->rep, "wait for the second connection",
+						 started))
+		return false;
+	if (sr.data_errors > 0)
+	{
+		log_error("feed rejected: it cannot be read; the database is "
+				  "unchanged");
+		*bad_input = true;
+		return false;
+	}
+	rf->rows = sr.rows;
+	rf->set_aside = sr.set_aside;
+	rf->bytes = sr.bytes;
+	rf->seconds = sr.seconds;
+	rf->peak_rss_kb = sr.peak_rss_kb;
+	if (sr.peak_rss_kb > run->rep->peak_rss_kb)
+		run->rep->peak_rss_kb = sr.peak_rss_kb;
+	for (int i = 0; i < sr.nsteps; i++)
+		if (!report_add_concurrent_step(run->rep, sr.steps[i].step,
+										sr.steps[i].seconds))
+			return false;
+	run->present[f] = sr.present;
+	run->unkeyed[f] = sr.unkeyed;
+	memcpy(&run->columns[f * CATALOG_MAX_FIELDS], sr.columns,
+		   sizeof(sr.columns));
+	table = db_ident(run->conn, cat->table);
+	started = progress_step("second connection's tables");
+	ok = table != NULL &&
+		db_execf(run->conn, "ALTER TABLE %s.%s SET SCHEMA %s;\n"
+				 "INSERT INTO %s.import_notices SELECT * FROM "
+				 "%s.import_notices;\n"
+				 "INSERT INTO %s.import_files SELECT * FROM "
+				 "%s.import_files;\n"
+				 "DROP SCHEMA %s CASCADE",
+				 side, table, staging, staging, side, staging, side, side) &&
+		report_add_step(run->rep, "second connection's tables", started);
+	PQfreemem(table);
+	if (ok)
+	{
+		CheckRun	cr = {
+			.conn = run->conn,
+			.ddl = &run->ddl,
+			.src = run->src,
+			.notices = run->notices,
+			.max_errors = run->opt->max_errors,
+			.columns = &run->columns[f * CATALOG_MAX_FIELDS],
+			.rep = run->rep,
+		};
+
+		db_set_step(cat->file);
+		ok = check_references(&cr, cat, run->present[f]);
+	}
+	return ok;
+}
+
 LoadStatus
 load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 {
@@ -1376,6 +1654,10 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		.columns = NULL,
 		.failed = false,
 		.refused = false,
+		.side = NULL,
+		.side_member = -1,
+		.side_cat = NULL,
+		.side_file = -1,
 	};
 	char		staging_name[64];
 	char	   *staging = NULL;
@@ -1391,6 +1673,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
 	SwapStatus	swapped;
+	bool		bad_input = false;
 	double		started,
 				step_started;
 
@@ -1439,16 +1722,10 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 				goto cleanup;
 		}
 	}
-	if (!feeds_setup(conn) || !db_exec(conn, "BEGIN"))
+	/* the orphans of a side load killed after its commit go first */
+	if (!side_clean(conn) || !feeds_setup(conn) || !db_exec(conn, "BEGIN"))
 		goto cleanup;
-	/*
-	 * Index builds sort in memory and use parallel workers with 256 MB,
-	 * not with the default 64 MB: raise it for this transaction only.
-	 */
-	if (!db_exec(conn, "SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog."
-				 "current_setting('maintenance_work_mem')) < 268435456 THEN "
-				 "pg_catalog.set_config('maintenance_work_mem', '256MB', true) "
-				 "END"))
+	if (!db_exec(conn, RAISE_MAINTENANCE_WORK_MEM))
 		goto rollback;
 	/* a second import into the same schema waits for this one */
 	if (!swap_wait_for_import(conn, opt->feed.schema, opt->wait_seconds))
@@ -1475,7 +1752,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		goto rollback;
 	}
 	buf_free(&text);
-	load_files(&run);
+	if (start_side(&run))
+		load_files(&run);
 	if (run.failed)
 		goto rollback;
 	if (log_data_errors() > 0)
@@ -1490,8 +1768,16 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if ((!opt->strict || notice_count(run.notices, NOTICE_ERROR) == 0) &&
 		!check_tables(&run))
 		goto rollback;
+	/* what does not need the side load's table is done first */
+	if (run.side && (!finish_indexes(&run) ||
+					 !join_side(&run, staging, &bad_input)))
+	{
+		status = bad_input ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
+		goto rollback;
+	}
 	db_set_step("keys, indexes and derived tables");
 	if (!store_notices(&run, notices) || strict_refusal(&run) ||
+		(!run.side && !finish_indexes(&run)) ||
 		!finish_tables(&run, staging_name) ||
 		!recount_notices(&run, notices) || strict_refusal(&run))
 	{
@@ -1530,6 +1816,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	}
 	/* committed: a step not recorded (logged) is only missing from the table */
 	report_add_step(rep, "commit", step_started);
+	side_end(run.side, conn, true);
 	swap_clear_dropped(conn);
 	status = LOAD_OK;
 	goto cleanup;
@@ -1537,6 +1824,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 rollback:
 	res = PQexec(conn, "ROLLBACK");
 	PQclear(res);
+	side_end(run.side, conn, false);
 	if (status == LOAD_DB_FAILED && !db_canceled())
 		log_error("the load failed; the database is unchanged");
 cleanup:

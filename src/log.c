@@ -215,6 +215,14 @@ log_data(const char *level, const char *member, long line, int column,
 }
 
 void
+log_replay(const char *line)
+{
+	begin_message();
+	fputs(line, stderr);
+	end_message();
+}
+
+void
 log_plain(const char *fmt,...)
 {
 	char		message[4096];

@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "progress.h"
 #include "report.h"
 #include "report_html.h"
+#include "side.h"
 #include "source.h"
 #include "swap.h"
 #include "version.h"
@@ -39,6 +41,8 @@
 #define EXIT_BADCONN	2		/* could not connect */
 #define EXIT_DB_FAILED	3		/* the database refused the load */
 #define EXIT_SIGNAL		128		/* + the signal that canceled the load */
+#define SPLIT_MIN_SIZE	(1 << 20)	/* --split-min-size's default: see
+										 * README.md */
 
 static const char *progname = "gtfs2pgsql";
 
@@ -70,6 +74,16 @@ help(void)
 		   "load N feeds at once, each on a connection of\n"
 		   "                            "
 		   "its own (default: 1)\n");
+	printf("      --split-min-size=BYTES\n"
+		   "                            "
+		   "load a stop_times.txt of BYTES or more (once\n"
+		   "                            "
+		   "uncompressed) on a second connection while the\n"
+		   "                            "
+		   "other files load (default: %d MB; 0: always;\n"
+		   "                            "
+		   "with -j over 1, never unless given)\n",
+		   SPLIT_MIN_SIZE >> 20);
 	printf("      --skip-unchanged      "
 		   "do nothing if this feed id was last loaded\n"
 		   "                            "
@@ -119,9 +133,9 @@ help(void)
 		   "a feed\n"
 		   "    with errors (the database is unchanged)\n"
 		   "  2 could not connect to the database\n"
-		   "  3 the database refused the load, or --wait ran out "
-		   "(the database\n"
-		   "    is unchanged)\n"
+		   "  3 the database refused the load, the second connection's "
+		   "load failed,\n"
+		   "    or --wait ran out (the database is unchanged)\n"
 		   "  130, 143 canceled by SIGINT, SIGTERM "
 		   "(the database is unchanged)\n");
 }
@@ -236,6 +250,7 @@ typedef struct
 	char	  **feeds;			/* argv's FEEDs */
 	int			nfeeds;
 	long		jobs;			/* -j: feeds loaded at once */
+	bool		split_given;	/* --split-min-size */
 	char	   *feed_path;		/* argv's: base_name may trim it */
 	const char *report_path;
 	const char *tag;			/* with several feeds, the feed's id */
@@ -296,6 +311,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"progress", required_argument, NULL, 11},
 		{"drop", no_argument, NULL, 12},
 		{"jobs", required_argument, NULL, 'j'},
+		{"split-min-size", required_argument, NULL, 13},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -379,6 +395,16 @@ parse_options(int argc, char **argv, Options *o)
 			case 'j':
 				if (!parse_positive(optarg, "--jobs", MAX_JOBS, &o->jobs))
 					return usage_error();
+				break;
+			case 13:
+				/* 0: always */
+				if (strcmp(optarg, "0") != 0 &&
+					!parse_positive(optarg, "--split-min-size", LONG_MAX,
+									&o->load.split_min_size))
+					return usage_error();
+				if (strcmp(optarg, "0") == 0)
+					o->load.split_min_size = 0;
+				o->split_given = true;
 				break;
 			case 'V':
 				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
@@ -665,6 +691,9 @@ run_drop(Options *o)
 	if (conn == NULL)
 		return EXIT_BADCONN;
 	db_catch_signals(conn);
+	/* the orphans of side loads killed after their commit (side.h) */
+	if (!side_clean(conn))
+		code = EXIT_DB_FAILED;
 	for (int i = 0; i < o->ndrop && !db_canceled(); i++)
 	{
 		SwapStatus	status = SWAP_FAILED;
@@ -865,6 +894,9 @@ run_several(Options *o, bool *child)
 		o->db.password = password;
 	}
 	PQfinish(conn);
+	/* N feeds at once keep N cores busy: no second connection each */
+	if (o->jobs > 1 && !o->split_given)
+		o->load.split_min_size = -1;
 	code = batch_run(feeds, o->nfeeds, (int) o->jobs, o->report_path,
 					 o->quiet, load_one, &several, child);
 	if (several.conn)
@@ -895,6 +927,7 @@ main(int argc, char **argv)
 	o.db.progname = progname;
 	o.load.max_errors = 100;
 	o.load.wait_seconds = -1;
+	o.load.split_min_size = SPLIT_MIN_SIZE;
 	o.srid = 4326;
 	o.geometry = true;
 	o.jobs = 1;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,8 +48,22 @@ static double started;			/* of the file or step */
 static double run_started;
 static int	drawn;				/* bytes of the line on screen, or 0 */
 
-static atomic_long rows;
-static atomic_ullong bytes;
+/*
+ * The rows and bytes of a file read so far: [0] this process's, [1] those
+ * of a process forked while the line is drawn (a side load, load.c),
+ * which draws nothing but counts into memory it shares with its parent.
+ */
+typedef struct
+{
+	atomic_long rows;
+	atomic_ullong bytes;
+} Counts;
+
+static Counts own_counts[2];	/* when no memory could be shared */
+static Counts *counts = own_counts;
+static int	own_slot;			/* 1 in a forked child */
+static bool counting;			/* progress_rows records */
+static int	shown_slot;			/* under lock: the file shown's counts */
 
 bool
 progress_parse(const char *arg, ProgressMode *mode)
@@ -96,8 +111,9 @@ format_line(char *out, size_t outsize)
 	clock_text(total, sizeof(total), now - run_started);
 	if (showing == SHOW_FILE)
 	{
-		long		r = atomic_load_explicit(&rows, memory_order_relaxed);
-		double		mb = (double) atomic_load_explicit(&bytes,
+		long		r = atomic_load_explicit(&counts[shown_slot].rows,
+											 memory_order_relaxed);
+		double		mb = (double) atomic_load_explicit(&counts[shown_slot].bytes,
 													   memory_order_relaxed)
 			/ 1e6;
 		char		of[48] = "";
@@ -201,9 +217,41 @@ redraw(void *arg)
 	return NULL;
 }
 
+/*
+ * A process forked while the line is drawn (a side load, load.c) gets the
+ * lock free and no line: the thread that draws it is not there, and the
+ * lock, held by it at the fork, would never be released in the child.
+ */
+static void
+before_fork(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void
+after_fork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+static void
+after_fork_child(void)
+{
+	pthread_mutex_unlock(&lock);
+	if (active)
+		log_set_hooks(NULL, NULL);
+	counting = active && counts != own_counts;
+	active = false;
+	own_slot = 1;
+	atomic_store_explicit(&counts[1].rows, 0, memory_order_relaxed);
+	atomic_store_explicit(&counts[1].bytes, 0, memory_order_relaxed);
+}
+
 void
 progress_start(ProgressMode mode)
 {
+	static bool fork_safe;
+
 	pthread_condattr_t attr;
 	sigset_t	all,
 				old;
@@ -212,9 +260,25 @@ progress_start(ProgressMode mode)
 	if (active || mode == PROGRESS_NEVER ||
 		(mode == PROGRESS_AUTO && !isatty(STDERR_FILENO)))
 		return;
+	if (!fork_safe)
+	{
+		err = pthread_atfork(before_fork, after_fork_parent,
+							 after_fork_child);
+		if (err != 0)
+		{
+			log_warning("no progress line: %s", strerror(err));
+			return;
+		}
+		fork_safe = true;
+	}
 	run_started = report_now();
 	showing = SHOW_NOTHING;
 	stopping = false;
+	/* without shared memory, a side load's file shows no rows */
+	counts = mmap(NULL, 2 * sizeof(Counts), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (counts == MAP_FAILED)
+		counts = own_counts;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&wake, &attr);
@@ -228,9 +292,13 @@ progress_start(ProgressMode mode)
 	{
 		log_warning("no progress line: %s", strerror(err));
 		pthread_cond_destroy(&wake);
+		if (counts != own_counts)
+			munmap(counts, 2 * sizeof(Counts));
+		counts = own_counts;
 		return;
 	}
 	active = true;
+	counting = true;
 	log_set_hooks(before_log, after_log);
 }
 
@@ -246,20 +314,41 @@ progress_file(const char *file, unsigned long long file_size)
 		if ((unsigned char) *p < 0x20 || *p == 0x7F)
 			*p = '?';
 	size = file_size;
-	atomic_store_explicit(&rows, 0, memory_order_relaxed);
-	atomic_store_explicit(&bytes, 0, memory_order_relaxed);
+	atomic_store_explicit(&counts[own_slot].rows, 0, memory_order_relaxed);
+	atomic_store_explicit(&counts[own_slot].bytes, 0, memory_order_relaxed);
 	started = report_now();
 	showing = SHOW_FILE;
+	shown_slot = own_slot;
+	pthread_mutex_unlock(&lock);
+}
+
+void
+progress_side_file(const char *file, unsigned long long file_size,
+				   double file_started)
+{
+	if (!active)
+		return;
+	pthread_mutex_lock(&lock);
+	snprintf(name, sizeof(name), "%s", file);
+	for (char *p = name; *p; p++)
+		if ((unsigned char) *p < 0x20 || *p == 0x7F)
+			*p = '?';
+	size = file_size;
+	started = file_started;
+	showing = SHOW_FILE;
+	shown_slot = 1;
+	/* at once: the child may be done already */
+	draw();
 	pthread_mutex_unlock(&lock);
 }
 
 void
 progress_rows(long r, unsigned long long b)
 {
-	if (!active)
+	if (!counting)
 		return;
-	atomic_store_explicit(&rows, r, memory_order_relaxed);
-	atomic_store_explicit(&bytes, b, memory_order_relaxed);
+	atomic_store_explicit(&counts[own_slot].rows, r, memory_order_relaxed);
+	atomic_store_explicit(&counts[own_slot].bytes, b, memory_order_relaxed);
 }
 
 double
@@ -290,4 +379,8 @@ progress_end(void)
 	pthread_join(thread, NULL);
 	pthread_cond_destroy(&wake);
 	active = false;
+	counting = false;
+	if (counts != own_counts)
+		munmap(counts, 2 * sizeof(Counts));
+	counts = own_counts;
 }

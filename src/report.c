@@ -69,8 +69,9 @@ report_add(Report *r, const char *file, long rows, long set_aside,
 	return true;
 }
 
-bool
-report_add_step(Report *r, const char *step, double started)
+/* Records one step that took seconds; false when out of memory. */
+static bool
+add_step(Report *r, const char *step, double seconds, bool concurrent)
 {
 	ReportStep *s = realloc(r->steps,
 							sizeof(ReportStep) * (size_t) (r->nsteps + 1));
@@ -88,9 +89,22 @@ report_add_step(Report *r, const char *step, double started)
 		log_error("out of memory");
 		return false;
 	}
-	s->seconds = report_now() - started;
+	s->seconds = seconds;
+	s->concurrent = concurrent;
 	r->nsteps++;
 	return true;
+}
+
+bool
+report_add_step(Report *r, const char *step, double started)
+{
+	return add_step(r, step, report_now() - started, false);
+}
+
+bool
+report_add_concurrent_step(Report *r, const char *step, double seconds)
+{
+	return add_step(r, step, seconds, true);
 }
 
 void
@@ -108,8 +122,12 @@ report_set_aside(Report *r, const char *file, long set_aside)
 void
 report_finish(Report *r)
 {
+	long		rss = report_peak_rss_kb();
+
 	r->seconds = report_now() - r->started;
-	r->peak_rss_kb = report_peak_rss_kb();
+	/* a process of the load's (load.c's side load) may have set more */
+	if (rss > r->peak_rss_kb)
+		r->peak_rss_kb = rss;
 }
 
 static void
@@ -154,7 +172,8 @@ write_json(const Report *r, FILE *out)
 	{
 		fputs(i ? ",\n  {\"step\": " : "\n  {\"step\": ", out);
 		json_string(out, r->steps[i].step);
-		fprintf(out, ", \"seconds\": %.3f}", r->steps[i].seconds);
+		fprintf(out, ", \"seconds\": %.3f%s}", r->steps[i].seconds,
+				r->steps[i].concurrent ? ", \"concurrent\": true" : "");
 	}
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
 			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld},\n"
@@ -361,15 +380,15 @@ steps_lines(const Report *r, FILE *out)
 	{
 		const ReportStep *s = &r->steps[i];
 
-		if (s->seconds < STEP_SHOWN_MIN)
+		if (s->seconds < STEP_SHOWN_MIN && !s->concurrent)
 		{
 			short_steps++;
 			short_seconds += s->seconds;
 			continue;
 		}
-		fprintf(out, "%-*s %8.2f\n", STEP_WIDTH,
+		fprintf(out, "%-*s %8.2f%s\n", STEP_WIDTH,
 				shown_name(s->step, STEP_WIDTH, shown, sizeof(shown)),
-				s->seconds);
+				s->seconds, s->concurrent ? "  (2nd connection)" : "");
 	}
 	if (short_steps > 0)
 	{

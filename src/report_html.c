@@ -413,7 +413,9 @@ write_steps(Page *p, const Report *r)
 	for (int i = 0; i < r->nsteps; i++)
 	{
 		step_row(p, r->steps[i].step, r->steps[i].seconds, r->seconds);
-		steps += r->steps[i].seconds;
+		/* a second connection's ran alongside the rest: not in the sum */
+		if (!r->steps[i].concurrent)
+			steps += r->steps[i].seconds;
 	}
 	if (r->nsteps == 0)
 	{

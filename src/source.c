@@ -46,7 +46,11 @@ typedef struct
 struct FeedSource
 {
 	char	   *path;
+	int			fd;				/* the zip file, for source_reopen; -1 for
+								 * a directory */
 	zip_t	   *zip;			/* NULL for a directory */
+	off_t		start;			/* the archive in the file: its first byte */
+	zip_int64_t length;			/* and its length, -1 to the end */
 	MemberEntry *members;
 	int			nmembers;
 	long long	ignored;		/* bytes of the file outside the archive */
@@ -261,24 +265,36 @@ find_end_record(int fd, const char *path, off_t size, EndRecord *rec)
 	return false;
 }
 
-/* The archive in length bytes of the file at path from start, or NULL. */
+/*
+ * The archive in length bytes (-1: to the end) of the file open as fd from
+ * start, read through a descriptor of its own that shares fd's open file,
+ * never through the path, which may name another file by now.  NULL, with
+ * libzip's error in *ze, when it is not one.
+ */
 static zip_t *
-open_window(const char *path, off_t start, off_t length)
+open_window(int fd, off_t start, zip_int64_t length, zip_error_t *ze)
 {
-	zip_error_t ze;
 	zip_source_t *zs;
 	zip_t	   *zip = NULL;
+	int			own = dup(fd);
+	FILE	   *fp = own >= 0 ? fdopen(own, "rb") : NULL;
 
-	zip_error_init(&ze);
-	zs = zip_source_file_create(path, (zip_uint64_t) start,
-								(zip_int64_t) length, &ze);
-	if (zs != NULL)
+	if (fp == NULL)
 	{
-		zip = zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
+		if (own >= 0)
+			close(own);
+		zip_error_set(ze, ZIP_ER_OPEN, errno);
+		return NULL;
+	}
+	zs = zip_source_filep_create(fp, (zip_uint64_t) start, length, ze);
+	if (zs == NULL)
+		fclose(fp);
+	else
+	{
+		zip = zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, ze);
 		if (zip == NULL)
 			zip_source_free(zs);
 	}
-	zip_error_fini(&ze);
 	return zip;
 }
 
@@ -294,29 +310,27 @@ open_window(const char *path, off_t start, off_t length)
 static bool
 open_around_junk(FeedSource *src, off_t size)
 {
-	int			fd = open(src->path, O_RDONLY);
 	EndRecord	rec;
-	off_t		start = 0;
+	zip_error_t ze;
 
-	if (fd < 0)
+	zip_error_init(&ze);
+	if (find_end_record(src->fd, src->path, size, &rec))
 	{
-		log_error("could not open \"%s\": %s", src->path, strerror(errno));
-		return false;
-	}
-	if (find_end_record(fd, src->path, size, &rec))
-	{
+		src->start = 0;
+		src->length = rec.end;
 		if (rec.end < size)
-			src->zip = open_window(src->path, 0, rec.end);
+			src->zip = open_window(src->fd, 0, rec.end, &ze);
 		if (src->zip == NULL && rec.prefix > 0)
 		{
-			start = rec.prefix;
-			src->zip = open_window(src->path, start, rec.end - start);
+			src->start = rec.prefix;
+			src->length = rec.end - rec.prefix;
+			src->zip = open_window(src->fd, src->start, src->length, &ze);
 		}
 	}
-	close(fd);
+	zip_error_fini(&ze);
 	if (src->zip == NULL)
 		return false;
-	src->ignored = (long long) (size - (rec.end - start));
+	src->ignored = (long long) (size - src->length);
 	return true;
 }
 
@@ -331,18 +345,20 @@ open_zip(FeedSource *src, off_t size)
 	int			err;
 	zip_error_t ze;
 
-	src->zip = zip_open(src->path, ZIP_RDONLY | ZIP_CHECKCONS, &err);
-	if (src->zip != NULL)
-		return true;
+	zip_error_init(&ze);
+	src->start = 0;
+	src->length = -1;
+	src->zip = open_window(src->fd, 0, -1, &ze);
+	err = zip_error_code_zip(&ze);
 	/* what libzip says of junk after the end record, or before the archive */
-	if ((err == ZIP_ER_INCONS || (err == ZIP_ER_NOZIP && size >= EOCD_SIZE)) &&
-		open_around_junk(src, size))
-		return true;
-	zip_error_init_with_code(&ze, err);
-	log_error("could not open feed \"%s\" as a zip archive: %s",
-			  src->path, zip_error_strerror(&ze));
+	if (src->zip == NULL &&
+		!((err == ZIP_ER_INCONS ||
+		   (err == ZIP_ER_NOZIP && size >= EOCD_SIZE)) &&
+		  open_around_junk(src, size)))
+		log_error("could not open feed \"%s\" as a zip archive: %s",
+				  src->path, zip_error_strerror(&ze));
 	zip_error_fini(&ze);
-	return false;
+	return src->zip != NULL;
 }
 
 FeedSource *
@@ -353,21 +369,30 @@ source_open(const char *path)
 	bool		ok;
 
 	if (src != NULL)
+	{
+		src->fd = -1;
 		src->path = strdup(path);
+	}
 	if (src == NULL || src->path == NULL)
 	{
 		log_error("out of memory");
 		free(src);
 		return NULL;
 	}
-	if (stat(path, &st) != 0)
+	/* the zip file is read through this descriptor alone (source_reopen) */
+	src->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (src->fd < 0 || fstat(src->fd, &st) != 0)
 	{
 		log_error("could not open feed \"%s\": %s", path, strerror(errno));
 		source_close(src);
 		return NULL;
 	}
 	if (S_ISDIR(st.st_mode))
+	{
+		close(src->fd);
+		src->fd = -1;
 		ok = list_directory(src);
+	}
 	else
 		ok = open_zip(src, st.st_size) && list_zip(src);
 	if (!ok)
@@ -398,11 +423,94 @@ source_close(FeedSource *src)
 		return;
 	if (src->zip)
 		zip_discard(src->zip);
+	if (src->fd >= 0)
+		close(src->fd);
 	for (int i = 0; i < src->nmembers; i++)
 		free(src->members[i].name);
 	free(src->members);
 	free(src->path);
 	free(src);
+}
+
+FeedSource *
+source_reopen(const FeedSource *src)
+{
+	FeedSource *copy = calloc(1, sizeof(FeedSource));
+	char		proc[64];
+	struct stat was,
+				now;
+	zip_error_t ze;
+	bool		ok;
+
+	if (copy == NULL)
+	{
+		log_error("out of memory");
+		return NULL;
+	}
+	copy->fd = -1;
+	copy->path = strdup(src->path);
+	copy->members = calloc((size_t) src->nmembers + 1, sizeof(MemberEntry));
+	ok = copy->path != NULL && copy->members != NULL;
+	for (int i = 0; ok && i < src->nmembers; i++)
+	{
+		copy->members[i].zip_index = src->members[i].zip_index;
+		copy->members[i].name = strdup(src->members[i].name);
+		ok = copy->members[i].name != NULL;
+		copy->nmembers = i + 1;
+	}
+	if (!ok)
+		log_error("out of memory");
+	copy->start = src->start;
+	copy->length = src->length;
+	copy->ignored = src->ignored;
+	if (ok && src->zip)
+	{
+		/* a new open file of the same file: an offset of its own */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src->fd);
+		copy->fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		ok = copy->fd >= 0 && fstat(copy->fd, &now) == 0 &&
+			fstat(src->fd, &was) == 0 && now.st_dev == was.st_dev &&
+			now.st_ino == was.st_ino;
+		if (!ok)
+			log_error("could not open feed \"%s\" again: %s", src->path,
+					  copy->fd < 0 ? strerror(errno) : "not the same file");
+		zip_error_init(&ze);
+		if (ok)
+			copy->zip = open_window(copy->fd, copy->start, copy->length, &ze);
+		if (ok && copy->zip == NULL)
+		{
+			log_error("could not open feed \"%s\" again as a zip archive: "
+					  "%s", src->path, zip_error_strerror(&ze));
+			ok = false;
+		}
+		zip_error_fini(&ze);
+	}
+	if (!ok)
+	{
+		source_close(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+unsigned long long
+source_declared_size(const FeedSource *src, int i)
+{
+	zip_stat_t	zst;
+	struct stat st;
+	char	   *full;
+	unsigned long long size = 0;
+
+	if (src->zip)
+		return zip_stat_index(src->zip, src->members[i].zip_index, 0,
+							  &zst) == 0 && (zst.valid & ZIP_STAT_SIZE) ?
+			(unsigned long long) zst.size : 0;
+	if (asprintf(&full, "%s/%s", src->path, src->members[i].name) < 0)
+		return 0;
+	if (lstat(full, &st) == 0 && S_ISREG(st.st_mode))
+		size = (unsigned long long) st.st_size;
+	free(full);
+	return size;
 }
 
 /* Adds the bytes of the file at path to ctx. */

@@ -821,10 +821,12 @@ def big_feed():
 
 def copy_backends():
     """Backends of the test database running the COPY of stop_times into a
-    staging schema (the big one: the kill lands halfway through the load)."""
+    staging schema, or a side load's (the big one: the kill lands halfway
+    through the load)."""
     return query("SELECT pid::text, left(query, 80) FROM pg_stat_activity"
-                 " WHERE datname = %s AND state = 'active' AND query ILIKE"
-                 " 'COPY %%gtfs2pgsql\\_load\\_%%stop\\_times%%'"
+                 " WHERE datname = %s AND state = 'active' AND (query ILIKE"
+                 " 'COPY %%gtfs2pgsql\\_load\\_%%stop\\_times%%' OR query ILIKE"
+                 " 'COPY %%gtfs2pgsql\\_side\\_%%stop\\_times%%')"
                  % ql(it.DB))
 
 @test()

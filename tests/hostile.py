@@ -516,11 +516,12 @@ def big_feed():
     return d
 
 def wait_for_session(app):
-    """Waits until the program's session (application_name app) is there,
-    then half a second more: the load is under way."""
+    """Waits until the program's session (application_name app) is there
+    (or its two, a big stop_times.txt loading on a second connection), then
+    half a second more: the load is under way."""
     for _ in range(200):
         if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
-                 % ql(app)) == '1':
+                 % ql(app)) != '0':
             time.sleep(0.5)
             return
         time.sleep(0.05)

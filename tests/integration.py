@@ -761,7 +761,8 @@ def check_steps(report, expected):
     check(len(set(names)) == len(names), 'a step twice: %s' % names)
     order = [names.index(n) for n in expected]
     check(order == sorted(order), 'steps out of order: %s' % names)
-    secs = [st.get('seconds') for st in steps]
+    # a second connection's steps ran alongside the others: not summed
+    secs = [0 if st.get('concurrent') else st.get('seconds') for st in steps]
     check(all(isinstance(x, (int, float)) and x >= 0 for x in secs),
           'bad seconds: %s' % steps)
     total = report['total']

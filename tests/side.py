@@ -1,0 +1,601 @@
+#!/usr/bin/python3
+"""
+A big stop_times.txt on a second connection (issue 14, item 1): the same
+tables, notices, report and exit status as a load on one connection; kill -9
+of either process at each phase, Ctrl-C, and what the next run cleans up.
+
+    tests/with-postgres tests/side.py [NAME-SUBSTRING]
+
+--split-min-size=0 makes any feed split.  Uses the harness of
+tests/integration.py (its database gtfs2pgsql_test_<pid>, its psql helpers,
+its "N passed, N failed, N skipped" line); only the tests registered here
+run.  Standard library only.
+"""
+import csv, io, json, os, re, shutil, signal, subprocess, sys, time
+
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration as it                                     # noqa: E402
+
+if __name__ == '__main__':
+    it.TESTS[:] = []            # only the tests of this file
+
+test, check = it.test, it.check
+query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
+describe = it.describe
+
+SAMPLE = os.path.join(it.FIXTURES, 'sample')
+EDGE = os.path.join(it.FIXTURES, 'edge')
+TMP = it.TMP
+SPLIT = '--split-min-size=0'
+NEVER = '--split-min-size=%d' % (1 << 62)
+SPLIT_STEP = 'wait for the second connection'
+
+# ---------------------------------------------------------------- helpers
+
+def run(*args):
+    return it.run(*args)
+
+def read_text(feed, name):
+    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
+        return f.read()
+
+def make_feed(name, changes=None, src=SAMPLE):
+    """TMP/name: a copy of the directory feed src with changes applied
+    ({file: text})."""
+    d = os.path.join(TMP, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for n in os.listdir(src):
+        if os.path.isfile(os.path.join(src, n)):
+            shutil.copy(os.path.join(src, n), d)
+    for n, data in (changes or {}).items():
+        with open(os.path.join(d, n), 'w', encoding='utf-8', newline='') as f:
+            f.write(data)
+    return d
+
+def side_schemas():
+    return [r[0] for r in query("SELECT nspname FROM pg_namespace"
+                                " WHERE nspname LIKE 'gtfs2pgsql\\_side\\_%'")]
+
+def staging_schemas():
+    return [r[0] for r in query("SELECT nspname FROM pg_namespace"
+                                " WHERE nspname LIKE 'gtfs2pgsql\\_load\\_%'")]
+
+def columns(schema, table):
+    """The columns of a table but feed_id, as text to compare."""
+    return ', '.join(
+        r[0] for r in query(
+            "SELECT CASE WHEN format_type(atttypid, NULL) LIKE 'geometry%%'"
+            " THEN 'public.ST_AsEWKT(' || quote_ident(attname) || ')'"
+            " ELSE quote_ident(attname) || '::text' END FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+            " AND attname <> 'feed_id' ORDER BY attnum" % ql(rel(schema, table))))
+
+def tables(schema):
+    return sorted(r[0] for r in query(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s AND c.relkind IN ('r', 'p')" % ql(schema)))
+
+def differences(a, b):
+    """The tables of schemas a and b whose rows differ (feed_id aside)."""
+    out = []
+    ta, tb = tables(a), tables(b)
+    if ta != tb:
+        out.append('tables %s and %s' % (ta, tb))
+    for t in ta:
+        if t not in tb:
+            continue
+        cols = columns(a, t)
+        n = value('SELECT (SELECT count(*) FROM (SELECT %s FROM %s EXCEPT ALL SELECT %s FROM %s) x)'
+                  ' + (SELECT count(*) FROM (SELECT %s FROM %s EXCEPT ALL SELECT %s FROM %s) y)'
+                  % (cols, rel(a, t), cols, rel(b, t), cols, rel(b, t), cols, rel(a, t)))
+        if n != '0':
+            out.append('%s: %s rows differ' % (t, n))
+    return out
+
+def indexes(schema):
+    """The indexes of the feed's partitions, by table, without names."""
+    return sorted(re.sub(r'INDEX \S+ ON \S+\.', 'INDEX ON ', r[0]).replace(schema, 'S')
+                  for r in query(
+        "SELECT i.indexdef FROM pg_indexes i WHERE i.schemaname IN (SELECT"
+        " n.nspname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_class p ON"
+        " p.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace"
+        " WHERE pn.nspname = %s)" % ql(schema)))
+
+def load_report(feed, schema, *args):
+    """Loads feed into schema; (completed process, report or None)."""
+    path = os.path.join(TMP, 'report-%s.json' % schema)
+    if os.path.exists(path):
+        os.remove(path)
+    r = run('-s', schema, '--report', path, *args, feed)
+    rep = None
+    if os.path.exists(path):
+        with open(path) as f:
+            rep = json.load(f)
+    return r, rep
+
+def comparable(rep):
+    """What a report says of the feed, not of the run."""
+    return ([(f['file'], f['rows'], f.get('set_aside'), f['bytes']) for f in rep['files']],
+            rep['notice_counts'], rep['total']['rows'],
+            sorted(json.dumps(n, sort_keys=True) for n in rep['notices']))
+
+def notice_lines(stderr):
+    """The notices' summary on stderr, the schema's name aside."""
+    return [re.sub(r'\(in \S+\)', '', l) for l in stderr.splitlines()
+            if not re.match(r'gtfs2pgsql: (error|warning): ', l) and
+            not re.search(r'^\S+\s+\d+\s+[\d.]+\s+[\d.]+', l)]
+
+def check_same(feed, name):
+    """feed loaded on one connection and split: the same."""
+    one, split = name + '_one', name + '_split'
+    r1, rep1 = load_report(feed, one, NEVER)
+    r2, rep2 = load_report(feed, split, SPLIT)
+    check(r1.returncode == r2.returncode,
+          'exit %d on one connection, %d split: %s' % (r1.returncode, r2.returncode,
+                                                       describe(r2)))
+    check(r2.returncode == 0, describe(r2))
+    steps1 = [s['step'] for s in rep1['steps']]
+    steps2 = [s['step'] for s in rep2['steps']]
+    check(SPLIT_STEP not in steps1, 'split without being asked: %s' % steps1)
+    check(SPLIT_STEP in steps2, 'not split: %s' % steps2)
+    check(sorted(set(steps1)) == sorted(set(steps2) - {SPLIT_STEP,
+                                                       "second connection's tables"}),
+          'steps: %s and %s' % (steps1, steps2))
+    it.check_steps(rep2, [SPLIT_STEP, 'notice summary', 'swap', 'commit'])
+    concurrent = [s['step'] for s in rep2['steps'] if s.get('concurrent')]
+    check(concurrent and all(s.startswith('stop_times') for s in concurrent),
+          'steps of the second connection: %s' % concurrent)
+    check(comparable(rep1) == comparable(rep2),
+          'reports differ:\n  %r\n  %r' % (comparable(rep1), comparable(rep2)))
+    problems = differences(one, split)
+    check(not problems, 'one connection and split differ: %s' % '; '.join(problems))
+    check(indexes(one) == indexes(split), 'indexes: %s and %s' % (indexes(one), indexes(split)))
+    e1 = [l for l in r1.stderr.splitlines() if 'notices' in l or l.startswith('  ')]
+    e2 = [l for l in r2.stderr.splitlines() if 'notices' in l or l.startswith('  ')]
+    check([l.replace(one, 'S') for l in e1] == [l.replace(split, 'S') for l in e2],
+          'notices on stderr:\n%s\n---\n%s' % ('\n'.join(e1), '\n'.join(e2)))
+    reg = query("SELECT feed_id, errors, warnings, infos FROM gtfs2pgsql.feeds"
+                " WHERE feed_id IN (%s, %s) ORDER BY feed_id = %s" % (ql(one), ql(split), ql(one)))
+    check(len(reg) == 2 and reg[0][1:] == reg[1][1:], 'registry counts: %r' % reg)
+    check(not side_schemas(), 'side schemas left: %s' % side_schemas())
+    return rep2
+
+# ------------------------------------------------ 1. the same as one connection
+
+@test()
+def split_sample_same():
+    check_same(SAMPLE, 'sample')
+
+@test()
+def split_edge_same():
+    check_same(EDGE, 'edge')
+
+def defective_stop_times():
+    """The sample's stop_times with defects of every kind the load and the
+    checks find."""
+    text = read_text(SAMPLE, 'stop_times.txt')
+    lines = text.rstrip('\n').split('\n')
+    header = lines[0].split(',')
+    first = lines[1].split(',')
+    def row(**kw):
+        r = list(first)
+        for k, v in kw.items():
+            r[header.index(k)] = v
+        return ','.join(r)
+    extra = [
+        lines[1],                                   # duplicate key
+        lines[2],                                   # another
+        row(trip_id='NO-SUCH-TRIP', stop_sequence='901'),   # reference
+        row(stop_id='NO-SUCH-STOP', stop_sequence='902'),   # reference
+        row(arrival_time='25:6o:00', stop_sequence='903'),  # bad time
+        row(stop_sequence='x'),                     # a key not of its type
+        row(trip_id='', stop_sequence='904'),       # empty key field
+        row(stop_sequence='905') + ',,surplus',     # too long
+        row(stop_sequence='906').replace(',', ',"a"b,', 1),  # stray quote
+        row(pickup_type='7', stop_sequence='907') if 'pickup_type' in header
+        else row(stop_sequence='907'),
+        row(stop_sequence='908', arrival_time=''),  # fine
+    ]
+    return '\n'.join(lines + extra) + '\n'
+
+@test()
+def split_defective_stop_times_same():
+    feed = make_feed('defective', {'stop_times.txt': defective_stop_times()})
+    rep = check_same(feed, 'defect')
+    codes = {n['code'] for n in rep['notices'] if n['file'] == 'stop_times.txt'}
+    for code in ('duplicate_key', 'foreign_key_violation', 'invalid_time',
+                 'invalid_integer', 'missing_required_field', 'invalid_row_length',
+                 'csv_parsing_failed'):
+        check(code in codes, 'no %s notice on stop_times.txt: %s' % (code, sorted(codes)))
+    st = [f for f in rep['files'] if f['file'] == 'stop_times.txt'][0]
+    check(st['set_aside'] >= 5, 'stop_times set aside: %r' % st)
+
+@test()
+def split_zip_same():
+    """A zip feed (read again by the second process, not by its path)."""
+    path = os.path.join(TMP, 'defective.zip')
+    feed = make_feed('defective_zip', {'stop_times.txt': defective_stop_times()})
+    subprocess.run(['zip', '-qjr', path, feed], check=True)
+    check_same(path, 'zipped')
+
+@test()
+def split_damaged_member_refused_alike():
+    """A stop_times.txt whose compressed data is damaged, read by the second
+    process: its error said as on one connection, the feed refused (exit
+    1), the old feed intact, nothing left."""
+    import zipfile
+    path = os.path.join(TMP, 'damaged.zip')
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        for n in sorted(os.listdir(SAMPLE)):
+            z.write(os.path.join(SAMPLE, n), n)
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo('stop_times.txt')
+    data = bytearray(open(path, 'rb').read())
+    h = data[info.header_offset:info.header_offset + 30]
+    off = info.header_offset + 30 + int.from_bytes(h[26:28], 'little') + \
+        int.from_bytes(h[28:30], 'little')
+    for k in range(off + info.compress_size // 2, off + info.compress_size // 2 + 8):
+        data[k] ^= 0x55
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+    schema = 'damaged'
+    r = run('-q', '-s', schema, SAMPLE)
+    check(r.returncode == 0, describe(r))
+    before = snapshot(schema)
+    errors = []
+    for arg in (NEVER, SPLIT):
+        r = run('-q', '-s', schema, arg, path)
+        check(r.returncode == 1, '%s: %s' % (arg, describe(r)))
+        errors.append(sorted(l for l in r.stderr.splitlines() if ' error: ' in l))
+        check(snapshot(schema) == before, 'the old feed changed')
+        check(not side_schemas(), 'side schemas left: %s' % side_schemas())
+    check(errors[0] == errors[1], 'errors on one connection and split:\n%s\n---\n%s'
+          % ('\n'.join(errors[0]), '\n'.join(errors[1])))
+    check(any('stop_times.txt' in l for l in errors[1]), 'no error names stop_times.txt: %s'
+          % errors[1])
+
+@test()
+def split_not_with_strict():
+    """--strict counts and caps its errors in one process: no split."""
+    r, rep = load_report(SAMPLE, 'strict_sample', SPLIT, '--strict')
+    check(r.returncode == 0, describe(r))
+    check(SPLIT_STEP not in [s['step'] for s in rep['steps']], 'split with --strict')
+
+@test()
+def split_default_size_not_for_small():
+    """The default threshold leaves a small feed on one connection."""
+    r, rep = load_report(SAMPLE, 'small_default')
+    check(r.returncode == 0, describe(r))
+    check(SPLIT_STEP not in [s['step'] for s in rep['steps']], 'a small feed split')
+
+@test()
+def split_with_jobs_only_when_given():
+    """-j 2 keeps both cores busy with two feeds: no second connection
+    each, unless --split-min-size is given (then as asked)."""
+    one = big_feed()
+    two = os.path.join(TMP, 'big_side_two')
+    if not os.path.isdir(two):
+        shutil.copytree(one, two)
+    for args, split in (([], False), ([SPLIT], True)):
+        path = os.path.join(TMP, 'report-jobs.json')
+        r = run('-q', '-j', '2', '--report', path, *args, one, two)
+        check(r.returncode == 0, describe(r))
+        with open(path) as f:
+            feeds = json.load(f)
+        for feed in feeds:
+            steps = [s['step'] for s in feed['report']['steps']]
+            check((SPLIT_STEP in steps) == split, '%s -j 2: %s split' % (
+                ' '.join(args), feed['feed_id'] + (' not' if split else '')))
+
+@test()
+def split_min_size_refused_when_bad():
+    for bad in ('-1', 'x', '1k', ''):
+        r = run('--split-min-size=' + bad, SAMPLE)
+        check(r.returncode == 1 and 'invalid value' in r.stderr,
+              '--split-min-size=%s: %s' % (bad, describe(r)))
+
+# --------------------------------------------------- 2. kill -9 at each phase
+
+BIG = {}
+
+def big_feed():
+    """The sample with 600,000 stop_times (its trips, every stop in turn) and
+    300,000 more shape points, made once: long enough to be caught at each
+    phase of a split load."""
+    if 'path' in BIG:
+        return BIG['path']
+    d = make_feed('big_side')
+    stops = [r['stop_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'stops.txt')))]
+    trips = [r['trip_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'trips.txt')))]
+    per_trip = 600000 // len(trips) + 1
+    with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
+        f.write('trip_id,arrival_time,departure_time,stop_id,stop_sequence\n')
+        for t in trips:
+            for seq in range(per_trip):
+                h, m = divmod(seq // 60, 60)
+                f.write('%s,%d:%02d:%02d,%d:%02d:%02d,%s,%d\n'
+                        % (t, 5 + h, m, seq % 60, 5 + h, m, seq % 60,
+                           stops[seq % len(stops)], seq))
+    with open(os.path.join(d, 'shapes.txt'), 'a', newline='') as f:
+        for k in range(300000):
+            f.write('BIG%d,45.%06d,-73.%06d,%d\n' % (k // 1000, k % 1000000,
+                                                      (k * 7) % 1000000, k % 1000))
+    BIG['path'] = d
+    return d
+
+def shapes_header_ok():
+    header = read_text(SAMPLE, 'shapes.txt').split('\n', 1)[0].strip().split(',')
+    return header[:4] == ['shape_id', 'shape_pt_lat', 'shape_pt_lon', 'shape_pt_sequence']
+
+def snapshot(schema):
+    return (sorted(query("SELECT c.relname, (xpath('/row/c/text()', query_to_xml("
+                         "format('SELECT count(*) AS c FROM %%I.%%I', n.nspname, c.relname),"
+                         " false, true, '')))[1]::text FROM pg_class c JOIN pg_namespace n"
+                         " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relkind IN"
+                         " ('r', 'p')" % ql(schema))),
+            query("SELECT feed_id, sha256, imported_at::text FROM gtfs2pgsql.feeds"
+                  " WHERE schema_name = %s" % ql(schema)))
+
+def children(pid):
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+def side_copy_running():
+    return query("SELECT pid FROM pg_stat_activity WHERE datname = %s AND state = 'active'"
+                 " AND query ILIKE 'COPY %%gtfs2pgsql\\_side\\_%%'" % ql(it.DB))
+
+def side_committed():
+    return bool(side_schemas())
+
+def spawn(*args, env=None):
+    err = open(os.path.join(TMP, 'spawn-%f.err' % time.time()), 'w+')
+    p = subprocess.Popen([it.PROG, '-d', it.DB] + [str(a) for a in args],
+                         stdout=subprocess.DEVNULL, stderr=err, text=True,
+                         env=dict(os.environ, **(env or {})))
+    return p, err
+
+def finish(p, err, timeout=300):
+    p.wait(timeout)
+    err.seek(0)
+    return p.returncode, err.read()
+
+def wait_until(p, cond, seconds=120):
+    """Polls cond while p runs; whether it held before p ended."""
+    deadline = time.time() + seconds
+    while time.time() < deadline and p.poll() is None:
+        if cond():
+            return True
+        time.sleep(0.02)
+    return False
+
+def sessions_gone(app):
+    for _ in range(100):
+        if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                 % ql(app)) == '0':
+            return True
+        time.sleep(0.1)
+    return False
+
+def check_after_kill(schema, before, app, leftovers_ok):
+    """The old feed intact and no session left; then a clean re-run, after
+    which no side schema is left."""
+    check(sessions_gone(app), 'sessions of the killed load still there after 10 s')
+    problems = [] if snapshot(schema) == before else ['%r\n  now %r' % (before, snapshot(schema))]
+    check(not problems, 'schema %s changed by a killed load: %s' % (schema, problems))
+    check(not staging_schemas(), 'staging schemas left: %s' % staging_schemas())
+    if not leftovers_ok:
+        check(not side_schemas(), 'side schemas left at once: %s' % side_schemas())
+    r = run('-q', '-s', schema, SPLIT, SAMPLE)
+    check(r.returncode == 0, 're-run: ' + describe(r))
+    check(not side_schemas(), 'side schemas left after a re-run: %s' % side_schemas())
+    locks = query("SELECT pid::text FROM pg_locks WHERE locktype = 'advisory' AND"
+                  " database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    check(not locks, 'advisory locks still held: %r' % locks)
+
+def alive(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().split(') ')[1][0] != 'Z'
+    except OSError:
+        return False
+
+def kill_test(name, when, victim, expect, orphan=False):
+    """Loads big_feed split into a schema holding the sample; when when()
+    holds, kill -9 the victim ('parent' or 'child'); expect: 'failed' (the
+    parent exits 3), 'killed' (the parent was: its child must follow it at
+    once), or 'any' (loaded or failed: the kill may come after the child
+    reported).  orphan: a side schema is left for the next run to drop.
+    Then check_after_kill."""
+    schema = 'kill_' + name
+    r = run('-q', '-s', schema, SAMPLE)
+    check(r.returncode == 0, describe(r))
+    before = snapshot(schema)
+    app = 'side_kill_%d_%s' % (os.getpid(), name)
+    p, err = spawn('-s', schema, SPLIT, big_feed(), env={'PGAPPNAME': app})
+    try:
+        # the child as soon as it is there: after its commit it ends, a
+        # zombie until the parent waits for it
+        kids = []
+        def phase():
+            if not kids:
+                kids.extend(children(p.pid))
+            if not when():
+                return False
+            if not kids:
+                kids.extend(children(p.pid))
+            return True
+        hit = wait_until(p, phase)
+        target = None
+        if hit and victim == 'parent':
+            target = p.pid
+        elif hit:
+            target = kids[0] if kids else None
+            print('# the child was %s when killed' % ('alive' if target and alive(target)
+                                                        else 'gone'))
+        if target:
+            try:
+                os.kill(target, signal.SIGKILL)
+            except ProcessLookupError:
+                pass            # the child ended, reaped by its parent
+        if target and victim == 'parent':
+            for _ in range(40):
+                if not any(alive(k) for k in kids):
+                    break
+                time.sleep(0.05)
+            check(not any(alive(k) for k in kids),
+                  'the child outlived its parent by 2 s: %s' % kids)
+    finally:
+        if p.poll() is None and victim == 'parent':
+            p.kill()
+        code, text = finish(p, err)
+    check(hit, 'the phase was not reached before the load ended (exit %s): %s'
+          % (code, text[-800:]))
+    check(target is not None or expect == 'any', 'no process to kill')
+    if orphan:
+        check(side_schemas(), 'no side schema left by the killed load')
+    if expect == 'killed':
+        check(code == -signal.SIGKILL, 'exit %s: %s' % (code, text[-800:]))
+        leftovers_ok = True
+    elif expect == 'failed':
+        check(code == 3 and 'the database is unchanged' in text,
+              'exit %s: %s' % (code, text[-800:]))
+        leftovers_ok = False
+    else:
+        check(code in (0, 3), 'exit %s: %s' % (code, text[-800:]))
+        if code == 0:
+            before = snapshot(schema)
+        leftovers_ok = False
+    check_after_kill(schema, before, app, leftovers_ok)
+    return code, text
+
+@test()
+def kill_child_during_copy():
+    code, text = kill_test('child_copy', side_copy_running, 'child', 'failed')
+    check('killed by signal 9' in text, 'stderr: %s' % text)
+
+@test()
+def kill_child_after_commit():
+    """The child's schema committed, the parent not done with the other
+    files: the child, if still there, is killed; the load either took its
+    report or fails, and leaves nothing."""
+    if not shapes_header_ok():
+        raise it.Skip("the sample's shapes.txt has other columns")
+    kill_test('child_commit', side_committed, 'child', 'any')
+
+@test()
+def kill_parent_during_child_copy():
+    kill_test('parent_copy', side_copy_running, 'parent', 'killed')
+
+@test()
+def kill_parent_after_child_commit():
+    """The side schema committed, the parent then killed: the schema is an
+    orphan whose lock is free, which the next run drops."""
+    if not shapes_header_ok():
+        raise it.Skip("the sample's shapes.txt has other columns")
+    kill_test('parent_commit', side_committed, 'parent', 'killed', orphan=True)
+
+def in_swap():
+    return bool(query("SELECT 1 FROM pg_stat_activity WHERE datname = %s AND"
+                      " state = 'active' AND query ILIKE '%%ATTACH PARTITION%%'"
+                      % ql(it.DB)))
+
+@test()
+def kill_parent_during_swap():
+    """As near the swap as the poll gets: the old feed or the new one, whole."""
+    schema = 'kill_swap'
+    r = run('-q', '-s', schema, SAMPLE)
+    check(r.returncode == 0, describe(r))
+    before = snapshot(schema)
+    app = 'side_kill_%d_swap' % os.getpid()
+    p, err = spawn('-s', schema, SPLIT, big_feed(), env={'PGAPPNAME': app})
+    hit = wait_until(p, in_swap, seconds=300)
+    if p.poll() is None:
+        p.send_signal(signal.SIGKILL)
+    code, text = finish(p, err)
+    print('# the kill %s the swap (exit %s)' % ('hit' if hit else 'missed', code))
+    if not hit:
+        # missed: at least the load ended whole, or not at all
+        check(code in (0, -signal.SIGKILL), 'exit %s: %s' % (code, text[-800:]))
+    check(sessions_gone(app), 'sessions of the killed load still there after 10 s')
+    now = snapshot(schema)
+    loaded = value('SELECT count(*) FROM %s' % rel(schema, 'stop_times'))
+    check(now == before or int(loaded) > 500000,
+          'neither the old feed nor the new: %r, stop_times %s' % (now, loaded))
+    check_after_kill(schema, snapshot(schema), app, True)
+
+# ------------------------------------------------------------- 3. Ctrl-C
+
+def check_cancel(sig, code_expected):
+    schema = 'cancel_%d' % sig
+    r = run('-q', '-s', schema, SAMPLE)
+    check(r.returncode == 0, describe(r))
+    before = snapshot(schema)
+    app = 'side_sig_%d_%d' % (os.getpid(), sig)
+    p, err = spawn('-s', schema, SPLIT, big_feed(), env={'PGAPPNAME': app})
+    hit = wait_until(p, side_copy_running)
+    kids = children(p.pid)
+    if hit:
+        p.send_signal(sig)
+        # the child is told at once, not waited for
+        for _ in range(30):
+            if not any(alive(k) for k in kids):
+                break
+            time.sleep(0.05)
+    gone = not any(alive(k) for k in kids)
+    code, text = finish(p, err)
+    check(gone, 'the child outlived the cancel by 1.5 s')
+    check(hit, 'no side COPY seen: exit %s: %s' % (code, text[-800:]))
+    check(code == code_expected, 'exit %d, %d expected: %s' % (code, code_expected, text))
+    check('gtfs2pgsql: canceled; the database is unchanged' in text, 'stderr: %s' % text)
+    check(not re.search(r'error:', text), 'errors said on a cancel: %s' % text)
+    check(all(l.startswith('gtfs2pgsql: ') for l in text.splitlines()),
+          'lines without our prefix: %s' % text)
+    check(sessions_gone(app), 'the server sessions outlived the client by 10 s')
+    check(snapshot(schema) == before, 'the old feed changed')
+    check(not side_schemas(), 'side schemas left: %s' % side_schemas())
+
+@test()
+def sigint_during_split_load():
+    check_cancel(signal.SIGINT, 130)
+
+@test()
+def sigterm_during_split_load():
+    check_cancel(signal.SIGTERM, 143)
+
+@test()
+def drop_cleans_orphans():
+    """--drop drops a side schema whose lock is free, and leaves one whose
+    lock is held (a live load's)."""
+    it.psql("CREATE SCHEMA gtfs2pgsql_side_999991; CREATE SCHEMA gtfs2pgsql_side_999992;"
+            " COMMENT ON SCHEMA gtfs2pgsql_side_999991 IS 'gtfs2pgsql side load';"
+            " COMMENT ON SCHEMA gtfs2pgsql_side_999992 IS 'gtfs2pgsql side load';"
+            " CREATE TABLE gtfs2pgsql_side_999991.t (a int);")
+    holder = subprocess.Popen(['psql', '-X', '-q', '-d', it.DB], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=it.PSQL_ENV)
+    holder.stdin.write("SELECT pg_advisory_lock(hashtext('gtfs2pgsql side'), 999992);\n"
+                       "SELECT 'locked';\n")
+    holder.stdin.flush()
+    check(holder.stdout.readline() and True, 'the holder did not lock')
+    try:
+        for _ in range(100):
+            if query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 999992"):
+                break
+            time.sleep(0.05)
+        r = run('--drop', 'no_such_feed')
+        check(r.returncode == 1, describe(r))
+        left = side_schemas()
+        check(left == ['gtfs2pgsql_side_999992'], 'side schemas after --drop: %s' % left)
+    finally:
+        holder.communicate('\\q\n', timeout=60)
+    r = run('--drop', 'no_such_feed')
+    check(not side_schemas(), 'side schemas once the lock is free: %s' % side_schemas())
+
+if __name__ == '__main__':
+    it.main()
