@@ -238,6 +238,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\tcleared regclass[] := '{}';\n" \
 "\ttop regclass;\n" \
 "\tparent regclass;\n" \
+"\tbucket int;\n" \
 "\tsub regclass;\n" \
 "\tstaged regclass;\n" \
 "\tleaf text;\n" \
@@ -341,22 +342,34 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
  * Where the feed's table of file leaf is attached, in parent: the bucket
  * of the cross-feed table top that feed hashes to, or top itself when
  * top is partitioned by LIST (the layout before buckets).  The bucket of
- * remainder N is named leaf_N (see swap_sql).
+ * remainder N, leaf_N, is made the first time a feed falls in it: made
+ * apart and attached, it takes no lock that readers of top wait for, as
+ * CREATE TABLE ... PARTITION OF would; made with top, the 64 buckets of
+ * each table cost a new database's first load a second.
  */
 #define DO_FIND_PARENT \
 "\t\tparent := top;\n" \
 "\t\tIF (SELECT p.partstrat FROM pg_catalog.pg_partitioned_table p\n" \
 "\t\t\tWHERE p.partrelid = top) = 'h'\n" \
 "\t\tTHEN\n" \
-"\t\t\tparent := (SELECT pg_catalog.to_regclass(pg_catalog.format('" \
-BUCKET_SCHEMA ".%%I',\n" \
-"\t\t\t\tleaf || '_' || b)) FROM pg_catalog.generate_series(0, " BUCKETS \
+"\t\t\tbucket := (SELECT b FROM pg_catalog.generate_series(0, " BUCKETS \
 " - 1) b\n" \
 "\t\t\t\tWHERE pg_catalog.satisfies_hash_partition(top, " BUCKETS ", b, " \
 "feed));\n" \
+"\t\t\tparent := pg_catalog.to_regclass(pg_catalog.format('" BUCKET_SCHEMA \
+".%%I',\n" \
+"\t\t\t\tleaf || '_' || bucket));\n" \
 "\t\t\tIF parent IS NULL THEN\n" \
-"\t\t\t\tRAISE EXCEPTION '%% has no hash partition for feed %%', top, " \
-"feed;\n" \
+"\t\t\t\tCREATE SCHEMA IF NOT EXISTS " BUCKET_SCHEMA ";\n" \
+"\t\t\t\tCOMMENT ON SCHEMA " BUCKET_SCHEMA " IS '" BUCKET_COMMENT "';\n" \
+"\t\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%%I " \
+"(LIKE %%s) PARTITION BY LIST (feed_id)', leaf || '_' || bucket, top);\n" \
+"\t\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION " \
+BUCKET_SCHEMA ".%%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %%s)', " \
+"top,\n" \
+"\t\t\t\t\tleaf || '_' || bucket, bucket);\n" \
+"\t\t\t\tparent := pg_catalog.format('" BUCKET_SCHEMA ".%%I', leaf || '_' " \
+"|| bucket)::pg_catalog.regclass;\n" \
 "\t\t\tEND IF;\n" \
 "\t\tEND IF;\n"
 
@@ -409,14 +422,6 @@ DO_EMPTY_TARGET
 "\t\tLOOP\n"
 "\t\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ALTER %%I "
 "DROP NOT NULL', leaf, r.attname);\n"
-"\t\tEND LOOP;\n"
-"\t\tCREATE SCHEMA IF NOT EXISTS " BUCKET_SCHEMA ";\n"
-"\t\tCOMMENT ON SCHEMA " BUCKET_SCHEMA " IS '" BUCKET_COMMENT "';\n"
-"\t\tFOR r IN SELECT b FROM pg_catalog.generate_series(0, " BUCKETS " - 1) b\n"
-"\t\tLOOP\n"
-"\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%%I "
-"PARTITION OF gtfs2pgsql.%%I FOR VALUES WITH (MODULUS " BUCKETS ", "
-"REMAINDER %%s) PARTITION BY LIST (feed_id)', leaf || '_' || r.b, leaf, r.b);\n"
 "\t\tEND LOOP;\n"
 "\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
 "leaf));\n"
