@@ -82,7 +82,7 @@ help(void)
 		   "                            "
 		   "other files load (default: %d MB; 0: always;\n"
 		   "                            "
-		   "with -j over 1, never unless given)\n",
+		   "off: never; with -j over 1, never unless given)\n",
 		   SPLIT_MIN_SIZE >> 20);
 	printf("      --skip-unchanged      "
 		   "do nothing if this feed id was last loaded\n"
@@ -397,13 +397,14 @@ parse_options(int argc, char **argv, Options *o)
 					return usage_error();
 				break;
 			case 13:
-				/* 0: always */
-				if (strcmp(optarg, "0") != 0 &&
-					!parse_positive(optarg, "--split-min-size", LONG_MAX,
-									&o->load.split_min_size))
-					return usage_error();
+				/* 0: always; off: never */
 				if (strcmp(optarg, "0") == 0)
 					o->load.split_min_size = 0;
+				else if (strcmp(optarg, "off") == 0)
+					o->load.split_min_size = -1;
+				else if (!parse_positive(optarg, "--split-min-size", LONG_MAX,
+										 &o->load.split_min_size))
+					return usage_error();
 				o->split_given = true;
 				break;
 			case 'V':

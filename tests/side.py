@@ -265,6 +265,14 @@ def split_not_with_strict():
     check(SPLIT_STEP not in [s['step'] for s in rep['steps']], 'split with --strict')
 
 @test()
+def split_off_never():
+    """--split-min-size=off keeps even a big stop_times.txt on one
+    connection."""
+    r, rep = load_report(big_feed(), 'big_off', '--split-min-size=off')
+    check(r.returncode == 0, describe(r))
+    check(SPLIT_STEP not in [s['step'] for s in rep['steps']], 'split with off')
+
+@test()
 def split_default_size_not_for_small():
     """The default threshold leaves a small feed on one connection."""
     r, rep = load_report(SAMPLE, 'small_default')
@@ -292,7 +300,7 @@ def split_with_jobs_only_when_given():
 
 @test()
 def split_min_size_refused_when_bad():
-    for bad in ('-1', 'x', '1k', ''):
+    for bad in ('-1', 'x', '1k', '', 'Off'):
         r = run('--split-min-size=' + bad, SAMPLE)
         check(r.returncode == 1 and 'invalid value' in r.stderr,
               '--split-min-size=%s: %s' % (bad, describe(r)))
