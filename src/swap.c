@@ -61,12 +61,21 @@
 	"each partitioned by feed_id"
 
 /*
- * Swaps take turns on the registry's lock, a table lock: taking it makes
- * the server read the catalog changes of the swap that held it before
- * (an advisory lock would not, and a feed's tables made by that swap
- * would look missing).
+ * The registry's lock, a table lock: taking it makes the server read the
+ * catalog changes of the swap that held it before (an advisory lock would
+ * not, and a feed's tables made by that swap would look missing).  A swap
+ * takes it in ROW EXCLUSIVE mode, which other swaps do not wait for: two
+ * swaps wait for each other only when their feeds share a bucket.  What
+ * makes or changes objects that every feed shares (a cross-feed table, a
+ * bucket, a column of a cross-feed table, gtfs2pgsql_dropped) raises it
+ * to SHARE ROW EXCLUSIVE first, REGISTRY_RAISE, so that such swaps take
+ * turns, and looks again once it holds it; so do drops and a feed that
+ * moves to another schema.  Two swaps that raise it at once meet a lock
+ * timeout, not a deadlock (see try_locked), and try again.
  */
 #define REGISTRY_LOCK \
+	"LOCK TABLE gtfs2pgsql.feeds IN ROW EXCLUSIVE MODE;\n"
+#define REGISTRY_RAISE \
 	"LOCK TABLE gtfs2pgsql.feeds IN SHARE ROW EXCLUSIVE MODE;\n"
 #define REGISTRY_HELD \
 	"(l.relation = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
@@ -307,6 +316,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\t\tIF r.alone AND feed IS NULL THEN\n" \
 "\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n" \
 "\t\tELSIF NOT r.alone AND NOT coalesce(r.ours, false) THEN\n" \
+"\t\t\t" REGISTRY_RAISE \
 "\t\t\tCREATE SCHEMA IF NOT EXISTS gtfs2pgsql_dropped;\n" \
 "\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s RENAME TO %%I', r.t,\n" \
 "\t\t\t\tpg_catalog.left(r.relname, 40) || '_' || r.t::oid);\n" \
@@ -360,6 +370,12 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
 ".%%I',\n" \
 "\t\t\t\tleaf || '_' || bucket));\n" \
 "\t\t\tIF parent IS NULL THEN\n" \
+"\t\t\t\t" REGISTRY_RAISE \
+"\t\t\t\tparent := pg_catalog.to_regclass(pg_catalog.format('" \
+BUCKET_SCHEMA ".%%I',\n" \
+"\t\t\t\t\tleaf || '_' || bucket));\n" \
+"\t\t\tEND IF;\n" \
+"\t\t\tIF parent IS NULL THEN\n" \
 "\t\t\t\tCREATE SCHEMA IF NOT EXISTS " BUCKET_SCHEMA ";\n" \
 "\t\t\t\tCOMMENT ON SCHEMA " BUCKET_SCHEMA " IS '" BUCKET_COMMENT "';\n" \
 "\t\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%%I " \
@@ -410,6 +426,11 @@ DO_EMPTY_TARGET
 "\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', leaf));\n"
 "\tCONTINUE WHEN staged IS NULL AND top IS NULL;\n"
 "\tIF top IS NULL THEN\n"
+"\t\t" REGISTRY_RAISE
+"\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
+"leaf));\n"
+"\tEND IF;\n"
+"\tIF top IS NULL THEN\n"
 "\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%%I (LIKE %%I.%%I) "
 "PARTITION BY HASH (feed_id)', leaf, staging, leaf);\n"
 "\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE gtfs2pgsql.%%I IS %%L', "
@@ -456,6 +477,13 @@ DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
 "%%s FOR VALUES IN (%%L)', parent, sub, feed);\n"
 "\tEND IF;\n"
 /* partitions have the same columns: a column one side lacks is added */
+"\tIF EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = staged\n"
+"\t\tAND a.attnum > 0 AND NOT a.attisdropped AND NOT EXISTS (SELECT\n"
+"\t\tFROM pg_catalog.pg_attribute b WHERE b.attrelid = top\n"
+"\t\tAND b.attname = a.attname AND NOT b.attisdropped))\n"
+"\tTHEN\n"
+"\t\t" REGISTRY_RAISE
+"\tEND IF;\n"
 "\tFOR r IN SELECT a.attname, a.atttypid, a.atttypmod, b.atttypid AS other,\n"
 "\t\tb.atttypmod AS other_mod, a.attrelid = top AS on_top\n"
 "\t\tFROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attribute b\n"
@@ -581,12 +609,14 @@ leaf_tables(void)
 
 /*
  * The statement that takes every lock of a swap or a drop at once, in one
- * order: the registry's, then the relations of schema and other (and the
+ * order: the registry's (in turns, SHARE ROW EXCLUSIVE, or not: see
+ * REGISTRY_LOCK), then the relations of schema and other (and the
  * partitions of their partitioned tables) by oid.  Built by the server
  * from the catalogs, as they are now.  Appended to sql; false (logged).
  */
 static bool
-put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other)
+put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
+		  bool turns)
 {
 	const char *params[2] = {schema, other};
 	PGresult   *res = db_query(conn,
@@ -594,7 +624,7 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other)
 								"regclass::text, ', ' ORDER BY oid) FROM ("
 								SWAP_RELATIONS ") AS r", 2, params);
 	bool		ok = res != NULL &&
-		buf_puts(sql, REGISTRY_LOCK) &&
+		buf_puts(sql, turns ? REGISTRY_RAISE : REGISTRY_LOCK) &&
 		(PQgetisnull(res, 0, 0) ||
 		 (buf_puts(sql, "LOCK TABLE ") && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
 		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n")));
@@ -676,7 +706,8 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 				staging_name) && db_exec(conn, sql.data);
 	buf_reset(&sql);
 	/* a feed that moves to another schema leaves its old one */
-	ok = ok && put_locks(&sql, conn, record->schema, other) &&
+	ok = ok && put_locks(&sql, conn, record->schema, other,
+						 strcmp(other, record->schema) != 0) &&
 		feeds_put_setup(&sql, conn) &&
 		(strcmp(other, record->schema) == 0 ||
 		 put_do(&sql, conn, drop_sql, other, NULL, staging_name)) &&
@@ -714,7 +745,7 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 			 schema);
 	buf_init(&sql, SWAP_SQL_MAX);
 	literal = PQescapeLiteral(conn, schema, strlen(schema));
-	ok = literal != NULL && put_locks(&sql, conn, schema, schema) &&
+	ok = literal != NULL && put_locks(&sql, conn, schema, schema, true) &&
 		put_do(&sql, conn, drop_sql, schema, NULL, "") &&
 		buf_puts(&sql, "DELETE FROM gtfs2pgsql.feeds WHERE schema_name = ") &&
 		buf_puts(&sql, literal);
