@@ -70,8 +70,8 @@
  * bucket, a column of a cross-feed table, gtfs2pgsql_dropped) raises it
  * to SHARE ROW EXCLUSIVE first, REGISTRY_RAISE, so that such swaps take
  * turns, and looks again once it holds it; so do drops and a feed that
- * moves to another schema.  Two swaps that raise it at once meet a lock
- * timeout, not a deadlock (see try_locked), and try again.
+ * moves to another schema.  Of two swaps that raise it at once, the
+ * server fails one as a deadlock at once: it tries again (try_locked).
  */
 #define REGISTRY_LOCK \
 	"LOCK TABLE gtfs2pgsql.feeds IN ROW EXCLUSIVE MODE;\n"
@@ -166,7 +166,12 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 	done = PQresultStatus(res) == PGRES_COMMAND_OK ||
 		PQresultStatus(res) == PGRES_TUPLES_OK;
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (!done && !(state && strcmp(state, "55P03") == 0))
+	/*
+	 * A lock not free in time, or two swaps raising the registry's lock at
+	 * once, which the server refuses at once as a deadlock: tried again
+	 */
+	if (!done && !(state && (strcmp(state, "55P03") == 0 ||
+							 strcmp(state, "40P01") == 0)))
 	{
 		db_log_error(conn, res, doing);
 		PQclear(res);
