@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "log.h"
 #include "report.h"
 
@@ -248,26 +249,6 @@ exit_code(int status)
 	return EXIT_SIGNAL + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-/* Reads or writes all of len bytes on fd; false at EOF or on error. */
-static bool
-transfer(int fd, void *data, size_t len, bool out)
-{
-	char	   *p = data;
-
-	while (len > 0)
-	{
-		ssize_t		n = out ? write(fd, p, len) : read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t) n;
-	}
-	return true;
-}
-
 /*
  * A worker: loads each feed number the parent sends on fd, and answers
  * with a Done, until the socket closes or a load is canceled.
@@ -278,7 +259,7 @@ work(int fd, const char *dir, BatchResult *results, BatchLoad load,
 {
 	int			feed;
 
-	while (transfer(fd, &feed, sizeof(feed), false))
+	while (fdio_transfer(fd, &feed, sizeof(feed), false))
 	{
 		char	   *path = report_of(dir, feed);
 		struct rusage ru;
@@ -288,7 +269,7 @@ work(int fd, const char *dir, BatchResult *results, BatchLoad load,
 		free(path);
 		getrusage(RUSAGE_SELF, &ru);
 		done.peak_rss_kb = ru.ru_maxrss;
-		if (!transfer(fd, &done, sizeof(done), true) || canceled(done.code))
+		if (!fdio_transfer(fd, &done, sizeof(done), true) || canceled(done.code))
 			break;
 	}
 }
@@ -480,7 +461,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 				continue;
 			workers[w].feed = (int) (order[next] - feeds);
 			runs[workers[w].feed].started = report_now();
-			if (!transfer(workers[w].fd, &workers[w].feed, sizeof(int), true))
+			if (!fdio_transfer(workers[w].fd, &workers[w].feed, sizeof(int), true))
 			{
 				/* it died idle: the feed goes to a new one */
 				workers[w].feed = -1;
@@ -512,7 +493,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 
 			if (polled[w].revents == 0)
 				continue;
-			if (!transfer(workers[w].fd, &done, sizeof(done), false) ||
+			if (!fdio_transfer(workers[w].fd, &done, sizeof(done), false) ||
 				done.feed != workers[w].feed)
 			{
 				end_worker(&workers[w], runs);

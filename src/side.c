@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fdio.h"
 #include "log.h"
 
 /* The first key of the side schemas' advisory locks (the second: a pid). */
@@ -83,26 +84,6 @@ side_clean(PGconn *conn)
 	return ok;
 }
 
-/* Writes all of buf to fd; false on failure. */
-static bool
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0)
-	{
-		ssize_t		n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t) n;
-	}
-	return true;
-}
-
 /*
  * The child, with its copy of side: connects, works, reports "ok" and the
  * result on fd, and ends the process (with _exit: the parent's buffers and
@@ -158,8 +139,8 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 		db_release_signals();
 	}
 	done = ok;
-	ok = write_all(fd, &done, 1) && result &&
-		write_all(fd, result, result_size) && ok;
+	ok = fdio_transfer(fd, &done, 1, true) && result &&
+		fdio_transfer(fd, result, result_size, true) && ok;
 	PQfinish(conn);
 	free(result);
 	PQfreemem(side->schema);
