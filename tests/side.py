@@ -16,6 +16,7 @@ import csv, io, json, os, re, shutil, signal, subprocess, sys, time
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import hostile as h                                          # noqa: E402
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
@@ -36,23 +37,7 @@ SPLIT_STEP = 'wait for the second connection'
 def run(*args):
     return it.run(*args)
 
-def read_text(feed, name):
-    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
-        return f.read()
-
-def make_feed(name, changes=None, src=SAMPLE):
-    """TMP/name: a copy of the directory feed src with changes applied
-    ({file: text})."""
-    d = os.path.join(TMP, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    for n in os.listdir(src):
-        if os.path.isfile(os.path.join(src, n)):
-            shutil.copy(os.path.join(src, n), d)
-    for n, data in (changes or {}).items():
-        with open(os.path.join(d, n), 'w', encoding='utf-8', newline='') as f:
-            f.write(data)
-    return d
+read_text, make_feed = h.read_text, h.make_feed
 
 def side_schemas():
     return [r[0] for r in query("SELECT nspname FROM pg_namespace"
