@@ -20,10 +20,14 @@
 #define DDL_TABLE_MARK	"gtfs2pgsql"
 
 /*
- * The CHECK on feed_id of a feed's table: it lets the swap ATTACH the
- * table without reading it, and is dropped then (see swap.c).
+ * The storage options of a feed's tables.  A load writes each table once
+ * (COPY FREEZE) and analyzes it before its commit, but autovacuum counts
+ * the load's rows only after the commit and would analyze every table a
+ * second time.  Vacuums against transaction id wraparound still run; a
+ * table edited in place can have autovacuum back with ALTER TABLE ...
+ * RESET (autovacuum_enabled).
  */
-#define DDL_FEED_CHECK	"gtfs2pgsql_feed_id"
+#define DDL_TABLE_OPTIONS	" WITH (autovacuum_enabled = false)"
 
 /* The column of staging tables that holds each row's line in its file. */
 #define DDL_LINE_COLUMN	"gtfs2pgsql_line"
@@ -62,6 +66,17 @@ extern bool ddl_table(Buf *sql, const Ddl *d, const char *table);
 extern bool ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 							 const CatalogFile *cat,
 							 const char *const *extra, int nextra);
+
+/*
+ * Appends CREATE TABLE for the table of a file of cat that the feed lacks
+ * or leaves empty, which only has to be read until the swap drops it:
+ * ddl_create_table's, partitioned when d has a feed_id, so that it has no
+ * storage and no TOAST table (the index of which a new table builds,
+ * waiting for a sync to disk).  It keeps DDL_LINE_COLUMN, which a
+ * cross-feed table made from it loses (swap.c).
+ */
+extern bool ddl_create_stand_in(Buf *sql, const Ddl *d,
+								const CatalogFile *cat);
 
 /*
  * Appends template with "@s" replaced by the schema, "@g" by PostGIS's

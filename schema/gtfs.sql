@@ -23,7 +23,7 @@ CREATE TABLE gtfs.feed_info (
 	feed_contact_email text,
 	feed_contact_url text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.agency (
 	agency_id text COLLATE "C",
@@ -36,14 +36,14 @@ CREATE TABLE gtfs.agency (
 	agency_email text,
 	cemv_support smallint,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.levels (
 	level_id text COLLATE "C",
 	level_index double precision,
 	level_name text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.stops (
 	stop_id text COLLATE "C",
@@ -64,13 +64,13 @@ CREATE TABLE gtfs.stops (
 	stop_access smallint,
 	geom public.geometry(Point, 4326),
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.networks (
 	network_id text COLLATE "C",
 	network_name text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.routes (
 	route_id text COLLATE "C",
@@ -88,13 +88,13 @@ CREATE TABLE gtfs.routes (
 	network_id text COLLATE "C",
 	cemv_support smallint,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.route_networks (
 	network_id text COLLATE "C",
 	route_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.calendar (
 	service_id text COLLATE "C",
@@ -108,14 +108,14 @@ CREATE TABLE gtfs.calendar (
 	start_date date,
 	end_date date,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.calendar_dates (
 	service_id text COLLATE "C",
 	date date,
 	exception_type smallint,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.shapes (
 	shape_id text COLLATE "C",
@@ -125,7 +125,7 @@ CREATE TABLE gtfs.shapes (
 	shape_dist_traveled double precision,
 	geom public.geometry(Point, 4326),
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.booking_rules (
 	booking_rule_id text COLLATE "C",
@@ -144,7 +144,7 @@ CREATE TABLE gtfs.booking_rules (
 	info_url text,
 	booking_url text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.trips (
 	route_id text COLLATE "C",
@@ -161,19 +161,19 @@ CREATE TABLE gtfs.trips (
 	safe_duration_factor double precision,
 	safe_duration_offset double precision,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.location_groups (
 	location_group_id text COLLATE "C",
 	location_group_name text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.location_group_stops (
 	location_group_id text COLLATE "C",
 	stop_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.stop_times (
 	trip_id text COLLATE "C",
@@ -195,7 +195,7 @@ CREATE TABLE gtfs.stop_times (
 	pickup_booking_rule_id text COLLATE "C",
 	drop_off_booking_rule_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.frequencies (
 	trip_id text COLLATE "C",
@@ -204,7 +204,7 @@ CREATE TABLE gtfs.frequencies (
 	headway_secs integer,
 	exact_times smallint,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.transfers (
 	from_stop_id text COLLATE "C",
@@ -216,7 +216,7 @@ CREATE TABLE gtfs.transfers (
 	transfer_type smallint,
 	min_transfer_time integer,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.pathways (
 	pathway_id text COLLATE "C",
@@ -232,19 +232,19 @@ CREATE TABLE gtfs.pathways (
 	signposted_as text,
 	reversed_signposted_as text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.areas (
 	area_id text COLLATE "C",
 	area_name text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.stop_areas (
 	area_id text COLLATE "C",
 	stop_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.timeframes (
 	timeframe_group_id text COLLATE "C",
@@ -252,7 +252,7 @@ CREATE TABLE gtfs.timeframes (
 	end_time interval,
 	service_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.rider_categories (
 	rider_category_id text COLLATE "C",
@@ -260,14 +260,14 @@ CREATE TABLE gtfs.rider_categories (
 	is_default_fare_category smallint,
 	eligibility_url text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.fare_media (
 	fare_media_id text COLLATE "C",
 	fare_media_name text,
 	fare_media_type smallint,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.fare_products (
 	fare_product_id text COLLATE "C",
@@ -277,7 +277,7 @@ CREATE TABLE gtfs.fare_products (
 	amount numeric,
 	currency text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.fare_attributes (
 	fare_id text COLLATE "C",
@@ -288,7 +288,7 @@ CREATE TABLE gtfs.fare_attributes (
 	agency_id text COLLATE "C",
 	transfer_duration integer,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.fare_rules (
 	fare_id text COLLATE "C",
@@ -297,7 +297,7 @@ CREATE TABLE gtfs.fare_rules (
 	destination_id text COLLATE "C",
 	contains_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.fare_leg_rules (
 	leg_group_id text COLLATE "C",
@@ -309,7 +309,7 @@ CREATE TABLE gtfs.fare_leg_rules (
 	fare_product_id text COLLATE "C",
 	rule_priority integer,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.fare_leg_join_rules (
 	from_network_id text COLLATE "C",
@@ -317,7 +317,7 @@ CREATE TABLE gtfs.fare_leg_join_rules (
 	from_stop_id text COLLATE "C",
 	to_stop_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.fare_transfer_rules (
 	from_leg_group_id text COLLATE "C",
@@ -328,7 +328,7 @@ CREATE TABLE gtfs.fare_transfer_rules (
 	fare_transfer_type smallint,
 	fare_product_id text COLLATE "C",
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.translations (
 	table_name text,
@@ -339,7 +339,7 @@ CREATE TABLE gtfs.translations (
 	record_sub_id text COLLATE "C",
 	field_value text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 CREATE TABLE gtfs.attributions (
 	attribution_id text COLLATE "C",
@@ -354,7 +354,7 @@ CREATE TABLE gtfs.attributions (
 	attribution_email text,
 	attribution_phone text,
 	extra jsonb
-);
+) WITH (autovacuum_enabled = false);
 
 -- locations.geojson
 CREATE TABLE gtfs.locations (
@@ -363,7 +363,7 @@ CREATE TABLE gtfs.locations (
 	stop_desc text,
 	properties jsonb,
 	geom public.geometry(MultiPolygon, 4326)
-);
+) WITH (autovacuum_enabled = false);
 
 -- what the load found wrong with the feed
 CREATE TABLE gtfs.import_notices (
@@ -376,7 +376,7 @@ CREATE TABLE gtfs.import_notices (
 	message text NOT NULL,
 	action text NOT NULL,
 	record text
-);
+) WITH (autovacuum_enabled = false);
 
 -- the files loaded: for each, its table's columns in the order of its
 -- header, and the header's names as written (NULL where not UTF-8)
@@ -385,7 +385,7 @@ CREATE TABLE gtfs.import_files (
 	"table" text NOT NULL,
 	columns text[],
 	header text[]
-);
+) WITH (autovacuum_enabled = false);
 
 -- once the data is in (a key over the key columns the file has)
 CREATE UNIQUE INDEX ON gtfs.agency (agency_id);
@@ -426,7 +426,7 @@ CREATE TABLE gtfs.shape_lines (
 	shape_id text COLLATE "C" NOT NULL,
 	geom public.geometry CHECK (public.ST_SRID(geom) = 4326),
 	npoints integer NOT NULL
-);
+) WITH (autovacuum_enabled = false);
 INSERT INTO gtfs.shape_lines (shape_id, geom, npoints)
 -- one point makes no valid line: NULL then
 SELECT shape_id, CASE WHEN count(geom) > 1
@@ -443,7 +443,7 @@ CREATE INDEX ON gtfs.locations USING gist (geom);
 CREATE TABLE gtfs.service_days (
 	service_id text COLLATE "C" NOT NULL,
 	date date NOT NULL
-);
+) WITH (autovacuum_enabled = false);
 INSERT INTO gtfs.service_days (service_id, date)
 SELECT service_id, date FROM (
 	-- the weekdays of calendar.txt between start_date and end_date

@@ -43,7 +43,7 @@ static const char *const shape_lines_sql =
 "\t@fshape_id text COLLATE \"C\" NOT NULL,\n"
 "\tgeom @g.geometry CHECK (@g.ST_SRID(geom) = @r),\n"
 "\tnpoints integer NOT NULL\n"
-")";
+")" DDL_TABLE_OPTIONS;
 static const char *const shape_lines_fill_sql =
 "INSERT INTO @s.shape_lines (shape_id, geom, npoints)\n"
 "-- one point makes no valid line: NULL then\n"
@@ -126,10 +126,7 @@ ddl_template(Buf *sql, const Ddl *d, const char *template)
 			case 'f':
 				ok = d->feed_id == NULL ||
 					(buf_puts(sql, "feed_id text NOT NULL DEFAULT ") &&
-					 buf_puts(sql, d->feed_id) &&
-					 buf_puts(sql, " CONSTRAINT " DDL_FEED_CHECK
-							  " CHECK (feed_id = ") &&
-					 buf_puts(sql, d->feed_id) && buf_puts(sql, "),\n\t"));
+					 buf_puts(sql, d->feed_id) && buf_puts(sql, ",\n\t"));
 				break;
 			case 'p':			/* shape_lines' points */
 				ok = ddl_template(sql, d, d->shape_m ?
@@ -170,9 +167,11 @@ ddl_column(Buf *sql, const Ddl *d, const CatalogField *f)
 		(!is_id_field(f) || buf_puts(sql, " COLLATE \"C\""));
 }
 
-bool
-ddl_create_table(Buf *sql, const Ddl *d, const char *table,
-				 const CatalogFile *cat, const char *const *extra, int nextra)
+/* CREATE TABLE: see ddl_create_table and ddl_create_stand_in. */
+static bool
+create_table(Buf *sql, const Ddl *d, const char *table,
+			 const CatalogFile *cat, const char *const *extra, int nextra,
+			 bool stand_in)
 {
 	const char *sep = "\n\t";
 	int			lat,
@@ -196,7 +195,21 @@ ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 	if (ok && d->line_column)
 		ok = buf_puts(sql, sep) &&
 			buf_puts(sql, DDL_LINE_COLUMN " integer");
-	return ok && buf_puts(sql, "\n)");
+	return ok && buf_puts(sql, stand_in ? "\n) PARTITION BY LIST (feed_id)" :
+						  "\n)" DDL_TABLE_OPTIONS);
+}
+
+bool
+ddl_create_table(Buf *sql, const Ddl *d, const char *table,
+				 const CatalogFile *cat, const char *const *extra, int nextra)
+{
+	return create_table(sql, d, table, cat, extra, nextra, false);
+}
+
+bool
+ddl_create_stand_in(Buf *sql, const Ddl *d, const CatalogFile *cat)
+{
+	return create_table(sql, d, cat->table, cat, NULL, 0, d->feed_id != NULL);
 }
 
 int
@@ -367,7 +380,7 @@ static const char *const notices_sql =
 "\tmessage text NOT NULL,\n"
 "\taction text NOT NULL,\n"
 "\trecord text\n"
-")";
+")" DDL_TABLE_OPTIONS;
 
 bool
 ddl_create_notices(Buf *sql, const Ddl *d)
@@ -385,7 +398,7 @@ static const char *const import_files_sql =
 "\t\"table\" text NOT NULL,\n"
 "\tcolumns text[],\n"
 "\theader text[]\n"
-")";
+")" DDL_TABLE_OPTIONS;
 
 bool
 ddl_create_import_files(Buf *sql, const Ddl *d)
@@ -401,7 +414,7 @@ static const char *const locations_sql =
 "\tstop_desc text,\n"
 "\tproperties jsonb,\n"
 "\tgeom @g.geometry(MultiPolygon, @r)\n"
-")";
+")" DDL_TABLE_OPTIONS;
 
 bool
 ddl_print_schema(FILE *out)

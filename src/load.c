@@ -175,7 +175,10 @@ run_sql(LoadRun *run, const Buf *sql)
 	return true;
 }
 
-/* CREATE TABLE, see ddl_create_table; false (logged) on failure. */
+/*
+ * CREATE TABLE, see ddl_create_table, or with table NULL the stand-in of
+ * cat's table (see ddl_create_stand_in); false (logged) on failure.
+ */
 static bool
 create_table(LoadRun *run, const char *table, const CatalogFile *cat,
 			 const char *const *extra, int nextra)
@@ -184,7 +187,8 @@ create_table(LoadRun *run, const char *table, const CatalogFile *cat,
 	bool		ok;
 
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = ddl_create_table(&sql, &run->ddl, table, cat, extra, nextra) &&
+	ok = (table ? ddl_create_table(&sql, &run->ddl, table, cat, extra, nextra) :
+		  ddl_create_stand_in(&sql, &run->ddl, cat)) &&
 		run_sql(run, &sql);
 	if (!ok)
 		run->failed = true;
@@ -1029,7 +1033,7 @@ load_member(LoadRun *run, int i, const CatalogFile *cat)
 	if (log_data_errors() == errors_before)
 		file_notices(&fl, reader, whole);
 	if ((!fl.header_seen || fl.skipped) && cat)
-		create_table(run, fl.table, cat, NULL, 0);
+		create_table(run, NULL, cat, NULL, 0);
 	/* a discarded COPY ends normally: the rollback undoes it */
 	if (fl.copying && !copy_end(&fl.copy, NULL))
 		run->failed = true;
@@ -1111,7 +1115,7 @@ load_files(LoadRun *run)
 		else if (i >= 0)
 			load_member(run, i, cat);
 		else
-			create_table(run, cat->table, cat, NULL, 0);
+			create_table(run, NULL, cat, NULL, 0);
 	}
 	if (run->ddl.postgis && !must_stop(run))
 	{

@@ -23,7 +23,7 @@ static const char service_days_sql[] =
 "CREATE TABLE @s.service_days (\n"
 "\t@fservice_id text COLLATE \"C\" NOT NULL,\n"
 "\tdate date NOT NULL\n"
-")";
+")" DDL_TABLE_OPTIONS;
 
 /* A range that ends before it starts gives no day and a notice. */
 static const char range_notice_sql[] =

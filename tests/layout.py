@@ -75,10 +75,10 @@ def cross_feed_tables_are_partitioned():
 @test()
 def partitions_hold_rows_and_no_check():
     """A feed's partitions are the tables of its files with rows: an empty
-    file's table in its schema has none, and reads as empty; the CHECK on
-    feed_id that let the swap attach a table without reading it is gone
-    (each later ATTACH reads all of pg_constraint), the partition bound
-    still refuses another feed's row."""
+    file's table in its schema has none, and reads as empty; no CHECK on
+    feed_id is left (each later ATTACH reads all of pg_constraint), the
+    partition bound refuses another feed's row; each partition is
+    analyzed and left out of autovacuum."""
     load_feed('lay-rows')
     data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'lay_rows'")
     empty = [t for (t,) in query(
@@ -94,6 +94,14 @@ def partitions_hold_rows_and_no_check():
                    " (SELECT oid FROM pg_class WHERE relnamespace = %s::regnamespace)"
                    " AND pg_get_constraintdef(oid) ~ 'feed_id'" % ql(data))
     check(checks == '0', '%s CHECK constraints on feed_id on the partitions' % checks)
+    # analyzed in the load, autovacuum would analyze them again (it
+    # counts the load's rows only after its commit)
+    analyzed = [t for (t,) in query(
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = %s::regnamespace"
+        " AND c.relkind = 'r' AND 'autovacuum_enabled=false' = ANY (c.reloptions)"
+        " AND EXISTS (SELECT FROM pg_statistic s WHERE s.starelid = c.oid)" % ql(data))]
+    check(sorted(analyzed) == sorted(leaves),
+          'analyzed, without autovacuum: %r of %r' % (analyzed, leaves))
     try:
         it.psql("INSERT INTO %s.stops (feed_id, stop_id) VALUES ('other', 'x')" % qi(data))
         refused = ''
