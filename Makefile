@@ -73,7 +73,7 @@ build/unit: build/tests/unit.o $(UNIT_OBJS)
 
 # The test files against a server, two at a time, longest first.
 TEST_FILES = tests/integration.py tests/notices.py tests/timetable.py \
-             tests/hostile.py tests/export.py tests/report_html.py \
+             tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
              tests/archive.py tests/layout.py tests/side.py
 
 # Unit tests of pure code, then integration tests against a real server

@@ -86,7 +86,9 @@ extern int	db_canceled(void);
 
 /*
  * Names the step under way (a file, "swap", ...) in the messages of the
- * failures that follow; step is kept, not copied (NULL: none).
+ * failures that follow; step is copied (NULL: none).  progress_file and
+ * progress_step call it, so that a failure names the step the progress
+ * line shows.
  */
 extern void db_set_step(const char *step);
 

@@ -29,8 +29,10 @@ typedef bool (*SideWork) (PGconn *conn, const char *schema, void *arg,
 						  void *result);
 
 /*
- * Drops the side schemas of this database whose lock is free, without
- * waiting for the others; conn must be idle, outside a transaction.
+ * Drops the side schemas of this database that conn's role owns and whose
+ * lock is free, without waiting for the others (another role's schema of
+ * that name is left alone: it may be no orphan of ours, and is not ours to
+ * drop); conn must be idle, outside a transaction.
  * False (logged) when the database failed.
  */
 extern bool side_clean(PGconn *conn);

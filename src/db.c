@@ -20,7 +20,8 @@
 
 static PGcancel *volatile cancel_handle;	/* for the signal handler */
 static volatile sig_atomic_t canceled_by;	/* the signal, or 0 */
-static const char *current_step;	/* named in messages */
+static char step_name[256];		/* the step named in messages */
+static const char *current_step;	/* step_name, or NULL: none */
 static bool error_logged;		/* an error of this step was logged */
 
 /*
@@ -73,9 +74,40 @@ on_server_notice(void *arg, const PGresult *res)
 	log_warning("server: %s", primary);
 }
 
-/* The session every load relies on: see db_connect. */
+/*
+ * The session every load and export relies on, whatever the database, the
+ * role or PGOPTIONS set (as pg_dump sets its own): see db_connect.  What
+ * only tunes speed or durability (work_mem, synchronous_commit,
+ * default_tablespace, ...) is the user's.
+ */
 static const char *const session_sql =
+/* names are schema-qualified: nobody's objects are found by accident */
 "SELECT pg_catalog.set_config('search_path', '', false),\n"
+/*
+ * every wait is ours to bound (--wait, swap.c); a load's first connection
+ * waits idle in its transaction while the second loads stop_times.txt
+ */
+"\tpg_catalog.set_config('lock_timeout', '0', false),\n"
+"\tpg_catalog.set_config('statement_timeout', '0', false),\n"
+"\tpg_catalog.set_config('idle_in_transaction_session_timeout', '0', "
+"false),\n"
+"\tpg_catalog.set_config('idle_session_timeout', '0', false),\n"
+/* the swap's catalog reads and retries are written for READ COMMITTED */
+"\tpg_catalog.set_config('default_transaction_isolation', "
+"'read committed', false),\n"
+"\tpg_catalog.set_config('default_transaction_read_only', 'off', false),\n"
+"\tpg_catalog.set_config('default_transaction_deferrable', 'off', false),\n"
+/* a table with row security is an error, never rows silently missing */
+"\tpg_catalog.set_config('row_security', 'off', false),\n"
+"\tpg_catalog.set_config('default_table_access_method', 'heap', false),\n"
+/* the SQL we write means what it says */
+"\tpg_catalog.set_config('standard_conforming_strings', 'on', false),\n"
+"\tpg_catalog.set_config('transform_null_equals', 'off', false),\n"
+"\tpg_catalog.set_config('array_nulls', 'on', false),\n"
+"\tpg_catalog.set_config('plpgsql.variable_conflict', 'error', false),\n"
+"\tpg_catalog.set_config('plpgsql.extra_errors', 'none', false),\n"
+/* exported numbers print exactly */
+"\tpg_catalog.set_config('extra_float_digits', '1', false),\n"
 /* keys are matched with the file's text: dates and times print as ISO */
 "\tpg_catalog.set_config('datestyle', 'ISO, YMD', false),\n"
 "\tpg_catalog.set_config('intervalstyle', 'postgres', false),\n"
@@ -98,6 +130,14 @@ setup_session(PGconn *conn)
 	res = PQexec(conn, session_sql);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
 		PQsetClientEncoding(conn, "UTF8") == 0;
+	/* PostgreSQL 17 bounds whole transactions too */
+	if (ok && PQserverVersion(conn) >= 170000)
+	{
+		PQclear(res);
+		res = PQexec(conn, "SELECT pg_catalog.set_config("
+					 "'transaction_timeout', '0', false)");
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	}
 	if (!ok)
 		db_log_error(conn, res, "could not set up the session");
 	PQclear(res);
@@ -240,7 +280,9 @@ db_canceled(void)
 void
 db_set_step(const char *step)
 {
-	current_step = step;
+	if (step)
+		snprintf(step_name, sizeof(step_name), "%s", step);
+	current_step = step ? step_name : NULL;
 	error_logged = false;
 }
 

@@ -9,6 +9,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "trust.h"
 
 static const char *const registry_sql =
 "CREATE SCHEMA IF NOT EXISTS gtfs2pgsql;\n"
@@ -22,6 +23,10 @@ static const char *const registry_sql =
 "\toptions text NOT NULL,\n"
 "\treport jsonb NOT NULL\n"
 ");\n"
+/* made by another role meanwhile: refused before it is altered */
+"DO $gtfs2pgsql$ DECLARE r record; BEGIN\n"
+TRUST_DO("'gtfs2pgsql'")
+"END $gtfs2pgsql$;\n"
 "ALTER TABLE gtfs2pgsql.feeds\n"
 "\tADD COLUMN IF NOT EXISTS errors integer GENERATED ALWAYS AS\n"
 "\t\t((report->'notice_counts'->>'error')::integer) STORED,\n"

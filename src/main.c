@@ -29,6 +29,7 @@
 #include "side.h"
 #include "source.h"
 #include "swap.h"
+#include "trust.h"
 #include "version.h"
 
 #define REGISTRY_SCHEMA "gtfs2pgsql"	/* see feeds.h */
@@ -605,6 +606,18 @@ run(Options *o, BatchResult *result, PGconn *given)
 		code = EXIT_BADCONN;
 		goto cleanup;
 	}
+	/*
+	 * Before anything reads the registry: what another role made is
+	 * refused (trust.h), and so is a schema that is not ours
+	 */
+	usable = trust_load_allowed(conn, o->load.feed.schema, o->geometry);
+	if (usable > 0)
+		usable = feeds_schema_usable(conn, o->load.feed.schema);
+	if (usable <= 0)
+	{
+		code = usable == 0 ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
+		goto cleanup;
+	}
 	if (o->skip_unchanged)
 	{
 		int			unchanged = feeds_unchanged(conn, &o->load.feed);
@@ -620,13 +633,6 @@ run(Options *o, BatchResult *result, PGconn *given)
 			code = unchanged > 0 ? EXIT_OK : EXIT_DB_FAILED;
 			goto cleanup;
 		}
-	}
-	/* a schema that is not ours is refused before anything is loaded */
-	usable = feeds_schema_usable(conn, o->load.feed.schema);
-	if (usable <= 0)
-	{
-		code = usable == 0 ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
-		goto cleanup;
 	}
 	if (!given)
 		db_catch_signals(conn);
@@ -691,6 +697,16 @@ run_drop(Options *o)
 
 	if (conn == NULL)
 		return EXIT_BADCONN;
+	/* the registry is read only once it is known to be ours */
+	switch (trust_load_allowed(conn, NULL, false))
+	{
+		case 0:
+			PQfinish(conn);
+			return EXIT_BAD_INPUT;
+		case -1:
+			PQfinish(conn);
+			return EXIT_DB_FAILED;
+	}
 	db_catch_signals(conn);
 	/* the orphans of side loads killed after their commit (side.h) */
 	if (!side_clean(conn))

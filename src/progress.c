@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "log.h"
 #include "report.h"
 
@@ -305,6 +306,7 @@ progress_start(ProgressMode mode)
 void
 progress_file(const char *file, unsigned long long file_size)
 {
+	db_set_step(file);
 	if (!active)
 		return;
 	pthread_mutex_lock(&lock);
@@ -356,6 +358,7 @@ progress_step(const char *step)
 {
 	double		now = report_now();
 
+	db_set_step(step);
 	if (!active)
 		return now;
 	pthread_mutex_lock(&lock);

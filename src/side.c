@@ -53,7 +53,9 @@ side_clean(PGconn *conn)
 				   "FROM pg_catalog.pg_namespace n "
 				   "WHERE n.nspname ~ '^" SIDE_PREFIX "[0-9]{1,9}$' AND "
 				   "pg_catalog.obj_description(n.oid, 'pg_namespace') = '"
-				   SIDE_COMMENT "'", 0, NULL);
+				   SIDE_COMMENT "' AND n.nspowner = (SELECT r.oid FROM "
+				   "pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)",
+				   0, NULL);
 	if (res == NULL)
 		return false;
 	for (int i = 0; ok && i < PQntuples(res); i++)

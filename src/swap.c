@@ -20,6 +20,7 @@
 #include "catalog.h"
 #include "ddl.h"
 #include "log.h"
+#include "trust.h"
 
 #define LOCK_TRY_TIMEOUT	"200ms"	/* below deadlock_timeout (1 s) */
 #define PAUSE_MIN			0.05	/* seconds between tries, doubling */
@@ -48,6 +49,9 @@
 	"WHERE f.relkind = 'p')"
 
 #define SWAP_SQL_MAX (16 * 1024 * 1024)
+
+/* the last try_locked failed on an object another role made (trust.h) */
+static bool refused_by_trust;
 
 /*
  * A cross-feed table is partitioned by HASH (feed_id) into BUCKETS
@@ -170,6 +174,7 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 	 * A lock not free in time, or two swaps raising the registry's lock at
 	 * once, which the server refuses at once as a deadlock: tried again
 	 */
+	refused_by_trust = state && strcmp(state, "42501") == 0;
 	if (!done && !(state && (strcmp(state, "55P03") == 0 ||
 							 strcmp(state, "40P01") == 0)))
 	{
@@ -241,6 +246,18 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
  * "%2$L" the feed id, "%3$L" the staging schema, "%4$L" the tables that
  * are partitions of cross-feed tables.
  */
+/*
+ * Makes schema name when missing; one another role made meanwhile (after
+ * the block's TRUST_DO) is refused.
+ */
+#define DO_OUR_SCHEMA(name) \
+"CREATE SCHEMA IF NOT EXISTS " name ";\n" \
+"IF NOT (SELECT " TRUST_OWNER_OK("n.nspowner") " FROM " \
+"pg_catalog.pg_namespace n WHERE n.nspname = '" name "') THEN\n" \
+"\tRAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = " \
+"'schema " name " was made by another role';\n" \
+"END IF;\n"
+
 #define DO_DECLARE \
 "DO $gtfs2pgsql$\n" \
 "DECLARE\n" \
@@ -322,7 +339,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n" \
 "\t\tELSIF NOT r.alone AND NOT coalesce(r.ours, false) THEN\n" \
 "\t\t\t" REGISTRY_RAISE \
-"\t\t\tCREATE SCHEMA IF NOT EXISTS gtfs2pgsql_dropped;\n" \
+"\t\t\t" DO_OUR_SCHEMA("gtfs2pgsql_dropped") \
 "\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s RENAME TO %%I', r.t,\n" \
 "\t\t\t\tpg_catalog.left(r.relname, 40) || '_' || r.t::oid);\n" \
 "\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%I.%%I SET SCHEMA " \
@@ -381,7 +398,7 @@ BUCKET_SCHEMA ".%%I',\n" \
 "\t\t\t\t\tleaf || '_' || bucket));\n" \
 "\t\t\tEND IF;\n" \
 "\t\t\tIF parent IS NULL THEN\n" \
-"\t\t\t\tCREATE SCHEMA IF NOT EXISTS " BUCKET_SCHEMA ";\n" \
+"\t\t\t\t" DO_OUR_SCHEMA(BUCKET_SCHEMA) \
 "\t\t\t\tCOMMENT ON SCHEMA " BUCKET_SCHEMA " IS '" BUCKET_COMMENT "';\n" \
 "\t\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%%I " \
 "(LIKE %%s) PARTITION BY LIST (feed_id)', leaf || '_' || bucket, top);\n" \
@@ -420,6 +437,7 @@ BUCKET_SCHEMA ".%%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %%s)', " \
  */
 static const char *const swap_sql =
 DO_DECLARE
+TRUST_DO("target")
 "IF ns IS NULL THEN\n"
 "\tEXECUTE pg_catalog.format('CREATE SCHEMA %%I', target);\n"
 "\tns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n"
@@ -579,6 +597,7 @@ DO_MAKE_SUB
  */
 static const char *const drop_sql =
 DO_DECLARE
+TRUST_DO("target")
 DO_EMPTY_TARGET
 DO_DROP_CLEARED
 "IF ns IS NOT NULL THEN\n"
@@ -732,7 +751,7 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 		db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) &&
 		feeds_record(conn, record);
 	buf_free(&sql);
-	return ok ? SWAP_OK : SWAP_FAILED;
+	return ok ? SWAP_OK : refused_by_trust ? SWAP_REFUSED : SWAP_FAILED;
 }
 
 SwapStatus
@@ -766,7 +785,7 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 							schema, schema, REGISTRY_HELD, what, wait_seconds);
 	PQfreemem(literal);
 	buf_free(&sql);
-	return ok ? SWAP_OK : SWAP_FAILED;
+	return ok ? SWAP_OK : refused_by_trust ? SWAP_REFUSED : SWAP_FAILED;
 }
 
 void

@@ -1,0 +1,346 @@
+#!/usr/bin/python3
+"""
+Trust (issue 21): nothing another role made runs as the role that loads;
+another role's side schema is no denial of service; missing privileges are
+said before the feed is read; a role that owns only its database loads,
+reloads, drops and exports; the settings a DBA or a role may have set
+(timeouts, isolation) do not break a load.
+
+    tests/with-postgres tests/trust.py [NAME-SUBSTRING]
+
+Each test makes real roles that log in (with a password, for servers that
+ask for one) and, where a role must own a database, a database of its own.
+Uses the harness of tests/integration.py; only the tests registered here
+run.  Standard library only.
+"""
+import os, re, shutil, subprocess, sys
+
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import integration as it                                     # noqa: E402
+
+if __name__ == '__main__':
+    it.TESTS[:] = []            # only the tests of this file
+
+test, check = it.test, it.check
+qi, ql = it.qi, it.ql
+describe = it.describe
+
+SAMPLE = os.path.join(it.FIXTURES, 'sample')
+TMP = it.TMP
+PASSWORD = 'trust-test-secret'
+EXPORT = os.path.join(os.path.dirname(it.PROG), 'pgsql2gtfs')
+
+# ---------------------------------------------------------------- helpers
+
+class Roles:
+    """Roles (LOGIN, non-superuser) and databases made for one test, all
+    dropped at the end: `with Roles('alice', 'bob') as r: r.alice`."""
+    def __init__(self, *names, owner_db=None):
+        self.names = {n: '%s_%d' % (n, os.getpid()) for n in names}
+        self.dbs = []
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__['names'][name]
+        except KeyError:
+            raise AttributeError(name)
+
+    def __enter__(self):
+        for role in self.names.values():
+            it.psql("DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD %s;"
+                    % (qi(role), qi(role), ql(PASSWORD)))
+        return self
+
+    def database(self, owner):
+        """A new database owned by role owner, with PostGIS (which only a
+        superuser can create)."""
+        db = 'trust_%s_%d' % (owner.split('_')[0], os.getpid())
+        it.psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s OWNER %s'
+                % (qi(db), qi(db), qi(owner)), db=None)
+        self.dbs.append(db)
+        it.psql('CREATE EXTENSION postgis SCHEMA public', db=db)
+        return db
+
+    def __exit__(self, *exc):
+        for db in self.dbs:
+            it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE)' % qi(db), db=None)
+        for role in self.names.values():
+            it.psql('REASSIGN OWNED BY %s TO CURRENT_USER; DROP OWNED BY %s;'
+                    ' DROP ROLE %s' % (qi(role), qi(role), qi(role)))
+        return False
+
+def env_as(role):
+    env = dict(os.environ, PGUSER=role, PGPASSWORD=PASSWORD)
+    env.pop('PGOPTIONS', None)
+    return env
+
+def run_as(role, db, *args, prog=None):
+    """The program (or prog) as role, in database db."""
+    cmd = [prog or it.PROG, '-d', db] + [str(a) for a in args]
+    return subprocess.run(cmd, capture_output=True, text=True, errors='replace',
+                          env=env_as(role), timeout=it.TIMEOUT)
+
+def run_super(db, *args):
+    return it.run('-d', db, *args, db=False)
+
+def psql_as(role, db, sql):
+    p = subprocess.run(['psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1',
+                        '-d', db, '-f', '-'], input=sql, capture_output=True,
+                       text=True, env=dict(it.PSQL_ENV, **{
+                           'PGUSER': role, 'PGPASSWORD': PASSWORD}))
+    if p.returncode:
+        raise AssertionError('as %s: %s\n  in: %s' % (role, p.stderr.strip(), sql[-300:]))
+    return p.stdout
+
+def value_in(db, sql):
+    return it.psql('COPY (%s) TO STDOUT' % sql, db=db).strip()
+
+def is_super(role):
+    return value_in(None, 'SELECT rolsuper FROM pg_roles WHERE rolname = %s'
+                    % ql(role)) == 't'
+
+# A function that makes its owner superuser and leaves a mark, run by
+# whatever calls it with the privileges to do so.
+ESCALATE = '''
+CREATE TABLE public.marks (who text);
+GRANT INSERT ON public.marks TO PUBLIC;
+CREATE FUNCTION public.escalate_now() RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+    INSERT INTO public.marks VALUES (current_user);
+    EXECUTE 'ALTER ROLE %s SUPERUSER';
+END $f$;
+CREATE FUNCTION public.escalate(x text) RETURNS text LANGUAGE plpgsql
+IMMUTABLE AS $f$
+BEGIN
+    PERFORM public.escalate_now();
+    RETURN x;
+END $f$;
+CREATE FUNCTION public.escalate_trigger() RETURNS trigger LANGUAGE plpgsql
+AS $f$
+BEGIN
+    PERFORM public.escalate_now();
+    RETURN NEW;
+END $f$;
+'''
+
+def marks(db):
+    return value_in(db, 'SELECT count(*) FROM public.marks')
+
+def stops_columns(db, schema):
+    """The column list of schema.stops, as CREATE TABLE wants it."""
+    return value_in(db, "SELECT string_agg(quote_ident(a.attname) || ' ' ||"
+                    " format_type(a.atttypid, a.atttypmod) || coalesce(' COLLATE '"
+                    " || quote_ident(c.collname), '') || CASE WHEN a.attnotnull"
+                    " THEN ' NOT NULL' ELSE '' END, ', ' ORDER BY a.attnum)"
+                    " FROM pg_attribute a LEFT JOIN pg_collation c"
+                    " ON c.oid = a.attcollation AND c.collname <> 'default'"
+                    " WHERE a.attrelid = %s::regclass"
+                    " AND a.attnum > 0 AND NOT a.attisdropped"
+                    % ql('%s.stops' % qi(schema)))
+
+def refused_naming(r, *patterns):
+    check(r.returncode == 1, 'exit 1 expected: %s' % describe(r))
+    for p in patterns:
+        check(re.search(p, r.stderr), 'stderr lacks /%s/: %s' % (p, describe(r)))
+
+# ------------------------------------------ 1. another role's code never runs
+
+@test()
+def superuser_load_into_owner_schema_refused():
+    """A database owner who is not superuser makes schema agency, comments
+    it as ours and adds a partitioned agency.stops whose index calls her
+    function; a superuser's load into agency is refused (exit 1) naming the
+    schema and its owner; her function never ran and she is no superuser."""
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        check(run_super(db, '-q', '-s', 'first', SAMPLE).returncode == 0, 'first load')
+        cols = stops_columns(db, 'first')
+        psql_as(r.alice, db, ESCALATE % qi(r.alice) + '''
+            CREATE SCHEMA agency;
+            COMMENT ON SCHEMA agency IS 'gtfs2pgsql feed';
+            CREATE TABLE agency.stops (%s) PARTITION BY LIST (feed_id);
+            CREATE INDEX ON agency.stops (public.escalate(stop_id));
+            ''' % cols)
+        res = run_super(db, '-q', '-s', 'agency', SAMPLE)
+        check(not is_super(r.alice), 'she became superuser: %s' % describe(res))
+        check(marks(db) == '0', 'her function ran')
+        refused_naming(res, r'schema "?agency"? belongs to role "?%s' % r.alice,
+                       r'nothing is loaded')
+        check(value_in(db, "SELECT count(*) FROM gtfs2pgsql.feeds WHERE feed_id = 'agency'")
+              == '0', 'agency is in the registry')
+
+@test()
+def registry_made_by_another_role_refused():
+    """Before the first load, the database owner makes schema gtfs2pgsql
+    with a table feeds that has a trigger; a superuser's load is refused
+    and the trigger never runs."""
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        psql_as(r.alice, db, ESCALATE % qi(r.alice) + '''
+            CREATE SCHEMA gtfs2pgsql;
+            CREATE TABLE gtfs2pgsql.feeds (feed_id text PRIMARY KEY,
+              schema_name text NOT NULL, file_name text NOT NULL,
+              sha256 text NOT NULL, imported_at timestamptz NOT NULL,
+              importer_version text NOT NULL, options text NOT NULL,
+              report jsonb NOT NULL);
+            CREATE TRIGGER t BEFORE INSERT OR UPDATE OR DELETE ON gtfs2pgsql.feeds
+              FOR EACH ROW EXECUTE FUNCTION public.escalate_trigger();
+            ''')
+        res = run_super(db, '-q', '-s', 'mine', SAMPLE)
+        check(not is_super(r.alice), 'she became superuser: %s' % describe(res))
+        check(marks(db) == '0', 'her trigger ran')
+        refused_naming(res, r'schema "?gtfs2pgsql"? belongs to role "?%s' % r.alice)
+        res = run_super(db, '--drop', 'mine')
+        check(marks(db) == '0', 'her trigger ran at --drop')
+        refused_naming(res, r'gtfs2pgsql"? belongs to role')
+
+@test()
+def index_calling_another_role_function_refused():
+    """A feed's own table (ours) with an index whose expression calls a
+    function another role owns (and may replace at any time): the next load
+    and drop are refused, naming the index and the function's owner."""
+    with Roles('alice', 'bob') as r:
+        db = r.database(r.alice)
+        check(run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE).returncode == 0, 'load')
+        it.psql('GRANT CREATE ON DATABASE %s TO %s' % (qi(db), qi(r.bob)), db=None)
+        psql_as(r.bob, db, '''CREATE SCHEMA bobs;
+            CREATE FUNCTION bobs.f(x text) RETURNS text LANGUAGE sql IMMUTABLE
+            AS 'SELECT x';
+            GRANT USAGE ON SCHEMA bobs TO PUBLIC;''')
+        psql_as(r.alice, db, 'CREATE INDEX alices_index ON feed.routes (bobs.f(route_id))')
+        res = run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE)
+        refused_naming(res, r'alices_index.* calls bobs\.f\(text\), which belongs to role "?%s'
+                       % r.bob)
+        res = run_as(r.alice, db, '--drop', 'feed')
+        refused_naming(res, r'alices_index')
+
+@test()
+def create_on_our_schema_granted_refused():
+    """A schema of ours in which another role may create objects (which
+    could be found in it by name) is refused, naming the grantee."""
+    with Roles('alice', 'bob') as r:
+        db = r.database(r.alice)
+        check(run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE).returncode == 0, 'load')
+        psql_as(r.alice, db, 'GRANT CREATE ON SCHEMA gtfs2pgsql TO %s' % qi(r.bob))
+        res = run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE)
+        refused_naming(res, r'schema "?gtfs2pgsql"? lets role "?%s"? create objects' % r.bob)
+
+# --------------------------------------- 2. side schemas of another role
+
+@test()
+def side_schema_of_another_role_left_alone():
+    """Any role that may create schemas makes gtfs2pgsql_side_4242 with
+    the side load's comment: the feed owner's loads (split on two
+    connections, and not) and --drop succeed and leave it alone."""
+    with Roles('alice', 'mallory') as r:
+        db = r.database(r.alice)
+        it.psql('GRANT CREATE ON DATABASE %s TO %s' % (qi(db), qi(r.mallory)), db=None)
+        psql_as(r.mallory, db, "CREATE SCHEMA gtfs2pgsql_side_4242;"
+                " COMMENT ON SCHEMA gtfs2pgsql_side_4242 IS 'gtfs2pgsql side load'")
+        for args in (['--split-min-size=0'], []):
+            res = run_as(r.alice, db, '-q', '-s', 'feed', *args, SAMPLE)
+            check(res.returncode == 0, 'load %s: %s' % (args, describe(res)))
+        res = run_as(r.alice, db, '--drop', 'feed')
+        check(res.returncode == 0, '--drop: %s' % describe(res))
+        check(value_in(db, "SELECT count(*) FROM pg_namespace"
+                       " WHERE nspname = 'gtfs2pgsql_side_4242'") == '1',
+              'the other role\'s schema was dropped')
+
+# ------------------------------------------- 3. least privilege, said first
+
+@test()
+def missing_privileges_said_up_front():
+    """A role without CREATE on the database, and one with it whose
+    database's feeds belong to another role: each is refused at once (exit
+    1) with what to run, before any table is made."""
+    with Roles('alice', 'carol', 'dave') as r:
+        db = r.database(r.alice)
+        check(run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE).returncode == 0, 'load')
+        it.psql('GRANT CREATE ON DATABASE %s TO %s' % (qi(db), qi(r.carol)), db=None)
+        res = run_as(r.carol, db, '-q', '-s', 'carols', SAMPLE)
+        refused_naming(res, r'schema "?gtfs2pgsql"? belongs to role "?%s' % r.alice,
+                       r'hint: .*run it as the role that owns')
+        res = run_as(r.dave, db, '-q', '-s', 'daves', SAMPLE)
+        refused_naming(res, r'GRANT CREATE ON DATABASE %s TO %s;' % (
+            re.escape(db), re.escape(r.dave)))
+        check(value_in(db, "SELECT count(*) FROM pg_namespace WHERE nspname IN"
+                       " ('carols', 'daves') OR nspname LIKE 'gtfs2pgsql_load%'") == '0',
+              'a schema was made')
+
+@test()
+def postgis_missing_said_up_front():
+    """A role that owns its database, where PostGIS is missing, loading
+    with geometry: exit 1 with the statement a superuser should run; with
+    --no-geometry the load works."""
+    with Roles('alice') as r:
+        db = 'trust_nopostgis_%d' % os.getpid()
+        it.psql('CREATE DATABASE %s OWNER %s' % (qi(db), qi(r.alice)), db=None)
+        r.dbs.append(db)
+        res = run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE)
+        refused_naming(res, r'CREATE EXTENSION postgis')
+        res = run_as(r.alice, db, '-q', '-s', 'feed', '--no-geometry', SAMPLE)
+        check(res.returncode == 0, '--no-geometry: %s' % describe(res))
+
+# ------------------------------- a role that owns only its database, all of it
+
+@test()
+def database_owner_loads_reloads_drops_exports():
+    """A role that is not superuser and owns only its database: first load,
+    a second feed, a reload, several feeds with -j 2, an export, a drop."""
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        out = os.path.join(TMP, 'owner-export.zip')
+        two = os.path.join(TMP, 'owner-two')
+        three = os.path.join(TMP, 'owner-three')
+        shutil.rmtree(two, ignore_errors=True)
+        shutil.rmtree(three, ignore_errors=True)
+        shutil.copytree(SAMPLE, two)
+        shutil.copytree(SAMPLE, three)
+        for what, args in (('first load', ['-s', 'one', SAMPLE]),
+                           ('a second feed', ['-s', 'two', '--split-min-size=0', two]),
+                           ('a reload', ['-s', 'one', SAMPLE]),
+                           ('-j 2', ['-j', '2', two, three]),
+                           ('--drop', ['--drop', 'one'])):
+            res = run_as(r.alice, db, '-q', *args)
+            check(res.returncode == 0, '%s: %s' % (what, describe(res)))
+            if what == 'a reload':
+                res = run_as(r.alice, db, '-s', 'one', out, prog=EXPORT)
+                check(res.returncode == 0 and os.path.getsize(out) > 0,
+                      'export: %s' % describe(res))
+        feeds = value_in(db, 'SELECT string_agg(feed_id, \',\' ORDER BY feed_id)'
+                         ' FROM gtfs2pgsql.feeds')
+        check(feeds == 'owner_three,owner_two,two', 'feeds: %s' % feeds)
+        check(not is_super(r.alice), 'alice is superuser')
+
+# ------------------------------------------- settings a DBA may have set
+
+@test()
+def settings_of_database_and_role_do_not_break_loads():
+    """With idle_in_transaction_session_timeout, statement_timeout and
+    default_transaction_isolation set on the database, and lock_timeout
+    on the role: a split load, a first -j 4 into a new database, and a
+    -j 4 reload all succeed."""
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        it.psql("ALTER DATABASE %s SET idle_in_transaction_session_timeout = '5ms';"
+                " ALTER DATABASE %s SET default_transaction_isolation = 'serializable';"
+                " ALTER DATABASE %s SET statement_timeout = '2s';"
+                " ALTER ROLE %s SET lock_timeout = '1ms';"
+                " ALTER ROLE %s SET default_transaction_read_only = on;"
+                % (qi(db), qi(db), qi(db), qi(r.alice), qi(r.alice)), db=None)
+        feeds = []
+        for i in range(6):
+            d = os.path.join(TMP, 'settings-%d' % i)
+            shutil.rmtree(d, ignore_errors=True)
+            shutil.copytree(SAMPLE, d)
+            feeds.append(d)
+        for what, args in (('-j 4 into a new database', ['-j', '4'] + feeds),
+                           ('a split load', ['-s', 'split', '--split-min-size=0', SAMPLE]),
+                           ('-j 4 reload', ['-j', '4'] + feeds)):
+            res = run_as(r.alice, db, '-q', *args)
+            check(res.returncode == 0, '%s: %s' % (what, describe(res)))
+        check(value_in(db, 'SELECT count(*) FROM gtfs2pgsql.feeds') == '7', 'feeds missing')
+
+if __name__ == '__main__':
+    it.main()
