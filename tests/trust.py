@@ -313,6 +313,31 @@ def database_owner_loads_reloads_drops_exports():
         check(feeds == 'owner_three,owner_two,two', 'feeds: %s' % feeds)
         check(not is_super(r.alice), 'alice is superuser')
 
+@test()
+def reader_role_as_readme_says():
+    """The README's read-only role: it reads a feed, the cross-feed
+    tables and a feed loaded after the grants, and exports; it cannot
+    write."""
+    with Roles('alice', 'reader') as r:
+        db = r.database(r.alice)
+        check(run_as(r.alice, db, '-q', '-s', 'bart', SAMPLE).returncode == 0, 'load')
+        psql_as(r.alice, db, """
+            GRANT USAGE ON SCHEMA gtfs2pgsql, bart TO {r};
+            GRANT SELECT ON ALL TABLES IN SCHEMA gtfs2pgsql, bart TO {r};
+            ALTER DEFAULT PRIVILEGES FOR ROLE {a} GRANT USAGE ON SCHEMAS TO {r};
+            ALTER DEFAULT PRIVILEGES FOR ROLE {a} GRANT SELECT ON TABLES TO {r};
+            """.format(r=qi(r.reader), a=qi(r.alice)))
+        check(run_as(r.alice, db, '-q', '-s', 'later', SAMPLE).returncode == 0, 'load later')
+        got = psql_as(r.reader, db, 'SELECT count(*) FROM bart.stops;'
+                      ' SELECT count(*) FROM later.stops;'
+                      ' SELECT count(DISTINCT feed_id) FROM gtfs2pgsql.stops;').split()
+        check(got[0] == got[1] != '0' and got[2] == '2', 'reader counts: %r' % got)
+        out = os.path.join(TMP, 'reader.zip')
+        res = run_as(r.reader, db, '-s', 'later', out, prog=EXPORT)
+        check(res.returncode == 0, 'export as reader: %s' % describe(res))
+        res = run_as(r.reader, db, '-q', '-s', 'later', SAMPLE)
+        check(res.returncode == 1, 'a load as reader: %s' % describe(res))
+
 # ------------------------------------------- settings a DBA may have set
 
 @test()
