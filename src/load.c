@@ -1578,6 +1578,7 @@ join_side(LoadRun *run, const char *staging, bool *bad_input)
 	progress_side_file(cat->file,
 					   source_declared_size(run->src, run->side_member),
 					   run->side_started);
+	db_set_step("wait for the second connection");
 	*bad_input = false;
 	memset(&sr, 0, sizeof(sr));
 	if (!side_wait(run->side, &sr) ||

@@ -13,7 +13,7 @@ ask for one) and, where a role must own a database, a database of its own.
 Uses the harness of tests/integration.py; only the tests registered here
 run.  Standard library only.
 """
-import os, re, shutil, subprocess, sys
+import os, re, shutil, subprocess, sys, time
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -340,32 +340,117 @@ def reader_role_as_readme_says():
 
 # ------------------------------------------- settings a DBA may have set
 
-@test()
-def settings_of_database_and_role_do_not_break_loads():
-    """With idle_in_transaction_session_timeout, statement_timeout and
-    default_transaction_isolation set on the database, and lock_timeout
-    on the role: a split load, a first -j 4 into a new database, and a
-    -j 4 reload all succeed."""
+def feed_copies(prefix, n):
+    feeds = []
+    for i in range(n):
+        d = os.path.join(TMP, '%s-%d' % (prefix, i))
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.copytree(SAMPLE, d)
+        feeds.append(d)
+    return feeds
+
+def with_settings(settings, steps):
+    """settings ("database"/"role", name, value) set on a new database
+    owned by a new role; then each (what, args) of steps must load, as
+    that role."""
     with Roles('alice') as r:
         db = r.database(r.alice)
-        it.psql("ALTER DATABASE %s SET idle_in_transaction_session_timeout = '5ms';"
-                " ALTER DATABASE %s SET default_transaction_isolation = 'serializable';"
-                " ALTER DATABASE %s SET statement_timeout = '2s';"
-                " ALTER ROLE %s SET lock_timeout = '1ms';"
-                " ALTER ROLE %s SET default_transaction_read_only = on;"
-                % (qi(db), qi(db), qi(db), qi(r.alice), qi(r.alice)), db=None)
-        feeds = []
-        for i in range(6):
-            d = os.path.join(TMP, 'settings-%d' % i)
-            shutil.rmtree(d, ignore_errors=True)
-            shutil.copytree(SAMPLE, d)
-            feeds.append(d)
-        for what, args in (('-j 4 into a new database', ['-j', '4'] + feeds),
-                           ('a split load', ['-s', 'split', '--split-min-size=0', SAMPLE]),
-                           ('-j 4 reload', ['-j', '4'] + feeds)):
+        for on, name, val in settings:
+            it.psql('ALTER %s %s SET %s = %s' % (
+                'DATABASE' if on == 'database' else 'ROLE',
+                qi(db if on == 'database' else r.alice), name, ql(val)), db=None)
+        for what, args in steps:
             res = run_as(r.alice, db, '-q', *args)
             check(res.returncode == 0, '%s: %s' % (what, describe(res)))
-        check(value_in(db, 'SELECT count(*) FROM gtfs2pgsql.feeds') == '7', 'feeds missing')
+        return value_in(db, 'SELECT count(*) FROM gtfs2pgsql.feeds')
+
+def generated_feed(stop_times):
+    """A feed of bench/genfeed.c with that many stop_times rows."""
+    prog = os.path.join(TMP, 'genfeed')
+    if not os.path.exists(prog):
+        subprocess.run(['cc', '-O2', '-std=c11', '-o', prog,
+                        os.path.join(it.REPO, 'bench', 'genfeed.c'), '-lm'], check=True)
+    out = os.path.join(TMP, 'generated-%s' % stop_times)
+    if not os.path.isdir(out):
+        subprocess.run([prog, '--stop-times', stop_times, out], check=True,
+                       capture_output=True)
+    return out
+
+@test()
+def idle_in_transaction_timeout_does_not_end_a_split_load():
+    """idle_in_transaction_session_timeout on the database: the first
+    connection waits idle in its transaction while the second loads
+    a stop_times.txt of 200k rows, and is not ended for it."""
+    with_settings([('database', 'idle_in_transaction_session_timeout', '100ms')],
+                  [('a split load', ['-s', 'split', '--split-min-size=0',
+                                     generated_feed('200k')])])
+
+@test()
+def failure_names_the_step_under_way():
+    """The first connection's session is ended while it waits for the
+    second (pg_terminate_backend): the message names that wait or the step
+    that found the session gone, not a file the parent loaded before (nor
+    one the feed lacks)."""
+    feed = generated_feed('200k')
+    app = 'trust_step_%d' % os.getpid()
+    env = dict(os.environ, PGAPPNAME=app)
+    p = subprocess.Popen([it.PROG, '-d', it.DB, '-q', '-s', 'stepname',
+                          '--split-min-size=0', feed], stderr=subprocess.PIPE,
+                         text=True, env=env)
+    try:
+        ended = False
+        for _ in range(400):
+            # the parent is idle in its transaction while a session of the
+            # same application (the child) works
+            got = value_in(it.DB, "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a"
+                           " WHERE a.application_name = %s AND a.state = 'idle in transaction'"
+                           " AND EXISTS (SELECT FROM pg_stat_activity b WHERE"
+                           " b.application_name = a.application_name AND b.pid <> a.pid"
+                           " AND b.state = 'active')" % ql(app))
+            if got == 't':
+                ended = True
+                break
+            if p.poll() is not None:
+                break
+            time.sleep(0.02)
+        err = p.communicate(timeout=120)[1]
+    finally:
+        if p.poll() is None:
+            p.kill()
+    if not ended:
+        raise it.Skip('the first connection never waited idle for the second')
+    check(p.returncode == 3, 'exit 3 expected: exit %d, %s' % (p.returncode, err))
+    check(re.search(r"error: (wait for the second connection|second connection's tables): ",
+                    err) and not re.search(r'error: \w+\.txt: ', err), 'stderr: %s' % err)
+
+@test()
+def lock_timeout_of_role_does_not_fail_first_loads():
+    """lock_timeout on the role: a first -j 4 into a new database (which
+    makes the registry and the cross-feed tables under locks) loads every
+    feed."""
+    n = with_settings([('role', 'lock_timeout', '1ms')],
+                      [('-j 4 into a new database', ['-j', '4'] + feed_copies('lt', 8))])
+    check(n == '8', '%s feeds loaded of 8' % n)
+
+@test()
+def isolation_of_database_does_not_fail_loads():
+    """default_transaction_isolation repeatable read, then serializable:
+    -j 4 loads and reloads of 8 feeds all succeed."""
+    for level in ('repeatable read', 'serializable'):
+        feeds = feed_copies(level.split()[0], 8)
+        n = with_settings([('database', 'default_transaction_isolation', level)],
+                          [('-j 4', ['-j', '4'] + feeds),
+                           ('-j 4 reload', ['-j', '4'] + feeds)])
+        check(n == '8', '%s: %s feeds loaded of 8' % (level, n))
+
+@test()
+def timeouts_and_read_only_of_role_do_not_break_loads():
+    """statement_timeout and default_transaction_read_only on the role:
+    a load and a --drop succeed (--wait is the only bound on a load)."""
+    with_settings([('role', 'statement_timeout', '1ms'),
+                   ('role', 'default_transaction_read_only', 'on')],
+                  [('a load', ['-s', 'one', SAMPLE]),
+                   ('a drop', ['--drop', 'one'])])
 
 if __name__ == '__main__':
     it.main()
