@@ -381,7 +381,9 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 				unblocked;
 	double		began = report_now();
 	int			next = 0,
-				worst = 0;
+				worst = 0,
+				stopped_by,
+				ncanceled = 0;
 
 	*child = false;
 	if (runs == NULL || workers == NULL || polled == NULL || order == NULL ||
@@ -513,20 +515,22 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 			end_worker(&workers[w], runs);
 		}
 	signal_workers = NULL;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGPIPE, &old_pipe, NULL);
+	/* what stopped the run: a signal from now on changes no feed's fate */
+	stopped_by = stop_signal;
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 
 	for (int i = 0; i < nfeeds; i++)
 	{
 		int			code = runs[i].code >= 0 ? runs[i].code :
-			stop_signal > 0 ? EXIT_SIGNAL + stop_signal : EXIT_NOT_RUN;
+			stopped_by > 0 ? EXIT_SIGNAL + stopped_by : EXIT_NOT_RUN;
 
 		if (code > worst)
 			worst = code;
+		if (canceled(code))
+			ncanceled++;
 	}
-	if (stop_signal > 0)
+	/* a signal that came when every feed was done canceled nothing */
+	if (stopped_by > 0 && ncanceled > 0)
 		log_error("canceled: the feeds under way are unchanged, %d not "
 				  "started", nfeeds - next);
 	if (!quiet)
@@ -536,6 +540,10 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 					   began) &&
 		worst == 0)
 		worst = EXIT_NOT_RUN;
+	/* caught to the end: a signal during the summary kills no loaded run */
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 
 cleanup:
 	/* the reports are the parent's to remove, once written */

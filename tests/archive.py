@@ -414,5 +414,36 @@ def killed_feed_stops_no_other():
     for feed_id, status in got.items():
         check((feed_id in reg) == (status == 'loaded'), 'registry %r, summary %s' % (reg, text))
 
+@test()
+def sigint_after_commit_counts_loaded():
+    """SIGINT to the parent with -j 2 once a feed is committed, during its
+    clean-up of gtfs2pgsql_dropped (held up as in hostile.py): the feed is
+    loaded, the other skipped as unchanged, exit 0, no "canceled"."""
+    late, same = feed_dir('jlate'), feed_dir('jsame')
+    for args in (('-s', 'jlate', '--feed-id', 'jlate_old', late), ('-s', 'jsame', same)):
+        r = run('-q', *args)
+        check(r.returncode == 0, describe(r))
+    app = 'archive_late_%d' % os.getpid()
+    held = h.CleanUpHeld()
+    try:
+        p, err = spawn('-j', '2', '--skip-unchanged', late, same, env={'PGAPPNAME': app})
+        check(held.waiting(app), 'the load never reached its clean-up')
+        check(registry().get('jlate', ('',))[0] == 'jlate',
+              'at the clean-up, the feed is not committed')
+        p.send_signal(signal.SIGINT)
+        time.sleep(1)
+        held.release()
+        code, text = finish(p, err)
+    finally:
+        held.close()
+    check(code == 0, 'exit %d, 0 expected: %s' % (code, text))
+    check('canceled' not in text and 'unchanged,' not in text, 'stderr: %s' % text)
+    check(re.search(r'^gtfs2pgsql: jlate: warning: SIGINT came after the commit: '
+                    r'the feed is loaded$', text, re.M), 'no warning: %s' % text)
+    check([g[2] for g in summary(text)] == ['loaded', 'skipped'], 'summary: %s' % text)
+    check(re.search(r'^2 feeds: 1 loaded, 1 skipped, 0 failed$', text, re.M),
+          'count line: %s' % text)
+    check(registry().get('jlate', ('',))[0] == 'jlate', 'the feed is not there')
+
 if __name__ == '__main__':
     it.main()
