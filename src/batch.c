@@ -8,7 +8,9 @@
  * other feeds' partitions from memory, not from the catalog (about 8x
  * less at 1,000 feeds).  The parent hands out the feeds one at a time
  * over a socket per worker, holds a Run per feed, and the workers write
- * their figures into a shared anonymous mapping.
+ * their figures into a shared anonymous mapping.  A worker dies with the
+ * parent (PR_SET_PDEATHSIG), so that a command killed with -9 leaves no
+ * load to commit behind it.
  */
 #include "batch.h"
 
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -283,6 +286,7 @@ start_worker(Worker *workers, int w, int jobs, const sigset_t *unblocked,
 			 bool *child)
 {
 	int			pair[2];
+	pid_t		parent = getpid();
 	pid_t		pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
@@ -302,6 +306,19 @@ start_worker(Worker *workers, int w, int jobs, const sigset_t *unblocked,
 	}
 	if (pid == 0)
 	{
+		/*
+		 * Dies with the parent, even one that died before this line: its
+		 * feed rolls back, as any killed session's, rather than commit
+		 * with nobody to report it (with _exit, as side.c's child: the
+		 * parent's buffers are the parent's).
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		{
+			log_error("could not tie a worker process to its parent: %m");
+			_exit(EXIT_NOT_RUN);
+		}
+		if (getppid() != parent)
+			_exit(EXIT_NOT_RUN);
 		/* the others' sockets closed, so that each sees its own EOF */
 		for (int i = 0; i < jobs; i++)
 			if (workers[i].pid > 0)

@@ -445,5 +445,66 @@ def sigint_after_commit_counts_loaded():
           'count line: %s' % text)
     check(registry().get('jlate', ('',))[0] == 'jlate', 'the feed is not there')
 
+def process_alive(pid):
+    """Whether pid runs (a zombie, whose parent is gone, does not)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+@test()
+def killed_parent_takes_its_workers():
+    """kill -9 of the parent with -j 2 while both workers wait at their swap
+    (for a reader of their feeds): the workers die with it, and no feed is
+    committed once the reader has gone."""
+    names = ('orphan_one', 'orphan_two', 'orphan_three')
+    feeds = [feed_dir(n) for n in names]
+    for n, f in zip(names, feeds):
+        r = run('-q', '-s', n, f)
+        check(r.returncode == 0, describe(r))
+    before = registry()
+    reader = h.Reader('archive_reader_%d' % os.getpid())
+    reader.send('BEGIN; %s' % ' '.join('SELECT count(*) FROM %s.stops;' % n for n in names))
+    reader.wait_state('idle in transaction')
+    app = 'archive_orphan_%d' % os.getpid()
+    left, p = [], None
+    try:
+        p, err = spawn('-j', '2', *feeds, env={'PGAPPNAME': app})
+        waiting = set()
+        for _ in range(1200):
+            err.seek(0)
+            waiting = set(re.findall(r'^gtfs2pgsql: (orphan_\w+): .*waiting for',
+                                     err.read(), re.M))
+            if len(waiting) == 2:
+                break
+            time.sleep(0.05)
+        check(len(waiting) == 2, 'the two workers never waited at the swap')
+        with open('/proc/%d/task/%d/children' % (p.pid, p.pid)) as f:
+            children = [int(c) for c in f.read().split()]
+        check(len(children) == 2, 'children: %r' % children)
+        p.kill()
+        p.wait()
+        for _ in range(100):
+            left = [c for c in children if process_alive(c)]
+            if not left:
+                break
+            time.sleep(0.05)
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+        reader.send('COMMIT;')
+        reader.close()
+    # what a worker left would do now, with nobody to report
+    time.sleep(3)
+    after = registry()
+    for c in left:
+        if process_alive(c):
+            os.kill(c, signal.SIGKILL)
+    check(after == before, 'feeds committed after the kill: %r' %
+          {k: v for k, v in after.items() if before.get(k) != v})
+    check(not left, 'workers outlived their parent: %r' % left)
+    check(sessions(app, loading=False) == 0, 'a session of the workers is left')
+
 if __name__ == '__main__':
     it.main()
