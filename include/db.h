@@ -61,6 +61,20 @@ extern void db_log_error(PGconn *conn, const PGresult *res, const char *what);
 extern bool db_exec(PGconn *conn, const char *sql);
 
 /*
+ * BEGIN and COMMIT of a transaction that a signal cancels (see
+ * db_catch_signals), as db_exec.  Once db_commit has succeeded, the work
+ * is in the database whatever comes: a signal (one during the COMMIT too)
+ * no longer cancels, so that what follows (a clean-up, a report) runs to
+ * its end; db_signal_after_commit says which came.  The next db_begin
+ * fails at once when one came: the signal cancels what is not begun.
+ */
+extern bool db_begin(PGconn *conn);
+extern bool db_commit(PGconn *conn);
+
+/* The signal that came after the last db_commit, or 0. */
+extern int	db_signal_after_commit(void);
+
+/*
  * Runs fmt after replacing each "%s" by the next string argument (no other
  * directives: the arguments are quoted SQL already).  As db_exec.
  */

@@ -8,7 +8,9 @@
  * other feeds' partitions from memory, not from the catalog (about 8x
  * less at 1,000 feeds).  The parent hands out the feeds one at a time
  * over a socket per worker, holds a Run per feed, and the workers write
- * their figures into a shared anonymous mapping.
+ * their figures into a shared anonymous mapping.  A worker dies with the
+ * parent (PR_SET_PDEATHSIG), so that a command killed with -9 leaves no
+ * load to commit behind it.
  */
 #include "batch.h"
 
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -283,6 +286,7 @@ start_worker(Worker *workers, int w, int jobs, const sigset_t *unblocked,
 			 bool *child)
 {
 	int			pair[2];
+	pid_t		parent = getpid();
 	pid_t		pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0)
@@ -302,6 +306,19 @@ start_worker(Worker *workers, int w, int jobs, const sigset_t *unblocked,
 	}
 	if (pid == 0)
 	{
+		/*
+		 * Dies with the parent, even one that died before this line: its
+		 * feed rolls back, as any killed session's, rather than commit
+		 * with nobody to report it (with _exit, as side.c's child: the
+		 * parent's buffers are the parent's).
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		{
+			log_error("could not tie a worker process to its parent: %m");
+			_exit(EXIT_NOT_RUN);
+		}
+		if (getppid() != parent)
+			_exit(EXIT_NOT_RUN);
 		/* the others' sockets closed, so that each sees its own EOF */
 		for (int i = 0; i < jobs; i++)
 			if (workers[i].pid > 0)
@@ -381,7 +398,9 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 				unblocked;
 	double		began = report_now();
 	int			next = 0,
-				worst = 0;
+				worst = 0,
+				stopped_by,
+				ncanceled = 0;
 
 	*child = false;
 	if (runs == NULL || workers == NULL || polled == NULL || order == NULL ||
@@ -513,20 +532,22 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 			end_worker(&workers[w], runs);
 		}
 	signal_workers = NULL;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGPIPE, &old_pipe, NULL);
+	/* what stopped the run: a signal from now on changes no feed's fate */
+	stopped_by = stop_signal;
 	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 
 	for (int i = 0; i < nfeeds; i++)
 	{
 		int			code = runs[i].code >= 0 ? runs[i].code :
-			stop_signal > 0 ? EXIT_SIGNAL + stop_signal : EXIT_NOT_RUN;
+			stopped_by > 0 ? EXIT_SIGNAL + stopped_by : EXIT_NOT_RUN;
 
 		if (code > worst)
 			worst = code;
+		if (canceled(code))
+			ncanceled++;
 	}
-	if (stop_signal > 0)
+	/* a signal that came when every feed was done canceled nothing */
+	if (stopped_by > 0 && ncanceled > 0)
 		log_error("canceled: the feeds under way are unchanged, %d not "
 				  "started", nfeeds - next);
 	if (!quiet)
@@ -536,6 +557,10 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 					   began) &&
 		worst == 0)
 		worst = EXIT_NOT_RUN;
+	/* caught to the end: a signal during the summary kills no loaded run */
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 
 cleanup:
 	/* the reports are the parent's to remove, once written */

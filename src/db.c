@@ -20,6 +20,8 @@
 
 static PGcancel *volatile cancel_handle;	/* for the signal handler */
 static volatile sig_atomic_t canceled_by;	/* the signal, or 0 */
+static volatile sig_atomic_t committed;	/* db_commit done, no db_begin since */
+static volatile sig_atomic_t held_signal;	/* one that came after it, or 0 */
 static char step_name[256];		/* the step named in messages */
 static const char *current_step;	/* step_name, or NULL: none */
 static bool error_logged;		/* an error of this step was logged */
@@ -27,12 +29,18 @@ static bool error_logged;		/* an error of this step was logged */
 /*
  * SIGINT, SIGTERM: ask the server to cancel what it runs (PQcancel is
  * safe in a signal handler), and remember, so that nothing else runs.
+ * After a commit, only remember: what is committed is done (db_commit).
  */
 static void
 on_signal(int sig)
 {
 	char		errbuf[256];
 
+	if (committed)
+	{
+		held_signal = sig;
+		return;
+	}
 	canceled_by = sig;
 	if (cancel_handle != NULL)
 		PQcancel(cancel_handle, errbuf, sizeof(errbuf));
@@ -356,6 +364,40 @@ db_exec(PGconn *conn, const char *sql)
 	}
 	PQclear(res);
 	return ok;
+}
+
+bool
+db_begin(PGconn *conn)
+{
+	/* a signal from here on cancels, as one held since the commit does */
+	committed = 0;
+	if (held_signal)
+	{
+		canceled_by = held_signal;
+		held_signal = 0;
+	}
+	return db_exec(conn, "BEGIN");
+}
+
+bool
+db_commit(PGconn *conn)
+{
+	if (!db_exec(conn, "COMMIT"))
+		return false;
+	/* a signal during the COMMIT, which the server did not cancel, too */
+	committed = 1;
+	if (canceled_by)
+	{
+		held_signal = canceled_by;
+		canceled_by = 0;
+	}
+	return true;
+}
+
+int
+db_signal_after_commit(void)
+{
+	return held_signal;
 }
 
 bool

@@ -1728,7 +1728,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		}
 	}
 	/* the orphans of a side load killed after its commit go first */
-	if (!side_clean(conn) || !feeds_setup(conn) || !db_exec(conn, "BEGIN"))
+	if (!side_clean(conn) || !feeds_setup(conn) || !db_begin(conn))
 		goto cleanup;
 	if (!db_exec(conn, RAISE_MAINTENANCE_WORK_MEM))
 		goto rollback;
@@ -1814,12 +1814,15 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 							   !report_add_step(rep, "swap", step_started)))
 		swapped = SWAP_FAILED;
 	step_started = progress_step("commit");
-	if (swapped != SWAP_OK || !db_exec(conn, "COMMIT"))
+	if (swapped != SWAP_OK || !db_commit(conn))
 	{
 		status = swapped == SWAP_REFUSED ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 		goto rollback;
 	}
-	/* committed: a step not recorded (logged) is only missing from the table */
+	/*
+	 * Committed: a step not recorded (logged) is only missing from the
+	 * table, and a signal from now on is no cancel (db_commit).
+	 */
 	report_add_step(rep, "commit", step_started);
 	side_end(run.side, conn, true);
 	swap_clear_dropped(conn);

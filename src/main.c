@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,8 +138,9 @@ help(void)
 		   "  3 the database refused the load, the second connection's "
 		   "load failed,\n"
 		   "    or --wait ran out (the database is unchanged)\n"
-		   "  130, 143 canceled by SIGINT, SIGTERM "
-		   "(the database is unchanged)\n");
+		   "  130, 143 canceled by SIGINT, SIGTERM before the commit "
+		   "(the database is\n"
+		   "    unchanged; after it, a signal cancels nothing)\n");
 }
 
 /* The feed's file or folder name without the path, for the report. */
@@ -536,6 +538,20 @@ warn_folder_of_zips(const char *path)
 }
 
 /*
+ * The signal that came after the last commit, which canceled nothing:
+ * said, with what is done.
+ */
+static void
+warn_signal_after_commit(const char *done)
+{
+	int			sig = db_signal_after_commit();
+
+	if (sig)
+		log_warning("%s came after the commit: %s",
+					sig == SIGINT ? "SIGINT" : "SIGTERM", done);
+}
+
+/*
  * Reads, connects and loads; the exit code.  result, when not NULL, gets
  * what the summary of several feeds shows.  With given, a connection whose
  * signals the caller catches, the load runs on it and leaves it open.
@@ -641,8 +657,6 @@ run(Options *o, BatchResult *result, PGconn *given)
 				   PROGRESS_NEVER : o->progress);
 	status = load_feed(conn, src, &o->load, &rep);
 	progress_end();
-	if (!given)
-		db_release_signals();
 	report_finish(&rep);
 	if (db_canceled())
 	{
@@ -675,8 +689,13 @@ run(Options *o, BatchResult *result, PGconn *given)
 	}
 	code = status == LOAD_OK ? EXIT_OK :
 		status == LOAD_BAD_INPUT ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
+	if (status == LOAD_OK)
+		warn_signal_after_commit("the feed is loaded");
 
 cleanup:
+	/* caught to the end: a signal after the commit ends nothing */
+	if (!given && conn)
+		db_release_signals();
 	if (!given)
 		PQfinish(conn);
 	source_close(src);
@@ -716,10 +735,10 @@ run_drop(Options *o)
 		SwapStatus	status = SWAP_FAILED;
 
 		db_set_step(o->drop_ids[i]);
-		if (db_exec(conn, "BEGIN"))
+		if (db_begin(conn))
 			status = swap_drop_feed(conn, o->drop_ids[i],
 									o->load.wait_seconds);
-		if (status == SWAP_OK && db_exec(conn, "COMMIT"))
+		if (status == SWAP_OK && db_commit(conn))
 			log_notice("feed \"%s\" dropped", o->drop_ids[i]);
 		else
 		{
@@ -729,11 +748,14 @@ run_drop(Options *o)
 					EXIT_DB_FAILED;
 		}
 	}
-	db_release_signals();
 	if (db_canceled())
 		code = EXIT_SIGNAL + db_canceled();
 	else
+	{
 		swap_clear_dropped(conn);
+		warn_signal_after_commit("the feeds are dropped");
+	}
+	db_release_signals();
 	PQfinish(conn);
 	return code;
 }

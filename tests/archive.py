@@ -422,5 +422,97 @@ def killed_feed_stops_no_other():
     for feed_id, status in got.items():
         check((feed_id in reg) == (status == 'loaded'), 'registry %r, summary %s' % (reg, text))
 
+@test()
+def sigint_after_commit_counts_loaded():
+    """SIGINT to the parent with -j 2 once a feed is committed, during its
+    clean-up of gtfs2pgsql_dropped (held up as in hostile.py): the feed is
+    loaded, the other skipped as unchanged, exit 0, no "canceled"."""
+    late, same = feed_dir('jlate'), feed_dir('jsame')
+    for args in (('-s', 'jlate', '--feed-id', 'jlate_old', late), ('-s', 'jsame', same)):
+        r = run('-q', *args)
+        check(r.returncode == 0, describe(r))
+    app = 'archive_late_%d' % os.getpid()
+    held = h.CleanUpHeld()
+    try:
+        p, err = spawn('-j', '2', '--skip-unchanged', late, same, env={'PGAPPNAME': app})
+        check(held.waiting(app), 'the load never reached its clean-up')
+        check(registry().get('jlate', ('',))[0] == 'jlate',
+              'at the clean-up, the feed is not committed')
+        p.send_signal(signal.SIGINT)
+        time.sleep(1)
+        held.release()
+        code, text = finish(p, err)
+    finally:
+        held.close()
+    check(code == 0, 'exit %d, 0 expected: %s' % (code, text))
+    check('canceled' not in text and 'unchanged,' not in text, 'stderr: %s' % text)
+    check(re.search(r'^gtfs2pgsql: jlate: warning: SIGINT came after the commit: '
+                    r'the feed is loaded$', text, re.M), 'no warning: %s' % text)
+    check([g[2] for g in summary(text)] == ['loaded', 'skipped'], 'summary: %s' % text)
+    check(re.search(r'^2 feeds: 1 loaded, 1 skipped, 0 failed$', text, re.M),
+          'count line: %s' % text)
+    check(registry().get('jlate', ('',))[0] == 'jlate', 'the feed is not there')
+
+def process_alive(pid):
+    """Whether pid runs (a zombie, whose parent is gone, does not)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+@test()
+def killed_parent_takes_its_workers():
+    """kill -9 of the parent with -j 2 while both workers wait at their swap
+    (for a reader of their feeds): the workers die with it, and no feed is
+    committed once the reader has gone."""
+    names = ('orphan_one', 'orphan_two', 'orphan_three')
+    feeds = [feed_dir(n) for n in names]
+    for n, f in zip(names, feeds):
+        r = run('-q', '-s', n, f)
+        check(r.returncode == 0, describe(r))
+    before = registry()
+    reader = h.Reader('archive_reader_%d' % os.getpid())
+    reader.send('BEGIN; %s' % ' '.join('SELECT count(*) FROM %s.stops;' % n for n in names))
+    reader.wait_state('idle in transaction')
+    app = 'archive_orphan_%d' % os.getpid()
+    left, p = [], None
+    try:
+        p, err = spawn('-j', '2', *feeds, env={'PGAPPNAME': app})
+        waiting = set()
+        for _ in range(1200):
+            err.seek(0)
+            waiting = set(re.findall(r'^gtfs2pgsql: (orphan_\w+): .*waiting for',
+                                     err.read(), re.M))
+            if len(waiting) == 2:
+                break
+            time.sleep(0.05)
+        check(len(waiting) == 2, 'the two workers never waited at the swap')
+        with open('/proc/%d/task/%d/children' % (p.pid, p.pid)) as f:
+            children = [int(c) for c in f.read().split()]
+        check(len(children) == 2, 'children: %r' % children)
+        p.kill()
+        p.wait()
+        for _ in range(100):
+            left = [c for c in children if process_alive(c)]
+            if not left:
+                break
+            time.sleep(0.05)
+    finally:
+        if p and p.poll() is None:
+            p.kill()
+        reader.send('COMMIT;')
+        reader.close()
+    # what a worker left would do now, with nobody to report
+    time.sleep(3)
+    after = registry()
+    for c in left:
+        if process_alive(c):
+            os.kill(c, signal.SIGKILL)
+    check(after == before, 'feeds committed after the kill: %r' %
+          {k: v for k, v in after.items() if before.get(k) != v})
+    check(not left, 'workers outlived their parent: %r' % left)
+    check(sessions(app, loading=False) == 0, 'a session of the workers is left')
+
 if __name__ == '__main__':
     it.main()

@@ -566,6 +566,84 @@ def sigint_cancels_and_rolls_back():
 def sigterm_cancels_and_rolls_back():
     check_signal(signal.SIGTERM, 143)
 
+HOLD_KEY = 7207                 # the advisory lock that holds up the clean-up
+
+class CleanUpHeld:
+    """While open: the clean-up of gtfs2pgsql_dropped that a load runs after
+    its commit (swap_clear_dropped) waits at its DROP, in an event trigger
+    that spins until release() (at most a minute), holding no lock of its
+    own; waiting() says when a session of application app is there."""
+    def __init__(self):
+        self.holder = Reader('hostile_hold_%d' % os.getpid())
+        self.holder.send('SELECT pg_advisory_lock(%d);' % HOLD_KEY)
+        self.holder.wait_state('idle')
+        it.psql("""CREATE FUNCTION public.hold_clean_up() RETURNS event_trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF pg_catalog.current_query() ~
+                        'lock_timeout.*DROP TABLE gtfs2pgsql_dropped\\.' THEN
+                    FOR i IN 1..1200 LOOP
+                        EXIT WHEN pg_catalog.pg_try_advisory_xact_lock_shared(%d);
+                        PERFORM pg_catalog.pg_sleep(0.05);
+                    END LOOP;
+                END IF;
+            END $$;
+            CREATE EVENT TRIGGER hold_clean_up ON ddl_command_start
+                WHEN TAG IN ('DROP TABLE') EXECUTE FUNCTION public.hold_clean_up();"""
+                % HOLD_KEY)
+
+    def waiting(self, app, seconds=120):
+        for _ in range(int(seconds * 20)):
+            if value("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
+                     " AND wait_event = 'PgSleep' AND query ~ 'gtfs2pgsql_dropped'"
+                     % ql(app)) != '0':
+                return True
+            time.sleep(0.05)
+        return False
+
+    def release(self):
+        self.holder.send('SELECT pg_advisory_unlock(%d);' % HOLD_KEY)
+
+    def close(self):
+        self.release()
+        self.holder.close()
+        it.psql('DROP EVENT TRIGGER IF EXISTS hold_clean_up;'
+                ' DROP FUNCTION IF EXISTS public.hold_clean_up();')
+
+def feed_of_schema(schema):
+    return value('SELECT feed_id FROM gtfs2pgsql.feeds WHERE schema_name = %s' % ql(schema))
+
+@test()
+def signal_after_commit_keeps_the_load():
+    """SIGINT once the load has committed, during its clean-up of
+    gtfs2pgsql_dropped (another feed's tables, put aside there by this
+    load; the clean-up held up by an event trigger): the feed is loaded,
+    exit 0, the summary, a warning and no "canceled"."""
+    schema = 'late_feed'
+    load_ok(SAMPLE, schema, '--feed-id', 'late_old')
+    stops = value('SELECT count(*) FROM %s' % rel(schema, 'stops'))
+    app = 'hostile_late_%d' % os.getpid()
+    held = CleanUpHeld()
+    try:
+        p, err = spawn('-s', schema, '--feed-id', 'late_new', SAMPLE, env={'PGAPPNAME': app})
+        check(held.waiting(app), 'the load never reached its clean-up')
+        check(feed_of_schema(schema) == 'late_new', 'at the clean-up, the feed is not committed')
+        p.send_signal(signal.SIGINT)
+        time.sleep(1)
+        held.release()
+        code, text = finish(p, err)
+    finally:
+        held.close()
+    check(code == 0, 'exit %d, 0 expected: %s' % (code, text))
+    check('canceled' not in text and 'unchanged' not in text, 'stderr: %s' % text)
+    check(re.search(r'^total +\d+', text, re.M), 'no summary: %s' % text)
+    check(re.search(r'^gtfs2pgsql: warning: SIGINT came after the commit: the feed is loaded$',
+                    text, re.M), 'no warning: %s' % text)
+    check(value("SELECT count(*) FROM pg_class WHERE relkind = 'p' AND relnamespace ="
+                " to_regnamespace('gtfs2pgsql_dropped')") == '0', 'the clean-up was not done')
+    check(feed_of_schema(schema) == 'late_new', 'the feed is not the new one')
+    check(value('SELECT count(*) FROM %s' % rel(schema, 'stops')) == stops, 'stops differ')
+
 def error_lines(text):
     return [l for l in text.splitlines() if l.startswith('gtfs2pgsql: error:')]
 
