@@ -194,6 +194,37 @@ def idle_reader_of_another_feed_does_not_delay_an_import():
 
 
 @test()
+def geom_columns_added_names_every_feeds_readers():
+    """When the cross-feed tables lack the geometry columns (a database
+    whose first feeds were loaded without PostGIS, or before it had them),
+    a feed with geometry adds them to every feed: it waits for the readers
+    of every feed, and names them; once they are gone it loads."""
+    with it.OtherDatabase('geomadd'):
+        load_feed('legacy-a', '--no-geometry')
+        load_feed('legacy-b', '--no-geometry')
+        it.psql('ALTER TABLE gtfs2pgsql.stops DROP COLUMN IF EXISTS geom;'
+                ' ALTER TABLE gtfs2pgsql.shapes DROP COLUMN IF EXISTS geom;')
+        reader = h.Reader('layout_geomadd_%d' % os.getpid())
+        try:
+            reader.send("BEGIN; SELECT count(*) FROM legacy_b.stops;")
+            reader.wait_state('idle in transaction')
+            pid = reader.pid()
+            p, err = h.spawn('--wait', '3', '--feed-id', 'legacy-c', SAMPLE)
+            code, text = h.finish(p, err)
+            check(code == 3, 'exit %d, 3 expected: %s' % (code, text))
+            check(re.search(r'session %s \(user [^,]+, application layout_geomadd' % pid, text)
+                  and 'gtfs2pgsql.stops' in text,
+                  'the reader %s of legacy-b is not named: %s' % (pid, text))
+        finally:
+            reader.send('COMMIT;')
+            reader.close()
+        load_feed('legacy-c')
+        check(value('SELECT count(geom) FROM legacy_c.stops') != '0'
+              and value('SELECT count(geom) FROM legacy_b.stops') == '0',
+              'geometry of legacy-c, legacy-b after the columns were added')
+
+
+@test()
 def one_feed_query_locks_that_feed_only():
     """A query on the cross-feed table filtered on one feed_id locks the
     cross-feed table and relations of that feed, nothing of the others."""
