@@ -50,6 +50,9 @@ extern bool swap_wait_for_import(PGconn *conn, const char *schema,
  * one exception: a feed whose table has a column its cross-feed table
  * lacks adds it there, and so to every feed's partition, which locks them
  * all; the swap then waits for the readers of every feed, naming them.
+ * The first feed makes the cross-feed tables with every column a later
+ * one can have, "geom" too when PostGIS can be had (load.h), so that this
+ * happens only in a database made without PostGIS or by an older version.
  */
 
 /*
