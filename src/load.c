@@ -1347,6 +1347,8 @@ strict_refusal(LoadRun *run)
 	return true;
 }
 
+#define CREATE_POSTGIS "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"
+
 /*
  * Finds PostGIS's schema, creating the extension where it is missing, into
  * *schema, quoted (PQfreemem it).  When not needed (a load without
@@ -1384,10 +1386,10 @@ postgis_schema(PGconn *conn, bool needed, char **schema)
 	ok = res != NULL;
 	PQclear(res);
 	if (ok && needed)
-		ok = db_exec(conn, "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public");
+		ok = db_exec(conn, CREATE_POSTGIS);
 	else if (ok)
 	{
-		res = PQexec(conn, "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public");
+		res = PQexec(conn, CREATE_POSTGIS);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		{
 			log_notice("no geometry columns in the cross-feed tables: "
