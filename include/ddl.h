@@ -37,7 +37,11 @@ typedef struct
 	PGconn	   *conn;			/* quotes names; NULL writes them bare */
 	const char *schema;			/* quoted */
 	const char *postgis;		/* quoted schema of PostGIS, NULL: no
-								 * geometry */
+								 * geometry columns */
+	bool		geometry;		/* with postgis: points and derived geometry
+								 * are loaded; false: the tables have their
+								 * "geom" columns, NULL (swap.h), nothing
+								 * more */
 	int			srid;
 	bool		shape_m;		/* every shape point has shape_dist_traveled */
 	bool		line_column;	/* tables get DDL_LINE_COLUMN last */
@@ -58,7 +62,8 @@ extern bool ddl_table(Buf *sql, const Ddl *d, const char *table);
 
 /*
  * Appends CREATE TABLE for table: feed_id (see Ddl), the fields of cat, a
- * point geometry column "geom" when cat has coordinates and d has PostGIS,
+ * point geometry column "geom" when cat has coordinates and d has PostGIS
+ * (geometry or not),
  * and a jsonb column DDL_EXTRA_COLUMN for the file's other columns.
  * Without cat (a file the reference does not define), the extra columns
  * are text columns of their own and there is no feed_id.
@@ -85,7 +90,7 @@ extern bool ddl_create_stand_in(Buf *sql, const Ddl *d,
  */
 extern bool ddl_template(Buf *sql, const Ddl *d, const char *template);
 
-/* Appends CREATE TABLE for locations.geojson's table (needs PostGIS). */
+/* Appends CREATE TABLE for locations.geojson's table (needs geometry). */
 extern bool ddl_create_locations(Buf *sql, const Ddl *d);
 
 /*
@@ -128,14 +133,14 @@ extern bool ddl_create_notices(Buf *sql, const Ddl *d);
 
 /*
  * Appends the statements that make the views of a feed's schema d, over
- * its tables: trip_lines and route_lines (with PostGIS), and those of
+ * its tables: trip_lines and route_lines (with geometry), and those of
  * timetable.h.
  */
 extern bool ddl_create_views(Buf *sql, const Ddl *d);
 
 /*
  * The statements to run once the keys are made: indexes, the derived
- * geometry (shape_lines) and spatial indexes.
+ * geometry (shape_lines) and spatial indexes (with geometry).
  * ddl_finish_count() of them; ddl_finish(i) appends the i-th, which may be
  * empty (nothing to run).
  */

@@ -24,6 +24,9 @@ typedef struct
 	long		max_errors;		/* strict: stop reading after this many */
 	Geom	   *geom;			/* points in the target SRID; NULL: no
 								 * geometry */
+	int			srid;			/* of the geometry columns, also of those
+								 * a load without geometry makes (see
+								 * load_feed) */
 	bool		strict;			/* any error notice refuses the feed */
 	double		wait_seconds;	/* for other imports and readers at the
 								 * swap; negative: for ever */
@@ -41,7 +44,11 @@ typedef enum
 
 /*
  * Loads src into opt->schema over conn, recording each file in rep.
- * Errors are logged where they are found.
+ * Errors are logged where they are found.  A load without geometry that
+ * makes the cross-feed tables (the database's first feed) creates PostGIS
+ * when the server has it and gives them their geometry columns, NULL in
+ * this feed, so that no later feed with geometry adds them to every
+ * feed's tables (swap.h).
  */
 extern LoadStatus load_feed(PGconn *conn, FeedSource *src,
 							const LoadOptions *opt, Report *rep);

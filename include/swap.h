@@ -46,7 +46,13 @@ extern bool swap_wait_for_import(PGconn *conn, const char *schema,
  * readers of other feeds never wait, and the cost grows only with the
  * feeds of one bucket.  A feed's table that must go (a drop, another feed
  * in its schema) is emptied and moved to gtfs2pgsql_dropped; dropping it
- * locks its bucket, so swap_clear_dropped does that later, briefly.
+ * locks its bucket, so swap_clear_dropped does that later, briefly.  The
+ * one exception: a feed whose table has a column its cross-feed table
+ * lacks adds it there, and so to every feed's partition, which locks them
+ * all; the swap then waits for the readers of every feed, naming them.
+ * The first feed makes the cross-feed tables with every column a later
+ * one can have, "geom" too when PostGIS can be had (load.h), so that this
+ * happens only in a database made without PostGIS or by an older version.
  */
 
 /*

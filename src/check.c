@@ -338,7 +338,7 @@ dangling_sql(CheckRun *cr, const CatalogField *f, Buf *where, Buf *files)
 		snprintf(field, sizeof(field), "%.*s",
 				 (int) (n - (size_t) (dot - p) - 1), dot + 1);
 		/* locations.geojson has a table only when geometry is loaded */
-		if (strcmp(table, "locations") == 0 && cr->ddl->postgis == NULL)
+		if (strcmp(table, "locations") == 0 && !cr->ddl->geometry)
 			return false;
 		ok = buf_puts(where, " AND NOT EXISTS (SELECT FROM ") &&
 			ddl_table(where, cr->ddl, table) &&

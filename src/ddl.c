@@ -300,7 +300,7 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 			ddl_table(sql, d, join_indexes[i].table) && buf_puts(sql, " (") &&
 			ddl_ident(sql, d, join_indexes[i].column) && buf_putc(sql, ')');
 	i -= NJOIN_INDEXES;
-	if (d->postgis == NULL)
+	if (!d->geometry)
 		return true;
 	switch (i)
 	{
@@ -335,7 +335,7 @@ ddl_create_views(Buf *sql, const Ddl *d)
 {
 	bool		ok = true;
 
-	if (d->postgis)
+	if (d->geometry)
 		ok = ddl_template(sql, d, trip_lines_sql) && buf_puts(sql, ";\n") &&
 			ddl_template(sql, d, route_lines_sql) && buf_puts(sql, ";\n");
 	for (int i = 0; ok && i < timetable_count(); i++)
@@ -423,6 +423,7 @@ ddl_print_schema(FILE *out)
 		.conn = NULL,
 		.schema = "gtfs",
 		.postgis = "public",
+		.geometry = true,
 		.srid = 4326,
 		.shape_m = false,
 	};

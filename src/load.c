@@ -433,7 +433,7 @@ find_point_columns(FileLoad *fl)
 				lon;
 
 	fl->lat_col = fl->lon_col = -1;
-	if (fl->cat == NULL || fl->run->ddl.postgis == NULL ||
+	if (fl->cat == NULL || !fl->run->ddl.geometry ||
 		!catalog_point_fields(fl->cat, &lat, &lon))
 		return;
 	for (int i = 0; i < fl->ncols; i++)
@@ -1117,7 +1117,7 @@ load_files(LoadRun *run)
 		else
 			create_table(run, NULL, cat, NULL, 0);
 	}
-	if (run->ddl.postgis && !must_stop(run))
+	if (run->ddl.geometry && !must_stop(run))
 	{
 		Buf			sql;
 		int			i = source_find(run->src, "locations.geojson");
@@ -1136,7 +1136,7 @@ load_files(LoadRun *run)
 		const char *name = source_member_name(run->src, i);
 
 		if (catalog_find_file(name) ||
-			(run->ddl.postgis && strcmp(name, "locations.geojson") == 0))
+			(run->ddl.geometry && strcmp(name, "locations.geojson") == 0))
 			continue;
 		if (has_suffix(name, ".txt") && extra_files++ >= MAX_EXTRA_FILES)
 			notice_add(run->notices, NK_TOO_MANY_FILES, name, 0, 0, NULL,
@@ -1206,7 +1206,7 @@ finish_indexes(LoadRun *run)
 	double		started;
 
 	/* shape_lines carries measures only when every point has one */
-	if (run->ddl.postgis)
+	if (run->ddl.geometry)
 	{
 		started = progress_step("shapes measure check");
 		buf_init(&sql, DDL_SQL_MAX);
@@ -1325,7 +1325,7 @@ create_views(LoadRun *run, const char *target)
 	d.schema = target;
 	buf_init(&sql, DDL_SQL_MAX);
 	/* a feed without geometry over one with: its lines' views go */
-	ok = (d.postgis != NULL ||
+	ok = (d.geometry ||
 		  ddl_template(&sql, &d, "DROP VIEW IF EXISTS @s.route_lines, "
 					   "@s.trip_lines;\n")) &&
 		ddl_create_views(&sql, &d) && run_sql(run, &sql);
@@ -1347,44 +1347,97 @@ strict_refusal(LoadRun *run)
 	return true;
 }
 
+#define CREATE_POSTGIS "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"
+
 /*
- * Finds PostGIS's schema, creating the extension where it is missing.
- * Returns it quoted (PQfreemem it), or NULL (logged).
+ * Finds PostGIS's schema, creating the extension where it is missing, into
+ * *schema, quoted (PQfreemem it).  When not needed (a load without
+ * geometry), a server without PostGIS, or a user who may not create it,
+ * gives true with *schema NULL (said when PostGIS was there to create).
+ * False (logged) when needed and not found, or when the database failed.
  */
-static char *
-postgis_schema(PGconn *conn)
+static bool
+postgis_schema(PGconn *conn, bool needed, char **schema)
 {
 	PGresult   *res;
-	char	   *quoted = NULL;
 	bool		ok;
+	bool		there;
 
+	*schema = NULL;
+	if (!needed)
+	{
+		res = db_query(conn, "SELECT EXISTS (SELECT FROM "
+					   "pg_catalog.pg_available_extensions "
+					   "WHERE name = 'postgis')", 0, NULL);
+		ok = res != NULL;
+		there = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (!there)
+			return ok;
+	}
 	/*
 	 * In a transaction of its own, under a lock: two first imports into a
 	 * database would otherwise both try to create it.
 	 */
 	if (!db_exec(conn, "BEGIN"))
-		return NULL;
+		return false;
 	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
 				   "pg_catalog.hashtext('gtfs2pgsql postgis'), 0)", 0, NULL);
-	ok = res != NULL &&
-		db_exec(conn, "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public") &&
-		db_exec(conn, "COMMIT");
+	ok = res != NULL;
 	PQclear(res);
+	if (ok && needed)
+		ok = db_exec(conn, CREATE_POSTGIS);
+	else if (ok)
+	{
+		res = PQexec(conn, CREATE_POSTGIS);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			log_notice("no geometry columns in the cross-feed tables: "
+					   "PostGIS could not be created (%s); a later feed "
+					   "with geometry will add them to every feed's tables",
+					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+			PQclear(res);
+			res = PQexec(conn, "ROLLBACK");
+			ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+			if (!ok)
+				db_log_error(conn, res, "could not roll back");
+			PQclear(res);
+			return ok;
+		}
+		PQclear(res);
+	}
+	ok = ok && db_exec(conn, "COMMIT");
 	if (!ok)
 	{
 		log_hint("gtfs2pgsql needs PostGIS for geometry; "
 				   "--no-geometry loads without it");
 		PQclear(PQexec(conn, "ROLLBACK"));
-		return NULL;
+		return false;
 	}
 	res = db_query(conn,
 				   "SELECT n.nspname FROM pg_catalog.pg_extension e "
 				   "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
 				   "WHERE e.extname = 'postgis'", 0, NULL);
 	if (res != NULL && PQntuples(res) == 1)
-		quoted = db_ident(conn, PQgetvalue(res, 0, 0));
+		*schema = db_ident(conn, PQgetvalue(res, 0, 0));
 	PQclear(res);
-	return quoted;
+	return *schema != NULL;
+}
+
+/*
+ * Whether a load without geometry makes the cross-feed tables, which then
+ * get their geometry columns when PostGIS can be had: into *first.  False
+ * (logged) when the database failed.
+ */
+static bool
+makes_cross_feed_tables(PGconn *conn, bool *first)
+{
+	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass("
+								"'gtfs2pgsql.stops') IS NULL", 0, NULL);
+
+	*first = res != NULL && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return res != NULL;
 }
 
 /*
@@ -1649,6 +1702,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 			.conn = conn,
 			.schema = NULL,
 			.postgis = NULL,
+			.geometry = false,
 			.srid = 4326,
 			.shape_m = false,
 		},
@@ -1679,6 +1733,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	LoadStatus	status = LOAD_DB_FAILED;
 	SwapStatus	swapped;
 	bool		bad_input = false;
+	bool		first = false;	/* makes the cross-feed tables */
 	double		started,
 				step_started;
 
@@ -1711,13 +1766,17 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	run.ddl.schema = staging;
 	run.ddl.feed_id = feed_id;
 
-	if (opt->geom)
+	/* without geometry, the database's first feed has the columns, NULL */
+	if (!opt->geom && !makes_cross_feed_tables(conn, &first))
+		goto cleanup;
+	if ((opt->geom || first) &&
+		!postgis_schema(conn, opt->geom != NULL, &postgis))
+		goto cleanup;
+	if (postgis)
 	{
-		postgis = postgis_schema(conn);
-		if (postgis == NULL)
-			goto cleanup;
 		run.ddl.postgis = postgis;
-		run.ddl.srid = geom_srid(opt->geom);
+		run.ddl.geometry = opt->geom != NULL;
+		run.ddl.srid = opt->srid;
 		switch (srid_usable(conn, &run.ddl))
 		{
 			case 0:

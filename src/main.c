@@ -114,7 +114,10 @@ help(void)
 		   "geometry in EPSG:N, reprojected with PROJ\n"
 		   "                            "
 		   "(default: 4326, the feed's own coordinates)\n");
-	printf("      --no-geometry         no PostGIS columns, tables or views\n");
+	printf("      --no-geometry         "
+		   "no geometry loaded or derived (PostGIS not needed;\n"
+		   "                            "
+		   "geom columns, NULL, where the layout has them)\n");
 	printf("      --drop                "
 		   "remove the feeds FEED_ID... (schema, partitions,\n"
 		   "                            registry row), each atomically\n");
@@ -606,6 +609,7 @@ run(Options *o, BatchResult *result, PGconn *given)
 	o->load.feed.version = GTFS2PGSQL_VERSION;
 
 	/* an unknown SRID is refused before anything is read or sent */
+	o->load.srid = (int) o->srid;
 	if (o->geometry)
 	{
 		o->load.geom = geom_create((int) o->srid);

@@ -640,13 +640,15 @@ leaf_tables(void)
 /*
  * The statement that takes every lock of a swap or a drop at once, in one
  * order: the registry's (in turns, SHARE ROW EXCLUSIVE, or not: see
- * REGISTRY_LOCK), then the relations of schema and other (and the
- * partitions of their partitioned tables) by oid.  Built by the server
- * from the catalogs, as they are now.  Appended to sql; false (logged).
+ * REGISTRY_LOCK), the cross-feed tables widened (quoted names, "" for
+ * none; see widened_tables) with every feed's partitions, then the
+ * relations of schema and other (and the partitions of their partitioned
+ * tables) by oid.  Built by the server from the catalogs, as they are now.
+ * Appended to sql; false (logged).
  */
 static bool
 put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
-		  bool turns)
+		  bool turns, const char *widened)
 {
 	const char *params[2] = {schema, other};
 	PGresult   *res = db_query(conn,
@@ -654,12 +656,65 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
 								"regclass::text, ', ' ORDER BY oid) FROM ("
 								SWAP_RELATIONS ") AS r", 2, params);
 	bool		ok = res != NULL &&
-		buf_puts(sql, turns ? REGISTRY_RAISE : REGISTRY_LOCK) &&
+		buf_puts(sql, turns || widened[0] ? REGISTRY_RAISE : REGISTRY_LOCK) &&
+		(widened[0] == '\0' ||
+		 (buf_puts(sql, "LOCK TABLE ") && buf_puts(sql, widened) &&
+		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n"))) &&
 		(PQgetisnull(res, 0, 0) ||
 		 (buf_puts(sql, "LOCK TABLE ") && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
 		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n")));
 
 	PQclear(res);
+	return ok;
+}
+
+/*
+ * The cross-feed tables (of the leaves $2) that lack a column of the
+ * staging schema $1's table of their file, which the swap attaches (it has
+ * rows): their names, quoted, and their oids.
+ */
+#define WIDENED_SQL \
+	"SELECT pg_catalog.string_agg(r.top::pg_catalog.regclass::text, ', ' " \
+	"ORDER BY r.top), pg_catalog.string_agg(r.top::text, ',' ORDER BY r.top) " \
+	"FROM pg_catalog.unnest($2::text[]) AS f (leaf), LATERAL (SELECT " \
+	"pg_catalog.to_regclass(pg_catalog.format('%I.%I', $1::text, f.leaf))::" \
+	"pg_catalog.oid AS staged, pg_catalog.to_regclass(pg_catalog.format(" \
+	"'gtfs2pgsql.%I', f.leaf))::pg_catalog.oid AS top) AS r " \
+	"WHERE r.top IS NOT NULL AND r.staged IS NOT NULL " \
+	"AND pg_catalog.pg_relation_size(r.staged) > 0 " \
+	"AND EXISTS (SELECT FROM pg_catalog.pg_attribute a " \
+	"WHERE a.attrelid = r.staged AND a.attnum > 0 AND NOT a.attisdropped " \
+	"AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute b " \
+	"WHERE b.attrelid = r.top AND b.attname = a.attname " \
+	"AND NOT b.attisdropped))"
+
+/*
+ * The cross-feed tables that lack a column of the staging schema's table
+ * of their file, which the swap adds to them and so to every feed's
+ * partition (the class of change the layout avoids: see swap.h), as
+ * quoted names into names and as a condition on pg_locks l (the locks on
+ * their partition trees, or the registry's: see say_who_blocks) into
+ * held; both empty when there is none.  False (logged).
+ */
+static bool
+widened_tables(PGconn *conn, const char *staging_name, Buf *names, Buf *held)
+{
+	char	   *leaves = leaf_tables();
+	const char *params[2] = {staging_name, leaves};
+	PGresult   *res = leaves ? db_query(conn, WIDENED_SQL, 2, params) : NULL;
+	bool		ok = res != NULL;
+
+	if (ok && !PQgetisnull(res, 0, 0))
+		ok = buf_puts(names, PQgetvalue(res, 0, 0)) &&
+			buf_puts(held, "(" REGISTRY_HELD " OR l.relation IN (SELECT "
+					 "t.relid FROM pg_catalog.unnest('{") &&
+			buf_puts(held, PQgetvalue(res, 0, 1)) &&
+			buf_puts(held, "}'::pg_catalog.regclass[]) AS w (r), "
+					 "pg_catalog.pg_partition_tree(w.r) AS t))");
+	if (res != NULL && !ok)
+		log_error("out of memory");
+	PQclear(res);
+	free(leaves);
 	return ok;
 }
 
@@ -718,39 +773,58 @@ SwapStatus
 swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 		  const char *staging_name, const char *comment, double wait_seconds)
 {
-	char		what[256];
 	char		other[NAMEDATALEN];
+	Buf			what;
+	Buf			widened;		/* cross-feed tables that gain columns */
+	Buf			held;			/* their locks, for say_who_blocks */
 	Buf			sql;
 	int			usable;
 	bool		ok;
 
-	snprintf(what, sizeof(what), "the readers of schema \"%s\" to finish",
-			 record->schema);
 	if (!current_schema_of(conn, record->feed_id, record->schema, other))
 		return SWAP_FAILED;
 	usable = feeds_schema_usable(conn, record->schema);
 	if (usable <= 0)
 		return usable == 0 ? SWAP_REFUSED : SWAP_FAILED;
+	buf_init(&what, 64 * 1024);
+	buf_init(&widened, 64 * 1024);
+	buf_init(&held, 64 * 1024);
 	buf_init(&sql, SWAP_SQL_MAX);
 	ok = put_do(&sql, conn, prepare_sql, record->schema, record->feed_id,
-				staging_name) && db_exec(conn, sql.data);
+				staging_name) && db_exec(conn, sql.data) &&
+		widened_tables(conn, staging_name, &widened, &held);
 	buf_reset(&sql);
-	/* a feed that moves to another schema leaves its old one */
+	/*
+	 * a feed that moves to another schema leaves its old one; one that
+	 * widens cross-feed tables waits for the readers of every feed
+	 */
 	ok = ok && put_locks(&sql, conn, record->schema, other,
-						 strcmp(other, record->schema) != 0) &&
+						 strcmp(other, record->schema) != 0,
+						 widened.len ? widened.data : "") &&
 		feeds_put_setup(&sql, conn) &&
 		(strcmp(other, record->schema) == 0 ||
 		 put_do(&sql, conn, drop_sql, other, NULL, staging_name)) &&
 		put_do(&sql, conn, swap_sql, record->schema, record->feed_id,
-			   staging_name);
-	if (!ok && sql.lost)
+			   staging_name) &&
+		buf_puts(&what, "the readers of schema \"") &&
+		buf_puts(&what, record->schema) && buf_putc(&what, '"') &&
+		(widened.len == 0 ||
+		 (buf_puts(&what, " and of every feed's ") &&
+		  buf_puts(&what, widened.data) &&
+		  buf_puts(&what, " (columns added for every feed)"))) &&
+		buf_puts(&what, " to finish");
+	if (!ok && (sql.lost || what.lost))
 		log_error("out of memory");
 	ok = ok && lock_waiting(conn, sql.data, NULL, 0, "could not swap the feed in",
-							record->schema, other, REGISTRY_HELD, what,
+							record->schema, other,
+							held.len ? held.data : REGISTRY_HELD, what.data,
 							wait_seconds) &&
 		db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) &&
 		feeds_record(conn, record);
 	buf_free(&sql);
+	buf_free(&held);
+	buf_free(&widened);
+	buf_free(&what);
 	return ok ? SWAP_OK : refused_by_trust ? SWAP_REFUSED : SWAP_FAILED;
 }
 
@@ -775,7 +849,7 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 			 schema);
 	buf_init(&sql, SWAP_SQL_MAX);
 	literal = PQescapeLiteral(conn, schema, strlen(schema));
-	ok = literal != NULL && put_locks(&sql, conn, schema, schema, true) &&
+	ok = literal != NULL && put_locks(&sql, conn, schema, schema, true, "") &&
 		put_do(&sql, conn, drop_sql, schema, NULL, "") &&
 		buf_puts(&sql, "DELETE FROM gtfs2pgsql.feeds WHERE schema_name = ") &&
 		buf_puts(&sql, literal);

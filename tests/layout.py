@@ -12,7 +12,7 @@ tables through postgres_fdw with the SQL the README gives.
 Uses the harness of tests/integration.py and the helpers of
 tests/hostile.py.  Standard library only.
 """
-import os, re, sys
+import os, re, subprocess, sys, time
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -191,6 +191,83 @@ def idle_reader_of_another_feed_does_not_delay_an_import():
     finally:
         reader.send('COMMIT;')
         reader.close()
+
+
+def probe_feed(schema, table='stops'):
+    """Whether a read of schema.table gets its lock within 50 ms."""
+    r = subprocess.run(['psql', '-X', '-q', '-d', it.DB, '-c',
+                        "SET lock_timeout = '50ms'; SELECT count(*) FROM %s"
+                        % rel(schema, table)],
+                       capture_output=True, text=True, env=it.PSQL_ENV)
+    return r.returncode == 0
+
+
+@test()
+def new_feed_with_geometry_among_feeds_without():
+    """In a database whose feeds were loaded --no-geometry, a new feed with
+    geometry changes no other feed's tables (the cross-feed tables have
+    their geometry columns from the first load): an idle reader of feed b
+    does not delay it, readers of feed a never wait meanwhile, and the
+    reader's transaction goes on."""
+    with it.OtherDatabase('geomfeeds'):
+        load_feed('nogeom-a', '--no-geometry')
+        load_feed('nogeom-b', '--no-geometry')
+        reader = h.Reader('layout_geom_%d' % os.getpid())
+        try:
+            reader.send("BEGIN; SELECT count(*) FROM nogeom_b.stops;")
+            reader.wait_state('idle in transaction')
+            started = time.time()
+            p, err = h.spawn('-q', '--wait', '20', '--feed-id', 'geom-c', SAMPLE)
+            stalled = 0
+            while p.poll() is None:
+                stalled += not probe_feed('nogeom_a')
+            code, text = h.finish(p, err)
+            took = time.time() - started
+            check(code == 0 and 'waiting' not in text,
+                  'the new feed with geometry: exit %d after %.1f s, %d reads of nogeom-a waited: %s' % (code, took, stalled, text))
+            check(took < 20, 'the new feed with geometry took %.1f s' % took)
+            check(stalled == 0, '%d reads of feed nogeom-a waited for the import' % stalled)
+            reader.send("SELECT count(*) FROM nogeom_b.stops; SELECT count(*) FROM nogeom_b.shapes;")
+            reader.wait_state('idle in transaction')
+        finally:
+            reader.send('COMMIT;')
+            reader.close()
+        check(value('SELECT count(geom) FROM geom_c.stops') ==
+              value('SELECT count(*) FROM geom_c.stops') != '0',
+              'geom-c has no geometry')
+        check(value("SELECT count(geom) FROM gtfs2pgsql.stops WHERE feed_id = 'nogeom-b'") == '0',
+              'nogeom-b has geometry')
+
+
+@test()
+def geom_columns_added_names_every_feeds_readers():
+    """When the cross-feed tables lack the geometry columns (a database
+    whose first feeds were loaded without PostGIS, or before it had them),
+    a feed with geometry adds them to every feed: it waits for the readers
+    of every feed, and names them; once they are gone it loads."""
+    with it.OtherDatabase('geomadd'):
+        load_feed('legacy-a', '--no-geometry')
+        load_feed('legacy-b', '--no-geometry')
+        it.psql('ALTER TABLE gtfs2pgsql.stops DROP COLUMN IF EXISTS geom;'
+                ' ALTER TABLE gtfs2pgsql.shapes DROP COLUMN IF EXISTS geom;')
+        reader = h.Reader('layout_geomadd_%d' % os.getpid())
+        try:
+            reader.send("BEGIN; SELECT count(*) FROM legacy_b.stops;")
+            reader.wait_state('idle in transaction')
+            pid = reader.pid()
+            p, err = h.spawn('--wait', '3', '--feed-id', 'legacy-c', SAMPLE)
+            code, text = h.finish(p, err)
+            check(code == 3, 'exit %d, 3 expected: %s' % (code, text))
+            check(re.search(r'session %s \(user [^,]+, application layout_geomadd' % pid, text)
+                  and 'gtfs2pgsql.stops' in text,
+                  'the reader %s of legacy-b is not named: %s' % (pid, text))
+        finally:
+            reader.send('COMMIT;')
+            reader.close()
+        load_feed('legacy-c')
+        check(value('SELECT count(geom) FROM legacy_c.stops') != '0'
+              and value('SELECT count(geom) FROM legacy_b.stops') == '0',
+              'geometry of legacy-c, legacy-b after the columns were added')
 
 
 @test()
