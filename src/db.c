@@ -135,7 +135,13 @@ setup_session(PGconn *conn)
 	bool		ok;
 
 	PQsetNoticeReceiver(conn, on_server_notice, NULL);
-	res = PQexec(conn, session_sql);
+	/* first, alone: a role's statement_timeout could end the rest */
+	res = PQexec(conn, "SET statement_timeout = 0");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		PQclear(res);
+		res = PQexec(conn, session_sql);
+	}
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
 		PQsetClientEncoding(conn, "UTF8") == 0;
 	/* PostgreSQL 17 bounds whole transactions too */

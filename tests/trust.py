@@ -391,7 +391,7 @@ def failure_names_the_step_under_way():
     second (pg_terminate_backend): the message names that wait or the step
     that found the session gone, not a file the parent loaded before (nor
     one the feed lacks)."""
-    feed = generated_feed('200k')
+    feed = generated_feed('600k')
     app = 'trust_step_%d' % os.getpid()
     env = dict(os.environ, PGAPPNAME=app)
     p = subprocess.Popen([it.PROG, '-d', it.DB, '-q', '-s', 'stepname',
@@ -404,6 +404,7 @@ def failure_names_the_step_under_way():
             # same application (the child) works
             got = value_in(it.DB, "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a"
                            " WHERE a.application_name = %s AND a.state = 'idle in transaction'"
+                           " AND a.state_change < clock_timestamp() - interval '200 ms'"
                            " AND EXISTS (SELECT FROM pg_stat_activity b WHERE"
                            " b.application_name = a.application_name AND b.pid <> a.pid"
                            " AND b.state = 'active')" % ql(app))
@@ -447,7 +448,7 @@ def isolation_of_database_does_not_fail_loads():
 def timeouts_and_read_only_of_role_do_not_break_loads():
     """statement_timeout and default_transaction_read_only on the role:
     a load and a --drop succeed (--wait is the only bound on a load)."""
-    with_settings([('role', 'statement_timeout', '1ms'),
+    with_settings([('role', 'statement_timeout', '10ms'),
                    ('role', 'default_transaction_read_only', 'on')],
                   [('a load', ['-s', 'one', SAMPLE]),
                    ('a drop', ['--drop', 'one'])])
