@@ -226,6 +226,37 @@ def create_on_our_schema_granted_refused():
         res = run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE)
         refused_naming(res, r'schema "?gtfs2pgsql"? lets role "?%s"? create objects' % r.bob)
 
+@test()
+def postgis_overload_in_public_never_runs_at_html_report():
+    """The database owner owns schema public, where PostGIS lives, and
+    adds public.st_affine(geometry, float8, integer, integer, float8,
+    float8, float8) and public.st_simplify(geometry, numeric, boolean):
+    closer matches than PostGIS's own for the map of an HTML report, whose
+    calls pass the literals 0, 0 and 0.4.  A superuser's load with
+    --report FILE.html never calls them and she is no superuser."""
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        psql_as(r.alice, db, ESCALATE % qi(r.alice) + '''
+            CREATE FUNCTION public.st_affine(g public.geometry, a float8,
+              b integer, d integer, e float8, xo float8, yo float8)
+              RETURNS public.geometry LANGUAGE plpgsql AS $f$
+            BEGIN
+                PERFORM public.escalate_now();
+                RETURN public.st_affine(g, a, b::float8, d::float8, e, xo, yo);
+            END $f$;
+            CREATE FUNCTION public.st_simplify(g public.geometry, t numeric,
+              p boolean) RETURNS public.geometry LANGUAGE plpgsql AS $f$
+            BEGIN
+                PERFORM public.escalate_now();
+                RETURN public.st_simplify(g, t::float8, p);
+            END $f$;
+            ''')
+        report = os.path.join(TMP, 'overload-%d.html' % os.getpid())
+        res = run_super(db, '-q', '-s', 'feed', '--report', report, SAMPLE)
+        check(not is_super(r.alice), 'she became superuser: %s' % describe(res))
+        check(marks(db) == '0', 'her overload of a PostGIS function ran')
+        check(res.returncode in (0, 1), 'exit 0 or 1 expected: %s' % describe(res))
+
 # --------------------------------------- 2. side schemas of another role
 
 @test()
