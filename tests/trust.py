@@ -484,5 +484,35 @@ def timeouts_and_read_only_of_role_do_not_break_loads():
                   [('a load', ['-s', 'one', SAMPLE]),
                    ('a drop', ['--drop', 'one'])])
 
+@test()
+def quote_all_identifiers_of_database_does_not_break_reloads():
+    """quote_all_identifiers on the database (any database owner may set
+    it; it changes what regnamespace::text and quote_ident say): a load, a
+    reload and a --drop succeed, and the drop leaves no gtfs2pgsql_data_N."""
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        psql_as(r.alice, db, 'ALTER DATABASE %s SET quote_all_identifiers = on'
+                % qi(db))
+        for what, args in (('a load', ['-s', 'one', SAMPLE]),
+                           ('a reload', ['-s', 'one', SAMPLE]),
+                           ('a drop', ['--drop', 'one'])):
+            res = run_as(r.alice, db, '-q', *args)
+            check(res.returncode == 0, '%s: %s' % (what, describe(res)))
+        check(value_in(db, "SELECT count(*) FROM pg_namespace"
+                       " WHERE nspname LIKE 'gtfs2pgsql\\_data\\_%'") == '0',
+              'a data schema is left after the drop')
+
+@test()
+def exit_on_error_of_database_does_not_break_loads():
+    """exit_on_error on the database (any database owner may set it): the
+    swaps' deadlocks and lock timeouts, which a load retries, end the
+    session instead; -j 3 loads of 6 feeds into a new database, then their
+    reloads, all succeed."""
+    feeds = feed_copies('exit', 6)
+    n = with_settings([('database', 'exit_on_error', 'on')],
+                      [('-j 3', ['-j', '3'] + feeds),
+                       ('-j 3 reload', ['-j', '3'] + feeds)])
+    check(n == '6', '%s feeds loaded of 6' % n)
+
 if __name__ == '__main__':
     it.main()
