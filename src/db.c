@@ -108,6 +108,12 @@ static const char *const session_sql =
 /* a table with row security is an error, never rows silently missing */
 "\tpg_catalog.set_config('row_security', 'off', false),\n"
 "\tpg_catalog.set_config('default_table_access_method', 'heap', false),\n"
+/* the database's own tablespace: pg_global, say, would refuse every table */
+"\tpg_catalog.set_config('default_tablespace', '', false),\n"
+/* errors the swap catches and retries must not end the session */
+"\tpg_catalog.set_config('exit_on_error', 'off', false),\n"
+/* names read back from the catalogs (regclass::text) are compared */
+"\tpg_catalog.set_config('quote_all_identifiers', 'off', false),\n"
 /* the SQL we write means what it says */
 "\tpg_catalog.set_config('standard_conforming_strings', 'on', false),\n"
 "\tpg_catalog.set_config('transform_null_equals', 'off', false),\n"

@@ -28,7 +28,7 @@
 
 #define MAP_WIDTH		1000	/* the map's frame, in SVG units */
 #define MAP_MARGIN		10
-#define MAP_TOLERANCE	"0.4"	/* of MAP_WIDTH: under a pixel on screen */
+#define MAP_TOLERANCE	"0.4::float8"	/* of MAP_WIDTH: under a pixel on screen */
 #define LINES_UNTIL		(1300 * 1000)	/* page bytes: no more lines past */
 #define STOPS_UNTIL		(1850 * 1000)	/* page bytes: no more stops past */
 #define EXAMPLES		"3"		/* per notice code */
@@ -541,7 +541,7 @@ static const char *const lines_sql =
 "SELECT CASE WHEN r.route_color ~ '^[0-9A-Fa-f]{6}$' THEN r.route_color END,\n"
 "\tcoalesce(r.route_short_name, r.route_long_name, r.route_id), l.shape_id,\n"
 "\t@g.ST_AsSVG(@g.ST_Simplify(@g.ST_Affine(@g.ST_Force2D(l.geom),\n"
-"\t\t$1::float8, 0, 0, $2::float8, $3::float8, $4::float8), "
+"\t\t$1::float8, 0::float8, 0::float8, $2::float8, $3::float8, $4::float8), "
 MAP_TOLERANCE ", true), 1, 1)\n"
 "FROM @s.shape_lines l LEFT JOIN @s.routes r ON r.route_id = (\n"
 "\tSELECT t.route_id FROM @s.trips t WHERE t.shape_id = l.shape_id LIMIT 1)\n"
@@ -551,7 +551,8 @@ MAP_TOLERANCE ", true), 1, 1)\n"
 static const char *const stops_sql =
 "SELECT DISTINCT round(x::numeric, 1), round(-y::numeric, 1)\n"
 "FROM (SELECT @g.ST_X(g) AS x, @g.ST_Y(g) AS y\n"
-"\tFROM (SELECT @g.ST_Affine(geom, $1::float8, 0, 0, $2::float8,\n"
+"\tFROM (SELECT @g.ST_Affine(geom, $1::float8, 0::float8, 0::float8, "
+"$2::float8,\n"
 "\t\t$3::float8, $4::float8) AS g\n"
 "\t\tFROM @s.stops WHERE geom IS NOT NULL) AS a) AS b\n"
 "WHERE x BETWEEN $5::float8 AND $6::float8\n"

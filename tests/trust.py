@@ -514,5 +514,13 @@ def exit_on_error_of_database_does_not_break_loads():
                        ('-j 3 reload', ['-j', '3'] + feeds)])
     check(n == '6', '%s feeds loaded of 6' % n)
 
+@test()
+def default_tablespace_of_database_does_not_break_loads():
+    """default_tablespace = pg_global, which the database owner may set,
+    would refuse every table: a load and a reload still succeed (the
+    database's own tablespace is used)."""
+    with_settings([('database', 'default_tablespace', 'pg_global')],
+                  [('a load', ['-s', 'one', SAMPLE]), ('a reload', ['-s', 'one', SAMPLE])])
+
 if __name__ == '__main__':
     it.main()
