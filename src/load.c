@@ -17,6 +17,8 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "catalog.h"
@@ -1734,12 +1736,19 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	SwapStatus	swapped;
 	bool		bad_input = false;
 	bool		first = false;	/* makes the cross-feed tables */
+	uint32_t	nonce;
 	double		started,
 				step_started;
 
 	buf_init(&shown, DDL_SQL_MAX);
-	snprintf(staging_name, sizeof(staging_name), "gtfs2pgsql_load_%d",
-			 PQbackendPID(conn));
+	/*
+	 * Not only the backend's pid, which another role could guess and take
+	 * first (a schema of that name made in advance fails every load)
+	 */
+	if (getrandom(&nonce, sizeof(nonce), 0) != (ssize_t) sizeof(nonce))
+		nonce = (uint32_t) report_now() ^ (uint32_t) getpid();
+	snprintf(staging_name, sizeof(staging_name), "gtfs2pgsql_load_%d_%08x",
+			 PQbackendPID(conn), (unsigned) nonce);
 	staging = db_ident(conn, staging_name);
 	target = db_ident(conn, opt->feed.schema);
 	feed_id = PQescapeLiteral(conn, opt->feed.feed_id,

@@ -257,6 +257,20 @@ def postgis_overload_in_public_never_runs_at_html_report():
         check(marks(db) == '0', 'her overload of a PostGIS function ran')
         check(res.returncode in (0, 1), 'exit 0 or 1 expected: %s' % describe(res))
 
+@test()
+def staging_names_taken_in_advance_block_nothing():
+    """Any role that may create schemas takes gtfs2pgsql_load_N for the
+    next 300 backend pids: the feed owner's loads still succeed."""
+    with Roles('alice', 'mallory') as r:
+        db = r.database(r.alice)
+        it.psql('GRANT CREATE ON DATABASE %s TO %s' % (qi(db), qi(r.mallory)), db=None)
+        psql_as(r.mallory, db, "DO $$ BEGIN FOR i IN pg_backend_pid()..pg_backend_pid() + 300"
+                " LOOP EXECUTE pg_catalog.format('CREATE SCHEMA gtfs2pgsql_load_%s', i);"
+                " END LOOP; END $$")
+        for i in range(3):
+            res = run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE)
+            check(res.returncode == 0, 'load %d: %s' % (i, describe(res)))
+
 # --------------------------------------- 2. side schemas of another role
 
 @test()
