@@ -19,7 +19,6 @@
 #define EXIT_BAD_INPUT	1		/* usage error, not a feed, not written */
 #define EXIT_BADCONN	2		/* could not connect */
 #define EXIT_DB_FAILED	3		/* the server failed */
-#define EXIT_SIGNAL		128		/* + the signal that canceled the run */
 
 static const char *progname = "pgsql2gtfs";
 
@@ -280,15 +279,10 @@ main(int argc, char **argv)
 		free(o.routes);
 		return EXIT_BADCONN;
 	}
-	db_catch_signals(conn);
+	export_catch_signals(conn, progname);
 	status = export_feed(conn, &o.out, &rows, &files);
-	db_release_signals();
-	if (db_canceled())
-	{
-		fprintf(stderr, "%s: canceled; nothing was written\n", progname);
-		code = EXIT_SIGNAL + db_canceled();
-	}
-	else if (status == EXPORT_OK)
+	export_release_signals();
+	if (status == EXPORT_OK)
 	{
 		log_notice("%d files, %lld rows written to %s", files, rows,
 				   strcmp(o.out.output, "-") == 0 ? "stdout" : o.out.output);
