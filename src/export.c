@@ -1565,7 +1565,7 @@ lock_feed(Export *ex, const char *name)
 		buf_free(&sql);
 		return -1;
 	}
-	ok = db_exec(ex->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+	ok = db_exec(ex->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ");
 	res = ok ? PQexec(ex->conn, sql.data) : NULL;
 	buf_free(&sql);
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
