@@ -36,13 +36,30 @@ typedef enum
 
 /*
  * Writes the feed opt names, cut as opt says, to opt->output over conn
- * (connected with db_connect, idle).  A zip is written under a temporary
- * name beside OUTPUT and renamed over it at the end, a folder's files
- * each under a temporary name: a failure leaves nothing half-written
- * there.  Logs where it fails; rows and files written go to *rows and
- * *files.
+ * (connected with db_connect, idle).  The feed is found through the
+ * registry gtfs2pgsql.feeds alone, its tables locked before its snapshot
+ * is taken: it is the feed before or after a concurrent reload, never a
+ * mix.  Refused (EXPORT_BAD_INPUT, logged, naming the object and its
+ * owner): reading a view, materialized view or foreign table, a table
+ * with row-level security, or what a role owns that is neither the
+ * current one nor a superuser (the registry included).  A zip is written
+ * under a temporary name beside OUTPUT, a folder as a new folder beside
+ * it, and renamed into place at the end: a failure leaves OUTPUT as it
+ * was.  A folder is replaced whole; one that holds anything but *.txt and
+ * *.geojson files is refused.  A feed of no file is an error.  Logs
+ * where it fails; rows and files written go to *rows and *files.
  */
 extern ExportStatus export_feed(PGconn *conn, const ExportOptions *opt,
 								long long *rows, int *files);
+
+/*
+ * From now on until export_release_signals: SIGINT, SIGTERM, SIGHUP and
+ * SIGQUIT ask the server to cancel what conn runs, remove export_feed's
+ * temporary files, say "<progname>: canceled" and end the program by
+ * that signal; SIGPIPE is ignored (a write to a closed pipe fails with
+ * EPIPE, an error export_feed reports).
+ */
+extern void export_catch_signals(PGconn *conn, const char *progname);
+extern void export_release_signals(void);
 
 #endif

@@ -18,8 +18,11 @@
  */
 #include "export.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +41,8 @@
 #define ROW_MAX			(1024 * 1024 * 1024)	/* bytes of one row */
 #define WRITE_CHUNK		(64 * 1024)	/* bytes read from a COPY at once */
 #define ZIP_LEVEL		6		/* deflate's level, as zip's default */
+#define LOCK_TRIES		5		/* the feed changed between its lookup and
+								 * its lock */
 
 /* The ids a cut keeps, per kind; each is a temporary table pg_temp.k_*. */
 typedef struct
@@ -474,8 +479,6 @@ stream_open(Stream *s)
 {
 	PGresult   *res;
 
-	if (db_canceled())
-		return false;
 	res = PQexec(s->ex->conn, s->m->copy);
 	if (PQresultStatus(res) != PGRES_COPY_OUT)
 	{
@@ -750,137 +753,203 @@ stream_new(Export *ex, const Member *m)
 }
 
 /*
- * Writes every member into the zip file path: libzip writes it under a
- * temporary name beside path, renamed over it by zip_close, and removed
- * when zip_close fails.  shown names path in messages.
+ * The zip's side of the archive: libzip writes it through this source
+ * into the temporary file z->fd, which the caller made (and removes), so
+ * that a signal handler knows its name; libzip's own file sources would
+ * write under a name of their own.  See zip_source_function(3).
+ */
+typedef struct
+{
+	int			fd;
+	zip_error_t error;
+} ZipFile;
+
+static zip_int64_t
+zip_file_source(void *userdata, void *data, zip_uint64_t len,
+				zip_source_cmd_t cmd)
+{
+	ZipFile    *z = userdata;
+	zip_source_args_seek_t *args;
+	struct stat st;
+	ssize_t		n;
+	off_t		pos;
+
+	switch (cmd)
+	{
+		case ZIP_SOURCE_OPEN:
+		case ZIP_SOURCE_CLOSE:
+		case ZIP_SOURCE_COMMIT_WRITE:
+			return 0;
+		case ZIP_SOURCE_BEGIN_WRITE:
+		case ZIP_SOURCE_ROLLBACK_WRITE:
+		case ZIP_SOURCE_REMOVE:
+			if (ftruncate(z->fd, 0) == 0 && lseek(z->fd, 0, SEEK_SET) == 0)
+				return 0;
+			zip_error_set(&z->error, ZIP_ER_WRITE, errno);
+			return -1;
+		case ZIP_SOURCE_READ:
+			n = read(z->fd, data, len);
+			if (n >= 0)
+				return n;
+			zip_error_set(&z->error, ZIP_ER_READ, errno);
+			return -1;
+		case ZIP_SOURCE_WRITE:
+			for (zip_uint64_t done = 0; done < len; done += (zip_uint64_t) n)
+			{
+				n = write(z->fd, (char *) data + done, len - done);
+				if (n < 0 && errno == EINTR)
+					n = 0;
+				else if (n < 0)
+				{
+					zip_error_set(&z->error, ZIP_ER_WRITE, errno);
+					return -1;
+				}
+			}
+			return (zip_int64_t) len;
+		case ZIP_SOURCE_SEEK:
+		case ZIP_SOURCE_SEEK_WRITE:
+			args = ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len,
+									   &z->error);
+			if (args == NULL)
+				return -1;
+			if (lseek(z->fd, (off_t) args->offset, args->whence) >= 0)
+				return 0;
+			zip_error_set(&z->error, ZIP_ER_SEEK, errno);
+			return -1;
+		case ZIP_SOURCE_TELL:
+		case ZIP_SOURCE_TELL_WRITE:
+			pos = lseek(z->fd, 0, SEEK_CUR);
+			if (pos >= 0)
+				return (zip_int64_t) pos;
+			zip_error_set(&z->error, ZIP_ER_TELL, errno);
+			return -1;
+		case ZIP_SOURCE_STAT:
+			if (fstat(z->fd, &st) != 0)
+			{
+				zip_error_set(&z->error, ZIP_ER_READ, errno);
+				return -1;
+			}
+			zip_stat_init(data);
+			((zip_stat_t *) data)->size = (zip_uint64_t) st.st_size;
+			((zip_stat_t *) data)->valid |= ZIP_STAT_SIZE;
+			return sizeof(zip_stat_t);
+		case ZIP_SOURCE_ERROR:
+			return zip_error_to_data(&z->error, data, len);
+		case ZIP_SOURCE_FREE:
+			return 0;
+		case ZIP_SOURCE_SUPPORTS:
+			return ZIP_SOURCE_SUPPORTS_WRITABLE;
+		default:
+			zip_error_set(&z->error, ZIP_ER_OPNOTSUPP, 0);
+			return -1;
+	}
+}
+
+/*
+ * Writes every member as a zip into the empty file fd (through
+ * zip_file_source).  shown names it in messages.
  */
 static bool
-write_zip(Export *ex, const char *path, const char *shown)
+write_zip(Export *ex, int fd, const char *shown)
 {
-	zip_t	   *za;
-	int			error = 0;
+	ZipFile		file = {.fd = fd};
+	zip_error_t error;
+	zip_source_t *out;
+	zip_t	   *za = NULL;
+	bool		ok;
 
-	za = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &error);
+	zip_error_init(&file.error);
+	zip_error_init(&error);
+	out = zip_source_function_create(zip_file_source, &file, &error);
+	if (out)
+		za = zip_open_from_source(out, ZIP_CREATE | ZIP_TRUNCATE, &error);
 	if (za == NULL)
 	{
-		zip_error_t ze;
-
-		zip_error_init_with_code(&ze, error);
-		log_error("could not create \"%s\": %s", shown, zip_error_strerror(&ze));
-		zip_error_fini(&ze);
+		log_error("could not create \"%s\": %s", shown,
+				  zip_error_strerror(&error));
+		zip_source_free(out);
+		zip_error_fini(&error);
+		zip_error_fini(&file.error);
 		return false;
 	}
-	for (int i = 0; i < ex->nmembers; i++)
+	zip_error_fini(&error);
+	ok = true;
+	for (int i = 0; ok && i < ex->nmembers; i++)
 	{
 		Stream	   *s = stream_new(ex, &ex->members[i]);
 		zip_source_t *src = s ? zip_source_function(za, member_source, s) :
 			NULL;
+		zip_int64_t idx;
 
 		if (s && src == NULL)
 			free(s);
-		zip_int64_t idx = src ? zip_file_add(za, ex->members[i].file, src,
-											 ZIP_FL_ENC_UTF_8) : -1;
-
+		idx = src ? zip_file_add(za, ex->members[i].file, src,
+								 ZIP_FL_ENC_UTF_8) : -1;
 		/* libzip's default is level 9: thrice the time of zip's 6 */
-		if (idx < 0 ||
+		ok = idx >= 0 &&
 			zip_set_file_compression(za, (zip_uint64_t) idx, ZIP_CM_DEFLATE,
-									 ZIP_LEVEL) < 0)
-		{
-			if (src && idx < 0)
-				zip_source_free(src);	/* else the archive's */
+									 ZIP_LEVEL) == 0;
+		if (!ok && src && idx < 0)
+			zip_source_free(src);	/* else the archive's */
+		if (!ok)
 			log_error("could not add %s to \"%s\": %s", ex->members[i].file,
 					  shown, zip_strerror(za));
-			zip_discard(za);
-			return false;
-		}
 	}
-	if (zip_close(za) != 0)
+	if (ok && zip_close(za) != 0)
 	{
 		/* the server's failure is said already */
-		if (!ex->db_failed && !db_canceled())
+		if (!ex->db_failed)
 			log_error("could not write \"%s\": %s", shown, zip_strerror(za));
-		zip_discard(za);
-		return false;
+		ok = false;
 	}
-	return true;
+	if (!ok)
+		zip_discard(za);
+	zip_error_fini(&file.error);
+	return ok;
 }
 
-/* Copies the file at path to stdout; false (logged) on error. */
+/* Copies the file fd to stdout; false (logged) on error. */
 static bool
-copy_to_stdout(const char *path)
+copy_to_stdout(int fd)
 {
 	char	   *chunk = malloc(WRITE_CHUNK);
-	FILE	   *in = fopen(path, "rb");
-	size_t		n;
-	bool		ok = chunk != NULL && in != NULL;
+	ssize_t		n = 0;
+	bool		ok = chunk != NULL && lseek(fd, 0, SEEK_SET) == 0;
 
-	while (ok && (n = fread(chunk, 1, WRITE_CHUNK, in)) > 0)
-		ok = fwrite(chunk, 1, n, stdout) == n;
-	ok = ok && !ferror(in) && fflush(stdout) == 0;
+	while (ok && (n = read(fd, chunk, WRITE_CHUNK)) > 0)
+		for (ssize_t done = 0, k; ok && done < n; done += k)
+		{
+			k = write(STDOUT_FILENO, chunk + done, (size_t) (n - done));
+			if (k < 0 && errno == EINTR)
+				k = 0;
+			ok = k >= 0;
+		}
+	ok = ok && n == 0;
 	if (!ok)
-		log_error("could not write the zip to stdout: %s", strerror(errno));
-	if (in)
-		fclose(in);
+		log_error("could not write the zip to stdout: %s",
+				  chunk ? strerror(errno) : "out of memory");
 	free(chunk);
 	return ok;
 }
 
 /*
- * "-": libzip writes only to files it can seek in, so the zip is made in
- * a temporary file of TMPDIR, then copied to stdout and removed.
- */
-static bool
-write_stdout(Export *ex)
-{
-	const char *dir = getenv("TMPDIR");
-	char		path[4096];
-	int			fd;
-	bool		ok;
-
-	snprintf(path, sizeof(path), "%s/pgsql2gtfs.XXXXXX",
-			 dir && dir[0] ? dir : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0)
-	{
-		log_error("could not create a temporary file in %s: %s",
-				  dir && dir[0] ? dir : "/tmp", strerror(errno));
-		return false;
-	}
-	close(fd);
-	ok = write_zip(ex, path, "stdout") && copy_to_stdout(path);
-	unlink(path);
-	return ok;
-}
-
-/*
- * Writes member m into folder dir as a plain file, under a temporary
- * name renamed at the end.
+ * Writes member m as the plain file of folder dir, a folder that is ours
+ * alone; chunk holds WRITE_CHUNK bytes.
  */
 static bool
 write_plain(Export *ex, const Member *m, const char *dir, char *chunk)
 {
-	char		tmp[4096],
-				path[4096];
+	char		path[PATH_MAX];
 	Stream		s = {.ex = ex, .m = m};
-	FILE	   *out = NULL;
+	FILE	   *out;
 	long		n = 0;
-	int			fd;
 	bool		ok;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, m->file);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, m->file);
-	fd = mkstemp(tmp);
-	if (fd >= 0)
-		fchmod(fd, 0644);
-	out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	out = fopen(path, "wbx");
 	if (out == NULL)
 	{
-		log_error("could not create a file in \"%s\": %s", dir,
-				  strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		if (fd >= 0)
-			unlink(tmp);
+		log_error("could not create \"%s\": %s", path, strerror(errno));
 		return false;
 	}
 	buf_init(&s.row, ROW_MAX);
@@ -898,34 +967,18 @@ write_plain(Export *ex, const Member *m, const char *dir, char *chunk)
 		log_error("could not write \"%s\": %s", path, strerror(errno));
 		ok = false;
 	}
-	if (ok && rename(tmp, path) != 0)
-	{
-		log_error("could not rename \"%s\": %s", tmp, strerror(errno));
-		ok = false;
-	}
-	if (!ok)
-		unlink(tmp);
 	return ok;
 }
 
-/* Writes every member as a plain file of the folder dir, made if need be. */
+/* Writes every member as a plain file of the folder dir, empty and ours. */
 static bool
 write_folder(Export *ex, const char *dir)
 {
-	char	   *chunk;
-	bool		ok = true;
+	char	   *chunk = malloc(WRITE_CHUNK);
+	bool		ok = chunk != NULL;
 
-	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-	{
-		log_error("could not create folder \"%s\": %s", dir, strerror(errno));
-		return false;
-	}
-	chunk = malloc(WRITE_CHUNK);
 	if (chunk == NULL)
-	{
 		log_error("out of memory");
-		return false;
-	}
 	for (int i = 0; ok && i < ex->nmembers; i++)
 		ok = write_plain(ex, &ex->members[i], dir, chunk);
 	free(chunk);
@@ -933,104 +986,674 @@ write_folder(Export *ex, const char *dir)
 }
 
 /*
- * Whether a file can be made beside path (a zip's temporary file), found
- * before anything is asked of the server; logged when not.
+ * The signals that end the program, and what their handler removes: the
+ * temporary zip or folder and its files, paths recorded in advance (a
+ * handler may only unlink and rmdir), the last first.
  */
-static bool
-output_writable(const char *path)
-{
-	char		probe[4096];
-	const char *slash = strrchr(path, '/');
-	int			fd;
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static char *const *volatile doomed;
+static volatile sig_atomic_t ndoomed;
+static PGcancel *volatile cancel_handle;
+static char canceled_message[128];
 
-	if (slash == NULL)
-		snprintf(probe, sizeof(probe), ".pgsql2gtfs.XXXXXX");
-	else
-		snprintf(probe, sizeof(probe), "%.*s/.pgsql2gtfs.XXXXXX",
-				 (int) (slash - path), path);
-	fd = mkstemp(probe);
-	if (fd < 0)
+static void
+on_signal(int sig)
+{
+	char		errbuf[256];
+	ssize_t		n;
+
+	if (cancel_handle != NULL)
+		PQcancel(cancel_handle, errbuf, sizeof(errbuf));
+	for (int i = ndoomed; i-- > 0;)
+		if (unlink(doomed[i]) != 0)
+			rmdir(doomed[i]);
+	n = write(STDERR_FILENO, canceled_message, strlen(canceled_message));
+	(void) n;
+	/* ends the program by sig once the handler returns */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Blocks (block true) or unblocks the signals of on_signal. */
+static void
+block_signals(bool block)
+{
+	sigset_t	set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]);
+		 i++)
+		sigaddset(&set, fatal_signals[i]);
+	sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * What on_signal removes from now on: paths[0..n), kept by the caller,
+ * who blocks the signals meanwhile.
+ */
+static void
+doom(char *const *paths, int n)
+{
+	doomed = paths;
+	ndoomed = n;
+}
+
+void
+export_catch_signals(PGconn *conn, const char *progname)
+{
+	struct sigaction sa;
+
+	snprintf(canceled_message, sizeof(canceled_message),
+			 "%s: canceled; nothing was written\n", progname);
+	cancel_handle = PQgetCancel(conn);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]);
+		 i++)
+		sigaddset(&sa.sa_mask, fatal_signals[i]);
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]);
+		 i++)
+		sigaction(fatal_signals[i], &sa, NULL);
+	/* a reader gone: EPIPE, an error like any other */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void
+export_release_signals(void)
+{
+	PGcancel   *handle = cancel_handle;
+
+	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]);
+		 i++)
+		signal(fatal_signals[i], SIG_DFL);
+	cancel_handle = NULL;
+	PQfreeCancel(handle);
+}
+
+/* Where the feed goes, and what is made on the way there. */
+typedef struct
+{
+	const char *shown;			/* OUTPUT in messages */
+	char		target[PATH_MAX];	/* the zip or folder replaced ("": stdout) */
+	bool		folder;
+	bool		exists;			/* target is there */
+	int			fd;				/* the zip being written, or -1 */
+	char	  **paths;			/* the temporary zip or folder, then the
+								 * folder's files: removed on failure */
+	int			npaths;
+} Output;
+
+/* The mode of a new file (folder: 0777) under the umask. */
+static mode_t
+new_mode(mode_t mode)
+{
+	mode_t		mask = umask(0);
+
+	umask(mask);
+	return mode & ~mask;
+}
+
+/* Appends a copy of path to o->paths; false (logged) when out of memory. */
+static bool
+add_path(Output *o, const char *dir, const char *name)
+{
+	size_t		len = strlen(dir) + 1 + strlen(name) + 1;
+	char	  **grown = realloc(o->paths, sizeof(char *) * (size_t) (o->npaths + 1));
+	char	   *path = malloc(len);
+
+	if (grown)
+		o->paths = grown;
+	if (grown == NULL || path == NULL)
 	{
-		log_error("could not write \"%s\": %s", path, strerror(errno));
+		free(path);
+		log_error("out of memory");
 		return false;
 	}
-	close(fd);
-	unlink(probe);
+	snprintf(path, len, "%s%s%s", dir, name[0] ? "/" : "", name);
+	o->paths[o->npaths++] = path;
 	return true;
 }
 
 /*
- * The feed's schema into opt->schema's place: from the registry when a
- * feed id is given.  Then it must be a feed gtfs2pgsql loaded, with
- * import_files.  Returns the schema's name (PQfreemem-able copy held in
- * *name), or false (logged).
+ * Whether the existing folder dir may be replaced whole: it holds only
+ * the plain files an export writes (*.txt, *.geojson).  Logged when not.
  */
 static bool
-find_feed(Export *ex, char **name)
+folder_replaceable(const char *dir)
 {
-	const char *params[1];
+	DIR		   *d = opendir(dir);
+	struct dirent *e;
+	bool		ok = d != NULL;
+
+	if (d == NULL)
+		log_error("could not open folder \"%s\": %s", dir, strerror(errno));
+	while (ok && (e = readdir(d)) != NULL)
+	{
+		size_t		len = strlen(e->d_name);
+		struct stat st;
+		char		path[PATH_MAX + NAME_MAX + 2];
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		ok = lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+			((len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0) ||
+			 (len > 8 && strcmp(e->d_name + len - 8, ".geojson") == 0));
+		if (!ok)
+		{
+			log_error("folder \"%s\" holds \"%s\", which is no file of a "
+					  "feed: it is left as it is", dir, e->d_name);
+			log_hint("an export replaces the folder whole; give a new or "
+					 "empty folder");
+		}
+	}
+	if (d)
+		closedir(d);
+	return ok;
+}
+
+/*
+ * Makes the temporary zip or folder of OUTPUT beside it, before anything
+ * is asked of the server (so that a failure to write there comes first),
+ * and records it for on_signal.  "-": a zip in TMPDIR, removed at once
+ * (it has no name left to leave behind).  False (logged).
+ */
+static bool
+output_open(Output *o, const ExportOptions *opt)
+{
+	const char *dir = getenv("TMPDIR");
+	char		tmp[PATH_MAX + 8];
+	struct stat st;
+	size_t		len = strlen(opt->output);
+	int			fd;
+
+	o->fd = -1;
+	o->shown = opt->output;
+	o->folder = opt->to_folder || (len > 0 && opt->output[len - 1] == '/') ||
+		(stat(opt->output, &st) == 0 && S_ISDIR(st.st_mode));
+	if (strcmp(opt->output, "-") == 0)
+	{
+		o->shown = "stdout";
+		snprintf(tmp, sizeof(tmp), "%s/pgsql2gtfs.XXXXXX",
+				 dir && dir[0] ? dir : "/tmp");
+		o->fd = mkstemp(tmp);
+		if (o->fd < 0)
+			log_error("could not create a temporary file in %s: %s",
+					  dir && dir[0] ? dir : "/tmp", strerror(errno));
+		else
+			unlink(tmp);
+		return o->fd >= 0;
+	}
+	/* the folder without its trailing slashes */
+	while (len > 1 && opt->output[len - 1] == '/')
+		len--;
+	if (len >= sizeof(o->target) - 8)
+	{
+		log_error("output name too long: \"%s\"", opt->output);
+		return false;
+	}
+	memcpy(o->target, opt->output, len);
+	o->target[len] = '\0';
+	o->exists = stat(o->target, &st) == 0;
+	if (o->folder && o->exists && !folder_replaceable(o->target))
+		return false;
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", o->target);
+	block_signals(true);
+	if (o->folder)
+		fd = mkdtemp(tmp) ? 0 : -1;
+	else
+		fd = o->fd = mkstemp(tmp);
+	if (fd < 0)
+		log_error("could not write \"%s\": %s", opt->output, strerror(errno));
+	else if (!add_path(o, tmp, ""))
+	{
+		if (o->folder)
+			rmdir(tmp);
+		else
+			unlink(tmp);
+		fd = -1;
+	}
+	doom(o->paths, o->npaths);
+	block_signals(false);
+	if (fd < 0)
+		return false;
+	/* the mode OUTPUT had, or a new one's */
+	if (o->folder)
+		chmod(tmp, o->exists ? st.st_mode & 07777 : new_mode(0777));
+	else
+		fchmod(o->fd, o->exists ? st.st_mode & 07777 : new_mode(0666));
+	return true;
+}
+
+/* The files of the temporary folder, recorded for on_signal. */
+static bool
+output_add_files(Output *o, const Export *ex)
+{
+	bool		ok = true;
+
+	/* realloc moves the paths that on_signal reads */
+	block_signals(true);
+	for (int i = 0; ok && o->folder && i < ex->nmembers; i++)
+		ok = add_path(o, o->paths[0], ex->members[i].file);
+	doom(o->paths, o->npaths);
+	block_signals(false);
+	return ok;
+}
+
+/*
+ * Removes the folder dir and its plain files: the folder that OUTPUT
+ * replaced.  A warning when it stays.
+ */
+static void
+remove_old_folder(const char *dir, const char *shown)
+{
+	DIR		   *d = opendir(dir);
+	struct dirent *e;
+	char		path[PATH_MAX];
+
+	while (d && (e = readdir(d)) != NULL)
+	{
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	if (rmdir(dir) != 0)
+		log_warning("the former \"%s\" is left as \"%s\": %s", shown, dir,
+					strerror(errno));
+}
+
+/*
+ * The temporary folder in place of the folder OUTPUT: swapped with it in
+ * one step where the file system can (renameat2 RENAME_EXCHANGE), else
+ * the old one moved aside first; then the old one removed.
+ */
+static bool
+replace_folder(Output *o)
+{
+	const char *tmp = o->paths[0];
+	char		old[PATH_MAX + 8];
+
+	if (!o->exists)
+		return rename(tmp, o->target) == 0;
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, o->target, RENAME_EXCHANGE) == 0)
+	{
+		remove_old_folder(tmp, o->shown);
+		return true;
+	}
+	if (errno != EINVAL && errno != ENOSYS)
+		return false;
+	snprintf(old, sizeof(old), "%s.XXXXXX", o->target);
+	if (mkdtemp(old) == NULL)
+		return false;
+	if (rename(o->target, old) != 0)
+	{
+		rmdir(old);
+		return false;
+	}
+	if (rename(tmp, o->target) != 0)
+	{
+		int			saved = errno;
+
+		rename(old, o->target);
+		errno = saved;
+		return false;
+	}
+	remove_old_folder(old, o->shown);
+	return true;
+}
+
+/*
+ * Puts what was written in OUTPUT's place (signals held off meanwhile,
+ * so that nothing is removed half-way), or copies it to stdout.  False
+ * (logged).
+ */
+static bool
+output_commit(Output *o)
+{
+	bool		ok;
+
+	if (o->target[0] == '\0')
+		return copy_to_stdout(o->fd);
+	block_signals(true);
+	ok = o->folder ? replace_folder(o) : rename(o->paths[0], o->target) == 0;
+	if (ok)
+		doom(NULL, 0);
+	else
+		log_error("could not replace \"%s\": %s", o->shown, strerror(errno));
+	block_signals(false);
+	return ok;
+}
+
+/* Frees o, and removes what it made unless it was committed. */
+static void
+output_close(Output *o, bool committed)
+{
+	block_signals(true);
+	for (int i = o->npaths; i-- > 0;)
+		if (!committed && unlink(o->paths[i]) != 0)
+			rmdir(o->paths[i]);
+	doom(NULL, 0);
+	block_signals(false);
+	for (int i = 0; i < o->npaths; i++)
+		free(o->paths[i]);
+	free(o->paths);
+	if (o->fd >= 0)
+		close(o->fd);
+}
+
+/*
+ * SQL: whether the role of oid expression r is one the export trusts to
+ * run no code of its own when its objects are read: the current role, or
+ * a superuser (who could run anything anyway).
+ */
+#define TRUSTED(r) \
+	"(" r " = (SELECT u.oid FROM pg_catalog.pg_roles u " \
+	"WHERE u.rolname = CURRENT_USER) OR coalesce((SELECT u.rolsuper " \
+	"FROM pg_catalog.pg_roles u WHERE u.oid = " r "), false))"
+
+/*
+ * SQL: what forbids reading the relations named in a text[] expression
+ * put between UNSAFE_HEAD and UNSAFE_TAIL (with "@s" for the feed's
+ * schema), of schema $1, and their partitions, and schema $1 itself:
+ * rows of (object, its owner, why).  A view, a materialized view or a
+ * foreign table runs code when read (a function of its query, a
+ * wrapper), row-level security its policies; anything owned by a role
+ * the export does not trust may be made to.
+ */
+#define UNSAFE_HEAD \
+	"SELECT 'schema ' || pg_catalog.quote_ident(n.nspname), " \
+	"pg_catalog.pg_get_userbyid(n.nspowner), " \
+	"'its owner is neither you nor a superuser' " \
+	"FROM pg_catalog.pg_namespace n WHERE n.nspname = $1 " \
+	"AND NOT " TRUSTED("n.nspowner") " " \
+	"UNION ALL SELECT c.oid::pg_catalog.regclass::text, " \
+	"pg_catalog.pg_get_userbyid(c.relowner), CASE " \
+	"WHEN c.relkind NOT IN ('r', 'p') THEN 'it is a ' || CASE c.relkind " \
+	"WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' " \
+	"WHEN 'f' THEN 'foreign table' ELSE 'relation of kind ' || c.relkind::text " \
+	"END || ', which runs code when read' " \
+	"WHEN c.relrowsecurity THEN 'it has row-level security, whose " \
+	"policies run code when read' " \
+	"ELSE 'its owner is neither you nor a superuser' END " \
+	"FROM pg_catalog.pg_class c WHERE c.oid IN (" \
+	"SELECT t.relid FROM pg_catalog.pg_class r CROSS JOIN LATERAL (" \
+	"SELECT r.oid AS relid UNION SELECT p.relid " \
+	"FROM pg_catalog.pg_partition_tree(r.oid) p) AS t " \
+	"WHERE r.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n " \
+	"WHERE n.nspname = $1) AND r.relname = ANY ("
+#define UNSAFE_TAIL \
+	")) AND (c.relkind NOT IN ('r', 'p') OR c.relrowsecurity " \
+	"OR NOT " TRUSTED("c.relowner") ") ORDER BY 1"
+
+/* The tables a cut reads beside the files' (kept_sql, cut_tables). */
+#define CUT_TABLES \
+	"ARRAY['trips', 'stop_times', 'stops', 'routes', 'agency', " \
+	"'service_days']"
+
+/*
+ * Refuses (logged) to read what UNSAFE_HEAD names UNSAFE_TAIL finds in
+ * schema: false when it found anything, or the server failed
+ * (ex->db_failed).
+ */
+static bool
+refuse_unsafe(Export *ex, const char *schema, const char *names)
+{
+	const char *params[1] = {schema};
+	Buf			sql;
 	PGresult   *res;
 	bool		ok;
 
-	*name = NULL;
-	if (ex->opt->schema == NULL)
+	buf_init(&sql, SQL_MAX);
+	ok = buf_puts(&sql, UNSAFE_HEAD) && put_template(&sql, ex, names) &&
+		buf_puts(&sql, UNSAFE_TAIL);
+	res = ok ? db_query(ex->conn, sql.data, 1, params) : NULL;
+	buf_free(&sql);
+	if (res == NULL)
 	{
-		params[0] = ex->opt->feed_id;
-		res = db_query(ex->conn, "SELECT pg_catalog.to_regclass("
-					   "'gtfs2pgsql.feeds') IS NOT NULL", 0, NULL);
-		ok = res != NULL && PQgetvalue(res, 0, 0)[0] == 't';
-		if (res != NULL && !ok)
-			log_error("no feed \"%s\": this database has no feed "
-					  "registry (gtfs2pgsql.feeds)", params[0]);
-		PQclear(res);
-		res = ok ? db_query(ex->conn, "SELECT schema_name FROM "
-							"gtfs2pgsql.feeds WHERE feed_id = $1", 1,
-							params) : NULL;
-		if (res == NULL)
-			return false;
-		if (PQntuples(res) == 0)
-			log_error("no feed \"%s\" in gtfs2pgsql.feeds", params[0]);
-		else
-			*name = strdup(PQgetvalue(res, 0, 0));
-		PQclear(res);
-		if (*name == NULL)
-			return false;
-	}
-	else if ((*name = strdup(ex->opt->schema)) == NULL)
+		ex->db_failed = ok;
+		if (!ok)
+			log_error("out of memory");
 		return false;
-	params[0] = *name;
-	res = db_query(ex->conn,
-				   "SELECT coalesce(pg_catalog.obj_description(n.oid, "
-				   "'pg_namespace') LIKE 'gtfs2pgsql feed%', false), "
-				   "pg_catalog.to_regclass(pg_catalog.format('%I.%I', "
-				   "n.nspname, 'import_files')) IS NOT NULL, "
-				   "(SELECT pg_catalog.quote_ident(e.nspname) "
-				   "FROM pg_catalog.pg_extension x JOIN pg_catalog."
-				   "pg_namespace e ON e.oid = x.extnamespace "
-				   "WHERE x.extname = 'postgis') "
-				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
-				   1, params);
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		log_error("refusing to read %s, owned by role %s: %s",
+				  PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+				  PQgetvalue(res, i, 2));
+	if (PQntuples(res) > 0)
+		log_hint("pgsql2gtfs reads only tables without row-level security, "
+				 "owned by you or by a superuser");
+	ok = PQntuples(res) == 0;
+	PQclear(res);
+	return ok;
+}
+
+/* The first value of the one row of sql, copied, or NULL (logged). */
+static char *
+query_value(Export *ex, const char *sql, int nparams, const char *const *params,
+			bool *is_null)
+{
+	PGresult   *res = db_query(ex->conn, sql, nparams, params);
+	char	   *v = NULL;
+
+	if (res == NULL)
+	{
+		ex->db_failed = true;
+		return NULL;
+	}
+	*is_null = PQntuples(res) == 0 || PQgetisnull(res, 0, 0);
+	v = strdup(*is_null ? "" : PQgetvalue(res, 0, 0));
+	if (v == NULL)
+		log_error("out of memory");
+	PQclear(res);
+	return v;
+}
+
+/* SQL: the registry's schema of the feed ($1 the id, or $2 the schema). */
+#define REGISTRY_SCHEMA \
+	"SELECT f.schema_name FROM gtfs2pgsql.feeds f " \
+	"WHERE f.feed_id = $1 OR (f.schema_name = $2 AND $1 IS NULL)"
+
+/*
+ * SQL: the tables of schema p (a parameter) owned by a trusted role, which the export
+ * locks, as a list for LOCK TABLE, then as the text of their oids.
+ */
+#define FEED_TABLES(p) \
+	"SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ' " \
+	"ORDER BY c.oid), pg_catalog.array_agg(c.oid ORDER BY c.oid)::text " \
+	"FROM pg_catalog.pg_class c WHERE c.oid IN (" \
+	DB_SCHEMA_RELATIONS("(SELECT n.oid FROM pg_catalog.pg_namespace n " \
+						"WHERE n.nspname = " p ")") ") " \
+	"AND c.relkind IN ('r', 'p') AND " TRUSTED("c.relowner")
+
+/*
+ * The feed's schema, from the registry only (a schema's comment proves
+ * nothing), found in a statement of its own.  Into *name (malloc'd), or
+ * false (logged).
+ */
+static bool
+registry_lookup(Export *ex, char **name)
+{
+	const char *params[2] = {ex->opt->feed_id, ex->opt->schema};
+	PGresult   *res;
+	bool		is_null;
+	bool		ok;
+
+	*name = NULL;
+	res = db_query(ex->conn, "SELECT pg_catalog.to_regclass("
+				   "'gtfs2pgsql.feeds') IS NOT NULL, pg_catalog.to_regnamespace("
+				   "pg_catalog.quote_ident($1)) IS NOT NULL", 1, params + 1);
 	if (res == NULL)
 	{
 		ex->db_failed = true;
 		return false;
 	}
-	ok = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't' &&
-		PQgetvalue(res, 0, 1)[0] == 't';
-	if (PQntuples(res) == 0)
-		log_error("schema \"%s\" does not exist", *name);
-	else if (PQgetvalue(res, 0, 0)[0] != 't')
-		log_error("schema \"%s\" is not a feed loaded by gtfs2pgsql", *name);
+	ok = PQgetvalue(res, 0, 0)[0] == 't';
+	if (!ok && ex->opt->feed_id)
+		log_error("no feed \"%s\": this database has no feed registry "
+				  "(gtfs2pgsql.feeds)", ex->opt->feed_id);
+	else if (!ok && PQgetvalue(res, 0, 1)[0] != 't')
+		log_error("schema \"%s\" does not exist", ex->opt->schema);
 	else if (!ok)
+		log_error("schema \"%s\" is not a feed: this database has no feed "
+				  "registry (gtfs2pgsql.feeds)", ex->opt->schema);
+	if (ok && ex->opt->schema && PQgetvalue(res, 0, 1)[0] != 't')
+	{
+		log_error("schema \"%s\" does not exist", ex->opt->schema);
+		ok = false;
+	}
+	PQclear(res);
+	if (!ok || !refuse_unsafe(ex, "gtfs2pgsql", "ARRAY['feeds']"))
+		return false;
+	*name = query_value(ex, REGISTRY_SCHEMA, 2, params, &is_null);
+	if (*name && is_null)
+	{
+		if (ex->opt->feed_id)
+			log_error("no feed \"%s\" in gtfs2pgsql.feeds", ex->opt->feed_id);
+		else
+			log_error("schema \"%s\" is not a feed of the registry "
+					  "gtfs2pgsql.feeds", ex->opt->schema);
+		free(*name);
+		*name = NULL;
+	}
+	return *name != NULL;
+}
+
+/*
+ * One try at the feed's snapshot, found as registry_lookup did: its
+ * tables locked (ACCESS SHARE: a reload's swap waits for the export),
+ * then, in the same REPEATABLE READ transaction, the snapshot taken by
+ * the first query after LOCK TABLE, which takes none.  1: the feed is
+ * the one locked; 0: it changed between the lookup and the lock (a table
+ * dropped or added, the feed moved: rolled back, try again); -1: failed
+ * or refused (logged).
+ */
+static int
+lock_feed(Export *ex, const char *name)
+{
+	const char *params[2] = {ex->opt->feed_id, ex->opt->schema};
+	const char *lock_params[1] = {name};
+	PGresult   *res;
+	Buf			sql;
+	char	   *locked;
+	const char *state;
+	bool		no_tables;
+	bool		ok;
+	int			done;
+
+	res = db_query(ex->conn, FEED_TABLES("$1"), 1, lock_params);
+	if (res == NULL)
+	{
+		ex->db_failed = true;
+		return -1;
+	}
+	locked = strdup(PQgetvalue(res, 0, 1));
+	no_tables = PQgetisnull(res, 0, 1);
+	buf_init(&sql, SQL_MAX);
+	ok = locked && buf_puts(&sql, "LOCK TABLE gtfs2pgsql.feeds") &&
+		(PQgetisnull(res, 0, 0) || (buf_puts(&sql, ", ") &&
+									buf_puts(&sql, PQgetvalue(res, 0, 0)))) &&
+		buf_puts(&sql, " IN ACCESS SHARE MODE");
+	PQclear(res);
+	if (!ok)
+	{
+		log_error("out of memory");
+		free(locked);
+		buf_free(&sql);
+		return -1;
+	}
+	ok = db_exec(ex->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ");
+	res = ok ? PQexec(ex->conn, sql.data) : NULL;
+	buf_free(&sql);
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* a table dropped since: the feed changed */
+	done = PQresultStatus(res) == PGRES_COMMAND_OK ? 1 :
+		state && strcmp(state, "42P01") == 0 ? 0 : -1;
+	if (ok && done < 0)
+		db_log_error(ex->conn, res, "could not lock the feed");
+	PQclear(res);
+	ex->db_failed = done < 0;
+	/* the snapshot: the registry checked again, then read */
+	if (done > 0 && !refuse_unsafe(ex, "gtfs2pgsql", "ARRAY['feeds']"))
+		done = -1;
+	if (done > 0)
+	{
+		const char *check_params[4] = {params[0], params[1], name,
+		no_tables ? NULL : locked};
+
+		res = db_query(ex->conn, "SELECT pg_catalog.set_config("
+					   "'extra_float_digits', '1', true), "
+					   "(" REGISTRY_SCHEMA ") IS NOT DISTINCT FROM $3 AND "
+					   "(SELECT x.a FROM (" FEED_TABLES("$3")
+					   ") AS x (l, a)) IS NOT DISTINCT FROM $4, "
+					   "(SELECT pg_catalog.quote_ident(e.nspname) "
+					   "FROM pg_catalog.pg_extension x JOIN pg_catalog."
+					   "pg_namespace e ON e.oid = x.extnamespace "
+					   "WHERE x.extname = 'postgis')", 4, check_params);
+		done = res == NULL ? -1 : PQgetvalue(res, 0, 1)[0] == 't';
+		ex->db_failed = res == NULL;
+		if (done > 0 && !PQgetisnull(res, 0, 2))
+		{
+			free(ex->postgis);
+			ex->postgis = strdup(PQgetvalue(res, 0, 2));
+		}
+		PQclear(res);
+	}
+	free(locked);
+	if (done <= 0)
+		PQclear(PQexec(ex->conn, "ROLLBACK"));
+	return done;
+}
+
+/*
+ * Finds the feed and takes its snapshot: see lock_feed, tried again
+ * while the feed changes under it.  Then what it reads first must be
+ * safe to read, and import_files must be there.  The schema's name into
+ * *name (malloc'd); false (logged).
+ */
+static bool
+open_feed(Export *ex, char **name)
+{
+	int			done = 0;
+	bool		is_null;
+	char	   *has_files;
+	const char *params[1];
+
+	*name = NULL;
+	for (int i = 0; done == 0 && i < LOCK_TRIES; i++)
+	{
+		free(*name);
+		done = registry_lookup(ex, name) ? lock_feed(ex, *name) : -1;
+	}
+	if (done == 0)
+	{
+		log_error("the feed of schema \"%s\" changed at each of %d tries "
+				  "to lock it", *name, LOCK_TRIES);
+		ex->db_failed = true;
+	}
+	if (done <= 0)
+		return false;
+	ex->schema = db_ident(ex->conn, *name);
+	if (ex->schema == NULL ||
+		!refuse_unsafe(ex, *name, is_cut(ex->opt) ?
+					   "ARRAY['import_files'] || " CUT_TABLES :
+					   "ARRAY['import_files']"))
+		return false;
+	params[0] = *name;
+	has_files = query_value(ex, "SELECT pg_catalog.to_regclass(pg_catalog."
+							"format('%I.%I', $1::text, 'import_files'))::text",
+							1, params, &is_null);
+	if (has_files && is_null)
 	{
 		log_error("the feed in schema \"%s\" has no import_files table",
 				  *name);
 		log_hint("it was loaded by an older gtfs2pgsql: load it again");
 	}
-	if (ok && !PQgetisnull(res, 0, 2))
-		ex->postgis = strdup(PQgetvalue(res, 0, 2));
-	PQclear(res);
-	return ok;
+	free(has_files);
+	return has_files && !is_null;
 }
 
 /* The trips a cut keeps into pg_temp.k_trips, then what they use. */
@@ -1103,15 +1726,22 @@ cut_tables(Export *ex)
 	return ok;
 }
 
-/* Whether s names a folder: it ends in "/" or is one. */
-static bool
-is_folder(const char *s)
-{
-	struct stat st;
-	size_t		len = strlen(s);
 
-	return (len > 0 && s[len - 1] == '/') ||
-		(stat(s, &st) == 0 && S_ISDIR(st.st_mode));
+/* The members of the feed, read and checked, then its cut made. */
+static bool
+read_feed(Export *ex)
+{
+	if (!read_members(ex))
+		return false;
+	if (ex->nmembers == 0)
+	{
+		log_error("the feed in schema \"%s\" lists no file in import_files: "
+				  "there is nothing to write", ex->opt->schema);
+		return false;
+	}
+	return refuse_unsafe(ex, ex->opt->schema, "ARRAY(SELECT f.\"table\" "
+						 "FROM @s.import_files f)") &&
+		(!is_cut(ex->opt) || cut_tables(ex));
 }
 
 ExportStatus
@@ -1120,34 +1750,31 @@ export_feed(PGconn *conn, const ExportOptions *opt, long long *rows,
 {
 	Export		ex = {.conn = conn, .mtime = time(NULL)};
 	ExportOptions resolved = *opt;
+	Output		out = {0};
 	char	   *name = NULL;
-	bool		folder = opt->to_folder || is_folder(opt->output);
 	bool		ok;
 
 	*rows = 0;
 	*files = 0;
 	ex.opt = &resolved;
-	if (!folder && strcmp(opt->output, "-") != 0 &&
-		!output_writable(opt->output))
+	ok = output_open(&out, opt);
+	if (!ok)
+	{
+		output_close(&out, false);
 		return EXPORT_BAD_INPUT;
-	/* one snapshot for every file */
-	ok = db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ") &&
-		db_exec(conn, "SELECT pg_catalog.set_config('extra_float_digits', "
-				"'1', true)");
-	ex.db_failed = !ok;
-	ok = ok && find_feed(&ex, &name);
+	}
+	ok = open_feed(&ex, &name);
 	resolved.schema = name;
-	ex.schema = ok ? db_ident(conn, name) : NULL;
-	ok = ok && ex.schema != NULL && read_members(&ex) &&
-		(!is_cut(opt) || cut_tables(&ex));
-	if (ok && folder)
-		ok = write_folder(&ex, opt->output);
-	else if (ok && strcmp(opt->output, "-") == 0)
-		ok = write_stdout(&ex);
+	ok = ok && read_feed(&ex) && output_add_files(&out, &ex);
+	if (ok && out.folder)
+		ok = write_folder(&ex, out.paths[0]);
 	else if (ok)
-		ok = write_zip(&ex, opt->output, opt->output);
+		ok = write_zip(&ex, out.fd, out.shown);
 	/* the transaction only read: its end is no news */
-	PQclear(PQexec(conn, ok ? "COMMIT" : "ROLLBACK"));
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		PQclear(PQexec(conn, ok ? "COMMIT" : "ROLLBACK"));
+	ok = ok && output_commit(&out);
+	output_close(&out, ok);
 	*rows = ex.rows;
 	*files = ex.nmembers;
 	for (int i = 0; i < ex.nmembers; i++)

@@ -16,10 +16,10 @@
 
 /* Exit codes, also listed in --help and the README. */
 #define EXIT_OK			0
-#define EXIT_BAD_INPUT	1		/* usage error, not a feed, not written */
+#define EXIT_BAD_INPUT	1		/* usage error, not a feed, refused, not
+								 * written */
 #define EXIT_BADCONN	2		/* could not connect */
 #define EXIT_DB_FAILED	3		/* the server failed */
-#define EXIT_SIGNAL		128		/* + the signal that canceled the run */
 
 static const char *progname = "pgsql2gtfs";
 
@@ -55,14 +55,19 @@ help(void)
 		   "stations,\nroutes, agencies, shapes, services, ...): the "
 		   "result is a consistent feed.\n");
 	connopt_help(stdout);
+	printf("\nOn any failure OUTPUT is left as it was.  A folder is replaced "
+		   "whole: files\nan export does not write are gone; one holding "
+		   "anything but .txt and\n.geojson files is refused.\n");
 	printf("\nExit status:\n"
 		   "  0 the feed was written\n"
-		   "  1 usage error, no such feed, or OUTPUT could not be written "
-		   "(nothing\n"
-		   "    is left at OUTPUT)\n"
+		   "  1 usage error, no such feed, a relation refused, or OUTPUT "
+		   "could not be\n"
+		   "    written\n"
 		   "  2 could not connect to the database\n"
 		   "  3 the database failed\n"
-		   "  130, 143 canceled by SIGINT, SIGTERM\n");
+		   "  129, 130, 131, 143 killed by SIGHUP, SIGINT, SIGQUIT, SIGTERM "
+		   "(as the\n"
+		   "    shell shows it), temporary files removed\n");
 }
 
 static int
@@ -280,15 +285,10 @@ main(int argc, char **argv)
 		free(o.routes);
 		return EXIT_BADCONN;
 	}
-	db_catch_signals(conn);
+	export_catch_signals(conn, progname);
 	status = export_feed(conn, &o.out, &rows, &files);
-	db_release_signals();
-	if (db_canceled())
-	{
-		fprintf(stderr, "%s: canceled; nothing was written\n", progname);
-		code = EXIT_SIGNAL + db_canceled();
-	}
-	else if (status == EXPORT_OK)
+	export_release_signals();
+	if (status == EXPORT_OK)
 	{
 		log_notice("%d files, %lld rows written to %s", files, rows,
 				   strcmp(o.out.output, "-") == 0 ? "stdout" : o.out.output);

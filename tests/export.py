@@ -26,7 +26,8 @@ Environment: PGSQL2GTFS, the program under test (default ./pgsql2gtfs);
 EXPORT_BIG=1 adds the round trip of mta-bus-brooklyn (about a minute) and
 its memory; the skip says so otherwise.  Standard library only.
 """
-import collections, csv, io, os, re, subprocess, sys, time, zipfile
+import collections, csv, io, os, re, resource, signal, subprocess, sys, \
+    time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -442,34 +443,362 @@ def bad_schema_and_output():
     check(r.returncode == 1 and b'after' in r.stderr, describe(r))
     nothing_at(out)
 
+def break_feed_info(schema):
+    """Makes the COPY of feed_info.txt fail in the server, after agency.txt
+    to fare_rules.txt are written: a date past the end of timestamps, which
+    to_char cannot print.  No code of anyone's runs."""
+    it.psql("UPDATE %s SET feed_end_date = '5000000-01-01'"
+            % rel(schema, 'feed_info'))
+
 @test()
 def server_failure_mid_export_leaves_nothing():
-    """The server fails while stop_times streams, after other members are
+    """The server fails while feed_info streams, after other members are
     written: exit 3, and neither OUTPUT nor a temporary file is left, nor
     the older OUTPUT touched."""
     it.load(os.path.join(it.FIXTURES, 'sample'), 'mid')
-    it.psql('CREATE FUNCTION mid.boom(integer) RETURNS integer LANGUAGE plpgsql'
-            " AS $$BEGIN IF $1 > 20 THEN RAISE EXCEPTION 'boom'; END IF;"
-            ' RETURN $1; END$$;'
-            ' ALTER TABLE mid.stop_times RENAME TO stop_times_real;'
-            ' CREATE VIEW mid.stop_times AS SELECT trip_id, arrival_time,'
-            ' departure_time, stop_id, mid.boom(stop_sequence) AS stop_sequence,'
-            ' stop_headsign, pickup_type, drop_off_type, shape_dist_traveled,'
-            ' timepoint FROM mid.stop_times_real;')
+    break_feed_info('mid')
     d = os.path.join(TMP, 'mid')
     os.makedirs(d, exist_ok=True)
     out = os.path.join(d, 'feed.zip')
     with open(out, 'wb') as f:
         f.write(b'older')
     r = export('-s', 'mid', out)
-    check(r.returncode == 3 and b'boom' in r.stderr, describe(r))
+    check(r.returncode == 3 and b'out of range' in r.stderr, describe(r))
     check(os.listdir(d) == ['feed.zip'], 'left: %s' % os.listdir(d))
     with open(out, 'rb') as f:
         check(f.read() == b'older', 'OUTPUT changed')
     r = export('-s', 'mid', d + '/folder/')
     check(r.returncode == 3, describe(r))
-    left = [n for n in os.listdir(d + '/folder') if n.startswith('.')]
-    check(not left, 'temporary files left: %s' % left)
+    check(sorted(os.listdir(d)) == ['feed.zip'], 'left: %s' % os.listdir(d))
+
+def folder_state(d):
+    """{name: bytes} of the files of folder d."""
+    out = {}
+    for n in sorted(os.listdir(d)):
+        with open(os.path.join(d, n), 'rb') as f:
+            out[n] = f.read()
+    return out
+
+@test()
+def folder_failure_leaves_it_as_it_was():
+    """Item 5: a second export into a folder fails mid-way (the server, at
+    feed_info.txt): the folder holds the first export's files, the stray
+    one included, byte for byte, and nothing is left beside it.  Once it
+    succeeds, the folder holds exactly the feed's files: the stray file is
+    gone.  A folder holding anything but GTFS files is refused, untouched."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'fold')
+    base = os.path.join(TMP, 'fold')
+    os.makedirs(base, exist_ok=True)
+    d = exported('fold', 'fold/feed/')
+    with open(os.path.join(d, 'stray.txt'), 'w') as f:
+        f.write('from an older feed\n')
+    before = folder_state(d)
+    check('agency.txt' in before and 'feed_info.txt' in before, before.keys())
+    it.psql("UPDATE fold.agency SET agency_name = 'Renamed Transit'")
+    it.psql("CREATE TABLE fold_feed_info AS SELECT * FROM fold.feed_info")
+    break_feed_info('fold')
+    r = export('-s', 'fold', d)
+    check(r.returncode == 3, describe(r))
+    after = folder_state(d)
+    check(after == before, 'folder changed: %s' % sorted(
+        n for n in set(before) | set(after) if before.get(n) != after.get(n)))
+    check(os.listdir(base) == ['feed'], 'left beside: %s' % os.listdir(base))
+    # the export succeeds: the folder is the new feed, the stray file gone
+    it.psql("UPDATE fold.feed_info f SET feed_end_date = o.feed_end_date"
+            " FROM fold_feed_info o")
+    r = export('-q', '-s', 'fold', d)
+    check(r.returncode == 0, describe(r))
+    now = folder_state(d)
+    check(sorted(now) == sorted(n for n in before if n != 'stray.txt'),
+          'files: %s' % sorted(now))
+    check(b'Renamed Transit' in now['agency.txt'], now['agency.txt'])
+    check(os.listdir(base) == ['feed'], 'left beside: %s' % os.listdir(base))
+    # a folder that holds a folder, or another kind of file: refused
+    for extra in ('sub/', 'notes.doc'):
+        p = os.path.join(d, extra)
+        if extra.endswith('/'):
+            os.makedirs(p)
+            held = None
+        else:
+            open(p, 'w').close()
+            held = folder_state(d)
+        r = export('-s', 'fold', d)
+        check(r.returncode == 1 and extra.rstrip('/').encode() in r.stderr,
+              '%s: %s' % (extra, describe(r)))
+        check(os.path.exists(p) and (held is None or folder_state(d) == held),
+              '%s: folder changed' % extra)
+        check(os.listdir(base) == ['feed'], 'left beside: %s' % os.listdir(base))
+        if extra.endswith('/'):
+            os.rmdir(p)
+        else:
+            os.remove(p)
+
+# ------------------------------------------------------ races and signals
+
+class Session:
+    """A psql session kept open, to hold locks across the steps of a test."""
+    def __init__(self):
+        self.p = subprocess.Popen(
+            ['psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d',
+             it.DB], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env=it.PSQL_ENV)
+        self.n = 0
+
+    def run(self, sql):
+        """Runs sql and waits until it is done: the session names itself
+        after it, which pg_stat_activity shows (psql buffers its output)."""
+        self.n += 1
+        name = 'hold_%d_%d' % (os.getpid(), self.n)
+        self.p.stdin.write("%s\nSET application_name = '%s';\n" % (sql, name))
+        self.p.stdin.flush()
+        wait_until("SELECT count(*) FROM pg_stat_activity WHERE"
+                   " application_name = %s AND state <> 'active'" % ql(name),
+                   'psql: %s' % sql, self.p)
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.stdin.close()
+            self.p.wait(timeout=60)
+
+def wait_until(sql, what, proc=None):
+    """Polls sql (a count) until it is not 0: the state another session
+    reached; fails when proc ended first or after a minute."""
+    for _ in range(1200):
+        if value(sql) != '0':
+            return
+        if proc is not None and proc.poll() is not None:
+            err = proc.stderr.read()
+            raise AssertionError('%s: it ended first: exit %s, %s' % (
+                what, proc.returncode, err[-1500:]))
+        time.sleep(0.05)
+    raise AssertionError('%s: not reached after a minute' % what)
+
+def waiting_on_lock(app, event=None):
+    return ("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+            " current_database() AND application_name = %s AND"
+            " wait_event_type = 'Lock'%s" % (
+                ql(app), '' if event is None else
+                ' AND wait_event = %s' % ql(event)))
+
+def spawn_export(*args, env=None, stdout=subprocess.DEVNULL):
+    """Starts pgsql2gtfs on the test database, with no core dump."""
+    def limits():
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    return subprocess.Popen([EXPORT, '-d', it.DB] + [str(a) for a in args],
+                            stdout=stdout, stderr=subprocess.PIPE,
+                            env=env, preexec_fn=limits)
+
+@test()
+def export_racing_a_reload():
+    """Item 4: a reload of the feed commits after the export began but
+    before it locked the feed's tables (the reload held at its registry
+    row, its swap done, by a trigger waiting for an advisory lock of a psql
+    session).  The export sees exactly the new feed, the file the reload
+    added too, and exits 0; before, it read no file and removed the zip."""
+    sample = os.path.join(it.FIXTURES, 'sample')
+    it.load(sample, 'race')
+    os.makedirs(os.path.join(TMP, 'race'), exist_ok=True)
+    out = exported('race', 'race/x.zip')
+    files = {}
+    for n in os.listdir(sample):
+        with open(os.path.join(sample, n), encoding='utf-8') as f:
+            files[n] = f.read()
+    name = files['agency.txt'].split('\n')[1].split(',')[1]
+    files['agency.txt'] = files['agency.txt'].replace(name, 'Reloaded', 1)
+    files['extra_race.txt'] = 'race_id,note\n1,new\n'
+    feed = it.write_feed('race_feed', files)
+    hold = Session()
+    try:
+        it.psql("CREATE FUNCTION public.race_hold() RETURNS trigger"
+                " LANGUAGE plpgsql SET lock_timeout = 0 AS $$BEGIN"
+                " PERFORM pg_catalog.pg_advisory_xact_lock(4242, 4242);"
+                " RETURN NEW; END$$;"
+                " CREATE TRIGGER race_hold BEFORE INSERT ON gtfs2pgsql.feeds"
+                " FOR EACH ROW WHEN (NEW.schema_name = 'race')"
+                " EXECUTE FUNCTION public.race_hold();")
+        hold.run('SELECT pg_catalog.pg_advisory_lock(4242, 4242);')
+        reload = subprocess.Popen([it.PROG, '-d', it.DB, '-q', '-s', 'race',
+                                   feed], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        wait_until(waiting_on_lock('gtfs2pgsql', 'advisory'),
+                   'the reload held at its registry row', reload)
+        exp = spawn_export('-s', 'race', out)
+        wait_until(waiting_on_lock('pgsql2gtfs'),
+                   'the export waiting for the reload', exp)
+        hold.run('SELECT pg_catalog.pg_advisory_unlock(4242, 4242);')
+        check(reload.wait(timeout=120) == 0, 'reload: %s' % reload.stderr.read())
+        exp.wait(timeout=120)
+        err = exp.stderr.read().decode(errors='replace')
+        check(exp.returncode == 0, 'export: exit %d, %s' % (exp.returncode, err))
+        check(os.path.exists(out), 'the zip is gone: %s' % err)
+        z = zipfile.ZipFile(out)
+        check(b'Reloaded' in z.read('agency.txt'),
+              'not the new feed: %r' % z.read('agency.txt')[:200])
+        check(sorted(z.namelist()) == sorted(files), z.namelist())
+    finally:
+        hold.close()
+        it.psql('DROP TRIGGER IF EXISTS race_hold ON gtfs2pgsql.feeds;'
+                ' DROP FUNCTION IF EXISTS public.race_hold();')
+
+@test()
+def export_of_no_file_is_an_error():
+    """Item 4: a feed whose import_files lists nothing writes nothing: exit
+    1, and the older OUTPUT is left as it was."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'nofile')
+    it.psql('DELETE FROM nofile.import_files')
+    d = os.path.join(TMP, 'nofile')
+    os.makedirs(d, exist_ok=True)
+    out = os.path.join(d, 'x.zip')
+    with open(out, 'wb') as f:
+        f.write(b'older')
+    r = export('-s', 'nofile', out)
+    check(r.returncode == 1 and b'no file' in r.stderr, describe(r))
+    check(os.listdir(d) == ['x.zip'], 'left: %s' % os.listdir(d))
+    with open(out, 'rb') as f:
+        check(f.read() == b'older', 'OUTPUT changed')
+
+@test()
+def signals_remove_temporary_files():
+    """Item 6: SIGHUP, SIGTERM, SIGINT, SIGQUIT while the export waits for
+    a lock (a psql session holds the feed's stops), its temporary zip or
+    folder there: it is removed, the older OUTPUT is left, and the program
+    ends by that signal.  The zip made for stdout leaves nothing in TMPDIR."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'sig')
+    d = os.path.join(TMP, 'sig')
+    tmpdir = os.path.join(TMP, 'sig_tmpdir')
+    os.makedirs(d, exist_ok=True)
+    os.makedirs(tmpdir, exist_ok=True)
+    env = dict(os.environ, TMPDIR=tmpdir)
+    zip_out = os.path.join(d, 'x.zip')
+    with open(zip_out, 'wb') as f:
+        f.write(b'older')
+    folder_out = exported('sig', 'sig/folder/')
+    folder_before = folder_state(folder_out)
+    hold = Session()
+    try:
+        hold.run('BEGIN; LOCK TABLE sig.stops IN ACCESS EXCLUSIVE MODE;')
+        for sig in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT,
+                    signal.SIGQUIT):
+            for out in (zip_out, folder_out, '-'):
+                what = '%s, %s' % (signal.Signals(sig).name, out)
+                p = spawn_export('-s', 'sig', out, env=env)
+                try:
+                    wait_until(waiting_on_lock('pgsql2gtfs'),
+                               '%s: the export waiting for the lock' % what, p)
+                    if out != '-':
+                        temp = set(os.listdir(d)) - {'x.zip', 'folder'}
+                        check(temp, '%s: no temporary file while waiting'
+                              % what)
+                    p.send_signal(sig)
+                    p.wait(timeout=60)
+                finally:
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+                err = p.stderr.read().decode(errors='replace')
+                check(p.returncode == -sig, '%s: exit %d, %s'
+                      % (what, p.returncode, err))
+                check(sorted(os.listdir(d)) == ['folder', 'x.zip'],
+                      '%s: left %s' % (what, os.listdir(d)))
+                check(not os.listdir(tmpdir), '%s: left in TMPDIR %s'
+                      % (what, os.listdir(tmpdir)))
+                with open(zip_out, 'rb') as f:
+                    check(f.read() == b'older', '%s: OUTPUT changed' % what)
+                check(folder_state(folder_out) == folder_before,
+                      '%s: the folder changed' % what)
+    finally:
+        hold.close()
+
+@test()
+def stdout_closed_early():
+    """Item 6: pgsql2gtfs - | head: the reader is gone when the zip is
+    written; SIGPIPE is ignored, the write fails with EPIPE: exit 1, and
+    nothing is left in TMPDIR."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'pipe')
+    tmpdir = os.path.join(TMP, 'pipe_tmpdir')
+    os.makedirs(tmpdir, exist_ok=True)
+    hold = Session()
+    try:
+        hold.run('BEGIN; LOCK TABLE pipe.stops IN ACCESS EXCLUSIVE MODE;')
+        p = spawn_export('-s', 'pipe', '-', stdout=subprocess.PIPE,
+                         env=dict(os.environ, TMPDIR=tmpdir))
+        wait_until(waiting_on_lock('pgsql2gtfs'), 'the export waiting', p)
+        p.stdout.close()                # the reader is gone
+        hold.run('COMMIT;')
+        p.wait(timeout=60)
+        err = p.stderr.read().decode(errors='replace')
+        check(p.returncode == 1 and 'stdout' in err,
+              'exit %d, %s' % (p.returncode, err))
+        check(not os.listdir(tmpdir), 'left in TMPDIR: %s' % os.listdir(tmpdir))
+    finally:
+        hold.close()
+
+@test()
+def untrusted_relations_refused():
+    """Item 1 (export side): a role's schema commented as a feed, whose
+    views call a function that would make her a superuser, is not read:
+    not with -s (it is not in the registry), nor once the registry names
+    it (a view, owned by her: refused, naming it and her); nor her plain
+    table in a feed of the registry.  The function never ran."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'trusted')
+    role = 'mallory_%d' % os.getpid()
+    d = os.path.join(TMP, 'trust')
+    os.makedirs(d, exist_ok=True)
+    out = os.path.join(d, 'x.zip')
+    it.psql('CREATE ROLE %s; GRANT CREATE ON DATABASE %s TO %s;'
+            ' CREATE TABLE public.mallory_ran (at timestamptz);'
+            ' GRANT INSERT ON public.mallory_ran TO PUBLIC;'
+            % (qi(role), qi(it.DB), qi(role)))
+    try:
+        it.psql("""SET ROLE %(r)s;
+CREATE SCHEMA evil;
+COMMENT ON SCHEMA evil IS 'gtfs2pgsql feed';
+CREATE FUNCTION evil.grab() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.mallory_ran VALUES (pg_catalog.now());
+    EXECUTE 'ALTER ROLE %(r)s SUPERUSER';
+    RETURN 'x';
+END$$;
+CREATE VIEW evil.import_files AS SELECT 'agency.txt'::text AS file,
+    'agency'::text AS "table", ARRAY['agency_id', 'agency_name']::text[]
+    AS columns, ARRAY['agency_id', 'agency_name']::text[] AS header
+    WHERE evil.grab() IS NOT NULL;
+CREATE VIEW evil.agency AS SELECT evil.grab() AS agency_id,
+    evil.grab() AS agency_name;
+CREATE TABLE evil.tbl (x text);
+RESET ROLE;""" % {'r': qi(role)})
+
+        def ran():
+            return (value('SELECT count(*) FROM public.mallory_ran') != '0' or
+                    value('SELECT rolsuper FROM pg_roles WHERE rolname = %s'
+                          % ql(role)) == 't')
+        r = export('-s', 'evil', out)
+        check(not ran(), 'her function ran: %s' % describe(r))
+        check(r.returncode == 1 and b'not a feed' in r.stderr, describe(r))
+        # the registry names her schema: her view is refused
+        it.psql("INSERT INTO gtfs2pgsql.feeds (feed_id, schema_name,"
+                " file_name, sha256, imported_at, importer_version, options,"
+                " report) VALUES ('evil', 'evil', 'x.zip', '', now(), '', '',"
+                " '{}')")
+        r = export('--feed-id', 'evil', out)
+        check(not ran(), 'her function ran: %s' % describe(r))
+        check(r.returncode == 1 and b'evil.import_files' in r.stderr and
+              role.encode() in r.stderr and b'view' in r.stderr, describe(r))
+        # her plain table in a feed of the registry, read for a file
+        it.psql('ALTER TABLE evil.tbl SET SCHEMA trusted;'
+                ' INSERT INTO trusted.import_files (feed_id, file, "table",'
+                " columns, header) SELECT feed_id, 'tbl.txt', 'tbl',"
+                " ARRAY['x'], ARRAY['x'] FROM trusted.import_files LIMIT 1")
+        r = export('-s', 'trusted', out)
+        check(r.returncode == 1 and b'trusted.tbl' in r.stderr and
+              role.encode() in r.stderr, describe(r))
+        check(not ran(), 'her function ran: %s' % describe(r))
+        nothing_at(out)
+    finally:
+        it.psql("DELETE FROM gtfs2pgsql.feeds WHERE feed_id = 'evil';"
+                " DELETE FROM trusted.import_files WHERE file = 'tbl.txt';"
+                ' DROP OWNED BY %s CASCADE; DROP ROLE %s;'
+                ' DROP TABLE public.mallory_ran;' % (qi(role), qi(role)))
 
 # ------------------------------------------------------------- memory
 
