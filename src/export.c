@@ -1347,13 +1347,20 @@ output_close(Output *o, bool committed)
 
 /*
  * SQL: whether the role of oid expression r is one the export trusts to
- * run no code of its own when its objects are read: the current role, or
- * a superuser (who could run anything anyway).
+ * run no code of its own when its objects are read: the current role, a
+ * superuser (who could run anything anyway), or the loading role, which
+ * owns the registry (a plain table without row-level security: reading
+ * it runs nothing), so that a reader role exports the loader's feeds.
+ * Its tables are read under a lock that keeps their owner from making
+ * them run code meanwhile (row-level security, a view, a column type).
  */
 #define TRUSTED(r) \
 	"(" r " = (SELECT u.oid FROM pg_catalog.pg_roles u " \
 	"WHERE u.rolname = CURRENT_USER) OR coalesce((SELECT u.rolsuper " \
-	"FROM pg_catalog.pg_roles u WHERE u.oid = " r "), false))"
+	"FROM pg_catalog.pg_roles u WHERE u.oid = " r "), false) " \
+	"OR " r " = (SELECT g.relowner FROM pg_catalog.pg_class g " \
+	"WHERE g.oid = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
+	"AND g.relkind = 'r' AND NOT g.relrowsecurity))"
 
 /*
  * SQL: what forbids reading the relations named in a text[] expression
@@ -1367,7 +1374,7 @@ output_close(Output *o, bool committed)
 #define UNSAFE_HEAD \
 	"SELECT 'schema ' || pg_catalog.quote_ident(n.nspname), " \
 	"pg_catalog.pg_get_userbyid(n.nspowner), " \
-	"'its owner is neither you nor a superuser' " \
+	"'its owner is neither you, a superuser nor the registry''s owner' " \
 	"FROM pg_catalog.pg_namespace n WHERE n.nspname = $1 " \
 	"AND NOT " TRUSTED("n.nspowner") " " \
 	"UNION ALL SELECT c.oid::pg_catalog.regclass::text, " \
@@ -1378,7 +1385,7 @@ output_close(Output *o, bool committed)
 	"END || ', which runs code when read' " \
 	"WHEN c.relrowsecurity THEN 'it has row-level security, whose " \
 	"policies run code when read' " \
-	"ELSE 'its owner is neither you nor a superuser' END " \
+	"ELSE 'its owner is neither you, a superuser nor the registry''s owner' END " \
 	"FROM pg_catalog.pg_class c WHERE c.oid IN (" \
 	"SELECT t.relid FROM pg_catalog.pg_class r CROSS JOIN LATERAL (" \
 	"SELECT r.oid AS relid UNION SELECT p.relid " \
@@ -1425,7 +1432,7 @@ refuse_unsafe(Export *ex, const char *schema, const char *names)
 				  PQgetvalue(res, i, 2));
 	if (PQntuples(res) > 0)
 		log_hint("pgsql2gtfs reads only tables without row-level security, "
-				 "owned by you or by a superuser");
+				 "owned by you, a superuser or the owner of the registry");
 	ok = PQntuples(res) == 0;
 	PQclear(res);
 	return ok;

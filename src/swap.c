@@ -185,7 +185,9 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 	PQclear(res);
 	if (!done && !db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_swap"))
 		return -1;
-	return db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_swap") ? done : -1;
+	/* a SET LOCAL outlives RELEASE: the rest of the transaction waits */
+	return db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_swap") &&
+		db_exec(conn, "SET LOCAL lock_timeout = 0") ? done : -1;
 }
 
 /*
