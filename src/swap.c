@@ -886,11 +886,12 @@ swap_clear_dropped(PGconn *conn)
 	/*
 	 * One short try, in a transaction of its own: a lock on the buckets,
 	 * which readers of their feeds never wait for long.  When it
-	 * is not free, the next import or drop tries again.
+	 * is not free, the next import or drop tries again.  IF EXISTS: a
+	 * -j worker's clean-up may have dropped some of them meanwhile.
 	 */
 	buf_init(&sql, SWAP_SQL_MAX);
 	if (buf_puts(&sql, "BEGIN; SET LOCAL lock_timeout = '" LOCK_TRY_TIMEOUT
-				 "'; DROP TABLE ") && buf_puts(&sql, PQgetvalue(res, 0, 0)) &&
+				 "'; DROP TABLE IF EXISTS ") && buf_puts(&sql, PQgetvalue(res, 0, 0)) &&
 		buf_puts(&sql, "; COMMIT"))
 	{
 		done = PQexec(conn, sql.data);
