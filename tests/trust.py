@@ -536,5 +536,99 @@ def default_tablespace_of_database_does_not_break_loads():
     with_settings([('database', 'default_tablespace', 'pg_global')],
                   [('a load', ['-s', 'one', SAMPLE]), ('a reload', ['-s', 'one', SAMPLE])])
 
+# ------------------------------ red team 2: a hostile loader, the exporter
+
+def loaded_for_reader(r, db, schema):
+    """alice loads the sample into schema and lets r.reader read it."""
+    check(run_as(r.alice, db, '-q', '-s', schema, SAMPLE).returncode == 0, 'load')
+    psql_as(r.alice, db, 'GRANT USAGE ON SCHEMA gtfs2pgsql, {s} TO {r};'
+            ' GRANT SELECT ON ALL TABLES IN SCHEMA gtfs2pgsql, {s} TO {r};'
+            .format(s=qi(schema), r=qi(r.reader)))
+
+@test()
+def import_files_name_never_writes_outside_output():
+    """The loader (owner of the registry, whom the exporter trusts) sets a
+    file name of import_files to '../../x.txt': a reader's export to a
+    folder must write nothing outside OUTPUT (it wrote x.txt two levels up,
+    beside the folder's parent)."""
+    with Roles('alice', 'reader') as r:
+        db = r.database(r.alice)
+        loaded_for_reader(r, db, 'feed')
+        top = os.path.join(TMP, 'traversal-write')
+        shutil.rmtree(top, ignore_errors=True)
+        os.makedirs(os.path.join(top, 'a', 'b'))
+        psql_as(r.alice, db, "UPDATE feed.import_files SET file = "
+                "'../../escaped.txt' WHERE file = 'agency.txt'")
+        res = run_as(r.reader, db, '-s', 'feed',
+                     os.path.join(top, 'a', 'b', 'out') + '/', prog=EXPORT)
+        escaped = os.path.join(top, 'a', 'escaped.txt')
+        check(not os.path.exists(escaped), 'the export wrote %s outside OUTPUT: %s'
+              % (escaped, describe(res)))
+        check(res.returncode == 1, 'exit 1 expected: %s' % describe(res))
+
+@test()
+def import_files_name_never_removes_a_file_outside_output():
+    """import_files names '../../victim.txt', a file that exists: the
+    export fails to create it ("wbx") and its clean-up must not unlink
+    it (it removed the victim)."""
+    with Roles('alice', 'reader') as r:
+        db = r.database(r.alice)
+        loaded_for_reader(r, db, 'feed')
+        top = os.path.join(TMP, 'traversal-unlink')
+        shutil.rmtree(top, ignore_errors=True)
+        os.makedirs(os.path.join(top, 'a', 'b'))
+        victim = os.path.join(top, 'a', 'victim.txt')
+        with open(victim, 'w') as f:
+            f.write('precious\n')
+        psql_as(r.alice, db, "UPDATE feed.import_files SET file = "
+                "'../../victim.txt' WHERE file = 'stops.txt'")
+        res = run_as(r.reader, db, '-s', 'feed',
+                     os.path.join(top, 'a', 'b', 'out') + '/', prog=EXPORT)
+        check(os.path.exists(victim), 'the export removed %s: %s' % (victim, describe(res)))
+        check(res.returncode == 1, 'exit 1 expected: %s' % describe(res))
+
+@test()
+def import_files_name_is_a_plain_member_name_in_the_zip():
+    """A zip member must not be named '../../slip.txt' (a zip slip for
+    whoever unpacks the export): refused, exit 1."""
+    with Roles('alice', 'reader') as r:
+        db = r.database(r.alice)
+        loaded_for_reader(r, db, 'feed')
+        psql_as(r.alice, db, "UPDATE feed.import_files SET file = "
+                "'../../slip.txt' WHERE file = 'agency.txt'")
+        out = os.path.join(TMP, 'slip.zip')
+        res = run_as(r.reader, db, '-s', 'feed', out, prog=EXPORT)
+        check(res.returncode == 1, 'exit 1 expected: %s' % describe(res))
+
+# The loader's type, and an implicit cast from it to numeric that runs her
+# function: any comparison of a column of that type with a number runs it.
+HOSTILE_CAST = '''
+CREATE TYPE public.ev AS (v float8);
+CREATE FUNCTION public.ev_num(public.ev) RETURNS numeric LANGUAGE plpgsql AS $f$
+BEGIN PERFORM public.escalate_now(); RETURN ($1).v; END $f$;
+CREATE CAST (public.ev AS numeric) WITH FUNCTION public.ev_num(public.ev) AS IMPLICIT;
+ALTER TABLE gtfs2pgsql.stops ALTER stop_lon TYPE public.ev
+  USING ROW(stop_lon)::public.ev;
+'''
+
+@test()
+def loader_cast_never_runs_at_superuser_bbox_export():
+    """The loader gives stops.stop_lon a composite type of hers with an
+    implicit cast to numeric (a role may, on a type she owns); a
+    superuser's export with --bbox compares stop_lon with numbers and ran
+    her cast function, which made her superuser.  Her code must not run
+    (refusing a column of a type the exporter does not trust would do)."""
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        check(run_as(r.alice, db, '-q', '-s', 'feed', SAMPLE).returncode == 0, 'load')
+        psql_as(r.alice, db, ESCALATE % qi(r.alice) + HOSTILE_CAST)
+        out = os.path.join(TMP, 'cast-bbox.zip')
+        res = subprocess.run([EXPORT, '-d', db, '-s', 'feed',
+                              '--bbox=-180,-90,180,90', out],
+                             capture_output=True, text=True, errors='replace',
+                             timeout=it.TIMEOUT)
+        check(not is_super(r.alice), 'she became superuser: %s' % describe(res))
+        check(marks(db) == '0', 'her cast function ran %s times' % marks(db))
+
 if __name__ == '__main__':
     it.main()
