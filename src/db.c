@@ -118,7 +118,6 @@ static const char *const session_sql =
 "\tpg_catalog.set_config('standard_conforming_strings', 'on', false),\n"
 "\tpg_catalog.set_config('transform_null_equals', 'off', false),\n"
 "\tpg_catalog.set_config('array_nulls', 'on', false),\n"
-"\tpg_catalog.set_config('plpgsql.variable_conflict', 'error', false),\n"
 "\tpg_catalog.set_config('plpgsql.extra_errors', 'none', false),\n"
 /* exported numbers print exactly */
 "\tpg_catalog.set_config('extra_float_digits', '1', false),\n"

@@ -357,6 +357,32 @@ member_set(Member *m, const char *file, const char *copy, const char *header)
  * header names and column types.  False (logged) when the feed cannot be
  * written back: a table or a column is gone.
  */
+/*
+ * Whether file, a name import_files gives, is a plain name of a member at
+ * a zip's root, as the loader records them: written beside the others in
+ * OUTPUT or in the zip, it names nothing elsewhere (no "/", "\\", "..",
+ * control character).  Logs a refusal when not.
+ */
+static bool
+member_name_ok(const char *file)
+{
+	size_t		len = strlen(file);
+	bool		ok = len > 0 && len <= 255 && strcmp(file, ".") != 0 &&
+		strcmp(file, "..") != 0;
+
+	for (const char *p = file; ok && *p; p++)
+		ok = *p != '/' && *p != '\\' && (unsigned char) *p >= 0x20 &&
+			*p != 0x7F;
+	if (!ok)
+	{
+		log_error("refusing to export a file named \"%s\" in import_files: "
+				  "it is not a plain file name", file);
+		log_hint("the loader records only the names of members at the "
+				 "feed's root; someone changed the table");
+	}
+	return ok;
+}
+
 static bool
 read_members(Export *ex)
 {
@@ -411,6 +437,11 @@ read_members(Export *ex)
 		const CatalogFile *cat = catalog_find_file(file);
 		Member	   *m = &ex->members[ex->nmembers];
 
+		if (first && !member_name_ok(file))
+		{
+			ok = false;
+			break;
+		}
 		/* a column of a file of the reference that it lacks is in extra */
 		if (cat && PQgetvalue(res, i, 7)[0] == 't' &&
 			catalog_find_field(cat, col) < 0)
@@ -1369,9 +1400,18 @@ output_close(Output *o, bool committed)
  * rows of (object, its owner, why).  A view, a materialized view or a
  * foreign table runs code when read (a function of its query, a
  * wrapper), row-level security its policies; anything owned by a role
- * the export does not trust may be made to.
+ * the export does not trust may be made to; a column of a type neither
+ * built in nor PostGIS's may have an implicit cast of its owner's, which
+ * a cut's comparisons would run.
  */
 #define UNSAFE_HEAD \
+	"WITH rels AS (SELECT t.relid FROM pg_catalog.pg_class r " \
+	"CROSS JOIN LATERAL (SELECT r.oid AS relid UNION SELECT p.relid " \
+	"FROM pg_catalog.pg_partition_tree(r.oid) p) AS t " \
+	"WHERE r.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n " \
+	"WHERE n.nspname = $1) AND r.relname = ANY ("
+#define UNSAFE_TAIL \
+	")) " \
 	"SELECT 'schema ' || pg_catalog.quote_ident(n.nspname), " \
 	"pg_catalog.pg_get_userbyid(n.nspowner), " \
 	"'its owner is neither you, a superuser nor the registry''s owner' " \
@@ -1386,15 +1426,27 @@ output_close(Output *o, bool committed)
 	"WHEN c.relrowsecurity THEN 'it has row-level security, whose " \
 	"policies run code when read' " \
 	"ELSE 'its owner is neither you, a superuser nor the registry''s owner' END " \
-	"FROM pg_catalog.pg_class c WHERE c.oid IN (" \
-	"SELECT t.relid FROM pg_catalog.pg_class r CROSS JOIN LATERAL (" \
-	"SELECT r.oid AS relid UNION SELECT p.relid " \
-	"FROM pg_catalog.pg_partition_tree(r.oid) p) AS t " \
-	"WHERE r.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n " \
-	"WHERE n.nspname = $1) AND r.relname = ANY ("
-#define UNSAFE_TAIL \
-	")) AND (c.relkind NOT IN ('r', 'p') OR c.relrowsecurity " \
-	"OR NOT " TRUSTED("c.relowner") ") ORDER BY 1"
+	"FROM pg_catalog.pg_class c WHERE c.oid IN (SELECT rels.relid FROM rels) " \
+	"AND (c.relkind NOT IN ('r', 'p') OR c.relrowsecurity " \
+	"OR NOT " TRUSTED("c.relowner") ") " \
+	"UNION ALL SELECT c.oid::pg_catalog.regclass::text || ' column ' || " \
+	"pg_catalog.quote_ident(a.attname), " \
+	"pg_catalog.pg_get_userbyid(y.typowner), 'its type ' || " \
+	"pg_catalog.format_type(a.atttypid, NULL) || ' is neither built in " \
+	"nor PostGIS''s, and a cast or operator of its owner''s would run in " \
+	"a comparison' " \
+	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a " \
+	"ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped " \
+	"JOIN pg_catalog.pg_type y ON y.oid = a.atttypid " \
+	"WHERE c.oid IN (SELECT rels.relid FROM rels) " \
+	"AND y.typnamespace <> 'pg_catalog'::pg_catalog.regnamespace " \
+	"AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d " \
+	"JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid " \
+	"WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass " \
+	"AND d.objid = y.oid AND d.deptype = 'e' " \
+	"AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass " \
+	"AND e.extname = 'postgis' AND " TRUSTED("e.extowner") ") " \
+	"ORDER BY 1"
 
 /* The tables a cut reads beside the files' (kept_sql, cut_tables). */
 #define CUT_TABLES \

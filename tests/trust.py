@@ -629,6 +629,7 @@ def loader_cast_never_runs_at_superuser_bbox_export():
                              timeout=it.TIMEOUT)
         check(not is_super(r.alice), 'she became superuser: %s' % describe(res))
         check(marks(db) == '0', 'her cast function ran %s times' % marks(db))
+        refused_naming(res, r'stop_lon.*its type .*ev is neither built in nor PostGIS')
 
 if __name__ == '__main__':
     it.main()
