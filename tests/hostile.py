@@ -581,7 +581,7 @@ class CleanUpHeld:
             LANGUAGE plpgsql AS $$
             BEGIN
                 IF pg_catalog.current_query() ~
-                        'lock_timeout.*DROP TABLE gtfs2pgsql_dropped\\.' THEN
+                        'lock_timeout.*DROP TABLE (IF EXISTS )?gtfs2pgsql_dropped\\.' THEN
                     FOR i IN 1..1200 LOOP
                         EXIT WHEN pg_catalog.pg_try_advisory_xact_lock_shared(%d);
                         PERFORM pg_catalog.pg_sleep(0.05);
