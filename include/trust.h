@@ -21,11 +21,12 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "db.h"
+
 /*
- * SQL: the objects of the schemas above, for the feed schema named by
- * the text expression schema_expr (NULL: the shared schemas only), that
- * break the rule, as rows (object text, problem text), schemas first.  Holds no '%', so
- * that it can go into a template of pg_catalog.format.
+ * SQL, with aliases no DO block's variable has: the oid of the role that
+ * runs us; whether the role of oid expression role is a superuser; whether
+ * an object of that role is ours by the rule above.
  */
 #define TRUST_ME \
 	"(SELECT tr.oid FROM pg_catalog.pg_roles tr WHERE tr.rolname = CURRENT_USER)"
@@ -34,22 +35,24 @@
 #define TRUST_OWNER_OK(role) \
 	"(" role " = " TRUST_ME " OR (" TRUST_SUPER(role) " AND " \
 	TRUST_SUPER(TRUST_ME) "))"
+/*
+ * SQL: the objects of the schemas above, for the feed schema named by
+ * the text expression schema_expr (the shared schemas only when it names
+ * one of them), that break the rule, as rows (object text, problem text),
+ * schemas first.  Holds no '%', so that it can go into a template of
+ * pg_catalog.format.
+ */
 #define TRUST_OFFENDERS(schema_expr) \
 	"WITH tns AS (SELECT tn.oid, tn.nspname, tn.nspowner, tn.nspacl " \
 	"FROM pg_catalog.pg_namespace tn WHERE tn.nspname IN (" schema_expr ", " \
 	"'gtfs2pgsql', 'gtfs2pgsql_buckets', 'gtfs2pgsql_dropped') " \
 	"OR tn.nspname = (SELECT 'gtfs2pgsql_data_' || tt.oid " \
 	"FROM pg_catalog.pg_namespace tt WHERE tt.nspname = " schema_expr ")), " \
+	"ttab AS (" DB_SCHEMA_RELATIONS("ANY (SELECT tns.oid FROM tns)") "), " \
 	"trel AS (SELECT tc.oid, tc.relowner FROM pg_catalog.pg_class tc " \
-	"WHERE tc.oid IN (SELECT td.objid FROM pg_catalog.pg_depend td " \
-	"WHERE td.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass " \
-	"AND td.refobjid IN (SELECT tns.oid FROM tns) " \
-	"AND td.classid = 'pg_catalog.pg_class'::pg_catalog.regclass) " \
+	"WHERE tc.oid IN (SELECT ttab.objid FROM ttab) " \
 	"UNION SELECT ti.indexrelid, 0 FROM pg_catalog.pg_index ti " \
-	"WHERE ti.indrelid IN (SELECT td.objid FROM pg_catalog.pg_depend td " \
-	"WHERE td.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass " \
-	"AND td.refobjid IN (SELECT tns.oid FROM tns) " \
-	"AND td.classid = 'pg_catalog.pg_class'::pg_catalog.regclass)), " \
+	"WHERE ti.indrelid IN (SELECT ttab.objid FROM ttab)), " \
 	"tcode AS (SELECT td.classid, td.objid, tp.oid AS fn, tp.proowner " \
 	"FROM pg_catalog.pg_depend td JOIN pg_catalog.pg_proc tp " \
 	"ON tp.oid = td.refobjid " \

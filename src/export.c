@@ -36,6 +36,7 @@
 #include "db.h"
 #include "ddl.h"
 #include "log.h"
+#include "trust.h"
 
 #define SQL_MAX			(4 * 1024 * 1024)
 #define ROW_MAX			(1024 * 1024 * 1024)	/* bytes of one row */
@@ -1386,9 +1387,7 @@ output_close(Output *o, bool committed)
  * them run code meanwhile (row-level security, a view, a column type).
  */
 #define TRUSTED(r) \
-	"(" r " = (SELECT u.oid FROM pg_catalog.pg_roles u " \
-	"WHERE u.rolname = CURRENT_USER) OR coalesce((SELECT u.rolsuper " \
-	"FROM pg_catalog.pg_roles u WHERE u.oid = " r "), false) " \
+	"(" r " = " TRUST_ME " OR coalesce(" TRUST_SUPER(r) ", false) " \
 	"OR " r " = (SELECT g.relowner FROM pg_catalog.pg_class g " \
 	"WHERE g.oid = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
 	"AND g.relkind = 'r' AND NOT g.relrowsecurity))"

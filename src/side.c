@@ -25,6 +25,7 @@
 #include "db.h"
 #include "fdio.h"
 #include "log.h"
+#include "trust.h"
 
 /* The first key of the side schemas' advisory locks (the second: a pid). */
 #define SIDE_LOCK_KEY	"pg_catalog.hashtext('gtfs2pgsql side')"
@@ -53,9 +54,7 @@ side_clean(PGconn *conn)
 				   "FROM pg_catalog.pg_namespace n "
 				   "WHERE n.nspname ~ '^" SIDE_PREFIX "[0-9]{1,9}$' AND "
 				   "pg_catalog.obj_description(n.oid, 'pg_namespace') = '"
-				   SIDE_COMMENT "' AND n.nspowner = (SELECT r.oid FROM "
-				   "pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER)",
-				   0, NULL);
+				   SIDE_COMMENT "' AND n.nspowner = " TRUST_ME, 0, NULL);
 	if (res == NULL)
 		return false;
 	for (int i = 0; ok && i < PQntuples(res); i++)
