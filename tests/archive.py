@@ -431,19 +431,9 @@ def sigint_after_commit_counts_loaded():
     for args in (('-s', 'jlate', '--feed-id', 'jlate_old', late), ('-s', 'jsame', same)):
         r = run('-q', *args)
         check(r.returncode == 0, describe(r))
-    app = 'archive_late_%d' % os.getpid()
-    held = h.CleanUpHeld()
-    try:
-        p, err = spawn('-j', '2', '--skip-unchanged', late, same, env={'PGAPPNAME': app})
-        check(held.waiting(app), 'the load never reached its clean-up')
-        check(registry().get('jlate', ('',))[0] == 'jlate',
-              'at the clean-up, the feed is not committed')
-        p.send_signal(signal.SIGINT)
-        time.sleep(1)
-        held.release()
-        code, text = finish(p, err)
-    finally:
-        held.close()
+    code, text = h.sigint_at_clean_up('archive_late_%d' % os.getpid(),
+                                      lambda: registry().get('jlate', ('',))[0] == 'jlate',
+                                      '-j', '2', '--skip-unchanged', late, same)
     check(code == 0, 'exit %d, 0 expected: %s' % (code, text))
     check('canceled' not in text and 'unchanged,' not in text, 'stderr: %s' % text)
     check(re.search(r'^gtfs2pgsql: jlate: warning: SIGINT came after the commit: '

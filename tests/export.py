@@ -450,6 +450,19 @@ def break_feed_info(schema):
     it.psql("UPDATE %s SET feed_end_date = '5000000-01-01'"
             % rel(schema, 'feed_info'))
 
+def older_output(d, name):
+    """d/name, a file an earlier export left (d made if needed)."""
+    os.makedirs(d, exist_ok=True)
+    out = os.path.join(d, name)
+    with open(out, 'wb') as f:
+        f.write(b'older')
+    return out
+
+def is_older(out):
+    """Whether out is still the file of older_output."""
+    with open(out, 'rb') as f:
+        return f.read() == b'older'
+
 @test()
 def server_failure_mid_export_leaves_nothing():
     """The server fails while feed_info streams, after other members are
@@ -458,15 +471,11 @@ def server_failure_mid_export_leaves_nothing():
     it.load(os.path.join(it.FIXTURES, 'sample'), 'mid')
     break_feed_info('mid')
     d = os.path.join(TMP, 'mid')
-    os.makedirs(d, exist_ok=True)
-    out = os.path.join(d, 'feed.zip')
-    with open(out, 'wb') as f:
-        f.write(b'older')
+    out = older_output(d, 'feed.zip')
     r = export('-s', 'mid', out)
     check(r.returncode == 3 and b'out of range' in r.stderr, describe(r))
     check(os.listdir(d) == ['feed.zip'], 'left: %s' % os.listdir(d))
-    with open(out, 'rb') as f:
-        check(f.read() == b'older', 'OUTPUT changed')
+    check(is_older(out), 'OUTPUT changed')
     r = export('-s', 'mid', d + '/folder/')
     check(r.returncode == 3, describe(r))
     check(sorted(os.listdir(d)) == ['feed.zip'], 'left: %s' % os.listdir(d))
@@ -647,15 +656,11 @@ def export_of_no_file_is_an_error():
     it.load(os.path.join(it.FIXTURES, 'sample'), 'nofile')
     it.psql('DELETE FROM nofile.import_files')
     d = os.path.join(TMP, 'nofile')
-    os.makedirs(d, exist_ok=True)
-    out = os.path.join(d, 'x.zip')
-    with open(out, 'wb') as f:
-        f.write(b'older')
+    out = older_output(d, 'x.zip')
     r = export('-s', 'nofile', out)
     check(r.returncode == 1 and b'no file' in r.stderr, describe(r))
     check(os.listdir(d) == ['x.zip'], 'left: %s' % os.listdir(d))
-    with open(out, 'rb') as f:
-        check(f.read() == b'older', 'OUTPUT changed')
+    check(is_older(out), 'OUTPUT changed')
 
 @test()
 def signals_remove_temporary_files():
@@ -666,12 +671,9 @@ def signals_remove_temporary_files():
     it.load(os.path.join(it.FIXTURES, 'sample'), 'sig')
     d = os.path.join(TMP, 'sig')
     tmpdir = os.path.join(TMP, 'sig_tmpdir')
-    os.makedirs(d, exist_ok=True)
     os.makedirs(tmpdir, exist_ok=True)
     env = dict(os.environ, TMPDIR=tmpdir)
-    zip_out = os.path.join(d, 'x.zip')
-    with open(zip_out, 'wb') as f:
-        f.write(b'older')
+    zip_out = older_output(d, 'x.zip')
     folder_out = exported('sig', 'sig/folder/')
     folder_before = folder_state(folder_out)
     hold = Session()
@@ -702,8 +704,7 @@ def signals_remove_temporary_files():
                       '%s: left %s' % (what, os.listdir(d)))
                 check(not os.listdir(tmpdir), '%s: left in TMPDIR %s'
                       % (what, os.listdir(tmpdir)))
-                with open(zip_out, 'rb') as f:
-                    check(f.read() == b'older', '%s: OUTPUT changed' % what)
+                check(is_older(zip_out), '%s: OUTPUT changed' % what)
                 check(folder_state(folder_out) == folder_before,
                       '%s: the folder changed' % what)
     finally:

@@ -610,6 +610,22 @@ class CleanUpHeld:
         it.psql('DROP EVENT TRIGGER IF EXISTS hold_clean_up;'
                 ' DROP FUNCTION IF EXISTS public.hold_clean_up();')
 
+def sigint_at_clean_up(app, committed, *args):
+    """Runs the program with args (application_name app), sends it SIGINT
+    while its clean-up is held up (CleanUpHeld), once committed() says the
+    feed is committed, then lets it end; its (exit code, stderr)."""
+    held = CleanUpHeld()
+    try:
+        p, err = spawn(*args, env={'PGAPPNAME': app})
+        check(held.waiting(app), 'the load never reached its clean-up')
+        check(committed(), 'at the clean-up, the feed is not committed')
+        p.send_signal(signal.SIGINT)
+        time.sleep(1)
+        held.release()
+        return finish(p, err)
+    finally:
+        held.close()
+
 def feed_of_schema(schema):
     return value('SELECT feed_id FROM gtfs2pgsql.feeds WHERE schema_name = %s' % ql(schema))
 
@@ -622,18 +638,9 @@ def signal_after_commit_keeps_the_load():
     schema = 'late_feed'
     load_ok(SAMPLE, schema, '--feed-id', 'late_old')
     stops = value('SELECT count(*) FROM %s' % rel(schema, 'stops'))
-    app = 'hostile_late_%d' % os.getpid()
-    held = CleanUpHeld()
-    try:
-        p, err = spawn('-s', schema, '--feed-id', 'late_new', SAMPLE, env={'PGAPPNAME': app})
-        check(held.waiting(app), 'the load never reached its clean-up')
-        check(feed_of_schema(schema) == 'late_new', 'at the clean-up, the feed is not committed')
-        p.send_signal(signal.SIGINT)
-        time.sleep(1)
-        held.release()
-        code, text = finish(p, err)
-    finally:
-        held.close()
+    code, text = sigint_at_clean_up('hostile_late_%d' % os.getpid(),
+                                    lambda: feed_of_schema(schema) == 'late_new',
+                                    '-s', schema, '--feed-id', 'late_new', SAMPLE)
     check(code == 0, 'exit %d, 0 expected: %s' % (code, text))
     check('canceled' not in text and 'unchanged' not in text, 'stderr: %s' % text)
     check(re.search(r'^total +\d+', text, re.M), 'no summary: %s' % text)

@@ -545,6 +545,14 @@ def loaded_for_reader(r, db, schema):
             ' GRANT SELECT ON ALL TABLES IN SCHEMA gtfs2pgsql, {s} TO {r};'
             .format(s=qi(schema), r=qi(r.reader)))
 
+def traversal_folder(name):
+    """TMP/name, new, holding a/b: an export goes to a/b/out/, whence a
+    name with "../../" reaches a/."""
+    top = os.path.join(TMP, name)
+    shutil.rmtree(top, ignore_errors=True)
+    os.makedirs(os.path.join(top, 'a', 'b'))
+    return top
+
 @test()
 def import_files_name_never_writes_outside_output():
     """The loader (owner of the registry, whom the exporter trusts) sets a
@@ -554,9 +562,7 @@ def import_files_name_never_writes_outside_output():
     with Roles('alice', 'reader') as r:
         db = r.database(r.alice)
         loaded_for_reader(r, db, 'feed')
-        top = os.path.join(TMP, 'traversal-write')
-        shutil.rmtree(top, ignore_errors=True)
-        os.makedirs(os.path.join(top, 'a', 'b'))
+        top = traversal_folder('traversal-write')
         psql_as(r.alice, db, "UPDATE feed.import_files SET file = "
                 "'../../escaped.txt' WHERE file = 'agency.txt'")
         res = run_as(r.reader, db, '-s', 'feed',
@@ -574,9 +580,7 @@ def import_files_name_never_removes_a_file_outside_output():
     with Roles('alice', 'reader') as r:
         db = r.database(r.alice)
         loaded_for_reader(r, db, 'feed')
-        top = os.path.join(TMP, 'traversal-unlink')
-        shutil.rmtree(top, ignore_errors=True)
-        os.makedirs(os.path.join(top, 'a', 'b'))
+        top = traversal_folder('traversal-unlink')
         victim = os.path.join(top, 'a', 'victim.txt')
         with open(victim, 'w') as f:
             f.write('precious\n')
