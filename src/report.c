@@ -172,7 +172,11 @@ write_json(const Report *r, FILE *out)
 	{
 		fputs(i ? ",\n  {\"step\": " : "\n  {\"step\": ", out);
 		json_string(out, r->steps[i].step);
-		fprintf(out, ", \"seconds\": %.3f%s}", r->steps[i].seconds,
+		/*
+		 * to the microsecond: a feed's steps take well under a millisecond
+		 * each on a fast server, and rounded they would no longer add up
+		 */
+		fprintf(out, ", \"seconds\": %.6f%s}", r->steps[i].seconds,
 				r->steps[i].concurrent ? ", \"concurrent\": true" : "");
 	}
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
