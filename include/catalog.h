@@ -78,6 +78,9 @@ extern const char *catalog_sql_type(GtfsType type);
  */
 extern bool catalog_point_fields(const CatalogFile *file, int *lat, int *lon);
 
+/* The index of cat's key field when its key is one field, else -1. */
+extern int	catalog_single_key(const CatalogFile *cat);
+
 /* Whether value v is listed in field's enumeration. */
 extern bool catalog_enum_allows(const CatalogField *field, long v);
 

@@ -117,9 +117,6 @@ extern bool ddl_key_where(Buf *sql, const Ddl *d, const CatalogFile *cat,
 extern int	ddl_key_fields(const CatalogFile *cat, uint64_t present,
 						   int *fields);
 
-/* The index of cat's key field when its key is one field, else -1. */
-extern int	ddl_single_key(const CatalogFile *cat);
-
 /*
  * Appends CREATE TABLE for import_files(file, "table", columns, header):
  * one row per member loaded, its table's columns in the order of the

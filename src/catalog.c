@@ -37,6 +37,21 @@ catalog_point_fields(const CatalogFile *file, int *lat, int *lon)
 	return *lat >= 0 && *lon >= 0;
 }
 
+int
+catalog_single_key(const CatalogFile *cat)
+{
+	int			key = -1;
+
+	for (int i = 0; i < cat->nfields; i++)
+		if (cat->fields[i].flags & FIELD_KEY)
+		{
+			if (key >= 0)
+				return -1;
+			key = i;
+		}
+	return key;
+}
+
 const char *
 catalog_sql_type(GtfsType type)
 {

@@ -235,7 +235,7 @@ delete_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 		buf_puts(&sql, " ORDER BY " DDL_LINE_COLUMN ") AS n FROM ") &&
 		ddl_table(&sql, cr->ddl, cat->table);
 	/* the rows the key leaves out, as ddl_key does */
-	if (ok && ddl_single_key(cat) >= 0)
+	if (ok && catalog_single_key(cat) >= 0)
 		unkeyed |= (uint64_t) 1 << fields[0];
 	ok = ok && ddl_key_where(&sql, cr->ddl, cat, unkeyed);
 	ok = ok && buf_puts(&sql, ") AS rows WHERE n > 1") &&

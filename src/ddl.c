@@ -224,21 +224,6 @@ ddl_key_fields(const CatalogFile *cat, uint64_t present, int *fields)
 	return n;
 }
 
-int
-ddl_single_key(const CatalogFile *cat)
-{
-	int			key = -1;
-
-	for (int i = 0; i < cat->nfields; i++)
-		if (cat->fields[i].flags & FIELD_KEY)
-		{
-			if (key >= 0)
-				return -1;
-			key = i;
-		}
-	return key;
-}
-
 bool
 ddl_key_where(Buf *sql, const Ddl *d, const CatalogFile *cat,
 			  uint64_t unkeyed)
@@ -263,7 +248,7 @@ ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat, uint64_t present,
 {
 	int			fields[CATALOG_MAX_FIELDS];
 	int			nkeys = ddl_key_fields(cat, present, fields);
-	int			single = ddl_single_key(cat);
+	int			single = catalog_single_key(cat);
 	bool		primary = single >= 0 &&
 		(cat->fields[single].flags & FIELD_REQUIRED);
 	bool		ok;

@@ -1,0 +1,216 @@
+/*
+ * load_files.c: the loop over the feed's files: each member streamed
+ * through the CSV reader into its table, in the catalog's order, then
+ * locations.geojson, then the files the reference lacks.
+ */
+#include "load_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "geojson.h"
+#include "log.h"
+#include "progress.h"
+#include "report.h"
+#include "source.h"
+
+static bool
+on_row(void *ctx, const CsvRow *row)
+{
+	FileLoad   *fl = ctx;
+	bool		built;
+	bool		ok;
+
+	if (db_canceled())
+		return false;
+
+	if (!fl->header_seen)
+	{
+		fl->header_seen = true;
+		return table_start_copy(fl, row);
+	}
+	ok = row_convert(fl, row, &built);
+	if (ok && built && !copy_row_end(&fl->copy))
+	{
+		fl->run->failed = true;
+		ok = false;
+	}
+	ok = ok && !notice_too_many(fl->run->notices);
+	progress_rows(fl->rows, *fl->bytes);
+	return ok;
+}
+
+/*
+ * A record with a stray quote: set aside, as written.  In the header it
+ * leaves the columns unknown: the file is not loaded.
+ */
+static bool
+on_broken(void *ctx, const CsvBroken *b)
+{
+	FileLoad   *fl = ctx;
+	Notices    *nt = fl->run->notices;
+
+	if (!fl->header_seen)
+	{
+		notice_add(nt, NK_CSV_PARSING_FAILED, fl->member, b->bad_line,
+				   b->column, NULL, b->text, b->len, "stray quote in the "
+				   "header, field %d: the file is not loaded", b->column);
+		return false;
+	}
+	notice_text_set_aside(nt, NK_CSV_STRAY_QUOTE, fl->member, b->line,
+						  b->column, b->text, b->len, "stray quote on line "
+						  "%ld, field %d (a quote inside an unquoted field, "
+						  "or text after a closing quote): record set aside",
+						  b->bad_line, b->column);
+	return !notice_too_many(nt);
+}
+
+/*
+ * Streams member i through the CSV reader into its table in the staging
+ * schema: the table of cat, or for a file the reference does not define
+ * (cat NULL) a text table named after the member.
+ */
+void
+files_load_member(LoadRun *run, int i, const CatalogFile *cat)
+{
+	FileLoad	fl;
+	FeedMember *m;
+	CsvReader  *reader;
+	unsigned long long bytes = 0;
+	double		started = report_now();
+	long		errors_before = log_data_errors();
+	long		line;
+	bool		whole;
+	char		stem[NAMEDATALEN];
+
+	memset(&fl, 0, sizeof(fl));
+	buf_init(&fl.extra, COPY_MAX_SIZE);
+	fl.run = run;
+	fl.member = source_member_name(run->src, i);
+	fl.cat = cat;
+	fl.table = cat ? cat->table : stem;
+	fl.bytes = &bytes;
+	db_set_step(fl.member);
+	if (cat == NULL && !rules_table_name(run, fl.member, stem))
+		return;
+	m = source_member_open(run->src, i);
+	reader = csvread_create(fl.member, on_row, &fl);
+	if (m == NULL || reader == NULL)
+	{
+		run->failed = reader == NULL;
+		goto cleanup;
+	}
+	csvread_on_broken(reader, on_broken);
+	progress_file(fl.member, source_member_size(m));
+	whole = csvread_member(reader, m, run->chunk, &bytes);
+	/* a file cut by a parse error was still read as far as it can be */
+	if (!whole && csvread_error(reader, &line) != NULL)
+		whole = true;
+	if (log_data_errors() == errors_before)
+		rules_file_notices(&fl, reader, whole);
+	if ((!fl.header_seen || fl.skipped) && cat)
+		table_create(run, NULL, cat, NULL, 0);
+	/* a discarded COPY ends normally: the rollback undoes it */
+	if (fl.copying && !copy_end(&fl.copy, NULL))
+		run->failed = true;
+	if (!report_add(run->rep, fl.member, fl.rows,
+					notice_set_aside(run->notices, fl.member), bytes,
+					started))
+		run->failed = true;
+
+cleanup:
+	csvread_destroy(reader);
+	if (m)
+		source_member_close(m);
+	for (int c = 0; c < fl.ncols && fl.names; c++)
+		free(fl.names[c]);
+	free(fl.names);
+	free(fl.field);
+	buf_free(&fl.extra);
+}
+
+static bool
+has_suffix(const char *s, const char *suffix)
+{
+	size_t		n = strlen(s),
+				k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Whether a strict load must stop reading: too many errors, or a failure. */
+bool
+files_must_stop(const LoadRun *run)
+{
+	return run->failed || notice_too_many(run->notices) ||
+		log_data_errors() > 0;
+}
+
+/* Every file of the feed into the staging schema. */
+void
+files_load_all(LoadRun *run)
+{
+	long long	ignored = source_ignored_bytes(run->src);
+	int			extra_files = 0;
+
+	if (ignored > 0)
+		notice_add(run->notices, NK_ZIP_TRAILING_BYTES,
+				   run->opt->feed.file_name, 0, 0, NULL, NULL, 0,
+				   "%lld bytes around the zip archive ignored (a web page "
+				   "appended by a server?)", ignored);
+	rules_check_required_files(run);
+	for (int f = 0; f < catalog_nfiles && !files_must_stop(run); f++)
+	{
+		const CatalogFile *cat = &catalog_files[f];
+		int			i = source_find(run->src, cat->file);
+
+		/* its place in the report, filled in by sideload_join */
+		if (i >= 0 && run->side && i == run->side_member)
+		{
+			run->side_file = run->rep->nfiles;
+			if (!report_add(run->rep, cat->file, 0, 0, 0, report_now()))
+				run->failed = true;
+		}
+		else if (i >= 0)
+			files_load_member(run, i, cat);
+		else
+			table_create(run, NULL, cat, NULL, 0);
+	}
+	if (run->ddl.geometry && !files_must_stop(run))
+	{
+		Buf			sql;
+		int			i = source_find(run->src, "locations.geojson");
+
+		buf_init(&sql, DDL_SQL_MAX);
+		if (ddl_create_locations(&sql, &run->ddl) && table_run_sql(run, &sql) &&
+			i >= 0 && (!geojson_load(run->conn, &run->ddl, run->src, i,
+									 run->notices, run->rep, run->chunk) ||
+					   !table_record_file(run, "locations.geojson", "locations",
+									NULL, NULL)))
+			run->failed = true;
+		buf_free(&sql);
+	}
+	for (int i = 0; i < source_count(run->src) && !files_must_stop(run); i++)
+	{
+		const char *name = source_member_name(run->src, i);
+
+		if (catalog_find_file(name) ||
+			(run->ddl.geometry && strcmp(name, "locations.geojson") == 0))
+			continue;
+		if (has_suffix(name, ".txt") && extra_files++ >= MAX_EXTRA_FILES)
+			notice_add(run->notices, NK_TOO_MANY_FILES, name, 0, 0, NULL,
+					   NULL, 0, "more than %d files not of the GTFS "
+					   "reference: not loaded", MAX_EXTRA_FILES);
+		else if (has_suffix(name, ".txt"))
+		{
+			notice_add(run->notices, NK_UNKNOWN_TXT_FILE, name, 0, 0, NULL,
+					   NULL, 0, "not a file of the GTFS reference: loaded "
+					   "as a table of text columns");
+			files_load_member(run, i, NULL);
+		}
+		else
+			notice_add(run->notices, NK_UNKNOWN_MEMBER, name, 0, 0, NULL,
+					   NULL, 0, "not a GTFS file: skipped");
+	}
+}

@@ -1,0 +1,207 @@
+/*
+ * load_finish.c: the work after the files: keys and references checked,
+ * indexes and derived geometry, the timetable, ANALYZE, the views, the
+ * notices stored and counted, and a strict load's refusal.
+ */
+#include "load_run.h"
+
+#include <string.h>
+
+#include "check.h"
+#include "db.h"
+#include "log.h"
+#include "progress.h"
+#include "report.h"
+#include "timetable.h"
+
+/*
+ * Keys and references, file by file in dependency order.  Rows set aside
+ * as duplicates leave their table's count.  False when the database
+ * failed.
+ */
+bool
+finish_check_tables(LoadRun *run)
+{
+	CheckRun	cr = {
+		.conn = run->conn,
+		.ddl = &run->ddl,
+		.src = run->src,
+		.notices = run->notices,
+		.strict = run->opt->strict,
+		.max_errors = run->opt->max_errors,
+		.rep = run->rep,
+	};
+
+	for (int f = 0; f < catalog_nfiles; f++)
+	{
+		long		set_aside;
+
+		cr.columns = &run->columns[f * CATALOG_MAX_FIELDS];
+		/* checked once its process is done: see sideload_join */
+		if (&catalog_files[f] == run->side_cat)
+			continue;
+		db_set_step(catalog_files[f].file);
+		if (!check_key(&cr, &catalog_files[f], run->present[f],
+					   run->unkeyed[f], &set_aside) ||
+			!check_references(&cr, &catalog_files[f], run->present[f]))
+			return false;
+		if (set_aside > 0)
+			report_set_aside(run->rep, catalog_files[f].file, set_aside);
+	}
+	return true;
+}
+
+/*
+ * Indexes and derived geometry, once the keys are made; those of a table
+ * loading on a second connection are built there.
+ */
+bool
+finish_indexes(LoadRun *run)
+{
+	PGresult   *res;
+	Buf			sql;
+	bool		ok = true;
+	char		step[128];
+	double		started;
+
+	/* shape_lines carries measures only when every point has one */
+	if (run->ddl.geometry)
+	{
+		started = progress_step("shapes measure check");
+		buf_init(&sql, DDL_SQL_MAX);
+		ok = buf_puts(&sql, "SELECT count(*) > 0 AND "
+					  "bool_and(shape_dist_traveled IS NOT NULL) FROM ") &&
+			ddl_table(&sql, &run->ddl, "shapes");
+		res = ok ? db_query(run->conn, sql.data, 0, NULL) : NULL;
+		ok = res != NULL;
+		run->ddl.shape_m = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		buf_free(&sql);
+		ok = ok && report_add_step(run->rep, "shapes measure check", started);
+	}
+	buf_init(&sql, DDL_SQL_MAX);
+	for (int i = 0; ok && i < ddl_finish_count(); i++)
+	{
+		buf_reset(&sql);
+		if (run->side_cat && ddl_finish_table(i) &&
+			strcmp(ddl_finish_table(i), run->side_cat->table) == 0)
+			continue;
+		ok = ddl_finish(&sql, &run->ddl, i);
+		if (!ok || sql.len == 0)
+			continue;
+		ddl_finish_name(i, step, sizeof(step));
+		started = progress_step(step);
+		ok = table_run_sql(run, &sql) && report_add_step(run->rep, step, started);
+	}
+	buf_free(&sql);
+	return ok;
+}
+
+/* The timetable and statistics, once every table is in staging_name. */
+bool
+finish_tables(LoadRun *run, const char *staging_name)
+{
+	const char *params[1] = {staging_name};
+	PGresult   *res;
+	Buf			sql;
+	bool		ok;
+	double		started;
+
+	/* before the lines go: calendar notices give theirs */
+	if (!timetable_create(run->conn, &run->ddl, run->rep))
+		return false;
+	started = progress_step("analyze");
+	res = db_query(run->conn,
+				   "SELECT format('%I.%I', n.nspname, c.relname), "
+				   "EXISTS (SELECT FROM pg_catalog.pg_attribute a "
+				   " WHERE a.attrelid = c.oid AND a.attname = '"
+				   DDL_LINE_COLUMN "' AND NOT a.attisdropped), "
+				   "pg_catalog.pg_relation_size(c.oid) > 0 "
+				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+				   "ON n.oid = c.relnamespace WHERE c.oid IN ("
+				   DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("
+									   "pg_catalog.quote_ident($1))")
+				   ") AND c.relkind = 'r'", 1, params);
+	ok = res != NULL;
+	/*
+	 * The mark by which a later load knows which tables it may drop; the
+	 * rows' lines have served (import_notices keeps those of the notices).
+	 * A table of no page (the file absent or empty) is not analyzed: ANALYZE
+	 * finds no row there and keeps no statistics, and the planner takes a
+	 * table never analyzed for a small one, which such a table is.  All in
+	 * one round trip: a feed has some forty tables.
+	 */
+	buf_init(&sql, DDL_SQL_MAX);
+	for (int i = 0; ok && i < PQntuples(res); i++)
+	{
+		const char *table = PQgetvalue(res, i, 0);
+
+		ok = buf_puts(&sql, "COMMENT ON TABLE ") &&
+			buf_puts(&sql, table) &&
+			buf_puts(&sql, " IS '" DDL_TABLE_MARK "';\n");
+		if (ok && strcmp(PQgetvalue(res, i, 1), "t") == 0)
+			ok = buf_puts(&sql, "ALTER TABLE ") && buf_puts(&sql, table) &&
+				buf_puts(&sql, " DROP COLUMN " DDL_LINE_COLUMN ";\n");
+		if (ok && strcmp(PQgetvalue(res, i, 2), "t") == 0)
+			ok = buf_puts(&sql, "ANALYZE ") && buf_puts(&sql, table) &&
+				buf_puts(&sql, ";\n");
+	}
+	/* an append that failed left sql empty: table_run_sql says so */
+	ok = res != NULL && table_run_sql(run, &sql);
+	PQclear(res);
+	buf_free(&sql);
+	return ok && report_add_step(run->rep, "analyze", started);
+}
+
+/* notice_store, timed as a step. */
+bool
+finish_store_notices(LoadRun *run, const char *table)
+{
+	double		started = progress_step("notices");
+
+	return notice_store(run->notices, run->conn, table) &&
+		report_add_step(run->rep, "notices", started);
+}
+
+/* notice_recount, timed as a step. */
+bool
+finish_recount_notices(LoadRun *run, const char *table)
+{
+	double		started = progress_step("notice count");
+
+	return notice_recount(run->notices, run->conn, table) &&
+		report_add_step(run->rep, "notice count", started);
+}
+
+/* The views of the feed's schema target (quoted), over its tables. */
+bool
+finish_views(LoadRun *run, const char *target)
+{
+	Ddl			d = run->ddl;
+	Buf			sql;
+	bool		ok;
+
+	d.schema = target;
+	buf_init(&sql, DDL_SQL_MAX);
+	/* a feed without geometry over one with: its lines' views go */
+	ok = (d.geometry ||
+		  ddl_template(&sql, &d, "DROP VIEW IF EXISTS @s.route_lines, "
+					   "@s.trip_lines;\n")) &&
+		ddl_create_views(&sql, &d) && table_run_sql(run, &sql);
+	buf_free(&sql);
+	return ok;
+}
+
+/* Whether a strict load has errors, which refuse the feed (logged). */
+bool
+finish_strict_refusal(LoadRun *run)
+{
+	long		errors = notice_count(run->notices, NOTICE_ERROR);
+
+	if (!run->opt->strict || errors == 0 || run->refused)
+		return run->refused;
+	log_error("feed rejected: %ld error%s; the database is unchanged",
+			  errors, errors == 1 ? "" : "s");
+	run->refused = true;
+	return true;
+}

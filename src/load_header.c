@@ -1,0 +1,193 @@
+/*
+ * load_header.c: a file's header mapped to its table's columns.
+ *
+ * Each name, trimmed, is looked up in the catalog; a column that cannot be
+ * named as written (empty, not UTF-8, too long, repeated, reserved) is
+ * renamed after its place, with a notice.
+ */
+#include "load_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+#include "log.h"
+
+/*
+ * Bytes of the longest prefix of s, at most max, that ends on a character
+ * boundary (s is UTF-8).
+ */
+static int
+utf8_prefix(const char *s, size_t max)
+{
+	size_t		n = strlen(s);
+
+	if (n > max)
+	{
+		n = max;
+		while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return (int) n;
+}
+
+/*
+ * Whether name is taken in the table by something not of the file: a
+ * system column of PostgreSQL's or the line of each row.  Only in the text
+ * table of a file the reference lacks: a catalog file's columns that are
+ * not fields are keys of its jsonb extra, whatever their names.
+ */
+static bool
+name_reserved(const FileLoad *fl, const char *name)
+{
+	static const char *const system[] = {
+		"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid",
+		DDL_LINE_COLUMN
+	};
+
+	for (size_t i = 0; fl->cat == NULL &&
+		 i < sizeof(system) / sizeof(system[0]); i++)
+		if (strcmp(name, system[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Whether column i's name is already taken by an earlier column. */
+static bool
+name_taken(const FileLoad *fl, int i)
+{
+	for (int j = 0; j < i; j++)
+		if (strcmp(fl->names[j], fl->names[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Reads the header: the name of each column, trimmed, mapped to its
+ * catalog field.  Every column is kept: one without a name, whose name an
+ * earlier column has, or whose name is longer than PostgreSQL's names (the
+ * server would cut it, maybe onto another), becomes a text column named
+ * after its place.  False only when out of memory (logged).
+ */
+bool
+header_map(FileLoad *fl, const CsvRow *header)
+{
+	Notices    *nt = fl->run->notices;
+	char		shown[SHOW_VALUE_MAX + 8];
+
+	fl->ncols = header->nfields;
+	fl->names = calloc((size_t) fl->ncols, sizeof(char *));
+	fl->field = calloc((size_t) fl->ncols, sizeof(int));
+	if (fl->names == NULL || fl->field == NULL)
+	{
+		log_error("out of memory");
+		fl->run->failed = true;
+		return false;
+	}
+	for (int i = 0; i < fl->ncols; i++)
+	{
+		const char *name = header->fields[i].data;
+		size_t		len = header->fields[i].len;
+		char		renamed[NAMEDATALEN + 16];
+
+		/* whitespace around names is a common slip: forgive it */
+		conv_trim(&name, &len);
+		fl->names[i] = strndup(name, len);
+		if (fl->names[i] == NULL)
+		{
+			log_error("out of memory");
+			fl->run->failed = true;
+			return false;
+		}
+		fl->field[i] = COL_EXTRA;
+		if (len == 0 || !conv_utf8_valid(name, len) ||
+			len >= NAMEDATALEN || name_taken(fl, i) ||
+			name_reserved(fl, fl->names[i]))
+		{
+			NoticeKind	kind = len == 0 ? NK_EMPTY_COLUMN_NAME :
+				!conv_utf8_valid(name, len) ? NK_INVALID_UTF8 :
+				len >= NAMEDATALEN ? NK_LONG_COLUMN_NAME :
+				name_taken(fl, i) ? NK_DUPLICATED_COLUMN :
+				NK_RESERVED_COLUMN_NAME;
+
+			if (kind != NK_EMPTY_COLUMN_NAME && kind != NK_INVALID_UTF8)
+				snprintf(renamed, sizeof(renamed), "%.*s_%d",
+						 utf8_prefix(fl->names[i], kind == NK_LONG_COLUMN_NAME ?
+									 LONG_NAME_KEPT : 40), fl->names[i], i + 1);
+			else
+				snprintf(renamed, sizeof(renamed), "column_%d", i + 1);
+			notice_add(nt, kind, fl->member, header->line, i + 1,
+					   len > 0 && kind != NK_INVALID_UTF8 ? fl->names[i] : NULL,
+					   name, len, "column %d %s \"%s\": kept as column "
+					   "\"%s\"", i + 1, kind == NK_EMPTY_COLUMN_NAME ?
+					   "has no name" : kind == NK_INVALID_UTF8 ?
+					   "has a name that is not UTF-8" :
+					   kind == NK_LONG_COLUMN_NAME ?
+					   "has a name longer than 63 bytes" :
+					   kind == NK_DUPLICATED_COLUMN ? "repeats the name" :
+					   "has a name of the server's or of gtfs2pgsql's",
+					   row_show_value(name, len, shown, sizeof(shown)), renamed);
+			free(fl->names[i]);
+			fl->names[i] = strdup(renamed);
+			if (fl->names[i] == NULL)
+			{
+				log_error("out of memory");
+				fl->run->failed = true;
+				return false;
+			}
+			continue;
+		}
+		if (fl->cat)
+			fl->field[i] = catalog_find_field(fl->cat, fl->names[i]);
+		if (fl->field[i] < 0)
+		{
+			fl->field[i] = COL_EXTRA;
+			if (fl->cat)
+				notice_add(nt, NK_UNKNOWN_COLUMN, fl->member, header->line,
+						   i + 1, fl->names[i], NULL, 0, "column \"%s\" is "
+						   "not in the GTFS reference: kept as text",
+						   fl->names[i]);
+		}
+	}
+	fl->single_key = -1;
+	for (int f = 0; fl->cat && f < fl->cat->nfields; f++)
+	{
+		const CatalogField *cf = &fl->cat->fields[f];
+		int			col = -1;
+
+		for (int i = 0; i < fl->ncols && col < 0; i++)
+			if (fl->field[i] == f)
+				col = i;
+		if (col < 0 && (cf->flags & FIELD_REQUIRED))
+			notice_add(nt, NK_MISSING_REQUIRED_COLUMN, fl->member,
+					   header->line, 0, cf->name, NULL, 0,
+					   "missing required column \"%s\": loaded as NULL",
+					   cf->name);
+		if (col >= 0 && f == catalog_single_key(fl->cat) &&
+			(cf->flags & FIELD_REQUIRED))
+			fl->single_key = col;
+	}
+	return true;
+}
+
+/* The file columns that hold the point's coordinates, when there are. */
+void
+header_point_columns(FileLoad *fl)
+{
+	int			lat,
+				lon;
+
+	fl->lat_col = fl->lon_col = -1;
+	if (fl->cat == NULL || !fl->run->ddl.geometry ||
+		!catalog_point_fields(fl->cat, &lat, &lon))
+		return;
+	for (int i = 0; i < fl->ncols; i++)
+	{
+		if (fl->field[i] == lat)
+			fl->lat_col = i;
+		if (fl->field[i] == lon)
+			fl->lon_col = i;
+	}
+	if (fl->lat_col < 0 || fl->lon_col < 0)
+		fl->lat_col = fl->lon_col = -1;
+}

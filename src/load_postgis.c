@@ -1,0 +1,145 @@
+/*
+ * load_postgis.c: PostGIS found, or created where it is missing, and the
+ * SRID of the load checked against it and against the other feeds.
+ */
+#include "load_run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+#define CREATE_POSTGIS "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"
+
+/*
+ * Finds PostGIS's schema, creating the extension where it is missing, into
+ * *schema, quoted (PQfreemem it).  When not needed (a load without
+ * geometry), a server without PostGIS, or a user who may not create it,
+ * gives true with *schema NULL (said when PostGIS was there to create).
+ * False (logged) when needed and not found, or when the database failed.
+ */
+bool
+postgis_schema(PGconn *conn, bool needed, char **schema)
+{
+	PGresult   *res;
+	bool		ok;
+	bool		there;
+
+	*schema = NULL;
+	if (!needed)
+	{
+		res = db_query(conn, "SELECT EXISTS (SELECT FROM "
+					   "pg_catalog.pg_available_extensions "
+					   "WHERE name = 'postgis')", 0, NULL);
+		ok = res != NULL;
+		there = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		if (!there)
+			return ok;
+	}
+	/*
+	 * In a transaction of its own, under a lock: two first imports into a
+	 * database would otherwise both try to create it.
+	 */
+	if (!db_exec(conn, "BEGIN"))
+		return false;
+	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
+				   "pg_catalog.hashtext('gtfs2pgsql postgis'), 0)", 0, NULL);
+	ok = res != NULL;
+	PQclear(res);
+	if (ok && needed)
+		ok = db_exec(conn, CREATE_POSTGIS);
+	else if (ok)
+	{
+		res = PQexec(conn, CREATE_POSTGIS);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			log_notice("no geometry columns in the cross-feed tables: "
+					   "PostGIS could not be created (%s); a later feed "
+					   "with geometry will add them to every feed's tables",
+					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+			PQclear(res);
+			res = PQexec(conn, "ROLLBACK");
+			ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+			if (!ok)
+				db_log_error(conn, res, "could not roll back");
+			PQclear(res);
+			return ok;
+		}
+		PQclear(res);
+	}
+	ok = ok && db_exec(conn, "COMMIT");
+	if (!ok)
+	{
+		log_hint("gtfs2pgsql needs PostGIS for geometry; "
+				   "--no-geometry loads without it");
+		PQclear(PQexec(conn, "ROLLBACK"));
+		return false;
+	}
+	res = db_query(conn,
+				   "SELECT n.nspname FROM pg_catalog.pg_extension e "
+				   "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
+				   "WHERE e.extname = 'postgis'", 0, NULL);
+	if (res != NULL && PQntuples(res) == 1)
+		*schema = db_ident(conn, PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return *schema != NULL;
+}
+
+/*
+ * Whether a load without geometry makes the cross-feed tables, which then
+ * get their geometry columns when PostGIS can be had: into *first.  False
+ * (logged) when the database failed.
+ */
+bool
+postgis_first_feed(PGconn *conn, bool *first)
+{
+	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass("
+								"'gtfs2pgsql.stops') IS NULL", 0, NULL);
+
+	*first = res != NULL && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return res != NULL;
+}
+
+/*
+ * Whether ddl's SRID can be loaded: PostGIS's spatial_ref_sys has it, and
+ * the cross-feed tables, whose geometry columns have one SRID, have it
+ * too (or do not exist yet).  1 if so; 0 if not, -1 when the database
+ * failed (logged).
+ */
+int
+postgis_srid_usable(PGconn *conn, const Ddl *ddl)
+{
+	Buf			sql;
+	PGresult   *res;
+	int			usable = 0;
+
+	buf_init(&sql, 1024);
+	res = ddl_template(&sql, ddl, "SELECT (SELECT count(*) FROM "
+					   "@g.spatial_ref_sys WHERE srid = @r), "
+					   "(SELECT @g.postgis_typmod_srid(a.atttypmod) "
+					   "FROM pg_catalog.pg_attribute a "
+					   "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+					   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+					   "WHERE n.nspname = 'gtfs2pgsql' AND c.relname = 'stops' "
+					   "AND a.attname = 'geom' AND NOT a.attisdropped)") ?
+		db_query(conn, sql.data, 0, NULL) : NULL;
+	buf_free(&sql);
+	if (res == NULL)
+		return -1;
+	if (strcmp(PQgetvalue(res, 0, 0), "0") == 0)
+		log_error("SRID %d is not in PostGIS's spatial_ref_sys", ddl->srid);
+	else if (!PQgetisnull(res, 0, 1) && atoi(PQgetvalue(res, 0, 1)) != ddl->srid)
+	{
+		log_error("the feeds of this database have their geometry in SRID "
+				  "%s, not %d", PQgetvalue(res, 0, 1), ddl->srid);
+		log_hint("load it with --srid %s, or into another database",
+				 PQgetvalue(res, 0, 1));
+	}
+	else
+		usable = 1;
+	PQclear(res);
+	return usable;
+}

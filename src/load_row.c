@@ -1,0 +1,367 @@
+/*
+ * load_row.c: the row path, one record of a CSV file into the COPY buffer.
+ *
+ * Each value is converted to its field's type (convert.h), or nulled, or
+ * the row is set aside, with its notices (notice.h); extra columns of a
+ * catalog file go into one jsonb.  Nothing here talks to the server: the
+ * caller ends the row (copy_row_end), so that tests/unit.c runs it alone.
+ */
+#include "load_run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "convert.h"
+#include "geom.h"
+#include "log.h"
+
+/* value, cut to SHOW_VALUE_MAX bytes on a character boundary, into out. */
+const char *
+row_show_value(const char *s, size_t len, char *out, size_t outsize)
+{
+	size_t		n = len;
+
+	if (n > SHOW_VALUE_MAX)
+	{
+		n = SHOW_VALUE_MAX;
+		while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	snprintf(out, outsize, "%.*s%s", (int) n, s, n < len ? "..." : "");
+	/* invalid UTF-8 is the likely problem: show it as '?' */
+	conv_utf8_repair(out, strlen(out));
+	return out;
+}
+
+/*
+ * The point of the row as the "geom" column: NULL without both
+ * coordinates (or when one was not a coordinate: *coords_ok false).
+ */
+static void
+put_point(FileLoad *fl, const CsvRow *row, bool coords_ok)
+{
+	const CsvField *lat,
+			   *lon;
+	const char *ys,
+			   *xs;
+	size_t		ylen,
+				xlen;
+	double		y,
+				x;
+
+	if (!coords_ok || fl->lat_col >= row->nfields ||
+		fl->lon_col >= row->nfields ||
+		row->fields[fl->lat_col].len == 0 || row->fields[fl->lon_col].len == 0)
+	{
+		copy_null(&fl->copy);
+		return;
+	}
+	lat = &row->fields[fl->lat_col];
+	lon = &row->fields[fl->lon_col];
+	/* both already checked by conv_field, which trims them the same way */
+	ys = lat->data, ylen = lat->len;
+	xs = lon->data, xlen = lon->len;
+	conv_trim(&ys, &ylen);
+	conv_trim(&xs, &xlen);
+	if (!conv_parse_double(ys, ylen, &y) || !conv_parse_double(xs, xlen, &x))
+	{
+		copy_null(&fl->copy);
+		return;
+	}
+	if (x == 0 && y == 0)
+		notice_value(fl->run->notices, NK_POINT_NEAR_ORIGIN, fl->member,
+					 row->line, fl->lat_col + 1, fl->names[fl->lat_col],
+					 lat->data, lat->len, "point at (0, 0): probably a "
+					 "missing position");
+	if (!geom_point(fl->run->opt->geom, x, y, copy_field(&fl->copy),
+					fl->binary))
+	{
+		copy_field_undo(&fl->copy);
+		copy_null(&fl->copy);
+		notice_value(fl->run->notices, NK_POINT_NOT_TRANSFORMED, fl->member,
+					 row->line, fl->lat_col + 1, fl->names[fl->lat_col],
+					 lat->data, lat->len, "cannot transform (%s, %s) to "
+					 "SRID %d: geom is NULL", lat->data, lon->data,
+					 geom_srid(fl->run->opt->geom));
+	}
+}
+
+/*
+ * The notice kind of a value its field refused (CONV_WARN: written all
+ * the same; CONV_ERROR: not storable).
+ */
+static NoticeKind
+value_kind(const CatalogField *cf, ConvStatus st, const char *v, size_t len)
+{
+	if (!conv_utf8_valid(v, len))
+		return NK_INVALID_UTF8;
+	if (cf == NULL)
+		return NK_INVALID_UTF8;
+	switch (cf->type)
+	{
+		case GT_ENUM:
+			return st == CONV_WARN ? NK_UNEXPECTED_ENUM_VALUE :
+				NK_INVALID_INTEGER;
+		case GT_INT:
+			return st == CONV_WARN ? NK_SIGN_OUT_OF_RANGE : NK_INVALID_INTEGER;
+		case GT_FLOAT:
+		case GT_LAT:
+		case GT_LON:
+			conv_trim(&v, &len);
+			if (st == CONV_WARN)
+				return NK_SIGN_OUT_OF_RANGE;
+			return conv_is_decimal(v, len) && cf->type != GT_FLOAT ?
+				NK_COORDINATE_OUT_OF_RANGE : NK_INVALID_FLOAT;
+		case GT_MONEY:
+			return st == CONV_WARN ? NK_SIGN_OUT_OF_RANGE :
+				NK_INVALID_CURRENCY_AMOUNT;
+		case GT_DATE:
+			return NK_INVALID_DATE;
+		case GT_TIME:
+			return NK_INVALID_TIME;
+		case GT_COLOR:
+			return NK_INVALID_COLOR;
+		case GT_URL:
+			return NK_INVALID_URL;
+		case GT_EMAIL:
+			return NK_INVALID_EMAIL;
+		case GT_LANGUAGE:
+			return NK_INVALID_LANGUAGE_CODE;
+		case GT_CURRENCY:
+			return NK_INVALID_CURRENCY;
+		case GT_TEXT:
+		case GT_TIMEZONE:
+			break;
+	}
+	return NK_INVALID_UTF8;
+}
+
+/*
+ * Counts a row whose width differs from the header's: the missing fields
+ * are read as empty, empty ones past the header dropped (one notice per
+ * file, at its end).  False when it has a value past the header.
+ */
+static bool
+check_row_width(FileLoad *fl, const CsvRow *row)
+{
+	if (row->nfields < fl->ncols && fl->short_rows++ == 0)
+		fl->first_short = row->line;
+	for (int i = fl->ncols; i < row->nfields; i++)
+		if (row->fields[i].len > 0)
+			return false;
+	if (row->nfields > fl->ncols && fl->padded_rows++ == 0)
+		fl->first_padded = row->line;
+	return true;
+}
+
+/* s as a JSON string into out. */
+static bool
+put_json_string(Buf *out, const char *s, size_t len)
+{
+	bool		ok = buf_putc(out, '"');
+
+	for (size_t i = 0; ok && i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		char		escaped[8];
+
+		if (c == '"' || c == '\\')
+			ok = buf_putc(out, '\\') && buf_putc(out, (char) c);
+		else if (c < 0x20)
+			ok = buf_append(out, escaped, (size_t) snprintf(escaped,
+															sizeof(escaped),
+															"\\u%04x", c));
+		else
+			ok = buf_putc(out, (char) c);
+	}
+	return ok && buf_putc(out, '"');
+}
+
+/*
+ * Adds column i of row, an extra column of a catalog file, to the row's
+ * jsonb object, under its column's name.  A value that is not text (bad
+ * UTF-8, a NUL byte) is left out, with a notice.  False when the row
+ * cannot go on (fl->run->failed: the row is too long).
+ */
+static bool
+put_extra(FileLoad *fl, const CsvRow *row, int i, const char *v, size_t len)
+{
+	char		shown[SHOW_VALUE_MAX + 8];
+
+	if (!conv_utf8_valid(v, len) || memchr(v, '\0', len) != NULL)
+	{
+		row_show_value(v, len, shown, sizeof(shown));
+		notice_value(fl->run->notices, NK_INVALID_UTF8, fl->member, row->line,
+					 i + 1, fl->names[i], v, len, "invalid %s \"%s\": "
+					 "invalid UTF-8 or NUL byte: loaded as NULL",
+					 fl->names[i], shown);
+		return true;
+	}
+	if (!buf_putc(&fl->extra, fl->extra.len ? ',' : '{') ||
+		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i])) ||
+		!buf_putc(&fl->extra, ':') ||
+		!put_json_string(&fl->extra, v, len))
+	{
+		log_error("%s:%ld: row longer than %d bytes", fl->member, row->line,
+				  COPY_MAX_SIZE);
+		fl->run->failed = true;
+		return false;
+	}
+	return true;
+}
+
+/* The row's extra columns as its DDL_EXTRA_COLUMN: NULL when all empty. */
+static bool
+end_extra(FileLoad *fl)
+{
+	Buf		   *field;
+
+	if (fl->extra.len == 0)
+	{
+		copy_null(&fl->copy);
+		return true;
+	}
+	field = copy_field(&fl->copy);
+	if (!buf_putc(&fl->extra, '}') ||
+		(fl->binary ? !(buf_putc(field, 1) &&	/* jsonb's format version */
+						buf_append(field, fl->extra.data, fl->extra.len)) :
+		 conv_copy_text(field, fl->extra.data, fl->extra.len) != CONV_OK))
+	{
+		log_error("%s: COPY buffer over its cap", fl->member);
+		fl->run->failed = true;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * One data row into the COPY buffer (see load_run.h): begun, not ended.
+ */
+bool
+row_convert(FileLoad *fl, const CsvRow *row, bool *built)
+{
+	Notices    *nt = fl->run->notices;
+	char		shown[SHOW_VALUE_MAX + 8];
+	bool		coords_ok = true;
+
+	*built = false;
+	if (!check_row_width(fl, row))
+	{
+		int			i = fl->ncols;
+
+		while (row->fields[i].len == 0)
+			i++;
+		notice_row_set_aside(nt, NK_ROW_TOO_LONG, fl->member, row, i + 1,
+							 NULL, row->fields[i].data, row->fields[i].len,
+							 "%d fields where the header has %d",
+							 row->nfields, fl->ncols);
+		return !notice_too_many(nt);
+	}
+	notice_row_begin(nt);
+	copy_row_begin(&fl->copy);
+	buf_reset(&fl->extra);
+	for (int i = 0; i < fl->ncols; i++)
+	{
+		int			f = fl->field[i];
+		const CatalogField *cf = f >= 0 ? &fl->cat->fields[f] : NULL;
+		const char *v = i < row->nfields ? row->fields[i].data : "";
+		size_t		len = i < row->nfields ? row->fields[i].len : 0;
+		const char *why = "invalid UTF-8 or NUL byte";
+		NoticeKind	kind;
+		ConvStatus	st;
+
+		if (len > ID_MAX_BYTES && cf &&
+			((cf->flags & FIELD_KEY) || cf->refs))
+		{
+			notice_row_set_aside(nt, NK_ID_TOO_LONG, fl->member, row, i + 1,
+								 fl->names[i], v, len, "%s of %zu bytes, "
+								 "more than %d: it cannot be indexed",
+								 cf->name, len, ID_MAX_BYTES);
+			copy_row_rollback(&fl->copy);
+			return !notice_too_many(nt);
+		}
+		if (cf == NULL && fl->cat)
+		{
+			if (len > 0 && !put_extra(fl, row, i, v, len))
+				return !notice_too_many(nt) && !fl->run->failed;
+			continue;
+		}
+		if (len == 0)
+		{
+			if (i == fl->single_key)
+			{
+				notice_row_set_aside(nt, NK_MISSING_KEY, fl->member, row,
+									 i + 1, fl->names[i], NULL, 0,
+									 "missing value for required field %s",
+									 cf->name);
+				copy_row_rollback(&fl->copy);
+				return !notice_too_many(nt);
+			}
+			if (cf && (cf->flags & FIELD_REQUIRED) && (cf->flags & FIELD_KEY))
+				fl->run->unkeyed[fl->cat - catalog_files] |= (uint64_t) 1 << f;
+			if (cf && (cf->flags & FIELD_REQUIRED))
+				notice_value(nt, NK_MISSING_REQUIRED_FIELD, fl->member,
+							 row->line,
+							 i + 1, fl->names[i], NULL, 0,
+							 "missing value for required field %s", cf->name);
+			copy_null(&fl->copy);
+			continue;
+		}
+		if (cf && fl->binary)
+			st = conv_field_binary(cf, v, len, copy_field(&fl->copy), &why);
+		else if (cf)
+			st = conv_field(cf, v, len, copy_field(&fl->copy), &why);
+		else if (fl->binary)
+			st = conv_text_binary(copy_field(&fl->copy), v, len);
+		else
+			st = conv_copy_text(copy_field(&fl->copy), v, len);
+		if (st == CONV_OK)
+			continue;
+		if (st == CONV_NOSPACE)
+		{
+			/* the COPY buffer lost its rows: nothing can go on */
+			log_error("%s: COPY buffer over its cap", fl->member);
+			fl->run->failed = true;
+			return false;
+		}
+		kind = value_kind(cf, st, v, len);
+		row_show_value(v, len, shown, sizeof(shown));
+		if (st == CONV_ERROR && cf && (cf->flags & FIELD_KEY))
+		{
+			/* a row that cannot be keyed is set aside whole */
+			notice_row_set_aside(nt, kind, fl->member, row, i + 1,
+								 fl->names[i], v, len, "invalid %s \"%s\": "
+								 "%s", fl->names[i], shown, why);
+			copy_row_rollback(&fl->copy);
+			return !notice_too_many(nt);
+		}
+		if (st == CONV_ERROR)
+		{
+			copy_field_undo(&fl->copy);
+			copy_null(&fl->copy);
+			coords_ok = coords_ok && i != fl->lat_col && i != fl->lon_col;
+		}
+		notice_value(nt, kind, fl->member, row->line, i + 1, fl->names[i], v,
+					 len,
+					 "invalid %s \"%s\": %s%s", fl->names[i], shown, why,
+					 st == CONV_ERROR ? ": loaded as NULL" : "");
+	}
+	if (fl->lat_col >= 0)
+		put_point(fl, row, coords_ok);
+	if (fl->nextra > 0 && !end_extra(fl))
+		return false;
+	if (fl->binary)
+		buf_put_be(copy_field(&fl->copy), (uint64_t) row->line, 4);
+	else
+	{
+		char		digits[24];
+
+		buf_append(copy_field(&fl->copy), digits,
+				   (size_t) snprintf(digits, sizeof(digits), "%ld",
+									 row->line));
+	}
+	notice_row_keep(nt);
+	fl->rows++;
+	*built = true;
+	return true;
+}
