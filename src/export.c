@@ -233,12 +233,14 @@ put_value(Buf *sql, const Export *ex, const char *col, const char *type,
 	if (strcmp(type, "date") == 0)
 		return buf_puts(sql, "pg_catalog.to_char(") &&
 			put_ident(sql, ex, col) && buf_puts(sql, ", 'YYYYMMDD')");
+	/* hours as many digits as they take (105:32:00), at least two */
 	if (strcmp(type, "interval") == 0)
-		return buf_puts(sql, "pg_catalog.lpad((pg_catalog.date_part("
-						"'epoch', ") && put_ident(sql, ex, col) &&
-			buf_puts(sql, ")::bigint / 3600)::text, 2, '0') || "
-					 "pg_catalog.to_char(") &&
-			put_ident(sql, ex, col) && buf_puts(sql, ", ':MI:SS')");
+		return buf_puts(sql, "(CASE WHEN ") && put_ident(sql, ex, col) &&
+			buf_puts(sql, " < INTERVAL '10:00:00' THEN '0' ELSE '' END || "
+					 "(pg_catalog.date_part('epoch', ") &&
+			put_ident(sql, ex, col) &&
+			buf_puts(sql, ")::bigint / 3600)::text || pg_catalog.to_char(") &&
+			put_ident(sql, ex, col) && buf_puts(sql, ", ':MI:SS'))");
 	return put_ident(sql, ex, col);
 }
 

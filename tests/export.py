@@ -277,6 +277,24 @@ def round_trip_header_order_and_extra_files():
     check('extra_notes.txt' in zipfile.ZipFile(out).namelist(), 'extra file')
     compare_with_original(it.zip_dir(feed), out, a)
 
+@test()
+def times_past_99_hours_round_trip():
+    """Times of three digits of hours (105:32:00, 999:59:59) are
+    written whole, not cut to their first two digits (issue 22, class 16);
+    times under ten hours keep their two digits (05:30:00)."""
+    files = dict(it.MINI)
+    files['stop_times.txt'] = (
+        'trip_id,arrival_time,departure_time,stop_id,stop_sequence\n'
+        'T1,5:30:00,9:59:59,S1,1\nT1,105:32:00,105:32:00,S2,2\n'
+        'T1,999:59:59,999:59:59,S1,3\n')
+    feed = it.write_feed('hours', files)
+    a, out = round_trip(feed, 'hours')
+    st = zipfile.ZipFile(out).read('stop_times.txt').decode()
+    for times in ('05:30:00,09:59:59', '105:32:00,105:32:00',
+                  '999:59:59,999:59:59'):
+        check(',%s,' % times in st, '%s not in the export: %r' % (times, st))
+    compare_with_original(it.zip_dir(feed), out, a)
+
 def shared_round_trip(stem, defective):
     def fn():
         path = shared(stem, defective)
