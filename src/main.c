@@ -204,8 +204,10 @@ feed_id_from(const char *file)
 
 /*
  * The schema and the feed id may be neither empty nor the registry's, and
- * the schema's name must fit PostgreSQL's names: cut, two long names would
- * be one schema.
+ * the schema's name must be one the server takes, checked before anything
+ * is loaded (the server would refuse it only at the swap): not cut (two
+ * long names would be one schema), not one of the system's, UTF-8 like
+ * everything we send.  Logged, then the caller's hint, when not.
  */
 static bool
 names_ok(const FeedRecord *feed)
@@ -215,19 +217,30 @@ names_ok(const FeedRecord *feed)
 		log_error("the schema and the feed id may not be empty");
 		return false;
 	}
+	if (!conv_utf8_valid(feed->schema, strlen(feed->schema)) ||
+		(feed->feed_id &&
+		 !conv_utf8_valid(feed->feed_id, strlen(feed->feed_id))))
+	{
+		log_error("the schema and the feed id must be UTF-8");
+		return false;
+	}
+	if (strncmp(feed->schema, "pg_", 3) == 0)
+	{
+		log_error("schema \"%s\": names that begin with \"pg_\" are "
+				  "PostgreSQL's own", feed->schema);
+		return false;
+	}
 	/* gtfs2pgsql, gtfs2pgsql_data_N, gtfs2pgsql_dropped are the layout's */
 	if (strncmp(feed->schema, REGISTRY_SCHEMA, strlen(REGISTRY_SCHEMA)) == 0)
 	{
 		log_error("schema \"%s\": names that begin with \"%s\" are "
 				  "gtfs2pgsql's own", feed->schema, REGISTRY_SCHEMA);
-		log_hint("choose another schema with -s");
 		return false;
 	}
 	if (strlen(feed->schema) > NAME_MAX_BYTES)
 	{
 		log_error("schema name \"%s\" is longer than %d bytes",
 				  feed->schema, NAME_MAX_BYTES);
-		log_hint("choose a shorter name with -s");
 		return false;
 	}
 	return true;
@@ -478,7 +491,11 @@ parse_options(int argc, char **argv, Options *o)
 	if (o->load.feed.schema == NULL)
 		o->load.feed.schema = o->plain_schema ? o->plain_schema : "gtfs";
 	if (!names_ok(&o->load.feed))
+	{
+		log_hint("choose another name with %s", o->schema_given ?
+				 "-s" : "--feed-id");
 		return usage_error();
+	}
 	return -1;
 }
 

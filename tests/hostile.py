@@ -257,6 +257,41 @@ def schema_names_over_63_bytes_refused():
               'nothing loaded into a 63-byte schema')
 
 @test()
+def system_schema_names_refused_before_loading():
+    """Names the server refuses for a schema (issue 22, class 14: "pg_..."
+    was refused only at the swap, after the whole load, exit 3), and names
+    that are not UTF-8, are refused before connecting (exit 1), whether
+    from -s, from --feed-id, or from the file names of several feeds, where
+    no feed is loaded; names of the system's that exist are not ours."""
+    nowhere = 'no_such_database_%d' % os.getpid()
+    for args in (['-s', 'pg_feed'], ['--feed-id', 'PG-feed'],
+                 ['-s', 'pg_toast'], ['-s', os.fsdecode(b'caf\xe9')],
+                 ['--feed-id', os.fsdecode(b'caf\xe9'), '-s', 'cafe']):
+        r = run('-q', *args, SAMPLE, db=nowhere)
+        check(r.returncode == 1, '%s: %s' % (args, describe(r)))
+        check(re.search(r'error: (schema "pg_\w+": names that begin with "pg_" '
+                        r'are PostgreSQL\'s own|the schema and the feed id must be '
+                        r'UTF-8)', r.stderr), '%s: %s' % (args, describe(r)))
+        check(re.search(r'hint: choose another name with (-s|--feed-id)', r.stderr),
+              '%s: %s' % (args, describe(r)))
+    d = os.path.join(TMP, 'system_names')
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name in ('plain_feed', 'pg_feed'):
+        shutil.copytree(SAMPLE, os.path.join(d, name))
+    for jobs in ('1', '2'):
+        r = run('-q', '-j', jobs, os.path.join(d, 'plain_feed'), os.path.join(d, 'pg_feed'))
+        check(r.returncode == 1 and 'names that begin with "pg_"' in r.stderr
+              and 'the feed id of "pg_feed" is "pg_feed"' in r.stderr,
+              '-j %s: %s' % (jobs, describe(r)))
+        check(not schema_exists('plain_feed') and not schema_exists('pg_feed'),
+              '-j %s: a feed was loaded' % jobs)
+    for schema in ('information_schema', 'public'):
+        r = run('-q', '-s', schema, SAMPLE)
+        check(r.returncode == 1 and 'the load failed' not in r.stderr,
+              '-s %s: %s' % (schema, describe(r)))
+
+@test()
 def header_names_over_63_bytes_kept_apart():
     """Two header names sharing their first 63 bytes used to be cut to one
     name by the server (exit 3); each is kept under a name that fits, with
