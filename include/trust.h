@@ -115,7 +115,8 @@
  * Whether the role of conn may load into schema (NULL: may use the
  * shared schemas, as a drop does first): nothing there breaks the rule
  * above, and it holds the privileges a load needs (CREATE on the
- * database; PostGIS there, or the right to create it, when geometry).
+ * database; PostGIS there, or the right to create it, when geometry), in
+ * a database whose encoding holds any feed's text (UTF8, SQL_ASCII).
  * 1 if so; 0 if not (logged, each object named with its owner, and a
  * hint with what to run); -1 (logged) when the database failed.  Reads
  * only the catalogs, so that it runs nothing of anyone's.

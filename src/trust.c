@@ -96,10 +96,45 @@ check_privileges(PGconn *conn, bool geometry)
 	return ok;
 }
 
+/*
+ * The database's encoding: UTF8, or SQL_ASCII, which stores the bytes
+ * sent as they are.  In any other, a feed's character that the encoding
+ * lacks (one en dash in a stop name, in LATIN1) would fail its COPY.  1,
+ * 0 (logged, with the way to make a UTF-8 database) or -1.
+ */
+static int
+check_encoding(PGconn *conn)
+{
+	PGresult   *res = db_query(conn,
+								"SELECT pg_catalog.current_setting("
+								"'server_encoding'), pg_catalog.quote_ident("
+								"pg_catalog.current_database())", 0, NULL);
+	const char *encoding;
+	int			ok;
+
+	if (res == NULL)
+		return -1;
+	encoding = PQgetvalue(res, 0, 0);
+	ok = strcmp(encoding, "UTF8") == 0 || strcmp(encoding, "SQL_ASCII") == 0;
+	if (!ok)
+	{
+		log_error("database %s is encoded in %s, which cannot hold every "
+				  "character of a feed (UTF-8): nothing is loaded",
+				  PQgetvalue(res, 0, 1), encoding);
+		log_hint("load into a UTF-8 database, made with: createdb -E UTF8 "
+				 "-T template0 NAME");
+	}
+	PQclear(res);
+	return ok;
+}
+
 int
 trust_load_allowed(PGconn *conn, const char *schema, bool geometry)
 {
-	int			ok = schema ? check_privileges(conn, geometry) : 1;
+	int			ok = schema ? check_encoding(conn) : 1;
+
+	if (ok > 0 && schema)
+		ok = check_privileges(conn, geometry);
 
 	return ok > 0 ? check_owners(conn, schema) : ok;
 }

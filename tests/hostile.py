@@ -291,6 +291,45 @@ def system_schema_names_refused_before_loading():
         check(r.returncode == 1 and 'the load failed' not in r.stderr,
               '-s %s: %s' % (schema, describe(r)))
 
+DASHED = {'stops.txt': STOPS_HEADER + '\nS1,,Gare Centrale \u2013 Quai A,,45.5,-73.5,,,,,\n'}
+
+@test()
+def database_not_utf8_refused():
+    """A database in LATIN1 (issue 22, class 12: one en dash in a stop name
+    failed the COPY, exit 3) is refused before anything is loaded, naming
+    its encoding, with the way to make a UTF-8 one (exit 1); a SQL_ASCII
+    one stores the bytes as sent and loads; and the session speaks UTF-8
+    whatever PGCLIENTENCODING or PGOPTIONS say."""
+    d = make_feed('dashed', DASHED)
+    for encoding, code in (('LATIN1', 1), ('SQL_ASCII', 0)):
+        db = '%s_%s' % (it.DB, encoding.lower())
+        it.psql("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s TEMPLATE template0"
+                " ENCODING %s LOCALE 'C';" % (qi(db), qi(db), ql(encoding)), db=None)
+        try:
+            r = run('-q', '-s', 'dashed', '--no-geometry', d, db=db)
+            check(r.returncode == code, '%s: %s' % (encoding, describe(r)))
+            if code:
+                check(re.search(r'error: database \S+ is encoded in LATIN1\b', r.stderr)
+                      and 'createdb -E UTF8 -T template0' in r.stderr
+                      and 'the load failed' not in r.stderr, describe(r))
+                left = it.psql("SELECT count(*) FROM pg_namespace WHERE nspname"
+                               " IN ('dashed', 'gtfs2pgsql')", db=db).strip()
+                check(left == '0', 'LATIN1: schemas made')
+            else:
+                name = it.psql("SELECT stop_name FROM dashed.stops WHERE stop_id = 'S1'",
+                               db=db).strip()
+                check(name == 'Gare Centrale \u2013 Quai A', 'SQL_ASCII: %r' % name)
+        finally:
+            it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(db), db=None)
+    env = dict(os.environ, PGCLIENTENCODING='LATIN1',
+               PGOPTIONS='-c client_encoding=LATIN1')
+    r = subprocess.run([it.PROG, '-q', '-d', it.DB, '-s', 'dashed_client', d],
+                       capture_output=True, text=True, errors='replace', env=env)
+    check(r.returncode == 0, 'PGCLIENTENCODING=LATIN1: ' + describe(r))
+    name = value("SELECT stop_name FROM %s WHERE stop_id = 'S1'"
+                 % rel('dashed_client', 'stops'))
+    check(name == 'Gare Centrale \u2013 Quai A', 'PGCLIENTENCODING=LATIN1: %r' % name)
+
 @test()
 def header_names_over_63_bytes_kept_apart():
     """Two header names sharing their first 63 bytes used to be cut to one
