@@ -39,8 +39,7 @@
  * SQL: the objects of the schemas above, for the feed schema named by
  * the text expression schema_expr (the shared schemas only when it names
  * one of them), that break the rule, as rows (object text, problem text),
- * schemas first.  Holds no '%', so that it can go into a template of
- * pg_catalog.format.
+ * schemas first.
  */
 #define TRUST_OFFENDERS(schema_expr) \
 	"WITH tns AS (SELECT tn.oid, tn.nspname, tn.nspowner, tn.nspacl " \
@@ -100,7 +99,7 @@
 	"ORDER BY tany.rank, tany.object"
 
 /*
- * SQL for a DO block (no '%' either): raises insufficient_privilege
+ * SQL for a DO block: raises insufficient_privilege
  * (42501) naming the first object of TRUST_OFFENDERS(schema_expr); needs
  * a variable r of type record.
  */

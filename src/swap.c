@@ -50,6 +50,10 @@
 
 #define SWAP_SQL_MAX (16 * 1024 * 1024)
 
+/* The uses of the DO blocks' values: see set_values. */
+#define DO_SWAP "swap"
+#define DO_DROP "drop"
+
 /* the last try_locked failed on an object another role made (trust.h) */
 static bool refused_by_trust;
 
@@ -244,9 +248,10 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 /*
  * The partitioned layout (see swap.h), as PL/pgSQL run in the load's
  * transaction: one DO block per swap or drop, so that its dozens of
- * catalog statements cost one round trip.  "%1$L" is the feed's schema,
- * "%2$L" the feed id, "%3$L" the staging schema, "%4$L" the tables that
- * are partitions of cross-feed tables.
+ * catalog statements cost one round trip.  A DO block takes no
+ * parameters, and no name is ever pasted into its body, where one holding
+ * its closing "$gtfs2pgsql$" would end it: it reads them from settings of
+ * the transaction that set_values set from parameters (see DO_DECLARE).
  */
 /*
  * Makes schema name when missing; one another role made meanwhile (after
@@ -260,13 +265,29 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "'schema " name " was made by another role';\n" \
 "END IF;\n"
 
-#define DO_DECLARE \
+/*
+ * The bound of feed's partitions as pg_get_expr prints it: quotes doubled,
+ * and backslashes as they are (db.c sets standard_conforming_strings),
+ * where format's %L would write E'\\'.
+ */
+#define DO_BOUND \
+"\tbound text := 'FOR VALUES IN (''' || pg_catalog.replace(feed, '''', '''''')\n" \
+"\t\t|| ''')';\n"
+
+/*
+ * The block's values, from the settings gtfs2pgsql.<use>_*: the feed's
+ * schema, the feed id ('': none), the staging schema; and the tables that
+ * are partitions of cross-feed tables.
+ */
+#define DO_DECLARE(use) \
 "DO $gtfs2pgsql$\n" \
 "DECLARE\n" \
-"\ttarget text := %1$L;\n" \
-"\tfeed text := %2$L;\n" \
-"\tstaging text := %3$L;\n" \
-"\tleaves text[] := %4$L;\n" \
+"\ttarget text := pg_catalog.current_setting('gtfs2pgsql." use "_target');\n" \
+"\tfeed text := NULLIF(pg_catalog.current_setting(\n" \
+"\t\t'gtfs2pgsql." use "_feed'), '');\n" \
+"\tstaging text := pg_catalog.current_setting('gtfs2pgsql." use "_staging');\n" \
+"\tleaves text[] := pg_catalog.current_setting('gtfs2pgsql.leaves')::text[];\n" \
+DO_BOUND \
 "\tns oid := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n" \
 "\tcleared regclass[] := '{}';\n" \
 "\ttop regclass;\n" \
@@ -294,8 +315,8 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "IF ns IS NOT NULL AND (feed IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
 "\tWHERE c.relname = ANY (leaves) AND c.relnamespace = ns AND c.relkind = 'r'))\n" \
 "THEN\n" \
-"\tEXECUTE pg_catalog.format('DROP VIEW IF EXISTS %%1$I.route_lines, " \
-"%%1$I.trip_lines, %%1$I.connections, %%1$I.arrivals_departures', target);\n" \
+"\tEXECUTE pg_catalog.format('DROP VIEW IF EXISTS %1$I.route_lines, " \
+"%1$I.trip_lines, %1$I.connections, %1$I.arrivals_departures', target);\n" \
 "END IF;\n" \
 "IF ns IS NOT NULL AND feed IS NULL THEN\n" \
 "\tSELECT pg_catalog.string_agg(DISTINCT w.ev_class::pg_catalog.regclass::text,\n" \
@@ -306,7 +327,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\t\tAND c.oid IN (" DB_SCHEMA_RELATIONS("ns") ")\n" \
 "\t\tAND c.relkind = 'p' AND w.ev_class <> c.oid;\n" \
 "\tIF leaf IS NOT NULL THEN\n" \
-"\t\tRAISE EXCEPTION 'cannot drop the feed of schema %%: %% depend on its " \
+"\t\tRAISE EXCEPTION 'cannot drop the feed of schema %: % depend on its " \
 "tables', target, leaf\n" \
 "\t\t\tUSING HINT = 'drop them first';\n" \
 "\tEND IF;\n" \
@@ -314,13 +335,13 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "IF ns IS NOT NULL THEN\n" \
 "\tFOR r IN SELECT c.oid::pg_catalog.regclass AS t, c.relkind,\n" \
 "\t\tc.relname, i.inhparent IS NULL AS alone,\n" \
-"\t\tpg_catalog.pg_get_expr(c.relpartbound, c.oid) IS NOT DISTINCT FROM\n" \
-"\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed) AND i.inhparent IN (\n" \
+"\t\tpg_catalog.pg_get_expr(c.relpartbound, c.oid) = bound\n" \
+"\t\tAND i.inhparent IN (\n" \
 "\t\t\tSELECT t.oid FROM (VALUES (pg_catalog.to_regclass(pg_catalog.format(\n" \
-"\t\t\t'gtfs2pgsql.%%I', c.relname))::pg_catalog.oid)) AS t (oid)\n" \
+"\t\t\t'gtfs2pgsql.%I', c.relname))::pg_catalog.oid)) AS t (oid)\n" \
 "\t\t\tUNION ALL SELECT j.inhrelid FROM pg_catalog.pg_inherits j\n" \
 "\t\t\tWHERE j.inhparent = pg_catalog.to_regclass(pg_catalog.format(\n" \
-"\t\t\t'gtfs2pgsql.%%I', c.relname))) AS ours\n" \
+"\t\t\t'gtfs2pgsql.%I', c.relname))) AS ours\n" \
 "\t\tFROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i\n" \
 "\t\tON i.inhrelid = c.oid WHERE c.oid IN (" DB_SCHEMA_RELATIONS("ns") ")\n" \
 "\t\tAND (c.relkind = 'p' OR (c.relkind = 'r' AND\n" \
@@ -333,7 +354,7 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\t\tFOR sub IN SELECT i.inhrelid FROM pg_catalog.pg_inherits i\n" \
 "\t\t\tWHERE i.inhparent = r.t\n" \
 "\t\tLOOP\n" \
-"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s DETACH PARTITION %%s', " \
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %s DETACH PARTITION %s', " \
 "r.t, sub);\n" \
 "\t\t\tcleared := cleared || sub;\n" \
 "\t\tEND LOOP;\n" \
@@ -342,9 +363,9 @@ swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 "\t\tELSIF NOT r.alone AND NOT coalesce(r.ours, false) THEN\n" \
 "\t\t\t" REGISTRY_RAISE \
 "\t\t\t" DO_OUR_SCHEMA("gtfs2pgsql_dropped") \
-"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s RENAME TO %%I', r.t,\n" \
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %s RENAME TO %I', r.t,\n" \
 "\t\t\t\tpg_catalog.left(r.relname, 40) || '_' || r.t::oid);\n" \
-"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%I.%%I SET SCHEMA " \
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %I.%I SET SCHEMA " \
 "gtfs2pgsql_dropped', target,\n" \
 "\t\t\t\tpg_catalog.left(r.relname, 40) || '_' || r.t::oid);\n" \
 "\t\tEND IF;\n" \
@@ -391,24 +412,24 @@ DB_SCHEMA_RELATIONS("r.relnamespace") ")\n" \
 "\t\t\t\tWHERE pg_catalog.satisfies_hash_partition(top, " BUCKETS ", b, " \
 "feed));\n" \
 "\t\t\tparent := pg_catalog.to_regclass(pg_catalog.format('" BUCKET_SCHEMA \
-".%%I',\n" \
+".%I',\n" \
 "\t\t\t\tleaf || '_' || bucket));\n" \
 "\t\t\tIF parent IS NULL THEN\n" \
 "\t\t\t\t" REGISTRY_RAISE \
 "\t\t\t\tparent := pg_catalog.to_regclass(pg_catalog.format('" \
-BUCKET_SCHEMA ".%%I',\n" \
+BUCKET_SCHEMA ".%I',\n" \
 "\t\t\t\t\tleaf || '_' || bucket));\n" \
 "\t\t\tEND IF;\n" \
 "\t\t\tIF parent IS NULL THEN\n" \
 "\t\t\t\t" DO_OUR_SCHEMA(BUCKET_SCHEMA) \
 "\t\t\t\tCOMMENT ON SCHEMA " BUCKET_SCHEMA " IS '" BUCKET_COMMENT "';\n" \
-"\t\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%%I " \
-"(LIKE %%s) PARTITION BY LIST (feed_id)', leaf || '_' || bucket, top);\n" \
-"\t\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION " \
-BUCKET_SCHEMA ".%%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %%s)', " \
+"\t\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%I " \
+"(LIKE %s) PARTITION BY LIST (feed_id)', leaf || '_' || bucket, top);\n" \
+"\t\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %s ATTACH PARTITION " \
+BUCKET_SCHEMA ".%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %s)', " \
 "top,\n" \
 "\t\t\t\t\tleaf || '_' || bucket, bucket);\n" \
-"\t\t\t\tparent := pg_catalog.format('" BUCKET_SCHEMA ".%%I', leaf || '_' " \
+"\t\t\t\tparent := pg_catalog.format('" BUCKET_SCHEMA ".%I', leaf || '_' " \
 "|| bucket)::pg_catalog.regclass;\n" \
 "\t\t\tEND IF;\n" \
 "\t\tEND IF;\n"
@@ -418,13 +439,13 @@ BUCKET_SCHEMA ".%%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %%s)', " \
  * cross-feed table when missing.
  */
 #define DO_MAKE_SUB \
-"\tsub := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', target, leaf));\n" \
+"\tsub := pg_catalog.to_regclass(pg_catalog.format('%I.%I', target, leaf));\n" \
 "\tIF sub IS NULL THEN\n" \
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE %%I.%%I (LIKE gtfs2pgsql.%%I) " \
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE %I.%I (LIKE gtfs2pgsql.%I) " \
 "PARTITION BY LIST (feed_id)', target, leaf, leaf);\n" \
-"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %%I.%%I IS %%L', target, " \
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %I.%I IS %L', target, " \
 "leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n" \
-"\t\tsub := pg_catalog.format('%%I.%%I', target, leaf)::pg_catalog.regclass;\n" \
+"\t\tsub := pg_catalog.format('%I.%I', target, leaf)::pg_catalog.regclass;\n" \
 "\tEND IF;\n"
 
 /*
@@ -438,47 +459,47 @@ BUCKET_SCHEMA ".%%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %%s)', " \
  * to the partitions already there, and most feeds lack most files.
  */
 static const char *const swap_sql =
-DO_DECLARE
+DO_DECLARE(DO_SWAP)
 TRUST_DO("target")
 "IF ns IS NULL THEN\n"
-"\tEXECUTE pg_catalog.format('CREATE SCHEMA %%I', target);\n"
+"\tEXECUTE pg_catalog.format('CREATE SCHEMA %I', target);\n"
 "\tns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n"
 "END IF;\n"
 DO_EMPTY_TARGET
 "FOREACH leaf IN ARRAY leaves LOOP\n"
-"\tstaged := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', staging, "
+"\tstaged := pg_catalog.to_regclass(pg_catalog.format('%I.%I', staging, "
 "leaf));\n"
-"\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', leaf));\n"
+"\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%I', leaf));\n"
 "\tCONTINUE WHEN staged IS NULL AND top IS NULL;\n"
 "\tIF top IS NULL THEN\n"
 "\t\t" REGISTRY_RAISE
-"\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
+"\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%I', "
 "leaf));\n"
 "\tEND IF;\n"
 "\tIF top IS NULL THEN\n"
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%%I (LIKE %%I.%%I) "
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%I (LIKE %I.%I) "
 "PARTITION BY HASH (feed_id)', leaf, staging, leaf);\n"
-"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE gtfs2pgsql.%%I IS %%L', "
+"\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE gtfs2pgsql.%I IS %L', "
 "leaf, 'gtfs2pgsql: ' || leaf || ' of every feed, by feed_id');\n"
 /* a primary key made its columns NOT NULL in this feed, not in all */
 "\t\tFOR r IN SELECT a.attname FROM pg_catalog.pg_attribute a\n"
-"\t\t\tWHERE a.attrelid = pg_catalog.format('gtfs2pgsql.%%I', leaf)::"
+"\t\t\tWHERE a.attrelid = pg_catalog.format('gtfs2pgsql.%I', leaf)::"
 "pg_catalog.regclass\n"
 "\t\t\tAND a.attnum > 0 AND a.attnotnull AND a.attname <> 'feed_id'\n"
 "\t\tLOOP\n"
-"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I ALTER %%I "
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%I ALTER %I "
 "DROP NOT NULL', leaf, r.attname);\n"
 "\t\tEND LOOP;\n"
 /* made from the stand-in of a file the feed lacks (ddl.h) */
 "\t\tIF EXISTS (SELECT FROM pg_catalog.pg_attribute a\n"
-"\t\t\tWHERE a.attrelid = pg_catalog.format('gtfs2pgsql.%%I', leaf)::"
+"\t\t\tWHERE a.attrelid = pg_catalog.format('gtfs2pgsql.%I', leaf)::"
 "pg_catalog.regclass\n"
 "\t\t\tAND a.attname = '" DDL_LINE_COLUMN "')\n"
 "\t\tTHEN\n"
-"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%%I DROP COLUMN "
+"\t\t\tEXECUTE pg_catalog.format('ALTER TABLE gtfs2pgsql.%I DROP COLUMN "
 DDL_LINE_COLUMN "', leaf);\n"
 "\t\tEND IF;\n"
-"\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', "
+"\t\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%I', "
 "leaf));\n"
 "\tEND IF;\n"
 DO_MAKE_SUB
@@ -502,13 +523,12 @@ DO_FIND_PARENT
 DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
 "\t\t\tAND EXISTS (SELECT FROM pg_catalog.pg_inherits i\n"
 "\t\t\t\tWHERE i.inhrelid = c.oid AND i.inhparent = parent)\n"
-"\t\t\tAND pg_catalog.pg_get_expr(c.relpartbound, c.oid) =\n"
-"\t\t\tpg_catalog.format('FOR VALUES IN (%%L)', feed)\n"
+"\t\t\tAND pg_catalog.pg_get_expr(c.relpartbound, c.oid) = bound\n"
 "\t\tLOOP\n"
 "\t\t\tEXECUTE 'DROP TABLE ' || r.t;\n"
 "\t\tEND LOOP;\n"
-"\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION "
-"%%s FOR VALUES IN (%%L)', parent, sub, feed);\n"
+"\t\tEXECUTE pg_catalog.format('ALTER TABLE %s ATTACH PARTITION "
+"%s FOR VALUES IN (%L)', parent, sub, feed);\n"
 "\tEND IF;\n"
 /* partitions have the same columns: a column one side lacks is added */
 "\tIF EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = staged\n"
@@ -522,17 +542,17 @@ DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
 "\t\tb.atttypmod AS other_mod, a.attrelid = top AS on_top\n"
 "\t\tFROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attribute b\n"
 "\t\tON b.attrelid = CASE WHEN a.attrelid = top THEN\n"
-"\t\t\tpg_catalog.format('%%I.%%I', staging, leaf)::pg_catalog.regclass\n"
+"\t\t\tpg_catalog.format('%I.%I', staging, leaf)::pg_catalog.regclass\n"
 "\t\t\tELSE top END\n"
 "\t\tAND b.attname = a.attname AND b.attnum > 0 AND NOT b.attisdropped\n"
 "\t\tWHERE a.attrelid IN (top,\n"
-"\t\t\tpg_catalog.format('%%I.%%I', staging, leaf)::pg_catalog.regclass)\n"
+"\t\t\tpg_catalog.format('%I.%I', staging, leaf)::pg_catalog.regclass)\n"
 "\t\tAND a.attnum > 0 AND NOT a.attisdropped\n"
 "\t\tAND (b.attname IS NULL OR b.atttypid <> a.atttypid\n"
 "\t\t\tOR b.atttypmod <> a.atttypmod)\n"
 "\tLOOP\n"
 "\t\tIF r.other IS NOT NULL THEN\n"
-"\t\t\tRAISE EXCEPTION 'column %% of %% is %% in gtfs2pgsql.%% but %% here',\n"
+"\t\t\tRAISE EXCEPTION 'column % of % is % in gtfs2pgsql.% but % here',\n"
 "\t\t\t\tr.attname, leaf,\n"
 "\t\t\t\tpg_catalog.format_type(CASE WHEN r.on_top THEN r.atttypid\n"
 "\t\t\t\t\tELSE r.other END, CASE WHEN r.on_top THEN r.atttypmod\n"
@@ -541,31 +561,31 @@ DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace('gtfs2pgsql_dropped')") ")\n"
 "\t\t\t\t\tELSE r.atttypid END, CASE WHEN r.on_top THEN r.other_mod\n"
 "\t\t\t\t\tELSE r.atttypmod END);\n"
 "\t\tEND IF;\n"
-"\t\tEXECUTE pg_catalog.format('ALTER TABLE %%s ADD COLUMN %%I %%s',\n"
-"\t\t\tCASE WHEN r.on_top THEN pg_catalog.format('%%I.%%I', staging, leaf)\n"
+"\t\tEXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN %I %s',\n"
+"\t\t\tCASE WHEN r.on_top THEN pg_catalog.format('%I.%I', staging, leaf)\n"
 "\t\t\tELSE top::text END, r.attname,\n"
 "\t\t\tpg_catalog.format_type(r.atttypid, r.atttypmod));\n"
 "\tEND LOOP;\n"
-"\tEXECUTE pg_catalog.format('ALTER TABLE %%s ATTACH PARTITION %%I.%%I "
-"FOR VALUES IN (%%L)', sub, staging, leaf, feed);\n"
+"\tEXECUTE pg_catalog.format('ALTER TABLE %s ATTACH PARTITION %I.%I "
+"FOR VALUES IN (%L)', sub, staging, leaf, feed);\n"
 "END LOOP;\n"
 "FOR r IN SELECT c.relname FROM pg_catalog.pg_class c\n"
 "\tWHERE c.oid IN (" DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("
 "pg_catalog.quote_ident(staging))") ")\n"
 "\tAND c.relkind = 'r' AND c.relname <> ALL (leaves)\n"
 "LOOP\n"
-"\tEXECUTE pg_catalog.format('ALTER TABLE %%I.%%I SET SCHEMA %%I', staging, "
+"\tEXECUTE pg_catalog.format('ALTER TABLE %I.%I SET SCHEMA %I', staging, "
 "r.relname, target);\n"
 "END LOOP;\n"
 DO_DROP_CLEARED
-"EXECUTE pg_catalog.format('ALTER SCHEMA %%I RENAME TO %%I', staging,\n"
+"EXECUTE pg_catalog.format('ALTER SCHEMA %I RENAME TO %I', staging,\n"
 "\t'gtfs2pgsql_data_' || ns);\n"
-"EXECUTE pg_catalog.format('COMMENT ON SCHEMA %%I IS %%L', "
+"EXECUTE pg_catalog.format('COMMENT ON SCHEMA %I IS %L', "
 "'gtfs2pgsql_data_' || ns,\n"
 "\t'gtfs2pgsql: the partitions of feed ' || feed || ', to be queried in "
 "schema ' || target);\n"
 "END\n"
-"$gtfs2pgsql$";
+"$gtfs2pgsql$;\n";
 
 /*
  * What a swap can do before it takes its locks, so that swaps, which take
@@ -575,42 +595,42 @@ DO_DROP_CLEARED
  * staging schema dropped once the feed's table of that name exists.
  */
 static const char *const prepare_sql =
-DO_DECLARE
+DO_DECLARE(DO_SWAP)
 "FOREACH leaf IN ARRAY leaves LOOP\n"
-"\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%%I', leaf));\n"
+"\ttop := pg_catalog.to_regclass(pg_catalog.format('gtfs2pgsql.%I', leaf));\n"
 "\tCONTINUE WHEN top IS NULL;\n"
 "\tIF ns IS NULL THEN\n"
-"\t\tEXECUTE pg_catalog.format('CREATE SCHEMA %%I', target);\n"
+"\t\tEXECUTE pg_catalog.format('CREATE SCHEMA %I', target);\n"
 "\t\tns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));\n"
 "\tEND IF;\n"
 DO_MAKE_SUB
-"\tstaged := pg_catalog.to_regclass(pg_catalog.format('%%I.%%I', staging, "
+"\tstaged := pg_catalog.to_regclass(pg_catalog.format('%I.%I', staging, "
 "leaf));\n"
 "\tIF pg_catalog.pg_relation_size(staged) = 0 THEN\n"
 "\t\tEXECUTE 'DROP TABLE ' || staged;\n"
 "\tEND IF;\n"
 "END LOOP;\n"
 "END\n"
-"$gtfs2pgsql$";
+"$gtfs2pgsql$;\n";
 
 /*
  * A drop: the feed's schema emptied, then dropped unless the user's
  * objects are still in it.
  */
 static const char *const drop_sql =
-DO_DECLARE
+DO_DECLARE(DO_DROP)
 TRUST_DO("target")
 DO_EMPTY_TARGET
 DO_DROP_CLEARED
 "IF ns IS NOT NULL THEN\n"
 "\tBEGIN\n"
-"\t\tEXECUTE pg_catalog.format('DROP SCHEMA %%I', target);\n"
+"\t\tEXECUTE pg_catalog.format('DROP SCHEMA %I', target);\n"
 "\tEXCEPTION WHEN dependent_objects_still_exist THEN\n"
-"\t\tRAISE NOTICE 'schema %% is kept: it holds objects of yours', target;\n"
+"\t\tRAISE NOTICE 'schema % is kept: it holds objects of yours', target;\n"
 "\tEND;\n"
 "END IF;\n"
 "END\n"
-"$gtfs2pgsql$";
+"$gtfs2pgsql$;\n";
 
 /* The tables that become partitions of cross-feed tables, as a text[]. */
 static char *
@@ -721,24 +741,28 @@ widened_tables(PGconn *conn, const char *staging_name, Buf *names, Buf *held)
 }
 
 /*
- * Appends the DO block of template (swap_sql or drop_sql) for schema,
+ * Sets, for the rest of the transaction, the values that the DO blocks of
+ * use (DO_SWAP: prepare_sql and swap_sql; DO_DROP: drop_sql) read: schema,
  * feed_id (NULL: none) and the staging schema; false (logged).
  */
 static bool
-put_do(Buf *sql, PGconn *conn, const char *template, const char *schema,
-	   const char *feed_id, const char *staging)
+set_values(PGconn *conn, const char *use, const char *schema,
+		   const char *feed_id, const char *staging)
 {
 	char	   *leaves = leaf_tables();
-	const char *params[5] = {template, schema, feed_id, staging, leaves};
+	const char *params[5] = {use, schema, feed_id ? feed_id : "", staging,
+	leaves};
 	PGresult   *res = leaves ?
-		db_query(conn, "SELECT pg_catalog.format($1, $2::text, $3::text, $4::text, "
-				 "$5::text[])", 5, params) : NULL;
-	bool		ok = res != NULL && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
-		buf_puts(sql, ";\n");
+		db_query(conn, "SELECT pg_catalog.set_config('gtfs2pgsql.' || $1 || "
+				 "'_target', $2, true), pg_catalog.set_config('gtfs2pgsql.' "
+				 "|| $1 || '_feed', $3, true), pg_catalog.set_config("
+				 "'gtfs2pgsql.' || $1 || '_staging', $4, true), "
+				 "pg_catalog.set_config('gtfs2pgsql.leaves', $5, true)",
+				 5, params) : NULL;
 
 	PQclear(res);
 	free(leaves);
-	return ok;
+	return res != NULL;
 }
 
 /*
@@ -792,10 +816,12 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 	buf_init(&widened, 64 * 1024);
 	buf_init(&held, 64 * 1024);
 	buf_init(&sql, SWAP_SQL_MAX);
-	ok = put_do(&sql, conn, prepare_sql, record->schema, record->feed_id,
-				staging_name) && db_exec(conn, sql.data) &&
+	ok = set_values(conn, DO_SWAP, record->schema, record->feed_id,
+					staging_name) &&
+		(strcmp(other, record->schema) == 0 ||
+		 set_values(conn, DO_DROP, other, NULL, staging_name)) &&
+		db_exec(conn, prepare_sql) &&
 		widened_tables(conn, staging_name, &widened, &held);
-	buf_reset(&sql);
 	/*
 	 * a feed that moves to another schema leaves its old one; one that
 	 * widens cross-feed tables waits for the readers of every feed
@@ -804,10 +830,8 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 						 strcmp(other, record->schema) != 0,
 						 widened.len ? widened.data : "") &&
 		feeds_put_setup(&sql, conn) &&
-		(strcmp(other, record->schema) == 0 ||
-		 put_do(&sql, conn, drop_sql, other, NULL, staging_name)) &&
-		put_do(&sql, conn, swap_sql, record->schema, record->feed_id,
-			   staging_name) &&
+		(strcmp(other, record->schema) == 0 || buf_puts(&sql, drop_sql)) &&
+		buf_puts(&sql, swap_sql) &&
 		buf_puts(&what, "the readers of schema \"") &&
 		buf_puts(&what, record->schema) && buf_putc(&what, '"') &&
 		(widened.len == 0 ||
@@ -852,7 +876,8 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 	buf_init(&sql, SWAP_SQL_MAX);
 	literal = PQescapeLiteral(conn, schema, strlen(schema));
 	ok = literal != NULL && put_locks(&sql, conn, schema, schema, true, "") &&
-		put_do(&sql, conn, drop_sql, schema, NULL, "") &&
+		set_values(conn, DO_DROP, schema, NULL, "") &&
+		buf_puts(&sql, drop_sql) &&
 		buf_puts(&sql, "DELETE FROM gtfs2pgsql.feeds WHERE schema_name = ") &&
 		buf_puts(&sql, literal);
 	if (!ok && (sql.lost || literal == NULL))

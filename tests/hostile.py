@@ -330,6 +330,53 @@ def database_not_utf8_refused():
                  % rel('dashed_client', 'stops'))
     check(name == 'Gare Centrale \u2013 Quai A', 'PGCLIENTENCODING=LATIN1: %r' % name)
 
+HOSTILE_NAMES = ['a$gtfs2pgsql$b', '$$', "q'uo\"te", 'back\\slash\\',
+                 'new\nline', '$gtfs2pgsql$; DROP SCHEMA x; $gtfs2pgsql$']
+
+@test()
+def dollar_quotes_and_quotes_in_names():
+    """A schema or feed id holding "$gtfs2pgsql$" ended the swap's
+    dollar-quoted block: the whole load ran, then a syntax error, exit 3
+    (issue 22, class 13); a backslash in a feed id made a reload fail
+    (partition bounds compared as format's E'' text).  Each name, as the
+    schema and in the feed id, loads, reloads, exports and is dropped."""
+    out = os.path.join(TMP, 'hostile_names_export')
+    for i, name in enumerate(HOSTILE_NAMES):
+        schema, feed_id = name, 'feed ' + name
+        for attempt in ('load', 'reload'):
+            r = run('-q', '-s', schema, '--feed-id', feed_id, SAMPLE)
+            check(r.returncode == 0, '%s of %r: %s' % (attempt, name, describe(r)))
+            check(value('SELECT count(*) FROM gtfs2pgsql.feeds WHERE feed_id = %s'
+                        ' AND schema_name = %s' % (ql(feed_id), ql(schema))) == '1',
+                  '%r not in the registry after its %s' % (name, attempt))
+            check(value('SELECT count(*) FROM %s' % rel(schema, 'stops')) != '0',
+                  '%r: no stops after its %s' % (name, attempt))
+        shutil.rmtree(out, ignore_errors=True)
+        e = subprocess.run([os.path.join(it.REPO, 'pgsql2gtfs'), '-q', '-d', it.DB,
+                            '--feed-id', feed_id, out + '/'], capture_output=True,
+                           text=True, errors='replace')
+        check(e.returncode == 0 and os.path.exists(os.path.join(out, 'stops.txt')),
+              'export of %r: %s' % (name, describe(e)))
+        # a second feed into the schema moves the first one out of it
+        if i == 0:
+            r = run('-q', '-s', schema, '--feed-id', feed_id + ' 2', SAMPLE)
+            check(r.returncode == 0, 'another feed into %r: %s' % (name, describe(r)))
+            r = run('-q', '--drop', feed_id + ' 2')
+            check(r.returncode == 0, '--drop of %r 2: %s' % (name, describe(r)))
+        else:
+            r = run('-q', '--drop', feed_id)
+            check(r.returncode == 0, '--drop of %r: %s' % (name, describe(r)))
+        check(not schema_exists(schema), 'schema %r left after --drop' % name)
+        check(value('SELECT count(*) FROM gtfs2pgsql.feeds WHERE schema_name = %s'
+                    % ql(schema)) == '0', '%r left in the registry' % name)
+    # a feed that moves from one such schema to another leaves the first
+    for schema in HOSTILE_NAMES[:2]:
+        r = run('-q', '-s', schema, '--feed-id', HOSTILE_NAMES[0], SAMPLE)
+        check(r.returncode == 0, 'moving into %r: %s' % (schema, describe(r)))
+    check(not schema_exists(HOSTILE_NAMES[0]), 'the feed did not leave its schema')
+    r = run('-q', '--drop', HOSTILE_NAMES[0])
+    check(r.returncode == 0 and not schema_exists(HOSTILE_NAMES[1]), describe(r))
+
 @test()
 def header_names_over_63_bytes_kept_apart():
     """Two header names sharing their first 63 bytes used to be cut to one
