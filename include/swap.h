@@ -68,6 +68,15 @@ extern SwapStatus swap_feed(PGconn *conn, const FeedRecord *record,
 							const char *comment, double wait_seconds);
 
 /*
+ * Whether the swap could not move a table named table into schema, the
+ * feed's: 1 when a relation or type of the user's (or any but a table of
+ * a file that gtfs2pgsql made) has that name there, 0 when it is free, -1
+ * (logged) when the database failed.
+ */
+extern int	swap_name_taken(PGconn *conn, const char *schema,
+							const char *table);
+
+/*
  * Removes feed_id from the database in the caller's transaction: its
  * schema, its partitions and its registry row.  SWAP_REFUSED (logged)
  * when there is no such feed.  The caller commits, then calls

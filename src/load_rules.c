@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "swap.h"
 
 /*
  * Whether the feed must have rows of this file: agency, routes, trips and
@@ -31,7 +32,9 @@ rules_required_file(const FeedSource *src, const char *member)
 /*
  * The table of a .txt member the reference does not define: its name
  * without ".txt".  False, with a notice, when that name is empty, too long
- * for PostgreSQL, or taken by a table of the catalog or of gtfs2pgsql.
+ * for PostgreSQL, or taken by a table of the catalog or of gtfs2pgsql, or
+ * by an object of the user's in the feed's schema, which the swap would
+ * meet (run->failed set when the database failed).
  */
 bool
 rules_table_name(LoadRun *run, const char *member, char table[NAMEDATALEN])
@@ -43,6 +46,7 @@ rules_table_name(LoadRun *run, const char *member, char table[NAMEDATALEN])
 	};
 	size_t		len = strlen(member) - strlen(".txt");
 	bool		ok = len > 0 && len < NAMEDATALEN;
+	int			taken;
 
 	snprintf(table, NAMEDATALEN, "%.*s", (int) (ok ? len : 0), member);
 	for (int f = 0; ok && f < catalog_nfiles; f++)
@@ -53,7 +57,14 @@ rules_table_name(LoadRun *run, const char *member, char table[NAMEDATALEN])
 		notice_add(run->notices, NK_UNNAMEABLE_FILE, member, 0, 0, NULL,
 				   NULL, 0, "no table can be named after this file: "
 				   "skipped");
-	return ok;
+	taken = ok ? swap_name_taken(run->conn, run->opt->feed.schema, table) : 0;
+	if (taken > 0)
+		notice_add(run->notices, NK_UNNAMEABLE_FILE, member, 0, 0, NULL,
+				   NULL, 0, "schema \"%s\" holds \"%s\", not made by "
+				   "gtfs2pgsql: it is left as it is, and the file skipped",
+				   run->opt->feed.schema, table);
+	run->failed = run->failed || taken < 0;
+	return ok && taken == 0;
 }
 
 /* The notices of a file that are counted while it streams. */

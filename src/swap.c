@@ -854,6 +854,38 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 	return ok ? SWAP_OK : refused_by_trust ? SWAP_REFUSED : SWAP_FAILED;
 }
 
+/*
+ * Whether $2 names, in schema $1, a relation or a type that the swap would
+ * not drop before it moves the staging schema's tables there: anything
+ * but a table of a file that gtfs2pgsql made (DO_EMPTY_TARGET).
+ */
+#define NAME_TAKEN_SQL \
+	"WITH ns AS (SELECT pg_catalog.to_regnamespace(pg_catalog.quote_ident(" \
+	"$1::text)) AS oid), ours AS (SELECT c.oid FROM pg_catalog.pg_class c, " \
+	"ns WHERE c.relnamespace = ns.oid AND c.relname = $2 AND " \
+	"c.relkind = 'r' AND pg_catalog.obj_description(c.oid, 'pg_class') = '" \
+	DDL_TABLE_MARK "') " \
+	"SELECT EXISTS (SELECT FROM pg_catalog.pg_class c, ns " \
+	"WHERE c.relnamespace = ns.oid AND c.relname = $2 " \
+	"AND c.oid NOT IN (SELECT ours.oid FROM ours)) " \
+	"OR EXISTS (SELECT FROM pg_catalog.pg_type t, ns " \
+	"WHERE t.typnamespace = ns.oid AND t.typname = $2 " \
+	"AND t.typrelid NOT IN (SELECT ours.oid FROM ours))"
+
+int
+swap_name_taken(PGconn *conn, const char *schema, const char *table)
+{
+	const char *params[2] = {schema, table};
+	PGresult   *res = db_query(conn, NAME_TAKEN_SQL, 2, params);
+	int			taken;
+
+	if (res == NULL)
+		return -1;
+	taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return taken;
+}
+
 SwapStatus
 swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 {

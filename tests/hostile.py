@@ -378,6 +378,37 @@ def dollar_quotes_and_quotes_in_names():
     check(r.returncode == 0 and not schema_exists(HOSTILE_NAMES[1]), describe(r))
 
 @test()
+def unknown_file_named_like_a_table_of_yours():
+    """A file the reference does not define named like an object of the
+    user's in the feed's schema (issue 22, class 10: "relation already
+    exists" at the swap, exit 3): the object is left as it is, the file is
+    skipped with a notice naming it; a free name is loaded, and so is the
+    table of an unknown file that an earlier load made."""
+    schema = 'yours_in_schema'
+    load_ok(SAMPLE, schema)
+    it.psql('CREATE TABLE %(s)s.my_notes (a int); INSERT INTO %(s)s.my_notes VALUES (7);'
+            ' CREATE VIEW %(s)s.my_view AS SELECT 1 AS one;'
+            ' CREATE SEQUENCE %(s)s.my_seq;'
+            " CREATE TYPE %(s)s.my_type AS ENUM ('x');" % {'s': qi(schema)})
+    owned = {'my_notes', 'my_view', 'my_seq', 'my_type'}
+    files = {n + '.txt': 'a,b\n1,2\n' for n in owned | {'other_notes'}}
+    d = make_feed('yours_in_schema', files)
+    for attempt in ('load', 'reload'):
+        r = run('-q', '-s', schema, d)
+        check(r.returncode == 0, '%s: %s' % (attempt, describe(r)))
+        check(value('SELECT a FROM %s' % rel(schema, 'my_notes')) == '7',
+              'my_notes changed')
+        check(value("SELECT count(*) FROM %s" % rel(schema, 'other_notes')) == '1',
+              'other_notes not loaded on the ' + attempt)
+        got = notices(schema, "code = 'unnameable_file'")
+        check(sorted(n[0] for n in got) == sorted(n + '.txt' for n in owned)
+              and all(n[4] == 'warning' and n[5] == 'file_skipped' for n in got),
+              'notices: %r' % got)
+    check(value("SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid ="
+                " c.relnamespace WHERE n.nspname = %s AND c.relname IN"
+                " ('my_view', 'my_seq')" % ql(schema)) == '2', 'a relation changed')
+
+@test()
 def header_names_over_63_bytes_kept_apart():
     """Two header names sharing their first 63 bytes used to be cut to one
     name by the server (exit 3); each is kept under a name that fits, with
