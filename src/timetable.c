@@ -114,7 +114,8 @@ static const char service_days_fill_sql[] =
 "\t\tON s.date BETWEEN c.start_date + " HELD_DAYS " AND c.end_date\n" \
 "\tWHERE c.service_id IS NOT NULL AND " ON_WEEKDAY("c", "s.date") "\n" \
 "\tAND NOT EXISTS (SELECT FROM @s.calendar_dates x\n" \
-"\t\tWHERE x.service_id = c.service_id AND x.date = s.date)"
+"\t\tWHERE x.service_id = c.service_id AND x.date = s.date\n" \
+"\t\tAND x.exception_type IN (1, 2))"
 
 /* Every day of every service: service_days and LATER_DAYS. */
 #define SERVICE_DAYS_ALL \
