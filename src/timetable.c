@@ -46,7 +46,10 @@ static const char range_notice_sql[] =
  */
 #define HELD_DAYS "730"
 
-/* A line past its held days, or past two years from today (validator). */
+/*
+ * A line that runs past its held days, or past two years from today (the
+ * validator's rule); not one of no weekday, which runs on no day.
+ */
 static const char far_notice_sql[] =
 "INSERT INTO @s.import_notices\n"
 "\t(file, line, \"column\", code, severity, value, message, action)\n"
@@ -65,8 +68,9 @@ static const char far_notice_sql[] =
 "\t\t\t\t'YYYYMMDD')) ELSE '' END),\n"
 "\t'kept'\n"
 "FROM @s.calendar\n"
-"WHERE end_date >= start_date + " HELD_DAYS "\n"
-"\tOR (end_date >= start_date AND end_date > current_date + " HELD_DAYS ")";
+"WHERE 1 IN (monday, tuesday, wednesday, thursday, friday, saturday, sunday)\n"
+"AND (end_date >= start_date + " HELD_DAYS "\n"
+"\tOR (end_date >= start_date AND end_date > current_date + " HELD_DAYS "))";
 
 /* Whether calendar row c runs on the weekday of day. */
 #define ON_WEEKDAY(c, day) \
