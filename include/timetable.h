@@ -1,7 +1,9 @@
 /*
  * timetable.h: the timetable as real time, in every feed's schema.
  *
- *   service_days(service_id, date)  a table: the days each service runs
+ *   service_days(service_id, date)  a table: the days each service runs,
+ *                                   the first two years of each
+ *                                   calendar.txt line at most
  *   arrivals_departures             a view: every stop time of every trip
  *                                   instance of every service day, with
  *                                   t_arrival and t_departure as instants
@@ -20,6 +22,14 @@
 #include "buf.h"
 #include "ddl.h"
 #include "report.h"
+
+/*
+ * Every day of every service, as a subquery of (service_id, date) in
+ * which "@s" stands for the schema (ddl_template's): service_days and the
+ * days of calendar.txt past those it holds, computed when queried.  The
+ * views read it; a query of the days of a period should too.
+ */
+extern const char timetable_service_days[];
 
 /* Which statements timetable_sql() appends. */
 typedef enum

@@ -36,6 +36,7 @@
 #include "db.h"
 #include "ddl.h"
 #include "log.h"
+#include "timetable.h"
 #include "trust.h"
 
 #define SQL_MAX			(4 * 1024 * 1024)
@@ -1734,7 +1735,9 @@ cut_tables(Export *ex)
 					  "AS SELECT trip_id AS id FROM @s.trips WHERE true");
 	if (ok && (o->from || o->to))
 		ok = put_template(&sql, ex, " AND service_id IN (SELECT service_id "
-						  "FROM @s.service_days WHERE true") &&
+						  "FROM ") &&
+			put_template(&sql, ex, timetable_service_days) &&
+			put_template(&sql, ex, " AS days WHERE true") &&
 			(!o->from || (buf_puts(&sql, " AND date >= DATE '") &&
 						  buf_puts(&sql, o->from) && buf_putc(&sql, '\''))) &&
 			(!o->to || (buf_puts(&sql, " AND date <= DATE '") &&

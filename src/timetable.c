@@ -37,16 +37,57 @@ static const char range_notice_sql[] =
 "\t'kept'\n"
 "FROM @s.calendar WHERE end_date < start_date";
 
+/*
+ * A calendar.txt line of years (00010101-99991231: 3.6 million days) would
+ * make service_days as big as the days it spans, whatever the feed's size:
+ * service_days holds the first HELD_DAYS of each line (the validator's
+ * "more than two years" of service_extends_far_in_the_future), every day
+ * of calendar_dates.txt, and LATER_DAYS computes the rest when a view asks.
+ */
+#define HELD_DAYS "730"
+
+/*
+ * A line that runs past its held days, or past two years from today (the
+ * validator's rule); not one of no weekday, which runs on no day.
+ */
+static const char far_notice_sql[] =
+"INSERT INTO @s.import_notices\n"
+"\t(file, line, \"column\", code, severity, value, message, action)\n"
+"SELECT 'calendar.txt', " DDL_LINE_COLUMN ", 'end_date',\n"
+"\t'service_extends_far_in_the_future', 'info',\n"
+"\tto_char(end_date, 'YYYYMMDD'),\n"
+"\tformat('service %s runs from %s to %s, more than two years '\n"
+"\t\t'%s%s', service_id, to_char(start_date, 'YYYYMMDD'),\n"
+"\t\tto_char(end_date, 'YYYYMMDD'),\n"
+"\t\tCASE WHEN end_date > current_date + " HELD_DAYS "\n"
+"\t\t\tTHEN 'after today' ELSE 'long' END,\n"
+"\t\tCASE WHEN end_date >= start_date + " HELD_DAYS "\n"
+"\t\t\tTHEN format(': service_days holds its days to %s, '\n"
+"\t\t\t\t'arrivals_departures and connections compute the later '\n"
+"\t\t\t\t'ones when queried', to_char(start_date + " HELD_DAYS " - 1,\n"
+"\t\t\t\t'YYYYMMDD')) ELSE '' END),\n"
+"\t'kept'\n"
+"FROM @s.calendar\n"
+"WHERE 1 IN (monday, tuesday, wednesday, thursday, friday, saturday, sunday)\n"
+"AND (end_date >= start_date + " HELD_DAYS "\n"
+"\tOR (end_date >= start_date AND end_date > current_date + " HELD_DAYS "))";
+
+/* Whether calendar row c runs on the weekday of day. */
+#define ON_WEEKDAY(c, day) \
+"(ARRAY[" c ".sunday, " c ".monday, " c ".tuesday, " c ".wednesday,\n" \
+"\t\t" c ".thursday, " c ".friday, " c ".saturday])" \
+"[extract(dow FROM " day ")::integer + 1] = 1"
+
 static const char service_days_fill_sql[] =
 "INSERT INTO @s.service_days (service_id, date)\n"
 "SELECT service_id, date FROM (\n"
-"\t-- the weekdays of calendar.txt between start_date and end_date\n"
+"\t-- the weekdays of calendar.txt from start_date, its held days at most\n"
 "\tSELECT c.service_id, d::date AS date\n"
 "\tFROM @s.calendar c CROSS JOIN LATERAL generate_series(\n"
-"\t\tc.start_date::timestamp, c.end_date::timestamp, interval '1 day')"
-" AS d\n"
-"\tWHERE (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,\n"
-"\t\tc.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1\n"
+"\t\tc.start_date::timestamp,\n"
+"\t\tleast(c.end_date, c.start_date + " HELD_DAYS " - 1)::timestamp,\n"
+"\t\tinterval '1 day') AS d\n"
+"\tWHERE " ON_WEEKDAY("c", "d") "\n"
 "\tUNION\n"
 "\t-- exception_type 1: added\n"
 "\tSELECT service_id, date FROM @s.calendar_dates"
@@ -60,6 +101,35 @@ static const char service_days_fill_sql[] =
 "ORDER BY service_id, date";
 
 /*
+ * The days of calendar.txt past the held ones, computed when queried: one
+ * series of the days from the first to the last of them for the whole
+ * feed (none when every line is held whole), streamed (a set-returning
+ * function in the select list is not stored first, as one in FROM is) and
+ * filtered by the query's date before the join with the lines that run on
+ * it, less the days of calendar_dates.txt (removed, or added and so held).
+ */
+#define LATER_DAYS \
+"SELECT c.service_id, s.date\n" \
+"\tFROM (SELECT first + generate_series(0, last - first) AS date\n" \
+"\t\tFROM (SELECT min(start_date) + " HELD_DAYS " AS first,\n" \
+"\t\t\tmax(end_date) AS last FROM @s.calendar\n" \
+"\t\t\tWHERE end_date >= start_date + " HELD_DAYS ") b) s\n" \
+"\tJOIN @s.calendar c\n" \
+"\t\tON s.date BETWEEN c.start_date + " HELD_DAYS " AND c.end_date\n" \
+"\tWHERE c.service_id IS NOT NULL AND " ON_WEEKDAY("c", "s.date") "\n" \
+"\tAND NOT EXISTS (SELECT FROM @s.calendar_dates x\n" \
+"\t\tWHERE x.service_id = c.service_id AND x.date = s.date\n" \
+"\t\tAND x.exception_type IN (1, 2))"
+
+/* Every day of every service: service_days and LATER_DAYS. */
+#define SERVICE_DAYS_ALL \
+"(SELECT service_id, date FROM @s.service_days\n" \
+"\tUNION ALL\n" \
+"\t" LATER_DAYS ")"
+
+const char timetable_service_days[] = SERVICE_DAYS_ALL;
+
+/*
  * Every stop time (st) of every trip (t) on every day of its service (sd),
  * and its agency (g): the route's, else the feed's when all its agencies
  * share one time zone (routes may omit agency_id when there is one agency).
@@ -67,7 +137,7 @@ static const char service_days_fill_sql[] =
 #define BASE_FROM \
 "FROM @s.stop_times st\n" \
 "JOIN @s.trips t ON t.trip_id = st.trip_id\n" \
-"JOIN @s.service_days sd ON sd.service_id = t.service_id\n" \
+"JOIN " SERVICE_DAYS_ALL " sd ON sd.service_id = t.service_id\n" \
 "LEFT JOIN @s.routes r ON r.route_id = t.route_id\n" \
 "LEFT JOIN @s.agency a ON a.agency_id = r.agency_id\n" \
 "CROSS JOIN (SELECT\n" \
@@ -166,6 +236,7 @@ static const struct
 }			statements[] = {
 	{service_days_sql, false, false, "service_days table"},
 	{range_notice_sql, true, false, "calendar date range check"},
+	{far_notice_sql, true, false, "calendar far future check"},
 	{service_days_fill_sql, false, false, "service_days"},
 	{"ALTER TABLE @s.service_days ADD PRIMARY KEY (service_id, date)",
 	false, false, "service_days primary key"},

@@ -127,6 +127,9 @@ POLICY = {
     'invalid_timezone': {(E, KEPT)},
     'malformed_json': {(E, FILE_SKIPPED)},
     'duplicate_geo_json_key': {(E, ASIDE)},
+    # made by the load's SQL (timetable.c)
+    'start_and_end_range_out_of_order': {(E, KEPT)},
+    'service_extends_far_in_the_future': {(I, KEPT)},
 }
 
 Notice = collections.namedtuple('Notice', [c for c, _ in NOTICE_COLUMNS if c != 'feed_id'])

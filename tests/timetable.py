@@ -27,7 +27,7 @@ Environment: TIMETABLE_ORACLE_FEEDS, the feed stems to compare (default
 "caltrain-2018 bart-2018 cdmx-2018 sacrt-2024"; gtfs-via-postgres takes
 seconds to a minute for each).
 """
-import datetime, os, shutil, subprocess, sys, zoneinfo
+import datetime, os, shutil, subprocess, sys, zipfile, zoneinfo
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -334,6 +334,167 @@ def stop_day_uses_indexes():
                    " '2026-06-15';\n" % qi(s))
     check('Seq Scan on stop_times' not in plan and 'stop_id' in plan,
           'plan:\n' + plan)
+
+# ------------------------------------------------------- calendars of years
+
+CALENDAR_HEAD = ('service_id,monday,tuesday,wednesday,thursday,friday,'
+                 'saturday,sunday,start_date,end_date\n')
+HELD_DAYS = 730          # what service_days holds of a calendar.txt line
+
+def calendar_days(lines, exceptions, day):
+    """The services of calendar lines (service_id, weekdays as a 7-char
+    string from Monday, start, end as dates) and of exceptions {(service_id,
+    date): exception_type} that run on day."""
+    out = {sid for sid, wd, a, b in lines
+           if a <= day <= b and wd[day.weekday()] == '1'
+           and exceptions.get((sid, day)) != 2}
+    return out | {sid for (sid, d), e in exceptions.items()
+                  if d == day and e == 1}
+
+def years_feed(name, lines, exceptions, trips):
+    """A feed of the calendar lines and exceptions of calendar_days and
+    trips [(trip_id, service_id)] of two stops at 08:00 and 08:10."""
+    ymd = lambda d: '%04d%02d%02d' % (d.year, d.month, d.day)
+    return it.write_feed(name, {
+        'agency.txt': 'agency_name,agency_url,agency_timezone\n'
+                      'X,https://x.example/,Europe/Paris\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\n'
+                     'A,A,48.80,2.30\nB,B,48.81,2.31\n',
+        'routes.txt': 'route_id,route_short_name,route_type\nR,R,3\n',
+        'calendar.txt': CALENDAR_HEAD + ''.join(
+            '%s,%s,%s,%s\n' % (sid, ','.join(wd), ymd(a), ymd(b))
+            for sid, wd, a, b in lines),
+        'calendar_dates.txt': 'service_id,date,exception_type\n' + ''.join(
+            '%s,%s,%d\n' % (sid, ymd(d), e)
+            for (sid, d), e in sorted(exceptions.items())),
+        'trips.txt': 'route_id,service_id,trip_id\n' + ''.join(
+            'R,%s,%s\n' % (sid, tid) for tid, sid in trips),
+        'stop_times.txt': 'trip_id,arrival_time,departure_time,stop_id,'
+                          'stop_sequence\n' + ''.join(
+            '%s,08:00:00,08:00:00,A,1\n%s,08:10:00,08:10:00,B,2\n'
+            % (tid, tid) for tid, _ in trips)})
+
+def check_days(schema, lines, exceptions, trips, days):
+    """On each day, the trips of arrivals_departures and of connections are
+    those of the services calendar_days gives, at 08:00 Paris time."""
+    for day in days:
+        runs = calendar_days(lines, exceptions, day)
+        want = {tid for tid, sid in trips if sid in runs}
+        for view, stop, t in (('arrivals_departures', 'stop_id',
+                               't_departure'),
+                              ('connections', 'from_stop_id', 't_departure')):
+            rows = query("SELECT trip_id, to_char(%s AT TIME ZONE"
+                         " 'Europe/Paris', 'HH24:MI') FROM %s.%s WHERE"
+                         " date = %s AND %s = 'A'"
+                         % (t, qi(schema), view, ql(day.isoformat()), stop))
+            got = {r[0] for r in rows}
+            check(got == want and all(r[1] == '08:00' for r in rows),
+                  '%s %s: got %s, want %s' % (view, day, sorted(rows),
+                                              sorted(want)))
+
+def far_notices(schema):
+    return query("SELECT line, severity, value, action FROM"
+                 " %s.import_notices WHERE file = 'calendar.txt' AND code ="
+                 " 'service_extends_far_in_the_future' ORDER BY line::integer"
+                 % qi(schema))
+
+@test()
+def calendar_of_millennia():
+    """Issue 22 (15): calendar.txt lines from 00010101 to 99991231 (3.65
+    million days each) load in bounded time and space: service_days holds
+    730 days of each, each that runs on a weekday gets the validator's
+    service_extends_far_in_the_future, and the views still give the right
+    trips on any day: year 1, 5000 (a removal and an addition there),
+    9999."""
+    D = datetime.date
+    lines = [('EVERY', '1111111', D(1, 1, 1), D(9999, 12, 31)),
+             ('WED', '0010000', D(1, 1, 1), D(9999, 12, 31)),
+             ('YEAR', '1111100', D(2026, 1, 1), D(2026, 12, 31)),
+             ('NEVER', '0000000', D(1, 1, 1), D(9999, 12, 31))]
+    exceptions = {('EVERY', D(5000, 1, 1)): 2, ('YEAR', D(5000, 1, 1)): 1,
+                  ('WED', D(4000, 1, 5)): 2}
+    trips = [('TE', 'EVERY'), ('TW', 'WED'), ('TY', 'YEAR'), ('TN', 'NEVER')]
+    d = years_feed('millennia', lines, exceptions, trips)
+    started = datetime.datetime.now()
+    it.load(d, 'timetable_millennia')
+    seconds = (datetime.datetime.now() - started).total_seconds()
+    print('# 3 lines of 00010101-99991231: loaded in %.2f s' % seconds)
+    rows = int(value('SELECT count(*) FROM timetable_millennia.service_days'))
+    check(rows <= 2 * HELD_DAYS + 261 + 1, 'service_days: %d rows' % rows)
+    check(seconds < 30, 'load took %.1f s' % seconds)
+    check(far_notices('timetable_millennia') ==
+          [('2', 'info', '99991231', 'kept'), ('3', 'info', '99991231', 'kept')],
+          'notices: %r' % far_notices('timetable_millennia'))
+    check_days('timetable_millennia', lines, exceptions, trips,
+               [D(1, 1, 1), D(1, 1, 3), D(2, 12, 31), D(3, 1, 1),
+                D(2026, 6, 10), D(2026, 6, 13), D(4000, 1, 5), D(4000, 1, 12),
+                D(5000, 1, 1), D(5000, 1, 2), D(9999, 12, 29),
+                D(9999, 12, 31)])
+
+DECADES_SERVICES = 149
+
+def decades_calendar():
+    """Like a real feed's: 149 services from 2024 to 2059, with holidays
+    removed and days added, some of them decades out, and 2,213 stop
+    times."""
+    D = datetime.date
+    masks = ['1111100', '0000010', '0000001', '1111111', '1010100',
+             '0101000', '1111110']
+    lines = [('S%03d' % i, masks[i % len(masks)], D(2024 + i % 3, 1 + i % 12, 1),
+              D(2059, 12, 31) if i % 10 else D(2040, 6, 30))
+             for i in range(DECADES_SERVICES)]
+    exceptions = {}
+    for i, (sid, _, a, _) in enumerate(lines):
+        exceptions[(sid, D(2059, 6, 1 + i % 5))] = 2
+        exceptions[(sid, D(2045, 12, 25))] = 2
+        exceptions[(sid, a + datetime.timedelta(days=HELD_DAYS))] = 2
+        exceptions[(sid, D(2050, 8, 15 + i % 3))] = 1
+    trips = [('T%04d' % k, lines[k % DECADES_SERVICES][0])
+             for k in range(2213 // 2 + 1)]
+    return lines, exceptions, trips
+
+@test()
+def calendar_of_decades():
+    """Issue 29 (3): 149 services to 2059 load with service_days in
+    proportion to the lines (730 days of each at most, where one row per
+    day made 790,000 rows and took 3 s), a notice each, and the views give
+    the trips of every service on days held, on the first day past them,
+    and decades out (2045, 2050, 2059), calendar_dates included; a
+    pgsql2gtfs cut of a day of 2059 keeps its trips."""
+    D = datetime.date
+    lines, exceptions, trips = decades_calendar()
+    d = years_feed('decades', lines, exceptions, trips)
+    report = it.parse_report(it.load(d, 'timetable_decades'))
+    step = [st.get('seconds') for st in report.get('steps', [])
+            if st.get('step') == 'service_days']
+    rows = int(value('SELECT count(*) FROM timetable_decades.service_days'))
+    print('# %d services to 2059: service_days %d rows in %s s'
+          % (len(lines), rows, step))
+    check(rows <= len(lines) * HELD_DAYS + len(exceptions),
+          'service_days: %d rows' % rows)
+    check(len(far_notices('timetable_decades')) == len(lines),
+          'notices: %d' % len(far_notices('timetable_decades')))
+    days = [D(2024, 1, 1), D(2025, 12, 30), D(2025, 12, 31), D(2026, 1, 1),
+            D(2026, 3, 2), D(2026, 12, 7), D(2040, 6, 30), D(2040, 7, 1),
+            D(2045, 12, 25), D(2050, 8, 15), D(2050, 8, 16), D(2059, 6, 1),
+            D(2059, 6, 3), D(2059, 12, 31), D(2060, 1, 1)]
+    days += [a + datetime.timedelta(days=k) for _, _, a, _ in lines[:7]
+             for k in (HELD_DAYS - 1, HELD_DAYS, HELD_DAYS + 1)]
+    check_days('timetable_decades', lines, exceptions, trips, days)
+    # the cut of pgsql2gtfs reads the days past those held too
+    out = os.path.join(it.TMP, 'decades-2059.zip')
+    export = os.environ.get('PGSQL2GTFS', './pgsql2gtfs')
+    r = subprocess.run([export, '-q', '-d', it.DB, '-s', 'timetable_decades',
+                        '--from', '2059-06-03', '--to', '2059-06-03', out],
+                       capture_output=True, text=True, timeout=it.TIMEOUT)
+    check(r.returncode == 0, 'pgsql2gtfs: %s' % r.stderr[-500:])
+    runs = calendar_days(lines, exceptions, D(2059, 6, 3))
+    want = sorted(tid for tid, sid in trips if sid in runs)
+    with zipfile.ZipFile(out) as z:
+        rows = z.read('trips.txt').decode().splitlines()
+    col = rows[0].split(',').index('trip_id')
+    got = sorted(l.split(',')[col] for l in rows[1:])
+    check(got == want, 'cut: %d trips, want %d' % (len(got), len(want)))
 
 # ------------------------------------------------------- the oracle
 
