@@ -11,6 +11,18 @@
  * glue the following lines into the field until another quote.  Since a
  * line is parsed at a time, the reader can start again after such a
  * record: a fresh parser takes the next line (see csvread_on_broken).
+ *
+ * A quote that opens a field and is not closed on its line swallows the
+ * lines after it.  Such a record is legitimate when it closes cleanly with
+ * as many fields as the header (a description with a line break); else
+ * (a parse error, too few or too many fields, the end of the file, or more
+ * than CSV_MAX_FIELD bytes held) its lines, held as written, are read again
+ * one at a time, as a person would read them: each line alone is a row, or
+ * a broken record when its quote does not close on it.
+ *
+ * libcsv also drops spaces and tabs around unquoted fields.  A line where
+ * that may have happened is parsed again without it, so that the row can
+ * say which values were trimmed and how they were written.
  */
 #include "csvread.h"
 
@@ -29,6 +41,13 @@
 /* libcsv's state between rows: its ROW_NOT_BEGUN. */
 #define LIBCSV_ROW_NOT_BEGUN 0
 
+/*
+ * libcsv's state while inside a quoted field: its FIELD_BEGUN with quoted
+ * set.  csv_fini refuses an unterminated quote only with CSV_STRICT_FINI,
+ * so the check is made here, where it can be reported.
+ */
+#define LIBCSV_FIELD_BEGUN 2
+
 struct CsvReader
 {
 	struct csv_parser parser;
@@ -41,6 +60,15 @@ struct CsvReader
 	long		record_line;	/* line where the current record started */
 	CsvBroken	broken;			/* the broken record being skipped */
 	bool		skipping;		/* up to the end of the broken line */
+	Buf			span;			/* the lines of a record whose quoted
+								 * field runs over a line end, as read */
+	bool		spanning;		/* span holds the current record */
+	long		span_line;		/* line where span starts */
+	long		span_last;		/* last line of span to read again */
+	bool		reread;			/* span is to be read again, a line at a
+								 * time */
+	long		alone_until;	/* lines up to this one are read alone */
+	int			width;			/* fields of the first row; 0 before */
 	Buf			rowbuf;			/* the fields of the current row */
 	size_t		offsets[CSV_MAX_FIELDS];
 	size_t		lengths[CSV_MAX_FIELDS];
@@ -92,7 +120,7 @@ on_field(void *s, size_t len, void *data)
 {
 	CsvReader  *r = data;
 
-	if (r->failed || r->stopped)
+	if (r->failed || r->stopped || r->reread)
 		return;
 	if (r->nfields == 0)
 		r->row_line = r->line - (s ? count_newlines(s, len) : 0);
@@ -118,6 +146,24 @@ on_field(void *s, size_t len, void *data)
 	r->nfields++;
 }
 
+/*
+ * Whether the row just parsed, which ran over a line end, has another
+ * width than the first row (the header): fewer fields, or a value past
+ * the header's.
+ */
+static bool
+breaks_width(const CsvReader *r)
+{
+	if (r->width == 0)
+		return false;
+	if (r->nfields < r->width)
+		return true;
+	for (int i = r->width; i < r->nfields; i++)
+		if (r->lengths[i] > 0)
+			return true;
+	return false;
+}
+
 static void
 on_row(int terminator, void *data)
 {
@@ -125,8 +171,21 @@ on_row(int terminator, void *data)
 	CsvRow		row;
 
 	(void) terminator;
-	if (r->failed || r->stopped)
+	if (r->failed || r->stopped || r->reread)
 		return;
+	if (r->spanning && breaks_width(r))
+	{
+		/* read_span_again gives the lines their rows */
+		r->reread = true;
+		r->span_last = r->line;
+		r->nfields = 0;
+		buf_reset(&r->rowbuf);
+		return;
+	}
+	r->spanning = false;
+	buf_reset(&r->span);
+	if (r->width == 0)
+		r->width = r->nfields;
 	for (int i = 0; i < r->nfields; i++)
 	{
 		r->fields[i].data = r->rowbuf.data + r->offsets[i];
@@ -174,6 +233,7 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 	r->record_line = 1;
 	buf_init(&r->rowbuf, CSV_MAX_ROW);
 	buf_init(&r->line_text, CSV_MAX_ROW);
+	buf_init(&r->span, CSV_MAX_ROW);
 	return r;
 }
 
@@ -274,12 +334,54 @@ parse_part(CsvReader *r, const char *s, size_t len)
 	if (r->parser.pstate == LIBCSV_ROW_NOT_BEGUN && r->nfields == 0)
 		r->record_line = r->line;
 	n = csv_parse(&r->parser, s, len, on_field, on_row, r);
+	if (n < len && r->spanning && csv_error(&r->parser) == CSV_EPARSE)
+	{
+		/* the span ends badly: its lines are read again, this one whole */
+		r->reread = true;
+		r->span_last = r->line;
+		return len;
+	}
 	if (n < len && !r->failed && !r->stopped && start_broken(r))
 	{
 		keep_text(r, s, n);
 		return n;
 	}
 	return len;
+}
+
+/* Whether libcsv is inside a quoted field. */
+static bool
+in_quote(const CsvReader *r)
+{
+	return r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted;
+}
+
+/*
+ * A line read alone ends inside a quoted field: the record, from the line's
+ * start to s[0..len) (its end, without the line end), is broken.  Without
+ * broken_fn it is a parse error.
+ */
+static void
+unclosed_quote(CsvReader *r, const char *s, size_t len)
+{
+	if (r->broken_fn == NULL)
+	{
+		set_error(r, r->line, "unterminated quoted field");
+		return;
+	}
+	r->broken.line = r->record_line;
+	r->broken.bad_line = r->line;
+	r->broken.column = r->nfields + 1;
+	r->nfields = 0;
+	buf_reset(&r->rowbuf);
+	csv_free(&r->parser);
+	if (!init_parser(r))
+	{
+		set_error(r, r->line, "out of memory");
+		return;
+	}
+	keep_text(r, s, len);
+	end_broken(r);
 }
 
 /*
@@ -294,7 +396,14 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	size_t		part = 0;		/* where the last part began */
 	bool		skipped = true; /* the last part was skipped (kept) */
 
-	while (done < len && !r->failed && !r->stopped)
+	bool		ends = len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r');
+
+	if (r->spanning && !buf_append(&r->span, s, len))
+	{
+		set_error(r, r->line, "out of memory");
+		return false;
+	}
+	while (done < len && !r->failed && !r->stopped && !r->reread)
 	{
 		part = done;
 		skipped = r->skipping;
@@ -302,7 +411,26 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	}
 	if (r->failed || r->stopped)
 		return false;
-	if (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+	if (r->reread)
+		return true;
+	if (ends && in_quote(r) && r->line <= r->alone_until)
+		unclosed_quote(r, s, len - 1);
+	else if (ends && in_quote(r) && !r->spanning)
+	{
+		/* hold the record's lines from here, in case they are read again */
+		r->spanning = true;
+		r->span_line = r->line;
+		if (!buf_append(&r->span, r->line_text.data ? r->line_text.data : "",
+						r->line_text.len) ||
+			!buf_append(&r->span, s, len))
+		{
+			set_error(r, r->line, "out of memory");
+			return false;
+		}
+	}
+	if (r->failed || r->stopped)
+		return false;
+	if (ends)
 		buf_reset(&r->line_text);
 	else if (!skipped)
 		keep_text(r, s + part, len - part);
@@ -327,6 +455,82 @@ strcspn_len(const char *s, size_t len)
 	return cr ? (size_t) (cr - s) : n;
 }
 
+static bool feed_lines(CsvReader *r, const char *data, size_t len);
+
+/*
+ * The span's lines, up to span_last, are read again, each alone; the
+ * stream then goes on where it was.  False when the reader must stop.
+ */
+static bool
+read_span_again(CsvReader *r)
+{
+	Buf			held = r->span;
+	long		line = r->line;
+	bool		pending_cr = r->pending_cr;
+	bool		ok;
+
+	buf_init(&r->span, CSV_MAX_ROW);
+	r->spanning = r->reread = false;
+	r->alone_until = r->span_last;
+	r->nfields = 0;
+	buf_reset(&r->rowbuf);
+	buf_reset(&r->line_text);
+	csv_free(&r->parser);
+	if (!init_parser(r))
+	{
+		set_error(r, r->line, "out of memory");
+		buf_free(&held);
+		return false;
+	}
+	r->line = r->record_line = r->span_line;
+	r->pending_cr = false;
+	ok = feed_lines(r, held.data, held.len);
+	buf_free(&held);
+	/* the same bytes were counted the same way */
+	r->line = line;
+	r->pending_cr = pending_cr;
+	return ok;
+}
+
+/* Parses data[0..len) a line at a time, counting lines. */
+static bool
+feed_lines(CsvReader *r, const char *data, size_t len)
+{
+	if (r->pending_cr && len > 0)
+	{
+		r->pending_cr = false;
+		r->line += *data != '\n';
+	}
+	/* a piece is one line: it ends with LF, or with a CR not before LF */
+	while (len > 0)
+	{
+		size_t		piece = strcspn_len(data, len);
+		bool		ends = piece < len;
+
+		piece += ends;
+		if (r->spanning && r->span.len + piece > CSV_MAX_FIELD)
+		{
+			/* held long enough: an unclosed quote, most likely */
+			r->span_last = r->line;
+			if (!read_span_again(r))
+				return false;
+		}
+		if (!parse_piece(r, data, piece))
+			return false;
+		if (ends && data[piece - 1] == '\n')
+			r->line++;
+		else if (ends && piece < len)
+			r->line += data[piece] != '\n';
+		else if (ends)
+			r->pending_cr = true;
+		if (r->reread && !read_span_again(r))
+			return false;
+		data += piece;
+		len -= piece;
+	}
+	return true;
+}
+
 bool
 csvread_feed(CsvReader *r, const char *data, size_t len)
 {
@@ -347,38 +551,33 @@ csvread_feed(CsvReader *r, const char *data, size_t len)
 		if (r->bom_seen > 0 && !parse_piece(r, bom, (size_t) r->bom_seen))
 			return false;
 	}
-	if (r->pending_cr && len > 0)
-	{
-		r->pending_cr = false;
-		r->line += *data != '\n';
-	}
-	/* a piece is one line: it ends with LF, or with a CR not before LF */
-	while (len > 0)
-	{
-		size_t		piece = strcspn_len(data, len);
-		bool		ends = piece < len;
-
-		piece += ends;
-		if (!parse_piece(r, data, piece))
-			return false;
-		if (ends && data[piece - 1] == '\n')
-			r->line++;
-		else if (ends && piece < len)
-			r->line += data[piece] != '\n';
-		else if (ends)
-			r->pending_cr = true;
-		data += piece;
-		len -= piece;
-	}
-	return true;
+	return feed_lines(r, data, len);
 }
 
 /*
- * libcsv's state while inside a quoted field: its FIELD_BEGUN with quoted
- * set.  csv_fini refuses an unterminated quote only with CSV_STRICT_FINI,
- * so the check is made here, where it can be reported.
+ * Ends the record the parser holds at the end of the stream; false when
+ * the reader must stop.
  */
-#define LIBCSV_FIELD_BEGUN 2
+static bool
+end_last_record(CsvReader *r)
+{
+	if (r->skipping)
+		end_broken(r);
+	if (r->failed || r->stopped)
+		return false;
+	/* the last line, read alone, does not close its quote */
+	if (in_quote(r) && r->broken_fn)
+		unclosed_quote(r, "", 0);
+	if (r->failed || r->stopped)
+		return false;
+	if (in_quote(r) || csv_fini(&r->parser, on_field, on_row, r) != 0)
+	{
+		set_error(r, r->nfields ? r->row_line : r->line,
+				  "unterminated quoted field");
+		return false;
+	}
+	return !r->failed && !r->stopped;
+}
 
 bool
 csvread_finish(CsvReader *r)
@@ -386,18 +585,18 @@ csvread_finish(CsvReader *r)
 	if (!r->started && r->bom_seen > 0 &&
 		!parse_piece(r, "\xEF\xBB\xBF", (size_t) r->bom_seen))
 		return false;
-	if (r->skipping)
-		end_broken(r);
-	if (r->failed || r->stopped)
-		return false;
-	if ((r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted) ||
-		csv_fini(&r->parser, on_field, on_row, r) != 0)
+	if (r->spanning && in_quote(r))
 	{
-		set_error(r, r->nfields ? r->row_line : r->line,
-				  "unterminated quoted field");
-		return false;
+		r->span_last = r->line;
+		if (!read_span_again(r))
+			return false;
 	}
-	return !r->failed && !r->stopped;
+	if (!end_last_record(r))
+		return false;
+	/* a last record over several lines without a final line end */
+	if (r->reread && (!read_span_again(r) || !end_last_record(r)))
+		return false;
+	return true;
 }
 
 void
@@ -408,6 +607,7 @@ csvread_destroy(CsvReader *r)
 	csv_free(&r->parser);
 	buf_free(&r->rowbuf);
 	buf_free(&r->line_text);
+	buf_free(&r->span);
 	free(r);
 }
 
