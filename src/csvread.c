@@ -14,11 +14,12 @@
  *
  * A quote that opens a field and is not closed on its line swallows the
  * lines after it.  Such a record is legitimate when it closes cleanly with
- * as many fields as the header (a description with a line break); else
- * (a parse error, too few or too many fields, the end of the file, or more
- * than CSV_MAX_FIELD bytes held) its lines, held as written, are read again
- * one at a time, as a person would read them: each line alone is a row, or
- * a broken record when its quote does not close on it.
+ * at least as many fields as the header (a description with a line break;
+ * with more, the caller sets it aside whole); else (a parse error, fewer
+ * fields, the end of the file, or more than CSV_MAX_FIELD bytes held) its
+ * lines, held as written, are read again one at a time, as a person would
+ * read them: each line alone is a row, or a broken record when its quote
+ * does not close on it.
  *
  * libcsv also drops spaces and tabs around unquoted fields.  A line where
  * that may have happened is parsed again without it, so that the row can
@@ -69,6 +70,16 @@ struct CsvReader
 								 * time */
 	long		alone_until;	/* lines up to this one are read alone */
 	int			width;			/* fields of the first row; 0 before */
+	const char *piece;			/* the piece being parsed */
+	size_t		piece_len;
+	bool		may_trim;		/* libcsv may have trimmed a field of the
+								 * current record */
+	struct csv_parser untrimmed;	/* reads the record again, spaces kept */
+	Buf			written_buf;	/* its fields */
+	size_t		woffsets[CSV_MAX_FIELDS];
+	size_t		wlengths[CSV_MAX_FIELDS];
+	int			nwritten;		/* its fields; -1 past CSV_MAX_FIELDS */
+	CsvField	written[CSV_MAX_FIELDS];
 	Buf			rowbuf;			/* the fields of the current row */
 	size_t		offsets[CSV_MAX_FIELDS];
 	size_t		lengths[CSV_MAX_FIELDS];
@@ -147,21 +158,90 @@ on_field(void *s, size_t len, void *data)
 }
 
 /*
- * Whether the row just parsed, which ran over a line end, has another
- * width than the first row (the header): fewer fields, or a value past
- * the header's.
+ * Whether the row just parsed, which ran over a line end, has fewer fields
+ * than the first row (the header): lines glued into one field.  A row with
+ * more is set aside whole by the caller (every line in its record).
  */
 static bool
 breaks_width(const CsvReader *r)
 {
-	if (r->width == 0)
-		return false;
-	if (r->nfields < r->width)
-		return true;
-	for (int i = r->width; i < r->nfields; i++)
-		if (r->lengths[i] > 0)
-			return true;
-	return false;
+	return r->nfields < r->width;
+}
+
+/* libcsv's test for a space it drops, turned off. */
+static int
+never_space(unsigned char c)
+{
+	(void) c;
+	return 0;
+}
+
+static void
+on_written_field(void *s, size_t len, void *data)
+{
+	CsvReader  *r = data;
+
+	if (r->nwritten < 0 || r->nwritten == CSV_MAX_FIELDS ||
+		(len > 0 && !buf_append(&r->written_buf, s, len)) ||
+		!buf_putc(&r->written_buf, '\0'))
+	{
+		r->nwritten = -1;
+		return;
+	}
+	r->woffsets[r->nwritten] = r->written_buf.len - len - 1;
+	r->wlengths[r->nwritten++] = len;
+}
+
+/* Whether s[0..len) less its spaces and tabs at both ends is v[0..vlen). */
+static bool
+trims_to(const char *s, size_t len, const char *v, size_t vlen)
+{
+	while (len > 0 && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return len == vlen && memcmp(s, v, len) == 0;
+}
+
+/*
+ * The record just parsed, read again by a lenient libcsv that keeps spaces:
+ * the fields libcsv trimmed, as written (r->written, data NULL for the
+ * others), or NULL when none was.  Spaces between a delimiter and a quote
+ * are not a field's: the lenient reading then differs from the trimmed
+ * value by more than spaces, and the field is not marked.
+ */
+static const CsvField *
+find_trimmed(CsvReader *r)
+{
+	bool		any = false;
+	const char *text = r->spanning ? r->span.data : r->line_text.data;
+	size_t		len = r->spanning ? r->span.len : r->line_text.len;
+
+	r->nwritten = 0;
+	buf_reset(&r->written_buf);
+	if (len > 0)
+		csv_parse(&r->untrimmed, text, len, on_written_field, NULL, r);
+	if (!r->spanning)
+		csv_parse(&r->untrimmed, r->piece, r->piece_len, on_written_field,
+				  NULL, r);
+	csv_fini(&r->untrimmed, on_written_field, NULL, r);
+	if (r->nwritten != r->nfields)
+		return NULL;
+	for (int i = 0; i < r->nfields; i++)
+	{
+		const char *w = r->written_buf.data + r->woffsets[i];
+
+		r->written[i].data = NULL;
+		r->written[i].len = 0;
+		if (r->wlengths[i] != r->lengths[i] &&
+			trims_to(w, r->wlengths[i], r->fields[i].data, r->lengths[i]))
+		{
+			r->written[i].data = w;
+			r->written[i].len = r->wlengths[i];
+			any = true;
+		}
+	}
+	return any ? r->written : NULL;
 }
 
 static void
@@ -194,6 +274,8 @@ on_row(int terminator, void *data)
 	row.fields = r->fields;
 	row.nfields = r->nfields;
 	row.line = r->row_line;
+	row.written = r->may_trim ? find_trimmed(r) : NULL;
+	r->may_trim = false;
 	if (!r->fn(r->ctx, &row))
 		r->stopped = true;
 	r->nfields = 0;
@@ -226,6 +308,13 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 		free(r);
 		return NULL;
 	}
+	if (csv_init(&r->untrimmed, CSV_APPEND_NULL) != 0)
+	{
+		log_error("out of memory");
+		csvread_destroy(r);
+		return NULL;
+	}
+	csv_set_space_func(&r->untrimmed, never_space);
 	r->name = name;
 	r->fn = fn;
 	r->ctx = ctx;
@@ -234,6 +323,7 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 	buf_init(&r->rowbuf, CSV_MAX_ROW);
 	buf_init(&r->line_text, CSV_MAX_ROW);
 	buf_init(&r->span, CSV_MAX_ROW);
+	buf_init(&r->written_buf, CSV_MAX_ROW);
 	return r;
 }
 
@@ -349,6 +439,29 @@ parse_part(CsvReader *r, const char *s, size_t len)
 	return len;
 }
 
+/*
+ * Whether libcsv may drop a space or tab of s[0..len), part of a line
+ * without its line end: one at either end, a tab, or a space beside a
+ * comma.  Cheap, and false for most lines.
+ */
+static bool
+has_edge_space(const char *s, size_t len)
+{
+	const char *p;
+
+	if (len == 0)
+		return false;
+	if (*s == ' ' || *s == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t' ||
+		memchr(s, '\t', len) != NULL)
+		return true;
+	/* no space at either end: each has a byte on both sides */
+	for (p = memchr(s, ' ', len); p != NULL;
+		 p = memchr(p + 1, ' ', len - (size_t) (p + 1 - s)))
+		if (p[-1] == ',' || p[1] == ',')
+			return true;
+	return false;
+}
+
 /* Whether libcsv is inside a quoted field. */
 static bool
 in_quote(const CsvReader *r)
@@ -397,6 +510,11 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	bool		skipped = true; /* the last part was skipped (kept) */
 
 	bool		ends = len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r');
+
+	r->piece = s;
+	r->piece_len = len;
+	if (!r->may_trim)
+		r->may_trim = has_edge_space(s, ends ? len - 1 : len);
 
 	if (r->spanning && !buf_append(&r->span, s, len))
 	{
@@ -561,6 +679,7 @@ csvread_feed(CsvReader *r, const char *data, size_t len)
 static bool
 end_last_record(CsvReader *r)
 {
+	r->piece_len = 0;			/* the last piece is in line_text */
 	if (r->skipping)
 		end_broken(r);
 	if (r->failed || r->stopped)
@@ -605,9 +724,11 @@ csvread_destroy(CsvReader *r)
 	if (r == NULL)
 		return;
 	csv_free(&r->parser);
+	csv_free(&r->untrimmed);
 	buf_free(&r->rowbuf);
 	buf_free(&r->line_text);
 	buf_free(&r->span);
+	buf_free(&r->written_buf);
 	free(r);
 }
 

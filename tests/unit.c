@@ -1807,15 +1807,14 @@ test_csv_quote_spans(void)
 									   "S4,Fo\"ur,45,-73\r\nS5,Five,45,-73\r\n",
 									   4, rows, 2, broken, texts));
 	}
-	/* a span that closes cleanly with too many fields */
+	/* a span that closes cleanly with too many fields: one record, which
+	 * the caller sets aside whole */
 	{
-		static const long rows[] = {1, 4};
-		static const long broken[] = {2, 3};
-		static const char *const texts[] = {"S1,\"One,1", "S2\",Two,2"};
+		static const long rows[] = {1, 2, 4};
 
-		test_cond("csv quoted span with too many fields: its lines read alone",
+		test_cond("csv quoted span with too many fields: one record",
 				  csv_lines_all_chunks("id,name,lat\nS1,\"One,1\nS2\",Two,2\n"
-									   "S3,Three,3\n", 2, rows, 2, broken, texts));
+									   "S3,Three,3\n", 3, rows, 0, NULL, NULL));
 	}
 	/* a span that closes cleanly with too few fields */
 	{
@@ -1879,6 +1878,80 @@ test_csv_quote_spans(void)
 				  run.broken.line[0] == 2);
 		buf_free(&text);
 	}
+}
+
+/* The fields of the second row and how libcsv says they were written. */
+typedef struct
+{
+	int			nrows;
+	int			nfields;
+	char		value[4][16];
+	char		written[4][16];	/* "-" when not trimmed */
+} Trimmed;
+
+static bool
+rec_trimmed(void *ctx, const CsvRow *row)
+{
+	Trimmed    *t = ctx;
+
+	if (t->nrows++ != 1)
+		return true;
+	t->nfields = row->nfields;
+	for (int i = 0; i < row->nfields && i < 4; i++)
+	{
+		snprintf(t->value[i], sizeof(t->value[i]), "%.*s",
+				 (int) row->fields[i].len, row->fields[i].data);
+		if (row->written && row->written[i].data)
+			snprintf(t->written[i], sizeof(t->written[i]), "%.*s",
+					 (int) row->written[i].len, row->written[i].data);
+		else
+			strcpy(t->written[i], "-");
+	}
+	return true;
+}
+
+/* s fed chunk bytes at a time: its second row is values / written. */
+static bool
+csv_trimmed_is(const char *s, size_t chunk, int n, const char *const *values,
+			   const char *const *written)
+{
+	Trimmed		t;
+	CsvReader  *r = csvread_create("t.txt", rec_trimmed, &t);
+	bool		ok = r != NULL;
+	size_t		len = strlen(s);
+
+	memset(&t, 0, sizeof(t));
+	for (size_t off = 0; ok && off < len; off += chunk)
+		ok = csvread_feed(r, s + off, len - off < chunk ? len - off : chunk);
+	ok = ok && csvread_finish(r) && t.nfields == n;
+	for (int i = 0; ok && i < n; i++)
+		ok = strcmp(t.value[i], values[i]) == 0 &&
+			strcmp(t.written[i], written[i]) == 0;
+	csvread_destroy(r);
+	return ok;
+}
+
+static void
+test_csv_trimmed(void)
+{
+	static const char *const v1[] = {"x", "", "  q  ", "a b"};
+	static const char *const w1[] = {"  x  ", "   ", "-", "-"};
+	static const char *const v2[] = {"x", "y", "z", "w"};
+	static const char *const w2[] = {"-", "-", "-", "-"};
+	static const char *const v3[] = {"a", "b", "c\td", "e"};
+	static const char *const w3[] = {"\ta", "b ", "-", "-"};
+	bool		all = true;
+
+	for (size_t chunk = 1; chunk < 40; chunk++)
+		all = all &&
+			csv_trimmed_is("a,b,c,d\n  x  ,   ,\"  q  \",a b\n", chunk, 4, v1, w1) &&
+			csv_trimmed_is("a,b,c,d\r\n\ta,b ,c\td,e", chunk, 4, v3, w3);
+	test_cond("csv spaces and tabs libcsv drops: the field as written, "
+			  "whatever the chunks", all);
+	test_cond("csv no space dropped: no field marked",
+			  csv_trimmed_is("a,b,c,d\nx,y,z,w\n", 3, 4, v2, w2));
+	test_cond("csv spaces around quotes: not a field's, not marked",
+			  csv_trimmed_is("a,b,c,d\nx, \"y\" ,z,w\n", 5, 4, v2, w2));
 }
 
 /* ----------------------------------------------------------------- source */
@@ -2176,6 +2249,7 @@ main(void)
 	test_csv_errors();
 	test_csv_stray_quotes();
 	test_csv_quote_spans();
+	test_csv_trimmed();
 	test_source();
 	test_report_table();
 
