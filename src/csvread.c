@@ -131,7 +131,7 @@ on_field(void *s, size_t len, void *data)
 {
 	CsvReader  *r = data;
 
-	if (r->failed || r->stopped || r->reread)
+	if (r->failed || r->stopped)
 		return;
 	if (r->nfields == 0)
 		r->row_line = r->line - (s ? count_newlines(s, len) : 0);
@@ -251,19 +251,23 @@ on_row(int terminator, void *data)
 	CsvRow		row;
 
 	(void) terminator;
-	if (r->failed || r->stopped || r->reread)
+	if (r->failed || r->stopped)
 		return;
-	if (r->spanning && breaks_width(r))
+	/* a row ends a piece: none comes after reread is set */
+	if (r->spanning)
 	{
-		/* read_span_again gives the lines their rows */
-		r->reread = true;
-		r->span_last = r->line;
-		r->nfields = 0;
-		buf_reset(&r->rowbuf);
-		return;
+		if (breaks_width(r))
+		{
+			/* read_span_again gives the lines their rows */
+			r->reread = true;
+			r->span_last = r->line;
+			r->nfields = 0;
+			buf_reset(&r->rowbuf);
+			return;
+		}
+		r->spanning = false;
+		buf_reset(&r->span);
 	}
-	r->spanning = false;
-	buf_reset(&r->span);
 	if (r->width == 0)
 		r->width = r->nfields;
 	for (int i = 0; i < r->nfields; i++)
@@ -274,8 +278,12 @@ on_row(int terminator, void *data)
 	row.fields = r->fields;
 	row.nfields = r->nfields;
 	row.line = r->row_line;
-	row.written = r->may_trim ? find_trimmed(r) : NULL;
-	r->may_trim = false;
+	row.written = NULL;
+	if (r->may_trim)
+	{
+		row.written = find_trimmed(r);
+		r->may_trim = false;
+	}
 	if (!r->fn(r->ctx, &row))
 		r->stopped = true;
 	r->nfields = 0;
@@ -440,26 +448,23 @@ parse_part(CsvReader *r, const char *s, size_t len)
 }
 
 /*
- * Whether libcsv may drop a space or tab of s[0..len), part of a line
- * without its line end: one at either end, a tab, or a space beside a
- * comma.  Cheap, and false for most lines.
+ * The first c (a space or a tab) in [from, end) that libcsv may drop: one
+ * beside a comma or a line end, or at either end of the data (what is
+ * beyond is not known); end if none.  Cheap: most lines have none.
  */
-static bool
-has_edge_space(const char *s, size_t len)
+static const char *
+next_edge_space(const char *data, const char *from, const char *end, char c)
 {
-	const char *p;
-
-	if (len == 0)
-		return false;
-	if (*s == ' ' || *s == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t' ||
-		memchr(s, '\t', len) != NULL)
-		return true;
-	/* no space at either end: each has a byte on both sides */
-	for (p = memchr(s, ' ', len); p != NULL;
-		 p = memchr(p + 1, ' ', len - (size_t) (p + 1 - s)))
-		if (p[-1] == ',' || p[1] == ',')
-			return true;
-	return false;
+	for (const char *p = from; p < end; p++)
+	{
+		p = memchr(p, c, (size_t) (end - p));
+		if (p == NULL)
+			break;
+		if (p == data || p + 1 == end || memchr(",\r\n", p[-1], 3) ||
+			memchr(",\r\n", p[1], 3))
+			return p;
+	}
+	return end;
 }
 
 /* Whether libcsv is inside a quoted field. */
@@ -508,20 +513,17 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	size_t		done = 0;
 	size_t		part = 0;		/* where the last part began */
 	bool		skipped = true; /* the last part was skipped (kept) */
-
 	bool		ends = len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r');
 
 	r->piece = s;
 	r->piece_len = len;
-	if (!r->may_trim)
-		r->may_trim = has_edge_space(s, ends ? len - 1 : len);
-
 	if (r->spanning && !buf_append(&r->span, s, len))
 	{
 		set_error(r, r->line, "out of memory");
 		return false;
 	}
-	while (done < len && !r->failed && !r->stopped && !r->reread)
+	/* parse_part uses the whole piece when it sets reread */
+	while (done < len && !r->failed && !r->stopped)
 	{
 		part = done;
 		skipped = r->skipping;
@@ -531,9 +533,11 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 		return false;
 	if (r->reread)
 		return true;
-	if (ends && in_quote(r) && r->line <= r->alone_until)
+	if (!ends || !in_quote(r))
+		;
+	else if (r->line <= r->alone_until)
 		unclosed_quote(r, s, len - 1);
-	else if (ends && in_quote(r) && !r->spanning)
+	else if (!r->spanning)
 	{
 		/* hold the record's lines from here, in case they are read again */
 		r->spanning = true;
@@ -614,6 +618,11 @@ read_span_again(CsvReader *r)
 static bool
 feed_lines(CsvReader *r, const char *data, size_t len)
 {
+	const char *start = data;
+	const char *end = data + len;
+	const char *space = next_edge_space(start, start, end, ' ');
+	const char *tab = next_edge_space(start, start, end, '\t');
+
 	if (r->pending_cr && len > 0)
 	{
 		r->pending_cr = false;
@@ -626,6 +635,14 @@ feed_lines(CsvReader *r, const char *data, size_t len)
 		bool		ends = piece < len;
 
 		piece += ends;
+		if (space < data + piece || tab < data + piece)
+		{
+			r->may_trim = true;
+			if (space < data + piece)
+				space = next_edge_space(start, data + piece, end, ' ');
+			if (tab < data + piece)
+				tab = next_edge_space(start, data + piece, end, '\t');
+		}
 		if (r->spanning && r->span.len + piece > CSV_MAX_FIELD)
 		{
 			/* held long enough: an unclosed quote, most likely */
