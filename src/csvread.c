@@ -514,6 +514,7 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	size_t		part = 0;		/* where the last part began */
 	bool		skipped = true; /* the last part was skipped (kept) */
 	bool		ends = len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r');
+	bool		open;			/* the line ends inside a quoted field */
 
 	r->piece = s;
 	r->piece_len = len;
@@ -533,11 +534,10 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 		return false;
 	if (r->reread)
 		return true;
-	if (!ends || !in_quote(r))
-		;
-	else if (r->line <= r->alone_until)
+	open = ends && in_quote(r);
+	if (open && r->line <= r->alone_until)
 		unclosed_quote(r, s, len - 1);
-	else if (!r->spanning)
+	else if (open && !r->spanning)
 	{
 		/* hold the record's lines from here, in case they are read again */
 		r->spanning = true;
@@ -545,10 +545,7 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 		if (!buf_append(&r->span, r->line_text.data ? r->line_text.data : "",
 						r->line_text.len) ||
 			!buf_append(&r->span, s, len))
-		{
 			set_error(r, r->line, "out of memory");
-			return false;
-		}
 	}
 	if (r->failed || r->stopped)
 		return false;
