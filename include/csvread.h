@@ -42,6 +42,7 @@ typedef struct
 	long		line;			/* physical line where the record starts */
 	long		bad_line;		/* the line of the stray quote */
 	int			column;			/* 1-based field of the stray quote */
+	const char *why;			/* what is wrong with it, for messages */
 	const char *text;			/* bad_line as written, without its line
 								 * end (at most CSV_MAX_ROW bytes) */
 	size_t		len;

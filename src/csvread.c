@@ -383,6 +383,8 @@ start_broken(CsvReader *r)
 	r->broken.line = r->record_line;
 	r->broken.bad_line = r->line;
 	r->broken.column = r->nfields + 1;
+	r->broken.why = "a quote inside an unquoted field, or text after a "
+		"closing quote";
 	r->nfields = 0;
 	buf_reset(&r->rowbuf);
 	csv_free(&r->parser);
@@ -490,6 +492,7 @@ unclosed_quote(CsvReader *r, const char *s, size_t len)
 	r->broken.line = r->record_line;
 	r->broken.bad_line = r->line;
 	r->broken.column = r->nfields + 1;
+	r->broken.why = "an unterminated quote: not closed on its line";
 	r->nfields = 0;
 	buf_reset(&r->rowbuf);
 	csv_free(&r->parser);
