@@ -28,6 +28,9 @@ typedef struct
 	const CsvField *fields;
 	int			nfields;
 	long		line;			/* physical line where the row starts */
+	const CsvField *written;	/* NULL, or per field the value as written
+								 * when libcsv dropped spaces or tabs around
+								 * it (data NULL for the others) */
 } CsvRow;
 
 /* Called for each row; returning false stops the reader. */
@@ -39,6 +42,7 @@ typedef struct
 	long		line;			/* physical line where the record starts */
 	long		bad_line;		/* the line of the stray quote */
 	int			column;			/* 1-based field of the stray quote */
+	const char *why;			/* what is wrong with it, for messages */
 	const char *text;			/* bad_line as written, without its line
 								 * end (at most CSV_MAX_ROW bytes) */
 	size_t		len;
@@ -62,6 +66,13 @@ extern CsvReader *csvread_create(const char *name, CsvRowFn fn, void *ctx);
  * returns) and goes on with the next line (a CR or LF ends the line).
  * Without fn, the default, such a record is a parse error that stops the
  * reader (csvread_error).
+ *
+ * A quoted field that runs over line ends is one record when it closes
+ * with at least as many fields as the first row (the header).  Otherwise
+ * (a stray quote, fewer fields, the end of the stream, or more than
+ * CSV_MAX_FIELD bytes held) each of its lines is read again alone, with
+ * its own line number: a row, or a broken record when its quote does not
+ * close on it.
  */
 extern void csvread_on_broken(CsvReader *r, CsvBrokenFn fn);
 

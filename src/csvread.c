@@ -11,6 +11,19 @@
  * glue the following lines into the field until another quote.  Since a
  * line is parsed at a time, the reader can start again after such a
  * record: a fresh parser takes the next line (see csvread_on_broken).
+ *
+ * A quote that opens a field and is not closed on its line swallows the
+ * lines after it.  Such a record is legitimate when it closes cleanly with
+ * at least as many fields as the header (a description with a line break;
+ * with more, the caller sets it aside whole); else (a parse error, fewer
+ * fields, the end of the file, or more than CSV_MAX_FIELD bytes held) its
+ * lines, held as written, are read again one at a time, as a person would
+ * read them: each line alone is a row, or a broken record when its quote
+ * does not close on it.
+ *
+ * libcsv also drops spaces and tabs around unquoted fields.  A line where
+ * that may have happened is parsed again without it, so that the row can
+ * say which values were trimmed and how they were written.
  */
 #include "csvread.h"
 
@@ -29,6 +42,13 @@
 /* libcsv's state between rows: its ROW_NOT_BEGUN. */
 #define LIBCSV_ROW_NOT_BEGUN 0
 
+/*
+ * libcsv's state while inside a quoted field: its FIELD_BEGUN with quoted
+ * set.  csv_fini refuses an unterminated quote only with CSV_STRICT_FINI,
+ * so the check is made here, where it can be reported.
+ */
+#define LIBCSV_FIELD_BEGUN 2
+
 struct CsvReader
 {
 	struct csv_parser parser;
@@ -41,6 +61,25 @@ struct CsvReader
 	long		record_line;	/* line where the current record started */
 	CsvBroken	broken;			/* the broken record being skipped */
 	bool		skipping;		/* up to the end of the broken line */
+	Buf			span;			/* the lines of a record whose quoted
+								 * field runs over a line end, as read */
+	bool		spanning;		/* span holds the current record */
+	long		span_line;		/* line where span starts */
+	long		span_last;		/* last line of span to read again */
+	bool		reread;			/* span is to be read again, a line at a
+								 * time */
+	long		alone_until;	/* lines up to this one are read alone */
+	int			width;			/* fields of the first row; 0 before */
+	const char *piece;			/* the piece being parsed */
+	size_t		piece_len;
+	bool		may_trim;		/* libcsv may have trimmed a field of the
+								 * current record */
+	struct csv_parser untrimmed;	/* reads the record again, spaces kept */
+	Buf			written_buf;	/* its fields */
+	size_t		woffsets[CSV_MAX_FIELDS];
+	size_t		wlengths[CSV_MAX_FIELDS];
+	int			nwritten;		/* its fields; -1 past CSV_MAX_FIELDS */
+	CsvField	written[CSV_MAX_FIELDS];
 	Buf			rowbuf;			/* the fields of the current row */
 	size_t		offsets[CSV_MAX_FIELDS];
 	size_t		lengths[CSV_MAX_FIELDS];
@@ -118,6 +157,93 @@ on_field(void *s, size_t len, void *data)
 	r->nfields++;
 }
 
+/*
+ * Whether the row just parsed, which ran over a line end, has fewer fields
+ * than the first row (the header): lines glued into one field.  A row with
+ * more is set aside whole by the caller (every line in its record).
+ */
+static bool
+breaks_width(const CsvReader *r)
+{
+	return r->nfields < r->width;
+}
+
+/* libcsv's test for a space it drops, turned off. */
+static int
+never_space(unsigned char c)
+{
+	(void) c;
+	return 0;
+}
+
+static void
+on_written_field(void *s, size_t len, void *data)
+{
+	CsvReader  *r = data;
+
+	if (r->nwritten < 0 || r->nwritten == CSV_MAX_FIELDS ||
+		(len > 0 && !buf_append(&r->written_buf, s, len)) ||
+		!buf_putc(&r->written_buf, '\0'))
+	{
+		r->nwritten = -1;
+		return;
+	}
+	r->woffsets[r->nwritten] = r->written_buf.len - len - 1;
+	r->wlengths[r->nwritten++] = len;
+}
+
+/* Whether s[0..len) less its spaces and tabs at both ends is v[0..vlen). */
+static bool
+trims_to(const char *s, size_t len, const char *v, size_t vlen)
+{
+	while (len > 0 && (*s == ' ' || *s == '\t'))
+		s++, len--;
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	return len == vlen && memcmp(s, v, len) == 0;
+}
+
+/*
+ * The record just parsed, read again by a lenient libcsv that keeps spaces:
+ * the fields libcsv trimmed, as written (r->written, data NULL for the
+ * others), or NULL when none was.  Spaces between a delimiter and a quote
+ * are not a field's: the lenient reading then differs from the trimmed
+ * value by more than spaces, and the field is not marked.
+ */
+static const CsvField *
+find_trimmed(CsvReader *r)
+{
+	bool		any = false;
+	const char *text = r->spanning ? r->span.data : r->line_text.data;
+	size_t		len = r->spanning ? r->span.len : r->line_text.len;
+
+	r->nwritten = 0;
+	buf_reset(&r->written_buf);
+	if (len > 0)
+		csv_parse(&r->untrimmed, text, len, on_written_field, NULL, r);
+	if (!r->spanning)
+		csv_parse(&r->untrimmed, r->piece, r->piece_len, on_written_field,
+				  NULL, r);
+	csv_fini(&r->untrimmed, on_written_field, NULL, r);
+	if (r->nwritten != r->nfields)
+		return NULL;
+	for (int i = 0; i < r->nfields; i++)
+	{
+		const char *w = r->written_buf.data + r->woffsets[i];
+
+		r->written[i].data = NULL;
+		r->written[i].len = 0;
+		if (r->wlengths[i] != r->lengths[i] &&
+			trims_to(w, r->wlengths[i], r->fields[i].data, r->lengths[i]))
+		{
+			r->written[i].data = w;
+			r->written[i].len = r->wlengths[i];
+			any = true;
+		}
+	}
+	return any ? r->written : NULL;
+}
+
 static void
 on_row(int terminator, void *data)
 {
@@ -127,6 +253,23 @@ on_row(int terminator, void *data)
 	(void) terminator;
 	if (r->failed || r->stopped)
 		return;
+	/* a row ends a piece: none comes after reread is set */
+	if (r->spanning)
+	{
+		if (breaks_width(r))
+		{
+			/* read_span_again gives the lines their rows */
+			r->reread = true;
+			r->span_last = r->line;
+			r->nfields = 0;
+			buf_reset(&r->rowbuf);
+			return;
+		}
+		r->spanning = false;
+		buf_reset(&r->span);
+	}
+	if (r->width == 0)
+		r->width = r->nfields;
 	for (int i = 0; i < r->nfields; i++)
 	{
 		r->fields[i].data = r->rowbuf.data + r->offsets[i];
@@ -135,6 +278,12 @@ on_row(int terminator, void *data)
 	row.fields = r->fields;
 	row.nfields = r->nfields;
 	row.line = r->row_line;
+	row.written = NULL;
+	if (r->may_trim)
+	{
+		row.written = find_trimmed(r);
+		r->may_trim = false;
+	}
 	if (!r->fn(r->ctx, &row))
 		r->stopped = true;
 	r->nfields = 0;
@@ -167,6 +316,13 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 		free(r);
 		return NULL;
 	}
+	if (csv_init(&r->untrimmed, CSV_APPEND_NULL) != 0)
+	{
+		log_error("out of memory");
+		csvread_destroy(r);
+		return NULL;
+	}
+	csv_set_space_func(&r->untrimmed, never_space);
 	r->name = name;
 	r->fn = fn;
 	r->ctx = ctx;
@@ -174,6 +330,8 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 	r->record_line = 1;
 	buf_init(&r->rowbuf, CSV_MAX_ROW);
 	buf_init(&r->line_text, CSV_MAX_ROW);
+	buf_init(&r->span, CSV_MAX_ROW);
+	buf_init(&r->written_buf, CSV_MAX_ROW);
 	return r;
 }
 
@@ -225,6 +383,8 @@ start_broken(CsvReader *r)
 	r->broken.line = r->record_line;
 	r->broken.bad_line = r->line;
 	r->broken.column = r->nfields + 1;
+	r->broken.why = "a quote inside an unquoted field, or text after a "
+		"closing quote";
 	r->nfields = 0;
 	buf_reset(&r->rowbuf);
 	csv_free(&r->parser);
@@ -274,12 +434,75 @@ parse_part(CsvReader *r, const char *s, size_t len)
 	if (r->parser.pstate == LIBCSV_ROW_NOT_BEGUN && r->nfields == 0)
 		r->record_line = r->line;
 	n = csv_parse(&r->parser, s, len, on_field, on_row, r);
+	if (n < len && r->spanning && csv_error(&r->parser) == CSV_EPARSE)
+	{
+		/* the span ends badly: its lines are read again, this one whole */
+		r->reread = true;
+		r->span_last = r->line;
+		return len;
+	}
 	if (n < len && !r->failed && !r->stopped && start_broken(r))
 	{
 		keep_text(r, s, n);
 		return n;
 	}
 	return len;
+}
+
+/*
+ * The first c (a space or a tab) in [from, end) that libcsv may drop: one
+ * beside a comma or a line end, or at either end of the data (what is
+ * beyond is not known); end if none.  Cheap: most lines have none.
+ */
+static const char *
+next_edge_space(const char *data, const char *from, const char *end, char c)
+{
+	for (const char *p = from; p < end; p++)
+	{
+		p = memchr(p, c, (size_t) (end - p));
+		if (p == NULL)
+			break;
+		if (p == data || p + 1 == end || memchr(",\r\n", p[-1], 3) ||
+			memchr(",\r\n", p[1], 3))
+			return p;
+	}
+	return end;
+}
+
+/* Whether libcsv is inside a quoted field. */
+static bool
+in_quote(const CsvReader *r)
+{
+	return r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted;
+}
+
+/*
+ * A line read alone ends inside a quoted field: the record, from the line's
+ * start to s[0..len) (its end, without the line end), is broken.  Without
+ * broken_fn it is a parse error.
+ */
+static void
+unclosed_quote(CsvReader *r, const char *s, size_t len)
+{
+	if (r->broken_fn == NULL)
+	{
+		set_error(r, r->line, "unterminated quoted field");
+		return;
+	}
+	r->broken.line = r->record_line;
+	r->broken.bad_line = r->line;
+	r->broken.column = r->nfields + 1;
+	r->broken.why = "an unterminated quote: not closed on its line";
+	r->nfields = 0;
+	buf_reset(&r->rowbuf);
+	csv_free(&r->parser);
+	if (!init_parser(r))
+	{
+		set_error(r, r->line, "out of memory");
+		return;
+	}
+	keep_text(r, s, len);
+	end_broken(r);
 }
 
 /*
@@ -293,7 +516,17 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	size_t		done = 0;
 	size_t		part = 0;		/* where the last part began */
 	bool		skipped = true; /* the last part was skipped (kept) */
+	bool		ends = len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r');
+	bool		open;			/* the line ends inside a quoted field */
 
+	r->piece = s;
+	r->piece_len = len;
+	if (r->spanning && !buf_append(&r->span, s, len))
+	{
+		set_error(r, r->line, "out of memory");
+		return false;
+	}
+	/* parse_part uses the whole piece when it sets reread */
 	while (done < len && !r->failed && !r->stopped)
 	{
 		part = done;
@@ -302,7 +535,24 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	}
 	if (r->failed || r->stopped)
 		return false;
-	if (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+	if (r->reread)
+		return true;
+	open = ends && in_quote(r);
+	if (open && r->line <= r->alone_until)
+		unclosed_quote(r, s, len - 1);
+	else if (open && !r->spanning)
+	{
+		/* hold the record's lines from here, in case they are read again */
+		r->spanning = true;
+		r->span_line = r->line;
+		if (!buf_append(&r->span, r->line_text.data ? r->line_text.data : "",
+						r->line_text.len) ||
+			!buf_append(&r->span, s, len))
+			set_error(r, r->line, "out of memory");
+	}
+	if (r->failed || r->stopped)
+		return false;
+	if (ends)
 		buf_reset(&r->line_text);
 	else if (!skipped)
 		keep_text(r, s + part, len - part);
@@ -327,6 +577,95 @@ strcspn_len(const char *s, size_t len)
 	return cr ? (size_t) (cr - s) : n;
 }
 
+static bool feed_lines(CsvReader *r, const char *data, size_t len);
+
+/*
+ * The span's lines, up to span_last, are read again, each alone; the
+ * stream then goes on where it was.  False when the reader must stop.
+ */
+static bool
+read_span_again(CsvReader *r)
+{
+	Buf			held = r->span;
+	long		line = r->line;
+	bool		pending_cr = r->pending_cr;
+	bool		ok;
+
+	buf_init(&r->span, CSV_MAX_ROW);
+	r->spanning = r->reread = false;
+	r->alone_until = r->span_last;
+	r->nfields = 0;
+	buf_reset(&r->rowbuf);
+	buf_reset(&r->line_text);
+	csv_free(&r->parser);
+	if (!init_parser(r))
+	{
+		set_error(r, r->line, "out of memory");
+		buf_free(&held);
+		return false;
+	}
+	r->line = r->record_line = r->span_line;
+	r->pending_cr = false;
+	ok = feed_lines(r, held.data, held.len);
+	buf_free(&held);
+	/* the same bytes were counted the same way */
+	r->line = line;
+	r->pending_cr = pending_cr;
+	return ok;
+}
+
+/* Parses data[0..len) a line at a time, counting lines. */
+static bool
+feed_lines(CsvReader *r, const char *data, size_t len)
+{
+	const char *start = data;
+	const char *end = data + len;
+	const char *space = next_edge_space(start, start, end, ' ');
+	const char *tab = next_edge_space(start, start, end, '\t');
+
+	if (r->pending_cr && len > 0)
+	{
+		r->pending_cr = false;
+		r->line += *data != '\n';
+	}
+	/* a piece is one line: it ends with LF, or with a CR not before LF */
+	while (len > 0)
+	{
+		size_t		piece = strcspn_len(data, len);
+		bool		ends = piece < len;
+
+		piece += ends;
+		if (space < data + piece || tab < data + piece)
+		{
+			r->may_trim = true;
+			if (space < data + piece)
+				space = next_edge_space(start, data + piece, end, ' ');
+			if (tab < data + piece)
+				tab = next_edge_space(start, data + piece, end, '\t');
+		}
+		if (r->spanning && r->span.len + piece > CSV_MAX_FIELD)
+		{
+			/* held long enough: an unclosed quote, most likely */
+			r->span_last = r->line;
+			if (!read_span_again(r))
+				return false;
+		}
+		if (!parse_piece(r, data, piece))
+			return false;
+		if (ends && data[piece - 1] == '\n')
+			r->line++;
+		else if (ends && piece < len)
+			r->line += data[piece] != '\n';
+		else if (ends)
+			r->pending_cr = true;
+		if (r->reread && !read_span_again(r))
+			return false;
+		data += piece;
+		len -= piece;
+	}
+	return true;
+}
+
 bool
 csvread_feed(CsvReader *r, const char *data, size_t len)
 {
@@ -347,51 +686,27 @@ csvread_feed(CsvReader *r, const char *data, size_t len)
 		if (r->bom_seen > 0 && !parse_piece(r, bom, (size_t) r->bom_seen))
 			return false;
 	}
-	if (r->pending_cr && len > 0)
-	{
-		r->pending_cr = false;
-		r->line += *data != '\n';
-	}
-	/* a piece is one line: it ends with LF, or with a CR not before LF */
-	while (len > 0)
-	{
-		size_t		piece = strcspn_len(data, len);
-		bool		ends = piece < len;
-
-		piece += ends;
-		if (!parse_piece(r, data, piece))
-			return false;
-		if (ends && data[piece - 1] == '\n')
-			r->line++;
-		else if (ends && piece < len)
-			r->line += data[piece] != '\n';
-		else if (ends)
-			r->pending_cr = true;
-		data += piece;
-		len -= piece;
-	}
-	return true;
+	return feed_lines(r, data, len);
 }
 
 /*
- * libcsv's state while inside a quoted field: its FIELD_BEGUN with quoted
- * set.  csv_fini refuses an unterminated quote only with CSV_STRICT_FINI,
- * so the check is made here, where it can be reported.
+ * Ends the record the parser holds at the end of the stream; false when
+ * the reader must stop.
  */
-#define LIBCSV_FIELD_BEGUN 2
-
-bool
-csvread_finish(CsvReader *r)
+static bool
+end_last_record(CsvReader *r)
 {
-	if (!r->started && r->bom_seen > 0 &&
-		!parse_piece(r, "\xEF\xBB\xBF", (size_t) r->bom_seen))
-		return false;
+	r->piece_len = 0;			/* the last piece is in line_text */
 	if (r->skipping)
 		end_broken(r);
 	if (r->failed || r->stopped)
 		return false;
-	if ((r->parser.pstate == LIBCSV_FIELD_BEGUN && r->parser.quoted) ||
-		csv_fini(&r->parser, on_field, on_row, r) != 0)
+	/* the last line, read alone, does not close its quote */
+	if (in_quote(r) && r->broken_fn)
+		unclosed_quote(r, "", 0);
+	if (r->failed || r->stopped)
+		return false;
+	if (in_quote(r) || csv_fini(&r->parser, on_field, on_row, r) != 0)
 	{
 		set_error(r, r->nfields ? r->row_line : r->line,
 				  "unterminated quoted field");
@@ -400,14 +715,37 @@ csvread_finish(CsvReader *r)
 	return !r->failed && !r->stopped;
 }
 
+bool
+csvread_finish(CsvReader *r)
+{
+	if (!r->started && r->bom_seen > 0 &&
+		!parse_piece(r, "\xEF\xBB\xBF", (size_t) r->bom_seen))
+		return false;
+	if (r->spanning && in_quote(r))
+	{
+		r->span_last = r->line;
+		if (!read_span_again(r))
+			return false;
+	}
+	if (!end_last_record(r))
+		return false;
+	/* a last record over several lines without a final line end */
+	if (r->reread && (!read_span_again(r) || !end_last_record(r)))
+		return false;
+	return true;
+}
+
 void
 csvread_destroy(CsvReader *r)
 {
 	if (r == NULL)
 		return;
 	csv_free(&r->parser);
+	csv_free(&r->untrimmed);
 	buf_free(&r->rowbuf);
 	buf_free(&r->line_text);
+	buf_free(&r->span);
+	buf_free(&r->written_buf);
 	free(r);
 }
 

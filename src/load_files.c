@@ -60,9 +60,8 @@ on_broken(void *ctx, const CsvBroken *b)
 	}
 	notice_text_set_aside(nt, NK_CSV_STRAY_QUOTE, fl->member, b->line,
 						  b->column, b->text, b->len, "stray quote on line "
-						  "%ld, field %d (a quote inside an unquoted field, "
-						  "or text after a closing quote): record set aside",
-						  b->bad_line, b->column);
+						  "%ld, field %d (%s): record set aside",
+						  b->bad_line, b->column, b->why);
 	return !notice_too_many(nt);
 }
 

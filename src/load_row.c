@@ -235,6 +235,37 @@ end_extra(FileLoad *fl)
 }
 
 /*
+ * Field i of row without the spaces and tabs around it, as the validator's
+ * leading_or_trailing_whitespaces does, quoted or not: a notice shows it
+ * as written (libcsv already dropped them around an unquoted value: see
+ * CsvRow's written).  Nothing but spaces leaves it empty.
+ */
+static void
+trim_value(FileLoad *fl, const CsvRow *row, int i, const char **v,
+		   size_t *len)
+{
+	bool		trimmed = row->written && row->written[i].data;
+	CsvField	w = trimmed ? row->written[i] : (CsvField) {*v, *len};
+	const char *s = *v;
+	size_t		n = *len;
+	char		shown[SHOW_VALUE_MAX + 8];
+
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (!trimmed && n == *len)
+		return;
+	row_show_value(w.data, w.len, shown, sizeof(shown));
+	notice_value(fl->run->notices, NK_LEADING_OR_TRAILING_WHITESPACES,
+				 fl->member, row->line, i + 1, fl->names[i], w.data, w.len,
+				 "%s \"%s\" has spaces or tabs around it: loaded without "
+				 "them", fl->names[i], shown);
+	*v = s;
+	*len = n;
+}
+
+/*
  * One data row into the COPY buffer (see load_run.h): begun, not ended.
  */
 bool
@@ -270,6 +301,8 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		NoticeKind	kind;
 		ConvStatus	st;
 
+		if (i < row->nfields)
+			trim_value(fl, row, i, &v, &len);
 		if (len > ID_MAX_BYTES && cf &&
 			((cf->flags & FIELD_KEY) || cf->refs))
 		{

@@ -79,6 +79,8 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	ACTION_REST_SKIPPED},
 	[NK_CSV_STRAY_QUOTE] = {"csv_parsing_failed", NOTICE_ERROR,
 	ACTION_ROW_SET_ASIDE},
+	[NK_LEADING_OR_TRAILING_WHITESPACES] = {"leading_or_trailing_whitespaces",
+	NOTICE_WARNING, ACTION_KEPT},
 	[NK_LONG_COLUMN_NAME] = {"column_name_too_long", NOTICE_WARNING,
 	ACTION_KEPT},
 	[NK_RESERVED_COLUMN_NAME] = {"reserved_column_name", NOTICE_WARNING,

@@ -111,6 +111,7 @@ POLICY = {
     'invalid_utf8': {(E, NULLED), (E, ASIDE)},
     'missing_required_field': {(E, ASIDE), (E, KEPT)},
     'invalid_row_length': {(E, ASIDE), (W, KEPT)},
+    'leading_or_trailing_whitespaces': {(W, KEPT)},
     'point_near_origin': {(E, KEPT)},
     'missing_required_column': {(E, KEPT)},
     'duplicated_column': {(E, KEPT)},
@@ -1101,6 +1102,30 @@ def cases():
         sql=[('P04 kept at (0, 0)', "SELECT count(*) FROM @.stops WHERE stop_id = 'P04'"
               " AND stop_lat = 0 AND stop_lon = 0", '1')])
 
+    # ---- spaces and tabs around a value (class 3 of issue 22): loaded
+    # without them, quoted or not, the value as written in a warning
+    value_case('leading_or_trailing_whitespaces', 'leading_or_trailing_whitespaces',
+               'stops.txt', 'P03,', 'stop_name', '  Spaced name  ', action=KEPT, sev=W,
+               sql=[('P03 trimmed', "SELECT stop_name FROM @.stops WHERE stop_id = 'P03'",
+                     'Spaced name')])
+    value_case('leading_or_trailing_whitespaces_blank', 'leading_or_trailing_whitespaces',
+               'stops.txt', 'P03,', 'stop_code', '   ', action=KEPT, sev=W,
+               sql=[('P03 stop_code NULL', "SELECT count(*) FROM @.stops WHERE"
+                     " stop_id = 'P03' AND stop_code IS NULL", '1')])
+    text, n, col = setf('stops.txt', 'P03,', 'stop_name', 'QUOTED')
+    add('leading_or_trailing_whitespaces_quoted',
+        {'stops.txt': text.replace('QUOTED', '"  Quoted name "')},
+        [N('leading_or_trailing_whitespaces', W, KEPT, 'stops.txt', n, 'stop_name',
+           '  Quoted name ')],
+        sql=[('P03 trimmed', "SELECT stop_name FROM @.stops WHERE stop_id = 'P03'",
+              'Quoted name')])
+    text, n, col = setf('routes.txt', 'R35,', 'route_type', 'TYPE')
+    add('leading_or_trailing_whitespaces_tab', {'routes.txt': text.replace('TYPE', '\t3 ')},
+        [N('leading_or_trailing_whitespaces', W, KEPT, 'routes.txt', n, 'route_type',
+           '\t3 ')],
+        sql=[('route_type 3', "SELECT route_type::text FROM @.routes WHERE"
+              " route_id = 'R35'", '3')])
+
     # ---- header and file level
     header, rows = fl.rows_of(SAMPLE, 'routes.txt')
     i = header.index('route_type')
@@ -1164,12 +1189,8 @@ def cases():
             sql=[('stops before line %d loaded' % n, 'SELECT count(*) FROM @.stops',
                   str(sum(1 for l, _ in member_lines(SAMPLE, 'stops.txt') if l < n)))])
 
-    text = S('stops.txt')
-    n = fl.line_of(text, 'P06,')
-    lines = text.split('\n')
-    check('"' not in ''.join(lines[n - 1:]), 'setup: a quote after line %d' % n)
-    lines.insert(n - 1, 'X99,,"Never closed,,45.5,-73.5,,0,,,')
-    parse_case('csv_parsing_failed_unterminated_quote', '\n'.join(lines), n)
+    # an unterminated quote: quote_* tests below (Python's csv reads the
+    # lines after it as one record, the program reads each line alone)
     text, n, _ = setf('stops.txt', 'P02,', 'stop_desc', 'x' * (2 << 20))
     parse_case('csv_parsing_failed_field_over_1mib', text, n)
     text = S('stops.txt')
@@ -1411,7 +1432,9 @@ CASE_NAMES = [
     'missing_required_file_trips', 'missing_required_file_stop_times',
     'missing_required_file_stops', 'missing_calendar_and_calendar_date_files',
     'stops_optional_with_locations', 'empty_file_required', 'empty_file_agency',
-    'empty_file_no_header', 'csv_parsing_failed_unterminated_quote',
+    'empty_file_no_header', 'leading_or_trailing_whitespaces',
+    'leading_or_trailing_whitespaces_blank', 'leading_or_trailing_whitespaces_quoted',
+    'leading_or_trailing_whitespaces_tab',
     'csv_parsing_failed_field_over_1mib', 'csv_parsing_failed_row_over_4mib',
     'csv_parsing_failed_100k_fields', 'zip_trailing_bytes', 'zip_leading_bytes',
     'duplicate_key', 'duplicate_key_composite', 'duplicate_key_multiline',
@@ -1515,6 +1538,109 @@ def strict_max_errors():
     got = [e[1] for e in fl.error_lines(r.stderr, 'strict_ten')]
     check(got == want[:4], 'error lines %r, not %r: %s' % (got, want[:4], describe(r)))
     check(rejected_count(r.stderr) == 10, 'no "feed rejected: 10 errors": ' + describe(r))
+
+# ------------------------------------- quotes over line ends (issue 22, 1)
+
+def line_problems(schema, file, text, first, key, records):
+    """Every line of text from line first on is a row of file's table
+    (key[1](line text) among the values of the SQL expression key[0]) or
+    the record of a row_set_aside notice at its line, as written; rows +
+    set aside = records.  Returns the problems found."""
+    expr, of_line = key
+    table = rel(schema, file[:-4])
+    loaded = collections.Counter(r[0] for r in query('SELECT %s FROM %s' % (expr, table)))
+    aside = {n.line: n for n in notices_of(schema)
+             if n.file == file and n.action == ASIDE}
+    problems = []
+    lines = [l for l in text.split('\n')]
+    for i, l in enumerate(lines[first - 1:], start=first):
+        if not l.strip():
+            continue
+        if i in aside:
+            if aside[i].record != l:
+                problems.append('line %d set aside with record %r, not %r'
+                                % (i, aside[i].record, l))
+        elif loaded[of_line(l)] != 1:
+            problems.append('line %d (%r) in neither a row nor a notice' % (i, l))
+    stray = sorted(n for n in aside if n < first)
+    if stray:
+        problems.append('lines set aside before %d: %r' % (first, stray))
+    rows = int(value('SELECT count(*) FROM %s' % table))
+    if rows + len(aside) != records:
+        problems.append('%d rows + %d set aside != %d records' % (rows, len(aside), records))
+    return problems
+
+STOP_KEY = ('stop_id', lambda l: l.split(',')[0])
+
+def quote_stops(lines):
+    """The sample's stops.txt with lines added: (text, first added line,
+    records: the sample's and one per line added)."""
+    text = S('stops.txt').rstrip('\n')
+    return (text + '\n' + '\n'.join(lines) + '\n', text.count('\n') + 2,
+            len(member_lines(SAMPLE, 'stops.txt')) + len(lines))
+
+@test()
+def quote_stray_opening():
+    """The red team's five lines: S2's opening quote swallowed S3 up to
+    S4's quote (2 loaded + 1 set aside of 5).  Each line is now a row or a
+    broken record with its line: S1, S3 and S5 loaded, S2 and S4 set
+    aside."""
+    text, first, records = quote_stops(['S1,,One,,45.5,-73.5,,0,,,', 'S2,,"Two,,45.5,-73.5,,0,,,',
+                               'S3,,Three,,45.5,-73.5,,0,,,', 'S4,,Fo"ur,,45.5,-73.5,,0,,,',
+                               'S5,,Five,,45.5,-73.5,,0,,,'])
+    load_default(fl.make_feed('quote_stray', {'stops.txt': text}), 'quote_stray')
+    problems = line_problems('quote_stray', 'stops.txt', text, first, STOP_KEY, records)
+    got = sorted((n.line, n.code) for n in notices_of('quote_stray') if n.action == ASIDE)
+    want = [(first + 1, 'csv_parsing_failed'), (first + 3, 'csv_parsing_failed')]
+    check(got == want, 'set aside %r, not %r' % (got, want))
+    check(not problems, '\n'.join(problems))
+
+@test()
+def quote_span_breaks_width():
+    """A quoted field over two lines with fewer fields than the header
+    (S6's quote closed on S7's line), and one broken on its second line (the
+    first line used to be lost): each line set aside alone, with its line;
+    the stops after them load."""
+    text, first, records = quote_stops(['S6,,"Six,,45.5', 'S7,,Seven",45.5',
+                               'S8,,Eight,,45.5,-73.5,,0,,,', 'S9,,"Nine',
+                               'more"x,,45.5,-73.5,,0,,,', 'S10,,Ten,,45.5,-73.5,,0,,,'])
+    load_default(fl.make_feed('quote_width', {'stops.txt': text}), 'quote_width')
+    problems = line_problems('quote_width', 'stops.txt', text, first, STOP_KEY, records)
+    got = sorted(n.line for n in notices_of('quote_width') if n.action == ASIDE)
+    want = [first, first + 1, first + 3, first + 4]
+    check(got == want, 'set aside %r, not %r' % (got, want))
+    check(not problems, '\n'.join(problems))
+
+@test()
+def quote_multiline_kept():
+    """A quoted line break with the header's width is one record, loaded
+    as written (the sample's own STN_CENTRAL_A has one)."""
+    text, _, _ = quote_stops(['S6,,"Six\nand a half",,45.5,-73.5,,0,,,'])
+    load_default(fl.make_feed('quote_multiline', {'stops.txt': text}), 'quote_multiline')
+    check(value("SELECT stop_name FROM %s WHERE stop_id = 'S6'"
+                % rel('quote_multiline', 'stops')) == 'Six\nand a half', 'S6 not as written')
+    check(notices_of('quote_multiline') == [], 'notices: %r'
+          % [show(n) for n in notices_of('quote_multiline')])
+
+@test()
+def quote_unterminated_stop_times():
+    """An unterminated quote near the top of the sample's 320 stop_times
+    used to skip the rest of the file (311 of 320 lost): now that line is
+    set aside and the 319 others load."""
+    lines = S('stop_times.txt').split('\n')
+    check(len([l for l in lines[1:] if l]) == 320 and '"' not in ''.join(lines),
+          'setup: 320 stop_times without quotes')
+    lines[9] = lines[9].replace(',', ',"', 3).replace(',"', ',', 2)
+    text = '\n'.join(lines)
+    load_default(fl.make_feed('quote_unterminated', {'stop_times.txt': text}),
+                 'quote_unterminated')
+    key = ("trip_id || ',' || stop_sequence",
+           lambda l: ','.join(l.split(',')[i] for i in (0, 4)))
+    problems = line_problems('quote_unterminated', 'stop_times.txt', text, 2, key, 320)
+    got = [(n.line, n.code, n.action) for n in notices_of('quote_unterminated')
+           if n.file == 'stop_times.txt' and n.code == 'csv_parsing_failed']
+    check(got == [(10, 'csv_parsing_failed', ASIDE)], 'notices %r' % got)
+    check(not problems, '\n'.join(problems))
 
 # -------------------------------------------------------- --skip-invalid
 

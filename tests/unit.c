@@ -1691,7 +1691,8 @@ test_csv_stray_quotes(void)
 		"S1,\"abc\"def,1\n"		/* text after a closing quote */
 		"S2,ok,2\r\n"
 		"S3,x\",3\n"				/* a quote inside an unquoted field */
-		"S4,\"two\nlines\"z,4\n"	/* broken on the record's 2nd line */
+		"S4,\"two\nlines\"z,4\n"	/* broken on the record's 2nd line: both
+									 * lines read alone */
 		"S5,\"spaced\" ,5\n"		/* a space after the quote is fine */
 		"S6,last,6";
 	bool		all = true;
@@ -1701,7 +1702,7 @@ test_csv_stray_quotes(void)
 	{
 		bool		ok = csv_broken_run(glued, chunk, &run);
 
-		all = all && ok && run.nrows == 4 && run.broken.n == 3 &&
+		all = all && ok && run.nrows == 4 && run.broken.n == 4 &&
 			strcmp(run.first[1], "S2") == 0 && run.line[1] == 3 &&
 			strcmp(run.first[2], "S5") == 0 && run.line[2] == 7 &&
 			strcmp(run.first[3], "S6") == 0 && run.line[3] == 8 &&
@@ -1710,8 +1711,11 @@ test_csv_stray_quotes(void)
 			strcmp(run.broken.text[0], "S1,\"abc\"def,1") == 0 &&
 			run.broken.line[1] == 4 && run.broken.column[1] == 2 &&
 			strcmp(run.broken.text[1], "S3,x\",3") == 0 &&
-			run.broken.line[2] == 5 && run.broken.bad_line[2] == 6 &&
-			strcmp(run.broken.text[2], "lines\"z,4") == 0;
+			run.broken.line[2] == 5 && run.broken.bad_line[2] == 5 &&
+			run.broken.column[2] == 2 &&
+			strcmp(run.broken.text[2], "S4,\"two") == 0 &&
+			run.broken.line[3] == 6 && run.broken.bad_line[3] == 6 &&
+			strcmp(run.broken.text[3], "lines\"z,4") == 0;
 		if (!all)
 		{
 			printf("  chunk %zu: ok %d, %d rows, %d broken\n", chunk, ok,
@@ -1743,6 +1747,211 @@ test_csv_stray_quotes(void)
 		csvread_destroy(r);
 		rec_free(&rec);
 	}
+}
+
+/* Rows and broken records of s fed a chunk at a time: equal to want? */
+static bool
+csv_lines_are(const char *s, size_t chunk, int nrows, const long *row_lines,
+			  int nbroken, const long *broken_lines, const char *const *texts)
+{
+	BrokenRun	run;
+
+	if (!csv_broken_run(s, chunk, &run) || run.nrows != nrows ||
+		run.broken.n != nbroken)
+		return false;
+	for (int i = 0; i < nrows && i < 8; i++)
+		if (run.line[i] != row_lines[i])
+			return false;
+	for (int i = 0; i < nbroken && i < 4; i++)
+		if (run.broken.line[i] != broken_lines[i] ||
+			run.broken.bad_line[i] != broken_lines[i] ||
+			strcmp(run.broken.text[i], texts[i]) != 0)
+			return false;
+	return true;
+}
+
+/* As csv_lines_are for every chunk size from 1 to all of s. */
+static bool
+csv_lines_all_chunks(const char *s, int nrows, const long *row_lines,
+					 int nbroken, const long *broken_lines,
+					 const char *const *texts)
+{
+	for (size_t chunk = 1; chunk <= strlen(s); chunk++)
+		if (!csv_lines_are(s, chunk, nrows, row_lines, nbroken, broken_lines,
+						   texts))
+		{
+			printf("  chunk %zu\n", chunk);
+			return false;
+		}
+	return true;
+}
+
+static void
+test_csv_quote_spans(void)
+{
+	/* issue 22, class 1: S2 and S3 were in neither a row nor a notice */
+	{
+		static const long rows[] = {1, 2, 4, 6};
+		static const long broken[] = {3, 5};
+		static const char *const texts[] = {"S2,\"Two,45,-73", "S4,Fo\"ur,45,-73"};
+
+		test_cond("csv stray opening quote: each swallowed line is a row or a "
+				  "broken record, with its line",
+				  csv_lines_all_chunks("id,name,lat,lon\nS1,One,45,-73\n"
+									   "S2,\"Two,45,-73\nS3,Three,45,-73\n"
+									   "S4,Fo\"ur,45,-73\nS5,Five,45,-73\n",
+									   4, rows, 2, broken, texts));
+		test_cond("csv stray opening quote, CRLF: the same",
+				  csv_lines_all_chunks("id,name,lat,lon\r\nS1,One,45,-73\r\n"
+									   "S2,\"Two,45,-73\r\nS3,Three,45,-73\r\n"
+									   "S4,Fo\"ur,45,-73\r\nS5,Five,45,-73\r\n",
+									   4, rows, 2, broken, texts));
+	}
+	/* a span that closes cleanly with too many fields: one record, which
+	 * the caller sets aside whole */
+	{
+		static const long rows[] = {1, 2, 4};
+
+		test_cond("csv quoted span with too many fields: one record",
+				  csv_lines_all_chunks("id,name,lat\nS1,\"One,1\nS2\",Two,2\n"
+									   "S3,Three,3\n", 3, rows, 0, NULL, NULL));
+	}
+	/* a span that closes cleanly with too few fields */
+	{
+		static const long rows[] = {1, 3, 5};
+		static const long broken[] = {2, 4};
+		static const char *const texts[] = {"S1,\"One,1", "S3,Three\""};
+
+		test_cond("csv quoted span with too few fields: its lines read alone",
+				  csv_lines_all_chunks("id,name,lat\nS1,\"One,1\nS2,Two,2\n"
+									   "S3,Three\"\nS4,Four,4\n", 3, rows, 2,
+									   broken, texts));
+	}
+	/* a quoted line break that keeps the width: one record */
+	{
+		static const long rows[] = {1, 2, 5, 6};
+		BrokenRun	run;
+
+		test_cond("csv quoted line breaks that keep the width: one row each",
+				  csv_lines_all_chunks("id,desc,lat\nS1,\"a\nb\nc\",1\n"
+									   "S2,d,2\nS3,\"e\",3,,\n", 4, rows, 0,
+									   NULL, NULL));
+		test_cond("csv quoted line break, padded row: one row",
+				  csv_broken_run("a,b,c\n1,\"x\ny\",3,\n", 5, &run) &&
+				  run.nrows == 2 && run.broken.n == 0);
+	}
+	/* an unterminated quote near the top: every line but its own is a row */
+	{
+		Buf			text;
+		BrokenRun	run;
+		bool		ok;
+
+		buf_init(&text, 1 << 24);
+		buf_puts(&text, "trip_id,stop_sequence,stop_id\nT1,1,\"S1\n");
+		for (int i = 2; i < 320; i++)
+		{
+			char		line[64];
+
+			snprintf(line, sizeof(line), "T1,%d,S%d\n", i, i);
+			buf_puts(&text, line);
+		}
+		ok = csv_broken_run(text.data, 4096, &run);
+		test_cond("csv unterminated quote in 320 lines: 319 rows + 1 broken",
+				  ok && run.nrows == 319 && run.broken.n == 1 &&
+				  run.broken.line[0] == 2 && run.line[1] == 3 &&
+				  strcmp(run.broken.text[0], "T1,1,\"S1") == 0);
+		/* no final line end */
+		text.len--;
+		ok = csv_broken_run(text.data, 7, &run);
+		test_cond("csv unterminated quote, no final line end: 319 rows + 1 broken",
+				  ok && run.nrows == 319 && run.broken.n == 1);
+		/* a span held up to CSV_MAX_FIELD, then read a line at a time */
+		buf_reset(&text);
+		buf_puts(&text, "a,b\n1,\"x\n");
+		for (int i = 0; i < 40000; i++)
+			buf_puts(&text, "2,yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\n");
+		buf_puts(&text, "3,\"z\"\n");
+		ok = csv_broken_run(text.data, 65536, &run);
+		test_cond("csv unterminated quote over CSV_MAX_FIELD bytes: every line "
+				  "a row or broken",
+				  ok && run.nrows == 40002 && run.broken.n == 1 &&
+				  run.broken.line[0] == 2);
+		buf_free(&text);
+	}
+}
+
+/* The fields of the second row and how libcsv says they were written. */
+typedef struct
+{
+	int			nrows;
+	int			nfields;
+	char		value[4][16];
+	char		written[4][16];	/* "-" when not trimmed */
+} Trimmed;
+
+static bool
+rec_trimmed(void *ctx, const CsvRow *row)
+{
+	Trimmed    *t = ctx;
+
+	if (t->nrows++ != 1)
+		return true;
+	t->nfields = row->nfields;
+	for (int i = 0; i < row->nfields && i < 4; i++)
+	{
+		snprintf(t->value[i], sizeof(t->value[i]), "%.*s",
+				 (int) row->fields[i].len, row->fields[i].data);
+		if (row->written && row->written[i].data)
+			snprintf(t->written[i], sizeof(t->written[i]), "%.*s",
+					 (int) row->written[i].len, row->written[i].data);
+		else
+			strcpy(t->written[i], "-");
+	}
+	return true;
+}
+
+/* s fed chunk bytes at a time: its second row is values / written. */
+static bool
+csv_trimmed_is(const char *s, size_t chunk, int n, const char *const *values,
+			   const char *const *written)
+{
+	Trimmed		t;
+	CsvReader  *r = csvread_create("t.txt", rec_trimmed, &t);
+	bool		ok = r != NULL;
+	size_t		len = strlen(s);
+
+	memset(&t, 0, sizeof(t));
+	for (size_t off = 0; ok && off < len; off += chunk)
+		ok = csvread_feed(r, s + off, len - off < chunk ? len - off : chunk);
+	ok = ok && csvread_finish(r) && t.nfields == n;
+	for (int i = 0; ok && i < n; i++)
+		ok = strcmp(t.value[i], values[i]) == 0 &&
+			strcmp(t.written[i], written[i]) == 0;
+	csvread_destroy(r);
+	return ok;
+}
+
+static void
+test_csv_trimmed(void)
+{
+	static const char *const v1[] = {"x", "", "  q  ", "a b"};
+	static const char *const w1[] = {"  x  ", "   ", "-", "-"};
+	static const char *const v2[] = {"x", "y", "z", "w"};
+	static const char *const w2[] = {"-", "-", "-", "-"};
+	static const char *const v3[] = {"a", "b", "c\td", "e"};
+	static const char *const w3[] = {"\ta", "b ", "-", "-"};
+	bool		all = true;
+
+	for (size_t chunk = 1; chunk < 40; chunk++)
+		all = all &&
+			csv_trimmed_is("a,b,c,d\n  x  ,   ,\"  q  \",a b\n", chunk, 4, v1, w1) &&
+			csv_trimmed_is("a,b,c,d\r\n\ta,b ,c\td,e", chunk, 4, v3, w3);
+	test_cond("csv spaces and tabs libcsv drops: the field as written, "
+			  "whatever the chunks", all);
+	test_cond("csv no space dropped: no field marked",
+			  csv_trimmed_is("a,b,c,d\nx,y,z,w\n", 3, 4, v2, w2));
+	test_cond("csv spaces around quotes: not a field's, not marked",
+			  csv_trimmed_is("a,b,c,d\nx, \"y\" ,z,w\n", 5, 4, v2, w2));
 }
 
 /* ----------------------------------------------------------------- source */
@@ -2039,6 +2248,8 @@ main(void)
 	test_csv_cr_lines();
 	test_csv_errors();
 	test_csv_stray_quotes();
+	test_csv_quote_spans();
+	test_csv_trimmed();
 	test_source();
 	test_report_table();
 
