@@ -209,7 +209,6 @@ extern int	postgis_srid_usable(PGconn *conn, const Ddl *ddl);
 extern bool sideload_start(LoadRun *run);
 
 /* Waits for it and takes its work into the transaction. */
-extern bool sideload_join(LoadRun *run, const char *staging,
-						  bool *bad_input);
+extern bool sideload_join(LoadRun *run, const char *staging);
 
 #endif

@@ -43,14 +43,9 @@ extern void log_plain(const char *fmt,...) PRINTF_LIKE(1, 2);
 extern void log_replay(const char *line);
 
 /*
- * Problems in the feed's data: "feed:member:line[:column]: error: ...".
- * column is 1-based; 0 leaves it out.  They count towards
- * log_data_errors(): such a problem refuses the feed.
+ * A problem in the feed's data: "feed:member:line[:column]: level: ...",
+ * level the severity ("error").  column is 1-based; 0 leaves it out.
  */
-extern void log_data_error(const char *member, long line, int column,
-						   const char *fmt,...) PRINTF_LIKE(4, 5);
-
-/* As log_data_error with level as the severity, not counted. */
 extern void log_data(const char *level, const char *member, long line,
 					 int column, const char *fmt,...) PRINTF_LIKE(5, 6);
 
@@ -63,12 +58,9 @@ extern void log_set_tag(const char *tag);
 
 /*
  * The feed's name printed in each data message (not copied: keep it
- * alive); a new feed's data errors count from zero.
+ * alive).
  */
 extern void log_set_feed(const char *feed);
-
-/* How many data errors have been logged since log_set_feed. */
-extern long log_data_errors(void);
 
 /*
  * Calls before() ahead of each message and after() once it is written,

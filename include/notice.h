@@ -82,6 +82,11 @@ typedef enum
 	NK_INVALID_TIMEZONE,
 	NK_MALFORMED_JSON,
 	NK_DUPLICATE_GEO_JSON_KEY,
+	/* the archive and its members, met by source.c */
+	NK_ZIP_INCONSISTENT,
+	NK_FILE_IN_SUBFOLDER,
+	NK_FILE_NAME_NOT_UTF8,
+	NK_UNREADABLE_FILE,
 	NK_COUNT
 } NoticeKind;
 

@@ -14,14 +14,46 @@
 typedef struct FeedSource FeedSource;
 typedef struct FeedMember FeedMember;
 
+/* A defect of the feed the source met: see source_notice. */
+typedef struct
+{
+	int			kind;			/* a NoticeKind (notice.h, which includes
+								 * this header through csvread.h) */
+	const char *file;			/* the member, or the feed's file */
+	const char *message;
+} SourceNotice;
+
 /*
  * Opens a feed: a zip file or a directory.  Members are known by their base
- * name ("stops.txt"), whatever folder of the archive holds them.  As unzip
- * does, a zip file may hold bytes after the archive (a web page a server
- * sent with it) or before it (a stub): see source_ignored_bytes.  Logs and
- * returns NULL on failure; free with source_close.
+ * name ("stops.txt"), whatever folder of the archive holds them; when a
+ * name is both at the archive's root and in a folder, the root is the
+ * feed and every member in a folder is left out with a notice.  A name
+ * that is not UTF-8 is known with its invalid bytes written \xHH (a
+ * notice says so) and read by its own bytes.  As unzip does, a zip file
+ * may hold bytes after the archive (a web page a server sent with it) or
+ * before it (a stub): see source_ignored_bytes; and an archive whose local
+ * headers disagree with its central directory (libzip's ZIP_CHECKCONS) is
+ * read by the central directory, with a notice, each member then checked
+ * by its CRC and size as it is read.  Logs and returns NULL when the feed
+ * cannot be read at all; free with source_close.
  */
 extern FeedSource *source_open(const char *path);
+
+/*
+ * The next defect met since the last call, into out: those found opening
+ * the feed, then a member that could not be read (source_member_open,
+ * _read, _close), which is not opened again (its file is skipped).  The
+ * strings are src's until source_close.  False when there are no more.
+ * A source_reopen copy has none of the original's.
+ */
+extern bool source_notice(FeedSource *src, SourceNotice *out);
+
+/*
+ * s[0..len) with each byte that is not valid UTF-8 (or NUL) written as
+ * \xHH: how a member name that is not UTF-8 is known.  malloc'd; NULL when
+ * out of memory.
+ */
+extern char *source_escape_name(const char *s, size_t len);
 
 /*
  * How many bytes of the zip file source_open skipped, before and after the
@@ -47,8 +79,9 @@ extern void source_close(FeedSource *src);
 
 /*
  * The feed's SHA-256 as 64 hex digits into out: of the zip file, or for a
- * directory of its members' names and contents in name order.  False
- * (logged) when it cannot be read.
+ * directory of its members in name order, each as the length of its name,
+ * its name, and the SHA-256 of its content, so that no other folder hashes
+ * the same.  False (logged) when it cannot be read.
  */
 extern bool source_sha256(const FeedSource *src, char out[65]);
 
@@ -66,10 +99,10 @@ extern int	source_find(const FeedSource *src, const char *name);
 extern unsigned long long source_declared_size(const FeedSource *src, int i);
 
 /*
- * Opens member i for reading.  Returns NULL on failure, logged as a data
- * error of the member, which includes a zip member that would expand past
- * 64 GiB or more than 1000 times.  Close with source_member_close, before
- * source_close.
+ * Opens member i for reading.  Returns NULL when it cannot be read, with a
+ * notice (source_notice), which includes a zip member that would expand
+ * past 64 GiB or more than 1000 times, or one that could not be read
+ * before.  Close with source_member_close, before source_close.
  */
 extern FeedMember *source_member_open(FeedSource *src, int i);
 
@@ -79,10 +112,17 @@ extern FeedMember *source_member_open(FeedSource *src, int i);
  */
 extern unsigned long long source_member_size(const FeedMember *m);
 
-/* Reads up to n bytes: the count, 0 at the end, -1 on error (a data error). */
+/*
+ * Reads up to n bytes: the count, 0 at the end, -1 when the member cannot
+ * be read (a notice: a read error, a CRC or a size that disagrees with the
+ * archive's, damaged compressed data).
+ */
 extern ssize_t source_member_read(FeedMember *m, char *buf, size_t n);
 
-/* Closes the member; false (a data error) if the archive is damaged. */
+/*
+ * Closes the member; false when it could not be read whole, with a notice
+ * (source_notice): what was read of it must not be used.
+ */
 extern bool source_member_close(FeedMember *m);
 
 #endif

@@ -96,7 +96,7 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 	bool		ok;
 
 	if (m == NULL)
-		return true;			/* a data error, logged */
+		return true;			/* a notice of the source */
 	buf_init(&sql, DDL_SQL_MAX);
 	buf_init(&filled, DDL_SQL_MAX);
 	ok = db_execf(conn,
@@ -136,8 +136,9 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 	copy_row_end(&copy);
 	if (!copy_end(&copy, NULL) || n < 0)
 	{
-		/* a member that cannot be read is a data error, logged */
-		ok = n < 0;
+		/* a member that cannot be read is a notice of the source */
+		ok = n < 0 && db_execf(conn, "DROP TABLE %s.locations_document",
+							   ddl->schema);
 		goto cleanup;
 	}
 

@@ -72,7 +72,6 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
 	SwapStatus	swapped;
-	bool		bad_input = false;
 	bool		first = false;	/* makes the cross-feed tables */
 	uint32_t	nonce;
 	double		started,
@@ -167,25 +166,14 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		files_load_all(&run);
 	if (run.failed)
 		goto rollback;
-	if (log_data_errors() > 0)
-	{
-		log_error("feed rejected: it cannot be read; the database is "
-				  "unchanged");
-		status = LOAD_BAD_INPUT;
-		goto rollback;
-	}
 	started = report_now();
 	/* the tables of a strict load already known to be bad are incomplete */
 	if ((!opt->strict || notice_count(run.notices, NOTICE_ERROR) == 0) &&
 		!finish_check_tables(&run))
 		goto rollback;
 	/* what does not need the side load's table is done first */
-	if (run.side && (!finish_indexes(&run) ||
-					 !sideload_join(&run, staging, &bad_input)))
-	{
-		status = bad_input ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
+	if (run.side && (!finish_indexes(&run) || !sideload_join(&run, staging)))
 		goto rollback;
-	}
 	db_set_step("keys, indexes and derived tables");
 	if (!finish_store_notices(&run, notices) || finish_strict_refusal(&run) ||
 		(!run.side && !finish_indexes(&run)) ||

@@ -65,6 +65,34 @@ on_broken(void *ctx, const CsvBroken *b)
 	return !notice_too_many(nt);
 }
 
+/* Records the notices the feed's source has met since last time. */
+static void
+take_source_notices(LoadRun *run)
+{
+	SourceNotice sn;
+
+	while (source_notice(run->src, &sn))
+		notice_add(run->notices, (NoticeKind) sn.kind, sn.file, 0, 0, NULL,
+				   NULL, 0, "%s", sn.message);
+}
+
+/*
+ * Empties the table of a file that could not be read whole: what was read
+ * of it is not to be trusted (the file is skipped).
+ */
+static void
+empty_table(LoadRun *run, const char *table)
+{
+	Buf			sql;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	if (buf_puts(&sql, "TRUNCATE ") && ddl_table(&sql, &run->ddl, table))
+		table_run_sql(run, &sql);
+	else
+		run->failed = true;
+	buf_free(&sql);
+}
+
 /*
  * Streams member i through the CSV reader into its table in the staging
  * schema: the table of cat, or for a file the reference does not define
@@ -78,9 +106,9 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	CsvReader  *reader;
 	unsigned long long bytes = 0;
 	double		started = report_now();
-	long		errors_before = log_data_errors();
 	long		line;
 	bool		whole;
+	bool		readable;
 	char		stem[NAMEDATALEN];
 
 	memset(&fl, 0, sizeof(fl));
@@ -98,6 +126,9 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	if (m == NULL || reader == NULL)
 	{
 		run->failed = reader == NULL;
+		/* a file that cannot be read is skipped: its table is empty */
+		if (m == NULL && cat)
+			table_create(run, NULL, cat, NULL, 0);
 		goto cleanup;
 	}
 	csvread_on_broken(reader, on_broken);
@@ -106,14 +137,18 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	/* a file cut by a parse error was still read as far as it can be */
 	if (!whole && csvread_error(reader, &line) != NULL)
 		whole = true;
-	if (log_data_errors() == errors_before)
+	readable = source_member_close(m);
+	m = NULL;
+	if (readable)
 		rules_file_notices(&fl, reader, whole);
 	if ((!fl.header_seen || fl.skipped) && cat)
 		table_create(run, NULL, cat, NULL, 0);
 	/* a discarded COPY ends normally: the rollback undoes it */
 	if (fl.copying && !copy_end(&fl.copy, NULL))
 		run->failed = true;
-	if (!report_add(run->rep, fl.member, fl.rows,
+	if (!readable && fl.header_seen && !fl.skipped && !run->failed)
+		empty_table(run, fl.table);
+	if (!report_add(run->rep, fl.member, readable ? fl.rows : 0,
 					notice_set_aside(run->notices, fl.member), bytes,
 					started))
 		run->failed = true;
@@ -122,6 +157,7 @@ cleanup:
 	csvread_destroy(reader);
 	if (m)
 		source_member_close(m);
+	take_source_notices(run);
 	for (int c = 0; c < fl.ncols && fl.names; c++)
 		free(fl.names[c]);
 	free(fl.names);
@@ -142,8 +178,7 @@ has_suffix(const char *s, const char *suffix)
 bool
 files_must_stop(const LoadRun *run)
 {
-	return run->failed || notice_too_many(run->notices) ||
-		log_data_errors() > 0;
+	return run->failed || notice_too_many(run->notices);
 }
 
 /* Every file of the feed into the staging schema. */
@@ -158,6 +193,7 @@ files_load_all(LoadRun *run)
 				   run->opt->feed.file_name, 0, 0, NULL, NULL, 0,
 				   "%lld bytes around the zip archive ignored (a web page "
 				   "appended by a server?)", ignored);
+	take_source_notices(run);
 	rules_check_required_files(run);
 	for (int f = 0; f < catalog_nfiles && !files_must_stop(run); f++)
 	{
@@ -189,6 +225,7 @@ files_load_all(LoadRun *run)
 									NULL, NULL)))
 			run->failed = true;
 		buf_free(&sql);
+		take_source_notices(run);
 	}
 	for (int i = 0; i < source_count(run->src) && !files_must_stop(run); i++)
 	{

@@ -28,7 +28,6 @@ typedef struct
 	unsigned long long bytes;
 	double		seconds;
 	long		peak_rss_kb;
-	long		data_errors;	/* the member could not be read */
 	uint64_t	present;
 	uint64_t	unkeyed;
 	int			columns[CATALOG_MAX_FIELDS];
@@ -57,7 +56,6 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	SideReport *out = result;
 	const CatalogFile *cat = parent->side_cat;
 	int			f = (int) (cat - catalog_files);
-	long		errors_before = log_data_errors();
 	long		set_aside = 0;
 	Report		rep;
 	Buf			sql;
@@ -82,8 +80,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		files_load_member(&run, parent->side_member, cat);
 		ok = !run.failed && rep.nfiles == 1;
 	}
-	out->data_errors = log_data_errors() - errors_before;
-	if (ok && out->data_errors == 0)
+	if (ok)
 	{
 		CheckRun	cr = {
 			.conn = conn,
@@ -140,8 +137,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	report_free(&rep);
 	notice_destroy(run.notices);
 	source_close(run.src);
-	/* a member that cannot be read is the parent's to refuse */
-	return ok || (!run.failed && out->data_errors > 0);
+	return ok;
 }
 
 /*
@@ -172,11 +168,10 @@ sideload_start(LoadRun *run)
  * Waits for the side load, then takes its work into the transaction: its
  * table into staging (quoted), its notices and file into staging's, its
  * report into run->rep, its side schema dropped; then its references are
- * checked.  False (logged) on failure; *bad_input when the member could
- * not be read (the feed is refused).
+ * checked.  False (logged) on failure.
  */
 bool
-sideload_join(LoadRun *run, const char *staging, bool *bad_input)
+sideload_join(LoadRun *run, const char *staging)
 {
 	SideReport	sr;
 	const CatalogFile *cat = run->side_cat;
@@ -192,19 +187,11 @@ sideload_join(LoadRun *run, const char *staging, bool *bad_input)
 					   source_declared_size(run->src, run->side_member),
 					   run->side_started);
 	db_set_step("wait for the second connection");
-	*bad_input = false;
 	memset(&sr, 0, sizeof(sr));
 	if (!side_wait(run->side, &sr) ||
 		!report_add_step(run->rep, "wait for the second connection",
 						 started))
 		return false;
-	if (sr.data_errors > 0)
-	{
-		log_error("feed rejected: it cannot be read; the database is "
-				  "unchanged");
-		*bad_input = true;
-		return false;
-	}
 	rf->rows = sr.rows;
 	rf->set_aside = sr.set_aside;
 	rf->bytes = sr.bytes;

@@ -11,7 +11,6 @@ static const char *progname = "gtfs2pgsql";
 static const char *feed_name = NULL;
 static const char *tag = NULL;
 static bool quiet = false;
-static long data_errors = 0;
 static void (*hook_before) (void) = NULL;
 static void (*hook_after) (void) = NULL;
 
@@ -46,13 +45,6 @@ void
 log_set_feed(const char *feed)
 {
 	feed_name = feed;
-	data_errors = 0;
-}
-
-long
-log_data_errors(void)
-{
-	return data_errors;
 }
 
 void
@@ -190,17 +182,6 @@ log_data_v(const char *level, const char *member, long line, int column,
 	put_escaped(message);
 	fputc('\n', stderr);
 	end_message();
-}
-
-void
-log_data_error(const char *member, long line, int column, const char *fmt,...)
-{
-	va_list		ap;
-
-	data_errors++;
-	va_start(ap, fmt);
-	log_data_v("error", member, line, column, fmt, ap);
-	va_end(ap);
 }
 
 void

@@ -4,8 +4,9 @@
  * The table below is the policy: changing what a defect does means editing
  * its line.  Codes are the MobilityData GTFS validator's, with its
  * severities, so that a user can look them up; invalid_utf8,
- * zip_trailing_bytes, unnameable_file, point_not_transformed and
- * column_name_too_long are ours.
+ * zip_trailing_bytes, unnameable_file, point_not_transformed,
+ * column_name_too_long, zip_inconsistent, file_name_not_utf8 and
+ * unreadable_file are ours.
  */
 #include "notice.h"
 
@@ -99,6 +100,14 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	[NK_MALFORMED_JSON] = {"malformed_json", NOTICE_ERROR, ACTION_FILE_SKIPPED},
 	[NK_DUPLICATE_GEO_JSON_KEY] = {"duplicate_geo_json_key", NOTICE_ERROR,
 	ACTION_ROW_SET_ASIDE},
+	/* the archive and its members, met by source.c */
+	[NK_ZIP_INCONSISTENT] = {"zip_inconsistent", NOTICE_WARNING, ACTION_KEPT},
+	[NK_FILE_IN_SUBFOLDER] = {"invalid_input_files_in_subfolder",
+	NOTICE_ERROR, ACTION_FILE_SKIPPED},
+	[NK_FILE_NAME_NOT_UTF8] = {"file_name_not_utf8", NOTICE_WARNING,
+	ACTION_KEPT},
+	[NK_UNREADABLE_FILE] = {"unreadable_file", NOTICE_ERROR,
+	ACTION_FILE_SKIPPED},
 };
 
 /* Rows of one file set aside. */

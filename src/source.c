@@ -2,12 +2,16 @@
  * source.c: feed members from a zip archive or a directory.
  *
  * Zip members are streamed by libzip's zip_fread: nothing is extracted and
- * no member is ever held whole in memory.
+ * no member is ever held whole in memory.  What the load must know of the
+ * archive and its members (a name not UTF-8, a member that cannot be read)
+ * is kept as notices for the caller to record (source_notice): this module
+ * has no database.
  */
 #include "source.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +21,10 @@
 #include <openssl/evp.h>
 #include <zip.h>
 
+#include "buf.h"
+#include "convert.h"
 #include "log.h"
+#include "notice.h"
 
 /* Limits on what one zip member may expand to. */
 #define MEMBER_MAX_SIZE		(64ULL << 30)	/* bytes */
@@ -29,19 +36,36 @@
 #define EOCD_SCAN_MAX		(16 << 20)	/* bytes searched, from the end */
 #define EOCD_SCAN_CHUNK		(64 * 1024)	/* bytes searched at once */
 
+/* Central directory entries (APPNOTE 4.3.12). */
+#define CDH_SIZE			46	/* bytes, without name, extra and comment */
+#define GPBF_UTF8			0x0800	/* bit 11: the name is UTF-8 */
+
+#define NAME_MAX_SHOWN		(4 << 16)	/* bytes of an escaped name */
+
 /* The last end record of a file, and the archive it closes. */
 typedef struct
 {
 	off_t		offset;			/* of the record in the file */
 	off_t		end;			/* just past the record's comment */
 	off_t		prefix;			/* bytes before it that offsets omit */
+	unsigned long cd_size;		/* of the central directory */
 } EndRecord;
 
 typedef struct
 {
-	char	   *name;			/* base name */
+	char	   *name;			/* base name, valid UTF-8 (\xHH escapes) */
+	char	   *raw;			/* a directory's file: its own name */
 	zip_uint64_t zip_index;		/* index in the archive, for zip feeds */
+	bool		unreadable;		/* a notice said so: not opened again */
 } MemberEntry;
+
+/* A notice kept for the caller; see source_notice. */
+typedef struct
+{
+	NoticeKind	kind;
+	char	   *file;
+	char	   *message;
+} PendingNotice;
 
 struct FeedSource
 {
@@ -54,10 +78,20 @@ struct FeedSource
 	MemberEntry *members;
 	int			nmembers;
 	long long	ignored;		/* bytes of the file outside the archive */
+	int			zip_flags;		/* ZIP_CHECKCONS, unless the archive fails
+								 * it */
+	off_t	   *cleared;		/* where the central directory's UTF-8 flag
+								 * is read as 0: a name that is not UTF-8 */
+	int			ncleared;
+	PendingNotice *notices;
+	int			nnotices;
+	int			taken;			/* notices source_notice returned */
 };
 
 struct FeedMember
 {
+	FeedSource *src;
+	int			index;			/* in src->members */
 	const char *name;
 	zip_file_t *zf;				/* zip member, or */
 	FILE	   *fp;				/* plain file */
@@ -73,10 +107,86 @@ compare_entries(const void *a, const void *b)
 				  ((const MemberEntry *) b)->name);
 }
 
+/* Keeps a notice for source_notice; false (logged) when out of memory. */
 static bool
-add_member(FeedSource *src, const char *name, zip_uint64_t zip_index)
+add_notice(FeedSource *src, NoticeKind kind, const char *file,
+		   const char *fmt,...) PRINTF_LIKE(4, 5);
+
+static bool
+add_notice(FeedSource *src, NoticeKind kind, const char *file,
+		   const char *fmt,...)
+{
+	PendingNotice *n = realloc(src->notices, sizeof(PendingNotice) *
+							   (size_t) (src->nnotices + 1));
+	va_list		ap;
+	int			len;
+
+	if (n == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	src->notices = n;
+	n += src->nnotices;
+	n->kind = kind;
+	n->file = strdup(file);
+	va_start(ap, fmt);
+	len = vasprintf(&n->message, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		n->message = NULL;
+	if (n->file == NULL || n->message == NULL)
+	{
+		free(n->file);
+		free(n->message);
+		log_error("out of memory");
+		return false;
+	}
+	src->nnotices++;
+	return true;
+}
+
+bool
+source_notice(FeedSource *src, SourceNotice *out)
+{
+	const PendingNotice *n;
+
+	if (src->taken >= src->nnotices)
+		return false;
+	n = &src->notices[src->taken++];
+	out->kind = n->kind;
+	out->file = n->file;
+	out->message = n->message;
+	return true;
+}
+
+char *
+source_escape_name(const char *s, size_t len)
+{
+	Buf			b;
+	char	   *out = NULL;
+
+	buf_init(&b, NAME_MAX_SHOWN);
+	if (conv_utf8_show(&b, s, len))
+		out = strndup(b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return out;
+}
+
+/*
+ * Adds a member: name as given (raw, of length len), known by its base
+ * name with bytes that are not UTF-8 escaped, and a notice saying so.
+ * raw is kept for a directory's file (zip_index unused), not for a zip
+ * member, read by its index.
+ */
+static bool
+add_member(FeedSource *src, const char *raw, size_t len,
+		   zip_uint64_t zip_index)
 {
 	MemberEntry *m;
+	const char *slash = memrchr(raw, '/', len);
+	const char *base = slash ? slash + 1 : raw;
+	size_t		blen = len - (size_t) (base - raw);
 
 	m = realloc(src->members,
 				sizeof(MemberEntry) * (size_t) (src->nmembers + 1));
@@ -86,39 +196,102 @@ add_member(FeedSource *src, const char *name, zip_uint64_t zip_index)
 		return false;
 	}
 	src->members = m;
-	m[src->nmembers].name = strdup(name);
-	m[src->nmembers].zip_index = zip_index;
-	if (m[src->nmembers].name == NULL)
+	m += src->nmembers;
+	memset(m, 0, sizeof(MemberEntry));
+	m->zip_index = zip_index;
+	m->name = source_escape_name(base, blen);
+	if (m->name != NULL && !src->zip)
+		m->raw = strndup(raw, len);
+	if (m->name == NULL || (!src->zip && m->raw == NULL))
 	{
+		free(m->name);
 		log_error("out of memory");
 		return false;
 	}
 	src->nmembers++;
-	return true;
+	if (conv_utf8_valid(raw, len))
+		return true;
+	return add_notice(src, NK_FILE_NAME_NOT_UTF8, m->name, "the file's name "
+					  "is not UTF-8: known by this name, its bytes that are "
+					  "not UTF-8 written \\xHH");
+}
+
+/* The name of entry i of the archive as written (not converted). */
+static const char *
+raw_name(FeedSource *src, zip_uint64_t i, size_t *len)
+{
+	const char *name = zip_get_name(src->zip, i, ZIP_FL_ENC_RAW);
+
+	if (name == NULL)
+		log_error("%s: %s", src->path, zip_strerror(src->zip));
+	else
+		*len = strlen(name);
+	return name;
+}
+
+/* Whether entry name (not a folder) is macOS's: its resource forks. */
+static bool
+is_mac_fork(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	return strncmp(name, "__MACOSX/", 9) == 0 ||
+		strncmp(slash ? slash + 1 : name, "._", 2) == 0;
+}
+
+/*
+ * Whether the archive holds a file at its root whose name is also that of
+ * a file in a folder: then the root is the feed (the reference puts the
+ * files there) and what is in folders a copy.
+ */
+static bool
+root_and_folder_clash(FeedSource *src, zip_int64_t n)
+{
+	bool		clash = false;
+
+	for (zip_int64_t i = 0; !clash && i < n; i++)
+	{
+		const char *name = zip_get_name(src->zip, (zip_uint64_t) i,
+										ZIP_FL_ENC_RAW);
+		const char *base = name ? strrchr(name, '/') : NULL;
+
+		if (base == NULL || base[1] == '\0' || is_mac_fork(name))
+			continue;
+		clash = zip_name_locate(src->zip, base + 1, 0) >= 0;
+	}
+	return clash;
 }
 
 static bool
 list_zip(FeedSource *src)
 {
 	zip_int64_t n = zip_get_num_entries(src->zip, 0);
+	bool		root_only = root_and_folder_clash(src, n);
 
 	for (zip_int64_t i = 0; i < n; i++)
 	{
-		const char *name = zip_get_name(src->zip, (zip_uint64_t) i, 0);
-		const char *base;
+		size_t		len = 0;
+		const char *name = raw_name(src, (zip_uint64_t) i, &len);
+		bool		ok;
 
 		if (name == NULL)
-		{
-			log_error("%s: %s", src->path, zip_strerror(src->zip));
 			return false;
-		}
-		base = strrchr(name, '/');
-		base = base ? base + 1 : name;
 		/* folders, and the resource forks macOS adds to archives */
-		if (*base == '\0' || strncmp(name, "__MACOSX/", 9) == 0 ||
-			strncmp(base, "._", 2) == 0)
+		if (len == 0 || name[len - 1] == '/' || is_mac_fork(name))
 			continue;
-		if (!add_member(src, base, (zip_uint64_t) i))
+		if (root_only && strchr(name, '/') != NULL)
+		{
+			char	   *shown = source_escape_name(name, len);
+
+			ok = shown != NULL &&
+				add_notice(src, NK_FILE_IN_SUBFOLDER, shown, "a file in a "
+						   "folder, while the archive's root holds the "
+						   "feed: not loaded");
+			free(shown);
+		}
+		else
+			ok = add_member(src, name, len, (zip_uint64_t) i);
+		if (!ok)
 			return false;
 	}
 	return true;
@@ -185,7 +358,7 @@ list_directory(FeedSource *src)
 						"a symbolic link is never followed" :
 						"not a regular file");
 		else
-			ok = add_member(src, de->d_name, 0);
+			ok = add_member(src, de->d_name, strlen(de->d_name), 0);
 	}
 	closedir(dir);
 	return ok;
@@ -222,6 +395,7 @@ decode_end_record(const unsigned char *r, off_t offset, off_t size,
 		return false;
 	cd_size = get_le(r + 12, 4);
 	cd_offset = get_le(r + 16, 4);
+	rec->cd_size = cd_size;
 	rec->offset = offset;
 	rec->end = offset + EOCD_SIZE + (off_t) get_le(r + 20, 2);
 	rec->prefix = 0;
@@ -266,32 +440,157 @@ find_end_record(int fd, const char *path, off_t size, EndRecord *rec)
 }
 
 /*
- * The archive in length bytes (-1: to the end) of the file open as fd from
- * start, read through a descriptor of its own that shares fd's open file,
- * never through the path, which may name another file by now.  NULL, with
- * libzip's error in *ze, when it is not one.
+ * The zip file as libzip reads it when names flagged UTF-8 are not: a
+ * window of the file, read with pread, with the UTF-8 flag of those
+ * central directory entries read as 0, so that libzip, which refuses such
+ * a name, gives it as written (ZIP_FL_ENC_RAW).  See zip_source_function(3).
  */
-static zip_t *
-open_window(int fd, off_t start, zip_int64_t length, zip_error_t *ze)
+typedef struct
+{
+	int			fd;				/* of its own */
+	off_t		start;
+	zip_uint64_t length;
+	zip_uint64_t pos;
+	const off_t *cleared;		/* the flags' second bytes, in the file */
+	int			ncleared;
+	zip_error_t error;
+} ClearedFile;
+
+static zip_int64_t
+cleared_source(void *userdata, void *data, zip_uint64_t len,
+			   zip_source_cmd_t cmd)
+{
+	ClearedFile *cf = userdata;
+	zip_int64_t pos;
+	ssize_t		n;
+
+	switch (cmd)
+	{
+		case ZIP_SOURCE_OPEN:
+			cf->pos = 0;
+			return 0;
+		case ZIP_SOURCE_CLOSE:
+			return 0;
+		case ZIP_SOURCE_READ:
+			if (len > cf->length - cf->pos)
+				len = cf->length - cf->pos;
+			n = pread(cf->fd, data, len, cf->start + (off_t) cf->pos);
+			if (n < 0)
+			{
+				zip_error_set(&cf->error, ZIP_ER_READ, errno);
+				return -1;
+			}
+			for (int i = 0; i < cf->ncleared; i++)
+			{
+				off_t		at = cf->cleared[i] - cf->start - (off_t) cf->pos;
+
+				if (at >= 0 && at < n)
+					((unsigned char *) data)[at] &= ~(GPBF_UTF8 >> 8);
+			}
+			cf->pos += (zip_uint64_t) n;
+			return n;
+		case ZIP_SOURCE_SEEK:
+			pos = zip_source_seek_compute_offset(cf->pos, cf->length, data,
+												 len, &cf->error);
+			if (pos < 0)
+				return -1;
+			cf->pos = (zip_uint64_t) pos;
+			return 0;
+		case ZIP_SOURCE_TELL:
+			return (zip_int64_t) cf->pos;
+		case ZIP_SOURCE_STAT:
+			zip_stat_init(data);
+			((zip_stat_t *) data)->size = cf->length;
+			((zip_stat_t *) data)->valid |= ZIP_STAT_SIZE;
+			return sizeof(zip_stat_t);
+		case ZIP_SOURCE_ERROR:
+			return zip_error_to_data(&cf->error, data, len);
+		case ZIP_SOURCE_FREE:
+			close(cf->fd);
+			zip_error_fini(&cf->error);
+			free(cf);
+			return 0;
+		case ZIP_SOURCE_SUPPORTS:
+			return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
+												  ZIP_SOURCE_READ,
+												  ZIP_SOURCE_CLOSE,
+												  ZIP_SOURCE_SEEK,
+												  ZIP_SOURCE_TELL,
+												  ZIP_SOURCE_STAT,
+												  ZIP_SOURCE_ERROR,
+												  ZIP_SOURCE_FREE, -1);
+		default:
+			zip_error_set(&cf->error, ZIP_ER_OPNOTSUPP, 0);
+			return -1;
+	}
+}
+
+/*
+ * A source of the window of src's file: length bytes (-1: to the end)
+ * from start, read through a descriptor of its own that shares src->fd's
+ * open file, never through the path, which may name another file by now;
+ * with src->cleared applied when there are any.  NULL, with libzip's error
+ * in *ze, on failure.
+ */
+static zip_source_t *
+window_source(const FeedSource *src, off_t start, zip_int64_t length,
+			  zip_error_t *ze)
 {
 	zip_source_t *zs;
-	zip_t	   *zip = NULL;
-	int			own = dup(fd);
-	FILE	   *fp = own >= 0 ? fdopen(own, "rb") : NULL;
+	int			own = dup(src->fd);
+	ClearedFile *cf = NULL;
+	FILE	   *fp = NULL;
+	struct stat st;
 
-	if (fp == NULL)
+	if (own >= 0 && src->ncleared == 0)
+		fp = fdopen(own, "rb");
+	else if (own >= 0 && fstat(own, &st) == 0)
+		cf = calloc(1, sizeof(ClearedFile));
+	if (fp == NULL && cf == NULL)
 	{
+		zip_error_set(ze, ZIP_ER_OPEN, errno);
 		if (own >= 0)
 			close(own);
-		zip_error_set(ze, ZIP_ER_OPEN, errno);
 		return NULL;
 	}
-	zs = zip_source_filep_create(fp, (zip_uint64_t) start, length, ze);
-	if (zs == NULL)
-		fclose(fp);
-	else
+	if (fp)
 	{
-		zip = zip_open_from_source(zs, ZIP_RDONLY | ZIP_CHECKCONS, ze);
+		zs = zip_source_filep_create(fp, (zip_uint64_t) start, length, ze);
+		if (zs == NULL)
+			fclose(fp);
+		return zs;
+	}
+	cf->fd = own;
+	cf->start = start;
+	cf->length = (zip_uint64_t) (length >= 0 ? length : st.st_size - start);
+	cf->cleared = src->cleared;
+	cf->ncleared = src->ncleared;
+	zip_error_init(&cf->error);
+	zs = zip_source_function_create(cleared_source, cf, ze);
+	if (zs == NULL)
+	{
+		close(own);
+		zip_error_fini(&cf->error);
+		free(cf);
+	}
+	return zs;
+}
+
+/*
+ * The archive in length bytes (-1: to the end) of src's file from start,
+ * opened with src->zip_flags.  NULL, with libzip's error in *ze, when it
+ * is not one.
+ */
+static zip_t *
+open_window(const FeedSource *src, off_t start, zip_int64_t length,
+			zip_error_t *ze)
+{
+	zip_source_t *zs = window_source(src, start, length, ze);
+	zip_t	   *zip = NULL;
+
+	if (zs != NULL)
+	{
+		zip = zip_open_from_source(zs, ZIP_RDONLY | src->zip_flags, ze);
 		if (zip == NULL)
 			zip_source_free(zs);
 	}
@@ -319,12 +618,12 @@ open_around_junk(FeedSource *src, off_t size)
 		src->start = 0;
 		src->length = rec.end;
 		if (rec.end < size)
-			src->zip = open_window(src->fd, 0, rec.end, &ze);
+			src->zip = open_window(src, 0, rec.end, &ze);
 		if (src->zip == NULL && rec.prefix > 0)
 		{
 			src->start = rec.prefix;
 			src->length = rec.end - rec.prefix;
-			src->zip = open_window(src->fd, src->start, src->length, &ze);
+			src->zip = open_window(src, src->start, src->length, &ze);
 		}
 	}
 	zip_error_fini(&ze);
@@ -335,29 +634,126 @@ open_around_junk(FeedSource *src, off_t size)
 }
 
 /*
+ * Finds the central directory entries of src's file, of size bytes, whose
+ * name is flagged UTF-8 but is not (libzip refuses the archive for one):
+ * src->cleared gets where each flag is.  A Zip64 archive or a directory
+ * that cannot be walked has none.  False (logged) when out of memory.
+ */
+static bool
+find_false_utf8(FeedSource *src, off_t size)
+{
+	EndRecord	rec;
+	unsigned char h[CDH_SIZE];
+	char	   *name = NULL;
+	off_t		at,
+				end;
+	bool		ok = true;
+
+	if (!find_end_record(src->fd, src->path, size, &rec) ||
+		rec.cd_size == 0xFFFFFFFF || rec.offset < (off_t) rec.cd_size)
+		return true;
+	end = rec.offset;
+	for (at = end - (off_t) rec.cd_size; ok && at + CDH_SIZE <= end;)
+	{
+		unsigned long nlen;
+		off_t	   *c;
+
+		if (pread(src->fd, h, CDH_SIZE, at) != CDH_SIZE ||
+			memcmp(h, "PK\1\2", 4) != 0)
+			break;
+		nlen = get_le(h + 28, 2);
+		name = realloc(name, nlen + 1);
+		if (name == NULL || pread(src->fd, name, nlen, at + CDH_SIZE) !=
+			(ssize_t) nlen)
+			break;
+		if ((get_le(h + 8, 2) & GPBF_UTF8) &&
+			!conv_utf8_valid(name, nlen))
+		{
+			c = realloc(src->cleared,
+						sizeof(off_t) * (size_t) (src->ncleared + 1));
+			ok = c != NULL;
+			if (ok)
+			{
+				src->cleared = c;
+				c[src->ncleared++] = at + 9;
+			}
+		}
+		at += CDH_SIZE + (off_t) (nlen + get_le(h + 30, 2) +
+								  get_le(h + 32, 2));
+	}
+	free(name);
+	if (!ok)
+		log_error("out of memory");
+	return ok;
+}
+
+/* The last component of path. */
+static const char *
+base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
  * Opens src->path, of size bytes, as a zip archive, or failing that as one
- * with junk around it when libzip's error allows for that.  False (logged
- * with libzip's first error) when neither opens.
+ * with junk around it when libzip's error allows for that, with libzip's
+ * consistency check (ZIP_CHECKCONS).  Failing that, on its error
+ * "inconsistent", the same without it (the archive's local headers
+ * disagree with its central directory, which is then read alone), and
+ * then with the UTF-8 flag of names that are not UTF-8 read as 0: each a
+ * notice.  False (logged with libzip's first error) when none opens.
  */
 static bool
 open_zip(FeedSource *src, off_t size)
 {
-	int			err;
+	static const int flags[] = {ZIP_CHECKCONS, 0};
+	int			err = 0;
+	zip_error_t first;
 	zip_error_t ze;
 
-	zip_error_init(&ze);
-	src->start = 0;
-	src->length = -1;
-	src->zip = open_window(src->fd, 0, -1, &ze);
-	err = zip_error_code_zip(&ze);
-	/* what libzip says of junk after the end record, or before the archive */
-	if (src->zip == NULL &&
-		!((err == ZIP_ER_INCONS ||
-		   (err == ZIP_ER_NOZIP && size >= EOCD_SIZE)) &&
-		  open_around_junk(src, size)))
+	zip_error_init(&first);
+	for (int pass = 0; pass < 4 && src->zip == NULL; pass++)
+	{
+		if (pass == 2 && (err != ZIP_ER_INCONS || !find_false_utf8(src, size) ||
+						  src->ncleared == 0))
+			break;
+		zip_error_init(&ze);
+		src->zip_flags = flags[pass % 2];
+		src->start = 0;
+		src->length = -1;
+		src->zip = open_window(src, 0, -1, &ze);
+		err = zip_error_code_zip(&ze);
+		/* what libzip says of junk after the end record, or before */
+		if (src->zip == NULL &&
+			(err == ZIP_ER_INCONS || (err == ZIP_ER_NOZIP &&
+									  size >= EOCD_SIZE)))
+			open_around_junk(src, size);
+		if (pass == 0)
+			zip_error_set(&first, zip_error_code_zip(&ze),
+						  zip_error_code_system(&ze));
+		else if (pass == 1)
+			err = zip_error_code_zip(&ze);
+		zip_error_fini(&ze);
+		/* a later pass only for an archive libzip finds inconsistent */
+		if (pass == 0 && zip_error_code_zip(&first) != ZIP_ER_INCONS)
+			break;
+	}
+	if (src->zip == NULL)
 		log_error("could not open feed \"%s\" as a zip archive: %s",
-				  src->path, zip_error_strerror(&ze));
-	zip_error_fini(&ze);
+				  src->path, zip_error_strerror(&first));
+	else if (src->zip_flags == 0 &&
+			 !add_notice(src, NK_ZIP_INCONSISTENT, base_name(src->path),
+						 "the archive's local headers disagree with its "
+						 "central directory (libzip: %s): read by the "
+						 "central directory, each file checked by its CRC "
+						 "and size", zip_error_strerror(&first)))
+	{
+		zip_discard(src->zip);
+		src->zip = NULL;
+	}
+	zip_error_fini(&first);
 	return src->zip != NULL;
 }
 
@@ -426,8 +822,18 @@ source_close(FeedSource *src)
 	if (src->fd >= 0)
 		close(src->fd);
 	for (int i = 0; i < src->nmembers; i++)
+	{
 		free(src->members[i].name);
+		free(src->members[i].raw);
+	}
+	for (int i = 0; i < src->nnotices; i++)
+	{
+		free(src->notices[i].file);
+		free(src->notices[i].message);
+	}
 	free(src->members);
+	free(src->notices);
+	free(src->cleared);
 	free(src->path);
 	free(src);
 }
@@ -453,16 +859,30 @@ source_reopen(const FeedSource *src)
 	ok = copy->path != NULL && copy->members != NULL;
 	for (int i = 0; ok && i < src->nmembers; i++)
 	{
-		copy->members[i].zip_index = src->members[i].zip_index;
-		copy->members[i].name = strdup(src->members[i].name);
-		ok = copy->members[i].name != NULL;
+		const MemberEntry *e = &src->members[i];
+
+		copy->members[i].zip_index = e->zip_index;
+		copy->members[i].unreadable = e->unreadable;
+		copy->members[i].name = strdup(e->name);
+		copy->members[i].raw = e->raw ? strdup(e->raw) : NULL;
+		ok = copy->members[i].name != NULL && (!e->raw || copy->members[i].raw);
 		copy->nmembers = i + 1;
 	}
+	copy->cleared = src->ncleared == 0 ? NULL :
+		malloc(sizeof(off_t) * (size_t) src->ncleared);
+	if (ok && copy->cleared)
+	{
+		memcpy(copy->cleared, src->cleared,
+			   sizeof(off_t) * (size_t) src->ncleared);
+		copy->ncleared = src->ncleared;
+	}
+	ok = ok && (src->ncleared == 0 || copy->cleared != NULL);
 	if (!ok)
 		log_error("out of memory");
 	copy->start = src->start;
 	copy->length = src->length;
 	copy->ignored = src->ignored;
+	copy->zip_flags = src->zip_flags;
 	if (ok && src->zip)
 	{
 		/* a new open file of the same file: an offset of its own */
@@ -476,7 +896,7 @@ source_reopen(const FeedSource *src)
 					  copy->fd < 0 ? strerror(errno) : "not the same file");
 		zip_error_init(&ze);
 		if (ok)
-			copy->zip = open_window(copy->fd, copy->start, copy->length, &ze);
+			copy->zip = open_window(copy, copy->start, copy->length, &ze);
 		if (ok && copy->zip == NULL)
 		{
 			log_error("could not open feed \"%s\" again as a zip archive: "
@@ -505,7 +925,7 @@ source_declared_size(const FeedSource *src, int i)
 		return zip_stat_index(src->zip, src->members[i].zip_index, 0,
 							  &zst) == 0 && (zst.valid & ZIP_STAT_SIZE) ?
 			(unsigned long long) zst.size : 0;
-	if (asprintf(&full, "%s/%s", src->path, src->members[i].name) < 0)
+	if (asprintf(&full, "%s/%s", src->path, src->members[i].raw) < 0)
 		return 0;
 	if (lstat(full, &st) == 0 && S_ISREG(st.st_mode))
 		size = (unsigned long long) st.st_size;
@@ -539,6 +959,45 @@ hash_file(EVP_MD_CTX *ctx, const char *path)
 	return ok;
 }
 
+/* Adds n as 8 bytes, little-endian, to ctx: the length of what follows. */
+static bool
+hash_length(EVP_MD_CTX *ctx, unsigned long long n)
+{
+	unsigned char le[8];
+
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char) (n >> (8 * i));
+	return EVP_DigestUpdate(ctx, le, sizeof(le)) == 1;
+}
+
+/*
+ * Adds a directory's file, name, to ctx: its name's length and name, and
+ * its content's SHA-256, so that no two folders hash alike (a file's end
+ * moved into the next one's name, say).
+ */
+static bool
+hash_member(EVP_MD_CTX *ctx, const char *dir, const char *name)
+{
+	EVP_MD_CTX *inner = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	char	   *full = NULL;
+	bool		ok;
+
+	ok = inner && EVP_DigestInit_ex(inner, EVP_sha256(), NULL) == 1 &&
+		asprintf(&full, "%s/%s", dir, name) >= 0;
+	if (!ok)
+		full = NULL;
+	ok = ok && hash_file(inner, full) &&
+		EVP_DigestFinal_ex(inner, md, &len) == 1 &&
+		hash_length(ctx, strlen(name)) &&
+		EVP_DigestUpdate(ctx, name, strlen(name)) == 1 &&
+		EVP_DigestUpdate(ctx, md, len) == 1;
+	EVP_MD_CTX_free(inner);
+	free(full);
+	return ok;
+}
+
 bool
 source_sha256(const FeedSource *src, char out[65])
 {
@@ -551,18 +1010,7 @@ source_sha256(const FeedSource *src, char out[65])
 	if (ok && src->zip)
 		ok = hash_file(ctx, src->path);
 	for (int i = 0; ok && !src->zip && i < src->nmembers; i++)
-	{
-		char	   *full;
-
-		ok = EVP_DigestUpdate(ctx, src->members[i].name,
-							  strlen(src->members[i].name) + 1) == 1 &&
-			asprintf(&full, "%s/%s", src->path, src->members[i].name) >= 0;
-		if (ok)
-		{
-			ok = hash_file(ctx, full);
-			free(full);
-		}
-	}
+		ok = hash_member(ctx, src->path, src->members[i].raw);
 	ok = ok && EVP_DigestFinal_ex(ctx, md, &len) == 1;
 	EVP_MD_CTX_free(ctx);
 	for (unsigned int i = 0; ok && i < len; i++)
@@ -593,7 +1041,7 @@ source_member_name(const FeedSource *src, int i)
 int
 source_find(const FeedSource *src, const char *name)
 {
-	MemberEntry key = {(char *) name, 0};
+	MemberEntry key = {.name = (char *) name};
 	MemberEntry *m = src->nmembers == 0 ? NULL :
 		bsearch(&key, src->members, (size_t) src->nmembers,
 				sizeof(MemberEntry), compare_entries);
@@ -602,19 +1050,41 @@ source_find(const FeedSource *src, const char *name)
 }
 
 /*
+ * Member i cannot be read: a notice of the reason, and it is not opened
+ * again.  False: the notice could not be kept (logged).
+ */
+static bool
+member_unreadable(FeedSource *src, int i, const char *fmt,...)
+PRINTF_LIKE(3, 4);
+
+static bool
+member_unreadable(FeedSource *src, int i, const char *fmt,...)
+{
+	char		why[1024];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	src->members[i].unreadable = true;
+	return add_notice(src, NK_UNREADABLE_FILE, src->members[i].name,
+					  "%s: the file is not loaded", why);
+}
+
+/*
  * Refuses a zip member that would expand absurdly: a zip bomb is read in
  * bounded memory anyway, but would keep the load busy for nothing.
  */
 static bool
-member_size_ok(FeedSource *src, const MemberEntry *e, zip_uint64_t *size)
+member_size_ok(FeedSource *src, int i, zip_uint64_t *size)
 {
 	zip_stat_t	st;
 
-	if (zip_stat_index(src->zip, e->zip_index, 0, &st) != 0 ||
+	if (zip_stat_index(src->zip, src->members[i].zip_index, 0, &st) != 0 ||
 		!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE))
 	{
-		log_data_error(e->name, 0, 0, "damaged archive entry: %s",
-					   zip_strerror(src->zip));
+		member_unreadable(src, i, "damaged archive entry: %s",
+						  zip_strerror(src->zip));
 		return false;
 	}
 	*size = st.size;
@@ -622,11 +1092,12 @@ member_size_ok(FeedSource *src, const MemberEntry *e, zip_uint64_t *size)
 		(st.size > MEMBER_RATIO_FLOOR &&
 		 st.size / (st.comp_size ? st.comp_size : 1) > MEMBER_MAX_RATIO))
 	{
-		log_data_error(e->name, 0, 0, "refused: expands from %llu to %llu "
-					   "bytes (limits: %llu bytes, ratio %d)",
-					   (unsigned long long) st.comp_size,
-					   (unsigned long long) st.size,
-					   (unsigned long long) MEMBER_MAX_SIZE, MEMBER_MAX_RATIO);
+		member_unreadable(src, i, "refused: expands from %llu to %llu "
+						  "bytes (limits: %llu bytes, ratio %d)",
+						  (unsigned long long) st.comp_size,
+						  (unsigned long long) st.size,
+						  (unsigned long long) MEMBER_MAX_SIZE,
+						  MEMBER_MAX_RATIO);
 		return false;
 	}
 	return true;
@@ -635,17 +1106,22 @@ member_size_ok(FeedSource *src, const MemberEntry *e, zip_uint64_t *size)
 FeedMember *
 source_member_open(FeedSource *src, int i)
 {
-	FeedMember *m = calloc(1, sizeof(FeedMember));
+	FeedMember *m;
 
+	if (src->members[i].unreadable)
+		return NULL;
+	m = calloc(1, sizeof(FeedMember));
 	if (m == NULL)
 	{
 		log_error("out of memory");
 		return NULL;
 	}
+	m->src = src;
+	m->index = i;
 	m->name = src->members[i].name;
 	if (src->zip)
 	{
-		if (!member_size_ok(src, &src->members[i], &m->declared))
+		if (!member_size_ok(src, i, &m->declared))
 		{
 			free(m);
 			return NULL;
@@ -653,8 +1129,8 @@ source_member_open(FeedSource *src, int i)
 		m->zf = zip_fopen_index(src->zip, src->members[i].zip_index, 0);
 		if (m->zf == NULL)
 		{
-			log_data_error(m->name, 0, 0, "could not open: %s",
-						   zip_strerror(src->zip));
+			member_unreadable(src, i, "could not open: %s",
+							  zip_strerror(src->zip));
 			free(m);
 			return NULL;
 		}
@@ -663,7 +1139,7 @@ source_member_open(FeedSource *src, int i)
 	{
 		char	   *full;
 
-		if (asprintf(&full, "%s/%s", src->path, m->name) < 0)
+		if (asprintf(&full, "%s/%s", src->path, src->members[i].raw) < 0)
 		{
 			log_error("out of memory");
 			free(m);
@@ -672,8 +1148,8 @@ source_member_open(FeedSource *src, int i)
 		m->fp = open_regular(full);
 		if (m->fp == NULL)
 		{
-			log_data_error(m->name, 0, 0, "could not open \"%s\": %s", full,
-						   strerror(errno));
+			member_unreadable(src, i, "could not open: %s",
+							  strerror(errno));
 			free(full);
 			free(m);
 			return NULL;
@@ -698,58 +1174,51 @@ source_member_size(const FeedMember *m)
 ssize_t
 source_member_read(FeedMember *m, char *buf, size_t n)
 {
+	if (m->failed)
+		return -1;
 	if (m->zf)
 	{
 		zip_int64_t got = zip_fread(m->zf, buf, n);
 
 		if (got < 0)
-		{
-			log_data_error(m->name, 0, 0, "could not read: %s",
-						   zip_file_strerror(m->zf));
-			m->failed = true;
-			return -1;
-		}
-		m->read += (zip_uint64_t) got;
-		if (m->read > m->declared)
-		{
-			log_data_error(m->name, 0, 0,
-						   "more data than the archive declares");
-			m->failed = true;
-			return -1;
-		}
-		return (ssize_t) got;
+			member_unreadable(m->src, m->index, "could not read: %s",
+							  zip_file_strerror(m->zf));
+		else if ((m->read += (zip_uint64_t) got) > m->declared)
+			member_unreadable(m->src, m->index,
+							  "more data than the archive declares");
+		else
+			return (ssize_t) got;
 	}
 	else
 	{
 		size_t		got = fread(buf, 1, n, m->fp);
 
-		if (got == 0 && ferror(m->fp))
-		{
-			log_data_error(m->name, 0, 0, "could not read: %s",
-						   strerror(errno));
-			return -1;
-		}
-		return (ssize_t) got;
+		if (got > 0 || !ferror(m->fp))
+			return (ssize_t) got;
+		member_unreadable(m->src, m->index, "could not read: %s",
+						  strerror(errno));
 	}
+	m->failed = true;
+	return -1;
 }
 
 bool
 source_member_close(FeedMember *m)
 {
-	bool		ok = true;
+	bool		ok = !m->failed;
 
 	if (m->zf)
 	{
 		int			err = zip_fclose(m->zf);
 
 		/* a read error already said what zip_fclose would say again */
-		if (err != 0 && !m->failed)
+		if (err != 0 && ok)
 		{
 			zip_error_t ze;
 
 			zip_error_init_with_code(&ze, err);
-			log_data_error(m->name, 0, 0, "damaged archive: %s",
-						   zip_error_strerror(&ze));
+			member_unreadable(m->src, m->index, "damaged archive: %s",
+							  zip_error_strerror(&ze));
 			zip_error_fini(&ze);
 			ok = false;
 		}
