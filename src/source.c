@@ -636,7 +636,8 @@ open_around_junk(FeedSource *src, off_t size)
 /*
  * Finds the central directory entries of src's file, of size bytes, whose
  * name is flagged UTF-8 but is not (libzip refuses the archive for one):
- * src->cleared gets where each flag is.  A Zip64 archive or a directory
+ * src->cleared gets where each flag is, and that of its local header
+ * where the entry's offset finds one (not past a stub).  A Zip64 archive or a directory
  * that cannot be walked has none.  False (logged) when out of memory.
  */
 static bool
@@ -669,13 +670,20 @@ find_false_utf8(FeedSource *src, off_t size)
 		if ((get_le(h + 8, 2) & GPBF_UTF8) &&
 			!conv_utf8_valid(name, nlen))
 		{
+			off_t		local = (off_t) get_le(h + 42, 4);
+			unsigned char lh[8];
+
 			c = realloc(src->cleared,
-						sizeof(off_t) * (size_t) (src->ncleared + 1));
+						sizeof(off_t) * (size_t) (src->ncleared + 2));
 			ok = c != NULL;
 			if (ok)
 			{
 				src->cleared = c;
 				c[src->ncleared++] = at + 9;
+				/* its local header too, which ZIP_CHECKCONS compares */
+				if (pread(src->fd, lh, sizeof(lh), local) == sizeof(lh) &&
+					memcmp(lh, "PK\3\4", 4) == 0)
+					c[src->ncleared++] = local + 7;
 			}
 		}
 		at += CDH_SIZE + (off_t) (nlen + get_le(h + 30, 2) +

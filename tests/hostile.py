@@ -1066,5 +1066,179 @@ def report_json_numbers():
     check(rep['notice_counts'] == {'error': 1, 'warning': 0, 'info': 0},
           'notice_counts %r' % rep['notice_counts'])
 
+# ------------------------------------- archives and member names (source.c)
+#
+# Issue 29 items 1 and 2, issue 22 classes 9 and 18, and members that
+# cannot be read: each a notice, the rest of the feed loaded whole.
+
+SAMPLE_FILES = sorted(n for n in os.listdir(SAMPLE) if n.endswith('.txt'))
+
+def zip_sample(path, extra=(), method=zipfile.ZIP_DEFLATED):
+    """path: a zip of the sample's files at its root, plus extra
+    [(name, bytes)]."""
+    with zipfile.ZipFile(path, 'w', method) as z:
+        for n in SAMPLE_FILES:
+            z.write(os.path.join(SAMPLE, n), n)
+        for n, data in extra:
+            z.writestr(n, data)
+    return path
+
+def archive_accepted(path):
+    """Whether Python's zipfile and unzip -t (where installed) find the
+    archive sound."""
+    with zipfile.ZipFile(path) as z:
+        check(z.testzip() is None, 'zipfile finds %s damaged' % path)
+    if shutil.which('unzip'):
+        r = subprocess.run(['unzip', '-tq', path], capture_output=True)
+        check(r.returncode == 0, 'unzip -t refuses %s: %r' % (path, r.stdout + r.stderr))
+
+def loaded_whole(schema):
+    """Every table of the sample has the sample's rows."""
+    for n in SAMPLE_FILES:
+        want = records(read_text(SAMPLE, n))
+        got = int(value('SELECT count(*) FROM %s' % rel(schema, n[:-4])))
+        check(got == want, '%s: %d rows, %d in the file' % (n, got, want))
+
+def codes(schema, code):
+    return [(n[0], n[5]) for n in notices(schema, 'code = %s' % ql(code))]
+
+@test()
+def zip_local_headers_disagree():
+    """A zip made like macOS's (__MACOSX/._* entries) whose local headers
+    give another time than its central directory: libzip's ZIP_CHECKCONS
+    refuses it, unzip -t and zipfile accept it.  The feed loads whole, with
+    a zip_inconsistent notice saying what libzip found."""
+    path = zip_sample(os.path.join(TMP, 'macos.zip'),
+                      [('__MACOSX/._' + n, b'\x00\x05\x16\x07' + bytes(60))
+                       for n in SAMPLE_FILES])
+    data = bytearray(open(path, 'rb').read())
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            check(data[info.header_offset:info.header_offset + 4] == b'PK\x03\x04',
+                  'no local header for %s' % info.filename)
+            data[info.header_offset + 10] ^= 1      # the local header's time
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+    archive_accepted(path)
+    r = load_ok(path, 'zip_disagree')
+    loaded_whole('zip_disagree')
+    got = notices('zip_disagree', "code = 'zip_inconsistent'")
+    check([(n[0], n[4], n[5]) for n in got] == [('macos.zip', 'warning', 'kept')],
+          'zip_inconsistent notices: %r' % (got,))
+    check(value("SELECT message FROM %s WHERE code = 'zip_inconsistent'"
+                % rel('zip_disagree', 'import_notices')).find('libzip: ') > 0,
+          'the notice does not say what libzip found')
+
+@test()
+def zip_files_twice_root_is_the_feed():
+    """Every file at the root and again under data/2014-08-18/raw/: the
+    root's are loaded, each file in the folder gets
+    invalid_input_files_in_subfolder and nothing else of it is loaded."""
+    folder = 'data/2014-08-18/raw/'
+    path = zip_sample(os.path.join(TMP, 'twice.zip'),
+                      [(folder + n, b'x_id\nfrom_the_folder\n') for n in SAMPLE_FILES])
+    load_ok(path, 'twice')
+    loaded_whole('twice')
+    check(sorted(codes('twice', 'invalid_input_files_in_subfolder'))
+          == [(folder + n, 'file_skipped') for n in SAMPLE_FILES],
+          'notices: %r' % codes('twice', 'invalid_input_files_in_subfolder'))
+    files = [r[0] for r in query('SELECT file FROM %s' % rel('twice', 'import_files'))]
+    check(sorted(files) == SAMPLE_FILES, 'import_files: %r' % files)
+
+@test()
+def zip_files_in_one_folder_loaded():
+    """A feed zipped as its folder (no file at the root): loaded from the
+    folder, no notice of it."""
+    path = os.path.join(TMP, 'folder.zip')
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        for n in SAMPLE_FILES:
+            z.write(os.path.join(SAMPLE, n), 'gtfs/' + n)
+    load_ok(path, 'in_folder')
+    loaded_whole('in_folder')
+    check(not codes('in_folder', 'invalid_input_files_in_subfolder'), 'a subfolder notice')
+
+NOT_UTF8 = 'caf\\xE9'            # how caf\xe9 is known: its byte as \xHH
+
+def check_not_utf8_member(schema, name):
+    check(value('SELECT count(*) FROM %s' % rel(schema, NOT_UTF8 + name[3:-4])) == '2',
+          'the table of %s lacks its rows' % name)
+    got = codes(schema, 'file_name_not_utf8')
+    check(got == [(NOT_UTF8 + name[3:], 'kept')], 'file_name_not_utf8 notices: %r' % got)
+    files = [r[0] for r in query('SELECT file FROM %s' % rel(schema, 'import_files'))]
+    check(NOT_UTF8 + name[3:] in files, 'import_files: %r' % files)
+
+@test()
+def member_name_not_utf8_in_a_folder():
+    """caf\xe9.txt in a directory feed: loaded as the table caf\xE9 (its
+    byte escaped), read by its own name; a notice says so."""
+    d = make_feed('name_not_utf8')
+    with open(os.path.join(d.encode(), b'caf\xe9.txt'), 'wb') as f:
+        f.write(b'a,b\n1,2\n3,4\n')
+    load_ok(d, 'name_not_utf8')
+    loaded_whole('name_not_utf8')
+    check_not_utf8_member('name_not_utf8', 'caf.txt')
+
+@test()
+def member_name_not_utf8_in_a_zip_flagged_utf8():
+    """A zip member named caf\xe9.txt with the UTF-8 flag (general purpose
+    bit 11), which libzip refuses and unzip -t accepts: loaded as above."""
+    path = zip_sample(os.path.join(TMP, 'flagged.zip'), [('caf\u00e9.txt', 'a,b\n1,2\n3,4\n')])
+    data = open(path, 'rb').read()
+    # the name's two UTF-8 bytes become one Latin-1 byte and an x
+    data = data.replace('caf\u00e9.txt'.encode(), b'caf\xe9x.txt')
+    with open(path, 'wb') as f:
+        f.write(data)
+    if shutil.which('unzip'):
+        r = subprocess.run(['unzip', '-tq', path], capture_output=True)
+        check(r.returncode == 0, 'unzip -t refuses it: %r' % (r.stdout + r.stderr))
+    load_ok(path, 'flagged_utf8')
+    loaded_whole('flagged_utf8')
+    check_not_utf8_member('flagged_utf8', 'cafx.txt')
+    check(not codes('flagged_utf8', 'zip_inconsistent'), 'a zip_inconsistent notice')
+
+@test()
+def skip_unchanged_folder_hash_unambiguous():
+    """A folder without trips.txt whose transfers.txt (the file before it)
+    ends with "trips.txt", a NUL and trips.txt's bytes was the same SHA-256
+    as the sample (names and contents without lengths): --skip-unchanged
+    must load it."""
+    a = make_feed('hash_a')
+    b = make_feed('hash_b', {'trips.txt': None})
+    with open(os.path.join(SAMPLE, 'trips.txt'), 'rb') as f:
+        trips = f.read()
+    with open(os.path.join(b, 'transfers.txt'), 'ab') as f:
+        f.write(b'trips.txt\x00' + trips)
+    load_ok(a, 'hash_feed', '--feed-id', 'hash_feed')
+    before = value("SELECT sha256 FROM gtfs2pgsql.feeds WHERE feed_id = 'hash_feed'")
+    load_ok(b, 'hash_feed', '--feed-id', 'hash_feed', '--skip-unchanged')
+    after = value("SELECT sha256 FROM gtfs2pgsql.feeds WHERE feed_id = 'hash_feed'")
+    check(before != after, 'the changed folder was skipped as unchanged')
+    check(value('SELECT count(*) FROM %s' % rel('hash_feed', 'trips')) == '0',
+          'trips were not loaded again')
+
+@test()
+def unreadable_member_skipped_with_a_notice():
+    """A stored shapes.txt with one digit changed: only its CRC tells.  The
+    file is skipped (its table empty) with an unreadable_file notice naming
+    the CRC error; the rest of the feed loads, exit 0."""
+    path = zip_sample(os.path.join(TMP, 'badcrc.zip'), method=zipfile.ZIP_STORED)
+    data = bytearray(open(path, 'rb').read())
+    with zipfile.ZipFile(path) as z:
+        off = z.getinfo('shapes.txt').header_offset
+    k = data.index(b'45.507903', off)
+    data[k + 6] = ord('8')
+    with open(path, 'wb') as f:
+        f.write(bytes(data))
+    load_ok(path, 'bad_crc')
+    check(value('SELECT count(*) FROM %s' % rel('bad_crc', 'shapes')) == '0',
+          'rows of the damaged shapes.txt were loaded')
+    got = notices('bad_crc', "code = 'unreadable_file'")
+    check([(n[0], n[4], n[5]) for n in got] == [('shapes.txt', 'error', 'file_skipped')],
+          'unreadable_file notices: %r' % (got,))
+    check('CRC' in value("SELECT message FROM %s WHERE code = 'unreadable_file'"
+                         % rel('bad_crc', 'import_notices')), 'the notice does not say CRC')
+    check(value('SELECT count(*) FROM %s' % rel('bad_crc', 'stop_times'))
+          == str(records(read_text(SAMPLE, 'stop_times.txt'))), 'stop_times not loaded whole')
+
 if __name__ == '__main__':
     it.main()
