@@ -20,6 +20,7 @@
 #include "convert.h"
 #include "csvread.h"
 #include "log.h"
+#include "notice.h"
 #include "report.h"
 #include "source.h"
 
@@ -2169,6 +2170,104 @@ test_source(void)
 		printf("skipped: %s not found\n", SRC_REAL_FEED);
 }
 
+/* Removes dir/name. */
+static void
+unlink_in(const char *dir, const char *name)
+{
+	char		path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+/* Writes n bytes of data to dir/name; false on failure. */
+static bool
+src_put(const char *dir, const char *name, const char *data, size_t n)
+{
+	char		path[256];
+	FILE	   *fp;
+	bool		ok;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fp = fopen(path, "wb");
+	if (fp == NULL)
+		return false;
+	ok = fwrite(data, 1, n, fp) == n;
+	return fclose(fp) == 0 && ok;
+}
+
+/* The SHA-256 of the folder dir as source_sha256 gives it; "" on failure. */
+static void
+src_hash(const char *dir, char out[65])
+{
+	FeedSource *src = source_open(dir);
+
+	if (src == NULL || !source_sha256(src, out))
+		out[0] = '\0';
+	source_close(src);
+}
+
+/*
+ * Member names that are not UTF-8: escaped as \xHH, with a notice, read by
+ * their own bytes; and a folder's hash, which names and contents without
+ * their lengths made ambiguous.
+ */
+static void
+test_source_names(void)
+{
+	char		a[] = "/tmp/gtfs2pgsql-unit-XXXXXX";
+	char		b[] = "/tmp/gtfs2pgsql-unit-XXXXXX";
+	char	   *e;
+	char		ha[65],
+				hb[65];
+	FeedSource *src;
+	SourceNotice sn;
+	bool		ok;
+
+	e = source_escape_name("caf\xe9.txt", 8);
+	test_cond("source escape: caf\\xE9.txt", e && strcmp(e, "caf\\xE9.txt") == 0);
+	free(e);
+	e = source_escape_name("caf\xc3\xa9.txt", 9);
+	test_cond("source escape: UTF-8 kept", e && strcmp(e, "caf\xc3\xa9.txt") == 0);
+	free(e);
+	e = source_escape_name("\xc3(\xff", 3);
+	test_cond("source escape: a cut sequence and 0xFF",
+			  e && strcmp(e, "\\xC3(\\xFF") == 0);
+	free(e);
+
+	if (mkdtemp(a) == NULL || mkdtemp(b) == NULL)
+	{
+		test_cond("source names: temporary directories", false);
+		return;
+	}
+	ok = src_put(a, "caf\xe9.txt", "a,b\n1,2\n", 8);
+	src = ok ? source_open(a) : NULL;
+	test_cond("source folder with caf\\xE9.txt: known escaped, read raw",
+			  src && source_count(src) == 1 &&
+			  source_find(src, "caf\\xE9.txt") == 0 &&
+			  src_member_is(src, "caf\\xE9.txt", "a,b\n1,2\n", 8));
+	test_cond("source folder with caf\\xE9.txt: a file_name_not_utf8 notice",
+			  src && source_notice(src, &sn) &&
+			  sn.kind == NK_FILE_NAME_NOT_UTF8 &&
+			  strcmp(sn.file, "caf\\xE9.txt") == 0 &&
+			  !source_notice(src, &sn));
+	source_close(src);
+	unlink_in(a, "caf\xe9.txt");
+
+	/* b.txt "x" then c.txt "y" hashed as a.txt "xc.txt\0y" once was */
+	ok = src_put(a, "b.txt", "x", 1) && src_put(a, "c.txt", "y", 1) &&
+		src_put(b, "b.txt", "xc.txt\0y", 8);
+	src_hash(a, ha);
+	src_hash(b, hb);
+	test_cond("source folder hash: a file's end is not the next one's name",
+			  ok && ha[0] && hb[0] && strcmp(ha, hb) != 0);
+	unlink_in(a, "b.txt");
+	unlink_in(a, "c.txt");
+	unlink_in(b, "b.txt");
+	rmdir(a);
+	rmdir(b);
+}
+
 /* ---------------------------------------------------------------- report */
 
 /*
@@ -2251,6 +2350,7 @@ main(void)
 	test_csv_quote_spans();
 	test_csv_trimmed();
 	test_source();
+	test_source_names();
 	test_report_table();
 
 	printf("%d passed, %d failed\n", passed, failed);
