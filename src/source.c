@@ -11,8 +11,8 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,10 +451,30 @@ typedef struct
 	off_t		start;
 	zip_uint64_t length;
 	zip_uint64_t pos;
-	const off_t *cleared;		/* the flags' second bytes, in the file */
+	const off_t *cleared;		/* the flags' second bytes, in the file, in
+								 * order */
 	int			ncleared;
 	zip_error_t error;
 } ClearedFile;
+
+/* The first of cf->cleared (in order) at offset at or after it. */
+static int
+first_at_or_after(const ClearedFile *cf, off_t at)
+{
+	int			lo = 0,
+				hi = cf->ncleared;
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (cf->cleared[mid] < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
 
 static zip_int64_t
 cleared_source(void *userdata, void *data, zip_uint64_t len,
@@ -480,13 +500,11 @@ cleared_source(void *userdata, void *data, zip_uint64_t len,
 				zip_error_set(&cf->error, ZIP_ER_READ, errno);
 				return -1;
 			}
-			for (int i = 0; i < cf->ncleared; i++)
-			{
-				off_t		at = cf->cleared[i] - cf->start - (off_t) cf->pos;
-
-				if (at >= 0 && at < n)
-					((unsigned char *) data)[at] &= ~(GPBF_UTF8 >> 8);
-			}
+			for (int i = first_at_or_after(cf, cf->start + (off_t) cf->pos);
+				 i < cf->ncleared &&
+				 cf->cleared[i] < cf->start + (off_t) cf->pos + n; i++)
+				((unsigned char *) data)[cf->cleared[i] - cf->start -
+										 (off_t) cf->pos] &= ~(GPBF_UTF8 >> 8);
 			cf->pos += (zip_uint64_t) n;
 			return n;
 		case ZIP_SOURCE_SEEK:
@@ -633,12 +651,22 @@ open_around_junk(FeedSource *src, off_t size)
 	return true;
 }
 
+static int
+compare_offsets(const void *a, const void *b)
+{
+	off_t		x = *(const off_t *) a,
+				y = *(const off_t *) b;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * Finds the central directory entries of src's file, of size bytes, whose
  * name is flagged UTF-8 but is not (libzip refuses the archive for one):
  * src->cleared gets where each flag is, and that of its local header
- * where the entry's offset finds one (not past a stub).  A Zip64 archive or a directory
- * that cannot be walked has none.  False (logged) when out of memory.
+ * where the entry's offset finds one (not past a stub).  A Zip64 archive
+ * or a directory that cannot be walked has none.  False (logged) when out
+ * of memory.
  */
 static bool
 find_false_utf8(FeedSource *src, off_t size)
@@ -646,6 +674,7 @@ find_false_utf8(FeedSource *src, off_t size)
 	EndRecord	rec;
 	unsigned char h[CDH_SIZE];
 	char	   *name = NULL;
+	char	   *grown;
 	off_t		at,
 				end;
 	bool		ok = true;
@@ -663,9 +692,12 @@ find_false_utf8(FeedSource *src, off_t size)
 			memcmp(h, "PK\1\2", 4) != 0)
 			break;
 		nlen = get_le(h + 28, 2);
-		name = realloc(name, nlen + 1);
-		if (name == NULL || pread(src->fd, name, nlen, at + CDH_SIZE) !=
-			(ssize_t) nlen)
+		grown = realloc(name, nlen + 1);
+		ok = grown != NULL;
+		if (!ok)
+			break;
+		name = grown;
+		if (pread(src->fd, name, nlen, at + CDH_SIZE) != (ssize_t) nlen)
 			break;
 		if ((get_le(h + 8, 2) & GPBF_UTF8) &&
 			!conv_utf8_valid(name, nlen))
@@ -692,6 +724,9 @@ find_false_utf8(FeedSource *src, off_t size)
 	free(name);
 	if (!ok)
 		log_error("out of memory");
+	else if (src->ncleared > 0)
+		qsort(src->cleared, (size_t) src->ncleared, sizeof(off_t),
+			  compare_offsets);
 	return ok;
 }
 
@@ -705,48 +740,64 @@ base_name(const char *path)
 }
 
 /*
- * Opens src->path, of size bytes, as a zip archive, or failing that as one
- * with junk around it when libzip's error allows for that, with libzip's
- * consistency check (ZIP_CHECKCONS).  Failing that, on its error
- * "inconsistent", the same without it (the archive's local headers
- * disagree with its central directory, which is then read alone), and
- * then with the UTF-8 flag of names that are not UTF-8 read as 0: each a
- * notice.  False (logged with libzip's first error) when none opens.
+ * Opens src->path, of size bytes, as a zip archive with src->zip_flags, or
+ * failing that as one with junk around it when libzip's error allows for
+ * that.  0 when it opens, else libzip's error code, its error into *error
+ * when not NULL.
+ */
+static int
+open_archive(FeedSource *src, off_t size, zip_error_t *error)
+{
+	zip_error_t ze;
+	int			err;
+
+	zip_error_init(&ze);
+	src->start = 0;
+	src->length = -1;
+	src->zip = open_window(src, 0, -1, &ze);
+	err = src->zip ? 0 : zip_error_code_zip(&ze);
+	/* what libzip says of junk after the end record, or before the archive */
+	if ((err == ZIP_ER_INCONS || (err == ZIP_ER_NOZIP && size >= EOCD_SIZE))
+		&& open_around_junk(src, size))
+		err = 0;
+	if (error)
+		zip_error_set(error, zip_error_code_zip(&ze),
+					  zip_error_code_system(&ze));
+	zip_error_fini(&ze);
+	return err;
+}
+
+/*
+ * Opens src->path, of size bytes, as a zip archive, with libzip's
+ * consistency check (ZIP_CHECKCONS), or when libzip finds it inconsistent,
+ * without it (its local headers disagree with its central directory, which
+ * is then read alone: a notice), or with the UTF-8 flag of names that are
+ * not UTF-8 read as 0 (libzip refuses such a name).  False (logged with
+ * libzip's first error) when none opens.
  */
 static bool
 open_zip(FeedSource *src, off_t size)
 {
-	static const int flags[] = {ZIP_CHECKCONS, 0};
-	int			err = 0;
 	zip_error_t first;
-	zip_error_t ze;
+	int			err;
 
 	zip_error_init(&first);
-	for (int pass = 0; pass < 4 && src->zip == NULL; pass++)
+	src->zip_flags = ZIP_CHECKCONS;
+	err = open_archive(src, size, &first);
+	if (err == ZIP_ER_INCONS)
 	{
-		if (pass == 2 && (err != ZIP_ER_INCONS || !find_false_utf8(src, size) ||
-						  src->ncleared == 0))
-			break;
-		zip_error_init(&ze);
-		src->zip_flags = flags[pass % 2];
-		src->start = 0;
-		src->length = -1;
-		src->zip = open_window(src, 0, -1, &ze);
-		err = zip_error_code_zip(&ze);
-		/* what libzip says of junk after the end record, or before */
-		if (src->zip == NULL &&
-			(err == ZIP_ER_INCONS || (err == ZIP_ER_NOZIP &&
-									  size >= EOCD_SIZE)))
-			open_around_junk(src, size);
-		if (pass == 0)
-			zip_error_set(&first, zip_error_code_zip(&ze),
-						  zip_error_code_system(&ze));
-		else if (pass == 1)
-			err = zip_error_code_zip(&ze);
-		zip_error_fini(&ze);
-		/* a later pass only for an archive libzip finds inconsistent */
-		if (pass == 0 && zip_error_code_zip(&first) != ZIP_ER_INCONS)
-			break;
+		src->zip_flags = 0;
+		err = open_archive(src, size, NULL);
+	}
+	if (err == ZIP_ER_INCONS && find_false_utf8(src, size) &&
+		src->ncleared > 0)
+	{
+		src->zip_flags = ZIP_CHECKCONS;
+		if (open_archive(src, size, NULL) == ZIP_ER_INCONS)
+		{
+			src->zip_flags = 0;
+			open_archive(src, size, NULL);
+		}
 	}
 	if (src->zip == NULL)
 		log_error("could not open feed \"%s\" as a zip archive: %s",
