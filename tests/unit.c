@@ -2225,10 +2225,12 @@ test_source_names(void)
 	bool		ok;
 
 	e = source_escape_name("caf\xe9.txt", 8);
-	test_cond("source escape: caf\\xE9.txt", e && strcmp(e, "caf\\xE9.txt") == 0);
+	test_cond("source escape: caf\\xE9.txt",
+			  e && strcmp(e, "caf\\xE9.txt") == 0);
 	free(e);
 	e = source_escape_name("caf\xc3\xa9.txt", 9);
-	test_cond("source escape: UTF-8 kept", e && strcmp(e, "caf\xc3\xa9.txt") == 0);
+	test_cond("source escape: UTF-8 kept",
+			  e && strcmp(e, "caf\xc3\xa9.txt") == 0);
 	free(e);
 	e = source_escape_name("\xc3(\xff", 3);
 	test_cond("source escape: a cut sequence and 0xFF",
