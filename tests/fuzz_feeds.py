@@ -119,6 +119,10 @@ class Server:
     """A template database, and a fresh copy of it per case."""
 
     def __init__(self):
+        if psql('SELECT rolsuper FROM pg_roles WHERE rolname = CURRENT_USER').strip() != 't':
+            print('fuzz_feeds: skipped: the event trigger that keeps the rows\' lines '
+                  'needs a superuser')
+            sys.exit(0)
         self.template = 'fuzz_feeds_tpl_%d' % os.getpid()
         psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;'
              % (self.template, self.template))
@@ -179,7 +183,7 @@ def truncated(data):
     lines = data.splitlines(keepends=True)
     return b''.join(lines[:MAX_LINES])
 
-def load_bases():
+def load_bases(fixtures_only=False):
     """The feeds to mutate: the fixtures, and the real feeds when there."""
     bases = []
     for d in FIXTURES:
@@ -188,7 +192,7 @@ def load_bases():
             with open(os.path.join(d, n), 'rb') as f:
                 members[n.encode()] = f.read()
         bases.append(Feed(os.path.relpath(d, REPO), members))
-    if os.path.isdir(REAL_FEEDS):
+    if os.path.isdir(REAL_FEEDS) and not fixtures_only:
         for root in (REAL_FEEDS, os.path.join(REAL_FEEDS, 'defective')):
             for n in sorted(os.listdir(root)) if os.path.isdir(root) else []:
                 if not n.endswith('.zip'):
@@ -202,8 +206,7 @@ def load_bases():
                             members[info.filename.encode()] = truncated(z.read(info))
                 except (zipfile.BadZipFile, OSError):
                     continue
-                bases.append(Feed(os.path.relpath(os.path.join(root, n), REPO)
-                                  if False else n, members))
+                bases.append(Feed(n, members))
     return bases
 
 # --------------------------------------------------------------- mutations
@@ -342,6 +345,28 @@ def m_value_long(rng, feed):
     n = rng.choice([950, 1001, 2700, 5000])
     return edit_line(rng, feed, at_field(lambda r, f: b'i' * n))
 
+def m_value_long_row(rng, feed):
+    n = rng.choice([400, 950, 999])
+    return edit_line(rng, feed, lambda r, fields: [b'%d' % k + b'i' * n for k in range(len(fields))])
+
+def m_extra_huge(rng, feed):
+    """Unknown columns whose values JSON escapes sixfold (\\u0001)."""
+    name = pick_member(rng, feed)
+    if name is None:
+        return None
+    lines = split_lines(feed.members[name])
+    if len(lines) < 2:
+        return None
+    ncol = len(lines[0][0].split(b','))
+    k = rng.randrange(1, len(lines))
+    lines[0] = (lines[0][0] + b',junk_a,junk_b,junk_c', lines[0][1])
+    text = lines[k][0].split(b',')
+    text += [b''] * (ncol - len(text))
+    lines[k] = (b','.join(text + [b'\x01' * 1_000_000] * 3), lines[k][1])
+    feed.members[name] = join_lines(lines)
+    return '%s line %d: three unknown columns of 1 MB of \\x01' % (name.decode(errors='replace'),
+                                                                  k + 1)
+
 def m_value_huge(rng, feed):
     n = rng.choice([300_000, 1_100_000])
     return edit_line(rng, feed, at_field(lambda r, f: b'h' * n))
@@ -471,7 +496,7 @@ MUTATIONS = [
     m_quote_after_close, m_delimiter, m_delimiter_file, m_latin1, m_invalid_utf8,
     m_utf16, m_bom, m_row_long, m_row_short, m_header_empty, m_header_dup,
     m_header_column_n, m_header_latin1, m_header_reserved, m_header_long,
-    m_header_space, m_header_unknown_all, m_value_long, m_value_huge, m_control,
+    m_header_space, m_header_unknown_all, m_value_long, m_value_long_row, m_extra_huge, m_value_huge, m_control,
     m_whitespace, m_empty_key, m_duplicate_line, m_line_ends, m_blank_lines,
     m_no_final_newline, m_missing_file, m_empty_file, m_member_name,
     m_unknown_file, m_geojson, m_zip,
@@ -607,7 +632,8 @@ class Member:
 
 # ---------------------------------------------------------------- checks
 
-# the loader's columns in every table: a file's column of that name is in extra
+# the loader's columns in the table of every file of the reference: a
+# file's column of that name is in extra
 OWN_COLUMNS = ('feed_id', 'extra')
 
 def member_of(feed, file):
@@ -681,6 +707,8 @@ def check_file(file, member, f, rows, notices, types):
             covered[line] = what
 
     nulled = {(n['line'], n['column']) for n in notices if n['action'] == 'value_nulled'}
+    # a file the reference lacks is a table of its own columns alone
+    own = () if any(n['code'] == 'unknown_file' for n in notices) else OWN_COLUMNS
     for r in sorted(rows, key=lambda r: r['line'] or 0):
         line = r['line']
         rec = member.records.get(line)
@@ -695,7 +723,7 @@ def check_file(file, member, f, rows, notices, types):
                        'unterminated quote: %r' % (file, line, escaped(member.text(line))[:120]))
             continue
         bad += check_row(file, line, fields, columns, r['row'], nulled,
-                         types, table)
+                         types, table, own)
     set_aside = 0
     for n in notices:
         line = n['line']
@@ -752,13 +780,13 @@ def check_record(file, member, n, cover):
             % (file, line, n['code'], record[:80], escaped(written)[:80],
                ' (trimmed)' if trimmed else '')]
 
-def check_row(file, line, fields, columns, row, nulled, types, table):
+def check_row(file, line, fields, columns, row, nulled, types, table, own):
     """(c) for one loaded row: each field as written against its value."""
     bad = []
     extra = row.get('extra') or {}
     for i, column in enumerate(columns):
         written = fields[i] if i < len(fields) else b''
-        if column in row and column not in OWN_COLUMNS:
+        if column in row and column not in own:
             stored = row[column]
             sqltype = types.get('%s.%s' % (table, column), '')
         else:
@@ -910,14 +938,14 @@ def replay(server, d):
     return not bad
 
 def fuzz(args):
-    bases = load_bases()
+    bases = load_bases(args.fixtures)
     out = os.path.join(REPO, args.out)
     os.makedirs(out, exist_ok=True)
     server = Server()
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     rng = random.Random(seed)
     started = time.time()
-    n = failed = 0
+    n = failed = new = 0
     classes = {}
     print('fuzz_feeds: seed %d, %s, %d feeds to mutate%s' % (
         seed, '%d cases' % args.cases if args.cases else '%d s' % args.seconds,
@@ -938,7 +966,9 @@ def fuzz(args):
             bad = check_case(feed, status, result)
             if bad:
                 failed += 1
-                labelled = ['[%s] %s' % (class_name(classify(b, stderr, what)), b) for b in bad]
+                labelled = sorted(('[%s] %s' % (class_name(classify(b, stderr, what)), b)
+                                   for b in bad), key=lambda b: not b.startswith('[NEW]'))
+                new += any(b.startswith('[NEW]') for b in labelled)
                 d = os.path.relpath(save_failure(out, '%d-%d' % (seed, n), feed, what, cmd,
                                                  status, stderr, labelled), REPO)
                 for b in labelled:
@@ -950,11 +980,11 @@ def fuzz(args):
                     break
     finally:
         server.close()
-    print('fuzz_feeds: seed %d: %d cases, %d failed, %.0f s'
-          % (seed, n, failed, time.time() - started))
+    print('fuzz_feeds: seed %d: %d cases, %d failed (%d of a class issue 22 does not list), '
+          '%.0f s' % (seed, n, failed, new, time.time() - started))
     for key, dirs in sorted(classes.items()):
         print('%5d  %s\n         e.g. %s' % (len(dirs), key, ' '.join(sorted(set(dirs))[:3])))
-    return failed == 0
+    return new == 0 if args.allow_known else failed == 0
 
 # -------------------------------------------------------------- self-test
 
@@ -1071,7 +1101,10 @@ def main():
     ap.add_argument('--cases', type=int, default=0, help='this many cases (not --seconds)')
     ap.add_argument('--seed', type=int)
     ap.add_argument('--stop', action='store_true', help='stop at the first failure')
+    ap.add_argument('--allow-known', action='store_true',
+                    help='fail only for failures of a class issue 22 does not list')
     ap.add_argument('--only', help='only the mutations whose name holds this')
+    ap.add_argument('--fixtures', action='store_true', help='mutate the fixtures alone')
     ap.add_argument('--out', default='build/fuzz-feeds')
     ap.add_argument('--bases', action='store_true',
                     help='each feed once, as it is (the checks on clean input)')
