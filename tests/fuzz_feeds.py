@@ -32,8 +32,8 @@ spaces and tabs) is no record.
 The loaded rows' lines: the tables lose their line column at the end of the
 load, so an event trigger (a harness object in a harness database, never
 the loader's) copies each table's rows with their line just before that
-column is dropped.  Each case gets its own database, a copy of a template
-with PostGIS and that trigger.
+column is dropped.  Each case loads into one database with PostGIS and that
+trigger, whose every other schema is dropped before the case.
 
 A failing case is written to OUT/failures/SEED-N/: the feed, the command
 that reproduces it (README) and what failed.  Standard library only; the
@@ -47,6 +47,7 @@ FIXTURES = [os.path.join(REPO, 'fixtures', n) for n in ('sample', 'edge')]
 REAL_FEEDS = os.path.join(REPO, '..', 'shared', 'feeds')
 PROG = os.path.join(REPO, 'gtfs2pgsql')
 MAX_LINES = 300                 # lines kept of each member of a real feed
+CSV_LINE_MAX = 1 << 20          # bytes of one of those lines
 CASE_TIMEOUT = 120              # seconds for one load
 PSQL_ENV = dict(os.environ, PGCLIENTENCODING='UTF8')
 EOL = re.compile(rb'\r\n|\n|\r')
@@ -115,35 +116,56 @@ SELECT json_build_object(
 
 SCHEMA = 'fuzz'
 
+RESET_SQL = r"""
+DO $r$
+DECLARE s text;
+BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+      WHERE nspname NOT IN ('public', 'fuzz_harness', 'information_schema')
+        AND nspname NOT LIKE 'pg\_%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', s);
+  END LOOP;
+END $r$;
+TRUNCATE fuzz_harness.rows, fuzz_harness.snapped;
+"""
+
+# What a load leaves behind, which a reset must take away.
+STATE_SQL = r"""
+SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+"""
+
 class Server:
-    """A template database, and a fresh copy of it per case."""
+    """A database with PostGIS and the harness's trigger, made again as
+    it was before each case (a DROP DATABASE per case would cost a
+    checkpoint each)."""
 
     def __init__(self):
         if psql('SELECT rolsuper FROM pg_roles WHERE rolname = CURRENT_USER').strip() != 't':
             print('fuzz_feeds: skipped: the event trigger that keeps the rows\' lines '
                   'needs a superuser')
             sys.exit(0)
-        self.template = 'fuzz_feeds_tpl_%d' % os.getpid()
-        psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;'
-             % (self.template, self.template))
-        psql(TEMPLATE_SQL, self.template)
-        self.n = 0
+        self.db = 'fuzz_feeds_%d' % os.getpid()
+        psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;' % (self.db, self.db))
+        psql(TEMPLATE_SQL, self.db)
+        self.state = psql(STATE_SQL, self.db)
 
     def fresh(self):
-        self.n += 1
-        db = 'fuzz_feeds_%d_%d' % (os.getpid(), self.n)
-        psql('CREATE DATABASE %s TEMPLATE %s' % (db, self.template))
-        return db
+        """The database, as it was before any load."""
+        psql(RESET_SQL, self.db)
+        if psql(STATE_SQL, self.db) != self.state:
+            raise RuntimeError('the database was not made again as it was: %s relations '
+                               'instead of %s' % (psql(STATE_SQL, self.db).strip(),
+                                                  self.state.strip()))
+        return self.db
 
     def result(self, db):
         out = psql(RESULT_SQL % {'s': '"%s"' % SCHEMA, 'l': "'%s'" % SCHEMA}, db)
         return json.loads(out)
 
-    def drop(self, db):
-        psql('DROP DATABASE IF EXISTS %s' % db)
-
     def close(self):
-        psql('DROP DATABASE IF EXISTS %s' % self.template)
+        psql('DROP DATABASE IF EXISTS %s' % self.db)
 
 # -------------------------------------------------------------- the feeds
 
@@ -156,10 +178,12 @@ class Feed:
         self.members = dict(members)
         self.kind = kind
         self.may_refuse = False  # a mutation made it unreadable on purpose
+        self.options = []        # of the load
 
     def copy(self):
         f = Feed(self.origin, self.members, self.kind)
         f.may_refuse = self.may_refuse
+        f.options = list(self.options)
         return f
 
     def write(self, where):
@@ -177,11 +201,15 @@ class Feed:
         with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
             for name, data in self.members.items():
                 z.writestr(name.decode('utf-8', 'surrogateescape'), data)
+        if self.may_refuse:             # damaged: its end cut off
+            with open(path, 'r+b') as f:
+                f.truncate(os.path.getsize(path) * 2 // 3)
         return path
 
-def truncated(data):
-    lines = data.splitlines(keepends=True)
-    return b''.join(lines[:MAX_LINES])
+def head(z, info):
+    """The first MAX_LINES lines of a zip member, read no further."""
+    with z.open(info) as f:
+        return b''.join(f.readline(CSV_LINE_MAX) for _ in range(MAX_LINES))
 
 def load_bases(fixtures_only=False):
     """The feeds to mutate: the fixtures, and the real feeds when there."""
@@ -203,7 +231,7 @@ def load_bases(fixtures_only=False):
                         for info in z.infolist():
                             if info.is_dir() or '/' in info.filename:
                                 continue
-                            members[info.filename.encode()] = truncated(z.read(info))
+                            members[info.filename.encode()] = head(z, info)
                 except (zipfile.BadZipFile, OSError):
                     continue
                 bases.append(Feed(n, members))
@@ -487,6 +515,15 @@ def m_geojson(rng, feed):
     feed.members[b'locations.geojson'] = data
     return 'locations.geojson %s, %d features' % (how, len(feats))
 
+def m_split(rng, feed):
+    feed.options = ['--split-min-size=0']
+    return 'stop_times.txt on a second connection'
+
+def m_damaged_zip(rng, feed):
+    feed.kind = 'zip'
+    feed.may_refuse = True
+    return 'written as a zip whose last third is cut off (exit 1 allowed)'
+
 def m_zip(rng, feed):
     feed.kind = 'zip'
     return 'written as a zip'
@@ -499,7 +536,7 @@ MUTATIONS = [
     m_header_space, m_header_unknown_all, m_value_long, m_value_long_row, m_extra_huge, m_value_huge, m_control,
     m_whitespace, m_empty_key, m_duplicate_line, m_line_ends, m_blank_lines,
     m_no_final_newline, m_missing_file, m_empty_file, m_member_name,
-    m_unknown_file, m_geojson, m_zip,
+    m_unknown_file, m_geojson, m_split, m_damaged_zip, m_zip,
 ]
 
 def mutate(rng, base, only=None):
@@ -878,22 +915,18 @@ def class_name(k):
 
 # ------------------------------------------------------------- the runner
 
-def run_case(server, feed, where):
-    """Loads feed (written under where); (status, result, stderr, command)."""
-    path = feed.write(where)
+def run_case(server, feed, where, path=None):
+    """Loads feed (written under where, unless at path); (status, result,
+    stderr, command)."""
+    path = path or feed.write(where)
     db = server.fresh()
-    cmd = [PROG, '-q', '-d', db, '-s', SCHEMA, path]
+    cmd = [PROG, '-q', '-d', db, '-s', SCHEMA] + feed.options + [path]
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=CASE_TIMEOUT)
         status, stderr = p.returncode, p.stderr.decode(errors='replace')
     except subprocess.TimeoutExpired:
         status, stderr = 124, 'timed out after %d s' % CASE_TIMEOUT
-    result = None
-    try:
-        if status == 0:
-            result = server.result(db)
-    finally:
-        server.drop(db)
+    result = server.result(db) if status == 0 else None
     return status, result, stderr, cmd
 
 def save_failure(out, tag, feed, what, cmd, status, stderr, bad):
@@ -901,16 +934,23 @@ def save_failure(out, tag, feed, what, cmd, status, stderr, bad):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     path = feed.write(d)
+    if feed.may_refuse:                 # its members, undamaged, for --replay
+        whole = feed.copy()
+        whole.kind = 'dir'
+        os.makedirs(os.path.join(d, 'members'))
+        whole.write(os.path.join(d, 'members'))
     with open(os.path.join(d, 'README'), 'w') as f:
         f.write('base: %s\nmutations:\n%s\n\nreproduce (from the repository):\n'
                 '  createdb fuzz_repro && ./gtfs2pgsql -d fuzz_repro -s %s %s\n'
                 '  tests/fuzz_feeds.py --replay %s\n\nexit %d; failures:\n%s\n\n'
                 'stderr:\n%s\n' % (feed.origin, '\n'.join('  ' + w for w in what),
-                                   SCHEMA, os.path.relpath(path, REPO),
+                                   ' '.join([SCHEMA] + feed.options),
+                                   os.path.relpath(path, REPO),
                                    os.path.relpath(d, REPO), status,
                                    '\n'.join('  ' + b for b in bad), stderr[-3000:]))
     with open(os.path.join(d, 'case.json'), 'w') as f:
         json.dump({'origin': feed.origin, 'kind': feed.kind, 'may_refuse': feed.may_refuse,
+                   'options': feed.options,
                    'mutations': what, 'failures': bad, 'status': status}, f, indent=1)
     return d
 
@@ -918,21 +958,22 @@ def replay(server, d):
     with open(os.path.join(d, 'case.json')) as f:
         case = json.load(f)
     members = {}
-    if case['kind'] == 'dir':
-        root = os.path.join(os.fsencode(d), b'feed')
+    path = os.path.join(d, 'feed' if case['kind'] == 'dir' else 'feed.zip')
+    if case['kind'] == 'dir' or case['may_refuse']:
+        root = os.path.join(os.fsencode(d), b'members/feed' if case['may_refuse'] else b'feed')
         for top, dirs, names in os.walk(root):
             for n in names:
                 p = os.path.join(top, n)
                 with open(p, 'rb') as fh:
                     members[os.path.relpath(p, root)] = fh.read()
     else:
-        with zipfile.ZipFile(os.path.join(d, 'feed.zip')) as z:
+        with zipfile.ZipFile(path) as z:
             for info in z.infolist():
                 members[info.filename.encode('utf-8', 'surrogateescape')] = z.read(info)
     feed = Feed(case['origin'], members, case['kind'])
     feed.may_refuse = case['may_refuse']
-    with tempfile.TemporaryDirectory(prefix='fuzz_feeds_') as tmp:
-        status, result, stderr, cmd = run_case(server, feed, tmp)
+    feed.options = case.get('options', [])
+    status, result, stderr, cmd = run_case(server, feed, None, path)
     bad = check_case(feed, status, result)
     print('exit %d\n%s' % (status, '\n'.join(bad) or 'no failure'))
     return not bad
