@@ -763,6 +763,14 @@ def check_file(file, member, f, rows, notices, types):
             continue
         bad += check_row(file, line, fields, columns, r['row'], nulled,
                          types, table, own)
+    # a value_nulled notice names a value of a loaded row (or of one set
+    # aside), which is NULL there (check_row): not a header, not a value kept
+    row_lines = {r['line'] for r in rows}
+    aside_lines = {n['line'] for n in notices if n['action'] == 'row_set_aside'}
+    for line, column in sorted(nulled, key=lambda k: (k[0] or 0, k[1] or '')):
+        if line not in row_lines and line not in aside_lines:
+            bad.append('(c) %s:%s: a value_nulled notice for column %s on a line of no '
+                       'row' % (file, line, column))
     set_aside = 0
     for n in notices:
         line = n['line']
@@ -882,8 +890,9 @@ def check_geojson(feed, result, notices):
 
 # ------------------------------------------------------ known classes
 
-# Issue 22's classes ("The classes the red team found"), told from a
-# failure's message, the load's stderr and the mutations; None: a new one.
+# Issue 22's classes ("The classes the red team found"; and the caf\xE9
+# header of its opening), told from a failure's message, the load's stderr
+# and the mutations; None: a new one.
 def classify(msg, stderr, what):
     ops = ' '.join(what)
     if msg.startswith('(a)'):
@@ -901,6 +910,8 @@ def classify(msg, stderr, what):
         return None
     if msg.endswith('(trimmed)') or msg.endswith('(blank)'):
         return 3
+    if re.search(r':1: a value_nulled notice for column None', msg):
+        return 'caf\\xE9'        # the header experiment of the issue's opening
     if 'rest_of_file_skipped' in msg:
         return 1
     if 'reads as JSON' in msg:
@@ -915,7 +926,7 @@ def classify(msg, stderr, what):
     return None
 
 def class_name(k):
-    return 'class %d' % k if k else 'NEW'
+    return ('class %s' % k) if k else 'NEW'
 
 # ------------------------------------------------------------- the runner
 
@@ -982,6 +993,34 @@ def replay(server, d):
     print('exit %d\n%s' % (status, '\n'.join(bad) or 'no failure'))
     return not bad
 
+def group(classes, d, labelled):
+    """Adds the labelled failures of case directory d to classes."""
+    for b in labelled:
+        label, rest = b.split('] ', 1)
+        key = label + '] ' + QUOTED.sub("'.'", re.sub(r'\d+', 'N', rest))[:110]
+        classes.setdefault(key, []).append(d)
+
+def print_classes(classes):
+    for key, dirs in sorted(classes.items()):
+        print('%5d  %s\n         e.g. %s' % (len(dirs), key, ' '.join(sorted(set(dirs))[:3])))
+
+def summarize(out):
+    """The failures saved under out, classified again (the classifier may
+    have learnt since they were saved)."""
+    classes = {}
+    root = os.path.join(REPO, out, 'failures')
+    for tag in sorted(os.listdir(root)):
+        d = os.path.join(root, tag)
+        with open(os.path.join(d, 'case.json')) as f:
+            case = json.load(f)
+        with open(os.path.join(d, 'README'), errors='replace') as f:
+            stderr = f.read().split('\nstderr:\n', 1)[-1]
+        bad = [re.sub(r'^\[[^]]*\] ', '', b) for b in case['failures']]
+        group(classes, os.path.relpath(d, REPO),
+              ['[%s] %s' % (class_name(classify(b, stderr, case['mutations'])), b)
+               for b in bad])
+    print_classes(classes)
+
 def fuzz(args):
     bases = load_bases(args.fixtures)
     out = os.path.join(REPO, args.out)
@@ -1016,10 +1055,7 @@ def fuzz(args):
                 new += any(b.startswith('[NEW]') for b in labelled)
                 d = os.path.relpath(save_failure(out, '%d-%d' % (seed, n), feed, what, cmd,
                                                  status, stderr, labelled), REPO)
-                for b in labelled:
-                    label, rest = b.split('] ', 1)
-                    key = label + '] ' + QUOTED.sub("'.'", re.sub(r'\d+', 'N', rest))[:110]
-                    classes.setdefault(key, []).append(d)
+                group(classes, d, labelled)
                 print('FAIL %s (%s): %s' % (d, '; '.join(what), labelled[0][:200]), flush=True)
                 if args.stop:
                     break
@@ -1027,8 +1063,7 @@ def fuzz(args):
         server.close()
     print('fuzz_feeds: seed %d: %d cases, %d failed (%d of a class issue 22 does not list), '
           '%.0f s' % (seed, n, failed, new, time.time() - started))
-    for key, dirs in sorted(classes.items()):
-        print('%5d  %s\n         e.g. %s' % (len(dirs), key, ' '.join(sorted(set(dirs))[:3])))
+    print_classes(classes)
     return new == 0 if args.allow_known else failed == 0
 
 # -------------------------------------------------------------- self-test
@@ -1118,6 +1153,11 @@ def self_test():
            r'note empty as written')
     expect('(d) a member in no table and no notice',
            plant(lambda r: r['notices'].pop(0)), r'notes.kml: member in no table')
+    expect('(c) a value_nulled notice on the header',
+           plant(lambda r: r['notices'].append({
+               'file': 'stops.txt', 'line': 1, 'column': 'note', 'code': 'invalid_utf8',
+               'action': 'value_nulled', 'value': None, 'record': None})),
+           r'value_nulled notice for column note on a line of no row')
     expect('harness: rows copied != rows in the table',
            plant(lambda r: r['counts'].update(stops=4)), r'harness: 3 rows')
     expect('(d) rest_of_file_skipped loses lines',
@@ -1155,11 +1195,15 @@ def main():
                     help='each feed once, as it is (the checks on clean input)')
     ap.add_argument('--self-test', action='store_true')
     ap.add_argument('--replay', metavar='CASE-DIR')
+    ap.add_argument('--summarize', action='store_true',
+                    help='the failures saved under --out, by class')
     args = ap.parse_args()
     # the harness's database goes on SIGTERM too (a finally clause)
     signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(143))
     if args.self_test:
         sys.exit(0 if self_test() else 1)
+    if args.summarize:
+        sys.exit(summarize(args.out))
     if not os.access(PROG, os.X_OK):
         sys.exit('fuzz_feeds: %s not built (make)' % PROG)
     if args.replay:
