@@ -405,6 +405,12 @@ def m_control(rng, feed):
     c = rng.choice([b'\x00', b'\r', b'\x1a', b'\x1b', b'\x7f', b'\x01', b'\t'])
     return edit_line(rng, feed, at_field(lambda r, f: insert_at(r, f, c)))
 
+def m_copy_escapes(rng, feed):
+    """What COPY's text format would read otherwise: \\N, \\., backslashes."""
+    piece = rng.choice([b'\\N', b'\\.', b'\\', b'\\t', b'\\x41', b'\\\\', b'NULL'])
+    whole = rng.random() < 0.5
+    return edit_line(rng, feed, at_field(lambda r, f: piece if whole else insert_at(r, f, piece)))
+
 def m_whitespace(rng, feed):
     w = rng.choice([b'   ', b'  %s  ', b'\t%s'])
     return edit_line(rng, feed, at_field(lambda r, f: w.replace(b'%s', f) if b'%s' in w else w))
@@ -536,7 +542,7 @@ MUTATIONS = [
     m_utf16, m_bom, m_row_long, m_row_short, m_header_empty, m_header_dup,
     m_header_column_n, m_header_latin1, m_header_reserved, m_header_long,
     m_header_space, m_header_unknown_all, m_value_long, m_value_long_row, m_extra_huge, m_value_huge, m_control,
-    m_whitespace, m_empty_key, m_duplicate_line, m_line_ends, m_blank_lines,
+    m_copy_escapes, m_whitespace, m_empty_key, m_duplicate_line, m_line_ends, m_blank_lines,
     m_no_final_newline, m_missing_file, m_empty_file, m_member_name,
     m_unknown_file, m_geojson, m_split, m_damaged_zip, m_zip,
 ]
