@@ -568,8 +568,9 @@ def hex_escape(err):
 codecs.register_error('fuzz_feeds_hex', hex_escape)
 
 def escaped(b):
-    """b as the loader shows bytes that are not UTF-8: \\xHH."""
-    return b.decode('utf-8', 'fuzz_feeds_hex')
+    """b as the loader shows bytes that are not UTF-8 (nor NUL, which no
+    text value holds): \\xHH."""
+    return b.decode('utf-8', 'fuzz_feeds_hex').replace('\0', '\\x00')
 
 def is_blank(text):
     return text.strip(b' \t') == b''
