@@ -39,7 +39,7 @@ A failing case is written to OUT/failures/SEED-N/: the feed, the command
 that reproduces it (README) and what failed.  Standard library only; the
 server is the PG* environment's, reached through psql.
 """
-import argparse, codecs, io, json, os, random, re, shutil, signal, subprocess, sys
+import argparse, codecs, json, os, random, re, shutil, signal, subprocess, sys
 import tempfile, time, zipfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -711,12 +711,6 @@ def check_case(feed, status, result):
             bad.append('harness: %d rows of %s copied with their line, %d in the table'
                        % (got, table, n))
     noticed = {n['file'] for n in notices}
-    names = {}
-    for name in feed.members:
-        short = name.rsplit(b'/', 1)[-1]
-        if short.lower() != name.lower() and b'/' in name:
-            pass
-        names.setdefault(short, []).append(name)
     for name in feed.members:
         short = escaped(name.rsplit(b'/', 1)[-1])
         if short not in files and short not in noticed and escaped(name) not in noticed:
