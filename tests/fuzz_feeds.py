@@ -99,7 +99,7 @@ SELECT json_build_object(
    'columns', columns, 'header', header)), '[]') FROM %(s)s.import_files),
  'notices', (SELECT coalesce(json_agg(json_build_object('file', file, 'line', line,
    'column', "column", 'code', code, 'action', action, 'value', value,
-   'record', record)), '[]') FROM %(s)s.import_notices),
+   'record', record, 'message', message)), '[]') FROM %(s)s.import_notices),
  'rows', (SELECT coalesce(json_agg(json_build_object('table', tbl, 'line', line,
    'row', r)), '[]') FROM fuzz_harness.rows),
  'counts', (SELECT coalesce(json_object_agg(c.relname,
@@ -787,7 +787,7 @@ def check_file(file, member, f, rows, notices, types):
             bad += check_record(file, member, n, cover)
         elif n['action'] == 'rest_of_file_skipped':
             bad.append('(d) %s:%s: rest_of_file_skipped: the lines from there on are in '
-                       'no record' % (file, line))
+                       'no record (%s)' % (file, line, n.get('message', '')[:100]))
             if line:
                 cover(line, len(member.lines), 'the rest_of_file_skipped notice')
     for line in member.nonblank():
@@ -914,7 +914,9 @@ def classify(msg, stderr, what):
     if re.search(r':1: a value_nulled notice for column None', msg):
         return 'caf\\xE9'        # the header experiment of the opening
     if 'rest_of_file_skipped' in msg:
-        return 1
+        if 'value_huge' in ops:     # a field over 1 MiB, no quote
+            return None
+        return 1 if 'quote' in msg or 'quote' in ops else None
     if 'reads as JSON' in msg:
         return 11
     if 'member in no table' in msg and 'emptied' in ops:
