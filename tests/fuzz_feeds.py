@@ -25,8 +25,9 @@ Records, independently of the loader: the member's physical lines (ended by
 CRLF, LF or a lone CR); the header is the first non-blank record; a record
 is read from a line as RFC 4180 says (quotes only around a whole field, ""
 inside); a record that cannot be read so (a stray or unterminated quote), or
-whose quoted field runs over a line end while its width is not the header's,
-is its lines, one record each (issue 22, class 1).  A blank line (empty, or
+whose quoted field runs over a line end while it has fewer fields than the
+header, is its lines, one record each (issue 22, class 1; more fields than
+the header keep it one record, set aside as too long).  A blank line (empty, or
 spaces and tabs) is no record.
 
 The loaded rows' lines: the tables lose their line column at the end of the
@@ -652,7 +653,7 @@ class Member:
             if rec is not None:
                 fields, stop, spans = rec
                 last = self.line_of(stop) - 1
-                if spans and self.header is not None and len(fields) != len(self.header):
+                if spans and self.header is not None and len(fields) < len(self.header):
                     rec, last = None, i
             if rec is None:
                 fields = data[start:end].split(b',')
@@ -747,6 +748,9 @@ def check_file(file, member, f, rows, notices, types):
             covered[line] = what
 
     nulled = {(n['line'], n['column']) for n in notices if n['action'] == 'value_nulled'}
+    # values kept otherwise than written, the notice giving them as written
+    as_written = {(n['line'], n['column']): n['value'] for n in notices
+                  if n['action'] == 'kept' and n['value'] is not None}
     # a file the reference lacks is a table of its own columns alone
     own = () if any(n['code'] == 'unknown_file' for n in notices) else OWN_COLUMNS
     for r in sorted(rows, key=lambda r: r['line'] or 0):
@@ -762,7 +766,7 @@ def check_file(file, member, f, rows, notices, types):
             bad.append('(d) %s:%d: a loaded row from a record with a stray or '
                        'unterminated quote: %r' % (file, line, escaped(member.text(line))[:120]))
             continue
-        bad += check_row(file, line, fields, columns, r['row'], nulled,
+        bad += check_row(file, line, fields, columns, r['row'], nulled, as_written,
                          types, table, own)
     # a value_nulled notice names a value of a loaded row (or of one set
     # aside), which is NULL there (check_row): not a header, not a value kept
@@ -828,8 +832,10 @@ def check_record(file, member, n, cover):
             % (file, line, n['code'], record[:80], escaped(written)[:80],
                ' (trimmed)' if trimmed else '')]
 
-def check_row(file, line, fields, columns, row, nulled, types, table, own):
-    """(c) for one loaded row: each field as written against its value."""
+def check_row(file, line, fields, columns, row, nulled, as_written, types, table, own):
+    """(c) for one loaded row: each field as written against its value,
+    which may be it without spaces and tabs around it when a notice gives
+    it as written (leading_or_trailing_whitespaces)."""
     bad = []
     extra = row.get('extra') or {}
     for i, column in enumerate(columns):
@@ -841,8 +847,10 @@ def check_row(file, line, fields, columns, row, nulled, types, table, own):
             stored = extra.get(column)
             sqltype = 'text'
         empty = written == b''
+        trimmed = escaped(written.strip(b' \t'))
+        recorded = as_written.get((line, column)) == escaped(written)
         if stored is None:
-            if not empty and (line, column) not in nulled:
+            if not empty and (line, column) not in nulled and not (trimmed == '' and recorded):
                 bad.append('(c) %s:%d: %s %r as written, NULL, no value_nulled notice%s'
                            % (file, line, column, escaped(written)[:60],
                               ' (blank)' if is_blank(written) else ''))
@@ -853,11 +861,11 @@ def check_row(file, line, fields, columns, row, nulled, types, table, own):
             elif (line, column) in nulled:
                 bad.append('(c) %s:%d: %s has a value_nulled notice and a value'
                            % (file, line, column))
-            elif sqltype == 'text' and stored != escaped(written):
+            elif sqltype == 'text' and stored != escaped(written) and not (
+                    stored == trimmed and recorded):
                 bad.append('(c) %s:%d: %s %r as written, %r loaded%s'
                            % (file, line, column, escaped(written)[:60], str(stored)[:60],
-                              ' (trimmed)' if escaped(written.strip(b' \t')) == stored
-                              else ''))
+                              ' (trimmed)' if trimmed == stored else ''))
     for i in range(len(columns), len(fields)):
         if fields[i] != b'':
             bad.append('(c) %s:%d: field %d %r past the header, loaded'
@@ -1151,6 +1159,28 @@ def self_test():
     expect('(c) an unknown column\'s value lost from extra',
            plant(lambda r: r['rows'][0]['row'].update(extra=None)),
            r"note 'n1' as written, NULL")
+    spaced = Feed('self-test', {b'stops.txt': b'stop_id,stop_name\nS1,  One \nS2,   \n'})
+    trimmed_ok = {
+        'files': [{'file': 'stops.txt', 'table': 'stops', 'columns': ['stop_id', 'stop_name'],
+                   'header': ['stop_id', 'stop_name']}],
+        'notices': [{'file': 'stops.txt', 'line': 2, 'column': 'stop_name',
+                     'code': 'leading_or_trailing_whitespaces', 'action': 'kept',
+                     'value': '  One ', 'record': None},
+                    {'file': 'stops.txt', 'line': 3, 'column': 'stop_name',
+                     'code': 'leading_or_trailing_whitespaces', 'action': 'kept',
+                     'value': '   ', 'record': None}],
+        'rows': [{'table': 'stops', 'line': 2, 'row': {'stop_id': 'S1', 'stop_name': 'One'}},
+                 {'table': 'stops', 'line': 3, 'row': {'stop_id': 'S2', 'stop_name': None}}],
+        'counts': {'stops': 2}, 'types': types}
+    got = check_case(spaced, 0, trimmed_ok)
+    print('%-48s %s' % ('spaces trimmed, the value as written noticed',
+                        'clean' if not got else 'FAILS: %r' % got))
+    ok = ok and not got
+    trimmed_ok['notices'] = []
+    expect('(c) spaces trimmed, no notice', check_case(spaced, 0, trimmed_ok),
+           r"'  One ' as written, 'One' loaded \(trimmed\)")
+    expect('(c) a blank value nulled, no notice', check_case(spaced, 0, trimmed_ok),
+           r"'   ' as written, NULL, no value_nulled notice \(blank\)")
     expect('(c) a value from an empty field',
            plant(lambda r: r['rows'][1]['row'].update(extra={'note': 'x'})),
            r'note empty as written')
@@ -1174,9 +1204,12 @@ def self_test():
     stray = Member(b'a,b\n1,"x\n2,y\n3,"z"\n')
     expect('records: a quote running over lines, its lines',
            ['records %r' % sorted(stray.records)], r'^records \[2, 3, 4\]$')
+    narrow = Member(b'a,b,c\n1,"x\ny",z\n2,"w\nv"\n')
+    expect('records: a multi-line field, fewer fields than the header: lines',
+           ['records %r' % sorted(narrow.records)], r'^records \[2, 4, 5\]$')
     wide = Member(b'a,b\n1,"x\ny",z\n2,w\n')
-    expect('records: a multi-line field breaking the width, lines',
-           ['records %r' % sorted(wide.records)], r'^records \[2, 3, 4\]$')
+    expect('records: a multi-line field, more fields than the header: one',
+           ['records %r' % sorted(wide.records)], r'^records \[2, 4\]$')
     fine = Member(b'\xef\xbb\xbfa,b\r\n1,"x\r\ny"\r\n\r\n2,w')
     expect('records: a BOM, CRLF, a quoted line end, blank',
            ['records %r' % sorted(fine.records.items())],
