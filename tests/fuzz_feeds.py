@@ -36,6 +36,8 @@ the loader's) copies each table's rows with their line just before that
 column is dropped.  Each case loads into one database with PostGIS and that
 trigger, whose every other schema is dropped before the case.
 
+GTFS2PGSQL names another program to run (default ./gtfs2pgsql).
+
 A failing case is written to OUT/failures/SEED-N/: the feed, the command
 that reproduces it (README) and what failed.  Standard library only; the
 server is the PG* environment's, reached through psql.
@@ -46,7 +48,7 @@ import tempfile, time, zipfile
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = [os.path.join(REPO, 'fixtures', n) for n in ('sample', 'edge')]
 REAL_FEEDS = os.path.join(REPO, '..', 'shared', 'feeds')
-PROG = os.path.join(REPO, 'gtfs2pgsql')
+PROG = os.path.abspath(os.environ.get('GTFS2PGSQL', os.path.join(REPO, 'gtfs2pgsql')))
 MAX_LINES = 300                 # lines kept of each member of a real feed
 CSV_LINE_MAX = 1 << 20          # bytes of one of those lines
 CASE_TIMEOUT = 120              # seconds for one load
@@ -641,6 +643,7 @@ class Member:
             self.lines.append((pos, len(data)))
         self.line_at = {s: i for i, (s, e) in enumerate(self.lines)}
         self.header = None
+        self.header_line = 0
         self.records = {}                       # first line -> (last line, fields)
         i = 0
         while i < len(self.lines):
@@ -659,7 +662,7 @@ class Member:
                 fields = data[start:end].split(b',')
             if self.header is None:
                 self.header = fields
-                self.header_line = i + 1
+                self.header_line = last + 1     # its last line
             else:
                 self.records[i + 1] = (last + 1, fields if rec else None)
             i = last + 1
@@ -675,7 +678,7 @@ class Member:
     def nonblank(self):
         """1-based numbers of the non-blank lines after the header."""
         return [i + 1 for i, (s, e) in enumerate(self.lines)
-                if i + 1 > (self.header_line or 0) and not is_blank(self.data[s:e])]
+                if i + 1 > self.header_line and not is_blank(self.data[s:e])]
 
 # ---------------------------------------------------------------- checks
 
@@ -1210,6 +1213,9 @@ def self_test():
     wide = Member(b'a,b\n1,"x\ny",z\n2,w\n')
     expect('records: a multi-line field, more fields than the header: one',
            ['records %r' % sorted(wide.records)], r'^records \[2, 4\]$')
+    header = Member(b'"a\nb",c\n1,2\n')
+    expect('records: a header over two lines', ['%r %r' % (header.nonblank(), header.records)],
+           r"^\[3\] \{3: \(3, \[b'1', b'2'\]\)\}$")
     fine = Member(b'\xef\xbb\xbfa,b\r\n1,"x\r\ny"\r\n\r\n2,w')
     expect('records: a BOM, CRLF, a quoted line end, blank',
            ['records %r' % sorted(fine.records.items())],
