@@ -172,6 +172,30 @@ class Server:
 
 # -------------------------------------------------------------- the feeds
 
+class RawName(zipfile.ZipInfo):
+    """A zip member named by bytes as they are, UTF-8 or not (zipfile
+    would write a name that is not ASCII as UTF-8, flagged so)."""
+
+    def __init__(self, raw):
+        super().__init__(raw.decode('latin-1'), date_time=(2026, 1, 1, 0, 0, 0))
+        self.raw = raw
+
+    def _encodeFilenameFlags(self):
+        try:
+            self.raw.decode('ascii')
+            return self.raw, self.flag_bits
+        except UnicodeDecodeError:
+            pass
+        try:
+            self.raw.decode('utf-8')
+            return self.raw, self.flag_bits | 0x800
+        except UnicodeDecodeError:
+            return self.raw, self.flag_bits & ~0x800
+
+def zip_name(info):
+    """A zip member's name as the bytes it was written with."""
+    return info.filename.encode('utf-8' if info.flag_bits & 0x800 else 'cp437')
+
 class Feed:
     """A feed in memory: members (name as bytes -> content bytes, in
     order) and how it is written (a directory or a zip file)."""
@@ -203,7 +227,7 @@ class Feed:
         path = os.path.join(where, 'feed.zip')
         with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
             for name, data in self.members.items():
-                z.writestr(name.decode('utf-8', 'surrogateescape'), data)
+                z.writestr(RawName(name), data, zipfile.ZIP_DEFLATED)
         if self.may_refuse:             # damaged: its end cut off
             with open(path, 'r+b') as f:
                 f.truncate(os.path.getsize(path) * 2 // 3)
@@ -234,7 +258,7 @@ def load_bases(fixtures_only=False):
                         for info in z.infolist():
                             if info.is_dir() or '/' in info.filename:
                                 continue
-                            members[info.filename.encode()] = (
+                            members[zip_name(info)] = (
                                 head(z, info) if info.filename.endswith('.txt')
                                 or info.file_size > 8 * CSV_LINE_MAX else z.read(info))
                 except (zipfile.BadZipFile, OSError):
@@ -480,8 +504,6 @@ def m_member_name(rng, feed):
         return None
     name = rng.choice(names)
     how = rng.choice(['folder', 'upper', 'latin1', 'space', 'unknown'])
-    if how == 'latin1' and feed.kind != 'dir':
-        how = 'upper'
     new = {'folder': b'gtfs/' + name, 'upper': name.upper(),
            'latin1': b'caf\xe9_' + name, 'space': b' ' + name,
            'unknown': b'notes.txt'}[how]
@@ -998,7 +1020,7 @@ def replay(server, d):
     else:
         with zipfile.ZipFile(path) as z:
             for info in z.infolist():
-                members[info.filename.encode('utf-8', 'surrogateescape')] = z.read(info)
+                members[zip_name(info)] = z.read(info)
     feed = Feed(case['origin'], members, case['kind'])
     feed.may_refuse = case['may_refuse']
     feed.options = case.get('options', [])
