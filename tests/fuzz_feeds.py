@@ -708,10 +708,20 @@ class Member:
 # file's column of that name is in extra
 OWN_COLUMNS = ('feed_id', 'extra')
 
+def shown_names(feed, name):
+    """The names the loader may give a member: its path or its base name,
+    as UTF-8 (else \\xHH), or in a zip, unflagged, as CP437 says."""
+    names = set()
+    for n in (name, name.rsplit(b'/', 1)[-1]):
+        names.add(escaped(n))
+        if feed.kind == 'zip':
+            names.add(n.decode('cp437'))
+    return names
+
 def member_of(feed, file):
     """The member that import_files' or a notice's file names."""
     for name in feed.members:
-        if escaped(name) == file or escaped(name.rsplit(b'/', 1)[-1]) == file:
+        if file in shown_names(feed, name):
             return name
     return None
 
@@ -738,8 +748,7 @@ def check_case(feed, status, result):
                        % (got, table, n))
     noticed = {n['file'] for n in notices}
     for name in feed.members:
-        short = escaped(name.rsplit(b'/', 1)[-1])
-        if short not in files and short not in noticed and escaped(name) not in noticed:
+        if not shown_names(feed, name) & (set(files) | noticed):
             bad.append('(d) %s: member in no table and no notice' % escaped(name))
     for file, f in sorted(files.items()):
         name = member_of(feed, file)
