@@ -976,6 +976,20 @@ def classify(msg, stderr, what):
         return 2
     return None
 
+def classify_case(bad, stderr, what):
+    """Each failure of a case labelled '[class K] ...' or '[NEW] ...', NEW
+    first: lines lost from a file where a stray-quote record was told apart
+    are that class too."""
+    ks = [classify(b, stderr, what) for b in bad]
+    quoted = {re.match(r'\(.\) ([^:]*):', b).group(1) for b, k in zip(bad, ks)
+              if k == 1 and re.match(r'\(.\) ([^:]*):', b)}
+    for i, b in enumerate(bad):
+        m = re.match(r'\([bd]\) ([^:]*):', b)
+        if ks[i] is None and m and m.group(1) in quoted:
+            ks[i] = 1
+    return sorted(('[%s] %s' % (class_name(k), b) for k, b in zip(ks, bad)),
+                  key=lambda b: not b.startswith('[NEW]'))
+
 def class_name(k):
     return ('class %s' % k) if k else 'NEW'
 
@@ -1068,8 +1082,7 @@ def summarize(out):
             stderr = f.read().split('\nstderr:\n', 1)[-1]
         bad = [re.sub(r'^\[[^]]*\] ', '', b) for b in case['failures']]
         group(classes, os.path.relpath(d, REPO),
-              ['[%s] %s' % (class_name(classify(b, stderr, case['mutations'])), b)
-               for b in bad])
+              classify_case(bad, stderr, case['mutations']))
     print_classes(classes)
 
 def fuzz(args):
@@ -1101,8 +1114,7 @@ def fuzz(args):
             bad = check_case(feed, status, result)
             if bad:
                 failed += 1
-                labelled = sorted(('[%s] %s' % (class_name(classify(b, stderr, what)), b)
-                                   for b in bad), key=lambda b: not b.startswith('[NEW]'))
+                labelled = classify_case(bad, stderr, what)
                 new += any(b.startswith('[NEW]') for b in labelled)
                 d = os.path.relpath(save_failure(out, '%d-%d' % (seed, n), feed, what, cmd,
                                                  status, stderr, labelled), REPO)
