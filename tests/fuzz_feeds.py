@@ -395,6 +395,15 @@ m_header_reserved = h_set('m_header_reserved', lambda r, f: r.choice(
      b'oid', b'GEOM', b'Stop_Id']))
 m_header_long = h_set('m_header_long', lambda r, f: LONG_NAME + r.choice([b'', b'a', b'b']))
 m_header_space = h_set('m_header_space', lambda r, f: b' ' + r.choice(f) + b' ')
+def collide(r, f):
+    """An empty name and, elsewhere, the name it would be renamed to."""
+    if len(f) < 2:
+        return f
+    k, j = r.sample(range(len(f)), 2)
+    f[k], f[j] = b'', b'column_%d' % (k + 1)
+    return f
+
+m_header_collide = header_edit('m_header_collide', collide)
 m_header_unknown_all = header_edit('m_header_unknown_all',
                                    lambda r, f: [b'note_%d' % i for i in range(len(f))])
 
@@ -566,7 +575,8 @@ MUTATIONS = [
     m_quote_after_close, m_delimiter, m_delimiter_file, m_latin1, m_invalid_utf8,
     m_utf16, m_bom, m_row_long, m_row_short, m_header_empty, m_header_dup,
     m_header_column_n, m_header_latin1, m_header_reserved, m_header_long,
-    m_header_space, m_header_unknown_all, m_value_long, m_value_long_row, m_extra_huge, m_value_huge, m_control,
+    m_header_space, m_header_collide, m_header_unknown_all, m_value_long,
+    m_value_long_row, m_extra_huge, m_value_huge, m_control,
     m_copy_escapes, m_whitespace, m_empty_key, m_duplicate_line, m_line_ends, m_blank_lines,
     m_no_final_newline, m_missing_file, m_empty_file, m_member_name,
     m_unknown_file, m_geojson, m_split, m_damaged_zip, m_zip,
@@ -972,7 +982,7 @@ def classify(msg, stderr, what):
     if 'quote' in ops and re.search(r'line in no row|records$|no record starts'
                                     r'|record of a csv_parsing_failed', msg):
         return 1
-    if re.search(r'header_(dup|column_n|empty)', ops) and msg.startswith('(c)'):
+    if re.search(r'header_(dup|column_n|empty|collide)', ops) and msg.startswith('(c)'):
         return 2
     return None
 
