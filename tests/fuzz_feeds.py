@@ -413,7 +413,8 @@ def m_value_long(rng, feed):
 
 def m_value_long_row(rng, feed):
     n = rng.choice([400, 950, 999])
-    return edit_line(rng, feed, lambda r, fields: [b'%d' % k + b'i' * n for k in range(len(fields))])
+    return edit_line(rng, feed,
+                     lambda r, fields: [b'%d' % k + b'i' * n for k in range(len(fields))])
 
 def m_extra_huge(rng, feed):
     """Unknown columns whose values JSON escapes sixfold (\\u0001)."""
