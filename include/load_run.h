@@ -44,6 +44,17 @@
  */
 #define MAX_COLUMNS		400		/* columns of one file */
 #define ID_MAX_BYTES	1000	/* an id that is keyed or indexed */
+
+/*
+ * An index entry holds the key columns of its row together: a btree's may
+ * not pass 2704 bytes (8 kB pages hold three).  The load keeps each of a
+ * row's keys to this bound, a margin below, counting what its values may
+ * take stored: a varlena header and its alignment, or a fixed type's
+ * size, and the entry's own header and null bitmap.
+ */
+#define INDEX_ENTRY_MAX		2600
+#define INDEX_ENTRY_HEADER	16	/* IndexTupleData, null bitmap, aligned */
+#define INDEX_VALUE_MAX(len) ((len) + 8 > 24 ? (len) + 8 : 24)
 #define MAX_EXTRA_FILES	200		/* .txt files the reference lacks, loaded */
 
 /*
@@ -95,6 +106,9 @@ typedef struct
 	int		   *field;			/* per column: catalog index or COL_EXTRA */
 	int			single_key;		/* column of a one-field required key, or
 								 * -1: a row without it is set aside */
+	int			key_cols[CATALOG_MAX_FIELDS];	/* the columns of the file's
+												 * key, one index entry */
+	int			nkey_cols;
 	int			lat_col;		/* columns that make "geom", or -1 */
 	int			lon_col;
 	bool		header_seen;
@@ -126,6 +140,12 @@ extern bool header_map(FileLoad *fl, const CsvRow *header);
 extern void header_point_columns(FileLoad *fl);
 
 /* load_row.c */
+
+/*
+ * Sets fl->key_cols: the file's columns that its key (ddl_key) indexes
+ * together, whose values row_convert keeps within INDEX_ENTRY_MAX.
+ */
+extern void row_key_columns(FileLoad *fl);
 
 /* s[0..len) cut to SHOW_VALUE_MAX bytes, for a message, into out. */
 extern const char *row_show_value(const char *s, size_t len, char *out,

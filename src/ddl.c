@@ -49,7 +49,8 @@ static const char *const shape_lines_fill_sql =
 "-- one point makes no valid line: NULL then\n"
 "SELECT shape_id, CASE WHEN count(geom) > 1\n"
 "\tTHEN @g.ST_MakeLine(@p ORDER BY shape_pt_sequence) END, count(*)\n"
-"FROM @s.shapes GROUP BY shape_id";
+"-- points without a shape_id (kept, with a notice) make no line\n"
+"FROM @s.shapes WHERE shape_id IS NOT NULL GROUP BY shape_id";
 
 /* Views: computed when queried, so they cost the load nothing. */
 static const char *const trip_lines_sql =

@@ -234,6 +234,52 @@ end_extra(FileLoad *fl)
 	return true;
 }
 
+void
+row_key_columns(FileLoad *fl)
+{
+	int			fields[CATALOG_MAX_FIELDS];
+	int			nkeys = fl->cat ? ddl_key_fields(fl->cat, ~(uint64_t) 0,
+												 fields) : 0;
+
+	fl->nkey_cols = 0;
+	for (int i = 0; i < fl->ncols; i++)
+		for (int k = 0; k < nkeys; k++)
+			if (fl->field[i] == fields[k])
+				fl->key_cols[fl->nkey_cols++] = i;
+}
+
+/*
+ * Whether the row's key, each of its values under ID_MAX_BYTES, would
+ * make an index entry over INDEX_ENTRY_MAX: then it is set aside (with
+ * the longest value as the notice's).
+ */
+static bool
+key_too_long(FileLoad *fl, const CsvRow *row)
+{
+	size_t		bytes = INDEX_ENTRY_HEADER;
+	int			longest = -1;
+
+	if (fl->nkey_cols < 2)
+		return false;
+	for (int k = 0; k < fl->nkey_cols; k++)
+	{
+		int			i = fl->key_cols[k];
+		size_t		len = i < row->nfields ? row->fields[i].len : 0;
+
+		bytes += INDEX_VALUE_MAX(len);
+		if (len > 0 && (longest < 0 || len > row->fields[longest].len))
+			longest = i;
+	}
+	if (bytes <= INDEX_ENTRY_MAX)
+		return false;
+	notice_row_set_aside(fl->run->notices, NK_ID_TOO_LONG, fl->member, row,
+						 longest + 1, fl->names[longest],
+						 row->fields[longest].data, row->fields[longest].len,
+						 "key of %zu bytes stored, more than %d: it cannot "
+						 "be indexed", bytes, INDEX_ENTRY_MAX);
+	return true;
+}
+
 /*
  * Field i of row without the spaces and tabs around it, as the validator's
  * leading_or_trailing_whitespaces does, quoted or not: a notice shows it
@@ -288,6 +334,8 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 							 row->nfields, fl->ncols);
 		return !notice_too_many(nt);
 	}
+	if (key_too_long(fl, row))
+		return !notice_too_many(nt);
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
 	buf_reset(&fl->extra);

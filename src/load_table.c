@@ -142,6 +142,7 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 	if (!header_map(fl, header))
 		return false;
 	header_point_columns(fl);
+	row_key_columns(fl);
 	for (int i = 0; fl->cat && i < fl->ncols; i++)
 		if (fl->field[i] >= 0)
 		{
@@ -175,18 +176,19 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 	for (int f = 0; fl->cat && f < fl->cat->nfields; f++)
 		if (fl->cat->fields[f].type == GT_MONEY)
 			fl->binary = false;
+	/* the line last, after a comma only when something is before it */
 	buf_init(&sql, DDL_SQL_MAX);
 	ok = ok && buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, fl->table) && buf_puts(&sql, " (");
-	for (int i = 0, n = 0; ok && i < fl->ncols; i++)
+	for (int i = 0; ok && i < fl->ncols; i++)
 		if (fl->field[i] != COL_EXTRA || fl->cat == NULL)
-			ok = buf_puts(&sql, n++ ? ", " : "") &&
-				ddl_ident(&sql, &run->ddl, fl->names[i]);
+			ok = ddl_ident(&sql, &run->ddl, fl->names[i]) &&
+				buf_puts(&sql, ", ");
 	if (fl->lat_col >= 0)
-		ok = ok && buf_puts(&sql, ", geom");
+		ok = ok && buf_puts(&sql, "geom, ");
 	if (fl->nextra > 0)
-		ok = ok && buf_puts(&sql, ", " DDL_EXTRA_COLUMN);
-	ok = ok && buf_puts(&sql, ", " DDL_LINE_COLUMN) &&
+		ok = ok && buf_puts(&sql, DDL_EXTRA_COLUMN ", ");
+	ok = ok && buf_puts(&sql, DDL_LINE_COLUMN) &&
 		buf_puts(&sql, fl->binary ?
 				 ") FROM STDIN WITH (FORMAT binary, FREEZE)" :
 				 ") FROM STDIN WITH (FREEZE)") &&

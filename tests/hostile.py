@@ -1239,6 +1239,100 @@ def unreadable_member_skipped_with_a_notice():
                          % rel('bad_crc', 'import_notices')), 'the notice does not say CRC')
     check(value('SELECT count(*) FROM %s' % rel('bad_crc', 'stop_times'))
           == str(records(read_text(SAMPLE, 'stop_times.txt'))), 'stop_times not loaded whole')
+# ------------- input that ended the load (exit 3): loaded, with notices
+
+def set_aside_of(schema, member):
+    """The records of member's rows set aside, by line."""
+    return {int(r[1]): r[7] for r in notices(
+        schema, "file = %s AND action = 'row_set_aside'" % ql(member))}
+
+def check_whole(schema, member, table, n_records):
+    """Rows of table + rows of member set aside = n_records, and each
+    notice that sets a row aside holds its record."""
+    rows = int(value('SELECT count(*) FROM %s' % rel(schema, table)))
+    aside = set_aside_of(schema, member)
+    check(rows + len(aside) == n_records, '%s: %d rows + %d set aside, not %d records'
+          % (member, rows, len(aside), n_records))
+    check(all(r for r in aside.values()), '%s: a row set aside without its record' % member)
+
+@test()
+def no_recognised_column_loads():
+    """A file of the reference none of whose columns it knows
+    (transfers.txt with header note,comment) and a UTF-16 stops.txt used to
+    end the load on a COPY column list "(, extra, ...)".  Each loads, its
+    columns in extra or renamed, with notices."""
+    transfers = 'note,comment\nfirst,a\n'
+    stops = read_text(SAMPLE, 'stops.txt')
+    d = make_feed('no_known_column', {'transfers.txt': transfers})
+    with open(os.path.join(d, 'stops.txt'), 'wb') as f:
+        f.write(stops.encode('utf-16'))
+    schema = 'no_known_column'
+    r = run('-q', '-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    check_whole(schema, 'transfers.txt', 'transfers', 1)
+    check(value('SELECT extra FROM %s' % rel(schema, 'transfers'))
+          == '{"note": "first", "comment": "a"}', 'transfers.extra')
+    got = sorted(n[2] for n in notices(schema, "file = 'transfers.txt'"
+                                                     " AND code = 'unknown_column'"))
+    check(got == ['comment', 'note'], 'unknown_column notices: %r' % got)
+    # each '\n' of the UTF-16 file ends a line; the '\0' after the last
+    # is one more: as many records as '\n', the header aside
+    check_whole(schema, 'stops.txt', 'stops', stops.encode('utf-16').count(b'\n'))
+    check(notices(schema, "file = 'stops.txt' AND code = 'invalid_utf8'") != [],
+          'no invalid_utf8 notice for the UTF-16 stops.txt')
+
+@test()
+def empty_shape_id_kept_out_of_shape_lines():
+    """A shapes.txt point without shape_id used to end the load building
+    shape_lines (its shape_id NOT NULL).  The point is kept, like every
+    part of a composite key missing (missing_required_field, kept), and
+    makes no line; the other shapes make theirs."""
+    text = read_text(SAMPLE, 'shapes.txt').rstrip('\n') + '\n,45.5,-73.5,99,\n'
+    d = make_feed('empty_shape_id', {'shapes.txt': text})
+    schema = 'empty_shape_id'
+    r = run('-q', '-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    check_whole(schema, 'shapes.txt', 'shapes', records(text))
+    got = [(n[1], n[2], n[3], n[5]) for n in notices(schema, "file = 'shapes.txt'")]
+    check(got == [(str(records(text) + 1), 'shape_id', 'missing_required_field', 'kept')],
+          'notices of shapes.txt: %r' % got)
+    lines = value('SELECT count(*) FROM %s' % rel(schema, 'shape_lines'))
+    shapes = value('SELECT count(DISTINCT shape_id) FROM %s' % rel(schema, 'shapes'))
+    check(lines == shapes, '%s shape_lines for %s shape_ids' % (lines, shapes))
+
+def long_id(n, seed):
+    """An id of n bytes that does not compress (an index would compress
+    repeated bytes below the limit)."""
+    return hashlib.sha256(seed.encode()).hexdigest()[:8] + ''.join(
+        hashlib.sha256(('%s%d' % (seed, i)).encode()).hexdigest() for i in range(n // 64 + 1))[:n - 8]
+
+@test()
+def key_over_index_limit_set_aside():
+    """transfers.txt with three ids of 950 bytes (each under the 1,000-byte
+    cap, together over a btree entry's 2,704): the unique index failed
+    ("index row size ... exceeds btree version 4 maximum 2704").  The row
+    is set aside (id_too_long, its record whole); two such ids, which fit,
+    load."""
+    text = read_text(SAMPLE, 'transfers.txt').rstrip('\n')
+    header = text.split('\n')[0].split(',')
+    check(header[:4] == ['from_stop_id', 'to_stop_id', 'from_route_id', 'to_route_id'],
+          'sample transfers.txt header: %r' % header)
+    rest = ',' * (len(header) - 4)
+    too_long = '%s,%s,%s,%s' % (long_id(950, 'a'), long_id(950, 'b'), long_id(950, 'c'), rest)
+    fits = '%s,%s,,%s' % (long_id(950, 'd'), long_id(950, 'e'), rest)
+    text += '\n' + too_long + '\n' + fits + '\n'
+    d = make_feed('key_index_limit', {'transfers.txt': text})
+    schema = 'key_index_limit'
+    r = run('-q', '-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    check_whole(schema, 'transfers.txt', 'transfers', records(text))
+    aside = notices(schema, "file = 'transfers.txt' AND action = 'row_set_aside'")
+    check([(a[1], a[3], a[4]) for a in aside] ==
+          [(str(records(text)), 'id_too_long', 'error')], 'set aside: %r' % aside)
+    check(aside[0][7] == too_long, 'the record set aside is not the line as written')
+    check(value('SELECT count(*) FROM %s WHERE from_stop_id = %s'
+                % (rel(schema, 'transfers'), ql(long_id(950, 'd')))) == '1',
+          'the row whose key fits is not loaded')
 
 if __name__ == '__main__':
     it.main()
