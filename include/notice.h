@@ -87,6 +87,10 @@ typedef enum
 	NK_FILE_IN_SUBFOLDER,
 	NK_FILE_NAME_NOT_UTF8,
 	NK_UNREADABLE_FILE,
+	/* the features of locations.geojson set aside (geojson.c) */
+	NK_MISSING_REQUIRED_ELEMENT,
+	NK_UNSUPPORTED_GEOMETRY_TYPE,
+	NK_INVALID_GEOMETRY,
 	NK_COUNT
 } NoticeKind;
 

@@ -44,61 +44,99 @@ buf_printf_template(Buf *sql, const char *template, const char *first,
 }
 
 /*
- * locations.geojson: the document is streamed, escaped, into a one-row
- * staging table, and PostgreSQL's JSON functions with PostGIS's
- * ST_GeomFromGeoJSON turn its features into rows, so that the client never
- * holds the document.  A document that is not GeoJSON is a notice, and its
- * table stays empty; a feature whose id an earlier one has is set aside.
+ * Each feature of the document, numbered n from 1, with what sets it
+ * aside (problem, why), or NULL: checked here, before any is loaded, so
+ * that one bad feature costs only itself.  A later feature with an id seen
+ * is a duplicate.  "%s": the bound on an id's bytes.
  */
-bool
-geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
-			 Notices *nt, Report *rep, char *chunk)
+static const char *const features_sql =
+"CREATE TABLE @s.locations_features AS\n"
+"SELECT n, f, CASE WHEN problem IS NULL AND row_number() OVER (\n"
+"\t\tPARTITION BY problem, f->>'id' ORDER BY n) > 1 THEN 'duplicate'\n"
+"\tELSE problem END AS problem, NULL::text AS why\n"
+"FROM (SELECT n, f, CASE\n"
+"\tWHEN coalesce(jsonb_typeof(f->'id') NOT IN ('string', 'number'), true)\n"
+"\t\tTHEN 'id'\n"
+"\tWHEN octet_length(f->>'id') > %s THEN 'long'\n"
+"\tWHEN jsonb_typeof(f->'geometry') IS DISTINCT FROM 'object'\n"
+"\t\tTHEN 'geometry'\n"
+"\tWHEN coalesce(f->'geometry'->>'type' NOT IN ('Polygon', 'MultiPolygon'),\n"
+"\t\ttrue) THEN 'type'\n"
+"\tEND AS problem\n"
+"\tFROM @s.locations_document, jsonb_array_elements(\n"
+"\t\tdocument::jsonb->'features') WITH ORDINALITY AS features(f, n)\n"
+") AS checked";
+
+/* The features without a problem, or with "%s" the one numbered $1. */
+static const char *const from_features_sql =
+"INSERT INTO @s.locations (id, stop_name, stop_desc, properties, geom)\n"
+"SELECT f->>'id', f->'properties'->>'stop_name',\n"
+"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(%s)\n"
+"FROM @s.locations_features WHERE problem IS NULL%s";
+
+/*
+ * What sets a feature aside, with the SQL of its notice's value and
+ * message (over n, f and why).
+ */
+static const struct
 {
-	static const char *const features =
-		"SELECT f, n, row_number() OVER (PARTITION BY f->>'id' ORDER BY n) "
-		"AS rank FROM @s.locations_document, jsonb_array_elements("
-		"document::jsonb->'features') WITH ORDINALITY AS features(f, n)";
-	static const char *const from_document =
-		"INSERT INTO @s.locations "
-		"(id, stop_name, stop_desc, properties, geom)\n"
-		"SELECT f->>'id', f->'properties'->>'stop_name',\n"
-		"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(%s)\n"
-		"FROM (%s) AS features WHERE rank = 1";
-	static const char *const duplicates =
-		"INSERT INTO @s.import_notices (file, line, \"column\", code, "
-		"severity, value, message, action, record)\n"
-		"SELECT $1, NULL, 'id', $2, $3, f->>'id', format('duplicate feature "
-		"id \"%%s\": feature %%s set aside', f->>'id', n), $4, f::text\n"
-		"FROM (%s) AS features WHERE rank > 1";
-	/* GeoJSON is WGS 84; ST_Transform even to 4326 costs PROJ's start-up */
-	const char *geometry = ddl->srid == 4326 ?
-		"@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'), 4326)" :
-		"@g.ST_Transform(@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'),"
-		" 4326), @r)";
-	const char *member = source_member_name(src, i);
-	FeedMember *m = source_member_open(src, i);
-	double		started = report_now();
-	unsigned long long bytes = 0;
-	size_t		carry = 0;		/* bytes of a cut UTF-8 sequence */
-	const char *params[4] = {
-		member, notice_code(NK_DUPLICATE_GEO_JSON_KEY),
-		notice_severity_name(notice_severity(NK_DUPLICATE_GEO_JSON_KEY)),
-		notice_action_name(ACTION_ROW_SET_ASIDE)
-	};
-	CopyStream	copy;
-	Buf			sql,
-				filled;
-	PGresult   *res;
-	ssize_t		n = 0;
-	long		rows = 0;
-	long		set_aside = 0;
-	bool		valid = true;
+	const char *problem;
+	NoticeKind	kind;
+	const char *column;
+	const char *value;
+	const char *message;
+}			problems[] = {
+	{"id", NK_MISSING_REQUIRED_ELEMENT, "id", "NULL",
+	"format('feature %s has no id (a string or a number): set aside', n)"},
+	{"long", NK_ID_TOO_LONG, "id", "f->>'id'",
+		"format('feature %s: id of %s bytes, more than %s: it cannot be "
+	"indexed', n, octet_length(f->>'id'), $4)"},
+	{"duplicate", NK_DUPLICATE_GEO_JSON_KEY, "id", "f->>'id'",
+	"format('duplicate feature id \"%s\": feature %s set aside', f->>'id', n)"},
+	{"geometry", NK_MISSING_REQUIRED_ELEMENT, "geometry", "NULL",
+	"format('feature %s has no geometry: set aside', n)"},
+	{"type", NK_UNSUPPORTED_GEOMETRY_TYPE, "geometry",
+		"f->'geometry'->>'type'",
+		"format('feature %s: geometry of type %s, not Polygon or MultiPolygon: "
+	"set aside', n, coalesce(f->'geometry'->>'type', 'none'))"},
+	{"invalid", NK_INVALID_GEOMETRY, "geometry", "f->'geometry'->>'type'",
+	"format('feature %s: invalid geometry: %s: set aside', n, why)"},
+};
+
+#define NPROBLEMS ((int) (sizeof(problems) / sizeof(problems[0])))
+
+/* Runs the template sql with ddl's names; false (logged) on failure. */
+static bool
+exec_template(PGconn *conn, const Ddl *ddl, const char *sql)
+{
+	Buf			filled;
 	bool		ok;
 
-	if (m == NULL)
-		return true;			/* a notice of the source */
-	buf_init(&sql, DDL_SQL_MAX);
 	buf_init(&filled, DDL_SQL_MAX);
+	ok = ddl_template(&filled, ddl, sql) && db_exec(conn, filled.data);
+	buf_free(&filled);
+	return ok;
+}
+
+/*
+ * Streams the member into the one-row table locations_document, escaped;
+ * *valid false (with a notice) when it is not UTF-8 text, or when the
+ * member cannot be read (a notice of the source; the table is dropped).
+ * False when the database failed (logged).
+ */
+static bool
+load_document(PGconn *conn, const Ddl *ddl, FeedMember *m,
+			  const char *member, Notices *nt, char *chunk,
+			  unsigned long long *bytes, bool *valid)
+{
+	size_t		carry = 0;		/* bytes of a cut UTF-8 sequence */
+	CopyStream	copy;
+	Buf			sql;
+	ssize_t		n = 0;
+	bool		ok;
+
+	*valid = true;
+	buf_init(&sql, DDL_SQL_MAX);
 	ok = db_execf(conn,
 				  "CREATE TABLE %s.locations_document (document text)",
 				  ddl->schema) &&
@@ -106,8 +144,9 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 		ddl_table(&sql, ddl, "locations_document") &&
 		buf_puts(&sql, " FROM STDIN") &&
 		copy_begin(&copy, conn, sql.data, 0);
+	buf_free(&sql);
 	if (!ok)
-		goto cleanup;
+		return false;
 	copy_row_begin(&copy);
 	while ((n = source_member_read(m, chunk + carry,
 								   SOURCE_READ_CHUNK - carry)) > 0)
@@ -115,10 +154,10 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 		size_t		have = carry + (size_t) n;
 		size_t		cut = conv_utf8_cut(chunk, have);
 
-		bytes += (unsigned long long) n;
+		*bytes += (unsigned long long) n;
 		if (conv_copy_text(&copy.buf, chunk, cut) != CONV_OK)
 		{
-			valid = false;
+			*valid = false;
 			break;
 		}
 		carry = have - cut;
@@ -126,76 +165,243 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 		if (!copy_flush(&copy))
 			break;
 	}
-	if ((n == 0 && carry > 0) || !valid)
+	if ((n == 0 && carry > 0) || !*valid)
 	{
 		notice_add(nt, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
 				   0, "invalid UTF-8 or NUL byte: the file is not loaded");
 		copy.discard = true;
-		valid = false;
+		*valid = false;
 	}
 	copy_row_end(&copy);
 	if (!copy_end(&copy, NULL) || n < 0)
 	{
 		/* a member that cannot be read is a notice of the source */
-		ok = n < 0 && db_execf(conn, "DROP TABLE %s.locations_document",
-							   ddl->schema);
-		goto cleanup;
+		*valid = false;
+		return n < 0 && db_execf(conn, "DROP TABLE %s.locations_document",
+								 ddl->schema);
 	}
+	return true;
+}
 
-	/* a savepoint turns an invalid document into a notice */
-	buf_reset(&sql);
-	ok = valid && db_exec(conn, "SAVEPOINT geojson") &&
-		buf_printf_template(&sql, from_document, geometry, features) &&
-		ddl_template(&filled, ddl, sql.data);
-	if (!ok)
-	{
-		ok = !valid;
-		goto cleanup;
-	}
-	res = PQexec(conn, filled.data);
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
-	{
-		rows = atol(PQcmdTuples(res));
-		ok = db_exec(conn, "RELEASE SAVEPOINT geojson");
-	}
-	else if (PQstatus(conn) != CONNECTION_OK)
-	{
-		db_log_error(conn, res, "could not load locations.geojson");
-		ok = false;
-	}
-	else
+/*
+ * Runs a statement of the document that may fail on its data, in a
+ * savepoint: *refused gets the server's message when it did (PQfreemem
+ * it), NULL when it ran.  False when the database failed (logged).
+ */
+static bool
+exec_or_refused(PGconn *conn, const char *sql, int nparams,
+				const char *const *params, char **refused)
+{
+	PGresult   *res;
+	bool		ok;
+
+	*refused = NULL;
+	if (!db_exec(conn, "SAVEPOINT geojson"))
+		return false;
+	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok && PQstatus(conn) == CONNECTION_OK && !db_canceled())
 	{
 		const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
-		notice_add(nt, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
-				   0, "not valid GeoJSON: %s: the file is not loaded",
-				   why ? why : PQerrorMessage(conn));
-		ok = db_exec(conn, "ROLLBACK TO SAVEPOINT geojson");
-		valid = false;
+		*refused = strdup(why ? why : "refused by the server");
+		ok = *refused != NULL &&
+			db_exec(conn, "ROLLBACK TO SAVEPOINT geojson");
+	}
+	else if (!ok)
+		db_log_error(conn, res, "could not load locations.geojson");
+	PQclear(res);
+	return ok && db_exec(conn, "RELEASE SAVEPOINT geojson");
+}
+
+/*
+ * The features without a problem into locations: all at once, or when the
+ * server refuses one (a geometry PostGIS cannot read or transform), one by
+ * one, each refused one marked "invalid" with the server's message.
+ * *rows gets how many loaded.  False when the database failed (logged).
+ */
+static bool
+insert_features(PGconn *conn, const Ddl *ddl, long *rows)
+{
+	/* GeoJSON is WGS 84; ST_Transform even to 4326 costs PROJ's start-up */
+	const char *geometry = ddl->srid == 4326 ?
+		"@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'), 4326)" :
+		"@g.ST_Transform(@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'),"
+		" 4326), @r)";
+	Buf			all,
+				one,
+				mark;
+	PGresult   *res = NULL;
+	char	   *refused = NULL;
+	bool		ok;
+
+	buf_init(&all, DDL_SQL_MAX);
+	buf_init(&one, DDL_SQL_MAX);
+	buf_init(&mark, DDL_SQL_MAX);
+	ok = buf_printf_template(&mark, from_features_sql, geometry, "") &&
+		ddl_template(&all, ddl, mark.data) &&
+		exec_or_refused(conn, all.data, 0, NULL, &refused);
+	buf_reset(&mark);
+	buf_reset(&all);
+	if (ok && refused)
+		ok = buf_printf_template(&mark, from_features_sql, geometry,
+								 " AND n = $1") &&
+			ddl_template(&one, ddl, mark.data) &&
+			ddl_template(&all, ddl, "SELECT n FROM @s.locations_features "
+						 "WHERE problem IS NULL ORDER BY n");
+	free(refused);
+	if (ok && one.len > 0)
+	{
+		buf_reset(&mark);
+		ok = ddl_template(&mark, ddl, "UPDATE @s.locations_features SET "
+						  "problem = 'invalid', why = $2 WHERE n = $1");
+		res = ok ? db_query(conn, all.data, 0, NULL) : NULL;
+		ok = res != NULL;
+	}
+	for (int r = 0; ok && res && r < PQntuples(res); r++)
+	{
+		const char *params[2] = {PQgetvalue(res, r, 0), NULL};
+
+		ok = exec_or_refused(conn, one.data, 1, params, &refused);
+		params[1] = refused;
+		if (ok && refused)
+		{
+			PGresult   *marked = PQexecParams(conn, mark.data, 2, NULL,
+											  params, NULL, NULL, 0);
+
+			ok = PQresultStatus(marked) == PGRES_COMMAND_OK;
+			if (!ok)
+				db_log_error(conn, marked, "could not check locations.geojson");
+			PQclear(marked);
+		}
+		free(refused);
 	}
 	PQclear(res);
-	/* the key of locations: later features with an id already seen */
-	buf_reset(&sql);
-	buf_reset(&filled);
-	if (ok && valid)
+	buf_reset(&all);
+	ok = ok && ddl_template(&all, ddl, "SELECT count(*) FROM @s.locations");
+	res = ok ? db_query(conn, all.data, 0, NULL) : NULL;
+	ok = res != NULL;
+	*rows = ok ? atol(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	buf_free(&all);
+	buf_free(&one);
+	buf_free(&mark);
+	return ok;
+}
+
+/*
+ * The notices of the features set aside, each with the feature as its
+ * record; *set_aside gets how many.  False when the database failed.
+ */
+static bool
+record_problems(PGconn *conn, const Ddl *ddl, const char *member,
+				Notices *nt, int id_max_bytes, long *set_aside)
+{
+	/* text, all: $4 is used by one message only */
+	static const Oid types[7] = {25, 25, 25, 25, 25, 25, 25};
+	Buf			sql,
+				filled;
+	char		id_max[16];
+	bool		ok = true;
+
+	*set_aside = 0;
+	snprintf(id_max, sizeof(id_max), "%d", id_max_bytes);
+	buf_init(&sql, DDL_SQL_MAX);
+	buf_init(&filled, DDL_SQL_MAX);
+	for (int p = 0; ok && p < NPROBLEMS; p++)
 	{
-		ok = buf_printf_template(&sql, duplicates, features, NULL) &&
+		NoticeKind	kind = problems[p].kind;
+		const char *params[7] = {
+			member, problems[p].column, notice_code(kind),
+			id_max, notice_severity_name(notice_severity(kind)),
+			notice_action_name(notice_action(kind)), problems[p].problem
+		};
+		long		before = notice_count(nt, NOTICE_ERROR);
+		PGresult   *res;
+		long		n;
+
+		buf_reset(&sql);
+		buf_reset(&filled);
+		ok = buf_puts(&sql, "INSERT INTO @s.import_notices (file, line, "
+					  "\"column\", code, severity, value, message, action, "
+					  "record)\nSELECT $1, NULL, $2, $3, $5, ") &&
+			buf_puts(&sql, problems[p].value) && buf_puts(&sql, ", ") &&
+			buf_puts(&sql, problems[p].message) &&
+			buf_puts(&sql, ", $6, f::text FROM @s.locations_features "
+					 "WHERE problem = $7 ORDER BY n") &&
 			ddl_template(&filled, ddl, sql.data);
-		res = ok ? PQexecParams(conn, filled.data, 4, NULL, params,
-								NULL, NULL, 0) : NULL;
+		res = ok ? PQexecParams(conn, filled.data, 7, types, params, NULL,
+								NULL, 0) : NULL;
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (ok)
-			set_aside = atol(PQcmdTuples(res));
-		else
+		n = ok ? atol(PQcmdTuples(res)) : 0;
+		if (!ok)
 			db_log_error(conn, res, "could not check locations.geojson");
 		PQclear(res);
+		if (!ok || n == 0)
+			continue;
 		buf_reset(&sql);
-		ok = ok && ddl_table(&sql, ddl, "import_notices") &&
-			notice_print_inserted(nt, conn, sql.data, member, "id",
-								  NK_DUPLICATE_GEO_JSON_KEY, 0,
-								  notice_count(nt, NOTICE_ERROR));
-		notice_count_server(nt, NK_DUPLICATE_GEO_JSON_KEY, set_aside);
+		ok = ddl_table(&sql, ddl, "import_notices") &&
+			notice_print_inserted(nt, conn, sql.data, member,
+								  problems[p].column, kind, 0, before);
+		notice_count_server(nt, kind, n);
+		*set_aside += n;
 	}
+	buf_free(&sql);
+	buf_free(&filled);
+	return ok;
+}
+
+/*
+ * locations.geojson: the document is streamed, escaped, into a one-row
+ * staging table, and PostgreSQL's JSON functions with PostGIS's
+ * ST_GeomFromGeoJSON turn its features into rows, so that the client never
+ * holds the document.  A document that is not GeoJSON is a notice, and its
+ * table stays empty; a feature that cannot be a row (no id, an id seen
+ * before or too long to index, no polygon) is set aside with a notice.
+ */
+bool
+geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
+			 Notices *nt, Report *rep, char *chunk, int id_max_bytes)
+{
+	const char *member = source_member_name(src, i);
+	FeedMember *m = source_member_open(src, i);
+	double		started = report_now();
+	unsigned long long bytes = 0;
+	char		id_max[16];
+	char	   *refused = NULL;
+	Buf			sql,
+				filled;
+	long		rows = 0;
+	long		set_aside = 0;
+	bool		valid;
+	bool		ok;
+
+	if (m == NULL)
+		return true;			/* a notice of the source */
+	db_set_step(member);
+	buf_init(&sql, DDL_SQL_MAX);
+	buf_init(&filled, DDL_SQL_MAX);
+	ok = load_document(conn, ddl, m, member, nt, chunk, &bytes, &valid);
+	if (!ok || !valid)
+		goto cleanup;
+
+	/* a document that is not JSON, or has no array of features */
+	snprintf(id_max, sizeof(id_max), "%d", id_max_bytes);
+	ok = buf_printf_template(&sql, features_sql, id_max, NULL) &&
+		ddl_template(&filled, ddl, sql.data) &&
+		exec_or_refused(conn, filled.data, 0, NULL, &refused);
+	if (ok && refused)
+		notice_add(nt, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
+				   0, "not valid GeoJSON: %s: the file is not loaded",
+				   refused);
+	valid = refused == NULL;
+	free(refused);
+	ok = ok && (!valid ||
+				(insert_features(conn, ddl, &rows) &&
+				 record_problems(conn, ddl, member, nt, id_max_bytes,
+								 &set_aside) &&
+				 exec_template(conn, ddl,
+							   "DROP TABLE @s.locations_features")));
 	ok = ok && db_execf(conn, "DROP TABLE %s.locations_document",
 						ddl->schema);
 	ok = ok && report_add(rep, member, rows, set_aside, bytes, started);
@@ -206,4 +412,3 @@ cleanup:
 	source_member_close(m);
 	return ok;
 }
-

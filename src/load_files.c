@@ -220,7 +220,8 @@ files_load_all(LoadRun *run)
 		buf_init(&sql, DDL_SQL_MAX);
 		if (ddl_create_locations(&sql, &run->ddl) && table_run_sql(run, &sql) &&
 			i >= 0 && (!geojson_load(run->conn, &run->ddl, run->src, i,
-									 run->notices, run->rep, run->chunk) ||
+									 run->notices, run->rep, run->chunk,
+									 ID_MAX_BYTES) ||
 					   !table_record_file(run, "locations.geojson", "locations",
 									NULL, NULL)))
 			run->failed = true;

@@ -108,6 +108,13 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	ACTION_KEPT},
 	[NK_UNREADABLE_FILE] = {"unreadable_file", NOTICE_ERROR,
 	ACTION_FILE_SKIPPED},
+	/* the features of locations.geojson set aside (geojson.c) */
+	[NK_MISSING_REQUIRED_ELEMENT] = {"missing_required_element", NOTICE_ERROR,
+	ACTION_ROW_SET_ASIDE},
+	[NK_UNSUPPORTED_GEOMETRY_TYPE] = {"unsupported_geometry_type",
+	NOTICE_ERROR, ACTION_ROW_SET_ASIDE},
+	[NK_INVALID_GEOMETRY] = {"invalid_geometry", NOTICE_ERROR,
+	ACTION_ROW_SET_ASIDE},
 };
 
 /* Rows of one file set aside. */
