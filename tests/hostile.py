@@ -1334,5 +1334,49 @@ def key_over_index_limit_set_aside():
                 % (rel(schema, 'transfers'), ql(long_id(950, 'd')))) == '1',
           'the row whose key fits is not loaded')
 
+@test()
+def geojson_bad_features_set_aside_alone():
+    """locations.geojson with a Point among polygons, two features without
+    an id, a 5,000-byte id, coordinates PostGIS refuses, a 3D polygon, a
+    repeated id and a feature that is not an object: each used to skip the
+    whole file (or end the load, for the long id).  Each is set aside
+    alone, the feature as its record; rows + set aside = features."""
+    def tri(k):
+        return {'type': 'Polygon', 'coordinates': [
+            [[-73.6 + k, 45.5], [-73.5 + k, 45.5], [-73.5 + k, 45.6], [-73.6 + k, 45.5]]]}
+    def feat(fid, k, geometry=None):
+        f = {'type': 'Feature', 'properties': {'stop_name': 'zone %d' % k},
+             'geometry': geometry or tri(k)}
+        if fid is not None:
+            f['id'] = fid
+        return f
+    features = [feat('Z1', 1), feat('Z2', 2, {'type': 'Point', 'coordinates': [-73.5, 45.5]}),
+                feat(None, 3), feat(None, 4), feat('L' * 5000, 5),
+                feat('Z6', 6, {'type': 'Polygon', 'coordinates': 'x'}),
+                feat('Z7', 7, {'type': 'MultiPolygon', 'coordinates': [[[[1, 2, 3], [3, 4],
+                                                                         [5, 6], [1, 2]]]]}),
+                feat('Z1', 8), 42, feat(9, 9), feat('Z10', 10, {'type': 'MultiPolygon',
+                                                                'coordinates': [tri(10)['coordinates']]})]
+    d = make_feed('geojson_features', {'locations.geojson': json.dumps(
+        {'type': 'FeatureCollection', 'features': features})})
+    schema = 'geojson_features'
+    r = run('-q', '-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    got = query('SELECT id FROM %s ORDER BY id' % rel(schema, 'locations'))
+    check(got == [('9',), ('Z1',), ('Z10',)], 'locations: %r' % got)
+    aside = query("SELECT code, \"column\", message, record FROM %s WHERE file = "
+                  "'locations.geojson' AND action = 'row_set_aside'"
+                  % rel(schema, 'import_notices'))
+    check(len(got) + len(aside) == len(features), '%d rows + %d set aside, not %d features'
+          % (len(got), len(aside), len(features)))
+    by_feature = {int(re.search(r'feature (\d+)', a[2]).group(1)): a for a in aside}
+    want = {2: 'unsupported_geometry_type', 3: 'missing_required_element',
+            4: 'missing_required_element', 5: 'id_too_long', 6: 'invalid_geometry',
+            7: 'invalid_geometry', 8: 'duplicate_geo_json_key', 9: 'missing_required_element'}
+    check({n: a[0] for n, a in by_feature.items()} == want,
+          'set aside: %r' % {n: a[0] for n, a in by_feature.items()})
+    for n, a in by_feature.items():
+        check(json.loads(a[3]) == features[n - 1], 'feature %d: record %r' % (n, a[3][:80]))
+
 if __name__ == '__main__':
     it.main()

@@ -128,6 +128,10 @@ POLICY = {
     'invalid_timezone': {(E, KEPT)},
     'malformed_json': {(E, FILE_SKIPPED)},
     'duplicate_geo_json_key': {(E, ASIDE)},
+    'missing_required_element': {(E, ASIDE)},
+    'unsupported_geometry_type': {(E, ASIDE)},
+    'invalid_geometry': {(E, ASIDE)},
+    'id_too_long': {(E, ASIDE)},
     # made by the load's SQL (timetable.c)
     'start_and_end_range_out_of_order': {(E, KEPT)},
     'service_extends_far_in_the_future': {(I, KEPT)},
@@ -915,12 +919,20 @@ def prepended_build(d):
         f.write(b'#!/bin/sh\necho this is a self-extracting stub\nexit 0\n' * 8 + data)
     return z
 
+def feature(fid, k, geometry=None):
+    """A feature: a triangle k degrees east, with id fid (None: no id)."""
+    f = {'type': 'Feature', 'properties': {}, 'geometry': geometry or {
+        'type': 'Polygon', 'coordinates': [
+            [[-73.6 + k, 45.5], [-73.5 + k, 45.5], [-73.5 + k, 45.6], [-73.6 + k, 45.5]]]}}
+    if fid is not None:
+        f['id'] = fid
+    return f
+
 def geojson(*features):
+    """A FeatureCollection of a triangle per id, or of the features given
+    as dicts."""
     return json.dumps({'type': 'FeatureCollection', 'features': [
-        {'type': 'Feature', 'id': fid, 'properties': {},
-         'geometry': {'type': 'Polygon', 'coordinates': [
-             [[-73.6 + k, 45.5], [-73.5 + k, 45.5], [-73.5 + k, 45.6], [-73.6 + k, 45.5]]]}}
-        for k, fid in enumerate(features)]})
+        f if isinstance(f, dict) else feature(f, k) for k, f in enumerate(features)]})
 
 def cases():
     out = []
@@ -1303,6 +1315,30 @@ def cases():
         aside={'locations.geojson': 1},
         sql=[('Z1 once, Z2', "SELECT string_agg(id, ',' ORDER BY id) FROM @.locations",
               'Z1,Z2')])
+    # one bad feature is set aside alone, the feature as its record
+    loaded = ('the others loaded', "SELECT string_agg(id, ',' ORDER BY id) FROM @.locations",
+              'Z1,Z3')
+    add('missing_required_element',
+        {'locations.geojson': geojson('Z1', feature(None, 1), feature(None, 2), 'Z3')},
+        [N('missing_required_element', E, ASIDE, 'locations.geojson', None, 'id', None,
+           msg='feature [23] has no id', count=2)],
+        aside={'locations.geojson': 2}, sql=[loaded])
+    add('unsupported_geometry_type',
+        {'locations.geojson': geojson('Z1', feature('Z2', 1, {
+            'type': 'Point', 'coordinates': [-73.5, 45.5]}), 'Z3')},
+        [N('unsupported_geometry_type', E, ASIDE, 'locations.geojson', None, 'geometry',
+           'Point', msg='feature 2: geometry of type Point')],
+        aside={'locations.geojson': 1}, sql=[loaded])
+    add('invalid_geometry',
+        {'locations.geojson': geojson('Z1', feature('Z2', 1, {
+            'type': 'Polygon', 'coordinates': 'x'}), 'Z3')},
+        [N('invalid_geometry', E, ASIDE, 'locations.geojson', None, 'geometry', 'Polygon',
+           msg='feature 2: invalid geometry: .*not an array')],
+        aside={'locations.geojson': 1}, sql=[loaded])
+    add('id_too_long_geojson', {'locations.geojson': geojson('Z1', 'L' * 5000, 'Z3')},
+        [N('id_too_long', E, ASIDE, 'locations.geojson', None, 'id', 'L' * 5000,
+           msg='feature 2: id of 5000 bytes')],
+        aside={'locations.geojson': 1}, sql=[loaded])
 
     # ---- clean: every field quoted, quotes doubled, commas and line breaks
     # in quoted fields: no notice at all
@@ -1442,7 +1478,8 @@ CASE_NAMES = [
     'foreign_key_trip_route', 'foreign_key_trip_service', 'foreign_key_trip_shape',
     'foreign_key_parent_station', 'invalid_timezone', 'invalid_timezone_case',
     'invalid_timezone_posix', 'invalid_timezone_two_files', 'malformed_json',
-    'duplicate_geo_json_key', 'clean_quoted',
+    'duplicate_geo_json_key', 'missing_required_element', 'unsupported_geometry_type',
+    'invalid_geometry', 'id_too_long_geojson', 'clean_quoted',
 ]
 for _name in CASE_NAMES:
     gen_test(_name)
