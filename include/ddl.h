@@ -66,11 +66,13 @@ extern bool ddl_table(Buf *sql, const Ddl *d, const char *table);
  * (geometry or not),
  * and a jsonb column DDL_EXTRA_COLUMN for the file's other columns.
  * Without cat (a file the reference does not define), the extra columns
- * are text columns of their own and there is no feed_id.
+ * are text columns of their own, followed by the jsonb DDL_EXTRA_COLUMN
+ * when jsonb, and there is no feed_id.
  */
 extern bool ddl_create_table(Buf *sql, const Ddl *d, const char *table,
 							 const CatalogFile *cat,
-							 const char *const *extra, int nextra);
+							 const char *const *extra, int nextra,
+							 bool jsonb);
 
 /*
  * Appends CREATE TABLE for the table of a file of cat that the feed lacks

@@ -58,6 +58,14 @@
 #define MAX_EXTRA_FILES	200		/* .txt files the reference lacks, loaded */
 
 /*
+ * A file the reference lacks has its first columns as text columns, the
+ * rest as keys of its row's jsonb extra: a row of 400 short values (too
+ * short to be moved out of line, about 24 bytes each at most) would pass
+ * a heap page.
+ */
+#define TEXT_COLUMNS_MAX	250
+
+/*
  * Index builds sort in memory and use parallel workers with 256 MB, not
  * with the default 64 MB: raised for the load's transaction only.
  */
@@ -67,7 +75,11 @@
 	"pg_catalog.set_config('maintenance_work_mem', '256MB', true) END"
 
 /* What a column of the file maps to, besides a catalog field index. */
-#define COL_EXTRA		(-1)	/* not in the reference: kept as text */
+#define COL_EXTRA		(-1)	/* not in the reference: kept as text, in
+								 * a column of its own in a file the
+								 * reference lacks, else in jsonb extra */
+#define COL_JSON		(-2)	/* a file the reference lacks: past
+								 * TEXT_COLUMNS_MAX, in jsonb extra */
 
 /* One run of load_feed. */
 typedef struct
@@ -115,8 +127,9 @@ typedef struct
 	bool		skipped;		/* the file cannot be a table: not loaded */
 	bool		binary;			/* binary COPY (not for numeric fields) */
 	bool		copying;
-	int			nextra;			/* catalog file: its extra columns, sent
-								 * together as one jsonb */
+	int			nextra;			/* columns sent together as one jsonb: a
+								 * catalog file's extra ones, else those
+								 * past TEXT_COLUMNS_MAX */
 	Buf			extra;			/* the current row's extra columns */
 	long		short_rows;		/* rows with fewer fields than the header */
 	long		first_short;
@@ -164,10 +177,13 @@ extern bool row_convert(FileLoad *fl, const CsvRow *row, bool *built);
 /* Runs sql; false (logged, run->failed set) on failure. */
 extern bool table_run_sql(LoadRun *run, const Buf *sql);
 
-/* CREATE TABLE of a file, or with table NULL cat's stand-in (logged). */
+/*
+ * CREATE TABLE of a file (see ddl_create_table), or with table NULL cat's
+ * stand-in (logged).
+ */
 extern bool table_create(LoadRun *run, const char *table,
 						 const CatalogFile *cat, const char *const *extra,
-						 int nextra);
+						 int nextra, bool jsonb);
 
 /* The file's line of import_files (logged, run->failed set on failure). */
 extern bool table_record_file(LoadRun *run, const char *member,

@@ -4,7 +4,7 @@
 -- "gtfs2pgsql --print-schema": do not edit.
 -- Columns of a feed that the reference does not define go into
 -- the jsonb column extra of their row; files it does not define
--- become tables of text columns.  shape_lines is LineStringM when every point of
+-- become tables of text columns (past 250, in jsonb extra).  shape_lines is LineStringM when every point of
 -- shapes.txt has shape_dist_traveled, LineString otherwise.
 -- Each table of a load also has a first column feed_id and is
 -- the partition of that feed in gtfs.<table>, itself the
@@ -431,7 +431,8 @@ INSERT INTO gtfs.shape_lines (shape_id, geom, npoints)
 -- one point makes no valid line: NULL then
 SELECT shape_id, CASE WHEN count(geom) > 1
 	THEN public.ST_MakeLine(geom ORDER BY shape_pt_sequence) END, count(*)
-FROM gtfs.shapes GROUP BY shape_id;
+-- points without a shape_id (kept, with a notice) make no line
+FROM gtfs.shapes WHERE shape_id IS NOT NULL GROUP BY shape_id;
 ALTER TABLE gtfs.shape_lines ADD PRIMARY KEY (shape_id);
 CREATE INDEX ON gtfs.stops USING gist (geom);
 CREATE INDEX ON gtfs.shapes USING gist (geom);
@@ -446,12 +447,14 @@ CREATE TABLE gtfs.service_days (
 ) WITH (autovacuum_enabled = false);
 INSERT INTO gtfs.service_days (service_id, date)
 SELECT service_id, date FROM (
-	-- the weekdays of calendar.txt between start_date and end_date
+	-- the weekdays of calendar.txt from start_date, its held days at most
 	SELECT c.service_id, d::date AS date
 	FROM gtfs.calendar c CROSS JOIN LATERAL generate_series(
-		c.start_date::timestamp, c.end_date::timestamp, interval '1 day') AS d
-	WHERE (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,
-		c.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1
+		c.start_date::timestamp,
+		least(c.end_date, c.start_date + 730 - 1)::timestamp,
+		interval '1 day') AS d
+	WHERE (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
+		c.thursday, c.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1
 	UNION
 	-- exception_type 1: added
 	SELECT service_id, date FROM gtfs.calendar_dates WHERE exception_type = 1
@@ -493,7 +496,20 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
 	g.agency_id, g.tz AS agency_timezone
 FROM gtfs.stop_times st
 JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN gtfs.service_days sd ON sd.service_id = t.service_id
+JOIN (SELECT service_id, date FROM gtfs.service_days
+	UNION ALL
+	SELECT c.service_id, s.date
+	FROM (SELECT first + generate_series(0, last - first) AS date
+		FROM (SELECT min(start_date) + 730 AS first,
+			max(end_date) AS last FROM gtfs.calendar
+			WHERE end_date >= start_date + 730) b) s
+	JOIN gtfs.calendar c
+		ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
+		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+		WHERE x.service_id = c.service_id AND x.date = s.date
+		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
 LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
 LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT
@@ -518,7 +534,20 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
 	g.agency_id, g.tz AS agency_timezone
 FROM gtfs.stop_times st
 JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN gtfs.service_days sd ON sd.service_id = t.service_id
+JOIN (SELECT service_id, date FROM gtfs.service_days
+	UNION ALL
+	SELECT c.service_id, s.date
+	FROM (SELECT first + generate_series(0, last - first) AS date
+		FROM (SELECT min(start_date) + 730 AS first,
+			max(end_date) AS last FROM gtfs.calendar
+			WHERE end_date >= start_date + 730) b) s
+	JOIN gtfs.calendar c
+		ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
+		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+		WHERE x.service_id = c.service_id AND x.date = s.date
+		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
 LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
 LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT
@@ -557,7 +586,20 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
 	g.agency_id, g.tz AS agency_timezone
 FROM gtfs.stop_times st
 JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN gtfs.service_days sd ON sd.service_id = t.service_id
+JOIN (SELECT service_id, date FROM gtfs.service_days
+	UNION ALL
+	SELECT c.service_id, s.date
+	FROM (SELECT first + generate_series(0, last - first) AS date
+		FROM (SELECT min(start_date) + 730 AS first,
+			max(end_date) AS last FROM gtfs.calendar
+			WHERE end_date >= start_date + 730) b) s
+	JOIN gtfs.calendar c
+		ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
+		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+		WHERE x.service_id = c.service_id AND x.date = s.date
+		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
 LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
 LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT
@@ -588,7 +630,20 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
 	g.agency_id, g.tz AS agency_timezone
 FROM gtfs.stop_times st
 JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN gtfs.service_days sd ON sd.service_id = t.service_id
+JOIN (SELECT service_id, date FROM gtfs.service_days
+	UNION ALL
+	SELECT c.service_id, s.date
+	FROM (SELECT first + generate_series(0, last - first) AS date
+		FROM (SELECT min(start_date) + 730 AS first,
+			max(end_date) AS last FROM gtfs.calendar
+			WHERE end_date >= start_date + 730) b) s
+	JOIN gtfs.calendar c
+		ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
+		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+		WHERE x.service_id = c.service_id AND x.date = s.date
+		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
 LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
 LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT

@@ -172,7 +172,7 @@ ddl_column(Buf *sql, const Ddl *d, const CatalogField *f)
 static bool
 create_table(Buf *sql, const Ddl *d, const char *table,
 			 const CatalogFile *cat, const char *const *extra, int nextra,
-			 bool stand_in)
+			 bool jsonb, bool stand_in)
 {
 	const char *sep = "\n\t";
 	int			lat,
@@ -187,12 +187,15 @@ create_table(Buf *sql, const Ddl *d, const char *table,
 	if (ok && cat && d->postgis && catalog_point_fields(cat, &lat, &lon))
 		ok = buf_puts(sql, sep) &&
 			ddl_template(sql, d, "geom @g.geometry(Point, @r)");
-	if (ok && cat)
-		ok = buf_puts(sql, sep) &&
-			buf_puts(sql, DDL_EXTRA_COLUMN " jsonb");
 	for (int i = 0; ok && !cat && i < nextra; i++, sep = ",\n\t")
 		ok = buf_puts(sql, i ? sep : "") && ddl_ident(sql, d, extra[i]) &&
 			buf_puts(sql, " text");
+	if (ok && (cat || jsonb))
+	{
+		ok = buf_puts(sql, cat || nextra ? sep : "") &&
+			buf_puts(sql, DDL_EXTRA_COLUMN " jsonb");
+		sep = ",\n\t";
+	}
 	if (ok && d->line_column)
 		ok = buf_puts(sql, sep) &&
 			buf_puts(sql, DDL_LINE_COLUMN " integer");
@@ -202,15 +205,17 @@ create_table(Buf *sql, const Ddl *d, const char *table,
 
 bool
 ddl_create_table(Buf *sql, const Ddl *d, const char *table,
-				 const CatalogFile *cat, const char *const *extra, int nextra)
+				 const CatalogFile *cat, const char *const *extra, int nextra,
+				 bool jsonb)
 {
-	return create_table(sql, d, table, cat, extra, nextra, false);
+	return create_table(sql, d, table, cat, extra, nextra, jsonb, false);
 }
 
 bool
 ddl_create_stand_in(Buf *sql, const Ddl *d, const CatalogFile *cat)
 {
-	return create_table(sql, d, cat->table, cat, NULL, 0, d->feed_id != NULL);
+	return create_table(sql, d, cat->table, cat, NULL, 0, true,
+						d->feed_id != NULL);
 }
 
 int
@@ -423,7 +428,7 @@ ddl_print_schema(FILE *out)
 		  "-- \"gtfs2pgsql --print-schema\": do not edit.\n"
 		  "-- Columns of a feed that the reference does not define go into\n"
 		  "-- the jsonb column extra of their row; files it does not define\n"
-		  "-- become tables of text columns.  shape_lines is LineStringM "
+		  "-- become tables of text columns (past 250, in jsonb extra).  shape_lines is LineStringM "
 		  "when every point of\n"
 		  "-- shapes.txt has shape_dist_traveled, LineString otherwise.\n"
 		  "-- Each table of a load also has a first column feed_id and is\n"
@@ -434,7 +439,7 @@ ddl_print_schema(FILE *out)
 	{
 		buf_reset(&sql);
 		ddl_create_table(&sql, &d, catalog_files[i].table, &catalog_files[i],
-						 NULL, 0);
+						 NULL, 0, true);
 		fprintf(out, "\n%s;\n", sql.data);
 	}
 	buf_reset(&sql);

@@ -446,9 +446,13 @@ read_members(Export *ex)
 			ok = false;
 			break;
 		}
-		/* a column of a file of the reference that it lacks is in extra */
-		if (cat && PQgetvalue(res, i, 7)[0] == 't' &&
-			catalog_find_field(cat, col) < 0)
+		/*
+		 * A column of a file of the reference that it lacks is in extra;
+		 * so is one of another file that its table lacks (past the text
+		 * columns of a wide file)
+		 */
+		if (PQgetvalue(res, i, 7)[0] == 't' &&
+			(cat ? catalog_find_field(cat, col) < 0 : is_null))
 		{
 			type = DDL_EXTRA_COLUMN;
 			is_null = false;

@@ -128,7 +128,7 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 		run->failed = reader == NULL;
 		/* a file that cannot be read is skipped: its table is empty */
 		if (m == NULL && cat)
-			table_create(run, NULL, cat, NULL, 0);
+			table_create(run, NULL, cat, NULL, 0, true);
 		goto cleanup;
 	}
 	csvread_on_broken(reader, on_broken);
@@ -142,7 +142,7 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	if (readable)
 		rules_file_notices(&fl, reader, whole);
 	if ((!fl.header_seen || fl.skipped) && cat)
-		table_create(run, NULL, cat, NULL, 0);
+		table_create(run, NULL, cat, NULL, 0, true);
 	/* a discarded COPY ends normally: the rollback undoes it */
 	if (fl.copying && !copy_end(&fl.copy, NULL))
 		run->failed = true;
@@ -210,7 +210,7 @@ files_load_all(LoadRun *run)
 		else if (i >= 0)
 			files_load_member(run, i, cat);
 		else
-			table_create(run, NULL, cat, NULL, 0);
+			table_create(run, NULL, cat, NULL, 0, true);
 	}
 	if (run->ddl.geometry && !files_must_stop(run))
 	{

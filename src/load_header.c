@@ -33,9 +33,10 @@ utf8_prefix(const char *s, size_t max)
 
 /*
  * Whether name is taken in the table by something not of the file: a
- * system column of PostgreSQL's or the line of each row.  Only in the text
- * table of a file the reference lacks: a catalog file's columns that are
- * not fields are keys of its jsonb extra, whatever their names.
+ * system column of PostgreSQL's, the line of each row, or the jsonb extra
+ * of a file of more than TEXT_COLUMNS_MAX columns.  Only in the text table
+ * of a file the reference lacks: a catalog file's columns that are not
+ * fields are keys of its jsonb extra, whatever their names.
  */
 static bool
 name_reserved(const FileLoad *fl, const char *name)
@@ -49,7 +50,9 @@ name_reserved(const FileLoad *fl, const char *name)
 		 i < sizeof(system) / sizeof(system[0]); i++)
 		if (strcmp(name, system[i]) == 0)
 			return true;
-	return false;
+	/* a file with columns in jsonb has that column */
+	return fl->cat == NULL && fl->ncols > TEXT_COLUMNS_MAX &&
+		strcmp(name, DDL_EXTRA_COLUMN) == 0;
 }
 
 /* Whether column i's name is already taken by an earlier column. */

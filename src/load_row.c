@@ -178,8 +178,9 @@ put_json_string(Buf *out, const char *s, size_t len)
 }
 
 /*
- * Adds column i of row, an extra column of a catalog file, to the row's
- * jsonb object, under its column's name.  A value that is not text (bad
+ * Adds column i of row, an extra column of a catalog file or one past
+ * TEXT_COLUMNS_MAX of another file, to the row's jsonb object, under its
+ * column's name.  A value that is not text (bad
  * UTF-8, a NUL byte) is left out, with a notice.  False when the row
  * cannot go on (fl->run->failed: the row is too long).
  */
@@ -361,7 +362,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 			copy_row_rollback(&fl->copy);
 			return !notice_too_many(nt);
 		}
-		if (cf == NULL && fl->cat)
+		if (f == COL_JSON || (cf == NULL && fl->cat))
 		{
 			if (len > 0 && !put_extra(fl, row, i, v, len))
 				return !notice_too_many(nt) && !fl->run->failed;

@@ -31,13 +31,14 @@ table_run_sql(LoadRun *run, const Buf *sql)
  */
 bool
 table_create(LoadRun *run, const char *table, const CatalogFile *cat,
-			 const char *const *extra, int nextra)
+			 const char *const *extra, int nextra, bool jsonb)
 {
 	Buf			sql;
 	bool		ok;
 
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = (table ? ddl_create_table(&sql, &run->ddl, table, cat, extra, nextra) :
+	ok = (table ? ddl_create_table(&sql, &run->ddl, table, cat, extra, nextra,
+								   jsonb) :
 		  ddl_create_stand_in(&sql, &run->ddl, cat)) &&
 		table_run_sql(run, &sql);
 	if (!ok)
@@ -159,11 +160,17 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 		run->failed = true;
 		return false;
 	}
+	/* a file the reference lacks: its text columns, then the jsonb */
 	for (int i = 0; i < fl->ncols; i++)
+	{
+		if (fl->cat == NULL && i >= TEXT_COLUMNS_MAX)
+			fl->field[i] = COL_JSON;
 		if (fl->field[i] == COL_EXTRA)
 			extra[nextra++] = fl->names[i];
-	fl->nextra = fl->cat ? nextra : 0;
-	ok = table_create(run, fl->table, fl->cat, extra, nextra) &&
+	}
+	fl->nextra = fl->cat ? nextra : fl->ncols - nextra;
+	ok = table_create(run, fl->table, fl->cat, extra, nextra,
+					  fl->nextra > 0) &&
 		table_record_file(run, fl->member, fl->table, fl->names, header);
 	free(extra);
 
@@ -181,7 +188,8 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 	ok = ok && buf_puts(&sql, "COPY ") &&
 		ddl_table(&sql, &run->ddl, fl->table) && buf_puts(&sql, " (");
 	for (int i = 0; ok && i < fl->ncols; i++)
-		if (fl->field[i] != COL_EXTRA || fl->cat == NULL)
+		if (fl->field[i] >= 0 ||
+			(fl->field[i] == COL_EXTRA && fl->cat == NULL))
 			ok = ddl_ident(&sql, &run->ddl, fl->names[i]) &&
 				buf_puts(&sql, ", ");
 	if (fl->lat_col >= 0)

@@ -295,6 +295,34 @@ def times_past_99_hours_round_trip():
         check(',%s,' % times in st, '%s not in the export: %r' % (times, st))
     compare_with_original(it.zip_dir(feed), out, a)
 
+@test()
+def round_trip_wide_unknown_file():
+    """A file the reference does not define of 400 columns (the cap), with
+    20-byte values (a row of 400 text columns passes a heap page: "row is
+    too big", exit 3) and with 2,000-byte values: its first 250 columns
+    are text columns, the rest keys of the jsonb extra (a column named
+    extra renamed), and both come back byte for byte."""
+    files = dict(it.MINI)
+    names = ['c%d' % i for i in range(400)]
+    names[3], names[300] = 'extra', 'extra_x'
+    for fname, width in (('wide20.txt', 20), ('wide2000.txt', 2000)):
+        rows = [names] + [[('r%d_%d_' % (r, i)).ljust(width, 'x') for i in range(400)]
+                          for r in range(3)]
+        rows[2][350] = ''           # an empty value, NULL in extra
+        files[fname] = ''.join(','.join(row) + '\n' for row in rows)
+    feed = it.write_feed('wide_unknown', files)
+    a, out = round_trip(feed, 'wide_unknown')
+    z = zipfile.ZipFile(out)
+    for fname in ('wide20.txt', 'wide2000.txt'):
+        check(z.read(fname).decode() == files[fname], '%s not written back as read' % fname)
+        table = rel(a, fname[:-4])
+        got = query("SELECT c0 = 'r0_0_' || repeat('x', length(c0) - 5), extra_4 IS NOT NULL,"
+                    " c249 IS NOT NULL, extra->>'c250' LIKE 'r0_250_%%', extra->>'extra_x'"
+                    " LIKE 'r0_300_%%' FROM %s ORDER BY extra_4 LIMIT 1" % table)
+        check(got == [('t', 't', 't', 't', 't')], '%s: columns %r' % (fname, got))
+        check(value("SELECT count(*) FROM %s WHERE extra ? 'c350'" % table) == '2',
+              '%s: the empty value is in extra' % fname)
+
 def shared_round_trip(stem, defective):
     def fn():
         path = shared(stem, defective)
