@@ -44,6 +44,7 @@
  */
 #define MAX_COLUMNS		400		/* columns of one file */
 #define ID_MAX_BYTES	1000	/* an id that is keyed or indexed */
+#define MAX_EXTRA_FILES	200		/* .txt files the reference lacks, loaded */
 
 /*
  * An index entry holds the key columns of its row together: a btree's may
@@ -55,7 +56,6 @@
 #define INDEX_ENTRY_MAX		2600
 #define INDEX_ENTRY_HEADER	16	/* IndexTupleData, null bitmap, aligned */
 #define INDEX_VALUE_MAX(len) ((len) + 8 > 24 ? (len) + 8 : 24)
-#define MAX_EXTRA_FILES	200		/* .txt files the reference lacks, loaded */
 
 /*
  * A file the reference lacks has its first columns as text columns, the

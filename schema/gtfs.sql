@@ -4,7 +4,8 @@
 -- "gtfs2pgsql --print-schema": do not edit.
 -- Columns of a feed that the reference does not define go into
 -- the jsonb column extra of their row; files it does not define
--- become tables of text columns (past 250, in jsonb extra).  shape_lines is LineStringM when every point of
+-- become tables of text columns (past 250, in jsonb extra).
+-- shape_lines is LineStringM when every point of
 -- shapes.txt has shape_dist_traveled, LineString otherwise.
 -- Each table of a load also has a first column feed_id and is
 -- the partition of that feed in gtfs.<table>, itself the
