@@ -39,7 +39,8 @@ OBJS = $(patsubst src/%.c,build/%.o,$(filter-out $(MAINS),$(SRCS)))
 LIB  = build/libgtfs2pgsql.a
 # the modules with no database in them: the unit tests and the libFuzzer
 # target link these
-PURE_MODULES = buf catalog catalog_gtfs convert csvread geom log report source
+PURE_MODULES = buf catalog catalog_gtfs convert csvread geom load_header \
+               load_row log notice report source
 UNIT_OBJS = $(patsubst %,build/%.o,$(PURE_MODULES))
 
 all: $(PROG) $(EXPORT)
@@ -66,7 +67,21 @@ build/tests/%.o: tests/%.c | build
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build:
-	$(Q)mkdir -p build/tests
+	$(Q)mkdir -p build/tests build/policy-test
+
+# The test build of gtfs2pgsql: notice.c with GTFS2PGSQL_POLICY_TEST, whose
+# table the environment can change (GTFS2PGSQL_POLICY=kind=action,...), so
+# that tests/notices.py sees a changed rule change the load.  Never
+# installed: the real program reads no such variable.
+POLICY_TEST = build/policy-test/gtfs2pgsql
+$(POLICY_TEST): build/main.o build/policy-test/notice.o $(LIB)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+build/policy-test/notice.o: src/notice.c | build
+	@echo "  CC    $< (policy test)"
+	$(Q)mkdir -p build/policy-test
+	$(Q)$(CC) $(ALL_CFLAGS) -DGTFS2PGSQL_POLICY_TEST -c -o $@ $<
 
 build/unit: build/tests/unit.o $(UNIT_OBJS)
 	@echo "  LINK  $@"
@@ -91,7 +106,7 @@ FUZZ_FEEDS = tests/fuzz_feeds.py --seconds $(FUZZ_FEEDS_SECONDS) \
 # (a throwaway one under pg_virtualenv when no PG* server answers).  The
 # packages are not looked for here: "make deps check" on a fresh machine.
 check:
-	$(MAKE) $(PROG) $(EXPORT) build/unit
+	$(MAKE) $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
 	build/unit
 	tests/generated.sh
 	tests/manpages.sh
@@ -99,7 +114,7 @@ check:
 	tests/with-postgres sh -c 'tests/run-all $(TEST_FILES) && $(FUZZ_FEEDS)'
 
 # The same against the server the PG* environment names, as it is.
-installcheck: $(PROG) $(EXPORT) build/unit
+installcheck: $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
 	build/unit
 	tests/generated.sh
 	tests/manpages.sh
@@ -193,4 +208,4 @@ clean:
         fuzz-feeds install \
         deb clean
 
--include $(wildcard build/*.d build/tests/*.d)
+-include $(wildcard build/*.d build/tests/*.d build/policy-test/*.d)

@@ -7,6 +7,7 @@
 #define CATALOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef enum
 {
@@ -77,6 +78,10 @@ extern const char *catalog_sql_type(GtfsType type);
  * true with their indexes, false when the file has none.
  */
 extern bool catalog_point_fields(const CatalogFile *file, int *lat, int *lon);
+
+/* The key fields of cat that are in present, into fields; their count. */
+extern int	catalog_key_fields(const CatalogFile *cat, uint64_t present,
+							   int *fields);
 
 /* The index of cat's key field when its key is one field, else -1. */
 extern int	catalog_single_key(const CatalogFile *cat);

@@ -115,10 +115,6 @@ extern bool ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat,
 extern bool ddl_key_where(Buf *sql, const Ddl *d, const CatalogFile *cat,
 						  uint64_t unkeyed);
 
-/* The key fields of cat that are in present, into fields; their count. */
-extern int	ddl_key_fields(const CatalogFile *cat, uint64_t present,
-						   int *fields);
-
 /*
  * Appends CREATE TABLE for import_files(file, "table", columns, header):
  * one row per member loaded, its table's columns in the order of the

@@ -2,19 +2,21 @@
  * notice.h: what is wrong with a feed, and what the load did about it.
  *
  * The policy has one home: the table of kinds in notice.c gives each kind
- * its code (the GTFS validator's where it has one), its severity and what
- * happens to the data.  Notices are written as COPY rows to a temporary
- * file while the feed streams (a COPY is then in progress on the
- * connection) and copied into <schema>.import_notices at the end, so that
- * memory stays flat however many there are.
+ * its code (the GTFS validator's where it has one), its severity and its
+ * rule: what happens to the data, by context where it depends on one.
+ * Every caller asks the table and does what it says; no other file
+ * decides.  Notices are written as COPY rows to a temporary file while the
+ * feed streams (a COPY is then in progress on the connection) and copied
+ * into <schema>.import_notices at the end (notice_store.h), so that memory
+ * stays flat however many there are.  Nothing here talks to the server.
  */
 #ifndef NOTICE_H
 #define NOTICE_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "catalog.h"
 #include "csvread.h"
 #include "log.h"
 
@@ -25,15 +27,46 @@ typedef enum
 	NOTICE_INFO
 } NoticeSeverity;
 
+/*
+ * What the load does about a defect: the rules of the table.  Each caller
+ * asks notice_rule (or gets the rule back from the function that records
+ * the notice) and carries it out; the notice records the rule applied.
+ */
 typedef enum
 {
 	ACTION_KEPT,				/* stored as written, or nothing to store */
-	ACTION_VALUE_NULLED,		/* the column is NULL; in a key field the row
-								 * is set aside instead */
+	ACTION_VALUE_NULLED,		/* the column is NULL */
 	ACTION_ROW_SET_ASIDE,		/* the row is only in import_notices */
 	ACTION_FILE_SKIPPED,		/* the member is not loaded */
-	ACTION_REST_SKIPPED			/* the rest of the file could not be read */
+	ACTION_REST_SKIPPED,		/* the rest of the file could not be read */
+	ACTION_FEED_REFUSED,		/* the load stops: exit 1, nothing changes */
+	ACTION_COUNT
 } NoticeAction;
+
+/* What a kind of defect is found in. */
+typedef enum
+{
+	SCOPE_VALUE,				/* one value of a row: rule by context */
+	SCOPE_COLUMN,				/* a column of a file's header */
+	SCOPE_ROW,					/* a record as a whole */
+	SCOPE_FILE,					/* a member of the feed */
+	SCOPE_FEED					/* the feed as a whole */
+} NoticeScope;
+
+/*
+ * Where a value is, the context on which a value kind's rule depends: the
+ * role of its field, the first that applies (notice_field_context).  Kinds
+ * of other scopes have one rule, NC_OPTIONAL's.
+ */
+typedef enum
+{
+	NC_OPTIONAL,				/* an optional field, or an extra column */
+	NC_REQUIRED,				/* a required field */
+	NC_REFERENCE,				/* names a row of another file */
+	NC_KEY_PART,				/* one field of a key of several */
+	NC_KEY,						/* the one field of its file's key */
+	NC_COUNT
+} NoticeContext;
 
 /* The kinds of defect; notice.c's table says what each one does. */
 typedef enum
@@ -53,7 +86,6 @@ typedef enum
 	NK_INVALID_CURRENCY,
 	NK_INVALID_UTF8,
 	NK_MISSING_REQUIRED_FIELD,
-	NK_MISSING_KEY,
 	NK_ROW_TOO_LONG,
 	NK_ROW_TOO_SHORT,
 	NK_POINT_NEAR_ORIGIN,
@@ -61,6 +93,7 @@ typedef enum
 	NK_MISSING_REQUIRED_COLUMN,
 	NK_DUPLICATED_COLUMN,
 	NK_EMPTY_COLUMN_NAME,
+	NK_INVALID_UTF8_COLUMN_NAME,
 	NK_UNKNOWN_COLUMN,
 	NK_UNKNOWN_TXT_FILE,
 	NK_UNKNOWN_MEMBER,
@@ -105,111 +138,122 @@ typedef struct Notices Notices;
 extern Notices *notice_create(bool strict, long max_errors);
 extern void notice_destroy(Notices *nt);
 
-/* The code, severity and action of a kind. */
+/*
+ * The table: what the load does about kind in context (see NoticeContext;
+ * any for kinds not of SCOPE_VALUE).  A test build (GTFS2PGSQL_POLICY_TEST)
+ * also reads GTFS2PGSQL_POLICY=kind=action,... to change rules.
+ */
+extern NoticeAction notice_rule(NoticeKind kind, NoticeContext context);
+
+/* The context of a value of field f of cat (catalog.h). */
+extern NoticeContext notice_field_context(const CatalogFile *cat, int f);
+
+/* The kind's name (as its NK_ name, lower case), code, severity, scope. */
+extern const char *notice_kind_name(NoticeKind kind);
 extern const char *notice_code(NoticeKind kind);
 extern NoticeSeverity notice_severity(NoticeKind kind);
-extern NoticeAction notice_action(NoticeKind kind);
+extern NoticeScope notice_scope(NoticeKind kind);
+
+/* Whether the load can carry out action for kind (the table's bounds). */
+extern bool notice_allows(NoticeKind kind, NoticeAction action);
+
 extern const char *notice_severity_name(NoticeSeverity severity);
 extern const char *notice_action_name(NoticeAction action);
 
 /*
- * A notice about a file, a column or a row, recorded at once.  line 0
+ * A notice about the feed, a file or a column, recorded at once with its
+ * kind's rule, which is returned for the caller to carry out.  line 0
  * (NULL in the table) for a file, column 0 (1-based, for messages) and
  * colname NULL when there is none; value NULL when there is none.  The
  * message is printf-formatted.
  */
-extern void notice_add(Notices *nt, NoticeKind kind, const char *file,
-					   long line, int column, const char *colname,
-					   const char *value, size_t vlen,
-					   const char *fmt,...) PRINTF_LIKE(9, 10);
+extern NoticeAction notice_add(Notices *nt, NoticeKind kind,
+							   const char *file, long line, int column,
+							   const char *colname, const char *value,
+							   size_t vlen, const char *fmt,...)
+			PRINTF_LIKE(9, 10);
 
 /*
- * Notices about the values of one row are held until the row is decided:
- * notice_row_begin, notice_value for each, then notice_row_keep (they are
- * recorded) or notice_row_set_aside (they are dropped, and one notice of
- * kind records the whole row, as read, instead).
+ * Notices about a row are held until the row is decided: notice_row_begin,
+ * then notice_value for each defect of a value (or notice_row for one of
+ * the row), then notice_row_keep (they are recorded) unless a rule set the
+ * row aside.
  */
 extern void notice_row_begin(Notices *nt);
-extern void notice_value(Notices *nt, NoticeKind kind, const char *file,
-						 long line, int column, const char *colname,
-						 const char *value, size_t vlen,
-						 const char *fmt,...) PRINTF_LIKE(9, 10);
-extern void notice_row_keep(Notices *nt);
-extern void notice_row_set_aside(Notices *nt, NoticeKind kind,
-								 const char *file, const CsvRow *row,
-								 int column, const char *colname,
-								 const char *value, size_t vlen,
-								 const char *fmt,...) PRINTF_LIKE(9, 10);
 
 /*
- * As notice_row_set_aside for a record that could not be parsed: line is
- * where it starts, column the field at fault (for the message), and
- * text[0..len) the record as written, stored as it is.
+ * A defect of a value of row in context: returns the table's rule, for
+ * the caller to carry out.  ACTION_ROW_SET_ASIDE: the notices held for the
+ * row are dropped and this one records the whole row, as read (the caller
+ * drops the row); ACTION_FEED_REFUSED: the load stops (notice_must_stop).
+ * Otherwise the notice is held for the row.
  */
-extern void notice_text_set_aside(Notices *nt, NoticeKind kind,
-								  const char *file, long line, int column,
-								  const char *text, size_t len,
-								  const char *fmt,...) PRINTF_LIKE(8, 9);
+extern NoticeAction notice_value(Notices *nt, NoticeKind kind,
+								 NoticeContext context, const char *file,
+								 const CsvRow *row, int column,
+								 const char *colname, const char *value,
+								 size_t vlen, const char *fmt,...)
+			PRINTF_LIKE(10, 11);
+
+/* As notice_value for a defect of the row as a whole. */
+extern NoticeAction notice_row(Notices *nt, NoticeKind kind,
+							   const char *file, const CsvRow *row,
+							   int column, const char *colname,
+							   const char *value, size_t vlen,
+							   const char *fmt,...) PRINTF_LIKE(9, 10);
+extern void notice_row_keep(Notices *nt);
+
+/*
+ * As notice_row for a record that could not be parsed: line is where it
+ * starts, column the field at fault (for the message), and text[0..len)
+ * the record as written, stored as it is.
+ */
+extern NoticeAction notice_text(Notices *nt, NoticeKind kind,
+								const char *file, long line, int column,
+								const char *text, size_t len,
+								const char *fmt,...) PRINTF_LIKE(8, 9);
 
 /* Notices recorded so far with this severity (those held excluded). */
 extern long notice_count(const Notices *nt, NoticeSeverity severity);
 
-/* Rows of file set aside so far by notice_row_set_aside. */
+/* Rows of file set aside so far by a rule. */
 extern long notice_set_aside(const Notices *nt, const char *file);
 
 /*
- * Whether a strict load has met as many errors as it may (and should stop
- * reading); always false when not strict.
+ * Whether the load should stop reading: a rule refused the feed, or a
+ * strict load met as many errors as it may.
  */
-extern bool notice_too_many(const Notices *nt);
+extern bool notice_must_stop(const Notices *nt);
+
+/* Whether a rule refused the feed (the refusal is logged where found). */
+extern bool notice_refused(const Notices *nt);
 
 /*
- * Copies the recorded notices into table (quoted schema.table) with COPY;
- * the connection must be idle.  The temporary file is emptied.  The
- * notices about the values of a row set aside since (a duplicate key) are
- * dropped: its record holds them.  False (logged) on failure.
- */
-extern bool notice_store(Notices *nt, PGconn *conn, const char *table);
-
-/*
- * Counts notices recorded in the server (not through nt: the checks that
- * insert them with SQL) so that notice_count includes them.
+ * Counts n notices of kind recorded in the server (not through nt: the
+ * checks that insert them with SQL, with notice_rule's action) so that
+ * notice_count includes them, and a refusing rule refuses the feed.
  */
 extern void notice_count_server(Notices *nt, NoticeKind kind, long n);
 
-/*
- * A strict load lists its errors on stderr: those that the server inserted
- * into table for (file, column, kind), as many as --max-errors leaves room
- * for after before errors.  colno is the column's place in the file
- * (1-based, 0 unknown).  Nothing unless strict.  False (logged) when the
- * database failed.
- */
-extern bool notice_print_inserted(const Notices *nt, PGconn *conn,
-								  const char *table, const char *file,
-								  const char *column, NoticeKind kind,
-								  int colno, long before);
+/* Sets the counts by severity (notice_store.h's recount). */
+extern void notice_set_counts(Notices *nt, const long counts[3]);
 
 /*
- * Sets the counts by severity to those of table, which holds every notice
- * once they are stored (and those the server added); false (logged) when
- * the database failed.
+ * Errors a strict load may still print after before of them: none unless
+ * strict.
  */
-extern bool notice_recount(Notices *nt, PGconn *conn, const char *table);
+extern long notice_error_room(const Notices *nt, long before);
 
 /*
- * Prints the notices of table (quoted schema.table, shown to the user as
- * shown) grouped by severity and code, with a count and the first
- * locations of each; nothing for a clean feed.  Silenced by -q.  False
- * (logged) when the database failed.
+ * Passes the recorded notices, as COPY text rows for import_notices (file,
+ * line, column, code, severity, value, message, action, record), to sink in
+ * pieces, then empties the temporary file.  False (logged) when a notice
+ * could not be written or read back, or when sink returned false.
+ * *any: whether there were notices.
  */
-extern bool notice_print_summary(PGconn *conn, const char *table,
-								 const char *shown);
-
-/*
- * The notices of table by code and file, as a JSON array of
- * {code, severity, file, count, first_line, example}; malloc'd, NULL
- * (logged) on failure.
- */
-extern char *notice_report_json(PGconn *conn, const char *table);
+extern bool notice_drain(Notices *nt,
+						 bool (*sink) (void *ctx, const char *data,
+									   size_t len),
+						 void *ctx, bool *any);
 
 #endif

@@ -38,6 +38,18 @@ catalog_point_fields(const CatalogFile *file, int *lat, int *lon)
 }
 
 int
+catalog_key_fields(const CatalogFile *cat, uint64_t present, int *fields)
+{
+	int			n = 0;
+
+	for (int i = 0; i < cat->nfields; i++)
+		if ((cat->fields[i].flags & FIELD_KEY) &&
+			(present & ((uint64_t) 1 << i)))
+			fields[n++] = i;
+	return n;
+}
+
+int
 catalog_single_key(const CatalogFile *cat)
 {
 	int			key = -1;

@@ -20,6 +20,7 @@
 #include "csvread.h"
 #include "db.h"
 #include "log.h"
+#include "notice_store.h"
 #include "progress.h"
 
 #define FETCH_ROWS		"10000"	/* lines of duplicates fetched at once */
@@ -106,7 +107,7 @@ on_duplicate_row(void *ctx, const CsvRow *row)
 			if (c >= 0 && c < row->nfields)
 				buf_append(&ds->key, row->fields[c].data, row->fields[c].len);
 		}
-		notice_row_set_aside(ds->cr->notices, NK_DUPLICATE_KEY,
+		notice_row(ds->cr->notices, NK_DUPLICATE_KEY,
 							 ds->cat->file, row,
 							 ds->cols[0] >= 0 ? ds->cols[0] + 1 : 0,
 							 first->name, ds->key.data ? ds->key.data : "",
@@ -261,7 +262,7 @@ check_key(CheckRun *cr, const CatalogFile *cat, uint64_t present,
 		  uint64_t unkeyed, long *set_aside)
 {
 	int			fields[CATALOG_MAX_FIELDS];
-	int			nfields = ddl_key_fields(cat, present, fields);
+	int			nfields = catalog_key_fields(cat, present, fields);
 	Buf			sql;
 	bool		violation;
 	bool		ok;
@@ -494,7 +495,7 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 		params[2] = notice_code(kind);
 		params[3] = notice_severity_name(notice_severity(kind));
 		params[4] = message.data;
-		params[5] = notice_action_name(notice_action(kind));
+		params[5] = notice_action_name(notice_rule(kind, NC_OPTIONAL));
 		res = PQexecParams(cr->conn, sql.data, 6, NULL, params, NULL, NULL, 0);
 		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		if (ok)

@@ -218,18 +218,6 @@ ddl_create_stand_in(Buf *sql, const Ddl *d, const CatalogFile *cat)
 						d->feed_id != NULL);
 }
 
-int
-ddl_key_fields(const CatalogFile *cat, uint64_t present, int *fields)
-{
-	int			n = 0;
-
-	for (int i = 0; i < cat->nfields; i++)
-		if ((cat->fields[i].flags & FIELD_KEY) &&
-			(present & ((uint64_t) 1 << i)))
-			fields[n++] = i;
-	return n;
-}
-
 bool
 ddl_key_where(Buf *sql, const Ddl *d, const CatalogFile *cat,
 			  uint64_t unkeyed)
@@ -253,7 +241,7 @@ ddl_key(Buf *sql, const Ddl *d, const CatalogFile *cat, uint64_t present,
 		uint64_t unkeyed)
 {
 	int			fields[CATALOG_MAX_FIELDS];
-	int			nkeys = ddl_key_fields(cat, present, fields);
+	int			nkeys = catalog_key_fields(cat, present, fields);
 	int			single = catalog_single_key(cat);
 	bool		primary = single >= 0 &&
 		(cat->fields[single].flags & FIELD_REQUIRED);

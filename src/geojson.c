@@ -12,6 +12,7 @@
 #include "copy.h"
 #include "db.h"
 #include "log.h"
+#include "notice_store.h"
 
 /*
  * Appends template with its "%s" replaced by first, then second, and
@@ -314,7 +315,8 @@ record_problems(PGconn *conn, const Ddl *ddl, const char *member,
 		const char *params[7] = {
 			member, problems[p].column, notice_code(kind),
 			id_max, notice_severity_name(notice_severity(kind)),
-			notice_action_name(notice_action(kind)), problems[p].problem
+			notice_action_name(notice_rule(kind, NC_OPTIONAL)),
+			problems[p].problem
 		};
 		long		before = notice_count(nt, NOTICE_ERROR);
 		PGresult   *res;

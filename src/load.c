@@ -26,6 +26,7 @@
 #include "load_run.h"
 #include "log.h"
 #include "notice.h"
+#include "notice_store.h"
 #include "progress.h"
 #include "side.h"
 #include "swap.h"
@@ -166,6 +167,12 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		files_load_all(&run);
 	if (run.failed)
 		goto rollback;
+	/* a rule that refuses the feed stopped the files: nothing more */
+	if (notice_refused(run.notices) && finish_strict_refusal(&run))
+	{
+		status = LOAD_BAD_INPUT;
+		goto rollback;
+	}
 	started = report_now();
 	/* the tables of a strict load already known to be bad are incomplete */
 	if ((!opt->strict || notice_count(run.notices, NOTICE_ERROR) == 0) &&
@@ -173,7 +180,10 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		goto rollback;
 	/* what does not need the side load's table is done first */
 	if (run.side && (!finish_indexes(&run) || !sideload_join(&run, staging)))
+	{
+		status = run.refused ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 		goto rollback;
+	}
 	db_set_step("keys, indexes and derived tables");
 	if (!finish_store_notices(&run, notices) || finish_strict_refusal(&run) ||
 		(!run.side && !finish_indexes(&run)) ||

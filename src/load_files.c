@@ -36,7 +36,7 @@ on_row(void *ctx, const CsvRow *row)
 		fl->run->failed = true;
 		ok = false;
 	}
-	ok = ok && !notice_too_many(fl->run->notices);
+	ok = ok && !notice_must_stop(fl->run->notices);
 	progress_rows(fl->rows, *fl->bytes);
 	return ok;
 }
@@ -58,11 +58,11 @@ on_broken(void *ctx, const CsvBroken *b)
 				   "header, field %d: the file is not loaded", b->column);
 		return false;
 	}
-	notice_text_set_aside(nt, NK_CSV_STRAY_QUOTE, fl->member, b->line,
+	notice_text(nt, NK_CSV_STRAY_QUOTE, fl->member, b->line,
 						  b->column, b->text, b->len, "stray quote on line "
 						  "%ld, field %d (%s): record set aside",
 						  b->bad_line, b->column, b->why);
-	return !notice_too_many(nt);
+	return !notice_must_stop(nt);
 }
 
 /* Records the notices the feed's source has met since last time. */
@@ -178,7 +178,7 @@ has_suffix(const char *s, const char *suffix)
 bool
 files_must_stop(const LoadRun *run)
 {
-	return run->failed || notice_too_many(run->notices);
+	return run->failed || notice_must_stop(run->notices);
 }
 
 /* Every file of the feed into the staging schema. */
@@ -235,16 +235,22 @@ files_load_all(LoadRun *run)
 		if (catalog_find_file(name) ||
 			(run->ddl.geometry && strcmp(name, "locations.geojson") == 0))
 			continue;
+		/* the table allows only skipping these: not loaded, or refused */
 		if (has_suffix(name, ".txt") && extra_files++ >= MAX_EXTRA_FILES)
 			notice_add(run->notices, NK_TOO_MANY_FILES, name, 0, 0, NULL,
 					   NULL, 0, "more than %d files not of the GTFS "
 					   "reference: not loaded", MAX_EXTRA_FILES);
 		else if (has_suffix(name, ".txt"))
 		{
+			bool		kept = notice_rule(NK_UNKNOWN_TXT_FILE, NC_OPTIONAL) ==
+				ACTION_KEPT;
+
 			notice_add(run->notices, NK_UNKNOWN_TXT_FILE, name, 0, 0, NULL,
-					   NULL, 0, "not a file of the GTFS reference: loaded "
-					   "as a table of text columns");
-			files_load_member(run, i, NULL);
+					   NULL, 0, "not a file of the GTFS reference: %s",
+					   kept ? "loaded as a table of text columns" :
+					   "not loaded");
+			if (kept)
+				files_load_member(run, i, NULL);
 		}
 		else
 			notice_add(run->notices, NK_UNKNOWN_MEMBER, name, 0, 0, NULL,

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "db.h"
 #include "log.h"
+#include "notice_store.h"
 #include "progress.h"
 #include "report.h"
 #include "timetable.h"
@@ -192,14 +193,26 @@ finish_views(LoadRun *run, const char *target)
 	return ok;
 }
 
-/* Whether a strict load has errors, which refuse the feed (logged). */
+/*
+ * Whether the feed is refused (logged): a rule of the table refused it, or
+ * a strict load has errors.
+ */
 bool
 finish_strict_refusal(LoadRun *run)
 {
 	long		errors = notice_count(run->notices, NOTICE_ERROR);
 
-	if (!run->opt->strict || errors == 0 || run->refused)
-		return run->refused;
+	if (run->refused)
+		return true;
+	if (notice_refused(run->notices))
+	{
+		log_error("feed rejected: a defect the policy refuses; the database "
+				  "is unchanged");
+		run->refused = true;
+		return true;
+	}
+	if (!run->opt->strict || errors == 0)
+		return false;
 	log_error("feed rejected: %ld error%s; the database is unchanged",
 			  errors, errors == 1 ? "" : "s");
 	run->refused = true;

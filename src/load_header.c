@@ -55,6 +55,17 @@ name_reserved(const FileLoad *fl, const char *name)
 		strcmp(name, DDL_EXTRA_COLUMN) == 0;
 }
 
+/*
+ * How a message about the header ends: kept (as kind's rule keeps the
+ * file), or the file is not loaded.
+ */
+static const char *
+skip_note(NoticeKind kind, const char *kept)
+{
+	return notice_rule(kind, NC_OPTIONAL) == ACTION_KEPT ? kept :
+		": the file is not loaded";
+}
+
 /* Whether column i's name is already taken by an earlier column. */
 static bool
 name_taken(const FileLoad *fl, int i)
@@ -70,7 +81,9 @@ name_taken(const FileLoad *fl, int i)
  * catalog field.  Every column is kept: one without a name, whose name an
  * earlier column has, or whose name is longer than PostgreSQL's names (the
  * server would cut it, maybe onto another), becomes a text column named
- * after its place.  False only when out of memory (logged).
+ * after its place: as the table says, which may also skip the file
+ * (fl->skipped set: the header is read no further).  False only when out
+ * of memory (logged).
  */
 bool
 header_map(FileLoad *fl, const CsvRow *header)
@@ -108,28 +121,40 @@ header_map(FileLoad *fl, const CsvRow *header)
 			name_reserved(fl, fl->names[i]))
 		{
 			NoticeKind	kind = len == 0 ? NK_EMPTY_COLUMN_NAME :
-				!conv_utf8_valid(name, len) ? NK_INVALID_UTF8 :
+				!conv_utf8_valid(name, len) ? NK_INVALID_UTF8_COLUMN_NAME :
 				len >= NAMEDATALEN ? NK_LONG_COLUMN_NAME :
 				name_taken(fl, i) ? NK_DUPLICATED_COLUMN :
 				NK_RESERVED_COLUMN_NAME;
+			const char *what = kind == NK_EMPTY_COLUMN_NAME ? "has no name" :
+				kind == NK_INVALID_UTF8_COLUMN_NAME ?
+				"has a name that is not UTF-8" :
+				kind == NK_LONG_COLUMN_NAME ?
+				"has a name longer than 63 bytes" :
+				kind == NK_DUPLICATED_COLUMN ? "repeats the name" :
+				"has a name of the server's or of gtfs2pgsql's";
+			bool		named = len > 0 && kind != NK_INVALID_UTF8_COLUMN_NAME;
 
-			if (kind != NK_EMPTY_COLUMN_NAME && kind != NK_INVALID_UTF8)
+			if (named)
 				snprintf(renamed, sizeof(renamed), "%.*s_%d",
-						 utf8_prefix(fl->names[i], kind == NK_LONG_COLUMN_NAME ?
+						 utf8_prefix(fl->names[i],
+									 kind == NK_LONG_COLUMN_NAME ?
 									 LONG_NAME_KEPT : 40), fl->names[i], i + 1);
 			else
 				snprintf(renamed, sizeof(renamed), "column_%d", i + 1);
+			row_show_value(name, len, shown, sizeof(shown));
+			if (notice_rule(kind, NC_OPTIONAL) != ACTION_KEPT)
+			{
+				notice_add(nt, kind, fl->member, header->line, i + 1,
+						   named ? fl->names[i] : NULL, name, len,
+						   "column %d %s \"%s\": the file is not loaded",
+						   i + 1, what, shown);
+				fl->skipped = true;
+				return true;
+			}
 			notice_add(nt, kind, fl->member, header->line, i + 1,
-					   len > 0 && kind != NK_INVALID_UTF8 ? fl->names[i] : NULL,
-					   name, len, "column %d %s \"%s\": kept as column "
-					   "\"%s\"", i + 1, kind == NK_EMPTY_COLUMN_NAME ?
-					   "has no name" : kind == NK_INVALID_UTF8 ?
-					   "has a name that is not UTF-8" :
-					   kind == NK_LONG_COLUMN_NAME ?
-					   "has a name longer than 63 bytes" :
-					   kind == NK_DUPLICATED_COLUMN ? "repeats the name" :
-					   "has a name of the server's or of gtfs2pgsql's",
-					   row_show_value(name, len, shown, sizeof(shown)), renamed);
+					   named ? fl->names[i] : NULL, name, len, "column %d %s "
+					   "\"%s\": kept as column \"%s\"", i + 1, what, shown,
+					   renamed);
 			free(fl->names[i]);
 			fl->names[i] = strdup(renamed);
 			if (fl->names[i] == NULL)
@@ -145,11 +170,16 @@ header_map(FileLoad *fl, const CsvRow *header)
 		if (fl->field[i] < 0)
 		{
 			fl->field[i] = COL_EXTRA;
-			if (fl->cat)
+			if (fl->cat &&
 				notice_add(nt, NK_UNKNOWN_COLUMN, fl->member, header->line,
 						   i + 1, fl->names[i], NULL, 0, "column \"%s\" is "
-						   "not in the GTFS reference: kept as text",
-						   fl->names[i]);
+						   "not in the GTFS reference%s", fl->names[i],
+						   skip_note(NK_UNKNOWN_COLUMN, ": kept as text")) !=
+				ACTION_KEPT)
+			{
+				fl->skipped = true;
+				return true;
+			}
 		}
 	}
 	fl->single_key = -1;
@@ -161,11 +191,16 @@ header_map(FileLoad *fl, const CsvRow *header)
 		for (int i = 0; i < fl->ncols && col < 0; i++)
 			if (fl->field[i] == f)
 				col = i;
-		if (col < 0 && (cf->flags & FIELD_REQUIRED))
+		if (col < 0 && (cf->flags & FIELD_REQUIRED) &&
 			notice_add(nt, NK_MISSING_REQUIRED_COLUMN, fl->member,
 					   header->line, 0, cf->name, NULL, 0,
-					   "missing required column \"%s\": loaded as NULL",
-					   cf->name);
+					   "missing required column \"%s\"%s", cf->name,
+					   skip_note(NK_MISSING_REQUIRED_COLUMN,
+								 ": loaded as NULL")) != ACTION_KEPT)
+		{
+			fl->skipped = true;
+			return true;
+		}
 		if (col >= 0 && f == catalog_single_key(fl->cat) &&
 			(cf->flags & FIELD_REQUIRED))
 			fl->single_key = col;

@@ -33,13 +33,48 @@ row_show_value(const char *s, size_t len, char *out, size_t outsize)
 	return out;
 }
 
+/* note, for a message, when the rule of kind in context nulls the value */
+static const char *
+nulled_note(NoticeKind kind, NoticeContext context, const char *note)
+{
+	return notice_rule(kind, context) == ACTION_VALUE_NULLED ? note : "";
+}
+
+/*
+ * Carries out the table's rule about a value just noticed: written says
+ * whether its column was started (copy_field) with the value in it.  False
+ * when the row is dropped (set aside, or the feed refused): the caller
+ * stops building it.
+ */
+static bool
+apply_value_rule(FileLoad *fl, NoticeAction action, bool written)
+{
+	switch (action)
+	{
+		case ACTION_KEPT:
+			if (!written)
+				copy_null(&fl->copy);
+			return true;
+		case ACTION_VALUE_NULLED:
+			if (written)
+				copy_field_undo(&fl->copy);
+			copy_null(&fl->copy);
+			return true;
+		default:
+			copy_row_rollback(&fl->copy);
+			return false;
+	}
+}
+
 /*
  * The point of the row as the "geom" column: NULL without both
- * coordinates (or when one was not a coordinate: *coords_ok false).
+ * coordinates (or when one was not a coordinate: coords_ok false).  False
+ * when a rule dropped the row.
  */
-static void
+static bool
 put_point(FileLoad *fl, const CsvRow *row, bool coords_ok)
 {
+	Notices    *nt = fl->run->notices;
 	const CsvField *lat,
 			   *lon;
 	const char *ys,
@@ -48,13 +83,14 @@ put_point(FileLoad *fl, const CsvRow *row, bool coords_ok)
 				xlen;
 	double		y,
 				x;
+	NoticeAction action;
 
 	if (!coords_ok || fl->lat_col >= row->nfields ||
 		fl->lon_col >= row->nfields ||
 		row->fields[fl->lat_col].len == 0 || row->fields[fl->lon_col].len == 0)
 	{
 		copy_null(&fl->copy);
-		return;
+		return true;
 	}
 	lat = &row->fields[fl->lat_col];
 	lon = &row->fields[fl->lon_col];
@@ -66,24 +102,32 @@ put_point(FileLoad *fl, const CsvRow *row, bool coords_ok)
 	if (!conv_parse_double(ys, ylen, &y) || !conv_parse_double(xs, xlen, &x))
 	{
 		copy_null(&fl->copy);
-		return;
+		return true;
 	}
 	if (x == 0 && y == 0)
-		notice_value(fl->run->notices, NK_POINT_NEAR_ORIGIN, fl->member,
-					 row->line, fl->lat_col + 1, fl->names[fl->lat_col],
-					 lat->data, lat->len, "point at (0, 0): probably a "
-					 "missing position");
+	{
+		action = notice_value(nt, NK_POINT_NEAR_ORIGIN, NC_OPTIONAL,
+							  fl->member, row, fl->lat_col + 1,
+							  fl->names[fl->lat_col], lat->data, lat->len,
+							  "point at (0, 0): probably a missing position");
+		if (action != ACTION_KEPT)
+			return apply_value_rule(fl, action, false);
+	}
 	if (!geom_point(fl->run->opt->geom, x, y, copy_field(&fl->copy),
 					fl->binary))
 	{
-		copy_field_undo(&fl->copy);
-		copy_null(&fl->copy);
-		notice_value(fl->run->notices, NK_POINT_NOT_TRANSFORMED, fl->member,
-					 row->line, fl->lat_col + 1, fl->names[fl->lat_col],
-					 lat->data, lat->len, "cannot transform (%s, %s) to "
-					 "SRID %d: geom is NULL", lat->data, lon->data,
-					 geom_srid(fl->run->opt->geom));
+		/* the value nulled is the point's, not the coordinates' */
+		action = notice_value(nt, NK_POINT_NOT_TRANSFORMED, NC_OPTIONAL,
+							  fl->member, row, fl->lat_col + 1, "geom",
+							  lat->data, lat->len,
+							  "cannot transform (%s, %s) to SRID %d%s",
+							  lat->data, lon->data,
+							  geom_srid(fl->run->opt->geom),
+							  nulled_note(NK_POINT_NOT_TRANSFORMED,
+										  NC_OPTIONAL, ": geom is NULL"));
+		return apply_value_rule(fl, action, true);
 	}
+	return true;
 }
 
 /*
@@ -180,23 +224,33 @@ put_json_string(Buf *out, const char *s, size_t len)
 /*
  * Adds column i of row, an extra column of a catalog file or one past
  * TEXT_COLUMNS_MAX of another file, to the row's jsonb object, under its
- * column's name.  A value that is not text (bad
- * UTF-8, a NUL byte) is left out, with a notice.  False when the row
- * cannot go on (fl->run->failed: the row is too long).
+ * column's name.  A value that is not text (bad UTF-8, a NUL byte) has a
+ * notice, whose rule leaves it out or drops the row (*dropped).  False
+ * when the row cannot go on: dropped, or fl->run->failed (the row is too
+ * long).
  */
 static bool
-put_extra(FileLoad *fl, const CsvRow *row, int i, const char *v, size_t len)
+put_extra(FileLoad *fl, const CsvRow *row, int i, const char *v, size_t len,
+		  bool *dropped)
 {
 	char		shown[SHOW_VALUE_MAX + 8];
 
 	if (!conv_utf8_valid(v, len) || memchr(v, '\0', len) != NULL)
 	{
+		NoticeAction action;
+
 		row_show_value(v, len, shown, sizeof(shown));
-		notice_value(fl->run->notices, NK_INVALID_UTF8, fl->member, row->line,
-					 i + 1, fl->names[i], v, len, "invalid %s \"%s\": "
-					 "invalid UTF-8 or NUL byte: loaded as NULL",
-					 fl->names[i], shown);
-		return true;
+		action = notice_value(fl->run->notices, NK_INVALID_UTF8, NC_OPTIONAL,
+							  fl->member, row, i + 1, fl->names[i], v, len,
+							  "invalid %s \"%s\": invalid UTF-8 or NUL "
+							  "byte%s", fl->names[i], shown,
+							  nulled_note(NK_INVALID_UTF8, NC_OPTIONAL,
+										  ": loaded as NULL"));
+		if (action == ACTION_VALUE_NULLED)
+			return true;		/* left out of the object */
+		copy_row_rollback(&fl->copy);
+		*dropped = true;
+		return false;
 	}
 	if (!buf_putc(&fl->extra, fl->extra.len ? ',' : '{') ||
 		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i])) ||
@@ -239,7 +293,7 @@ void
 row_key_columns(FileLoad *fl)
 {
 	int			fields[CATALOG_MAX_FIELDS];
-	int			nkeys = fl->cat ? ddl_key_fields(fl->cat, ~(uint64_t) 0,
+	int			nkeys = fl->cat ? catalog_key_fields(fl->cat, ~(uint64_t) 0,
 												 fields) : 0;
 
 	fl->nkey_cols = 0;
@@ -251,8 +305,8 @@ row_key_columns(FileLoad *fl)
 
 /*
  * Whether the row's key, each of its values under ID_MAX_BYTES, would
- * make an index entry over INDEX_ENTRY_MAX: then it is set aside (with
- * the longest value as the notice's).
+ * make an index entry over INDEX_ENTRY_MAX: then it is dropped as the
+ * table says (with the longest value as the notice's).
  */
 static bool
 key_too_long(FileLoad *fl, const CsvRow *row)
@@ -273,11 +327,12 @@ key_too_long(FileLoad *fl, const CsvRow *row)
 	}
 	if (bytes <= INDEX_ENTRY_MAX)
 		return false;
-	notice_row_set_aside(fl->run->notices, NK_ID_TOO_LONG, fl->member, row,
-						 longest + 1, fl->names[longest],
-						 row->fields[longest].data, row->fields[longest].len,
-						 "key of %zu bytes stored, more than %d: it cannot "
-						 "be indexed", bytes, INDEX_ENTRY_MAX);
+	/* the table allows only dropping the row: set aside or refused */
+	notice_value(fl->run->notices, NK_ID_TOO_LONG, NC_KEY_PART, fl->member,
+				 row, longest + 1, fl->names[longest],
+				 row->fields[longest].data, row->fields[longest].len,
+				 "key of %zu bytes stored, more than %d: it cannot be "
+				 "indexed", bytes, INDEX_ENTRY_MAX);
 	return true;
 }
 
@@ -304,16 +359,19 @@ trim_value(FileLoad *fl, const CsvRow *row, int i, const char **v,
 	if (!trimmed && n == *len)
 		return;
 	row_show_value(w.data, w.len, shown, sizeof(shown));
+	/* the table allows only keeping the value trimmed, or refusing */
 	notice_value(fl->run->notices, NK_LEADING_OR_TRAILING_WHITESPACES,
-				 fl->member, row->line, i + 1, fl->names[i], w.data, w.len,
-				 "%s \"%s\" has spaces or tabs around it: loaded without "
-				 "them", fl->names[i], shown);
+				 NC_OPTIONAL, fl->member, row, i + 1, fl->names[i], w.data,
+				 w.len, "%s \"%s\" has spaces or tabs around it: loaded "
+				 "without them", fl->names[i], shown);
 	*v = s;
 	*len = n;
 }
 
 /*
  * One data row into the COPY buffer (see load_run.h): begun, not ended.
+ * Each defect is the table's to decide (notice_value, notice_row): this
+ * carries out its rule.
  */
 bool
 row_convert(FileLoad *fl, const CsvRow *row, bool *built)
@@ -321,6 +379,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	Notices    *nt = fl->run->notices;
 	char		shown[SHOW_VALUE_MAX + 8];
 	bool		coords_ok = true;
+	bool		dropped = false;
 
 	*built = false;
 	if (!check_row_width(fl, row))
@@ -329,14 +388,15 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 
 		while (row->fields[i].len == 0)
 			i++;
-		notice_row_set_aside(nt, NK_ROW_TOO_LONG, fl->member, row, i + 1,
-							 NULL, row->fields[i].data, row->fields[i].len,
-							 "%d fields where the header has %d",
-							 row->nfields, fl->ncols);
-		return !notice_too_many(nt);
+		/* only set aside or refused: the values past the header are data */
+		notice_row(nt, NK_ROW_TOO_LONG, fl->member, row, i + 1, NULL,
+				   row->fields[i].data, row->fields[i].len,
+				   "%d fields where the header has %d", row->nfields,
+				   fl->ncols);
+		return !notice_must_stop(nt);
 	}
 	if (key_too_long(fl, row))
-		return !notice_too_many(nt);
+		return !notice_must_stop(nt);
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
 	buf_reset(&fl->extra);
@@ -347,46 +407,49 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		const char *v = i < row->nfields ? row->fields[i].data : "";
 		size_t		len = i < row->nfields ? row->fields[i].len : 0;
 		const char *why = "invalid UTF-8 or NUL byte";
+		NoticeContext context = cf ? notice_field_context(fl->cat, f) :
+			NC_OPTIONAL;
+		NoticeAction action;
 		NoticeKind	kind;
 		ConvStatus	st;
 
 		if (i < row->nfields)
 			trim_value(fl, row, i, &v, &len);
+		/* an id that is keyed or indexed: only so long */
 		if (len > ID_MAX_BYTES && cf &&
 			((cf->flags & FIELD_KEY) || cf->refs))
 		{
-			notice_row_set_aside(nt, NK_ID_TOO_LONG, fl->member, row, i + 1,
-								 fl->names[i], v, len, "%s of %zu bytes, "
-								 "more than %d: it cannot be indexed",
-								 cf->name, len, ID_MAX_BYTES);
+			/* the table allows only dropping the row: set aside or refused */
+			notice_value(nt, NK_ID_TOO_LONG, context, fl->member, row, i + 1,
+						 fl->names[i], v, len, "%s of %zu bytes, more than "
+						 "%d: it cannot be indexed", cf->name, len,
+						 ID_MAX_BYTES);
 			copy_row_rollback(&fl->copy);
-			return !notice_too_many(nt);
+			return !notice_must_stop(nt);
 		}
 		if (f == COL_JSON || (cf == NULL && fl->cat))
 		{
-			if (len > 0 && !put_extra(fl, row, i, v, len))
-				return !notice_too_many(nt) && !fl->run->failed;
+			if (len > 0 && !put_extra(fl, row, i, v, len, &dropped))
+				return dropped ? !notice_must_stop(nt) : false;
 			continue;
 		}
 		if (len == 0)
 		{
-			if (i == fl->single_key)
-			{
-				notice_row_set_aside(nt, NK_MISSING_KEY, fl->member, row,
-									 i + 1, fl->names[i], NULL, 0,
-									 "missing value for required field %s",
-									 cf->name);
-				copy_row_rollback(&fl->copy);
-				return !notice_too_many(nt);
-			}
-			if (cf && (cf->flags & FIELD_REQUIRED) && (cf->flags & FIELD_KEY))
-				fl->run->unkeyed[fl->cat - catalog_files] |= (uint64_t) 1 << f;
 			if (cf && (cf->flags & FIELD_REQUIRED))
-				notice_value(nt, NK_MISSING_REQUIRED_FIELD, fl->member,
-							 row->line,
-							 i + 1, fl->names[i], NULL, 0,
-							 "missing value for required field %s", cf->name);
-			copy_null(&fl->copy);
+			{
+				action = notice_value(nt, NK_MISSING_REQUIRED_FIELD, context,
+									  fl->member, row, i + 1, fl->names[i],
+									  NULL, 0, "missing value for required "
+									  "field %s", cf->name);
+				if (!apply_value_rule(fl, action, false))
+					return !notice_must_stop(nt);
+				/* NULL in a key: its table gets a unique index instead */
+				if ((cf->flags & FIELD_KEY) && action == ACTION_KEPT)
+					fl->run->unkeyed[fl->cat - catalog_files] |=
+						(uint64_t) 1 << f;
+			}
+			else
+				copy_null(&fl->copy);
 			continue;
 		}
 		if (cf && fl->binary)
@@ -408,28 +471,17 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		}
 		kind = value_kind(cf, st, v, len);
 		row_show_value(v, len, shown, sizeof(shown));
-		if (st == CONV_ERROR && cf && (cf->flags & FIELD_KEY))
-		{
-			/* a row that cannot be keyed is set aside whole */
-			notice_row_set_aside(nt, kind, fl->member, row, i + 1,
-								 fl->names[i], v, len, "invalid %s \"%s\": "
-								 "%s", fl->names[i], shown, why);
-			copy_row_rollback(&fl->copy);
-			return !notice_too_many(nt);
-		}
-		if (st == CONV_ERROR)
-		{
-			copy_field_undo(&fl->copy);
-			copy_null(&fl->copy);
+		action = notice_value(nt, kind, context, fl->member, row, i + 1,
+							  fl->names[i], v, len, "invalid %s \"%s\": %s%s",
+							  fl->names[i], shown, why,
+							  nulled_note(kind, context, ": loaded as NULL"));
+		if (!apply_value_rule(fl, action, true))
+			return !notice_must_stop(nt);
+		if (action == ACTION_VALUE_NULLED)
 			coords_ok = coords_ok && i != fl->lat_col && i != fl->lon_col;
-		}
-		notice_value(nt, kind, fl->member, row->line, i + 1, fl->names[i], v,
-					 len,
-					 "invalid %s \"%s\": %s%s", fl->names[i], shown, why,
-					 st == CONV_ERROR ? ": loaded as NULL" : "");
 	}
-	if (fl->lat_col >= 0)
-		put_point(fl, row, coords_ok);
+	if (fl->lat_col >= 0 && !put_point(fl, row, coords_ok))
+		return !notice_must_stop(nt);
 	if (fl->nextra > 0 && !end_extra(fl))
 		return false;
 	if (fl->binary)

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "db.h"
 #include "log.h"
+#include "notice_store.h"
 #include "progress.h"
 #include "report.h"
 #include "source.h"
@@ -28,6 +29,7 @@ typedef struct
 	unsigned long long bytes;
 	double		seconds;
 	long		peak_rss_kb;
+	bool		refused;		/* a rule of the table refused the feed */
 	uint64_t	present;
 	uint64_t	unkeyed;
 	int			columns[CATALOG_MAX_FIELDS];
@@ -80,7 +82,8 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		files_load_member(&run, parent->side_member, cat);
 		ok = !run.failed && rep.nfiles == 1;
 	}
-	if (ok)
+	out->refused = run.notices != NULL && notice_refused(run.notices);
+	if (ok && !out->refused)
 	{
 		CheckRun	cr = {
 			.conn = conn,
@@ -137,7 +140,8 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	report_free(&rep);
 	notice_destroy(run.notices);
 	source_close(run.src);
-	return ok;
+	/* a feed refused is the parent's to refuse */
+	return ok || (!run.failed && out->refused);
 }
 
 /*
@@ -192,6 +196,13 @@ sideload_join(LoadRun *run, const char *staging)
 		!report_add_step(run->rep, "wait for the second connection",
 						 started))
 		return false;
+	if (sr.refused)
+	{
+		log_error("feed rejected: a defect the policy refuses; the "
+				  "database is unchanged");
+		run->refused = true;
+		return false;
+	}
 	rf->rows = sr.rows;
 	rf->set_aside = sr.set_aside;
 	rf->bytes = sr.bytes;

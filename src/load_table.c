@@ -132,6 +132,7 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 	Buf			sql;
 	bool		ok;
 
+	/* the table allows only skipping the file: not loaded, or refused */
 	if (header->nfields > MAX_COLUMNS)
 	{
 		notice_add(run->notices, NK_TOO_MANY_COLUMNS, fl->member,
@@ -140,7 +141,7 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 		fl->skipped = true;
 		return false;
 	}
-	if (!header_map(fl, header))
+	if (!header_map(fl, header) || fl->skipped)
 		return false;
 	header_point_columns(fl);
 	row_key_columns(fl);

@@ -2,11 +2,13 @@
  * notice.c: the defects of a feed and what the load does about each.
  *
  * The table below is the policy: changing what a defect does means editing
- * its line.  Codes are the MobilityData GTFS validator's, with its
- * severities, so that a user can look them up; invalid_utf8,
- * zip_trailing_bytes, unnameable_file, point_not_transformed,
- * column_name_too_long, zip_inconsistent, file_name_not_utf8 and
- * unreadable_file are ours.
+ * its line.  Each kind has its rule (by the context of the value, for the
+ * kinds of a value) and the actions the load can carry out for it; tests/
+ * unit.c checks that every line is complete and every rule within bounds.
+ * Codes are the MobilityData GTFS validator's, with its severities, so
+ * that a user can look them up; invalid_utf8, zip_trailing_bytes,
+ * unnameable_file, point_not_transformed, column_name_too_long,
+ * zip_inconsistent, file_name_not_utf8 and unreadable_file are ours.
  */
 #include "notice.h"
 
@@ -19,102 +21,163 @@
 
 #include "buf.h"
 #include "convert.h"
-#include "copy.h"
-#include "db.h"
 #include "log.h"
 
 #define NOTICE_ROW_MAX	(64 * 1024 * 1024)	/* one notice row in COPY form */
 #define MESSAGE_MAX		512
+#define DRAIN_CHUNK		(64 * 1024)
 
 typedef struct
 {
+	const char *name;			/* the kind, as its NK_ name */
 	const char *code;
 	NoticeSeverity severity;
-	NoticeAction action;
+	NoticeScope scope;
+	unsigned	allows;			/* bit per NoticeAction the load can do */
+	NoticeAction rule[NC_COUNT];	/* by context (SCOPE_VALUE), else all
+									 * alike */
 } NoticeKindInfo;
 
+#define A(action)	(1u << ACTION_##action)
+/* what can be done about a value that was written, or could not be */
+#define STORED		(A(KEPT) | A(VALUE_NULLED) | A(ROW_SET_ASIDE) | \
+					 A(FEED_REFUSED))
+#define UNSTORED	(A(VALUE_NULLED) | A(ROW_SET_ASIDE) | A(FEED_REFUSED))
+/* a header's column: renamed and kept, or its file not loaded */
+#define COLUMN		(A(KEPT) | A(FILE_SKIPPED) | A(FEED_REFUSED))
+#define ONLY(action)	(A(action) | A(FEED_REFUSED))
+#define ALL(action)	{ACTION_##action, ACTION_##action, ACTION_##action, \
+					 ACTION_##action, ACTION_##action}
+/* a value that cannot be stored: NULL, but the row of a key goes */
+#define NULL_OR_ASIDE	{ACTION_VALUE_NULLED, ACTION_VALUE_NULLED, \
+						 ACTION_VALUE_NULLED, ACTION_ROW_SET_ASIDE, \
+						 ACTION_ROW_SET_ASIDE}
+#define E	NOTICE_ERROR
+#define W	NOTICE_WARNING
+#define I	NOTICE_INFO
+
 static const NoticeKindInfo kinds[NK_COUNT] = {
-	[NK_INVALID_INTEGER] = {"invalid_integer", NOTICE_ERROR, ACTION_VALUE_NULLED},
-	[NK_INVALID_FLOAT] = {"invalid_float", NOTICE_ERROR, ACTION_VALUE_NULLED},
-	[NK_INVALID_DATE] = {"invalid_date", NOTICE_ERROR, ACTION_VALUE_NULLED},
-	[NK_INVALID_TIME] = {"invalid_time", NOTICE_ERROR, ACTION_VALUE_NULLED},
-	[NK_INVALID_CURRENCY_AMOUNT] = {"invalid_currency_amount", NOTICE_ERROR,
-	ACTION_VALUE_NULLED},
-	[NK_COORDINATE_OUT_OF_RANGE] = {"number_out_of_range", NOTICE_ERROR,
-	ACTION_VALUE_NULLED},
-	[NK_SIGN_OUT_OF_RANGE] = {"number_out_of_range", NOTICE_ERROR, ACTION_KEPT},
-	[NK_UNEXPECTED_ENUM_VALUE] = {"unexpected_enum_value", NOTICE_WARNING,
-	ACTION_KEPT},
-	[NK_INVALID_COLOR] = {"invalid_color", NOTICE_ERROR, ACTION_KEPT},
-	[NK_INVALID_URL] = {"invalid_url", NOTICE_ERROR, ACTION_KEPT},
-	[NK_INVALID_EMAIL] = {"invalid_email", NOTICE_ERROR, ACTION_KEPT},
-	[NK_INVALID_LANGUAGE_CODE] = {"invalid_language_code", NOTICE_ERROR,
-	ACTION_KEPT},
-	[NK_INVALID_CURRENCY] = {"invalid_currency", NOTICE_ERROR, ACTION_KEPT},
-	[NK_INVALID_UTF8] = {"invalid_utf8", NOTICE_ERROR, ACTION_VALUE_NULLED},
-	[NK_MISSING_REQUIRED_FIELD] = {"missing_required_field", NOTICE_ERROR,
-	ACTION_KEPT},
-	[NK_MISSING_KEY] = {"missing_required_field", NOTICE_ERROR,
-	ACTION_ROW_SET_ASIDE},
-	[NK_ROW_TOO_LONG] = {"invalid_row_length", NOTICE_ERROR,
-	ACTION_ROW_SET_ASIDE},
-	[NK_ROW_TOO_SHORT] = {"invalid_row_length", NOTICE_WARNING, ACTION_KEPT},
-	[NK_POINT_NEAR_ORIGIN] = {"point_near_origin", NOTICE_ERROR, ACTION_KEPT},
-	[NK_POINT_NOT_TRANSFORMED] = {"point_not_transformed", NOTICE_ERROR,
-	ACTION_KEPT},
-	[NK_MISSING_REQUIRED_COLUMN] = {"missing_required_column", NOTICE_ERROR,
-	ACTION_KEPT},
-	[NK_DUPLICATED_COLUMN] = {"duplicated_column", NOTICE_ERROR, ACTION_KEPT},
-	[NK_EMPTY_COLUMN_NAME] = {"empty_column_name", NOTICE_ERROR, ACTION_KEPT},
-	[NK_UNKNOWN_COLUMN] = {"unknown_column", NOTICE_INFO, ACTION_KEPT},
-	[NK_UNKNOWN_TXT_FILE] = {"unknown_file", NOTICE_INFO, ACTION_KEPT},
-	[NK_UNKNOWN_MEMBER] = {"unknown_file", NOTICE_INFO, ACTION_FILE_SKIPPED},
-	[NK_UNNAMEABLE_FILE] = {"unnameable_file", NOTICE_WARNING,
-	ACTION_FILE_SKIPPED},
-	[NK_MISSING_REQUIRED_FILE] = {"missing_required_file", NOTICE_ERROR,
-	ACTION_KEPT},
-	[NK_MISSING_CALENDAR] = {"missing_calendar_and_calendar_date_files",
-	NOTICE_ERROR, ACTION_KEPT},
-	[NK_EMPTY_FILE] = {"empty_file", NOTICE_ERROR, ACTION_KEPT},
-	[NK_CSV_PARSING_FAILED] = {"csv_parsing_failed", NOTICE_ERROR,
-	ACTION_REST_SKIPPED},
-	[NK_CSV_STRAY_QUOTE] = {"csv_parsing_failed", NOTICE_ERROR,
-	ACTION_ROW_SET_ASIDE},
+	[NK_INVALID_INTEGER] = {"invalid_integer", "invalid_integer", E,
+	SCOPE_VALUE, UNSTORED, NULL_OR_ASIDE},
+	[NK_INVALID_FLOAT] = {"invalid_float", "invalid_float", E, SCOPE_VALUE,
+	UNSTORED, NULL_OR_ASIDE},
+	[NK_INVALID_DATE] = {"invalid_date", "invalid_date", E, SCOPE_VALUE,
+	UNSTORED, NULL_OR_ASIDE},
+	[NK_INVALID_TIME] = {"invalid_time", "invalid_time", E, SCOPE_VALUE,
+	UNSTORED, NULL_OR_ASIDE},
+	[NK_INVALID_CURRENCY_AMOUNT] = {"invalid_currency_amount",
+	"invalid_currency_amount", E, SCOPE_VALUE, UNSTORED, NULL_OR_ASIDE},
+	[NK_COORDINATE_OUT_OF_RANGE] = {"coordinate_out_of_range",
+	"number_out_of_range", E, SCOPE_VALUE, UNSTORED, NULL_OR_ASIDE},
+	[NK_SIGN_OUT_OF_RANGE] = {"sign_out_of_range", "number_out_of_range", E,
+	SCOPE_VALUE, STORED, ALL(KEPT)},
+	[NK_UNEXPECTED_ENUM_VALUE] = {"unexpected_enum_value",
+	"unexpected_enum_value", W, SCOPE_VALUE, STORED, ALL(KEPT)},
+	/* text that breaks its format's rule is stored as written */
+	[NK_INVALID_COLOR] = {"invalid_color", "invalid_color", E, SCOPE_VALUE,
+	STORED, ALL(KEPT)},
+	[NK_INVALID_URL] = {"invalid_url", "invalid_url", E, SCOPE_VALUE, STORED,
+	ALL(KEPT)},
+	[NK_INVALID_EMAIL] = {"invalid_email", "invalid_email", E, SCOPE_VALUE,
+	STORED, ALL(KEPT)},
+	[NK_INVALID_LANGUAGE_CODE] = {"invalid_language_code",
+	"invalid_language_code", E, SCOPE_VALUE, STORED, ALL(KEPT)},
+	[NK_INVALID_CURRENCY] = {"invalid_currency", "invalid_currency", E,
+	SCOPE_VALUE, STORED, ALL(KEPT)},
+	[NK_INVALID_UTF8] = {"invalid_utf8", "invalid_utf8", E, SCOPE_VALUE,
+	UNSTORED, NULL_OR_ASIDE},
+	/* empty: NULL, but a row without its one-field key cannot be keyed */
+	[NK_MISSING_REQUIRED_FIELD] = {"missing_required_field",
+		"missing_required_field", E, SCOPE_VALUE,
+		A(KEPT) | A(ROW_SET_ASIDE) | A(FEED_REFUSED),
+	{ACTION_KEPT, ACTION_KEPT, ACTION_KEPT, ACTION_KEPT, ACTION_ROW_SET_ASIDE}},
+	/* an id that is keyed or indexed, too long for the index */
+	[NK_ID_TOO_LONG] = {"id_too_long", "id_too_long", E, SCOPE_VALUE,
+	ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
+	[NK_POINT_NEAR_ORIGIN] = {"point_near_origin", "point_near_origin", E,
+	SCOPE_VALUE, STORED, ALL(KEPT)},
+	[NK_POINT_NOT_TRANSFORMED] = {"point_not_transformed",
+	"point_not_transformed", E, SCOPE_VALUE, UNSTORED, ALL(VALUE_NULLED)},
+	[NK_ROW_TOO_LONG] = {"row_too_long", "invalid_row_length", E, SCOPE_ROW,
+	ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
+	[NK_CSV_STRAY_QUOTE] = {"csv_stray_quote", "csv_parsing_failed", E,
+	SCOPE_ROW, ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
+	[NK_DUPLICATE_KEY] = {"duplicate_key", "duplicate_key", E, SCOPE_ROW,
+	ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
+	[NK_DUPLICATE_GEO_JSON_KEY] = {"duplicate_geo_json_key",
+		"duplicate_geo_json_key", E, SCOPE_ROW, ONLY(ROW_SET_ASIDE),
+	ALL(ROW_SET_ASIDE)},
+	/* the missing fields are read as empty */
+	[NK_ROW_TOO_SHORT] = {"row_too_short", "invalid_row_length", W,
+	SCOPE_FILE, ONLY(KEPT), ALL(KEPT)},
+	[NK_MISSING_REQUIRED_COLUMN] = {"missing_required_column",
+	"missing_required_column", E, SCOPE_COLUMN, COLUMN, ALL(KEPT)},
+	/* a column that cannot be named as written is renamed after its place */
+	[NK_DUPLICATED_COLUMN] = {"duplicated_column", "duplicated_column", E,
+	SCOPE_COLUMN, COLUMN, ALL(KEPT)},
+	[NK_EMPTY_COLUMN_NAME] = {"empty_column_name", "empty_column_name", E,
+	SCOPE_COLUMN, COLUMN, ALL(KEPT)},
+	[NK_INVALID_UTF8_COLUMN_NAME] = {"invalid_utf8_column_name",
+	"invalid_utf8", E, SCOPE_COLUMN, COLUMN, ALL(KEPT)},
+	/* the value is loaded without them, as the validator reads it */
 	[NK_LEADING_OR_TRAILING_WHITESPACES] = {"leading_or_trailing_whitespaces",
-	NOTICE_WARNING, ACTION_KEPT},
-	[NK_LONG_COLUMN_NAME] = {"column_name_too_long", NOTICE_WARNING,
-	ACTION_KEPT},
-	[NK_RESERVED_COLUMN_NAME] = {"reserved_column_name", NOTICE_WARNING,
-	ACTION_KEPT},
-	[NK_TOO_MANY_COLUMNS] = {"too_many_columns", NOTICE_ERROR,
-	ACTION_FILE_SKIPPED},
-	[NK_ID_TOO_LONG] = {"id_too_long", NOTICE_ERROR, ACTION_ROW_SET_ASIDE},
-	[NK_TOO_MANY_FILES] = {"too_many_files", NOTICE_ERROR,
-	ACTION_FILE_SKIPPED},
-	[NK_ZIP_TRAILING_BYTES] = {"zip_trailing_bytes", NOTICE_WARNING,
-	ACTION_KEPT},
-	[NK_DUPLICATE_KEY] = {"duplicate_key", NOTICE_ERROR, ACTION_ROW_SET_ASIDE},
-	[NK_FOREIGN_KEY_VIOLATION] = {"foreign_key_violation", NOTICE_ERROR,
-	ACTION_KEPT},
-	[NK_INVALID_TIMEZONE] = {"invalid_timezone", NOTICE_ERROR, ACTION_KEPT},
-	[NK_MALFORMED_JSON] = {"malformed_json", NOTICE_ERROR, ACTION_FILE_SKIPPED},
-	[NK_DUPLICATE_GEO_JSON_KEY] = {"duplicate_geo_json_key", NOTICE_ERROR,
-	ACTION_ROW_SET_ASIDE},
-	/* the archive and its members, met by source.c */
-	[NK_ZIP_INCONSISTENT] = {"zip_inconsistent", NOTICE_WARNING, ACTION_KEPT},
-	[NK_FILE_IN_SUBFOLDER] = {"invalid_input_files_in_subfolder",
-	NOTICE_ERROR, ACTION_FILE_SKIPPED},
-	[NK_FILE_NAME_NOT_UTF8] = {"file_name_not_utf8", NOTICE_WARNING,
-	ACTION_KEPT},
-	[NK_UNREADABLE_FILE] = {"unreadable_file", NOTICE_ERROR,
-	ACTION_FILE_SKIPPED},
+		"leading_or_trailing_whitespaces", W, SCOPE_VALUE, ONLY(KEPT),
+	ALL(KEPT)},
+	[NK_LONG_COLUMN_NAME] = {"long_column_name", "column_name_too_long", W,
+	SCOPE_COLUMN, COLUMN, ALL(KEPT)},
+	[NK_RESERVED_COLUMN_NAME] = {"reserved_column_name",
+	"reserved_column_name", W, SCOPE_COLUMN, COLUMN, ALL(KEPT)},
+	[NK_UNKNOWN_COLUMN] = {"unknown_column", "unknown_column", I,
+	SCOPE_COLUMN, COLUMN, ALL(KEPT)},
+	[NK_TOO_MANY_COLUMNS] = {"too_many_columns", "too_many_columns", E,
+	SCOPE_FILE, ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
+	/* a .txt file the reference lacks: a table of text columns */
+	[NK_UNKNOWN_TXT_FILE] = {"unknown_txt_file", "unknown_file", I,
+		SCOPE_FILE, A(KEPT) | A(FILE_SKIPPED) | A(FEED_REFUSED),
+	ALL(KEPT)},
+	[NK_UNKNOWN_MEMBER] = {"unknown_member", "unknown_file", I, SCOPE_FILE,
+	ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
+	[NK_UNNAMEABLE_FILE] = {"unnameable_file", "unnameable_file", W,
+	SCOPE_FILE, ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
+	[NK_TOO_MANY_FILES] = {"too_many_files", "too_many_files", E, SCOPE_FILE,
+	ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
+	[NK_MISSING_REQUIRED_FILE] = {"missing_required_file",
+	"missing_required_file", E, SCOPE_FILE, ONLY(KEPT), ALL(KEPT)},
+	[NK_MISSING_CALENDAR] = {"missing_calendar",
+		"missing_calendar_and_calendar_date_files", E, SCOPE_FEED,
+	ONLY(KEPT), ALL(KEPT)},
+	[NK_EMPTY_FILE] = {"empty_file", "empty_file", E, SCOPE_FILE, ONLY(KEPT),
+	ALL(KEPT)},
+	[NK_CSV_PARSING_FAILED] = {"csv_parsing_failed", "csv_parsing_failed", E,
+	SCOPE_FILE, ONLY(REST_SKIPPED), ALL(REST_SKIPPED)},
+	[NK_MALFORMED_JSON] = {"malformed_json", "malformed_json", E, SCOPE_FILE,
+	ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
+	/* the archive and its members, met by source.c, which skips them */
+	[NK_ZIP_INCONSISTENT] = {"zip_inconsistent", "zip_inconsistent", W,
+	SCOPE_FEED, ONLY(KEPT), ALL(KEPT)},
+	[NK_FILE_IN_SUBFOLDER] = {"file_in_subfolder",
+		"invalid_input_files_in_subfolder", E, SCOPE_FILE,
+	ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
+	[NK_FILE_NAME_NOT_UTF8] = {"file_name_not_utf8", "file_name_not_utf8", W,
+	SCOPE_FILE, ONLY(KEPT), ALL(KEPT)},
+	[NK_UNREADABLE_FILE] = {"unreadable_file", "unreadable_file", E,
+	SCOPE_FILE, ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
 	/* the features of locations.geojson set aside (geojson.c) */
-	[NK_MISSING_REQUIRED_ELEMENT] = {"missing_required_element", NOTICE_ERROR,
-	ACTION_ROW_SET_ASIDE},
+	[NK_MISSING_REQUIRED_ELEMENT] = {"missing_required_element",
+		"missing_required_element", E, SCOPE_ROW, ONLY(ROW_SET_ASIDE),
+	ALL(ROW_SET_ASIDE)},
 	[NK_UNSUPPORTED_GEOMETRY_TYPE] = {"unsupported_geometry_type",
-	NOTICE_ERROR, ACTION_ROW_SET_ASIDE},
-	[NK_INVALID_GEOMETRY] = {"invalid_geometry", NOTICE_ERROR,
-	ACTION_ROW_SET_ASIDE},
+		"unsupported_geometry_type", E, SCOPE_ROW, ONLY(ROW_SET_ASIDE),
+	ALL(ROW_SET_ASIDE)},
+	[NK_INVALID_GEOMETRY] = {"invalid_geometry", "invalid_geometry", E,
+	SCOPE_ROW, ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
+	[NK_ZIP_TRAILING_BYTES] = {"zip_trailing_bytes", "zip_trailing_bytes", W,
+	SCOPE_FEED, ONLY(KEPT), ALL(KEPT)},
+	/* found in the server, once the data is in */
+	[NK_FOREIGN_KEY_VIOLATION] = {"foreign_key_violation",
+	"foreign_key_violation", E, SCOPE_VALUE, ONLY(KEPT), ALL(KEPT)},
+	[NK_INVALID_TIMEZONE] = {"invalid_timezone", "invalid_timezone", E,
+	SCOPE_VALUE, ONLY(KEPT), ALL(KEPT)},
 };
 
 /* Rows of one file set aside. */
@@ -136,6 +199,7 @@ struct Notices
 	int			nfiles;
 	bool		strict;
 	long		max_errors;
+	bool		refused;		/* a rule refused the feed */
 	bool		failed;			/* writing the temporary file failed */
 };
 
@@ -173,6 +237,82 @@ notice_destroy(Notices *nt)
 	free(nt);
 }
 
+#ifdef GTFS2PGSQL_POLICY_TEST
+/*
+ * The test build's rules: the table's, changed by GTFS2PGSQL_POLICY
+ * (kind=action, comma-separated; a rule the load cannot carry out is
+ * refused, with a warning).  Read once.
+ */
+static NoticeKindInfo test_kinds[NK_COUNT];
+
+static const NoticeKindInfo *
+table(void)
+{
+	static bool read;
+	const char *spec = getenv("GTFS2PGSQL_POLICY");
+
+	if (read)
+		return test_kinds;
+	read = true;
+	memcpy(test_kinds, kinds, sizeof(kinds));
+	while (spec && *spec)
+	{
+		size_t		len = strcspn(spec, ",");
+		const char *eq = memchr(spec, '=', len);
+		bool		done = false;
+
+		for (int k = 0; eq && k < NK_COUNT && !done; k++)
+			for (int a = 0; a < ACTION_COUNT && !done; a++)
+				if (strlen(kinds[k].name) == (size_t) (eq - spec) &&
+					strncmp(spec, kinds[k].name, (size_t) (eq - spec)) == 0 &&
+					strlen(notice_action_name(a)) == len - (size_t) (eq - spec) - 1 &&
+					strncmp(eq + 1, notice_action_name(a),
+							len - (size_t) (eq - spec) - 1) == 0 &&
+					(kinds[k].allows & (1u << a)))
+				{
+					for (int c = 0; c < NC_COUNT; c++)
+						test_kinds[k].rule[c] = (NoticeAction) a;
+					done = true;
+				}
+		if (!done)
+			log_warning("GTFS2PGSQL_POLICY: no rule \"%.*s\"", (int) len, spec);
+		spec += len + (spec[len] == ',');
+	}
+	return test_kinds;
+}
+#else
+#define table()	kinds
+#endif
+
+NoticeAction
+notice_rule(NoticeKind kind, NoticeContext context)
+{
+	return table()[kind].rule[kinds[kind].scope == SCOPE_VALUE ? context :
+							  NC_OPTIONAL];
+}
+
+NoticeContext
+notice_field_context(const CatalogFile *cat, int f)
+{
+	const CatalogField *cf = &cat->fields[f];
+
+	if ((cf->flags & FIELD_KEY) && catalog_single_key(cat) == f)
+		return NC_KEY;
+	if (cf->flags & FIELD_KEY)
+		return NC_KEY_PART;
+	if (cf->refs)
+		return NC_REFERENCE;
+	if (cf->flags & FIELD_REQUIRED)
+		return NC_REQUIRED;
+	return NC_OPTIONAL;
+}
+
+const char *
+notice_kind_name(NoticeKind kind)
+{
+	return kinds[kind].name;
+}
+
 const char *
 notice_code(NoticeKind kind)
 {
@@ -185,10 +325,16 @@ notice_severity(NoticeKind kind)
 	return kinds[kind].severity;
 }
 
-NoticeAction
-notice_action(NoticeKind kind)
+NoticeScope
+notice_scope(NoticeKind kind)
 {
-	return kinds[kind].action;
+	return kinds[kind].scope;
+}
+
+bool
+notice_allows(NoticeKind kind, NoticeAction action)
+{
+	return (kinds[kind].allows & (1u << action)) != 0;
 }
 
 const char *
@@ -202,9 +348,13 @@ notice_severity_name(NoticeSeverity severity)
 const char *
 notice_action_name(NoticeAction action)
 {
-	static const char *const names[] = {
-		"kept", "value_nulled", "row_set_aside", "file_skipped",
-		"rest_of_file_skipped"
+	static const char *const names[ACTION_COUNT] = {
+		[ACTION_KEPT] = "kept",
+		[ACTION_VALUE_NULLED] = "value_nulled",
+		[ACTION_ROW_SET_ASIDE] = "row_set_aside",
+		[ACTION_FILE_SKIPPED] = "file_skipped",
+		[ACTION_REST_SKIPPED] = "rest_of_file_skipped",
+		[ACTION_FEED_REFUSED] = "feed_refused",
 	};
 
 	return names[action];
@@ -293,16 +443,23 @@ format_notice(Notices *nt, NoticeKind kind, NoticeAction action,
 	return ok && buf_putc(&nt->row, '\n');
 }
 
-/* Shows an error of a strict load on stderr, as long as there is room. */
+/*
+ * Shows an error of a strict load on stderr, as long as there is room, and
+ * every notice that refuses the feed.
+ */
 static void
-print_error(Notices *nt, NoticeKind kind, const char *file, long line,
-			int column, const char *message)
+print_error(Notices *nt, NoticeKind kind, NoticeAction action,
+			const char *file, long line, int column, const char *message)
 {
-	if (!nt->strict || kinds[kind].severity != NOTICE_ERROR ||
-		nt->counts[NOTICE_ERROR] + nt->held_counts[NOTICE_ERROR] >=
-		nt->max_errors)
-		return;
-	log_data("error", file, line, column, "%s", message);
+	if (action == ACTION_FEED_REFUSED)
+		log_data("error", file, line, column, "%s: the feed is refused",
+				 message);
+	else if (nt->strict && kinds[kind].severity == NOTICE_ERROR &&
+			 nt->counts[NOTICE_ERROR] + nt->held_counts[NOTICE_ERROR] <
+			 nt->max_errors)
+		log_data("error", file, line, column, "%s", message);
+	if (action == ACTION_FEED_REFUSED)
+		nt->refused = true;
 }
 
 /* Appends nt->row to the temporary file. */
@@ -319,22 +476,24 @@ write_row(Notices *nt)
 	}
 }
 
-void
+NoticeAction
 notice_add(Notices *nt, NoticeKind kind, const char *file, long line,
 		   int column, const char *colname, const char *value, size_t vlen,
 		   const char *fmt,...)
 {
+	NoticeAction action = notice_rule(kind, NC_OPTIONAL);
 	char		message[MESSAGE_MAX];
 	va_list		ap;
 
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	print_error(nt, kind, file, line, column, message);
-	format_notice(nt, kind, kinds[kind].action, file, line, colname, value,
-				  vlen, message, NULL, NULL, 0);
+	print_error(nt, kind, action, file, line, column, message);
+	format_notice(nt, kind, action, file, line, colname, value, vlen,
+				  message, NULL, NULL, 0);
 	write_row(nt);
 	nt->counts[kinds[kind].severity]++;
+	return action;
 }
 
 void
@@ -346,47 +505,6 @@ notice_row_begin(Notices *nt)
 	buf_reset(&nt->held);
 	memset(nt->held_counts, 0, sizeof(nt->held_counts));
 	nt->holding = false;
-}
-
-void
-notice_value(Notices *nt, NoticeKind kind, const char *file, long line,
-			 int column, const char *colname, const char *value, size_t vlen,
-			 const char *fmt,...)
-{
-	char		message[MESSAGE_MAX];
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	print_error(nt, kind, file, line, column, message);
-	if (!format_notice(nt, kind, kinds[kind].action, file, line, colname,
-					   value, vlen, message, NULL, NULL, 0) ||
-		!buf_append(&nt->held, nt->row.data, nt->row.len))
-	{
-		if (!nt->failed)
-			log_error("%s:%ld: notice too long", file, line);
-		nt->failed = true;
-	}
-	nt->held_counts[kinds[kind].severity]++;
-	nt->holding = true;
-}
-
-void
-notice_row_keep(Notices *nt)
-{
-	if (!nt->holding)
-		return;
-	if (fwrite(nt->held.data, 1, nt->held.len, nt->tmp) != nt->held.len)
-	{
-		if (!nt->failed)
-			log_error("could not write a notice to a temporary file: %s",
-					  strerror(errno));
-		nt->failed = true;
-	}
-	for (int s = 0; s < 3; s++)
-		nt->counts[s] += nt->held_counts[s];
-	notice_row_begin(nt);
 }
 
 /* The set-aside counter of file, added when missing; NULL when no memory. */
@@ -410,31 +528,42 @@ set_aside_counter(Notices *nt, const char *file)
 	return &more[nt->nfiles++].count;
 }
 
-void
-notice_row_set_aside(Notices *nt, NoticeKind kind, const char *file,
-					 const CsvRow *row, int column, const char *colname,
-					 const char *value, size_t vlen, const char *fmt,...)
+/*
+ * Records a notice of kind about row, or (row NULL) the record text[0..len)
+ * starting at line, with action: one that sets the row aside drops the
+ * notices held for it and keeps its record; any other is held for the row.
+ */
+static void
+record_row(Notices *nt, NoticeKind kind, NoticeAction action,
+		   const char *file, const CsvRow *row, long line, int column,
+		   const char *colname, const char *value, size_t vlen,
+		   const char *text, size_t len, const char *message)
 {
-	char		message[MESSAGE_MAX];
-	long	   *counter = set_aside_counter(nt, file);
-	long		line = column > 0 && column <= row->nfields ?
-		csvread_field_line(row, column - 1) : row->line;
-	va_list		ap;
+	bool		aside = action == ACTION_ROW_SET_ASIDE;
+	long	   *counter = aside ? set_aside_counter(nt, file) : NULL;
 
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	notice_row_begin(nt);
-	print_error(nt, kind, file, line, column, message);
+	if (aside)
+		notice_row_begin(nt);
+	/* the physical line of the field at fault, for people */
+	print_error(nt, kind, action, file,
+				row && column > 0 && column <= row->nfields ?
+				csvread_field_line(row, column - 1) : line, column, message);
 	/* the row's first line, so that the record can be found in the file */
-	if (!format_notice(nt, kind, ACTION_ROW_SET_ASIDE, file, row->line,
-					   colname, value, vlen, message, row, NULL, 0) ||
-		counter == NULL)
+	if (!format_notice(nt, kind, action, file, line, colname, value, vlen,
+					   message, aside ? row : NULL, aside ? text : NULL,
+					   aside ? len : 0) ||
+		(aside && counter == NULL) ||
+		(!aside && !buf_append(&nt->held, nt->row.data, nt->row.len)))
 	{
 		if (!nt->failed)
-			log_error("%s:%ld: out of memory or notice too long", file,
-					  row->line);
+			log_error("%s:%ld: out of memory or notice too long", file, line);
 		nt->failed = true;
+		return;
+	}
+	if (!aside)
+	{
+		nt->held_counts[kinds[kind].severity]++;
+		nt->holding = true;
 		return;
 	}
 	write_row(nt);
@@ -442,33 +571,75 @@ notice_row_set_aside(Notices *nt, NoticeKind kind, const char *file,
 	(*counter)++;
 }
 
-void
-notice_text_set_aside(Notices *nt, NoticeKind kind, const char *file,
-					  long line, int column, const char *text, size_t len,
-					  const char *fmt,...)
+NoticeAction
+notice_value(Notices *nt, NoticeKind kind, NoticeContext context,
+			 const char *file, const CsvRow *row, int column,
+			 const char *colname, const char *value, size_t vlen,
+			 const char *fmt,...)
 {
+	NoticeAction action = notice_rule(kind, context);
 	char		message[MESSAGE_MAX];
-	long	   *counter = set_aside_counter(nt, file);
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	record_row(nt, kind, action, file, row, row->line, column, colname,
+			   value, vlen, NULL, 0, message);
+	return action;
+}
+
+NoticeAction
+notice_row(Notices *nt, NoticeKind kind, const char *file, const CsvRow *row,
+		   int column, const char *colname, const char *value, size_t vlen,
+		   const char *fmt,...)
+{
+	NoticeAction action = notice_rule(kind, NC_OPTIONAL);
+	char		message[MESSAGE_MAX];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	record_row(nt, kind, action, file, row, row->line, column, colname,
+			   value, vlen, NULL, 0, message);
+	return action;
+}
+
+void
+notice_row_keep(Notices *nt)
+{
+	if (!nt->holding)
+		return;
+	if (fwrite(nt->held.data, 1, nt->held.len, nt->tmp) != nt->held.len)
+	{
+		if (!nt->failed)
+			log_error("could not write a notice to a temporary file: %s",
+					  strerror(errno));
+		nt->failed = true;
+	}
+	for (int s = 0; s < 3; s++)
+		nt->counts[s] += nt->held_counts[s];
+	notice_row_begin(nt);
+}
+
+NoticeAction
+notice_text(Notices *nt, NoticeKind kind, const char *file, long line,
+			int column, const char *text, size_t len, const char *fmt,...)
+{
+	NoticeAction action = notice_rule(kind, NC_OPTIONAL);
+	char		message[MESSAGE_MAX];
 	va_list		ap;
 
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
 	notice_row_begin(nt);
-	print_error(nt, kind, file, line, column, message);
-	if (!format_notice(nt, kind, ACTION_ROW_SET_ASIDE, file, line, NULL,
-					   NULL, 0, message, NULL, text, len) ||
-		counter == NULL)
-	{
-		if (!nt->failed)
-			log_error("%s:%ld: out of memory or notice too long", file,
-					  line);
-		nt->failed = true;
-		return;
-	}
-	write_row(nt);
-	nt->counts[kinds[kind].severity]++;
-	(*counter)++;
+	record_row(nt, kind, action, file, NULL, line, column, NULL, NULL, 0,
+			   text, len, message);
+	/* a record alone: nothing else is held for it */
+	notice_row_keep(nt);
+	return action;
 }
 
 long
@@ -487,93 +658,69 @@ notice_set_aside(const Notices *nt, const char *file)
 }
 
 bool
-notice_too_many(const Notices *nt)
+notice_must_stop(const Notices *nt)
 {
-	return nt->strict && nt->counts[NOTICE_ERROR] >= nt->max_errors;
+	return nt->refused ||
+		(nt->strict && nt->counts[NOTICE_ERROR] >= nt->max_errors);
+}
+
+bool
+notice_refused(const Notices *nt)
+{
+	return nt->refused;
 }
 
 void
 notice_count_server(Notices *nt, NoticeKind kind, long n)
 {
 	nt->counts[kinds[kind].severity] += n;
+	if (n > 0 && notice_rule(kind, NC_OPTIONAL) == ACTION_FEED_REFUSED)
+	{
+		log_error("%s: %ld notices of a kind the policy refuses",
+				  kinds[kind].code, n);
+		nt->refused = true;
+	}
 }
 
-/*
- * A row set aside in the server (a duplicate key) may have had notices
- * about its values while it streamed: the record says it all now, so they
- * go (notice_recount makes the counts follow).
- */
-static bool
-drop_shadowed(PGconn *conn, const char *table)
+void
+notice_set_counts(Notices *nt, const long counts[3])
 {
-	Buf			sql;
-	bool		ok;
+	memcpy(nt->counts, counts, sizeof(nt->counts));
+}
 
-	buf_init(&sql, 4096);
-	ok = buf_puts(&sql, "DELETE FROM ") && buf_puts(&sql, table) &&
-		buf_puts(&sql, " AS n WHERE n.action <> 'row_set_aside' AND "
-				 "n.\"column\" IS NOT NULL AND EXISTS (SELECT FROM ") &&
-		buf_puts(&sql, table) &&
-		buf_puts(&sql, " AS s WHERE s.file = n.file AND s.line = n.line "
-				 "AND s.action = 'row_set_aside')") &&
-		db_exec(conn, sql.data);
-	buf_free(&sql);
-	return ok;
+long
+notice_error_room(const Notices *nt, long before)
+{
+	return nt->strict && before < nt->max_errors ? nt->max_errors - before :
+		0;
 }
 
 bool
-notice_recount(Notices *nt, PGconn *conn, const char *table)
+notice_drain(Notices *nt, bool (*sink) (void *ctx, const char *data,
+										size_t len),
+			 void *ctx, bool *any)
 {
-	Buf			sql;
-	PGresult   *res;
-
-	buf_init(&sql, 4096);
-	res = buf_puts(&sql, "SELECT severity, count(*) FROM ") &&
-		buf_puts(&sql, table) && buf_puts(&sql, " GROUP BY severity") ?
-		db_query(conn, sql.data, 0, NULL) : NULL;
-	buf_free(&sql);
-	if (res == NULL)
-		return false;
-	memset(nt->counts, 0, sizeof(nt->counts));
-	for (int r = 0; r < PQntuples(res); r++)
-		for (int s = 0; s < 3; s++)
-			if (strcmp(PQgetvalue(res, r, 0), notice_severity_name(s)) == 0)
-				nt->counts[s] = atol(PQgetvalue(res, r, 1));
-	PQclear(res);
-	return true;
-}
-
-bool
-notice_store(Notices *nt, PGconn *conn, const char *table)
-{
-	CopyStream	copy;
-	Buf			sql;
-	char		chunk[COPY_FLUSH_SIZE];
+	char		chunk[DRAIN_CHUNK];
 	size_t		n;
-	bool		ok;
+	bool		ok = !nt->failed;
 
-	if (nt->failed)
-		return false;
-	if (fflush(nt->tmp) != 0 || ftell(nt->tmp) == 0)
-		return fflush(nt->tmp) == 0;
-	buf_init(&sql, 1024);
-	ok = buf_puts(&sql, "COPY ") && buf_puts(&sql, table) &&
-		buf_puts(&sql, " (file, line, \"column\", code, severity, value, "
-				 "message, action, record) FROM STDIN") &&
-		copy_begin(&copy, conn, sql.data, 0);
-	buf_free(&sql);
+	*any = false;
 	if (!ok)
 		return false;
+	if (fflush(nt->tmp) != 0)
+	{
+		log_error("could not write notices: %s", strerror(errno));
+		return false;
+	}
+	*any = ftell(nt->tmp) > 0;
 	rewind(nt->tmp);
-	while (ok && (n = fread(chunk, 1, sizeof(chunk), nt->tmp)) > 0)
-		ok = buf_append(&copy.buf, chunk, n) && copy_flush(&copy);
+	while (ok && *any && (n = fread(chunk, 1, sizeof(chunk), nt->tmp)) > 0)
+		ok = sink(ctx, chunk, n);
 	if (ok && ferror(nt->tmp))
 	{
 		log_error("could not read notices back: %s", strerror(errno));
 		ok = false;
 	}
-	ok = copy_end(&copy, ok ? NULL : "notices could not be read") && ok;
-	ok = ok && drop_shadowed(conn, table);
 	rewind(nt->tmp);
 	if (ftruncate(fileno(nt->tmp), 0) != 0)
 	{
@@ -581,96 +728,4 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
 		ok = false;
 	}
 	return ok;
-}
-
-/* The rank of a severity's name in SQL, errors first. */
-#define SEVERITY_RANK \
-	"CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
-
-bool
-notice_print_summary(PGconn *conn, const char *table, const char *shown)
-{
-	Buf			sql;
-	PGresult   *res;
-
-	buf_init(&sql, 4096);
-	res = buf_puts(&sql, "SELECT severity, code, count(*), string_agg(loc, "
-				   "', ' ORDER BY k) FILTER (WHERE k <= 3) FROM (SELECT "
-				   "severity, code, file || coalesce(':' || line, '') AS loc, "
-				   "row_number() OVER (PARTITION BY severity, code ORDER BY "
-				   "file, line) AS k FROM ") &&
-		buf_puts(&sql, table) &&
-		buf_puts(&sql, ") AS n GROUP BY severity, code ORDER BY "
-				 SEVERITY_RANK ", count(*) DESC, code") ?
-		db_query(conn, sql.data, 0, NULL) : NULL;
-	buf_free(&sql);
-	if (res == NULL)
-		return false;
-	if (PQntuples(res) > 0)
-		log_notice("notices (in %s):", shown);
-	for (int r = 0; r < PQntuples(res); r++)
-		log_plain("  %-7s %-30s %8s  %s%s", PQgetvalue(res, r, 0),
-				   PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
-				   PQgetvalue(res, r, 3),
-				   atol(PQgetvalue(res, r, 2)) > 3 ? ", ..." : "");
-	PQclear(res);
-	return true;
-}
-
-char *
-notice_report_json(PGconn *conn, const char *table)
-{
-	Buf			sql;
-	PGresult   *res;
-	char	   *json = NULL;
-
-	buf_init(&sql, 4096);
-	res = buf_puts(&sql, "SELECT coalesce(json_agg(json_build_object("
-				   "'code', code, 'severity', severity, 'file', file, "
-				   "'count', n, 'first_line', first_line, 'example', "
-				   "example) ORDER BY rank, file, code), '[]') FROM (SELECT "
-				   "code, severity, file, count(*) AS n, min(line) AS "
-				   "first_line, (array_agg(left(coalesce(value, message), "
-				   "200) ORDER BY line NULLS FIRST))[1] AS example, "
-				   SEVERITY_RANK " AS rank FROM ") &&
-		buf_puts(&sql, table) &&
-		buf_puts(&sql, " GROUP BY code, severity, file) AS g") ?
-		db_query(conn, sql.data, 0, NULL) : NULL;
-	buf_free(&sql);
-	if (res != NULL)
-	{
-		json = strdup(PQgetvalue(res, 0, 0));
-		if (json == NULL)
-			log_error("out of memory");
-	}
-	PQclear(res);
-	return json;
-}
-
-bool
-notice_print_inserted(const Notices *nt, PGconn *conn, const char *table,
-					  const char *file, const char *column, NoticeKind kind,
-					  int colno, long before)
-{
-	const char *params[3] = {file, column ? column : "", notice_code(kind)};
-	char		limit[24];
-	Buf			sql;
-	PGresult   *res;
-
-	if (!nt->strict || notice_severity(kind) != NOTICE_ERROR ||
-		before >= nt->max_errors)
-		return true;
-	snprintf(limit, sizeof(limit), "%ld", nt->max_errors - before);
-	buf_init(&sql, 4096);
-	res = buf_puts(&sql, "SELECT line, message FROM ") &&
-		buf_puts(&sql, table) &&
-		buf_puts(&sql, " WHERE file = $1 AND coalesce(\"column\", '') = $2 "
-				 "AND code = $3 ORDER BY line LIMIT ") &&
-		buf_puts(&sql, limit) ? db_query(conn, sql.data, 3, params) : NULL;
-	for (int r = 0; res && r < PQntuples(res); r++)
-		log_data("error", file, atol(PQgetvalue(res, r, 0)), colno, "%s",
-				 PQgetvalue(res, r, 1));
-	buf_free(&sql);
-	PQclear(res);
-	return res != NULL;
 }

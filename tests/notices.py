@@ -93,6 +93,7 @@ NOTICE_COLUMNS = [('feed_id', 'text'), ('file', 'text'), ('line', 'integer'), ('
 E, W, I = 'error', 'warning', 'info'
 ASIDE, NULLED, KEPT = 'row_set_aside', 'value_nulled', 'kept'
 FILE_SKIPPED, REST_SKIPPED = 'file_skipped', 'rest_of_file_skipped'
+REFUSED = 'feed_refused'
 
 # code: the (severity, action) pairs the spec's tables allow
 POLICY = {
@@ -108,7 +109,7 @@ POLICY = {
     'invalid_email': {(E, KEPT)},
     'invalid_language_code': {(E, KEPT)},
     'invalid_currency': {(E, KEPT)},
-    'invalid_utf8': {(E, NULLED), (E, ASIDE)},
+    'invalid_utf8': {(E, NULLED), (E, ASIDE), (E, KEPT)},
     'missing_required_field': {(E, ASIDE), (E, KEPT)},
     'invalid_row_length': {(E, ASIDE), (W, KEPT)},
     'leading_or_trailing_whitespaces': {(W, KEPT)},
@@ -121,7 +122,7 @@ POLICY = {
     'missing_required_file': {(E, KEPT)},
     'missing_calendar_and_calendar_date_files': {(E, KEPT)},
     'empty_file': {(E, KEPT)},
-    'csv_parsing_failed': {(E, REST_SKIPPED)},
+    'csv_parsing_failed': {(E, REST_SKIPPED), (E, ASIDE)},
     'zip_trailing_bytes': {(W, KEPT)},
     'duplicate_key': {(E, ASIDE)},
     'foreign_key_violation': {(E, KEPT)},
@@ -135,6 +136,13 @@ POLICY = {
     # made by the load's SQL (timetable.c)
     'start_and_end_range_out_of_order': {(E, KEPT)},
     'service_extends_far_in_the_future': {(I, KEPT)},
+    'column_name_too_long': {(W, KEPT)},
+    'reserved_column_name': {(W, KEPT)},
+    'too_many_columns': {(E, FILE_SKIPPED)},
+    'too_many_files': {(E, FILE_SKIPPED)},
+    'unnameable_file': {(W, FILE_SKIPPED)},
+    'id_too_long': {(E, ASIDE)},
+    'point_not_transformed': {(E, NULLED)},
 }
 
 Notice = collections.namedtuple('Notice', [c for c, _ in NOTICE_COLUMNS if c != 'feed_id'])
@@ -196,16 +204,32 @@ def csv_records(member):
             if not blank(row):
                 yield start, row
 
-def column_names(header):
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def source_text(path):
+    with open(os.path.join(ROOT, path), encoding='utf-8') as f:
+        return f.read()
+
+# The files of the reference, as the program's catalog has them.
+KNOWN_FILES = set(re.findall(r'\{"(\w+\.txt)", "\w+", \w+_fields',
+                             source_text('src/catalog_gtfs.c')))
+
+RESERVED_NAMES = {'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'gtfs2pgsql_line'}
+
+def column_names(header, unknown_file=False):
     """The table column of each header field: the name as in the header,
-    a later repetition <name>_<N>, an empty name column_<N> (N its 1-based
+    a later repetition (or, in a file the reference lacks, a name of the
+    server's or ours) <name>_<N>, a name of 64 bytes or more its first 50
+    and _<N>, an empty name or one not UTF-8 column_<N> (N its 1-based
     position)."""
     out, seen = [], set()
     for i, h in enumerate(header):
         h = h.strip(' \t')
-        if not h:
+        if not h or any('\udc80' <= ch <= '\udcff' for ch in h):
             out.append('column_%d' % (i + 1))
-        elif h in seen:
+        elif len(h.encode()) >= 64:
+            out.append('%s_%d' % (h.encode()[:50].decode('utf-8', 'ignore'), i + 1))
+        elif h in seen or (unknown_file and h in RESERVED_NAMES):
             out.append('%s_%d' % (h, i + 1))
         else:
             out.append(h)
@@ -242,7 +266,7 @@ class FileData:
                         self.nonempty[i] += 1
         except (csv.Error, UnicodeError) as e:
             self.error = '%s: Python cannot read it: %s' % (member.name, e)
-        self.names = column_names(self.header or [])
+        self.names = column_names(self.header or [], member.name not in KNOWN_FILES)
 
 def schema_columns(schema):
     """{table: {column}} of schema."""
@@ -855,9 +879,10 @@ class Case:
     aside); sql: [(what, SELECT giving one value with @ for the schema,
     expected text)]."""
     def __init__(self, name, changes=None, expect=(), aside=None, extra=(), sql=(),
-                 build=None):
+                 build=None, args=(), database=None):
         self.name, self.changes, self.expect = name, changes or {}, list(expect)
         self.aside, self.extra, self.sql, self.build = aside or {}, set(extra), sql, build
+        self.args, self.database = list(args), database
 
     def feed(self):
         d = fl.make_feed('gen_' + self.name, self.changes)
@@ -1340,6 +1365,51 @@ def cases():
            msg='feature 2: id of 5000 bytes')],
         aside={'locations.geojson': 1}, sql=[loaded])
 
+
+    # ---- kinds of the table that the cases above do not give
+    header, rows = fl.rows_of(SAMPLE, 'stops.txt')
+    text = ''.join(fl.csv_line(r + [v]) + '\n' for r, v in
+                   [(header, 'caf\udce9')] + [(r, 'c' + r[0]) for r in rows])
+    add('invalid_utf8_column_name',
+        {'stops.txt': text.encode('utf-8', 'surrogateescape')},
+        [N('invalid_utf8', E, KEPT, 'stops.txt', 1, None)],
+        sql=[('its values kept', "SELECT extra->>'column_%d' FROM @.stops WHERE stop_id = 'P05'"
+              % (len(header) + 1), 'cP05')])
+    header, rows = fl.rows_of(SAMPLE, 'trips.txt')
+    long_name = 'a_column_whose_name_is_longer_than_the_sixty_three_bytes_of_a_name'
+    text = ''.join(fl.csv_line(r + [v]) + '\n' for r, v in
+                   [(header, long_name)] + [(r, 'l' + r[2]) for r in rows])
+    add('column_name_too_long', {'trips.txt': text},
+        [N('column_name_too_long', W, KEPT, 'trips.txt', 1, long_name)])
+    add('reserved_column_name', {'notes.txt': 'note_id,xmin\n1,first\n2,second\n'},
+        [N('reserved_column_name', W, KEPT, 'notes.txt', 1, 'xmin'),
+         N('unknown_file', I, KEPT, 'notes.txt', None)],
+        sql=[('xmin kept as xmin_2', "SELECT string_agg(xmin_2, '|' ORDER BY note_id)"
+              " FROM @.notes", 'first|second')])
+    add('too_many_columns', {'wide.txt': ','.join('c%d' % i for i in range(401)) + '\n'
+                                         + ','.join('v%d' % i for i in range(401)) + '\n'},
+        [N('too_many_columns', E, FILE_SKIPPED, 'wide.txt', 1),
+         N('unknown_file', I, KEPT, 'wide.txt', None)])
+    add('too_many_files', dict(('extra_%03d.txt' % i, 'k\n%d\n' % i) for i in range(201)),
+        [N('unknown_file', I, KEPT, count=200),
+         N('too_many_files', E, FILE_SKIPPED, line=None)])
+    add('unnameable_file', {'import_notices.txt': 'a\n1\n'},
+        [N('unnameable_file', W, FILE_SKIPPED, 'import_notices.txt', None),
+         N('unknown_file', I, KEPT, 'import_notices.txt', None)])
+    value_case('id_too_long', 'id_too_long', 'routes.txt', 'R35,', 'route_id', 'R' * 1001,
+               action=ASIDE, extra={'foreign_key_violation'})
+    text = S('stops.txt')
+    n = text.count('\n') + 1
+    add('csv_stray_quote', {'stops.txt': text + 'X98,Fo"ur,,45.5,-73.5,,0,,,\n'},
+        [N('csv_parsing_failed', E, ASIDE, 'stops.txt', n)], aside={'stops.txt': 1})
+    # the south pole has no place in Lambert-93 (EPSG:2154): PROJ fails
+    text, n, _ = setf('stops.txt', 'P03,', 'stop_lat', '-90')
+    add('point_not_transformed', {'stops.txt': text},
+        [N('point_not_transformed', E, NULLED, 'stops.txt', n, 'geom', '-90')],
+        args=['--srid', '2154'], database='srid2154',
+        sql=[('P03 kept, geom NULL', "SELECT count(*) FROM @.stops WHERE stop_id = 'P03'"
+              " AND geom IS NULL AND stop_lat = -90", '1')])
+
     # ---- clean: every field quoted, quotes doubled, commas and line breaks
     # in quoted fields: no notice at all
     header, rows = fl.rows_of(SAMPLE, 'stops.txt')
@@ -1364,7 +1434,7 @@ def case_schema(name):
 def run_case(case):
     feed = case.feed()
     schema = case_schema(case.name)
-    r, rep = load_default(feed, schema)
+    r, rep = load_default(feed, schema, *case.args)
     notices = notices_of(schema)
     problems = shape_problems(notices)
     used = set()
@@ -1398,13 +1468,13 @@ def strict_case(case, feed, notices):
     errors = [n for n in notices if n.severity == E]
     name = os.path.basename(feed.rstrip('/'))
     if not errors:
-        r = fl.run('-s', case_schema(case.name) + '_s', '--strict', feed)
+        r = fl.run('-s', case_schema(case.name) + '_s', '--strict', *case.args, feed)
         check(r.returncode == 0, '--strict on a feed with warnings/infos only: '
               + describe(r))
         return
     fl.need_victim()
     before = fl.snapshot(fl.VICTIM)
-    r = fl.run('-s', fl.VICTIM, '--strict', feed)
+    r = fl.run('-s', fl.VICTIM, '--strict', *case.args, feed)
     problems = strict_refusal_problems(feed, fl.VICTIM, errors, r, before)
     lines = fl.error_lines(r.stderr, name)
     # the defect itself (listed first); its consequences (a foreign key to a
@@ -1447,6 +1517,12 @@ def strict_case(case, feed, notices):
 def gen_test(name):
     def fn():
         case = get_case(name)
+        if case.database:
+            # a database of its own (another SRID): --strict, whose schema
+            # to keep is in the test database, is not run
+            with it.OtherDatabase(case.database):
+                run_case(case)
+            return
         feed, notices = run_case(case)
         strict_case(case, feed, notices)
     it.TESTS.append(('gen_' + name, fn, True))
@@ -1479,7 +1555,9 @@ CASE_NAMES = [
     'foreign_key_parent_station', 'invalid_timezone', 'invalid_timezone_case',
     'invalid_timezone_posix', 'invalid_timezone_two_files', 'malformed_json',
     'duplicate_geo_json_key', 'missing_required_element', 'unsupported_geometry_type',
-    'invalid_geometry', 'id_too_long_geojson', 'clean_quoted',
+    'invalid_geometry', 'id_too_long_geojson', 'clean_quoted', 'invalid_utf8_column_name',
+    'column_name_too_long', 'reserved_column_name', 'too_many_columns', 'too_many_files',
+    'unnameable_file', 'id_too_long', 'csv_stray_quote', 'point_not_transformed',
 ]
 for _name in CASE_NAMES:
     gen_test(_name)
@@ -1496,6 +1574,155 @@ def gen_cases_all_registered():
     codes = {n.code for c in cases() for n in c.expect}
     check(codes == set(POLICY), 'policy codes no case gives: %r; codes not in the'
           ' policy: %r' % (sorted(set(POLICY) - codes), sorted(codes - set(POLICY))))
+
+# ---------------------------------------------- the table of kinds decides
+
+def table_kinds():
+    """{kind name: (code, severity, default rules)} of src/notice.c's table."""
+    text = source_text('src/notice.c')
+    table = text[text.index('static const NoticeKindInfo kinds[NK_COUNT]'):]
+    table = table[:table.index('};')]
+    out = {}
+    for m in re.finditer(r'\[NK_\w+\] = \{"(\w+)",\s*"(\w+)",\s*(\w+),', table):
+        out[m.group(1)] = (m.group(2), m.group(3))
+    check(out, 'no kind found in src/notice.c')
+    return out
+
+# Each kind of the table: the generated case that gives it (its code, with
+# the action of its rule for that case's context); SOURCE_KINDS: those of
+# the archive, met by source.c, each given by a test of tests/hostile.py
+# that builds such an archive.
+KIND_CASES = {
+    'invalid_integer': 'invalid_integer_enum', 'invalid_float': 'invalid_float',
+    'invalid_date': 'invalid_date', 'invalid_time': 'invalid_time',
+    'invalid_currency_amount': 'invalid_currency_amount',
+    'coordinate_out_of_range': 'number_out_of_range_latitude',
+    'sign_out_of_range': 'number_out_of_range_sign',
+    'unexpected_enum_value': 'unexpected_enum_value', 'invalid_color': 'invalid_color',
+    'invalid_url': 'invalid_url', 'invalid_email': 'invalid_email',
+    'invalid_language_code': 'invalid_language_code', 'invalid_currency': 'invalid_currency',
+    'invalid_utf8': 'invalid_utf8', 'missing_required_field': 'missing_required_field_key',
+    'id_too_long': 'id_too_long', 'point_near_origin': 'point_near_origin',
+    'point_not_transformed': 'point_not_transformed', 'row_too_long': 'invalid_row_length',
+    'csv_stray_quote': 'csv_stray_quote', 'duplicate_key': 'duplicate_key',
+    'duplicate_geo_json_key': 'duplicate_geo_json_key', 'row_too_short': 'invalid_row_length_short',
+    'missing_required_column': 'missing_required_column',
+    'duplicated_column': 'duplicated_column', 'empty_column_name': 'empty_column_name',
+    'invalid_utf8_column_name': 'invalid_utf8_column_name',
+    'long_column_name': 'column_name_too_long', 'reserved_column_name': 'reserved_column_name',
+    'unknown_column': 'unknown_column', 'too_many_columns': 'too_many_columns',
+    'unknown_txt_file': 'unknown_file', 'unknown_member': 'unknown_file_other',
+    'unnameable_file': 'unnameable_file', 'too_many_files': 'too_many_files',
+    'missing_required_file': 'missing_required_file_stops',
+    'missing_calendar': 'missing_calendar_and_calendar_date_files',
+    'empty_file': 'empty_file_required',
+    'csv_parsing_failed': 'csv_parsing_failed_field_over_1mib',
+    'leading_or_trailing_whitespaces': 'leading_or_trailing_whitespaces',
+    'malformed_json': 'malformed_json', 'zip_trailing_bytes': 'zip_trailing_bytes',
+    'foreign_key_violation': 'foreign_key_stop', 'invalid_timezone': 'invalid_timezone',
+}
+SOURCE_KINDS = {
+    'zip_inconsistent': 'zip_local_headers_disagree',
+    'file_in_subfolder': 'zip_files_twice_root_is_the_feed',
+    'file_name_not_utf8': 'file_name_not_utf8',
+    'unreadable_file': 'unreadable_member_skipped_with_a_notice',
+}
+
+@test(db=False)
+def kinds_all_have_cases():
+    """Every kind of the table is given by a generated case (an archive's,
+    by a test of hostile.py that looks for its code); no case names a kind
+    the table lacks."""
+    kinds = table_kinds()
+    missing = sorted(set(kinds) - set(KIND_CASES) - set(SOURCE_KINDS))
+    check(not missing, 'kinds of src/notice.c without a case: %r' % missing)
+    stale = sorted(set(KIND_CASES) - set(kinds))
+    check(not stale, 'cases for kinds src/notice.c lacks: %r' % stale)
+    bad = []
+    for kind, name in sorted(KIND_CASES.items()):
+        code = kinds[kind][0]
+        if name not in CASE_NAMES:
+            bad.append('%s: no case %s' % (kind, name))
+        elif code not in {n.code for n in get_case(name).expect}:
+            bad.append('%s: case %s does not expect code %s' % (kind, name, code))
+    hostile = source_text('tests/hostile.py')
+    for kind, name in sorted(SOURCE_KINDS.items()):
+        m = re.search(r'\ndef %s\(\):\n(.*?)\n(?:@test|def )' % name, hostile, re.S)
+        if kind not in kinds:
+            bad.append('%s: not a kind of src/notice.c' % kind)
+        elif not m or kinds[kind][0] not in m.group(1):
+            bad.append('%s: hostile.py has no test %s looking for code %s'
+                       % (kind, name, kinds[kind][0]))
+    check(not bad, '; '.join(bad))
+
+POLICY_PROG = os.environ.get('GTFS2PGSQL_POLICY_PROG', './build/policy-test/gtfs2pgsql')
+
+def run_policy(policy, *args, prog=POLICY_PROG):
+    """The program (the test build by default) with GTFS2PGSQL_POLICY set."""
+    if not os.path.exists(prog):
+        raise AssertionError('no %s: make %s' % (prog, prog.lstrip('./')))
+    env = dict(os.environ, GTFS2PGSQL_POLICY=policy)
+    return subprocess.run([prog, '-d', it.DB] + [str(a) for a in args], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          errors='replace', timeout=600)
+
+def url_case_feed():
+    """The invalid_url case's feed (agency RVT's agency_url 'not a url')."""
+    return get_case('invalid_url').feed()
+
+@test()
+def policy_rule_changed_in_test_build():
+    """The table decides: the test build with invalid_url's rule changed
+    from kept to row_set_aside sets agency RVT aside, with its record; the
+    real program reads no such variable and keeps it."""
+    feed = url_case_feed()
+    r = run_policy('invalid_url=row_set_aside', '-s', 'policy_aside', feed)
+    check(r.returncode == 0, describe(r))
+    got = query("SELECT action, record IS NOT NULL FROM %s WHERE code = 'invalid_url'"
+                % rel('policy_aside', 'import_notices'))
+    check(got == [('row_set_aside', 't')], 'invalid_url notices: %r' % (got,))
+    check(value("SELECT count(*) FROM %s WHERE agency_id = 'RVT'"
+                % rel('policy_aside', 'agency')) == '0', 'RVT still loaded')
+    problems = identity_problems('policy_aside', feed, notices_of('policy_aside'))
+    check(not problems, '\n'.join(problems))
+    r = run_policy('invalid_url=row_set_aside', '-s', 'policy_real', feed, prog=it.PROG)
+    check(r.returncode == 0, describe(r))
+    check(value("SELECT count(*) FROM %s WHERE agency_id = 'RVT'"
+                % rel('policy_real', 'agency')) == '1',
+          'the real program read GTFS2PGSQL_POLICY')
+
+@test()
+def policy_value_nulled_in_test_build():
+    """invalid_url switched to value_nulled: RVT loaded, its URL NULL, the
+    notice says value_nulled and its message so."""
+    feed = url_case_feed()
+    r = run_policy('invalid_url=value_nulled', '-s', 'policy_nulled', feed)
+    check(r.returncode == 0, describe(r))
+    got = query("SELECT action, message FROM %s WHERE code = 'invalid_url'"
+                % rel('policy_nulled', 'import_notices'))
+    check(len(got) == 1 and got[0][0] == 'value_nulled' and 'loaded as NULL' in got[0][1],
+          'invalid_url notices: %r' % (got,))
+    check(value("SELECT count(*) FROM %s WHERE agency_id = 'RVT' AND agency_url IS NULL"
+                % rel('policy_nulled', 'agency')) == '1', 'RVT not loaded with a NULL URL')
+
+@test()
+def policy_feed_refused_in_test_build():
+    """unknown_column switched to feed_refused: exit 1, the defect on
+    stderr, no schema; a rule the load cannot carry out (invalid_date=kept)
+    is refused with a warning and changes nothing."""
+    r = run_policy('unknown_column=feed_refused', '-s', 'policy_refused',
+                   get_case('unknown_column').feed())
+    check(r.returncode == 1 and 'the feed is refused' in r.stderr and
+          'feed rejected' in r.stderr, describe(r))
+    check(not query("SELECT 1 FROM pg_namespace WHERE nspname = 'policy_refused'"),
+          'schema policy_refused made')
+    r = run_policy('invalid_date=kept', '-s', 'policy_bounds', get_case('invalid_date').feed())
+    check(r.returncode == 0 and 'GTFS2PGSQL_POLICY: no rule "invalid_date=kept"' in r.stderr,
+          describe(r))
+    got = query("SELECT action FROM %s WHERE code = 'invalid_date'"
+                % rel('policy_bounds', 'import_notices'))
+    check(got == [('value_nulled',)], 'invalid_date notices: %r' % (got,))
+
 
 # ------------------------------------------------------ the clean sample
 

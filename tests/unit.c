@@ -4,7 +4,8 @@
  *
  * Covers convert.h (value checks and COPY text form), buf.h (caps, NUL
  * termination), catalog.h (the generated GTFS catalog), csvread.h (rows,
- * line numbers and caps) and report.h's table.  The CSV error cases log
+ * line numbers and caps), report.h's table, notice.h's table of kinds and
+ * the row path of load_run.h (header, typed row, COPY text and notices).  The CSV error cases log
  * data errors to stderr: that output is expected.
  */
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include "catalog.h"
 #include "convert.h"
 #include "csvread.h"
+#include "load_run.h"
 #include "log.h"
 #include "notice.h"
 #include "report.h"
@@ -2326,6 +2328,315 @@ test_report_table(void)
 	report_free(&r);
 }
 
+/* ----------------------------------------------------------------- notice */
+
+/* The table: every kind complete, every rule within bounds and used. */
+static void
+test_notice_table(void)
+{
+	bool		used[ACTION_COUNT] = {false};
+	bool		allowed[ACTION_COUNT] = {false};
+
+	for (int k = 0; k < NK_COUNT; k++)
+	{
+		const char *name = notice_kind_name((NoticeKind) k);
+		const char *code = notice_code((NoticeKind) k);
+		bool		complete = name != NULL && name[0] != '\0' &&
+			code != NULL && code[0] != '\0' &&
+			notice_severity((NoticeKind) k) <= NOTICE_INFO &&
+			notice_scope((NoticeKind) k) <= SCOPE_FEED;
+		bool		bounded = true;
+		bool		unique = true;
+
+		test_cond("every kind has its line: name, code, severity, scope",
+				  complete);
+		if (!complete)
+		{
+			printf("  kind %d (after %s)\n", k,
+				   k > 0 ? notice_kind_name((NoticeKind) (k - 1)) : "none");
+			continue;
+		}
+		for (int c = 0; c < NC_COUNT; c++)
+		{
+			NoticeAction a = notice_rule((NoticeKind) k, (NoticeContext) c);
+
+			bounded = bounded && a < ACTION_COUNT &&
+				notice_allows((NoticeKind) k, a);
+			if (a < ACTION_COUNT)
+				used[a] = true;
+		}
+		test_cond("each rule of a kind is one the load can carry out",
+				  bounded);
+		for (int a = 0; a < ACTION_COUNT; a++)
+			allowed[a] = allowed[a] || notice_allows((NoticeKind) k,
+													 (NoticeAction) a);
+		for (int j = 0; j < k; j++)
+			unique = unique && strcmp(name, notice_kind_name((NoticeKind) j));
+		test_cond("kind names are unique", unique);
+		/* a rule the test build can set must be one that does something */
+		test_cond("a value that cannot be stored is never kept",
+				  notice_scope((NoticeKind) k) != SCOPE_VALUE ||
+				  !notice_allows((NoticeKind) k, ACTION_KEPT) ||
+				  notice_allows((NoticeKind) k, ACTION_VALUE_NULLED) ||
+				  k == NK_FOREIGN_KEY_VIOLATION || k == NK_INVALID_TIMEZONE ||
+				  k == NK_MISSING_REQUIRED_FIELD);
+		if (!bounded || !unique)
+			printf("  kind %s\n", name);
+	}
+	for (int a = 0; a < ACTION_COUNT; a++)
+	{
+		test_cond("every action has its name in import_notices",
+				  notice_action_name((NoticeAction) a) != NULL);
+		/* refusing is no kind's rule today: the test build sets it */
+		test_cond("every action but refusing is the rule of some kind",
+				  used[a] || a == ACTION_FEED_REFUSED);
+		test_cond("every action can be carried out for some kind "
+				  "(reachable: the test build may set it)", allowed[a]);
+		if (!used[a] && a != ACTION_FEED_REFUSED)
+			printf("  action %d (%s) is no kind's rule\n", a,
+				   notice_action_name((NoticeAction) a));
+	}
+	/* the rule depends on the context where the table says so */
+	test_cond("an invalid date nulls an optional field's value",
+			  notice_rule(NK_INVALID_DATE, NC_OPTIONAL) ==
+			  ACTION_VALUE_NULLED);
+	test_cond("an invalid date sets aside the row of a key's value",
+			  notice_rule(NK_INVALID_DATE, NC_KEY_PART) ==
+			  ACTION_ROW_SET_ASIDE);
+	test_cond("a missing one-field key sets the row aside",
+			  notice_rule(NK_MISSING_REQUIRED_FIELD, NC_KEY) ==
+			  ACTION_ROW_SET_ASIDE);
+	test_cond("a missing required value is kept as NULL",
+			  notice_rule(NK_MISSING_REQUIRED_FIELD, NC_REQUIRED) ==
+			  ACTION_KEPT);
+	test_cond("a column name not UTF-8 is kept, renamed",
+			  notice_rule(NK_INVALID_UTF8_COLUMN_NAME, NC_OPTIONAL) ==
+			  ACTION_KEPT);
+	test_cond("an unreadable file is skipped",
+			  notice_rule(NK_UNREADABLE_FILE, NC_OPTIONAL) ==
+			  ACTION_FILE_SKIPPED);
+	test_cond("stops.stop_id is stops' one-field key",
+			  notice_field_context(catalog_find_file("stops.txt"), 0) ==
+			  NC_KEY);
+	test_cond("stops.parent_station is a reference",
+			  notice_field_context(catalog_find_file("stops.txt"),
+								   catalog_find_field(catalog_find_file("stops.txt"),
+													  "parent_station")) ==
+			  NC_REFERENCE);
+	test_cond("routes.route_type is required",
+			  notice_field_context(catalog_find_file("routes.txt"),
+								   catalog_find_field(catalog_find_file("routes.txt"),
+													  "route_type")) ==
+			  NC_REQUIRED);
+	test_cond("calendar_dates.date is part of a key",
+			  notice_field_context(catalog_find_file("calendar_dates.txt"),
+								   catalog_find_field(catalog_find_file("calendar_dates.txt"),
+													  "date")) ==
+			  NC_KEY_PART);
+}
+
+/* ------------------------------------------------------------- row path */
+
+/* notice_drain's sink for the tests: into a Buf. */
+static bool
+drain_to_buf(void *ctx, const char *data, size_t len)
+{
+	return buf_append(ctx, data, len);
+}
+
+/* The notices recorded since the last call, as COPY text rows. */
+static void
+drain(Notices *nt, Buf *out)
+{
+	bool		any;
+
+	buf_reset(out);
+	if (!notice_drain(nt, drain_to_buf, out, &any))
+		printf("FAIL notice_drain\n");
+}
+
+/* Whether the notices' COPY rows have one with code, action and column. */
+static bool
+has_notice(const Buf *rows, const char *code, const char *action,
+		   const char *column)
+{
+	char		want[256];
+
+	snprintf(want, sizeof(want), "\t%s\t%s\t", column ? column : "\\N",
+			 code);
+	for (const char *p = rows->data; p && (p = strstr(p, want)) != NULL; p++)
+	{
+		const char *eol = strchr(p, '\n');
+		char		act[64];
+
+		snprintf(act, sizeof(act), "\t%s\t", action);
+		if (eol && memmem(p, (size_t) (eol - p), act, strlen(act)))
+			return true;
+	}
+	return false;
+}
+
+/* A row of n fields from values (NULL-terminated not needed: n given). */
+static CsvRow
+make_row(CsvField *fields, const char *const *values, int n, long line)
+{
+	for (int i = 0; i < n; i++)
+	{
+		fields[i].data = values[i];
+		fields[i].len = strlen(values[i]);
+	}
+	return (CsvRow) {.fields = fields, .nfields = n, .line = line};
+}
+
+/* One row through row_convert into a fresh text COPY buffer. */
+static bool
+convert_row(FileLoad *fl, const char *const *values, int n, long line,
+			bool *built)
+{
+	CsvField	fields[16];
+	CsvRow		row = make_row(fields, values, n, line);
+
+	buf_reset(&fl->copy.buf);
+	copy_row_begin(&fl->copy);
+	buf_truncate(&fl->copy.buf, 0);
+	return row_convert(fl, &row, built);
+}
+
+static void
+test_row_path(void)
+{
+	LoadOptions opt = {.geom = NULL};
+	uint64_t	unkeyed[64] = {0};
+	LoadRun		run = {.opt = &opt, .unkeyed = unkeyed};
+	FileLoad	fl;
+	Buf			rows;
+	CsvField	hf[8];
+	const char *const header[] = {
+		" stop_id ", "stop_name", "stop_lat", "my_note", "", "caf\xE9",
+		"stop_name"
+	};
+	CsvRow		head = make_row(hf, header, 7, 1);
+	bool		built;
+
+	run.notices = notice_create(false, 100);
+	buf_init(&rows, 1 << 20);
+	memset(&fl, 0, sizeof(fl));
+	fl.run = &run;
+	fl.member = "stops.txt";
+	fl.table = "stops";
+	fl.cat = catalog_find_file("stops.txt");
+	buf_init(&fl.extra, COPY_MAX_SIZE);
+	buf_init(&fl.copy.buf, COPY_MAX_SIZE);
+
+	/* the header */
+	test_cond("header: mapped", header_map(&fl, &head) && !fl.skipped);
+	header_point_columns(&fl);
+	test_cond("header: names trimmed, renamed after their place",
+			  fl.ncols == 7 && strcmp(fl.names[0], "stop_id") == 0 &&
+			  strcmp(fl.names[4], "column_5") == 0 &&
+			  strcmp(fl.names[5], "column_6") == 0 &&
+			  strcmp(fl.names[6], "stop_name_7") == 0);
+	test_cond("header: fields of the reference, the others extra",
+			  fl.field[0] == 0 && fl.field[2] ==
+			  catalog_find_field(fl.cat, "stop_lat") &&
+			  fl.field[3] == COL_EXTRA && fl.field[5] == COL_EXTRA &&
+			  fl.single_key == 0 && fl.lat_col == -1);
+	for (int i = 0; i < fl.ncols; i++)
+		fl.nextra += fl.field[i] == COL_EXTRA;
+	drain(run.notices, &rows);
+	test_cond("header: unknown column, kept",
+			  has_notice(&rows, "unknown_column", "kept", "my_note"));
+	test_cond("header: empty name, kept",
+			  has_notice(&rows, "empty_column_name", "kept", NULL));
+	test_cond("header: a name not UTF-8 is kept (in extra), and says so",
+			  has_notice(&rows, "invalid_utf8", "kept", NULL) &&
+			  !strstr(rows.data, "value_nulled"));
+	test_cond("header: a repeated name, kept",
+			  has_notice(&rows, "duplicated_column", "kept", "stop_name"));
+
+	/* typed values, extra as JSON, the line */
+	{
+		const char *const v[] = {"S1", "Gare", " 45.5 ", "a \"note\"", "",
+		"x", "dup"};
+
+		test_cond("row: converted", convert_row(&fl, v, 7, 2, &built) &&
+				  built);
+		test_cond("row: typed COPY text, extra as JSON, line",
+				  buf_is(&fl.copy.buf, "S1\tGare\t45.5\t{\"my_note\":"
+						 "\"a \\\\\"note\\\\\"\",\"column_6\":\"x\","
+						 "\"stop_name_7\":\"dup\"}\t2"));
+	}
+	/* a value that cannot be stored: NULL, with its notice */
+	{
+		const char *const v[] = {"S2", "Gare", "4x.5", "", "", "", ""};
+
+		test_cond("row: bad latitude nulled, row kept",
+				  convert_row(&fl, v, 7, 3, &built) && built &&
+				  buf_is(&fl.copy.buf, "S2\tGare\t\\N\t\\N\t3"));
+		notice_row_keep(run.notices);
+		drain(run.notices, &rows);
+		test_cond("row: its notice says value_nulled",
+				  has_notice(&rows, "invalid_float", "value_nulled",
+							 "stop_lat"));
+	}
+	/* a key that cannot be stored: the row is set aside */
+	{
+		const char *const v[] = {"S\xFF", "Gare", "45", "", "", "", ""};
+
+		test_cond("row: bad key, not built",
+				  convert_row(&fl, v, 7, 4, &built) && !built &&
+				  fl.copy.buf.len == 0);
+		drain(run.notices, &rows);
+		test_cond("row: its notice sets the row aside, with its record",
+				  has_notice(&rows, "invalid_utf8", "row_set_aside",
+							 "stop_id") && strstr(rows.data, "Gare") &&
+				  notice_set_aside(run.notices, "stops.txt") == 1);
+	}
+	/* an empty one-field key: set aside; a bad extra: left out */
+	{
+		const char *const v[] = {"", "Gare", "45", "", "", "", ""};
+		const char *const w[] = {"S3", "Gare", "45", "bad\xC3", "", "", ""};
+
+		test_cond("row: empty key set aside",
+				  convert_row(&fl, v, 7, 5, &built) && !built);
+		drain(run.notices, &rows);
+		test_cond("row: missing_required_field, row_set_aside",
+				  has_notice(&rows, "missing_required_field",
+							 "row_set_aside", "stop_id"));
+		test_cond("row: extra not UTF-8 left out",
+				  convert_row(&fl, w, 7, 6, &built) && built &&
+				  buf_is(&fl.copy.buf, "S3\tGare\t45\t\\N\t6"));
+		notice_row_keep(run.notices);
+		drain(run.notices, &rows);
+		test_cond("row: its notice says value_nulled",
+				  has_notice(&rows, "invalid_utf8", "value_nulled",
+							 "my_note"));
+	}
+	/* wider than the header: set aside; narrower: read as empty */
+	{
+		const char *const v[] = {"S4", "Gare", "45", "", "", "", "", "x"};
+		const char *const w[] = {"S5", "Gare"};
+
+		test_cond("row: a value past the header sets the row aside",
+				  convert_row(&fl, v, 8, 7, &built) && !built);
+		drain(run.notices, &rows);
+		test_cond("row: invalid_row_length, row_set_aside",
+				  has_notice(&rows, "invalid_row_length", "row_set_aside",
+							 NULL));
+		test_cond("row: a short row is read with empty fields",
+				  convert_row(&fl, w, 2, 8, &built) && built &&
+				  buf_is(&fl.copy.buf, "S5\tGare\t\\N\t\\N\t8"));
+	}
+	for (int i = 0; i < fl.ncols; i++)
+		free(fl.names[i]);
+	free(fl.names);
+	free(fl.field);
+	buf_free(&fl.extra);
+	buf_free(&fl.copy.buf);
+	buf_free(&rows);
+	notice_destroy(run.notices);
+}
+
 int
 main(void)
 {
@@ -2354,6 +2665,8 @@ main(void)
 	test_source();
 	test_source_names();
 	test_report_table();
+	test_notice_table();
+	test_row_path();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;

@@ -1,0 +1,182 @@
+/*
+ * notice_store.c: the notices of a load into the server, and what is read
+ * back from there: counts, a summary for people, the report's list.
+ */
+#include "notice_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "copy.h"
+#include "db.h"
+#include "log.h"
+
+/*
+ * A row set aside in the server (a duplicate key) may have had notices
+ * about its values while it streamed: the record says it all now, so they
+ * go (notice_recount makes the counts follow).
+ */
+static bool
+drop_shadowed(PGconn *conn, const char *table)
+{
+	Buf			sql;
+	bool		ok;
+
+	buf_init(&sql, 4096);
+	ok = buf_puts(&sql, "DELETE FROM ") && buf_puts(&sql, table) &&
+		buf_puts(&sql, " AS n WHERE n.action <> 'row_set_aside' AND "
+				 "n.\"column\" IS NOT NULL AND EXISTS (SELECT FROM ") &&
+		buf_puts(&sql, table) &&
+		buf_puts(&sql, " AS s WHERE s.file = n.file AND s.line = n.line "
+				 "AND s.action = 'row_set_aside')") &&
+		db_exec(conn, sql.data);
+	buf_free(&sql);
+	return ok;
+}
+
+bool
+notice_recount(Notices *nt, PGconn *conn, const char *table)
+{
+	long		counts[3] = {0, 0, 0};
+	Buf			sql;
+	PGresult   *res;
+
+	buf_init(&sql, 4096);
+	res = buf_puts(&sql, "SELECT severity, count(*) FROM ") &&
+		buf_puts(&sql, table) && buf_puts(&sql, " GROUP BY severity") ?
+		db_query(conn, sql.data, 0, NULL) : NULL;
+	buf_free(&sql);
+	if (res == NULL)
+		return false;
+	for (int r = 0; r < PQntuples(res); r++)
+		for (int s = 0; s < 3; s++)
+			if (strcmp(PQgetvalue(res, r, 0), notice_severity_name(s)) == 0)
+				counts[s] = atol(PQgetvalue(res, r, 1));
+	PQclear(res);
+	notice_set_counts(nt, counts);
+	return true;
+}
+
+/* Appends data to the COPY of the notices; notice_drain's sink. */
+static bool
+copy_notices(void *ctx, const char *data, size_t len)
+{
+	CopyStream *copy = ctx;
+
+	return buf_append(&copy->buf, data, len) && copy_flush(copy);
+}
+
+bool
+notice_store(Notices *nt, PGconn *conn, const char *table)
+{
+	CopyStream	copy;
+	Buf			sql;
+	bool		ok;
+	bool		any;
+
+	buf_init(&sql, 1024);
+	ok = buf_puts(&sql, "COPY ") && buf_puts(&sql, table) &&
+		buf_puts(&sql, " (file, line, \"column\", code, severity, value, "
+				 "message, action, record) FROM STDIN") &&
+		copy_begin(&copy, conn, sql.data, 0);
+	buf_free(&sql);
+	if (!ok)
+		return false;
+	ok = notice_drain(nt, copy_notices, &copy, &any);
+	ok = copy_end(&copy, ok ? NULL : "notices could not be read") && ok;
+	return ok && (!any || drop_shadowed(conn, table));
+}
+
+/* The rank of a severity's name in SQL, errors first. */
+#define SEVERITY_RANK \
+	"CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+
+bool
+notice_print_summary(PGconn *conn, const char *table, const char *shown)
+{
+	Buf			sql;
+	PGresult   *res;
+
+	buf_init(&sql, 4096);
+	res = buf_puts(&sql, "SELECT severity, code, count(*), string_agg(loc, "
+				   "', ' ORDER BY k) FILTER (WHERE k <= 3) FROM (SELECT "
+				   "severity, code, file || coalesce(':' || line, '') AS loc, "
+				   "row_number() OVER (PARTITION BY severity, code ORDER BY "
+				   "file, line) AS k FROM ") &&
+		buf_puts(&sql, table) &&
+		buf_puts(&sql, ") AS n GROUP BY severity, code ORDER BY "
+				 SEVERITY_RANK ", count(*) DESC, code") ?
+		db_query(conn, sql.data, 0, NULL) : NULL;
+	buf_free(&sql);
+	if (res == NULL)
+		return false;
+	if (PQntuples(res) > 0)
+		log_notice("notices (in %s):", shown);
+	for (int r = 0; r < PQntuples(res); r++)
+		log_plain("  %-7s %-30s %8s  %s%s", PQgetvalue(res, r, 0),
+				   PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
+				   PQgetvalue(res, r, 3),
+				   atol(PQgetvalue(res, r, 2)) > 3 ? ", ..." : "");
+	PQclear(res);
+	return true;
+}
+
+char *
+notice_report_json(PGconn *conn, const char *table)
+{
+	Buf			sql;
+	PGresult   *res;
+	char	   *json = NULL;
+
+	buf_init(&sql, 4096);
+	res = buf_puts(&sql, "SELECT coalesce(json_agg(json_build_object("
+				   "'code', code, 'severity', severity, 'file', file, "
+				   "'count', n, 'first_line', first_line, 'example', "
+				   "example) ORDER BY rank, file, code), '[]') FROM (SELECT "
+				   "code, severity, file, count(*) AS n, min(line) AS "
+				   "first_line, (array_agg(left(coalesce(value, message), "
+				   "200) ORDER BY line NULLS FIRST))[1] AS example, "
+				   SEVERITY_RANK " AS rank FROM ") &&
+		buf_puts(&sql, table) &&
+		buf_puts(&sql, " GROUP BY code, severity, file) AS g") ?
+		db_query(conn, sql.data, 0, NULL) : NULL;
+	buf_free(&sql);
+	if (res != NULL)
+	{
+		json = strdup(PQgetvalue(res, 0, 0));
+		if (json == NULL)
+			log_error("out of memory");
+	}
+	PQclear(res);
+	return json;
+}
+
+bool
+notice_print_inserted(const Notices *nt, PGconn *conn, const char *table,
+					  const char *file, const char *column, NoticeKind kind,
+					  int colno, long before)
+{
+	const char *params[3] = {file, column ? column : "", notice_code(kind)};
+	char		limit[24];
+	Buf			sql;
+	PGresult   *res;
+
+	if (notice_severity(kind) != NOTICE_ERROR ||
+		notice_error_room(nt, before) == 0)
+		return true;
+	snprintf(limit, sizeof(limit), "%ld", notice_error_room(nt, before));
+	buf_init(&sql, 4096);
+	res = buf_puts(&sql, "SELECT line, message FROM ") &&
+		buf_puts(&sql, table) &&
+		buf_puts(&sql, " WHERE file = $1 AND coalesce(\"column\", '') = $2 "
+				 "AND code = $3 ORDER BY line LIMIT ") &&
+		buf_puts(&sql, limit) ? db_query(conn, sql.data, 3, params) : NULL;
+	for (int r = 0; res && r < PQntuples(res); r++)
+		log_data("error", file, atol(PQgetvalue(res, r, 0)), colno, "%s",
+				 PQgetvalue(res, r, 1));
+	buf_free(&sql);
+	PQclear(res);
+	return res != NULL;
+}
