@@ -124,7 +124,8 @@ static const char *const uncut_tables[] = {"booking_rules"};
 typedef struct
 {
 	char	   *file;			/* "stops.txt" */
-	char	   *copy;			/* the COPY statement */
+	char	   *copy;			/* the COPY statement, or NULL: an empty
+								 * member, written back empty */
 	char	   *header;			/* the CSV header line, or NULL: the rows
 								 * are written as they are, not as CSV */
 } Member;
@@ -346,14 +347,15 @@ put_geojson_copy(Buf *sql, const Export *ex)
 					 "2, NULL, ']}') AS parts ORDER BY part, id) TO STDOUT");
 }
 
-/* Fills m with copies of file, copy and header (NULL: none). */
+/* Fills m with copies of file, copy and header (each NULL: none). */
 static bool
 member_set(Member *m, const char *file, const char *copy, const char *header)
 {
 	m->file = strdup(file);
-	m->copy = strdup(copy);
+	m->copy = copy ? strdup(copy) : NULL;
 	m->header = header ? strdup(header) : NULL;
-	return m->file && m->copy && (header == NULL || m->header);
+	return m->file && (copy == NULL || m->copy) &&
+		(header == NULL || m->header);
 }
 
 /*
@@ -402,7 +404,8 @@ read_members(Export *ex)
 	ok = buf_puts(&sql, "SELECT f.file, f.\"table\", c.col, c.head, "
 				  "pg_catalog.format_type(a.atttypid, NULL), "
 				  "r.oid IS NOT NULL, f.columns IS NULL, "
-				  "x.attname IS NOT NULL FROM ") &&
+				  "x.attname IS NOT NULL, "
+				  "pg_catalog.cardinality(f.columns) = 0 FROM ") &&
 		put_template(&sql, ex, "@s.import_files f ") &&
 		buf_puts(&sql, "LEFT JOIN (pg_catalog.pg_class r JOIN "
 				 "pg_catalog.pg_namespace s ON s.oid = r.relnamespace "
@@ -445,6 +448,13 @@ read_members(Export *ex)
 		{
 			ok = false;
 			break;
+		}
+		if (PQgetvalue(res, i, 8)[0] == 't')
+		{
+			/* a member of 0 bytes (gtfs2pgsql records it so): no table */
+			ok = member_set(m, file, NULL, NULL);
+			ex->nmembers += ok;
+			continue;
 		}
 		/*
 		 * A column of a file of the reference that it lacks is in extra;
@@ -518,6 +528,9 @@ stream_open(Stream *s)
 {
 	PGresult   *res;
 
+	s->head_pos = 0;
+	if (s->m->copy == NULL)
+		return true;			/* an empty member: nothing to read */
 	res = PQexec(s->ex->conn, s->m->copy);
 	if (PQresultStatus(res) != PGRES_COPY_OUT)
 	{

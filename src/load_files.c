@@ -106,6 +106,7 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	CsvReader  *reader;
 	unsigned long long bytes = 0;
 	double		started = report_now();
+	const CsvRow no_header = {.fields = NULL, .nfields = 0, .line = 0};
 	long		line;
 	bool		whole;
 	bool		readable;
@@ -141,6 +142,9 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	m = NULL;
 	if (readable)
 		rules_file_notices(&fl, reader, whole);
+	/* an empty member is a file of the feed all the same (pgsql2gtfs) */
+	if (readable && whole && !fl.header_seen)
+		table_record_file(run, fl.member, fl.table, NULL, &no_header);
 	if ((!fl.header_seen || fl.skipped) && cat)
 		table_create(run, NULL, cat, NULL, 0, true);
 	/* a discarded COPY ends normally: the rollback undoes it */

@@ -50,8 +50,9 @@ table_create(LoadRun *run, const char *table, const CatalogFile *cat,
 /*
  * Records the file in import_files: its table, the table's columns in the
  * order of the header, and the header's names as written (NULL where they
- * are not UTF-8), for pgsql2gtfs.  columns NULL: a file with no header
- * (locations.geojson).  False (logged, failed set) on failure.
+ * are not UTF-8), for pgsql2gtfs.  header NULL: a file with no header
+ * (locations.geojson); a header of no field: an empty member, which
+ * pgsql2gtfs writes back empty.  False (logged, failed set) on failure.
  */
 bool
 table_record_file(LoadRun *run, const char *member, const char *table,

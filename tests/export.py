@@ -323,6 +323,31 @@ def round_trip_wide_unknown_file():
         check(value("SELECT count(*) FROM %s WHERE extra ? 'c350'" % table) == '2',
               '%s: the empty value is in extra' % fname)
 
+@test()
+def round_trip_empty_members():
+    """Members of 0 bytes (transfers.txt of the reference, notes.txt not of
+    it) are files of the feed: recorded in import_files and written back,
+    empty, so that the export has as many files as the feed."""
+    files = dict(it.MINI)
+    files['transfers.txt'] = ''
+    files['notes.txt'] = ''
+    feed = it.write_feed('empty_members', files)
+    a, out = round_trip(feed, 'empty_members')
+    got = query('SELECT file, columns::text, header::text FROM %s WHERE file IN'
+                " ('transfers.txt', 'notes.txt') ORDER BY 1" % rel(a, 'import_files'))
+    check(got == [('notes.txt', '{}', '{}'), ('transfers.txt', '{}', '{}')],
+          'import_files: %r' % (got,))
+    z = zipfile.ZipFile(out)
+    check(sorted(z.namelist()) == sorted(files), 'members %r, the feed %r'
+          % (sorted(z.namelist()), sorted(files)))
+    check(z.read('transfers.txt') == b'' and z.read('notes.txt') == b'',
+          'empty members written back: %r' % [z.read(n)[:40] for n in
+                                             ('transfers.txt', 'notes.txt')])
+    d = exported(a, 'empty_members_dir/')
+    check(sorted(os.listdir(d)) == sorted(files) and
+          os.path.getsize(os.path.join(d, 'transfers.txt')) == 0,
+          'folder: %r' % sorted(os.listdir(d)))
+
 def shared_round_trip(stem, defective):
     def fn():
         path = shared(stem, defective)
