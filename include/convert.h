@@ -15,8 +15,11 @@
 typedef enum
 {
 	CONV_OK,					/* value written */
-	CONV_WARN,					/* value written, but worth a warning */
-	CONV_ERROR,					/* the value is invalid: roll the row back */
+	CONV_WARN,					/* value written, but it breaks its field's
+								 * rule: notice.c's table says whether it
+								 * stays */
+	CONV_ERROR,					/* the value cannot be written as its type:
+								 * the field is to be undone */
 	CONV_NOSPACE				/* the output buffer hit its cap */
 } ConvStatus;
 

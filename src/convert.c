@@ -535,7 +535,10 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 				m,
 				d;
 
-	/* text is stored as written, even when it breaks its format's rule */
+	/*
+	 * text is written as it is even when it breaks its format's rule
+	 * (CONV_WARN): whether it stays is the notice table's to say
+	 */
 	if (is_text_type(f->type))
 	{
 		*why = "invalid UTF-8 or NUL byte";

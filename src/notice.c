@@ -257,17 +257,19 @@ table(void)
 	memcpy(test_kinds, kinds, sizeof(kinds));
 	while (spec && *spec)
 	{
-		size_t		len = strcspn(spec, ",");
-		const char *eq = memchr(spec, '=', len);
+		int			len = (int) strcspn(spec, ",");
+		char		rule[128];
+		char	   *action;
 		bool		done = false;
 
-		for (int k = 0; eq && k < NK_COUNT && !done; k++)
+		snprintf(rule, sizeof(rule), "%.*s", len, spec);
+		action = strchr(rule, '=');
+		if (action)
+			*action++ = '\0';
+		for (int k = 0; action && k < NK_COUNT && !done; k++)
 			for (int a = 0; a < ACTION_COUNT && !done; a++)
-				if (strlen(kinds[k].name) == (size_t) (eq - spec) &&
-					strncmp(spec, kinds[k].name, (size_t) (eq - spec)) == 0 &&
-					strlen(notice_action_name(a)) == len - (size_t) (eq - spec) - 1 &&
-					strncmp(eq + 1, notice_action_name(a),
-							len - (size_t) (eq - spec) - 1) == 0 &&
+				if (strcmp(rule, kinds[k].name) == 0 &&
+					strcmp(action, notice_action_name(a)) == 0 &&
 					(kinds[k].allows & (1u << a)))
 				{
 					for (int c = 0; c < NC_COUNT; c++)
@@ -275,7 +277,7 @@ table(void)
 					done = true;
 				}
 		if (!done)
-			log_warning("GTFS2PGSQL_POLICY: no rule \"%.*s\"", (int) len, spec);
+			log_warning("GTFS2PGSQL_POLICY: no rule \"%.*s\"", len, spec);
 		spec += len + (spec[len] == ',');
 	}
 	return test_kinds;
