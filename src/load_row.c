@@ -407,8 +407,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		const char *v = i < row->nfields ? row->fields[i].data : "";
 		size_t		len = i < row->nfields ? row->fields[i].len : 0;
 		const char *why = "invalid UTF-8 or NUL byte";
-		NoticeContext context = cf ? notice_field_context(fl->cat, f) :
-			NC_OPTIONAL;
+		NoticeContext context;
 		NoticeAction action;
 		NoticeKind	kind;
 		ConvStatus	st;
@@ -420,7 +419,8 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 			((cf->flags & FIELD_KEY) || cf->refs))
 		{
 			/* the table allows only dropping the row: set aside or refused */
-			notice_value(nt, NK_ID_TOO_LONG, context, fl->member, row, i + 1,
+			notice_value(nt, NK_ID_TOO_LONG, notice_field_context(fl->cat, f),
+						 fl->member, row, i + 1,
 						 fl->names[i], v, len, "%s of %zu bytes, more than "
 						 "%d: it cannot be indexed", cf->name, len,
 						 ID_MAX_BYTES);
@@ -437,7 +437,8 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		{
 			if (cf && (cf->flags & FIELD_REQUIRED))
 			{
-				action = notice_value(nt, NK_MISSING_REQUIRED_FIELD, context,
+				action = notice_value(nt, NK_MISSING_REQUIRED_FIELD,
+									  notice_field_context(fl->cat, f),
 									  fl->member, row, i + 1, fl->names[i],
 									  NULL, 0, "missing value for required "
 									  "field %s", cf->name);
@@ -469,7 +470,9 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 			fl->run->failed = true;
 			return false;
 		}
+		/* a defect: the table's rule, in the value's context */
 		kind = value_kind(cf, st, v, len);
+		context = cf ? notice_field_context(fl->cat, f) : NC_OPTIONAL;
 		row_show_value(v, len, shown, sizeof(shown));
 		action = notice_value(nt, kind, context, fl->member, row, i + 1,
 							  fl->names[i], v, len, "invalid %s \"%s\": %s%s",
