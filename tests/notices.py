@@ -1609,7 +1609,7 @@ def table_kinds():
 # Each kind of the table: the generated case that gives it (its code, with
 # the action of its rule for that case's context); SOURCE_KINDS: those of
 # the archive, met by source.c, each given by a test of tests/hostile.py
-# that builds such an archive.
+# (or the helper its tests share) that builds such an archive.
 KIND_CASES = {
     'invalid_integer': 'invalid_integer_enum', 'invalid_float': 'invalid_float',
     'invalid_date': 'invalid_date', 'invalid_time': 'invalid_time',
@@ -1642,7 +1642,7 @@ KIND_CASES = {
 SOURCE_KINDS = {
     'zip_inconsistent': 'zip_local_headers_disagree',
     'file_in_subfolder': 'zip_files_twice_root_is_the_feed',
-    'file_name_not_utf8': 'file_name_not_utf8',
+    'file_name_not_utf8': 'check_not_utf8_member',
     'unreadable_file': 'unreadable_member_skipped_with_a_notice',
 }
 
@@ -1665,7 +1665,8 @@ def kinds_all_have_cases():
             bad.append('%s: case %s does not expect code %s' % (kind, name, code))
     hostile = source_text('tests/hostile.py')
     for kind, name in sorted(SOURCE_KINDS.items()):
-        m = re.search(r'\ndef %s\(\):\n(.*?)\n(?:@test|def )' % name, hostile, re.S)
+        m = re.search(r'\ndef %s\(.*?\):\n(.*?)(?:\n@test|\ndef |\Z)' % name, hostile,
+                      re.S)
         if kind not in kinds:
             bad.append('%s: not a kind of src/notice.c' % kind)
         elif not m or kinds[kind][0] not in m.group(1):
