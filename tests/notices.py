@@ -1638,6 +1638,9 @@ KIND_CASES = {
     'leading_or_trailing_whitespaces': 'leading_or_trailing_whitespaces',
     'malformed_json': 'malformed_json', 'zip_trailing_bytes': 'zip_trailing_bytes',
     'foreign_key_violation': 'foreign_key_stop', 'invalid_timezone': 'invalid_timezone',
+    'missing_required_element': 'missing_required_element',
+    'unsupported_geometry_type': 'unsupported_geometry_type',
+    'invalid_geometry': 'invalid_geometry',
 }
 SOURCE_KINDS = {
     'zip_inconsistent': 'zip_local_headers_disagree',
