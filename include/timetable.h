@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "ddl.h"
+#include "notice.h"
 #include "report.h"
 
 /*
@@ -53,10 +54,13 @@ extern bool timetable_sql(Buf *sql, const Ddl *d, int i, TimetablePart part);
 /*
  * Runs the statements of TIMETABLE_LOAD on conn, in its open transaction,
  * in d's staging schema: the tables of the feed (with DDL_LINE_COLUMN) and
- * import_notices must exist, with their keys and indexes.  Each is a step
+ * import_notices must exist, with their keys and indexes.  The notices
+ * found count in nt, and a strict load lists its errors (end_date_column:
+ * end_date's column in calendar.txt, 1-based, 0 when unknown).  Each is a step
  * of rep (and of the progress line).  False (logged) when one failed; the
  * transaction is then aborted.
  */
-extern bool timetable_create(PGconn *conn, const Ddl *d, Report *rep);
+extern bool timetable_create(PGconn *conn, const Ddl *d, Notices *nt,
+							 int end_date_column, Report *rep);
 
 #endif

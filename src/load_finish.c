@@ -107,9 +107,15 @@ finish_tables(LoadRun *run, const char *staging_name)
 	Buf			sql;
 	bool		ok;
 	double		started;
+	const CatalogFile *calendar = catalog_find_file("calendar.txt");
+	int			end_date = run->columns[(calendar - catalog_files) *
+										CATALOG_MAX_FIELDS +
+										catalog_find_field(calendar,
+														   "end_date")];
 
 	/* before the lines go: calendar notices give theirs */
-	if (!timetable_create(run->conn, &run->ddl, run->rep))
+	if (!timetable_create(run->conn, &run->ddl, run->notices, end_date,
+						  run->rep))
 		return false;
 	started = progress_step("analyze");
 	res = db_query(run->conn,

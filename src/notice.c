@@ -178,6 +178,15 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	"foreign_key_violation", E, SCOPE_VALUE, ONLY(KEPT), ALL(KEPT)},
 	[NK_INVALID_TIMEZONE] = {"invalid_timezone", "invalid_timezone", E,
 	SCOPE_VALUE, ONLY(KEPT), ALL(KEPT)},
+	/* calendar.txt's lines, found by timetable.c as it fills service_days */
+	[NK_START_AND_END_RANGE_OUT_OF_ORDER] = {
+		"start_and_end_range_out_of_order",
+		"start_and_end_range_out_of_order", E, SCOPE_VALUE, ONLY(KEPT),
+	ALL(KEPT)},
+	[NK_SERVICE_EXTENDS_FAR_IN_THE_FUTURE] = {
+		"service_extends_far_in_the_future",
+		"service_extends_far_in_the_future", I, SCOPE_VALUE, ONLY(KEPT),
+	ALL(KEPT)},
 };
 
 /* Rows of one file set aside. */

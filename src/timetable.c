@@ -14,8 +14,11 @@
  */
 #include "timetable.h"
 
+#include <stdlib.h>
+
 #include "db.h"
 #include "log.h"
+#include "notice_store.h"
 #include "progress.h"
 
 /* The days of each service: calendar.txt, plus and minus calendar_dates. */
@@ -25,16 +28,22 @@ static const char service_days_sql[] =
 "\tdate date NOT NULL\n"
 ")" DDL_TABLE_OPTIONS;
 
+/*
+ * The statements that record notices take their kind's code, severity and
+ * action, as notice.c's table gives them, as $1, $2 and $3.
+ */
+#define NOTICE_INSERT \
+"INSERT INTO @s.import_notices\n" \
+"\t(file, line, \"column\", code, severity, value, message, action)\n" \
+"SELECT 'calendar.txt', " DDL_LINE_COLUMN ", 'end_date', $1, $2,\n"
+
 /* A range that ends before it starts gives no day and a notice. */
 static const char range_notice_sql[] =
-"INSERT INTO @s.import_notices\n"
-"\t(file, line, \"column\", code, severity, value, message, action)\n"
-"SELECT 'calendar.txt', " DDL_LINE_COLUMN ", 'end_date',\n"
-"\t'start_and_end_range_out_of_order', 'error',\n"
+NOTICE_INSERT
 "\tto_char(end_date, 'YYYYMMDD'),\n"
 "\tformat('end_date before start_date %s: service %s has no day '\n"
 "\t\t'from calendar.txt', to_char(start_date, 'YYYYMMDD'), service_id),\n"
-"\t'kept'\n"
+"\t$3\n"
 "FROM @s.calendar WHERE end_date < start_date";
 
 /*
@@ -51,10 +60,7 @@ static const char range_notice_sql[] =
  * validator's rule); not one of no weekday, which runs on no day.
  */
 static const char far_notice_sql[] =
-"INSERT INTO @s.import_notices\n"
-"\t(file, line, \"column\", code, severity, value, message, action)\n"
-"SELECT 'calendar.txt', " DDL_LINE_COLUMN ", 'end_date',\n"
-"\t'service_extends_far_in_the_future', 'info',\n"
+NOTICE_INSERT
 "\tto_char(end_date, 'YYYYMMDD'),\n"
 "\tformat('service %s runs from %s to %s, more than two years '\n"
 "\t\t'%s%s', service_id, to_char(start_date, 'YYYYMMDD'),\n"
@@ -66,7 +72,7 @@ static const char far_notice_sql[] =
 "\t\t\t\t'arrivals_departures and connections compute the later '\n"
 "\t\t\t\t'ones when queried', to_char(start_date + " HELD_DAYS " - 1,\n"
 "\t\t\t\t'YYYYMMDD')) ELSE '' END),\n"
-"\t'kept'\n"
+"\t$3\n"
 "FROM @s.calendar\n"
 "WHERE 1 IN (monday, tuesday, wednesday, thursday, friday, saturday, sunday)\n"
 "AND (end_date >= start_date + " HELD_DAYS "\n"
@@ -230,20 +236,23 @@ CONNECTIONS_SELECT FREQUENCY_INSTANCE ORIGIN NEXT_STOP;
 static const struct
 {
 	const char *sql;
-	bool		load_only;		/* records notices: not schema */
 	bool		view;
 	const char *step;			/* its name in the report */
+	NoticeKind	notice;			/* the kind it records (then not of the
+								 * schema), or NK_COUNT */
 }			statements[] = {
-	{service_days_sql, false, false, "service_days table"},
-	{range_notice_sql, true, false, "calendar date range check"},
-	{far_notice_sql, true, false, "calendar far future check"},
-	{service_days_fill_sql, false, false, "service_days"},
+	{service_days_sql, false, "service_days table", NK_COUNT},
+	{range_notice_sql, false, "calendar date range check",
+	NK_START_AND_END_RANGE_OUT_OF_ORDER},
+	{far_notice_sql, false, "calendar far future check",
+	NK_SERVICE_EXTENDS_FAR_IN_THE_FUTURE},
+	{service_days_fill_sql, false, "service_days", NK_COUNT},
 	{"ALTER TABLE @s.service_days ADD PRIMARY KEY (service_id, date)",
-	false, false, "service_days primary key"},
-	{"CREATE INDEX ON @s.service_days (date)", false, false,
-	"service_days(date) index"},
-	{arrivals_departures_sql, false, true, "arrivals_departures view"},
-	{connections_sql, false, true, "connections view"},
+	false, "service_days primary key", NK_COUNT},
+	{"CREATE INDEX ON @s.service_days (date)", false,
+	"service_days(date) index", NK_COUNT},
+	{arrivals_departures_sql, true, "arrivals_departures view", NK_COUNT},
+	{connections_sql, true, "connections view", NK_COUNT},
 };
 
 #define NSTATEMENTS ((int) (sizeof(statements) / sizeof(statements[0])))
@@ -259,15 +268,48 @@ timetable_sql(Buf *sql, const Ddl *d, int i, TimetablePart part)
 {
 	if (i < 0 || i >= NSTATEMENTS ||
 		(part == TIMETABLE_SCHEMA &&
-		 (statements[i].load_only || statements[i].view)) ||
+		 (statements[i].notice != NK_COUNT || statements[i].view)) ||
 		(part == TIMETABLE_LOAD && statements[i].view) ||
 		(part == TIMETABLE_VIEWS && !statements[i].view))
 		return true;
 	return ddl_template(sql, d, statements[i].sql);
 }
 
+/*
+ * Runs statement i, which records notices of its kind: their code,
+ * severity and action are the table's; they count with the others and a
+ * strict load lists its errors.
+ */
+static bool
+record_notices(PGconn *conn, const Ddl *d, Notices *nt, int end_date_column,
+			   const char *sql, NoticeKind kind)
+{
+	const char *params[3] = {
+		notice_code(kind),
+		notice_severity_name(notice_severity(kind)),
+		notice_action_name(notice_rule(kind, NC_OPTIONAL))
+	};
+	long		before = notice_count(nt, NOTICE_ERROR);
+	PGresult   *res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	Buf			table;
+
+	if (!ok)
+		db_log_error(conn, res, "could not check calendar.txt");
+	else
+		notice_count_server(nt, kind, atol(PQcmdTuples(res)));
+	PQclear(res);
+	buf_init(&table, DDL_SQL_MAX);
+	ok = ok && ddl_table(&table, d, "import_notices") &&
+		notice_print_inserted(nt, conn, table.data, "calendar.txt",
+							  "end_date", kind, end_date_column, before);
+	buf_free(&table);
+	return ok;
+}
+
 bool
-timetable_create(PGconn *conn, const Ddl *d, Report *rep)
+timetable_create(PGconn *conn, const Ddl *d, Notices *nt,
+				 int end_date_column, Report *rep)
 {
 	Buf			sql;
 	bool		ok = true;
@@ -281,9 +323,14 @@ timetable_create(PGconn *conn, const Ddl *d, Report *rep)
 		ok = timetable_sql(&sql, d, i, TIMETABLE_LOAD);
 		if (!ok)
 			log_error("statement too long or out of memory");
-		else if (sql.len > 0)
-			ok = db_exec(conn, sql.data) &&
-				report_add_step(rep, statements[i].step, started);
+		else if (sql.len == 0)
+			continue;
+		else if (statements[i].notice != NK_COUNT)
+			ok = record_notices(conn, d, nt, end_date_column, sql.data,
+								statements[i].notice);
+		else
+			ok = db_exec(conn, sql.data);
+		ok = ok && report_add_step(rep, statements[i].step, started);
 	}
 	buf_free(&sql);
 	return ok;

@@ -1366,7 +1366,7 @@ def cases():
         aside={'locations.geojson': 1}, sql=[loaded])
 
 
-    # ---- made by the load's SQL (timetable.c), not by the table of kinds
+    # ---- found by the load's SQL (timetable.c), as the table of kinds says
     cal = S('calendar.txt')
     check('SAT,0,0,0,0,0,1,0,20260103,20261226' in cal and
           'SUN,0,0,0,0,0,0,1,20260104,20261227' in cal, 'setup: calendar.txt')
@@ -1374,9 +1374,7 @@ def cases():
         {'calendar.txt': cal.replace('20260103,20261226', '20260103,20251226')},
         [N('start_and_end_range_out_of_order', E, KEPT, 'calendar.txt', 3, 'end_date',
            '20251226')],
-        # KNOWN GAP: --strict refuses the feed but does not list this error
-        # on stderr (timetable.c inserts it with SQL, outside notice.c)
-        strict=False)
+        )
     add('service_extends_far_in_the_future',
         {'calendar.txt': cal.replace('20260104,20261227', '20260104,20991227')},
         [N('service_extends_far_in_the_future', I, KEPT, 'calendar.txt', 4, 'end_date',
@@ -1601,7 +1599,7 @@ def table_kinds():
     table = text[text.index('static const NoticeKindInfo kinds[NK_COUNT]'):]
     table = table[:table.index('};')]
     out = {}
-    for m in re.finditer(r'\[NK_\w+\] = \{"(\w+)",\s*"(\w+)",\s*(\w+),', table):
+    for m in re.finditer(r'\[NK_\w+\] = \{\s*"(\w+)",\s*"(\w+)",\s*(\w+),', table):
         out[m.group(1)] = (m.group(2), m.group(3))
     check(out, 'no kind found in src/notice.c')
     return out
@@ -1641,6 +1639,8 @@ KIND_CASES = {
     'missing_required_element': 'missing_required_element',
     'unsupported_geometry_type': 'unsupported_geometry_type',
     'invalid_geometry': 'invalid_geometry',
+    'start_and_end_range_out_of_order': 'start_and_end_range_out_of_order',
+    'service_extends_far_in_the_future': 'service_extends_far_in_the_future',
 }
 SOURCE_KINDS = {
     'zip_inconsistent': 'zip_local_headers_disagree',
