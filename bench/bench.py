@@ -167,9 +167,9 @@ def count_stop_times(feed):
 
 # --------------------------------------------------------------- report
 
-TOOLS = ["floor", "floor+keys", "gtfs2pgsql", "gtfs2pgsql-nogeom", "gtfs-via-postgres"]
+TOOLS = ["floor", "floor+keys", "gtfs2pgsql", "gtfs2pgsql-nogeom", "gtfs-via-postgres", "baseline"]
 SHORT = {"floor": "floor", "floor+keys": "floor+keys", "gtfs2pgsql": "g2p",
-         "gtfs2pgsql-nogeom": "g2p-nogeom", "gtfs-via-postgres": "gvp"}
+         "gtfs2pgsql-nogeom": "g2p-nogeom", "gtfs-via-postgres": "gvp", "baseline": "base"}
 
 
 def fnum(x, d=2):
@@ -292,6 +292,12 @@ def table(summary):
             rss(s, "floor"), rss(s, "gtfs2pgsql"), rss(s, "gtfs-via-postgres"),
             cpu(s, "gtfs2pgsql"), cpu(s, "floor"),
         ])
+    # BENCH_BASELINE: another build of gtfs2pgsql, run alternately with this one
+    if any(s.get("baseline") for s in summary):
+        head += ["base s", "g2p/base", "g2p/base cpu"]
+        for s, r in zip(summary, rows):
+            r += [cell(s, "baseline"), ratio(wall(s, "gtfs2pgsql"), wall(s, "baseline")),
+                  ratio(tcpu(s, "gtfs2pgsql"), tcpu(s, "baseline"))]
     return head, rows
 
 
@@ -310,7 +316,7 @@ def md_table(head, rows):
 
 
 COLORS = {"floor": "#777777", "floor+keys": "#ff7f0e", "gtfs2pgsql": "#1f77b4", "gtfs2pgsql-nogeom": "#2ca02c",
-          "gtfs-via-postgres": "#d62728"}
+          "gtfs-via-postgres": "#d62728", "baseline": "#9467bd"}
 
 
 def svg_chart(summary, path):
