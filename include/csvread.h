@@ -3,7 +3,8 @@
  *
  * Feed the stream in chunks of any size; each complete row is handed to a
  * callback.  Memory is bounded: a field, a row and the number of fields
- * have caps, and passing one is an error naming the line.
+ * have caps; a record passing one is a broken record (csvread_on_broken),
+ * else an error naming the line.
  */
 #ifndef CSVREAD_H
 #define CSVREAD_H
@@ -36,16 +37,18 @@ typedef struct
 /* Called for each row; returning false stops the reader. */
 typedef bool (*CsvRowFn) (void *ctx, const CsvRow *row);
 
-/* A record with a stray quote, dropped by the reader. */
+/* A record the reader cannot give as a row: a stray quote, or a cap. */
 typedef struct
 {
 	long		line;			/* physical line where the record starts */
-	long		bad_line;		/* the line of the stray quote */
-	int			column;			/* 1-based field of the stray quote */
+	long		bad_line;		/* the line of the stray quote or cap */
+	int			column;			/* 1-based field of the stray quote, or
+								 * the field that passed the cap */
 	const char *why;			/* what is wrong with it, for messages */
 	const char *text;			/* bad_line as written, without its line
-								 * end (at most CSV_MAX_ROW bytes) */
+								 * end: its first CSV_MAX_ROW bytes */
 	size_t		len;
+	unsigned long long dropped; /* bytes of bad_line past text, not kept */
 } CsvBroken;
 
 /* Called for each broken record; returning false stops the reader. */
@@ -61,11 +64,14 @@ extern CsvReader *csvread_create(const char *name, CsvRowFn fn, void *ctx);
 
 /*
  * What becomes of a record with a stray quote (a quote inside an unquoted
- * field, or text after a closing quote): with fn, the reader drops the
- * record, calls fn with the ctx of csvread_create (its text lives until fn
- * returns) and goes on with the next line (a CR or LF ends the line).
- * Without fn, the default, such a record is a parse error that stops the
- * reader (csvread_error).
+ * field, or text after a closing quote) or one that passes a cap (a field
+ * over CSV_MAX_FIELD bytes, quoted or not, a row over CSV_MAX_ROW bytes or
+ * CSV_MAX_FIELDS fields): with fn, the reader drops the record, calls fn
+ * with the ctx of csvread_create (its text lives until fn returns) and
+ * goes on with the next line (a CR or LF ends the line).  Memory stays
+ * bounded whatever the line's length: the text is its first CSV_MAX_ROW
+ * bytes, and dropped counts the rest.  Without fn, the default, such a
+ * record is a parse error that stops the reader (csvread_error).
  *
  * A quoted field that runs over line ends is one record when it closes
  * with at least as many fields as the first row (the header).  Otherwise

@@ -21,6 +21,13 @@
  * read them: each line alone is a row, or a broken record when its quote
  * does not close on it.
  *
+ * A record that passes a cap (a field over CSV_MAX_FIELD bytes, quoted or
+ * not, a row over CSV_MAX_ROW bytes or CSV_MAX_FIELDS fields) is broken
+ * the same way: its line is skipped to its end, kept as text as far as
+ * line_text holds, and the next line parsed afresh.  What libcsv holds is
+ * checked after each piece (at most a chunk), so no line, however long,
+ * makes it hold much more than CSV_MAX_FIELD bytes.
+ *
  * libcsv also drops spaces and tabs around unquoted fields.  A line where
  * that may have happened is parsed again without it, so that the row can
  * say which values were trimmed and how they were written.
@@ -59,8 +66,14 @@ struct CsvReader
 	Buf			line_text;		/* the current line as read, while it
 								 * spans pieces or is broken */
 	long		record_line;	/* line where the current record started */
+	unsigned long long text_dropped;	/* bytes of the current line that
+										 * line_text had no room for */
 	CsvBroken	broken;			/* the broken record being skipped */
 	bool		skipping;		/* up to the end of the broken line */
+	bool		over_cap;		/* the current record passed a cap: it is
+								 * to be set aside (see parse_part) */
+	int			cap_column;		/* the field that passed it */
+	char		cap_why[64];	/* which cap, for broken.why */
 	Buf			span;			/* the lines of a record whose quoted
 								 * field runs over a line end, as read */
 	bool		spanning;		/* span holds the current record */
@@ -126,24 +139,49 @@ set_error(CsvReader *r, long line, const char *fmt,...)
 	r->failed = true;
 }
 
+/*
+ * The current record passes a cap, which the message says: with broken_fn
+ * it is to be set aside, its fields from here on ignored (see parse_part);
+ * without, parsing stops with an error at line.
+ */
+static void
+pass_cap(CsvReader *r, long line, const char *fmt,...) PRINTF_LIKE(3, 4);
+
+static void
+pass_cap(CsvReader *r, long line, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->cap_why, sizeof(r->cap_why), fmt, ap);
+	va_end(ap);
+	if (r->broken_fn == NULL)
+	{
+		set_error(r, line, "%s", r->cap_why);
+		return;
+	}
+	r->cap_column = r->nfields + 1;
+	r->over_cap = true;
+}
+
 static void
 on_field(void *s, size_t len, void *data)
 {
 	CsvReader  *r = data;
 
-	if (r->failed || r->stopped)
+	if (r->failed || r->stopped || r->over_cap)
 		return;
 	if (r->nfields == 0)
 		r->row_line = r->line - (s ? count_newlines(s, len) : 0);
 	if (len > CSV_MAX_FIELD)
 	{
-		set_error(r, r->line, "field longer than %d bytes", CSV_MAX_FIELD);
+		pass_cap(r, r->line, "field longer than %d bytes", CSV_MAX_FIELD);
 		return;
 	}
 	if (r->nfields == CSV_MAX_FIELDS)
 	{
-		set_error(r, r->row_line, "more than %d fields in a row",
-				  CSV_MAX_FIELDS);
+		pass_cap(r, r->row_line, "more than %d fields in a row",
+				 CSV_MAX_FIELDS);
 		return;
 	}
 	r->offsets[r->nfields] = r->rowbuf.len;
@@ -151,7 +189,7 @@ on_field(void *s, size_t len, void *data)
 	if ((len > 0 && !buf_append(&r->rowbuf, s, len)) ||
 		!buf_putc(&r->rowbuf, '\0'))
 	{
-		set_error(r, r->row_line, "row longer than %d bytes", CSV_MAX_ROW);
+		pass_cap(r, r->row_line, "row longer than %d bytes", CSV_MAX_ROW);
 		return;
 	}
 	r->nfields++;
@@ -251,7 +289,7 @@ on_row(int terminator, void *data)
 	CsvRow		row;
 
 	(void) terminator;
-	if (r->failed || r->stopped)
+	if (r->failed || r->stopped || r->over_cap)
 		return;
 	/* a row ends a piece: none comes after reread is set */
 	if (r->spanning)
@@ -341,10 +379,18 @@ csvread_on_broken(CsvReader *r, CsvBrokenFn fn)
 	r->broken_fn = fn;
 }
 
+/* Forgets the text kept of the current line: a new line starts. */
+static void
+forget_line(CsvReader *r)
+{
+	buf_reset(&r->line_text);
+	r->text_dropped = 0;
+}
+
 /*
- * Keeps s[0..len) of the current line, as much as line_text can hold;
- * a CR in it ends a line (LF ends pieces), so only what follows the last
- * one is kept.
+ * Keeps s[0..len) of the current line, as much as line_text can hold
+ * (CSV_MAX_ROW bytes: the rest is counted in text_dropped); a CR in it
+ * ends a line (LF ends pieces), so only what follows the last one is kept.
  */
 static void
 keep_text(CsvReader *r, const char *s, size_t len)
@@ -354,20 +400,45 @@ keep_text(CsvReader *r, const char *s, size_t len)
 
 	if (cr)
 	{
-		buf_reset(&r->line_text);
+		forget_line(r);
 		len -= (size_t) (cr + 1 - s);
 		s = cr + 1;
 	}
 	room = r->line_text.max - r->line_text.len;
-
+	if (len > room)
+		r->text_dropped += len - room;
 	if (len > 0 && room > 0)
 		buf_append(&r->line_text, s, len < room ? len : room);
 }
 
 /*
- * A stray quote at this point of the line: drops the record's fields,
- * starts a fresh parser and skips to the end of the line.  False when the
- * record cannot be set aside: no broken_fn (a parse error), or no memory.
+ * The current record is broken at field column of the current line, for
+ * why: its fields are dropped, a fresh parser takes what follows, and the
+ * rest of the line is skipped.  False (an error set) when out of memory.
+ */
+static bool
+set_broken(CsvReader *r, int column, const char *why)
+{
+	r->broken.line = r->record_line;
+	r->broken.bad_line = r->line;
+	r->broken.column = column;
+	r->broken.why = why;
+	r->nfields = 0;
+	r->over_cap = false;
+	buf_reset(&r->rowbuf);
+	csv_free(&r->parser);
+	if (!init_parser(r))
+	{
+		set_error(r, r->line, "out of memory");
+		return false;
+	}
+	r->skipping = true;
+	return true;
+}
+
+/*
+ * A stray quote at this point of the line: the record is broken.  False
+ * when it cannot be set aside: no broken_fn (a parse error), or no memory.
  */
 static bool
 start_broken(CsvReader *r)
@@ -380,21 +451,8 @@ start_broken(CsvReader *r)
 				  csv_strerror(csv_error(&r->parser)));
 		return false;
 	}
-	r->broken.line = r->record_line;
-	r->broken.bad_line = r->line;
-	r->broken.column = r->nfields + 1;
-	r->broken.why = "a quote inside an unquoted field, or text after a "
-		"closing quote";
-	r->nfields = 0;
-	buf_reset(&r->rowbuf);
-	csv_free(&r->parser);
-	if (!init_parser(r))
-	{
-		set_error(r, r->line, "out of memory");
-		return false;
-	}
-	r->skipping = true;
-	return true;
+	return set_broken(r, r->nfields + 1, "a stray quote (a quote inside an "
+					  "unquoted field, or text after a closing quote)");
 }
 
 /* The broken line has ended: hands it to broken_fn. */
@@ -403,17 +461,19 @@ end_broken(CsvReader *r)
 {
 	r->broken.text = r->line_text.data ? r->line_text.data : "";
 	r->broken.len = r->line_text.len;
+	r->broken.dropped = r->text_dropped;
 	r->skipping = false;
 	if (!r->broken_fn(r->ctx, &r->broken))
 		r->stopped = true;
-	buf_reset(&r->line_text);
+	forget_line(r);
 	r->record_line = r->line;
 }
 
 /*
  * Parses s[0..len) of the current line, or skips it up to a line end (CR
- * or LF) after a stray quote; how many bytes were used (all of them unless
- * a stray quote was met or a broken line ended).  Sets failed or stopped
+ * or LF) after a stray quote or a cap; how many bytes were used (all of
+ * them unless a stray quote was met or a broken line ended; none when the
+ * record passed a cap: the part is to be skipped).  Sets failed or stopped
  * when the reader must stop.
  */
 static size_t
@@ -434,13 +494,18 @@ parse_part(CsvReader *r, const char *s, size_t len)
 	if (r->parser.pstate == LIBCSV_ROW_NOT_BEGUN && r->nfields == 0)
 		r->record_line = r->line;
 	n = csv_parse(&r->parser, s, len, on_field, on_row, r);
-	if (n < len && r->spanning && csv_error(&r->parser) == CSV_EPARSE)
+	if (r->spanning &&
+		(r->over_cap || (n < len && csv_error(&r->parser) == CSV_EPARSE)))
 	{
 		/* the span ends badly: its lines are read again, this one whole */
+		r->over_cap = false;
 		r->reread = true;
 		r->span_last = r->line;
 		return len;
 	}
+	/* over a cap: the line is skipped from its start (libcsv read it) */
+	if (r->over_cap && !r->failed && !r->stopped)
+		return set_broken(r, r->cap_column, r->cap_why) ? 0 : len;
 	if (n < len && !r->failed && !r->stopped && start_broken(r))
 	{
 		keep_text(r, s, n);
@@ -489,18 +554,9 @@ unclosed_quote(CsvReader *r, const char *s, size_t len)
 		set_error(r, r->line, "unterminated quoted field");
 		return;
 	}
-	r->broken.line = r->record_line;
-	r->broken.bad_line = r->line;
-	r->broken.column = r->nfields + 1;
-	r->broken.why = "an unterminated quote: not closed on its line";
-	r->nfields = 0;
-	buf_reset(&r->rowbuf);
-	csv_free(&r->parser);
-	if (!init_parser(r))
-	{
-		set_error(r, r->line, "out of memory");
+	if (!set_broken(r, r->nfields + 1,
+					"an unterminated quote (not closed on its line)"))
 		return;
-	}
 	keep_text(r, s, len);
 	end_broken(r);
 }
@@ -553,15 +609,28 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 	if (r->failed || r->stopped)
 		return false;
 	if (ends)
-		buf_reset(&r->line_text);
+		forget_line(r);
 	else if (!skipped)
 		keep_text(r, s + part, len - part);
-	if (r->parser.entry_pos > CSV_MAX_FIELD)
+	if (r->parser.entry_pos > CSV_MAX_FIELD && r->broken_fn == NULL)
 	{
 		set_error(r, r->nfields ? r->row_line : r->line,
 				  "field longer than %d bytes (unterminated quote?)",
 				  CSV_MAX_FIELD);
 		return false;
+	}
+	if (r->parser.entry_pos > CSV_MAX_FIELD && r->spanning)
+	{
+		/* held long enough: an unclosed quote, most likely */
+		r->reread = true;
+		r->span_last = r->line;
+	}
+	else if (r->parser.entry_pos > CSV_MAX_FIELD)
+	{
+		/* the field libcsv holds is over the cap: the line is broken */
+		snprintf(r->cap_why, sizeof(r->cap_why),
+				 "field longer than %d bytes", CSV_MAX_FIELD);
+		return set_broken(r, r->nfields + 1, r->cap_why);
 	}
 	return true;
 }
@@ -596,7 +665,7 @@ read_span_again(CsvReader *r)
 	r->alone_until = r->span_last;
 	r->nfields = 0;
 	buf_reset(&r->rowbuf);
-	buf_reset(&r->line_text);
+	forget_line(r);
 	csv_free(&r->parser);
 	if (!init_parser(r))
 	{
@@ -712,6 +781,9 @@ end_last_record(CsvReader *r)
 				  "unterminated quoted field");
 		return false;
 	}
+	/* its last field passed a cap: the line is in line_text */
+	if (r->over_cap && set_broken(r, r->cap_column, r->cap_why))
+		end_broken(r);
 	return !r->failed && !r->stopped;
 }
 

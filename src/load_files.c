@@ -5,6 +5,7 @@
  */
 #include "load_run.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,26 +43,31 @@ on_row(void *ctx, const CsvRow *row)
 }
 
 /*
- * A record with a stray quote: set aside, as written.  In the header it
- * leaves the columns unknown: the file is not loaded.
+ * A record with a stray quote or over a cap: set aside, as written (the
+ * message says how many bytes of a long line are not in the record).  In
+ * the header it leaves the columns unknown: the file is not loaded.
  */
 static bool
 on_broken(void *ctx, const CsvBroken *b)
 {
 	FileLoad   *fl = ctx;
 	Notices    *nt = fl->run->notices;
+	char		cut[96] = "";
 
+	if (b->dropped > 0)
+		snprintf(cut, sizeof(cut), "; the record keeps its first %zu bytes, "
+				 "%llu more are not kept", b->len, b->dropped);
 	if (!fl->header_seen)
 	{
 		notice_add(nt, NK_CSV_PARSING_FAILED, fl->member, b->bad_line,
-				   b->column, NULL, b->text, b->len, "stray quote in the "
-				   "header, field %d: the file is not loaded", b->column);
+				   b->column, NULL, b->text, b->len, "%s in the "
+				   "header, field %d: the file is not loaded%s", b->why,
+				   b->column, cut);
 		return false;
 	}
-	notice_text(nt, NK_CSV_STRAY_QUOTE, fl->member, b->line,
-						  b->column, b->text, b->len, "stray quote on line "
-						  "%ld, field %d (%s): record set aside",
-						  b->bad_line, b->column, b->why);
+	notice_text(nt, NK_CSV_STRAY_QUOTE, fl->member, b->line, b->column,
+				b->text, b->len, "%s on line %ld, field %d: record set aside%s",
+				b->why, b->bad_line, b->column, cut);
 	return !notice_must_stop(nt);
 }
 
