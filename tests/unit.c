@@ -1617,6 +1617,8 @@ typedef struct
 	long		bad_line[4];
 	int			column[4];
 	char		text[4][64];
+	size_t		len[4];
+	unsigned long long dropped[4];
 } Broken;
 
 static bool
@@ -1631,6 +1633,8 @@ rec_broken(void *ctx, const CsvBroken *b)
 		br->column[br->n] = b->column;
 		snprintf(br->text[br->n], sizeof(br->text[0]), "%.*s", (int) b->len,
 				 b->text);
+		br->len[br->n] = b->len;
+		br->dropped[br->n] = b->dropped;
 	}
 	br->n++;
 	return true;
@@ -1881,6 +1885,118 @@ test_csv_quote_spans(void)
 				  run.broken.line[0] == 2);
 		buf_free(&text);
 	}
+}
+
+/*
+ * A line over a cap among good lines, fed in chunks of 64 kB, of 4 kB and
+ * whole: rows on the lines want_rows says, the broken record on line 3,
+ * field column, its text len bytes with dropped more not kept.
+ */
+static void
+test_over_cap_line(const char *what, const char *s, int nrows,
+				   const long *want_rows, int column, size_t len,
+				   unsigned long long dropped)
+{
+	static const size_t chunks[] = {65536, 4096, 0};
+
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+	{
+		BrokenRun	run;
+		bool		ok = csv_broken_run(s, chunks[c] ? chunks[c] : strlen(s),
+										&run);
+		char		descr[160];
+
+		ok = ok && run.nrows == nrows && run.broken.n == 1 &&
+			run.broken.line[0] == 3 && run.broken.bad_line[0] == 3 &&
+			run.broken.column[0] == column && run.broken.len[0] == len &&
+			run.broken.dropped[0] == dropped;
+		for (int i = 0; ok && i < nrows && i < 8; i++)
+			ok = run.line[i] == want_rows[i];
+		snprintf(descr, sizeof(descr), "csv %s, fed %zu bytes at a time: "
+				 "set aside alone, the other lines rows", what, chunks[c]);
+		test_cond(descr, ok);
+		if (!ok)
+			printf("  %d rows, %d broken (line %ld, column %d, %zu bytes, "
+				   "%llu dropped)\n", run.nrows, run.broken.n,
+				   run.broken.line[0], run.broken.column[0],
+				   run.broken.len[0], run.broken.dropped[0]);
+	}
+}
+
+/* Appends n bytes c to b; false when over its cap. */
+static bool
+buf_fill(Buf *b, char c, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return false;
+	memset(b->data + b->len, c, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return true;
+}
+
+static void
+test_csv_over_cap(void)
+{
+	static const long rows[] = {1, 2, 4, 5};
+	static const long head[] = {1, 2};
+	static const long many[] = {1, 2, 4, 5, 6, 7, 8, 9};
+	Buf			text;
+	size_t		len;
+	bool		ok;
+
+	buf_init(&text, 64 << 20);
+	/* an unquoted field of 1.1 MB on line 3 */
+	ok = buf_puts(&text, "a,b,c\n1,x,y\n2,") &&
+		buf_fill(&text, 'x', 1100 * 1000) && buf_puts(&text, ",z");
+	len = text.len - 12;
+	ok = ok && buf_puts(&text, "\n3,p,q\n4,r,s");
+	test_over_cap_line("unquoted field over CSV_MAX_FIELD on line 3",
+					   text.data, 4, rows, 2, len, 0);
+
+	/* a quoted field of 2 MB, closed on its line */
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n2,\"") &&
+		buf_fill(&text, 'q', 2000 * 1000) && buf_puts(&text, "\",z");
+	len = text.len - 12;
+	ok = ok && buf_puts(&text, "\r\n3,p,q\r\n4,r,s\r\n");
+	test_over_cap_line("quoted field of 2 MB on line 3, CRLF", text.data, 4,
+					   rows, 2, len, 0);
+
+	/* more than CSV_MAX_FIELDS fields, then a row over CSV_MAX_ROW */
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n") &&
+		buf_fill(&text, ',', CSV_MAX_FIELDS + 5) &&
+		buf_puts(&text, "\n3,p,q\n4,r,s\n");
+	test_over_cap_line("line of more than CSV_MAX_FIELDS fields", text.data,
+					   4, rows, CSV_MAX_FIELDS + 1, CSV_MAX_FIELDS + 5, 0);
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n");
+	for (int i = 0; i < 5; i++)
+		ok = ok && buf_fill(&text, 'r', 900 * 1000) && buf_putc(&text, ',');
+	ok = ok && buf_puts(&text, "\n3,p,q\n4,r,s\n");
+	test_over_cap_line("row of 4.5 MB in five fields", text.data, 4, rows, 5,
+					   CSV_MAX_ROW, 5 * 900 * 1000 + 5 - CSV_MAX_ROW);
+
+	/* 50 MB without a line end: the record keeps CSV_MAX_ROW bytes */
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n2,") &&
+		buf_fill(&text, 'w', 50 * 1000 * 1000);
+	test_over_cap_line("50 MB on its last line, no line end", text.data, 2,
+					   head, 2, CSV_MAX_ROW,
+					   50 * 1000 * 1000 + 2 - CSV_MAX_ROW);
+
+	/* a quoted field over the cap over many lines: each line alone */
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n2,\"open");
+	for (int i = 0; i < 12000; i++)
+		ok = ok && buf_puts(&text, "\n5,") && buf_fill(&text, 's', 95) &&
+			buf_puts(&text, ",t");
+	ok = ok && buf_puts(&text, "\n3,p,q\n");
+	test_over_cap_line("quoted field over CSV_MAX_FIELD over 12,000 lines",
+					   text.data, 12003, many, 2, 7, 0);
+	test_cond("csv over cap: the test's text built", ok);
+	buf_free(&text);
 }
 
 /* The fields of the second row and how libcsv says they were written. */
@@ -2652,6 +2768,7 @@ main(void)
 	test_csv_mixed();
 	test_csv_cr_lines();
 	test_csv_errors();
+	test_csv_over_cap();
 	test_csv_stray_quotes();
 	test_csv_quote_spans();
 	test_csv_trimmed();
