@@ -394,7 +394,10 @@ put_text(Notices *nt, const char *s, size_t len, bool first)
 	}
 }
 
-/* The record as CSV: fields quoted where they must be. */
+/*
+ * The record as CSV: fields quoted where they must be, each as written
+ * (with the spaces libcsv dropped around it: CsvRow's written).
+ */
 static bool
 put_record(Buf *out, const CsvRow *row)
 {
@@ -402,8 +405,9 @@ put_record(Buf *out, const CsvRow *row)
 
 	for (int i = 0; ok && i < row->nfields; i++)
 	{
-		const char *v = row->fields[i].data;
-		size_t		len = row->fields[i].len;
+		bool		trimmed = row->written && row->written[i].data;
+		const char *v = trimmed ? row->written[i].data : row->fields[i].data;
+		size_t		len = trimmed ? row->written[i].len : row->fields[i].len;
 		bool		quote = strcspn(v, ",\"\r\n") < len;
 
 		ok = (i == 0 || buf_putc(out, ',')) && (!quote || buf_putc(out, '"'));

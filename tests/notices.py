@@ -1928,6 +1928,68 @@ def quote_unterminated_stop_times():
     check(got == [(10, 'csv_parsing_failed', ASIDE)], 'notices %r' % got)
     check(not problems, '\n'.join(problems))
 
+# ----------------------------------------- a line over a cap (issue 22, H1)
+
+@test()
+def cap_field_over_1mib():
+    """A field over 1 MiB (CSV_MAX_FIELD) used to skip the rest of its
+    file (1 of 27 stops loaded): its line is now set aside whole, as
+    written, and every other line loads; the same for a quoted field of
+    2 MB on one line."""
+    text, first, records = quote_stops(['S1,,One,' + 'x' * 1_100_000 + ',45.5,-73.5,,0,,,',
+                                        'S2,,Two,,45.5,-73.5,,0,,,',
+                                        'S3,,"' + 'y' * 2_000_000 + '",,45.5,-73.5,,0,,,',
+                                        'S4,,Four,,45.5,-73.5,,0,,,'])
+    load_default(fl.make_feed('cap_field', {'stops.txt': text}), 'cap_field')
+    problems = line_problems('cap_field', 'stops.txt', text, first, STOP_KEY, records)
+    got = [(n.line, n.code, n.action, n.message) for n in notices_of('cap_field')
+           if n.file == 'stops.txt']
+    want = [(first, 'csv_parsing_failed', ASIDE, 'field longer than 1048576 bytes on '
+             'line %d, field 4: record set aside' % first),
+            (first + 2, 'csv_parsing_failed', ASIDE, 'field longer than 1048576 bytes on '
+             'line %d, field 3: record set aside' % (first + 2))]
+    check(got == want, 'notices %r' % [g[:2] + (g[3],) for g in got])
+    check(not problems, '\n'.join(problems))
+
+@test()
+def cap_line_50mb_bounded():
+    """A 50 MB line without a line end: set aside with its first 4 MiB
+    (CSV_MAX_ROW) as its record, the message saying how many bytes are not
+    kept; the peak RSS stays within 10 MB of the clean sample's."""
+    head = S('stops.txt').rstrip('\n') + '\n'
+    tail = 'S9,,Nine,' + 'w' * 50_000_000
+    feed = fl.make_feed('cap_line', {'stops.txt': head + tail})
+    code, err, rss = measured_load(feed, 'cap_line')
+    _, _, clean = measured_load(SAMPLE, 'cap_line_clean')
+    check(code == 0, 'exit %d: %s' % (code, err[-800:]))
+    line = head.count('\n') + 1
+    got = [(n.line, n.code, n.action, len(n.record), n.message)
+           for n in notices_of('cap_line') if n.file == 'stops.txt']
+    kept = 4 << 20
+    want = [(line, 'csv_parsing_failed', ASIDE, kept, 'field longer than 1048576 bytes '
+             'on line %d, field 4: record set aside; the record keeps its first %d '
+             'bytes, %d more are not kept' % (line, kept, len(tail) - kept))]
+    check(got == want, 'notices %r' % got)
+    record = [n.record for n in notices_of('cap_line') if n.file == 'stops.txt'][0]
+    check(record == tail[:kept], 'the record is not the line\'s first bytes')
+    check(value('SELECT count(*) FROM %s' % rel('cap_line', 'stops')) ==
+          value('SELECT count(*) FROM %s' % rel('cap_line_clean', 'stops')),
+          'stops before the line lost')
+    check(rss < clean + 10 * 1024, 'peak RSS %d kB, %d kB clean' % (rss, clean))
+
+@test()
+def duplicate_key_record_as_written():
+    """The record of a duplicate_key notice, which the check reads again
+    from the member, is the line as written: spaces libcsv drops around a
+    value are in it (class 3)."""
+    text, first, _ = quote_stops(['S1,,One,,45.5,-73.5,,0,,,',
+                                  'S1 , ,  One  ,,45.5,-73.5 ,,0,,,'])
+    load_default(fl.make_feed('dup_written', {'stops.txt': text}), 'dup_written')
+    got = [(n.line, n.record) for n in notices_of('dup_written')
+           if n.code == 'duplicate_key']
+    want = [(first + 1, 'S1 , ,  One  ,,45.5,-73.5 ,,0,,,')]
+    check(got == want, 'duplicate_key notices %r, not %r' % (got, want))
+
 # -------------------------------------------------------- --skip-invalid
 
 @test()
