@@ -451,7 +451,7 @@ start_broken(CsvReader *r)
 				  csv_strerror(csv_error(&r->parser)));
 		return false;
 	}
-	return set_broken(r, r->nfields + 1, "a stray quote (a quote inside an "
+	return set_broken(r, r->nfields + 1, "stray quote (a quote inside an "
 					  "unquoted field, or text after a closing quote)");
 }
 
@@ -555,7 +555,7 @@ unclosed_quote(CsvReader *r, const char *s, size_t len)
 		return;
 	}
 	if (!set_broken(r, r->nfields + 1,
-					"an unterminated quote (not closed on its line)"))
+					"unterminated quote (not closed on its line)"))
 		return;
 	keep_text(r, s, len);
 	end_broken(r);
