@@ -141,8 +141,9 @@ set_error(CsvReader *r, long line, const char *fmt,...)
 
 /*
  * The current record passes a cap, which the message says: with broken_fn
- * it is to be set aside, its fields from here on ignored (see parse_part);
- * without, parsing stops with an error at line.
+ * it is to be set aside (see parse_part: its fields are dropped, whatever
+ * on_field did with those after it); without, parsing stops with an error
+ * at line.
  */
 static void
 pass_cap(CsvReader *r, long line, const char *fmt,...) PRINTF_LIKE(3, 4);
@@ -152,6 +153,9 @@ pass_cap(CsvReader *r, long line, const char *fmt,...)
 {
 	va_list		ap;
 
+	/* the first cap passed is the record's */
+	if (r->over_cap)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(r->cap_why, sizeof(r->cap_why), fmt, ap);
 	va_end(ap);
@@ -169,7 +173,7 @@ on_field(void *s, size_t len, void *data)
 {
 	CsvReader  *r = data;
 
-	if (r->failed || r->stopped || r->over_cap)
+	if (r->failed || r->stopped)
 		return;
 	if (r->nfields == 0)
 		r->row_line = r->line - (s ? count_newlines(s, len) : 0);
