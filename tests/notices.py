@@ -276,6 +276,28 @@ def schema_columns(schema):
         out[t].add(c)
     return out
 
+RECORD_MAX = 4 << 20       # bytes of a line a record keeps (README)
+
+def cut_of(n):
+    """The bytes not kept that a csv_parsing_failed notice's message gives
+    for a line longer than RECORD_MAX, else None."""
+    m = re.search(r'; the record keeps its first %d bytes, (\d+) more are not kept$'
+                  % RECORD_MAX, n.message or '')
+    return int(m.group(1)) if m and n.code == 'csv_parsing_failed' else None
+
+def cut_problems(name, line, member, rec, dropped):
+    """A cut record: the first RECORD_MAX bytes of its line as written,
+    and the count of the others."""
+    with member.open() as f:
+        for _ in range(line):
+            text = f.readline()
+    text = text.rstrip(b'\r\n')
+    if len(text) != RECORD_MAX + dropped or \
+            (rec or '').encode('utf-8', 'surrogateescape') != text[:RECORD_MAX]:
+        return ['%s:%d: a record cut at %d bytes, %d not kept, is not the line\'s '
+                '(%d bytes)' % (name, line, RECORD_MAX, dropped, len(text))]
+    return []
+
 def identity_problems(schema, feed, notices, only=None):
     """Identities 1 and 2 of the policy for every CSV member of feed (only:
     those files) loaded into schema; also that every row_set_aside notice
@@ -287,12 +309,14 @@ def identity_problems(schema, feed, notices, only=None):
     cols = schema_columns(schema)
     aside = collections.defaultdict(collections.Counter)
     records = collections.defaultdict(dict)
+    cuts = collections.defaultdict(dict)
     nulled = collections.Counter()
     skipped, cutoff = set(), {}
     for n in notices:
         if n.action == ASIDE:
             aside[n.file][n.line] += 1
             records[n.file][n.line] = n.record
+            cuts[n.file][n.line] = cut_of(n)
         elif n.action == NULLED:
             nulled[(n.file, n.column)] += 1
         elif n.action == FILE_SKIPPED:
@@ -322,6 +346,9 @@ def identity_problems(schema, feed, notices, only=None):
             rec = records[name].get(line)
             if any('\udc80' <= ch <= '\udcff' or ch == '\0' for f in fields for ch in f):
                 continue            # not storable as text: not compared
+            if cuts[name].get(line) is not None:
+                problems += cut_problems(name, line, m, rec, cuts[name][line])
+                continue
             got = list(csv.reader(io.StringIO(rec or '', newline='')))
             if len(got) != 1 or norm(got[0]) != norm(fields):
                 problems.append('%s:%d: record %r does not give back the fields %r'
@@ -1219,26 +1246,28 @@ def cases():
         [N('empty_file', E, KEPT, 'transfers.txt')],
         sql=[('transfers there, empty', 'SELECT count(*) FROM @.transfers', '0')])
 
-    def parse_case(name, text, n):
+    def parse_case(name, text, n, stops):
+        """A line over a cap at line n: set aside alone, stops rows load."""
         add(name, {'stops.txt': text},
-            [N('csv_parsing_failed', E, REST_SKIPPED, 'stops.txt', n)],
-            extra={'foreign_key_violation'},
-            sql=[('stops before line %d loaded' % n, 'SELECT count(*) FROM @.stops',
-                  str(sum(1 for l, _ in member_lines(SAMPLE, 'stops.txt') if l < n)))])
+            [N('csv_parsing_failed', E, ASIDE, 'stops.txt', n)],
+            aside={'stops.txt': 1}, extra={'foreign_key_violation'},
+            sql=[('the stops of the other lines loaded', 'SELECT count(*) FROM @.stops',
+                  str(stops))])
 
     # an unterminated quote: quote_* tests below (Python's csv reads the
     # lines after it as one record, the program reads each line alone)
+    stops = len(member_lines(SAMPLE, 'stops.txt'))
     text, n, _ = setf('stops.txt', 'P02,', 'stop_desc', 'x' * (2 << 20))
-    parse_case('csv_parsing_failed_field_over_1mib', text, n)
+    parse_case('csv_parsing_failed_field_over_1mib', text, n, stops - 1)
     text = S('stops.txt')
     for f in ('stop_code', 'stop_name', 'stop_desc', 'zone_id', 'platform_code'):
         text, n, _ = setf('stops.txt', 'P02,', f, 'y' * 900_000, text)
-    parse_case('csv_parsing_failed_row_over_4mib', text, n)
+    parse_case('csv_parsing_failed_row_over_4mib', text, n, stops - 1)
     text = S('stops.txt')
     n = fl.line_of(text, 'P05,')
     lines = text.split('\n')
     lines.insert(n - 1, 'X1' + ',' * 100_000)
-    parse_case('csv_parsing_failed_100k_fields', '\n'.join(lines), n)
+    parse_case('csv_parsing_failed_100k_fields', '\n'.join(lines), n, stops)
     add('zip_trailing_bytes', {}, [N('zip_trailing_bytes', W, KEPT)], build=appended_build)
     add('zip_leading_bytes', {}, [N('zip_trailing_bytes', W, KEPT)], build=prepended_build)
 
