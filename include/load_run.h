@@ -139,6 +139,7 @@ typedef struct
 								 * catalog file's extra ones, else those
 								 * past TEXT_COLUMNS_MAX */
 	Buf			extra;			/* the current row's extra columns */
+	size_t		extra_backslashes;	/* of extra, which a text COPY doubles */
 	long		short_rows;		/* rows with fewer fields than the header */
 	long		first_short;
 	long		padded_rows;	/* rows with empty fields past the header */

@@ -207,9 +207,9 @@ check_row_width(FileLoad *fl, const CsvRow *row)
 	return true;
 }
 
-/* s as a JSON string into out. */
+/* s as a JSON string into out, counting the backslashes written. */
 static bool
-put_json_string(Buf *out, const char *s, size_t len)
+put_json_string(Buf *out, const char *s, size_t len, size_t *backslashes)
 {
 	bool		ok = buf_putc(out, '"');
 
@@ -218,6 +218,8 @@ put_json_string(Buf *out, const char *s, size_t len)
 		unsigned char c = (unsigned char) s[i];
 		char		escaped[8];
 
+		if (c == '"' || c == '\\' || c < 0x20)
+			(*backslashes)++;
 		if (c == '"' || c == '\\')
 			ok = buf_putc(out, '\\') && buf_putc(out, (char) c);
 		else if (c < 0x20)
@@ -262,9 +264,10 @@ put_extra(FileLoad *fl, const CsvRow *row, int i, const char *v, size_t len,
 		return false;
 	}
 	if (!buf_putc(&fl->extra, fl->extra.len ? ',' : '{') ||
-		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i])) ||
+		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i]),
+						 &fl->extra_backslashes) ||
 		!buf_putc(&fl->extra, ':') ||
-		!put_json_string(&fl->extra, v, len))
+		!put_json_string(&fl->extra, v, len, &fl->extra_backslashes))
 	{
 		log_error("%s:%ld: out of memory", fl->member, row->line);
 		fl->run->failed = true;
@@ -299,13 +302,14 @@ end_extra(FileLoad *fl)
 
 /*
  * Bytes the row takes in the COPY so far: its values, and its extra
- * columns as end_extra will write them (a text COPY doubles a backslash).
+ * columns as end_extra will write them (with "}", a length or a tab, and
+ * the jsonb version or each backslash doubled).
  */
 static size_t
 row_bytes(const FileLoad *fl)
 {
-	size_t		extra = fl->extra.len == 0 ? 0 : fl->binary ?
-		fl->extra.len + 6 : 2 * fl->extra.len + 2;
+	size_t		extra = fl->extra.len == 0 ? 0 : fl->extra.len + 6 +
+		(fl->binary ? 0 : fl->extra_backslashes);
 
 	if (fl->copy.buf.len < fl->copy.row_start)
 		return extra;
@@ -443,6 +447,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
 	buf_reset(&fl->extra);
+	fl->extra_backslashes = 0;
 	for (int i = 0; i < fl->ncols; i++)
 	{
 		int			f = fl->field[i];

@@ -348,6 +348,7 @@ def round_trip_empty_members():
           os.path.getsize(os.path.join(d, 'transfers.txt')) == 0,
           'folder: %r' % sorted(os.listdir(d)))
 
+@test()
 def renamed_columns_never_collide():
     """A column renamed (empty, repeated, too long, reserved) never takes
     the name of another column, earlier or later, renamed or not, nor one
