@@ -22,7 +22,7 @@
  * while the server had nothing left to do).
  */
 #define COPY_FLUSH_SIZE	(64 * 1024)
-#define COPY_MAX_SIZE	(16 * 1024 * 1024)	/* one row may not pass this */
+#define COPY_MAX_SIZE	(32 * 1024 * 1024)	/* the buffer never holds more */
 
 typedef struct
 {

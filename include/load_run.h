@@ -58,6 +58,14 @@
 #define INDEX_VALUE_MAX(len) ((len) + 8 > 24 ? (len) + 8 : 24)
 
 /*
+ * The most bytes a row may take in the COPY, its values escaped for the
+ * server (JSON writes a control byte in six), of the buffers' COPY_MAX_SIZE:
+ * a row over it is set aside (row_too_large).  The row is measured after
+ * each value, so that the buffers must hold it and one more value.
+ */
+#define ROW_MAX_BYTES	(16 * 1024 * 1024)
+
+/*
  * A file the reference lacks has its first columns as text columns, the
  * rest as keys of its row's jsonb extra: a row of 400 short values (too
  * short to be moved out of line, about 24 bytes each at most) would pass
@@ -131,6 +139,7 @@ typedef struct
 								 * catalog file's extra ones, else those
 								 * past TEXT_COLUMNS_MAX */
 	Buf			extra;			/* the current row's extra columns */
+	size_t		extra_backslashes;	/* of extra, which a text COPY doubles */
 	long		short_rows;		/* rows with fewer fields than the header */
 	long		first_short;
 	long		padded_rows;	/* rows with empty fields past the header */

@@ -66,14 +66,77 @@ skip_note(NoticeKind kind, const char *kept)
 		": the file is not loaded";
 }
 
-/* Whether column i's name is already taken by an earlier column. */
-static bool
-name_taken(const FileLoad *fl, int i)
+/*
+ * Why column i cannot be named as written (name, len: trimmed), or
+ * NK_COUNT when it can.  Called before any column is renamed: the names
+ * of the earlier columns are still as written.
+ */
+static NoticeKind
+name_defect(const FileLoad *fl, int i, const char *name, size_t len)
 {
+	if (len == 0)
+		return NK_EMPTY_COLUMN_NAME;
+	if (!conv_utf8_valid(name, len))
+		return NK_INVALID_UTF8_COLUMN_NAME;
+	if (len >= NAMEDATALEN)
+		return NK_LONG_COLUMN_NAME;
 	for (int j = 0; j < i; j++)
 		if (strcmp(fl->names[j], fl->names[i]) == 0)
-			return true;
-	return false;
+			return NK_DUPLICATED_COLUMN;
+	if (name_reserved(fl, fl->names[i]))
+		return NK_RESERVED_COLUMN_NAME;
+	return NK_COUNT;
+}
+
+/*
+ * Whether column i may be renamed name: no column that keeps its name as
+ * written has it, earlier or later, nor one renamed before it, nor a
+ * column of the table or a field of the file's (pgsql2gtfs reads such a
+ * name from the table's column, not from extra).
+ */
+static bool
+name_free(const FileLoad *fl, const NoticeKind *defect, int i,
+		  const char *name)
+{
+	static const char *const own[] = {
+		"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid",
+		DDL_LINE_COLUMN, DDL_EXTRA_COLUMN, "geom", "feed_id"
+	};
+
+	for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+		if (strcmp(name, own[k]) == 0)
+			return false;
+	if (fl->cat && catalog_find_field(fl->cat, name) >= 0)
+		return false;
+	for (int j = 0; j < fl->ncols; j++)
+		if (j != i && (j < i || defect[j] == NK_COUNT) &&
+			strcmp(fl->names[j], name) == 0)
+			return false;
+	return true;
+}
+
+/*
+ * The name column i is kept as, into out: after its place, and the first
+ * of base, base_2, base_3 ... that name_free allows (one is, as there are
+ * fewer names to avoid than numbers).  base is at most LONG_NAME_KEPT
+ * bytes and "_<column>", so that with a suffix it stays under NAMEDATALEN.
+ */
+static void
+rename_column(const FileLoad *fl, const NoticeKind *defect, int i,
+			  char *out, size_t outsize)
+{
+	char		base[NAMEDATALEN];
+	NoticeKind	kind = defect[i];
+
+	if (kind != NK_EMPTY_COLUMN_NAME && kind != NK_INVALID_UTF8_COLUMN_NAME)
+		snprintf(base, sizeof(base), "%.*s_%d",
+				 utf8_prefix(fl->names[i], kind == NK_LONG_COLUMN_NAME ?
+							 LONG_NAME_KEPT : 40), fl->names[i], i + 1);
+	else
+		snprintf(base, sizeof(base), "column_%d", i + 1);
+	snprintf(out, outsize, "%s", base);
+	for (int n = 2; !name_free(fl, defect, i, out); n++)
+		snprintf(out, outsize, "%s_%d", base, n);
 }
 
 /*
@@ -81,8 +144,9 @@ name_taken(const FileLoad *fl, int i)
  * catalog field.  Every column is kept: one without a name, whose name an
  * earlier column has, or whose name is longer than PostgreSQL's names (the
  * server would cut it, maybe onto another), becomes a text column named
- * after its place: as the table says, which may also skip the file
- * (fl->skipped set: the header is read no further).  False only when out
+ * after its place, under a name no other column has: as the table says,
+ * which may also skip the file (fl->skipped set: the header is read no
+ * further).  False only when out
  * of memory (logged).
  */
 bool
@@ -90,15 +154,37 @@ header_map(FileLoad *fl, const CsvRow *header)
 {
 	Notices    *nt = fl->run->notices;
 	char		shown[SHOW_VALUE_MAX + 8];
+	NoticeKind *defect;
+	bool		ok = true;
 
 	fl->ncols = header->nfields;
 	fl->names = calloc((size_t) fl->ncols, sizeof(char *));
 	fl->field = calloc((size_t) fl->ncols, sizeof(int));
-	if (fl->names == NULL || fl->field == NULL)
+	defect = calloc((size_t) fl->ncols, sizeof(NoticeKind));
+	if (fl->names == NULL || fl->field == NULL || defect == NULL)
 	{
+		free(defect);
 		log_error("out of memory");
 		fl->run->failed = true;
 		return false;
+	}
+	/* every name as written first: a renamed column avoids them all */
+	for (int i = 0; i < fl->ncols; i++)
+	{
+		const char *name = header->fields[i].data;
+		size_t		len = header->fields[i].len;
+
+		/* whitespace around names is a common slip: forgive it */
+		conv_trim(&name, &len);
+		fl->names[i] = strndup(name, len);
+		if (fl->names[i] == NULL)
+		{
+			free(defect);
+			log_error("out of memory");
+			fl->run->failed = true;
+			return false;
+		}
+		defect[i] = name_defect(fl, i, name, len);
 	}
 	for (int i = 0; i < fl->ncols; i++)
 	{
@@ -106,25 +192,11 @@ header_map(FileLoad *fl, const CsvRow *header)
 		size_t		len = header->fields[i].len;
 		char		renamed[NAMEDATALEN + 16];
 
-		/* whitespace around names is a common slip: forgive it */
 		conv_trim(&name, &len);
-		fl->names[i] = strndup(name, len);
-		if (fl->names[i] == NULL)
-		{
-			log_error("out of memory");
-			fl->run->failed = true;
-			return false;
-		}
 		fl->field[i] = COL_EXTRA;
-		if (len == 0 || !conv_utf8_valid(name, len) ||
-			len >= NAMEDATALEN || name_taken(fl, i) ||
-			name_reserved(fl, fl->names[i]))
+		if (defect[i] != NK_COUNT)
 		{
-			NoticeKind	kind = len == 0 ? NK_EMPTY_COLUMN_NAME :
-				!conv_utf8_valid(name, len) ? NK_INVALID_UTF8_COLUMN_NAME :
-				len >= NAMEDATALEN ? NK_LONG_COLUMN_NAME :
-				name_taken(fl, i) ? NK_DUPLICATED_COLUMN :
-				NK_RESERVED_COLUMN_NAME;
+			NoticeKind	kind = defect[i];
 			const char *what = kind == NK_EMPTY_COLUMN_NAME ? "has no name" :
 				kind == NK_INVALID_UTF8_COLUMN_NAME ?
 				"has a name that is not UTF-8" :
@@ -134,13 +206,6 @@ header_map(FileLoad *fl, const CsvRow *header)
 				"has a name of the server's or of gtfs2pgsql's";
 			bool		named = len > 0 && kind != NK_INVALID_UTF8_COLUMN_NAME;
 
-			if (named)
-				snprintf(renamed, sizeof(renamed), "%.*s_%d",
-						 utf8_prefix(fl->names[i],
-									 kind == NK_LONG_COLUMN_NAME ?
-									 LONG_NAME_KEPT : 40), fl->names[i], i + 1);
-			else
-				snprintf(renamed, sizeof(renamed), "column_%d", i + 1);
 			row_show_value(name, len, shown, sizeof(shown));
 			if (notice_rule(kind, NC_OPTIONAL) != ACTION_KEPT)
 			{
@@ -149,8 +214,9 @@ header_map(FileLoad *fl, const CsvRow *header)
 						   "column %d %s \"%s\": the file is not loaded",
 						   i + 1, what, shown);
 				fl->skipped = true;
-				return true;
+				break;
 			}
+			rename_column(fl, defect, i, renamed, sizeof(renamed));
 			notice_add(nt, kind, fl->member, header->line, i + 1,
 					   named ? fl->names[i] : NULL, name, len, "column %d %s "
 					   "\"%s\": kept as column \"%s\"", i + 1, what, shown,
@@ -161,7 +227,8 @@ header_map(FileLoad *fl, const CsvRow *header)
 			{
 				log_error("out of memory");
 				fl->run->failed = true;
-				return false;
+				ok = false;
+				break;
 			}
 			continue;
 		}
@@ -178,10 +245,13 @@ header_map(FileLoad *fl, const CsvRow *header)
 				ACTION_KEPT)
 			{
 				fl->skipped = true;
-				return true;
+				break;
 			}
 		}
 	}
+	free(defect);
+	if (fl->skipped || !ok)
+		return ok;
 	fl->single_key = -1;
 	for (int f = 0; fl->cat && f < fl->cat->nfields; f++)
 	{

@@ -15,6 +15,15 @@
 #include "geom.h"
 #include "log.h"
 
+/*
+ * A row under ROW_MAX_BYTES and its next value fit in the buffers: the
+ * COPY's holds the rows before it (under COPY_FLUSH_SIZE), extra's the
+ * JSON of a field (six bytes a byte) and of its column's name.
+ */
+_Static_assert(COPY_FLUSH_SIZE + ROW_MAX_BYTES + 6 * CSV_MAX_FIELD +
+			   6 * NAMEDATALEN + 64 < COPY_MAX_SIZE,
+			   "a row and its next value must fit in the COPY buffer");
+
 /* value, cut to SHOW_VALUE_MAX bytes on a character boundary, into out. */
 const char *
 row_show_value(const char *s, size_t len, char *out, size_t outsize)
@@ -198,9 +207,9 @@ check_row_width(FileLoad *fl, const CsvRow *row)
 	return true;
 }
 
-/* s as a JSON string into out. */
+/* s as a JSON string into out, counting the backslashes written. */
 static bool
-put_json_string(Buf *out, const char *s, size_t len)
+put_json_string(Buf *out, const char *s, size_t len, size_t *backslashes)
 {
 	bool		ok = buf_putc(out, '"');
 
@@ -209,6 +218,8 @@ put_json_string(Buf *out, const char *s, size_t len)
 		unsigned char c = (unsigned char) s[i];
 		char		escaped[8];
 
+		if (c == '"' || c == '\\' || c < 0x20)
+			(*backslashes)++;
 		if (c == '"' || c == '\\')
 			ok = buf_putc(out, '\\') && buf_putc(out, (char) c);
 		else if (c < 0x20)
@@ -253,12 +264,12 @@ put_extra(FileLoad *fl, const CsvRow *row, int i, const char *v, size_t len,
 		return false;
 	}
 	if (!buf_putc(&fl->extra, fl->extra.len ? ',' : '{') ||
-		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i])) ||
+		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i]),
+						 &fl->extra_backslashes) ||
 		!buf_putc(&fl->extra, ':') ||
-		!put_json_string(&fl->extra, v, len))
+		!put_json_string(&fl->extra, v, len, &fl->extra_backslashes))
 	{
-		log_error("%s:%ld: row longer than %d bytes", fl->member, row->line,
-				  COPY_MAX_SIZE);
+		log_error("%s:%ld: out of memory", fl->member, row->line);
 		fl->run->failed = true;
 		return false;
 	}
@@ -286,6 +297,42 @@ end_extra(FileLoad *fl)
 		fl->run->failed = true;
 		return false;
 	}
+	return true;
+}
+
+/*
+ * Bytes the row takes in the COPY so far: its values, and its extra
+ * columns as end_extra will write them (with "}", a length or a tab, and
+ * the jsonb version or each backslash doubled).
+ */
+static size_t
+row_bytes(const FileLoad *fl)
+{
+	size_t		extra = fl->extra.len == 0 ? 0 : fl->extra.len + 6 +
+		(fl->binary ? 0 : fl->extra_backslashes);
+
+	if (fl->copy.buf.len < fl->copy.row_start)
+		return extra;
+	return fl->copy.buf.len - fl->copy.row_start + extra;
+}
+
+/*
+ * Whether the row, column i written, passes ROW_MAX_BYTES: then it is set
+ * aside (rolled back), with i as the notice's column.
+ */
+static bool
+row_too_large(FileLoad *fl, const CsvRow *row, int i)
+{
+	size_t		bytes = row_bytes(fl);
+
+	if (bytes <= ROW_MAX_BYTES)
+		return false;
+	/* the table allows only dropping the row: set aside or refused */
+	copy_row_rollback(&fl->copy);
+	notice_row(fl->run->notices, NK_ROW_TOO_LARGE, fl->member, row, i + 1,
+			   fl->names[i], NULL, 0, "row of %zu bytes written for the "
+			   "server at %s, more than %d: it cannot be loaded", bytes,
+			   fl->names[i], ROW_MAX_BYTES);
 	return true;
 }
 
@@ -400,6 +447,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
 	buf_reset(&fl->extra);
+	fl->extra_backslashes = 0;
 	for (int i = 0; i < fl->ncols; i++)
 	{
 		int			f = fl->field[i];
@@ -412,6 +460,9 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		NoticeKind	kind;
 		ConvStatus	st;
 
+		/* measured after each value: see ROW_MAX_BYTES */
+		if (i > 0 && row_too_large(fl, row, i - 1))
+			return !notice_must_stop(nt);
 		if (i < row->nfields)
 			trim_value(fl, row, i, &v, &len);
 		/* an id that is keyed or indexed: only so long */
@@ -483,6 +534,8 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		if (action == ACTION_VALUE_NULLED)
 			coords_ok = coords_ok && i != fl->lat_col && i != fl->lon_col;
 	}
+	if (fl->ncols > 0 && row_too_large(fl, row, fl->ncols - 1))
+		return !notice_must_stop(nt);
 	if (fl->lat_col >= 0 && !put_point(fl, row, coords_ok))
 		return !notice_must_stop(nt);
 	if (fl->nextra > 0 && !end_extra(fl))

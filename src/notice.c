@@ -8,7 +8,8 @@
  * Codes are the MobilityData GTFS validator's, with its severities, so
  * that a user can look them up; invalid_utf8, zip_trailing_bytes,
  * unnameable_file, point_not_transformed, column_name_too_long,
- * zip_inconsistent, file_name_not_utf8 and unreadable_file are ours.
+ * zip_inconsistent, file_name_not_utf8, unreadable_file and row_too_large
+ * are ours.
  */
 #include "notice.h"
 
@@ -102,6 +103,9 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
 	[NK_CSV_STRAY_QUOTE] = {"csv_stray_quote", "csv_parsing_failed", E,
 	SCOPE_ROW, ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
+	/* a row past ROW_MAX_BYTES as written for the server (load_run.h) */
+	[NK_ROW_TOO_LARGE] = {"row_too_large", "row_too_large", E, SCOPE_ROW,
+	ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
 	[NK_DUPLICATE_KEY] = {"duplicate_key", "duplicate_key", E, SCOPE_ROW,
 	ONLY(ROW_SET_ASIDE), ALL(ROW_SET_ASIDE)},
 	[NK_DUPLICATE_GEO_JSON_KEY] = {"duplicate_geo_json_key",

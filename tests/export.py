@@ -26,7 +26,7 @@ Environment: PGSQL2GTFS, the program under test (default ./pgsql2gtfs);
 EXPORT_BIG=1 adds the round trip of mta-bus-brooklyn (about a minute) and
 its memory; the skip says so otherwise.  Standard library only.
 """
-import collections, csv, io, os, re, resource, signal, subprocess, sys, \
+import collections, csv, io, json, os, re, resource, signal, subprocess, sys, \
     time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
@@ -347,6 +347,98 @@ def round_trip_empty_members():
     check(sorted(os.listdir(d)) == sorted(files) and
           os.path.getsize(os.path.join(d, 'transfers.txt')) == 0,
           'folder: %r' % sorted(os.listdir(d)))
+
+@test()
+def renamed_columns_never_collide():
+    """A column renamed (empty, repeated, too long, reserved) never takes
+    the name of another column, earlier or later, renamed or not, nor one
+    of the table's (issue 22, class 2: an empty 6th column renamed
+    column_6 beside a column_6 lost a value; column_2 before an empty one
+    gave exit 3).  Every combination of three such names after a catalog
+    file's header (twelve files of the reference, fare_attributes.txt
+    in a text COPY) and after a file the
+    reference lacks: every value as written is in its table or extra, the
+    names are distinct, and pgsql2gtfs writes each file back byte for
+    byte."""
+    files = dict(it.MINI)
+    files['stop_times.txt'] = files['stop_times.txt'].replace(
+        ',5:30:00,5:30:00,', ',05:30:00,05:30:00,')
+    files.update({
+        'calendar_dates.txt': 'service_id,date,exception_type\nWK,20260105,2\n',
+        'shapes.txt': 'shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n'
+                      'SH,45.5,-73.5,1\nSH,45.6,-73.6,2\n',
+        'levels.txt': 'level_id,level_index\nL1,0\n',
+        'fare_attributes.txt': 'fare_id,price,currency_type,payment_method,'
+                               'transfers\nF1,2.5,CAD,0,\n',
+        'feed_info.txt': 'feed_publisher_name,feed_publisher_url,feed_lang\n'
+                         'Mini,https://mini.example/,en\n',
+        'areas.txt': 'area_id,area_name\nA1,Area\n'})
+    bases = sorted(name for name in files)
+    long_name = 'L' * 70
+
+    def tokens(head, n):
+        """Names for the three columns after head (its first n columns);
+        f(a, b, c) with a, b, c their places, 1-based."""
+        h1 = head[1]
+        pl = lambda k: n + k + 1
+        out = [lambda p: '', lambda p: 'column_%d' % pl(0),
+               lambda p: 'column_%d' % pl(1), lambda p: 'column_%d' % pl(2),
+               lambda p: h1, lambda p: '%s_%d' % (h1, pl(1))]
+        if head[0] == 'id':     # a file the reference lacks: a text table
+            out += [lambda p: 'ctid', lambda p: 'ctid_%d' % pl(2),
+                    lambda p: long_name,
+                    lambda p: '%s_%d' % (long_name[:50], pl(0))]
+        return out
+
+    def with_slots(text, combo, tag):
+        lines = text.rstrip('\n').split('\n')
+        head = lines[0].split(',')
+        names = [t(None) for t in (tokens(head, len(head))[k] for k in combo)]
+        out = [','.join(head + names)]
+        for r, line in enumerate(lines[1:]):
+            out.append(line + ''.join(',%s_%d_%d' % (tag, r, k) for k in range(3)))
+        return '\n'.join(out) + '\n'
+
+    cat_combos = [(a, b, c) for a in range(6) for b in range(6) for c in range(6)]
+    note_combos = [(a, b, c) for a in range(10) for b in range(10) for c in range(10)]
+    nfeeds = len(cat_combos) // len(bases)
+    per_feed = -(-len(note_combos) // nfeeds)
+    problems = []
+    for f in range(nfeeds):
+        feed_files = dict(files)
+        for j, name in enumerate(bases):
+            feed_files[name] = with_slots(files[name], cat_combos[f * len(bases) + j],
+                                          't%d' % j)
+        for j, combo in enumerate(note_combos[f * per_feed:(f + 1) * per_feed]):
+            feed_files['n%03d.txt' % j] = with_slots('id,v\n1,2\n', combo, 'n%d' % j)
+        schema = 'renamed_%d' % f
+        feed = it.write_feed(schema, feed_files)
+        it.load(feed, schema)
+        recorded = {r[0]: (json.loads(r[1]), r[2]) for r in query(
+            'SELECT file, array_to_json(columns), "table" FROM %s'
+            % rel(schema, 'import_files'))}
+        rows = collections.defaultdict(list)
+        for r in query(' UNION ALL '.join(
+                'SELECT %s, to_jsonb(t) FROM %s t' % (ql(name), rel(schema, recorded[name][1]))
+                for name in sorted(feed_files))):
+            rows[r[0]].append(json.loads(r[1]))
+        for name, text in sorted(feed_files.items()):
+            head = text.split('\n')[0].split(',')
+            cols = recorded[name][0]
+            want = sorted(line.split(',')[len(head) - 3:]
+                          for line in text.rstrip('\n').split('\n')[1:])
+            got = sorted([(r.get('extra') or {}).get(c, r.get(c)) for c in cols[-3:]]
+                         for r in rows[name])
+            if len(set(cols)) != len(cols) or got != want:
+                problems.append('%s/%s: header %s as %s: %s where %s was written'
+                                % (schema, name, head, cols, got, want))
+        out = exported(schema, schema + '.zip')
+        z = zipfile.ZipFile(out)
+        for name, text in sorted(feed_files.items()):
+            back = z.read(name).decode() if name in z.namelist() else None
+            if back != text:
+                problems.append('%s/%s written back as %r, not %r' % (schema, name, back, text))
+    check(not problems, '%d problems: %s' % (len(problems), '; '.join(problems[:5])))
 
 def shared_round_trip(stem, defective):
     def fn():

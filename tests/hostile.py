@@ -19,6 +19,8 @@ sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
 
+csv.field_size_limit(1 << 30)   # the 1 MB fields of rows_past_the_copy_bound
+
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
 
@@ -896,6 +898,73 @@ def reserved_column_names_kept_apart():
           "the file's feed_id column reached the table's")
     check(value('SELECT count(*) FROM %s WHERE geom IS NOT NULL' % rel(schema, 'stops')) != '0',
           'the stops lost their geometry')
+
+def with_columns(text, names, values):
+    """text (a CSV file) with columns names after its own: each record gets
+    values[line] (by its first line), or empty ones."""
+    rows = list(csv.reader(io.StringIO(text, newline='')))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator='\n')
+    w.writerow(rows[0] + names)
+    for r in rows[1:]:
+        if r:
+            w.writerow(r + [''] * len(names))
+    for line in values:
+        w.writerow([line] + [''] * (len(rows[0]) - 1) + values[line])
+    return out.getvalue()
+
+@test()
+def rows_past_the_copy_bound_set_aside():
+    """Values that grow as the server is sent them (JSON writes \\x01 as
+    \\u0001, six bytes a byte): three 1 MB fields of control bytes in
+    extra columns made an 18 MB jsonb, past our 16 MiB COPY buffer ("row
+    longer than 16777216 bytes", exit 3; issue 22, class 7).  Such a row
+    is set aside (row_too_large, the record as written) in a binary COPY
+    (stops.txt), a text COPY (fare_attributes.txt, which has a price) and
+    the jsonb of a file the reference lacks past its 250 text columns; two
+    such fields (12 MB) load, and so do three in the text columns of a
+    file the reference lacks (3 MB).  Exit 0; rows + set aside = records
+    in every file."""
+    mb = '\x01' * 1_000_000
+    junk = ['junk_a', 'junk_b', 'junk_c']
+    wide_head = ['c%d' % i for i in range(260)]
+    wide_rows = [['w%d' % r] + [''] * 259 for r in range(3)]
+    wide_rows[1][251:254] = [mb] * 3
+    files = {
+        'stops.txt': with_columns(read_text(SAMPLE, 'stops.txt'), junk,
+                                  {'BIG3': [mb] * 3, 'BIG2': [mb, mb, '']}),
+        'fare_attributes.txt': with_columns(read_text(SAMPLE, 'fare_attributes.txt'),
+                                            junk, {'BIG3': [mb] * 3}),
+        'notes.txt': 'id,a,b,c\n1,x,y,z\n2,%s,%s,%s\n3,x,y,z\n' % (mb, mb, mb),
+        'wide.txt': ''.join(','.join(r) + '\n' for r in [wide_head] + wide_rows),
+    }
+    d = make_feed('row_bound', files)
+    schema = 'row_bound'
+    r = run('-q', '-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    got = notices(schema, "code = 'row_too_large'")
+    check(sorted((x[0], x[2], x[4], x[5]) for x in got) ==
+          [('fare_attributes.txt', 'junk_c', 'error', 'row_set_aside'),
+           ('stops.txt', 'junk_c', 'error', 'row_set_aside'),
+           ('wide.txt', 'c253', 'error', 'row_set_aside')],
+          'notices: %r' % ([x[:6] for x in got],))
+    for x in got:
+        written = [row for row in csv.reader(io.StringIO(files[x[0]], newline=''))
+                   if row and row[0] in ('BIG3', 'w1')]
+        check([next(csv.reader(io.StringIO(x[7], newline='')))] == written,
+              '%s: the record is not the line as written' % x[0])
+    aside = dict(query("SELECT file, count(*) FROM %s WHERE action = 'row_set_aside'"
+                       " GROUP BY file" % rel(schema, 'import_notices')))
+    for name, text in files.items():
+        rows = value('SELECT count(*) FROM %s' % rel(schema, name[:-4]))
+        check(int(rows) + int(aside.get(name, 0)) == records(text),
+              '%s: %s rows + %s set aside, %d records' % (name, rows, aside.get(name, 0),
+                                                        records(text)))
+    check(value("SELECT octet_length(extra->>'junk_a') + octet_length(extra->>'junk_b')"
+                " FROM %s WHERE stop_id = 'BIG2'" % rel(schema, 'stops')) == '2000000',
+          'the stop of two 1 MB fields did not load whole')
+    check(value("SELECT octet_length(a || b || c) FROM %s WHERE id = '2'"
+                % rel(schema, 'notes')) == '3000000', 'notes.txt: the big row')
 
 @test()
 def thousand_columns_skipped_with_a_notice():

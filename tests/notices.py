@@ -133,6 +133,7 @@ POLICY = {
     'unsupported_geometry_type': {(E, ASIDE)},
     'invalid_geometry': {(E, ASIDE)},
     'id_too_long': {(E, ASIDE)},
+    'row_too_large': {(E, ASIDE)},
     # made by the load's SQL (timetable.c)
     'start_and_end_range_out_of_order': {(E, KEPT)},
     'service_extends_far_in_the_future': {(I, KEPT)},
@@ -1452,6 +1453,21 @@ def cases():
         args=['--srid', '2154'], database='srid2154',
         sql=[('P03 kept, geom NULL', "SELECT count(*) FROM @.stops WHERE stop_id = 'P03'"
               " AND geom IS NULL AND stop_lat = -90", '1')])
+    # a row whose extra columns, JSON-escaped (\u0001: six bytes a byte),
+    # pass what a row may take in the COPY: set aside, as written
+    header, rows = fl.rows_of(SAMPLE, 'stops.txt')
+    wide = io.StringIO()
+    w = csv.writer(wide, lineterminator='\n')
+    w.writerow(header + ['junk_a', 'junk_b', 'junk_c'])
+    w.writerows(r + [''] * 3 for r in rows)
+    n = wide.getvalue().count('\n') + 1
+    big = ['BIG'] + [''] * (len(header) - 1) + ['\x01' * 1_000_000] * 3
+    w.writerow(big)
+    add('row_too_large', {'stops.txt': wide.getvalue()},
+        [N('row_too_large', E, ASIDE, 'stops.txt', n, 'junk_c', None,
+           msg='more than 16777216', record=big)],
+        aside={'stops.txt': 1}, extra={'unknown_column'},
+        sql=[('the other stops loaded', 'SELECT count(*) FROM @.stops', str(len(rows)))])
 
     # ---- clean: every field quoted, quotes doubled, commas and line breaks
     # in quoted fields: no notice at all
@@ -1603,6 +1619,7 @@ CASE_NAMES = [
     'column_name_too_long', 'reserved_column_name', 'too_many_columns', 'too_many_files',
     'unnameable_file', 'id_too_long', 'csv_stray_quote', 'point_not_transformed',
     'start_and_end_range_out_of_order', 'service_extends_far_in_the_future',
+    'row_too_large',
 ]
 for _name in CASE_NAMES:
     gen_test(_name)
@@ -1647,7 +1664,8 @@ KIND_CASES = {
     'invalid_url': 'invalid_url', 'invalid_email': 'invalid_email',
     'invalid_language_code': 'invalid_language_code', 'invalid_currency': 'invalid_currency',
     'invalid_utf8': 'invalid_utf8', 'missing_required_field': 'missing_required_field_key',
-    'id_too_long': 'id_too_long', 'point_near_origin': 'point_near_origin',
+    'id_too_long': 'id_too_long', 'row_too_large': 'row_too_large',
+    'point_near_origin': 'point_near_origin',
     'point_not_transformed': 'point_not_transformed', 'row_too_long': 'invalid_row_length',
     'csv_stray_quote': 'csv_stray_quote', 'duplicate_key': 'duplicate_key',
     'duplicate_geo_json_key': 'duplicate_geo_json_key', 'row_too_short': 'invalid_row_length_short',

@@ -2628,7 +2628,7 @@ test_row_path(void)
 	bool		built;
 
 	run.notices = notice_create(false, 100);
-	buf_init(&rows, 1 << 20);
+	buf_init(&rows, 1 << 24);	/* a record of 3 MB */
 	memset(&fl, 0, sizeof(fl));
 	fl.run = &run;
 	fl.member = "stops.txt";
@@ -2736,6 +2736,29 @@ test_row_path(void)
 				  convert_row(&fl, w, 2, 8, &built) && built &&
 				  buf_is(&fl.copy.buf, "S5\tGare\t\\N\t\\N\t8"));
 	}
+	/* extra columns escaped sixfold (\u0001) past ROW_MAX_BYTES */
+	{
+		char	   *mb = malloc(1000001);
+		const char *v[] = {"S6", "Gare", "45", NULL, NULL, NULL, ""};
+
+		memset(mb, '\x01', 1000000);
+		mb[1000000] = '\0';
+		v[3] = v[4] = v[5] = mb;
+		test_cond("row: three 1 MB fields of \\x01 in extra set aside",
+				  convert_row(&fl, v, 7, 9, &built) && !built &&
+				  fl.copy.buf.len == 0);
+		drain(run.notices, &rows);
+		test_cond("row: row_too_large, row_set_aside, the last column's",
+				  has_notice(&rows, "row_too_large", "row_set_aside",
+							 "column_6"));
+		v[5] = "";
+		test_cond("row: two of them (14 MB in a text COPY) loaded",
+				  convert_row(&fl, v, 7, 10, &built) && built &&
+				  fl.copy.buf.len > 14000000 &&
+				  fl.copy.buf.len <= ROW_MAX_BYTES);
+		notice_row_keep(run.notices);
+		free(mb);
+	}
 	for (int i = 0; i < fl.ncols; i++)
 		free(fl.names[i]);
 	free(fl.names);
@@ -2744,6 +2767,66 @@ test_row_path(void)
 	buf_free(&fl.copy.buf);
 	buf_free(&rows);
 	notice_destroy(run.notices);
+}
+
+/* The names header maps a header of n names to, joined by commas. */
+static const char *
+mapped_names(const char *member, const char *const *names, int n,
+			 char *out, size_t outsize)
+{
+	LoadOptions opt = {.geom = NULL};
+	LoadRun		run = {.opt = &opt};
+	FileLoad	fl;
+	CsvField	hf[8];
+	CsvRow		head = make_row(hf, names, n, 1);
+	size_t		used = 0;
+
+	run.notices = notice_create(false, 100);
+	memset(&fl, 0, sizeof(fl));
+	fl.run = &run;
+	fl.member = member;
+	fl.cat = catalog_find_file(member);
+	out[0] = '\0';
+	if (header_map(&fl, &head))
+		for (int i = 0; i < fl.ncols; i++)
+			used += (size_t) snprintf(out + used, outsize - used, "%s%s",
+									  i ? "," : "", fl.names[i]);
+	for (int i = 0; i < fl.ncols; i++)
+		free(fl.names[i]);
+	free(fl.names);
+	free(fl.field);
+	notice_destroy(run.notices);
+	return out;
+}
+
+/*
+ * A column renamed takes no name of another column, earlier or later,
+ * renamed or not, nor one of the table's (issue 22, class 2).
+ */
+static void
+test_renamed_names(void)
+{
+	char		got[512];
+	const char *const a[] = {"column_2", ""};
+	const char *const b[] = {"stop_id", "", "column_2", "stop_id",
+	"stop_id_4"};
+	const char *const c[] = {"ctid", "ctid_1", "", "column_3_2", "column_3"};
+	const char *const d[] = {"", "", "column_1", "column_2_2", "column_2"};
+
+	test_cond("renamed: an empty 2nd column beside column_2",
+			  strcmp(mapped_names("notes.txt", a, 2, got, sizeof(got)),
+					 "column_2,column_2_2") == 0);
+	test_cond("renamed: a later column's name is its own",
+			  strcmp(mapped_names("stops.txt", b, 5, got, sizeof(got)),
+					 "stop_id,column_2_2,column_2,stop_id_4_2,stop_id_4")
+			  == 0);
+	test_cond("renamed: reserved, then numbered on until free",
+			  strcmp(mapped_names("notes.txt", c, 5, got, sizeof(got)),
+					 "ctid_1_2,ctid_1,column_3_3,column_3_2,column_3") == 0);
+	test_cond("renamed: empty names beside the names they would take",
+			  strcmp(mapped_names("stops.txt", d, 5, got, sizeof(got)),
+					 "column_1_2,column_2_3,column_1,column_2_2,column_2")
+			  == 0);
 }
 
 int
@@ -2777,6 +2860,7 @@ main(void)
 	test_report_table();
 	test_notice_table();
 	test_row_path();
+	test_renamed_names();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
