@@ -39,9 +39,10 @@ extern int	feeds_schema_usable(PGconn *conn, const char *schema);
 
 /*
  * Outside any transaction, in one of its own: creates or updates the
- * registry when it is missing or older.  False (logged).
+ * registry when it is missing or older, waiting at most wait_seconds
+ * (negative: for ever) for another session doing so.  False (logged).
  */
-extern bool feeds_setup(PGconn *conn);
+extern bool feeds_setup(PGconn *conn, double wait_seconds);
 
 /*
  * Appends to sql what the swap must run first, under the registry's lock:

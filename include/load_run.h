@@ -244,7 +244,8 @@ extern bool finish_strict_refusal(LoadRun *run);
 
 /* load_postgis.c */
 
-extern bool postgis_schema(PGconn *conn, bool needed, char **schema);
+extern bool postgis_schema(PGconn *conn, bool needed, double wait_seconds,
+						   char **schema);
 extern bool postgis_first_feed(PGconn *conn, bool *first);
 extern int	postgis_srid_usable(PGconn *conn, const Ddl *ddl);
 

@@ -38,13 +38,14 @@ typedef bool (*SideWork) (PGconn *conn, const char *schema, void *arg,
 extern bool side_clean(PGconn *conn);
 
 /*
- * Takes the lock of conn's side schema and forks a child that runs work
- * (which must not use conn) and reports result_size bytes of result.  The
- * child dies with the parent.  NULL (logged) when it could not start; end
- * it with side_end.
+ * Takes the lock of conn's side schema, waiting at most wait_seconds
+ * (negative: for ever) for a session that holds it, and forks a child
+ * that runs work (which must not use conn) and reports result_size bytes
+ * of result.  The child dies with the parent.  NULL (logged) when it
+ * could not start; end it with side_end.
  */
 extern SideLoad *side_start(PGconn *conn, SideWork work, void *arg,
-							size_t result_size);
+							size_t result_size, double wait_seconds);
 
 /* The side schema's name, quoted (owned by side). */
 extern const char *side_schema(const SideLoad *side);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "lockwait.h"
 #include "log.h"
 #include "trust.h"
 
@@ -89,33 +90,46 @@ feeds_schema_usable(PGconn *conn, const char *schema)
 	return usable;
 }
 
-bool
-feeds_setup(PGconn *conn)
+/* 1: the registry is there and current; 0: it is not; -1: failed */
+static int
+registry_current(PGconn *conn)
 {
-	PGresult   *res;
+	PGresult   *res = db_query(conn, "SELECT EXISTS (SELECT FROM "
+								"pg_catalog.pg_attribute a JOIN pg_catalog."
+								"pg_class c ON c.oid = a.attrelid "
+								"JOIN pg_catalog.pg_namespace n "
+								"ON n.oid = c.relnamespace WHERE n.nspname = "
+								"'gtfs2pgsql' AND c.relname = 'feeds' "
+								"AND a.attname = 'infos')", 0, NULL);
+	int			current = res ? strcmp(PQgetvalue(res, 0, 0), "t") == 0 : -1;
+
+	PQclear(res);
+	return current;
+}
+
+bool
+feeds_setup(PGconn *conn, double wait_seconds)
+{
+	int			current = registry_current(conn);
 	bool		ok;
+
+	if (current != 0)
+		return current > 0;
 
 	/*
 	 * Under a lock, and checked again once it is held, in a statement of
 	 * its own (which sees what a session that held it committed): two
-	 * first imports would otherwise both create it.
+	 * first imports would otherwise both create it.  An advisory lock, as
+	 * there may be no table yet to lock; any role can take it, so it is
+	 * waited for as every lock is, and only here, not by every load.
 	 */
-	ok = db_exec(conn, "BEGIN");
-	res = ok ? db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
-						"pg_catalog.hashtext('gtfs2pgsql registry'), 0)",
-						0, NULL) : NULL;
-	PQclear(res);
-	res = res ? db_query(conn, "SELECT EXISTS (SELECT FROM "
-						 "pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c "
-						 "ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n "
-						 "ON n.oid = c.relnamespace WHERE n.nspname = "
-						 "'gtfs2pgsql' AND c.relname = 'feeds' "
-						 "AND a.attname = 'infos')", 0, NULL) : NULL;
-	ok = res != NULL &&
-		(strcmp(PQgetvalue(res, 0, 0), "t") == 0 ||
-		 db_exec(conn, registry_sql)) &&
+	ok = db_exec(conn, "BEGIN") &&
+		lockwait_advisory(conn, false, "gtfs2pgsql registry", "$2::integer",
+						  "0", "another import setting up the registry "
+						  "gtfs2pgsql.feeds", wait_seconds);
+	current = ok ? registry_current(conn) : -1;
+	ok = current >= 0 && (current > 0 || db_exec(conn, registry_sql)) &&
 		db_exec(conn, "COMMIT");
-	PQclear(res);
 	if (!ok)
 		PQclear(PQexec(conn, "ROLLBACK"));
 	return ok;

@@ -117,7 +117,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if (!opt->geom && !postgis_first_feed(conn, &first))
 		goto cleanup;
 	if ((opt->geom || first) &&
-		!postgis_schema(conn, opt->geom != NULL, &postgis))
+		!postgis_schema(conn, opt->geom != NULL, opt->wait_seconds,
+						&postgis))
 		goto cleanup;
 	if (postgis)
 	{
@@ -134,7 +135,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		}
 	}
 	/* the orphans of a side load killed after its commit go first */
-	if (!side_clean(conn) || !feeds_setup(conn) || !db_begin(conn))
+	if (!side_clean(conn) || !feeds_setup(conn, opt->wait_seconds) ||
+		!db_begin(conn))
 		goto cleanup;
 	if (!db_exec(conn, RAISE_MAINTENANCE_WORK_MEM))
 		goto rollback;

@@ -8,25 +8,52 @@
 #include <string.h>
 
 #include "db.h"
+#include "lockwait.h"
 #include "log.h"
 
 #define CREATE_POSTGIS "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"
 
 /*
+ * PostGIS's schema, quoted, into *schema (PQfreemem it), NULL when it is
+ * not in the database.  False (logged) when the database failed.
+ */
+static bool
+find_postgis(PGconn *conn, char **schema)
+{
+	PGresult   *res = db_query(conn, "SELECT n.nspname FROM "
+								"pg_catalog.pg_extension e "
+								"JOIN pg_catalog.pg_namespace n "
+								"ON n.oid = e.extnamespace "
+								"WHERE e.extname = 'postgis'", 0, NULL);
+
+	bool		ok = res != NULL;
+
+	*schema = ok && PQntuples(res) == 1 ?
+		db_ident(conn, PQgetvalue(res, 0, 0)) : NULL;
+	ok = ok && (PQntuples(res) == 0 || *schema != NULL);
+	PQclear(res);
+	return ok;
+}
+
+/*
  * Finds PostGIS's schema, creating the extension where it is missing, into
- * *schema, quoted (PQfreemem it).  When not needed (a load without
- * geometry), a server without PostGIS, or a user who may not create it,
- * gives true with *schema NULL (said when PostGIS was there to create).
- * False (logged) when needed and not found, or when the database failed.
+ * *schema, quoted (PQfreemem it); waits at most wait_seconds (negative:
+ * for ever) for another session creating it.  When not needed (a load
+ * without geometry), a server without PostGIS, or a user who may not
+ * create it, gives true with *schema NULL (said when PostGIS was there to
+ * create).  False (logged) when needed and not found, or when the
+ * database failed.
  */
 bool
-postgis_schema(PGconn *conn, bool needed, char **schema)
+postgis_schema(PGconn *conn, bool needed, double wait_seconds,
+			   char **schema)
 {
 	PGresult   *res;
 	bool		ok;
 	bool		there;
 
-	*schema = NULL;
+	if (!find_postgis(conn, schema) || *schema != NULL)
+		return *schema != NULL;
 	if (!needed)
 	{
 		res = db_query(conn, "SELECT EXISTS (SELECT FROM "
@@ -40,14 +67,15 @@ postgis_schema(PGconn *conn, bool needed, char **schema)
 	}
 	/*
 	 * In a transaction of its own, under a lock: two first imports into a
-	 * database would otherwise both try to create it.
+	 * database would otherwise both try to create it.  An advisory lock,
+	 * as there is no object yet to lock; any role can take it, so it is
+	 * waited for as every lock is, and only while PostGIS is missing.
 	 */
 	if (!db_exec(conn, "BEGIN"))
 		return false;
-	res = db_query(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
-				   "pg_catalog.hashtext('gtfs2pgsql postgis'), 0)", 0, NULL);
-	ok = res != NULL;
-	PQclear(res);
+	ok = lockwait_advisory(conn, false, "gtfs2pgsql postgis", "$2::integer",
+						   "0", "another import creating PostGIS",
+						   wait_seconds);
 	if (ok && needed)
 		ok = db_exec(conn, CREATE_POSTGIS);
 	else if (ok)
@@ -77,14 +105,7 @@ postgis_schema(PGconn *conn, bool needed, char **schema)
 		PQclear(PQexec(conn, "ROLLBACK"));
 		return false;
 	}
-	res = db_query(conn,
-				   "SELECT n.nspname FROM pg_catalog.pg_extension e "
-				   "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace "
-				   "WHERE e.extname = 'postgis'", 0, NULL);
-	if (res != NULL && PQntuples(res) == 1)
-		*schema = db_ident(conn, PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return *schema != NULL;
+	return find_postgis(conn, schema) && *schema != NULL;
 }
 
 /*

@@ -162,7 +162,8 @@ sideload_start(LoadRun *run)
 	run->side_member = i;
 	run->side_cat = catalog_find_file("stop_times.txt");
 	run->side_started = report_now();
-	run->side = side_start(run->conn, side_work, run, sizeof(SideReport));
+	run->side = side_start(run->conn, side_work, run, sizeof(SideReport),
+							run->opt->wait_seconds);
 	if (run->side == NULL)
 		run->failed = true;
 	return run->side != NULL;

@@ -24,11 +24,13 @@
 
 #include "db.h"
 #include "fdio.h"
+#include "lockwait.h"
 #include "log.h"
 #include "trust.h"
 
 /* The first key of the side schemas' advisory locks (the second: a pid). */
-#define SIDE_LOCK_KEY	"pg_catalog.hashtext('gtfs2pgsql side')"
+#define SIDE_LOCK_SPACE	"gtfs2pgsql side"
+#define SIDE_LOCK_KEY	"pg_catalog.hashtext('" SIDE_LOCK_SPACE "')"
 #define SIDE_PREFIX		"gtfs2pgsql_side_"
 #define SIDE_COMMENT	"gtfs2pgsql side load"
 #define WAIT_POLL_MS	100		/* how often a wait looks for a cancel */
@@ -150,13 +152,12 @@ run_child(SideLoad *side, PGconn *parent, pid_t parent_pid, int fd,
 }
 
 SideLoad *
-side_start(PGconn *conn, SideWork work, void *arg, size_t result_size)
+side_start(PGconn *conn, SideWork work, void *arg, size_t result_size,
+		   double wait_seconds)
 {
 	SideLoad   *side = calloc(1, sizeof(SideLoad));
 	char		backend[16];
 	char		name[NAMEDATALEN];
-	const char *params[1] = {backend};
-	PGresult   *res;
 	pid_t		parent = getpid();
 	int			pipefd[2];
 
@@ -176,10 +177,10 @@ side_start(PGconn *conn, SideWork work, void *arg, size_t result_size)
 		free(side);
 		return NULL;
 	}
-	res = db_query(conn, "SELECT pg_catalog.pg_advisory_lock(" SIDE_LOCK_KEY
-				   ", $1::integer)", 1, params);
-	PQclear(res);
-	if (res == NULL)
+	/* held by nobody but a role that took it to be in the way */
+	if (!lockwait_advisory(conn, true, SIDE_LOCK_SPACE, "$2::integer",
+						   backend, "the lock of the second connection's "
+						   "schema", wait_seconds))
 	{
 		side->backend = 0;		/* no lock to release */
 		side_end(side, conn, true);

@@ -13,21 +13,16 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "db.h"
 #include "catalog.h"
 #include "ddl.h"
+#include "lockwait.h"
 #include "log.h"
 #include "trust.h"
 
 #define LOCK_TRY_TIMEOUT	"200ms"	/* below deadlock_timeout (1 s) */
-#define PAUSE_MIN			0.05	/* seconds between tries, doubling */
-#define PAUSE_MAX			1.0
-#define SAY_FIRST			1.0		/* seconds before "waiting": another
-										 * import's swap takes less */
-#define SAY_EVERY			10.0	/* seconds between "still waiting" */
 
 /*
  * The relations a swap or a drop changes: those of the feed's schemas $1
@@ -89,36 +84,10 @@ static bool refused_by_trust;
 	"(l.relation = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
 	"AND l.mode <> 'AccessShareLock')"
 
-/* An import of a schema, as pg_locks shows an advisory lock on (key, N). */
-#define IMPORT_KEY "pg_catalog.hashtext('gtfs2pgsql')"
-#define IMPORT_HELD \
-	"(l.locktype = 'advisory' AND l.classid::pg_catalog.int8 = (" \
-	IMPORT_KEY "::pg_catalog.int8 & 4294967295))"
-
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-static void
-pause_for(double seconds)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t) seconds,
-		.tv_nsec = (long) ((seconds - (double) (time_t) seconds) * 1e9),
-	};
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * Names on stderr the sessions that hold a lock this one waits for: locks
  * on the SWAP_RELATIONS of schema and other, or the lock that held (a
- * condition on pg_locks l: REGISTRY_HELD, IMPORT_HELD) says.
+ * condition on pg_locks l: REGISTRY_HELD) says.
  */
 static void
 say_who_blocks(PGconn *conn, const char *schema, const char *other,
@@ -205,14 +174,14 @@ lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 			 const char *other, const char *held, const char *what,
 			 double wait_seconds)
 {
-	double		started = now_seconds();
-	double		said = SAY_FIRST - SAY_EVERY;
-	double		pause = PAUSE_MIN;
+	double		started = lockwait_now();
+	double		said = LOCKWAIT_SAY_FIRST - LOCKWAIT_SAY_EVERY;
+	double		pause = LOCKWAIT_PAUSE_MIN;
 	int			done;
 
 	while ((done = try_locked(conn, sql, params, nparams, doing)) == 0)
 	{
-		double		waited = now_seconds() - started;
+		double		waited = lockwait_now() - started;
 
 		if (wait_seconds >= 0 && waited >= wait_seconds)
 		{
@@ -220,13 +189,12 @@ lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 					  waited);
 			return false;
 		}
-		if (waited - said >= SAY_EVERY)
+		if (waited - said >= LOCKWAIT_SAY_EVERY)
 		{
 			say_who_blocks(conn, schema, other, held, what);
 			said = waited;
 		}
-		pause_for(pause);
-		pause = pause * 2 > PAUSE_MAX ? PAUSE_MAX : pause * 2;
+		lockwait_pause(&pause);
 	}
 	return done > 0;
 }
@@ -234,15 +202,13 @@ lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 bool
 swap_wait_for_import(PGconn *conn, const char *schema, double wait_seconds)
 {
-	const char *params[1] = {schema};
 	char		what[256];
 
 	snprintf(what, sizeof(what), "another import into schema \"%s\"",
 			 schema);
-	return lock_waiting(conn, "SELECT pg_catalog.pg_advisory_xact_lock("
-						IMPORT_KEY ", pg_catalog.hashtext($1))",
-						params, 1, "could not wait for the other import",
-						schema, schema, IMPORT_HELD, what, wait_seconds);
+	return lockwait_advisory(conn, false, "gtfs2pgsql",
+							 "pg_catalog.hashtext($2)", schema, what,
+							 wait_seconds);
 }
 
 /*

@@ -580,11 +580,11 @@ class Reader:
         out, err = self.p.communicate('\\q\n', timeout=60)
         return self.p.returncode, err
 
-def spawn(*args, env=None):
-    """The program against the test database, in the background; its
-    stderr goes to a file."""
+def spawn(*args, env=None, db=None):
+    """The program against the test database (or db), in the background;
+    its stderr goes to a file."""
     err = open(os.path.join(TMP, 'spawn-%f.err' % time.time()), 'w+')
-    p = subprocess.Popen([it.PROG, '-d', it.DB] + [str(a) for a in args],
+    p = subprocess.Popen([it.PROG, '-d', db or it.DB] + [str(a) for a in args],
                          stdout=subprocess.DEVNULL, stderr=err, text=True,
                          env=dict(os.environ, **(env or {})))
     return p, err
@@ -653,6 +653,108 @@ def reader_taking_locks_in_another_order_no_deadlock():
     check(code == 0, 'import: exit %d: %s' % (code, text))
     check('deadlock detected' not in rerr and rcode == 0, 'reader: exit %d: %s' % (rcode, rerr))
     check('deadlock detected' not in text, 'import: %s' % text)
+
+# ------------------------------------------ advisory locks anyone can take
+
+PASSWORD = 'hostile-lock-password'
+
+class Holder:
+    """A psql session of role (default: the tests') in db, application app,
+    holding the advisory lock (hashtext(space), key_sql) until closed."""
+    def __init__(self, db, app, space, key_sql, role=None):
+        env = dict(it.PSQL_ENV, PGAPPNAME=app)
+        if role:
+            env.update(PGUSER=role, PGPASSWORD=PASSWORD)
+        self.p = subprocess.Popen(['psql', '-X', '-q', '-d', db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True, env=env)
+        self.p.stdin.write('SELECT pg_advisory_lock(hashtext(%s), %s);\n'
+                           % (ql(space), key_sql))
+        self.p.stdin.flush()
+        for _ in range(200):
+            if value("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+                     " WHERE l.locktype = 'advisory' AND l.granted"
+                     " AND a.application_name = %s" % ql(app)) == '1':
+                return
+            time.sleep(0.05)
+        raise AssertionError('session %s never held its lock' % app)
+
+    def close(self):
+        self.p.communicate('\\q\n', timeout=60)
+
+def load_given_up(db, schema, holder_role, holder_app):
+    """A load into db with --wait 2: gives up (exit 3) within seconds,
+    naming the holder."""
+    t0 = time.time()
+    p, err = spawn('-q', '--wait', '2', '-s', schema, SAMPLE, db=db)
+    try:
+        p.wait(20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    code, text = finish(p, err)
+    check(code == 3 and time.time() - t0 < 15,
+          'exit %d after %.0f s, 3 within seconds expected: %s' % (code, time.time() - t0, text))
+    check(re.search(r'session \d+ \(user %s, application %s' % (holder_role, holder_app), text)
+          and 'gave up waiting' in text, 'the holder is not named: %s' % text)
+
+@test()
+def advisory_locks_of_a_connect_only_role_bounded_and_named():
+    """A role with nothing but CONNECT takes the advisory locks a first
+    load takes while it creates PostGIS, then the registry: a load with
+    --wait gives up (exit 3) naming it; without --wait, it names it and
+    goes on once it lets go.  Once the registry and PostGIS are there, a
+    load takes neither lock."""
+    role = 'hostile_lock_%d' % os.getpid()
+    db = it.DB + '_advisory'
+    it.psql('DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD %s;'
+            ' DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;'
+            % (qi(role), qi(role), ql(PASSWORD), qi(db), qi(db)))
+    holders = []
+    try:
+        for space in ('gtfs2pgsql postgis', 'gtfs2pgsql registry'):
+            app = 'hostile_%s_%d' % (space.split()[1], os.getpid())
+            holders.append(Holder(db, app, space, '0', role))
+            load_given_up(db, 'advisory', role, app)
+            holders.pop().close()
+        app = 'hostile_registry_%d' % os.getpid()
+        holders.append(Holder(db, app, 'gtfs2pgsql registry', '0', role))
+        p, err = spawn('-q', '-s', 'advisory', SAMPLE, db=db)
+        check(wait_for_text(err, r'session \d+ \(user %s, application %s' % (role, app), 10),
+              'no holder named while waiting')
+        holders.pop().close()
+        code, text = finish(p, err, 120)
+        check(code == 0, 'exit %d once the lock was let go: %s' % (code, text))
+        for space in ('gtfs2pgsql postgis', 'gtfs2pgsql registry'):
+            holders.append(Holder(db, 'hostile_late_%d' % os.getpid(), space, '0', role))
+            r = run('-q', '--wait', '2', '-s', 'advisory', SAMPLE, db=db)
+            check(r.returncode == 0, 'holding %s: %s' % (space, describe(r)))
+            holders.pop().close()
+    finally:
+        for h in holders:
+            h.close()
+        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE); DROP ROLE IF EXISTS %s;'
+                % (qi(db), qi(role)))
+
+@test()
+def import_wait_names_sessions_of_this_database_only():
+    """Advisory locks are per database: a session of another database that
+    holds the import lock's key is in nobody's way, and is not named."""
+    schema = 'per_database'
+    other = it.DB + '_other'
+    it.psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;' % (qi(other), qi(other)))
+    key = 'hashtext(%s)' % ql(schema)
+    here = Holder(it.DB, 'hostile_here_%d' % os.getpid(), 'gtfs2pgsql', key)
+    there = Holder(other, 'hostile_there_%d' % os.getpid(), 'gtfs2pgsql', key)
+    try:
+        p, err = spawn('-q', '--wait', '2', '-s', schema, SAMPLE)
+        code, text = finish(p, err, 60)
+        check(code == 3, 'exit %d, 3 expected: %s' % (code, text))
+        check('application hostile_here' in text, 'the holder here is not named: %s' % text)
+        check('hostile_there' not in text, 'a session of another database named: %s' % text)
+    finally:
+        here.close()
+        there.close()
+        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(other))
 
 def big_feed():
     """A feed of 400,000 stop_times (the sample's other files), made once:
