@@ -105,9 +105,11 @@ help(void)
 	printf("      --max-errors=N        "
 		   "with --strict, stop after N errors (default: 100)\n");
 	printf("      --wait=SECONDS        "
-		   "give up (exit 3) when other imports or readers\n"
+		   "give up (exit 3) when another import, readers\n"
 		   "                            "
-		   "of the feed keep the swap waiting this long\n"
+		   "of the feed or any session holding a lock the\n"
+		   "                            "
+		   "load needs keep it waiting this long\n"
 		   "                            "
 		   "(default: wait, naming them on stderr)\n");
 	printf("      --srid=N              "
