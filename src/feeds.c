@@ -125,7 +125,7 @@ feeds_setup(PGconn *conn, double wait_seconds)
 	 */
 	ok = db_exec(conn, "BEGIN") &&
 		lockwait_advisory(conn, false, "gtfs2pgsql registry", "$2::integer",
-						  "0", "another import setting up the registry "
+						  "0", "the lock for creating the registry "
 						  "gtfs2pgsql.feeds", wait_seconds);
 	current = ok ? registry_current(conn) : -1;
 	ok = current >= 0 && (current > 0 || db_exec(conn, registry_sql)) &&

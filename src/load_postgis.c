@@ -74,7 +74,7 @@ postgis_schema(PGconn *conn, bool needed, double wait_seconds,
 	if (!db_exec(conn, "BEGIN"))
 		return false;
 	ok = lockwait_advisory(conn, false, "gtfs2pgsql postgis", "$2::integer",
-						   "0", "another import creating PostGIS",
+						   "0", "the lock for creating PostGIS",
 						   wait_seconds);
 	if (ok && needed)
 		ok = db_exec(conn, CREATE_POSTGIS);
