@@ -240,6 +240,48 @@ is_mac_fork(const char *name)
 }
 
 /*
+ * A member left out: a notice naming it as written (raw, of length len,
+ * its bytes that are not UTF-8 written \xHH) and saying why.  False: the
+ * notice could not be kept (logged).
+ */
+static bool
+skip_member(FeedSource *src, NoticeKind kind, const char *raw, size_t len,
+			const char *why)
+{
+	char	   *shown = source_escape_name(raw, len);
+	bool		ok = shown != NULL &&
+		add_notice(src, kind, shown, "%s: not loaded", why);
+
+	if (shown == NULL)
+		log_error("out of memory");
+	free(shown);
+	return ok;
+}
+
+/*
+ * Entry i of the archive, named raw (of length len), if it is a folder:
+ * nothing to load, but a folder entry that holds bytes has them left out
+ * with a notice.  False when it is not a folder, or on failure (*ok).
+ */
+static bool
+skipped_folder(FeedSource *src, zip_uint64_t i, const char *raw, size_t len,
+			   bool *ok)
+{
+	zip_stat_t	st;
+
+	*ok = true;
+	if (len > 0 && raw[len - 1] != '/')
+		return false;
+	if (zip_stat_index(src->zip, i, 0, &st) == 0 &&
+		(st.valid & ZIP_STAT_SIZE) && st.size == 0)
+		return true;
+	*ok = skip_member(src, NK_UNREADABLE_FILE, raw, len, len == 0 ?
+					  "an entry of the archive without a name" :
+					  "a folder entry of the archive holding bytes");
+	return true;
+}
+
+/*
  * Whether the archive holds a file at its root whose name is also that of
  * a file in a folder: then the root is the feed (the reference puts the
  * files there) and what is in folders a copy.
@@ -276,19 +318,16 @@ list_zip(FeedSource *src)
 
 		if (name == NULL)
 			return false;
-		/* folders, and the resource forks macOS adds to archives */
-		if (len == 0 || name[len - 1] == '/' || is_mac_fork(name))
-			continue;
-		if (root_only && strchr(name, '/') != NULL)
-		{
-			char	   *shown = source_escape_name(name, len);
-
-			ok = shown != NULL &&
-				add_notice(src, NK_FILE_IN_SUBFOLDER, shown, "a file in a "
-						   "folder, while the archive's root holds the "
-						   "feed: not loaded");
-			free(shown);
-		}
+		if (skipped_folder(src, (zip_uint64_t) i, name, len, &ok))
+			;
+		else if (is_mac_fork(name))
+			ok = skip_member(src, NK_UNKNOWN_MEMBER, name, len,
+							 "macOS's metadata (a resource fork or "
+							 "__MACOSX), not the feed's");
+		else if (root_only && strchr(name, '/') != NULL)
+			ok = skip_member(src, NK_FILE_IN_SUBFOLDER, name, len,
+							 "a file in a folder, while the archive's root "
+							 "holds the feed");
 		else
 			ok = add_member(src, name, len, (zip_uint64_t) i);
 		if (!ok)
@@ -327,8 +366,8 @@ open_regular(const char *path)
 
 /*
  * The members of a directory: its regular files.  Anything else (a
- * symbolic link, which could point anywhere, a folder, a device) is
- * skipped with a warning naming it; hidden files silently.
+ * symbolic link, which could point anywhere, a folder, a device, a hidden
+ * file) is left out with a notice naming it.
  */
 static bool
 list_directory(FeedSource *src)
@@ -346,17 +385,25 @@ list_directory(FeedSource *src)
 	while (ok && (de = readdir(dir)) != NULL)
 	{
 		struct stat st;
+		size_t		len = strlen(de->d_name);
 
-		if (de->d_name[0] == '.')
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			log_warning("feed \"%s\": skipped \"%s\": %s", src->path,
-						de->d_name, strerror(errno));
+			ok = skip_member(src, NK_UNREADABLE_FILE, de->d_name, len,
+							 strerror(errno));
+		else if (S_ISLNK(st.st_mode))
+			ok = skip_member(src, NK_UNREADABLE_FILE, de->d_name, len,
+							 "a symbolic link, never followed");
+		else if (S_ISDIR(st.st_mode))
+			ok = skip_member(src, NK_UNKNOWN_MEMBER, de->d_name, len,
+							 "a folder, not read");
 		else if (!S_ISREG(st.st_mode))
-			log_warning("feed \"%s\": skipped \"%s\": %s", src->path,
-						de->d_name, S_ISLNK(st.st_mode) ?
-						"a symbolic link is never followed" :
-						"not a regular file");
+			ok = skip_member(src, NK_UNREADABLE_FILE, de->d_name, len,
+							 "not a regular file");
+		else if (de->d_name[0] == '.')
+			ok = skip_member(src, NK_UNKNOWN_MEMBER, de->d_name, len,
+							 "a hidden file");
 		else
 			ok = add_member(src, de->d_name, strlen(de->d_name), 0);
 	}
