@@ -103,9 +103,13 @@ def directory_symlinks_not_followed():
     schema = 'symlinks'
     r = run('-s', schema, d)
     check(r.returncode == 0, describe(r))
-    for name in ('notes.txt', 'stops.txt', 'folder.txt'):
-        check(re.search(r'warning: .*"%s"' % re.escape(name), r.stderr),
-              'no warning naming %s: %s' % (name, describe(r)))
+    got = sorted((n[0], n[3], n[5]) for n in notices(
+        schema, "file IN ('notes.txt', 'stops.txt', 'folder.txt')"
+        " AND code <> 'missing_required_file'"))
+    check(got == [('folder.txt', 'unknown_file', 'file_skipped'),
+                  ('notes.txt', 'unreadable_file', 'file_skipped'),
+                  ('stops.txt', 'unreadable_file', 'file_skipped')],
+          'notices of the links and the folder: %r' % (got,))
     check('notes' not in table_names(schema), 'a table notes was made from /etc/passwd')
     check(value('SELECT count(*) FROM %s' % rel(schema, 'stops')) == '0',
           'stops.txt was read through its symbolic link')
@@ -1410,6 +1414,56 @@ def unreadable_member_skipped_with_a_notice():
                          % rel('bad_crc', 'import_notices')), 'the notice does not say CRC')
     check(value('SELECT count(*) FROM %s' % rel('bad_crc', 'stop_times'))
           == str(records(read_text(SAMPLE, 'stop_times.txt'))), 'stop_times not loaded whole')
+def skipped_members(schema, names):
+    """(file, code, severity, action) of schema's notices on names."""
+    return sorted((n[0], n[3], n[4], n[5]) for n in notices(
+        schema, 'file IN (%s)' % ', '.join(ql(n) for n in names)))
+
+@test()
+def zip_members_left_out_each_noticed():
+    """Entries of a zip that are not loaded: a folder entry holding bytes
+    (notes.txt/), macOS's __MACOSX/x.txt and resource forks (._*, in
+    __MACOSX/ or beside a file), each used to end in no row and no notice.
+    Each gets one notice naming it as written; an empty folder entry holds
+    nothing and gets none; the feed loads whole, exit 0."""
+    left = {'notes.txt/': 'unreadable_file', '__MACOSX/x.txt': 'unknown_file',
+            '__MACOSX/._stops.txt': 'unknown_file', 'sub/._agency.txt': 'unknown_file'}
+    path = zip_sample(os.path.join(TMP, 'left_out.zip'),
+                      [(n, b'a,b\n1,2\n') for n in left] + [('empty/', b'')])
+    load_ok(path, 'left_out')
+    loaded_whole('left_out')
+    got = skipped_members('left_out', list(left) + ['empty/', 'empty', 'x.txt'])
+    want = sorted((n, c, 'error' if c == 'unreadable_file' else 'info', 'file_skipped')
+                  for n, c in left.items())
+    check(got == want, 'notices: %r' % (got,))
+    files = [r[0] for r in query('SELECT file FROM %s' % rel('left_out', 'import_files'))]
+    check(sorted(files) == SAMPLE_FILES, 'import_files: %r' % files)
+
+@test()
+def directory_members_left_out_each_noticed():
+    """A directory feed's FIFO, symbolic link, hidden file and folder are
+    not read; each used to get a warning on stderr or nothing, and now a
+    notice naming it (unreadable_file for the link and the FIFO, which may
+    hold the feed's data; unknown_file for the others).  The feed loads
+    whole, exit 0."""
+    d = make_feed('dir_left_out')
+    os.mkfifo(os.path.join(d, 'fifo.txt'))
+    target = os.path.join(TMP, 'outside-real.txt')
+    with open(target, 'w') as f:
+        f.write('a\n1\n')
+    os.symlink(target, os.path.join(d, 'linked.txt'))
+    with open(os.path.join(d, '.hidden.txt'), 'w') as f:
+        f.write('a\n1\n')
+    os.mkdir(os.path.join(d, 'sub'))
+    load_ok(d, 'dir_left_out')
+    loaded_whole('dir_left_out')
+    got = skipped_members('dir_left_out', ['fifo.txt', 'linked.txt', '.hidden.txt', 'sub'])
+    check(got == [('.hidden.txt', 'unknown_file', 'info', 'file_skipped'),
+                  ('fifo.txt', 'unreadable_file', 'error', 'file_skipped'),
+                  ('linked.txt', 'unreadable_file', 'error', 'file_skipped'),
+                  ('sub', 'unknown_file', 'info', 'file_skipped')],
+          'notices: %r' % (got,))
+
 # ------------- input that ended the load (exit 3): loaded, with notices
 
 def set_aside_of(schema, member):
