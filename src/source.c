@@ -259,26 +259,21 @@ skip_member(FeedSource *src, NoticeKind kind, const char *raw, size_t len,
 }
 
 /*
- * Entry i of the archive, named raw (of length len), if it is a folder:
- * nothing to load, but a folder entry that holds bytes has them left out
- * with a notice.  False when it is not a folder, or on failure (*ok).
+ * Entry i of the archive, named raw (of length len), a folder or without a
+ * name: nothing to load, but one that holds bytes has them left out with a
+ * notice.  False: the notice could not be kept (logged).
  */
 static bool
-skipped_folder(FeedSource *src, zip_uint64_t i, const char *raw, size_t len,
-			   bool *ok)
+skip_folder(FeedSource *src, zip_uint64_t i, const char *raw, size_t len)
 {
 	zip_stat_t	st;
 
-	*ok = true;
-	if (len > 0 && raw[len - 1] != '/')
-		return false;
 	if (zip_stat_index(src->zip, i, 0, &st) == 0 &&
 		(st.valid & ZIP_STAT_SIZE) && st.size == 0)
 		return true;
-	*ok = skip_member(src, NK_UNREADABLE_FILE, raw, len, len == 0 ?
-					  "an entry of the archive without a name" :
-					  "a folder entry of the archive holding bytes");
-	return true;
+	return skip_member(src, NK_UNREADABLE_FILE, raw, len, len == 0 ?
+					   "an entry of the archive without a name" :
+					   "a folder entry of the archive holding bytes");
 }
 
 /*
@@ -318,8 +313,8 @@ list_zip(FeedSource *src)
 
 		if (name == NULL)
 			return false;
-		if (skipped_folder(src, (zip_uint64_t) i, name, len, &ok))
-			;
+		if (len == 0 || name[len - 1] == '/')
+			ok = skip_folder(src, (zip_uint64_t) i, name, len);
 		else if (is_mac_fork(name))
 			ok = skip_member(src, NK_UNKNOWN_MEMBER, name, len,
 							 "macOS's metadata (a resource fork or "
