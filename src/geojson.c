@@ -457,8 +457,9 @@ split_features(PGconn *conn, const Ddl *ddl, const char *member,
  * staging table, and PostgreSQL's JSON functions with PostGIS's
  * ST_GeomFromGeoJSON turn its features into rows, so that the client never
  * holds the document.  A document that is not GeoJSON is a notice, and its
- * table stays empty; a feature that cannot be a row (no id, an id seen
- * before or too long to index, no polygon) is set aside with a notice.
+ * table stays empty; a feature that cannot be a row (JSON that jsonb cannot
+ * hold, no id, an id seen before or too long to index, no polygon) is set
+ * aside with a notice.
  */
 bool
 geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,

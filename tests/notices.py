@@ -127,7 +127,7 @@ POLICY = {
     'duplicate_key': {(E, ASIDE)},
     'foreign_key_violation': {(E, KEPT)},
     'invalid_timezone': {(E, KEPT)},
-    'malformed_json': {(E, FILE_SKIPPED)},
+    'malformed_json': {(E, FILE_SKIPPED), (E, ASIDE)},
     'duplicate_geo_json_key': {(E, ASIDE)},
     'missing_required_element': {(E, ASIDE)},
     'unsupported_geometry_type': {(E, ASIDE)},
