@@ -107,25 +107,24 @@ static const struct
 	const char *column;
 	const char *value;
 	const char *message;
-	bool		aside;			/* set aside, whatever the kind's file rule */
 }			problems[] = {
-	{"json", NK_MALFORMED_JSON, NULL, "NULL",
-	"format('feature %s is not valid JSON: %s: set aside', n, why)", true},
+	{"json", NK_MALFORMED_JSON_FEATURE, NULL, "NULL",
+	"format('feature %s is not valid JSON: %s: set aside', n, why)"},
 	{"id", NK_MISSING_REQUIRED_ELEMENT, "id", "NULL",
-	"format('feature %s has no id (a string or a number): set aside', n)", false},
+	"format('feature %s has no id (a string or a number): set aside', n)"},
 	{"long", NK_ID_TOO_LONG, "id", "f->>'id'",
 		"format('feature %s: id of %s bytes, more than %s: it cannot be "
-	"indexed', n, octet_length(f->>'id'), $4)", false},
+	"indexed', n, octet_length(f->>'id'), $4)"},
 	{"duplicate", NK_DUPLICATE_GEO_JSON_KEY, "id", "f->>'id'",
-	"format('duplicate feature id \"%s\": feature %s set aside', f->>'id', n)", false},
+	"format('duplicate feature id \"%s\": feature %s set aside', f->>'id', n)"},
 	{"geometry", NK_MISSING_REQUIRED_ELEMENT, "geometry", "NULL",
-	"format('feature %s has no geometry: set aside', n)", false},
+	"format('feature %s has no geometry: set aside', n)"},
 	{"type", NK_UNSUPPORTED_GEOMETRY_TYPE, "geometry",
 		"f->'geometry'->>'type'",
 		"format('feature %s: geometry of type %s, not Polygon or MultiPolygon: "
-	"set aside', n, coalesce(f->'geometry'->>'type', 'none'))", false},
+	"set aside', n, coalesce(f->'geometry'->>'type', 'none'))"},
 	{"invalid", NK_INVALID_GEOMETRY, "geometry", "f->'geometry'->>'type'",
-	"format('feature %s: invalid geometry: %s: set aside', n, why)", false},
+	"format('feature %s: invalid geometry: %s: set aside', n, why)"},
 };
 
 #define NPROBLEMS ((int) (sizeof(problems) / sizeof(problems[0])))
@@ -360,8 +359,7 @@ record_problems(PGconn *conn, const Ddl *ddl, const char *member,
 		const char *params[7] = {
 			member, problems[p].column, notice_code(kind),
 			id_max, notice_severity_name(notice_severity(kind)),
-			notice_action_name(problems[p].aside ? ACTION_ROW_SET_ASIDE :
-							   notice_rule(kind, NC_OPTIONAL)),
+			notice_action_name(notice_rule(kind, NC_OPTIONAL)),
 			problems[p].problem
 		};
 		long		before = notice_count(nt, NOTICE_ERROR);
