@@ -45,17 +45,40 @@ buf_printf_template(Buf *sql, const char *template, const char *first,
 }
 
 /*
- * Each feature of the document, numbered n from 1, with what sets it
- * aside (problem, why), or NULL: checked here, before any is loaded, so
- * that one bad feature costs only itself.  A later feature with an id seen
- * is a duplicate.  "%s": the bound on an id's bytes.
+ * The document's features, numbered n from 1, each as written (raw), with
+ * what the array of features is (kind, on every row; one row with n NULL
+ * when there are none).  PostgreSQL's JSON functions unescape every string
+ * they pass, and refuse \u0000 or a lone surrogate, which would cost the
+ * whole document: so the escaped backslashes, then the \u escapes, are
+ * first replaced by random markers, found in no document, that the raw text
+ * of each feature gets back.
+ */
+static const char *const parts_sql =
+"CREATE TABLE @s.locations_parts AS\n"
+"WITH marker AS (SELECT gen_random_uuid()::text AS b,\n"
+"\t\tgen_random_uuid()::text AS u),\n"
+"neutral AS MATERIALIZED (SELECT b, u, (replace(replace(document, '\\\\', b),\n"
+"\t\t'\\u', u)::json)->'features' AS features\n"
+"\tFROM @s.locations_document, marker)\n"
+"SELECT n, replace(replace(part::text, u, '\\u'), b, '\\\\') AS raw,\n"
+"\tNULL::jsonb AS f, NULL::text AS why, json_typeof(features) AS kind\n"
+"FROM neutral LEFT JOIN LATERAL json_array_elements(CASE\n"
+"\tWHEN json_typeof(features) = 'array' THEN features END)\n"
+"\tWITH ORDINALITY AS parts(part, n) ON true";
+
+/*
+ * Each feature with what sets it aside (problem, why), or NULL: checked
+ * here, before any is loaded, so that one bad feature costs only itself.
+ * A later feature with an id seen is a duplicate.  "%s": the bound on an
+ * id's bytes.
  */
 static const char *const features_sql =
 "CREATE TABLE @s.locations_features AS\n"
-"SELECT n, f, CASE WHEN problem IS NULL AND row_number() OVER (\n"
+"SELECT n, f, raw, CASE WHEN problem IS NULL AND row_number() OVER (\n"
 "\t\tPARTITION BY problem, f->>'id' ORDER BY n) > 1 THEN 'duplicate'\n"
-"\tELSE problem END AS problem, NULL::text AS why\n"
-"FROM (SELECT n, f, CASE\n"
+"\tELSE problem END AS problem, why\n"
+"FROM (SELECT n, f, raw, why, CASE\n"
+"\tWHEN f IS NULL THEN 'json'\n"
 "\tWHEN coalesce(jsonb_typeof(f->'id') NOT IN ('string', 'number'), true)\n"
 "\t\tTHEN 'id'\n"
 "\tWHEN octet_length(f->>'id') > %s THEN 'long'\n"
@@ -64,9 +87,7 @@ static const char *const features_sql =
 "\tWHEN coalesce(f->'geometry'->>'type' NOT IN ('Polygon', 'MultiPolygon'),\n"
 "\t\ttrue) THEN 'type'\n"
 "\tEND AS problem\n"
-"\tFROM @s.locations_document, jsonb_array_elements(\n"
-"\t\tdocument::jsonb->'features') WITH ORDINALITY AS features(f, n)\n"
-") AS checked";
+"\tFROM @s.locations_parts WHERE n IS NOT NULL) AS checked";
 
 /* The features without a problem, or with "%s" the one numbered $1. */
 static const char *const from_features_sql =
@@ -87,6 +108,8 @@ static const struct
 	const char *value;
 	const char *message;
 }			problems[] = {
+	{"json", NK_MALFORMED_JSON_FEATURE, NULL, "NULL",
+	"format('feature %s is not valid JSON: %s: set aside', n, why)"},
 	{"id", NK_MISSING_REQUIRED_ELEMENT, "id", "NULL",
 	"format('feature %s has no id (a string or a number): set aside', n)"},
 	{"long", NK_ID_TOO_LONG, "id", "f->>'id'",
@@ -154,9 +177,12 @@ load_document(PGconn *conn, const Ddl *ddl, FeedMember *m,
 	{
 		size_t		have = carry + (size_t) n;
 		size_t		cut = conv_utf8_cut(chunk, have);
+		/* a byte order mark is no part of the JSON text (RFC 8259, 8.1) */
+		size_t		bom = *bytes == 0 && cut >= 3 &&
+			memcmp(chunk, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 
 		*bytes += (unsigned long long) n;
-		if (conv_copy_text(&copy.buf, chunk, cut) != CONV_OK)
+		if (conv_copy_text(&copy.buf, chunk + bom, cut - bom) != CONV_OK)
 		{
 			*valid = false;
 			break;
@@ -216,6 +242,58 @@ exec_or_refused(PGconn *conn, const char *sql, int nparams,
 }
 
 /*
+ * Runs the template all; when the server refuses it, runs the template
+ * one for each n that the template list gives, in turn, and the template
+ * mark with that n and the server's message for each it refuses.  False
+ * when the database failed (logged).
+ */
+static bool
+exec_or_one_by_one(PGconn *conn, const Ddl *ddl, const char *all,
+				   const char *list, const char *one, const char *mark)
+{
+	Buf			sql[4];
+	PGresult   *res = NULL;
+	char	   *refused = NULL;
+	bool		ok;
+
+	for (int i = 0; i < 4; i++)
+		buf_init(&sql[i], DDL_SQL_MAX);
+	ok = ddl_template(&sql[0], ddl, all) &&
+		exec_or_refused(conn, sql[0].data, 0, NULL, &refused);
+	if (ok && refused)
+	{
+		ok = ddl_template(&sql[1], ddl, list) &&
+			ddl_template(&sql[2], ddl, one) &&
+			ddl_template(&sql[3], ddl, mark);
+		res = ok ? db_query(conn, sql[1].data, 0, NULL) : NULL;
+		ok = res != NULL;
+	}
+	free(refused);
+	for (int r = 0; ok && res && r < PQntuples(res); r++)
+	{
+		const char *params[2] = {PQgetvalue(res, r, 0), NULL};
+
+		ok = exec_or_refused(conn, sql[2].data, 1, params, &refused);
+		params[1] = refused;
+		if (ok && refused)
+		{
+			PGresult   *marked = PQexecParams(conn, sql[3].data, 2, NULL,
+											  params, NULL, NULL, 0);
+
+			ok = PQresultStatus(marked) == PGRES_COMMAND_OK;
+			if (!ok)
+				db_log_error(conn, marked, "could not check locations.geojson");
+			PQclear(marked);
+		}
+		free(refused);
+	}
+	PQclear(res);
+	for (int i = 0; i < 4; i++)
+		buf_free(&sql[i]);
+	return ok;
+}
+
+/*
  * The features without a problem into locations: all at once, or when the
  * server refuses one (a geometry PostGIS cannot read or transform), one by
  * one, each refused one marked "invalid" with the server's message.
@@ -231,62 +309,28 @@ insert_features(PGconn *conn, const Ddl *ddl, long *rows)
 		" 4326), @r)";
 	Buf			all,
 				one,
-				mark;
-	PGresult   *res = NULL;
-	char	   *refused = NULL;
+				count;
+	PGresult   *res;
 	bool		ok;
 
 	buf_init(&all, DDL_SQL_MAX);
 	buf_init(&one, DDL_SQL_MAX);
-	buf_init(&mark, DDL_SQL_MAX);
-	ok = buf_printf_template(&mark, from_features_sql, geometry, "") &&
-		ddl_template(&all, ddl, mark.data) &&
-		exec_or_refused(conn, all.data, 0, NULL, &refused);
-	buf_reset(&mark);
-	buf_reset(&all);
-	if (ok && refused)
-		ok = buf_printf_template(&mark, from_features_sql, geometry,
-								 " AND n = $1") &&
-			ddl_template(&one, ddl, mark.data) &&
-			ddl_template(&all, ddl, "SELECT n FROM @s.locations_features "
-						 "WHERE problem IS NULL ORDER BY n");
-	free(refused);
-	if (ok && one.len > 0)
-	{
-		buf_reset(&mark);
-		ok = ddl_template(&mark, ddl, "UPDATE @s.locations_features SET "
-						  "problem = 'invalid', why = $2 WHERE n = $1");
-		res = ok ? db_query(conn, all.data, 0, NULL) : NULL;
-		ok = res != NULL;
-	}
-	for (int r = 0; ok && res && r < PQntuples(res); r++)
-	{
-		const char *params[2] = {PQgetvalue(res, r, 0), NULL};
-
-		ok = exec_or_refused(conn, one.data, 1, params, &refused);
-		params[1] = refused;
-		if (ok && refused)
-		{
-			PGresult   *marked = PQexecParams(conn, mark.data, 2, NULL,
-											  params, NULL, NULL, 0);
-
-			ok = PQresultStatus(marked) == PGRES_COMMAND_OK;
-			if (!ok)
-				db_log_error(conn, marked, "could not check locations.geojson");
-			PQclear(marked);
-		}
-		free(refused);
-	}
-	PQclear(res);
-	buf_reset(&all);
-	ok = ok && ddl_template(&all, ddl, "SELECT count(*) FROM @s.locations");
-	res = ok ? db_query(conn, all.data, 0, NULL) : NULL;
+	buf_init(&count, DDL_SQL_MAX);
+	ok = buf_printf_template(&all, from_features_sql, geometry, "") &&
+		buf_printf_template(&one, from_features_sql, geometry, " AND n = $1") &&
+		exec_or_one_by_one(conn, ddl, all.data,
+						   "SELECT n FROM @s.locations_features "
+						   "WHERE problem IS NULL ORDER BY n", one.data,
+						   "UPDATE @s.locations_features SET "
+						   "problem = 'invalid', why = $2 WHERE n = $1") &&
+		ddl_template(&count, ddl, "SELECT count(*) FROM @s.locations");
+	res = ok ? db_query(conn, count.data, 0, NULL) : NULL;
 	ok = res != NULL;
 	*rows = ok ? atol(PQgetvalue(res, 0, 0)) : 0;
 	PQclear(res);
 	buf_free(&all);
 	buf_free(&one);
-	buf_free(&mark);
+	buf_free(&count);
 	return ok;
 }
 
@@ -329,7 +373,8 @@ record_problems(PGconn *conn, const Ddl *ddl, const char *member,
 					  "record)\nSELECT $1, NULL, $2, $3, $5, ") &&
 			buf_puts(&sql, problems[p].value) && buf_puts(&sql, ", ") &&
 			buf_puts(&sql, problems[p].message) &&
-			buf_puts(&sql, ", $6, f::text FROM @s.locations_features "
+			buf_puts(&sql, ", $6, coalesce(f::text, raw) FROM "
+					 "@s.locations_features "
 					 "WHERE problem = $7 ORDER BY n") &&
 			ddl_template(&filled, ddl, sql.data);
 		res = ok ? PQexecParams(conn, filled.data, 7, types, params, NULL,
@@ -354,12 +399,65 @@ record_problems(PGconn *conn, const Ddl *ddl, const char *member,
 }
 
 /*
+ * The document's features into locations_parts, each as jsonb in f, or
+ * with why it is not JSON that jsonb can hold (\u0000, a lone surrogate, a
+ * number too large).  *valid false (with a notice, and no table) when the
+ * document is not JSON or has no array of features.  False when the
+ * database failed (logged).
+ */
+static bool
+split_features(PGconn *conn, const Ddl *ddl, const char *member,
+			   Notices *nt, bool *valid)
+{
+	Buf			sql;
+	PGresult   *res = NULL;
+	char	   *refused = NULL;
+	bool		ok;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	ok = ddl_template(&sql, ddl, parts_sql) &&
+		exec_or_refused(conn, sql.data, 0, NULL, &refused);
+	*valid = ok && refused == NULL;
+	if (ok && refused)
+		notice_add(nt, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
+				   0, "not valid GeoJSON: %s: the file is not loaded",
+				   refused);
+	free(refused);
+	buf_reset(&sql);
+	if (*valid)
+	{
+		ok = ddl_template(&sql, ddl,
+						  "SELECT kind FROM @s.locations_parts LIMIT 1");
+		res = ok ? db_query(conn, sql.data, 0, NULL) : NULL;
+		ok = res != NULL;
+		*valid = ok && strcmp(PQgetvalue(res, 0, 0), "array") == 0;
+		if (ok && !*valid)
+			notice_add(nt, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL, 0,
+					   "no array of features: the file is not loaded");
+		PQclear(res);
+		ok = ok && (*valid ||
+					exec_template(conn, ddl, "DROP TABLE @s.locations_parts"));
+	}
+	buf_free(&sql);
+	return ok && (!*valid ||
+				  exec_or_one_by_one(conn, ddl,
+									 "UPDATE @s.locations_parts SET f = raw::jsonb",
+									 "SELECT n FROM @s.locations_parts "
+									 "WHERE n IS NOT NULL ORDER BY n",
+									 "UPDATE @s.locations_parts SET f = raw::jsonb "
+									 "WHERE n = $1",
+									 "UPDATE @s.locations_parts SET why = $2 "
+									 "WHERE n = $1"));
+}
+
+/*
  * locations.geojson: the document is streamed, escaped, into a one-row
  * staging table, and PostgreSQL's JSON functions with PostGIS's
  * ST_GeomFromGeoJSON turn its features into rows, so that the client never
  * holds the document.  A document that is not GeoJSON is a notice, and its
- * table stays empty; a feature that cannot be a row (no id, an id seen
- * before or too long to index, no polygon) is set aside with a notice.
+ * table stays empty; a feature that cannot be a row (JSON that jsonb cannot
+ * hold, no id, an id seen before or too long to index, no polygon) is set
+ * aside with a notice.
  */
 bool
 geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
@@ -370,9 +468,7 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 	double		started = report_now();
 	unsigned long long bytes = 0;
 	char		id_max[16];
-	char	   *refused = NULL;
-	Buf			sql,
-				filled;
+	Buf			sql;
 	long		rows = 0;
 	long		set_aside = 0;
 	bool		valid;
@@ -382,35 +478,25 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 		return true;			/* a notice of the source */
 	db_set_step(member);
 	buf_init(&sql, DDL_SQL_MAX);
-	buf_init(&filled, DDL_SQL_MAX);
 	ok = load_document(conn, ddl, m, member, nt, chunk, &bytes, &valid);
 	if (!ok || !valid)
 		goto cleanup;
 
-	/* a document that is not JSON, or has no array of features */
 	snprintf(id_max, sizeof(id_max), "%d", id_max_bytes);
-	ok = buf_printf_template(&sql, features_sql, id_max, NULL) &&
-		ddl_template(&filled, ddl, sql.data) &&
-		exec_or_refused(conn, filled.data, 0, NULL, &refused);
-	if (ok && refused)
-		notice_add(nt, NK_MALFORMED_JSON, member, 0, 0, NULL, NULL,
-				   0, "not valid GeoJSON: %s: the file is not loaded",
-				   refused);
-	valid = refused == NULL;
-	free(refused);
-	ok = ok && (!valid ||
-				(insert_features(conn, ddl, &rows) &&
-				 record_problems(conn, ddl, member, nt, id_max_bytes,
-								 &set_aside) &&
-				 exec_template(conn, ddl,
-							   "DROP TABLE @s.locations_features")));
+	ok = split_features(conn, ddl, member, nt, &valid) &&
+		(!valid ||
+		 (buf_printf_template(&sql, features_sql, id_max, NULL) &&
+		  exec_template(conn, ddl, sql.data) &&
+		  insert_features(conn, ddl, &rows) &&
+		  record_problems(conn, ddl, member, nt, id_max_bytes, &set_aside) &&
+		  exec_template(conn, ddl, "DROP TABLE @s.locations_features, "
+						"@s.locations_parts")));
 	ok = ok && db_execf(conn, "DROP TABLE %s.locations_document",
 						ddl->schema);
 	ok = ok && report_add(rep, member, rows, set_aside, bytes, started);
 
 cleanup:
 	buf_free(&sql);
-	buf_free(&filled);
 	source_member_close(m);
 	return ok;
 }

@@ -167,6 +167,9 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	[NK_UNREADABLE_FILE] = {"unreadable_file", "unreadable_file", E,
 	SCOPE_FILE, ONLY(FILE_SKIPPED), ALL(FILE_SKIPPED)},
 	/* the features of locations.geojson set aside (geojson.c) */
+	[NK_MALFORMED_JSON_FEATURE] = {"malformed_json_feature",
+		"malformed_json", E, SCOPE_ROW, ONLY(ROW_SET_ASIDE),
+	ALL(ROW_SET_ASIDE)},
 	[NK_MISSING_REQUIRED_ELEMENT] = {"missing_required_element",
 		"missing_required_element", E, SCOPE_ROW, ONLY(ROW_SET_ASIDE),
 	ALL(ROW_SET_ASIDE)},

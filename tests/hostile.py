@@ -1603,5 +1603,49 @@ def geojson_bad_features_set_aside_alone():
     for n, a in by_feature.items():
         check(json.loads(a[3]) == features[n - 1], 'feature %d: record %r' % (n, a[3][:80]))
 
+@test()
+def geojson_unescapable_feature_set_aside_alone():
+    """A feature with \\u0000 in its id or a property, a lone surrogate, or
+    a number too large for jsonb, behind a byte order mark: each used to
+    skip the whole file (PostgreSQL's JSON functions refuse them wherever
+    they are).  Each is set aside alone, as written; the rest load, with
+    their escapes (an escaped backslash before "u0000" too) as written."""
+    def tri(k):
+        return {'type': 'Polygon', 'coordinates': [
+            [[-73.6 + k, 45.5], [-73.5 + k, 45.5], [-73.5 + k, 45.6], [-73.6 + k, 45.5]]]}
+    def feat(fid, k, props=None):
+        return {'type': 'Feature', 'id': fid, 'properties': props or {}, 'geometry': tri(k)}
+    features = [json.dumps(f) for f in (
+        feat('Z1', 1, {'stop_name': 'caf\u00e9 \\ "q" \\u0000 \U0001F68C'}),
+        feat('Z2\u0000', 2), feat('Z3', 3, {'stop_name': 'a\u0000b'}),
+        feat('Z4', 4, {'stop_name': '\ud800'}), feat('Z5', 5))]
+    features.append(json.dumps(feat('Z6', 6)).replace('{}', '{"n": 1e300000}'))
+    d = make_feed('geojson_unescapable', {'locations.geojson': '\ufeff'
+        '{"type": "FeatureCollection", "features": [%s]}' % ', '.join(features)})
+    schema = 'geojson_unescapable'
+    r = run('-q', '-s', schema, d)
+    check(r.returncode == 0, describe(r))
+    got = query('SELECT id, stop_name FROM %s ORDER BY id' % rel(schema, 'locations'))
+    check(got == [('Z1', 'caf\u00e9 \\ "q" \\u0000 \U0001F68C'), ('Z5', None)],
+          'locations: %r' % got)
+    aside = query("SELECT code, action, message, record FROM %s WHERE file = "
+                  "'locations.geojson' ORDER BY message" % rel(schema, 'import_notices'))
+    check([(a[0], a[1], re.search(r'feature (\d+)', a[2]).group(1)) for a in aside] ==
+          [('malformed_json', 'row_set_aside', n) for n in '2346'], 'notices: %r' % aside)
+    check([a[3] for a in aside] == [features[n] for n in (1, 2, 3, 5)],
+          'the records are not the features as written: %r' % [a[3] for a in aside])
+
+@test()
+def geojson_without_features_is_a_notice():
+    """A document that is JSON but has no array of features (an array, an
+    object without "features") used to load nothing without a word."""
+    for n, doc in enumerate(('[1, 2]', '{"type": "FeatureCollection"}',
+                             '{"type": "FeatureCollection", "features": {}}')):
+        schema = 'geojson_no_features_%d' % n
+        r = run('-q', '-s', schema, make_feed(schema, {'locations.geojson': doc}))
+        check(r.returncode == 0, describe(r))
+        got = [a[3:6] for a in notices(schema, "file = 'locations.geojson'")]
+        check(got == [('malformed_json', 'error', 'file_skipped')], '%s: %r' % (doc, got))
+
 if __name__ == '__main__':
     it.main()

@@ -127,7 +127,7 @@ POLICY = {
     'duplicate_key': {(E, ASIDE)},
     'foreign_key_violation': {(E, KEPT)},
     'invalid_timezone': {(E, KEPT)},
-    'malformed_json': {(E, FILE_SKIPPED)},
+    'malformed_json': {(E, FILE_SKIPPED), (E, ASIDE)},
     'duplicate_geo_json_key': {(E, ASIDE)},
     'missing_required_element': {(E, ASIDE)},
     'unsupported_geometry_type': {(E, ASIDE)},
@@ -1652,8 +1652,9 @@ def table_kinds():
 
 # Each kind of the table: the generated case that gives it (its code, with
 # the action of its rule for that case's context); SOURCE_KINDS: those of
-# the archive, met by source.c, each given by a test of tests/hostile.py
-# (or the helper its tests share) that builds such an archive.
+# the archive, met by source.c, and of a feature jsonb cannot hold, each
+# given by a test of tests/hostile.py (or the helper its tests share) that
+# builds such an input.
 KIND_CASES = {
     'invalid_integer': 'invalid_integer_enum', 'invalid_float': 'invalid_float',
     'invalid_date': 'invalid_date', 'invalid_time': 'invalid_time',
@@ -1694,6 +1695,7 @@ SOURCE_KINDS = {
     'file_in_subfolder': 'zip_files_twice_root_is_the_feed',
     'file_name_not_utf8': 'check_not_utf8_member',
     'unreadable_file': 'unreadable_member_skipped_with_a_notice',
+    'malformed_json_feature': 'geojson_unescapable_feature_set_aside_alone',
 }
 
 @test(db=False)
