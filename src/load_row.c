@@ -24,6 +24,17 @@ _Static_assert(COPY_FLUSH_SIZE + ROW_MAX_BYTES + 6 * CSV_MAX_FIELD +
 			   6 * NAMEDATALEN + 64 < COPY_MAX_SIZE,
 			   "a row and its next value must fit in the COPY buffer");
 
+/*
+ * A row of at most ROW_WATCH_BYTES as read cannot pass ROW_MAX_BYTES once
+ * written: a byte takes at most seven (JSON's \u0001, its backslash doubled
+ * by a text COPY), a column's name in extra and the field's own bytes at
+ * most 512 more.  Such a row is measured once, at its end, not after each
+ * value.
+ */
+#define ROW_WATCH_BYTES ((ROW_MAX_BYTES - CSV_MAX_FIELDS * 512) / 7)
+_Static_assert(7 * (NAMEDATALEN - 1) + 64 <= 512,
+			   "a column's name in extra must take at most 512 bytes");
+
 /* value, cut to SHOW_VALUE_MAX bytes on a character boundary, into out. */
 const char *
 row_show_value(const char *s, size_t len, char *out, size_t outsize)
@@ -389,6 +400,8 @@ key_too_long(FileLoad *fl, const CsvRow *row)
  * as written (libcsv already dropped them around an unquoted value: see
  * CsvRow's written).  Nothing but spaces leaves it empty.
  */
+#define IS_BLANK(c) ((c) == ' ' || (c) == '\t')
+
 static void
 trim_value(FileLoad *fl, const CsvRow *row, int i, const char **v,
 		   size_t *len)
@@ -399,9 +412,9 @@ trim_value(FileLoad *fl, const CsvRow *row, int i, const char **v,
 	size_t		n = *len;
 	char		shown[SHOW_VALUE_MAX + 8];
 
-	while (n > 0 && (*s == ' ' || *s == '\t'))
+	while (n > 0 && IS_BLANK(*s))
 		s++, n--;
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+	while (n > 0 && IS_BLANK(s[n - 1]))
 		n--;
 	if (!trimmed && n == *len)
 		return;
@@ -427,6 +440,8 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	char		shown[SHOW_VALUE_MAX + 8];
 	bool		coords_ok = true;
 	bool		dropped = false;
+	size_t		read_bytes = 0;
+	bool		watched;
 
 	*built = false;
 	if (!check_row_width(fl, row))
@@ -444,6 +459,9 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	}
 	if (key_too_long(fl, row))
 		return !notice_must_stop(nt);
+	for (int i = 0; i < row->nfields; i++)
+		read_bytes += row->fields[i].len;
+	watched = read_bytes > ROW_WATCH_BYTES;
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
 	buf_reset(&fl->extra);
@@ -460,10 +478,13 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		NoticeKind	kind;
 		ConvStatus	st;
 
-		/* measured after each value: see ROW_MAX_BYTES */
-		if (i > 0 && row_too_large(fl, row, i - 1))
+		/* a long row is measured after each value: see ROW_MAX_BYTES */
+		if (watched && i > 0 && row_too_large(fl, row, i - 1))
 			return !notice_must_stop(nt);
-		if (i < row->nfields)
+		/* one libcsv trimmed, or with a space or tab at an edge */
+		if (i < row->nfields && (row->written ||
+								 (len > 0 && (IS_BLANK(v[0]) ||
+											  IS_BLANK(v[len - 1])))))
 			trim_value(fl, row, i, &v, &len);
 		/* an id that is keyed or indexed: only so long */
 		if (len > ID_MAX_BYTES && cf &&
