@@ -28,8 +28,13 @@ extern bool lockwait_advisory(PGconn *conn, bool session, const char *space,
 							  const char *key_sql, const char *key,
 							  const char *what, double wait_seconds);
 
-/* Seconds on a monotonic clock. */
-extern double lockwait_now(void);
+/*
+ * Names on stderr, as waiting for what, the other sessions that hold a
+ * granted lock matching held, a condition on pg_locks l that may use
+ * params ($1..$nparams); just "waiting for what" when there is none.
+ */
+extern void lockwait_say_holders(PGconn *conn, const char *held, int nparams,
+								 const char *const *params, const char *what);
 
 /*
  * Sleeps *pause seconds, then doubles it up to a second: the pause

@@ -13,20 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "db.h"
 #include "log.h"
+#include "report.h"
 
 #define PAUSE_MAX	1.0
 #define SQL_MAX		1024
-
-double
-lockwait_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
 
 void
 lockwait_pause(double *pause)
@@ -40,34 +33,25 @@ lockwait_pause(double *pause)
 	*pause = *pause * 2 > PAUSE_MAX ? PAUSE_MAX : *pause * 2;
 }
 
-/*
- * Names on stderr the other sessions of this database that hold the
- * advisory lock (hashtext($1), key_sql); pg_locks shows its keys as
- * unsigned classid and objid, objsubid 2.
- */
-static void
-say_holders(PGconn *conn, const char *key_sql, const char *const *params,
-			const char *what)
+void
+lockwait_say_holders(PGconn *conn, const char *held, int nparams,
+					 const char *const *params, const char *what)
 {
-	char		sql[SQL_MAX];
+	Buf			sql;
 	PGresult   *res;
 
-	snprintf(sql, sizeof(sql),
-			 "SELECT a.pid, coalesce(a.usename, '?'), "
-			 "coalesce(nullif(a.application_name, ''), '?'), "
-			 "coalesce(pg_catalog.to_char(a.xact_start, "
-			 "'YYYY-MM-DD HH24:MI:SS'), '?'), coalesce(a.state, '?') "
-			 "FROM pg_catalog.pg_stat_activity a "
-			 "WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN ("
-			 "SELECT l.pid FROM pg_catalog.pg_locks l WHERE l.granted "
-			 "AND l.locktype = 'advisory' AND l.objsubid = 2 "
-			 "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d "
-			 "WHERE d.datname = pg_catalog.current_database()) "
-			 "AND l.classid::pg_catalog.int8 = (pg_catalog.hashtext($1)"
-			 "::pg_catalog.int8 & 4294967295) "
-			 "AND l.objid::pg_catalog.int8 = ((%s)::pg_catalog.int8 "
-			 "& 4294967295)) ORDER BY a.pid", key_sql);
-	res = db_query(conn, sql, 2, params);
+	buf_init(&sql, 8192);
+	res = buf_puts(&sql, "SELECT a.pid, coalesce(a.usename, '?'), "
+				   "coalesce(nullif(a.application_name, ''), '?'), "
+				   "coalesce(pg_catalog.to_char(a.xact_start, "
+				   "'YYYY-MM-DD HH24:MI:SS'), '?'), coalesce(a.state, '?') "
+				   "FROM pg_catalog.pg_stat_activity a "
+				   "WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN ("
+				   "SELECT l.pid FROM pg_catalog.pg_locks l WHERE l.granted "
+				   "AND (") &&
+		buf_puts(&sql, held) && buf_puts(&sql, ")) ORDER BY a.pid") ?
+		db_query(conn, sql.data, nparams, params) : NULL;
+	buf_free(&sql);
 	for (int r = 0; res && r < PQntuples(res); r++)
 		log_warning("waiting for %s: session %s (user %s, application %s, "
 					"in a transaction since %s, %s) holds a lock",
@@ -77,6 +61,28 @@ say_holders(PGconn *conn, const char *key_sql, const char *const *params,
 	if (res && PQntuples(res) == 0)
 		log_warning("waiting for %s", what);
 	PQclear(res);
+}
+
+/*
+ * Names the other sessions of this database that hold the advisory lock
+ * (hashtext($1), key_sql); pg_locks shows its keys as unsigned classid and
+ * objid, objsubid 2.
+ */
+static void
+say_holders(PGconn *conn, const char *key_sql, const char *const *params,
+			const char *what)
+{
+	char		held[SQL_MAX];
+
+	snprintf(held, sizeof(held),
+			 "l.locktype = 'advisory' AND l.objsubid = 2 "
+			 "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d "
+			 "WHERE d.datname = pg_catalog.current_database()) "
+			 "AND l.classid::pg_catalog.int8 = (pg_catalog.hashtext($1)"
+			 "::pg_catalog.int8 & 4294967295) "
+			 "AND l.objid::pg_catalog.int8 = ((%s)::pg_catalog.int8 "
+			 "& 4294967295)", key_sql);
+	lockwait_say_holders(conn, held, 2, params, what);
 }
 
 /* 1: taken; 0: held by another session; -1: failed (logged) */
@@ -100,7 +106,7 @@ lockwait_advisory(PGconn *conn, bool session, const char *space,
 {
 	const char *params[2] = {space, key};
 	char		sql[SQL_MAX];
-	double		started = lockwait_now();
+	double		started = report_now();
 	double		said = LOCKWAIT_SAY_FIRST - LOCKWAIT_SAY_EVERY;
 	double		pause = LOCKWAIT_PAUSE_MIN;
 	int			taken;
@@ -109,7 +115,7 @@ lockwait_advisory(PGconn *conn, bool session, const char *space,
 			 "pg_catalog.hashtext($1), %s)", session ? "" : "_xact", key_sql);
 	while ((taken = try_advisory(conn, sql, params)) == 0)
 	{
-		double		waited = lockwait_now() - started;
+		double		waited = report_now() - started;
 
 		if (wait_seconds >= 0 && waited >= wait_seconds)
 		{

@@ -593,21 +593,35 @@ record_row(Notices *nt, NoticeKind kind, NoticeAction action,
 	(*counter)++;
 }
 
+/* A notice of a row's value or of the row, its message formatted from ap. */
+static NoticeAction
+record_row_formatted(Notices *nt, NoticeKind kind, NoticeContext context,
+					 const char *file, const CsvRow *row, int column,
+					 const char *colname, const char *value, size_t vlen,
+					 const char *fmt, va_list ap)
+{
+	NoticeAction action = notice_rule(kind, context);
+	char		message[MESSAGE_MAX];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	record_row(nt, kind, action, file, row, row->line, column, colname,
+			   value, vlen, NULL, 0, message);
+	return action;
+}
+
 NoticeAction
 notice_value(Notices *nt, NoticeKind kind, NoticeContext context,
 			 const char *file, const CsvRow *row, int column,
 			 const char *colname, const char *value, size_t vlen,
 			 const char *fmt,...)
 {
-	NoticeAction action = notice_rule(kind, context);
-	char		message[MESSAGE_MAX];
+	NoticeAction action;
 	va_list		ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	action = record_row_formatted(nt, kind, context, file, row, column,
+								  colname, value, vlen, fmt, ap);
 	va_end(ap);
-	record_row(nt, kind, action, file, row, row->line, column, colname,
-			   value, vlen, NULL, 0, message);
 	return action;
 }
 
@@ -616,15 +630,13 @@ notice_row(Notices *nt, NoticeKind kind, const char *file, const CsvRow *row,
 		   int column, const char *colname, const char *value, size_t vlen,
 		   const char *fmt,...)
 {
-	NoticeAction action = notice_rule(kind, NC_OPTIONAL);
-	char		message[MESSAGE_MAX];
+	NoticeAction action;
 	va_list		ap;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	action = record_row_formatted(nt, kind, NC_OPTIONAL, file, row, column,
+								  colname, value, vlen, fmt, ap);
 	va_end(ap);
-	record_row(nt, kind, action, file, row, row->line, column, colname,
-			   value, vlen, NULL, 0, message);
 	return action;
 }
 

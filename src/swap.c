@@ -20,6 +20,7 @@
 #include "ddl.h"
 #include "lockwait.h"
 #include "log.h"
+#include "report.h"
 #include "trust.h"
 
 #define LOCK_TRY_TIMEOUT	"200ms"	/* below deadlock_timeout (1 s) */
@@ -95,29 +96,12 @@ say_who_blocks(PGconn *conn, const char *schema, const char *other,
 {
 	const char *params[2] = {schema, other};
 	Buf			sql;
-	PGresult   *res;
 
 	buf_init(&sql, 8192);
-	res = buf_puts(&sql, "SELECT a.pid, coalesce(a.usename, '?'), "
-				   "coalesce(nullif(a.application_name, ''), '?'), "
-				   "coalesce(pg_catalog.to_char(a.xact_start, "
-				   "'YYYY-MM-DD HH24:MI:SS'), '?'), a.state "
-				   "FROM pg_catalog.pg_stat_activity a "
-				   "WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN ("
-				   "SELECT l.pid FROM pg_catalog.pg_locks l WHERE l.granted "
-				   "AND (l.relation IN (" SWAP_RELATIONS ") OR ") &&
-		buf_puts(&sql, held) && buf_puts(&sql, ")) ORDER BY a.pid") ?
-		db_query(conn, sql.data, 2, params) : NULL;
+	if (buf_puts(&sql, "l.relation IN (" SWAP_RELATIONS ") OR ") &&
+		buf_puts(&sql, held))
+		lockwait_say_holders(conn, sql.data, 2, params, what);
 	buf_free(&sql);
-	for (int r = 0; res && r < PQntuples(res); r++)
-		log_warning("waiting for %s: session %s (user %s, application %s, "
-					"in a transaction since %s, %s) holds a lock",
-					what, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-					PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-					PQgetvalue(res, r, 4));
-	if (res && PQntuples(res) == 0)
-		log_warning("waiting for %s", what);
-	PQclear(res);
 }
 
 /*
@@ -174,14 +158,14 @@ lock_waiting(PGconn *conn, const char *sql, const char *const *params,
 			 const char *other, const char *held, const char *what,
 			 double wait_seconds)
 {
-	double		started = lockwait_now();
+	double		started = report_now();
 	double		said = LOCKWAIT_SAY_FIRST - LOCKWAIT_SAY_EVERY;
 	double		pause = LOCKWAIT_PAUSE_MIN;
 	int			done;
 
 	while ((done = try_locked(conn, sql, params, nparams, doing)) == 0)
 	{
-		double		waited = lockwait_now() - started;
+		double		waited = report_now() - started;
 
 		if (wait_seconds >= 0 && waited >= wait_seconds)
 		{
