@@ -38,13 +38,15 @@ extern bool notice_print_inserted(const Notices *nt, PGconn *conn,
 extern bool notice_recount(Notices *nt, PGconn *conn, const char *table);
 
 /*
- * Prints the notices of table (quoted schema.table, shown to the user as
- * shown) grouped by severity and code, with a count and the first
- * locations of each; nothing for a clean feed.  Silenced by -q.  False
- * (logged) when the database failed.
+ * Prints the notices of table (quoted schema.table; the user finds them in
+ * schema's import_notices) grouped by severity and code, each with its
+ * count and its first three notices as the table has them
+ * (place, field, value, message), then the query that lists the rest;
+ * nothing for a clean feed.  Silenced by -q.  False (logged) when the
+ * database failed.
  */
 extern bool notice_print_summary(PGconn *conn, const char *table,
-								 const char *shown);
+								 const char *schema);
 
 /*
  * The notices of table by code and file, as a JSON array of

@@ -68,8 +68,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	char	   *notices = NULL; /* staging's import_notices, quoted */
 	char	   *feed_id = NULL;	/* quoted literal */
 	FeedRecord	record;
-	Buf			text,
-				shown;			/* the target's import_notices, for people */
+	Buf			text;
 	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
 	SwapStatus	swapped;
@@ -78,7 +77,6 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	double		started,
 				step_started;
 
-	buf_init(&shown, DDL_SQL_MAX);
 	/*
 	 * Not only the backend's pid, which another role could guess and take
 	 * first (a schema of that name made in advance fails every load)
@@ -151,8 +149,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if (run.notices == NULL || !ddl_create_notices(&text, &run.ddl) ||
 		!buf_puts(&text, ";\n") ||
 		!ddl_create_import_files(&text, &run.ddl) ||
-		!table_run_sql(&run, &text) || !buf_puts(&shown, opt->feed.schema) ||
-		!buf_puts(&shown, ".import_notices"))
+		!table_run_sql(&run, &text))
 	{
 		buf_free(&text);
 		goto rollback;
@@ -196,7 +193,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		goto rollback;
 	}
 	step_started = progress_step("notice summary");
-	if (!notice_print_summary(conn, notices, shown.data))
+	if (!notice_print_summary(conn, notices, opt->feed.schema))
 		goto rollback;
 	for (int s = 0; s < 3; s++)
 		rep->notice_counts[s] = notice_count(run.notices, (NoticeSeverity) s);
@@ -249,7 +246,6 @@ cleanup:
 	PQfreemem(target);
 	notice_destroy(run.notices);
 	free(notices);
-	buf_free(&shown);
 	free(json);
 	free(run.chunk);
 	free(run.present);

@@ -89,36 +89,82 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
 	return ok && (!any || drop_shadowed(conn, table));
 }
 
+#define SUMMARY_SAMPLES		3	/* notices shown of each code */
+#define SAMPLE_VALUE_MAX	60	/* characters of a value shown */
+#define SAMPLE_MESSAGE_MAX	300 /* characters of a message shown */
+/* a macro's value as a string literal, for SQL */
+#define CppAsString(x)		#x
+#define CppAsString2(x)		CppAsString(x)
+
 /* The rank of a severity's name in SQL, errors first. */
 #define SEVERITY_RANK \
 	"CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
 
+/*
+ * A notice for people, as the server has it: where, then its field and
+ * value when the message does not name them (the field goes with the
+ * value: a key's message names the values of its fields), then the
+ * message; cut, and control characters as '?', so that a value cannot
+ * break the line or speak to the terminal.
+ */
+#define SHOW_VALUE	"value IS NOT NULL AND strpos(message, value) = 0"
+#define SHOW_COLUMN	"\"column\" IS NOT NULL AND strpos(message, \"column\") " \
+	"= 0 AND (value IS NULL OR strpos(message, value) = 0)"
+#define SAMPLE_TEXT \
+	"regexp_replace(file || coalesce(':' || line, '') || ': ' || " \
+	"CASE WHEN show_column THEN \"column\" || CASE WHEN show_value " \
+	"THEN ' ' ELSE ': ' END ELSE '' END || CASE WHEN show_value THEN " \
+	"'\"' || left(value, " CppAsString2(SAMPLE_VALUE_MAX) ") || " \
+	"CASE WHEN length(value) > " CppAsString2(SAMPLE_VALUE_MAX) \
+	" THEN '...' ELSE '' END || '\": ' ELSE '' END || " \
+	"left(message, " CppAsString2(SAMPLE_MESSAGE_MAX) "), " \
+	"'[[:cntrl:]]', '?', 'g')"
+
 bool
-notice_print_summary(PGconn *conn, const char *table, const char *shown)
+notice_print_summary(PGconn *conn, const char *table, const char *schema)
 {
+	const char *params[1] = {schema};
 	Buf			sql;
 	PGresult   *res;
 
+	/* at most SUMMARY_SAMPLES rows a code: the client's memory stays flat */
 	buf_init(&sql, 4096);
-	res = buf_puts(&sql, "SELECT severity, code, count(*), string_agg(loc, "
-				   "', ' ORDER BY k) FILTER (WHERE k <= 3) FROM (SELECT "
-				   "severity, code, file || coalesce(':' || line, '') AS loc, "
+	res = buf_puts(&sql, "SELECT severity, code, n, " SAMPLE_TEXT ", "
+				   "format('SELECT * FROM %I.import_notices WHERE ', $1::text) || "
+				   "CASE WHEN n < n_code THEN format('severity = %L AND ', "
+				   "severity) ELSE '' END || format('code = %L', code) "
+				   "FROM (SELECT *, " SHOW_VALUE " AS show_value, " SHOW_COLUMN
+				   " AS show_column, count(*) OVER (PARTITION BY severity, "
+				   "code) AS n, count(*) OVER (PARTITION BY code) AS n_code, "
 				   "row_number() OVER (PARTITION BY severity, code ORDER BY "
-				   "file, line) AS k FROM ") &&
+				   "file, line NULLS FIRST, \"column\") AS k FROM ") &&
 		buf_puts(&sql, table) &&
-		buf_puts(&sql, ") AS n GROUP BY severity, code ORDER BY "
-				 SEVERITY_RANK ", count(*) DESC, code") ?
-		db_query(conn, sql.data, 0, NULL) : NULL;
+		buf_puts(&sql, ") AS n WHERE k <= " CppAsString2(SUMMARY_SAMPLES)
+				 " ORDER BY " SEVERITY_RANK ", n DESC, code, k") ?
+		db_query(conn, sql.data, 1, params) : NULL;
 	buf_free(&sql);
 	if (res == NULL)
 		return false;
 	if (PQntuples(res) > 0)
-		log_notice("notices (in %s):", shown);
+		log_notice("notices (in %s.import_notices):", schema);
 	for (int r = 0; r < PQntuples(res); r++)
-		log_plain("  %-7s %-30s %8s  %s%s", PQgetvalue(res, r, 0),
-				   PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
-				   PQgetvalue(res, r, 3),
-				   atol(PQgetvalue(res, r, 2)) > 3 ? ", ..." : "");
+	{
+		long		n = atol(PQgetvalue(res, r, 2));
+		bool		first = r == 0 ||
+			strcmp(PQgetvalue(res, r, 1), PQgetvalue(res, r - 1, 1)) != 0 ||
+			strcmp(PQgetvalue(res, r, 0), PQgetvalue(res, r - 1, 0)) != 0;
+		bool		last = r + 1 == PQntuples(res) ||
+			strcmp(PQgetvalue(res, r, 1), PQgetvalue(res, r + 1, 1)) != 0 ||
+			strcmp(PQgetvalue(res, r, 0), PQgetvalue(res, r + 1, 0)) != 0;
+
+		if (first)
+			log_plain("  %-7s %-30s %8ld", PQgetvalue(res, r, 0),
+					  PQgetvalue(res, r, 1), n);
+		log_plain("      %s", PQgetvalue(res, r, 3));
+		if (last && n > SUMMARY_SAMPLES)
+			log_plain("      and %ld more: %s", n - SUMMARY_SAMPLES,
+					  PQgetvalue(res, r, 4));
+	}
 	PQclear(res);
 	return true;
 }

@@ -421,26 +421,56 @@ def load_default(feed, schema, *args, timeout=1200):
 # The notice block as the policy writes it; notice_block() reads its content
 # more leniently (a "gtfs2pgsql:" prefix on each line, other words in the
 # heading) so that its counts are checked even when its form is not, which
-# stderr_notice_block_form checks alone.
+# stderr_notice_block_form checks alone.  Under a line per (severity, code)
+# with the count, the first three notices of the code (place: field "value":
+# message), then how many more and the query that lists them.
 BLOCK_HEAD = r'^gtfs2pgsql: notices \(in (.+)\.import_notices\):$'
-BLOCK_LINE = r'^  (error|warning|info)\s+(\w+)\s+(\d+)\s+(\S.*)$'
+BLOCK_LINE = r'^  (error|warning|info) +(\w+) +(\d+)$'
+BLOCK_SAMPLE = r'^      (\S.*)$'
+BLOCK_MORE = (r"^      and (\d+) more: SELECT \* FROM (.+)\.import_notices WHERE "
+              r"(?:severity = '(\w+)' AND )?code = '(\w+)'$")
 
 def notice_block(stderr):
     """(schema named, [(severity, code, count, rest)]) of the default
-    stderr's notice block, or None when there is none."""
+    stderr's notice block, or None when there is none; rest is the lines
+    under the code's, joined."""
     lines = stderr.splitlines()
     for k, l in enumerate(lines):
         m = re.match(r'^gtfs2pgsql: notices \((?:[\w ]+ )?in (.+)\.import_notices\):\s*$', l)
         if m:
             out = []
             for l2 in lines[k + 1:]:
-                m2 = re.match(r'^(?:gtfs2pgsql:)?\s+(error|warning|info)\s+(\w+)\s+(\d+)\b'
+                m2 = re.match(r'^(?:gtfs2pgsql:)?\s{1,2}(error|warning|info)\s+(\w+)\s+(\d+)\b'
                               r'\s*(.*)$', l2)
-                if not m2:
+                m3 = re.match(r'^(?:gtfs2pgsql:)?\s{3,}(\S.*)$', l2)
+                if m2:
+                    out.append((m2.group(1), m2.group(2), int(m2.group(3)), m2.group(4)))
+                elif m3 and out:
+                    s, c, n, rest = out[-1]
+                    out[-1] = (s, c, n, (rest + '\n' + m3.group(1)).strip())
+                else:
                     break
-                out.append((m2.group(1), m2.group(2), int(m2.group(3)), m2.group(4)))
             return m.group(1), out
     return None
+
+def block_samples(stderr):
+    """{(severity, code): (count, [sample lines], more line or None)} of
+    stderr's notice block in the policy's form (BLOCK_*)."""
+    lines = stderr.splitlines()
+    heads = [k for k, l in enumerate(lines) if re.match(BLOCK_HEAD, l)]
+    out, key = {}, None
+    for l in lines[heads[0] + 1:] if heads else []:
+        m = re.match(BLOCK_LINE, l)
+        if m:
+            key = (m.group(1), m.group(2))
+            out[key] = (int(m.group(3)), [], None)
+        elif key and re.match(BLOCK_MORE, l):
+            out[key] = out[key][:2] + (l.strip(),)
+        elif key and re.match(BLOCK_SAMPLE, l) and out[key][2] is None:
+            out[key][1].append(l.strip())
+        else:
+            break
+    return out
 
 def output_problems(schema, r, rep, notices):
     """The stderr notice block, the report's notices and set_aside, and the
@@ -1817,7 +1847,7 @@ def clean_sample_no_notices():
 @test()
 def stderr_notice_block_form():
     """The block as the policy gives it: a heading, then one line per
-    (severity, code) with the count and the first locations."""
+    (severity, code) with the count, and under it its notices."""
     text = S('calendar_dates.txt')
     last = text.rstrip('\n').split('\n')[-1]
     n = text.count('\n') + 1
@@ -1830,19 +1860,63 @@ def stderr_notice_block_form():
     check(len(heads) == 1 and re.match(BLOCK_HEAD, lines[heads[0]]).group(1) == 'block_form',
           'no line "gtfs2pgsql: notices (in block_form.import_notices):"; stderr begins: '
           + r.stderr[:400])
-    body = []
-    for l in lines[heads[0] + 1:]:
-        if not re.match(BLOCK_LINE, l):
-            break
-        body.append(re.match(BLOCK_LINE, l).groups())
-    got = {(sev, code): (k, rest) for sev, code, k, rest in body}
+    got = block_samples(r.stderr)
     dup, info = got.get(('error', 'duplicate_key')), got.get(('info', 'unknown_file'))
-    check(len(body) == 2 and dup and info and dup[0] == '2'
-          and re.match(r'calendar_dates\.txt:%d\b' % n, dup[1])
-          and info[0] == '1' and info[1].startswith('notes.txt'),
-          'the lines after the heading are not "  error    duplicate_key    2   '
-          'calendar_dates.txt:%d, ..." and "  info    unknown_file    1   notes.txt": %r'
-          % (n, lines[heads[0] + 1:heads[0] + 4]))
+    key = ', '.join(last.split(',')[:2])
+    check(len(got) == 2 and dup and info and dup[0] == 2 and dup[2] is None
+          and dup[1] == ['calendar_dates.txt:%d: duplicate key (%s): first at line %d'
+                         % (line, key, n - 1) for line in (n, n + 1)]
+          and info[0] == 1 and len(info[1]) == 1 and info[1][0].startswith('notes.txt: ')
+          and info[2] is None,
+          'the lines after the heading are not "  error    duplicate_key    2", '
+          '"      calendar_dates.txt:%d: duplicate key (%s): first at line %d", ..., '
+          '"  info    unknown_file    1", "      notes.txt: ...": %r'
+          % (n, key, n - 1, lines[heads[0] + 1:heads[0] + 7]))
+
+@test()
+def stderr_notice_says_what():
+    """Issue 23, 2: a reference to a stop that is not there shows on stderr
+    with its place, field, value and message, as import_notices has it."""
+    text, line, _ = setf('stop_times.txt', 'R10-WKDY-0-0530,5:32:00', 'stop_id', 'NOWHERE')
+    d = fl.make_feed('says_what', {'stop_times.txt': text})
+    r = fl.run('-s', 'says_what', d)
+    check(r.returncode == 0, describe(r))
+    row = query("SELECT file, line, \"column\", value, message FROM says_what.import_notices"
+                " WHERE code = 'foreign_key_violation'")
+    check(row == [('stop_times.txt', str(line), 'stop_id', 'NOWHERE',
+                   'stop_id "NOWHERE" is not in stops.txt (1 rows)')],
+          'import_notices: %r' % row)
+    fk = block_samples(r.stderr).get(('error', 'foreign_key_violation'))
+    want = 'stop_times.txt:%d: stop_id "NOWHERE" is not in stops.txt (1 rows)' % line
+    check(fk == (1, [want], None),
+          'no "      %s" under "  error   foreign_key_violation   1": %s' % (want, describe(r)))
+
+@test()
+def stderr_notice_first_three():
+    """Issue 23, 2: of ten notices of one code, stderr shows the first three,
+    then how many more and a query that lists all ten; -q shows none."""
+    rows = list(csv.reader(io.StringIO(S('stops.txt'), newline='')))
+    col = rows[0].index('stop_lon')
+    for row in [row for row in rows[1:]
+                if row[col] and not any('\n' in v for v in row)][:10]:
+        row[col] = ' ' + row[col]
+    d = fl.make_feed('first_three', {'stops.txt': ''.join(fl.csv_line(row) + '\n'
+                                                          for row in rows)})
+    r = fl.run('-s', 'first_three', d)
+    check(r.returncode == 0, describe(r))
+    got = block_samples(r.stderr).get(('warning', 'leading_or_trailing_whitespaces'))
+    check(got is not None and got[0] == 10 and len(got[1]) == 3,
+          'not 10 leading_or_trailing_whitespaces with three shown: %s' % describe(r))
+    check(all(re.match(r'stops\.txt:\d+: stop_lon " -?[\d.]+" has spaces', l) for l in got[1]),
+          'the notices shown do not give place, field, value and message: %r' % got[1])
+    m = re.match(BLOCK_MORE, '      ' + (got[2] or ''))
+    check(m and m.group(1) == '7' and m.group(2) == 'first_three',
+          'no "and 7 more: SELECT * FROM first_three.import_notices WHERE code = ...": %r'
+          % (got[2],))
+    listed = query(got[2].split(': ', 1)[1].replace('*', 'line', 1))
+    check(len(listed) == 10, 'the query given lists %d notices, not 10' % len(listed))
+    r = fl.run('-q', '-s', 'first_three', d)
+    check(r.returncode == 0 and 'notices' not in r.stderr, '-q: ' + describe(r))
 
 @test()
 def strict_clean_sample():
