@@ -40,24 +40,33 @@ extern void progress_start(ProgressMode mode);
 extern void progress_file(const char *name, unsigned long long size);
 
 /*
- * A file that a forked child process (a side load, load.c) reads: the
- * line shows it, with the rows and bytes the child gives progress_rows,
- * from file_started (report_now()) on; drawn at once.
+ * A forked child process (a side load, load_side.c) reads file, of
+ * file_size bytes (0 unknown), from file_started (report_now()) on: the
+ * line shows, after what this process does, the rows and bytes it gives
+ * progress_rows, then the step it gives progress_step, until
+ * progress_side_end.
  */
-extern void progress_side_file(const char *file,
-							   unsigned long long file_size,
-							   double file_started);
+extern void progress_side_start(const char *file,
+								unsigned long long file_size,
+								double file_started);
+
+/* This process waits for the side load: the line shows it alone, at once. */
+extern void progress_side_wait(void);
+
+/* The side load is over: the line shows this process alone again. */
+extern void progress_side_end(void);
 
 /*
  * The rows and bytes of the current file read so far: call it per row (in
  * a child forked while the line is drawn, they are those of
- * progress_side_file).
+ * progress_side_start).
  */
 extern void progress_rows(long rows, unsigned long long bytes);
 
 /*
  * A step after the files starts (step copied); returns the time it
- * starts, report_now(), for report_add_step.
+ * starts, report_now(), for report_add_step.  In a side load's child, the
+ * step is its parent's line's.
  */
 extern double progress_step(const char *step);
 

@@ -15,6 +15,9 @@ typedef struct
 	unsigned long long bytes;	/* bytes read from the member */
 	double		seconds;
 	long		peak_rss_kb;	/* peak resident set at the end of the file */
+	bool		concurrent;		/* loaded by another process, on a second
+								 * connection (load.c's side load): its
+								 * peak_rss_kb is that process's */
 } ReportFile;
 
 /* One step after the files were read: a key, an index, the checks, ... */

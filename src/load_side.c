@@ -114,6 +114,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 				report_add_step(&rep, step, started);
 		}
 		buf_reset(&sql);
+		progress_step("notices and commit");
 		ok = ok && ddl_table(&sql, &run.ddl, "import_notices") &&
 			notice_store(run.notices, conn, sql.data);
 	}
@@ -166,6 +167,10 @@ sideload_start(LoadRun *run)
 							run->opt->wait_seconds);
 	if (run->side == NULL)
 		run->failed = true;
+	else
+		progress_side_start(run->side_cat->file,
+							source_declared_size(run->src, i),
+							run->side_started);
 	return run->side != NULL;
 }
 
@@ -187,15 +192,14 @@ sideload_join(LoadRun *run, const char *staging)
 	double		started = report_now();
 	bool		ok;
 
-	/* its rows, read by the child, while it is waited for */
-	progress_side_file(cat->file,
-					   source_declared_size(run->src, run->side_member),
-					   run->side_started);
+	/* what the child does, while it is waited for */
+	progress_side_wait();
 	db_set_step("wait for the second connection");
 	memset(&sr, 0, sizeof(sr));
-	if (!side_wait(run->side, &sr) ||
-		!report_add_step(run->rep, "wait for the second connection",
-						 started))
+	ok = side_wait(run->side, &sr);
+	progress_side_end();
+	if (!ok || !report_add_step(run->rep, "wait for the second connection",
+								started))
 		return false;
 	if (sr.refused)
 	{
@@ -209,6 +213,7 @@ sideload_join(LoadRun *run, const char *staging)
 	rf->bytes = sr.bytes;
 	rf->seconds = sr.seconds;
 	rf->peak_rss_kb = sr.peak_rss_kb;
+	rf->concurrent = true;
 	if (sr.peak_rss_kb > run->rep->peak_rss_kb)
 		run->rep->peak_rss_kb = sr.peak_rss_kb;
 	for (int i = 0; i < sr.nsteps; i++)

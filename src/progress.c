@@ -60,11 +60,32 @@ typedef struct
 	atomic_ullong bytes;
 } Counts;
 
-static Counts own_counts[2];	/* when no memory could be shared */
-static Counts *counts = own_counts;
+/*
+ * What the memory shared with a side load holds: both processes' counts,
+ * and the step the side load is at once its file is read (empty until
+ * then), which it writes and its parent reads as a sequence lock: seq is
+ * odd while the step is written, and a read that saw it change is not
+ * used.
+ */
+typedef struct
+{
+	Counts		counts[2];
+	atomic_uint seq;
+	atomic_char step[NAME_MAX_BYTES];
+	_Atomic double step_started;
+} Shared;
+
+static Shared own_shared;		/* when no memory could be shared */
+static Shared *shared = &own_shared;
 static int	own_slot;			/* 1 in a forked child */
 static bool counting;			/* progress_rows records */
-static int	shown_slot;			/* under lock: the file shown's counts */
+
+/* under lock: the side load, while it runs, as the parent sees it */
+static bool side_running;
+static bool side_waited;		/* the parent does nothing but wait for it */
+static char side_file[NAME_MAX_BYTES];
+static unsigned long long side_size;
+static double side_started;
 
 bool
 progress_parse(const char *arg, ProgressMode *mode)
@@ -100,36 +121,129 @@ clock_text(char *out, size_t outsize, double seconds)
 	snprintf(out, outsize, "%ld:%02ld", s / 60, s % 60);
 }
 
-/* The line as it stands, into out; its length.  Under lock. */
+/* How much file_text says of a file, as the line's room allows. */
+typedef enum
+{
+	FILE_SHARE,					/* its share read (megabytes if no size) */
+	FILE_ROWS,					/* its rows, then its share */
+	FILE_TIMED,					/* its rows, megabytes of its size, seconds */
+	FILE_FULL					/* those and rows per second */
+} FileDetail;
+
+/*
+ * A file being read: name, then what detail says of the rows and bytes
+ * read so far in slot (of file_size bytes, 0 unknown), since file_started.
+ * Into out.
+ */
+static void
+file_text(char *out, size_t outsize, const char *file, int slot,
+		  unsigned long long file_size, double file_started, double now,
+		  FileDetail detail)
+{
+	double		took = now - file_started;
+	long		r = atomic_load_explicit(&shared->counts[slot].rows,
+										 memory_order_relaxed);
+	double		mb = (double) atomic_load_explicit(&shared->counts[slot].bytes,
+												   memory_order_relaxed) / 1e6;
+	double		of = (double) file_size / 1e6;
+	char		share[48];
+	char		rows[32] = "";
+
+	if (file_size == 0)
+		snprintf(share, sizeof(share), "%.1f MB", mb);
+	else if (detail >= FILE_TIMED)
+		snprintf(share, sizeof(share), "%.1f/%.1f MB %3.0f%%", mb, of,
+				 100.0 * mb / of);
+	else
+		snprintf(share, sizeof(share), "%.0f%%", 100.0 * mb / of);
+	if (detail >= FILE_ROWS)
+		snprintf(rows, sizeof(rows), "  %ld rows", r);
+	if (detail == FILE_FULL)
+		snprintf(out, outsize, "%s%s  %s  %.0f rows/s  %.1f s", file, rows,
+				 share, took > 0 ? (double) r / took : 0.0, took);
+	else if (detail == FILE_TIMED)
+		snprintf(out, outsize, "%s%s  %s  %.1f s", file, rows, share, took);
+	else
+		snprintf(out, outsize, "%s%s  %s", file, rows, share);
+}
+
+/*
+ * The step the side load is at (empty while it reads its file) and when it
+ * started, as last read whole.  Under lock.
+ */
+static const char *
+side_step(double *step_started)
+{
+	static char step[NAME_MAX_BYTES];
+	static double when;
+	char		read[NAME_MAX_BYTES];
+	unsigned	before = atomic_load_explicit(&shared->seq,
+											  memory_order_acquire);
+	double		read_when;
+
+	for (int i = 0; i < NAME_MAX_BYTES; i++)
+		read[i] = atomic_load_explicit(&shared->step[i],
+									   memory_order_relaxed);
+	read_when = atomic_load_explicit(&shared->step_started,
+									 memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	/* not while it was written: the one read before stands */
+	if ((before & 1) == 0 &&
+		atomic_load_explicit(&shared->seq, memory_order_relaxed) == before)
+	{
+		read[NAME_MAX_BYTES - 1] = '\0';
+		for (char *p = read; *p; p++)
+			if ((unsigned char) *p < 0x20 || *p == 0x7F)
+				*p = '?';
+		memcpy(step, read, sizeof(step));
+		when = read_when;
+	}
+	*step_started = when;
+	return step;
+}
+
+/*
+ * The line as it stands, into out; its length.  Under lock.  While a side
+ * load runs, what it does ("2nd connection: ...") follows what this
+ * process does (which is then shorter), or is the line alone while this
+ * process waits for it.
+ */
 static int
 format_line(char *out, size_t outsize)
 {
 	double		now = report_now();
-	double		took = now - started;
 	char		total[32];
+	char		side[NAME_MAX_BYTES + 64] = "";
+	const char *step = "";
+	double		step_started = 0;
 	int			len;
 
 	clock_text(total, sizeof(total), now - run_started);
-	if (showing == SHOW_FILE)
+	if (side_running)
 	{
-		long		r = atomic_load_explicit(&counts[shown_slot].rows,
-											 memory_order_relaxed);
-		double		mb = (double) atomic_load_explicit(&counts[shown_slot].bytes,
-													   memory_order_relaxed)
-			/ 1e6;
-		char		of[48] = "";
-
-		if (size > 0)
-			snprintf(of, sizeof(of), "/%.1f MB %3.0f%%", (double) size / 1e6,
-					 100.0 * mb / ((double) size / 1e6));
+		step = side_step(&step_started);
+		if (*step)
+			snprintf(side, sizeof(side), "%s  %.1f s", step,
+					 now - step_started);
 		else
-			snprintf(of, sizeof(of), " MB");
-		len = snprintf(out, outsize, "[%s] %s  %ld rows  %.1f%s  "
-					   "%.0f rows/s  %.1f s", total, name, r, mb, of,
-					   took > 0 ? (double) r / took : 0.0, took);
+			file_text(side, sizeof(side), side_file, 1, side_size,
+					  side_started, now, side_waited ? FILE_TIMED : FILE_SHARE);
 	}
+	if (side_running && side_waited)
+		len = snprintf(out, outsize, "[%s] 2nd connection: %s", total,
+					   side);
 	else
-		len = snprintf(out, outsize, "[%s] %s  %.1f s", total, name, took);
+	{
+		char		own[NAME_MAX_BYTES + 96];
+
+		if (showing == SHOW_FILE)
+			file_text(own, sizeof(own), name, own_slot, size, started, now,
+					  side_running ? FILE_ROWS : FILE_FULL);
+		else
+			snprintf(own, sizeof(own), "%s  %.1f s", name, now - started);
+		len = snprintf(out, outsize, "[%s] %s%s%s", total, own,
+					   side_running ? "  | 2nd connection: " : "", side);
+	}
 	return len < (int) outsize ? len : (int) outsize - 1;
 }
 
@@ -235,17 +349,38 @@ after_fork_parent(void)
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * The step the side load is at, for its parent's line (a sequence lock:
+ * see Shared).
+ */
+static void
+publish_step(const char *step, double now)
+{
+	unsigned	seq = atomic_load_explicit(&shared->seq, memory_order_relaxed);
+	int			i;
+
+	atomic_store_explicit(&shared->seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	for (i = 0; step[i] && i < NAME_MAX_BYTES - 1; i++)
+		atomic_store_explicit(&shared->step[i], step[i], memory_order_relaxed);
+	atomic_store_explicit(&shared->step[i], '\0', memory_order_relaxed);
+	atomic_store_explicit(&shared->step_started, now, memory_order_relaxed);
+	atomic_store_explicit(&shared->seq, seq + 2, memory_order_release);
+}
+
 static void
 after_fork_child(void)
 {
 	pthread_mutex_unlock(&lock);
 	if (active)
 		log_set_hooks(NULL, NULL);
-	counting = active && counts != own_counts;
+	counting = active && shared != &own_shared;
 	active = false;
 	own_slot = 1;
-	atomic_store_explicit(&counts[1].rows, 0, memory_order_relaxed);
-	atomic_store_explicit(&counts[1].bytes, 0, memory_order_relaxed);
+	atomic_store_explicit(&shared->counts[1].rows, 0, memory_order_relaxed);
+	atomic_store_explicit(&shared->counts[1].bytes, 0, memory_order_relaxed);
+	if (counting)
+		publish_step("", 0);
 }
 
 void
@@ -257,6 +392,7 @@ progress_start(ProgressMode mode)
 	sigset_t	all,
 				old;
 	int			err;
+	void	   *mem;
 
 	if (active || mode == PROGRESS_NEVER ||
 		(mode == PROGRESS_AUTO && !isatty(STDERR_FILENO)))
@@ -274,12 +410,12 @@ progress_start(ProgressMode mode)
 	}
 	run_started = report_now();
 	showing = SHOW_NOTHING;
+	side_running = false;
 	stopping = false;
-	/* without shared memory, a side load's file shows no rows */
-	counts = mmap(NULL, 2 * sizeof(Counts), PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (counts == MAP_FAILED)
-		counts = own_counts;
+	/* without shared memory, a side load shows no rows nor steps */
+	mem = mmap(NULL, sizeof(Shared), PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	shared = mem == MAP_FAILED ? &own_shared : mem;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&wake, &attr);
@@ -293,14 +429,25 @@ progress_start(ProgressMode mode)
 	{
 		log_warning("no progress line: %s", strerror(err));
 		pthread_cond_destroy(&wake);
-		if (counts != own_counts)
-			munmap(counts, 2 * sizeof(Counts));
-		counts = own_counts;
+		if (shared != &own_shared)
+			munmap(shared, sizeof(Shared));
+		shared = &own_shared;
 		return;
 	}
 	active = true;
 	counting = true;
 	log_set_hooks(before_log, after_log);
+}
+
+/* file into out (NAME_MAX_BYTES), its control characters as '?'. */
+static void
+copy_name(char *out, const char *file)
+{
+	snprintf(out, NAME_MAX_BYTES, "%s", file);
+	/* a member's name may hold control characters: no raw terminal codes */
+	for (char *p = out; *p; p++)
+		if ((unsigned char) *p < 0x20 || *p == 0x7F)
+			*p = '?';
 }
 
 void
@@ -310,37 +457,51 @@ progress_file(const char *file, unsigned long long file_size)
 	if (!active)
 		return;
 	pthread_mutex_lock(&lock);
-	snprintf(name, sizeof(name), "%s", file);
-	/* a member's name may hold control characters: no raw terminal codes */
-	for (char *p = name; *p; p++)
-		if ((unsigned char) *p < 0x20 || *p == 0x7F)
-			*p = '?';
+	copy_name(name, file);
 	size = file_size;
-	atomic_store_explicit(&counts[own_slot].rows, 0, memory_order_relaxed);
-	atomic_store_explicit(&counts[own_slot].bytes, 0, memory_order_relaxed);
+	atomic_store_explicit(&shared->counts[own_slot].rows, 0,
+						  memory_order_relaxed);
+	atomic_store_explicit(&shared->counts[own_slot].bytes, 0,
+						  memory_order_relaxed);
 	started = report_now();
 	showing = SHOW_FILE;
-	shown_slot = own_slot;
 	pthread_mutex_unlock(&lock);
 }
 
 void
-progress_side_file(const char *file, unsigned long long file_size,
-				   double file_started)
+progress_side_start(const char *file, unsigned long long file_size,
+					double file_started)
 {
 	if (!active)
 		return;
 	pthread_mutex_lock(&lock);
-	snprintf(name, sizeof(name), "%s", file);
-	for (char *p = name; *p; p++)
-		if ((unsigned char) *p < 0x20 || *p == 0x7F)
-			*p = '?';
-	size = file_size;
-	started = file_started;
-	showing = SHOW_FILE;
-	shown_slot = 1;
-	/* at once: the child may be done already */
+	copy_name(side_file, file);
+	side_size = file_size;
+	side_started = file_started;
+	side_running = true;
+	side_waited = false;
+	pthread_mutex_unlock(&lock);
+}
+
+void
+progress_side_wait(void)
+{
+	if (!active)
+		return;
+	pthread_mutex_lock(&lock);
+	side_waited = true;
+	/* at once: the side load may be done already */
 	draw();
+	pthread_mutex_unlock(&lock);
+}
+
+void
+progress_side_end(void)
+{
+	if (!active)
+		return;
+	pthread_mutex_lock(&lock);
+	side_running = false;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -349,8 +510,10 @@ progress_rows(long r, unsigned long long b)
 {
 	if (!counting)
 		return;
-	atomic_store_explicit(&counts[own_slot].rows, r, memory_order_relaxed);
-	atomic_store_explicit(&counts[own_slot].bytes, b, memory_order_relaxed);
+	atomic_store_explicit(&shared->counts[own_slot].rows, r,
+						  memory_order_relaxed);
+	atomic_store_explicit(&shared->counts[own_slot].bytes, b,
+						  memory_order_relaxed);
 }
 
 double
@@ -359,10 +522,13 @@ progress_step(const char *step)
 	double		now = report_now();
 
 	db_set_step(step);
+	/* a side load's steps are its parent's to show */
+	if (counting && own_slot == 1)
+		publish_step(step, now);
 	if (!active)
 		return now;
 	pthread_mutex_lock(&lock);
-	snprintf(name, sizeof(name), "%s", step);
+	copy_name(name, step);
 	started = now;
 	showing = SHOW_STEP;
 	pthread_mutex_unlock(&lock);
@@ -383,7 +549,7 @@ progress_end(void)
 	pthread_cond_destroy(&wake);
 	active = false;
 	counting = false;
-	if (counts != own_counts)
-		munmap(counts, 2 * sizeof(Counts));
-	counts = own_counts;
+	if (shared != &own_shared)
+		munmap(shared, sizeof(Shared));
+	shared = &own_shared;
 }

@@ -65,6 +65,7 @@ report_add(Report *r, const char *file, long rows, long set_aside,
 	f->bytes = bytes;
 	f->seconds = report_now() - started;
 	f->peak_rss_kb = report_peak_rss_kb();
+	f->concurrent = false;
 	r->nfiles++;
 	return true;
 }
@@ -163,8 +164,9 @@ write_json(const Report *r, FILE *out)
 		fputs(i ? ",\n  {\"file\": " : "\n  {\"file\": ", out);
 		json_string(out, f->file);
 		fprintf(out, ", \"rows\": %ld, \"set_aside\": %ld, \"bytes\": %llu, "
-				"\"seconds\": %.3f, \"peak_rss_kb\": %ld}",
-				f->rows, f->set_aside, f->bytes, f->seconds, f->peak_rss_kb);
+				"\"seconds\": %.3f, \"peak_rss_kb\": %ld%s}",
+				f->rows, f->set_aside, f->bytes, f->seconds, f->peak_rss_kb,
+				f->concurrent ? ", \"concurrent\": true" : "");
 		rows += f->rows;
 	}
 	fputs("],\n \"steps\": [", out);
@@ -352,16 +354,21 @@ shown_name(const char *name, int width, char *out, size_t outsize)
 	return out;
 }
 
+/*
+ * One line of the table; concurrent: the file was loaded by another
+ * process, whose memory it shows, marked '*' (report_print_table's note).
+ */
 static void
 table_line(FILE *out, const char *name, long rows, long set_aside, double mb,
-		   double seconds, long rss_kb)
+		   double seconds, long rss_kb, bool concurrent)
 {
 	char		shown[256];
 
-	fprintf(out, "%-*s %11ld %9.1f %8.2f %11.0f %8.1f\n", NAME_WIDTH,
+	fprintf(out, "%-*s %11ld %9.1f %8.2f %11.0f %8.1f%s\n", NAME_WIDTH,
 			shown_name(name, NAME_WIDTH, shown, sizeof(shown)), rows, mb,
 			seconds, seconds > 0 ? (double) rows / seconds : 0.0,
-			(double) rss_kb / 1024.0);
+			(double) rss_kb / 1024.0,
+			concurrent ? "*" : "");
 	if (set_aside > 0)
 		fprintf(out, "%-*s %11ld\n", NAME_WIDTH, "  set aside", set_aside);
 }
@@ -408,6 +415,7 @@ report_print_table(const Report *r, FILE *out)
 	long		rows = 0,
 				set_aside = 0;
 	double		mb = 0;
+	bool		concurrent = false;
 
 	fprintf(out, "%-*s %11s %9s %8s %11s %8s\n", NAME_WIDTH, "file", "rows",
 			"MB", "seconds", "rows/s", "RSS MB");
@@ -416,13 +424,18 @@ report_print_table(const Report *r, FILE *out)
 		const ReportFile *f = &r->files[i];
 
 		table_line(out, f->file, f->rows, f->set_aside, (double) f->bytes / 1e6,
-				   f->seconds, f->peak_rss_kb);
+				   f->seconds, f->peak_rss_kb, f->concurrent);
 		rows += f->rows;
 		set_aside += f->set_aside;
 		mb += (double) f->bytes / 1e6;
+		concurrent = concurrent || f->concurrent;
 	}
 	steps_lines(r, out);
-	table_line(out, "total", rows, set_aside, mb, r->seconds, r->peak_rss_kb);
+	table_line(out, "total", rows, set_aside, mb, r->seconds, r->peak_rss_kb,
+			   false);
+	if (concurrent)
+		fprintf(out, "* RSS of the 2nd connection's process, which loaded "
+				"it; total: the larger\n");
 }
 
 void

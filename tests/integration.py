@@ -869,7 +869,8 @@ def check_progress(stderr, seconds, stop_times_bytes):
     check(redraws, 'no progress line: %r' % stderr[:500])
     check(len(redraws) <= 10 * seconds + 2,
           '%d redraws in %.1f s' % (len(redraws), seconds))
-    files = re.findall(r'\] stop_times\.txt  (\d+) rows  ([\d.]+)/([\d.]+) MB +(\d+)%  \d+ rows/s  [\d.]+ s',
+    files = re.findall(r'\] (?:2nd connection: )?stop_times\.txt  (\d+) rows  ([\d.]+)/([\d.]+) MB +(\d+)%'
+                       r'(?:  \d+ rows/s)?  [\d.]+ s',
                        stderr)
     check(files, 'no line for stop_times.txt: %r' % stderr[:800])
     for rows, mb, size, pct in files:
@@ -907,6 +908,45 @@ def progress_always():
         check(code == 0, 'exit %d: %s' % (code, err[-1000:]))
         check_progress(err, seconds, os.path.getsize(
             os.path.join(TMP, 'progress-big', 'stop_times.txt')))
+
+@test()
+def progress_both_connections():
+    """Issue 23, 3: while stop_times.txt loads on a second connection, the
+    line says what each connection does: the other files beside its rows,
+    then its steps (MTA Brooklyn's two stop_times indexes take seconds)
+    while the first waits for it; the table marks its memory as the second
+    connection's process's."""
+    feed = os.path.join(FEEDS, 'mta-bus-brooklyn-2026-reconstructed.zip')
+    if not os.path.exists(feed):
+        raise absent(feed)
+    report = os.path.join(TMP, 'both-connections.json')
+    code, err, seconds = raw_run('-s', 'both_connections', '--progress=always',
+                                 '--report', report, feed)
+    check(code == 0, 'exit %d: %s' % (code, err[-1000:]))
+    redraws = [l.rstrip() for l in err.split('\r') if PROGRESS_LINE.match(l)]
+    beside = [l for l in redraws if re.match(
+        r'\[\d+:\d\d\] (?!2nd connection)\S.*  \| 2nd connection: '
+        r'stop_times\.txt  +\d+%$', l)]
+    check(beside, 'no line "[m:ss] <file or step>  | 2nd connection: stop_times.txt  N%%"'
+          ': %r' % redraws[:20])
+    steps = {m.group(1) for m in (re.match(
+        r'\[\d+:\d\d\] 2nd connection: (stop_times\S* \S.*?)  [\d.]+ s$', l)
+        for l in redraws) if m}
+    check('stop_times unique index' in steps and 'stop_times(stop_id) index' in steps,
+          'the line does not show the second connection building its indexes: '
+          'steps %r; %r' % (sorted(steps), redraws[-30:]))
+    table = err.split('\r')[-1]
+    check(re.search(r'^stop_times\.txt +2400187 .* [\d.]+\*$', table, re.M) and
+          re.search(r"^\* RSS of the 2nd connection's process, which loaded it; "
+                    r"total: the larger$", table, re.M),
+          'the table does not mark stop_times.txt\'s memory as the second '
+          'connection\'s process\'s: %r' % table[-2500:])
+    with open(report, encoding='utf-8') as f:
+        files = {e['file']: e for e in json.load(f)['files']}
+    check(files['stop_times.txt'].get('concurrent') is True and
+          'concurrent' not in files['trips.txt'],
+          'report: stop_times.txt %r, trips.txt %r'
+          % (files['stop_times.txt'], files['trips.txt']))
 
 @test()
 def progress_never():
