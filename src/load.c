@@ -233,6 +233,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	goto cleanup;
 
 rollback:
+	/* a side load that was not waited for is over too */
+	progress_side_end();
 	res = PQexec(conn, "ROLLBACK");
 	PQclear(res);
 	side_end(run.side, conn, false);
