@@ -31,6 +31,8 @@
 # locks a one-feed query takes.  Writes bench/out/archive/results.json and
 # bench/out/archive.md and prints the table.  The synthetic feeds are
 # cached in bench/out/archive/feeds/ (rebuilt when genfeed.c changes).
+# It says first which server it writes to, and drops only the databases it
+# made (bench/databases.sh).
 #
 set -euo pipefail
 
@@ -52,6 +54,11 @@ psql -X -q -c 'select 1' -d postgres >/dev/null || {
 	echo "bench/archive.sh: no PostgreSQL server reachable (set PGHOST, PGPORT)" >&2
 	exit 2
 }
+. bench/databases.sh
+archive_dbs=
+for j in $jobs; do archive_dbs="$archive_dbs bench_archive_j$j"; done
+bench_db_server bench/archive.sh $archive_dbs
+bench_db_check bench/archive.sh $archive_dbs
 
 # ------------------------------------------------------------------ build
 make -s gtfs2pgsql >&2
@@ -93,10 +100,9 @@ probe=$(printf 'agency_%04d' "$probe_i")
 probe_rows=$((2000 + probe_i * 7919 % 3001))
 
 # --------------------------------------------------------------- database
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 -d postgres "$@"; }
 current=
 cleanup() {
-	[ -z "$current" ] || psql_admin -c "DROP DATABASE IF EXISTS $current" 2>/dev/null || true
+	[ -z "$current" ] || bench_db_drop bench/archive.sh "$current" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -183,7 +189,9 @@ server=$(psql -X -At -d postgres -c 'select version()' | cut -d' ' -f1-2)
 settings=$(psql -X -At -d postgres -c "select string_agg(name || ' ' || setting, ', ' order by name) from pg_settings where name in ('max_locks_per_transaction', 'max_connections', 'max_prepared_transactions', 'shared_buffers')")
 for j in $jobs; do
 	db=bench_archive_j$j
-	psql_admin -c "DROP DATABASE IF EXISTS $db" -c 'CHECKPOINT' -c "CREATE DATABASE $db"
+	bench_db_drop bench/archive.sh "$db"
+	bench_db_psql -c 'CHECKPOINT'
+	bench_db_create "$db"
 	current=$db
 	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION postgis'
 	log "-j $j: ${#feeds[@]} feeds into $db"
@@ -222,7 +230,7 @@ for j in $jobs; do
 		                  "probes": [json.loads(l) for l in probed.splitlines()],
 		                  "queries": [json.loads(l) for l in q.splitlines()]}))
 	EOF
-	psql_admin -c "DROP DATABASE $db"
+	bench_db_drop bench/archive.sh "$db"
 	current=
 done
 mv "$results.tmp" "$results"

@@ -13,6 +13,8 @@
 #   floor-all          the same for every file pgsql2gtfs writes, then
 #                      zip -q of them all
 # and prints wall seconds, peak RSS (kB) and the ratio to each floor.
+# It says first which server it writes to, and drops only a bench_export
+# it made (bench/databases.sh).
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +24,12 @@ out=bench/out/export
 db=bench_export
 rm -rf "$out"
 mkdir -p "$out"
+. bench/databases.sh
+bench_db_server bench/export.sh $db
+bench_db_check bench/export.sh $db
 make -s gtfs2pgsql pgsql2gtfs >&2
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+bench_db_drop bench/export.sh $db
+bench_db_create $db
 PGDATABASE=$db ./gtfs2pgsql -q -s bench_export "$feed"
 
 # one \copy per file, with the columns pgsql2gtfs writes, in their order
@@ -50,7 +56,7 @@ for run in $(seq 1 "$runs"); do
 			cd $out/floor && zip -q ../floor.zip *.txt"
 	done
 done
-psql -X -q -d postgres -c "DROP DATABASE $db"
+bench_db_drop bench/export.sh $db
 rm -rf "$out/floor" "$out"/*.zip
 # medians
 sort -k1,1 -k2,2n "$out/results.txt" | awk '
