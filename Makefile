@@ -166,9 +166,10 @@ catalog: $(REFERENCE)
 schema/gtfs.sql: $(PROG)
 	./$(PROG) --print-schema > $@
 
+# Always on a throwaway cluster of its own, whatever PG* reaches.
 demo: deps
 	$(MAKE) $(PROG) $(EXPORT)
-	tests/with-postgres tests/demo.sh
+	tests/with-postgres --throwaway tests/demo.sh
 
 install: $(PROG) $(EXPORT)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(DATADIR)

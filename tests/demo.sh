@@ -1,10 +1,19 @@
 #!/bin/bash
 #
 # demo.sh: loads the sample feed of fixtures/ and shows what a user gets.
-# Run by "make demo" under tests/with-postgres (a throwaway server).
+# Run by "make demo" under tests/with-postgres --throwaway (a server of its
+# own); run alone, it writes to the database PG* reaches, and says so first.
 #
 set -eu
 cd "$(dirname "$0")/.."
+
+where=$(psql -X -c '\conninfo' | sed -n 's/^You are connected to //p')
+if [ -n "${WITH_POSTGRES_THROWAWAY:-}" ]; then
+	echo "== on a throwaway PostgreSQL made for this demo by pg_virtualenv, dropped at its end: ${where%.}"
+else
+	echo "== on the server the PG* environment reaches (not a throwaway one): ${where%.}"
+fi
+echo
 
 echo "== ./gtfs2pgsql --report - fixtures/sample"
 ./gtfs2pgsql --report - fixtures/sample

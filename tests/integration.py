@@ -998,6 +998,66 @@ def progress_auto_on_tty():
     check_progress(out.replace('\r\n', '\n'), time.time() - t0, os.path.getsize(
         os.path.join(TMP, 'progress-big', 'stop_times.txt')))
 
+# ------------------------------------------ the server a command writes to
+
+def throwaway_env():
+    """The environment without its PG* variables (pg_virtualenv sets its own)."""
+    if not shutil.which('pg_virtualenv'):
+        raise Skip('no pg_virtualenv')
+    return {k: v for k, v in os.environ.items() if not k.startswith('PG')}
+
+@test()
+def demo_on_its_own_server():
+    """Issue 23, 6: make demo loads into a throwaway server of its own even
+    when PG* reaches one (here the test database), and says so first."""
+    env = dict(throwaway_env(), PGHOST=os.environ.get('PGHOST', ''),
+               PGPORT=os.environ.get('PGPORT', ''), PGDATABASE=DB)
+    env = {k: v for k, v in env.items() if v}
+    p = subprocess.run(['make', '-s', '-o', 'deps', 'demo'], cwd=REPO, env=env,
+                       capture_output=True, text=True, errors='replace', timeout=TIMEOUT)
+    first = next((l for l in p.stdout.splitlines() if l.startswith('== ')), '')
+    check(first.startswith('== on a throwaway PostgreSQL made for this demo by '
+                           'pg_virtualenv') and 'as user' in first,
+          'the demo does not say first that it runs on a throwaway server: %r; stderr %s'
+          % (first, p.stderr[-800:]))
+    check(p.returncode == 0, 'make demo: exit %d: %s' % (p.returncode, p.stderr[-1500:]))
+    check(value("SELECT count(*) FROM pg_namespace WHERE nspname IN ('gtfs', 'sample_again')")
+          == '0', 'make demo wrote into %s, which PG* reaches' % DB)
+
+@test(db=False)
+def bench_drops_only_its_databases():
+    """Issue 23, 6: bench/run says which server it writes to, and a
+    bench_run it did not make stops it (exit 1) and is kept; the databases
+    it makes bear its mark, and only those are dropped."""
+    script = r'''
+psql -X -q -d postgres -c 'CREATE DATABASE bench_run'
+psql -X -q -d bench_run -c 'CREATE TABLE precious (x int)'
+BENCH_SIZES=10k BENCH_REAL=none BENCH_REPEAT=1 BENCH_TOOLS=floor BENCH_EXPORT=none \
+    bench/run >/dev/null 2>"$1"
+echo "bench/run exit $?"
+psql -X -At -d bench_run -c "SELECT 'precious ' || count(*) FROM pg_tables WHERE tablename = 'precious'"
+. bench/databases.sh
+bench_db_create ours && bench_db_drop t ours
+echo "ours $(bench_db_state ours)"
+(bench_db_drop t bench_run) 2>/dev/null
+echo "dropping bench_run: exit $?, $(bench_db_state bench_run)"
+'''
+    err = os.path.join(TMP, 'bench.err')
+    p = subprocess.run(['pg_virtualenv', '-t', 'bash', '-c', script, 'bench', err], cwd=REPO,
+                       env=throwaway_env(), capture_output=True, text=True,
+                       errors='replace', timeout=TIMEOUT)
+    bench_err = open(err, encoding='utf-8', errors='replace').read() \
+        if os.path.exists(err) else ''
+    lines = [l for l in p.stdout.splitlines() if not l.startswith(('Creating', 'Dropping'))]
+    check(lines == ['bench/run exit 1', 'precious 1', 'ours absent',
+                    'dropping bench_run: exit 1, not ours'],
+          'got %r; bench/run said %r; stderr %s' % (lines, bench_err[-1500:], p.stderr[-800:]))
+    check(re.match(r'bench/run: writes databases bench_template bench_run bench_export '
+                   r'\(made and dropped by it\) on the server reached as user "\w+" .*'
+                   r'at port "\d+"\n', bench_err) and
+          'database "bench_run" exists on this server and was not made by the benchmarks'
+          in bench_err, 'bench/run said: %r' % bench_err[-1500:])
+
 @test(db=False)
 def docs_options():
     """Every long option of --help is in the README's table of options."""
