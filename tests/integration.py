@@ -1010,9 +1010,8 @@ def throwaway_env():
 def demo_on_its_own_server():
     """Issue 23, 6: make demo loads into a throwaway server of its own even
     when PG* reaches one (here the test database), and says so first."""
-    env = dict(throwaway_env(), PGHOST=os.environ.get('PGHOST', ''),
-               PGPORT=os.environ.get('PGPORT', ''), PGDATABASE=DB)
-    env = {k: v for k, v in env.items() if v}
+    throwaway_env()
+    env = dict(os.environ, PGDATABASE=DB)
     p = subprocess.run(['make', '-s', '-o', 'deps', 'demo'], cwd=REPO, env=env,
                        capture_output=True, text=True, errors='replace', timeout=TIMEOUT)
     first = next((l for l in p.stdout.splitlines() if l.startswith('== ')), '')
