@@ -127,20 +127,24 @@ notice_print_summary(PGconn *conn, const char *table, const char *schema)
 	Buf			sql;
 	PGresult   *res;
 
-	/* at most SUMMARY_SAMPLES rows a code: the client's memory stays flat */
+	/*
+	 * at most SUMMARY_SAMPLES rows a code: the client's memory stays flat;
+	 * the columns sorted are only those shown (not the records)
+	 */
 	buf_init(&sql, 4096);
 	res = buf_puts(&sql, "SELECT severity, code, n, " SAMPLE_TEXT ", "
 				   "format('SELECT * FROM %I.import_notices WHERE ', $1::text) || "
 				   "CASE WHEN n < n_code THEN format('severity = %L AND ', "
 				   "severity) ELSE '' END || format('code = %L', code) "
 				   "FROM (SELECT *, " SHOW_VALUE " AS show_value, " SHOW_COLUMN
-				   " AS show_column, count(*) OVER (PARTITION BY severity, "
-				   "code) AS n, count(*) OVER (PARTITION BY code) AS n_code, "
-				   "row_number() OVER (PARTITION BY severity, code ORDER BY "
-				   "file, line NULLS FIRST, \"column\") AS k FROM ") &&
+				   " AS show_column FROM (SELECT severity, code, file, line, "
+				   "\"column\", value, message, count(*) OVER (PARTITION BY "
+				   "severity, code) AS n, count(*) OVER (PARTITION BY code) AS "
+				   "n_code, row_number() OVER (PARTITION BY severity, code "
+				   "ORDER BY file, line NULLS FIRST, \"column\") AS k FROM ") &&
 		buf_puts(&sql, table) &&
-		buf_puts(&sql, ") AS n WHERE k <= " CppAsString2(SUMMARY_SAMPLES)
-				 " ORDER BY " SEVERITY_RANK ", n DESC, code, k") ?
+		buf_puts(&sql, ") AS a WHERE k <= " CppAsString2(SUMMARY_SAMPLES)
+				 ") AS n ORDER BY " SEVERITY_RANK ", n DESC, code, k") ?
 		db_query(conn, sql.data, 1, params) : NULL;
 	buf_free(&sql);
 	if (res == NULL)
