@@ -104,21 +104,19 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
  * A notice for people, as the server has it: where, then its field and
  * value when the message does not name them (the field goes with the
  * value: a key's message names the values of its fields), then the
- * message; cut, and control characters as '?', so that a value cannot
- * break the line or speak to the terminal.
+ * message; cut (the log writes control characters as \xHH).
  */
 #define SHOW_VALUE	"value IS NOT NULL AND strpos(message, value) = 0"
 #define SHOW_COLUMN	"\"column\" IS NOT NULL AND strpos(message, \"column\") " \
 	"= 0 AND (value IS NULL OR strpos(message, value) = 0)"
 #define SAMPLE_TEXT \
-	"regexp_replace(file || coalesce(':' || line, '') || ': ' || " \
+	"file || coalesce(':' || line, '') || ': ' || " \
 	"CASE WHEN show_column THEN \"column\" || CASE WHEN show_value " \
 	"THEN ' ' ELSE ': ' END ELSE '' END || CASE WHEN show_value THEN " \
 	"'\"' || left(value, " CppAsString2(SAMPLE_VALUE_MAX) ") || " \
 	"CASE WHEN length(value) > " CppAsString2(SAMPLE_VALUE_MAX) \
 	" THEN '...' ELSE '' END || '\": ' ELSE '' END || " \
-	"left(message, " CppAsString2(SAMPLE_MESSAGE_MAX) "), " \
-	"'[[:cntrl:]]', '?', 'g')"
+	"left(message, " CppAsString2(SAMPLE_MESSAGE_MAX) ")"
 
 bool
 notice_print_summary(PGconn *conn, const char *table, const char *schema)
