@@ -18,3 +18,13 @@ fi
 ./gtfs2pgsql --print-schema | diff -u schema/gtfs.sql - ||
 	{ echo "schema/gtfs.sql is stale: run make schema/gtfs.sql" >&2; exit 1; }
 echo "ok - schema/gtfs.sql matches gtfs2pgsql --print-schema"
+
+# debian/copyright's PostgreSQL paragraph is LICENSE's text, from its
+# permission notice on (DEP-5: a leading space, "." for a blank line)
+grep -q '^License: PostgreSQL$' debian/copyright &&
+	sed -n '/^ Permission/,$p' debian/copyright | sed 's/^ //;s/^\.$//' |
+	diff -u <(sed -n '/^Permission/,$p' LICENSE) - ||
+	{ echo "debian/copyright and LICENSE give different texts" >&2; exit 1; }
+grep -q '^Copyright (c) [0-9]*, The gtfs2pgsql authors$' LICENSE ||
+	{ echo "LICENSE lacks its copyright line" >&2; exit 1; }
+echo "ok - debian/copyright gives LICENSE's text (PostgreSQL License)"
