@@ -227,11 +227,13 @@ put_value(Buf *sql, const Export *ex, const char *col, const char *type,
 		PQfreemem(key);
 		return ok;
 	}
+	/* an empty date stays empty: GREATEST and LEAST skip NULLs */
 	if (strcmp(type, "date") == 0 && clip && bound)
 		return buf_puts(sql, "pg_catalog.to_char(") &&
 			buf_puts(sql, clip == '<' ? "GREATEST(" : "LEAST(") &&
-			put_ident(sql, ex, col) && buf_puts(sql, ", DATE '") &&
-			buf_puts(sql, bound) && buf_puts(sql, "'), 'YYYYMMDD')");
+			put_ident(sql, ex, col) && buf_puts(sql, ", CASE WHEN ") &&
+			put_ident(sql, ex, col) && buf_puts(sql, " IS NOT NULL THEN DATE '") &&
+			buf_puts(sql, bound) && buf_puts(sql, "' END), 'YYYYMMDD')");
 	if (strcmp(type, "date") == 0)
 		return buf_puts(sql, "pg_catalog.to_char(") &&
 			put_ident(sql, ex, col) && buf_puts(sql, ", 'YYYYMMDD')");
@@ -244,6 +246,25 @@ put_value(Buf *sql, const Export *ex, const char *col, const char *type,
 			buf_puts(sql, ")::bigint / 3600)::text || pg_catalog.to_char(") &&
 			put_ident(sql, ex, col) && buf_puts(sql, ", ':MI:SS'))");
 	return put_ident(sql, ex, col);
+}
+
+/*
+ * How a cut clips column col of cat's table (see put_value): the dates of
+ * a calendar line and the feed's own period in feed_info, so that neither
+ * claims days the cut left out.  0: not clipped.
+ */
+static char
+date_clip(const CatalogFile *cat, const char *col)
+{
+	if (cat == NULL)
+		return 0;
+	if (strcmp(cat->table, "calendar") == 0)
+		return strcmp(col, "start_date") == 0 ? '<' :
+			strcmp(col, "end_date") == 0 ? '>' : 0;
+	if (strcmp(cat->table, "feed_info") == 0)
+		return strcmp(col, "feed_start_date") == 0 ? '<' :
+			strcmp(col, "feed_end_date") == 0 ? '>' : 0;
+	return 0;
 }
 
 /* The temporary table of the ids a key of the catalog refers to, or NULL. */
@@ -498,10 +519,7 @@ read_members(Export *ex)
 		}
 		else
 			ok = buf_puts(&copy, ", ") && buf_putc(&header, ',');
-		ok = ok && put_value(&copy, ex, col, type, cat &&
-							 strcmp(cat->table, "calendar") == 0 ?
-							 (strcmp(col, "start_date") == 0 ? '<' :
-							  strcmp(col, "end_date") == 0 ? '>' : 0) : 0) &&
+		ok = ok && put_value(&copy, ex, col, type, date_clip(cat, col)) &&
 			put_csv(&header, PQgetisnull(res, i, 3) ? col :
 					PQgetvalue(res, i, 3));
 		if (!ok || !last)
@@ -1547,6 +1565,43 @@ query_value(Export *ex, const char *sql, int nparams, const char *const *params,
 						"WHERE n.nspname = " p ")") ") " \
 	"AND c.relkind IN ('r', 'p') AND " TRUSTED("c.relowner")
 
+#define FEEDS_SHOWN		20		/* feeds named when the one asked is not */
+
+/*
+ * Says which feeds the registry has, for a feed id or schema that is none
+ * of them: the first FEEDS_SHOWN by id, each with its schema, and how many
+ * in all.  The registry is trusted by then (refuse_unsafe).
+ */
+static void
+say_feeds(Export *ex)
+{
+	char		shown[16];
+	const char *params[1] = {shown};
+	PGresult   *res;
+	long		n;
+
+	snprintf(shown, sizeof(shown), "%d", FEEDS_SHOWN);
+	res = db_query(ex->conn,
+				   "SELECT (SELECT pg_catalog.count(*) FROM gtfs2pgsql.feeds), "
+				   "pg_catalog.string_agg(pg_catalog.format('%s (schema %s)', "
+				   "f.feed_id, f.schema_name), ', ' ORDER BY f.feed_id) "
+				   "FROM (SELECT feed_id, schema_name FROM gtfs2pgsql.feeds "
+				   "ORDER BY feed_id LIMIT $1) f", 1, params);
+
+	if (res == NULL)
+		return;
+	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	if (n == 0)
+		log_detail("the registry gtfs2pgsql.feeds has no feed");
+	else if (n <= FEEDS_SHOWN)
+		log_detail("the feeds of gtfs2pgsql.feeds (%ld): %s", n,
+				   PQgetvalue(res, 0, 1));
+	else
+		log_detail("the feeds of gtfs2pgsql.feeds (%ld), the first %d: %s, "
+				   "...", n, FEEDS_SHOWN, PQgetvalue(res, 0, 1));
+	PQclear(res);
+}
+
 /*
  * The feed's schema, from the registry only (a schema's comment proves
  * nothing), found in a statement of its own.  Into *name (malloc'd), or
@@ -1594,6 +1649,7 @@ registry_lookup(Export *ex, char **name)
 		else
 			log_error("schema \"%s\" is not a feed of the registry "
 					  "gtfs2pgsql.feeds", ex->opt->schema);
+		say_feeds(ex);
 		free(*name);
 		*name = NULL;
 	}
@@ -1807,6 +1863,31 @@ cut_tables(Export *ex)
 }
 
 
+/*
+ * An empty cut is an error, not a feed: a cut that keeps no trip (a
+ * period outside the calendar, a box with no stop) would write the feed's
+ * header lines and little else.  True when it keeps at least one trip.
+ */
+static bool
+cut_keeps_trips(Export *ex)
+{
+	bool		is_null;
+	char	   *any = query_value(ex, "SELECT EXISTS (SELECT FROM "
+								  "pg_temp.k_trips)", 0, NULL, &is_null);
+	bool		ok = any && any[0] == 't';
+
+	if (any && !ok)
+	{
+		log_error("the cut keeps no trip of the feed in schema \"%s\": "
+				  "nothing written", ex->opt->schema);
+		if (ex->opt->from || ex->opt->to)
+			log_hint("the feed's service days: SELECT min(date), max(date) "
+					 "FROM %s.service_days", ex->schema);
+	}
+	free(any);
+	return ok;
+}
+
 /* The members of the feed, read and checked, then its cut made. */
 static bool
 read_feed(Export *ex)
@@ -1821,7 +1902,7 @@ read_feed(Export *ex)
 	}
 	return refuse_unsafe(ex, ex->opt->schema, "ARRAY(SELECT f.\"table\" "
 						 "FROM @s.import_files f)") &&
-		(!is_cut(ex->opt) || cut_tables(ex));
+		(!is_cut(ex->opt) || (cut_tables(ex) && cut_keeps_trips(ex)));
 }
 
 ExportStatus

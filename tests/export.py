@@ -571,6 +571,62 @@ def cut_sample_period_clips_calendar():
                                rel('p_cut', 'service_days')))
     check(not days, 'service days lost: %s' % days[:5])
 
+@test()
+def cut_clips_feed_info_dates():
+    """A cut's feed_info claims the cut's period, not the whole feed's
+    (the sample's 20260101-20261231); an empty date stays empty."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'fi_sample')
+    out = exported('fi_sample', 'fi.zip', '--from', '2026-03-02', '--to',
+                   '2026-03-02')
+    with zipfile.ZipFile(out) as z:
+        rows = list(csv.DictReader(io.TextIOWrapper(z.open('feed_info.txt'),
+                                                    encoding='utf-8')))
+    check([(r['feed_start_date'], r['feed_end_date']) for r in rows] ==
+          [('20260302', '20260302')], 'feed_info dates of a one-day cut: %s'
+          % [(r['feed_start_date'], r['feed_end_date']) for r in rows])
+    it.psql('UPDATE %s SET feed_start_date = NULL' % rel('fi_sample', 'feed_info'))
+    out = exported('fi_sample', 'fi2.zip', '--from', '2026-03-02')
+    with zipfile.ZipFile(out) as z:
+        rows = list(csv.DictReader(io.TextIOWrapper(z.open('feed_info.txt'),
+                                                    encoding='utf-8')))
+    check([(r['feed_start_date'], r['feed_end_date']) for r in rows] ==
+          [('', '20261231')], 'feed_info dates, start empty, cut from '
+          '2026-03-02: %s' % [(r['feed_start_date'], r['feed_end_date'])
+                              for r in rows])
+
+@test()
+def empty_cut_is_an_error():
+    """A cut that keeps no trip (a period after the calendar, a box with
+    no stop) exits 1 and leaves OUTPUT as it was."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'empty_cut')
+    d = os.path.join(TMP, 'empty_cut')
+    for args in (['--from', '2030-01-01'], ['--bbox=10,10,11,11']):
+        out = older_output(d, 'feed.zip')
+        r = export('-s', 'empty_cut', *args, out)
+        check(r.returncode == 1 and b'keeps no trip' in r.stderr,
+              '%s: %s' % (args, describe(r)))
+        check(is_older(out) and os.listdir(d) == ['feed.zip'],
+              '%s: OUTPUT touched or left: %s' % (args, os.listdir(d)))
+
+@test()
+def unknown_feed_id_lists_the_feeds():
+    """--feed-id of no feed names the feeds there are (the first 20 and
+    their count), as --schema of a schema that is no feed does."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'listed_sample')
+    out = os.path.join(TMP, 'listed', 'x.zip')
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    r = export('--feed-id', 'no_such_feed', out)
+    err = r.stderr.decode()
+    n = value('SELECT count(*) FROM gtfs2pgsql.feeds')
+    check(r.returncode == 1 and 'listed_sample (schema listed_sample)' in err
+          and ('gtfs2pgsql.feeds (%s)' % n) in err, describe(r))
+    shown = re.search(r'detail: .*?: (.*)', err).group(1).split(', ')
+    check(len(shown) <= 21, 'more than 20 feeds named: %d' % len(shown))
+    r = export('-s', 'public', out)
+    check(r.returncode == 1 and 'listed_sample' in r.stderr.decode(),
+          describe(r))
+    nothing_at(out)
+
 # ------------------------------------------------------------- failures
 
 def nothing_at(path):
