@@ -342,6 +342,34 @@ def demo_round_trip_differs_nowhere():
     check(not bad, '; '.join(bad))
 
 
+@test()
+def man_notes_give_the_layout():
+    """gtfs2pgsql(1)'s NOTES: the chain of partitions it shows is that of
+    fixtures/sample loaded into schema gtfs, hash then list."""
+    prepare()
+    page = subprocess.run(['groff', '-man', '-Tutf8', '-P-cbou', os.path.join(
+        REPO, 'man', 'gtfs2pgsql.1')], capture_output=True, text=True).stdout
+    notes = ' '.join(page[page.index('NOTES'):].split())
+    m = re.search(r'\((\S+) \u2192 (\S+) \u2192 (\S+?)\)', notes)
+    check(m, 'no chain of partitions in the NOTES of gtfs2pgsql(1)')
+    chain = list(m.groups())
+    rows = it.query(
+        "SELECT c.oid::regclass::text, pg_get_partkeydef(c.oid) FROM"
+        " unnest(%s::text[]) WITH ORDINALITY AS t(name, i)"
+        " JOIN pg_class c ON c.oid = to_regclass(t.name) ORDER BY i"
+        % it.ql('{%s}' % ','.join(chain)))
+    check([r[0] for r in rows] == chain, 'tables of the NOTES missing: %s, '
+          'found %s' % (chain, rows))
+    check([r[1] for r in rows] == ['HASH (feed_id)', 'LIST (feed_id)',
+                                   'LIST (feed_id)'],
+          'partitioning of %s: %s' % (chain, rows))
+    for parent, child in zip(chain, chain[1:]):
+        check(it.value("SELECT count(*) FROM pg_inherits WHERE inhparent ="
+                       " %s::regclass AND inhrelid = %s::regclass"
+                       % (it.ql(parent), it.ql(child))) == '1',
+              '%s is not a partition of %s' % (child, parent))
+
+
 def drop_reader():
     try:
         it.psql('DROP ROLE IF EXISTS %s;' % it.qi(READER), db=None)
