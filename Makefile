@@ -90,7 +90,8 @@ build/unit: build/tests/unit.o $(UNIT_OBJS)
 # The test files against a server, two at a time, longest first.
 TEST_FILES = tests/integration.py tests/notices.py tests/timetable.py \
              tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
-             tests/archive.py tests/layout.py tests/side.py tests/examples.py
+             tests/archive.py tests/layout.py tests/side.py tests/examples.py \
+             tests/lines.py
 
 # The feed mutation harness (tests/fuzz_feeds.py) in check: a fixed seed
 # for a bounded time.  --allow-known: failures of issue 22's listed classes

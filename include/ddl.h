@@ -128,8 +128,9 @@ extern bool ddl_create_notices(Buf *sql, const Ddl *d);
 
 /*
  * Appends the statements that make the views of a feed's schema d, over
- * its tables: trip_lines and route_lines (with geometry), and those of
- * timetable.h.
+ * its tables: trip_lines (with geometry), and those of timetable.h.  With
+ * a connection, first drops a trip_lines whose geom is not typed (made
+ * by an older gtfs2pgsql) and a route_lines view (now a table).
  */
 extern bool ddl_create_views(Buf *sql, const Ddl *d);
 
@@ -141,6 +142,28 @@ extern bool ddl_create_views(Buf *sql, const Ddl *d);
  */
 extern int	ddl_finish_count(void);
 extern bool ddl_finish(Buf *sql, const Ddl *d, int i);
+
+/*
+ * The statements that derive the lines of trips and routes, once every
+ * table of the feed is in d's schema (stop_times too) and shape_lines is
+ * made: stop_lines(trip_id, geom), the line through the stops of each
+ * trip without a shape line, and route_lines(route_id, geom), the union
+ * of each route's trip lines.  ddl_lines_count() of them; ddl_lines(i)
+ * appends the i-th (nothing without geometry), ddl_lines_name(i) is its
+ * name in the report.
+ */
+extern int	ddl_lines_count(void);
+extern bool ddl_lines(Buf *sql, const Ddl *d, int i);
+extern const char *ddl_lines_name(int i);
+
+/*
+ * Appends a statement that drops the views trip_lines and route_lines of
+ * d's schema: all: both, when they are views (a feed without geometry);
+ * else the route_lines view and a trip_lines whose geom is not
+ * geometry(LineString, SRID).  No CASCADE: a view of yours over one makes
+ * the statement fail.  False when sql is full.
+ */
+extern bool ddl_drop_line_views(Buf *sql, const Ddl *d, bool all);
 
 /*
  * The table of the i-th of those steps when it indexes one table only (a

@@ -441,6 +441,51 @@ CREATE INDEX ON gtfs.shape_lines USING gist (geom);
 ALTER TABLE gtfs.locations ADD PRIMARY KEY (id);
 CREATE INDEX ON gtfs.locations USING gist (geom);
 
+-- the lines of trips and routes, once every table is in
+CREATE TABLE gtfs.stop_lines (
+	trip_id text COLLATE "C" NOT NULL,
+	geom public.geometry(LineString, 4326) NOT NULL
+) WITH (autovacuum_enabled = false);
+DO $ddl$
+BEGIN
+IF EXISTS (SELECT FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l
+	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
+	WHERE l.shape_id IS NULL) THEN
+INSERT INTO gtfs.stop_lines (trip_id, geom)
+-- the line through the stops of each trip without a shape line, one
+-- trip at a time through the stop_times key
+SELECT bare.trip_id, line.geom
+FROM (SELECT t.trip_id FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l
+	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
+	WHERE l.shape_id IS NULL) AS bare
+CROSS JOIN LATERAL (SELECT
+	public.ST_MakeLine(s.geom ORDER BY st.stop_sequence) AS geom
+	FROM gtfs.stop_times st JOIN gtfs.stops s USING (stop_id)
+	WHERE st.trip_id = bare.trip_id
+	HAVING count(DISTINCT s.geom) > 1) AS line;
+END IF;
+END
+$ddl$;
+ALTER TABLE gtfs.stop_lines ADD PRIMARY KEY (trip_id);
+CREATE TABLE gtfs.route_lines (
+	route_id text COLLATE "C",
+	geom public.geometry(MultiLineString, 4326)
+) WITH (autovacuum_enabled = false);
+INSERT INTO gtfs.route_lines (route_id, geom)
+-- each route's geometry: the union of its trips' distinct lines, merged
+SELECT route_id, public.ST_Multi(public.ST_LineMerge(public.ST_CollectionExtract(
+	public.ST_Union(geom), 2)))
+FROM (SELECT t.route_id, public.ST_Force2D(l.geom) AS geom
+	FROM (SELECT DISTINCT route_id, shape_id FROM gtfs.trips) AS t
+	JOIN gtfs.shape_lines l ON l.shape_id = t.shape_id
+	WHERE l.geom IS NOT NULL
+	UNION
+	SELECT t.route_id, sl.geom
+	FROM gtfs.trips t JOIN gtfs.stop_lines sl ON sl.trip_id = t.trip_id) AS lines
+GROUP BY route_id;
+CREATE UNIQUE INDEX ON gtfs.route_lines (route_id) NULLS NOT DISTINCT;
+CREATE INDEX ON gtfs.route_lines USING gist (geom);
+
 -- the timetable as real time (timetable.h)
 CREATE TABLE gtfs.service_days (
 	service_id text COLLATE "C" NOT NULL,
@@ -473,19 +518,11 @@ CREATE INDEX ON gtfs.service_days (date);
 CREATE OR REPLACE VIEW gtfs.trip_lines AS
 -- each trip's line: its shape, else the line through its stops
 SELECT t.trip_id, t.route_id, t.shape_id,
-	coalesce(public.ST_Force2D(l.geom),
-		(SELECT CASE WHEN count(DISTINCT s.geom) > 1
-			THEN public.ST_MakeLine(s.geom ORDER BY st.stop_sequence) END
-		 FROM gtfs.stop_times st JOIN gtfs.stops s USING (stop_id)
-		 WHERE st.trip_id = t.trip_id)) AS geom,
+	coalesce(public.ST_Force2D(l.geom), sl.geom)::public.geometry(LineString, 4326)
+		AS geom,
 	l.geom IS NOT NULL AS from_shape
-FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l USING (shape_id);
-CREATE OR REPLACE VIEW gtfs.route_lines AS
--- each route's geometry: the union of its trips' distinct lines, merged
-SELECT route_id, public.ST_Multi(public.ST_LineMerge(public.ST_Union(geom))) AS geom
-FROM (SELECT DISTINCT route_id, geom FROM gtfs.trip_lines
-      WHERE geom IS NOT NULL) AS lines
-GROUP BY route_id;
+FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l USING (shape_id)
+LEFT JOIN gtfs.stop_lines sl USING (trip_id);
 CREATE OR REPLACE VIEW gtfs.arrivals_departures AS
 -- one row per stop time per trip instance per service day
 SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,

@@ -52,25 +52,108 @@ static const char *const shape_lines_fill_sql =
 "-- points without a shape_id (kept, with a notice) make no line\n"
 "FROM @s.shapes WHERE shape_id IS NOT NULL GROUP BY shape_id";
 
+/*
+ * The lines of trips and routes, derived once every table is in (see
+ * ddl_lines): a GIS client opens route_lines as a table, where a view
+ * over every trip took seconds on a big feed (MTA Brooklyn's 58 thousand
+ * trips, 3 s: the union of each route's lines), and trip_lines reads the
+ * lines of trips without a shape from stop_lines, where a query per trip
+ * cost it the planner's estimate of one (JIT compiled it, 0.6 s more).
+ * Their geometry has its type and SRID, for geometry_columns.
+ */
+static const char *const stop_lines_sql =
+"CREATE TABLE @s.stop_lines (\n"
+"\t@ftrip_id text COLLATE \"C\" NOT NULL,\n"
+"\tgeom @g.geometry(LineString, @r) NOT NULL\n"
+")" DDL_TABLE_OPTIONS;
+/*
+ * In a DO block, so that the INSERT is planned only for a feed that has
+ * trips without a shape line: planned without statistics, its query per
+ * trip made the planner's estimate large enough for JIT (0.6 s of
+ * compiling on MTA Brooklyn, which has no such trip).
+ */
+static const char *const stop_lines_fill_sql =
+"IF EXISTS (SELECT FROM @s.trips t LEFT JOIN @s.shape_lines l\n"
+"\tON l.shape_id = t.shape_id AND l.geom IS NOT NULL\n"
+"\tWHERE l.shape_id IS NULL) THEN\n"
+"INSERT INTO @s.stop_lines (trip_id, geom)\n"
+"-- the line through the stops of each trip without a shape line, one\n"
+"-- trip at a time through the stop_times key\n"
+"SELECT bare.trip_id, line.geom\n"
+"FROM (SELECT t.trip_id FROM @s.trips t LEFT JOIN @s.shape_lines l\n"
+"\tON l.shape_id = t.shape_id AND l.geom IS NOT NULL\n"
+"\tWHERE l.shape_id IS NULL) AS bare\n"
+"CROSS JOIN LATERAL (SELECT\n"
+"\t@g.ST_MakeLine(s.geom ORDER BY st.stop_sequence) AS geom\n"
+"\tFROM @s.stop_times st JOIN @s.stops s USING (stop_id)\n"
+"\tWHERE st.trip_id = bare.trip_id\n"
+"\tHAVING count(DISTINCT s.geom) > 1) AS line;\n"
+"END IF;";
+static const char *const route_lines_sql =
+"CREATE TABLE @s.route_lines (\n"
+"\t@froute_id text COLLATE \"C\",\n"
+"\tgeom @g.geometry(MultiLineString, @r)\n"
+")" DDL_TABLE_OPTIONS;
+static const char *const route_lines_fill_sql =
+"INSERT INTO @s.route_lines (route_id, geom)\n"
+"-- each route's geometry: the union of its trips' distinct lines, merged\n"
+"SELECT route_id, @g.ST_Multi(@g.ST_LineMerge(@g.ST_CollectionExtract(\n"
+"\t@g.ST_Union(geom), 2)))\n"
+"FROM (SELECT t.route_id, @g.ST_Force2D(l.geom) AS geom\n"
+"\tFROM (SELECT DISTINCT route_id, shape_id FROM @s.trips) AS t\n"
+"\tJOIN @s.shape_lines l ON l.shape_id = t.shape_id\n"
+"\tWHERE l.geom IS NOT NULL\n"
+"\tUNION\n"
+"\tSELECT t.route_id, sl.geom\n"
+"\tFROM @s.trips t JOIN @s.stop_lines sl ON sl.trip_id = t.trip_id) AS lines\n"
+"GROUP BY route_id";
+
+static const struct
+{
+	const char *sql;
+	bool		in_do;			/* the body of a DO block */
+	const char *step;			/* its name in the report */
+}			line_steps[] = {
+	{stop_lines_sql, false, "stop_lines table"},
+	{stop_lines_fill_sql, true, "stop_lines"},
+	{"ALTER TABLE @s.stop_lines ADD PRIMARY KEY (trip_id)", false,
+	"stop_lines primary key"},
+	{route_lines_sql, false, "route_lines table"},
+	{route_lines_fill_sql, false, "route_lines"},
+	{"CREATE UNIQUE INDEX ON @s.route_lines (route_id) NULLS NOT DISTINCT",
+	false, "route_lines key"},
+	{"CREATE INDEX ON @s.route_lines USING gist (geom)", false,
+	"route_lines(geom) index"},
+};
+
+#define NLINE_STEPS ((int) (sizeof(line_steps) / sizeof(line_steps[0])))
+
 /* Views: computed when queried, so they cost the load nothing. */
 static const char *const trip_lines_sql =
 "CREATE OR REPLACE VIEW @s.trip_lines AS\n"
 "-- each trip's line: its shape, else the line through its stops\n"
 "SELECT t.trip_id, t.route_id, t.shape_id,\n"
-"\tcoalesce(@g.ST_Force2D(l.geom),\n"
-"\t\t(SELECT CASE WHEN count(DISTINCT s.geom) > 1\n"
-"\t\t\tTHEN @g.ST_MakeLine(s.geom ORDER BY st.stop_sequence) END\n"
-"\t\t FROM @s.stop_times st JOIN @s.stops s USING (stop_id)\n"
-"\t\t WHERE st.trip_id = t.trip_id)) AS geom,\n"
+"\tcoalesce(@g.ST_Force2D(l.geom), sl.geom)::@g.geometry(LineString, @r)\n"
+"\t\tAS geom,\n"
 "\tl.geom IS NOT NULL AS from_shape\n"
-"FROM @s.trips t LEFT JOIN @s.shape_lines l USING (shape_id)";
-static const char *const route_lines_sql =
-"CREATE OR REPLACE VIEW @s.route_lines AS\n"
-"-- each route's geometry: the union of its trips' distinct lines, merged\n"
-"SELECT route_id, @g.ST_Multi(@g.ST_LineMerge(@g.ST_Union(geom))) AS geom\n"
-"FROM (SELECT DISTINCT route_id, geom FROM @s.trip_lines\n"
-"      WHERE geom IS NOT NULL) AS lines\n"
-"GROUP BY route_id";
+"FROM @s.trips t LEFT JOIN @s.shape_lines l USING (shape_id)\n"
+"LEFT JOIN @s.stop_lines sl USING (trip_id)";
+
+/*
+ * Drops the views trip_lines and route_lines of @s that are in the way
+ * (see ddl_drop_line_views); "@c" stands for the condition on a view c
+ * that puts it in the way.  Without CASCADE: a view of yours over them
+ * fails the load, never silently goes.
+ */
+static const char *const drop_line_views_sql =
+"DO @$\nDECLARE\n\tviews text;\nBEGIN\n"
+"SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n"
+"\tINTO views FROM pg_catalog.pg_class c\n"
+"\tWHERE c.relnamespace = pg_catalog.to_regnamespace(@l) AND c.relkind = 'v'\n"
+"\tAND c.relname IN ('trip_lines', 'route_lines') AND @c;\n"
+"IF views IS NOT NULL THEN\n"
+"\tEXECUTE 'DROP VIEW ' || views;\n"
+"END IF;\nEND\n@$";
 
 static const char *const gist_tables[] = {"stops", "shapes", "shape_lines"};
 
@@ -309,14 +392,76 @@ ddl_finish_table(int i)
 	return i < NJOIN_INDEXES ? join_indexes[i].table : NULL;
 }
 
+/*
+ * Into tag, a dollar quote that the schema's name, the one text of ours
+ * in a DO block's body that is not, cannot end early: $ddl$, $ddl1$, ...
+ */
+static void
+do_tag(const Ddl *d, char *tag, size_t size)
+{
+	snprintf(tag, size, "$ddl$");
+	for (int n = 1; strstr(d->schema, tag) != NULL; n++)
+		snprintf(tag, size, "$ddl%d$", n);
+}
+
+bool
+ddl_drop_line_views(Buf *sql, const Ddl *d, bool all)
+{
+	char		tag[32];
+	char	   *literal = NULL;
+	bool		ok = true;
+
+	do_tag(d, tag, sizeof(tag));
+	if (d->conn)
+	{
+		literal = PQescapeLiteral(d->conn, d->schema, strlen(d->schema));
+		if (literal == NULL)
+			return false;
+	}
+	for (const char *p = drop_line_views_sql; ok && *p; p++)
+	{
+		if (*p != '@')
+		{
+			ok = buf_putc(sql, *p);
+			continue;
+		}
+		switch (*++p)
+		{
+			case '$':
+				ok = buf_puts(sql, tag);
+				break;
+			case 'l':
+				ok = literal ? buf_puts(sql, literal) :
+					buf_putc(sql, '\'') && buf_puts(sql, d->schema) &&
+					buf_putc(sql, '\'');
+				break;
+			case 'c':
+				/* with geometry: a trip_lines of an untyped geom too */
+				ok = all ? buf_puts(sql, "true") :
+					ddl_template(sql, d, "(c.relname = 'route_lines' OR "
+								 "NOT EXISTS (SELECT FROM "
+								 "pg_catalog.pg_attribute a WHERE "
+								 "a.attrelid = c.oid AND a.attname = 'geom' "
+								 "AND pg_catalog.format_type(a.atttypid, "
+								 "a.atttypmod) = 'geometry(LineString,@r)'))");
+				break;
+			default:
+				ok = false;
+		}
+	}
+	PQfreemem(literal);
+	return ok;
+}
+
 bool
 ddl_create_views(Buf *sql, const Ddl *d)
 {
 	bool		ok = true;
 
 	if (d->geometry)
-		ok = ddl_template(sql, d, trip_lines_sql) && buf_puts(sql, ";\n") &&
-			ddl_template(sql, d, route_lines_sql) && buf_puts(sql, ";\n");
+		ok = (d->conn == NULL ||
+			  (ddl_drop_line_views(sql, d, false) && buf_puts(sql, ";\n"))) &&
+			ddl_template(sql, d, trip_lines_sql) && buf_puts(sql, ";\n");
 	for (int i = 0; ok && i < timetable_count(); i++)
 	{
 		size_t		len = sql->len;
@@ -325,6 +470,34 @@ ddl_create_views(Buf *sql, const Ddl *d)
 			(sql->len == len || buf_puts(sql, ";\n"));
 	}
 	return ok;
+}
+
+int
+ddl_lines_count(void)
+{
+	return NLINE_STEPS;
+}
+
+bool
+ddl_lines(Buf *sql, const Ddl *d, int i)
+{
+	char		tag[32];
+
+	if (!d->geometry || i < 0 || i >= NLINE_STEPS)
+		return true;
+	if (!line_steps[i].in_do)
+		return ddl_template(sql, d, line_steps[i].sql);
+	do_tag(d, tag, sizeof(tag));
+	return buf_puts(sql, "DO ") && buf_puts(sql, tag) &&
+		buf_puts(sql, "\nBEGIN\n") &&
+		ddl_template(sql, d, line_steps[i].sql) &&
+		buf_puts(sql, "\nEND\n") && buf_puts(sql, tag);
+}
+
+const char *
+ddl_lines_name(int i)
+{
+	return i >= 0 && i < NLINE_STEPS ? line_steps[i].step : "";
 }
 
 void
@@ -457,6 +630,13 @@ ddl_print_schema(FILE *out)
 		ddl_finish(&sql, &d, i);
 		if (sql.len)
 			fprintf(out, "%s;\n", sql.data);
+	}
+	fputs("\n-- the lines of trips and routes, once every table is in\n", out);
+	for (int i = 0; i < ddl_lines_count(); i++)
+	{
+		buf_reset(&sql);
+		ddl_lines(&sql, &d, i);
+		fprintf(out, "%s;\n", sql.data);
 	}
 	fputs("\n-- the timetable as real time (timetable.h)\n", out);
 	for (int i = 0; i < timetable_count(); i++)

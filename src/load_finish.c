@@ -98,6 +98,30 @@ finish_indexes(LoadRun *run)
 	return ok;
 }
 
+/* The lines of trips and routes (ddl_lines), stop_times in staging. */
+static bool
+finish_lines(LoadRun *run)
+{
+	Buf			sql;
+	bool		ok = true;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	for (int i = 0; ok && i < ddl_lines_count(); i++)
+	{
+		double		started;
+
+		buf_reset(&sql);
+		ok = ddl_lines(&sql, &run->ddl, i);
+		if (!ok || sql.len == 0)
+			continue;
+		started = progress_step(ddl_lines_name(i));
+		ok = table_run_sql(run, &sql) &&
+			report_add_step(run->rep, ddl_lines_name(i), started);
+	}
+	buf_free(&sql);
+	return ok;
+}
+
 /* The timetable and statistics, once every table is in staging_name. */
 bool
 finish_tables(LoadRun *run, const char *staging_name)
@@ -115,7 +139,8 @@ finish_tables(LoadRun *run, const char *staging_name)
 
 	/* before the lines go: calendar notices give theirs */
 	if (!timetable_create(run->conn, &run->ddl, run->notices, end_date,
-						  run->rep))
+						  run->rep) ||
+		!finish_lines(run))
 		return false;
 	started = progress_step("analyze");
 	res = db_query(run->conn,
@@ -192,8 +217,7 @@ finish_views(LoadRun *run, const char *target)
 	buf_init(&sql, DDL_SQL_MAX);
 	/* a feed without geometry over one with: its lines' views go */
 	ok = (d.geometry ||
-		  ddl_template(&sql, &d, "DROP VIEW IF EXISTS @s.route_lines, "
-					   "@s.trip_lines;\n")) &&
+		  (ddl_drop_line_views(&sql, &d, true) && buf_puts(&sql, ";\n"))) &&
 		ddl_create_views(&sql, &d) && table_run_sql(run, &sql);
 	buf_free(&sql);
 	return ok;

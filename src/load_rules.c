@@ -40,7 +40,7 @@ bool
 rules_table_name(LoadRun *run, const char *member, char table[NAMEDATALEN])
 {
 	static const char *const reserved[] = {
-		"shape_lines", "trip_lines", "route_lines", "locations",
+		"shape_lines", "trip_lines", "route_lines", "stop_lines", "locations",
 		"locations_document", "import_notices", "import_files",
 		"service_days", "arrivals_departures", "connections"
 	};

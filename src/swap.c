@@ -265,8 +265,13 @@ DO_BOUND \
 "IF ns IS NOT NULL AND (feed IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
 "\tWHERE c.relname = ANY (leaves) AND c.relnamespace = ns AND c.relkind = 'r'))\n" \
 "THEN\n" \
-"\tEXECUTE pg_catalog.format('DROP VIEW IF EXISTS %1$I.route_lines, " \
-"%1$I.trip_lines, %1$I.connections, %1$I.arrivals_departures', target);\n" \
+"\tSELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n" \
+"\t\tINTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns\n" \
+"\t\tAND c.relkind = 'v' AND c.relname IN ('route_lines', 'trip_lines',\n" \
+"\t\t'connections', 'arrivals_departures');\n" \
+"\tIF leaf IS NOT NULL THEN\n" \
+"\t\tEXECUTE 'DROP VIEW ' || leaf;\n" \
+"\tEND IF;\n" \
 "END IF;\n" \
 "IF ns IS NOT NULL AND feed IS NULL THEN\n" \
 "\tSELECT pg_catalog.string_agg(DISTINCT w.ev_class::pg_catalog.regclass::text,\n" \
@@ -374,7 +379,8 @@ BUCKET_SCHEMA ".%I',\n" \
 "\t\t\t\t" DO_OUR_SCHEMA(BUCKET_SCHEMA) \
 "\t\t\t\tCOMMENT ON SCHEMA " BUCKET_SCHEMA " IS '" BUCKET_COMMENT "';\n" \
 "\t\t\t\tEXECUTE pg_catalog.format('CREATE TABLE " BUCKET_SCHEMA ".%I " \
-"(LIKE %s) PARTITION BY LIST (feed_id)', leaf || '_' || bucket, top);\n" \
+"(LIKE %s INCLUDING CONSTRAINTS) PARTITION BY LIST (feed_id)', " \
+"leaf || '_' || bucket, top);\n" \
 "\t\t\t\tEXECUTE pg_catalog.format('ALTER TABLE %s ATTACH PARTITION " \
 BUCKET_SCHEMA ".%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %s)', " \
 "top,\n" \
@@ -390,9 +396,14 @@ BUCKET_SCHEMA ".%I FOR VALUES WITH (MODULUS " BUCKETS ", REMAINDER %s)', " \
  */
 #define DO_MAKE_SUB \
 "\tsub := pg_catalog.to_regclass(pg_catalog.format('%I.%I', target, leaf));\n" \
+"\tIF sub IS NOT NULL AND (SELECT c.relkind FROM pg_catalog.pg_class c\n" \
+"\t\tWHERE c.oid = sub) = 'v' THEN\n" \
+"\t\tEXECUTE 'DROP VIEW ' || sub;\n" \
+"\t\tsub := NULL;\n" \
+"\tEND IF;\n" \
 "\tIF sub IS NULL THEN\n" \
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE %I.%I (LIKE gtfs2pgsql.%I) " \
-"PARTITION BY LIST (feed_id)', target, leaf, leaf);\n" \
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE %I.%I (LIKE gtfs2pgsql.%I " \
+"INCLUDING CONSTRAINTS) PARTITION BY LIST (feed_id)', target, leaf, leaf);\n" \
 "\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE %I.%I IS %L', target, " \
 "leaf, 'gtfs2pgsql: the feed''s ' || leaf);\n" \
 "\t\tsub := pg_catalog.format('%I.%I', target, leaf)::pg_catalog.regclass;\n" \
@@ -427,8 +438,8 @@ DO_EMPTY_TARGET
 "leaf));\n"
 "\tEND IF;\n"
 "\tIF top IS NULL THEN\n"
-"\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%I (LIKE %I.%I) "
-"PARTITION BY HASH (feed_id)', leaf, staging, leaf);\n"
+"\t\tEXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql.%I (LIKE %I.%I "
+"INCLUDING CONSTRAINTS) PARTITION BY HASH (feed_id)', leaf, staging, leaf);\n"
 "\t\tEXECUTE pg_catalog.format('COMMENT ON TABLE gtfs2pgsql.%I IS %L', "
 "leaf, 'gtfs2pgsql: ' || leaf || ' of every feed, by feed_id');\n"
 /* a primary key made its columns NOT NULL in this feed, not in all */
@@ -588,7 +599,7 @@ leaf_tables(void)
 {
 	static const char *const derived[] = {
 		"shape_lines", "service_days", "import_notices", "import_files",
-		"locations"
+		"locations", "stop_lines", "route_lines"
 	};
 	Buf			b;
 	char	   *out;
