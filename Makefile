@@ -184,7 +184,8 @@ install: $(PROG) $(EXPORT)
 checkman: $(PROG) $(EXPORT)
 	tests/manpages.sh
 
-# The Debian package, build/deb/gtfs2pgsql_VERSION_ARCH.deb (packages:
+# The Debian package, build/deb/gtfs2pgsql_VERSION_ARCH.deb, and its source
+# package (.dsc, .tar.xz), both checked by lintian (packages:
 # dpkg-dev debhelper; lintian for the check).  dpkg-buildpackage writes
 # beside the tree and cleans it, so it builds a copy under build/deb of the
 # files git tracks, as they are in the working tree; the version is
@@ -197,7 +198,7 @@ deb:
 	mkdir -p build/deb/src
 	tree=$$(git stash create) && git archive $${tree:-HEAD} | \
 	  tar -x -C build/deb/src
-	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	cd build/deb/src && dpkg-buildpackage -us -uc
 	@ls build/deb/gtfs2pgsql_$(VERSION)_*.deb
 	@if command -v lintian >/dev/null; then \
 	  echo "lintian build/deb/gtfs2pgsql_$(VERSION)_*.changes"; \
