@@ -1191,7 +1191,8 @@ def gist_problems(schema):
         "SELECT tablename FROM pg_indexes WHERE schemaname = %s"
         " AND indexdef ~* 'USING gist \\(geom\\)'" % ql(data_schema(schema)))}
     # an empty file's table is no partition, and has no index
-    rows = {t for t in ('stops', 'shapes', 'shape_lines', 'locations')
+    rows = {t for t in ('stops', 'shapes', 'shape_lines', 'route_lines',
+                        'locations')
             if value('SELECT count(*) > 0 FROM %s.%s' % (qi(schema), t)) == 't'}
     missing = sorted(rows - got)
     return ['%s: no GiST index on geom of: %s' % (schema, ', '.join(missing))] if missing else []
@@ -1211,11 +1212,12 @@ def geom_feed_test(path):
             point_checks(s, 'shapes', 'shape_id', 'shape_pt_lat', 'shape_pt_lon', 4326, 0) +
             shape_line_checks(s))
         problems += gist_problems(s)
+        gather(problems, check_geom_type, s, 'route_lines',
+               'geometry(MultiLineString,4326)')
         views = {r[0] for r in query('SELECT table_name FROM information_schema.views'
                                      ' WHERE table_schema = %s' % ql(s))}
-        if views != {'trip_lines', 'route_lines', 'arrivals_departures',
-                     'connections'}:
-            problems.append('%s: views %s, not trip_lines, route_lines,'
+        if views != {'trip_lines', 'arrivals_departures', 'connections'}:
+            problems.append('%s: views %s, not trip_lines,'
                             ' arrivals_departures and connections'
                             % (s, sorted(views)))
         check(not problems, '\n'.join(problems))
