@@ -442,8 +442,9 @@ ddl_drop_line_views(Buf *sql, const Ddl *d, bool all)
 								 "NOT EXISTS (SELECT FROM "
 								 "pg_catalog.pg_attribute a WHERE "
 								 "a.attrelid = c.oid AND a.attname = 'geom' "
-								 "AND pg_catalog.format_type(a.atttypid, "
-								 "a.atttypmod) = 'geometry(LineString,@r)'))");
+								 "AND @g.postgis_typmod_type(a.atttypmod) = "
+								 "'LineString' AND @g.postgis_typmod_srid("
+								 "a.atttypmod) = @r))");
 				break;
 			default:
 				ok = false;
