@@ -40,7 +40,7 @@ LIB  = build/libgtfs2pgsql.a
 # the modules with no database in them: the unit tests and the libFuzzer
 # target link these
 PURE_MODULES = buf catalog catalog_gtfs convert csvread geom load_header \
-               load_row log notice report source
+               load_row log notice report source feedname replace
 UNIT_OBJS = $(patsubst %,build/%.o,$(PURE_MODULES))
 
 all: $(PROG) $(EXPORT)

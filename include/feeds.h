@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "buf.h"
+#include "report.h"
 
 typedef struct
 {
@@ -50,6 +51,16 @@ extern bool feeds_setup(PGconn *conn, double wait_seconds);
  * (logged).
  */
 extern bool feeds_put_setup(Buf *sql, PGconn *conn);
+
+/*
+ * Adds to rep (report_add_replaced) each feed of the registry that
+ * recording rec would replace: the feed rec->feed_id, and another feed of
+ * schema rec->schema, each with its files' rows as its report has them
+ * (a feed whose schema is gone replaces nothing).  In the load's
+ * transaction, under its lock on the schema (swap_wait_for_import), with
+ * the registry made.  False (logged).
+ */
+extern bool feeds_replaced(PGconn *conn, const FeedRecord *rec, Report *rep);
 
 /* Records rec in the registry, in the swap's transaction; false (logged). */
 extern bool feeds_record(PGconn *conn, const FeedRecord *rec);

@@ -28,6 +28,8 @@ typedef struct
 								 * a load without geometry makes (see
 								 * load_feed) */
 	bool		strict;			/* any error notice refuses the feed */
+	bool		force;			/* replace a feed even by one that lost
+								 * files or most trips (replace.h) */
 	double		wait_seconds;	/* for other imports and readers at the
 								 * swap; negative: for ever */
 	long		split_min_size;	/* a stop_times.txt of this many bytes
@@ -39,11 +41,17 @@ typedef enum
 {
 	LOAD_OK = 0,
 	LOAD_BAD_INPUT = 1,			/* the feed is invalid: nothing changed */
-	LOAD_DB_FAILED = 3			/* the server refused: nothing changed */
+	LOAD_DB_FAILED = 3,			/* the server refused: nothing changed */
+	LOAD_SHRINKS = 4			/* it would replace a feed by one that lost
+								 * what it had (replace.h): nothing
+								 * changed */
 } LoadStatus;
 
 /*
- * Loads src into opt->schema over conn, recording each file in rep.
+ * Loads src into opt->schema over conn, recording each file in rep, and
+ * in rep->replaced the feeds it replaces (read before the swap; the load
+ * is refused, LOAD_SHRINKS, when it would lose what one of them had,
+ * unless opt->force).
  * Errors are logged where they are found.  A load without geometry that
  * makes the cross-feed tables (the database's first feed) creates PostGIS
  * when the server has it and gives them their geometry columns, NULL in

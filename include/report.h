@@ -30,9 +30,29 @@ typedef struct
 								 * of the run's sum */
 } ReportStep;
 
+/*
+ * A feed that the load replaces, as the registry had it before the swap:
+ * the same feed id, or another feed of the target schema.
+ */
+typedef struct
+{
+	char	   *feed_id;
+	char	   *schema;
+	char	   *file;			/* the file it was loaded from */
+	char	   *imported_at;	/* when, as the server wrote it */
+	ReportFile *files;			/* its files: only file and rows set */
+	int			nfiles;
+} ReportReplaced;
+
 typedef struct
 {
 	const char *feed;			/* not owned */
+	const char *feed_id;		/* not owned; NULL: not known */
+	const char *schema;			/* not owned; NULL: not known */
+	bool		skipped;		/* unchanged (--skip-unchanged): nothing
+								 * was loaded */
+	ReportReplaced *replaced;	/* the feeds the load replaces */
+	int			nreplaced;
 	ReportFile *files;
 	int			nfiles;
 	ReportStep *steps;
@@ -51,6 +71,27 @@ extern double report_now(void);
 
 /* Peak resident set size of this process so far, in kB. */
 extern long report_peak_rss_kb(void);
+
+/*
+ * Records a feed the load replaces (the strings copied), with none of its
+ * files yet; false (logged) when out of memory.
+ */
+extern bool report_add_replaced(Report *r, const char *feed_id,
+								const char *schema, const char *file,
+								const char *imported_at);
+
+/*
+ * Records a file of the replaced feed last added, with its rows; false
+ * (logged) when out of memory.
+ */
+extern bool report_add_replaced_file(Report *r, const char *file, long rows);
+
+/*
+ * The rows r had of file: of its files, or of replaced's when not NULL;
+ * -1 when it had no such file.
+ */
+extern long report_rows_of(const Report *r, const ReportReplaced *replaced,
+						   const char *file);
 
 /* Starts the clock; feed is kept, not copied. */
 extern void report_init(Report *r, const char *feed);
@@ -135,8 +176,14 @@ extern char *report_json(const Report *r);
 extern void report_print_table(const Report *r, FILE *out);
 
 /*
- * Frees the files recorded in r (not r itself, nor feed), leaving it with
- * none.  r must not be NULL.
+ * For each feed the load replaces, a table of its files: the rows the
+ * replaced feed had, and those of the load.
+ */
+extern void report_print_replaced(const Report *r, FILE *out);
+
+/*
+ * Frees the files, steps and replaced feeds recorded in r (not r itself,
+ * nor feed), leaving it with none.  r must not be NULL.
  */
 extern void report_free(Report *r);
 

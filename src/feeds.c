@@ -159,6 +159,45 @@ feeds_put_setup(Buf *sql, PGconn *conn)
 }
 
 bool
+feeds_replaced(PGconn *conn, const FeedRecord *rec, Report *rep)
+{
+	const char *params[2] = {rec->feed_id, rec->schema};
+	PGresult   *res;
+	bool		ok;
+
+	/* one row per file of each feed, its own first */
+	res = db_query(conn,
+				   "SELECT f.feed_id, f.schema_name, f.file_name, "
+				   "pg_catalog.to_char(f.imported_at, "
+				   "'YYYY-MM-DD HH24:MI:SSOF'), e.v->>'file', e.v->>'rows' "
+				   "FROM gtfs2pgsql.feeds f LEFT JOIN LATERAL "
+				   "pg_catalog.jsonb_array_elements(CASE WHEN "
+				   "pg_catalog.jsonb_typeof(f.report->'files') = 'array' "
+				   "THEN f.report->'files' ELSE '[]'::pg_catalog.jsonb END) "
+				   "WITH ORDINALITY AS e (v, n) ON e.v->>'file' IS NOT NULL "
+				   "WHERE (f.feed_id = $1 OR f.schema_name = $2) "
+				   "AND pg_catalog.to_regnamespace(pg_catalog.quote_ident("
+				   "f.schema_name)) IS NOT NULL "
+				   "ORDER BY f.feed_id <> $1, f.feed_id, e.n", 2, params);
+	ok = res != NULL;
+	for (int i = 0; ok && i < PQntuples(res); i++)
+	{
+		if (i == 0 || strcmp(PQgetvalue(res, i, 0),
+							 PQgetvalue(res, i - 1, 0)) != 0)
+			ok = report_add_replaced(rep, PQgetvalue(res, i, 0),
+									 PQgetvalue(res, i, 1),
+									 PQgetvalue(res, i, 2),
+									 PQgetvalue(res, i, 3));
+		if (ok && !PQgetisnull(res, i, 4))
+			ok = report_add_replaced_file(rep, PQgetvalue(res, i, 4),
+										  strtol(PQgetvalue(res, i, 5),
+												 NULL, 10));
+	}
+	PQclear(res);
+	return ok;
+}
+
+bool
 feeds_record(PGconn *conn, const FeedRecord *rec)
 {
 	const char *params[7] = {rec->feed_id, rec->schema, rec->file_name,

@@ -28,6 +28,7 @@
 #include "notice.h"
 #include "notice_store.h"
 #include "progress.h"
+#include "replace.h"
 #include "side.h"
 #include "swap.h"
 
@@ -202,6 +203,29 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		!report_add_step(rep, "notice summary", step_started))
 		goto rollback;
 	rep->index_seconds = report_now() - started;
+
+	/*
+	 * What the swap replaces, read under the import's lock, before
+	 * anything is changed: a feed that lost what the old one had is
+	 * refused, its staging schema rolled back
+	 */
+	if (!feeds_replaced(conn, &opt->feed, rep))
+		goto rollback;
+	for (int i = 0; i < rep->nreplaced && !opt->force; i++)
+	{
+		char		why[1024];
+
+		if (!replace_shrinks(&rep->replaced[i], rep, why, sizeof(why)))
+			continue;
+		log_error("feed \"%s\" (%s, loaded %s) not replaced: %s",
+				  rep->replaced[i].feed_id, rep->replaced[i].file,
+				  rep->replaced[i].imported_at, why);
+		log_detail("a broken download? the feed in schema \"%s\" is left "
+				   "as it was", rep->replaced[i].schema);
+		log_hint("--force replaces it all the same");
+		status = LOAD_SHRINKS;
+		goto rollback;
+	}
 
 	/* the swap: short, and one import at a time */
 	db_set_step("swap");

@@ -16,11 +16,13 @@
 #include <sys/stat.h>
 
 #include "batch.h"
+#include "catalog.h"
 #include "connopt.h"
 #include "convert.h"
 #include "db.h"
 #include "ddl.h"
 #include "feeds.h"
+#include "feedname.h"
 #include "geom.h"
 #include "load.h"
 #include "log.h"
@@ -42,6 +44,8 @@
 #define EXIT_BAD_INPUT	1		/* usage error or invalid feed */
 #define EXIT_BADCONN	2		/* could not connect */
 #define EXIT_DB_FAILED	3		/* the database refused the load */
+#define EXIT_SHRINKS	4		/* the feed would replace one that had more
+								 * (replace.h): refused unless --force */
 #define EXIT_SIGNAL		128		/* + the signal that canceled the load */
 #define SPLIT_MIN_SIZE	(1 << 20)	/* --split-min-size's default: see
 										 * README.md */
@@ -162,49 +166,6 @@ base_name(char *path)
 }
 
 /*
- * s[0..len) as a name SQL needs no quotes for: lower case, "_" for any
- * other character, "feed_" before a leading digit (malloc'd; NULL when out
- * of memory).
- */
-static char *
-plain_name(const char *s, size_t len)
-{
-	bool		digit = len > 0 && s[0] >= '0' && s[0] <= '9';
-	char	   *name = malloc(len + (digit ? 5 : 0) + 1);
-	char	   *p = name;
-
-	if (name == NULL)
-		return NULL;
-	/* a leading digit would need quotes too */
-	if (digit)
-		p = stpcpy(p, "feed_");
-	for (size_t i = 0; i < len; i++)
-	{
-		char		c = s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			*p++ = (char) (c - 'A' + 'a');
-		else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			*p++ = c;
-		else
-			*p++ = '_';
-	}
-	*p = '\0';
-	return name;
-}
-
-/* The default feed id: the file name without ".zip", a plain name. */
-static char *
-feed_id_from(const char *file)
-{
-	size_t		len = strlen(file);
-
-	if (len > 4 && strcasecmp(file + len - 4, ".zip") == 0)
-		len -= 4;
-	return plain_name(file, len);
-}
-
-/*
  * The schema and the feed id may be neither empty nor the registry's, and
  * the schema's name must be one the server takes, checked before anything
  * is loaded (the server would refuse it only at the swap): not cut (two
@@ -286,6 +247,29 @@ typedef struct
 	int			ndrop;
 } Options;
 
+/*
+ * What getopt_long, quiet (opterr 0), found wrong: c '?' an unknown
+ * option or an argument where none is taken, ':' a missing argument;
+ * arg the argument it was reading, which names a long option.  Logged.
+ */
+static void
+option_error(int c, const char *arg)
+{
+	/* a short option's letter; a long one's value is below ' ', or 0 */
+	if (c == ':' && strncmp(arg, "--", 2) == 0)
+		log_error("option \"%s\" requires an argument", arg);
+	else if (optopt > ' ' && optopt < 127)
+		log_error(c == ':' ? "option requires an argument -- '%c'" :
+				  "invalid option -- '%c'", optopt);
+	else if (c == ':')
+		log_error("option \"%s\" requires an argument", arg);
+	else if (optopt != 0)
+		log_error("option \"%.*s\" takes no argument",
+				  (int) strcspn(arg, "="), arg);
+	else
+		log_error("unrecognized option \"%s\"", arg);
+}
+
 static int
 usage_error(void)
 {
@@ -333,6 +317,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"drop", no_argument, NULL, 12},
 		{"jobs", required_argument, NULL, 'j'},
 		{"split-min-size", required_argument, NULL, 13},
+		{"force", no_argument, NULL, 14},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -352,7 +337,9 @@ parse_options(int argc, char **argv, Options *o)
 		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 		return EXIT_OK;
 	}
-	while ((c = getopt_long(argc, argv, CONNOPT_SHORT "s:qj:V?",
+	/* getopt's own messages would name argv[0], a path: ours name us */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":" CONNOPT_SHORT "s:qj:V?",
 							long_options, NULL)) != -1)
 	{
 		if (connopt_take(&o->db, c, optarg))
@@ -428,6 +415,9 @@ parse_options(int argc, char **argv, Options *o)
 					return usage_error();
 				o->split_given = true;
 				break;
+			case 14:
+				o->load.force = true;
+				break;
 			case 'V':
 				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
 				return EXIT_OK;
@@ -437,6 +427,10 @@ parse_options(int argc, char **argv, Options *o)
 					help();
 					return EXIT_OK;
 				}
+				option_error(c, argv[optind - 1]);
+				return usage_error();
+			case ':':
+				option_error(c, argv[optind - 1]);
 				return usage_error();
 			default:
 				return usage_error();
@@ -481,8 +475,8 @@ parse_options(int argc, char **argv, Options *o)
 	/* the schema named after a feed id is one queries need not quote */
 	if (o->load.feed.schema == NULL && o->load.feed.feed_id)
 	{
-		o->plain_schema = plain_name(o->load.feed.feed_id,
-									 strlen(o->load.feed.feed_id));
+		o->plain_schema = feedname_plain(o->load.feed.feed_id,
+										 strlen(o->load.feed.feed_id));
 		if (o->plain_schema == NULL)
 		{
 			log_error("out of memory");
@@ -491,8 +485,9 @@ parse_options(int argc, char **argv, Options *o)
 	}
 	o->schema_given = o->load.feed.schema != NULL;
 	if (o->load.feed.schema == NULL)
-		o->load.feed.schema = o->plain_schema ? o->plain_schema : "gtfs";
-	if (!names_ok(&o->load.feed))
+		o->load.feed.schema = o->plain_schema;
+	/* else both come from the file's name, as with several feeds (run) */
+	if (o->load.feed.schema && !names_ok(&o->load.feed))
 	{
 		log_hint("choose another name with %s", o->schema_given ?
 				 "-s" : "--feed-id");
@@ -560,6 +555,65 @@ warn_folder_of_zips(const char *path)
 }
 
 /*
+ * Whether the feed holds a file of the GTFS reference, or
+ * locations.geojson: a zip of a readme and notes is no feed, and would
+ * replace one with nothing.  Logged when not.
+ */
+static bool
+holds_gtfs_file(const FeedSource *src, const char *file)
+{
+	for (int i = 0; i < source_count(src); i++)
+	{
+		const char *name = source_member_name(src, i);
+
+		if (catalog_find_file(name) || strcmp(name, "locations.geojson") == 0)
+			return true;
+	}
+	log_error("\"%s\" holds no GTFS file (agency.txt, stops.txt, "
+			  "routes.txt, ...): it is not a feed", file);
+	log_detail("the database is unchanged");
+	return false;
+}
+
+/*
+ * Says on stderr (unless -q) where the feed went, and which feeds it
+ * replaced, with their files' rows then and now when it is loaded alone.
+ */
+static void
+say_loaded(const Options *o, const Report *rep)
+{
+	for (int i = 0; i < rep->nreplaced; i++)
+	{
+		const ReportReplaced *old = &rep->replaced[i];
+
+		log_notice("replaced feed \"%s\" of schema \"%s\", loaded from "
+				   "%s at %s", old->feed_id, old->schema, old->file,
+				   old->imported_at);
+	}
+	if (rep->nreplaced > 0 && !o->quiet && o->tag == NULL)
+		report_print_replaced(rep, stderr);
+	/* the id is the registry's, the schema is what queries name */
+	log_notice("feed id \"%s\" loaded into schema \"%s\"",
+			   o->load.feed.feed_id, o->load.feed.schema);
+}
+
+/*
+ * The report of a feed skipped as unchanged (--skip-unchanged), which
+ * says so; false (logged) when it could not be written.
+ */
+static bool
+write_skipped_report(const Options *o, PGconn *conn, Report *rep,
+					 ReportSink *report)
+{
+	rep->skipped = true;
+	report_finish(rep);
+	return report_html_wanted(o->report_path) ?
+		report_html_write(conn, rep, o->load.feed.feed_id,
+						  o->load.feed.schema, o->geometry, report) :
+		report_write_json(rep, report);
+}
+
+/*
  * The signal that came after the last commit, which canceled nothing:
  * said, with what is done.
  */
@@ -601,21 +655,28 @@ run(Options *o, BatchResult *result, PGconn *given)
 	rep.feed = o->load.feed.file_name;
 	if (o->load.feed.feed_id == NULL)
 	{
-		/* one feed per schema: -s names the feed too */
+		/*
+		 * One feed per schema: -s names the feed too; else the file names
+		 * both, as it does each of several feeds
+		 */
 		o->load.feed.feed_id = default_id = o->schema_given ?
 			strdup(o->load.feed.schema) :
-			feed_id_from(o->load.feed.file_name);
+			feedname_from_file(o->load.feed.file_name);
 		if (default_id == NULL)
 		{
 			log_error("out of memory");
 			goto cleanup;
 		}
+		if (o->load.feed.schema == NULL)
+			o->load.feed.schema = default_id;
 		if (!names_ok(&o->load.feed))
 		{
-			log_hint("name the feed with --feed-id");
+			log_hint("name the feed with --feed-id, or its schema with -s");
 			goto cleanup;
 		}
 	}
+	rep.feed_id = o->load.feed.feed_id;
+	rep.schema = o->load.feed.schema;
 	if (o->report_path &&
 		(report_is_feed(o->report_path, o->feed_path) ||
 		 !report_open(&report, o->report_path)))
@@ -637,7 +698,8 @@ run(Options *o, BatchResult *result, PGconn *given)
 	}
 	warn_folder_of_zips(o->feed_path);
 	src = source_open(o->feed_path);
-	if (src == NULL || !source_sha256(src, sha256))
+	if (src == NULL || !holds_gtfs_file(src, o->load.feed.file_name) ||
+		!source_sha256(src, sha256))
 		goto cleanup;
 	conn = given ? given : db_connect(&o->db);
 	if (conn == NULL)
@@ -670,6 +732,9 @@ run(Options *o, BatchResult *result, PGconn *given)
 			if (result)
 				result->skipped = unchanged > 0;
 			code = unchanged > 0 ? EXIT_OK : EXIT_DB_FAILED;
+			if (unchanged > 0 && o->report_path &&
+				!write_skipped_report(o, conn, &rep, &report))
+				code = EXIT_BAD_INPUT;
 			goto cleanup;
 		}
 	}
@@ -700,6 +765,7 @@ run(Options *o, BatchResult *result, PGconn *given)
 		/* with several feeds, their summary says enough */
 		if (!o->quiet && o->tag == NULL)
 			report_print_table(&rep, stderr);
+		say_loaded(o, &rep);
 		if (o->report_path &&
 			!(report_html_wanted(o->report_path) ?
 			  report_html_write(conn, &rep, o->load.feed.feed_id,
@@ -710,8 +776,12 @@ run(Options *o, BatchResult *result, PGconn *given)
 			status = LOAD_BAD_INPUT;
 		}
 	}
+	/* the comparison that made the load refused */
+	if (status == LOAD_SHRINKS && !o->quiet && o->tag == NULL)
+		report_print_replaced(&rep, stderr);
 	code = status == LOAD_OK ? EXIT_OK :
-		status == LOAD_BAD_INPUT ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
+		status == LOAD_BAD_INPUT ? EXIT_BAD_INPUT :
+		status == LOAD_SHRINKS ? EXIT_SHRINKS : EXIT_DB_FAILED;
 	if (status == LOAD_OK)
 		warn_signal_after_commit("the feed is loaded");
 
@@ -896,7 +966,7 @@ run_several(Options *o, bool *child)
 		feeds[i].file = file;
 		if (file == NULL)
 			goto cleanup;
-		feeds[i].feed_id = feeds[i].schema = feed_id_from(file);
+		feeds[i].feed_id = feeds[i].schema = feedname_from_file(file);
 		feeds[i].bytes = feed_bytes(o->feeds[i]);
 		if (feeds[i].feed_id == NULL)
 		{

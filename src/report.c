@@ -70,6 +70,71 @@ report_add(Report *r, const char *file, long rows, long set_aside,
 	return true;
 }
 
+bool
+report_add_replaced(Report *r, const char *feed_id, const char *schema,
+					const char *file, const char *imported_at)
+{
+	ReportReplaced *old = realloc(r->replaced, sizeof(ReportReplaced) *
+								  (size_t) (r->nreplaced + 1));
+
+	if (old == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	r->replaced = old;
+	old += r->nreplaced;
+	memset(old, 0, sizeof(ReportReplaced));
+	old->feed_id = strdup(feed_id);
+	old->schema = strdup(schema);
+	old->file = strdup(file);
+	old->imported_at = strdup(imported_at);
+	r->nreplaced++;
+	if (old->feed_id && old->schema && old->file && old->imported_at)
+		return true;
+	log_error("out of memory");
+	return false;
+}
+
+bool
+report_add_replaced_file(Report *r, const char *file, long rows)
+{
+	ReportReplaced *old = &r->replaced[r->nreplaced - 1];
+	ReportFile *f = realloc(old->files,
+							sizeof(ReportFile) * (size_t) (old->nfiles + 1));
+
+	if (f == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	old->files = f;
+	f += old->nfiles;
+	memset(f, 0, sizeof(ReportFile));
+	f->file = strdup(file);
+	if (f->file == NULL)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	f->rows = rows;
+	old->nfiles++;
+	return true;
+}
+
+long
+report_rows_of(const Report *r, const ReportReplaced *replaced,
+			   const char *file)
+{
+	const ReportFile *files = replaced ? replaced->files : r->files;
+	int			nfiles = replaced ? replaced->nfiles : r->nfiles;
+
+	for (int i = 0; i < nfiles; i++)
+		if (strcmp(files[i].file, file) == 0)
+			return files[i].rows;
+	return -1;
+}
+
 /* Records one step that took seconds; false when out of memory. */
 static bool
 add_step(Report *r, const char *step, double seconds, bool concurrent)
@@ -149,6 +214,45 @@ json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* s as a JSON string, or null when NULL. */
+static void
+json_string_or_null(FILE *out, const char *s)
+{
+	if (s)
+		json_string(out, s);
+	else
+		fputs("null", out);
+}
+
+/* The feeds the load replaced, a JSON array. */
+static void
+write_replaced_json(const Report *r, FILE *out)
+{
+	fputc('[', out);
+	for (int i = 0; i < r->nreplaced; i++)
+	{
+		const ReportReplaced *old = &r->replaced[i];
+
+		fputs(i ? ",\n  {\"feed_id\": " : "\n  {\"feed_id\": ", out);
+		json_string(out, old->feed_id);
+		fputs(", \"schema\": ", out);
+		json_string(out, old->schema);
+		fputs(", \"file\": ", out);
+		json_string(out, old->file);
+		fputs(", \"imported_at\": ", out);
+		json_string(out, old->imported_at);
+		fputs(", \"files\": [", out);
+		for (int f = 0; f < old->nfiles; f++)
+		{
+			fputs(f ? ", {\"file\": " : "{\"file\": ", out);
+			json_string(out, old->files[f].file);
+			fprintf(out, ", \"rows\": %ld}", old->files[f].rows);
+		}
+		fputs("]}", out);
+	}
+	fputc(']', out);
+}
+
 static void
 write_json(const Report *r, FILE *out)
 {
@@ -156,7 +260,14 @@ write_json(const Report *r, FILE *out)
 
 	fputs("{\"feed\": ", out);
 	json_string(out, r->feed);
-	fputs(", \"files\": [", out);
+	fputs(", \"feed_id\": ", out);
+	json_string_or_null(out, r->feed_id);
+	fputs(", \"schema\": ", out);
+	json_string_or_null(out, r->schema);
+	fprintf(out, ", \"skipped\": %s,\n \"replaced\": ",
+			r->skipped ? "true" : "false");
+	write_replaced_json(r, out);
+	fputs(",\n \"files\": [", out);
 	for (int i = 0; i < r->nfiles; i++)
 	{
 		const ReportFile *f = &r->files[i];
@@ -439,8 +550,56 @@ report_print_table(const Report *r, FILE *out)
 }
 
 void
+report_print_replaced(const Report *r, FILE *out)
+{
+	char		shown[256];
+
+	for (int i = 0; i < r->nreplaced; i++)
+	{
+		const ReportReplaced *old = &r->replaced[i];
+
+		fprintf(out, "%-*s %11s %11s\n", NAME_WIDTH, "file", "rows before",
+				"rows now");
+		for (int f = 0; f < r->nfiles; f++)
+		{
+			long		before = report_rows_of(r, old, r->files[f].file);
+
+			fprintf(out, "%-*s ", NAME_WIDTH,
+					shown_name(r->files[f].file, NAME_WIDTH, shown,
+							   sizeof(shown)));
+			if (before < 0)
+				fprintf(out, "%11s", "-");
+			else
+				fprintf(out, "%11ld", before);
+			fprintf(out, " %11ld\n", r->files[f].rows);
+		}
+		/* the files the new feed lacks */
+		for (int f = 0; f < old->nfiles; f++)
+			if (report_rows_of(r, NULL, old->files[f].file) < 0)
+				fprintf(out, "%-*s %11ld %11s\n", NAME_WIDTH,
+						shown_name(old->files[f].file, NAME_WIDTH, shown,
+								   sizeof(shown)), old->files[f].rows, "-");
+	}
+}
+
+void
 report_free(Report *r)
 {
+	for (int i = 0; i < r->nreplaced; i++)
+	{
+		ReportReplaced *old = &r->replaced[i];
+
+		for (int f = 0; f < old->nfiles; f++)
+			free(old->files[f].file);
+		free(old->files);
+		free(old->feed_id);
+		free(old->schema);
+		free(old->file);
+		free(old->imported_at);
+	}
+	free(r->replaced);
+	r->replaced = NULL;
+	r->nreplaced = 0;
 	for (int i = 0; i < r->nfiles; i++)
 		free(r->files[i].file);
 	free(r->files);

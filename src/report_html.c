@@ -279,9 +279,12 @@ write_head(Page *p, const Report *r, const char *feed_id, const char *schema)
 	put_text(p, r->feed);
 	put(p, "</h1>\n<p class=\"sub\">feed <b>");
 	put_text(p, feed_id);
-	put(p, "</b> loaded into schema <code>");
+	put(p, r->skipped ? "</b> in schema <code>" :
+		"</b> loaded into schema <code>");
 	put_text(p, schema);
-	put(p, "</code> by gtfs2pgsql</p>\n<div class=\"cards\">\n");
+	put(p, r->skipped ? "</code> was unchanged (the same file and options): "
+		"skipped by gtfs2pgsql, nothing loaded</p>\n<div class=\"cards\">\n" :
+		"</code> by gtfs2pgsql</p>\n<div class=\"cards\">\n");
 	putf(p, "<div class=\"card\">rows<b>%s</b></div>\n",
 		 count_text(rows, sizeof(rows), total));
 	putf(p, "<div class=\"card\">seconds<b>%.2f</b></div>\n", r->seconds);
@@ -322,6 +325,54 @@ write_registry(Page *p, const char *feed_id)
 	put(p, "</table>\n");
 	PQclear(res);
 	return true;
+}
+
+/* For each feed the load replaced, its files' rows then and now. */
+static void
+write_replaced(Page *p, const Report *r)
+{
+	char		before[40],
+				now[40];
+
+	for (int i = 0; i < r->nreplaced; i++)
+	{
+		const ReportReplaced *old = &r->replaced[i];
+
+		put(p, "<h2>Replaced</h2>\n<p class=\"note\">This load replaced "
+			"feed <b>");
+		put_text(p, old->feed_id);
+		put(p, "</b> of schema <code>");
+		put_text(p, old->schema);
+		put(p, "</code>, loaded from ");
+		put_text(p, old->file);
+		put(p, " at ");
+		put_text(p, old->imported_at);
+		put(p, ".</p>\n<table id=\"replaced\">\n<thead><tr><th>file</th>"
+			"<th class=\"n\">rows before</th><th class=\"n\">rows now</th>"
+			"</tr></thead>\n<tbody>\n");
+		for (int f = 0; f < r->nfiles; f++)
+		{
+			long		rows = report_rows_of(r, old, r->files[f].file);
+
+			put(p, "<tr><td>");
+			put_text(p, r->files[f].file);
+			putf(p, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
+				 "</tr>\n", rows < 0 ? "-" :
+				 count_text(before, sizeof(before), rows),
+				 count_text(now, sizeof(now), r->files[f].rows));
+		}
+		for (int f = 0; f < old->nfiles; f++)
+		{
+			if (report_rows_of(r, NULL, old->files[f].file) >= 0)
+				continue;
+			put(p, "<tr><td>");
+			put_text(p, old->files[f].file);
+			putf(p, "</td><td class=\"n\">%s</td><td class=\"n\">-</td>"
+				 "</tr>\n", count_text(before, sizeof(before),
+										old->files[f].rows));
+		}
+		put(p, "</tbody>\n</table>\n");
+	}
 }
 
 static void
@@ -789,8 +840,13 @@ report_html_write(PGconn *conn, const Report *r, const char *feed_id,
 	}
 	if (ok)
 	{
-		write_files(&p, r);
-		write_steps(&p, r);
+		/* a feed skipped as unchanged has no files or steps of this run */
+		if (!r->skipped)
+		{
+			write_replaced(&p, r);
+			write_files(&p, r);
+			write_steps(&p, r);
+		}
 		ok = write_notices(&p);
 	}
 	if (ok && geometry)

@@ -1,0 +1,26 @@
+/*
+ * feedname.h: the names a feed gets when it is given none: its id, and the
+ * schema it loads into, both from its file's name, as a name queries need
+ * not quote (bart-2018.zip: feed bart_2018 in schema bart_2018), whether it
+ * is loaded alone or with others.
+ */
+#ifndef FEEDNAME_H
+#define FEEDNAME_H
+
+#include <stddef.h>
+
+/*
+ * s[0..len) as a name SQL needs no quotes for: lower case, "_" for any
+ * other character than a letter or a digit of ASCII, "feed_" before a
+ * leading digit.  malloc'd; NULL when out of memory.
+ */
+extern char *feedname_plain(const char *s, size_t len);
+
+/*
+ * The feed id, and schema, of a feed given no name: its file name (without
+ * the path) less a ".zip" of any case, as feedname_plain makes it.
+ * malloc'd; NULL when out of memory.
+ */
+extern char *feedname_from_file(const char *file);
+
+#endif
