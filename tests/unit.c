@@ -20,9 +20,11 @@
 #include "catalog.h"
 #include "convert.h"
 #include "csvread.h"
+#include "feedname.h"
 #include "load_run.h"
 #include "log.h"
 #include "notice.h"
+#include "replace.h"
 #include "report.h"
 #include "source.h"
 
@@ -2444,6 +2446,135 @@ test_report_table(void)
 	report_free(&r);
 }
 
+/* ------------------------------------------------------ feedname, replace */
+
+/* Whether feedname_from_file(file) is expect. */
+static bool
+named(const char *file, const char *expect)
+{
+	char	   *name = feedname_from_file(file);
+	bool		same = name && strcmp(name, expect) == 0;
+
+	free(name);
+	return same;
+}
+
+static void
+test_feed_names(void)
+{
+	char	   *plain = feedname_plain("Metro-North 2026", 16);
+
+	test_cond("feedname: a file's name less .zip, plain",
+			  named("bart-2018.zip", "bart_2018"));
+	test_cond("feedname: .ZIP of any case goes, upper case lowered",
+			  named("South.Line-2026.ZIP", "south_line_2026"));
+	test_cond("feedname: a folder's name as it is, made plain",
+			  named("sample", "sample"));
+	test_cond("feedname: a leading digit gets feed_", named("3rd.zip",
+															"feed_3rd"));
+	test_cond("feedname: bytes past ASCII are one _ each",
+			  named("z\xc3\xbcrich.zip", "z__rich"));
+	test_cond("feedname: a name that is only .zip stays", named(".zip",
+																 "_zip"));
+	test_cond("feedname: the feed id of --feed-id made a schema",
+			  plain && strcmp(plain, "metro_north_2026") == 0);
+	free(plain);
+}
+
+/* A replaced feed of files f[0], rows r[0], ... (n of them) into old. */
+static void
+old_feed(Report *r, const char *const *files, const long *rows, int n)
+{
+	report_add_replaced(r, "f", "f", "f.zip", "2026-12-07 10:00:00+00");
+	for (int i = 0; i < n; i++)
+		report_add_replaced_file(r, files[i], rows[i]);
+}
+
+/* The feed's files into r, as the load records them. */
+static void
+new_feed(Report *r, const char *const *files, const long *rows, int n)
+{
+	for (int i = 0; i < n; i++)
+		report_add(r, files[i], rows[i], 0, 0, report_now());
+}
+
+/* Whether replacing old by new is refused, its reasons into why. */
+static bool
+shrinks(const char *const *old_files, const long *old_rows, int nold,
+		const char *const *new_files, const long *new_rows, int nnew,
+		char *why, size_t whysize)
+{
+	Report		r;
+	bool		refused;
+
+	report_init(&r, "feed.zip");
+	old_feed(&r, old_files, old_rows, nold);
+	new_feed(&r, new_files, new_rows, nnew);
+	refused = replace_shrinks(&r.replaced[0], &r, why, whysize);
+	report_free(&r);
+	return refused;
+}
+
+static void
+test_replace_guard(void)
+{
+	static const char *const all[] = {
+		"agency.txt", "stops.txt", "routes.txt", "calendar.txt",
+		"trips.txt", "stop_times.txt", "shapes.txt"
+	};
+	static const long full[] = {1, 50, 6, 3, 1000, 20000, 500};
+	static const char *const dates[] = {
+		"agency.txt", "stops.txt", "routes.txt", "calendar_dates.txt",
+		"trips.txt", "stop_times.txt"
+	};
+	long		rows[7];
+	char		why[512];
+
+	test_cond("replace: the same feed again is no shrink",
+			  !shrinks(all, full, 7, all, full, 7, why, sizeof(why)) &&
+			  why[0] == '\0');
+	test_cond("replace: a feed that lost shapes.txt is no shrink",
+			  !shrinks(all, full, 7, all, full, 6, why, sizeof(why)));
+	test_cond("replace: stop_times.txt gone is",
+			  shrinks(all, full, 7, all, full, 5, why, sizeof(why)) &&
+			  strcmp(why, "stop_times.txt has no rows (it had 20000)") == 0);
+	memcpy(rows, full, sizeof(rows));
+	rows[1] = 0;
+	test_cond("replace: stops.txt of a header alone is lost",
+			  shrinks(all, full, 7, all, rows, 7, why, sizeof(why)) &&
+			  strstr(why, "stops.txt has no rows (it had 50)"));
+	memcpy(rows, full, sizeof(rows));
+	rows[5] = 9999;
+	test_cond("replace: less than half of stop_times",
+			  shrinks(all, full, 7, all, rows, 7, why, sizeof(why)) &&
+			  strcmp(why, "stop_times.txt has 9999 rows, less than half "
+					 "of its 20000") == 0);
+	rows[5] = 10000;
+	test_cond("replace: half of stop_times exactly is not less",
+			  !shrinks(all, full, 7, all, rows, 7, why, sizeof(why)));
+	rows[4] = 499;
+	test_cond("replace: less than half of trips",
+			  shrinks(all, full, 7, all, rows, 7, why, sizeof(why)) &&
+			  strstr(why, "trips.txt has 499 rows"));
+	test_cond("replace: calendar.txt for calendar_dates.txt is no loss",
+			  !shrinks(all, full, 7, dates, full, 6, why, sizeof(why)));
+	test_cond("replace: losing both calendar files is",
+			  shrinks(all, full, 7, all, full, 3, why, sizeof(why)) &&
+			  strstr(why, "calendar.txt and calendar_dates.txt have no "
+					 "rows") && strstr(why, "trips.txt has no rows") &&
+			  strstr(why, "; "));
+	test_cond("replace: a file the old feed lacked is not asked for",
+			  !shrinks(all + 1, full + 1, 6, all + 1, full + 1, 6, why,
+					   sizeof(why)));
+	memcpy(rows, full, sizeof(rows));
+	rows[0] = 0;
+	test_cond("replace: a file the old feed had empty may stay empty",
+			  !shrinks(all, rows, 7, all, rows, 7, why, sizeof(why)));
+	test_cond("replace: the reasons cut to the room given, still refused",
+			  shrinks(all, full, 7, all, full, 2, why, 8) &&
+			  strlen(why) == 7);
+}
+
 /* ----------------------------------------------------------------- notice */
 
 /* The table: every kind complete, every rule within bounds and used. */
@@ -2858,6 +2989,8 @@ main(void)
 	test_source();
 	test_source_names();
 	test_report_table();
+	test_feed_names();
+	test_replace_guard();
 	test_notice_table();
 	test_row_path();
 	test_renamed_names();
