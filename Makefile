@@ -91,7 +91,7 @@ build/unit: build/tests/unit.o $(UNIT_OBJS)
 TEST_FILES = tests/integration.py tests/notices.py tests/timetable.py \
              tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
              tests/archive.py tests/layout.py tests/side.py tests/examples.py \
-             tests/lines.py
+             tests/lines.py tests/replace.py
 
 # The feed mutation harness (tests/fuzz_feeds.py) in check: a fixed seed
 # for a bounded time.  --allow-known: failures of issue 22's listed classes
