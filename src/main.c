@@ -599,8 +599,8 @@ holds_gtfs_file(const FeedSource *src, const char *file)
 }
 
 /*
- * Says on stderr (unless -q) where the feed went, and which feeds it
- * replaced, with their files' rows then and now when it is loaded alone.
+ * Says on stderr (unless -q) which feeds the load replaced, and when it
+ * is loaded alone, with their files' rows then and now, where it went.
  */
 static void
 say_loaded(const Options *o, const Report *rep)
@@ -613,7 +613,10 @@ say_loaded(const Options *o, const Report *rep)
 				   "%s at %s", old->feed_id, old->schema, old->file,
 				   old->imported_at);
 	}
-	if (rep->nreplaced > 0 && !o->quiet && o->tag == NULL)
+	/* with several feeds, their summary names each one's schema */
+	if (o->tag != NULL)
+		return;
+	if (rep->nreplaced > 0 && !o->quiet)
 		report_print_replaced(rep, stderr);
 	/* the id is the registry's, the schema is what queries name */
 	log_notice("feed id \"%s\" loaded into schema \"%s\"",

@@ -490,7 +490,8 @@ def user_view_survives_reload():
     it.psql('CREATE VIEW public.my_stops AS SELECT stop_id FROM viewed.stops;'
             ' CREATE VIEW public.my_days AS SELECT count(*) AS n FROM viewed.connections;')
     try:
-        r = run('-s', schema, EDGE)
+        # the smaller feed is wanted (the guard: tests/replace.py)
+        r = run('--force', '-s', schema, EDGE)
         check(r.returncode == 0, describe(r))
         check(value('SELECT count(*) FROM public.my_stops')
               == str(record_counts(EDGE)['stops.txt']), 'the view does not show the new feed')
@@ -519,7 +520,7 @@ def user_table_in_feed_schema_kept():
     load_ok(SAMPLE, schema)
     it.psql('CREATE TABLE annotated.my_notes (note text); '
             "INSERT INTO annotated.my_notes VALUES ('keep me');")
-    r = run('-s', schema, EDGE)
+    r = run('--force', '-s', schema, EDGE)
     check(r.returncode == 0, describe(r))
     check(query('SELECT note FROM annotated.my_notes') == [('keep me',)],
           'my_notes lost')
@@ -576,17 +577,18 @@ def extra_file_named_like_a_table():
 
 @test()
 def default_feed_id_keeps_dots():
-    """The default feed id (without -s) drops only ".zip": a.2024.zip and
-    a.2023.zip differ; with -s, the schema names the feed."""
-    ids = []
+    """The default feed id and schema (without -s) drop only ".zip":
+    a.2024.zip and a.2023.zip are two feeds, side by side; with -s, the
+    schema names the feed."""
     for year in ('2023', '2024'):
         path = os.path.join(it.TMP, 'a.%s.zip' % year)
         zip_feed(SAMPLE, path)
         r = run(path)
         check(r.returncode == 0, describe(r))
-        ids += [x[0] for x in query("SELECT feed_id FROM gtfs2pgsql.feeds "
-                                    "WHERE feed_id LIKE 'a_202%' ORDER BY 1")]
-    check(ids == ['a_2023', 'a_2024'], 'feed ids %r' % ids)
+    feeds = query("SELECT feed_id, schema_name FROM gtfs2pgsql.feeds "
+                  "WHERE feed_id LIKE 'a_202%' ORDER BY 1")
+    check(feeds == [('a_2023', 'a_2023'), ('a_2024', 'a_2024')],
+          'feeds %r' % feeds)
     r = run('-s', 'dotted', path)
     check(r.returncode == 0, describe(r))
     check(value("SELECT feed_id FROM gtfs2pgsql.feeds WHERE schema_name = 'dotted'")
@@ -1072,8 +1074,9 @@ def concurrent_same_feed():
     a = zip_feed(SAMPLE, os.path.join(TMP, 'same-1.zip'))
     b = zip_feed(EDGE, os.path.join(TMP, 'same-2.zip'))
     for attempt in range(3):
-        p1 = spawn('-q', '--feed-id', 'same', a)
-        p2 = spawn('-q', '--feed-id', 'same', b)
+        # either may come second: the smaller one is wanted too
+        p1 = spawn('-q', '--force', '--feed-id', 'same', a)
+        p2 = spawn('-q', '--force', '--feed-id', 'same', b)
         (c1, e1), (c2, e2) = finish(*p1), finish(*p2)
         # the second waits for the first, then replaces it: both succeed
         for c, e in ((c1, e1), (c2, e2)):
