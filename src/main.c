@@ -108,7 +108,9 @@ help(void)
 	printf("      --skip-unchanged      "
 		   "do nothing if this feed id was last loaded\n"
 		   "                            "
-		   "from the same file (SHA-256) with the same options\n");
+		   "from the same file (SHA-256) with the same options\n"
+		   "                            "
+		   "(a --report says it was skipped)\n");
 	printf("      --report=FILE         "
 		   "write a report to FILE: a page to look at when\n"
 		   "                            "
