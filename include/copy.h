@@ -53,13 +53,18 @@ static inline void
 copy_close_field(CopyStream *cs)
 {
 	size_t		n;
+	unsigned char *p;
 
 	if (!cs->field_open || cs->buf.data == NULL ||
 		cs->field_start + 4 > cs->buf.len)
 		return;
 	n = cs->buf.len - cs->field_start - 4;
-	for (int i = 3; i >= 0; i--, n >>= 8)
-		cs->buf.data[cs->field_start + (size_t) i] = (char) (n & 0xFF);
+	p = (unsigned char *) cs->buf.data + cs->field_start;
+	/* one by one, not a loop: one byte swap (see buf_put_be) */
+	p[0] = (unsigned char) (n >> 24);
+	p[1] = (unsigned char) (n >> 16);
+	p[2] = (unsigned char) (n >> 8);
+	p[3] = (unsigned char) n;
 	cs->field_open = false;
 }
 

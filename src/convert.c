@@ -41,14 +41,15 @@ all_digits(const char *s, size_t n)
 bool
 conv_parse_time(const char *s, size_t len, int *seconds)
 {
-	const char *colon = memchr(s, ':', len);
-	size_t		hlen;
+	const char *colon;
+	size_t		hlen = 0;
 	int			minutes,
 				secs;
 
-	if (colon == NULL)
-		return false;
-	hlen = (size_t) (colon - s);
+	/* the first colon, if among the first four bytes (no memchr call) */
+	while (hlen < len && hlen < 4 && s[hlen] != ':')
+		hlen++;
+	colon = s + hlen;
 	/* 1 to 3 hour digits, then exactly ":MM:SS" */
 	if (hlen < 1 || hlen > 3 || len != hlen + 6 || !all_digits(s, hlen) ||
 		colon[3] != ':' || !all_digits(colon + 1, 2) ||
@@ -302,8 +303,15 @@ conv_utf8_valid(const char *s, size_t len)
 
 	while (i < len)
 	{
-		size_t		n = utf8_sequence(p + i, len - i);
+		size_t		n;
 
+		/* ASCII but NUL, what most values are, without a call */
+		if ((unsigned int) p[i] - 1 < 0x7F)
+		{
+			i++;
+			continue;
+		}
+		n = utf8_sequence(p + i, len - i);
 		if (n == 0)
 			return false;
 		i += n;
@@ -550,8 +558,13 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 			CONV_WARN : st;
 	}
 
-	/* Numbers, dates and times may carry padding: ignore it. */
-	conv_trim(&s, &len);
+	/*
+	 * Numbers, dates and times may carry padding: ignore it (a space and
+	 * a tab are at most ' ': no call for most values).
+	 */
+	if (len > 0 && ((unsigned char) s[0] <= ' ' ||
+					(unsigned char) s[len - 1] <= ' '))
+		conv_trim(&s, &len);
 
 	switch (f->type)
 	{

@@ -25,11 +25,11 @@ _Static_assert(COPY_FLUSH_SIZE + ROW_MAX_BYTES + 6 * CSV_MAX_FIELD +
 			   "a row and its next value must fit in the COPY buffer");
 
 /*
- * A row of at most ROW_WATCH_BYTES as read cannot pass ROW_MAX_BYTES once
+ * Values of at most ROW_WATCH_BYTES as read cannot pass ROW_MAX_BYTES once
  * written: a byte takes at most seven (JSON's \u0001, its backslash doubled
  * by a text COPY), a column's name in extra and the field's own bytes at
- * most 512 more.  Such a row is measured once, at its end, not after each
- * value.
+ * most 512 more.  A row is measured only once the values read so far pass
+ * it: before, row_too_large could not find it too large.
  */
 #define ROW_WATCH_BYTES ((ROW_MAX_BYTES - CSV_MAX_FIELDS * 512) / 7)
 _Static_assert(7 * (NAMEDATALEN - 1) + 64 <= 512,
@@ -370,9 +370,16 @@ static bool
 key_too_long(FileLoad *fl, const CsvRow *row)
 {
 	size_t		bytes = INDEX_ENTRY_HEADER;
+	size_t		read = 0;
 	int			longest = -1;
 
 	if (fl->nkey_cols < 2)
+		return false;
+	/* most keys are short: INDEX_VALUE_MAX adds at most 24 a value */
+	for (int k = 0; k < fl->nkey_cols; k++)
+		if (fl->key_cols[k] < row->nfields)
+			read += row->fields[fl->key_cols[k]].len;
+	if (read + 24 * (size_t) fl->nkey_cols + bytes <= INDEX_ENTRY_MAX)
 		return false;
 	for (int k = 0; k < fl->nkey_cols; k++)
 	{
@@ -440,8 +447,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	char		shown[SHOW_VALUE_MAX + 8];
 	bool		coords_ok = true;
 	bool		dropped = false;
-	size_t		read_bytes = 0;
-	bool		watched;
+	size_t		read_bytes = 0;	/* of the values before column i */
 
 	*built = false;
 	if (!check_row_width(fl, row))
@@ -459,9 +465,6 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	}
 	if (key_too_long(fl, row))
 		return !notice_must_stop(nt);
-	for (int i = 0; i < row->nfields; i++)
-		read_bytes += row->fields[i].len;
-	watched = read_bytes > ROW_WATCH_BYTES;
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
 	buf_reset(&fl->extra);
@@ -479,12 +482,16 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		ConvStatus	st;
 
 		/* a long row is measured after each value: see ROW_MAX_BYTES */
-		if (watched && i > 0 && row_too_large(fl, row, i - 1))
+		if (read_bytes > ROW_WATCH_BYTES && row_too_large(fl, row, i - 1))
 			return !notice_must_stop(nt);
-		/* one libcsv trimmed, or with a space or tab at an edge */
-		if (i < row->nfields && (row->written ||
-								 (len > 0 && (IS_BLANK(v[0]) ||
-											  IS_BLANK(v[len - 1])))))
+		read_bytes += len;
+		/*
+		 * one libcsv trimmed, or with a space or tab at an edge (both are
+		 * at most ' ': a cheap first test)
+		 */
+		if (row->written ? i < row->nfields :
+			len > 0 && ((unsigned char) v[0] <= ' ' ||
+						(unsigned char) v[len - 1] <= ' '))
 			trim_value(fl, row, i, &v, &len);
 		/* an id that is keyed or indexed: only so long */
 		if (len > ID_MAX_BYTES && cf &&
@@ -555,7 +562,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		if (action == ACTION_VALUE_NULLED)
 			coords_ok = coords_ok && i != fl->lat_col && i != fl->lon_col;
 	}
-	if (fl->ncols > 0 && row_too_large(fl, row, fl->ncols - 1))
+	if (read_bytes > ROW_WATCH_BYTES && row_too_large(fl, row, fl->ncols - 1))
 		return !notice_must_stop(nt);
 	if (fl->lat_col >= 0 && !put_point(fl, row, coords_ok))
 		return !notice_must_stop(nt);
