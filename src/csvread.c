@@ -532,14 +532,14 @@ parse_part(CsvReader *r, const char *s, size_t len)
 	if (r->parser.pstate == LIBCSV_ROW_NOT_BEGUN && r->nfields == 0)
 		r->record_line = r->line;
 	n = csv_parse(&r->parser, s, len, on_field, on_row, r);
-	if (r->spanning && r->over_cap)
+	if (r->spanning &&
+		(r->over_cap || (n < len && csv_error(&r->parser) == CSV_EPARSE)))
 	{
-		/* s[0..len) ends span: the part is skipped from its start */
-		return break_span(r, r->span.len - (size_t) (r->piece + r->piece_len - s),
-						  r->cap_column, r->cap_why) ? 0 : len;
-	}
-	if (r->spanning && n < len && csv_error(&r->parser) == CSV_EPARSE)
-	{
+		/* over a cap, s[0..len) ends span: the part is skipped from its start */
+		if (r->over_cap)
+			return break_span(r, r->span.len -
+							  (size_t) (r->piece + r->piece_len - s),
+							  r->cap_column, r->cap_why) ? 0 : len;
 		/* the span ends badly: it is read again, this line whole */
 		r->reread = true;
 		return len;
