@@ -68,6 +68,8 @@
  */
 #define LIBCSV_FIELD_BEGUN 2
 
+#define UNCLOSED_WHY	"unterminated quote (not closed on its line)"
+
 struct CsvReader
 {
 	struct csv_parser parser;
@@ -584,19 +586,18 @@ in_quote(const CsvReader *r)
 
 /*
  * A line read alone ends inside a quoted field: the record, from the line's
- * start to s[0..len) (its end, without the line end), is broken.  Without
- * broken_fn it is a parse error.
+ * start to s[0..len) (its end, without the line end), is broken, for why.
+ * Without broken_fn it is a parse error.
  */
 static void
-unclosed_quote(CsvReader *r, const char *s, size_t len)
+unclosed_quote(CsvReader *r, const char *s, size_t len, const char *why)
 {
 	if (r->broken_fn == NULL)
 	{
 		set_error(r, r->line, "unterminated quoted field");
 		return;
 	}
-	if (!set_broken(r, r->nfields + 1,
-					"unterminated quote (not closed on its line)"))
+	if (!set_broken(r, r->nfields + 1, why))
 		return;
 	keep_text(r, s, len);
 	end_broken(r);
@@ -636,7 +637,15 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 		return true;
 	open = ends && in_quote(r);
 	if (open && r->line <= r->alone_until)
-		unclosed_quote(r, s, len - 1);
+		unclosed_quote(r, s, len - 1, UNCLOSED_WHY);
+	else if (open && !r->spanning &&
+			 (r->text_dropped > 0 || r->line_text.len + len > CSV_MAX_ROW))
+	{
+		/* more than span may hold: read alone */
+		snprintf(r->cap_why, sizeof(r->cap_why), "quote open at the end of "
+				 "a line over %d bytes", CSV_MAX_ROW);
+		unclosed_quote(r, s, len - 1, r->cap_why);
+	}
 	else if (open && !r->spanning)
 	{
 		/* hold the record's lines from here, in case they are read again */
@@ -881,7 +890,7 @@ end_last_record(CsvReader *r)
 		return false;
 	/* the last line, read alone, does not close its quote */
 	if (in_quote(r) && r->broken_fn)
-		unclosed_quote(r, "", 0);
+		unclosed_quote(r, "", 0, UNCLOSED_WHY);
 	if (r->failed || r->stopped)
 		return false;
 	if (in_quote(r) || csv_fini(&r->parser, on_field, on_row, r) != 0)

@@ -2122,6 +2122,25 @@ test_csv_over_cap(void)
 	ok = ok && buf_puts(&text, "\n3,p,q\n");
 	test_span_over_lines("two-line record of 4.5 MB", text.data, 3, 1,
 						 CSV_MAX_ROW, len - CSV_MAX_ROW);
+
+	/* a line of 4.5 MB (2.3 MB of fields) whose last quote stays open */
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n2");
+	for (int i = 0; i < 5; i++)
+		ok = ok && buf_puts(&text, ",\"") && buf_fill(&text, '"', 900 * 1000) &&
+			buf_putc(&text, '"');
+	ok = ok && buf_puts(&text, ",\"open\nclose\",z\n3,p,q\n");
+	for (size_t chunk = 65536; chunk != 0; chunk = chunk < text.len ? text.len : 0)
+	{
+		BrokenRun	run;
+
+		test_cond("csv a line over CSV_MAX_ROW ending inside a quote: set "
+				  "aside alone, the next lines read afresh",
+				  csv_broken_run(text.data, chunk, &run) && run.nrows == 3 &&
+				  run.line[2] == 5 && run.broken.n == 2 &&
+				  run.broken.line[0] == 3 && run.broken.len[0] == CSV_MAX_ROW &&
+				  run.broken.line[1] == 4);
+	}
 	test_cond("csv over cap: the test's text built", ok);
 	buf_free(&text);
 }
