@@ -46,9 +46,12 @@ typedef struct
 								 * the field that passed the cap */
 	const char *why;			/* what is wrong with it, for messages */
 	const char *text;			/* bad_line as written, without its line
-								 * end: its first CSV_MAX_ROW bytes */
+								 * end, or from line on (a record over
+								 * lines past a cap): its first
+								 * CSV_MAX_ROW bytes */
 	size_t		len;
-	unsigned long long dropped; /* bytes of bad_line past text, not kept */
+	unsigned long long dropped; /* bytes up to bad_line's end past text,
+								 * not kept */
 } CsvBroken;
 
 /* Called for each broken record; returning false stops the reader. */
@@ -74,11 +77,13 @@ extern CsvReader *csvread_create(const char *name, CsvRowFn fn, void *ctx);
  * record is a parse error that stops the reader (csvread_error).
  *
  * A quoted field that runs over line ends is one record when it closes
- * with at least as many fields as the first row (the header).  Otherwise
- * (a stray quote, fewer fields, the end of the stream, or more than
- * CSV_MAX_FIELD bytes held) each of its lines is read again alone, with
- * its own line number: a row, or a broken record when its quote does not
- * close on it.
+ * with at least as many fields as the first row (the header); passing a
+ * cap after it closed, one broken record over its lines (text: their
+ * first CSV_MAX_ROW bytes, with their line ends).  Otherwise (a stray
+ * quote, fewer fields, the end of the stream, or a quoted field of more
+ * than CSV_MAX_FIELD bytes) its first line alone is a broken record, and
+ * the lines after it are read again as usual, each with its own line
+ * number.
  */
 extern void csvread_on_broken(CsvReader *r, CsvBrokenFn fn);
 
@@ -114,6 +119,12 @@ extern bool csvread_member(CsvReader *r, FeedMember *m, char *chunk,
  * no error).  The message is owned by r.
  */
 extern const char *csvread_error(const CsvReader *r, long *line);
+
+/*
+ * Bytes r has read again after quoted spans broke (see csvread_on_broken):
+ * at most twice those of the spans, for tests of that bound.
+ */
+extern unsigned long long csvread_replayed(const CsvReader *r);
 
 /* Physical line on which field i of row starts. */
 extern long csvread_field_line(const CsvRow *row, int i);

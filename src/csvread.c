@@ -13,13 +13,25 @@
  * record: a fresh parser takes the next line (see csvread_on_broken).
  *
  * A quote that opens a field and is not closed on its line swallows the
- * lines after it.  Such a record is legitimate when it closes cleanly with
- * at least as many fields as the header (a description with a line break;
- * with more, the caller sets it aside whole); else (a parse error, fewer
- * fields, the end of the file, or more than CSV_MAX_FIELD bytes held) its
- * lines, held as written, are read again one at a time, as a person would
- * read them: each line alone is a row, or a broken record when its quote
- * does not close on it.
+ * lines after it, which are held as written (the span, at most CSV_MAX_ROW
+ * bytes).  Such a record is legitimate when it closes cleanly with at
+ * least as many fields as the header (a description with a line break;
+ * with more, the caller sets it aside whole).  When it passes a cap once
+ * its quote has closed, it is one broken record over its lines.  Else (a
+ * parse error, fewer fields, the end of the file, a quoted field of more
+ * than CSV_MAX_FIELD bytes) the span is read again as a person would read
+ * it: its first line alone, a broken record since its quote does not close
+ * as it should, then the next lines as usual, where a legitimate quoted
+ * line break is one record again.
+ *
+ * Reading again is bounded without a budget.  The span's lines between
+ * its first and its last were read inside the quote without a parse error,
+ * so each has an even number of quotes: read from outside a quote, none
+ * can end inside one.  A span opened again can only open on the last line
+ * held, then go on with the stream; should it break on that line (a quoted
+ * field over CSV_MAX_FIELD bytes), that line is read once more, alone.  So
+ * a span's bytes are read again at most twice, in a loop (no recursion),
+ * with one more buffer (held) of at most CSV_MAX_ROW bytes.
  *
  * A record that passes a cap (a field over CSV_MAX_FIELD bytes, quoted or
  * not, a row over CSV_MAX_ROW bytes or CSV_MAX_FIELDS fields) is broken
@@ -56,6 +68,8 @@
  */
 #define LIBCSV_FIELD_BEGUN 2
 
+#define UNCLOSED_WHY	"unterminated quote (not closed on its line)"
+
 struct CsvReader
 {
 	struct csv_parser parser;
@@ -78,9 +92,10 @@ struct CsvReader
 								 * field runs over a line end, as read */
 	bool		spanning;		/* span holds the current record */
 	long		span_line;		/* line where span starts */
-	long		span_last;		/* last line of span to read again */
-	bool		reread;			/* span is to be read again, a line at a
-								 * time */
+	bool		reread;			/* span is to be read again (see
+								 * read_span_again) */
+	Buf			held;			/* a span being read again */
+	unsigned long long replayed;	/* bytes read again, for tests */
 	long		alone_until;	/* lines up to this one are read alone */
 	int			width;			/* fields of the first row; 0 before */
 	const char *piece;			/* the piece being parsed */
@@ -302,7 +317,6 @@ on_row(int terminator, void *data)
 		{
 			/* read_span_again gives the lines their rows */
 			r->reread = true;
-			r->span_last = r->line;
 			r->nfields = 0;
 			buf_reset(&r->rowbuf);
 			return;
@@ -373,6 +387,7 @@ csvread_create(const char *name, CsvRowFn fn, void *ctx)
 	buf_init(&r->rowbuf, CSV_MAX_ROW);
 	buf_init(&r->line_text, CSV_MAX_ROW);
 	buf_init(&r->span, CSV_MAX_ROW);
+	buf_init(&r->held, CSV_MAX_ROW);
 	buf_init(&r->written_buf, CSV_MAX_ROW);
 	return r;
 }
@@ -474,6 +489,27 @@ end_broken(CsvReader *r)
 }
 
 /*
+ * The record held in span passed a cap (column, why) once its quoted line
+ * breaks had closed: it is one broken record over its lines, its text the
+ * first upto bytes of span and the rest of the current line, which is
+ * skipped (see set_broken).  False (an error set) when out of memory.
+ */
+static bool
+break_span(CsvReader *r, size_t upto, int column, const char *why)
+{
+	Buf			spare = r->line_text;
+
+	r->line_text = r->span;
+	r->line_text.len = upto;
+	r->line_text.data[upto] = '\0';
+	r->text_dropped = 0;
+	r->span = spare;
+	buf_reset(&r->span);
+	r->spanning = false;
+	return set_broken(r, column, why);
+}
+
+/*
  * Parses s[0..len) of the current line, or skips it up to a line end (CR
  * or LF) after a stray quote or a cap; how many bytes were used (all of
  * them unless a stray quote was met or a broken line ended; none when the
@@ -501,10 +537,13 @@ parse_part(CsvReader *r, const char *s, size_t len)
 	if (r->spanning &&
 		(r->over_cap || (n < len && csv_error(&r->parser) == CSV_EPARSE)))
 	{
-		/* the span ends badly: its lines are read again, this one whole */
-		r->over_cap = false;
+		/* over a cap, s[0..len) ends span: the part is skipped from its start */
+		if (r->over_cap)
+			return break_span(r, r->span.len -
+							  (size_t) (r->piece + r->piece_len - s),
+							  r->cap_column, r->cap_why) ? 0 : len;
+		/* the span ends badly: it is read again, this line whole */
 		r->reread = true;
-		r->span_last = r->line;
 		return len;
 	}
 	/* over a cap: the line is skipped from its start (libcsv read it) */
@@ -547,19 +586,18 @@ in_quote(const CsvReader *r)
 
 /*
  * A line read alone ends inside a quoted field: the record, from the line's
- * start to s[0..len) (its end, without the line end), is broken.  Without
- * broken_fn it is a parse error.
+ * start to s[0..len) (its end, without the line end), is broken, for why.
+ * Without broken_fn it is a parse error.
  */
 static void
-unclosed_quote(CsvReader *r, const char *s, size_t len)
+unclosed_quote(CsvReader *r, const char *s, size_t len, const char *why)
 {
 	if (r->broken_fn == NULL)
 	{
 		set_error(r, r->line, "unterminated quoted field");
 		return;
 	}
-	if (!set_broken(r, r->nfields + 1,
-					"unterminated quote (not closed on its line)"))
+	if (!set_broken(r, r->nfields + 1, why))
 		return;
 	keep_text(r, s, len);
 	end_broken(r);
@@ -599,7 +637,15 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 		return true;
 	open = ends && in_quote(r);
 	if (open && r->line <= r->alone_until)
-		unclosed_quote(r, s, len - 1);
+		unclosed_quote(r, s, len - 1, UNCLOSED_WHY);
+	else if (open && !r->spanning &&
+			 (r->text_dropped > 0 || r->line_text.len + len > CSV_MAX_ROW))
+	{
+		/* more than span may hold: read alone */
+		snprintf(r->cap_why, sizeof(r->cap_why), "quote open at the end of "
+				 "a line over %d bytes", CSV_MAX_ROW);
+		unclosed_quote(r, s, len - 1, r->cap_why);
+	}
 	else if (open && !r->spanning)
 	{
 		/* hold the record's lines from here, in case they are read again */
@@ -623,20 +669,42 @@ parse_piece(CsvReader *r, const char *s, size_t len)
 				  CSV_MAX_FIELD);
 		return false;
 	}
-	if (r->parser.entry_pos > CSV_MAX_FIELD && r->spanning)
+	/* libcsv's quoted: the field it holds began with a quote */
+	if (r->parser.entry_pos > CSV_MAX_FIELD && r->spanning &&
+		r->parser.quoted)
 	{
 		/* held long enough: an unclosed quote, most likely */
 		r->reread = true;
-		r->span_last = r->line;
 	}
 	else if (r->parser.entry_pos > CSV_MAX_FIELD)
 	{
 		/* the field libcsv holds is over the cap: the line is broken */
 		snprintf(r->cap_why, sizeof(r->cap_why),
 				 "field longer than %d bytes", CSV_MAX_FIELD);
-		return set_broken(r, r->nfields + 1, r->cap_why);
+		return r->spanning ?
+			break_span(r, r->span.len, r->nfields + 1, r->cap_why) :
+			set_broken(r, r->nfields + 1, r->cap_why);
 	}
 	return true;
+}
+
+/*
+ * span holds CSV_MAX_ROW bytes and the record goes on: inside the quoted
+ * field that opened it (or one opened after it), the span is read again;
+ * else the record is over the row cap, one broken record over its lines.
+ * False when the reader must stop.
+ */
+static bool
+span_full(CsvReader *r)
+{
+	if (r->parser.quoted)
+	{
+		r->reread = true;
+		return true;
+	}
+	pass_cap(r, r->line, "row longer than %d bytes", CSV_MAX_ROW);
+	return !r->failed &&
+		break_span(r, r->span.len, r->cap_column, r->cap_why);
 }
 
 /* The bytes of s[0..len) before its first CR or LF (memchr is fast). */
@@ -650,46 +718,13 @@ strcspn_len(const char *s, size_t len)
 	return cr ? (size_t) (cr - s) : n;
 }
 
-static bool feed_lines(CsvReader *r, const char *data, size_t len);
-
 /*
- * The span's lines, up to span_last, are read again, each alone; the
- * stream then goes on where it was.  False when the reader must stop.
+ * Parses data[0..len) a line at a time, counting lines, until the reader
+ * must stop (failed or stopped) or a quoted span is to be read again
+ * (reread): how many bytes it used.
  */
-static bool
-read_span_again(CsvReader *r)
-{
-	Buf			held = r->span;
-	long		line = r->line;
-	bool		pending_cr = r->pending_cr;
-	bool		ok;
-
-	buf_init(&r->span, CSV_MAX_ROW);
-	r->spanning = r->reread = false;
-	r->alone_until = r->span_last;
-	r->nfields = 0;
-	buf_reset(&r->rowbuf);
-	forget_line(r);
-	csv_free(&r->parser);
-	if (!init_parser(r))
-	{
-		set_error(r, r->line, "out of memory");
-		buf_free(&held);
-		return false;
-	}
-	r->line = r->record_line = r->span_line;
-	r->pending_cr = false;
-	ok = feed_lines(r, held.data, held.len);
-	buf_free(&held);
-	/* the same bytes were counted the same way */
-	r->line = line;
-	r->pending_cr = pending_cr;
-	return ok;
-}
-
-/* Parses data[0..len) a line at a time, counting lines. */
-static bool
-feed_lines(CsvReader *r, const char *data, size_t len)
+static size_t
+parse_lines(CsvReader *r, const char *data, size_t len)
 {
 	const char *start = data;
 	const char *end = data + len;
@@ -708,6 +743,17 @@ feed_lines(CsvReader *r, const char *data, size_t len)
 		bool		ends = piece < len;
 
 		piece += ends;
+		if (r->spanning && r->span.len + piece > CSV_MAX_ROW)
+		{
+			/* what fits is held and parsed, then span_full decides */
+			if (r->span.len < CSV_MAX_ROW)
+			{
+				piece = CSV_MAX_ROW - r->span.len;
+				ends = false;
+			}
+			else if (!span_full(r) || r->reread)
+				break;
+		}
 		if (space < data + piece || tab < data + piece)
 		{
 			r->may_trim = true;
@@ -716,27 +762,95 @@ feed_lines(CsvReader *r, const char *data, size_t len)
 			if (tab < data + piece)
 				tab = next_edge_space(start, data + piece, end, '\t');
 		}
-		if (r->spanning && r->span.len + piece > CSV_MAX_FIELD)
-		{
-			/* held long enough: an unclosed quote, most likely */
-			r->span_last = r->line;
-			if (!read_span_again(r))
-				return false;
-		}
 		if (!parse_piece(r, data, piece))
-			return false;
+			break;
 		if (ends && data[piece - 1] == '\n')
 			r->line++;
 		else if (ends && piece < len)
 			r->line += data[piece] != '\n';
 		else if (ends)
 			r->pending_cr = true;
-		if (r->reread && !read_span_again(r))
-			return false;
 		data += piece;
 		len -= piece;
+		if (r->reread)
+			break;
 	}
+	return (size_t) (data - start);
+}
+
+/*
+ * The span broke: it is read again as a person would, its first line alone
+ * and the lines after it as usual; should a span opened in them break
+ * there (on their last line, see the head comment), its lines are read
+ * once more, each alone.  The stream then goes on where it was.  False
+ * when the reader must stop.
+ */
+static bool
+read_span_again(CsvReader *r)
+{
+	Buf			spare = r->held;
+	long		line = r->line;
+	bool		pending_cr = r->pending_cr;
+	size_t		at = 0;
+
+	r->held = r->span;
+	r->span = spare;
+	buf_reset(&r->span);
+	r->alone_until = r->line = r->span_line;
+	do
+	{
+		r->spanning = r->reread = false;
+		r->nfields = 0;
+		buf_reset(&r->rowbuf);
+		forget_line(r);
+		csv_free(&r->parser);
+		if (!init_parser(r))
+		{
+			set_error(r, r->line, "out of memory");
+			return false;
+		}
+		r->record_line = r->line;
+		r->pending_cr = false;
+		r->replayed += r->held.len - at;
+		at += parse_lines(r, r->held.data + at, r->held.len - at);
+		if (r->failed || r->stopped)
+			return false;
+		if (r->reread)
+		{
+			/* the held bytes end with the new span's */
+			at -= r->span.len;
+			buf_reset(&r->span);
+			r->line = r->span_line;
+			r->alone_until = line;
+		}
+	} while (r->reread);
+	buf_free(&r->held);
+	/* the same bytes were counted the same way */
+	r->line = line;
+	r->pending_cr = pending_cr;
 	return true;
+}
+
+/*
+ * Parses data[0..len), reading broken spans again; false when the reader
+ * must stop.
+ */
+static bool
+feed_lines(CsvReader *r, const char *data, size_t len)
+{
+	for (;;)
+	{
+		size_t		used = parse_lines(r, data, len);
+
+		if (r->failed || r->stopped)
+			return false;
+		if (!r->reread)
+			return true;
+		if (!read_span_again(r))
+			return false;
+		data += used;
+		len -= used;
+	}
 }
 
 bool
@@ -776,7 +890,7 @@ end_last_record(CsvReader *r)
 		return false;
 	/* the last line, read alone, does not close its quote */
 	if (in_quote(r) && r->broken_fn)
-		unclosed_quote(r, "", 0);
+		unclosed_quote(r, "", 0, UNCLOSED_WHY);
 	if (r->failed || r->stopped)
 		return false;
 	if (in_quote(r) || csv_fini(&r->parser, on_field, on_row, r) != 0)
@@ -797,12 +911,8 @@ csvread_finish(CsvReader *r)
 	if (!r->started && r->bom_seen > 0 &&
 		!parse_piece(r, "\xEF\xBB\xBF", (size_t) r->bom_seen))
 		return false;
-	if (r->spanning && in_quote(r))
-	{
-		r->span_last = r->line;
-		if (!read_span_again(r))
-			return false;
-	}
+	if (r->spanning && in_quote(r) && !read_span_again(r))
+		return false;
 	if (!end_last_record(r))
 		return false;
 	/* a last record over several lines without a final line end */
@@ -821,8 +931,15 @@ csvread_destroy(CsvReader *r)
 	buf_free(&r->rowbuf);
 	buf_free(&r->line_text);
 	buf_free(&r->span);
+	buf_free(&r->held);
 	buf_free(&r->written_buf);
 	free(r);
+}
+
+unsigned long long
+csvread_replayed(const CsvReader *r)
+{
+	return r->replayed;
 }
 
 long

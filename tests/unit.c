@@ -1649,6 +1649,7 @@ typedef struct
 	int			nrows;
 	long		line[8];
 	char		first[8][16];
+	unsigned long long replayed;	/* csvread_replayed at the end */
 } BrokenRun;
 
 static bool
@@ -1688,6 +1689,7 @@ csv_broken_run(const char *s, size_t chunk, BrokenRun *run)
 	for (size_t off = 0; ok && off < len; off += chunk)
 		ok = csvread_feed(r, s + off, len - off < chunk ? len - off : chunk);
 	ok = ok && csvread_finish(r);
+	run->replayed = csvread_replayed(r);
 	csvread_destroy(r);
 	return ok;
 }
@@ -1849,6 +1851,27 @@ test_csv_quote_spans(void)
 				  csv_broken_run("a,b,c\n1,\"x\ny\",3,\n", 5, &run) &&
 				  run.nrows == 2 && run.broken.n == 0);
 	}
+	/*
+	 * a stray opening quote whose span a legitimate quoted line break
+	 * ends: the stray quote's line alone is broken, the record with the
+	 * line break is one row (a failure of the feed harness, 22022-698)
+	 */
+	{
+		static const long rows[] = {1, 3, 4, 6};
+		static const long broken[] = {2};
+		static const char *const texts[] = {"S1,\"x,1"};
+
+		test_cond("csv stray opening quote, then a quoted line break: one "
+				  "broken line, the record with the line break one row",
+				  csv_lines_all_chunks("a,b,c\nS1,\"x,1\nS2,y,2\nS3,\"two\n"
+									   "lines\",3\nS4,z,4\n", 4, rows, 1,
+									   broken, texts));
+		test_cond("csv stray opening quote, then a quoted line break, CRLF: "
+				  "the same",
+				  csv_lines_all_chunks("a,b,c\r\nS1,\"x,1\r\nS2,y,2\r\n"
+									   "S3,\"two\r\nlines\",3\r\nS4,z,4\r\n",
+									   4, rows, 1, broken, texts));
+	}
 	/* an unterminated quote near the top: every line but its own is a row */
 	{
 		Buf			text;
@@ -1885,6 +1908,50 @@ test_csv_quote_spans(void)
 				  "a row or broken",
 				  ok && run.nrows == 40002 && run.broken.n == 1 &&
 				  run.broken.line[0] == 2);
+
+		/*
+		 * spans read again in time linear in their bytes: a megabyte of
+		 * lines each opening a quote that the next line breaks, and a
+		 * megabyte of quoted lines each a stray quote read alone
+		 */
+		buf_reset(&text);
+		buf_puts(&text, "a,b\n");
+		for (int i = 0; i < 100000; i++)
+			buf_puts(&text, "1,\"x\n");
+		ok = csv_broken_run(text.data, 65536, &run);
+		test_cond("csv 100,000 lines each opening a quote the next breaks: "
+				  "each broken, read again at most twice",
+				  ok && run.nrows == 1 && run.broken.n == 100000 &&
+				  run.replayed > 0 && run.replayed <= 2 * text.len);
+		buf_reset(&text);
+		buf_puts(&text, "a,b\n1,\"x\n");
+		for (int i = 0; i < 200000; i++)
+			buf_puts(&text, "\"\"y\"\"\n");
+		ok = csv_broken_run(text.data, 65536, &run);
+		test_cond("csv a quote open over 200,000 lines each a stray quote "
+				  "alone: each broken, read again at most once",
+				  ok && run.nrows == 1 && run.broken.n == 200001 &&
+				  run.replayed > 0 && run.replayed <= text.len);
+
+		/*
+		 * a span whose last line, read again, opens a quoted field over
+		 * CSV_MAX_FIELD bytes: that line is read once more, alone
+		 */
+		buf_reset(&text);
+		buf_puts(&text, "a\n\"\n");
+		for (int i = 0; i < 2 * (CSV_MAX_FIELD + 500) + 1; i++)
+			buf_putc(&text, '"');
+		buf_puts(&text, "x\nok\n");
+		for (size_t chunk = 65536; chunk != 0; chunk = chunk < text.len ? text.len : 0)
+		{
+			ok = csv_broken_run(text.data, chunk, &run);
+			test_cond("csv a span broken on a line that opens a quoted field "
+					  "over CSV_MAX_FIELD: both lines broken",
+					  ok && run.nrows == 2 && run.line[1] == 4 &&
+					  run.broken.n == 2 && run.broken.line[0] == 2 &&
+					  run.broken.line[1] == 3 &&
+					  run.replayed <= 2 * text.len);
+		}
 		buf_free(&text);
 	}
 }
@@ -1921,6 +1988,45 @@ test_over_cap_line(const char *what, const char *s, int nrows,
 			printf("  %d rows, %d broken (line %ld, column %d, %zu bytes, "
 				   "%llu dropped)\n", run.nrows, run.broken.n,
 				   run.broken.line[0], run.broken.column[0],
+				   run.broken.len[0], run.broken.dropped[0]);
+	}
+}
+
+/*
+ * A record of lines 3 and 4 among good lines on lines 2 and 5, fed in
+ * chunks of 64 kB, of 4 kB and whole: nrows rows (the record one of
+ * them when nbroken is 0), or nbroken (1) broken record starting on line 3, broken on line 4, its text len bytes
+ * with dropped more not kept.
+ */
+static void
+test_span_over_lines(const char *what, const char *s, int nrows, int nbroken,
+					 size_t len, unsigned long long dropped)
+{
+	static const size_t chunks[] = {65536, 4096, 0};
+
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+	{
+		BrokenRun	run;
+		bool		ok = csv_broken_run(s, chunks[c] ? chunks[c] : strlen(s),
+										&run);
+		char		descr[160];
+
+		ok = ok && run.nrows == nrows && run.broken.n == nbroken &&
+			run.line[1] == 2 && run.line[nrows - 1] == 5;
+		if (ok && nbroken == 0)
+			ok = run.line[2] == 3 &&
+				strcmp(run.first[2], "2") == 0;
+		if (ok && nbroken == 1)
+			ok = run.broken.line[0] == 3 && run.broken.bad_line[0] == 4 &&
+				strncmp(run.broken.text[0], "2,\"two\nlines\",uuu", 17) == 0 &&
+				run.broken.len[0] == len && run.broken.dropped[0] == dropped;
+		snprintf(descr, sizeof(descr), "csv %s, fed %zu bytes at a time: "
+				 "one record over its lines", what, chunks[c]);
+		test_cond(descr, ok);
+		if (!ok)
+			printf("  %d rows, %d broken (line %ld, %ld, %zu bytes, "
+				   "%llu dropped)\n", run.nrows, run.broken.n,
+				   run.broken.line[0], run.broken.bad_line[0],
 				   run.broken.len[0], run.broken.dropped[0]);
 	}
 }
@@ -1997,6 +2103,46 @@ test_csv_over_cap(void)
 	ok = ok && buf_puts(&text, "\n3,p,q\n");
 	test_over_cap_line("quoted field over CSV_MAX_FIELD over 12,000 lines",
 					   text.data, 12003, many, 2, 7, 0);
+
+	/*
+	 * a quoted line break on line 3, line 4 holding 1.8 MB in two fields:
+	 * one record, a row (a failure of the feed harness, 22022-1061); with
+	 * 4.5 MB in five fields, the record is over CSV_MAX_ROW: one broken
+	 * record over both lines
+	 */
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n2,\"two\nlines\"");
+	for (int i = 0; i < 2; i++)
+		ok = ok && buf_putc(&text, ',') && buf_fill(&text, 'u', 900 * 1000);
+	ok = ok && buf_puts(&text, "\n3,p,q\n");
+	test_span_over_lines("two-line record of 1.8 MB", text.data, 4, 0, 0, 0);
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n2,\"two\nlines\"");
+	for (int i = 0; i < 5; i++)
+		ok = ok && buf_putc(&text, ',') && buf_fill(&text, 'u', 900 * 1000);
+	len = text.len - 12;
+	ok = ok && buf_puts(&text, "\n3,p,q\n");
+	test_span_over_lines("two-line record of 4.5 MB", text.data, 3, 1,
+						 CSV_MAX_ROW, len - CSV_MAX_ROW);
+
+	/* a line of 4.5 MB (2.3 MB of fields) whose last quote stays open */
+	buf_reset(&text);
+	ok = ok && buf_puts(&text, "a,b,c\n1,x,y\n2");
+	for (int i = 0; i < 5; i++)
+		ok = ok && buf_puts(&text, ",\"") && buf_fill(&text, '"', 900 * 1000) &&
+			buf_putc(&text, '"');
+	ok = ok && buf_puts(&text, ",\"open\nclose\",z\n3,p,q\n");
+	for (size_t chunk = 65536; chunk != 0; chunk = chunk < text.len ? text.len : 0)
+	{
+		BrokenRun	run;
+
+		test_cond("csv a line over CSV_MAX_ROW ending inside a quote: set "
+				  "aside alone, the next lines read afresh",
+				  csv_broken_run(text.data, chunk, &run) && run.nrows == 3 &&
+				  run.line[2] == 5 && run.broken.n == 2 &&
+				  run.broken.line[0] == 3 && run.broken.len[0] == CSV_MAX_ROW &&
+				  run.broken.line[1] == 4);
+	}
 	test_cond("csv over cap: the test's text built", ok);
 	buf_free(&text);
 }
