@@ -321,8 +321,6 @@ on_row(int terminator, void *data)
 			buf_reset(&r->rowbuf);
 			return;
 		}
-		r->spanning = false;
-		buf_reset(&r->span);
 	}
 	if (r->width == 0)
 		r->width = r->nfields;
@@ -335,10 +333,16 @@ on_row(int terminator, void *data)
 	row.nfields = r->nfields;
 	row.line = r->row_line;
 	row.written = NULL;
+	/* a record over several lines is read again from its span */
 	if (r->may_trim)
 	{
 		row.written = find_trimmed(r);
 		r->may_trim = false;
+	}
+	if (r->spanning)
+	{
+		r->spanning = false;
+		buf_reset(&r->span);
 	}
 	if (!r->fn(r->ctx, &row))
 		r->stopped = true;

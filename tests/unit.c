@@ -2207,6 +2207,8 @@ test_csv_trimmed(void)
 	static const char *const w2[] = {"-", "-", "-", "-"};
 	static const char *const v3[] = {"a", "b", "c\td", "e"};
 	static const char *const w3[] = {"\ta", "b ", "-", "-"};
+	static const char *const v4[] = {"x", "p\nq", "1", "w"};
+	static const char *const w4[] = {"-", "-", " 1 ", " w"};
 	bool		all = true;
 
 	for (size_t chunk = 1; chunk < 40; chunk++)
@@ -2219,6 +2221,12 @@ test_csv_trimmed(void)
 			  csv_trimmed_is("a,b,c,d\nx,y,z,w\n", 3, 4, v2, w2));
 	test_cond("csv spaces around quotes: not a field's, not marked",
 			  csv_trimmed_is("a,b,c,d\nx, \"y\" ,z,w\n", 5, 4, v2, w2));
+	all = true;
+	for (size_t chunk = 1; chunk < 40; chunk++)
+		all = all &&
+			csv_trimmed_is("a,b,c,d\nx,\"p\nq\", 1 , w\n", chunk, 4, v4, w4);
+	test_cond("csv a record over two lines: its trimmed fields as written",
+			  all);
 }
 
 /* ----------------------------------------------------------------- source */
