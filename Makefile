@@ -17,9 +17,12 @@ CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
             -Wformat=2
 PKGS      = libpq libzip proj libcrypto
+# pkg-config once per make, not once per compile
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Iinclude $(WARN) $(CPPFLAGS) $(CFLAGS) \
-             $(shell pkg-config --cflags $(PKGS)) -pthread -MMD -MP
-LIBS      = $(shell pkg-config --libs $(PKGS)) -lcsv -lm -pthread
+             $(PKG_CFLAGS) -pthread -MMD -MP
+LIBS      = $(PKG_LIBS) -lcsv -lm -pthread
 
 ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
@@ -32,16 +35,18 @@ else
 Q = @
 endif
 
-# every module but the two mains goes into a static library both link
-MAINS = src/main.c src/pgsql2gtfs.c
-SRCS = $(wildcard src/*.c)
-OBJS = $(patsubst src/%.c,build/%.o,$(filter-out $(MAINS),$(SRCS)))
+# The tree (README.md, "Layout"): src/common (buf, log, db, ...), src/gtfs
+# (the feed as data: no libpq), src/load (the loader's pipeline),
+# src/export, each folder above using only those before it; src/bin/PROG
+# holds each program's main.  Every module of the folders goes into one
+# static library that the programs, the unit tests and the fuzz target
+# link: each takes from it only the modules it calls.
+LIB_DIRS = common gtfs load export
+LIB_SRCS = $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+OBJS = $(patsubst src/%.c,build/%.o,$(LIB_SRCS))
 LIB  = build/libgtfs2pgsql.a
-# the modules with no database in them: the unit tests and the libFuzzer
-# target link these
-PURE_MODULES = buf catalog catalog_gtfs convert csvread geom load_header \
-               load_row log notice report source feedname replace
-UNIT_OBJS = $(patsubst %,build/%.o,$(PURE_MODULES))
+PROG_OBJS   = $(patsubst src/%.c,build/%.o,$(wildcard src/bin/$(PROG)/*.c))
+EXPORT_OBJS = $(patsubst src/%.c,build/%.o,$(wildcard src/bin/$(EXPORT)/*.c))
 
 all: $(PROG) $(EXPORT)
 
@@ -50,21 +55,30 @@ $(LIB): $(OBJS)
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(PROG): build/main.o $(LIB)
+$(PROG): $(PROG_OBJS) $(LIB)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(EXPORT): build/pgsql2gtfs.o $(LIB)
+$(EXPORT): $(EXPORT_OBJS) $(LIB)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-build/%.o: src/%.c | build
+# Every object depends on the flags it was built with: "make
+# SANITIZE=address,undefined" after "make" rebuilds everything, and back.
+FLAGS_STAMP = build/flags
+FLAGS_NOW   = $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LIBS)
+$(FLAGS_STAMP): FORCE | build
+	$(Q)echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
+
+build/%.o: src/%.c $(FLAGS_STAMP) | build
 	@echo "  CC    $<"
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-build/tests/%.o: tests/%.c | build
+# the unit tests reach into the loader's row path (src/load/load_run.h)
+build/tests/%.o: tests/%.c $(FLAGS_STAMP) | build
 	@echo "  CC    $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Isrc/load -c -o $@ $<
 
 build:
 	$(Q)mkdir -p build/tests build/policy-test
@@ -74,16 +88,16 @@ build:
 # that tests/notices.py sees a changed rule change the load.  Never
 # installed: the real program reads no such variable.
 POLICY_TEST = build/policy-test/gtfs2pgsql
-$(POLICY_TEST): build/main.o build/policy-test/notice.o $(LIB)
+$(POLICY_TEST): $(PROG_OBJS) build/policy-test/notice.o $(LIB)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-build/policy-test/notice.o: src/notice.c | build
+build/policy-test/notice.o: src/gtfs/notice.c $(FLAGS_STAMP) | build
 	@echo "  CC    $< (policy test)"
 	$(Q)mkdir -p build/policy-test
 	$(Q)$(CC) $(ALL_CFLAGS) -DGTFS2PGSQL_POLICY_TEST -c -o $@ $<
 
-build/unit: build/tests/unit.o $(UNIT_OBJS)
+build/unit: build/tests/unit.o $(LIB)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -109,6 +123,7 @@ check:
 	$(MAKE) $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
 	build/unit
 	tests/generated.sh
+	tests/floors.sh
 	tests/manpages.sh
 	tests/fuzz_feeds.py --self-test
 	tests/with-postgres sh -c 'tests/run-all $(TEST_FILES) && $(FUZZ_FEEDS)'
@@ -117,6 +132,7 @@ check:
 installcheck: $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
 	build/unit
 	tests/generated.sh
+	tests/floors.sh
 	tests/manpages.sh
 	tests/fuzz_feeds.py --self-test
 	tests/run-all $(TEST_FILES)
@@ -137,7 +153,9 @@ deps:
 # libFuzzer on the row parser and value conversion: FUZZ_SECONDS of it,
 # starting from the fixtures' files.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = tests/fuzz_row.c $(patsubst %,src/%.c,$(PURE_MODULES))
+# the library's modules without libpq (src/common's buf and log, src/gtfs)
+FUZZ_SRCS = tests/fuzz_row.c src/common/buf.c src/common/log.c \
+            $(wildcard src/gtfs/*.c)
 fuzz:
 	mkdir -p build/fuzz-corpus
 	for f in fixtures/*/*.txt; do cp $$f build/fuzz-corpus/$$(echo $$f | tr / _); done
@@ -159,8 +177,8 @@ bench-archive: $(PROG)
 
 # Regenerates the catalog from the GTFS reference.
 catalog: $(REFERENCE)
-	awk -f schema/catalog.awk $(REFERENCE) > src/catalog_gtfs.c.tmp
-	mv src/catalog_gtfs.c.tmp src/catalog_gtfs.c
+	awk -f schema/catalog.awk $(REFERENCE) > src/gtfs/catalog_gtfs.c.tmp
+	mv src/gtfs/catalog_gtfs.c.tmp src/gtfs/catalog_gtfs.c
 
 schema/gtfs.sql: $(PROG)
 	./$(PROG) --print-schema > $@
@@ -206,8 +224,10 @@ deb:
 clean:
 	rm -rf build $(PROG) $(EXPORT)
 
-.PHONY: all check installcheck checkman deps bench bench-archive catalog demo fuzz \
+FORCE:
+
+.PHONY: FORCE all check installcheck checkman deps bench bench-archive catalog demo fuzz \
         fuzz-feeds install \
         deb clean
 
--include $(wildcard build/*.d build/tests/*.d build/policy-test/*.d)
+-include $(shell find build -name '*.d' 2>/dev/null)

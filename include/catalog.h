@@ -1,7 +1,7 @@
 /*
  * catalog.h: the files and fields of the GTFS Schedule reference, with the
  * type each field is stored as.  The tables are generated from the
- * reference (schema/catalog.awk) into src/catalog_gtfs.c.
+ * reference (schema/catalog.awk) into src/gtfs/catalog_gtfs.c.
  */
 #ifndef CATALOG_H
 #define CATALOG_H

@@ -1,6 +1,6 @@
 #!/usr/bin/awk -f
 # Turns the GTFS Schedule reference catalog (gtfs-reference.tsv) into the C
-# tables of src/catalog_gtfs.c.  Run through "make catalog"; the output is
+# tables of src/gtfs/catalog_gtfs.c.  Run through "make catalog"; the output is
 # committed so that a build never needs the reference file.
 BEGIN {
 	FS = "\t"

@@ -1,7 +1,7 @@
 #!/bin/bash
 #
 # generated.sh: the committed generated files match their generators:
-# src/catalog_gtfs.c the GTFS reference (when ../shared has it), and
+# src/gtfs/catalog_gtfs.c the GTFS reference (when ../shared has it), and
 # schema/gtfs.sql what gtfs2pgsql --print-schema writes.
 #
 set -eu
@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 
 reference=../shared/gtfs-reference.tsv
 if [ -f "$reference" ]; then
-	awk -f schema/catalog.awk "$reference" | diff -u src/catalog_gtfs.c - ||
-		{ echo "src/catalog_gtfs.c is stale: run make catalog" >&2; exit 1; }
-	echo "ok - src/catalog_gtfs.c matches $reference"
+	awk -f schema/catalog.awk "$reference" | diff -u src/gtfs/catalog_gtfs.c - ||
+		{ echo "src/gtfs/catalog_gtfs.c is stale: run make catalog" >&2; exit 1; }
+	echo "ok - src/gtfs/catalog_gtfs.c matches $reference"
 else
 	echo "skip - $reference absent"
 fi

@@ -213,7 +213,7 @@ def source_text(path):
 
 # The files of the reference, as the program's catalog has them.
 KNOWN_FILES = set(re.findall(r'\{"(\w+\.txt)", "\w+", \w+_fields',
-                             source_text('src/catalog_gtfs.c')))
+                             source_text('src/gtfs/catalog_gtfs.c')))
 
 RESERVED_NAMES = {'tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'ctid', 'gtfs2pgsql_line'}
 
@@ -1670,14 +1670,14 @@ def gen_cases_all_registered():
 # ---------------------------------------------- the table of kinds decides
 
 def table_kinds():
-    """{kind name: (code, severity, default rules)} of src/notice.c's table."""
-    text = source_text('src/notice.c')
+    """{kind name: (code, severity, default rules)} of src/gtfs/notice.c's table."""
+    text = source_text('src/gtfs/notice.c')
     table = text[text.index('static const NoticeKindInfo kinds[NK_COUNT]'):]
     table = table[:table.index('};')]
     out = {}
     for m in re.finditer(r'\[NK_\w+\] = \{\s*"(\w+)",\s*"(\w+)",\s*(\w+),', table):
         out[m.group(1)] = (m.group(2), m.group(3))
-    check(out, 'no kind found in src/notice.c')
+    check(out, 'no kind found in src/gtfs/notice.c')
     return out
 
 # Each kind of the table: the generated case that gives it (its code, with
@@ -1735,9 +1735,9 @@ def kinds_all_have_cases():
     the table lacks."""
     kinds = table_kinds()
     missing = sorted(set(kinds) - set(KIND_CASES) - set(SOURCE_KINDS))
-    check(not missing, 'kinds of src/notice.c without a case: %r' % missing)
+    check(not missing, 'kinds of src/gtfs/notice.c without a case: %r' % missing)
     stale = sorted(set(KIND_CASES) - set(kinds))
-    check(not stale, 'cases for kinds src/notice.c lacks: %r' % stale)
+    check(not stale, 'cases for kinds src/gtfs/notice.c lacks: %r' % stale)
     bad = []
     for kind, name in sorted(KIND_CASES.items()):
         code = kinds[kind][0]
@@ -1750,7 +1750,7 @@ def kinds_all_have_cases():
         m = re.search(r'\ndef %s\(.*?\):\n(.*?)(?:\n@test|\ndef |\Z)' % name, hostile,
                       re.S)
         if kind not in kinds:
-            bad.append('%s: not a kind of src/notice.c' % kind)
+            bad.append('%s: not a kind of src/gtfs/notice.c' % kind)
         elif not m or kinds[kind][0] not in m.group(1):
             bad.append('%s: hostile.py has no test %s looking for code %s'
                        % (kind, name, kinds[kind][0]))

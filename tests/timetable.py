@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """
 Tests of the timetable as real time: service_days, arrivals_departures and
-connections (src/timetable.c).
+connections (src/load/timetable.c).
 
     tests/with-postgres tests/timetable.py [NAME-SUBSTRING]
 
