@@ -12,7 +12,8 @@
 /*
  * s[0..len) as a name SQL needs no quotes for: lower case, "_" for any
  * other character than a letter or a digit of ASCII, "feed_" before a
- * leading digit.  malloc'd; NULL when out of memory.
+ * leading digit or a keyword SQL reserves (user: feed_user).  malloc'd;
+ * NULL when out of memory.
  */
 extern char *feedname_plain(const char *s, size_t len);
 

@@ -128,6 +128,22 @@ def alone_named_after_its_file():
           'the feeds have not their stops')
 
 @test()
+def keyword_file_names_need_no_quotes():
+    """A file named after a keyword SQL reserves (all.zip, User.zip)
+    loads into a schema queries need not quote, as the README says:
+    feed_all, feed_user, as a leading digit gets feed_; the query of the
+    README's form works unquoted."""
+    for name, schema in (('all.zip', 'feed_all'), ('User', 'feed_user')):
+        r = load_ok('-q', feed(name))
+        check(registry().get(schema, ('',))[0] == schema,
+              '%s: not in schema %s: %r' % (name, schema, registry()))
+        p = subprocess.run(['psql', '-X', '-At', '-d', it.DB, '-c',
+                            'SELECT count(*) FROM %s.stops' % schema],
+                           capture_output=True, text=True)
+        check(p.returncode == 0 and int(p.stdout) > 0,
+              '%s.stops unquoted: %s' % (schema, p.stderr))
+
+@test()
 def schema_gtfs_still_loads_there():
     """-s gtfs: the old default, for scripts that query gtfs.stops."""
     load_ok('-q', '-s', 'gtfs', feed('whatever.zip'))

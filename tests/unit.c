@@ -2630,6 +2630,13 @@ test_feed_names(void)
 			  named("z\xc3\xbcrich.zip", "z__rich"));
 	test_cond("feedname: a name that is only .zip stays", named(".zip",
 																 "_zip"));
+	test_cond("feedname: a reserved keyword gets feed_, as a digit does",
+			  named("User.zip", "feed_user") && named("all", "feed_all") &&
+			  named("full.zip", "feed_full") &&
+			  named("with.zip", "feed_with"));
+	test_cond("feedname: other keywords and near misses stay",
+			  named("time.zip", "time") && named("users.zip", "users") &&
+			  named("gtfs.zip", "gtfs"));
 	test_cond("feedname: the feed id of --feed-id made a schema",
 			  plain && strcmp(plain, "metro_north_2026") == 0);
 	free(plain);

@@ -8,11 +8,43 @@
 #include <string.h>
 #include <strings.h>
 
+/*
+ * PostgreSQL's keywords that cannot name a schema unquoted in "x.stops"
+ * (reserved, and type or function names: catcode R and T of
+ * pg_get_keywords() in 15 to 17, system_user from 16), sorted for
+ * bsearch: all.zip or user.zip would load into a schema every query must
+ * quote.
+ */
+static const char *const reserved[] = {
+	"all", "analyse", "analyze", "and", "any", "array", "as", "asc",
+	"asymmetric", "authorization", "binary", "both", "case", "cast", "check",
+	"collate", "collation", "column", "concurrently", "constraint", "create",
+	"cross", "current_catalog", "current_date", "current_role",
+	"current_schema", "current_time", "current_timestamp", "current_user",
+	"default", "deferrable", "desc", "distinct", "do", "else", "end",
+	"except", "false", "fetch", "for", "foreign", "freeze", "from", "full",
+	"grant", "group", "having", "ilike", "in", "initially", "inner",
+	"intersect", "into", "is", "isnull", "join", "lateral", "leading", "left",
+	"like", "limit", "localtime", "localtimestamp", "natural", "not",
+	"notnull", "null", "offset", "on", "only", "or", "order", "outer",
+	"overlaps", "placing", "primary", "references", "returning", "right",
+	"select", "session_user", "similar", "some", "symmetric", "system_user",
+	"table", "tablesample", "then", "to", "trailing", "true", "union", "unique",
+	"user", "using", "variadic", "verbose", "when", "where", "window", "with"
+};
+
+/* bsearch's comparison of a name with an entry of reserved. */
+static int
+compare_word(const void *name, const void *word)
+{
+	return strcmp(name, *(const char *const *) word);
+}
+
 char *
 feedname_plain(const char *s, size_t len)
 {
 	bool		digit = len > 0 && s[0] >= '0' && s[0] <= '9';
-	char	   *name = malloc(len + (digit ? 5 : 0) + 1);
+	char	   *name = malloc(len + 5 + 1);
 	char	   *p = name;
 
 	if (name == NULL)
@@ -32,6 +64,14 @@ feedname_plain(const char *s, size_t len)
 			*p++ = '_';
 	}
 	*p = '\0';
+	/* and so would a keyword (p past the digits' "feed_" has none) */
+	if (!digit && bsearch(name, reserved, sizeof(reserved) /
+						  sizeof(reserved[0]), sizeof(reserved[0]),
+						  compare_word))
+	{
+		memmove(name + 5, name, len + 1);
+		memcpy(name, "feed_", 5);
+	}
 	return name;
 }
 
