@@ -22,11 +22,15 @@ bench_db_server() {
 		"reached ${where:-by the PG* environment}${BENCH_IN_VIRTUALENV:+, a throwaway cluster of pg_virtualenv}" >&2
 }
 
-# bench_db_state DB: "absent", "ours" (it bears the mark) or "not ours"
+# bench_db_state DB: "absent", "ours" (it bears the mark and belongs to the
+# role the benchmark runs as: only a database's owner can comment on it, so
+# that another role's, marked by that role, is not ours) or "not ours"
 bench_db_state() {
 	local state
 	state=$(bench_db_psql -At -v db="$1" -v mark="$BENCH_DB_MARK" <<-'EOF'
 		SELECT CASE WHEN shobj_description(oid, 'pg_database') = :'mark'
+		       AND datdba = (SELECT r.oid FROM pg_roles r
+		                     WHERE r.rolname = current_user)
 		       THEN 'ours' ELSE 'not ours' END
 		FROM pg_database WHERE datname = :'db'
 	EOF
@@ -35,14 +39,15 @@ bench_db_state() {
 }
 
 # bench_db_check WHO DB...: exits 1 (with a message) when one of DB... is
-# there without the mark
+# there and not ours (bench_db_state)
 bench_db_check() {
 	local who=$1 db
 	shift
 	for db in "$@"; do
 		if [ "$(bench_db_state "$db")" = "not ours" ]; then
 			echo "$who: database \"$db\" exists on this server and was not made by" \
-				"the benchmarks (its comment is not \"$BENCH_DB_MARK\"): it is" \
+				"the benchmarks (its comment is not \"$BENCH_DB_MARK\", or its" \
+				"owner is not $(bench_db_psql -Atc 'SELECT current_user')): it is" \
 				"left alone and $who stops; rename or drop it yourself, or point" \
 				"PGHOST/PGPORT at another server" >&2
 			exit 1

@@ -1031,7 +1031,8 @@ def demo_on_its_own_server():
 def bench_drops_only_its_databases():
     """Issue 23, 6: bench/run says which server it writes to, and a
     bench_run it did not make stops it (exit 1) and is kept; the databases
-    it makes bear its mark, and only those are dropped."""
+    it makes bear its mark, and only those are dropped: not one another
+    role made and marked (a forged mark)."""
     script = r'''
 psql -X -q -d postgres -c 'CREATE DATABASE bench_run'
 psql -X -q -d bench_run -c 'CREATE TABLE precious (x int)'
@@ -1044,6 +1045,14 @@ bench_db_create ours && bench_db_drop t ours
 echo "ours $(bench_db_state ours)"
 (bench_db_drop t bench_run) 2>/dev/null
 echo "dropping bench_run: exit $?, $(bench_db_state bench_run)"
+psql -X -q -d postgres -v mark="$BENCH_DB_MARK" <<'EOF'
+CREATE ROLE other CREATEDB;
+SET ROLE other;
+CREATE DATABASE bench_template;
+COMMENT ON DATABASE bench_template IS :'mark';
+EOF
+(bench_db_drop t bench_template) 2>/dev/null
+echo "another role's, marked: exit $?, $(bench_db_state bench_template)"
 '''
     err = os.path.join(TMP, 'bench.err')
     p = subprocess.run(['pg_virtualenv', '-t', 'bash', '-c', script, 'bench', err], cwd=REPO,
@@ -1053,7 +1062,8 @@ echo "dropping bench_run: exit $?, $(bench_db_state bench_run)"
         if os.path.exists(err) else ''
     lines = [l for l in p.stdout.splitlines() if not l.startswith(('Creating', 'Dropping'))]
     check(lines == ['bench/run exit 1', 'precious 1', 'ours absent',
-                    'dropping bench_run: exit 1, not ours'],
+                    'dropping bench_run: exit 1, not ours',
+                    "another role's, marked: exit 1, not ours"],
           'got %r; bench/run said %r; stderr %s' % (lines, bench_err[-1500:], p.stderr[-800:]))
     check(re.match(r'bench/run: writes databases bench_template bench_run bench_export '
                    r'\(made and dropped by it\) on the server reached as user "\w+" .*'
