@@ -41,8 +41,9 @@ extern bool notice_recount(Notices *nt, PGconn *conn, const char *table);
  * Prints the notices of table (quoted schema.table; the user finds them in
  * schema's import_notices) grouped by severity and code, each with its
  * count and its first three notices as the table has them
- * (place, field, value, message), then the query that lists the rest;
- * nothing for a clean feed.  Silenced by -q.  False (logged) when the
+ * (place, field, value, message), then the query that lists the rest
+ * (none when schema is NULL: the notices of a feed refused before its
+ * swap are not stored); nothing for a clean feed.  Silenced by -q.  False (logged) when the
  * database failed.
  */
 extern bool notice_print_summary(PGconn *conn, const char *table,

@@ -276,6 +276,32 @@ def shrink_refused_unless_forced():
     check(rows('nightly', 'stop_times') == 100, '--force did not replace it')
 
 @test()
+def refused_feed_notices_not_pointed_at():
+    """A refused replacement's notices (here why it shrank: stop_times.txt
+    lost its trip_id column, its rows duplicates) are shown, but as not
+    stored: no query over the schema's import_notices, which still holds
+    the old feed's; and the calendar files traded for calendar_dates.txt
+    alone is no shrink."""
+    load_ok('-q', '--feed-id', 'kept', feed('kept.zip'))
+    before = state('kept')
+    old_notices = query('SELECT code, count(*) FROM kept.import_notices'
+                        ' GROUP BY code ORDER BY code')
+    st = first_lines('stop_times.txt', 400)
+    r = run('--feed-id', 'kept',
+            feed('kept.zip', {'stop_times.txt': st.replace('trip_id', 'tripid', 1)}))
+    refused_untouched(r, EXIT_SHRINKS, 'kept', before, 'a lost trip_id column')
+    check('missing_required_column' in r.stderr and
+          'notices (not stored: the feed is not loaded):' in r.stderr and
+          re.search(r'^      and \d+ more$', r.stderr, re.M) and
+          'import_notices' not in r.stderr,
+          'the notices of the refused feed point at the old one\'s: %s'
+          % r.stderr[-2500:])
+    check(query('SELECT code, count(*) FROM kept.import_notices'
+                ' GROUP BY code ORDER BY code') == old_notices,
+          'the old feed\'s notices changed')
+    load_ok('-q', '--feed-id', 'kept', feed('kept.zip', drop=['calendar.txt']))
+
+@test()
 def shrink_judged_per_feed_under_jobs():
     """With several feeds each is judged alone: the broken one is refused
     (exit 4, kept), the other loads."""

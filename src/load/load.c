@@ -74,6 +74,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	LoadStatus	status = LOAD_DB_FAILED;
 	SwapStatus	swapped;
 	bool		first = false;	/* makes the cross-feed tables */
+	const ReportReplaced *shrunk = NULL;	/* the feed it would replace */
+	char		why[1024];		/* what shrunk loses, when not NULL */
 	uint32_t	nonce;
 	double		started,
 				step_started;
@@ -193,9 +195,31 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		status = run.refused ? LOAD_BAD_INPUT : LOAD_DB_FAILED;
 		goto rollback;
 	}
-	step_started = progress_step("notice summary");
-	if (!notice_print_summary(conn, notices, opt->feed.schema))
+	/*
+	 * What the swap replaces, read under the import's lock, before
+	 * anything is changed: a feed that lost what the old one had is
+	 * refused, its staging schema rolled back, after its notices (which
+	 * may say why), shown as not stored
+	 */
+	if (!feeds_replaced(conn, &opt->feed, rep))
 		goto rollback;
+	for (int i = 0; i < rep->nreplaced && !opt->force && !shrunk; i++)
+		if (replace_shrinks(&rep->replaced[i], rep, why, sizeof(why)))
+			shrunk = &rep->replaced[i];
+	step_started = progress_step("notice summary");
+	if (!notice_print_summary(conn, notices, shrunk ? NULL :
+							  opt->feed.schema))
+		goto rollback;
+	if (shrunk)
+	{
+		log_error("feed \"%s\" (%s, loaded %s) not replaced: %s",
+				  shrunk->feed_id, shrunk->file, shrunk->imported_at, why);
+		log_detail("a broken download? the feed in schema \"%s\" is left "
+				   "as it was", shrunk->schema);
+		log_hint("--force replaces it all the same");
+		status = LOAD_SHRINKS;
+		goto rollback;
+	}
 	for (int s = 0; s < 3; s++)
 		rep->notice_counts[s] = notice_count(run.notices, (NoticeSeverity) s);
 	rep->notices_json = notice_report_json(conn, notices);
@@ -203,29 +227,6 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		!report_add_step(rep, "notice summary", step_started))
 		goto rollback;
 	rep->index_seconds = report_now() - started;
-
-	/*
-	 * What the swap replaces, read under the import's lock, before
-	 * anything is changed: a feed that lost what the old one had is
-	 * refused, its staging schema rolled back
-	 */
-	if (!feeds_replaced(conn, &opt->feed, rep))
-		goto rollback;
-	for (int i = 0; i < rep->nreplaced && !opt->force; i++)
-	{
-		char		why[1024];
-
-		if (!replace_shrinks(&rep->replaced[i], rep, why, sizeof(why)))
-			continue;
-		log_error("feed \"%s\" (%s, loaded %s) not replaced: %s",
-				  rep->replaced[i].feed_id, rep->replaced[i].file,
-				  rep->replaced[i].imported_at, why);
-		log_detail("a broken download? the feed in schema \"%s\" is left "
-				   "as it was", rep->replaced[i].schema);
-		log_hint("--force replaces it all the same");
-		status = LOAD_SHRINKS;
-		goto rollback;
-	}
 
 	/* the swap: short, and one import at a time */
 	db_set_step("swap");

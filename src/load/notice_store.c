@@ -121,7 +121,7 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
 bool
 notice_print_summary(PGconn *conn, const char *table, const char *schema)
 {
-	const char *params[1] = {schema};
+	const char *params[1] = {schema ? schema : ""};
 	Buf			sql;
 	PGresult   *res;
 
@@ -147,8 +147,10 @@ notice_print_summary(PGconn *conn, const char *table, const char *schema)
 	buf_free(&sql);
 	if (res == NULL)
 		return false;
-	if (PQntuples(res) > 0)
+	if (PQntuples(res) > 0 && schema)
 		log_notice("notices (in %s.import_notices):", schema);
+	else if (PQntuples(res) > 0)
+		log_notice("notices (not stored: the feed is not loaded):");
 	for (int r = 0; r < PQntuples(res); r++)
 	{
 		long		n = atol(PQgetvalue(res, r, 2));
@@ -163,9 +165,11 @@ notice_print_summary(PGconn *conn, const char *table, const char *schema)
 			log_plain("  %-7s %-30s %8ld", PQgetvalue(res, r, 0),
 					  PQgetvalue(res, r, 1), n);
 		log_plain("      %s", PQgetvalue(res, r, 3));
-		if (last && n > SUMMARY_SAMPLES)
+		if (last && n > SUMMARY_SAMPLES && schema)
 			log_plain("      and %ld more: %s", n - SUMMARY_SAMPLES,
 					  PQgetvalue(res, r, 4));
+		else if (last && n > SUMMARY_SAMPLES)
+			log_plain("      and %ld more", n - SUMMARY_SAMPLES);
 	}
 	PQclear(res);
 	return true;
