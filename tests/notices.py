@@ -1919,6 +1919,28 @@ def stderr_notice_first_three():
     check(r.returncode == 0 and 'notices' not in r.stderr, '-q: ' + describe(r))
 
 @test()
+def stderr_notice_schema_quoted():
+    """A schema that needs quotes (-s Berlin-VBB) is quoted as the server
+    would in the block's heading as in its queries: each runs as printed."""
+    rows = list(csv.reader(io.StringIO(S('stops.txt'), newline='')))
+    col = rows[0].index('stop_lon')
+    for row in [row for row in rows[1:]
+                if row[col] and not any('\n' in v for v in row)][:5]:
+        row[col] = ' ' + row[col]
+    d = fl.make_feed('schema_quoted', {'stops.txt': ''.join(fl.csv_line(row) + '\n'
+                                                            for row in rows)})
+    r = fl.run('-s', 'Berlin-VBB', d)
+    check(r.returncode == 0, describe(r))
+    head = [l for l in r.stderr.splitlines() if l.startswith('gtfs2pgsql: notices (')]
+    check(head == ['gtfs2pgsql: notices (in "Berlin-VBB".import_notices):'],
+          'the heading does not quote the schema: %r' % head)
+    more = block_samples(r.stderr).get(('warning', 'leading_or_trailing_whitespaces'))
+    check(more and more[2] and len(query(more[2].split(': ', 1)[1])) == 5,
+          'the query does not list the 5 notices: %r' % (more,))
+    check(value('SELECT count(*) FROM %s' % head[0].split('(in ')[1][:-2]) == '5',
+          'the table the heading names does not hold the notices')
+
+@test()
 def strict_clean_sample():
     r = fl.run('-q', '-s', 'strict_clean', '--strict', SAMPLE)
     check(r.returncode == 0, describe(r))

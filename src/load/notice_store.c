@@ -133,7 +133,8 @@ notice_print_summary(PGconn *conn, const char *table, const char *schema)
 	res = buf_puts(&sql, "SELECT severity, code, n, " SAMPLE_TEXT ", "
 				   "format('SELECT * FROM %I.import_notices WHERE ', $1::text) || "
 				   "CASE WHEN n < n_code THEN format('severity = %L AND ', "
-				   "severity) ELSE '' END || format('code = %L', code) "
+				   "severity) ELSE '' END || format('code = %L', code), "
+				   "format('%I.import_notices', $1::text) "
 				   "FROM (SELECT *, " SHOW_VALUE " AS show_value, " SHOW_COLUMN
 				   " AS show_column FROM (SELECT severity, code, file, line, "
 				   "\"column\", value, message, count(*) OVER (PARTITION BY "
@@ -147,8 +148,9 @@ notice_print_summary(PGconn *conn, const char *table, const char *schema)
 	buf_free(&sql);
 	if (res == NULL)
 		return false;
+	/* the table named as in the queries, which a user may copy */
 	if (PQntuples(res) > 0 && schema)
-		log_notice("notices (in %s.import_notices):", schema);
+		log_notice("notices (in %s):", PQgetvalue(res, 0, 5));
 	else if (PQntuples(res) > 0)
 		log_notice("notices (not stored: the feed is not loaded):");
 	for (int r = 0; r < PQntuples(res); r++)
