@@ -1919,6 +1919,19 @@ def stderr_notice_first_three():
     check(r.returncode == 0 and 'notices' not in r.stderr, '-q: ' + describe(r))
 
 @test()
+def stderr_notice_long_file_name_cut():
+    """A zip member of a 2000-byte name (a hostile zip) shows cut on
+    stderr, as a long value does, not as a line of 2000 characters."""
+    d = fl.make_feed('long_member', {'N' * 200 + '.txt': 'a\n1\n'})
+    z = fl.zip_feed(d, names={'N' * 200 + '.txt': 'N' * 2000 + '.txt'})
+    r = fl.run('-s', 'long_member', z)
+    check(r.returncode == 0, describe(r))
+    lines = [l for l in r.stderr.splitlines() if 'NNN' in l]
+    check(lines and all(len(l) < 400 and 'N' * 60 + '...' in l for l in lines),
+          'the member\'s name is not cut: %r' % [l[:100] + '... (%d)' % len(l)
+                                                  for l in lines])
+
+@test()
 def stderr_notice_schema_quoted():
     """A schema that needs quotes (-s Berlin-VBB) is quoted as the server
     would in the block's heading as in its queries: each runs as printed."""

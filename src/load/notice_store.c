@@ -90,7 +90,7 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
 }
 
 #define SUMMARY_SAMPLES		3	/* notices shown of each code */
-#define SAMPLE_VALUE_MAX	60	/* characters of a value shown */
+#define SAMPLE_VALUE_MAX	60	/* characters of a value, a file shown */
 #define SAMPLE_MESSAGE_MAX	300 /* characters of a message shown */
 /* a macro's value as a string literal, for SQL */
 #define CppAsString(x)		#x
@@ -104,13 +104,16 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
  * A notice for people, as the server has it: where, then its field and
  * value when the message does not name them (the field goes with the
  * value: a key's message names the values of its fields), then the
- * message; cut (the log writes control characters as \xHH).
+ * message; cut (a zip's member may have a name of 64 KB; the log writes
+ * control characters as \xHH).
  */
 #define SHOW_VALUE	"value IS NOT NULL AND strpos(message, value) = 0"
 #define SHOW_COLUMN	"\"column\" IS NOT NULL AND strpos(message, \"column\") " \
 	"= 0 AND (value IS NULL OR strpos(message, value) = 0)"
 #define SAMPLE_TEXT \
-	"file || coalesce(':' || line, '') || ': ' || " \
+	"left(file, " CppAsString2(SAMPLE_VALUE_MAX) ") || CASE WHEN " \
+	"length(file) > " CppAsString2(SAMPLE_VALUE_MAX) " THEN '...' ELSE '' " \
+	"END || coalesce(':' || line, '') || ': ' || " \
 	"CASE WHEN show_column THEN \"column\" || CASE WHEN show_value " \
 	"THEN ' ' ELSE ': ' END ELSE '' END || CASE WHEN show_value THEN " \
 	"'\"' || left(value, " CppAsString2(SAMPLE_VALUE_MAX) ") || " \
