@@ -7,6 +7,7 @@
 #ifndef FEEDNAME_H
 #define FEEDNAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -23,5 +24,15 @@ extern char *feedname_plain(const char *s, size_t len);
  * malloc'd; NULL when out of memory.
  */
 extern char *feedname_from_file(const char *file);
+
+/*
+ * Whether the plain name made of name (a file's name, less a ".zip", or a
+ * feed id) is mostly "_" put for characters it cannot hold: more of them
+ * (a character of UTF-8 counted once) than ASCII letters and digits kept.
+ * Such a name says little and another's makes it too (москва.zip and
+ * самара.zip are both ____________, ---.zip and +++.zip ___), whose load
+ * would replace the feed.
+ */
+extern bool feedname_vague(const char *name);
 
 #endif

@@ -144,6 +144,23 @@ def keyword_file_names_need_no_quotes():
               '%s.stops unquoted: %s' % (schema, p.stderr))
 
 @test()
+def vague_names_refused():
+    """Names in another script (москва.zip, самара.zip) or of punctuation
+    (---.zip) would make one plain name, ____________ or ___, so that each
+    load replaced the other's feed: refused up front (exit 1), the
+    registry unchanged; with -s they load."""
+    before = registry()
+    for args in (['москва.zip'], ['самара-2024.zip'], ['---.zip'],
+                 ['--feed-id', 'москва', 'plain.zip'],
+                 ['other.zip', 'москва.zip']):
+        r = run(*[feed(a) if a.endswith('.zip') else a for a in args])
+        check(r.returncode == 1 and 'mostly "_"' in r.stderr,
+              '%r: not refused as a vague name: %s' % (args, describe(r)))
+        check(registry() == before, '%r changed the registry' % (args,))
+    load_ok('-q', '-s', 'moskva', '--feed-id', 'москва', feed('москва.zip'))
+    check(registry().get('москва', ('',))[0] == 'moskva', registry())
+
+@test()
 def schema_gtfs_still_loads_there():
     """-s gtfs: the old default, for scripts that query gtfs.stops."""
     load_ok('-q', '-s', 'gtfs', feed('whatever.zip'))

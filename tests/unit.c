@@ -2637,6 +2637,16 @@ test_feed_names(void)
 	test_cond("feedname: other keywords and near misses stay",
 			  named("time.zip", "time") && named("users.zip", "users") &&
 			  named("gtfs.zip", "gtfs"));
+	test_cond("feedname: a name mostly of characters lost is vague",
+			  feedname_vague("\xd0\xbc\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2"
+							 "\xd0\xb0-2024.zip") &&
+			  feedname_vague("---.zip") && feedname_vague("+.ZIP") &&
+			  feedname_vague("\xe6\x9d\xb1\xe4\xba\xac"));
+	test_cond("feedname: a name that keeps most of it is not vague",
+			  !feedname_vague("z\xc3\xbcrich.zip") &&
+			  !feedname_vague("a-b.zip") && !feedname_vague("2024.zip") &&
+			  !feedname_vague("S\xc3\xa3o Paulo") &&
+			  !feedname_vague("__x__.zip") && !feedname_vague(".zip"));
 	test_cond("feedname: the feed id of --feed-id made a schema",
 			  plain && strcmp(plain, "metro_north_2026") == 0);
 	free(plain);

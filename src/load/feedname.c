@@ -84,3 +84,26 @@ feedname_from_file(const char *file)
 		len -= 4;
 	return feedname_plain(file, len);
 }
+
+bool
+feedname_vague(const char *name)
+{
+	size_t		len = strlen(name);
+	int			kept = 0,
+				lost = 0;
+
+	if (len > 4 && strcasecmp(name + len - 4, ".zip") == 0)
+		len -= 4;
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) name[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9'))
+			kept++;
+		/* a character of UTF-8 is lost once, on its first byte */
+		else if (c != '_' && (c & 0xC0) != 0x80)
+			lost++;
+	}
+	return lost > kept;
+}

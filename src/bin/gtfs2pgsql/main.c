@@ -234,6 +234,22 @@ names_ok(const FeedRecord *feed)
 	return true;
 }
 
+/*
+ * Whether name, the plain name made of source (a file's name or a feed
+ * id), names it well enough to be its feed's: not mostly "_" (feedname.h),
+ * which another's would make too.  Logged when not.
+ */
+static bool
+plain_name_ok(const char *source, const char *name)
+{
+	if (!feedname_vague(source))
+		return true;
+	log_error("\"%s\" makes the name \"%s\", mostly \"_\" for characters "
+			  "a plain name cannot hold: another's would make it too, and "
+			  "replace its feed", source, name);
+	return false;
+}
+
 /* Whether the report would be written over the feed itself (logged). */
 static bool
 report_is_feed(const char *report, const char *feed)
@@ -507,6 +523,11 @@ parse_options(int argc, char **argv, Options *o)
 			log_error("out of memory");
 			return EXIT_BAD_INPUT;
 		}
+		if (!plain_name_ok(o->load.feed.feed_id, o->plain_schema))
+		{
+			log_hint("choose its schema with -s");
+			return usage_error();
+		}
 	}
 	o->schema_given = o->load.feed.schema != NULL;
 	if (o->load.feed.schema == NULL)
@@ -697,6 +718,12 @@ run(Options *o, BatchResult *result, PGconn *given)
 		}
 		if (o->load.feed.schema == NULL)
 			o->load.feed.schema = default_id;
+		if (!o->schema_given &&
+			!plain_name_ok(o->load.feed.file_name, default_id))
+		{
+			log_hint("name the feed with --feed-id and its schema with -s");
+			goto cleanup;
+		}
 		if (!names_ok(&o->load.feed))
 		{
 			log_hint("name the feed with --feed-id, or its schema with -s");
@@ -1002,6 +1029,13 @@ run_several(Options *o, bool *child)
 			goto cleanup;
 		}
 		names.feed_id = names.schema = feeds[i].feed_id;
+		if (!plain_name_ok(file, feeds[i].feed_id))
+		{
+			log_hint("rename the file, or load it alone with --feed-id and "
+					 "-s");
+			code = usage_error();
+			goto cleanup;
+		}
 		if (!names_ok(&names))
 		{
 			log_detail("the feed id of \"%s\" is \"%s\"", file,
