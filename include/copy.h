@@ -152,4 +152,13 @@ extern bool copy_row_end(CopyStream *cs);
  */
 extern bool copy_end(CopyStream *cs, const char *abort_msg);
 
+/*
+ * Ends the COPY ... TO STDOUT that conn runs, before its end, the rows
+ * not wanted (their writer failed): the server is asked to cancel it, the
+ * rows it sent meanwhile are dropped, and every result is drained, so
+ * that conn takes a new statement (ROLLBACK: the transaction is aborted).
+ * Reports nothing: the caller has said why it stopped.
+ */
+extern void copy_out_cancel(PGconn *conn);
+
 #endif

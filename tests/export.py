@@ -765,6 +765,51 @@ def folder_failure_leaves_it_as_it_was():
         else:
             os.remove(p)
 
+def rows_read(table):
+    """Rows the server has read from table and its partitions (seq_tup_read):
+    how much of a COPY it ran."""
+    return int(value("SELECT coalesce(sum(seq_tup_read), 0) FROM"
+                     " pg_stat_user_tables WHERE relid IN (SELECT relid FROM"
+                     " pg_partition_tree(%s::regclass))" % ql(table)))
+
+@test()
+def write_failure_mid_copy_ends_the_copy():
+    """A write fails mid-member (the file size limit, RLIMIT_FSIZE, which
+    binds root too): the export ends that COPY at once (the server asked to
+    cancel it) before it rolls back, so the server stops reading the table;
+    before, the ROLLBACK was sent while the COPY ran and libpq swallowed
+    every row that was left.  Exit 1, the error said, nothing left; to a
+    folder and to a zip."""
+    it.load(os.path.join(it.FIXTURES, 'sample'), 'efbig')
+    it.psql("INSERT INTO efbig.stop_times (feed_id, trip_id, arrival_time,"
+            " departure_time, stop_id, stop_sequence) SELECT feed_id, trip_id,"
+            " arrival_time, departure_time, stop_id, stop_sequence + 1000 * g"
+            " FROM efbig.stop_times, generate_series(1, 1000) g")
+    total = int(value('SELECT count(*) FROM efbig.stop_times'))
+    d = os.path.join(TMP, 'efbig')
+    os.makedirs(d, exist_ok=True)
+
+    def limits():
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    for out in (d + '/folder/', d + '/feed.zip'):
+        before = rows_read('efbig.stop_times')
+        r = subprocess.run([EXPORT, '-d', it.DB, '-s', 'efbig', out],
+                           capture_output=True, timeout=it.TIMEOUT,
+                           preexec_fn=limits)
+        check(r.returncode == 1 and b'File too large' in r.stderr,
+              '%s: %s' % (out, describe(r)))
+        check(os.listdir(d) == [], '%s: left %s' % (out, os.listdir(d)))
+        # the backend reports its counts as it exits, a moment later
+        for _ in range(100):
+            read = rows_read('efbig.stop_times') - before
+            if read > 0:
+                break
+            time.sleep(0.05)
+        check(0 < read < total // 2, '%s: the server read %d of the %d'
+              ' stop_times after the failure' % (out, read, total))
+
 # ------------------------------------------------------ races and signals
 
 class Session:

@@ -1,6 +1,6 @@
 /*
  * copy.c: COPY FROM STDIN, after psql's handleCopyIn and pg_dump's
- * EndDBCopyMode.
+ * EndDBCopyMode; COPY TO STDOUT, after psql's handleCopyOut.
  */
 #include "copy.h"
 
@@ -137,4 +137,23 @@ copy_end(CopyStream *cs, const char *abort_msg)
 		PQclear(res);
 	}
 	return ok;
+}
+
+void
+copy_out_cancel(PGconn *conn)
+{
+	PGcancel   *cancel = PQgetCancel(conn);
+	char		errbuf[256];
+	char	   *row;
+	PGresult   *res;
+
+	if (cancel)
+		PQcancel(cancel, errbuf, sizeof(errbuf));
+	PQfreeCancel(cancel);
+	/* what the server sent before it stopped: read and dropped */
+	while (PQgetCopyData(conn, &row, 0) > 0)
+		PQfreemem(row);
+	/* "canceling statement due to user request", or the COPY's end */
+	while ((res = PQgetResult(conn)) != NULL)
+		PQclear(res);
 }

@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "catalog.h"
+#include "copy.h"
 #include "db.h"
 #include "ddl.h"
 #include "log.h"
@@ -743,10 +744,17 @@ stream_read(Stream *s, char *out, size_t n)
 	return (long) got;
 }
 
-/* Frees what the stream holds; an unfinished COPY is left to PQfinish. */
+/*
+ * Frees what the stream holds.  A COPY its writer left unfinished (a
+ * write failed) is canceled, so that the server stops and conn takes the
+ * ROLLBACK.
+ */
 static void
 stream_close(Stream *s)
 {
+	if (s->copying)
+		copy_out_cancel(s->ex->conn);
+	s->copying = false;
 	buf_free(&s->row);
 	s->row_pos = 0;
 }
