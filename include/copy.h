@@ -1,10 +1,14 @@
 /*
- * copy.h: one COPY ... FROM STDIN in text format, fed through a bounded
- * buffer that is sent with PQputCopyData each time it fills.
+ * copy.h: both directions of COPY, as psql's copy.c.
  *
- * Rows are built in place, as in osm2pgsql's db-copy-mgr: copy_row_begin,
- * then copy_field or copy_null for each column, then copy_row_end; a row
- * found bad half-way is dropped with copy_row_rollback.
+ * COPY ... FROM STDIN in text format, fed through a bounded buffer that is
+ * sent with PQputCopyData each time it fills.  Rows are built in place, as
+ * in osm2pgsql's db-copy-mgr: copy_row_begin, then copy_field or copy_null
+ * for each column, then copy_row_end; a row found bad half-way is dropped
+ * with copy_row_rollback.
+ *
+ * COPY ... TO STDOUT read a row at a time: copy_out_begin, copy_out_row
+ * until it says the end, or copy_out_cancel to stop before it.
  */
 #ifndef COPY_H
 #define COPY_H
@@ -151,6 +155,21 @@ extern bool copy_row_end(CopyStream *cs);
  * result; true only if the COPY completed.  Frees the buffer either way.
  */
 extern bool copy_end(CopyStream *cs, const char *abort_msg);
+
+/*
+ * Runs sql, a COPY ... TO STDOUT, on conn.  False (logged) if the server
+ * refused it; else conn is in COPY OUT until copy_out_row returns 0 or
+ * -1, or copy_out_cancel.
+ */
+extern bool copy_out_begin(PGconn *conn, const char *sql);
+
+/*
+ * The next row of conn's COPY OUT into *row, in the COPY's format and
+ * with its line end (PQfreemem it): its length.  0 when the COPY has
+ * ended well, -1 (logged) when it failed; either way it is over and its
+ * results drained.
+ */
+extern int	copy_out_row(PGconn *conn, char **row);
 
 /*
  * Ends the COPY ... TO STDOUT that conn runs, before its end, the rows

@@ -139,6 +139,42 @@ copy_end(CopyStream *cs, const char *abort_msg)
 	return ok;
 }
 
+bool
+copy_out_begin(PGconn *conn, const char *sql)
+{
+	PGresult   *res = PQexec(conn, sql);
+	bool		ok = PQresultStatus(res) == PGRES_COPY_OUT;
+
+	if (!ok)
+		db_log_error(conn, res, "COPY failed");
+	PQclear(res);
+	return ok;
+}
+
+int
+copy_out_row(PGconn *conn, char **row)
+{
+	PGresult   *res;
+	int			len = PQgetCopyData(conn, row, 0);
+	bool		ok = len == -1;
+
+	if (len > 0)
+		return len;
+	if (len == -2)
+		db_log_error(conn, NULL, "COPY failed");
+	/* as pg_dump's EndDBCopyMode: the COPY's result, then no other */
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && len == -1)
+		{
+			db_log_error(conn, res, "COPY failed");
+			ok = false;
+		}
+		PQclear(res);
+	}
+	return ok ? 0 : -1;
+}
+
 void
 copy_out_cancel(PGconn *conn)
 {

@@ -1,26 +1,15 @@
 /*
- * export.c: a loaded feed back out as GTFS files.
+ * export.c: a loaded feed back out as GTFS files; the order of the steps.
  *
- * import_files says which files the load read, into which table, with
- * which columns in which order.  Each becomes one statement
- *   COPY (SELECT <each column in GTFS form> FROM table [WHERE cut])
- *   TO STDOUT WITH (FORMAT csv)
- * that the server runs when the member is written: libzip calls our source
- * callback for each member in turn while zip_close writes the archive, and
- * the callback runs the member's COPY and hands over the rows as they come
- * (PQgetCopyData), so that at most one row is held at a time.  All of it
- * runs in one REPEATABLE READ transaction: one snapshot of the feed.
- *
- * A cut (dates, box, routes) first keeps trips, then in temporary tables
- * what they use (services, routes, shapes, stops and their stations,
- * zones, levels, agencies); every table is then filtered by its
- * references to those, as the catalog lists them, so nothing dangles.
+ * The feed is found through the registry, its tables checked safe to
+ * read and locked, and one REPEATABLE READ transaction takes its
+ * snapshot; then the cut is made (cut.c), the files listed (member.c)
+ * and written (zipwrite.c, folder.c) under a temporary name beside
+ * OUTPUT, which they replace at the end.  Signals remove what was made.
  */
 #include "export.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,107 +18,20 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include "buf.h"
-#include "catalog.h"
-#include "copy.h"
+#include "cut.h"
 #include "db.h"
-#include "ddl.h"
+#include "folder.h"
 #include "log.h"
-#include "timetable.h"
+#include "member.h"
+#include "sqlbuf.h"
 #include "trust.h"
+#include "zipwrite.h"
 
 #define SQL_MAX			(4 * 1024 * 1024)
-#define ROW_MAX			(1024 * 1024 * 1024)	/* bytes of one row */
-#define WRITE_CHUNK		(64 * 1024)	/* bytes read from a COPY at once */
-#define ZIP_LEVEL		6		/* deflate's level, as zip's default */
 #define LOCK_TRIES		5		/* the feed changed between its lookup and
 								 * its lock */
-
-/* The ids a cut keeps, per kind; each is a temporary table pg_temp.k_*. */
-typedef struct
-{
-	const char *ref;			/* a key as the catalog's refs name it */
-	const char *table;			/* pg_temp's table of the ids kept */
-} KeptIds;
-
-static const KeptIds kept_ids[] = {
-	{"trips.trip_id", "k_trips"},
-	{"routes.route_id", "k_routes"},
-	{"stops.stop_id", "k_stops"},
-	{"stops.zone_id", "k_zones"},
-	{"shapes.shape_id", "k_shapes"},
-	{"agency.agency_id", "k_agency"},
-	{"calendar.service_id", "k_services"},
-	{"calendar_dates.service_id", "k_services"},
-	{"levels.level_id", "k_levels"},
-};
-
-/*
- * The statements that fill them, "@s" for the feed's schema, after
- * k_trips (made by cut_trips).  Stops: those the trips call at, their
- * stations, and everything in those stations (entrances, nodes, other
- * platforms), which pathways.txt may link.
- */
-static const char *const kept_sql[] = {
-	"CREATE TEMP TABLE k_services ON COMMIT DROP AS "
-	"SELECT DISTINCT service_id AS id FROM @s.trips "
-	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips)",
-	"CREATE TEMP TABLE k_routes ON COMMIT DROP AS "
-	"SELECT DISTINCT route_id AS id FROM @s.trips "
-	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips)",
-	"CREATE TEMP TABLE k_shapes ON COMMIT DROP AS "
-	"SELECT DISTINCT shape_id AS id FROM @s.trips "
-	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips) "
-	"AND shape_id IS NOT NULL",
-	"CREATE TEMP TABLE k_stops ON COMMIT DROP AS "
-	"WITH RECURSIVE up(id) AS ("
-	"SELECT stop_id FROM @s.stop_times "
-	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips) "
-	"AND stop_id IS NOT NULL "
-	"UNION SELECT s.parent_station FROM @s.stops s JOIN up "
-	"ON s.stop_id = up.id WHERE s.parent_station IS NOT NULL), "
-	"down(id) AS (SELECT id FROM up "
-	"UNION SELECT s.stop_id FROM @s.stops s JOIN down "
-	"ON s.parent_station = down.id) "
-	"SELECT id FROM down",
-	"CREATE TEMP TABLE k_zones ON COMMIT DROP AS "
-	"SELECT DISTINCT zone_id AS id FROM @s.stops "
-	"WHERE stop_id IN (SELECT id FROM pg_temp.k_stops) "
-	"AND zone_id IS NOT NULL",
-	"CREATE TEMP TABLE k_levels ON COMMIT DROP AS "
-	"SELECT DISTINCT level_id AS id FROM @s.stops "
-	"WHERE stop_id IN (SELECT id FROM pg_temp.k_stops) "
-	"AND level_id IS NOT NULL",
-	/* a route without agency_id: the feed has one agency, kept */
-	"CREATE TEMP TABLE k_agency ON COMMIT DROP AS "
-	"SELECT agency_id AS id FROM @s.routes "
-	"WHERE route_id IN (SELECT id FROM pg_temp.k_routes) "
-	"AND agency_id IS NOT NULL "
-	"UNION SELECT agency_id FROM @s.agency WHERE EXISTS (SELECT "
-	"FROM @s.routes WHERE route_id IN (SELECT id FROM pg_temp.k_routes) "
-	"AND agency_id IS NULL)",
-	"ANALYZE pg_temp.k_trips, pg_temp.k_services, pg_temp.k_routes, "
-	"pg_temp.k_shapes, pg_temp.k_stops, pg_temp.k_zones, "
-	"pg_temp.k_levels, pg_temp.k_agency",
-};
-
-/*
- * Tables whose references do not cut them: their rows are referred to by
- * rows kept (a booking rule by stop_times), whatever they refer to.
- */
-static const char *const uncut_tables[] = {"booking_rules"};
-
-/* One file to write. */
-typedef struct
-{
-	char	   *file;			/* "stops.txt" */
-	char	   *copy;			/* the COPY statement, or NULL: an empty
-								 * member, written back empty */
-	char	   *header;			/* the CSV header line, or NULL: the rows
-								 * are written as they are, not as CSV */
-} Member;
 
 /* One run of export_feed. */
 typedef struct
@@ -138,930 +40,9 @@ typedef struct
 	const ExportOptions *opt;
 	char	   *schema;			/* quoted */
 	char	   *postgis;		/* quoted PostGIS schema, or NULL */
-	Member	   *members;
-	int			nmembers;
-	long long	rows;
-	time_t		mtime;			/* of every member */
+	MemberList	files;
 	bool		db_failed;		/* the server failed (logged) */
 } Export;
-
-/* A member's rows as they leave the server. */
-typedef struct
-{
-	Export	   *ex;
-	const Member *m;
-	size_t		head_pos;		/* bytes of the header given */
-	Buf			row;			/* the row being given, as CSV */
-	size_t		row_pos;
-	bool		copying;		/* the COPY runs */
-	bool		finished;		/* and has ended well */
-	zip_error_t error;			/* for libzip */
-} Stream;
-
-/* Appends template with "@s" replaced by the quoted schema. */
-static bool
-put_template(Buf *sql, const Export *ex, const char *template)
-{
-	bool		ok = true;
-
-	for (const char *p = template; ok && *p; p++)
-	{
-		if (p[0] == '@' && p[1] == 's')
-		{
-			ok = buf_puts(sql, ex->schema);
-			p++;
-		}
-		else if (p[0] == '@' && p[1] == 'g')
-		{
-			ok = buf_puts(sql, ex->postgis ? ex->postgis : "public");
-			p++;
-		}
-		else
-			ok = buf_putc(sql, *p);
-	}
-	return ok;
-}
-
-/* Appends name quoted as an identifier. */
-static bool
-put_ident(Buf *sql, const Export *ex, const char *name)
-{
-	char	   *q = db_ident(ex->conn, name);
-	bool		ok = q != NULL && buf_puts(sql, q);
-
-	PQfreemem(q);
-	return ok;
-}
-
-/* Appends s as a CSV field: quoted when it holds a comma, quote or EOL. */
-static bool
-put_csv(Buf *out, const char *s)
-{
-	bool		ok = true;
-
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		return buf_puts(out, s);
-	ok = buf_putc(out, '"');
-	for (; ok && *s; s++)
-		ok = (*s != '"' || buf_putc(out, '"')) && buf_putc(out, *s);
-	return ok && buf_putc(out, '"');
-}
-
-/*
- * Appends the column col of type (as regtype prints it) in GTFS form:
- * dates YYYYMMDD, times H:MM:SS past 24 hours, the rest as PostgreSQL
- * prints it (floats the shortest that reads back the same).  clip: the
- * date is clipped to the cut's period, from the start (<) or end (>).
- */
-static bool
-put_value(Buf *sql, const Export *ex, const char *col, const char *type,
-		  char clip)
-{
-	const char *bound = clip == '<' ? ex->opt->from : ex->opt->to;
-
-	if (strcmp(type, DDL_EXTRA_COLUMN) == 0)
-	{
-		char	   *key = PQescapeLiteral(ex->conn, col, strlen(col));
-		bool		ok = key && buf_puts(sql, "(" DDL_EXTRA_COLUMN " ->> ") &&
-			buf_puts(sql, key) && buf_putc(sql, ')');
-
-		PQfreemem(key);
-		return ok;
-	}
-	/* an empty date stays empty: GREATEST and LEAST skip NULLs */
-	if (strcmp(type, "date") == 0 && clip && bound)
-		return buf_puts(sql, "pg_catalog.to_char(") &&
-			buf_puts(sql, clip == '<' ? "GREATEST(" : "LEAST(") &&
-			put_ident(sql, ex, col) && buf_puts(sql, ", CASE WHEN ") &&
-			put_ident(sql, ex, col) && buf_puts(sql, " IS NOT NULL THEN DATE '") &&
-			buf_puts(sql, bound) && buf_puts(sql, "' END), 'YYYYMMDD')");
-	if (strcmp(type, "date") == 0)
-		return buf_puts(sql, "pg_catalog.to_char(") &&
-			put_ident(sql, ex, col) && buf_puts(sql, ", 'YYYYMMDD')");
-	/* hours as many digits as they take (105:32:00), at least two */
-	if (strcmp(type, "interval") == 0)
-		return buf_puts(sql, "(CASE WHEN ") && put_ident(sql, ex, col) &&
-			buf_puts(sql, " < INTERVAL '10:00:00' THEN '0' ELSE '' END || "
-					 "(pg_catalog.date_part('epoch', ") &&
-			put_ident(sql, ex, col) &&
-			buf_puts(sql, ")::bigint / 3600)::text || pg_catalog.to_char(") &&
-			put_ident(sql, ex, col) && buf_puts(sql, ", ':MI:SS'))");
-	return put_ident(sql, ex, col);
-}
-
-/*
- * How a cut clips column col of cat's table (see put_value): the dates of
- * a calendar line and the feed's own period in feed_info, so that neither
- * claims days the cut left out.  0: not clipped.
- */
-static char
-date_clip(const CatalogFile *cat, const char *col)
-{
-	if (cat == NULL)
-		return 0;
-	if (strcmp(cat->table, "calendar") == 0)
-		return strcmp(col, "start_date") == 0 ? '<' :
-			strcmp(col, "end_date") == 0 ? '>' : 0;
-	if (strcmp(cat->table, "feed_info") == 0)
-		return strcmp(col, "feed_start_date") == 0 ? '<' :
-			strcmp(col, "feed_end_date") == 0 ? '>' : 0;
-	return 0;
-}
-
-/* The temporary table of the ids a key of the catalog refers to, or NULL. */
-static const char *
-kept_table(const char *ref)
-{
-	for (size_t i = 0; i < sizeof(kept_ids) / sizeof(kept_ids[0]); i++)
-	{
-		size_t		n = strlen(kept_ids[i].ref);
-
-		if (strncmp(ref, kept_ids[i].ref, n) == 0 &&
-			(ref[n] == '\0' || ref[n] == '|'))
-			return kept_ids[i].table;
-	}
-	return NULL;
-}
-
-static bool
-is_cut(const ExportOptions *opt)
-{
-	return opt->from || opt->to || opt->bbox || opt->nroutes > 0;
-}
-
-/* Appends "<sep>col op DATE 'date'" when date is set; sep becomes AND. */
-static bool
-put_bound(Buf *sql, const char **sep, const char *col, const char *op,
-		  const char *date)
-{
-	bool		ok;
-
-	if (date == NULL)
-		return true;
-	ok = buf_puts(sql, *sep) && buf_puts(sql, col) && buf_putc(sql, ' ') &&
-		buf_puts(sql, op) && buf_puts(sql, " DATE '") &&
-		buf_puts(sql, date) && buf_putc(sql, '\'');
-	*sep = " AND ";
-	return ok;
-}
-
-/*
- * Appends the WHERE clause of a cut for cat's table: each field that is
- * one of the kept keys, or refers to one, must be NULL or kept; calendar
- * and calendar_dates are kept to the period.  Nothing without a cut.
- */
-static bool
-put_cut(Buf *sql, const Export *ex, const CatalogFile *cat)
-{
-	const char *sep = " WHERE ";
-	bool		ok = true;
-	char		own[128];
-
-	if (!is_cut(ex->opt) || cat == NULL)
-		return true;
-	for (size_t i = 0; i < sizeof(uncut_tables) / sizeof(uncut_tables[0]);
-		 i++)
-		if (strcmp(cat->table, uncut_tables[i]) == 0)
-			return true;
-	for (int f = 0; ok && f < cat->nfields; f++)
-	{
-		const CatalogField *cf = &cat->fields[f];
-		const char *kept;
-
-		snprintf(own, sizeof(own), "%s.%s", cat->table, cf->name);
-		kept = kept_table(own);
-		if (kept == NULL && cf->refs)
-			kept = kept_table(cf->refs);
-		if (kept == NULL)
-			continue;
-		ok = buf_puts(sql, sep) && buf_putc(sql, '(') &&
-			put_ident(sql, ex, cf->name) && buf_puts(sql, " IS NULL OR ") &&
-			put_ident(sql, ex, cf->name) &&
-			buf_puts(sql, " IN (SELECT id FROM pg_temp.") &&
-			buf_puts(sql, kept) && buf_puts(sql, "))");
-		sep = " AND ";
-	}
-	if (ok && strcmp(cat->table, "calendar") == 0)
-		ok = put_bound(sql, &sep, "end_date", ">=", ex->opt->from) &&
-			put_bound(sql, &sep, "start_date", "<=", ex->opt->to);
-	if (ok && strcmp(cat->table, "calendar_dates") == 0)
-		ok = put_bound(sql, &sep, "date", ">=", ex->opt->from) &&
-			put_bound(sql, &sep, "date", "<=", ex->opt->to);
-	return ok;
-}
-
-/*
- * The COPY of locations.geojson: one line per feature, between the
- * collection's opening and closing, from the table locations.
- */
-static bool
-put_geojson_copy(Buf *sql, const Export *ex)
-{
-	return buf_puts(sql, "COPY (SELECT line FROM (SELECT 0 AS part, NULL::"
-					"text AS id, '{\"type\":\"FeatureCollection\",\"features"
-					"\":[' AS line UNION ALL SELECT 1, id, CASE WHEN "
-					"row_number() OVER (ORDER BY id) > 1 THEN ',' ELSE '' "
-					"END || pg_catalog.json_build_object('type', 'Feature', "
-					"'id', id, 'properties', properties, 'geometry', ") &&
-		put_template(sql, ex, "@g.ST_AsGeoJSON(CASE WHEN @g.ST_SRID(geom) "
-					 "= 4326 THEN geom ELSE @g.ST_Transform(geom, 4326) END,"
-					 " 17)::json)::text FROM @s.locations UNION ALL SELECT "
-					 "2, NULL, ']}') AS parts ORDER BY part, id) TO STDOUT");
-}
-
-/* Fills m with copies of file, copy and header (each NULL: none). */
-static bool
-member_set(Member *m, const char *file, const char *copy, const char *header)
-{
-	m->file = strdup(file);
-	m->copy = copy ? strdup(copy) : NULL;
-	m->header = header ? strdup(header) : NULL;
-	return m->file && (copy == NULL || m->copy) &&
-		(header == NULL || m->header);
-}
-
-/*
- * Reads import_files into ex->members: per file its table, columns,
- * header names and column types.  False (logged) when the feed cannot be
- * written back: a table or a column is gone.
- */
-/*
- * Whether file, a name import_files gives, is a plain name of a member at
- * a zip's root, as the loader records them: written beside the others in
- * OUTPUT or in the zip, it names nothing elsewhere (no "/", "\\", "..",
- * control character).  Logs a refusal when not.
- */
-static bool
-member_name_ok(const char *file)
-{
-	size_t		len = strlen(file);
-	bool		ok = len > 0 && len <= 255 && strcmp(file, ".") != 0 &&
-		strcmp(file, "..") != 0;
-
-	for (const char *p = file; ok && *p; p++)
-		ok = *p != '/' && *p != '\\' && (unsigned char) *p >= 0x20 &&
-			*p != 0x7F;
-	if (!ok)
-	{
-		log_error("refusing to export a file named \"%s\" in import_files: "
-				  "it is not a plain file name", file);
-		log_hint("the loader records only the names of members at the "
-				 "feed's root; someone changed the table");
-	}
-	return ok;
-}
-
-static bool
-read_members(Export *ex)
-{
-	const char *params[1];
-	PGresult   *res;
-	Buf			sql,
-				copy,
-				header;
-	bool		ok;
-	int			n;
-
-	buf_init(&sql, SQL_MAX);
-	ok = buf_puts(&sql, "SELECT f.file, f.\"table\", c.col, c.head, "
-				  "pg_catalog.format_type(a.atttypid, NULL), "
-				  "r.oid IS NOT NULL, f.columns IS NULL, "
-				  "x.attname IS NOT NULL, "
-				  "pg_catalog.cardinality(f.columns) = 0 FROM ") &&
-		put_template(&sql, ex, "@s.import_files f ") &&
-		buf_puts(&sql, "LEFT JOIN (pg_catalog.pg_class r JOIN "
-				 "pg_catalog.pg_namespace s ON s.oid = r.relnamespace "
-				 "AND s.nspname = $1) ON r.relname = f.\"table\" "
-				 "LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(f.columns), "
-				 "pg_catalog.unnest(f.header)) "
-				 "WITH ORDINALITY AS c(col, head, n) ON true "
-				 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid "
-				 "AND a.attname = c.col AND NOT a.attisdropped "
-				 "LEFT JOIN pg_catalog.pg_attribute x ON x.attrelid = r.oid "
-				 "AND x.attname = '" DDL_EXTRA_COLUMN "' AND NOT x.attisdropped "
-				 "AND x.atttypid = 'pg_catalog.jsonb'::pg_catalog.regtype "
-				 "ORDER BY f.file, c.n");
-	params[0] = ex->opt->schema;
-	res = ok ? db_query(ex->conn, sql.data, 1, params) : NULL;
-	buf_free(&sql);
-	if (res == NULL)
-	{
-		ex->db_failed = true;
-		return false;
-	}
-	n = PQntuples(res);
-	ex->members = calloc((size_t) n + 1, sizeof(Member));
-	ok = ex->members != NULL;
-	buf_init(&copy, SQL_MAX);
-	buf_init(&header, SQL_MAX);
-	for (int i = 0; ok && i < n; i++)
-	{
-		const char *file = PQgetvalue(res, i, 0);
-		const char *table = PQgetvalue(res, i, 1);
-		const char *col = PQgetvalue(res, i, 2);
-		const char *type = PQgetvalue(res, i, 4);
-		bool		is_null = PQgetisnull(res, i, 4);
-		bool		first = i == 0 || strcmp(file, PQgetvalue(res, i - 1, 0));
-		bool		last = i == n - 1 || strcmp(file, PQgetvalue(res, i + 1, 0));
-		const CatalogFile *cat = catalog_find_file(file);
-		Member	   *m = &ex->members[ex->nmembers];
-
-		if (first && !member_name_ok(file))
-		{
-			ok = false;
-			break;
-		}
-		if (PQgetvalue(res, i, 8)[0] == 't')
-		{
-			/* a member of 0 bytes (gtfs2pgsql records it so): no table */
-			ok = member_set(m, file, NULL, NULL);
-			ex->nmembers += ok;
-			continue;
-		}
-		/*
-		 * A column of a file of the reference that it lacks is in extra;
-		 * so is one of another file that its table lacks (past the text
-		 * columns of a wide file)
-		 */
-		if (PQgetvalue(res, i, 7)[0] == 't' &&
-			(cat ? catalog_find_field(cat, col) < 0 : is_null))
-		{
-			type = DDL_EXTRA_COLUMN;
-			is_null = false;
-		}
-		if (PQgetvalue(res, i, 5)[0] != 't')
-		{
-			log_error("table %s.%s of %s is missing", ex->opt->schema,
-					  table, file);
-			ok = false;
-			break;
-		}
-		if (PQgetvalue(res, i, 6)[0] == 't')
-		{
-			/* locations.geojson */
-			buf_reset(&copy);
-			ok = put_geojson_copy(&copy, ex) &&
-				member_set(m, file, copy.data, NULL);
-			ex->nmembers += ok;
-			continue;
-		}
-		if (is_null)
-		{
-			log_error("column \"%s\" of table %s.%s (%s) is missing", col,
-					  ex->opt->schema, table, file);
-			ok = false;
-			break;
-		}
-		if (first)
-		{
-			buf_reset(&copy);
-			buf_reset(&header);
-			ok = buf_puts(&copy, "COPY (SELECT ");
-		}
-		else
-			ok = buf_puts(&copy, ", ") && buf_putc(&header, ',');
-		ok = ok && put_value(&copy, ex, col, type, date_clip(cat, col)) &&
-			put_csv(&header, PQgetisnull(res, i, 3) ? col :
-					PQgetvalue(res, i, 3));
-		if (!ok || !last)
-			continue;
-		ok = buf_puts(&copy, " FROM ") && buf_puts(&copy, ex->schema) &&
-			buf_putc(&copy, '.') && put_ident(&copy, ex, table) &&
-			put_cut(&copy, ex, cat) &&
-			buf_puts(&copy, ") TO STDOUT") &&
-			buf_putc(&header, '\n') &&
-			member_set(m, file, copy.data, header.data);
-		ex->nmembers += ok;
-	}
-	if (!ok && (copy.lost || header.lost || ex->members == NULL))
-		log_error("out of memory");
-	buf_free(&copy);
-	buf_free(&header);
-	PQclear(res);
-	return ok;
-}
-
-/* Starts the member's COPY; false (logged) on failure. */
-static bool
-stream_open(Stream *s)
-{
-	PGresult   *res;
-
-	s->head_pos = 0;
-	if (s->m->copy == NULL)
-		return true;			/* an empty member: nothing to read */
-	res = PQexec(s->ex->conn, s->m->copy);
-	if (PQresultStatus(res) != PGRES_COPY_OUT)
-	{
-		db_log_error(s->ex->conn, res, "COPY failed");
-		PQclear(res);
-		s->ex->db_failed = true;
-		return false;
-	}
-	PQclear(res);
-	s->copying = true;
-	s->head_pos = 0;
-	return true;
-}
-
-/* The end of a COPY: its result must be COMMAND_OK. */
-static bool
-stream_end(Stream *s)
-{
-	PGresult   *res;
-	bool		ok = true;
-
-	while ((res = PQgetResult(s->ex->conn)) != NULL)
-	{
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		{
-			db_log_error(s->ex->conn, res, "COPY failed");
-			ok = false;
-		}
-		PQclear(res);
-	}
-	s->copying = false;
-	s->finished = ok;
-	s->ex->db_failed = s->ex->db_failed || !ok;
-	return ok;
-}
-
-/* The character that the escape \c of COPY's text format stands for. */
-static char
-unescape(char c)
-{
-	switch (c)
-	{
-		case 'b':
-			return '\b';
-		case 'f':
-			return '\f';
-		case 'n':
-			return '\n';
-		case 'r':
-			return '\r';
-		case 't':
-			return '\t';
-		case 'v':
-			return '\v';
-	}
-	return c;
-}
-
-/*
- * Whether the field [p, e) of COPY's text format must be quoted in CSV:
- * it holds a comma, a quote or a line end, or starts or ends with a space
- * or a tab (which the CSV reader would trim).
- */
-static bool
-needs_quotes(const char *p, const char *e)
-{
-	if (p < e && (*p == ' ' || (p[0] == '\\' && e - p > 1 && p[1] == 't')))
-		return true;
-	if (p < e && (e[-1] == ' ' || (e - p > 1 && e[-2] == '\\' &&
-									e[-1] == 't')))
-		return true;
-	for (; p < e; p++)
-	{
-		if (*p == ',' || *p == '"')
-			return true;
-		if (*p == '\\' && p + 1 < e)
-		{
-			p++;
-			if (*p == 'n' || *p == 'r')
-				return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Appends a row of COPY's text format, row[0..len) (its fields separated
- * by tabs, escaped with backslashes, NULL as \N, ending in a line end),
- * to out as a CSV record: NULL is an empty field, and a field is quoted
- * only where CSV needs it.  as_csv false: the fields unescaped, as they
- * are.  False when out is full.
- */
-static bool
-put_record(Buf *out, const char *row, size_t len, bool as_csv)
-{
-	const char *end = row + len;
-	const char *p = row;
-	bool		ok = true;
-
-	if (end > row && end[-1] == '\n')
-		end--;
-	while (ok)
-	{
-		const char *e = memchr(p, '\t', (size_t) (end - p));
-		bool		quote;
-
-		if (e == NULL)
-			e = end;
-		if (e - p == 2 && p[0] == '\\' && p[1] == 'N')
-			p = e;
-		quote = as_csv && needs_quotes(p, e);
-		ok = !quote || buf_putc(out, '"');
-		for (; ok && p < e; p++)
-		{
-			char		c = *p;
-
-			if (c == '\\' && p + 1 < e)
-				c = unescape(*++p);
-			ok = (!quote || c != '"' || buf_putc(out, '"')) &&
-				buf_putc(out, c);
-		}
-		ok = ok && (!quote || buf_putc(out, '"'));
-		if (e == end)
-			break;
-		ok = ok && buf_putc(out, ',');
-		p = e + 1;
-	}
-	return ok && buf_putc(out, '\n');
-}
-
-/*
- * Up to n bytes of the member: its header, then its rows.  The count,
- * 0 at the end, -1 (logged) when the server failed.
- */
-static long
-stream_read(Stream *s, char *out, size_t n)
-{
-	size_t		got = 0;
-
-	while (got < n)
-	{
-		const char *head = s->m->header ? s->m->header : "";
-		size_t		head_len = strlen(head);
-		size_t		k;
-		char	   *row = NULL;
-		int			len;
-		bool		ok;
-
-		if (s->head_pos < head_len)
-		{
-			k = head_len - s->head_pos < n - got ?
-				head_len - s->head_pos : n - got;
-			memcpy(out + got, head + s->head_pos, k);
-			s->head_pos += k, got += k;
-			continue;
-		}
-		if (s->row_pos < s->row.len)
-		{
-			k = s->row.len - s->row_pos < n - got ?
-				s->row.len - s->row_pos : n - got;
-			memcpy(out + got, s->row.data + s->row_pos, k);
-			s->row_pos += k, got += k;
-			continue;
-		}
-		if (!s->copying)
-			break;
-		buf_reset(&s->row);
-		s->row_pos = 0;
-		len = PQgetCopyData(s->ex->conn, &row, 0);
-		if (len > 0)
-		{
-			ok = put_record(&s->row, row, (size_t) len, s->m->header != NULL);
-			PQfreemem(row);
-			if (!ok)
-			{
-				log_error("%s: a row of more than %d bytes, or out of memory",
-						  s->m->file, ROW_MAX);
-				return -1;
-			}
-			s->ex->rows++;
-			continue;
-		}
-		if (len == -1 && stream_end(s))
-			continue;
-		if (len == -2)
-		{
-			db_log_error(s->ex->conn, NULL, "COPY failed");
-			s->ex->db_failed = true;
-		}
-		return -1;
-	}
-	return (long) got;
-}
-
-/*
- * Frees what the stream holds.  A COPY its writer left unfinished (a
- * write failed) is canceled, so that the server stops and conn takes the
- * ROLLBACK.
- */
-static void
-stream_close(Stream *s)
-{
-	if (s->copying)
-		copy_out_cancel(s->ex->conn);
-	s->copying = false;
-	buf_free(&s->row);
-	s->row_pos = 0;
-}
-
-/* libzip's side of a member: see zip_source_function(3). */
-static zip_int64_t
-member_source(void *userdata, void *data, zip_uint64_t len,
-			  zip_source_cmd_t cmd)
-{
-	Stream	   *s = userdata;
-	long		n;
-
-	switch (cmd)
-	{
-		case ZIP_SOURCE_OPEN:
-			if (stream_open(s))
-				return 0;
-			zip_error_set(&s->error, ZIP_ER_READ, EIO);
-			return -1;
-		case ZIP_SOURCE_READ:
-			n = stream_read(s, data, len);
-			if (n >= 0)
-				return n;
-			zip_error_set(&s->error, ZIP_ER_READ, EIO);
-			return -1;
-		case ZIP_SOURCE_CLOSE:
-			stream_close(s);
-			return 0;
-		case ZIP_SOURCE_STAT:
-			{
-				zip_stat_t *st = data;
-
-				zip_stat_init(st);
-				st->mtime = s->ex->mtime;
-				st->valid |= ZIP_STAT_MTIME;
-				return sizeof(*st);
-			}
-		case ZIP_SOURCE_ERROR:
-			return zip_error_to_data(&s->error, data, len);
-		case ZIP_SOURCE_FREE:
-			stream_close(s);
-			zip_error_fini(&s->error);
-			free(s);
-			return 0;
-		case ZIP_SOURCE_SUPPORTS:
-			return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN,
-												  ZIP_SOURCE_READ,
-												  ZIP_SOURCE_CLOSE,
-												  ZIP_SOURCE_STAT,
-												  ZIP_SOURCE_ERROR,
-												  ZIP_SOURCE_FREE, -1);
-		default:
-			zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
-			return -1;
-	}
-}
-
-/* A new stream of member m; NULL (logged) when out of memory. */
-static Stream *
-stream_new(Export *ex, const Member *m)
-{
-	Stream	   *s = calloc(1, sizeof(Stream));
-
-	if (s == NULL)
-	{
-		log_error("out of memory");
-		return NULL;
-	}
-	s->ex = ex;
-	s->m = m;
-	buf_init(&s->row, ROW_MAX);
-	zip_error_init(&s->error);
-	return s;
-}
-
-/*
- * The zip's side of the archive: libzip writes it through this source
- * into the temporary file z->fd, which the caller made (and removes), so
- * that a signal handler knows its name; libzip's own file sources would
- * write under a name of their own.  See zip_source_function(3).
- */
-typedef struct
-{
-	int			fd;
-	zip_error_t error;
-} ZipFile;
-
-static zip_int64_t
-zip_file_source(void *userdata, void *data, zip_uint64_t len,
-				zip_source_cmd_t cmd)
-{
-	ZipFile    *z = userdata;
-	zip_source_args_seek_t *args;
-	struct stat st;
-	ssize_t		n;
-	off_t		pos;
-
-	switch (cmd)
-	{
-		case ZIP_SOURCE_OPEN:
-		case ZIP_SOURCE_CLOSE:
-		case ZIP_SOURCE_COMMIT_WRITE:
-			return 0;
-		case ZIP_SOURCE_BEGIN_WRITE:
-		case ZIP_SOURCE_ROLLBACK_WRITE:
-		case ZIP_SOURCE_REMOVE:
-			if (ftruncate(z->fd, 0) == 0 && lseek(z->fd, 0, SEEK_SET) == 0)
-				return 0;
-			zip_error_set(&z->error, ZIP_ER_WRITE, errno);
-			return -1;
-		case ZIP_SOURCE_READ:
-			n = read(z->fd, data, len);
-			if (n >= 0)
-				return n;
-			zip_error_set(&z->error, ZIP_ER_READ, errno);
-			return -1;
-		case ZIP_SOURCE_WRITE:
-			for (zip_uint64_t done = 0; done < len; done += (zip_uint64_t) n)
-			{
-				n = write(z->fd, (char *) data + done, len - done);
-				if (n < 0 && errno == EINTR)
-					n = 0;
-				else if (n < 0)
-				{
-					zip_error_set(&z->error, ZIP_ER_WRITE, errno);
-					return -1;
-				}
-			}
-			return (zip_int64_t) len;
-		case ZIP_SOURCE_SEEK:
-		case ZIP_SOURCE_SEEK_WRITE:
-			args = ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len,
-									   &z->error);
-			if (args == NULL)
-				return -1;
-			if (lseek(z->fd, (off_t) args->offset, args->whence) >= 0)
-				return 0;
-			zip_error_set(&z->error, ZIP_ER_SEEK, errno);
-			return -1;
-		case ZIP_SOURCE_TELL:
-		case ZIP_SOURCE_TELL_WRITE:
-			pos = lseek(z->fd, 0, SEEK_CUR);
-			if (pos >= 0)
-				return (zip_int64_t) pos;
-			zip_error_set(&z->error, ZIP_ER_TELL, errno);
-			return -1;
-		case ZIP_SOURCE_STAT:
-			if (fstat(z->fd, &st) != 0)
-			{
-				zip_error_set(&z->error, ZIP_ER_READ, errno);
-				return -1;
-			}
-			zip_stat_init(data);
-			((zip_stat_t *) data)->size = (zip_uint64_t) st.st_size;
-			((zip_stat_t *) data)->valid |= ZIP_STAT_SIZE;
-			return sizeof(zip_stat_t);
-		case ZIP_SOURCE_ERROR:
-			return zip_error_to_data(&z->error, data, len);
-		case ZIP_SOURCE_FREE:
-			return 0;
-		case ZIP_SOURCE_SUPPORTS:
-			return ZIP_SOURCE_SUPPORTS_WRITABLE;
-		default:
-			zip_error_set(&z->error, ZIP_ER_OPNOTSUPP, 0);
-			return -1;
-	}
-}
-
-/*
- * Writes every member as a zip into the empty file fd (through
- * zip_file_source).  shown names it in messages.
- */
-static bool
-write_zip(Export *ex, int fd, const char *shown)
-{
-	ZipFile		file = {.fd = fd};
-	zip_error_t error;
-	zip_source_t *out;
-	zip_t	   *za = NULL;
-	bool		ok;
-
-	zip_error_init(&file.error);
-	zip_error_init(&error);
-	out = zip_source_function_create(zip_file_source, &file, &error);
-	if (out)
-		za = zip_open_from_source(out, ZIP_CREATE | ZIP_TRUNCATE, &error);
-	if (za == NULL)
-	{
-		log_error("could not create \"%s\": %s", shown,
-				  zip_error_strerror(&error));
-		zip_source_free(out);
-		zip_error_fini(&error);
-		zip_error_fini(&file.error);
-		return false;
-	}
-	zip_error_fini(&error);
-	ok = true;
-	for (int i = 0; ok && i < ex->nmembers; i++)
-	{
-		Stream	   *s = stream_new(ex, &ex->members[i]);
-		zip_source_t *src = s ? zip_source_function(za, member_source, s) :
-			NULL;
-		zip_int64_t idx;
-
-		if (s && src == NULL)
-			free(s);
-		idx = src ? zip_file_add(za, ex->members[i].file, src,
-								 ZIP_FL_ENC_UTF_8) : -1;
-		/* libzip's default is level 9: thrice the time of zip's 6 */
-		ok = idx >= 0 &&
-			zip_set_file_compression(za, (zip_uint64_t) idx, ZIP_CM_DEFLATE,
-									 ZIP_LEVEL) == 0;
-		if (!ok && src && idx < 0)
-			zip_source_free(src);	/* else the archive's */
-		if (!ok)
-			log_error("could not add %s to \"%s\": %s", ex->members[i].file,
-					  shown, zip_strerror(za));
-	}
-	if (ok && zip_close(za) != 0)
-	{
-		/* the server's failure is said already */
-		if (!ex->db_failed)
-			log_error("could not write \"%s\": %s", shown, zip_strerror(za));
-		ok = false;
-	}
-	if (!ok)
-		zip_discard(za);
-	zip_error_fini(&file.error);
-	return ok;
-}
-
-/* Copies the file fd to stdout; false (logged) on error. */
-static bool
-copy_to_stdout(int fd)
-{
-	char	   *chunk = malloc(WRITE_CHUNK);
-	ssize_t		n = 0;
-	bool		ok = chunk != NULL && lseek(fd, 0, SEEK_SET) == 0;
-
-	while (ok && (n = read(fd, chunk, WRITE_CHUNK)) > 0)
-		for (ssize_t done = 0, k; ok && done < n; done += k)
-		{
-			k = write(STDOUT_FILENO, chunk + done, (size_t) (n - done));
-			if (k < 0 && errno == EINTR)
-				k = 0;
-			ok = k >= 0;
-		}
-	ok = ok && n == 0;
-	if (!ok)
-		log_error("could not write the zip to stdout: %s",
-				  chunk ? strerror(errno) : "out of memory");
-	free(chunk);
-	return ok;
-}
-
-/*
- * Writes member m as the plain file of folder dir, a folder that is ours
- * alone; chunk holds WRITE_CHUNK bytes.
- */
-static bool
-write_plain(Export *ex, const Member *m, const char *dir, char *chunk)
-{
-	char		path[PATH_MAX];
-	Stream		s = {.ex = ex, .m = m};
-	FILE	   *out;
-	long		n = 0;
-	bool		ok;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, m->file);
-	out = fopen(path, "wbx");
-	if (out == NULL)
-	{
-		log_error("could not create \"%s\": %s", path, strerror(errno));
-		return false;
-	}
-	buf_init(&s.row, ROW_MAX);
-	ok = stream_open(&s);
-	while (ok && (n = stream_read(&s, chunk, WRITE_CHUNK)) > 0)
-		if (fwrite(chunk, 1, (size_t) n, out) != (size_t) n)
-		{
-			log_error("could not write \"%s\": %s", path, strerror(errno));
-			ok = false;
-		}
-	ok = ok && n == 0;
-	stream_close(&s);
-	if (fclose(out) != 0 && ok)
-	{
-		log_error("could not write \"%s\": %s", path, strerror(errno));
-		ok = false;
-	}
-	return ok;
-}
-
-/* Writes every member as a plain file of the folder dir, empty and ours. */
-static bool
-write_folder(Export *ex, const char *dir)
-{
-	char	   *chunk = malloc(WRITE_CHUNK);
-	bool		ok = chunk != NULL;
-
-	if (chunk == NULL)
-		log_error("out of memory");
-	for (int i = 0; ok && i < ex->nmembers; i++)
-		ok = write_plain(ex, &ex->members[i], dir, chunk);
-	free(chunk);
-	return ok;
-}
 
 /*
  * The signals that end the program, and what their handler removes: the
@@ -1194,44 +175,6 @@ add_path(Output *o, const char *dir, const char *name)
 }
 
 /*
- * Whether the existing folder dir may be replaced whole: it holds only
- * the plain files an export writes (*.txt, *.geojson).  Logged when not.
- */
-static bool
-folder_replaceable(const char *dir)
-{
-	DIR		   *d = opendir(dir);
-	struct dirent *e;
-	bool		ok = d != NULL;
-
-	if (d == NULL)
-		log_error("could not open folder \"%s\": %s", dir, strerror(errno));
-	while (ok && (e = readdir(d)) != NULL)
-	{
-		size_t		len = strlen(e->d_name);
-		struct stat st;
-		char		path[PATH_MAX + NAME_MAX + 2];
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		ok = lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-			((len > 4 && strcmp(e->d_name + len - 4, ".txt") == 0) ||
-			 (len > 8 && strcmp(e->d_name + len - 8, ".geojson") == 0));
-		if (!ok)
-		{
-			log_error("folder \"%s\" holds \"%s\", which is no file of a "
-					  "feed: it is left as it is", dir, e->d_name);
-			log_hint("an export replaces the folder whole; give a new or "
-					 "empty folder");
-		}
-	}
-	if (d)
-		closedir(d);
-	return ok;
-}
-
-/*
  * Makes the temporary zip or folder of OUTPUT beside it, before anything
  * is asked of the server (so that a failure to write there comes first),
  * and records it for on_signal.  "-": a zip in TMPDIR, removed at once
@@ -1312,76 +255,11 @@ output_add_files(Output *o, const Export *ex)
 
 	/* realloc moves the paths that on_signal reads */
 	block_signals(true);
-	for (int i = 0; ok && o->folder && i < ex->nmembers; i++)
-		ok = add_path(o, o->paths[0], ex->members[i].file);
+	for (int i = 0; ok && o->folder && i < ex->files.nmembers; i++)
+		ok = add_path(o, o->paths[0], ex->files.members[i].file);
 	doom(o->paths, o->npaths);
 	block_signals(false);
 	return ok;
-}
-
-/*
- * Removes the folder dir and its plain files: the folder that OUTPUT
- * replaced.  A warning when it stays.
- */
-static void
-remove_old_folder(const char *dir, const char *shown)
-{
-	DIR		   *d = opendir(dir);
-	struct dirent *e;
-	char		path[PATH_MAX];
-
-	while (d && (e = readdir(d)) != NULL)
-	{
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	if (rmdir(dir) != 0)
-		log_warning("the former \"%s\" is left as \"%s\": %s", shown, dir,
-					strerror(errno));
-}
-
-/*
- * The temporary folder in place of the folder OUTPUT: swapped with it in
- * one step where the file system can (renameat2 RENAME_EXCHANGE), else
- * the old one moved aside first; then the old one removed.
- */
-static bool
-replace_folder(Output *o)
-{
-	const char *tmp = o->paths[0];
-	char		old[PATH_MAX + 8];
-
-	if (!o->exists)
-		return rename(tmp, o->target) == 0;
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, o->target, RENAME_EXCHANGE) == 0)
-	{
-		remove_old_folder(tmp, o->shown);
-		return true;
-	}
-	if (errno != EINVAL && errno != ENOSYS)
-		return false;
-	snprintf(old, sizeof(old), "%s.XXXXXX", o->target);
-	if (mkdtemp(old) == NULL)
-		return false;
-	if (rename(o->target, old) != 0)
-	{
-		rmdir(old);
-		return false;
-	}
-	if (rename(tmp, o->target) != 0)
-	{
-		int			saved = errno;
-
-		rename(old, o->target);
-		errno = saved;
-		return false;
-	}
-	remove_old_folder(old, o->shown);
-	return true;
 }
 
 /*
@@ -1395,9 +273,11 @@ output_commit(Output *o)
 	bool		ok;
 
 	if (o->target[0] == '\0')
-		return copy_to_stdout(o->fd);
+		return zipwrite_to_stdout(o->fd);
 	block_signals(true);
-	ok = o->folder ? replace_folder(o) : rename(o->paths[0], o->target) == 0;
+	ok = o->folder ?
+		folder_replace(o->paths[0], o->target, o->exists, o->shown) :
+		rename(o->paths[0], o->target) == 0;
 	if (ok)
 		doom(NULL, 0);
 	else
@@ -1507,12 +387,13 @@ static bool
 refuse_unsafe(Export *ex, const char *schema, const char *names)
 {
 	const char *params[1] = {schema};
+	const char *subst[26] = {['s' - 'a'] = ex->schema};
 	Buf			sql;
 	PGresult   *res;
 	bool		ok;
 
 	buf_init(&sql, SQL_MAX);
-	ok = buf_puts(&sql, UNSAFE_HEAD) && put_template(&sql, ex, names) &&
+	ok = buf_puts(&sql, UNSAFE_HEAD) && sqlbuf_template(&sql, names, subst) &&
 		buf_puts(&sql, UNSAFE_TAIL);
 	res = ok ? db_query(ex->conn, sql.data, 1, params) : NULL;
 	buf_free(&sql);
@@ -1780,7 +661,7 @@ open_feed(Export *ex, char **name)
 		return false;
 	ex->schema = db_ident(ex->conn, *name);
 	if (ex->schema == NULL ||
-		!refuse_unsafe(ex, *name, is_cut(ex->opt) ?
+		!refuse_unsafe(ex, *name, cut_wanted(ex->opt) ?
 					   "ARRAY['import_files'] || " CUT_TABLES :
 					   "ARRAY['import_files']"))
 		return false;
@@ -1798,111 +679,16 @@ open_feed(Export *ex, char **name)
 	return has_files && !is_null;
 }
 
-/* The trips a cut keeps into pg_temp.k_trips, then what they use. */
-static bool
-cut_tables(Export *ex)
-{
-	const ExportOptions *o = ex->opt;
-	Buf			sql;
-	Buf			routes;
-	const char *params[1];
-	PGresult   *res;
-	char		box[200];
-	bool		ok;
-
-	buf_init(&sql, SQL_MAX);
-	buf_init(&routes, SQL_MAX);
-	ok = put_template(&sql, ex, "CREATE TEMP TABLE k_trips ON COMMIT DROP "
-					  "AS SELECT trip_id AS id FROM @s.trips WHERE true");
-	if (ok && (o->from || o->to))
-		ok = put_template(&sql, ex, " AND service_id IN (SELECT service_id "
-						  "FROM ") &&
-			put_template(&sql, ex, timetable_service_days) &&
-			put_template(&sql, ex, " AS days WHERE true") &&
-			(!o->from || (buf_puts(&sql, " AND date >= DATE '") &&
-						  buf_puts(&sql, o->from) && buf_putc(&sql, '\''))) &&
-			(!o->to || (buf_puts(&sql, " AND date <= DATE '") &&
-						buf_puts(&sql, o->to) && buf_putc(&sql, '\''))) &&
-			buf_putc(&sql, ')');
-	if (ok && o->bbox)
-	{
-		snprintf(box, sizeof(box), "stop_lon BETWEEN %.17g AND %.17g AND "
-				 "stop_lat BETWEEN %.17g AND %.17g", o->box[0], o->box[2],
-				 o->box[1], o->box[3]);
-		ok = put_template(&sql, ex, " AND trip_id IN (SELECT trip_id FROM "
-						  "@s.stop_times WHERE stop_id IN (SELECT stop_id "
-						  "FROM @s.stops WHERE ") &&
-			buf_puts(&sql, box) && buf_puts(&sql, "))");
-	}
-	/* the routes as a text[] literal: {"a","b\"c"} */
-	ok = ok && buf_putc(&routes, '{');
-	for (int i = 0; ok && i < o->nroutes; i++)
-	{
-		ok = buf_puts(&routes, i ? ",\"" : "\"");
-		for (const char *p = o->routes[i]; ok && *p; p++)
-			ok = ((*p != '"' && *p != '\\') || buf_putc(&routes, '\\')) &&
-				buf_putc(&routes, *p);
-		ok = ok && buf_putc(&routes, '"');
-	}
-	ok = ok && buf_putc(&routes, '}');
-	if (ok && o->nroutes > 0)
-		ok = buf_puts(&sql, " AND route_id = ANY ($1::text[])");
-	params[0] = routes.data;
-	if (ok)
-	{
-		res = PQexecParams(ex->conn, sql.data, o->nroutes > 0, NULL, params,
-						   NULL, NULL, 0);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (!ok)
-			db_log_error(ex->conn, res, "could not cut the feed");
-		PQclear(res);
-	}
-	else
-		log_error("out of memory");
-	for (size_t i = 0; ok && i < sizeof(kept_sql) / sizeof(kept_sql[0]); i++)
-	{
-		buf_reset(&sql);
-		ok = put_template(&sql, ex, kept_sql[i]) && db_exec(ex->conn, sql.data);
-	}
-	ex->db_failed = !ok;
-	buf_free(&sql);
-	buf_free(&routes);
-	return ok;
-}
-
-
-/*
- * An empty cut is an error, not a feed: a cut that keeps no trip (a
- * period outside the calendar, a box with no stop) would write the feed's
- * header lines and little else.  True when it keeps at least one trip.
- */
-static bool
-cut_keeps_trips(Export *ex)
-{
-	bool		is_null;
-	char	   *any = query_value(ex, "SELECT EXISTS (SELECT FROM "
-								  "pg_temp.k_trips)", 0, NULL, &is_null);
-	bool		ok = any && any[0] == 't';
-
-	if (any && !ok)
-	{
-		log_error("the cut keeps no trip of the feed in schema \"%s\": "
-				  "nothing written", ex->opt->schema);
-		if (ex->opt->from || ex->opt->to)
-			log_hint("the feed's service days: SELECT min(date), max(date) "
-					 "FROM %s.service_days", ex->schema);
-	}
-	free(any);
-	return ok;
-}
-
 /* The members of the feed, read and checked, then its cut made. */
 static bool
 read_feed(Export *ex)
 {
-	if (!read_members(ex))
+	const char *postgis = ex->postgis ? ex->postgis : "public";
+
+	ex->files.conn = ex->conn;
+	if (!member_list_read(&ex->files, ex->opt, ex->schema, postgis))
 		return false;
-	if (ex->nmembers == 0)
+	if (ex->files.nmembers == 0)
 	{
 		log_error("the feed in schema \"%s\" lists no file in import_files: "
 				  "there is nothing to write", ex->opt->schema);
@@ -1910,14 +696,15 @@ read_feed(Export *ex)
 	}
 	return refuse_unsafe(ex, ex->opt->schema, "ARRAY(SELECT f.\"table\" "
 						 "FROM @s.import_files f)") &&
-		(!is_cut(ex->opt) || (cut_tables(ex) && cut_keeps_trips(ex)));
+		(!cut_wanted(ex->opt) ||
+		 cut_make(ex->conn, ex->opt, ex->schema, postgis, &ex->db_failed));
 }
 
 ExportStatus
 export_feed(PGconn *conn, const ExportOptions *opt, long long *rows,
 			int *files)
 {
-	Export		ex = {.conn = conn, .mtime = time(NULL)};
+	Export		ex = {.conn = conn, .files.mtime = time(NULL)};
 	ExportOptions resolved = *opt;
 	Output		out = {0};
 	char	   *name = NULL;
@@ -1936,23 +723,18 @@ export_feed(PGconn *conn, const ExportOptions *opt, long long *rows,
 	resolved.schema = name;
 	ok = ok && read_feed(&ex) && output_add_files(&out, &ex);
 	if (ok && out.folder)
-		ok = write_folder(&ex, out.paths[0]);
+		ok = folder_write(&ex.files, out.paths[0]);
 	else if (ok)
-		ok = write_zip(&ex, out.fd, out.shown);
+		ok = zipwrite_members(&ex.files, out.fd, out.shown);
+	ex.db_failed = ex.db_failed || ex.files.db_failed;
 	/* the transaction only read: its end is no news */
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
 		PQclear(PQexec(conn, ok ? "COMMIT" : "ROLLBACK"));
 	ok = ok && output_commit(&out);
 	output_close(&out, ok);
-	*rows = ex.rows;
-	*files = ex.nmembers;
-	for (int i = 0; i < ex.nmembers; i++)
-	{
-		free(ex.members[i].file);
-		free(ex.members[i].copy);
-		free(ex.members[i].header);
-	}
-	free(ex.members);
+	*rows = ex.files.rows;
+	*files = ex.files.nmembers;
+	member_list_free(&ex.files);
 	free(ex.postgis);
 	PQfreemem(ex.schema);
 	free(name);

@@ -1,0 +1,342 @@
+/*
+ * cut.c: the part of a feed a cut keeps; see cut.h.
+ *
+ * The period reaches the server as parameters only: into pg_temp.k_period,
+ * which the statements that follow read (a COPY takes no parameters).
+ */
+#include "cut.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "sqlbuf.h"
+#include "timetable.h"
+
+#define SQL_MAX			(4 * 1024 * 1024)
+
+/* The ids a cut keeps, per kind; each is a temporary table pg_temp.k_*. */
+typedef struct
+{
+	const char *ref;			/* a key as the catalog's refs name it */
+	const char *table;			/* pg_temp's table of the ids kept */
+} KeptIds;
+
+static const KeptIds kept_ids[] = {
+	{"trips.trip_id", "k_trips"},
+	{"routes.route_id", "k_routes"},
+	{"stops.stop_id", "k_stops"},
+	{"stops.zone_id", "k_zones"},
+	{"shapes.shape_id", "k_shapes"},
+	{"agency.agency_id", "k_agency"},
+	{"calendar.service_id", "k_services"},
+	{"calendar_dates.service_id", "k_services"},
+	{"levels.level_id", "k_levels"},
+};
+
+/*
+ * The statements that fill them, "@s" for the feed's schema, after
+ * k_trips (made by cut_trips).  Stops: those the trips call at, their
+ * stations, and everything in those stations (entrances, nodes, other
+ * platforms), which pathways.txt may link.
+ */
+static const char *const kept_sql[] = {
+	"CREATE TEMP TABLE k_services ON COMMIT DROP AS "
+	"SELECT DISTINCT service_id AS id FROM @s.trips "
+	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips)",
+	"CREATE TEMP TABLE k_routes ON COMMIT DROP AS "
+	"SELECT DISTINCT route_id AS id FROM @s.trips "
+	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips)",
+	"CREATE TEMP TABLE k_shapes ON COMMIT DROP AS "
+	"SELECT DISTINCT shape_id AS id FROM @s.trips "
+	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips) "
+	"AND shape_id IS NOT NULL",
+	"CREATE TEMP TABLE k_stops ON COMMIT DROP AS "
+	"WITH RECURSIVE up(id) AS ("
+	"SELECT stop_id FROM @s.stop_times "
+	"WHERE trip_id IN (SELECT id FROM pg_temp.k_trips) "
+	"AND stop_id IS NOT NULL "
+	"UNION SELECT s.parent_station FROM @s.stops s JOIN up "
+	"ON s.stop_id = up.id WHERE s.parent_station IS NOT NULL), "
+	"down(id) AS (SELECT id FROM up "
+	"UNION SELECT s.stop_id FROM @s.stops s JOIN down "
+	"ON s.parent_station = down.id) "
+	"SELECT id FROM down",
+	"CREATE TEMP TABLE k_zones ON COMMIT DROP AS "
+	"SELECT DISTINCT zone_id AS id FROM @s.stops "
+	"WHERE stop_id IN (SELECT id FROM pg_temp.k_stops) "
+	"AND zone_id IS NOT NULL",
+	"CREATE TEMP TABLE k_levels ON COMMIT DROP AS "
+	"SELECT DISTINCT level_id AS id FROM @s.stops "
+	"WHERE stop_id IN (SELECT id FROM pg_temp.k_stops) "
+	"AND level_id IS NOT NULL",
+	/* a route without agency_id: the feed has one agency, kept */
+	"CREATE TEMP TABLE k_agency ON COMMIT DROP AS "
+	"SELECT agency_id AS id FROM @s.routes "
+	"WHERE route_id IN (SELECT id FROM pg_temp.k_routes) "
+	"AND agency_id IS NOT NULL "
+	"UNION SELECT agency_id FROM @s.agency WHERE EXISTS (SELECT "
+	"FROM @s.routes WHERE route_id IN (SELECT id FROM pg_temp.k_routes) "
+	"AND agency_id IS NULL)",
+	"ANALYZE pg_temp.k_trips, pg_temp.k_services, pg_temp.k_routes, "
+	"pg_temp.k_shapes, pg_temp.k_stops, pg_temp.k_zones, "
+	"pg_temp.k_levels, pg_temp.k_agency",
+};
+
+/*
+ * Tables whose references do not cut them: their rows are referred to by
+ * rows kept (a booking rule by stop_times), whatever they refer to.
+ */
+static const char *const uncut_tables[] = {"booking_rules"};
+
+/* The temporary table of the ids a key of the catalog refers to, or NULL. */
+static const char *
+kept_table(const char *ref)
+{
+	for (size_t i = 0; i < sizeof(kept_ids) / sizeof(kept_ids[0]); i++)
+	{
+		size_t		n = strlen(kept_ids[i].ref);
+
+		if (strncmp(ref, kept_ids[i].ref, n) == 0 &&
+			(ref[n] == '\0' || ref[n] == '|'))
+			return kept_ids[i].table;
+	}
+	return NULL;
+}
+
+bool
+cut_wanted(const ExportOptions *opt)
+{
+	return opt->from || opt->to || opt->bbox || opt->nroutes > 0;
+}
+
+/* The period's first and last day, each NULL when the cut has none. */
+static const char *const first_day = "(SELECT first_day FROM pg_temp.k_period)";
+static const char *const last_day = "(SELECT last_day FROM pg_temp.k_period)";
+
+/* Appends "<sep>col op day" when set; sep becomes AND. */
+static bool
+put_bound(Buf *sql, const char **sep, const char *col, const char *op,
+		  const char *set, const char *day)
+{
+	bool		ok;
+
+	if (set == NULL)
+		return true;
+	ok = buf_puts(sql, *sep) && buf_puts(sql, col) && buf_putc(sql, ' ') &&
+		buf_puts(sql, op) && buf_putc(sql, ' ') && buf_puts(sql, day);
+	*sep = " AND ";
+	return ok;
+}
+
+bool
+cut_where(Buf *sql, PGconn *conn, const ExportOptions *opt,
+		  const CatalogFile *cat)
+{
+	const char *sep = " WHERE ";
+	bool		ok = true;
+	char		own[128];
+
+	if (!cut_wanted(opt) || cat == NULL)
+		return true;
+	for (size_t i = 0; i < sizeof(uncut_tables) / sizeof(uncut_tables[0]);
+		 i++)
+		if (strcmp(cat->table, uncut_tables[i]) == 0)
+			return true;
+	for (int f = 0; ok && f < cat->nfields; f++)
+	{
+		const CatalogField *cf = &cat->fields[f];
+		const char *kept;
+
+		snprintf(own, sizeof(own), "%s.%s", cat->table, cf->name);
+		kept = kept_table(own);
+		if (kept == NULL && cf->refs)
+			kept = kept_table(cf->refs);
+		if (kept == NULL)
+			continue;
+		ok = buf_puts(sql, sep) && buf_putc(sql, '(') &&
+			sqlbuf_ident(sql, conn, cf->name) &&
+			buf_puts(sql, " IS NULL OR ") &&
+			sqlbuf_ident(sql, conn, cf->name) &&
+			buf_puts(sql, " IN (SELECT id FROM pg_temp.") &&
+			buf_puts(sql, kept) && buf_puts(sql, "))");
+		sep = " AND ";
+	}
+	if (ok && strcmp(cat->table, "calendar") == 0)
+		ok = put_bound(sql, &sep, "end_date", ">=", opt->from, first_day) &&
+			put_bound(sql, &sep, "start_date", "<=", opt->to, last_day);
+	if (ok && strcmp(cat->table, "calendar_dates") == 0)
+		ok = put_bound(sql, &sep, "date", ">=", opt->from, first_day) &&
+			put_bound(sql, &sep, "date", "<=", opt->to, last_day);
+	if (!ok)
+		log_error("out of memory");
+	return ok;
+}
+
+/*
+ * How a cut clips column col of cat's table: from the period's start (<)
+ * or to its end (>); 0: not clipped.
+ */
+static char
+date_clip(const CatalogFile *cat, const char *col)
+{
+	if (cat == NULL)
+		return 0;
+	if (strcmp(cat->table, "calendar") == 0)
+		return strcmp(col, "start_date") == 0 ? '<' :
+			strcmp(col, "end_date") == 0 ? '>' : 0;
+	if (strcmp(cat->table, "feed_info") == 0)
+		return strcmp(col, "feed_start_date") == 0 ? '<' :
+			strcmp(col, "feed_end_date") == 0 ? '>' : 0;
+	return 0;
+}
+
+bool
+cut_put_date(Buf *sql, PGconn *conn, const ExportOptions *opt,
+			 const CatalogFile *cat, const char *col)
+{
+	char		clip = date_clip(cat, col);
+	const char *bound = clip == '<' ? opt->from : opt->to;
+	bool		ok;
+
+	/* GREATEST and LEAST skip NULLs: the CASE keeps an empty date empty */
+	if (clip && bound)
+		ok = buf_puts(sql, "pg_catalog.to_char(") &&
+			buf_puts(sql, clip == '<' ? "GREATEST(" : "LEAST(") &&
+			sqlbuf_ident(sql, conn, col) && buf_puts(sql, ", CASE WHEN ") &&
+			sqlbuf_ident(sql, conn, col) && buf_puts(sql, " IS NOT NULL THEN ") &&
+			buf_puts(sql, clip == '<' ? first_day : last_day) &&
+			buf_puts(sql, " END), 'YYYYMMDD')");
+	else
+		ok = buf_puts(sql, "pg_catalog.to_char(") &&
+			sqlbuf_ident(sql, conn, col) && buf_puts(sql, ", 'YYYYMMDD')");
+	return ok;
+}
+
+/* Runs sql with text parameters; false (logged) when it failed. */
+static bool
+exec_params(PGconn *conn, const char *sql, int nparams,
+			const char *const *params)
+{
+	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
+								   NULL, 0);
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		db_log_error(conn, res, "could not cut the feed");
+	PQclear(res);
+	return ok;
+}
+
+/* opt's routes as a text[] literal: {"a","b\"c"} */
+static bool
+put_routes(Buf *routes, const ExportOptions *opt)
+{
+	bool		ok = buf_putc(routes, '{');
+
+	for (int i = 0; ok && i < opt->nroutes; i++)
+	{
+		ok = buf_puts(routes, i ? ",\"" : "\"");
+		for (const char *p = opt->routes[i]; ok && *p; p++)
+			ok = ((*p != '"' && *p != '\\') || buf_putc(routes, '\\')) &&
+				buf_putc(routes, *p);
+		ok = ok && buf_putc(routes, '"');
+	}
+	return ok && buf_putc(routes, '}');
+}
+
+/* The trips the cut keeps into pg_temp.k_trips, then what they use. */
+static bool
+cut_tables(PGconn *conn, const ExportOptions *o, const char *const subst[26])
+{
+	const char *period[2] = {o->from, o->to};
+	const char *params[1];
+	Buf			sql;
+	Buf			routes;
+	char		box[200];
+	bool		ok;
+
+	buf_init(&sql, SQL_MAX);
+	buf_init(&routes, SQL_MAX);
+	ok = sqlbuf_template(&sql, "CREATE TEMP TABLE k_trips ON COMMIT DROP "
+						 "AS SELECT trip_id AS id FROM @s.trips WHERE true",
+						 subst);
+	if (ok && (o->from || o->to))
+		ok = sqlbuf_template(&sql, " AND service_id IN (SELECT service_id "
+							 "FROM ", subst) &&
+			sqlbuf_template(&sql, timetable_service_days, subst) &&
+			buf_puts(&sql, " AS days WHERE true") &&
+			(!o->from || (buf_puts(&sql, " AND date >= ") &&
+						  buf_puts(&sql, first_day))) &&
+			(!o->to || (buf_puts(&sql, " AND date <= ") &&
+						buf_puts(&sql, last_day))) &&
+			buf_putc(&sql, ')');
+	if (ok && o->bbox)
+	{
+		snprintf(box, sizeof(box), "stop_lon BETWEEN %.17g AND %.17g AND "
+				 "stop_lat BETWEEN %.17g AND %.17g", o->box[0], o->box[2],
+				 o->box[1], o->box[3]);
+		ok = sqlbuf_template(&sql, " AND trip_id IN (SELECT trip_id FROM "
+							 "@s.stop_times WHERE stop_id IN (SELECT stop_id "
+							 "FROM @s.stops WHERE ", subst) &&
+			buf_puts(&sql, box) && buf_puts(&sql, "))");
+	}
+	ok = ok && put_routes(&routes, o);
+	if (ok && o->nroutes > 0)
+		ok = buf_puts(&sql, " AND route_id = ANY ($1::text[])");
+	params[0] = routes.data;
+	if (!ok)
+		log_error("out of memory");
+	ok = ok && exec_params(conn, "CREATE TEMP TABLE k_period ON COMMIT DROP "
+						   "AS SELECT $1::date AS first_day, "
+						   "$2::date AS last_day", 2, period) &&
+		exec_params(conn, sql.data, o->nroutes > 0, params);
+	for (size_t i = 0; ok && i < sizeof(kept_sql) / sizeof(kept_sql[0]); i++)
+	{
+		buf_reset(&sql);
+		ok = sqlbuf_template(&sql, kept_sql[i], subst) &&
+			db_exec(conn, sql.data);
+	}
+	buf_free(&sql);
+	buf_free(&routes);
+	return ok;
+}
+
+bool
+cut_make(PGconn *conn, const ExportOptions *opt, const char *schema,
+		 const char *postgis, bool *db_failed)
+{
+	const char *subst[26] = {['s' - 'a'] = schema, ['g' - 'a'] = postgis};
+	PGresult   *res;
+	bool		ok;
+
+	if (!cut_tables(conn, opt, subst))
+	{
+		*db_failed = true;
+		return false;
+	}
+	/*
+	 * An empty cut is an error, not a feed: a cut that keeps no trip (a
+	 * period outside the calendar, a box with no stop) would write the
+	 * feed's header lines and little else.
+	 */
+	res = db_query(conn, "SELECT EXISTS (SELECT FROM pg_temp.k_trips)", 0,
+				   NULL);
+	if (res == NULL)
+	{
+		*db_failed = true;
+		return false;
+	}
+	ok = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (!ok)
+	{
+		log_error("the cut keeps no trip of the feed in schema \"%s\": "
+				  "nothing written", opt->schema);
+		if (opt->from || opt->to)
+			log_hint("the feed's service days: SELECT min(date), max(date) "
+					 "FROM %s.service_days", schema);
+	}
+	return ok;
+}
