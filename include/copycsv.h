@@ -1,6 +1,6 @@
 /*
- * copycsv.h: CSV as GTFS files hold it (RFC 4180, quoted only where
- * needed), and rows of COPY's text format turned into it.
+ * copycsv.h: rows of COPY's text format turned into CSV as GTFS files
+ * hold it (RFC 4180, quoted only where needed).
  */
 #ifndef COPYCSV_H
 #define COPYCSV_H
@@ -9,12 +9,6 @@
 #include <stddef.h>
 
 #include "buf.h"
-
-/*
- * Appends s as a CSV field: as it is, or quoted (quotes doubled) when it
- * holds a comma, a quote or a line end.  False when out is full.
- */
-extern bool copycsv_field(Buf *out, const char *s);
 
 /*
  * Appends a row of COPY's text format, row[0..len) (its fields separated

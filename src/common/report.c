@@ -11,7 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
+#include "textfmt.h"
+
+#define REPORT_STRING_MAX	(64 * 1024 * 1024)	/* bytes of one escaped string */
 
 double
 report_now(void)
@@ -196,22 +200,18 @@ report_finish(Report *r)
 		r->peak_rss_kb = rss;
 }
 
+/* s as a JSON string (textfmt_json_string). */
 static void
 json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++)
-	{
-		unsigned char c = (unsigned char) *s;
+	Buf			b;
 
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
+	buf_init(&b, REPORT_STRING_MAX);
+	if (textfmt_json_string(&b, s, strlen(s), NULL))
+		fwrite(b.data, 1, b.len, out);
+	else
+		fputs("null", out);
+	buf_free(&b);
 }
 
 /* s as a JSON string, or null when NULL. */

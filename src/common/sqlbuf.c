@@ -25,11 +25,10 @@ sqlbuf_template(Buf *sql, const char *template, const char *const subst[26])
 
 	for (const char *p = template; ok && *p; p++)
 	{
-		if (p[0] == '@' && p[1] >= 'a' && p[1] <= 'z')
+		if (p[0] == '@' && p[1] >= 'a' && p[1] <= 'z' &&
+			subst[p[1] - 'a'] != NULL)
 		{
-			const char *s = subst[p[1] - 'a'];
-
-			ok = s != NULL && buf_puts(sql, s);
+			ok = buf_puts(sql, subst[p[1] - 'a']);
 			p++;
 		}
 		else

@@ -1,23 +1,12 @@
 /*
- * copycsv.c: CSV fields, and COPY's text format turned into CSV, which is
- * how pgsql2gtfs writes what COPY (SELECT ...) TO STDOUT gives it.
+ * copycsv.c: COPY's text format turned into CSV, which is how pgsql2gtfs
+ * writes what COPY (SELECT ...) TO STDOUT gives it.  Fields are quoted as
+ * textfmt_csv_field quotes them, and also where a space or tab ends them,
+ * but in place, from the escaped text, without a copy of each field.
  */
 #include "copycsv.h"
 
 #include <string.h>
-
-bool
-copycsv_field(Buf *out, const char *s)
-{
-	bool		ok = true;
-
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		return buf_puts(out, s);
-	ok = buf_putc(out, '"');
-	for (; ok && *s; s++)
-		ok = (*s != '"' || buf_putc(out, '"')) && buf_putc(out, *s);
-	return ok && buf_putc(out, '"');
-}
 
 /* The character that the escape \c of COPY's text format stands for. */
 static char

@@ -111,7 +111,7 @@ cut_wanted(const ExportOptions *opt)
 	return opt->from || opt->to || opt->bbox || opt->nroutes > 0;
 }
 
-/* The period's first and last day, each NULL when the cut has none. */
+/* SQL: the period's first and last day (k_period's, NULL: unbounded). */
 static const char *const first_day = "(SELECT first_day FROM pg_temp.k_period)";
 static const char *const last_day = "(SELECT last_day FROM pg_temp.k_period)";
 
@@ -205,7 +205,8 @@ cut_put_date(Buf *sql, PGconn *conn, const ExportOptions *opt,
 		ok = buf_puts(sql, "pg_catalog.to_char(") &&
 			buf_puts(sql, clip == '<' ? "GREATEST(" : "LEAST(") &&
 			sqlbuf_ident(sql, conn, col) && buf_puts(sql, ", CASE WHEN ") &&
-			sqlbuf_ident(sql, conn, col) && buf_puts(sql, " IS NOT NULL THEN ") &&
+			sqlbuf_ident(sql, conn, col) &&
+			buf_puts(sql, " IS NOT NULL THEN ") &&
 			buf_puts(sql, clip == '<' ? first_day : last_day) &&
 			buf_puts(sql, " END), 'YYYYMMDD')");
 	else

@@ -25,6 +25,7 @@
 #include "folder.h"
 #include "log.h"
 #include "member.h"
+#include "postgis.h"
 #include "sqlbuf.h"
 #include "trust.h"
 #include "zipwrite.h"
@@ -611,19 +612,18 @@ lock_feed(Export *ex, const char *name)
 					   "'extra_float_digits', '1', true), "
 					   "(" REGISTRY_SCHEMA ") IS NOT DISTINCT FROM $3 AND "
 					   "(SELECT x.a FROM (" FEED_TABLES("$3")
-					   ") AS x (l, a)) IS NOT DISTINCT FROM $4, "
-					   "(SELECT pg_catalog.quote_ident(e.nspname) "
-					   "FROM pg_catalog.pg_extension x JOIN pg_catalog."
-					   "pg_namespace e ON e.oid = x.extnamespace "
-					   "WHERE x.extname = 'postgis')", 4, check_params);
+					   ") AS x (l, a)) IS NOT DISTINCT FROM $4",
+					   4, check_params);
 		done = res == NULL ? -1 : PQgetvalue(res, 0, 1)[0] == 't';
 		ex->db_failed = res == NULL;
-		if (done > 0 && !PQgetisnull(res, 0, 2))
-		{
-			free(ex->postgis);
-			ex->postgis = strdup(PQgetvalue(res, 0, 2));
-		}
 		PQclear(res);
+		PQfreemem(ex->postgis);
+		ex->postgis = NULL;
+		if (done > 0 && !postgis_find(ex->conn, &ex->postgis))
+		{
+			ex->db_failed = true;
+			done = -1;
+		}
 	}
 	free(locked);
 	if (done <= 0)
@@ -735,7 +735,7 @@ export_feed(PGconn *conn, const ExportOptions *opt, long long *rows,
 	*rows = ex.files.rows;
 	*files = ex.files.nmembers;
 	member_list_free(&ex.files);
-	free(ex.postgis);
+	PQfreemem(ex.postgis);
 	PQfreemem(ex.schema);
 	free(name);
 	return ok ? EXPORT_OK : ex.db_failed ? EXPORT_DB_FAILED :

@@ -23,6 +23,7 @@
 #include "ddl.h"
 #include "log.h"
 #include "sqlbuf.h"
+#include "textfmt.h"
 
 #define SQL_MAX			(4 * 1024 * 1024)
 #define ROW_MAX			(1024 * 1024 * 1024)	/* bytes of one row */
@@ -74,9 +75,17 @@ put_geojson_copy(Buf *sql, const char *const subst[26])
 					"END || pg_catalog.json_build_object('type', 'Feature', "
 					"'id', id, 'properties', properties, 'geometry', ") &&
 		sqlbuf_template(sql, "@g.ST_AsGeoJSON(CASE WHEN @g.ST_SRID(geom) "
-					 "= 4326 THEN geom ELSE @g.ST_Transform(geom, 4326) END,"
-					 " 17)::json)::text FROM @s.locations UNION ALL SELECT "
-					 "2, NULL, ']}') AS parts ORDER BY part, id) TO STDOUT", subst);
+						"= 4326 THEN geom ELSE @g.ST_Transform(geom, 4326) "
+						"END, 17)::json)::text FROM @s.locations UNION ALL "
+						"SELECT 2, NULL, ']}') AS parts ORDER BY part, id) "
+						"TO STDOUT", subst);
+}
+
+/* Appends a header's name as a CSV field. */
+static bool
+put_header(Buf *header, const char *name)
+{
+	return textfmt_csv_field(header, name, strlen(name));
 }
 
 /* Fills m with copies of file, copy and header (each NULL: none). */
@@ -228,8 +237,8 @@ member_list_read(MemberList *ml, const ExportOptions *opt, const char *schema,
 		else
 			ok = buf_puts(&copy, ", ") && buf_putc(&header, ',');
 		ok = ok && put_value(&copy, ml->conn, opt, cat, col, type) &&
-			copycsv_field(&header, PQgetisnull(res, i, 3) ? col :
-					PQgetvalue(res, i, 3));
+			put_header(&header, PQgetisnull(res, i, 3) ? col :
+					   PQgetvalue(res, i, 3));
 		if (!ok || !last)
 			continue;
 		ok = buf_puts(&copy, " FROM ") && buf_puts(&copy, schema) &&

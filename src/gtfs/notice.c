@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "convert.h"
 #include "log.h"
+#include "textfmt.h"
 
 #define NOTICE_ROW_MAX	(64 * 1024 * 1024)	/* one notice row in COPY form */
 #define MESSAGE_MAX		512
@@ -415,12 +416,8 @@ put_record(Buf *out, const CsvRow *row)
 		bool		trimmed = row->written && row->written[i].data;
 		const char *v = trimmed ? row->written[i].data : row->fields[i].data;
 		size_t		len = trimmed ? row->written[i].len : row->fields[i].len;
-		bool		quote = strcspn(v, ",\"\r\n") < len;
 
-		ok = (i == 0 || buf_putc(out, ',')) && (!quote || buf_putc(out, '"'));
-		for (size_t j = 0; ok && j < len; j++)
-			ok = (v[j] != '"' || buf_putc(out, '"')) && buf_putc(out, v[j]);
-		ok = ok && (!quote || buf_putc(out, '"'));
+		ok = (i == 0 || buf_putc(out, ',')) && textfmt_csv_field(out, v, len);
 	}
 	return ok;
 }

@@ -13,6 +13,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "sqlbuf.h"
 #include "timetable.h"
 
 /* Indexes for the joins everybody makes, besides the primary keys. */
@@ -162,17 +163,9 @@ static const char *const gist_tables[] = {"stops", "shapes", "shape_lines"};
 bool
 ddl_ident(Buf *sql, const Ddl *d, const char *name)
 {
-	char	   *q;
-	bool		ok;
-
 	if (d->conn == NULL)
 		return buf_puts(sql, name);
-	q = db_ident(d->conn, name);
-	if (q == NULL)
-		return false;
-	ok = buf_puts(sql, q);
-	PQfreemem(q);
-	return ok;
+	return sqlbuf_ident(sql, d->conn, name);
 }
 
 bool
@@ -186,43 +179,30 @@ bool
 ddl_template(Buf *sql, const Ddl *d, const char *template)
 {
 	char		srid[16];
-	bool		ok = true;
+	const char *subst[26] = {NULL};
+	Buf			feed_id;
+	Buf			points;
+	bool		ok;
 
 	snprintf(srid, sizeof(srid), "%d", d->srid);
-	for (const char *p = template; ok && *p; p++)
-	{
-		if (*p != '@')
-		{
-			ok = buf_putc(sql, *p);
-			continue;
-		}
-		switch (*++p)
-		{
-			case 's':
-				ok = buf_puts(sql, d->schema);
-				break;
-			case 'g':
-				ok = buf_puts(sql, d->postgis);
-				break;
-			case 'r':
-				ok = buf_puts(sql, srid);
-				break;
-			case 'f':
-				ok = d->feed_id == NULL ||
-					(buf_puts(sql, "feed_id text NOT NULL DEFAULT ") &&
-					 buf_puts(sql, d->feed_id) && buf_puts(sql, ",\n\t"));
-				break;
-			case 'p':			/* shape_lines' points */
-				ok = ddl_template(sql, d, d->shape_m ?
-								  "@g.ST_SetSRID(@g.ST_MakePointM("
-								  "@g.ST_X(geom), @g.ST_Y(geom), "
-								  "shape_dist_traveled), @r)" :
-								  "geom");
-				break;
-			default:
-				ok = false;
-		}
-	}
+	buf_init(&feed_id, DDL_SQL_MAX);
+	buf_init(&points, DDL_SQL_MAX);
+	subst['s' - 'a'] = d->schema;
+	subst['g' - 'a'] = d->postgis;
+	subst['r' - 'a'] = srid;
+	/* the column feed_id, and shape_lines' points, filled first */
+	ok = (d->feed_id == NULL ||
+		  (buf_puts(&feed_id, "feed_id text NOT NULL DEFAULT ") &&
+		   buf_puts(&feed_id, d->feed_id) && buf_puts(&feed_id, ",\n\t"))) &&
+		sqlbuf_template(&points, d->shape_m ?
+						"@g.ST_SetSRID(@g.ST_MakePointM(@g.ST_X(geom), "
+						"@g.ST_Y(geom), shape_dist_traveled), @r)" : "geom",
+						subst);
+	subst['f' - 'a'] = feed_id.data ? feed_id.data : "";
+	subst['p' - 'a'] = points.data;
+	ok = ok && sqlbuf_template(sql, template, subst);
+	buf_free(&feed_id);
+	buf_free(&points);
 	return ok;
 }
 

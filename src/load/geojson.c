@@ -13,36 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "notice_store.h"
-
-/*
- * Appends template with its "%s" replaced by first, then second, and
- * "%%" by "%"; false when sql hit its cap.
- */
-static bool
-buf_printf_template(Buf *sql, const char *template, const char *first,
-					const char *second)
-{
-	const char *args[2] = {first, second};
-	int			next = 0;
-	bool		ok = true;
-
-	for (const char *p = template; ok && *p; p++)
-	{
-		if (p[0] == '%' && p[1] == 's' && next < 2 && args[next])
-		{
-			ok = buf_puts(sql, args[next++]);
-			p++;
-		}
-		else if (p[0] == '%' && p[1] == '%')
-		{
-			ok = buf_putc(sql, '%');
-			p++;
-		}
-		else
-			ok = buf_putc(sql, *p);
-	}
-	return ok;
-}
+#include "sqlbuf.h"
 
 /*
  * The document's features, numbered n from 1, each as written (raw), with
@@ -69,7 +40,7 @@ static const char *const parts_sql =
 /*
  * Each feature with what sets it aside (problem, why), or NULL: checked
  * here, before any is loaded, so that one bad feature costs only itself.
- * A later feature with an id seen is a duplicate.  "%s": the bound on an
+ * A later feature with an id seen is a duplicate.  "@n": the bound on an
  * id's bytes.
  */
 static const char *const features_sql =
@@ -81,7 +52,7 @@ static const char *const features_sql =
 "\tWHEN f IS NULL THEN 'json'\n"
 "\tWHEN coalesce(jsonb_typeof(f->'id') NOT IN ('string', 'number'), true)\n"
 "\t\tTHEN 'id'\n"
-"\tWHEN octet_length(f->>'id') > %s THEN 'long'\n"
+"\tWHEN octet_length(f->>'id') > @n THEN 'long'\n"
 "\tWHEN jsonb_typeof(f->'geometry') IS DISTINCT FROM 'object'\n"
 "\t\tTHEN 'geometry'\n"
 "\tWHEN coalesce(f->'geometry'->>'type' NOT IN ('Polygon', 'MultiPolygon'),\n"
@@ -89,12 +60,15 @@ static const char *const features_sql =
 "\tEND AS problem\n"
 "\tFROM @s.locations_parts WHERE n IS NOT NULL) AS checked";
 
-/* The features without a problem, or with "%s" the one numbered $1. */
+/*
+ * The features without a problem, or with "@w" the one numbered $1;
+ * "@m": their geometry.
+ */
 static const char *const from_features_sql =
 "INSERT INTO @s.locations (id, stop_name, stop_desc, properties, geom)\n"
 "SELECT f->>'id', f->'properties'->>'stop_name',\n"
-"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(%s)\n"
-"FROM @s.locations_features WHERE problem IS NULL%s";
+"\tf->'properties'->>'stop_desc', f->'properties', @g.ST_Multi(@m)\n"
+"FROM @s.locations_features WHERE problem IS NULL@w";
 
 /*
  * What sets a feature aside, with the SQL of its notice's value and
@@ -307,6 +281,10 @@ insert_features(PGconn *conn, const Ddl *ddl, long *rows)
 		"@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'), 4326)" :
 		"@g.ST_Transform(@g.ST_SetSRID(@g.ST_GeomFromGeoJSON(f->'geometry'),"
 		" 4326), @r)";
+	/* filled here, then with ddl's names (@g, @r) by exec_or_one_by_one */
+	const char *subst_all[26] = {['m' - 'a'] = geometry, ['w' - 'a'] = ""};
+	const char *subst_one[26] = {['m' - 'a'] = geometry,
+	['w' - 'a'] = " AND n = $1"};
 	Buf			all,
 				one,
 				count;
@@ -316,8 +294,8 @@ insert_features(PGconn *conn, const Ddl *ddl, long *rows)
 	buf_init(&all, DDL_SQL_MAX);
 	buf_init(&one, DDL_SQL_MAX);
 	buf_init(&count, DDL_SQL_MAX);
-	ok = buf_printf_template(&all, from_features_sql, geometry, "") &&
-		buf_printf_template(&one, from_features_sql, geometry, " AND n = $1") &&
+	ok = sqlbuf_template(&all, from_features_sql, subst_all) &&
+		sqlbuf_template(&one, from_features_sql, subst_one) &&
 		exec_or_one_by_one(conn, ddl, all.data,
 						   "SELECT n FROM @s.locations_features "
 						   "WHERE problem IS NULL ORDER BY n", one.data,
@@ -468,6 +446,7 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 	double		started = report_now();
 	unsigned long long bytes = 0;
 	char		id_max[16];
+	const char *subst[26] = {['n' - 'a'] = id_max};
 	Buf			sql;
 	long		rows = 0;
 	long		set_aside = 0;
@@ -485,7 +464,7 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 	snprintf(id_max, sizeof(id_max), "%d", id_max_bytes);
 	ok = split_features(conn, ddl, member, nt, &valid) &&
 		(!valid ||
-		 (buf_printf_template(&sql, features_sql, id_max, NULL) &&
+		 (sqlbuf_template(&sql, features_sql, subst) &&
 		  exec_template(conn, ddl, sql.data) &&
 		  insert_features(conn, ddl, &rows) &&
 		  record_problems(conn, ddl, member, nt, id_max_bytes, &set_aside) &&

@@ -10,30 +10,9 @@
 #include "db.h"
 #include "lockwait.h"
 #include "log.h"
+#include "postgis.h"
 
 #define CREATE_POSTGIS "CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public"
-
-/*
- * PostGIS's schema, quoted, into *schema (PQfreemem it), NULL when it is
- * not in the database.  False (logged) when the database failed.
- */
-static bool
-find_postgis(PGconn *conn, char **schema)
-{
-	PGresult   *res = db_query(conn, "SELECT n.nspname FROM "
-								"pg_catalog.pg_extension e "
-								"JOIN pg_catalog.pg_namespace n "
-								"ON n.oid = e.extnamespace "
-								"WHERE e.extname = 'postgis'", 0, NULL);
-
-	bool		ok = res != NULL;
-
-	*schema = ok && PQntuples(res) == 1 ?
-		db_ident(conn, PQgetvalue(res, 0, 0)) : NULL;
-	ok = ok && (PQntuples(res) == 0 || *schema != NULL);
-	PQclear(res);
-	return ok;
-}
 
 /*
  * Finds PostGIS's schema, creating the extension where it is missing, into
@@ -52,7 +31,7 @@ postgis_schema(PGconn *conn, bool needed, double wait_seconds,
 	bool		ok;
 	bool		there;
 
-	if (!find_postgis(conn, schema) || *schema != NULL)
+	if (!postgis_find(conn, schema) || *schema != NULL)
 		return *schema != NULL;
 	if (!needed)
 	{
@@ -105,7 +84,7 @@ postgis_schema(PGconn *conn, bool needed, double wait_seconds,
 		PQclear(PQexec(conn, "ROLLBACK"));
 		return false;
 	}
-	return find_postgis(conn, schema) && *schema != NULL;
+	return postgis_find(conn, schema) && *schema != NULL;
 }
 
 /*

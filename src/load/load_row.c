@@ -14,6 +14,7 @@
 #include "convert.h"
 #include "geom.h"
 #include "log.h"
+#include "textfmt.h"
 
 /*
  * A row under ROW_MAX_BYTES and its next value fit in the buffers: the
@@ -218,31 +219,6 @@ check_row_width(FileLoad *fl, const CsvRow *row)
 	return true;
 }
 
-/* s as a JSON string into out, counting the backslashes written. */
-static bool
-put_json_string(Buf *out, const char *s, size_t len, size_t *backslashes)
-{
-	bool		ok = buf_putc(out, '"');
-
-	for (size_t i = 0; ok && i < len; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-		char		escaped[8];
-
-		if (c == '"' || c == '\\' || c < 0x20)
-			(*backslashes)++;
-		if (c == '"' || c == '\\')
-			ok = buf_putc(out, '\\') && buf_putc(out, (char) c);
-		else if (c < 0x20)
-			ok = buf_append(out, escaped, (size_t) snprintf(escaped,
-															sizeof(escaped),
-															"\\u%04x", c));
-		else
-			ok = buf_putc(out, (char) c);
-	}
-	return ok && buf_putc(out, '"');
-}
-
 /*
  * Adds column i of row, an extra column of a catalog file or one past
  * TEXT_COLUMNS_MAX of another file, to the row's jsonb object, under its
@@ -275,10 +251,10 @@ put_extra(FileLoad *fl, const CsvRow *row, int i, const char *v, size_t len,
 		return false;
 	}
 	if (!buf_putc(&fl->extra, fl->extra.len ? ',' : '{') ||
-		!put_json_string(&fl->extra, fl->names[i], strlen(fl->names[i]),
-						 &fl->extra_backslashes) ||
+		!textfmt_json_string(&fl->extra, fl->names[i], strlen(fl->names[i]),
+							 &fl->extra_backslashes) ||
 		!buf_putc(&fl->extra, ':') ||
-		!put_json_string(&fl->extra, v, len, &fl->extra_backslashes))
+		!textfmt_json_string(&fl->extra, v, len, &fl->extra_backslashes))
 	{
 		log_error("%s:%ld: out of memory", fl->member, row->line);
 		fl->run->failed = true;

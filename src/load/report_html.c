@@ -25,6 +25,7 @@
 #include "db.h"
 #include "ddl.h"
 #include "log.h"
+#include "postgis.h"
 
 #define MAP_WIDTH		1000	/* the map's frame, in SVG units */
 #define MAP_MARGIN		10
@@ -707,20 +708,10 @@ write_stops(Page *p, const char *const *frame, long *drawn, long *left)
 static char *
 find_postgis(Page *p)
 {
-	PGresult   *res = db_query(p->conn,
-							   "SELECT n.nspname FROM pg_catalog.pg_extension e "
-							   "JOIN pg_catalog.pg_namespace n ON n.oid = "
-							   "e.extnamespace WHERE e.extname = 'postgis'",
-							   0, NULL);
 	char	   *quoted = NULL;
 
-	if (res == NULL)
-		return NULL;
-	if (PQntuples(res) == 1)
-		quoted = db_ident(p->conn, PQgetvalue(res, 0, 0));
-	else
+	if (postgis_find(p->conn, &quoted) && quoted == NULL)
 		log_error("PostGIS is not installed: the report has no map");
-	PQclear(res);
 	return quoted;
 }
 
