@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "catalog.h"
 #include "convert.h"
+#include "copycsv.h"
 #include "csvread.h"
 #include "feedname.h"
 #include "load_run.h"
@@ -27,6 +28,8 @@
 #include "replace.h"
 #include "report.h"
 #include "source.h"
+#include "sqlbuf.h"
+#include "textfmt.h"
 
 static int	passed,
 			failed;
@@ -3131,6 +3134,140 @@ test_renamed_names(void)
 			  == 0);
 }
 
+/* ------------------------------------------------- COPY text to CSV, text */
+
+/*
+ * Rows of COPY's text format as the server sends them (tabs between
+ * fields, backslash escapes, \N for NULL, a line end) and the CSV records
+ * pgsql2gtfs writes for them; raw: as_csv false (locations.geojson's
+ * lines, written as they are).
+ */
+static const struct
+{
+	const char *descr;
+	const char *copy;
+	const char *csv;
+	bool		raw;
+}			copycsv_cases[] = {
+	{"plain fields", "a\tb\tc\n", "a,b,c\n", false},
+	{"no line end", "a\tb", "a,b\n", false},
+	{"NULL is an empty field", "a\t\\N\tc\n", "a,,c\n", false},
+	{"empty string is an empty field", "a\t\tc\n", "a,,c\n", false},
+	{"NULL alone", "\\N\n", "\n", false},
+	{"one empty field", "\n", "\n", false},
+	{"NULL first and last", "\\N\tx\t\\N\n", ",x,\n", false},
+	{"\\N inside a value is text", "a\\\\N\n", "a\\N\n", false},
+	{"comma: quoted", "a,b\tc\n", "\"a,b\",c\n", false},
+	{"quote: quoted, doubled", "say \"hi\"\tc\n", "\"say \"\"hi\"\"\",c\n", false},
+	{"line feed (\\n): quoted", "one\\ntwo\tc\n", "\"one\ntwo\",c\n", false},
+	{"carriage return (\\r): quoted", "one\\r\\ntwo\n", "\"one\r\ntwo\"\n", false},
+	{"tab inside (\\t): as it is", "a\\tb\n", "a\tb\n", false},
+	{"tab first: quoted", "\\tab\n", "\"\tab\"\n", false},
+	{"tab last: quoted", "ab\\t\n", "\"ab\t\"\n", false},
+	{"space first: quoted", " ab\tc\n", "\" ab\",c\n", false},
+	{"space last: quoted", "ab \tc\n", "\"ab \",c\n", false},
+	{"space inside: as it is", "a b\n", "a b\n", false},
+	{"backslash (\\\\)", "C:\\\\dir\n", "C:\\dir\n", false},
+	{"backspace, form feed, vertical tab", "\\b\\f\\v\n", "\b\f\v\n", false},
+	{"UTF-8 as it is", "Montr\xc3\xa9" "al\n", "Montr\xc3\xa9" "al\n", false},
+	{"raw: escapes undone, no quotes", "{\"a\":\"b,c\"}\n",
+	"{\"a\":\"b,c\"}\n", true},
+	{"raw: tabs become commas", "x\\ty\tz\n", "x\ty,z\n", true},
+};
+
+static void
+test_copycsv(void)
+{
+	for (size_t i = 0; i < sizeof(copycsv_cases) / sizeof(copycsv_cases[0]);
+		 i++)
+	{
+		Buf			out;
+		const char *row = copycsv_cases[i].copy;
+
+		buf_init(&out, 1024);
+		test_cond(copycsv_cases[i].descr,
+				  copycsv_record(&out, row, strlen(row),
+								 !copycsv_cases[i].raw) &&
+				  buf_is(&out, copycsv_cases[i].csv));
+		buf_free(&out);
+	}
+	{
+		Buf			out;
+
+		buf_init(&out, 4);
+		test_cond("copycsv: a full buffer fails",
+				  !copycsv_record(&out, "abcdef\n", 7, true));
+		buf_free(&out);
+	}
+}
+
+static void
+test_textfmt(void)
+{
+	static const struct
+	{
+		const char *in;
+		size_t		len;
+		const char *csv;
+		const char *json;
+	}			cases[] = {
+		{"plain", 5, "plain", "\"plain\""},
+		{"", 0, "", "\"\""},
+		{"a,b", 3, "\"a,b\"", "\"a,b\""},
+		{"say \"hi\"", 8, "\"say \"\"hi\"\"\"", "\"say \\\"hi\\\"\""},
+		{"a\nb", 3, "\"a\nb\"", "\"a\\u000ab\""},
+		{"a\rb", 3, "\"a\rb\"", "\"a\\u000db\""},
+		{" a ", 3, " a ", "\" a \""},
+		{"back\\slash", 10, "back\\slash", "\"back\\\\slash\""},
+		{"ab,c", 2, "ab", "\"ab\""},	/* only len bytes */
+	};
+	size_t		backslashes = 0;
+	Buf			out;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		buf_init(&out, 1024);
+		test_cond(cases[i].csv,
+				  textfmt_csv_field(&out, cases[i].in, cases[i].len) &&
+				  buf_is(&out, cases[i].csv));
+		buf_free(&out);
+		buf_init(&out, 1024);
+		test_cond(cases[i].json,
+				  textfmt_json_string(&out, cases[i].in, cases[i].len, NULL) &&
+				  buf_is(&out, cases[i].json));
+		buf_free(&out);
+	}
+	buf_init(&out, 1024);
+	test_cond("json: backslashes written are counted",
+			  textfmt_json_string(&out, "a\"b\\c\n", 6, &backslashes) &&
+			  backslashes == 3);
+	buf_free(&out);
+}
+
+static void
+test_sqlbuf_template(void)
+{
+	const char *subst[26] = {['s' - 'a'] = "\"feed\"", ['g' - 'a'] = "gis"};
+	Buf			out;
+
+	buf_init(&out, 1024);
+	test_cond("template: @s and @g replaced",
+			  sqlbuf_template(&out, "SELECT @g.f(x) FROM @s.t", subst) &&
+			  buf_is(&out, "SELECT gis.f(x) FROM \"feed\".t"));
+	buf_free(&out);
+	buf_init(&out, 1024);
+	test_cond("template: a letter without substitute stays, and @ alone",
+			  sqlbuf_template(&out, "@s.@r a@ @1 @", subst) &&
+			  buf_is(&out, "\"feed\".@r a@ @1 @"));
+	buf_free(&out);
+	buf_init(&out, 1024);
+	test_cond("template: a substitute is not expanded again",
+			  sqlbuf_template(&out, "@g",
+							  (const char *[26]) {['g' - 'a'] = "@s"}) &&
+			  buf_is(&out, "@s"));
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -3165,6 +3302,9 @@ main(void)
 	test_notice_table();
 	test_row_path();
 	test_renamed_names();
+	test_copycsv();
+	test_textfmt();
+	test_sqlbuf_template();
 
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
