@@ -626,7 +626,7 @@ holds_gtfs_file(const FeedSource *src, const char *file)
  * is loaded alone, with their files' rows then and now, where it went.
  */
 static void
-say_loaded(const Options *o, const Report *rep)
+say_loaded(const Options *o, const FeedRecord *feed, const Report *rep)
 {
 	for (int i = 0; i < rep->nreplaced; i++)
 	{
@@ -643,7 +643,7 @@ say_loaded(const Options *o, const Report *rep)
 		report_print_replaced(rep, stderr);
 	/* the id is the registry's, the schema is what queries name */
 	log_notice("feed id \"%s\" loaded into schema \"%s\"",
-			   o->load.feed.feed_id, o->load.feed.schema);
+			   feed->feed_id, feed->schema);
 }
 
 /*
@@ -651,14 +651,14 @@ say_loaded(const Options *o, const Report *rep)
  * says so; false (logged) when it could not be written.
  */
 static bool
-write_skipped_report(const Options *o, PGconn *conn, Report *rep,
-					 ReportSink *report)
+write_skipped_report(const Options *o, const FeedRecord *feed, PGconn *conn,
+					 Report *rep, ReportSink *report)
 {
 	rep->skipped = true;
 	report_finish(rep);
 	return report_html_wanted(o->report_path) ?
-		report_html_write(conn, rep, o->load.feed.feed_id,
-						  o->load.feed.schema, o->geometry, report) :
+		report_html_write(conn, rep, feed->feed_id, feed->schema,
+						  o->geometry, report) :
 		report_write_json(rep, report);
 }
 
@@ -682,8 +682,9 @@ warn_signal_after_commit(const char *done)
  * signals the caller catches, the load runs on it and leaves it open.
  */
 static int
-run(Options *o, BatchResult *result, PGconn *given)
+run(const Options *o, BatchResult *result, PGconn *given)
 {
+	LoadOptions load = o->load;	/* this run's: no pointer outlives it */
 	FeedSource *src = NULL;
 	PGconn	   *conn = NULL;
 	Report		rep;
@@ -697,63 +698,63 @@ run(Options *o, BatchResult *result, PGconn *given)
 	int			code = EXIT_BAD_INPUT;
 
 	report_init(&rep, "");
-	o->load.feed.file_name = shown_name = shown_file_name(o->feed_path);
+	load.feed.file_name = shown_name = shown_file_name(o->feed_path);
 	if (shown_name == NULL)
 		goto cleanup;
-	log_set_feed(o->load.feed.file_name);
-	rep.feed = o->load.feed.file_name;
-	if (o->load.feed.feed_id == NULL)
+	log_set_feed(load.feed.file_name);
+	rep.feed = load.feed.file_name;
+	if (load.feed.feed_id == NULL)
 	{
 		/*
 		 * One feed per schema: -s names the feed too; else the file names
 		 * both, as it does each of several feeds
 		 */
-		o->load.feed.feed_id = default_id = o->schema_given ?
-			strdup(o->load.feed.schema) :
-			feedname_from_file(o->load.feed.file_name);
+		load.feed.feed_id = default_id = o->schema_given ?
+			strdup(load.feed.schema) :
+			feedname_from_file(load.feed.file_name);
 		if (default_id == NULL)
 		{
 			log_error("out of memory");
 			goto cleanup;
 		}
-		if (o->load.feed.schema == NULL)
-			o->load.feed.schema = default_id;
+		if (load.feed.schema == NULL)
+			load.feed.schema = default_id;
 		if (!o->schema_given &&
-			!plain_name_ok(o->load.feed.file_name, default_id))
+			!plain_name_ok(load.feed.file_name, default_id))
 		{
 			log_hint("name the feed with --feed-id and its schema with -s");
 			goto cleanup;
 		}
-		if (!names_ok(&o->load.feed))
+		if (!names_ok(&load.feed))
 		{
 			log_hint("name the feed with --feed-id, or its schema with -s");
 			goto cleanup;
 		}
 	}
-	rep.feed_id = o->load.feed.feed_id;
-	rep.schema = o->load.feed.schema;
+	rep.feed_id = load.feed.feed_id;
+	rep.schema = load.feed.schema;
 	if (o->report_path &&
 		(report_is_feed(o->report_path, o->feed_path) ||
 		 !report_open(&report, o->report_path)))
 		goto cleanup;
 	snprintf(options, sizeof(options), "srid=%ld geometry=%s strict=%s",
 			 o->geometry ? o->srid : 0, o->geometry ? "yes" : "no",
-			 o->load.strict ? "yes" : "no");
-	o->load.feed.options = options;
-	o->load.feed.sha256 = sha256;
-	o->load.feed.version = GTFS2PGSQL_VERSION;
+			 load.strict ? "yes" : "no");
+	load.feed.options = options;
+	load.feed.sha256 = sha256;
+	load.feed.version = GTFS2PGSQL_VERSION;
 
 	/* an unknown SRID is refused before anything is read or sent */
-	o->load.srid = (int) o->srid;
+	load.srid = (int) o->srid;
 	if (o->geometry)
 	{
-		o->load.geom = geom_create((int) o->srid);
-		if (o->load.geom == NULL)
+		load.geom = geom_create((int) o->srid);
+		if (load.geom == NULL)
 			goto cleanup;
 	}
 	warn_folder_of_zips(o->feed_path);
 	src = source_open(o->feed_path);
-	if (src == NULL || !holds_gtfs_file(src, o->load.feed.file_name) ||
+	if (src == NULL || !holds_gtfs_file(src, load.feed.file_name) ||
 		!source_sha256(src, sha256))
 		goto cleanup;
 	conn = given ? given : db_connect(&o->db);
@@ -766,9 +767,9 @@ run(Options *o, BatchResult *result, PGconn *given)
 	 * Before anything reads the registry: what another role made is
 	 * refused (trust.h), and so is a schema that is not ours
 	 */
-	usable = trust_load_allowed(conn, o->load.feed.schema, o->geometry);
+	usable = trust_load_allowed(conn, load.feed.schema, o->geometry);
 	if (usable > 0)
-		usable = feeds_schema_usable(conn, o->load.feed.schema);
+		usable = feeds_schema_usable(conn, load.feed.schema);
 	if (usable <= 0)
 	{
 		code = usable == 0 ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
@@ -776,19 +777,19 @@ run(Options *o, BatchResult *result, PGconn *given)
 	}
 	if (o->skip_unchanged)
 	{
-		int			unchanged = feeds_unchanged(conn, &o->load.feed);
+		int			unchanged = feeds_unchanged(conn, &load.feed);
 
 		if (unchanged != 0)
 		{
 			if (unchanged > 0)
 				log_notice("feed \"%s\" is unchanged "
 						   "(SHA-256 %.12s...): skipped",
-						   o->load.feed.feed_id, sha256);
+						   load.feed.feed_id, sha256);
 			if (result)
 				result->skipped = unchanged > 0;
 			code = unchanged > 0 ? EXIT_OK : EXIT_DB_FAILED;
 			if (unchanged > 0 && o->report_path &&
-				!write_skipped_report(o, conn, &rep, &report))
+				!write_skipped_report(o, &load.feed, conn, &rep, &report))
 				code = EXIT_BAD_INPUT;
 			goto cleanup;
 		}
@@ -798,7 +799,7 @@ run(Options *o, BatchResult *result, PGconn *given)
 	/* -q wants a quiet stderr, unless the line is asked for */
 	progress_start(o->quiet && o->progress == PROGRESS_AUTO ?
 				   PROGRESS_NEVER : o->progress);
-	status = load_feed(conn, src, &o->load, &rep);
+	status = load_feed(conn, src, &load, &rep);
 	progress_end();
 	report_finish(&rep);
 	if (db_canceled())
@@ -820,11 +821,11 @@ run(Options *o, BatchResult *result, PGconn *given)
 		/* with several feeds, their summary says enough */
 		if (!o->quiet && o->tag == NULL)
 			report_print_table(&rep, stderr);
-		say_loaded(o, &rep);
+		say_loaded(o, &load.feed, &rep);
 		if (o->report_path &&
 			!(report_html_wanted(o->report_path) ?
-			  report_html_write(conn, &rep, o->load.feed.feed_id,
-								o->load.feed.schema, o->geometry, &report) :
+			  report_html_write(conn, &rep, load.feed.feed_id,
+								load.feed.schema, o->geometry, &report) :
 			  report_write_json(&rep, &report)))
 		{
 			log_detail("the feed was loaded all the same");
@@ -847,10 +848,11 @@ cleanup:
 	if (!given)
 		PQfinish(conn);
 	source_close(src);
-	geom_destroy(o->load.geom);
+	geom_destroy(load.geom);
 	report_discard(&report);
 	report_free(&rep);
 	free(default_id);
+	log_set_feed(NULL);
 	free(shown_name);
 	return code;
 }
@@ -911,7 +913,7 @@ run_drop(Options *o)
 /* What each worker of run_several needs. */
 typedef struct
 {
-	Options    *options;
+	const Options *options;		/* the command line's, never changed */
 	const BatchFeed *feeds;
 	PGconn	   *conn;			/* the worker's, kept from feed to feed */
 } Several;
@@ -924,14 +926,16 @@ static int
 load_one(int feed, const char *report_path, BatchResult *result, void *arg)
 {
 	Several    *several = arg;
-	Options    *o = several->options;
+	Options		job = *several->options;	/* this feed's, from the
+											 * command line's */
+	int			code;
 
-	o->feed_path = o->feeds[feed];
-	o->load.feed.feed_id = several->feeds[feed].feed_id;
-	o->load.feed.schema = several->feeds[feed].schema;
-	o->report_path = report_path;
-	o->tag = o->load.feed.feed_id;
-	log_set_tag(o->tag);
+	job.feed_path = job.feeds[feed];
+	job.load.feed.feed_id = several->feeds[feed].feed_id;
+	job.load.feed.schema = several->feeds[feed].schema;
+	job.report_path = report_path;
+	job.tag = job.load.feed.feed_id;
+	log_set_tag(job.tag);
 	if (several->conn &&
 		(PQstatus(several->conn) != CONNECTION_OK ||
 		 PQtransactionStatus(several->conn) != PQTRANS_IDLE))
@@ -942,13 +946,15 @@ load_one(int feed, const char *report_path, BatchResult *result, void *arg)
 	}
 	if (several->conn == NULL)
 	{
-		several->conn = db_connect(&o->db);
+		several->conn = db_connect(&job.db);
 		if (several->conn == NULL)
 			return EXIT_BADCONN;
 		/* caught from feed to feed: a signal between two ends the worker */
 		db_catch_signals(several->conn);
 	}
-	return run(o, result, several->conn);
+	code = run(&job, result, several->conn);
+	log_set_tag(NULL);
+	return code;
 }
 
 /*
