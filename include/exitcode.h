@@ -8,7 +8,7 @@
 
 #define EXIT_OK			0
 #define EXIT_BAD_INPUT	1		/* usage error, invalid feed, refused, not
-								 * written */
+								 * written; a feed of several not run */
 #define EXIT_BADCONN	2		/* could not connect */
 #define EXIT_DB_FAILED	3		/* the database refused or failed */
 #define EXIT_SHRINKS	4		/* gtfs2pgsql: the feed would replace one

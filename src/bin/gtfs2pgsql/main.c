@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "cmdline.h"
 #include "connopt.h"
 #include "ddl.h"
 #include "drop.h"
@@ -21,7 +22,6 @@
 #include "progress.h"
 #include "report_html.h"
 #include "run.h"
-#include "version.h"
 
 #define MAX_JOBS		100		/* the server's default max_connections */
 #define SPLIT_MIN_SIZE	(1 << 20)	/* --split-min-size's default: see
@@ -167,36 +167,6 @@ typedef struct
 	int			ndrop;
 } Options;
 
-/*
- * What getopt_long, quiet (opterr 0), found wrong: c '?' an unknown
- * option or an argument where none is taken, ':' a missing argument;
- * arg the argument it was reading, which names a long option.  Logged.
- */
-static void
-option_error(int c, const char *arg)
-{
-	/* a short option's letter; a long one's value is below ' ', or 0 */
-	if (c == ':' && strncmp(arg, "--", 2) == 0)
-		log_error("option \"%s\" requires an argument", arg);
-	else if (optopt > ' ' && optopt < 127)
-		log_error(c == ':' ? "option requires an argument -- '%c'" :
-				  "invalid option -- '%c'", optopt);
-	else if (c == ':')
-		log_error("option \"%s\" requires an argument", arg);
-	else if (optopt != 0)
-		log_error("option \"%.*s\" takes no argument",
-				  (int) strcspn(arg, "="), arg);
-	else
-		log_error("unrecognized option \"%s\"", arg);
-}
-
-static int
-usage_error(void)
-{
-	fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
-	return EXIT_BAD_INPUT;
-}
-
 /* A positive integer option; false (logged) if it is not one. */
 static bool
 parse_positive(const char *arg, const char *option, long max, long *out)
@@ -246,20 +216,8 @@ parse_options(int argc, char **argv, Options *o)
 	long		seconds;
 	int			c;
 
-	if (argc > 1 &&
-		(strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
-	{
-		help();
+	if (cmdline_help_version(argc, argv, progname, help))
 		return EXIT_OK;
-	}
-	if (argc > 1 &&
-		(strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
-	{
-		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
-		return EXIT_OK;
-	}
-	/* getopt's own messages would name argv[0], a path: ours name us */
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":" CONNOPT_SHORT "s:qj:V?",
 							long_options, NULL)) != -1)
 	{
@@ -279,13 +237,13 @@ parse_options(int argc, char **argv, Options *o)
 			case 2:
 				if (!parse_positive(optarg, "--max-errors", 1000000000L,
 									&job->load.max_errors))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				break;
 			case 3:
 				return ddl_print_schema(stdout) ? EXIT_OK : EXIT_BAD_INPUT;
 			case 4:
 				if (!parse_positive(optarg, "--srid", 999999L, &job->srid))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				break;
 			case 5:
 				job->geometry = false;
@@ -301,7 +259,7 @@ parse_options(int argc, char **argv, Options *o)
 				break;
 			case 10:
 				if (!parse_positive(optarg, "--wait", 1000000000L, &seconds))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				job->load.wait_seconds = (double) seconds;
 				break;
 			case 7:
@@ -315,7 +273,7 @@ parse_options(int argc, char **argv, Options *o)
 				{
 					log_error("invalid value \"%s\" for option --progress "
 							  "(auto, always or never)", optarg);
-					return usage_error();
+					return cmdline_usage_error(progname);
 				}
 				break;
 			case 12:
@@ -323,7 +281,7 @@ parse_options(int argc, char **argv, Options *o)
 				break;
 			case 'j':
 				if (!parse_positive(optarg, "--jobs", MAX_JOBS, &o->jobs))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				break;
 			case 13:
 				/* 0: always; off: never */
@@ -333,28 +291,14 @@ parse_options(int argc, char **argv, Options *o)
 					job->load.split_min_size = -1;
 				else if (!parse_positive(optarg, "--split-min-size", LONG_MAX,
 										 &job->load.split_min_size))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				o->split_given = true;
 				break;
 			case 14:
 				job->load.force = true;
 				break;
-			case 'V':
-				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
-				return EXIT_OK;
-			case '?':
-				if (optopt == 0 && strcmp(argv[optind - 1], "-?") == 0)
-				{
-					help();
-					return EXIT_OK;
-				}
-				option_error(c, argv[optind - 1]);
-				return usage_error();
-			case ':':
-				option_error(c, argv[optind - 1]);
-				return usage_error();
 			default:
-				return usage_error();
+				return cmdline_option_other(c, argv, progname, help);
 		}
 	}
 	if (o->ndrop != 0)
@@ -364,12 +308,12 @@ parse_options(int argc, char **argv, Options *o)
 		if (o->ndrop > 0)
 			return -1;
 		log_error("--drop needs the ids of the feeds to drop");
-		return usage_error();
+		return cmdline_usage_error(progname);
 	}
 	if (optind >= argc)
 	{
 		log_error("no feed given");
-		return usage_error();
+		return cmdline_usage_error(progname);
 	}
 	o->feeds = argv + optind;
 	o->nfeeds = argc - optind;
@@ -379,7 +323,7 @@ parse_options(int argc, char **argv, Options *o)
 		{
 			log_error("an HTML report is of one feed; with several, "
 					  "--report writes JSON");
-			return usage_error();
+			return cmdline_usage_error(progname);
 		}
 		/* one line redrawn by several processes would be garbled */
 		if (job->progress == PROGRESS_AUTO)
@@ -390,7 +334,7 @@ parse_options(int argc, char **argv, Options *o)
 		log_error("%s cannot be used with several feeds",
 				  job->load.feed.schema ? "-s/--schema" : "--feed-id");
 		log_hint("each feed's id and schema come from its file name");
-		return usage_error();
+		return cmdline_usage_error(progname);
 	}
 	job->feed_path = argv[optind];
 	/* the schema named after a feed id is one queries need not quote */
@@ -406,7 +350,7 @@ parse_options(int argc, char **argv, Options *o)
 		if (!feedname_plain_ok(job->load.feed.feed_id, o->plain_schema))
 		{
 			log_hint("choose its schema with -s");
-			return usage_error();
+			return cmdline_usage_error(progname);
 		}
 	}
 	job->schema_given = job->load.feed.schema != NULL;
@@ -418,7 +362,7 @@ parse_options(int argc, char **argv, Options *o)
 	{
 		log_hint("choose another name with %s", job->schema_given ?
 				 "-s" : "--feed-id");
-		return usage_error();
+		return cmdline_usage_error(progname);
 	}
 	return -1;
 }
@@ -469,7 +413,7 @@ run_several(Options *o, bool *child)
 		{
 			log_hint("rename the file, or load it alone with --feed-id and "
 					 "-s");
-			code = usage_error();
+			code = cmdline_usage_error(progname);
 			goto cleanup;
 		}
 		if (!feedname_check(feeds[i].feed_id, feeds[i].schema))
@@ -477,7 +421,7 @@ run_several(Options *o, bool *child)
 			log_detail("the feed id of \"%s\" is \"%s\"", file,
 					   feeds[i].feed_id);
 			log_hint("rename the file, or load it alone with --feed-id");
-			code = usage_error();
+			code = cmdline_usage_error(progname);
 			goto cleanup;
 		}
 		if (o->job.report_path &&
@@ -494,7 +438,7 @@ run_several(Options *o, bool *child)
 					  sorted[i - 1]->file, sorted[i]->file,
 					  sorted[i]->feed_id);
 			log_hint("load one of them alone, with --feed-id");
-			code = usage_error();
+			code = cmdline_usage_error(progname);
 			goto cleanup;
 		}
 	/* N feeds at once keep N cores busy: no second connection each */
