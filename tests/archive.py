@@ -315,6 +315,49 @@ def report_is_an_array():
     check(not [n for n in os.listdir(TMP) if n.startswith('.reports.json')],
           'a temporary report left behind')
 
+def tmpdir_of_length(length):
+    """A directory (made) whose path is length bytes, in 200-byte parts."""
+    d = os.path.realpath(TMP)
+    while len(d) < length:
+        d += '/' + 'd' * min(200, length - len(d) - 1)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+@test()
+def worker_runs_share_no_memory():
+    """A worker loads feed after feed, and each run's file name, SHA-256,
+    options and geometry are its own: a run that fails before it makes its
+    geometry (here its report cannot be created) frees nothing of the run
+    before it, where it freed that run's geometry again (a crash, exit 139;
+    heap-use-after-free under ASan: GTFS2PGSQL=an ASan build).  Eleven
+    feeds, zips and folders, some skipped as unchanged (--skip-unchanged),
+    on 2 workers; TMPDIR is as long as the temporary file of a report
+    N.json of one digit allows, so feed 10's cannot be made."""
+    feeds = [feed_zip('own-%d.zip' % i) if i % 2 else feed_dir('own-%d' % i)
+             for i in range(11)]
+    r = run('-q', '-j', '2', *feeds[:4])
+    check(r.returncode == 0, describe(r))
+    # TMPDIR/gtfs2pgsql-XXXXXX/.N.json.XXXXXX: 33 bytes more for one digit
+    tmpdir = tmpdir_of_length(os.pathconf('/', 'PC_PATH_MAX') - 1 - 33)
+    path = os.path.join(TMP, 'own.json')
+    r = run('--skip-unchanged', '-j', '2', '--report', path, *feeds,
+            env={'TMPDIR': tmpdir})
+    check('Sanitizer' not in r.stderr, describe(r))
+    got = summary(r.stderr)
+    check(got == [('own_%d' % i, 'own_%d' % i,
+                   'skipped' if i < 4 else 'loaded' if i < 10 else 'exit 1')
+                  for i in range(11)], 'summary %r: %s' % (got, r.stderr))
+    check(r.returncode == 1, describe(r))
+    check(re.search(r'^gtfs2pgsql: own_10: error: could not create a '
+                    r'temporary file for report', r.stderr, re.M), describe(r))
+    with open(path, encoding='utf-8') as f:
+        reports = json.load(f)
+    check([x['report']['feed'] if x['report'] else None for x in reports]
+          == [os.path.basename(f) for f in feeds[:10]] + [None],
+          'reports: %r' % [x['report'] and x['report']['feed'] for x in reports])
+    for i in range(10):
+        check(stops_of('own_%d' % i) == sample_stops(), 'own_%d not loaded' % i)
+
 @test()
 def jobs_2_loads_two_at_once():
     """-j 2: two sessions of the program are open at once (one per feed);

@@ -233,6 +233,24 @@ def cli_bad_options():
         check(re.search(rb'Try "pgsql2gtfs --help"|invalid|after', r.stderr),
               '%s: %s' % (args, describe(r)))
 
+@test(db=False)
+def cli_option_errors_name_the_program():
+    """getopt's errors are said as gtfs2pgsql says them (cmdline.h): the
+    program's name, not argv[0]'s path, then the hint; -V and -? anywhere."""
+    for args, said in ((['--nope', 'x.zip'], 'unrecognized option "--nope"'),
+                       (['-x', 'x.zip'], "invalid option -- 'x'"),
+                       (['x.zip', '-s'], "option requires an argument -- 's'"),
+                       (['x.zip', '--route'], 'option "--route" requires an argument'),
+                       (['--quiet=1', 'x.zip'], "invalid option -- 'q'")):
+        r = export(*args, db=False)
+        err = r.stderr.decode()
+        check(r.returncode == 1 and err == 'pgsql2gtfs: error: %s\nTry "pgsql2gtfs'
+              ' --help" for more information.\n' % said, '%s: %s' % (args, describe(r)))
+    r = export('-q', '-V', db=False)
+    check(r.returncode == 0 and r.stdout.decode().startswith('pgsql2gtfs '), describe(r))
+    r = export('-q', '-?', db=False)
+    check(r.returncode == 0 and 'Usage:' in r.stdout.decode(), describe(r))
+
 # ------------------------------------------------------------- round trips
 
 @test()

@@ -2616,6 +2616,17 @@ named(const char *file, const char *expect)
 	return same;
 }
 
+/* Whether feedname_shown(path) is expect. */
+static bool
+shown(const char *path, const char *expect)
+{
+	char	   *name = feedname_shown(path);
+	bool		ok = name && strcmp(name, expect) == 0;
+
+	free(name);
+	return ok;
+}
+
 static void
 test_feed_names(void)
 {
@@ -2653,6 +2664,25 @@ test_feed_names(void)
 	test_cond("feedname: the feed id of --feed-id made a schema",
 			  plain && strcmp(plain, "metro_north_2026") == 0);
 	free(plain);
+	test_cond("feedname: shown, the path's last part",
+			  shown("/data/feeds/bart.zip", "bart.zip"));
+	test_cond("feedname: shown, a folder's trailing slashes gone",
+			  shown("feeds/sample//", "sample"));
+	test_cond("feedname: shown, / and a bare name stay",
+			  shown("/", "/") && shown("sample", "sample"));
+	test_cond("feedname: shown, bytes not UTF-8 as \\xHH",
+			  shown("a/z\xfcrich.zip", "z\\xFCrich.zip"));
+	test_cond("feedname: a plain id and schema pass",
+			  feedname_check("bart_2018", "bart_2018") &&
+			  feedname_check(NULL, "gtfs"));
+	test_cond("feedname: empty, pg_, gtfs2pgsql*, 64 bytes refused",
+			  !feedname_check("", "a") && !feedname_check("a", "") &&
+			  !feedname_check("a", "pg_x") &&
+			  !feedname_check("a", "gtfs2pgsql_data_1") &&
+			  !feedname_check("a", "s234567890123456789012345678901234567890"
+							  "123456789012345678901234"));
+	test_cond("feedname: a name not UTF-8 refused",
+			  !feedname_check("z\xfc", "a") && !feedname_check("a", "z\xfc"));
 }
 
 /* A replaced feed of files f[0], rows r[0], ... (n of them) into old. */

@@ -27,12 +27,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exitcode.h"
 #include "fdio.h"
 #include "log.h"
 #include "report.h"
-
-#define EXIT_NOT_RUN	1		/* a feed that could not be started */
-#define EXIT_SIGNAL		128
 
 /* The parent's record of one feed. */
 typedef struct
@@ -315,10 +313,10 @@ start_worker(Worker *workers, int w, int jobs, const sigset_t *unblocked,
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		{
 			log_error("could not tie a worker process to its parent: %m");
-			_exit(EXIT_NOT_RUN);
+			_exit(EXIT_BAD_INPUT);
 		}
 		if (getppid() != parent)
-			_exit(EXIT_NOT_RUN);
+			_exit(EXIT_BAD_INPUT);
 		/* the others' sockets closed, so that each sees its own EOF */
 		for (int i = 0; i < jobs; i++)
 			if (workers[i].pid > 0)
@@ -356,7 +354,7 @@ end_worker(Worker *worker, Run *runs)
 
 		run->code = exit_code(status);
 		if (run->code == 0)
-			run->code = EXIT_NOT_RUN;	/* ended without a word */
+			run->code = EXIT_BAD_INPUT;	/* ended without a word */
 		run->seconds = report_now() - run->started;
 		run->peak_rss_kb = ru.ru_maxrss;
 	}
@@ -407,7 +405,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 		results == MAP_FAILED)
 	{
 		log_error("out of memory");
-		worst = EXIT_NOT_RUN;
+		worst = EXIT_BAD_INPUT;
 		goto cleanup;
 	}
 	if (report_path)
@@ -422,7 +420,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 			log_error("could not create a directory for the reports: %m");
 			free(dir);
 			dir = NULL;
-			worst = EXIT_NOT_RUN;
+			worst = EXIT_BAD_INPUT;
 			goto cleanup;
 		}
 	}
@@ -539,7 +537,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 	for (int i = 0; i < nfeeds; i++)
 	{
 		int			code = runs[i].code >= 0 ? runs[i].code :
-			stopped_by > 0 ? EXIT_SIGNAL + stopped_by : EXIT_NOT_RUN;
+			stopped_by > 0 ? EXIT_SIGNAL + stopped_by : EXIT_BAD_INPUT;
 
 		if (code > worst)
 			worst = code;
@@ -556,7 +554,7 @@ batch_run(const BatchFeed *feeds, int nfeeds, int jobs,
 		!write_reports(report_path, dir, feeds, runs, results, nfeeds,
 					   began) &&
 		worst == 0)
-		worst = EXIT_NOT_RUN;
+		worst = EXIT_BAD_INPUT;
 	/* caught to the end: a signal during the summary kills no loaded run */
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

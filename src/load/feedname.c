@@ -1,12 +1,19 @@
 /*
- * feedname.c: a feed's default id and schema, from its file name.
+ * feedname.c: a feed's default id and schema, from its file name, and the
+ * rules of a feed's names.
  */
 #include "feedname.h"
 
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "buf.h"
+#include "convert.h"
+#include "log.h"
+
+#define REGISTRY_SCHEMA "gtfs2pgsql"	/* see feeds.h */
+#define NAME_MAX_BYTES	63		/* PostgreSQL cuts longer names */
 
 /*
  * PostgreSQL's keywords that cannot name a schema unquoted in "x.stops"
@@ -106,4 +113,80 @@ feedname_vague(const char *name)
 			lost++;
 	}
 	return lost > kept;
+}
+
+bool
+feedname_plain_ok(const char *source, const char *name)
+{
+	if (!feedname_vague(source))
+		return true;
+	log_error("\"%s\" makes the name \"%s\", mostly \"_\" for characters "
+			  "a plain name cannot hold: another's would make it too, and "
+			  "replace its feed", source, name);
+	return false;
+}
+
+char *
+feedname_shown(const char *path)
+{
+	size_t		len = strlen(path);
+	const char *name;
+	char	   *shown_name = NULL;
+	Buf			shown;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	/* the last slash before the end, unless it is the path's only byte */
+	name = path + len;
+	while (name > path && name[-1] != '/')
+		name--;
+	if (name == path + len)
+		name = path;
+	len -= (size_t) (name - path);
+	if (conv_utf8_valid(name, len))
+		shown_name = strndup(name, len);
+	else
+	{
+		buf_init(&shown, 4096);
+		if (conv_utf8_show(&shown, name, len))
+			shown_name = strdup(shown.data);
+		buf_free(&shown);
+	}
+	return shown_name;
+}
+
+bool
+feedname_check(const char *feed_id, const char *schema)
+{
+	if (schema[0] == '\0' || (feed_id && feed_id[0] == '\0'))
+	{
+		log_error("the schema and the feed id may not be empty");
+		return false;
+	}
+	if (!conv_utf8_valid(schema, strlen(schema)) ||
+		(feed_id && !conv_utf8_valid(feed_id, strlen(feed_id))))
+	{
+		log_error("the schema and the feed id must be UTF-8");
+		return false;
+	}
+	if (strncmp(schema, "pg_", 3) == 0)
+	{
+		log_error("schema \"%s\": names that begin with \"pg_\" are "
+				  "PostgreSQL's own", schema);
+		return false;
+	}
+	/* gtfs2pgsql, gtfs2pgsql_data_N, gtfs2pgsql_dropped are the layout's */
+	if (strncmp(schema, REGISTRY_SCHEMA, strlen(REGISTRY_SCHEMA)) == 0)
+	{
+		log_error("schema \"%s\": names that begin with \"%s\" are "
+				  "gtfs2pgsql's own", schema, REGISTRY_SCHEMA);
+		return false;
+	}
+	if (strlen(schema) > NAME_MAX_BYTES)
+	{
+		log_error("schema name \"%s\" is longer than %d bytes",
+				  schema, NAME_MAX_BYTES);
+		return false;
+	}
+	return true;
 }

@@ -1,5 +1,5 @@
 /*
- * pgsql2gtfs.c: the command line of pgsql2gtfs, which writes a feed that
+ * main.c: the command line of pgsql2gtfs, which writes a feed that
  * gtfs2pgsql loaded back out as a GTFS zip; the work is export_feed's.
  */
 #include <getopt.h>
@@ -8,18 +8,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmdline.h"
 #include "connopt.h"
 #include "db.h"
+#include "exitcode.h"
 #include "export.h"
 #include "log.h"
-#include "version.h"
-
-/* Exit codes, also listed in --help and the README. */
-#define EXIT_OK			0
-#define EXIT_BAD_INPUT	1		/* usage error, not a feed, refused, not
-								 * written */
-#define EXIT_BADCONN	2		/* could not connect */
-#define EXIT_DB_FAILED	3		/* the server failed */
 
 static const char *progname = "pgsql2gtfs";
 
@@ -68,13 +62,6 @@ help(void)
 		   "  129, 130, 131, 143 killed by SIGHUP, SIGINT, SIGQUIT, SIGTERM "
 		   "(as the\n"
 		   "    shell shows it), temporary files removed\n");
-}
-
-static int
-usage_error(void)
-{
-	fprintf(stderr, "Try \"%s --help\" for more information.\n", progname);
-	return EXIT_BAD_INPUT;
 }
 
 /*
@@ -168,19 +155,9 @@ parse_options(int argc, char **argv, Options *o)
 	};
 	int			c;
 
-	if (argc > 1 &&
-		(strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-?") == 0))
-	{
-		help();
+	if (cmdline_help_version(argc, argv, progname, help))
 		return EXIT_OK;
-	}
-	if (argc > 1 &&
-		(strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0))
-	{
-		printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
-		return EXIT_OK;
-	}
-	while ((c = getopt_long(argc, argv, CONNOPT_SHORT "s:qV?",
+	while ((c = getopt_long(argc, argv, ":" CONNOPT_SHORT "s:qV?",
 							long_options, NULL)) != -1)
 	{
 		if (connopt_take(&o->db, c, optarg))
@@ -195,17 +172,17 @@ parse_options(int argc, char **argv, Options *o)
 				break;
 			case 2:
 				if (!parse_date(optarg, "--from", o->from))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				o->out.from = o->from;
 				break;
 			case 3:
 				if (!parse_date(optarg, "--to", o->to))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				o->out.to = o->to;
 				break;
 			case 4:
 				if (!parse_bbox(optarg, o->out.box))
-					return usage_error();
+					return cmdline_usage_error(progname);
 				o->out.bbox = true;
 				break;
 			case 5:
@@ -214,18 +191,8 @@ parse_options(int argc, char **argv, Options *o)
 			case 'q':
 				o->quiet = true;
 				break;
-			case 'V':
-				printf("%s %s\n", progname, GTFS2PGSQL_VERSION);
-				return EXIT_OK;
-			case '?':
-				if (optopt == 0 && strcmp(argv[optind - 1], "-?") == 0)
-				{
-					help();
-					return EXIT_OK;
-				}
-				return usage_error();
 			default:
-				return usage_error();
+				return cmdline_option_other(c, argv, progname, help);
 		}
 	}
 	if (optind != argc - 1)
@@ -235,20 +202,20 @@ parse_options(int argc, char **argv, Options *o)
 		else
 			log_error("too many command-line arguments (first is \"%s\")",
 					  argv[optind + 1]);
-		return usage_error();
+		return cmdline_usage_error(progname);
 	}
 	o->out.output = argv[optind];
 	if (o->out.schema && o->out.feed_id)
 	{
 		log_error("give -s or --feed-id, not both");
-		return usage_error();
+		return cmdline_usage_error(progname);
 	}
 	if (o->out.schema == NULL && o->out.feed_id == NULL)
 		o->out.schema = "gtfs";
 	if (o->out.from && o->out.to && strcmp(o->out.from, o->out.to) > 0)
 	{
 		log_error("--from %s is after --to %s", o->out.from, o->out.to);
-		return usage_error();
+		return cmdline_usage_error(progname);
 	}
 	o->out.routes = o->routes;
 	return -1;
