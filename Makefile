@@ -102,8 +102,8 @@ build/unit: build/tests/unit.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The test files against a server, two at a time, longest first.
-TEST_FILES = tests/integration.py tests/notices.py tests/timetable.py \
-             tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
+TEST_FILES = tests/integration.py tests/notices.py tests/failures.py \
+             tests/timetable.py tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
              tests/archive.py tests/layout.py tests/side.py tests/examples.py \
              tests/lines.py tests/replace.py
 

@@ -1911,8 +1911,4 @@ def main():
     sys.exit(1 if failed else 0)
 
 if __name__ == '__main__':
-    # failures.py's tests run after these, in the same database
-    sys.dont_write_bytecode = True
-    sys.modules['integration'] = sys.modules['__main__']
-    import failures                                     # noqa: E402,F401
     main()
