@@ -18,6 +18,7 @@ import subprocess, sys, threading, time, zipfile
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import gtfstest as g                                         # noqa: E402
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
@@ -36,106 +37,11 @@ OPTIONS = 'srid=4326 geometry=yes strict=no'
 
 # ---------------------------------------------------------------- helpers
 
-def cmd(*args, db=None):
-    return [it.PROG, '-d', db or it.DB] + [str(a) for a in args]
-
-def popen(argv, **kw):
-    """subprocess.Popen of the program, retried for a while when it is
-    missing or busy (being rebuilt by make)."""
-    for attempt in range(20):
-        try:
-            return subprocess.Popen(argv, **kw)
-        except OSError as e:
-            if attempt == 19 or e.errno not in (errno.ENOENT, errno.ETXTBSY, errno.EACCES):
-                raise AssertionError('cannot run %s: %s (run make, or set GTFS2PGSQL)'
-                                     % (argv[0], e))
-            time.sleep(0.5)
-
-def run(*args, cwd=None, timeout=300, db=None):
-    """Runs the program against the test database (or db)."""
-    argv = cmd(*args, db=db)
-    p = popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-              errors='replace', cwd=cwd)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.communicate()
-        raise AssertionError('%s timed out after %d s' % (' '.join(argv), timeout))
-    return subprocess.CompletedProcess(argv, p.returncode, out, err)
-
-describe = it.describe
-
-def read_text(feed, name):
-    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
-        return f.read()
-
-def write_file(path, data):
-    with open(path, 'wb') as f:
-        f.write(data if isinstance(data, bytes)
-                else data.encode('utf-8', errors='surrogateescape'))
-
-def make_feed(name, changes=None, src=SAMPLE):
-    """TMP/name: a copy of the directory feed src with changes applied
-    ({file: text or bytes, or None to remove it})."""
-    d = os.path.join(TMP, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    for n in os.listdir(src):
-        if os.path.isfile(os.path.join(src, n)):
-            shutil.copy(os.path.join(src, n), d)
-    for n, data in (changes or {}).items():
-        if data is None:
-            os.remove(os.path.join(d, n))
-        else:
-            write_file(os.path.join(d, n), data)
-    return d
-
-def zip_feed(d, path=None, names=None, method=zipfile.ZIP_DEFLATED):
-    """A zip of the files of directory d; names maps a file to the member
-    name to use."""
-    path = path or os.path.join(TMP, os.path.basename(d.rstrip('/')) + '.zip')
-    with zipfile.ZipFile(path, 'w', method) as z:
-        for n in sorted(os.listdir(d)):
-            if os.path.isfile(os.path.join(d, n)):
-                z.write(os.path.join(d, n), (names or {}).get(n, n))
-    return path
-
-def csv_line(row):
-    """row as one CSV record, without a line end: a field with a line
-    break quoted (csv quotes the characters of its lineterminator)."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator='\r\n').writerow(row)
-    return out.getvalue()[:-2]
-
-def line_of(text, prefix):
-    """1-based number of the first physical line starting with prefix."""
-    for i, l in enumerate(text.split('\n')):
-        if l.startswith(prefix):
-            return i + 1
-    raise AssertionError('no line starts with %r' % prefix)
-
-def set_field(text, prefix, field, val):
-    """text with field of the (one-line) record starting with prefix set to
-    val; returns (text, line, 1-based column)."""
-    lines = text.split('\n')
-    header = [h.strip() for h in next(csv.reader([lines[0]]))]
-    n = line_of(text, prefix)
-    row = next(csv.reader([lines[n - 1]]))
-    col = header.index(field)
-    row[col] = val
-    lines[n - 1] = csv_line(row)
-    return '\n'.join(lines), n, col + 1
-
-def rows_of(feed, name):
-    """(header, rows) of a directory feed's file."""
-    with open(os.path.join(feed, name), encoding='utf-8-sig', newline='') as f:
-        rows = [r for r in csv.reader(f) if r]
-    return [h.strip() for h in rows[0]], rows[1:]
-
-def dicts_of(feed, name):
-    header, rows = rows_of(feed, name)
-    return [dict(zip(header, r)) for r in rows]
+cmd, popen, run, load_ok = g.argv, g.popen, g.run, g.load_ok
+read_text, write_file, make_feed, zip_feed = g.read_text, g.write_file, g.make_feed, g.zip_feed
+csv_line, line_of, set_field, rows_of, dicts_of = (g.csv_line, g.line_of, g.set_field,
+                                                   g.rows_of, g.dicts_of)
+error_lines, describe = g.error_lines, g.describe
 
 def record_counts(feed):
     """{file: records} of the .txt files of a directory or zip feed (CSV
@@ -207,19 +113,6 @@ def need_victim():
         check(not bad, 'the sample did not load whole: %s' % '; '.join(bad))
         VICTIM_STATE['counts'] = counts
     return VICTIM_STATE['counts']
-
-def error_lines(stderr, feed):
-    """The data error lines of stderr: (file, line or None, column or None,
-    message)."""
-    out = []
-    pat = re.compile(r'^gtfs2pgsql: %s:([^:\s]+):(?:(\d+):)?(?:(\d+):)? error: (.*)$'
-                     % re.escape(feed))
-    for l in stderr.splitlines():
-        m = pat.match(l)
-        if m:
-            out.append((m.group(1), m.group(2) and int(m.group(2)),
-                        m.group(3) and int(m.group(3)), m.group(4)))
-    return out
 
 def expect_error(r, feed, file, line, col, msg):
     """Asserts that stderr has 'gtfs2pgsql: feed:file:line[:col]: error: msg'
@@ -332,11 +225,6 @@ def zip_corrupt_stored_crc():
 # A required file missing is tested by notices.py's gen_missing_required_file_*
 # and gen_missing_calendar_and_calendar_date_files; here: one of the two
 # calendars alone is enough.
-
-def load_ok(feed, schema, *args):
-    r = run('-q', '-s', schema, *args, feed)
-    check(r.returncode == 0, 'loading %s into %s: %s' % (feed, schema, describe(r)))
-    return r
 
 def check_whole(feed, schema):
     counts, want = table_counts(schema), record_counts(feed)
@@ -636,38 +524,10 @@ def default_key_column_missing():
 
 # ----------------------------------------- 6. killed in the middle of a load
 
-BIG = {}
-
 def big_feed():
     """A feed with about 2 million stop_times: MTA Brooklyn if present, else
-    the sample's trips repeated under new ids (generated once)."""
-    if os.path.isfile(MTA):
-        return MTA
-    if 'path' not in BIG:
-        d = make_feed('big')
-        header, trips = rows_of(SAMPLE, 'trips.txt')
-        sheader, times = rows_of(SAMPLE, 'stop_times.txt')
-        ti, si = header.index('trip_id'), sheader.index('trip_id')
-        copies = 2_000_000 // len(times) + 1
-        with open(os.path.join(d, 'trips.txt'), 'w', newline='') as f:
-            w = csv.writer(f, lineterminator='\n')
-            w.writerow(header)
-            for k in range(copies):
-                for t in trips:
-                    t = list(t)
-                    t[ti] = '%s~%d' % (t[ti], k) if k else t[ti]
-                    w.writerow(t)
-        with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
-            w = csv.writer(f, lineterminator='\n')
-            w.writerow(sheader)
-            for k in range(copies):
-                suffix = '~%d' % k if k else ''
-                for t in times:
-                    t = list(t)
-                    t[si] += suffix
-                    w.writerow(t)
-        BIG['path'] = d
-    return BIG['path']
+    the sample with that many (made once)."""
+    return MTA if os.path.isfile(MTA) else g.big_feed('big', 2_000_000)
 
 def copy_backends():
     """Backends of the test database running the COPY of stop_times into a
@@ -894,14 +754,7 @@ def many_feeds_registry():
           'the new stop is not in a.stops')
     check_union_views(['a', 'b'])
 
-def spawn(*args):
-    out = open(os.path.join(TMP, 'spawn-%d-%f.err' % (os.getpid(), time.time())), 'w+')
-    return popen(cmd(*args), stdout=subprocess.DEVNULL, stderr=out), out
-
-def finish(p, out, timeout=300):
-    p.wait(timeout)
-    out.seek(0)
-    return p.returncode, out.read()
+spawn, finish = g.spawn, g.finish
 
 @test()
 def concurrent_different_feeds():

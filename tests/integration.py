@@ -20,18 +20,13 @@ Environment:
 import collections, csv, io, json, os, random, re, shutil, subprocess, sys
 import tempfile, time, traceback, zipfile
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(REPO, '..', 'shared')
-FEEDS = os.path.join(SHARED, 'feeds')
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gtfstest as g                                         # noqa: E402
+from gtfstest import (REPO, SHARED, FEEDS, FIXTURES, PROG, DB, TIMEOUT,  # noqa: E402,F401
+                      TMP, check, describe, run)
 REFERENCE = os.path.join(SHARED, 'gtfs-reference.tsv')
-FIXTURES = os.path.join(REPO, 'fixtures')
-PROG = os.environ.get('GTFS2PGSQL', './gtfs2pgsql')
-if os.sep in PROG and not os.path.isabs(PROG):
-    PROG = os.path.join(REPO, PROG)
-DB = 'gtfs2pgsql_test_%d' % os.getpid()
-TIMEOUT = int(os.environ.get('TEST_TIMEOUT', '1200'))
 VALUE_CHECK_MAX_BYTES = int(os.environ.get('VALUE_CHECK_MAX_BYTES', 32_000_000))
-TMP = tempfile.mkdtemp(prefix='gtfs2pgsql_test_')
 LOADED = {}                     # real feed stem -> schema it was loaded into
 
 # ---------------------------------------------------------------- harness
@@ -55,10 +50,6 @@ def absent(path):
             os.path.abspath(SHARED)):
         return AssertionError('%s absent' % path)
     return Skip('%s absent' % path)
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 def gather(problems, fn, *args):
     """Runs fn(*args), adding its AssertionError to problems; returns its value."""
@@ -139,23 +130,6 @@ def is_text(sqltype):
     return sqltype == 'text' or sqltype.startswith('character varying')
 
 # ------------------------------------------------------------ program
-
-def run(*args, db=True):
-    """Runs the program (with -d the test database unless db=False)."""
-    cmd = [PROG] + (['-d', DB] if db else []) + [str(a) for a in args]
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True,
-                              errors='replace', timeout=TIMEOUT)
-    except FileNotFoundError:
-        raise AssertionError('program not found: %s (run make, or set '
-                             'GTFS2PGSQL)' % PROG)
-    except subprocess.TimeoutExpired:
-        raise AssertionError('%s timed out after %d s' % (' '.join(cmd), TIMEOUT))
-    except OSError as e:
-        raise AssertionError('cannot run %s: %s' % (PROG, e))
-
-def describe(r):
-    return 'exit %d, stderr: %s' % (r.returncode, r.stderr.strip()[-1500:] or '(empty)')
 
 def load(feed, schema, *options):
     """Loads feed into schema quietly (with options), asserting exit 0;

@@ -16,7 +16,7 @@ import csv, io, json, os, re, shutil, signal, subprocess, sys, time
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
-import hostile as h                                          # noqa: E402
+import gtfstest as g                                         # noqa: E402
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
@@ -34,10 +34,7 @@ SPLIT_STEP = 'wait for the second connection'
 
 # ---------------------------------------------------------------- helpers
 
-def run(*args):
-    return it.run(*args)
-
-read_text, make_feed = h.read_text, h.make_feed
+run, read_text, make_feed = g.run, g.read_text, g.make_feed
 
 def side_schemas():
     return [r[0] for r in query("SELECT nspname FROM pg_namespace"
@@ -290,32 +287,10 @@ def split_min_size_refused_when_bad():
 
 # --------------------------------------------------- 2. kill -9 at each phase
 
-BIG = {}
-
 def big_feed():
-    """The sample with 600,000 stop_times (its trips, every stop in turn) and
-    300,000 more shape points, made once: long enough to be caught at each
-    phase of a split load."""
-    if 'path' in BIG:
-        return BIG['path']
-    d = make_feed('big_side')
-    stops = [r['stop_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'stops.txt')))]
-    trips = [r['trip_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'trips.txt')))]
-    per_trip = 600000 // len(trips) + 1
-    with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
-        f.write('trip_id,arrival_time,departure_time,stop_id,stop_sequence\n')
-        for t in trips:
-            for seq in range(per_trip):
-                h, m = divmod(seq // 60, 60)
-                f.write('%s,%d:%02d:%02d,%d:%02d:%02d,%s,%d\n'
-                        % (t, 5 + h, m, seq % 60, 5 + h, m, seq % 60,
-                           stops[seq % len(stops)], seq))
-    with open(os.path.join(d, 'shapes.txt'), 'a', newline='') as f:
-        for k in range(300000):
-            f.write('BIG%d,45.%06d,-73.%06d,%d\n' % (k // 1000, k % 1000000,
-                                                      (k * 7) % 1000000, k % 1000))
-    BIG['path'] = d
-    return d
+    """The sample with 600,000 stop_times and 300,000 more shape points,
+    made once: long enough to be caught at each phase of a split load."""
+    return g.big_feed('big_side', 600_000, 300_000)
 
 def shapes_header_ok():
     header = read_text(SAMPLE, 'shapes.txt').split('\n', 1)[0].strip().split(',')
@@ -344,17 +319,7 @@ def side_copy_running():
 def side_committed():
     return bool(side_schemas())
 
-def spawn(*args, env=None):
-    err = open(os.path.join(TMP, 'spawn-%f.err' % time.time()), 'w+')
-    p = subprocess.Popen([it.PROG, '-d', it.DB] + [str(a) for a in args],
-                         stdout=subprocess.DEVNULL, stderr=err, text=True,
-                         env=dict(os.environ, **(env or {})))
-    return p, err
-
-def finish(p, err, timeout=300):
-    p.wait(timeout)
-    err.seek(0)
-    return p.returncode, err.read()
+spawn, finish = g.spawn, g.finish
 
 def wait_until(p, cond, seconds=120):
     """Polls cond while p runs; whether it held before p ended."""
