@@ -153,7 +153,7 @@ def zip_feed(d, path=None, names=None, method=zipfile.ZIP_DEFLATED):
 
 
 def big_feed(name, stop_times, shape_points=0):
-    """TMP/name, made once: the sample with about stop_times stop_times
+    """TMP/name, made once: the sample with stop_times stop_times
     (spread over its trips, every stop in turn) and shape_points more
     shape points: a load long enough to be caught under way."""
     d = os.path.join(TMP, name)
@@ -165,12 +165,12 @@ def big_feed(name, stop_times, shape_points=0):
     per_trip = stop_times // len(trips) + 1
     with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
         f.write('trip_id,arrival_time,departure_time,stop_id,stop_sequence\n')
-        for t in trips:
-            for seq in range(per_trip):
-                h, m = divmod(seq // 60, 60)
-                f.write('%s,%d:%02d:%02d,%d:%02d:%02d,%s,%d\n'
-                        % (t, 5 + h, m, seq % 60, 5 + h, m, seq % 60,
-                           stops[seq % len(stops)], seq))
+        for k in range(stop_times):
+            t, seq = trips[k // per_trip], k % per_trip
+            h, m = divmod(seq // 60, 60)
+            f.write('%s,%d:%02d:%02d,%d:%02d:%02d,%s,%d\n'
+                    % (t, 5 + h, m, seq % 60, 5 + h, m, seq % 60,
+                       stops[seq % len(stops)], seq))
     if shape_points:
         with open(os.path.join(d, 'shapes.txt'), 'a', newline='') as f:
             for k in range(shape_points):
