@@ -588,9 +588,6 @@ def identities_test(stem):
 for _stem in REAL_FEEDS + DEFECTIVE_FEEDS:
     identities_test(_stem)
 
-def member_dicts(path, name):
-    return list(it.dict_records(it.feed_members(path)[name]))
-
 def member_lines(path, name):
     """[(start line, {field: value})] of a member's records."""
     recs = csv_records(it.feed_members(path)[name])

@@ -104,12 +104,6 @@ def comparable(rep):
             rep['notice_counts'], rep['total']['rows'],
             sorted(json.dumps(n, sort_keys=True) for n in rep['notices']))
 
-def notice_lines(stderr):
-    """The notices' summary on stderr, the schema's name aside."""
-    return [re.sub(r'\(in \S+\)', '', l) for l in stderr.splitlines()
-            if not re.match(r'gtfs2pgsql: (error|warning): ', l) and
-            not re.search(r'^\S+\s+\d+\s+[\d.]+\s+[\d.]+', l)]
-
 def check_same(feed, name):
     """feed loaded on one connection and split: the same."""
     one, split = name + '_one', name + '_split'
