@@ -1289,11 +1289,13 @@ class OtherDatabase:
     def __enter__(self):
         global DB
         psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;' % (qi(self.name), qi(self.name)))
+        # psql here and the program (gtfstest.run) both go there
         self.saved, DB = DB, self.name
+        g.DB = DB
 
     def __exit__(self, *exc):
         global DB
-        DB = self.saved
+        DB = g.DB = self.saved
         psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(self.name))
 
 def check_srid_load(feed, schema, srid):
