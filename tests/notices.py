@@ -101,8 +101,8 @@ def table_policy():
     """{code: {(severity, action, header)}} of src/gtfs/notice.c's table of
     kinds, read from its source: the (severity, default action) of each
     kind of that code (a value's kind, each action of its rule by context),
-    header True for the kinds of a header's column (line 1), False for the
-    others (not on line 1).  The table is the policy: a notice must match a
+    header whether such a notice may be on line 1: only for a header's
+    column, never for a value or a row, either for a file or the feed.  The table is the policy: a notice must match a
     kind of it, so that a label the table gives no kind of the code fails."""
     text = source_text('src/gtfs/notice.c')
     table = text[text.index('static const NoticeKindInfo kinds[NK_COUNT]'):]
@@ -118,8 +118,12 @@ def table_policy():
         code, sev, scope, rule = m.groups()
         actions = ([rule[4:-1]] if rule.startswith('ALL(') else macros.get(rule)
                    or re.findall(r'ACTION_(\w+)', rule))
+        # a header's column on line 1, a value or row below it, a file or
+        # the feed anywhere
+        lines = {'COLUMN': [True], 'VALUE': [False], 'ROW': [False]}.get(scope,
+                                                                        [True, False])
         out.setdefault(code, set()).update(
-            ({'E': E, 'W': W, 'I': I}[sev], names[a], scope == 'COLUMN') for a in actions)
+            ({'E': E, 'W': W, 'I': I}[sev], names[a], h) for a in actions for h in lines)
         kinds += 1
     check(kinds == len(re.findall(r'\[NK_\w+\]\s*=', table)),
           'src/gtfs/notice.c: %d kinds read of %d' % (kinds, len(re.findall(
