@@ -1917,9 +1917,9 @@ def stderr_notice_first_three():
 def stderr_notice_long_file_name_cut():
     """A zip member of a 2000-byte name (a hostile zip) shows cut on
     stderr, as a long value does, not as a line of 2000 characters."""
-    d = fl.make_feed('long_member', {'N' * 200 + '.txt': 'a\n1\n'})
-    z = fl.zip_feed(d, names={'N' * 200 + '.txt': 'N' * 2000 + '.txt'})
-    r = fl.run('-s', 'long_member', z)
+    d = g.make_feed('long_member', {'N' * 200 + '.txt': 'a\n1\n'})
+    z = g.zip_feed(d, names={'N' * 200 + '.txt': 'N' * 2000 + '.txt'})
+    r = g.run('-s', 'long_member', z)
     check(r.returncode == 0, describe(r))
     lines = [l for l in r.stderr.splitlines() if 'NNN' in l]
     check(lines and all(len(l) < 400 and 'N' * 60 + '...' in l for l in lines),
@@ -1935,9 +1935,9 @@ def stderr_notice_schema_quoted():
     for row in [row for row in rows[1:]
                 if row[col] and not any('\n' in v for v in row)][:5]:
         row[col] = ' ' + row[col]
-    d = fl.make_feed('schema_quoted', {'stops.txt': ''.join(fl.csv_line(row) + '\n'
+    d = g.make_feed('schema_quoted', {'stops.txt': ''.join(g.csv_line(row) + '\n'
                                                             for row in rows)})
-    r = fl.run('-s', 'Berlin-VBB', d)
+    r = g.run('-s', 'Berlin-VBB', d)
     check(r.returncode == 0, describe(r))
     head = [l for l in r.stderr.splitlines() if l.startswith('gtfs2pgsql: notices (')]
     check(head == ['gtfs2pgsql: notices (in "Berlin-VBB".import_notices):'],
