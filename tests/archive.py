@@ -13,7 +13,7 @@ its psql helpers, its "N passed, N failed, N skipped" line); only the tests
 registered here run.  The feeds are copies of fixtures/sample, some
 changed, some made big enough to be caught loading.  Standard library only.
 """
-import csv, io, json, os, re, shutil, signal, subprocess, sys, time, zipfile
+import csv, io, json, os, re, signal, subprocess, sys, time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -12,7 +12,7 @@ its psql helpers, its "N passed, N failed, N skipped" line); only the tests
 registered here run.  Each defective feed is a copy of fixtures/sample with
 ONE defect injected.  Standard library only.
 """
-import collections, csv, errno, hashlib, io, json, os, re, shutil, signal
+import collections, csv, hashlib, io, json, os, re, signal
 import subprocess, sys, threading, time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__

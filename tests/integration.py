@@ -18,7 +18,7 @@ Environment:
                          counts checked but not their values (default 32 MB)
 """
 import collections, csv, io, json, os, random, re, shutil, subprocess, sys
-import tempfile, time, traceback, zipfile
+import time, traceback, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

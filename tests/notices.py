@@ -31,7 +31,7 @@ only.
 
 Environment (besides integration.py's):
 """
-import collections, csv, io, json, os, re, shutil, subprocess, sys, tempfile
+import collections, csv, io, json, os, re, subprocess, sys
 import time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__

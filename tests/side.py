@@ -11,7 +11,7 @@ tests/integration.py (its database gtfs2pgsql_test_<pid>, its psql helpers,
 its "N passed, N failed, N skipped" line); only the tests registered here
 run.  Standard library only.
 """
-import csv, io, json, os, re, shutil, signal, subprocess, sys, time
+import json, os, re, shutil, signal, subprocess, sys, time
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
