@@ -102,8 +102,8 @@ build/unit: build/tests/unit.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The test files against a server, two at a time, longest first.
-TEST_FILES = tests/integration.py tests/notices.py tests/timetable.py \
-             tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
+TEST_FILES = tests/integration.py tests/notices.py tests/failures.py \
+             tests/timetable.py tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
              tests/archive.py tests/layout.py tests/side.py tests/examples.py \
              tests/lines.py tests/replace.py
 
@@ -116,26 +116,27 @@ FUZZ_FEEDS_FLAGS   ?=
 FUZZ_FEEDS = tests/fuzz_feeds.py --seconds $(FUZZ_FEEDS_SECONDS) \
              --seed $(FUZZ_FEEDS_SEED) $(FUZZ_FEEDS_FLAGS)
 
-# Unit tests of pure code, then integration tests against a real server
-# (a throwaway one under pg_virtualenv when no PG* server answers).  The
-# packages are not looked for here: "make deps check" on a fresh machine.
+# The checks of the tree, then the integration tests against a real server
+# (a throwaway one under pg_virtualenv when no PG* server answers) and the
+# unit tests of pure code, summed by tests/run-all in one closing line
+# "N passed, N failed, N skipped" (a skip for a reason it does not list
+# fails).  The packages are not looked for here: "make deps check" on a
+# fresh machine.
 check:
 	$(MAKE) $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
-	build/unit
 	tests/generated.sh
 	tests/floors.sh
 	tests/manpages.sh
 	tests/fuzz_feeds.py --self-test
-	tests/with-postgres sh -c 'tests/run-all $(TEST_FILES) && $(FUZZ_FEEDS)'
+	tests/with-postgres sh -c 'tests/run-all $(TEST_FILES) build/unit && $(FUZZ_FEEDS)'
 
 # The same against the server the PG* environment names, as it is.
 installcheck: $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
-	build/unit
 	tests/generated.sh
 	tests/floors.sh
 	tests/manpages.sh
 	tests/fuzz_feeds.py --self-test
-	tests/run-all $(TEST_FILES)
+	tests/run-all $(TEST_FILES) build/unit
 	$(FUZZ_FEEDS)
 
 # The feed mutation harness for longer: make fuzz-feeds SECONDS=1800 [SEED=S]

@@ -13,11 +13,12 @@ its psql helpers, its "N passed, N failed, N skipped" line); only the tests
 registered here run.  The feeds are copies of fixtures/sample, some
 changed, some made big enough to be caught loading.  Standard library only.
 """
-import csv, io, json, os, re, shutil, signal, subprocess, sys, time, zipfile
+import csv, io, json, os, re, signal, subprocess, sys, time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import gtfstest as g                                         # noqa: E402
 import hostile as h                                          # noqa: E402
 
 if __name__ == '__main__':
@@ -32,23 +33,11 @@ SAMPLE_STOPS = 0                # rows of the sample's stops.txt, set below
 
 # ---------------------------------------------------------------- helpers
 
-def run(*args, env=None):
-    """The program against the test database, waited for."""
-    return subprocess.run([it.PROG, '-d', it.DB] + [str(a) for a in args],
-                          capture_output=True, text=True, errors='replace',
-                          timeout=it.TIMEOUT, env=dict(os.environ, **(env or {})))
-
-spawn, finish, read_text = h.spawn, h.finish, h.read_text
+run, spawn, finish, read_text = g.run, g.spawn, g.finish, g.read_text
 
 def feed_dir(name, changes=None):
     """TMP/name: a copy of the sample with changes ({file: text})."""
-    d = os.path.join(TMP, name)
-    shutil.rmtree(d, ignore_errors=True)
-    shutil.copytree(SAMPLE, d)
-    for n, text in (changes or {}).items():
-        with open(os.path.join(d, n), 'w', encoding='utf-8', newline='') as f:
-            f.write(text)
-    return d
+    return g.make_feed(name, changes)
 
 def feed_zip(name, changes=None):
     """TMP/name: the sample with changes, zipped."""
@@ -65,26 +54,9 @@ def with_stop(stop_id):
             + '%s,,Arret %s,,45.51,-73.55,,0,,,\n' % (stop_id, stop_id)}
 
 def big_feed(name, rows=200000):
-    """A directory feed with rows stop_times (the sample's other files):
-    long enough a load to be seen under way."""
-    d = os.path.join(TMP, name)
-    if os.path.isdir(d):
-        return d
-    d = feed_dir(name)
-    stops = [r['stop_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'stops.txt')))]
-    trips = [r['trip_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'trips.txt')))]
-    with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
-        f.write('trip_id,arrival_time,departure_time,stop_id,stop_sequence\n')
-        n = 0
-        for t in trips:
-            for seq in range(rows):
-                if n == rows:
-                    break
-                h, m = divmod(seq // 60, 60)
-                f.write('%s,%d:%02d:00,%d:%02d:00,%s,%d\n'
-                        % (t, 5 + h, m, 5 + h, m, stops[seq % len(stops)], seq))
-                n += 1
-    return d
+    """A directory feed with about rows stop_times (the sample's other
+    files): long enough a load to be seen under way."""
+    return g.big_feed(name, rows)
 
 def registry():
     """{feed_id: (schema_name, sha256, imported_at)} of gtfs2pgsql.feeds."""

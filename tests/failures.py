@@ -12,12 +12,13 @@ its psql helpers, its "N passed, N failed, N skipped" line); only the tests
 registered here run.  Each defective feed is a copy of fixtures/sample with
 ONE defect injected.  Standard library only.
 """
-import collections, csv, errno, hashlib, io, json, os, re, shutil, signal
+import collections, csv, hashlib, io, json, os, re, signal
 import subprocess, sys, threading, time, zipfile
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import gtfstest as g                                         # noqa: E402
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
@@ -36,106 +37,11 @@ OPTIONS = 'srid=4326 geometry=yes strict=no'
 
 # ---------------------------------------------------------------- helpers
 
-def cmd(*args, db=None):
-    return [it.PROG, '-d', db or it.DB] + [str(a) for a in args]
-
-def popen(argv, **kw):
-    """subprocess.Popen of the program, retried for a while when it is
-    missing or busy (being rebuilt by make)."""
-    for attempt in range(20):
-        try:
-            return subprocess.Popen(argv, **kw)
-        except OSError as e:
-            if attempt == 19 or e.errno not in (errno.ENOENT, errno.ETXTBSY, errno.EACCES):
-                raise AssertionError('cannot run %s: %s (run make, or set GTFS2PGSQL)'
-                                     % (argv[0], e))
-            time.sleep(0.5)
-
-def run(*args, cwd=None, timeout=300, db=None):
-    """Runs the program against the test database (or db)."""
-    argv = cmd(*args, db=db)
-    p = popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-              errors='replace', cwd=cwd)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.communicate()
-        raise AssertionError('%s timed out after %d s' % (' '.join(argv), timeout))
-    return subprocess.CompletedProcess(argv, p.returncode, out, err)
-
-describe = it.describe
-
-def read_text(feed, name):
-    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
-        return f.read()
-
-def write_file(path, data):
-    with open(path, 'wb') as f:
-        f.write(data if isinstance(data, bytes)
-                else data.encode('utf-8', errors='surrogateescape'))
-
-def make_feed(name, changes=None, src=SAMPLE):
-    """TMP/name: a copy of the directory feed src with changes applied
-    ({file: text or bytes, or None to remove it})."""
-    d = os.path.join(TMP, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    for n in os.listdir(src):
-        if os.path.isfile(os.path.join(src, n)):
-            shutil.copy(os.path.join(src, n), d)
-    for n, data in (changes or {}).items():
-        if data is None:
-            os.remove(os.path.join(d, n))
-        else:
-            write_file(os.path.join(d, n), data)
-    return d
-
-def zip_feed(d, path=None, names=None, method=zipfile.ZIP_DEFLATED):
-    """A zip of the files of directory d; names maps a file to the member
-    name to use."""
-    path = path or os.path.join(TMP, os.path.basename(d.rstrip('/')) + '.zip')
-    with zipfile.ZipFile(path, 'w', method) as z:
-        for n in sorted(os.listdir(d)):
-            if os.path.isfile(os.path.join(d, n)):
-                z.write(os.path.join(d, n), (names or {}).get(n, n))
-    return path
-
-def csv_line(row):
-    """row as one CSV record, without a line end: a field with a line
-    break quoted (csv quotes the characters of its lineterminator)."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator='\r\n').writerow(row)
-    return out.getvalue()[:-2]
-
-def line_of(text, prefix):
-    """1-based number of the first physical line starting with prefix."""
-    for i, l in enumerate(text.split('\n')):
-        if l.startswith(prefix):
-            return i + 1
-    raise AssertionError('no line starts with %r' % prefix)
-
-def set_field(text, prefix, field, val):
-    """text with field of the (one-line) record starting with prefix set to
-    val; returns (text, line, 1-based column)."""
-    lines = text.split('\n')
-    header = [h.strip() for h in next(csv.reader([lines[0]]))]
-    n = line_of(text, prefix)
-    row = next(csv.reader([lines[n - 1]]))
-    col = header.index(field)
-    row[col] = val
-    lines[n - 1] = csv_line(row)
-    return '\n'.join(lines), n, col + 1
-
-def rows_of(feed, name):
-    """(header, rows) of a directory feed's file."""
-    with open(os.path.join(feed, name), encoding='utf-8-sig', newline='') as f:
-        rows = [r for r in csv.reader(f) if r]
-    return [h.strip() for h in rows[0]], rows[1:]
-
-def dicts_of(feed, name):
-    header, rows = rows_of(feed, name)
-    return [dict(zip(header, r)) for r in rows]
+cmd, popen, run, load_ok = g.argv, g.popen, g.run, g.load_ok
+read_text, write_file, make_feed, zip_feed = g.read_text, g.write_file, g.make_feed, g.zip_feed
+csv_line, line_of, set_field, rows_of, dicts_of = (g.csv_line, g.line_of, g.set_field,
+                                                   g.rows_of, g.dicts_of)
+error_lines, describe = g.error_lines, g.describe
 
 def record_counts(feed):
     """{file: records} of the .txt files of a directory or zip feed (CSV
@@ -208,19 +114,6 @@ def need_victim():
         VICTIM_STATE['counts'] = counts
     return VICTIM_STATE['counts']
 
-def error_lines(stderr, feed):
-    """The data error lines of stderr: (file, line or None, column or None,
-    message)."""
-    out = []
-    pat = re.compile(r'^gtfs2pgsql: %s:([^:\s]+):(?:(\d+):)?(?:(\d+):)? error: (.*)$'
-                     % re.escape(feed))
-    for l in stderr.splitlines():
-        m = pat.match(l)
-        if m:
-            out.append((m.group(1), m.group(2) and int(m.group(2)),
-                        m.group(3) and int(m.group(3)), m.group(4)))
-    return out
-
 def expect_error(r, feed, file, line, col, msg):
     """Asserts that stderr has 'gtfs2pgsql: feed:file:line[:col]: error: msg'
     (line None: a file-level error, with or without a line; line True: any
@@ -254,126 +147,28 @@ def check_refused(feed_path, file, line, col, msg, *args, code=1):
     check(not left, 'staging schemas left: %s' % left)
     return r
 
-# ---------------------------------------------------------- the defects
+# ------------------------------------------- bad data, refused with --strict
+#
+# Each class of defect the notice policy knows is loaded and refused one at
+# a time by tests/notices.py's gen_<case>; here only what it has no case for.
 
-class Defect:
-    """ONE defect in a copy of the sample.  file/line/col/msg: the error
-    --strict must report.  (What the default policy does with each defect
-    class is tested in tests/notices.py.)"""
-    def __init__(self, name, changes, file, line, col, msg):
-        self.name, self.changes = name, changes
-        self.file, self.line, self.col, self.msg = file, line, col, msg
-
-    def feed(self):
-        return make_feed(self.name, self.changes)
-
-def defects():
-    S = lambda n: read_text(SAMPLE, n)
-    out = []
-
-    def add(*a, **k):
-        out.append(Defect(*a, **k))
-
-    # a missing required column
+def missing_column_feed():
+    """The sample with stop_times.txt's trip_id column removed."""
     header, rows = rows_of(SAMPLE, 'stop_times.txt')
     i = header.index('trip_id')
     text = '\n'.join(csv_line(r[:i] + r[i + 1:]) for r in [header] + rows) + '\n'
-    add('missing_column', {'stop_times.txt': text}, 'stop_times.txt', 1, None,
-        r'missing required column "trip_id"')
+    return make_feed('missing_column', {'stop_times.txt': text})
 
-    # an unterminated quote in the last record
-    text = S('stops.txt')
+@test()
+def refuse_unterminated_quote():
+    """A quote left open in the last record of a file, at the end of the
+    file: --strict names the record's line (notices.py's quote_* tests have
+    the open quote followed by more lines)."""
+    text = read_text(SAMPLE, 'stops.txt')
     n = text.count('\n') + 1
-    add('unterminated_quote', {'stops.txt': text + 'X99,,"Never closed,,45.5,-73.5,,0,,,\n'},
-        'stops.txt', n, None, r'unterminated')
-
-    # a row with more (non-empty) fields than the header
-    text = S('routes.txt')
-    n = line_of(text, 'R22,')
-    lines = text.split('\n')
-    lines[n - 1] += ',extra'
-    add('too_many_fields', {'routes.txt': '\n'.join(lines)}, 'routes.txt', n, 10,
-        r'10 fields where the header has 9')
-
-    # invalid UTF-8 in a stop_name
-    text, n, c = set_field(S('stops.txt'), 'P01,', 'stop_name', 'Principale \udce9 Westminster')
-    add('bad_utf8', {'stops.txt': text}, 'stops.txt', n, c, r'stop_name.*UTF-8')
-
-    def value_defect(name, file, prefix, field, val, msg):
-        text, n, c = set_field(S(file), prefix, field, val)
-        add(name, {file: text}, file, n, c, msg)
-
-    first_trip = dicts_of(SAMPLE, 'stop_times.txt')[0]['trip_id']
-    value_defect('bad_integer', 'stop_times.txt', first_trip + ',5:30:00', 'stop_sequence', 'x',
-                 r'invalid stop_sequence "x"')
-    value_defect('bad_float', 'shapes.txt', 'SH_R10_0,45.507903', 'shape_dist_traveled', '1.2.3',
-                 r'invalid shape_dist_traveled "1\.2\.3"')
-    value_defect('bad_date', 'calendar.txt', 'WKDY,', 'start_date', '20261301',
-                 r'invalid start_date "20261301"')
-    value_defect('bad_time', 'stop_times.txt', first_trip + ',5:32:00', 'arrival_time', '25:61:00',
-                 r'invalid arrival_time "25:61:00"')
-    value_defect('bad_enum', 'routes.txt', 'R35,', 'route_type', 'bus',
-                 r'invalid route_type "bus"')
-    value_defect('bad_color', 'routes.txt', 'R10,', 'route_color', 'GGGGGG',
-                 r'invalid route_color "GGGGGG"')
-    value_defect('bad_latitude', 'stops.txt', 'P03,', 'stop_lat', '91',
-                 r'invalid stop_lat "91"')
-
-    # a time zone the server does not know
-    text, n, c = set_field(S('agency.txt'), 'LVT,', 'agency_timezone', 'Mars/Base')
-    add('bad_timezone', {'agency.txt': text}, 'agency.txt', n, c, r'"Mars/Base"')
-
-    # a duplicate primary key: a stops.txt line repeated at the end
-    text = S('stops.txt')
-    first = line_of(text, 'P01,')
-    dup = text.split('\n')[first - 1]
-    n = text.count('\n') + 1
-    add('duplicate_key', {'stops.txt': text + dup + '\n'}, 'stops.txt', n, 1,
-        r'duplicate stop_id \(P01\): first at line %d' % first)
-
-    # dangling references
-    def dangling(name, file, prefix, field, target):
-        text, n, c = set_field(S(file), prefix, field, 'NOPE')
-        add(name, {file: text}, file, n, c,
-            r'%s "NOPE" is not in %s' % (field, re.escape(target)))
-
-    st = dicts_of(SAMPLE, 'stop_times.txt')
-    tr = dicts_of(SAMPLE, 'trips.txt')
-    dangling('dangling_st_trip', 'stop_times.txt',
-             '%s,%s' % (st[3]['trip_id'], st[3]['arrival_time']), 'trip_id', 'trips.txt')
-    dangling('dangling_st_stop', 'stop_times.txt',
-             '%s,%s' % (st[4]['trip_id'], st[4]['arrival_time']), 'stop_id', 'stops.txt')
-    for k, field, target in ((1, 'route_id', 'routes.txt'), (2, 'service_id', 'calendar.txt'),
-                             (3, 'shape_id', 'shapes.txt')):
-        dangling('dangling_trip_' + field[:-3], 'trips.txt', tr[k]['route_id'] + ',' +
-                 tr[k]['service_id'] + ',' + tr[k]['trip_id'], field, target)
-    dangling('dangling_parent_station', 'stops.txt', 'STN_CENTRAL_B,', 'parent_station',
-             'stops.txt')
-
-    # an empty required file: stops.txt with its header only
-    text = S('stops.txt')
-    # (stops.txt is required unless locations.geojson gives the places)
-    add('empty_stops', {'stops.txt': text.split('\n')[0] + '\n'}, 'stops.txt', None, None,
-        r'no rows')
-    # agency.txt with its header only
-    text = S('agency.txt')
-    add('empty_agency', {'agency.txt': text.split('\n')[0] + '\n'}, 'agency.txt', None, None,
-        r'no rows')
-    return out
-
-DEFECTS = None
-
-def get_defects():
-    global DEFECTS
-    if DEFECTS is None:
-        DEFECTS = {d.name: d for d in defects()}
-    return DEFECTS
-
-def defect_test(name):
-    def fn():
-        d = get_defects()[name]
-        check_refused(d.feed(), d.file, d.line, d.col, d.msg, '--strict')
-    it.TESTS.append(('refuse_' + name, fn, True))
+    d = make_feed('unterminated_quote',
+                  {'stops.txt': text + 'X99,,"Never closed,,45.5,-73.5,,0,,,\n'})
+    check_refused(d, 'stops.txt', n, None, r'unterminated', '--strict')
 
 # ---------------------------------------------- 1. archives that are bad
 
@@ -427,27 +222,9 @@ def zip_corrupt_stored_crc():
 
 # ------------------------------------------------------ 2. missing files
 #
-# Loaded by default with a missing_required_file notice (tests/notices.py);
-# refused with --strict.
-
-def missing_file_test(name):
-    def fn():
-        d = make_feed('missing_' + name[:-4], {name: None})
-        check_refused(d, name, None, None, r'required file missing', '--strict')
-    it.TESTS.append(('missing_' + name[:-4], fn, True))
-
-for _n in ('stops.txt', 'routes.txt', 'trips.txt', 'stop_times.txt', 'agency.txt'):
-    missing_file_test(_n)
-
-@test()
-def missing_both_calendars():
-    d = make_feed('missing_calendars', {'calendar.txt': None, 'calendar_dates.txt': None})
-    check_refused(d, 'calendar.txt', None, None, r'required file missing', '--strict')
-
-def load_ok(feed, schema, *args):
-    r = run('-q', '-s', schema, *args, feed)
-    check(r.returncode == 0, 'loading %s into %s: %s' % (feed, schema, describe(r)))
-    return r
+# A required file missing is tested by notices.py's gen_missing_required_file_*
+# and gen_missing_calendar_and_calendar_date_files; here: one of the two
+# calendars alone is enough.
 
 def check_whole(feed, schema):
     counts, want = table_counts(schema), record_counts(feed)
@@ -470,16 +247,6 @@ def missing_calendar_dates_only():
     d = make_feed('no_calendar_dates', {'calendar_dates.txt': None, 'calendar.txt': text})
     load_ok(d, 'no_calendar_dates')
     check_whole(d, 'no_calendar_dates')
-
-# ------------------------------------------- 3. bad data, refused with --strict
-
-for _name in ('missing_column', 'unterminated_quote', 'too_many_fields', 'bad_utf8',
-              'bad_integer', 'bad_float', 'bad_date', 'bad_time', 'bad_enum', 'bad_color',
-              'bad_timezone', 'bad_latitude', 'duplicate_key', 'dangling_st_trip',
-              'dangling_st_stop', 'dangling_trip_route', 'dangling_trip_service',
-              'dangling_trip_shape', 'dangling_parent_station', 'empty_stops',
-              'empty_agency'):
-    defect_test(_name)
 
 @test()
 def user_view_survives_reload():
@@ -526,24 +293,6 @@ def user_table_in_feed_schema_kept():
           'my_notes lost')
     check(value('SELECT count(*) FROM annotated.stops') == str(record_counts(EDGE)['stops.txt']),
           'the feed was not replaced')
-
-@test()
-def duplicate_key_written_differently():
-    """stop_sequence "01" and "1" are one key: the duplicate is named."""
-    text = read_text(SAMPLE, 'stop_times.txt')
-    lines = text.split('\n')
-    first = lines[1].split(',')
-    header = lines[0].split(',')
-    i = header.index('stop_sequence')
-    dup = list(first)
-    dup[i] = '0' + first[i]
-    d = make_feed('dup_written_differently',
-                  {'stop_times.txt': text.rstrip('\n') + '\n' + ','.join(dup) + '\n'})
-    r = run('-s', 'dupdiff', '--strict', d)
-    check(r.returncode == 1, describe(r))
-    check(re.search(r'stop_times\.txt:%d:1: error: duplicate key' % (len(lines)), r.stderr)
-          or re.search(r'stop_times\.txt:\d+:1: error: duplicate key', r.stderr),
-          'no line named: ' + describe(r))
 
 @test()
 def duplicate_key_with_sql_datestyle():
@@ -593,19 +342,6 @@ def default_feed_id_keeps_dots():
     check(r.returncode == 0, describe(r))
     check(value("SELECT feed_id FROM gtfs2pgsql.feeds WHERE schema_name = 'dotted'")
           == 'dotted', 'with -s the feed id is not the schema')
-
-@test()
-def geojson_duplicate_id():
-    """Two features with one id: a data error naming the id (exit 1)."""
-    feature = ('{"type": "Feature", "id": "Z1", "properties": {}, "geometry": '
-               '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}}')
-    d = make_feed('geojson_dup', {'locations.geojson':
-                                  '{"type": "FeatureCollection", "features": [%s, %s]}'
-                                  % (feature, feature)})
-    r = run('-s', 'gjdup', '--strict', d)
-    check(r.returncode == 1, describe(r))
-    check(re.search(r'locations\.geojson: error: duplicate feature id "Z1"', r.stderr),
-          describe(r))
 
 # ---------------------------------------------------------- 4. max errors
 #
@@ -766,7 +502,7 @@ def default_key_column_missing():
     (missing_required_column), and the key is what is left of it,
     stop_sequence: of the rows with one stop_sequence, the first stays and
     the others are set aside as duplicates."""
-    d = get_defects()['missing_column'].feed()
+    d = missing_column_feed()
     schema = 'dflt_no_trip_id'
     load_ok(d, schema)
     header, rows = rows_of(d, 'stop_times.txt')
@@ -788,38 +524,10 @@ def default_key_column_missing():
 
 # ----------------------------------------- 6. killed in the middle of a load
 
-BIG = {}
-
 def big_feed():
     """A feed with about 2 million stop_times: MTA Brooklyn if present, else
-    the sample's trips repeated under new ids (generated once)."""
-    if os.path.isfile(MTA):
-        return MTA
-    if 'path' not in BIG:
-        d = make_feed('big')
-        header, trips = rows_of(SAMPLE, 'trips.txt')
-        sheader, times = rows_of(SAMPLE, 'stop_times.txt')
-        ti, si = header.index('trip_id'), sheader.index('trip_id')
-        copies = 2_000_000 // len(times) + 1
-        with open(os.path.join(d, 'trips.txt'), 'w', newline='') as f:
-            w = csv.writer(f, lineterminator='\n')
-            w.writerow(header)
-            for k in range(copies):
-                for t in trips:
-                    t = list(t)
-                    t[ti] = '%s~%d' % (t[ti], k) if k else t[ti]
-                    w.writerow(t)
-        with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
-            w = csv.writer(f, lineterminator='\n')
-            w.writerow(sheader)
-            for k in range(copies):
-                suffix = '~%d' % k if k else ''
-                for t in times:
-                    t = list(t)
-                    t[si] += suffix
-                    w.writerow(t)
-        BIG['path'] = d
-    return BIG['path']
+    the sample with that many (made once)."""
+    return MTA if os.path.isfile(MTA) else g.big_feed('big', 2_000_000)
 
 def copy_backends():
     """Backends of the test database running the COPY of stop_times into a
@@ -1046,14 +754,7 @@ def many_feeds_registry():
           'the new stop is not in a.stops')
     check_union_views(['a', 'b'])
 
-def spawn(*args):
-    out = open(os.path.join(TMP, 'spawn-%d-%f.err' % (os.getpid(), time.time())), 'w+')
-    return popen(cmd(*args), stdout=subprocess.DEVNULL, stderr=out), out
-
-def finish(p, out, timeout=300):
-    p.wait(timeout)
-    out.seek(0)
-    return p.returncode, out.read()
+spawn, finish = g.spawn, g.finish
 
 @test()
 def concurrent_different_feeds():
@@ -1163,13 +864,6 @@ def hostile_zip_bomb():
     check(value('SELECT count(*) FROM bomb.shapes') == '0', 'shapes.txt was loaded')
 
 @test()
-def hostile_field_2mb():
-    text = read_text(SAMPLE, 'stops.txt')
-    text, n, c = set_field(text, 'P02,', 'stop_desc', 'x' * (2 << 20))
-    d = make_feed('field_2mb', {'stops.txt': text})
-    check_refused(d, 'stops.txt', n, None, r'field longer than', '--strict')
-
-@test()
 def hostile_field_1mib_exactly():
     text = read_text(SAMPLE, 'stops.txt')
     text, n, c = set_field(text, 'P02,', 'stop_desc', 'x' * (1 << 20))
@@ -1177,21 +871,6 @@ def hostile_field_1mib_exactly():
     load_ok(d, 'field_1mib')
     check(value("SELECT length(stop_desc) FROM field_1mib.stops WHERE stop_id = 'P02'")
           == str(1 << 20), 'stop_desc not 1 MiB long')
-
-@test()
-def hostile_row_over_4mib():
-    text = read_text(SAMPLE, 'stops.txt')
-    for f in ('stop_code', 'stop_name', 'stop_desc', 'zone_id', 'platform_code'):
-        text, n, _ = set_field(text, 'P02,', f, 'y' * 900_000)
-    d = make_feed('row_4mib', {'stops.txt': text})
-    check_refused(d, 'stops.txt', n, None, r'row longer than', '--strict')
-
-@test()
-def hostile_100k_columns():
-    text = read_text(SAMPLE, 'stops.txt')
-    n = text.count('\n') + 1
-    d = make_feed('cols_100k', {'stops.txt': text + 'X1' + ',' * 100_000 + '\n'})
-    check_refused(d, 'stops.txt', n, None, r'more than 1024 fields', '--strict')
 
 @test()
 def hostile_1024_fields_exactly():

@@ -18,6 +18,7 @@ import csv, hashlib, io, json, os, re, shutil, signal, subprocess, sys, time, zi
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import gtfstest as g                                         # noqa: E402
 
 csv.field_size_limit(1 << 30)   # the 1 MB fields of rows_past_the_copy_bound
 
@@ -34,35 +35,8 @@ NAMEDATALEN = 64                # PostgreSQL's names: at most 63 bytes
 
 # ---------------------------------------------------------------- helpers
 
-def run(*args, db=None):
-    """Runs the program against the test database (or db)."""
-    return it.run('-d', db or it.DB, *args, db=False)
-
-def load_ok(feed, schema, *args):
-    r = run('-q', '-s', schema, *args, feed)
-    check(r.returncode == 0, 'loading %s into %s: %s' % (feed, schema, describe(r)))
-    return r
-
-def read_text(feed, name):
-    with open(os.path.join(feed, name), encoding='utf-8', newline='') as f:
-        return f.read()
-
-def make_feed(name, changes=None, src=SAMPLE):
-    """TMP/name: a copy of the directory feed src with changes applied
-    ({file: text, or None to remove it})."""
-    d = os.path.join(TMP, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    for n in os.listdir(src):
-        if os.path.isfile(os.path.join(src, n)):
-            shutil.copy(os.path.join(src, n), d)
-    for n, data in (changes or {}).items():
-        if data is None:
-            os.remove(os.path.join(d, n))
-        else:
-            with open(os.path.join(d, n), 'w', encoding='utf-8', newline='') as f:
-                f.write(data)
-    return d
+run, load_ok, read_text, make_feed = g.run, g.load_ok, g.read_text, g.make_feed
+spawn, finish = g.spawn, g.finish
 
 def records(text):
     """CSV records of a file's text after its header, read leniently."""
@@ -584,20 +558,6 @@ class Reader:
         out, err = self.p.communicate('\\q\n', timeout=60)
         return self.p.returncode, err
 
-def spawn(*args, env=None, db=None):
-    """The program against the test database (or db), in the background;
-    its stderr goes to a file."""
-    err = open(os.path.join(TMP, 'spawn-%f.err' % time.time()), 'w+')
-    p = subprocess.Popen([it.PROG, '-d', db or it.DB] + [str(a) for a in args],
-                         stdout=subprocess.DEVNULL, stderr=err, text=True,
-                         env=dict(os.environ, **(env or {})))
-    return p, err
-
-def finish(p, err, timeout=300):
-    p.wait(timeout)
-    err.seek(0)
-    return p.returncode, err.read()
-
 def wait_for_text(err, pattern, seconds):
     """Waits until the spawned program's stderr matches pattern."""
     for _ in range(int(seconds * 20)):
@@ -761,26 +721,9 @@ def import_wait_names_sessions_of_this_database_only():
         it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(other))
 
 def big_feed():
-    """A feed of 400,000 stop_times (the sample's other files), made once:
-    big enough to be caught in the middle of its load."""
-    d = os.path.join(TMP, 'big_hostile')
-    if os.path.isdir(d):
-        return d
-    d = make_feed('big_hostile')
-    stops = [r['stop_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'stops.txt')))]
-    trips = [r['trip_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'trips.txt')))]
-    with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
-        f.write('trip_id,arrival_time,departure_time,stop_id,stop_sequence\n')
-        n = 0
-        for t in trips:
-            for seq in range(10000):
-                if n == 400000:
-                    break
-                h, m = divmod(seq, 60)
-                f.write('%s,%d:%02d:00,%d:%02d:00,%s,%d\n' % (t, 5 + h // 60, h % 60, 5 + h // 60,
-                                                            h % 60, stops[seq % len(stops)], seq))
-                n += 1
-    return d
+    """A feed of 400,000 stop_times, made once: big enough to be caught in
+    the middle of its load."""
+    return g.big_feed('big_hostile', 400_000)
 
 def wait_for_session(app):
     """Waits until the program's session (application_name app) is there
@@ -911,7 +854,8 @@ def signal_after_commit_keeps_the_load():
     check(feed_of_schema(schema) == 'late_new', 'the feed is not the new one')
     check(value('SELECT count(*) FROM %s' % rel(schema, 'stops')) == stops, 'stops differ')
 
-def error_lines(text):
+def error_messages(text):
+    """The lines of stderr that are errors not about a place in the feed."""
     return [l for l in text.splitlines() if l.startswith('gtfs2pgsql: error:')]
 
 @test()
@@ -935,7 +879,7 @@ def statement_timeout_overridden_cancel_said_once_naming_the_file():
         time.sleep(0.02)
     code, text = finish(p, err)
     check(canceled, 'the COPY of stop_times.txt was never seen: exit %d, %s' % (code, text))
-    errors = error_lines(text)
+    errors = error_messages(text)
     check(code == 3, 'exit %d: %s' % (code, text))
     check(len(errors) == 2, 'one error and the conclusion expected: %s' % text)
     check(re.match(r'gtfs2pgsql: error: stop_times\.txt: .*canceling statement', errors[0]),
@@ -953,7 +897,7 @@ def terminated_backend_said_once():
           " WHERE application_name = %s" % ql(app))
     code, text = finish(p, err)
     check(code == 3, 'exit %d: %s' % (code, text))
-    errors = error_lines(text)
+    errors = error_messages(text)
     check(len(errors) == 2 and 'database is unchanged' in errors[1],
           'one error and the conclusion expected: %s' % text)
     check(all(l.startswith('gtfs2pgsql: ') for l in text.splitlines()),

@@ -18,20 +18,15 @@ Environment:
                          counts checked but not their values (default 32 MB)
 """
 import collections, csv, io, json, os, random, re, shutil, subprocess, sys
-import tempfile, time, traceback, zipfile
+import time, traceback, zipfile
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(REPO, '..', 'shared')
-FEEDS = os.path.join(SHARED, 'feeds')
+sys.dont_write_bytecode = True     # no tests/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gtfstest as g                                         # noqa: E402
+from gtfstest import (REPO, SHARED, FEEDS, FIXTURES, PROG, DB, TIMEOUT,  # noqa: E402,F401
+                      TMP, check, describe, run)
 REFERENCE = os.path.join(SHARED, 'gtfs-reference.tsv')
-FIXTURES = os.path.join(REPO, 'fixtures')
-PROG = os.environ.get('GTFS2PGSQL', './gtfs2pgsql')
-if os.sep in PROG and not os.path.isabs(PROG):
-    PROG = os.path.join(REPO, PROG)
-DB = 'gtfs2pgsql_test_%d' % os.getpid()
-TIMEOUT = int(os.environ.get('TEST_TIMEOUT', '1200'))
 VALUE_CHECK_MAX_BYTES = int(os.environ.get('VALUE_CHECK_MAX_BYTES', 32_000_000))
-TMP = tempfile.mkdtemp(prefix='gtfs2pgsql_test_')
 LOADED = {}                     # real feed stem -> schema it was loaded into
 
 # ---------------------------------------------------------------- harness
@@ -55,10 +50,6 @@ def absent(path):
             os.path.abspath(SHARED)):
         return AssertionError('%s absent' % path)
     return Skip('%s absent' % path)
-
-def check(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 def gather(problems, fn, *args):
     """Runs fn(*args), adding its AssertionError to problems; returns its value."""
@@ -139,23 +130,6 @@ def is_text(sqltype):
     return sqltype == 'text' or sqltype.startswith('character varying')
 
 # ------------------------------------------------------------ program
-
-def run(*args, db=True):
-    """Runs the program (with -d the test database unless db=False)."""
-    cmd = [PROG] + (['-d', DB] if db else []) + [str(a) for a in args]
-    try:
-        return subprocess.run(cmd, capture_output=True, text=True,
-                              errors='replace', timeout=TIMEOUT)
-    except FileNotFoundError:
-        raise AssertionError('program not found: %s (run make, or set '
-                             'GTFS2PGSQL)' % PROG)
-    except subprocess.TimeoutExpired:
-        raise AssertionError('%s timed out after %d s' % (' '.join(cmd), TIMEOUT))
-    except OSError as e:
-        raise AssertionError('cannot run %s: %s' % (PROG, e))
-
-def describe(r):
-    return 'exit %d, stderr: %s' % (r.returncode, r.stderr.strip()[-1500:] or '(empty)')
 
 def load(feed, schema, *options):
     """Loads feed into schema quietly (with options), asserting exit 0;
@@ -1315,11 +1289,13 @@ class OtherDatabase:
     def __enter__(self):
         global DB
         psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;' % (qi(self.name), qi(self.name)))
+        # psql here and the program (gtfstest.run) both go there
         self.saved, DB = DB, self.name
+        g.DB = DB
 
     def __exit__(self, *exc):
         global DB
-        DB = self.saved
+        DB = g.DB = self.saved
         psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(self.name))
 
 def check_srid_load(feed, schema, srid):
@@ -1911,8 +1887,4 @@ def main():
     sys.exit(1 if failed else 0)
 
 if __name__ == '__main__':
-    # failures.py's tests run after these, in the same database
-    sys.dont_write_bytecode = True
-    sys.modules['integration'] = sys.modules['__main__']
-    import failures                                     # noqa: E402,F401
     main()

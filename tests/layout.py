@@ -17,6 +17,7 @@ import os, re, subprocess, sys, time
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import gtfstest as g                                         # noqa: E402
 import hostile as h                                          # noqa: E402
 
 if __name__ == '__main__':
@@ -24,13 +25,13 @@ if __name__ == '__main__':
 
 test, check = it.test, it.check
 query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
-SAMPLE = h.SAMPLE
+SAMPLE = g.SAMPLE
 ATTACH_REMOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'schema',
                              'attach-remote.sql')
 
 
 def load_feed(feed_id, *args, feed=SAMPLE):
-    r = h.run('-q', '--feed-id', feed_id, *args, feed)
+    r = g.run('-q', '--feed-id', feed_id, *args, feed)
     check(r.returncode == 0, 'loading %s: %s' % (feed_id, it.describe(r)))
 
 
@@ -43,9 +44,9 @@ def cross_feed_tables_are_partitioned():
     """Each feed is the partition of its feed_id in gtfs2pgsql.<table>,
     its schema's table has every row and column (extra columns in jsonb
     extra), and a reload replaces the partition, not the table."""
-    stops = h.read_text(SAMPLE, 'stops.txt').split('\n')
+    stops = g.read_text(SAMPLE, 'stops.txt').split('\n')
     stops = [stops[0] + ',my_code'] + [l + ',c%d' % i for i, l in enumerate(stops[1:]) if l]
-    d = h.make_feed('layout_extra', {'stops.txt': '\n'.join(stops) + '\n'})
+    d = g.make_feed('layout_extra', {'stops.txt': '\n'.join(stops) + '\n'})
     load_feed('lay-a')
     load_feed('lay-b', feed=d)
     n = value('SELECT count(*) FROM lay_a.stop_times')
@@ -159,7 +160,7 @@ END $$""")
                 " WHERE inhrelid = 'bucket_b.stop_times'::regclass").startswith('gtfs2pgsql_buckets.'),
           'stop_times of bucket-b is not in a bucket')
     check(counts_by_feed('stops').get('bucket-b') == n, 'rows of bucket-b: %r' % counts_by_feed('stops'))
-    r = h.run('-q', '--drop', 'bucket-b')
+    r = g.run('-q', '--drop', 'bucket-b')
     check(r.returncode == 0, it.describe(r))
     check(counts_by_feed('stops').get('bucket-a') == n and 'bucket-b' not in counts_by_feed('stops'),
           'after the drop: %r' % counts_by_feed('stops'))
@@ -178,13 +179,13 @@ def idle_reader_of_another_feed_does_not_delay_an_import():
                     "SELECT count(*) FROM gtfs2pgsql.stop_times WHERE feed_id = 'idle-a';")
         reader.wait_state('idle in transaction')
         pid = reader.pid()
-        r = h.run('-q', '--wait', '5', '--feed-id', 'idle-b', SAMPLE)
+        r = g.run('-q', '--wait', '5', '--feed-id', 'idle-b', SAMPLE)
         check(r.returncode == 0 and 'waiting' not in r.stderr,
               'the import of another feed waited: %s' % it.describe(r))
-        r = h.run('-q', '--feed-id', 'idle-new', SAMPLE)
+        r = g.run('-q', '--feed-id', 'idle-new', SAMPLE)
         check(r.returncode == 0, 'a new feed could not be added: %s' % it.describe(r))
-        p, err = h.spawn('--wait', '2', '--feed-id', 'idle-a', SAMPLE)
-        code, text = h.finish(p, err)
+        p, err = g.spawn('--wait', '2', '--feed-id', 'idle-a', SAMPLE)
+        code, text = g.finish(p, err)
         check(code == 3, 'exit %d, 3 expected: %s' % (code, text))
         check(re.search(r'session %s \(user [^,]+, application layout_idle' % pid, text),
               'the reader %s is not named: %s' % (pid, text))
@@ -217,11 +218,11 @@ def new_feed_with_geometry_among_feeds_without():
             reader.send("BEGIN; SELECT count(*) FROM nogeom_b.stops;")
             reader.wait_state('idle in transaction')
             started = time.time()
-            p, err = h.spawn('-q', '--wait', '20', '--feed-id', 'geom-c', SAMPLE)
+            p, err = g.spawn('-q', '--wait', '20', '--feed-id', 'geom-c', SAMPLE)
             stalled = 0
             while p.poll() is None:
                 stalled += not probe_feed('nogeom_a')
-            code, text = h.finish(p, err)
+            code, text = g.finish(p, err)
             took = time.time() - started
             check(code == 0 and 'waiting' not in text,
                   'the new feed with geometry: exit %d after %.1f s, %d reads of nogeom-a waited: %s' % (code, took, stalled, text))
@@ -255,8 +256,8 @@ def geom_columns_added_names_every_feeds_readers():
             reader.send("BEGIN; SELECT count(*) FROM legacy_b.stops;")
             reader.wait_state('idle in transaction')
             pid = reader.pid()
-            p, err = h.spawn('--wait', '3', '--feed-id', 'legacy-c', SAMPLE)
-            code, text = h.finish(p, err)
+            p, err = g.spawn('--wait', '3', '--feed-id', 'legacy-c', SAMPLE)
+            code, text = g.finish(p, err)
             check(code == 3, 'exit %d, 3 expected: %s' % (code, text))
             check(re.search(r'session %s \(user [^,]+, application layout_geomadd' % pid, text)
                   and 'gtfs2pgsql.stops' in text,
@@ -304,7 +305,7 @@ def drop_removes_a_feed_whole():
     data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'drop_a'")
     # a view of the user's over the feed's tables: refused, as DROP would be
     it.psql('CREATE VIEW public.drop_a_stops AS SELECT stop_id FROM drop_a.stops')
-    r = h.run('--drop', 'drop-a')
+    r = g.run('--drop', 'drop-a')
     check(r.returncode == 3 and 'public.drop_a_stops' in r.stderr, it.describe(r))
     check('drop-a' in counts_by_feed('stops'), 'a refused drop removed rows')
     it.psql('DROP VIEW public.drop_a_stops')
@@ -312,7 +313,7 @@ def drop_removes_a_feed_whole():
     try:
         reader.send("BEGIN; SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = 'drop-b';")
         reader.wait_state('idle in transaction')
-        r = h.run('--wait', '5', '--drop', 'drop-a')
+        r = g.run('--wait', '5', '--drop', 'drop-a')
         check(r.returncode == 0, it.describe(r))
     finally:
         reader.send('COMMIT;')
@@ -323,7 +324,7 @@ def drop_removes_a_feed_whole():
           'registry row still there')
     check('drop-a' not in counts_by_feed('stops') and 'drop-b' in counts_by_feed('stops'),
           'cross-feed rows: %r' % counts_by_feed('stops'))
-    r = h.run('--drop', 'no-such-feed')
+    r = g.run('--drop', 'no-such-feed')
     check(r.returncode == 1 and 'no feed "no-such-feed"' in r.stderr, it.describe(r))
     # the feed comes back as it was
     load_feed('drop-a')

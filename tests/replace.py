@@ -21,6 +21,7 @@ import json, os, re, shutil, subprocess, sys, zipfile
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
+import gtfstest as g                                         # noqa: E402
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
@@ -34,11 +35,7 @@ EXIT_SHRINKS = 4
 
 # ---------------------------------------------------------------- helpers
 
-def run(*args):
-    """The program against the test database, from its absolute path."""
-    return subprocess.run([it.PROG, '-d', it.DB] + [str(a) for a in args],
-                          capture_output=True, text=True, errors='replace',
-                          timeout=it.TIMEOUT)
+run = g.run
 
 def sample_text(name):
     with open(os.path.join(SAMPLE, name), encoding='utf-8', newline='') as f:

@@ -11,12 +11,12 @@ tests/integration.py (its database gtfs2pgsql_test_<pid>, its psql helpers,
 its "N passed, N failed, N skipped" line); only the tests registered here
 run.  Standard library only.
 """
-import csv, io, json, os, re, shutil, signal, subprocess, sys, time
+import json, os, re, shutil, signal, subprocess, sys, time
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
-import hostile as h                                          # noqa: E402
+import gtfstest as g                                         # noqa: E402
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
@@ -34,10 +34,7 @@ SPLIT_STEP = 'wait for the second connection'
 
 # ---------------------------------------------------------------- helpers
 
-def run(*args):
-    return it.run(*args)
-
-read_text, make_feed = h.read_text, h.make_feed
+run, read_text, make_feed = g.run, g.read_text, g.make_feed
 
 def side_schemas():
     return [r[0] for r in query("SELECT nspname FROM pg_namespace"
@@ -106,12 +103,6 @@ def comparable(rep):
     return ([(f['file'], f['rows'], f.get('set_aside'), f['bytes']) for f in rep['files']],
             rep['notice_counts'], rep['total']['rows'],
             sorted(json.dumps(n, sort_keys=True) for n in rep['notices']))
-
-def notice_lines(stderr):
-    """The notices' summary on stderr, the schema's name aside."""
-    return [re.sub(r'\(in \S+\)', '', l) for l in stderr.splitlines()
-            if not re.match(r'gtfs2pgsql: (error|warning): ', l) and
-            not re.search(r'^\S+\s+\d+\s+[\d.]+\s+[\d.]+', l)]
 
 def check_same(feed, name):
     """feed loaded on one connection and split: the same."""
@@ -290,32 +281,10 @@ def split_min_size_refused_when_bad():
 
 # --------------------------------------------------- 2. kill -9 at each phase
 
-BIG = {}
-
 def big_feed():
-    """The sample with 600,000 stop_times (its trips, every stop in turn) and
-    300,000 more shape points, made once: long enough to be caught at each
-    phase of a split load."""
-    if 'path' in BIG:
-        return BIG['path']
-    d = make_feed('big_side')
-    stops = [r['stop_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'stops.txt')))]
-    trips = [r['trip_id'] for r in csv.DictReader(io.StringIO(read_text(SAMPLE, 'trips.txt')))]
-    per_trip = 600000 // len(trips) + 1
-    with open(os.path.join(d, 'stop_times.txt'), 'w', newline='') as f:
-        f.write('trip_id,arrival_time,departure_time,stop_id,stop_sequence\n')
-        for t in trips:
-            for seq in range(per_trip):
-                h, m = divmod(seq // 60, 60)
-                f.write('%s,%d:%02d:%02d,%d:%02d:%02d,%s,%d\n'
-                        % (t, 5 + h, m, seq % 60, 5 + h, m, seq % 60,
-                           stops[seq % len(stops)], seq))
-    with open(os.path.join(d, 'shapes.txt'), 'a', newline='') as f:
-        for k in range(300000):
-            f.write('BIG%d,45.%06d,-73.%06d,%d\n' % (k // 1000, k % 1000000,
-                                                      (k * 7) % 1000000, k % 1000))
-    BIG['path'] = d
-    return d
+    """The sample with 600,000 stop_times and 300,000 more shape points,
+    made once: long enough to be caught at each phase of a split load."""
+    return g.big_feed('big_side', 600_000, 300_000)
 
 def shapes_header_ok():
     header = read_text(SAMPLE, 'shapes.txt').split('\n', 1)[0].strip().split(',')
@@ -344,17 +313,7 @@ def side_copy_running():
 def side_committed():
     return bool(side_schemas())
 
-def spawn(*args, env=None):
-    err = open(os.path.join(TMP, 'spawn-%f.err' % time.time()), 'w+')
-    p = subprocess.Popen([it.PROG, '-d', it.DB] + [str(a) for a in args],
-                         stdout=subprocess.DEVNULL, stderr=err, text=True,
-                         env=dict(os.environ, **(env or {})))
-    return p, err
-
-def finish(p, err, timeout=300):
-    p.wait(timeout)
-    err.seek(0)
-    return p.returncode, err.read()
+spawn, finish = g.spawn, g.finish
 
 def wait_until(p, cond, seconds=120):
     """Polls cond while p runs; whether it held before p ended."""
@@ -391,19 +350,39 @@ def check_after_kill(schema, before, app, leftovers_ok):
                   " database = (SELECT oid FROM pg_database WHERE datname = current_database())")
     check(not locks, 'advisory locks still held: %r' % locks)
 
-def alive(pid):
+def proc_state(pid):
+    """The state letter of process pid (R, S, T, Z...), None when gone."""
     try:
         with open('/proc/%d/stat' % pid) as f:
-            return f.read().split(') ')[1][0] != 'Z'
+            return f.read().split(') ')[1][0]
     except OSError:
+        return None
+
+def alive(pid):
+    return proc_state(pid) not in (None, 'Z')
+
+def stopped_alive(pid):
+    """Stops pid (SIGSTOP) and waits until it is stopped or has ended:
+    whether it is stopped, so that a SIGKILL now lands on a running load
+    and not on a child that already exited."""
+    try:
+        os.kill(pid, signal.SIGSTOP)
+    except ProcessLookupError:
         return False
+    for _ in range(100):
+        state = proc_state(pid)
+        if state in (None, 'Z', 'T'):
+            return state == 'T'
+        time.sleep(0.01)
+    raise AssertionError('process %d not stopped after 1 s (state %s)' % (pid, state))
 
 def kill_test(name, when, victim, expect, orphan=False):
     """Loads big_feed split into a schema holding the sample; when when()
     holds, kill -9 the victim ('parent' or 'child'); expect: 'failed' (the
     parent exits 3), 'killed' (the parent was: its child must follow it at
-    once), or 'any' (loaded or failed: the kill may come after the child
-    reported).  orphan: a side schema is left for the next run to drop.
+    once), or 'by_state' (the child is stopped first: if it had already
+    exited, its report stands and the load succeeds; if not, the parent
+    sees it killed and fails, exit 3).  orphan: a side schema is left for the next run to drop.
     Then check_after_kill."""
     schema = 'kill_' + name
     r = run('-q', '-s', schema, SAMPLE)
@@ -424,13 +403,14 @@ def kill_test(name, when, victim, expect, orphan=False):
                 kids.extend(children(p.pid))
             return True
         hit = wait_until(p, phase)
-        target = None
+        target, child_alive = None, False
         if hit and victim == 'parent':
             target = p.pid
         elif hit:
             target = kids[0] if kids else None
-            print('# the child was %s when killed' % ('alive' if target and alive(target)
-                                                        else 'gone'))
+            child_alive = target is not None and (
+                stopped_alive(target) if expect == 'by_state' else alive(target))
+            print('# the child was %s when killed' % ('alive' if child_alive else 'gone'))
         if target:
             try:
                 os.kill(target, signal.SIGKILL)
@@ -449,7 +429,7 @@ def kill_test(name, when, victim, expect, orphan=False):
         code, text = finish(p, err)
     check(hit, 'the phase was not reached before the load ended (exit %s): %s'
           % (code, text[-800:]))
-    check(target is not None or expect == 'any', 'no process to kill')
+    check(target is not None or expect == 'by_state', 'no process to kill')
     if orphan:
         check(side_schemas(), 'no side schema left by the killed load')
     if expect == 'killed':
@@ -459,10 +439,16 @@ def kill_test(name, when, victim, expect, orphan=False):
         check(code == 3 and 'the database is unchanged' in text,
               'exit %s: %s' % (code, text[-800:]))
         leftovers_ok = False
+    elif child_alive:
+        check(code == 3 and 'killed by signal 9' in text and
+              'the database is unchanged' in text,
+              'the child was killed before it ended: exit %s, 3 expected: %s'
+              % (code, text[-800:]))
+        leftovers_ok = False
     else:
-        check(code in (0, 3), 'exit %s: %s' % (code, text[-800:]))
-        if code == 0:
-            before = snapshot(schema)
+        check(code == 0, 'the child had ended with its report: exit %s, 0 expected: %s'
+              % (code, text[-800:]))
+        before = snapshot(schema)
         leftovers_ok = False
     check_after_kill(schema, before, app, leftovers_ok)
     return code, text
@@ -475,11 +461,12 @@ def kill_child_during_copy():
 @test()
 def kill_child_after_commit():
     """The child's schema committed, the parent not done with the other
-    files: the child, if still there, is killed; the load either took its
-    report or fails, and leaves nothing."""
-    if not shapes_header_ok():
-        raise it.Skip("the sample's shapes.txt has other columns")
-    kill_test('child_commit', side_committed, 'child', 'any')
+    files: the child, if still running, is killed and the load fails (exit
+    3); if it had ended, its report stands and the load succeeds (exit 0);
+    nothing is left either way."""
+    check(shapes_header_ok(), "fixtures/sample's shapes.txt has other columns than"
+          " big_feed writes")
+    kill_test('child_commit', side_committed, 'child', 'by_state')
 
 @test()
 def kill_parent_during_child_copy():
@@ -489,8 +476,8 @@ def kill_parent_during_child_copy():
 def kill_parent_after_child_commit():
     """The side schema committed, the parent then killed: the schema is an
     orphan whose lock is free, which the next run drops."""
-    if not shapes_header_ok():
-        raise it.Skip("the sample's shapes.txt has other columns")
+    check(shapes_header_ok(), "fixtures/sample's shapes.txt has other columns than"
+          " big_feed writes")
     kill_test('parent_commit', side_committed, 'parent', 'killed', orphan=True)
 
 def in_swap():
@@ -498,24 +485,33 @@ def in_swap():
                       " state = 'active' AND query ILIKE '%%ATTACH PARTITION%%'"
                       % ql(it.DB)))
 
+SWAP_ATTEMPTS = 4
+
 @test()
 def kill_parent_during_swap():
-    """As near the swap as the poll gets: the old feed or the new one, whole."""
+    """kill -9 while the swap's ATTACH PARTITION runs: the old feed or the
+    new one, whole.  The swap is short: a load the poll misses ends whole
+    and is tried again, at most SWAP_ATTEMPTS times in all; the test fails
+    unless one kill hit the swap."""
     schema = 'kill_swap'
     r = run('-q', '-s', schema, SAMPLE)
     check(r.returncode == 0, describe(r))
-    before = snapshot(schema)
-    app = 'side_kill_%d_swap' % os.getpid()
-    p, err = spawn('-s', schema, SPLIT, big_feed(), env={'PGAPPNAME': app})
-    hit = wait_until(p, in_swap, seconds=300)
-    if p.poll() is None:
-        p.send_signal(signal.SIGKILL)
-    code, text = finish(p, err)
-    print('# the kill %s the swap (exit %s)' % ('hit' if hit else 'missed', code))
-    if not hit:
-        # missed: at least the load ended whole, or not at all
+    for attempt in range(1, SWAP_ATTEMPTS + 1):
+        before = snapshot(schema)
+        app = 'side_kill_%d_swap_%d' % (os.getpid(), attempt)
+        p, err = spawn('-s', schema, SPLIT, big_feed(), env={'PGAPPNAME': app})
+        hit = wait_until(p, in_swap, seconds=300)
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+        code, text = finish(p, err)
+        print('# attempt %d: the kill %s the swap (exit %s)'
+              % (attempt, 'hit' if hit else 'missed', code))
+        check(sessions_gone(app), 'sessions of the killed load still there after 10 s')
+        if hit:
+            break
+        # missed: the load ended whole (or was killed before it swapped)
         check(code in (0, -signal.SIGKILL), 'exit %s: %s' % (code, text[-800:]))
-    check(sessions_gone(app), 'sessions of the killed load still there after 10 s')
+    check(hit, 'the kill missed the swap %d times' % SWAP_ATTEMPTS)
     now = snapshot(schema)
     loaded = value('SELECT count(*) FROM %s' % rel(schema, 'stop_times'))
     check(now == before or int(loaded) > 500000,

@@ -8,6 +8,7 @@
  * the row path of load_run.h (header, typed row, COPY text and notices).  The CSV error cases log
  * data errors to stderr: that output is expected.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "copycsv.h"
 #include "csvread.h"
 #include "feedname.h"
+#include "geom.h"
 #include "load_run.h"
 #include "log.h"
 #include "notice.h"
@@ -32,12 +34,37 @@
 #include "textfmt.h"
 
 static int	passed,
-			failed;
+			failed,
+			skipped;
 
 #define test_cond(descr, cond) do { \
 	if (cond) passed++; \
 	else { failed++; printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, descr); } \
 } while (0)
+
+/*
+ * A test that needs a file of ../shared (the real feeds, not the project's)
+ * is skipped when ../shared is not there at all, and fails when it is
+ * without the file, as tests/integration.py's absent() decides.  "skip -"
+ * is the form tests/run-all counts and checks the reason of.
+ */
+static bool
+shared_at_hand(const char *what, const char *path)
+{
+	if (access(path, R_OK) == 0)
+		return true;
+	if (access("../shared", F_OK) == 0)
+	{
+		failed++;
+		printf("FAIL %s: %s absent, though ../shared is there\n", what, path);
+	}
+	else
+	{
+		skipped++;
+		printf("skip - %s: ../shared absent\n", what);
+	}
+	return false;
+}
 
 /* Whether the buffer holds exactly the NUL-terminated string s. */
 static bool
@@ -2433,7 +2460,7 @@ test_source(void)
 	free(content);
 
 	/* a real feed served with a web page after it, when at hand */
-	if (access(SRC_REAL_FEED, R_OK) == 0)
+	if (shared_at_hand("source caltrain-2023.zip", SRC_REAL_FEED))
 	{
 		src = source_open(SRC_REAL_FEED);
 		test_cond("source caltrain-2023.zip: opens, 680 bytes ignored",
@@ -2443,8 +2470,6 @@ test_source(void)
 				  source_find(src, "stops.txt") >= 0);
 		source_close(src);
 	}
-	else
-		printf("skipped: %s not found\n", SRC_REAL_FEED);
 }
 
 /* Removes dir/name. */
@@ -3134,34 +3159,183 @@ mapped_names(const char *member, const char *const *names, int n,
 	return out;
 }
 
+/* "x" then n e-acutes (two bytes each), in a static buffer per call site */
+#define E_ACUTE "\xC3\xA9"
+#define E5	E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE
+#define E20 E5 E5 E5 E5
+#define E24 E20 E_ACUTE E_ACUTE E_ACUTE E_ACUTE
+#define E40 E20 E20
+
 /*
  * A column renamed takes no name of another column, earlier or later,
- * renamed or not, nor one of the table's (issue 22, class 2).
+ * renamed or not, nor one of the table's (issue 22, class 2); a name cut
+ * to be kept (too long, or repeated) is cut on a character boundary, so
+ * that the name stays UTF-8.
  */
 static void
 test_renamed_names(void)
 {
+	static const struct
+	{
+		const char *what;
+		const char *member;
+		const char *names[5];
+		int			n;
+		const char *want;
+	}			cases[] = {
+		{"an empty 2nd column beside column_2", "notes.txt",
+		{"column_2", ""}, 2, "column_2,column_2_2"},
+		{"a later column's name is its own", "stops.txt",
+			{"stop_id", "", "column_2", "stop_id", "stop_id_4"}, 5,
+		"stop_id,column_2_2,column_2,stop_id_4_2,stop_id_4"},
+		{"reserved, then numbered on until free", "notes.txt",
+			{"ctid", "ctid_1", "", "column_3_2", "column_3"}, 5,
+		"ctid_1_2,ctid_1,column_3_3,column_3_2,column_3"},
+		{"empty names beside the names they would take", "stops.txt",
+			{"", "", "column_1", "column_2_2", "column_2"}, 5,
+		"column_1_2,column_2_3,column_1,column_2_2,column_2"},
+		/* 81 bytes, cut to 50 (LONG_NAME_KEPT): byte 50 is inside an e */
+		{"a long name cut before a character, not inside", "notes.txt",
+		{"a" E40}, 1, "a" E24 "_1"},
+		/* 51 bytes repeated, cut to 40: byte 40 is inside an e */
+		{"a repeated name cut before a character, not inside", "notes.txt",
+			{"x" E20 E5, "x" E20 E5}, 2,
+		"x" E20 E5 ",x" E5 E5 E5 E_ACUTE E_ACUTE E_ACUTE E_ACUTE "_2"},
+	};
 	char		got[512];
-	const char *const a[] = {"column_2", ""};
-	const char *const b[] = {"stop_id", "", "column_2", "stop_id",
-	"stop_id_4"};
-	const char *const c[] = {"ctid", "ctid_1", "", "column_3_2", "column_3"};
-	const char *const d[] = {"", "", "column_1", "column_2_2", "column_2"};
 
-	test_cond("renamed: an empty 2nd column beside column_2",
-			  strcmp(mapped_names("notes.txt", a, 2, got, sizeof(got)),
-					 "column_2,column_2_2") == 0);
-	test_cond("renamed: a later column's name is its own",
-			  strcmp(mapped_names("stops.txt", b, 5, got, sizeof(got)),
-					 "stop_id,column_2_2,column_2,stop_id_4_2,stop_id_4")
-			  == 0);
-	test_cond("renamed: reserved, then numbered on until free",
-			  strcmp(mapped_names("notes.txt", c, 5, got, sizeof(got)),
-					 "ctid_1_2,ctid_1,column_3_3,column_3_2,column_3") == 0);
-	test_cond("renamed: empty names beside the names they would take",
-			  strcmp(mapped_names("stops.txt", d, 5, got, sizeof(got)),
-					 "column_1_2,column_2_3,column_1,column_2_2,column_2")
-			  == 0);
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		char		what[128];
+
+		snprintf(what, sizeof(what), "renamed: %s", cases[k].what);
+		mapped_names(cases[k].member, cases[k].names, cases[k].n, got,
+					 sizeof(got));
+		test_cond(what, strcmp(got, cases[k].want) == 0 &&
+				  conv_utf8_valid(got, strlen(got)));
+		if (strcmp(got, cases[k].want) != 0)
+			printf("  got %s\n  not %s\n", got, cases[k].want);
+	}
+}
+
+/* The point's EWKB, hex, from geom_point into a fresh buffer of cap max. */
+static bool
+point_hex(Geom *g, double lon, double lat, size_t max, char *out, size_t outsize)
+{
+	Buf			b;
+	bool		ok;
+
+	buf_init(&b, max);
+	ok = geom_point(g, lon, lat, &b, false);
+	snprintf(out, outsize, "%s", ok && b.data ? b.data : "");
+	buf_free(&b);
+	return ok;
+}
+
+/* X and Y of the point, read back from its binary EWKB. */
+static bool
+point_xy(Geom *g, double lon, double lat, double *x, double *y)
+{
+	Buf			b;
+	bool		ok;
+
+	buf_init(&b, 1024);
+	ok = geom_point(g, lon, lat, &b, true) && b.len == 25;
+	if (ok)
+	{
+		memcpy(x, b.data + 9, sizeof(double));
+		memcpy(y, b.data + 17, sizeof(double));
+	}
+	buf_free(&b);
+	return ok;
+}
+
+/*
+ * geom.c: EWKB as PostGIS reads it (little endian, point type with the SRID
+ * flag, SRID, X, Y), the reprojection, the SRIDs refused, and the points
+ * PROJ cannot transform (point_not_transformed).
+ */
+static void
+test_geom(void)
+{
+	static const struct
+	{
+		double		lon,
+					lat;
+		const char *hex;
+	}			wgs84[] = {
+		{0, 0, "0101000020E6100000" "0000000000000000" "0000000000000000"},
+		{1.5, -2, "0101000020E6100000" "000000000000F83F" "00000000000000C0"},
+		{-73.5, 45.5, "0101000020E6100000" "00000000006052C0" "0000000000C04640"},
+	};
+	static const struct
+	{
+		int			srid;
+		double		lon,
+					lat,
+					x,
+					y;				/* expected, to a millimetre */
+	}			projected[] = {
+		{3857, 0, 0, 0, 0},
+		{3857, 180, 0, 20037508.342789244, 0},
+		{2154, 3, 46.5, 700000, 6600000},	/* Lambert-93's origin */
+		{32618, -75, 0, 500000, 0},		/* UTM 18N's central meridian */
+	};
+	/* geocentric, vertical, geographic 3D, none */
+	static const int refused[] = {4978, 5714, 4979, 999999, 0};
+	char		hex[128],
+				what[128];
+	Geom	   *g = geom_create(4326);
+
+	test_cond("geom 4326: made, no transformation", g != NULL &&
+			  geom_srid(g) == 4326);
+	for (size_t k = 0; g && k < sizeof(wgs84) / sizeof(wgs84[0]); k++)
+	{
+		snprintf(what, sizeof(what), "geom 4326 (%g %g): hex EWKB",
+				 wgs84[k].lon, wgs84[k].lat);
+		test_cond(what, point_hex(g, wgs84[k].lon, wgs84[k].lat, 1024, hex,
+								  sizeof(hex)) && strcmp(hex, wgs84[k].hex) == 0);
+	}
+	test_cond("geom: a buffer at its cap takes no point",
+			  g && !point_hex(g, 1, 2, 49, hex, sizeof(hex)));
+	geom_destroy(g);
+
+	for (size_t k = 0; k < sizeof(projected) / sizeof(projected[0]); k++)
+	{
+		double		x = NAN,
+					y = NAN;
+
+		g = geom_create(projected[k].srid);
+		snprintf(what, sizeof(what), "geom %d (%g %g): (%.3f %.3f)",
+				 projected[k].srid, projected[k].lon, projected[k].lat,
+				 projected[k].x, projected[k].y);
+		test_cond(what, g != NULL && geom_srid(g) == projected[k].srid &&
+				  point_xy(g, projected[k].lon, projected[k].lat, &x, &y) &&
+				  fabs(x - projected[k].x) < 1e-3 &&
+				  fabs(y - projected[k].y) < 1e-3);
+		if (g && projected[k].srid == 2154)
+		{
+			char		srid_hex[16];
+
+			/* the SRID in the EWKB: 2154 = 0x086A, little endian */
+			point_hex(g, 3, 46.5, 1024, hex, sizeof(hex));
+			snprintf(srid_hex, sizeof(srid_hex), "%.8s", hex + 10);
+			test_cond("geom 2154: the SRID in the EWKB",
+					  strcmp(srid_hex, "6A080000") == 0);
+			/* the south pole has no place in Lambert-93 */
+			test_cond("geom 2154: a point PROJ cannot transform is refused",
+					  !point_hex(g, 3, -90, 1024, hex, sizeof(hex)));
+		}
+		geom_destroy(g);
+	}
+	for (size_t k = 0; k < sizeof(refused) / sizeof(refused[0]); k++)
+	{
+		snprintf(what, sizeof(what), "geom: SRID %d refused", refused[k]);
+		g = geom_create(refused[k]);
+		test_cond(what, g == NULL);
+		geom_destroy(g);
+	}
+	geom_destroy(NULL);
 }
 
 /* ------------------------------------------------- COPY text to CSV, text */
@@ -3335,7 +3509,8 @@ main(void)
 	test_copycsv();
 	test_textfmt();
 	test_sqlbuf_template();
+	test_geom();
 
-	printf("%d passed, %d failed\n", passed, failed);
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
