@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "log.h"
 
 #define MIN_SERVER_VERSION 150000	/* UNIQUE ... NULLS NOT DISTINCT */
@@ -353,28 +352,101 @@ log_statement(const char *sql)
 				   len > STATEMENT_SHOWN ? "..." : "");
 }
 
-bool
-db_exec(PGconn *conn, const char *sql)
+/* Whether state is one of the SQLSTATEs of allowed (see db_run). */
+static bool
+state_allowed(const char *state, const char *allowed)
+{
+	size_t		len = strlen(state);
+
+	if (allowed == NULL || len == 0)
+		return false;
+	if (strcmp(allowed, "*") == 0)
+		return true;
+	for (const char *p = allowed; (p = strstr(p, state)) != NULL; p += len)
+		if ((p == allowed || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * db_run, and db_query's, with want the status of success (0: any of
+ * db_run's) and extended whether sql goes as one statement with
+ * parameters even when there are none.
+ */
+static DbOutcome
+run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+	bool extended, ExecStatusType want, const char *allowed,
+	const char *what, PGresult **resp)
 {
 	PGresult   *res;
-	bool		ok;
+	ExecStatusType status;
+	DbOutcome	outcome;
 
+	if (resp)
+		*resp = NULL;
 	/* after a cancel, nothing but the rollback runs */
 	if (canceled_by)
-		return false;
-	res = PQexec(conn, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-		PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
+		return DB_FAILED;
+	res = nparams > 0 || extended ?
+		PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) :
+		PQexec(conn, sql);
+	status = PQresultStatus(res);
+	if (res == NULL)
+		outcome = DB_FAILED;
+	else if (want ? status == want :
+			 status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ||
+			 status == PGRES_COPY_IN || status == PGRES_COPY_OUT)
+		outcome = DB_DONE;
+	else if (PQstatus(conn) == CONNECTION_OK && !canceled_by &&
+			 state_allowed(db_sqlstate(res), allowed))
+		outcome = DB_REFUSED;
+	else
+		outcome = DB_FAILED;
+	if (outcome == DB_FAILED)
 	{
 		bool		shown = !error_logged;
 
-		db_log_error(conn, res, "statement failed");
+		db_log_error(conn, res, what ? what : "statement failed");
 		if (shown && error_logged && PQstatus(conn) == CONNECTION_OK)
 			log_statement(sql);
 	}
+	if (resp)
+		*resp = res;
+	else
+		PQclear(res);
+	return outcome;
+}
+
+DbOutcome
+db_run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+	   const char *allowed, const char *what, PGresult **res)
+{
+	return run(conn, sql, nparams, params, false, 0, allowed, what, res);
+}
+
+const char *
+db_sqlstate(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state ? state : "";
+}
+
+bool
+db_cleanup(PGconn *conn, const char *sql)
+{
+	PGresult   *res = PQexec(conn, sql);
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		PQresultStatus(res) == PGRES_TUPLES_OK;
+
 	PQclear(res);
 	return ok;
+}
+
+bool
+db_exec(PGconn *conn, const char *sql)
+{
+	return run(conn, sql, 0, NULL, false, 0, NULL, NULL, NULL) == DB_DONE;
 }
 
 bool
@@ -415,26 +487,25 @@ bool
 db_execf(PGconn *conn, const char *fmt,...)
 {
 	va_list		ap;
-	Buf			sql;
-	bool		ok = true;
+	char	   *sql = NULL;
+	int			len;
+	bool		ok;
 
-	buf_init(&sql, SQL_MAX);
 	va_start(ap, fmt);
-	for (const char *p = fmt; ok && *p; p++)
-	{
-		if (p[0] == '%' && p[1] == 's')
-		{
-			ok = buf_puts(&sql, va_arg(ap, const char *));
-			p++;
-		}
-		else
-			ok = buf_putc(&sql, *p);
-	}
+	len = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (!ok)
+	if (len >= 0 && len < SQL_MAX)
+		sql = malloc((size_t) len + 1);
+	if (sql == NULL)
+	{
 		log_error("statement too long or out of memory");
-	ok = ok && db_exec(conn, sql.data);
-	buf_free(&sql);
+		return false;
+	}
+	va_start(ap, fmt);
+	vsnprintf(sql, (size_t) len + 1, fmt, ap);
+	va_end(ap);
+	ok = db_exec(conn, sql);
+	free(sql);
 	return ok;
 }
 
@@ -443,20 +514,11 @@ db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 {
 	PGresult   *res;
 
-	if (canceled_by)
-		return NULL;
-	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		bool		shown = !error_logged;
-
-		db_log_error(conn, res, "query failed");
-		if (shown && error_logged && PQstatus(conn) == CONNECTION_OK)
-			log_statement(sql);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
+	if (run(conn, sql, nparams, params, true, PGRES_TUPLES_OK, NULL,
+			"query failed", &res) == DB_DONE)
+		return res;
+	PQclear(res);
+	return NULL;
 }
 
 char *
