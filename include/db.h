@@ -106,8 +106,9 @@ typedef enum
  * streams).  DB_REFUSED when the server refused it with an SQLSTATE listed
  * in allowed ("55P03 40P01"; "*": any the server sends while the session
  * lasts; NULL: none): the caller handles it and nothing is logged.
- * DB_FAILED otherwise: logged as what ("could not ...") with the server's
- * message and the statement.  *res, when res is not NULL, gets the result
+ * DB_FAILED otherwise: logged, with the server's message, as what ("could
+ * not ...", which names the statement) or, what NULL, as "statement
+ * failed" with the statement.  *res, when res is not NULL, gets the result
  * whatever the outcome (NULL after a cancel or out of memory): PQclear it;
  * db_sqlstate reads its SQLSTATE.
  */

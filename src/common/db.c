@@ -370,13 +370,13 @@ state_allowed(const char *state, const char *allowed)
 
 /*
  * db_run, and db_query's, with want the status of success (0: any of
- * db_run's) and extended whether sql goes as one statement with
- * parameters even when there are none.
+ * db_run's), extended whether sql goes as one statement with parameters
+ * even when there are none, and show_sql whether a failure shows sql.
  */
 static DbOutcome
 run(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	bool extended, ExecStatusType want, const char *allowed,
-	const char *what, PGresult **resp)
+	const char *what, bool show_sql, PGresult **resp)
 {
 	PGresult   *res;
 	ExecStatusType status;
@@ -406,8 +406,9 @@ run(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	{
 		bool		shown = !error_logged;
 
-		db_log_error(conn, res, what ? what : "statement failed");
-		if (shown && error_logged && PQstatus(conn) == CONNECTION_OK)
+		db_log_error(conn, res, what);
+		if (show_sql && shown && error_logged &&
+			PQstatus(conn) == CONNECTION_OK)
 			log_statement(sql);
 	}
 	if (resp)
@@ -421,7 +422,8 @@ DbOutcome
 db_run(PGconn *conn, const char *sql, int nparams, const char *const *params,
 	   const char *allowed, const char *what, PGresult **res)
 {
-	return run(conn, sql, nparams, params, false, 0, allowed, what, res);
+	return run(conn, sql, nparams, params, false, 0, allowed,
+			   what ? what : "statement failed", what == NULL, res);
 }
 
 const char *
@@ -446,7 +448,8 @@ db_cleanup(PGconn *conn, const char *sql)
 bool
 db_exec(PGconn *conn, const char *sql)
 {
-	return run(conn, sql, 0, NULL, false, 0, NULL, NULL, NULL) == DB_DONE;
+	return run(conn, sql, 0, NULL, false, 0, NULL, "statement failed", true,
+			   NULL) == DB_DONE;
 }
 
 bool
@@ -515,7 +518,7 @@ db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 	PGresult   *res;
 
 	if (run(conn, sql, nparams, params, true, PGRES_TUPLES_OK, NULL,
-			"query failed", &res) == DB_DONE)
+			"query failed", true, &res) == DB_DONE)
 		return res;
 	PQclear(res);
 	return NULL;
