@@ -22,6 +22,7 @@
 #include "db.h"
 #include "ddl.h"
 #include "feeds.h"
+#include "feedschema.h"
 #include "feedname.h"
 #include "geom.h"
 #include "load.h"
@@ -402,7 +403,7 @@ parse_options(int argc, char **argv, Options *o)
 					return usage_error();
 				break;
 			case 3:
-				return ddl_print_schema(stdout) ? EXIT_OK : EXIT_BAD_INPUT;
+				return feedschema_print(stdout) ? EXIT_OK : EXIT_BAD_INPUT;
 			case 4:
 				if (!parse_positive(optarg, "--srid", 999999L, &o->srid))
 					return usage_error();
