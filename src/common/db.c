@@ -82,54 +82,13 @@ on_server_notice(void *arg, const PGresult *res)
 }
 
 /*
- * The session every load and export relies on, whatever the database, the
- * role or PGOPTIONS set (as pg_dump sets its own): see db_connect.  What
- * only tunes speed or durability (work_mem, synchronous_commit,
- * default_tablespace, ...) is the user's.
+ * The session every load and export relies on: schema/sql/session.sql,
+ * embedded by the Makefile.
  */
-static const char *const session_sql =
-/* names are schema-qualified: nobody's objects are found by accident */
-"SELECT pg_catalog.set_config('search_path', '', false),\n"
-/*
- * every wait is ours to bound (--wait, swap.c); a load's first connection
- * waits idle in its transaction while the second loads stop_times.txt
- */
-"\tpg_catalog.set_config('lock_timeout', '0', false),\n"
-"\tpg_catalog.set_config('statement_timeout', '0', false),\n"
-"\tpg_catalog.set_config('idle_in_transaction_session_timeout', '0', "
-"false),\n"
-"\tpg_catalog.set_config('idle_session_timeout', '0', false),\n"
-/* the swap's catalog reads and retries are written for READ COMMITTED */
-"\tpg_catalog.set_config('default_transaction_isolation', "
-"'read committed', false),\n"
-"\tpg_catalog.set_config('default_transaction_read_only', 'off', false),\n"
-"\tpg_catalog.set_config('default_transaction_deferrable', 'off', false),\n"
-/* a table with row security is an error, never rows silently missing */
-"\tpg_catalog.set_config('row_security', 'off', false),\n"
-"\tpg_catalog.set_config('default_table_access_method', 'heap', false),\n"
-/* the database's own tablespace: pg_global, say, would refuse every table */
-"\tpg_catalog.set_config('default_tablespace', '', false),\n"
-/* errors the swap catches and retries must not end the session */
-"\tpg_catalog.set_config('exit_on_error', 'off', false),\n"
-/* names read back from the catalogs (regclass::text) are compared */
-"\tpg_catalog.set_config('quote_all_identifiers', 'off', false),\n"
-/* the SQL we write means what it says */
-"\tpg_catalog.set_config('standard_conforming_strings', 'on', false),\n"
-"\tpg_catalog.set_config('transform_null_equals', 'off', false),\n"
-"\tpg_catalog.set_config('array_nulls', 'on', false),\n"
-"\tpg_catalog.set_config('plpgsql.extra_errors', 'none', false),\n"
-/* exported numbers print exactly */
-"\tpg_catalog.set_config('extra_float_digits', '1', false),\n"
-/* keys are matched with the file's text: dates and times print as ISO */
-"\tpg_catalog.set_config('datestyle', 'ISO, YMD', false),\n"
-"\tpg_catalog.set_config('intervalstyle', 'postgres', false),\n"
-/* server notices such as "already exists, skipping" are noise here */
-"\tpg_catalog.set_config('client_min_messages', 'warning', false),\n"
-/* a client killed with -9 must not leave a session holding its locks */
-"\tpg_catalog.set_config('client_connection_check_interval', '1s', false)";
+extern const char sql_session[];
 
 /*
- * The session of a new connection: see session_sql.  False (logged, the
+ * The session of a new connection: see sql_session.  False (logged, the
  * connection finished) on failure.
  */
 static bool
@@ -144,7 +103,7 @@ setup_session(PGconn *conn)
 	if (PQresultStatus(res) == PGRES_COMMAND_OK)
 	{
 		PQclear(res);
-		res = PQexec(conn, session_sql);
+		res = PQexec(conn, sql_session);
 	}
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
 		PQsetClientEncoding(conn, "UTF8") == 0;
