@@ -44,13 +44,17 @@ endif
 LIB_DIRS = common gtfs load export
 LIB_SRCS = $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
 OBJS = $(patsubst src/%.c,build/%.o,$(LIB_SRCS))
+# SQL bodies live in schema/sql/*.sql (readable, and run by psql -f in
+# tests/sqlfiles.sh); each becomes const char sql_NAME[] in the library
+SQL_FILES = $(wildcard schema/sql/*.sql)
+SQL_OBJS  = $(patsubst schema/sql/%.sql,build/sql/%.o,$(SQL_FILES))
 LIB  = build/libgtfs2pgsql.a
 PROG_OBJS   = $(patsubst src/%.c,build/%.o,$(wildcard src/bin/$(PROG)/*.c))
 EXPORT_OBJS = $(patsubst src/%.c,build/%.o,$(wildcard src/bin/$(EXPORT)/*.c))
 
 all: $(PROG) $(EXPORT)
 
-$(LIB): $(OBJS)
+$(LIB): $(OBJS) $(SQL_OBJS)
 	@echo "  AR    $@"
 	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
@@ -74,6 +78,17 @@ build/%.o: src/%.c $(FLAGS_STAMP) | build
 	@echo "  CC    $<"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/sql/%.c: schema/sql/%.sql schema/sqlc.awk | build
+	@echo "  SQL   $<"
+	$(Q)mkdir -p $(@D)
+	$(Q)awk -v name=$* -f schema/sqlc.awk $< > $@.tmp && mv $@.tmp $@
+
+build/sql/%.o: build/sql/%.c $(FLAGS_STAMP)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+.SECONDARY: $(patsubst %.o,%.c,$(SQL_OBJS))
 
 # the unit tests reach into the loader's row path (src/load/load_run.h)
 build/tests/%.o: tests/%.c $(FLAGS_STAMP) | build
@@ -128,7 +143,8 @@ check:
 	tests/floors.sh
 	tests/manpages.sh
 	tests/fuzz_feeds.py --self-test
-	tests/with-postgres sh -c 'tests/run-all $(TEST_FILES) build/unit && $(FUZZ_FEEDS)'
+	tests/with-postgres sh -c 'tests/sqlfiles.sh && \
+	  tests/run-all $(TEST_FILES) build/unit && $(FUZZ_FEEDS)'
 
 # The same against the server the PG* environment names, as it is.
 installcheck: $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
@@ -136,6 +152,7 @@ installcheck: $(PROG) $(EXPORT) build/unit $(POLICY_TEST)
 	tests/floors.sh
 	tests/manpages.sh
 	tests/fuzz_feeds.py --self-test
+	tests/sqlfiles.sh
 	tests/run-all $(TEST_FILES) build/unit
 	$(FUZZ_FEEDS)
 

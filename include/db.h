@@ -7,6 +7,8 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "log.h"
+
 /* PostgreSQL's limit on names, NUL included */
 #define NAMEDATALEN	64
 
@@ -75,10 +77,10 @@ extern bool db_commit(PGconn *conn);
 extern int	db_signal_after_commit(void);
 
 /*
- * Runs fmt after replacing each "%s" by the next string argument (no other
- * directives: the arguments are quoted SQL already).  As db_exec.
+ * Runs fmt formatted as printf does (the names in it quoted already); as
+ * db_exec.
  */
-extern bool db_execf(PGconn *conn, const char *fmt,...);
+extern bool db_execf(PGconn *conn, const char *fmt,...) PRINTF_LIKE(2, 3);
 
 /*
  * Runs a query, optionally with text parameters; the result or NULL
@@ -86,6 +88,43 @@ extern bool db_execf(PGconn *conn, const char *fmt,...);
  */
 extern PGresult *db_query(PGconn *conn, const char *sql, int nparams,
 						  const char *const *params);
+
+/* What db_run came to. */
+typedef enum
+{
+	DB_FAILED,					/* failed, logged (or canceled) */
+	DB_REFUSED,					/* refused with an SQLSTATE the caller
+								 * allowed: the caller's, not logged */
+	DB_DONE						/* ran */
+} DbOutcome;
+
+/*
+ * Runs sql with nparams text parameters ($1, ...; params NULL when none;
+ * without any, sql may hold several statements), unless a signal canceled
+ * the run (DB_FAILED at once).  DB_DONE when it ran (PGRES_COMMAND_OK,
+ * PGRES_TUPLES_OK, or PGRES_COPY_IN/OUT for a COPY, which the caller then
+ * streams).  DB_REFUSED when the server refused it with an SQLSTATE listed
+ * in allowed ("55P03 40P01"; "*": any the server sends while the session
+ * lasts; NULL: none): the caller handles it and nothing is logged.
+ * DB_FAILED otherwise: logged, with the server's message, as what ("could
+ * not ...", which names the statement) or, what NULL, as "statement
+ * failed" with the statement.  *res, when res is not NULL, gets the result
+ * whatever the outcome (NULL after a cancel or out of memory): PQclear it;
+ * db_sqlstate reads its SQLSTATE.
+ */
+extern DbOutcome db_run(PGconn *conn, const char *sql, int nparams,
+						const char *const *params, const char *allowed,
+						const char *what, PGresult **res);
+
+/* The SQLSTATE of a failed result; "" when it has none (or res is NULL). */
+extern const char *db_sqlstate(const PGresult *res);
+
+/*
+ * Runs sql once the transaction is over or aborted (ROLLBACK, a clean-up),
+ * even after a cancel, which is what a cancel asks for: nothing is logged,
+ * as the session may be gone with the transaction.  False when it failed.
+ */
+extern bool db_cleanup(PGconn *conn, const char *sql);
 
 /*
  * Catches SIGINT and SIGTERM for conn's lifetime: the server is asked to

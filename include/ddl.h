@@ -9,7 +9,6 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "buf.h"
 #include "catalog.h"
@@ -34,7 +33,7 @@
 
 typedef struct
 {
-	PGconn	   *conn;			/* quotes names; NULL writes them bare */
+	PGconn	   *conn;			/* quotes; NULL: for --print-schema */
 	const char *schema;			/* quoted */
 	const char *postgis;		/* quoted schema of PostGIS, NULL: no
 								 * geometry columns */
@@ -54,7 +53,7 @@ typedef struct
 /* The name of the column that holds a catalog file's extra columns. */
 #define DDL_EXTRA_COLUMN	"extra"
 
-/* Appends name quoted as an identifier (bare without a connection). */
+/* Appends name quoted as an identifier (always, connection or not). */
 extern bool ddl_ident(Buf *sql, const Ddl *d, const char *name);
 
 /* Appends schema.table. */
@@ -127,12 +126,12 @@ extern bool ddl_create_import_files(Buf *sql, const Ddl *d);
 extern bool ddl_create_notices(Buf *sql, const Ddl *d);
 
 /*
- * Appends the statements that make the views of a feed's schema d, over
- * its tables: trip_lines (with geometry), and those of timetable.h.  With
- * a connection, first drops a trip_lines whose geom is not typed (made
- * by an older gtfs2pgsql) and a route_lines view (now a table).
+ * Appends the statement that makes the view trip_lines of a feed's schema
+ * d (with geometry; nothing without).  With a connection, first drops a
+ * trip_lines whose geom is not typed (made by an older gtfs2pgsql) and a
+ * route_lines view (now a table).  The other views: feedschema.h.
  */
-extern bool ddl_create_views(Buf *sql, const Ddl *d);
+extern bool ddl_create_trip_lines(Buf *sql, const Ddl *d);
 
 /*
  * The statements to run once the keys are made: indexes, the derived
@@ -177,11 +176,5 @@ extern const char *ddl_finish_table(int i);
  * the report.
  */
 extern void ddl_finish_name(int i, char *out, size_t outsize);
-
-/*
- * Writes the schema of a whole feed for schema "gtfs", SRID 4326; false
- * (logged) when out could not be written.
- */
-extern bool ddl_print_schema(FILE *out);
 
 #endif

@@ -11,363 +11,363 @@
 -- the partition of that feed in gtfs.<table>, itself the
 -- partition of the feed in gtfs2pgsql.<table> (see README).
 
-CREATE SCHEMA gtfs;
+CREATE SCHEMA "gtfs";
 
-CREATE TABLE gtfs.feed_info (
-	feed_publisher_name text,
-	feed_publisher_url text,
-	feed_lang text,
-	default_lang text,
-	feed_start_date date,
-	feed_end_date date,
-	feed_version text,
-	feed_contact_email text,
-	feed_contact_url text,
+CREATE TABLE "gtfs"."feed_info" (
+	"feed_publisher_name" text,
+	"feed_publisher_url" text,
+	"feed_lang" text,
+	"default_lang" text,
+	"feed_start_date" date,
+	"feed_end_date" date,
+	"feed_version" text,
+	"feed_contact_email" text,
+	"feed_contact_url" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.agency (
-	agency_id text COLLATE "C",
-	agency_name text,
-	agency_url text,
-	agency_timezone text,
-	agency_lang text,
-	agency_phone text,
-	agency_fare_url text,
-	agency_email text,
-	cemv_support smallint,
+CREATE TABLE "gtfs"."agency" (
+	"agency_id" text COLLATE "C",
+	"agency_name" text,
+	"agency_url" text,
+	"agency_timezone" text,
+	"agency_lang" text,
+	"agency_phone" text,
+	"agency_fare_url" text,
+	"agency_email" text,
+	"cemv_support" smallint,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.levels (
-	level_id text COLLATE "C",
-	level_index double precision,
-	level_name text,
+CREATE TABLE "gtfs"."levels" (
+	"level_id" text COLLATE "C",
+	"level_index" double precision,
+	"level_name" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.stops (
-	stop_id text COLLATE "C",
-	stop_code text,
-	stop_name text,
-	tts_stop_name text,
-	stop_desc text,
-	stop_lat double precision,
-	stop_lon double precision,
-	zone_id text COLLATE "C",
-	stop_url text,
-	location_type smallint,
-	parent_station text COLLATE "C",
-	stop_timezone text,
-	wheelchair_boarding smallint,
-	level_id text COLLATE "C",
-	platform_code text,
-	stop_access smallint,
-	geom public.geometry(Point, 4326),
+CREATE TABLE "gtfs"."stops" (
+	"stop_id" text COLLATE "C",
+	"stop_code" text,
+	"stop_name" text,
+	"tts_stop_name" text,
+	"stop_desc" text,
+	"stop_lat" double precision,
+	"stop_lon" double precision,
+	"zone_id" text COLLATE "C",
+	"stop_url" text,
+	"location_type" smallint,
+	"parent_station" text COLLATE "C",
+	"stop_timezone" text,
+	"wheelchair_boarding" smallint,
+	"level_id" text COLLATE "C",
+	"platform_code" text,
+	"stop_access" smallint,
+	geom "public".geometry(Point, 4326),
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.networks (
-	network_id text COLLATE "C",
-	network_name text,
+CREATE TABLE "gtfs"."networks" (
+	"network_id" text COLLATE "C",
+	"network_name" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.routes (
-	route_id text COLLATE "C",
-	agency_id text COLLATE "C",
-	route_short_name text,
-	route_long_name text,
-	route_desc text,
-	route_type smallint,
-	route_url text,
-	route_color text,
-	route_text_color text,
-	route_sort_order integer,
-	continuous_pickup smallint,
-	continuous_drop_off smallint,
-	network_id text COLLATE "C",
-	cemv_support smallint,
+CREATE TABLE "gtfs"."routes" (
+	"route_id" text COLLATE "C",
+	"agency_id" text COLLATE "C",
+	"route_short_name" text,
+	"route_long_name" text,
+	"route_desc" text,
+	"route_type" smallint,
+	"route_url" text,
+	"route_color" text,
+	"route_text_color" text,
+	"route_sort_order" integer,
+	"continuous_pickup" smallint,
+	"continuous_drop_off" smallint,
+	"network_id" text COLLATE "C",
+	"cemv_support" smallint,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.route_networks (
-	network_id text COLLATE "C",
-	route_id text COLLATE "C",
+CREATE TABLE "gtfs"."route_networks" (
+	"network_id" text COLLATE "C",
+	"route_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.calendar (
-	service_id text COLLATE "C",
-	monday smallint,
-	tuesday smallint,
-	wednesday smallint,
-	thursday smallint,
-	friday smallint,
-	saturday smallint,
-	sunday smallint,
-	start_date date,
-	end_date date,
+CREATE TABLE "gtfs"."calendar" (
+	"service_id" text COLLATE "C",
+	"monday" smallint,
+	"tuesday" smallint,
+	"wednesday" smallint,
+	"thursday" smallint,
+	"friday" smallint,
+	"saturday" smallint,
+	"sunday" smallint,
+	"start_date" date,
+	"end_date" date,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.calendar_dates (
-	service_id text COLLATE "C",
-	date date,
-	exception_type smallint,
+CREATE TABLE "gtfs"."calendar_dates" (
+	"service_id" text COLLATE "C",
+	"date" date,
+	"exception_type" smallint,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.shapes (
-	shape_id text COLLATE "C",
-	shape_pt_lat double precision,
-	shape_pt_lon double precision,
-	shape_pt_sequence integer,
-	shape_dist_traveled double precision,
-	geom public.geometry(Point, 4326),
+CREATE TABLE "gtfs"."shapes" (
+	"shape_id" text COLLATE "C",
+	"shape_pt_lat" double precision,
+	"shape_pt_lon" double precision,
+	"shape_pt_sequence" integer,
+	"shape_dist_traveled" double precision,
+	geom "public".geometry(Point, 4326),
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.booking_rules (
-	booking_rule_id text COLLATE "C",
-	booking_type smallint,
-	prior_notice_duration_min integer,
-	prior_notice_duration_max integer,
-	prior_notice_last_day integer,
-	prior_notice_last_time interval,
-	prior_notice_start_day integer,
-	prior_notice_start_time interval,
-	prior_notice_service_id text COLLATE "C",
-	message text,
-	pickup_message text,
-	drop_off_message text,
-	phone_number text,
-	info_url text,
-	booking_url text,
+CREATE TABLE "gtfs"."booking_rules" (
+	"booking_rule_id" text COLLATE "C",
+	"booking_type" smallint,
+	"prior_notice_duration_min" integer,
+	"prior_notice_duration_max" integer,
+	"prior_notice_last_day" integer,
+	"prior_notice_last_time" interval,
+	"prior_notice_start_day" integer,
+	"prior_notice_start_time" interval,
+	"prior_notice_service_id" text COLLATE "C",
+	"message" text,
+	"pickup_message" text,
+	"drop_off_message" text,
+	"phone_number" text,
+	"info_url" text,
+	"booking_url" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.trips (
-	route_id text COLLATE "C",
-	service_id text COLLATE "C",
-	trip_id text COLLATE "C",
-	trip_headsign text,
-	trip_short_name text,
-	direction_id smallint,
-	block_id text COLLATE "C",
-	shape_id text COLLATE "C",
-	wheelchair_accessible smallint,
-	bikes_allowed smallint,
-	cars_allowed smallint,
-	safe_duration_factor double precision,
-	safe_duration_offset double precision,
+CREATE TABLE "gtfs"."trips" (
+	"route_id" text COLLATE "C",
+	"service_id" text COLLATE "C",
+	"trip_id" text COLLATE "C",
+	"trip_headsign" text,
+	"trip_short_name" text,
+	"direction_id" smallint,
+	"block_id" text COLLATE "C",
+	"shape_id" text COLLATE "C",
+	"wheelchair_accessible" smallint,
+	"bikes_allowed" smallint,
+	"cars_allowed" smallint,
+	"safe_duration_factor" double precision,
+	"safe_duration_offset" double precision,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.location_groups (
-	location_group_id text COLLATE "C",
-	location_group_name text,
+CREATE TABLE "gtfs"."location_groups" (
+	"location_group_id" text COLLATE "C",
+	"location_group_name" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.location_group_stops (
-	location_group_id text COLLATE "C",
-	stop_id text COLLATE "C",
+CREATE TABLE "gtfs"."location_group_stops" (
+	"location_group_id" text COLLATE "C",
+	"stop_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.stop_times (
-	trip_id text COLLATE "C",
-	arrival_time interval,
-	departure_time interval,
-	stop_id text COLLATE "C",
-	location_group_id text COLLATE "C",
-	location_id text COLLATE "C",
-	stop_sequence integer,
-	stop_headsign text,
-	start_pickup_drop_off_window interval,
-	end_pickup_drop_off_window interval,
-	pickup_type smallint,
-	drop_off_type smallint,
-	continuous_pickup smallint,
-	continuous_drop_off smallint,
-	shape_dist_traveled double precision,
-	timepoint smallint,
-	pickup_booking_rule_id text COLLATE "C",
-	drop_off_booking_rule_id text COLLATE "C",
+CREATE TABLE "gtfs"."stop_times" (
+	"trip_id" text COLLATE "C",
+	"arrival_time" interval,
+	"departure_time" interval,
+	"stop_id" text COLLATE "C",
+	"location_group_id" text COLLATE "C",
+	"location_id" text COLLATE "C",
+	"stop_sequence" integer,
+	"stop_headsign" text,
+	"start_pickup_drop_off_window" interval,
+	"end_pickup_drop_off_window" interval,
+	"pickup_type" smallint,
+	"drop_off_type" smallint,
+	"continuous_pickup" smallint,
+	"continuous_drop_off" smallint,
+	"shape_dist_traveled" double precision,
+	"timepoint" smallint,
+	"pickup_booking_rule_id" text COLLATE "C",
+	"drop_off_booking_rule_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.frequencies (
-	trip_id text COLLATE "C",
-	start_time interval,
-	end_time interval,
-	headway_secs integer,
-	exact_times smallint,
+CREATE TABLE "gtfs"."frequencies" (
+	"trip_id" text COLLATE "C",
+	"start_time" interval,
+	"end_time" interval,
+	"headway_secs" integer,
+	"exact_times" smallint,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.transfers (
-	from_stop_id text COLLATE "C",
-	to_stop_id text COLLATE "C",
-	from_route_id text COLLATE "C",
-	to_route_id text COLLATE "C",
-	from_trip_id text COLLATE "C",
-	to_trip_id text COLLATE "C",
-	transfer_type smallint,
-	min_transfer_time integer,
+CREATE TABLE "gtfs"."transfers" (
+	"from_stop_id" text COLLATE "C",
+	"to_stop_id" text COLLATE "C",
+	"from_route_id" text COLLATE "C",
+	"to_route_id" text COLLATE "C",
+	"from_trip_id" text COLLATE "C",
+	"to_trip_id" text COLLATE "C",
+	"transfer_type" smallint,
+	"min_transfer_time" integer,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.pathways (
-	pathway_id text COLLATE "C",
-	from_stop_id text COLLATE "C",
-	to_stop_id text COLLATE "C",
-	pathway_mode smallint,
-	is_bidirectional smallint,
-	length double precision,
-	traversal_time integer,
-	stair_count integer,
-	max_slope double precision,
-	min_width double precision,
-	signposted_as text,
-	reversed_signposted_as text,
+CREATE TABLE "gtfs"."pathways" (
+	"pathway_id" text COLLATE "C",
+	"from_stop_id" text COLLATE "C",
+	"to_stop_id" text COLLATE "C",
+	"pathway_mode" smallint,
+	"is_bidirectional" smallint,
+	"length" double precision,
+	"traversal_time" integer,
+	"stair_count" integer,
+	"max_slope" double precision,
+	"min_width" double precision,
+	"signposted_as" text,
+	"reversed_signposted_as" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.areas (
-	area_id text COLLATE "C",
-	area_name text,
+CREATE TABLE "gtfs"."areas" (
+	"area_id" text COLLATE "C",
+	"area_name" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.stop_areas (
-	area_id text COLLATE "C",
-	stop_id text COLLATE "C",
+CREATE TABLE "gtfs"."stop_areas" (
+	"area_id" text COLLATE "C",
+	"stop_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.timeframes (
-	timeframe_group_id text COLLATE "C",
-	start_time interval,
-	end_time interval,
-	service_id text COLLATE "C",
+CREATE TABLE "gtfs"."timeframes" (
+	"timeframe_group_id" text COLLATE "C",
+	"start_time" interval,
+	"end_time" interval,
+	"service_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.rider_categories (
-	rider_category_id text COLLATE "C",
-	rider_category_name text,
-	is_default_fare_category smallint,
-	eligibility_url text,
+CREATE TABLE "gtfs"."rider_categories" (
+	"rider_category_id" text COLLATE "C",
+	"rider_category_name" text,
+	"is_default_fare_category" smallint,
+	"eligibility_url" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.fare_media (
-	fare_media_id text COLLATE "C",
-	fare_media_name text,
-	fare_media_type smallint,
+CREATE TABLE "gtfs"."fare_media" (
+	"fare_media_id" text COLLATE "C",
+	"fare_media_name" text,
+	"fare_media_type" smallint,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.fare_products (
-	fare_product_id text COLLATE "C",
-	fare_product_name text,
-	rider_category_id text COLLATE "C",
-	fare_media_id text COLLATE "C",
-	amount numeric,
-	currency text,
+CREATE TABLE "gtfs"."fare_products" (
+	"fare_product_id" text COLLATE "C",
+	"fare_product_name" text,
+	"rider_category_id" text COLLATE "C",
+	"fare_media_id" text COLLATE "C",
+	"amount" numeric,
+	"currency" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.fare_attributes (
-	fare_id text COLLATE "C",
-	price double precision,
-	currency_type text,
-	payment_method smallint,
-	transfers smallint,
-	agency_id text COLLATE "C",
-	transfer_duration integer,
+CREATE TABLE "gtfs"."fare_attributes" (
+	"fare_id" text COLLATE "C",
+	"price" double precision,
+	"currency_type" text,
+	"payment_method" smallint,
+	"transfers" smallint,
+	"agency_id" text COLLATE "C",
+	"transfer_duration" integer,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.fare_rules (
-	fare_id text COLLATE "C",
-	route_id text COLLATE "C",
-	origin_id text COLLATE "C",
-	destination_id text COLLATE "C",
-	contains_id text COLLATE "C",
+CREATE TABLE "gtfs"."fare_rules" (
+	"fare_id" text COLLATE "C",
+	"route_id" text COLLATE "C",
+	"origin_id" text COLLATE "C",
+	"destination_id" text COLLATE "C",
+	"contains_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.fare_leg_rules (
-	leg_group_id text COLLATE "C",
-	network_id text COLLATE "C",
-	from_area_id text COLLATE "C",
-	to_area_id text COLLATE "C",
-	from_timeframe_group_id text COLLATE "C",
-	to_timeframe_group_id text COLLATE "C",
-	fare_product_id text COLLATE "C",
-	rule_priority integer,
+CREATE TABLE "gtfs"."fare_leg_rules" (
+	"leg_group_id" text COLLATE "C",
+	"network_id" text COLLATE "C",
+	"from_area_id" text COLLATE "C",
+	"to_area_id" text COLLATE "C",
+	"from_timeframe_group_id" text COLLATE "C",
+	"to_timeframe_group_id" text COLLATE "C",
+	"fare_product_id" text COLLATE "C",
+	"rule_priority" integer,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.fare_leg_join_rules (
-	from_network_id text COLLATE "C",
-	to_network_id text COLLATE "C",
-	from_stop_id text COLLATE "C",
-	to_stop_id text COLLATE "C",
+CREATE TABLE "gtfs"."fare_leg_join_rules" (
+	"from_network_id" text COLLATE "C",
+	"to_network_id" text COLLATE "C",
+	"from_stop_id" text COLLATE "C",
+	"to_stop_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.fare_transfer_rules (
-	from_leg_group_id text COLLATE "C",
-	to_leg_group_id text COLLATE "C",
-	transfer_count integer,
-	duration_limit integer,
-	duration_limit_type smallint,
-	fare_transfer_type smallint,
-	fare_product_id text COLLATE "C",
+CREATE TABLE "gtfs"."fare_transfer_rules" (
+	"from_leg_group_id" text COLLATE "C",
+	"to_leg_group_id" text COLLATE "C",
+	"transfer_count" integer,
+	"duration_limit" integer,
+	"duration_limit_type" smallint,
+	"fare_transfer_type" smallint,
+	"fare_product_id" text COLLATE "C",
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.translations (
-	table_name text,
-	field_name text,
-	language text,
-	translation text,
-	record_id text COLLATE "C",
-	record_sub_id text COLLATE "C",
-	field_value text,
+CREATE TABLE "gtfs"."translations" (
+	"table_name" text,
+	"field_name" text,
+	"language" text,
+	"translation" text,
+	"record_id" text COLLATE "C",
+	"record_sub_id" text COLLATE "C",
+	"field_value" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
-CREATE TABLE gtfs.attributions (
-	attribution_id text COLLATE "C",
-	agency_id text COLLATE "C",
-	route_id text COLLATE "C",
-	trip_id text COLLATE "C",
-	organization_name text,
-	is_producer smallint,
-	is_operator smallint,
-	is_authority smallint,
-	attribution_url text,
-	attribution_email text,
-	attribution_phone text,
+CREATE TABLE "gtfs"."attributions" (
+	"attribution_id" text COLLATE "C",
+	"agency_id" text COLLATE "C",
+	"route_id" text COLLATE "C",
+	"trip_id" text COLLATE "C",
+	"organization_name" text,
+	"is_producer" smallint,
+	"is_operator" smallint,
+	"is_authority" smallint,
+	"attribution_url" text,
+	"attribution_email" text,
+	"attribution_phone" text,
 	extra jsonb
 ) WITH (autovacuum_enabled = false);
 
 -- locations.geojson
-CREATE TABLE gtfs.locations (
+CREATE TABLE "gtfs".locations (
 	id text COLLATE "C" NOT NULL,
 	stop_name text,
 	stop_desc text,
 	properties jsonb,
-	geom public.geometry(MultiPolygon, 4326)
+	geom "public".geometry(MultiPolygon, 4326)
 ) WITH (autovacuum_enabled = false);
 
 -- what the load found wrong with the feed
-CREATE TABLE gtfs.import_notices (
+CREATE TABLE "gtfs".import_notices (
 	file text NOT NULL,
 	line integer,
 	"column" text,
@@ -381,7 +381,7 @@ CREATE TABLE gtfs.import_notices (
 
 -- the files loaded: for each, its table's columns in the order of its
 -- header, and the header's names as written (NULL where not UTF-8)
-CREATE TABLE gtfs.import_files (
+CREATE TABLE "gtfs".import_files (
 	file text NOT NULL,
 	"table" text NOT NULL,
 	columns text[],
@@ -389,113 +389,113 @@ CREATE TABLE gtfs.import_files (
 ) WITH (autovacuum_enabled = false);
 
 -- once the data is in (a key over the key columns the file has)
-CREATE UNIQUE INDEX ON gtfs.agency (agency_id);
-ALTER TABLE gtfs.levels ADD PRIMARY KEY (level_id);
-ALTER TABLE gtfs.stops ADD PRIMARY KEY (stop_id);
-ALTER TABLE gtfs.networks ADD PRIMARY KEY (network_id);
-ALTER TABLE gtfs.routes ADD PRIMARY KEY (route_id);
-ALTER TABLE gtfs.route_networks ADD PRIMARY KEY (route_id);
-ALTER TABLE gtfs.calendar ADD PRIMARY KEY (service_id);
-CREATE UNIQUE INDEX ON gtfs.calendar_dates (service_id, date) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.shapes (shape_id, shape_pt_sequence) NULLS NOT DISTINCT;
-ALTER TABLE gtfs.booking_rules ADD PRIMARY KEY (booking_rule_id);
-ALTER TABLE gtfs.trips ADD PRIMARY KEY (trip_id);
-ALTER TABLE gtfs.location_groups ADD PRIMARY KEY (location_group_id);
-CREATE UNIQUE INDEX ON gtfs.location_group_stops (location_group_id, stop_id) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.stop_times (trip_id, stop_sequence) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.frequencies (trip_id, start_time) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.transfers (from_stop_id, to_stop_id, from_route_id, to_route_id, from_trip_id, to_trip_id) NULLS NOT DISTINCT;
-ALTER TABLE gtfs.pathways ADD PRIMARY KEY (pathway_id);
-ALTER TABLE gtfs.areas ADD PRIMARY KEY (area_id);
-CREATE UNIQUE INDEX ON gtfs.stop_areas (area_id, stop_id) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.timeframes (timeframe_group_id, start_time, end_time, service_id) NULLS NOT DISTINCT;
-ALTER TABLE gtfs.rider_categories ADD PRIMARY KEY (rider_category_id);
-ALTER TABLE gtfs.fare_media ADD PRIMARY KEY (fare_media_id);
-CREATE UNIQUE INDEX ON gtfs.fare_products (fare_product_id, rider_category_id, fare_media_id) NULLS NOT DISTINCT;
-ALTER TABLE gtfs.fare_attributes ADD PRIMARY KEY (fare_id);
-CREATE UNIQUE INDEX ON gtfs.fare_rules (fare_id, route_id, origin_id, destination_id, contains_id) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.fare_leg_rules (network_id, from_area_id, to_area_id, from_timeframe_group_id, to_timeframe_group_id, fare_product_id) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.fare_leg_join_rules (from_network_id, to_network_id, from_stop_id, to_stop_id) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.fare_transfer_rules (from_leg_group_id, to_leg_group_id, transfer_count, duration_limit, fare_product_id) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.translations (table_name, field_name, language, record_id, record_sub_id, field_value) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX ON gtfs.attributions (attribution_id);
-CREATE INDEX ON gtfs.stop_times (stop_id);
-CREATE INDEX ON gtfs.trips (route_id);
-CREATE INDEX ON gtfs.trips (service_id);
-CREATE INDEX ON gtfs.trips (shape_id);
-CREATE TABLE gtfs.shape_lines (
+CREATE UNIQUE INDEX ON "gtfs"."agency" ("agency_id");
+ALTER TABLE "gtfs"."levels" ADD PRIMARY KEY ("level_id");
+ALTER TABLE "gtfs"."stops" ADD PRIMARY KEY ("stop_id");
+ALTER TABLE "gtfs"."networks" ADD PRIMARY KEY ("network_id");
+ALTER TABLE "gtfs"."routes" ADD PRIMARY KEY ("route_id");
+ALTER TABLE "gtfs"."route_networks" ADD PRIMARY KEY ("route_id");
+ALTER TABLE "gtfs"."calendar" ADD PRIMARY KEY ("service_id");
+CREATE UNIQUE INDEX ON "gtfs"."calendar_dates" ("service_id", "date") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."shapes" ("shape_id", "shape_pt_sequence") NULLS NOT DISTINCT;
+ALTER TABLE "gtfs"."booking_rules" ADD PRIMARY KEY ("booking_rule_id");
+ALTER TABLE "gtfs"."trips" ADD PRIMARY KEY ("trip_id");
+ALTER TABLE "gtfs"."location_groups" ADD PRIMARY KEY ("location_group_id");
+CREATE UNIQUE INDEX ON "gtfs"."location_group_stops" ("location_group_id", "stop_id") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."stop_times" ("trip_id", "stop_sequence") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."frequencies" ("trip_id", "start_time") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."transfers" ("from_stop_id", "to_stop_id", "from_route_id", "to_route_id", "from_trip_id", "to_trip_id") NULLS NOT DISTINCT;
+ALTER TABLE "gtfs"."pathways" ADD PRIMARY KEY ("pathway_id");
+ALTER TABLE "gtfs"."areas" ADD PRIMARY KEY ("area_id");
+CREATE UNIQUE INDEX ON "gtfs"."stop_areas" ("area_id", "stop_id") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."timeframes" ("timeframe_group_id", "start_time", "end_time", "service_id") NULLS NOT DISTINCT;
+ALTER TABLE "gtfs"."rider_categories" ADD PRIMARY KEY ("rider_category_id");
+ALTER TABLE "gtfs"."fare_media" ADD PRIMARY KEY ("fare_media_id");
+CREATE UNIQUE INDEX ON "gtfs"."fare_products" ("fare_product_id", "rider_category_id", "fare_media_id") NULLS NOT DISTINCT;
+ALTER TABLE "gtfs"."fare_attributes" ADD PRIMARY KEY ("fare_id");
+CREATE UNIQUE INDEX ON "gtfs"."fare_rules" ("fare_id", "route_id", "origin_id", "destination_id", "contains_id") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."fare_leg_rules" ("network_id", "from_area_id", "to_area_id", "from_timeframe_group_id", "to_timeframe_group_id", "fare_product_id") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."fare_leg_join_rules" ("from_network_id", "to_network_id", "from_stop_id", "to_stop_id") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."fare_transfer_rules" ("from_leg_group_id", "to_leg_group_id", "transfer_count", "duration_limit", "fare_product_id") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."translations" ("table_name", "field_name", "language", "record_id", "record_sub_id", "field_value") NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX ON "gtfs"."attributions" ("attribution_id");
+CREATE INDEX ON "gtfs"."stop_times" ("stop_id");
+CREATE INDEX ON "gtfs"."trips" ("route_id");
+CREATE INDEX ON "gtfs"."trips" ("service_id");
+CREATE INDEX ON "gtfs"."trips" ("shape_id");
+CREATE TABLE "gtfs".shape_lines (
 	shape_id text COLLATE "C" NOT NULL,
-	geom public.geometry CHECK (public.ST_SRID(geom) = 4326),
+	geom "public".geometry CHECK ("public".ST_SRID(geom) = 4326),
 	npoints integer NOT NULL
 ) WITH (autovacuum_enabled = false);
-INSERT INTO gtfs.shape_lines (shape_id, geom, npoints)
+INSERT INTO "gtfs".shape_lines (shape_id, geom, npoints)
 -- one point makes no valid line: NULL then
 SELECT shape_id, CASE WHEN count(geom) > 1
-	THEN public.ST_MakeLine(geom ORDER BY shape_pt_sequence) END, count(*)
+	THEN "public".ST_MakeLine(geom ORDER BY shape_pt_sequence) END, count(*)
 -- points without a shape_id (kept, with a notice) make no line
-FROM gtfs.shapes WHERE shape_id IS NOT NULL GROUP BY shape_id;
-ALTER TABLE gtfs.shape_lines ADD PRIMARY KEY (shape_id);
-CREATE INDEX ON gtfs.stops USING gist (geom);
-CREATE INDEX ON gtfs.shapes USING gist (geom);
-CREATE INDEX ON gtfs.shape_lines USING gist (geom);
-ALTER TABLE gtfs.locations ADD PRIMARY KEY (id);
-CREATE INDEX ON gtfs.locations USING gist (geom);
+FROM "gtfs".shapes WHERE shape_id IS NOT NULL GROUP BY shape_id;
+ALTER TABLE "gtfs".shape_lines ADD PRIMARY KEY (shape_id);
+CREATE INDEX ON "gtfs"."stops" USING gist (geom);
+CREATE INDEX ON "gtfs"."shapes" USING gist (geom);
+CREATE INDEX ON "gtfs"."shape_lines" USING gist (geom);
+ALTER TABLE "gtfs".locations ADD PRIMARY KEY (id);
+CREATE INDEX ON "gtfs".locations USING gist (geom);
 
 -- the lines of trips and routes, once every table is in
-CREATE TABLE gtfs.stop_lines (
+CREATE TABLE "gtfs".stop_lines (
 	trip_id text COLLATE "C" NOT NULL,
-	geom public.geometry(LineString, 4326) NOT NULL
+	geom "public".geometry(LineString, 4326) NOT NULL
 ) WITH (autovacuum_enabled = false);
 DO $ddl$
 BEGIN
-IF EXISTS (SELECT FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l
+IF EXISTS (SELECT FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l
 	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
 	WHERE l.shape_id IS NULL) THEN
-INSERT INTO gtfs.stop_lines (trip_id, geom)
+INSERT INTO "gtfs".stop_lines (trip_id, geom)
 -- the line through the stops of each trip without a shape line, one
 -- trip at a time through the stop_times key
 SELECT bare.trip_id, line.geom
-FROM (SELECT t.trip_id FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l
+FROM (SELECT t.trip_id FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l
 	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
 	WHERE l.shape_id IS NULL) AS bare
 CROSS JOIN LATERAL (SELECT
-	public.ST_MakeLine(s.geom ORDER BY st.stop_sequence) AS geom
-	FROM gtfs.stop_times st JOIN gtfs.stops s USING (stop_id)
+	"public".ST_MakeLine(s.geom ORDER BY st.stop_sequence) AS geom
+	FROM "gtfs".stop_times st JOIN "gtfs".stops s USING (stop_id)
 	WHERE st.trip_id = bare.trip_id
 	HAVING count(DISTINCT s.geom) > 1) AS line;
 END IF;
 END
 $ddl$;
-ALTER TABLE gtfs.stop_lines ADD PRIMARY KEY (trip_id);
-CREATE TABLE gtfs.route_lines (
+ALTER TABLE "gtfs".stop_lines ADD PRIMARY KEY (trip_id);
+CREATE TABLE "gtfs".route_lines (
 	route_id text COLLATE "C",
-	geom public.geometry(MultiLineString, 4326)
+	geom "public".geometry(MultiLineString, 4326)
 ) WITH (autovacuum_enabled = false);
-INSERT INTO gtfs.route_lines (route_id, geom)
+INSERT INTO "gtfs".route_lines (route_id, geom)
 -- each route's geometry: the union of its trips' distinct lines, merged
-SELECT route_id, public.ST_Multi(public.ST_LineMerge(public.ST_CollectionExtract(
-	public.ST_Union(geom), 2)))
-FROM (SELECT t.route_id, public.ST_Force2D(l.geom) AS geom
-	FROM (SELECT DISTINCT route_id, shape_id FROM gtfs.trips) AS t
-	JOIN gtfs.shape_lines l ON l.shape_id = t.shape_id
+SELECT route_id, "public".ST_Multi("public".ST_LineMerge("public".ST_CollectionExtract(
+	"public".ST_Union(geom), 2)))
+FROM (SELECT t.route_id, "public".ST_Force2D(l.geom) AS geom
+	FROM (SELECT DISTINCT route_id, shape_id FROM "gtfs".trips) AS t
+	JOIN "gtfs".shape_lines l ON l.shape_id = t.shape_id
 	WHERE l.geom IS NOT NULL
 	UNION
 	SELECT t.route_id, sl.geom
-	FROM gtfs.trips t JOIN gtfs.stop_lines sl ON sl.trip_id = t.trip_id) AS lines
+	FROM "gtfs".trips t JOIN "gtfs".stop_lines sl ON sl.trip_id = t.trip_id) AS lines
 GROUP BY route_id;
-CREATE UNIQUE INDEX ON gtfs.route_lines (route_id) NULLS NOT DISTINCT;
-CREATE INDEX ON gtfs.route_lines USING gist (geom);
+CREATE UNIQUE INDEX ON "gtfs".route_lines (route_id) NULLS NOT DISTINCT;
+CREATE INDEX ON "gtfs".route_lines USING gist (geom);
 
 -- the timetable as real time (timetable.h)
-CREATE TABLE gtfs.service_days (
+CREATE TABLE "gtfs".service_days (
 	service_id text COLLATE "C" NOT NULL,
 	date date NOT NULL
 ) WITH (autovacuum_enabled = false);
-INSERT INTO gtfs.service_days (service_id, date)
+INSERT INTO "gtfs".service_days (service_id, date)
 SELECT service_id, date FROM (
 	-- the weekdays of calendar.txt from start_date, its held days at most
 	SELECT c.service_id, d::date AS date
-	FROM gtfs.calendar c CROSS JOIN LATERAL generate_series(
+	FROM "gtfs".calendar c CROSS JOIN LATERAL generate_series(
 		c.start_date::timestamp,
 		least(c.end_date, c.start_date + 730 - 1)::timestamp,
 		interval '1 day') AS d
@@ -503,27 +503,27 @@ SELECT service_id, date FROM (
 		c.thursday, c.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1
 	UNION
 	-- exception_type 1: added
-	SELECT service_id, date FROM gtfs.calendar_dates WHERE exception_type = 1
+	SELECT service_id, date FROM "gtfs".calendar_dates WHERE exception_type = 1
 ) AS days
 WHERE service_id IS NOT NULL AND date IS NOT NULL
 -- exception_type 2: removed
-AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 	WHERE x.service_id = days.service_id AND x.date = days.date
 	AND x.exception_type = 2)
 ORDER BY service_id, date;
-ALTER TABLE gtfs.service_days ADD PRIMARY KEY (service_id, date);
-CREATE INDEX ON gtfs.service_days (date);
+ALTER TABLE "gtfs".service_days ADD PRIMARY KEY (service_id, date);
+CREATE INDEX ON "gtfs".service_days (date);
 
 -- the views, made in the feed's schema once its tables are swapped in
-CREATE OR REPLACE VIEW gtfs.trip_lines AS
+CREATE OR REPLACE VIEW "gtfs".trip_lines AS
 -- each trip's line: its shape, else the line through its stops
 SELECT t.trip_id, t.route_id, t.shape_id,
-	coalesce(public.ST_Force2D(l.geom), sl.geom)::public.geometry(LineString, 4326)
+	coalesce("public".ST_Force2D(l.geom), sl.geom)::"public".geometry(LineString, 4326)
 		AS geom,
 	l.geom IS NOT NULL AS from_shape
-FROM gtfs.trips t LEFT JOIN gtfs.shape_lines l USING (shape_id)
-LEFT JOIN gtfs.stop_lines sl USING (trip_id);
-CREATE OR REPLACE VIEW gtfs.arrivals_departures AS
+FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l USING (shape_id)
+LEFT JOIN "gtfs".stop_lines sl USING (trip_id);
+CREATE OR REPLACE VIEW "gtfs".arrivals_departures AS
 -- one row per stop time per trip instance per service day
 SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
 	st.stop_id, t.route_id, t.service_id, t.direction_id, t.trip_headsign,
@@ -532,36 +532,36 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
 	z.t0 + st.arrival_time AS t_arrival,
 	z.t0 + st.departure_time AS t_departure,
 	g.agency_id, g.tz AS agency_timezone
-FROM gtfs.stop_times st
-JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM gtfs.service_days
+FROM "gtfs".stop_times st
+JOIN "gtfs".trips t ON t.trip_id = st.trip_id
+JOIN (SELECT service_id, date FROM "gtfs".service_days
 	UNION ALL
 	SELECT c.service_id, s.date
 	FROM (SELECT first + generate_series(0, last - first) AS date
 		FROM (SELECT min(start_date) + 730 AS first,
-			max(end_date) AS last FROM gtfs.calendar
+			max(end_date) AS last FROM "gtfs".calendar
 			WHERE end_date >= start_date + 730) b) s
-	JOIN gtfs.calendar c
+	JOIN "gtfs".calendar c
 		ON s.date BETWEEN c.start_date + 730 AND c.end_date
 	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
 		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
-	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
 		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
-LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
+LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
+LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT
 		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
 		CASE WHEN count(DISTINCT agency_timezone) = 1
 			THEN min(agency_timezone) END AS agency_timezone
-	FROM gtfs.agency) fa
+	FROM "gtfs".agency) fa
 CROSS JOIN LATERAL (SELECT
 	coalesce(a.agency_id, fa.agency_id) AS agency_id,
 	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
 CROSS JOIN LATERAL (SELECT NULL::integer AS it, interval '0' AS shift) i
 CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
 	- interval '12 hours' + i.shift AS t0) z
-WHERE NOT EXISTS (SELECT FROM gtfs.frequencies f WHERE f.trip_id = st.trip_id)
+WHERE NOT EXISTS (SELECT FROM "gtfs".frequencies f WHERE f.trip_id = st.trip_id)
 UNION ALL
 SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
 	st.stop_id, t.route_id, t.service_id, t.direction_id, t.trip_headsign,
@@ -570,48 +570,48 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
 	z.t0 + st.arrival_time AS t_arrival,
 	z.t0 + st.departure_time AS t_departure,
 	g.agency_id, g.tz AS agency_timezone
-FROM gtfs.stop_times st
-JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM gtfs.service_days
+FROM "gtfs".stop_times st
+JOIN "gtfs".trips t ON t.trip_id = st.trip_id
+JOIN (SELECT service_id, date FROM "gtfs".service_days
 	UNION ALL
 	SELECT c.service_id, s.date
 	FROM (SELECT first + generate_series(0, last - first) AS date
 		FROM (SELECT min(start_date) + 730 AS first,
-			max(end_date) AS last FROM gtfs.calendar
+			max(end_date) AS last FROM "gtfs".calendar
 			WHERE end_date >= start_date + 730) b) s
-	JOIN gtfs.calendar c
+	JOIN "gtfs".calendar c
 		ON s.date BETWEEN c.start_date + 730 AND c.end_date
 	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
 		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
-	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
 		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
-LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
+LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
+LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT
 		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
 		CASE WHEN count(DISTINCT agency_timezone) = 1
 			THEN min(agency_timezone) END AS agency_timezone
-	FROM gtfs.agency) fa
+	FROM "gtfs".agency) fa
 CROSS JOIN LATERAL (SELECT
 	coalesce(a.agency_id, fa.agency_id) AS agency_id,
 	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
-JOIN gtfs.frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
+JOIN "gtfs".frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
 CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM f.end_time - f.start_time)
 	/ f.headway_secs)::integer, 0) - 1) k
 CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(
 		greatest(ceil(extract(epoch FROM e.end_time - e.start_time)
 	/ e.headway_secs)::integer, 0)), 0)
-		FROM gtfs.frequencies e WHERE e.trip_id = f.trip_id
+		FROM "gtfs".frequencies e WHERE e.trip_id = f.trip_id
 		AND e.start_time < f.start_time AND e.headway_secs > 0)::integer AS it,
 	f.start_time + k * f.headway_secs * interval '1 second'
 		- (SELECT coalesce(departure_time, arrival_time)
-			FROM gtfs.stop_times WHERE trip_id = f.trip_id
+			FROM "gtfs".stop_times WHERE trip_id = f.trip_id
 			ORDER BY stop_sequence LIMIT 1) AS shift) i
 CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
 	- interval '12 hours' + i.shift AS t0) z
 ;
-CREATE OR REPLACE VIEW gtfs.connections AS
+CREATE OR REPLACE VIEW "gtfs".connections AS
 -- one row per pair of consecutive stop times of a trip instance
 SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
 	t.service_id, t.direction_id, t.trip_headsign,
@@ -622,29 +622,29 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
 	n.drop_off_type AS to_drop_off_type,
 	z.t0 + n.arrival_time AS t_arrival,
 	g.agency_id, g.tz AS agency_timezone
-FROM gtfs.stop_times st
-JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM gtfs.service_days
+FROM "gtfs".stop_times st
+JOIN "gtfs".trips t ON t.trip_id = st.trip_id
+JOIN (SELECT service_id, date FROM "gtfs".service_days
 	UNION ALL
 	SELECT c.service_id, s.date
 	FROM (SELECT first + generate_series(0, last - first) AS date
 		FROM (SELECT min(start_date) + 730 AS first,
-			max(end_date) AS last FROM gtfs.calendar
+			max(end_date) AS last FROM "gtfs".calendar
 			WHERE end_date >= start_date + 730) b) s
-	JOIN gtfs.calendar c
+	JOIN "gtfs".calendar c
 		ON s.date BETWEEN c.start_date + 730 AND c.end_date
 	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
 		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
-	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
 		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
-LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
+LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
+LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT
 		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
 		CASE WHEN count(DISTINCT agency_timezone) = 1
 			THEN min(agency_timezone) END AS agency_timezone
-	FROM gtfs.agency) fa
+	FROM "gtfs".agency) fa
 CROSS JOIN LATERAL (SELECT
 	coalesce(a.agency_id, fa.agency_id) AS agency_id,
 	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
@@ -652,10 +652,10 @@ CROSS JOIN LATERAL (SELECT NULL::integer AS it, interval '0' AS shift) i
 CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
 	- interval '12 hours' + i.shift AS t0) z
 CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,
-		drop_off_type FROM gtfs.stop_times
+		drop_off_type FROM "gtfs".stop_times
 	WHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence
 	ORDER BY stop_sequence LIMIT 1) n
-WHERE NOT EXISTS (SELECT FROM gtfs.frequencies f WHERE f.trip_id = st.trip_id)
+WHERE NOT EXISTS (SELECT FROM "gtfs".frequencies f WHERE f.trip_id = st.trip_id)
 UNION ALL
 SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
 	t.service_id, t.direction_id, t.trip_headsign,
@@ -666,48 +666,48 @@ SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
 	n.drop_off_type AS to_drop_off_type,
 	z.t0 + n.arrival_time AS t_arrival,
 	g.agency_id, g.tz AS agency_timezone
-FROM gtfs.stop_times st
-JOIN gtfs.trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM gtfs.service_days
+FROM "gtfs".stop_times st
+JOIN "gtfs".trips t ON t.trip_id = st.trip_id
+JOIN (SELECT service_id, date FROM "gtfs".service_days
 	UNION ALL
 	SELECT c.service_id, s.date
 	FROM (SELECT first + generate_series(0, last - first) AS date
 		FROM (SELECT min(start_date) + 730 AS first,
-			max(end_date) AS last FROM gtfs.calendar
+			max(end_date) AS last FROM "gtfs".calendar
 			WHERE end_date >= start_date + 730) b) s
-	JOIN gtfs.calendar c
+	JOIN "gtfs".calendar c
 		ON s.date BETWEEN c.start_date + 730 AND c.end_date
 	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
 		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
-	AND NOT EXISTS (SELECT FROM gtfs.calendar_dates x
+	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
 		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN gtfs.routes r ON r.route_id = t.route_id
-LEFT JOIN gtfs.agency a ON a.agency_id = r.agency_id
+LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
+LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
 CROSS JOIN (SELECT
 		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
 		CASE WHEN count(DISTINCT agency_timezone) = 1
 			THEN min(agency_timezone) END AS agency_timezone
-	FROM gtfs.agency) fa
+	FROM "gtfs".agency) fa
 CROSS JOIN LATERAL (SELECT
 	coalesce(a.agency_id, fa.agency_id) AS agency_id,
 	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
-JOIN gtfs.frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
+JOIN "gtfs".frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
 CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM f.end_time - f.start_time)
 	/ f.headway_secs)::integer, 0) - 1) k
 CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(
 		greatest(ceil(extract(epoch FROM e.end_time - e.start_time)
 	/ e.headway_secs)::integer, 0)), 0)
-		FROM gtfs.frequencies e WHERE e.trip_id = f.trip_id
+		FROM "gtfs".frequencies e WHERE e.trip_id = f.trip_id
 		AND e.start_time < f.start_time AND e.headway_secs > 0)::integer AS it,
 	f.start_time + k * f.headway_secs * interval '1 second'
 		- (SELECT coalesce(departure_time, arrival_time)
-			FROM gtfs.stop_times WHERE trip_id = f.trip_id
+			FROM "gtfs".stop_times WHERE trip_id = f.trip_id
 			ORDER BY stop_sequence LIMIT 1) AS shift) i
 CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
 	- interval '12 hours' + i.shift AS t0) z
 CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,
-		drop_off_type FROM gtfs.stop_times
+		drop_off_type FROM "gtfs".stop_times
 	WHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence
 	ORDER BY stop_sequence LIMIT 1) n
 ;

@@ -15,14 +15,17 @@ static const char binary_trailer[] = "\377\377";
 bool
 copy_begin(CopyStream *cs, PGconn *conn, const char *sql, int binary_fields)
 {
-	PGresult   *res = PQexec(conn, sql);
-	bool		ok = PQresultStatus(res) == PGRES_COPY_IN;
+	PGresult   *res;
+	bool		ok = db_run(conn, sql, 0, NULL, NULL, "could not start COPY",
+							&res) == DB_DONE;
 
-	if (!ok)
+	if (ok && PQresultStatus(res) != PGRES_COPY_IN)
 	{
-		db_log_error(conn, res, "could not start COPY");
-		log_detail("statement: %s", sql);
+		log_error("could not start COPY: not a COPY FROM STDIN");
+		ok = false;
 	}
+	if (!ok && !db_canceled())
+		log_detail("statement: %s", sql);
 	PQclear(res);
 	cs->conn = conn;
 	buf_init(&cs->buf, COPY_MAX_SIZE);

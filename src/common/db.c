@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "log.h"
 
 #define MIN_SERVER_VERSION 150000	/* UNIQUE ... NULLS NOT DISTINCT */
@@ -83,54 +82,13 @@ on_server_notice(void *arg, const PGresult *res)
 }
 
 /*
- * The session every load and export relies on, whatever the database, the
- * role or PGOPTIONS set (as pg_dump sets its own): see db_connect.  What
- * only tunes speed or durability (work_mem, synchronous_commit,
- * default_tablespace, ...) is the user's.
+ * The session every load and export relies on: schema/sql/session.sql,
+ * embedded by the Makefile.
  */
-static const char *const session_sql =
-/* names are schema-qualified: nobody's objects are found by accident */
-"SELECT pg_catalog.set_config('search_path', '', false),\n"
-/*
- * every wait is ours to bound (--wait, swap.c); a load's first connection
- * waits idle in its transaction while the second loads stop_times.txt
- */
-"\tpg_catalog.set_config('lock_timeout', '0', false),\n"
-"\tpg_catalog.set_config('statement_timeout', '0', false),\n"
-"\tpg_catalog.set_config('idle_in_transaction_session_timeout', '0', "
-"false),\n"
-"\tpg_catalog.set_config('idle_session_timeout', '0', false),\n"
-/* the swap's catalog reads and retries are written for READ COMMITTED */
-"\tpg_catalog.set_config('default_transaction_isolation', "
-"'read committed', false),\n"
-"\tpg_catalog.set_config('default_transaction_read_only', 'off', false),\n"
-"\tpg_catalog.set_config('default_transaction_deferrable', 'off', false),\n"
-/* a table with row security is an error, never rows silently missing */
-"\tpg_catalog.set_config('row_security', 'off', false),\n"
-"\tpg_catalog.set_config('default_table_access_method', 'heap', false),\n"
-/* the database's own tablespace: pg_global, say, would refuse every table */
-"\tpg_catalog.set_config('default_tablespace', '', false),\n"
-/* errors the swap catches and retries must not end the session */
-"\tpg_catalog.set_config('exit_on_error', 'off', false),\n"
-/* names read back from the catalogs (regclass::text) are compared */
-"\tpg_catalog.set_config('quote_all_identifiers', 'off', false),\n"
-/* the SQL we write means what it says */
-"\tpg_catalog.set_config('standard_conforming_strings', 'on', false),\n"
-"\tpg_catalog.set_config('transform_null_equals', 'off', false),\n"
-"\tpg_catalog.set_config('array_nulls', 'on', false),\n"
-"\tpg_catalog.set_config('plpgsql.extra_errors', 'none', false),\n"
-/* exported numbers print exactly */
-"\tpg_catalog.set_config('extra_float_digits', '1', false),\n"
-/* keys are matched with the file's text: dates and times print as ISO */
-"\tpg_catalog.set_config('datestyle', 'ISO, YMD', false),\n"
-"\tpg_catalog.set_config('intervalstyle', 'postgres', false),\n"
-/* server notices such as "already exists, skipping" are noise here */
-"\tpg_catalog.set_config('client_min_messages', 'warning', false),\n"
-/* a client killed with -9 must not leave a session holding its locks */
-"\tpg_catalog.set_config('client_connection_check_interval', '1s', false)";
+extern const char sql_session[];
 
 /*
- * The session of a new connection: see session_sql.  False (logged, the
+ * The session of a new connection: see sql_session.  False (logged, the
  * connection finished) on failure.
  */
 static bool
@@ -145,7 +103,7 @@ setup_session(PGconn *conn)
 	if (PQresultStatus(res) == PGRES_COMMAND_OK)
 	{
 		PQclear(res);
-		res = PQexec(conn, session_sql);
+		res = PQexec(conn, sql_session);
 	}
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK &&
 		PQsetClientEncoding(conn, "UTF8") == 0;
@@ -353,28 +311,104 @@ log_statement(const char *sql)
 				   len > STATEMENT_SHOWN ? "..." : "");
 }
 
-bool
-db_exec(PGconn *conn, const char *sql)
+/* Whether state is one of the SQLSTATEs of allowed (see db_run). */
+static bool
+state_allowed(const char *state, const char *allowed)
+{
+	size_t		len = strlen(state);
+
+	if (allowed == NULL || len == 0)
+		return false;
+	if (strcmp(allowed, "*") == 0)
+		return true;
+	for (const char *p = allowed; (p = strstr(p, state)) != NULL; p += len)
+		if ((p == allowed || p[-1] == ' ') && (p[len] == ' ' || !p[len]))
+			return true;
+	return false;
+}
+
+/*
+ * db_run, and db_query's, with want the status of success (0: any of
+ * db_run's), extended whether sql goes as one statement with parameters
+ * even when there are none, and show_sql whether a failure shows sql.
+ */
+static DbOutcome
+run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+	bool extended, ExecStatusType want, const char *allowed,
+	const char *what, bool show_sql, PGresult **resp)
 {
 	PGresult   *res;
-	bool		ok;
+	ExecStatusType status;
+	DbOutcome	outcome;
 
+	if (resp)
+		*resp = NULL;
 	/* after a cancel, nothing but the rollback runs */
 	if (canceled_by)
-		return false;
-	res = PQexec(conn, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
-		PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok)
+		return DB_FAILED;
+	res = nparams > 0 || extended ?
+		PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) :
+		PQexec(conn, sql);
+	status = PQresultStatus(res);
+	if (res == NULL)
+		outcome = DB_FAILED;
+	else if (want ? status == want :
+			 status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ||
+			 status == PGRES_COPY_IN || status == PGRES_COPY_OUT)
+		outcome = DB_DONE;
+	else if (PQstatus(conn) == CONNECTION_OK && !canceled_by &&
+			 state_allowed(db_sqlstate(res), allowed))
+		outcome = DB_REFUSED;
+	else
+		outcome = DB_FAILED;
+	if (outcome == DB_FAILED)
 	{
 		bool		shown = !error_logged;
 
-		db_log_error(conn, res, "statement failed");
-		if (shown && error_logged && PQstatus(conn) == CONNECTION_OK)
+		db_log_error(conn, res, what);
+		if (show_sql && shown && error_logged &&
+			PQstatus(conn) == CONNECTION_OK)
 			log_statement(sql);
 	}
+	if (resp)
+		*resp = res;
+	else
+		PQclear(res);
+	return outcome;
+}
+
+DbOutcome
+db_run(PGconn *conn, const char *sql, int nparams, const char *const *params,
+	   const char *allowed, const char *what, PGresult **res)
+{
+	return run(conn, sql, nparams, params, false, 0, allowed,
+			   what ? what : "statement failed", what == NULL, res);
+}
+
+const char *
+db_sqlstate(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state ? state : "";
+}
+
+bool
+db_cleanup(PGconn *conn, const char *sql)
+{
+	PGresult   *res = PQexec(conn, sql);
+	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+		PQresultStatus(res) == PGRES_TUPLES_OK;
+
 	PQclear(res);
 	return ok;
+}
+
+bool
+db_exec(PGconn *conn, const char *sql)
+{
+	return run(conn, sql, 0, NULL, false, 0, NULL, "statement failed", true,
+			   NULL) == DB_DONE;
 }
 
 bool
@@ -415,26 +449,25 @@ bool
 db_execf(PGconn *conn, const char *fmt,...)
 {
 	va_list		ap;
-	Buf			sql;
-	bool		ok = true;
+	char	   *sql = NULL;
+	int			len;
+	bool		ok;
 
-	buf_init(&sql, SQL_MAX);
 	va_start(ap, fmt);
-	for (const char *p = fmt; ok && *p; p++)
-	{
-		if (p[0] == '%' && p[1] == 's')
-		{
-			ok = buf_puts(&sql, va_arg(ap, const char *));
-			p++;
-		}
-		else
-			ok = buf_putc(&sql, *p);
-	}
+	len = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (!ok)
+	if (len >= 0 && len < SQL_MAX)
+		sql = malloc((size_t) len + 1);
+	if (sql == NULL)
+	{
 		log_error("statement too long or out of memory");
-	ok = ok && db_exec(conn, sql.data);
-	buf_free(&sql);
+		return false;
+	}
+	va_start(ap, fmt);
+	vsnprintf(sql, (size_t) len + 1, fmt, ap);
+	va_end(ap);
+	ok = db_exec(conn, sql);
+	free(sql);
 	return ok;
 }
 
@@ -443,20 +476,11 @@ db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 {
 	PGresult   *res;
 
-	if (canceled_by)
-		return NULL;
-	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		bool		shown = !error_logged;
-
-		db_log_error(conn, res, "query failed");
-		if (shown && error_logged && PQstatus(conn) == CONNECTION_OK)
-			log_statement(sql);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
+	if (run(conn, sql, nparams, params, true, PGRES_TUPLES_OK, NULL,
+			"query failed", true, &res) == DB_DONE)
+		return res;
+	PQclear(res);
+	return NULL;
 }
 
 char *

@@ -381,7 +381,7 @@ notice_action_name(NoticeAction action)
 
 /* Appends a text column of the COPY row: shown as written, escaped. */
 static bool
-put_text(Notices *nt, const char *s, size_t len, bool first)
+put_column(Notices *nt, const char *s, size_t len, bool first)
 {
 	if (!first && !buf_putc(&nt->row, '\t'))
 		return false;
@@ -407,7 +407,7 @@ put_text(Notices *nt, const char *s, size_t len, bool first)
  * (with the spaces libcsv dropped around it: CsvRow's written).
  */
 static bool
-put_record(Buf *out, const CsvRow *row)
+put_csv_record(Buf *out, const CsvRow *row)
 {
 	bool		ok = true;
 
@@ -438,27 +438,27 @@ format_notice(Notices *nt, NoticeKind kind, NoticeAction action,
 
 	buf_reset(&nt->row);
 	snprintf(number, sizeof(number), "%ld", line);
-	ok = put_text(nt, file, strlen(file), true) &&
-		put_text(nt, line > 0 ? number : NULL, strlen(number), false) &&
-		put_text(nt, colname, colname ? strlen(colname) : 0, false) &&
-		put_text(nt, kinds[kind].code, strlen(kinds[kind].code), false) &&
-		put_text(nt, notice_severity_name(kinds[kind].severity),
+	ok = put_column(nt, file, strlen(file), true) &&
+		put_column(nt, line > 0 ? number : NULL, strlen(number), false) &&
+		put_column(nt, colname, colname ? strlen(colname) : 0, false) &&
+		put_column(nt, kinds[kind].code, strlen(kinds[kind].code), false) &&
+		put_column(nt, notice_severity_name(kinds[kind].severity),
 				 strlen(notice_severity_name(kinds[kind].severity)), false) &&
-		put_text(nt, value, vlen, false) &&
-		put_text(nt, message, strlen(message), false) &&
-		put_text(nt, notice_action_name(action),
+		put_column(nt, value, vlen, false) &&
+		put_column(nt, message, strlen(message), false) &&
+		put_column(nt, notice_action_name(action),
 				 strlen(notice_action_name(action)), false);
 	if (ok && record)
 	{
 		Buf			csv;
 
 		buf_init(&csv, NOTICE_ROW_MAX);
-		ok = put_record(&csv, record) &&
-			put_text(nt, csv.data ? csv.data : "", csv.len, false);
+		ok = put_csv_record(&csv, record) &&
+			put_column(nt, csv.data ? csv.data : "", csv.len, false);
 		buf_free(&csv);
 	}
 	else if (ok)
-		ok = put_text(nt, raw, rawlen, false);
+		ok = put_column(nt, raw, rawlen, false);
 	return ok && buf_putc(&nt->row, '\n');
 }
 

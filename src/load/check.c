@@ -169,8 +169,12 @@ set_aside_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 	buf_free(&ds.key);
 	free(chunk);
 	csvread_destroy(reader);
+	/*
+	 * Read whole by the load already: a failure now costs only lines of
+	 * duplicates not found again, which the warning above counts
+	 */
 	if (m)
-		source_member_close(m);
+		(void) source_member_close(m);
 	return ok;
 }
 
@@ -182,24 +186,16 @@ set_aside_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 static bool
 exec_in_savepoint(PGconn *conn, const char *sql, bool *unique_violation)
 {
-	PGresult   *res;
-	const char *state;
+	DbOutcome	outcome;
 	bool		ok;
 
 	*unique_violation = false;
 	if (!db_exec(conn, "SAVEPOINT gtfs2pgsql_check"))
 		return false;
-	res = PQexec(conn, sql);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (!ok && state && strcmp(state, "23505") == 0)
-		*unique_violation = true;
-	else if (!ok)
-	{
-		db_log_error(conn, res, "statement failed");
-		log_detail("statement: %s", sql);
-	}
-	PQclear(res);
+	/* unique_violation */
+	outcome = db_run(conn, sql, 0, NULL, "23505", NULL, NULL);
+	ok = outcome == DB_DONE;
+	*unique_violation = outcome == DB_REFUSED;
 	if (!ok && !db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_check"))
 		*unique_violation = false;
 	return db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_check") && ok;
@@ -217,7 +213,7 @@ delete_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 {
 	Buf			sql,
 				keys;
-	PGresult   *res;
+	PGresult   *res = NULL;
 	bool		ok;
 
 	buf_init(&sql, DDL_SQL_MAX);
@@ -246,10 +242,8 @@ delete_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 		ddl_table(&sql, cr->ddl, cat->table) &&
 		buf_puts(&sql, " AS t USING pg_temp.gtfs2pgsql_lines AS d WHERE t."
 				 DDL_LINE_COLUMN " = d.line");
-	res = ok ? PQexec(cr->conn, sql.data) : NULL;
-	ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (res && !ok)
-		db_log_error(cr->conn, res, "could not delete duplicate rows");
+	ok = ok && db_run(cr->conn, sql.data, 0, NULL, NULL,
+					  "could not delete duplicate rows", &res) == DB_DONE;
 	*count = ok ? atol(PQcmdTuples(res)) : 0;
 	PQclear(res);
 	buf_free(&sql);
@@ -391,9 +385,9 @@ timezones_known(CheckRun *cr, const CatalogFile *cat,
 		log_error("%s: statement too long or out of memory", cat->file);
 	/* the session's TimeZone as it was, after a name taken or refused */
 	ok = ok && db_exec(cr->conn, "SAVEPOINT gtfs2pgsql_timezone");
-	if (ok)
-		res = PQexec(cr->conn, sql.data);
-	*known = PQresultStatus(res) == PGRES_TUPLES_OK &&
+	/* any refusal: a name the server does not know */
+	*known = ok && db_run(cr->conn, sql.data, 0, NULL, "*", NULL,
+						  &res) == DB_DONE &&
 		strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	ok = ok &&
@@ -496,12 +490,10 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 		params[3] = notice_severity_name(notice_severity(kind));
 		params[4] = message.data;
 		params[5] = notice_action_name(notice_rule(kind, NC_OPTIONAL));
-		res = PQexecParams(cr->conn, sql.data, 6, NULL, params, NULL, NULL, 0);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		ok = db_run(cr->conn, sql.data, 6, params, NULL,
+					"could not check references", &res) == DB_DONE;
 		if (ok)
 			notice_count_server(cr->notices, kind, atol(PQcmdTuples(res)));
-		else
-			db_log_error(cr->conn, res, "could not check references");
 		PQclear(res);
 		buf_reset(&sql);
 		ok = ok && ddl_table(&sql, cr->ddl, "import_notices") &&

@@ -131,7 +131,7 @@ feeds_setup(PGconn *conn, double wait_seconds)
 	ok = current >= 0 && (current > 0 || db_exec(conn, registry_sql)) &&
 		db_exec(conn, "COMMIT");
 	if (!ok)
-		PQclear(PQexec(conn, "ROLLBACK"));
+		db_cleanup(conn, "ROLLBACK");
 	return ok;
 }
 

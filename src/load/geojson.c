@@ -72,7 +72,7 @@ static const char *const from_features_sql =
 
 /*
  * What sets a feature aside, with the SQL of its notice's value and
- * message (over n, f and why).
+ * message (over n, f, why and id_max, the bound on an id's bytes).
  */
 static const struct
 {
@@ -88,7 +88,7 @@ static const struct
 	"format('feature %s has no id (a string or a number): set aside', n)"},
 	{"long", NK_ID_TOO_LONG, "id", "f->>'id'",
 		"format('feature %s: id of %s bytes, more than %s: it cannot be "
-	"indexed', n, octet_length(f->>'id'), $4)"},
+	"indexed', n, octet_length(f->>'id'), id_max)"},
 	{"duplicate", NK_DUPLICATE_GEO_JSON_KEY, "id", "f->>'id'",
 	"format('duplicate feature id \"%s\": feature %s set aside', f->>'id', n)"},
 	{"geometry", NK_MISSING_REQUIRED_ELEMENT, "geometry", "NULL",
@@ -194,14 +194,17 @@ exec_or_refused(PGconn *conn, const char *sql, int nparams,
 				const char *const *params, char **refused)
 {
 	PGresult   *res;
+	DbOutcome	outcome;
 	bool		ok;
 
 	*refused = NULL;
 	if (!db_exec(conn, "SAVEPOINT geojson"))
 		return false;
-	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok && PQstatus(conn) == CONNECTION_OK && !db_canceled())
+	/* any refusal: the data's */
+	outcome = db_run(conn, sql, nparams, params, "*",
+					 "could not load locations.geojson", &res);
+	ok = outcome == DB_DONE;
+	if (outcome == DB_REFUSED)
 	{
 		const char *why = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
@@ -209,8 +212,6 @@ exec_or_refused(PGconn *conn, const char *sql, int nparams,
 		ok = *refused != NULL &&
 			db_exec(conn, "ROLLBACK TO SAVEPOINT geojson");
 	}
-	else if (!ok)
-		db_log_error(conn, res, "could not load locations.geojson");
 	PQclear(res);
 	return ok && db_exec(conn, "RELEASE SAVEPOINT geojson");
 }
@@ -251,13 +252,8 @@ exec_or_one_by_one(PGconn *conn, const Ddl *ddl, const char *all,
 		params[1] = refused;
 		if (ok && refused)
 		{
-			PGresult   *marked = PQexecParams(conn, sql[3].data, 2, NULL,
-											  params, NULL, NULL, 0);
-
-			ok = PQresultStatus(marked) == PGRES_COMMAND_OK;
-			if (!ok)
-				db_log_error(conn, marked, "could not check locations.geojson");
-			PQclear(marked);
+			ok = db_run(conn, sql[3].data, 2, params, NULL,
+						"could not check locations.geojson", NULL) == DB_DONE;
 		}
 		free(refused);
 	}
@@ -320,8 +316,6 @@ static bool
 record_problems(PGconn *conn, const Ddl *ddl, const char *member,
 				Notices *nt, int id_max_bytes, long *set_aside)
 {
-	/* text, all: $4 is used by one message only */
-	static const Oid types[7] = {25, 25, 25, 25, 25, 25, 25};
 	Buf			sql,
 				filled;
 	char		id_max[16];
@@ -352,15 +346,14 @@ record_problems(PGconn *conn, const Ddl *ddl, const char *member,
 			buf_puts(&sql, problems[p].value) && buf_puts(&sql, ", ") &&
 			buf_puts(&sql, problems[p].message) &&
 			buf_puts(&sql, ", $6, coalesce(f::text, raw) FROM "
-					 "@s.locations_features "
-					 "WHERE problem = $7 ORDER BY n") &&
+					 "@s.locations_features, (SELECT $4::text AS id_max) "
+					 "AS bound WHERE problem = $7 ORDER BY n") &&
 			ddl_template(&filled, ddl, sql.data);
-		res = ok ? PQexecParams(conn, filled.data, 7, types, params, NULL,
-								NULL, 0) : NULL;
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		res = NULL;
+		ok = ok && db_run(conn, filled.data, 7, params, NULL,
+						  "could not check locations.geojson",
+						  &res) == DB_DONE;
 		n = ok ? atol(PQcmdTuples(res)) : 0;
-		if (!ok)
-			db_log_error(conn, res, "could not check locations.geojson");
 		PQclear(res);
 		if (!ok || n == 0)
 			continue;
@@ -458,6 +451,15 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 	db_set_step(member);
 	buf_init(&sql, DDL_SQL_MAX);
 	ok = load_document(conn, ddl, m, member, nt, chunk, &bytes, &valid);
+	/*
+	 * What was read of a member that closes badly (a zip member's CRC) is
+	 * not used (source.h): a notice of the source, as a read error is.
+	 */
+	if (!source_member_close(m) && ok && valid)
+	{
+		valid = false;
+		ok = db_execf(conn, "DROP TABLE %s.locations_document", ddl->schema);
+	}
 	if (!ok || !valid)
 		goto cleanup;
 
@@ -476,6 +478,5 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 
 cleanup:
 	buf_free(&sql);
-	source_member_close(m);
 	return ok;
 }

@@ -6,7 +6,9 @@
  *   CREATE SCHEMA staging; for each file in dependency order, CREATE TABLE
  *   and COPY ... FROM STDIN WITH (FREEZE), the rows checked on the way;
  *   keys, indexes and derived geometry once the data is in; ANALYZE;
- *   drop the previous feed's tables, rename staging to the target, COMMIT.
+ *   the swap (swap.h): staging's tables become the feed's partitions of
+ *   the cross-feed tables, its views are made in the target schema, the
+ *   registry records the feed; COMMIT.
  * Readers of the target schema see the old feed until the COMMIT and the
  * new one after it; a failure anywhere leaves the old one in place.
  */
@@ -70,7 +72,6 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	char	   *feed_id = NULL;	/* quoted literal */
 	FeedRecord	record;
 	Buf			text;
-	PGresult   *res;
 	LoadStatus	status = LOAD_DB_FAILED;
 	SwapStatus	swapped;
 	bool		first = false;	/* makes the cross-feed tables */
@@ -92,7 +93,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	target = db_ident(conn, opt->feed.schema);
 	feed_id = PQescapeLiteral(conn, opt->feed.feed_id,
 							  strlen(opt->feed.feed_id));
-	/* the comment marks the schema as ours: see drop_previous_feed */
+	/* the comment marks the schema as ours: see feeds_schema_usable */
 	buf_init(&text, DDL_SQL_MAX);
 	if (buf_puts(&text, "gtfs2pgsql feed: ") &&
 		buf_puts(&text, opt->feed.file_name))
@@ -260,8 +261,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 rollback:
 	/* a side load that was not waited for is over too */
 	progress_side_end();
-	res = PQexec(conn, "ROLLBACK");
-	PQclear(res);
+	db_cleanup(conn, "ROLLBACK");
 	side_end(run.side, conn, false);
 	if (status == LOAD_DB_FAILED && !db_canceled())
 		log_error("the load failed; the database is unchanged");

@@ -165,8 +165,9 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 
 cleanup:
 	csvread_destroy(reader);
+	/* a member left open here was not read: nothing of it is used */
 	if (m)
-		source_member_close(m);
+		(void) source_member_close(m);
 	take_source_notices(run);
 	for (int c = 0; c < fl.ncols && fl.names; c++)
 		free(fl.names[c]);

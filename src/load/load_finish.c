@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "db.h"
+#include "feedschema.h"
 #include "log.h"
 #include "notice_store.h"
 #include "progress.h"
@@ -218,7 +219,7 @@ finish_views(LoadRun *run, const char *target)
 	/* a feed without geometry over one with: its lines' views go */
 	ok = (d.geometry ||
 		  (ddl_drop_line_views(&sql, &d, true) && buf_puts(&sql, ";\n"))) &&
-		ddl_create_views(&sql, &d) && table_run_sql(run, &sql);
+		feedschema_views(&sql, &d) && table_run_sql(run, &sql);
 	buf_free(&sql);
 	return ok;
 }

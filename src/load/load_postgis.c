@@ -59,29 +59,31 @@ postgis_schema(PGconn *conn, bool needed, double wait_seconds,
 		ok = db_exec(conn, CREATE_POSTGIS);
 	else if (ok)
 	{
-		res = PQexec(conn, CREATE_POSTGIS);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		/* any refusal: PostGIS is only wished for here */
+		DbOutcome	created = db_run(conn, CREATE_POSTGIS, 0, NULL, "*",
+									 "could not create PostGIS", &res);
+
+		if (created == DB_REFUSED)
 		{
 			log_notice("no geometry columns in the cross-feed tables: "
 					   "PostGIS could not be created (%s); a later feed "
 					   "with geometry will add them to every feed's tables",
 					   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
 			PQclear(res);
-			res = PQexec(conn, "ROLLBACK");
-			ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+			ok = db_cleanup(conn, "ROLLBACK");
 			if (!ok)
-				db_log_error(conn, res, "could not roll back");
-			PQclear(res);
+				db_log_error(conn, NULL, "could not roll back");
 			return ok;
 		}
 		PQclear(res);
+		ok = created == DB_DONE;
 	}
 	ok = ok && db_exec(conn, "COMMIT");
 	if (!ok)
 	{
 		log_hint("gtfs2pgsql needs PostGIS for geometry; "
 				   "--no-geometry loads without it");
-		PQclear(PQexec(conn, "ROLLBACK"));
+		db_cleanup(conn, "ROLLBACK");
 		return false;
 	}
 	return postgis_find(conn, schema) && *schema != NULL;

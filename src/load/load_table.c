@@ -63,7 +63,6 @@ table_record_file(LoadRun *run, const char *member, const char *table,
 	const char **params = calloc((size_t) nparams, sizeof(char *));
 	char	  **written = calloc((size_t) ncols + 1, sizeof(char *));
 	Buf			sql;
-	PGresult   *res = NULL;
 	char		number[16];
 	bool		ok = params != NULL && written != NULL;
 
@@ -100,17 +99,11 @@ table_record_file(LoadRun *run, const char *member, const char *table,
 	{
 		params[0] = member;
 		params[1] = table;
-		res = PQexecParams(run->conn, sql.data, nparams, NULL, params, NULL,
-						   NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		{
-			db_log_error(run->conn, res, "could not record the file");
-			ok = false;
-		}
+		ok = db_run(run->conn, sql.data, nparams, params, NULL,
+					"could not record the file", NULL) == DB_DONE;
 	}
 	else
 		log_error("out of memory");
-	PQclear(res);
 	buf_free(&sql);
 	for (int i = 0; written && i < ncols; i++)
 		free(written[i]);

@@ -101,7 +101,7 @@ putf(Page *p, const char *fmt,...)
  * references, control characters (which HTML forbids) as U+FFFD.
  */
 static void
-put_text(Page *p, const char *s)
+put_html_text(Page *p, const char *s)
 {
 	const char *run = s;
 
@@ -273,16 +273,16 @@ write_head(Page *p, const Report *r, const char *feed_id, const char *schema)
 		"'none'; style-src 'unsafe-inline'\">\n"
 		"<meta name=\"viewport\" content=\"width=device-width, "
 		"initial-scale=1\">\n<title>gtfs2pgsql: ");
-	put_text(p, r->feed);
+	put_html_text(p, r->feed);
 	put(p, "</title>\n<style>\n");
 	put(p, style);
 	put(p, "</style>\n</head>\n<body>\n<h1>");
-	put_text(p, r->feed);
+	put_html_text(p, r->feed);
 	put(p, "</h1>\n<p class=\"sub\">feed <b>");
-	put_text(p, feed_id);
+	put_html_text(p, feed_id);
 	put(p, r->skipped ? "</b> in schema <code>" :
 		"</b> loaded into schema <code>");
-	put_text(p, schema);
+	put_html_text(p, schema);
 	put(p, r->skipped ? "</code> was unchanged (the same file and options): "
 		"skipped by gtfs2pgsql, nothing loaded</p>\n<div class=\"cards\">\n" :
 		"</code> by gtfs2pgsql</p>\n<div class=\"cards\">\n");
@@ -315,12 +315,12 @@ write_registry(Page *p, const char *feed_id)
 		if (strcmp(PQfname(res, c), "report") == 0)
 			continue;
 		put(p, "<tr><th>");
-		put_text(p, PQfname(res, c));
+		put_html_text(p, PQfname(res, c));
 		put(p, "</th><td>");
 		if (PQgetisnull(res, 0, c))
 			put(p, "<i>null</i>");
 		else
-			put_text(p, PQgetvalue(res, 0, c));
+			put_html_text(p, PQgetvalue(res, 0, c));
 		put(p, "</td></tr>\n");
 	}
 	put(p, "</table>\n");
@@ -341,13 +341,13 @@ write_replaced(Page *p, const Report *r)
 
 		put(p, "<h2>Replaced</h2>\n<p class=\"note\">This load replaced "
 			"feed <b>");
-		put_text(p, old->feed_id);
+		put_html_text(p, old->feed_id);
 		put(p, "</b> of schema <code>");
-		put_text(p, old->schema);
+		put_html_text(p, old->schema);
 		put(p, "</code>, loaded from ");
-		put_text(p, old->file);
+		put_html_text(p, old->file);
 		put(p, " at ");
-		put_text(p, old->imported_at);
+		put_html_text(p, old->imported_at);
 		put(p, ".</p>\n<table id=\"replaced\">\n<thead><tr><th>file</th>"
 			"<th class=\"n\">rows before</th><th class=\"n\">rows now</th>"
 			"</tr></thead>\n<tbody>\n");
@@ -356,7 +356,7 @@ write_replaced(Page *p, const Report *r)
 			long		rows = report_rows_of(r, old, r->files[f].file);
 
 			put(p, "<tr><td>");
-			put_text(p, r->files[f].file);
+			put_html_text(p, r->files[f].file);
 			putf(p, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
 				 "</tr>\n", rows < 0 ? "-" :
 				 count_text(before, sizeof(before), rows),
@@ -367,7 +367,7 @@ write_replaced(Page *p, const Report *r)
 			if (report_rows_of(r, NULL, old->files[f].file) >= 0)
 				continue;
 			put(p, "<tr><td>");
-			put_text(p, old->files[f].file);
+			put_html_text(p, old->files[f].file);
 			putf(p, "</td><td class=\"n\">%s</td><td class=\"n\">-</td>"
 				 "</tr>\n", count_text(before, sizeof(before),
 										old->files[f].rows));
@@ -411,7 +411,7 @@ write_files(Page *p, const Report *r)
 		const ReportFile *f = &r->files[i];
 
 		put(p, "<tr><td>");
-		put_text(p, f->file);
+		put_html_text(p, f->file);
 		put(p, "</td>");
 		put_count_bar(p, f->rows, max_rows);
 		putf(p, "<td class=\"n\">%s</td>",
@@ -443,7 +443,7 @@ static void
 step_row(Page *p, const char *name, double seconds, double whole)
 {
 	put(p, "<tr><td>");
-	put_text(p, name);
+	put_html_text(p, name);
 	putf(p, "</td><td class=\"n\">%.2f</td>", seconds);
 	put_real_bar(p, whole > 0 ? 100.0 * seconds / whole : 0, 1, 100);
 	put(p, "</tr>\n");
@@ -508,7 +508,7 @@ write_notices(Page *p)
 	{
 		put(p, "<p class=\"note\">What the load found wrong, by code; every "
 			"one is a row of <code>");
-		put_text(p, p->schema);
+		put_html_text(p, p->schema);
 		put(p, ".import_notices</code>.</p>\n<table id=\"notices\">\n"
 			"<thead><tr><th>severity</th><th>code</th>"
 			"<th class=\"n\">count</th><th>first examples</th></tr></thead>\n"
@@ -525,35 +525,35 @@ write_notices(Page *p)
 			if (r > 0)
 				put(p, "</ul></td></tr>\n");
 			put(p, "<tr><td class=\"sev ");
-			put_text(p, PQgetvalue(res, r, 0));
+			put_html_text(p, PQgetvalue(res, r, 0));
 			put(p, "\">");
-			put_text(p, PQgetvalue(res, r, 0));
+			put_html_text(p, PQgetvalue(res, r, 0));
 			put(p, "</td><td class=\"nw\"><code>");
-			put_text(p, PQgetvalue(res, r, 1));
+			put_html_text(p, PQgetvalue(res, r, 1));
 			putf(p, "</code></td><td class=\"n\">%s</td><td><ul class=\"ex\">",
 				 count_text(buf, sizeof(buf), atoll(PQgetvalue(res, r, 2))));
 		}
 		put(p, "<li><code>");
-		put_text(p, PQgetvalue(res, r, 3));
+		put_html_text(p, PQgetvalue(res, r, 3));
 		if (!PQgetisnull(res, r, 4))
 		{
 			put(p, ":");
-			put_text(p, PQgetvalue(res, r, 4));
+			put_html_text(p, PQgetvalue(res, r, 4));
 		}
 		if (!PQgetisnull(res, r, 5))
 		{
 			put(p, "</code> <code>");
-			put_text(p, PQgetvalue(res, r, 5));
+			put_html_text(p, PQgetvalue(res, r, 5));
 		}
 		put(p, "</code>");
 		if (!PQgetisnull(res, r, 6))
 		{
 			put(p, " &ldquo;");
-			put_text(p, PQgetvalue(res, r, 6));
+			put_html_text(p, PQgetvalue(res, r, 6));
 			put(p, "&rdquo;");
 		}
 		put(p, ": ");
-		put_text(p, PQgetvalue(res, r, 7));
+		put_html_text(p, PQgetvalue(res, r, 7));
 		put(p, "</li>");
 	}
 	if (PQntuples(res) > 0)
@@ -639,22 +639,22 @@ write_lines(Page *p, const char *const *frame, long *drawn, long *left)
 		else
 		{
 			put(p, "<path d=\"");
-			put_text(p, PQgetvalue(row, 0, 3));
+			put_html_text(p, PQgetvalue(row, 0, 3));
 			put(p, "\"");
 			if (!PQgetisnull(row, 0, 0))
 			{
 				put(p, " stroke=\"#");
-				put_text(p, PQgetvalue(row, 0, 0));
+				put_html_text(p, PQgetvalue(row, 0, 0));
 				put(p, "\"");
 			}
 			put(p, "><title>");
 			if (!PQgetisnull(row, 0, 1))
 			{
-				put_text(p, PQgetvalue(row, 0, 1));
+				put_html_text(p, PQgetvalue(row, 0, 1));
 				put(p, ", ");
 			}
 			put(p, "shape ");
-			put_text(p, PQgetvalue(row, 0, 2));
+			put_html_text(p, PQgetvalue(row, 0, 2));
 			put(p, "</title></path>\n");
 			(*drawn)++;
 		}
@@ -692,9 +692,9 @@ write_stops(Page *p, const char *const *frame, long *drawn, long *left)
 		else
 		{
 			put(p, "M");
-			put_text(p, PQgetvalue(row, 0, 0));
+			put_html_text(p, PQgetvalue(row, 0, 0));
 			put(p, " ");
-			put_text(p, PQgetvalue(row, 0, 1));
+			put_html_text(p, PQgetvalue(row, 0, 1));
 			put(p, "h0");
 			(*drawn)++;
 		}

@@ -326,20 +326,20 @@ side_end(SideLoad *side, PGconn *conn, bool taken)
 	if (side->messages)
 		fclose(side->messages);
 	/*
-	 * Not through db_exec, which runs nothing after a cancel: the rollback
-	 * is done and these are quick.  What fails is left to side_clean.
+	 * db_cleanup, as db_exec runs nothing after a cancel: the rollback is
+	 * done and these are quick.  What fails is left to side_clean.
 	 */
 	if (!taken && PQtransactionStatus(conn) == PQTRANS_IDLE)
 	{
 		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
 				 side->schema);
-		PQclear(PQexec(conn, sql));
+		db_cleanup(conn, sql);
 	}
 	if (side->backend != 0)
 	{
 		snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_advisory_unlock("
 				 SIDE_LOCK_KEY ", %d)", side->backend);
-		PQclear(PQexec(conn, sql));
+		db_cleanup(conn, sql);
 	}
 	PQfreemem(side->schema);
 	free(side);

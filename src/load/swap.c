@@ -114,32 +114,24 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 		   int nparams, const char *doing)
 {
 	PGresult   *res;
-	const char *state;
+	DbOutcome	outcome;
 	int			done;
 
 	if (!db_exec(conn, "SAVEPOINT gtfs2pgsql_swap") ||
 		!db_exec(conn, "SET LOCAL lock_timeout = '" LOCK_TRY_TIMEOUT "'"))
 		return -1;
-	/* without parameters, sql may hold more than one statement */
-	res = nparams > 0 ?
-		PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0) :
-		PQexec(conn, sql);
-	done = PQresultStatus(res) == PGRES_COMMAND_OK ||
-		PQresultStatus(res) == PGRES_TUPLES_OK;
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	/*
-	 * A lock not free in time, or two swaps raising the registry's lock at
-	 * once, which the server refuses at once as a deadlock: tried again
+	 * Without parameters, sql may hold more than one statement.  A lock
+	 * not free in time (55P03), or two swaps raising the registry's lock
+	 * at once, which the server refuses at once as a deadlock (40P01):
+	 * tried again.
 	 */
-	refused_by_trust = state && strcmp(state, "42501") == 0;
-	if (!done && !(state && (strcmp(state, "55P03") == 0 ||
-							 strcmp(state, "40P01") == 0)))
-	{
-		db_log_error(conn, res, doing);
-		PQclear(res);
-		return -1;
-	}
+	outcome = db_run(conn, sql, nparams, params, "55P03 40P01", doing, &res);
+	refused_by_trust = strcmp(db_sqlstate(res), "42501") == 0;
 	PQclear(res);
+	if (outcome == DB_FAILED)
+		return -1;
+	done = outcome == DB_DONE;
 	if (!done && !db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_swap"))
 		return -1;
 	/* a SET LOCAL outlives RELEASE: the rest of the transaction waits */
@@ -894,8 +886,6 @@ swap_clear_dropped(PGconn *conn)
 								"pg_catalog.to_regnamespace('gtfs2pgsql_dropped')")
 								") AND c.relkind = 'p'",
 								0, NULL);
-	PGresult   *done;
-	const char *state;
 	Buf			sql;
 
 	if (res == NULL || PQgetisnull(res, 0, 0))
@@ -914,15 +904,11 @@ swap_clear_dropped(PGconn *conn)
 				 "'; DROP TABLE IF EXISTS ") && buf_puts(&sql, PQgetvalue(res, 0, 0)) &&
 		buf_puts(&sql, "; COMMIT"))
 	{
-		done = PQexec(conn, sql.data);
-		state = PQresultErrorField(done, PG_DIAG_SQLSTATE);
-		if (PQresultStatus(done) != PGRES_COMMAND_OK &&
-			!(state && strcmp(state, "55P03") == 0))
-			db_log_error(conn, done, "could not drop the tables of dropped "
-						 "feeds (in schema gtfs2pgsql_dropped)");
-		PQclear(done);
+		/* a lock not free (55P03): the next one tries */
+		db_run(conn, sql.data, 0, NULL, "55P03", "could not drop the tables "
+			   "of dropped feeds (in schema gtfs2pgsql_dropped)", NULL);
 		if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-			PQclear(PQexec(conn, "ROLLBACK"));
+			db_cleanup(conn, "ROLLBACK");
 	}
 	buf_free(&sql);
 	PQclear(res);

@@ -290,13 +290,12 @@ record_notices(PGconn *conn, const Ddl *d, Notices *nt, int end_date_column,
 		notice_action_name(notice_rule(kind, NC_OPTIONAL))
 	};
 	long		before = notice_count(nt, NOTICE_ERROR);
-	PGresult   *res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
-	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PGresult   *res;
+	bool		ok = db_run(conn, sql, 3, params, NULL,
+							"could not check calendar.txt", &res) == DB_DONE;
 	Buf			table;
 
-	if (!ok)
-		db_log_error(conn, res, "could not check calendar.txt");
-	else
+	if (ok)
 		notice_count_server(nt, kind, atol(PQcmdTuples(res)));
 	PQclear(res);
 	buf_init(&table, DDL_SQL_MAX);

@@ -17,6 +17,7 @@
 #include "ddl.h"
 #include "drop.h"
 #include "exitcode.h"
+#include "feedschema.h"
 #include "feedname.h"
 #include "log.h"
 #include "progress.h"
@@ -240,7 +241,7 @@ parse_options(int argc, char **argv, Options *o)
 					return cmdline_usage_error(progname);
 				break;
 			case 3:
-				return ddl_print_schema(stdout) ? EXIT_OK : EXIT_BAD_INPUT;
+				return feedschema_print(stdout) ? EXIT_OK : EXIT_BAD_INPUT;
 			case 4:
 				if (!parse_positive(optarg, "--srid", 999999L, &job->srid))
 					return cmdline_usage_error(progname);

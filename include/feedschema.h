@@ -1,0 +1,27 @@
+/*
+ * feedschema.h: a feed's schema whole, its tables (ddl.h) with its
+ * timetable (timetable.h).
+ */
+#ifndef FEEDSCHEMA_H
+#define FEEDSCHEMA_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "ddl.h"
+
+/*
+ * Appends the statements that make the views of a feed's schema d, over
+ * its tables: trip_lines (with geometry: ddl_create_trip_lines), and those
+ * of timetable.h.
+ */
+extern bool feedschema_views(Buf *sql, const Ddl *d);
+
+/*
+ * Writes the schema of a whole feed for schema "gtfs", SRID 4326; false
+ * (logged) when out could not be written.
+ */
+extern bool feedschema_print(FILE *out);
+
+#endif

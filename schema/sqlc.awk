@@ -1,0 +1,24 @@
+# sqlc.awk: a .sql file as a C string, const char sql_NAME[] (NAME: the
+# file's name without .sql), for the Makefile (build/sql/NAME.c).  Lines
+# that are only a comment ("-- ...") are left out: they are for people.
+# Nothing is substituted: the SQL takes its values as parameters.
+#   awk -v name=NAME -f schema/sqlc.awk schema/sql/NAME.sql
+BEGIN {
+	printf "/* generated from schema/sql/%s.sql by the Makefile: do not edit */\n", name
+	printf "extern const char sql_%s[];\n", name
+	printf "const char sql_%s[] =\n", name
+	n = 0
+}
+/^[ \t]*--/ { next }
+{
+	gsub(/\\/, "\\\\")
+	gsub(/"/, "\\\"")
+	gsub(/\t/, "\\t")
+	printf "\"%s\\n\"\n", $0
+	n++
+}
+END {
+	if (n == 0)
+		printf "\"\"\n"
+	printf ";\n"
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# sqlfiles.sh: each SQL body of schema/sql/ (embedded in the programs by the
+# Makefile) runs as written with psql -f, in a transaction rolled back, on
+# the server the PG* environment names: a body the server cannot parse or
+# run fails here, not in a load.
+cd "$(dirname "$0")/.." || exit 1
+db=gtfs2pgsql_sqlfiles_$$
+createdb "$db" || exit 1
+bad=0
+for f in schema/sql/*.sql; do
+	if { echo 'BEGIN;'; cat "$f"; echo 'ROLLBACK;'; } |
+		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null 2>"/tmp/sqlfiles.$$"; then
+		echo "ok - $f"
+	else
+		echo "not ok - $f: $(cat "/tmp/sqlfiles.$$")"
+		bad=1
+	fi
+done
+rm -f "/tmp/sqlfiles.$$"
+dropdb "$db"
+exit $bad
