@@ -171,9 +171,11 @@ deps:
 # libFuzzer on the row parser and value conversion: FUZZ_SECONDS of it,
 # starting from the fixtures' files.
 FUZZ_SECONDS ?= 60
-# the library's modules without libpq (src/common's buf and log, src/gtfs)
-FUZZ_SRCS = tests/fuzz_row.c src/common/buf.c src/common/log.c \
-            $(wildcard src/gtfs/*.c)
+# src/gtfs with the modules of src/common its files include (buf, log,
+# ...: none with libpq), found from their #include lines
+GTFS_COMMON = $(foreach m,$(shell sed -n 's/^\#include "\([a-z_0-9]*\)\.h"$$/\1/p' \
+                src/gtfs/*.c | sort -u),$(wildcard src/common/$(m).c))
+FUZZ_SRCS = tests/fuzz_row.c $(wildcard src/gtfs/*.c) $(GTFS_COMMON)
 fuzz:
 	mkdir -p build/fuzz-corpus
 	for f in fixtures/*/*.txt; do cp $$f build/fuzz-corpus/$$(echo $$f | tr / _); done
