@@ -89,6 +89,13 @@ extern bool db_execf(PGconn *conn, const char *fmt,...) PRINTF_LIKE(2, 3);
 extern PGresult *db_query(PGconn *conn, const char *sql, int nparams,
 						  const char *const *params);
 
+/*
+ * Runs a query whose first value is a boolean: 1 when it is true, 0 when
+ * false or there is no row, -1 (logged) on failure.
+ */
+extern int	db_query_bool(PGconn *conn, const char *sql, int nparams,
+						  const char *const *params);
+
 /* What db_run came to. */
 typedef enum
 {

@@ -483,6 +483,20 @@ db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
 	return NULL;
 }
 
+int
+db_query_bool(PGconn *conn, const char *sql, int nparams,
+			  const char *const *params)
+{
+	PGresult   *res = db_query(conn, sql, nparams, params);
+	int			yes;
+
+	if (res == NULL)
+		return -1;
+	yes = PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return yes;
+}
+
 char *
 db_ident(PGconn *conn, const char *name)
 {

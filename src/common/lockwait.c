@@ -85,20 +85,6 @@ say_holders(PGconn *conn, const char *key_sql, const char *const *params,
 	lockwait_say_holders(conn, held, 2, params, what);
 }
 
-/* 1: taken; 0: held by another session; -1: failed (logged) */
-static int
-try_advisory(PGconn *conn, const char *sql, const char *const *params)
-{
-	PGresult   *res = db_query(conn, sql, 2, params);
-	int			taken;
-
-	if (res == NULL)
-		return -1;
-	taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return taken;
-}
-
 bool
 lockwait_advisory(PGconn *conn, bool session, const char *space,
 				  const char *key_sql, const char *key, const char *what,
@@ -113,7 +99,7 @@ lockwait_advisory(PGconn *conn, bool session, const char *space,
 
 	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_try_advisory%s_lock("
 			 "pg_catalog.hashtext($1), %s)", session ? "" : "_xact", key_sql);
-	while ((taken = try_advisory(conn, sql, params)) == 0)
+	while ((taken = db_query_bool(conn, sql, 2, params)) == 0)
 	{
 		double		waited = report_now() - started;
 

@@ -43,15 +43,12 @@ feeds_unchanged(PGconn *conn, const FeedRecord *rec)
 	rec->schema};
 	PGresult   *res;
 	int			unchanged;
+	int			registry = db_query_bool(conn, "SELECT pg_catalog.to_regclass("
+										 "'gtfs2pgsql.feeds') IS NOT NULL",
+										 0, NULL);
 
-	res = db_query(conn, "SELECT pg_catalog.to_regclass('gtfs2pgsql.feeds') "
-				   "IS NOT NULL", 0, NULL);
-	if (res == NULL)
-		return -1;
-	unchanged = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	if (!unchanged)
-		return 0;
+	if (registry <= 0)
+		return registry;
 	res = db_query(conn,
 				   "SELECT count(*) FROM gtfs2pgsql.feeds f "
 				   "WHERE f.feed_id = $1 AND f.sha256 = $2 AND f.options = $3 "
@@ -94,17 +91,13 @@ feeds_schema_usable(PGconn *conn, const char *schema)
 static int
 registry_current(PGconn *conn)
 {
-	PGresult   *res = db_query(conn, "SELECT EXISTS (SELECT FROM "
-								"pg_catalog.pg_attribute a JOIN pg_catalog."
-								"pg_class c ON c.oid = a.attrelid "
-								"JOIN pg_catalog.pg_namespace n "
-								"ON n.oid = c.relnamespace WHERE n.nspname = "
-								"'gtfs2pgsql' AND c.relname = 'feeds' "
-								"AND a.attname = 'infos')", 0, NULL);
-	int			current = res ? strcmp(PQgetvalue(res, 0, 0), "t") == 0 : -1;
-
-	PQclear(res);
-	return current;
+	return db_query_bool(conn, "SELECT EXISTS (SELECT FROM "
+						 "pg_catalog.pg_attribute a JOIN pg_catalog."
+						 "pg_class c ON c.oid = a.attrelid "
+						 "JOIN pg_catalog.pg_namespace n "
+						 "ON n.oid = c.relnamespace WHERE n.nspname = "
+						 "'gtfs2pgsql' AND c.relname = 'feeds' "
+						 "AND a.attname = 'infos')", 0, NULL);
 }
 
 bool

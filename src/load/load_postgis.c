@@ -97,12 +97,11 @@ postgis_schema(PGconn *conn, bool needed, double wait_seconds,
 bool
 postgis_first_feed(PGconn *conn, bool *first)
 {
-	PGresult   *res = db_query(conn, "SELECT pg_catalog.to_regclass("
-								"'gtfs2pgsql.stops') IS NULL", 0, NULL);
+	int			none = db_query_bool(conn, "SELECT pg_catalog.to_regclass("
+									 "'gtfs2pgsql.stops') IS NULL", 0, NULL);
 
-	*first = res != NULL && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return res != NULL;
+	*first = none == 1;
+	return none >= 0;
 }
 
 /*

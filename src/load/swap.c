@@ -730,22 +730,19 @@ current_schema_of(PGconn *conn, const char *feed_id, const char *schema,
 {
 	const char *params[1] = {feed_id};
 	PGresult   *res;
+	int			registry;
 
 	snprintf(other, NAMEDATALEN, "%s", schema);
-	res = db_query(conn, "SELECT pg_catalog.to_regclass('gtfs2pgsql.feeds') "
-				   "IS NOT NULL", 0, NULL);
+	registry = db_query_bool(conn, "SELECT pg_catalog.to_regclass("
+							 "'gtfs2pgsql.feeds') IS NOT NULL", 0, NULL);
+	if (registry <= 0)
+		return registry == 0;
+	res = db_query(conn, "SELECT schema_name FROM gtfs2pgsql.feeds "
+				   "WHERE feed_id = $1", 1, params);
 	if (res == NULL)
 		return false;
-	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
-	{
-		PQclear(res);
-		res = db_query(conn, "SELECT schema_name FROM gtfs2pgsql.feeds "
-					   "WHERE feed_id = $1", 1, params);
-		if (res == NULL)
-			return false;
-		if (PQntuples(res) == 1)
-			snprintf(other, NAMEDATALEN, "%s", PQgetvalue(res, 0, 0));
-	}
+	if (PQntuples(res) == 1)
+		snprintf(other, NAMEDATALEN, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return true;
 }
@@ -831,14 +828,8 @@ int
 swap_name_taken(PGconn *conn, const char *schema, const char *table)
 {
 	const char *params[2] = {schema, table};
-	PGresult   *res = db_query(conn, NAME_TAKEN_SQL, 2, params);
-	int			taken;
 
-	if (res == NULL)
-		return -1;
-	taken = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return taken;
+	return db_query_bool(conn, NAME_TAKEN_SQL, 2, params);
 }
 
 SwapStatus
