@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "buf.h"
 #include "db.h"
 #include "catalog.h"
@@ -259,8 +260,14 @@ DO_BOUND \
 "THEN\n" \
 "\tSELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n" \
 "\t\tINTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns\n" \
+"\t\tAND c.relkind = 'm' AND c.relname IN (" ANALYSIS_MATVIEWS ");\n" \
+"\tIF leaf IS NOT NULL THEN\n" \
+"\t\tEXECUTE 'DROP MATERIALIZED VIEW ' || leaf;\n" \
+"\tEND IF;\n" \
+"\tSELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n" \
+"\t\tINTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns\n" \
 "\t\tAND c.relkind = 'v' AND c.relname IN ('route_lines', 'trip_lines',\n" \
-"\t\t'connections', 'arrivals_departures');\n" \
+"\t\t'connections', 'arrivals_departures', " ANALYSIS_VIEWS ");\n" \
 "\tIF leaf IS NOT NULL THEN\n" \
 "\t\tEXECUTE 'DROP VIEW ' || leaf;\n" \
 "\tEND IF;\n" \
