@@ -627,8 +627,9 @@ leaf_tables(void)
  * REGISTRY_LOCK), the cross-feed tables widened (quoted names, "" for
  * none; see widened_tables) with every feed's partitions, then the
  * relations of schema and other (and the partitions of their partitioned
- * tables) by oid.  Built by the server from the catalogs, as they are now.
- * Appended to sql; false (logged).
+ * tables) by oid, but materialized views, which LOCK TABLE refuses (the
+ * REFRESH of analysis.h locks them after the swap).  Built by the server
+ * from the catalogs, as they are now.  Appended to sql; false (logged).
  */
 static bool
 put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
@@ -638,7 +639,9 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
 	PGresult   *res = db_query(conn,
 								"SELECT pg_catalog.string_agg(oid::pg_catalog."
 								"regclass::text, ', ' ORDER BY oid) FROM ("
-								SWAP_RELATIONS ") AS r", 2, params);
+								SWAP_RELATIONS ") AS r WHERE (SELECT "
+								"c.relkind FROM pg_catalog.pg_class c "
+								"WHERE c.oid = r.oid) <> 'm'", 2, params);
 	bool		ok = res != NULL &&
 		buf_puts(sql, turns || widened[0] ? REGISTRY_RAISE : REGISTRY_LOCK) &&
 		(widened[0] == '\0' ||
