@@ -23,6 +23,8 @@
 
 #include <stdbool.h>
 
+#include <libpq-fe.h>
+
 #include "buf.h"
 #include "ddl.h"
 
@@ -47,10 +49,11 @@
 extern bool analysis_views(Buf *sql, const Ddl *d);
 
 /*
- * Appends the statements that fill the materialized views of d's schema
- * (fill) or empty them (!fill: what they held was of the feed replaced),
- * once analysis_views' have run.  False when sql is full.
+ * Fills the materialized views of d's schema (fill), or empties those that
+ * hold rows (!fill: rows of the feed replaced), on d->conn in its open
+ * transaction, once analysis_views' statements have run.  False (logged)
+ * when the server refused.
  */
-extern bool analysis_refresh(Buf *sql, const Ddl *d, bool fill);
+extern bool analysis_refresh(const Ddl *d, bool fill);
 
 #endif

@@ -5,8 +5,7 @@
  */
 #include "analysis.h"
 
-#include <stddef.h>
-
+#include "db.h"
 #include "sqlbuf.h"
 #include "timetable.h"
 
@@ -14,11 +13,6 @@
 extern const char sql_stats_views[];
 extern const char sql_stats_matviews[];
 extern const char sql_translated[];
-
-static const char *const matviews[] = {
-	"stats_by_route_date", "stats_by_agency_route_stop_hour",
-	"stats_active_trips_by_hour"
-};
 
 /* Appends template with "@d" filled, then "@s" and ddl_template's. */
 static bool
@@ -44,15 +38,28 @@ analysis_views(Buf *sql, const Ddl *d)
 		append_template(sql, d, sql_translated);
 }
 
-bool
-analysis_refresh(Buf *sql, const Ddl *d, bool fill)
-{
-	bool		ok = true;
+/*
+ * Those to refresh, in d->schema (quoted): all to fill them, those that
+ * hold rows to empty them (a REFRESH ... WITH NO DATA of an empty one
+ * costs tens of milliseconds all the same: a new file and its indexes).
+ */
+static const char matviews_sql[] =
+"SELECT pg_catalog.format('REFRESH MATERIALIZED VIEW %s%s', c.oid::"
+"pg_catalog.regclass, CASE WHEN $2 THEN '' ELSE ' WITH NO DATA' END)\n"
+"FROM pg_catalog.pg_class c\n"
+"WHERE c.relnamespace = $1::pg_catalog.regnamespace AND c.relkind = 'm'\n"
+"AND c.relname IN (" ANALYSIS_MATVIEWS ") AND ($2 OR c.relispopulated)";
 
-	/* in order: the last reads feed_time_frame, no other of them */
-	for (size_t i = 0; ok && i < sizeof(matviews) / sizeof(matviews[0]); i++)
-		ok = ddl_template(sql, d, "REFRESH MATERIALIZED VIEW @s.") &&
-			buf_puts(sql, matviews[i]) &&
-			buf_puts(sql, fill ? ";\n" : " WITH NO DATA;\n");
+bool
+analysis_refresh(const Ddl *d, bool fill)
+{
+	const char *params[2] = {d->schema, fill ? "true" : "false"};
+	PGresult   *res = db_query(d->conn, matviews_sql, 2, params);
+	bool		ok = res != NULL;
+
+	/* none reads another */
+	for (int i = 0; ok && i < PQntuples(res); i++)
+		ok = db_exec(d->conn, PQgetvalue(res, i, 0));
+	PQclear(res);
 	return ok;
 }

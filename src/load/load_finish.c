@@ -233,17 +233,16 @@ bool
 finish_stats(LoadRun *run, const char *target)
 {
 	Ddl			d = run->ddl;
-	Buf			sql;
-	bool		ok;
 	double		started = progress_step("statistics");
 
 	d.schema = target;
-	buf_init(&sql, DDL_SQL_MAX);
-	ok = analysis_refresh(&sql, &d, run->opt->stats) &&
-		table_run_sql(run, &sql);
-	buf_free(&sql);
-	return ok && (!run->opt->stats ||
-				  report_add_step(run->rep, "statistics", started));
+	if (!analysis_refresh(&d, run->opt->stats))
+	{
+		run->failed = true;
+		return false;
+	}
+	return !run->opt->stats ||
+		report_add_step(run->rep, "statistics", started);
 }
 
 /*
