@@ -33,6 +33,9 @@
 	"'stats_by_route_date', 'stats_by_agency_route_stop_hour', " \
 	"'stats_active_trips_by_hour'"
 
+/* The functions (swap.c drops them with the views). */
+#define ANALYSIS_FUNCTIONS "'feed_time_series'"
+
 /* The views over the timetable's, which go before the timetable's do. */
 #define ANALYSIS_VIEWS \
 	"'feed_time_frame', 'arrivals_departures_translated', " \

@@ -213,6 +213,8 @@ def drop_goes_through_analysis_views():
                  " pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
                  " WHERE n.nspname = 'an_drop' AND c.relkind IN ('v', 'm')")
     check(left == [], 'left after --drop: %r' % left)
+    check(value("SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname"
+                " = 'an_drop'") == '0', 'schema an_drop is still there')
 
 # ------------------------------------------------------- translations
 

@@ -264,6 +264,12 @@ DO_BOUND \
 "\tIF leaf IS NOT NULL THEN\n" \
 "\t\tEXECUTE 'DROP MATERIALIZED VIEW ' || leaf;\n" \
 "\tEND IF;\n" \
+"\tSELECT pg_catalog.string_agg(p.oid::pg_catalog.regprocedure::text, ', ')\n" \
+"\t\tINTO leaf FROM pg_catalog.pg_proc p WHERE p.pronamespace = ns\n" \
+"\t\tAND p.proname IN (" ANALYSIS_FUNCTIONS ");\n" \
+"\tIF leaf IS NOT NULL THEN\n" \
+"\t\tEXECUTE 'DROP FUNCTION ' || leaf;\n" \
+"\tEND IF;\n" \
 "\tSELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n" \
 "\t\tINTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns\n" \
 "\t\tAND c.relkind = 'v' AND c.relname IN ('route_lines', 'trip_lines',\n" \
