@@ -54,8 +54,9 @@ extern bool analysis_views(Buf *sql, const Ddl *d);
 /*
  * Fills the materialized views of d's schema (fill), or empties those that
  * hold rows (!fill: rows of the feed replaced), on d->conn in its open
- * transaction, once analysis_views' statements have run.  False (logged)
- * when the server refused.
+ * transaction, once analysis_views' statements have run; one that reads
+ * tables the swap put aside (the schema's feed id changed) is made again
+ * first.  False (logged) when the server refused.
  */
 extern bool analysis_refresh(const Ddl *d, bool fill);
 

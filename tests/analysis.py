@@ -202,6 +202,22 @@ def stats_filled_only_with_option():
           'the report has no step "statistics": %s' % it.describe(r))
 
 @test()
+def stats_follow_a_new_feed_id():
+    """Another feed id loaded into the schema puts its tables aside (swap.c):
+    the materialized views read the new feed's, and the old tables go."""
+    it.load(stats_feed('analysis-id-a'), 'an_id', '--feed-id', 'an_id_a',
+            '--stats')
+    it.load(stats_feed('analysis-id-b', frequencies=False), 'an_id',
+            '--feed-id', 'an_id_b', '--stats')
+    trips = value("SELECT nr_of_trips FROM an_id.stats_by_route_date WHERE"
+                  " date = '2026-06-01' AND NOT is_effective")
+    check(trips == '3', 'trips on 2026-06-01: %s, want 3 (the new feed)'
+          % trips)
+    left = value("SELECT count(*) FROM pg_catalog.pg_class WHERE"
+                 " relnamespace = to_regnamespace('gtfs2pgsql_dropped')")
+    check(left in ('0', None), 'left in gtfs2pgsql_dropped: %s' % left)
+
+@test()
 def drop_goes_through_analysis_views():
     """--drop removes a feed whose schema has the statistics and translated
     views (which read the timetable's views and the feed's tables)."""

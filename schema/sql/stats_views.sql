@@ -31,12 +31,13 @@ SELECT (SELECT min(least(t_arrival, t_departure))
 		WHERE date >= (SELECT last - days FROM days, reach)) AS max;
 
 -- Every instant from the feed's first to its last, truncated to time_unit
--- (hour, day, week...) in the session's time zone, one time_unit apart
+-- (hour, day, week...) in the session's time zone, one time_unit apart.
+-- A body of SQL, not a string: the schema's name may hold any quote
 CREATE OR REPLACE FUNCTION @s.feed_time_series(time_unit text)
 RETURNS SETOF timestamptz
 LANGUAGE sql STABLE
-AS $$
+BEGIN ATOMIC
 	SELECT generate_series(date_trunc(time_unit, min),
 		date_trunc(time_unit, max), ('1 ' || time_unit)::interval)
-	FROM @s.feed_time_frame
-$$;
+	FROM @s.feed_time_frame;
+END;
