@@ -745,11 +745,11 @@ SELECT (SELECT min(least(t_arrival, t_departure))
 CREATE OR REPLACE FUNCTION "gtfs".feed_time_series(time_unit text)
 RETURNS SETOF timestamptz
 LANGUAGE sql STABLE
-AS $$
+BEGIN ATOMIC
 	SELECT generate_series(date_trunc(time_unit, min),
 		date_trunc(time_unit, max), ('1 ' || time_unit)::interval)
-	FROM "gtfs".feed_time_frame
-$$;
+	FROM "gtfs".feed_time_frame;
+END;
 CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_by_route_date AS
 WITH firsts AS (
 	SELECT trip_id, min(stop_sequence) AS stop_sequence
