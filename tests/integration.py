@@ -1201,10 +1201,15 @@ def geom_feed_test(path):
                'geometry(MultiLineString,4326)')
         views = {r[0] for r in query('SELECT table_name FROM information_schema.views'
                                      ' WHERE table_schema = %s' % ql(s))}
-        if views != {'trip_lines', 'arrivals_departures', 'connections'}:
-            problems.append('%s: views %s, not trip_lines,'
-                            ' arrivals_departures and connections'
-                            % (s, sorted(views)))
+        # and those of tests/analysis.py
+        want = {'trip_lines', 'arrivals_departures', 'connections',
+                'feed_time_frame', 'translations_by_record',
+                'translations_by_value', 'translation_languages',
+                'stops_translated', 'routes_translated', 'trips_translated',
+                'arrivals_departures_translated', 'connections_translated'}
+        if views != want:
+            problems.append('%s: views %s, not %s'
+                            % (s, sorted(views), sorted(want)))
         check(not problems, '\n'.join(problems))
     TESTS.append(('geom_feed_' + schema_for(stem)[2:], fn, True))
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "buf.h"
 #include "db.h"
 #include "catalog.h"
@@ -259,8 +260,20 @@ DO_BOUND \
 "THEN\n" \
 "\tSELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n" \
 "\t\tINTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns\n" \
+"\t\tAND c.relkind = 'm' AND c.relname IN (" ANALYSIS_MATVIEWS ");\n" \
+"\tIF leaf IS NOT NULL THEN\n" \
+"\t\tEXECUTE 'DROP MATERIALIZED VIEW ' || leaf;\n" \
+"\tEND IF;\n" \
+"\tSELECT pg_catalog.string_agg(p.oid::pg_catalog.regprocedure::text, ', ')\n" \
+"\t\tINTO leaf FROM pg_catalog.pg_proc p WHERE p.pronamespace = ns\n" \
+"\t\tAND p.proname IN (" ANALYSIS_FUNCTIONS ");\n" \
+"\tIF leaf IS NOT NULL THEN\n" \
+"\t\tEXECUTE 'DROP FUNCTION ' || leaf;\n" \
+"\tEND IF;\n" \
+"\tSELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n" \
+"\t\tINTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns\n" \
 "\t\tAND c.relkind = 'v' AND c.relname IN ('route_lines', 'trip_lines',\n" \
-"\t\t'connections', 'arrivals_departures');\n" \
+"\t\t'connections', 'arrivals_departures', " ANALYSIS_VIEWS ");\n" \
 "\tIF leaf IS NOT NULL THEN\n" \
 "\t\tEXECUTE 'DROP VIEW ' || leaf;\n" \
 "\tEND IF;\n" \
@@ -620,8 +633,9 @@ leaf_tables(void)
  * REGISTRY_LOCK), the cross-feed tables widened (quoted names, "" for
  * none; see widened_tables) with every feed's partitions, then the
  * relations of schema and other (and the partitions of their partitioned
- * tables) by oid.  Built by the server from the catalogs, as they are now.
- * Appended to sql; false (logged).
+ * tables) by oid, but materialized views, which LOCK TABLE refuses (the
+ * REFRESH of analysis.h locks them after the swap).  Built by the server
+ * from the catalogs, as they are now.  Appended to sql; false (logged).
  */
 static bool
 put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
@@ -631,7 +645,9 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
 	PGresult   *res = db_query(conn,
 								"SELECT pg_catalog.string_agg(oid::pg_catalog."
 								"regclass::text, ', ' ORDER BY oid) FROM ("
-								SWAP_RELATIONS ") AS r", 2, params);
+								SWAP_RELATIONS ") AS r WHERE (SELECT "
+								"c.relkind FROM pg_catalog.pg_class c "
+								"WHERE c.oid = r.oid) <> 'm'", 2, params);
 	bool		ok = res != NULL &&
 		buf_puts(sql, turns || widened[0] ? REGISTRY_RAISE : REGISTRY_LOCK) &&
 		(widened[0] == '\0' ||

@@ -119,6 +119,12 @@ help(void)
 		   "no geometry loaded or derived (PostGIS not needed;\n"
 		   "                            "
 		   "geom columns, NULL, where the layout has them)\n");
+	printf("      --stats               "
+		   "fill the statistics' materialized views\n"
+		   "                            "
+		   "(stats_by_route_date...): a pass over the whole\n"
+		   "                            "
+		   "timetable (default: empty until REFRESHed)\n");
 	printf("      --drop                "
 		   "remove the feeds FEED_ID... (schema, partitions,\n"
 		   "                            registry row), each atomically\n");
@@ -209,6 +215,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"jobs", required_argument, NULL, 'j'},
 		{"split-min-size", required_argument, NULL, 13},
 		{"force", no_argument, NULL, 14},
+		{"stats", no_argument, NULL, 15},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -297,6 +304,9 @@ parse_options(int argc, char **argv, Options *o)
 				break;
 			case 14:
 				job->load.force = true;
+				break;
+			case 15:
+				job->load.stats = true;
 				break;
 			default:
 				return cmdline_option_other(c, argv, progname, help);
