@@ -3469,6 +3469,24 @@ test_textfmt(void)
 		{"back\\slash", 10, "back\\slash", "\"back\\\\slash\""},
 		{"ab,c", 2, "ab", "\"ab\""},	/* only len bytes */
 	};
+	/* a field quoted in place after "x,", with and without edges */
+	static const struct
+	{
+		const char *field;
+		bool		edges;
+		const char *want;
+	}			quoted[] = {
+		{"plain", true, "x,plain"},
+		{"", true, "x,"},
+		{"a\"b\"", false, "x,\"a\"\"b\"\"\""},
+		{"\"", true, "x,\"\"\"\""},
+		{"a\nb", false, "x,\"a\nb\""},
+		{" a", false, "x, a"},
+		{" a", true, "x,\" a\""},
+		{"a\t", true, "x,\"a\t\""},
+		{"a b", true, "x,a b"},
+		{"\"a, b\" ", true, "x,\"\"\"a, b\"\" \""},
+	};
 	size_t		backslashes = 0;
 	Buf			out;
 
@@ -3485,6 +3503,19 @@ test_textfmt(void)
 				  buf_is(&out, cases[i].json));
 		buf_free(&out);
 	}
+	for (size_t i = 0; i < sizeof(quoted) / sizeof(quoted[0]); i++)
+	{
+		buf_init(&out, 1024);
+		test_cond(quoted[i].want,
+				  buf_puts(&out, "x,") && buf_puts(&out, quoted[i].field) &&
+				  textfmt_csv_quote(&out, 2, quoted[i].edges) &&
+				  buf_is(&out, quoted[i].want));
+		buf_free(&out);
+	}
+	buf_init(&out, 8);
+	test_cond("csv quoted in place: false when out is full",
+			  buf_puts(&out, "a\"b\"c") && !textfmt_csv_quote(&out, 0, false));
+	buf_free(&out);
 	buf_init(&out, 1024);
 	test_cond("json: backslashes written are counted",
 			  textfmt_json_string(&out, "a\"b\\c\n", 6, &backslashes) &&
