@@ -27,7 +27,7 @@ from gtfstest import (REPO, SHARED, FEEDS, FIXTURES, PROG, DB, TIMEOUT,  # noqa:
                       TMP, check, describe, run)
 REFERENCE = os.path.join(SHARED, 'gtfs-reference.tsv')
 VALUE_CHECK_MAX_BYTES = int(os.environ.get('VALUE_CHECK_MAX_BYTES', 32_000_000))
-LOADED = {}                     # real feed stem -> schema it was loaded into
+LOADED = {}                     # a feed's stem -> schema it was loaded into
 
 # ---------------------------------------------------------------- harness
 
@@ -256,15 +256,21 @@ def need_mini_schema():
         LOADED['mini'] = 'mini'
     return 'mini'
 
-def need_feed(stem):
-    """(path, schema) of a real feed, loading it unless a feed test did."""
-    path = os.path.join(FEEDS, stem + '.zip')
+def need_loaded(path):
+    """The schema of the feed at path (a zip), loading it unless a feed test
+    did."""
+    stem = os.path.basename(path)[:-4]
     if not os.path.isfile(path):
         raise absent(path)
     if stem not in LOADED:
         load(path, schema_for(stem))
         LOADED[stem] = schema_for(stem)
-    return path, LOADED[stem]
+    return LOADED[stem]
+
+def need_feed(stem):
+    """(path, schema) of a real feed, loading it unless a feed test did."""
+    path = os.path.join(FEEDS, stem + '.zip')
+    return path, need_loaded(path)
 
 def need_fixture(name):
     d = os.path.join(FIXTURES, name)
@@ -428,14 +434,34 @@ def feed_test(path):
         check(not problems, '\n'.join(problems))
     TESTS.append(('feed_' + schema[2:], fn, True))
 
+def made_feed():
+    """A zip, in TMP, of fixtures/sample in the forms real feeds bring (see
+    ../shared/feeds/CATALOG.md): a BOM on agency.txt, CRLF in stops.txt, no
+    final newline in shapes.txt, a blank last line in transfers.txt, a
+    member that is not a .txt.  The per-feed tests run on it always, so
+    that a clone without ../shared runs them too."""
+    path = os.path.join(TMP, 'made-sample.zip')
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        for n in sorted(os.listdir(os.path.join(FIXTURES, 'sample'))):
+            with open(os.path.join(FIXTURES, 'sample', n), 'rb') as f:
+                data = f.read()
+            if n == 'agency.txt':
+                data = b'\xef\xbb\xbf' + data
+            elif n == 'stops.txt':
+                data = data.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+            elif n == 'shapes.txt':
+                data = data.rstrip(b'\r\n')
+            elif n == 'transfers.txt':
+                data += b'\n'
+            z.writestr(n, data)
+        z.writestr('desktop.ini', b'[.ShellClassInfo]\n')
+    return path
+
+feed_test(made_feed())
 if os.path.isdir(FEEDS):
     for p in sorted(os.listdir(FEEDS)):
         if p.endswith('.zip'):
             feed_test(os.path.join(FEEDS, p))
-else:
-    @test()
-    def feeds():
-        raise absent(FEEDS)
 
 @test()
 def spot_hart_single_digit_hours():
@@ -554,15 +580,16 @@ def spot_catalog_tables_always_created():
 
 @test()
 def spot_non_txt_members_skipped():
-    found = 0
-    for stem, junk in [('cdmx-2018', 'desktop'), ('sacrt-2024', 'earth')]:
-        if os.path.isfile(os.path.join(FEEDS, stem + '.zip')):
-            _, s = need_feed(stem)
+    """desktop.ini (the made feed's, cdmx's) and Earth.kml (sacrt's) make
+    no table."""
+    made = os.path.join(TMP, 'made-sample.zip')
+    for path, junk in [(made, 'desktop'),
+                       (os.path.join(FEEDS, 'cdmx-2018.zip'), 'desktop'),
+                       (os.path.join(FEEDS, 'sacrt-2024.zip'), 'earth')]:
+        if path == made or os.path.isdir(FEEDS):
+            s = need_loaded(path)
             tables = {t.lower() for t in tables_of(s)}
             check(junk not in tables, '%s: table %s created' % (s, junk))
-            found += 1
-    if not found:
-        raise absent(os.path.join(FEEDS, 'cdmx-2018.zip'))
 
 def fixture_test(name, as_zip):
     def fn():
@@ -1186,7 +1213,7 @@ def geom_feed_test(path):
     stem = os.path.basename(path)[:-4]
 
     def fn():
-        _, s = need_feed(stem)
+        s = need_loaded(path)
         problems = []
         gather(problems, check_geom_type, s, 'stops', 'geometry(Point,4326)')
         gather(problems, check_geom_type, s, 'shapes', 'geometry(Point,4326)')
@@ -1213,14 +1240,11 @@ def geom_feed_test(path):
         check(not problems, '\n'.join(problems))
     TESTS.append(('geom_feed_' + schema_for(stem)[2:], fn, True))
 
+geom_feed_test(os.path.join(TMP, 'made-sample.zip'))
 if os.path.isdir(FEEDS):
     for p in sorted(os.listdir(FEEDS)):
         if p.endswith('.zip'):
             geom_feed_test(os.path.join(FEEDS, p))
-else:
-    @test()
-    def geom_feeds():
-        raise absent(FEEDS)
 
 # -------------------------------------------------- feed copies, fixtures
 
