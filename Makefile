@@ -195,7 +195,9 @@ bench: deps
 bench-archive: $(PROG)
 	bench/archive.sh
 
-# Regenerates the catalog from the GTFS reference.
+# Regenerates the catalog from the GTFS reference, REFERENCE: a file of
+# ../shared, outside the repository (its output, src/gtfs/catalog_gtfs.c,
+# is committed; tests/generated.sh checks the two agree when it is there).
 catalog: $(REFERENCE)
 	awk -f schema/catalog.awk $(REFERENCE) > src/gtfs/catalog_gtfs.c.tmp
 	mv src/gtfs/catalog_gtfs.c.tmp src/gtfs/catalog_gtfs.c

@@ -37,9 +37,9 @@ static const KeptIds kept_ids[] = {
 
 /*
  * The statements that fill them, "@s" for the feed's schema, after
- * k_trips (made by cut_trips).  Stops: those the trips call at, their
- * stations, and everything in those stations (entrances, nodes, other
- * platforms), which pathways.txt may link.
+ * k_trips (made first by cut_tables).  Stops: those the trips call at,
+ * their stations, and everything in those stations (entrances, nodes,
+ * other platforms), which pathways.txt may link.
  */
 static const char *const kept_sql[] = {
 	"CREATE TEMP TABLE k_services ON COMMIT DROP AS "

@@ -339,7 +339,7 @@ parse_options(int argc, char **argv, Options *o)
 		/* one line redrawn by several processes would be garbled */
 		if (job->progress == PROGRESS_AUTO)
 			job->progress = PROGRESS_NEVER;
-		/* the names come from the files, checked by name_feeds */
+		/* the names come from the files, checked by run_several */
 		if (job->load.feed.schema == NULL && job->load.feed.feed_id == NULL)
 			return -1;
 		log_error("%s cannot be used with several feeds",
