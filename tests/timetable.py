@@ -218,7 +218,7 @@ def dst_noon_minus_12h():
                  " extract(epoch FROM t_arrival),"
                  " extract(epoch FROM t_departure)"
                  " FROM %s.arrivals_departures WHERE date IN (%s)"
-                 " AND frequencies_it IS NULL" % (qi(s), days))
+                 " AND frequencies_it = -1" % (qi(s), days))
     want = set()
     for a, zone in ZONES.items():
         for i, t in enumerate(TIMES):
@@ -296,7 +296,7 @@ def connections_consecutive():
                  " AND to_stop_id = 'B' AND t_arrival - t_departure ="
                  " interval '10 minutes' AND from_stop_sequence = 1 AND"
                  " to_stop_sequence = 2) FROM %s.connections WHERE date ="
-                 " '2026-03-08' AND frequencies_it IS NULL" % qi(s))
+                 " '2026-03-08' AND frequencies_it = -1" % qi(s))
     check(rows == [('21', '21')], 'connections: %r' % rows)
 
 @test()
@@ -548,7 +548,7 @@ def compare(ours, gvp, day):
     cols = ("trip_id, stop_sequence, extract(epoch FROM t_arrival),"
             " extract(epoch FROM t_departure)")
     mine = ("SELECT %s FROM %s.arrivals_departures WHERE date = %s AND"
-            " frequencies_it IS NULL" % (cols, qi(ours), ql(day)))
+            " frequencies_it = -1" % (cols, qi(ours), ql(day)))
     theirs = ("SELECT %s FROM %s.arrivals_departures WHERE date = %s AND"
               " trip_id NOT IN (SELECT trip_id FROM %s.frequencies)"
               % (cols, qi(gvp), ql(day), qi(gvp)))
@@ -582,12 +582,12 @@ def oracle_frequencies(ours, gvp, day):
     cols = ("trip_id, stop_sequence, extract(epoch FROM t_arrival),"
             " extract(epoch FROM t_departure)")
     mine = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
-            " frequencies_it IS NOT NULL" % (cols, qi(ours), ql(day)))
+            " frequencies_it <> -1" % (cols, qi(ours), ql(day)))
     n = int(value('SELECT count(*) FROM (%s) x' % mine))
     if n == 0:
         return None
     sched = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
-             " frequencies_it IS NOT NULL AND EXISTS (SELECT FROM"
+             " frequencies_it <> -1 AND EXISTS (SELECT FROM"
              " %s.frequencies f WHERE f.trip_id = a.trip_id AND"
              " f.exact_times = 1)" % (cols, qi(ours), ql(day), qi(ours)))
     theirs = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"

@@ -1,0 +1,72 @@
+-- The helpers of gtfs-via-postgres (lib/stop_times.js) for fast time-window
+-- queries on arrivals_departures and connections:
+--   WHERE t_departure >= t1 AND t_departure < t2
+--   AND date >= dates_filter_min(t1) AND date <= dates_filter_max(t2)
+-- lets the days come from service_days(date) index.  largest_arrival_time()
+-- and largest_departure_time() are the largest times of an instance,
+-- frequencies.txt's included (theirs leave those out: a window could miss
+-- a frequency trip's late instances), over every trip (theirs: the trips
+-- with a service day; a larger bound only widens the days read).  They
+-- and the agencies' offsets from UTC are read once here, when the load
+-- makes the views, and written into the functions as constants: read at
+-- each call they would cost a scan of stop_times per query.
+--
+-- t0 of a day d (timetable_arrivals_departures.sql) is d 00:00 UTC minus
+-- the offset at noon: with offsets from lo to hi, a row at or after t has
+-- d >= the UTC date of t - largest + lo, and one at or before t has d <=
+-- the UTC date of t + hi; lo and hi are the agencies' offsets of today
+-- less and plus an hour for the other half of the year (gtfs-via-postgres
+-- assumes the same hour), or -12 and +14 hours when a time zone is unknown.
+-- So the bounds hold in any session time zone (theirs use the session's
+-- midnight and miss rows when it is not the feed's).  @s: the schema.
+DO $gtfs2pgsql$
+DECLARE
+	typed @s.stop_times;
+	ns text;
+	arrival interval;
+	departure interval;
+	lo interval;
+	hi interval;
+BEGIN
+-- the name of @s, for the statements built below
+	SELECT typnamespace::regnamespace::text INTO ns FROM pg_catalog.pg_type
+		WHERE oid = pg_catalog.pg_typeof(typed);
+	SELECT max(arrival_time), max(departure_time) INTO arrival, departure
+		FROM @s.stop_times;
+	SELECT greatest(arrival, max(st.arrival_time - b.start + f.end_time)),
+			greatest(departure, max(st.departure_time - b.start + f.end_time))
+		INTO arrival, departure
+		FROM @s.frequencies f
+		JOIN @s.stop_times st ON st.trip_id = f.trip_id
+		CROSS JOIN LATERAL (SELECT coalesce(x.departure_time, x.arrival_time)
+			AS start FROM @s.stop_times x WHERE x.trip_id = f.trip_id
+			ORDER BY x.stop_sequence LIMIT 1) b;
+	SELECT CASE WHEN bool_and(z.name IS NOT NULL)
+			THEN min(z.utc_offset) - interval '1 hour' END,
+		CASE WHEN bool_and(z.name IS NOT NULL)
+			THEN max(z.utc_offset) + interval '1 hour' END
+		INTO lo, hi
+		FROM @s.agency a
+		LEFT JOIN pg_catalog.pg_timezone_names z
+			ON z.name = a.agency_timezone;
+	lo := coalesce(lo, interval '-12 hours');
+	hi := coalesce(hi, interval '14 hours');
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.largest_arrival_time()'
+		' RETURNS interval LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L',
+		ns, format('SELECT %L::interval', arrival));
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.largest_departure_time()'
+		' RETURNS interval LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L',
+		ns, format('SELECT %L::interval', departure));
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.dates_filter_min('
+		'_timestamp timestamptz) RETURNS date LANGUAGE sql IMMUTABLE'
+		' PARALLEL SAFE AS %L', ns,
+		format('SELECT ((_timestamp AT TIME ZONE %L) - %L::interval'
+			' + %L::interval)::date', 'UTC',
+			greatest(arrival, departure, interval '0'), lo));
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.dates_filter_max('
+		'_timestamp timestamptz) RETURNS date LANGUAGE sql IMMUTABLE'
+		' PARALLEL SAFE AS %L', ns,
+		format('SELECT ((_timestamp AT TIME ZONE %L) + %L::interval)::date',
+			'UTC', hi));
+END
+$gtfs2pgsql$
