@@ -335,6 +335,28 @@ def stop_day_uses_indexes():
     check('Seq Scan on stop_times' not in plan and 'stop_id' in plan,
           'plan:\n' + plan)
 
+@test()
+def window_unknown_time_zone():
+    """A time zone the server does not know (kept, with the notice
+    invalid_timezone) does not fail the load: the window helpers take the
+    widest offsets, -12 and +14 hours: 13:00Z less 26 hours less 12 is
+    23:00Z of the 14th; 10:00Z plus 14 hours is the 17th."""
+    d = it.write_feed('timetable-mars', {
+        'agency.txt': 'agency_name,agency_url,agency_timezone\n'
+                      'X,https://x.example/,Mars/Base\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\nA,A,48.8,2.3\n',
+        'routes.txt': 'route_id,route_short_name,route_type\nR,R,3\n',
+        'trips.txt': 'route_id,service_id,trip_id\nR,S,T\n',
+        'stop_times.txt': 'trip_id,arrival_time,departure_time,stop_id,'
+                          'stop_sequence\nT,08:00:00,26:00:00,A,1\n',
+        'calendar_dates.txt': 'service_id,date,exception_type\n'
+                              'S,20260315,1\n'})
+    it.load(d, 'timetable_mars')
+    got = query("SELECT timetable_mars.dates_filter_min('2026-03-16"
+                " 13:00Z')::text, timetable_mars.dates_filter_max("
+                "'2026-03-16 10:00Z')::text")
+    check(got == [('2026-03-14', '2026-03-17')], 'bounds: %r' % got)
+
 # ------------------------------------------------------- calendars of years
 
 CALENDAR_HEAD = ('service_id,monday,tuesday,wednesday,thursday,friday,'

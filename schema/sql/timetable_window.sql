@@ -9,14 +9,15 @@
 -- with a service day; a larger bound only widens the days read).  They
 -- and the agencies' offsets from UTC are read once here, when the load
 -- makes the views, and written into the functions as constants: read at
--- each call they would cost a scan of stop_times per query.
+-- each call they would cost a scan of stop_times per query (here, one
+-- scan: 0.35 s for MTA Brooklyn's 2.4 million stop times).
 --
 -- t0 of a day d (timetable_arrivals_departures.sql) is d 00:00 UTC minus
 -- the offset at noon: with offsets from lo to hi, a row at or after t has
 -- d >= the UTC date of t - largest + lo, and one at or before t has d <=
--- the UTC date of t + hi; lo and hi are the agencies' offsets of today
--- less and plus an hour for the other half of the year (gtfs-via-postgres
--- assumes the same hour), or -12 and +14 hours when a time zone is unknown.
+-- the UTC date of t + hi; lo and hi are the agencies' offsets of this
+-- year's winter and summer, less and plus an hour more (a zone's offsets of
+-- other years), or -12 and +14 hours when a time zone is unknown.
 -- So the bounds hold in any session time zone (theirs use the session's
 -- midnight and miss rows when it is not the feed's).  @s: the schema.
 DO $gtfs2pgsql$
@@ -31,8 +32,10 @@ BEGIN
 -- the name of @s, for the statements built below
 	SELECT typnamespace::regnamespace::text INTO ns FROM pg_catalog.pg_type
 		WHERE oid = pg_catalog.pg_typeof(typed);
-	SELECT max(arrival_time), max(departure_time) INTO arrival, departure
-		FROM @s.stop_times;
+-- EXECUTE: a query of PL/pgSQL's own runs without parallel workers, at
+-- twice the time (0.7 s for the 2.4 million stop times of MTA Brooklyn)
+	EXECUTE format('SELECT max(arrival_time), max(departure_time)'
+		' FROM %s.stop_times', ns) INTO arrival, departure;
 	SELECT greatest(arrival, max(st.arrival_time - b.start + f.end_time)),
 			greatest(departure, max(st.departure_time - b.start + f.end_time))
 		INTO arrival, departure
@@ -41,14 +44,20 @@ BEGIN
 		CROSS JOIN LATERAL (SELECT coalesce(x.departure_time, x.arrival_time)
 			AS start FROM @s.stop_times x WHERE x.trip_id = f.trip_id
 			ORDER BY x.stop_sequence LIMIT 1) b;
-	SELECT CASE WHEN bool_and(z.name IS NOT NULL)
-			THEN min(z.utc_offset) - interval '1 hour' END,
-		CASE WHEN bool_and(z.name IS NOT NULL)
-			THEN max(z.utc_offset) + interval '1 hour' END
-		INTO lo, hi
-		FROM @s.agency a
-		LEFT JOIN pg_catalog.pg_timezone_names z
-			ON z.name = a.agency_timezone;
+-- the offsets of January and July (pg_timezone_names would read every
+-- zone of the server: 0.13 s); a zone the server does not know (notice
+-- invalid_timezone) leaves the widest
+	BEGIN
+		SELECT min(o) - interval '1 hour', max(o) + interval '1 hour'
+			INTO lo, hi
+			FROM @s.agency a
+			CROSS JOIN LATERAL (VALUES (date_trunc('year', now())),
+				(date_trunc('year', now()) + interval '6 months')) AS m (t)
+			CROSS JOIN LATERAL (SELECT (m.t AT TIME ZONE a.agency_timezone)
+				- (m.t AT TIME ZONE 'UTC') AS o) AS z;
+	EXCEPTION WHEN invalid_parameter_value THEN
+		NULL;
+	END;
 	lo := coalesce(lo, interval '-12 hours');
 	hi := coalesce(hi, interval '14 hours');
 	EXECUTE format('CREATE OR REPLACE FUNCTION %s.largest_arrival_time()'
