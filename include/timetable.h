@@ -41,6 +41,16 @@
  */
 extern const char sql_timetable_days[];
 
+/*
+ * The names of the functions the views come with, as SQL literals: a
+ * feed's drop drops them with the views (those of the lookups depend on
+ * their row types).
+ */
+#define TIMETABLE_FUNCTIONS \
+	"'arrival_departure_by_arrival_departure_id', " \
+	"'connection_by_connection_id', 'largest_arrival_time', " \
+	"'largest_departure_time', 'dates_filter_min', 'dates_filter_max'"
+
 /* Which statements timetable_sql() appends. */
 typedef enum
 {

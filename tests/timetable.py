@@ -357,6 +357,18 @@ def window_unknown_time_zone():
                 "'2026-03-16 10:00Z')::text")
     check(got == [('2026-03-14', '2026-03-17')], 'bounds: %r' % got)
 
+@test()
+def drop_takes_functions():
+    """A feed's drop takes the timetable's functions with its views (the
+    lookups depend on their row types), and its schema goes."""
+    ours = 'timetable_drop'
+    it.load(columns_feed(), ours)
+    code, err, _ = it.raw_run('-q', '--drop', ours)
+    left = value("SELECT count(*) FROM pg_namespace WHERE nspname = %s"
+                 % ql(ours))
+    check(code == 0 and left == '0', 'drop: exit %d, %s; schema left: %s'
+          % (code, err.strip()[-300:], left))
+
 # ------------------------------------------------------- calendars of years
 
 CALENDAR_HEAD = ('service_id,monday,tuesday,wednesday,thursday,friday,'
