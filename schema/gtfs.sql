@@ -522,12 +522,20 @@ SELECT t.trip_id, t.route_id, t.shape_id,
 	l.geom IS NOT NULL AS from_shape
 FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l USING (shape_id)
 LEFT JOIN "gtfs".stop_lines sl USING (trip_id);
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::"gtfs".stop_times);
 DO $gtfs2pgsql$
+DECLARE
+	old regclass := pg_catalog.to_regclass(pg_catalog.current_setting(
+		'gtfs2pgsql.timetable_schema') || '.arrivals_departures');
 BEGIN
-	PERFORM arrival_departure_id FROM "gtfs".arrivals_departures WHERE false;
-EXCEPTION
-	WHEN undefined_column THEN DROP VIEW "gtfs".arrivals_departures;
-	WHEN undefined_table THEN NULL;
+	IF old IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = old AND a.attname = 'arrival_departure_id')
+	THEN
+		EXECUTE 'DROP VIEW ' || old;
+	END IF;
 END
 $gtfs2pgsql$;
 CREATE OR REPLACE VIEW "gtfs".arrivals_departures AS
@@ -545,10 +553,20 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		(SELECT coalesce(x.departure_time, x.arrival_time)
 			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
 			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
-		st.stop_id, s.stop_name, p.stop_id AS station_id,
-		p.stop_name AS station_name,
-		coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0) AS wheelchair_boarding,
+		st.stop_id,
+		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = st.stop_id)
+			AS stop_name,
+		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS station_id,
+		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS station_name,
+		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
+			nullif(p.wheelchair_boarding, 0), 0)
+			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS wheelchair_boarding,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
 	FROM "gtfs".stop_times st
@@ -578,8 +596,6 @@ WITH stop_times_based AS NOT MATERIALIZED (
 	CROSS JOIN LATERAL (SELECT
 		coalesce(a.agency_id, fa.agency_id) AS agency_id,
 		coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
-	LEFT JOIN "gtfs".stops s ON s.stop_id = st.stop_id
-	LEFT JOIN "gtfs".stops p ON p.stop_id = s.parent_station
 ),
 instances AS NOT MATERIALIZED (
 	SELECT b.*, -1 AS frequencies_row, -1 AS frequencies_it,
@@ -622,7 +638,8 @@ SELECT encode(convert_to(trip_id, 'UTF8'), 'base64')
 FROM instances;
 CREATE OR REPLACE FUNCTION "gtfs".arrival_departure_by_arrival_departure_id(
 	id text)
-RETURNS "gtfs".arrivals_departures AS $gtfs2pgsql$
+RETURNS "gtfs".arrivals_departures LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
 	SELECT * FROM "gtfs".arrivals_departures
 	WHERE trip_id = convert_from(decode(split_part(id, ':', 1), 'base64'),
 		'UTF8')
@@ -633,15 +650,23 @@ RETURNS "gtfs".arrivals_departures AS $gtfs2pgsql$
 	AND frequencies_row = convert_from(decode(split_part(id, ':', 4),
 		'base64'), 'UTF8')::integer
 	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
-		'base64'), 'UTF8')::integer
-$gtfs2pgsql$ LANGUAGE sql STABLE STRICT
+		'base64'), 'UTF8')::integer;
+END
 ;
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::"gtfs".stop_times);
 DO $gtfs2pgsql$
+DECLARE
+	old regclass := pg_catalog.to_regclass(pg_catalog.current_setting(
+		'gtfs2pgsql.timetable_schema') || '.connections');
 BEGIN
-	PERFORM connection_id FROM "gtfs".connections WHERE false;
-EXCEPTION
-	WHEN undefined_column THEN DROP VIEW "gtfs".connections;
-	WHEN undefined_table THEN NULL;
+	IF old IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = old AND a.attname = 'connection_id')
+	THEN
+		EXECUTE 'DROP VIEW ' || old;
+	END IF;
 END
 $gtfs2pgsql$;
 CREATE OR REPLACE VIEW "gtfs".connections AS
@@ -652,10 +677,20 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		(SELECT coalesce(x.departure_time, x.arrival_time)
 			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
 			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
-		st.stop_id AS from_stop_id, s.stop_name AS from_stop_name,
-		p.stop_id AS from_station_id, p.stop_name AS from_station_name,
-		coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0) AS from_wheelchair_boarding,
+		st.stop_id AS from_stop_id,
+		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = st.stop_id)
+			AS from_stop_name,
+		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS from_station_id,
+		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS from_station_name,
+		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
+			nullif(p.wheelchair_boarding, 0), 0)
+			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS from_wheelchair_boarding,
 		st.stop_headsign AS from_stop_headsign,
 		st.pickup_type AS from_pickup_type, st.departure_time,
 		st.stop_sequence AS from_stop_sequence,
@@ -666,10 +701,19 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,
 		n.arrival_time, n.drop_off_type AS to_drop_off_type,
 		n.stop_headsign AS to_stop_headsign, n.stop_id AS to_stop_id,
-		ns.stop_name AS to_stop_name, np.stop_id AS to_station_id,
-		np.stop_name AS to_station_name,
-		coalesce(nullif(ns.wheelchair_boarding, 0),
-			nullif(np.wheelchair_boarding, 0), 0) AS to_wheelchair_boarding,
+		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = n.stop_id)
+			AS to_stop_name,
+		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
+			AS to_station_id,
+		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
+			AS to_station_name,
+		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
+			nullif(p.wheelchair_boarding, 0), 0)
+			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
+			AS to_wheelchair_boarding,
 		g.agency_id, g.tz,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
@@ -705,10 +749,6 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		FROM "gtfs".stop_times x
 		WHERE x.trip_id = st.trip_id AND x.stop_sequence > st.stop_sequence
 		ORDER BY x.stop_sequence LIMIT 1) n
-	LEFT JOIN "gtfs".stops s ON s.stop_id = st.stop_id
-	LEFT JOIN "gtfs".stops p ON p.stop_id = s.parent_station
-	LEFT JOIN "gtfs".stops ns ON ns.stop_id = n.stop_id
-	LEFT JOIN "gtfs".stops np ON np.stop_id = ns.parent_station
 ),
 instances AS NOT MATERIALIZED (
 	SELECT b.*, -1 AS frequencies_row, -1 AS frequencies_it,
@@ -755,7 +795,8 @@ SELECT encode(convert_to(trip_id, 'UTF8'), 'base64')
 	frequencies_it, agency_id, tz AS agency_timezone
 FROM instances;
 CREATE OR REPLACE FUNCTION "gtfs".connection_by_connection_id(id text)
-RETURNS "gtfs".connections AS $gtfs2pgsql$
+RETURNS "gtfs".connections LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
 	SELECT * FROM "gtfs".connections
 	WHERE trip_id = convert_from(decode(split_part(id, ':', 1), 'base64'),
 		'UTF8')
@@ -766,38 +807,41 @@ RETURNS "gtfs".connections AS $gtfs2pgsql$
 	AND frequencies_row = convert_from(decode(split_part(id, ':', 4),
 		'base64'), 'UTF8')::integer
 	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
-		'base64'), 'UTF8')::integer
-$gtfs2pgsql$ LANGUAGE sql STABLE STRICT
+		'base64'), 'UTF8')::integer;
+END
 ;
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::"gtfs".stop_times);
 DO $gtfs2pgsql$
 DECLARE
-	typed "gtfs".stop_times;
-	ns text;
+	ns text := pg_catalog.current_setting('gtfs2pgsql.timetable_schema');
 	arrival interval;
 	departure interval;
 	lo interval;
 	hi interval;
 BEGIN
-	SELECT typnamespace::regnamespace::text INTO ns FROM pg_catalog.pg_type
-		WHERE oid = pg_catalog.pg_typeof(typed);
-	SELECT max(arrival_time), max(departure_time) INTO arrival, departure
-		FROM "gtfs".stop_times;
-	SELECT greatest(arrival, max(st.arrival_time - b.start + f.end_time)),
-			greatest(departure, max(st.departure_time - b.start + f.end_time))
-		INTO arrival, departure
-		FROM "gtfs".frequencies f
-		JOIN "gtfs".stop_times st ON st.trip_id = f.trip_id
-		CROSS JOIN LATERAL (SELECT coalesce(x.departure_time, x.arrival_time)
-			AS start FROM "gtfs".stop_times x WHERE x.trip_id = f.trip_id
-			ORDER BY x.stop_sequence LIMIT 1) b;
-	SELECT CASE WHEN bool_and(z.name IS NOT NULL)
-			THEN min(z.utc_offset) - interval '1 hour' END,
-		CASE WHEN bool_and(z.name IS NOT NULL)
-			THEN max(z.utc_offset) + interval '1 hour' END
-		INTO lo, hi
-		FROM "gtfs".agency a
-		LEFT JOIN pg_catalog.pg_timezone_names z
-			ON z.name = a.agency_timezone;
+	EXECUTE format('SELECT max(arrival_time), max(departure_time)'
+		' FROM %s.stop_times', ns) INTO arrival, departure;
+	EXECUTE format('SELECT greatest($1, max(st.arrival_time - b.start'
+		' + f.end_time)), greatest($2, max(st.departure_time - b.start'
+		' + f.end_time)) FROM %1$s.frequencies f JOIN %1$s.stop_times st'
+		' ON st.trip_id = f.trip_id CROSS JOIN LATERAL (SELECT'
+		' coalesce(x.departure_time, x.arrival_time) AS start'
+		' FROM %1$s.stop_times x WHERE x.trip_id = f.trip_id'
+		' ORDER BY x.stop_sequence LIMIT 1) b', ns)
+		INTO arrival, departure USING arrival, departure;
+	BEGIN
+		EXECUTE format('SELECT min(o) - interval ''1 hour'','
+			' max(o) + interval ''1 hour'' FROM %s.agency a'
+			' CROSS JOIN LATERAL (VALUES (date_trunc(''year'', now())),'
+			' (date_trunc(''year'', now()) + interval ''6 months'')) AS m (t)'
+			' CROSS JOIN LATERAL (SELECT (m.t AT TIME ZONE a.agency_timezone)'
+			' - (m.t AT TIME ZONE ''UTC'') AS o) AS z', ns) INTO lo, hi;
+	EXCEPTION WHEN invalid_parameter_value THEN
+		NULL;
+	END;
 	lo := coalesce(lo, interval '-12 hours');
 	hi := coalesce(hi, interval '14 hours');
 	EXECUTE format('CREATE OR REPLACE FUNCTION %s.largest_arrival_time()'

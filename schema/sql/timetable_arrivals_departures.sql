@@ -14,12 +14,23 @@
 --
 -- A view of the layout before these columns is dropped first: CREATE OR
 -- REPLACE VIEW only adds columns at the end.
+-- the schema's name, for the DO block: written in its body, a name holding
+-- its dollar quote would end it (a setting of the session: psql runs
+-- --print-schema's statements each in a transaction of its own)
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::@s.stop_times);
 DO $gtfs2pgsql$
+DECLARE
+	old regclass := pg_catalog.to_regclass(pg_catalog.current_setting(
+		'gtfs2pgsql.timetable_schema') || '.arrivals_departures');
 BEGIN
-	PERFORM arrival_departure_id FROM @s.arrivals_departures WHERE false;
-EXCEPTION
-	WHEN undefined_column THEN DROP VIEW @s.arrivals_departures;
-	WHEN undefined_table THEN NULL;
+	IF old IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = old AND a.attname = 'arrival_departure_id')
+	THEN
+		EXECUTE 'DROP VIEW ' || old;
+	END IF;
 END
 $gtfs2pgsql$;
 CREATE OR REPLACE VIEW @s.arrivals_departures AS
@@ -128,7 +139,8 @@ FROM instances;
 -- the row of an arrival_departure_id, NULL when there is none
 CREATE OR REPLACE FUNCTION @s.arrival_departure_by_arrival_departure_id(
 	id text)
-RETURNS @s.arrivals_departures AS $gtfs2pgsql$
+RETURNS @s.arrivals_departures LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
 	SELECT * FROM @s.arrivals_departures
 	WHERE trip_id = convert_from(decode(split_part(id, ':', 1), 'base64'),
 		'UTF8')
@@ -139,5 +151,5 @@ RETURNS @s.arrivals_departures AS $gtfs2pgsql$
 	AND frequencies_row = convert_from(decode(split_part(id, ':', 4),
 		'base64'), 'UTF8')::integer
 	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
-		'base64'), 'UTF8')::integer
-$gtfs2pgsql$ LANGUAGE sql STABLE STRICT
+		'base64'), 'UTF8')::integer;
+END

@@ -3,12 +3,23 @@
 -- meaning (GTFS codes as integers); agency_id and agency_timezone are
 -- ours.  Days, instants and instances as in
 -- timetable_arrivals_departures.sql ("@s": the schema, "@d": the days).
+-- the schema's name, for the DO block: written in its body, a name holding
+-- its dollar quote would end it (a setting of the session: psql runs
+-- --print-schema's statements each in a transaction of its own)
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::@s.stop_times);
 DO $gtfs2pgsql$
+DECLARE
+	old regclass := pg_catalog.to_regclass(pg_catalog.current_setting(
+		'gtfs2pgsql.timetable_schema') || '.connections');
 BEGIN
-	PERFORM connection_id FROM @s.connections WHERE false;
-EXCEPTION
-	WHEN undefined_column THEN DROP VIEW @s.connections;
-	WHEN undefined_table THEN NULL;
+	IF old IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = old AND a.attname = 'connection_id')
+	THEN
+		EXECUTE 'DROP VIEW ' || old;
+	END IF;
 END
 $gtfs2pgsql$;
 CREATE OR REPLACE VIEW @s.connections AS
@@ -129,7 +140,8 @@ SELECT encode(convert_to(trip_id, 'UTF8'), 'base64')
 FROM instances;
 -- the row of a connection_id, NULL when there is none
 CREATE OR REPLACE FUNCTION @s.connection_by_connection_id(id text)
-RETURNS @s.connections AS $gtfs2pgsql$
+RETURNS @s.connections LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
 	SELECT * FROM @s.connections
 	WHERE trip_id = convert_from(decode(split_part(id, ':', 1), 'base64'),
 		'UTF8')
@@ -140,5 +152,5 @@ RETURNS @s.connections AS $gtfs2pgsql$
 	AND frequencies_row = convert_from(decode(split_part(id, ':', 4),
 		'base64'), 'UTF8')::integer
 	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
-		'base64'), 'UTF8')::integer
-$gtfs2pgsql$ LANGUAGE sql STABLE STRICT
+		'base64'), 'UTF8')::integer;
+END

@@ -20,41 +20,44 @@
 -- other years), or -12 and +14 hours when a time zone is unknown.
 -- So the bounds hold in any session time zone (theirs use the session's
 -- midnight and miss rows when it is not the feed's).  @s: the schema.
+-- the schema's name, for the DO block: written in its body, a name holding
+-- its dollar quote would end it (a setting of the session: psql runs
+-- --print-schema's statements each in a transaction of its own)
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::@s.stop_times);
 DO $gtfs2pgsql$
 DECLARE
-	typed @s.stop_times;
-	ns text;
+	ns text := pg_catalog.current_setting('gtfs2pgsql.timetable_schema');
 	arrival interval;
 	departure interval;
 	lo interval;
 	hi interval;
 BEGIN
--- the name of @s, for the statements built below
-	SELECT typnamespace::regnamespace::text INTO ns FROM pg_catalog.pg_type
-		WHERE oid = pg_catalog.pg_typeof(typed);
--- EXECUTE: a query of PL/pgSQL's own runs without parallel workers, at
--- twice the time (0.7 s for the 2.4 million stop times of MTA Brooklyn)
+-- EXECUTE, with or without the name: a query of PL/pgSQL's own runs
+-- without parallel workers, at twice the time (0.7 s for the 2.4 million
+-- stop times of MTA Brooklyn)
 	EXECUTE format('SELECT max(arrival_time), max(departure_time)'
 		' FROM %s.stop_times', ns) INTO arrival, departure;
-	SELECT greatest(arrival, max(st.arrival_time - b.start + f.end_time)),
-			greatest(departure, max(st.departure_time - b.start + f.end_time))
-		INTO arrival, departure
-		FROM @s.frequencies f
-		JOIN @s.stop_times st ON st.trip_id = f.trip_id
-		CROSS JOIN LATERAL (SELECT coalesce(x.departure_time, x.arrival_time)
-			AS start FROM @s.stop_times x WHERE x.trip_id = f.trip_id
-			ORDER BY x.stop_sequence LIMIT 1) b;
+	EXECUTE format('SELECT greatest($1, max(st.arrival_time - b.start'
+		' + f.end_time)), greatest($2, max(st.departure_time - b.start'
+		' + f.end_time)) FROM %1$s.frequencies f JOIN %1$s.stop_times st'
+		' ON st.trip_id = f.trip_id CROSS JOIN LATERAL (SELECT'
+		' coalesce(x.departure_time, x.arrival_time) AS start'
+		' FROM %1$s.stop_times x WHERE x.trip_id = f.trip_id'
+		' ORDER BY x.stop_sequence LIMIT 1) b', ns)
+		INTO arrival, departure USING arrival, departure;
 -- the offsets of January and July (pg_timezone_names would read every
 -- zone of the server: 0.13 s); a zone the server does not know (notice
 -- invalid_timezone) leaves the widest
 	BEGIN
-		SELECT min(o) - interval '1 hour', max(o) + interval '1 hour'
-			INTO lo, hi
-			FROM @s.agency a
-			CROSS JOIN LATERAL (VALUES (date_trunc('year', now())),
-				(date_trunc('year', now()) + interval '6 months')) AS m (t)
-			CROSS JOIN LATERAL (SELECT (m.t AT TIME ZONE a.agency_timezone)
-				- (m.t AT TIME ZONE 'UTC') AS o) AS z;
+		EXECUTE format('SELECT min(o) - interval ''1 hour'','
+			' max(o) + interval ''1 hour'' FROM %s.agency a'
+			' CROSS JOIN LATERAL (VALUES (date_trunc(''year'', now())),'
+			' (date_trunc(''year'', now()) + interval ''6 months'')) AS m (t)'
+			' CROSS JOIN LATERAL (SELECT (m.t AT TIME ZONE a.agency_timezone)'
+			' - (m.t AT TIME ZONE ''UTC'') AS o) AS z', ns) INTO lo, hi;
 	EXCEPTION WHEN invalid_parameter_value THEN
 		NULL;
 	END;
