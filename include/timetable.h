@@ -9,6 +9,14 @@
  *                                   t_arrival and t_departure as instants
  *   connections                     a view: every pair of consecutive stop
  *                                   times of a trip instance
+ *   arrival_departure_by_arrival_departure_id(id),
+ *   connection_by_connection_id(id) a row of each view by its id
+ *   largest_arrival_time(), largest_departure_time(),
+ *   dates_filter_min(t), dates_filter_max(t)
+ *                                   the bounds of the days of a time
+ *                                   window, to read service_days(date)
+ *
+ * The views have gtfs-via-postgres's columns, names and meaning.
  *
  * Made by the load once keys and indexes exist (service_days is filled
  * then; the views cost nothing until queried) and shown by --print-schema.
@@ -27,10 +35,21 @@
 /*
  * Every day of every service, as a subquery of (service_id, date) in
  * which "@s" stands for the schema (ddl_template's): service_days and the
- * days of calendar.txt past those it holds, computed when queried.  The
- * views read it; a query of the days of a period should too.
+ * days of calendar.txt past those it holds, computed when queried
+ * (schema/sql/timetable_days.sql).  The views read it; a query of the
+ * days of a period should too.
  */
-extern const char timetable_service_days[];
+extern const char sql_timetable_days[];
+
+/*
+ * The names of the functions the views come with, as SQL literals: a
+ * feed's drop drops them with the views (those of the lookups depend on
+ * their row types).
+ */
+#define TIMETABLE_FUNCTIONS \
+	"'arrival_departure_by_arrival_departure_id', " \
+	"'connection_by_connection_id', 'largest_arrival_time', " \
+	"'largest_departure_time', 'dates_filter_min', 'dates_filter_max'"
 
 /* Which statements timetable_sql() appends. */
 typedef enum

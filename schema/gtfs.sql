@@ -490,27 +490,26 @@ CREATE INDEX ON "gtfs".route_lines USING gist (geom);
 CREATE TABLE "gtfs".service_days (
 	service_id text COLLATE "C" NOT NULL,
 	date date NOT NULL
-) WITH (autovacuum_enabled = false);
+) WITH (autovacuum_enabled = false)
+;
 INSERT INTO "gtfs".service_days (service_id, date)
 SELECT service_id, date FROM (
-	-- the weekdays of calendar.txt from start_date, its held days at most
 	SELECT c.service_id, d::date AS date
 	FROM "gtfs".calendar c CROSS JOIN LATERAL generate_series(
 		c.start_date::timestamp,
 		least(c.end_date, c.start_date + 730 - 1)::timestamp,
 		interval '1 day') AS d
-	WHERE (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
-		c.thursday, c.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1
+	WHERE (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,
+		c.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1
 	UNION
-	-- exception_type 1: added
 	SELECT service_id, date FROM "gtfs".calendar_dates WHERE exception_type = 1
 ) AS days
 WHERE service_id IS NOT NULL AND date IS NOT NULL
--- exception_type 2: removed
 AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 	WHERE x.service_id = days.service_id AND x.date = days.date
 	AND x.exception_type = 2)
-ORDER BY service_id, date;
+ORDER BY service_id, date
+;
 ALTER TABLE "gtfs".service_days ADD PRIMARY KEY (service_id, date);
 CREATE INDEX ON "gtfs".service_days (date);
 
@@ -523,193 +522,347 @@ SELECT t.trip_id, t.route_id, t.shape_id,
 	l.geom IS NOT NULL AS from_shape
 FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l USING (shape_id)
 LEFT JOIN "gtfs".stop_lines sl USING (trip_id);
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::"gtfs".stop_times);
+DO $gtfs2pgsql$
+DECLARE
+	old regclass := pg_catalog.to_regclass(pg_catalog.current_setting(
+		'gtfs2pgsql.timetable_schema') || '.arrivals_departures');
+BEGIN
+	IF old IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = old AND a.attname = 'arrival_departure_id')
+	THEN
+		EXECUTE 'DROP VIEW ' || old;
+	END IF;
+END
+$gtfs2pgsql$;
 CREATE OR REPLACE VIEW "gtfs".arrivals_departures AS
--- one row per stop time per trip instance per service day
-SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
-	st.stop_id, t.route_id, t.service_id, t.direction_id, t.trip_headsign,
-	st.stop_headsign, st.pickup_type, st.drop_off_type, st.timepoint,
-	st.shape_dist_traveled,
-	z.t0 + st.arrival_time AS t_arrival,
-	z.t0 + st.departure_time AS t_departure,
-	g.agency_id, g.tz AS agency_timezone
-FROM "gtfs".stop_times st
-JOIN "gtfs".trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM "gtfs".service_days
+WITH stop_times_based AS NOT MATERIALIZED (
+	SELECT g.agency_id, t.route_id, r.route_short_name, r.route_long_name,
+		r.route_type, st.trip_id, t.direction_id, t.trip_headsign,
+		t.wheelchair_accessible, t.bikes_allowed, t.service_id, t.shape_id,
+		sd.date, st.stop_sequence,
+		(SELECT count(*) FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
+			AND x.stop_sequence < st.stop_sequence)::integer
+			AS stop_sequence_consec,
+		st.stop_headsign, st.pickup_type, st.drop_off_type,
+		st.shape_dist_traveled, st.timepoint, g.tz, st.arrival_time,
+		st.departure_time,
+		(SELECT coalesce(x.departure_time, x.arrival_time)
+			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
+			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
+		st.stop_id,
+		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = st.stop_id)
+			AS stop_name,
+		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS station_id,
+		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS station_name,
+		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
+			nullif(p.wheelchair_boarding, 0), 0)
+			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS wheelchair_boarding,
+		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
+			AS t0
+	FROM "gtfs".stop_times st
+	JOIN "gtfs".trips t ON t.trip_id = st.trip_id
+	JOIN (SELECT service_id, date FROM "gtfs".service_days
 	UNION ALL
 	SELECT c.service_id, s.date
 	FROM (SELECT first + generate_series(0, last - first) AS date
 		FROM (SELECT min(start_date) + 730 AS first,
 			max(end_date) AS last FROM "gtfs".calendar
 			WHERE end_date >= start_date + 730) b) s
-	JOIN "gtfs".calendar c
-		ON s.date BETWEEN c.start_date + 730 AND c.end_date
-	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
-		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	JOIN "gtfs".calendar c ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL
+	AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,
+		c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
-LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
-CROSS JOIN (SELECT
-		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
-		CASE WHEN count(DISTINCT agency_timezone) = 1
-			THEN min(agency_timezone) END AS agency_timezone
-	FROM "gtfs".agency) fa
-CROSS JOIN LATERAL (SELECT
-	coalesce(a.agency_id, fa.agency_id) AS agency_id,
-	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
-CROSS JOIN LATERAL (SELECT NULL::integer AS it, interval '0' AS shift) i
-CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
-	- interval '12 hours' + i.shift AS t0) z
-WHERE NOT EXISTS (SELECT FROM "gtfs".frequencies f WHERE f.trip_id = st.trip_id)
-UNION ALL
-SELECT st.trip_id, sd.date, i.it AS frequencies_it, st.stop_sequence,
-	st.stop_id, t.route_id, t.service_id, t.direction_id, t.trip_headsign,
-	st.stop_headsign, st.pickup_type, st.drop_off_type, st.timepoint,
-	st.shape_dist_traveled,
-	z.t0 + st.arrival_time AS t_arrival,
-	z.t0 + st.departure_time AS t_departure,
-	g.agency_id, g.tz AS agency_timezone
-FROM "gtfs".stop_times st
-JOIN "gtfs".trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM "gtfs".service_days
+		AND x.exception_type IN (1, 2)))
+ sd ON sd.service_id = t.service_id
+	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
+	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
+	CROSS JOIN (SELECT
+			CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
+			CASE WHEN count(DISTINCT agency_timezone) = 1
+				THEN min(agency_timezone) END AS agency_timezone
+		FROM "gtfs".agency) fa
+	CROSS JOIN LATERAL (SELECT
+		coalesce(a.agency_id, fa.agency_id) AS agency_id,
+		coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+),
+instances AS NOT MATERIALIZED (
+	SELECT b.*, -1 AS frequencies_row, -1 AS frequencies_it,
+		interval '0' AS shift
+	FROM stop_times_based b
+	WHERE NOT EXISTS (SELECT FROM "gtfs".frequencies f
+		WHERE f.trip_id = b.trip_id)
 	UNION ALL
-	SELECT c.service_id, s.date
-	FROM (SELECT first + generate_series(0, last - first) AS date
-		FROM (SELECT min(start_date) + 730 AS first,
-			max(end_date) AS last FROM "gtfs".calendar
-			WHERE end_date >= start_date + 730) b) s
-	JOIN "gtfs".calendar c
-		ON s.date BETWEEN c.start_date + 730 AND c.end_date
-	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
-		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
-	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
-		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
-LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
-CROSS JOIN (SELECT
-		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
-		CASE WHEN count(DISTINCT agency_timezone) = 1
-			THEN min(agency_timezone) END AS agency_timezone
-	FROM "gtfs".agency) fa
-CROSS JOIN LATERAL (SELECT
-	coalesce(a.agency_id, fa.agency_id) AS agency_id,
-	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
-JOIN "gtfs".frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
-CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM f.end_time - f.start_time)
-	/ f.headway_secs)::integer, 0) - 1) k
-CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(
-		greatest(ceil(extract(epoch FROM e.end_time - e.start_time)
-	/ e.headway_secs)::integer, 0)), 0)
-		FROM "gtfs".frequencies e WHERE e.trip_id = f.trip_id
-		AND e.start_time < f.start_time AND e.headway_secs > 0)::integer AS it,
-	f.start_time + k * f.headway_secs * interval '1 second'
-		- (SELECT coalesce(departure_time, arrival_time)
-			FROM "gtfs".stop_times WHERE trip_id = f.trip_id
-			ORDER BY stop_sequence LIMIT 1) AS shift) i
-CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
-	- interval '12 hours' + i.shift AS t0) z
+	SELECT b.*, 1, i.it, i.shift
+	FROM stop_times_based b
+	JOIN "gtfs".frequencies f ON f.trip_id = b.trip_id AND f.headway_secs > 0
+	CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM
+		f.end_time - f.start_time) / f.headway_secs)::integer, 0) - 1) k
+	CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(greatest(ceil(
+			extract(epoch FROM e.end_time - e.start_time)
+			/ e.headway_secs)::integer, 0)), 0)
+			FROM "gtfs".frequencies e WHERE e.trip_id = f.trip_id
+			AND e.start_time < f.start_time AND e.headway_secs > 0)::integer
+			AS it,
+		f.start_time + k * f.headway_secs * interval '1 second'
+			- b.trip_start_time AS shift) i
+)
+SELECT encode(convert_to(trip_id, 'UTF8'), 'base64')
+		|| ':' || encode(convert_to(to_char(date, 'YYYY-MM-DD'), 'UTF8'),
+			'base64')
+		|| ':' || encode(convert_to(stop_sequence::text, 'UTF8'), 'base64')
+		|| ':' || encode(convert_to(frequencies_row::text, 'UTF8'),
+			'base64')
+		|| ':' || encode(convert_to(frequencies_it::text, 'UTF8'), 'base64')
+		AS arrival_departure_id,
+	agency_id, route_id, route_short_name, route_long_name, route_type,
+	trip_id, direction_id, trip_headsign, wheelchair_accessible,
+	bikes_allowed, service_id, shape_id, date, stop_sequence,
+	stop_sequence_consec, stop_headsign, pickup_type, drop_off_type,
+	shape_dist_traveled, timepoint, tz, arrival_time,
+	t0 + shift + arrival_time AS t_arrival, departure_time,
+	t0 + shift + departure_time AS t_departure, trip_start_time, stop_id,
+	stop_name, station_id, station_name, wheelchair_boarding,
+	frequencies_row, frequencies_it, tz AS agency_timezone
+FROM instances;
+CREATE OR REPLACE FUNCTION "gtfs".arrival_departure_by_arrival_departure_id(
+	id text)
+RETURNS "gtfs".arrivals_departures LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
+	SELECT * FROM "gtfs".arrivals_departures
+	WHERE trip_id = convert_from(decode(split_part(id, ':', 1), 'base64'),
+		'UTF8')
+	AND date = convert_from(decode(split_part(id, ':', 2), 'base64'),
+		'UTF8')::date
+	AND stop_sequence = convert_from(decode(split_part(id, ':', 3),
+		'base64'), 'UTF8')::integer
+	AND frequencies_row = convert_from(decode(split_part(id, ':', 4),
+		'base64'), 'UTF8')::integer
+	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
+		'base64'), 'UTF8')::integer;
+END
 ;
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::"gtfs".stop_times);
+DO $gtfs2pgsql$
+DECLARE
+	old regclass := pg_catalog.to_regclass(pg_catalog.current_setting(
+		'gtfs2pgsql.timetable_schema') || '.connections');
+BEGIN
+	IF old IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = old AND a.attname = 'connection_id')
+	THEN
+		EXECUTE 'DROP VIEW ' || old;
+	END IF;
+END
+$gtfs2pgsql$;
 CREATE OR REPLACE VIEW "gtfs".connections AS
--- one row per pair of consecutive stop times of a trip instance
-SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
-	t.service_id, t.direction_id, t.trip_headsign,
-	st.stop_id AS from_stop_id, st.stop_sequence AS from_stop_sequence,
-	st.pickup_type AS from_pickup_type,
-	z.t0 + st.departure_time AS t_departure,
-	n.stop_id AS to_stop_id, n.stop_sequence AS to_stop_sequence,
-	n.drop_off_type AS to_drop_off_type,
-	z.t0 + n.arrival_time AS t_arrival,
-	g.agency_id, g.tz AS agency_timezone
-FROM "gtfs".stop_times st
-JOIN "gtfs".trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM "gtfs".service_days
+WITH stop_times_based AS NOT MATERIALIZED (
+	SELECT t.route_id, r.route_short_name, r.route_long_name, r.route_type,
+		st.trip_id, t.service_id, t.direction_id, t.trip_headsign,
+		t.wheelchair_accessible, t.bikes_allowed,
+		(SELECT coalesce(x.departure_time, x.arrival_time)
+			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
+			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
+		st.stop_id AS from_stop_id,
+		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = st.stop_id)
+			AS from_stop_name,
+		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS from_station_id,
+		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS from_station_name,
+		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
+			nullif(p.wheelchair_boarding, 0), 0)
+			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
+			AS from_wheelchair_boarding,
+		st.stop_headsign AS from_stop_headsign,
+		st.pickup_type AS from_pickup_type, st.departure_time,
+		st.stop_sequence AS from_stop_sequence,
+		(SELECT count(*) FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
+			AND x.stop_sequence < st.stop_sequence)::integer
+			AS from_stop_sequence_consec,
+		st.timepoint AS from_timepoint, sd.date,
+		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,
+		n.arrival_time, n.drop_off_type AS to_drop_off_type,
+		n.stop_headsign AS to_stop_headsign, n.stop_id AS to_stop_id,
+		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = n.stop_id)
+			AS to_stop_name,
+		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
+			AS to_station_id,
+		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
+			AS to_station_name,
+		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
+			nullif(p.wheelchair_boarding, 0), 0)
+			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
+			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
+			AS to_wheelchair_boarding,
+		g.agency_id, g.tz,
+		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
+			AS t0
+	FROM "gtfs".stop_times st
+	JOIN "gtfs".trips t ON t.trip_id = st.trip_id
+	JOIN (SELECT service_id, date FROM "gtfs".service_days
 	UNION ALL
 	SELECT c.service_id, s.date
 	FROM (SELECT first + generate_series(0, last - first) AS date
 		FROM (SELECT min(start_date) + 730 AS first,
 			max(end_date) AS last FROM "gtfs".calendar
 			WHERE end_date >= start_date + 730) b) s
-	JOIN "gtfs".calendar c
-		ON s.date BETWEEN c.start_date + 730 AND c.end_date
-	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
-		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	JOIN "gtfs".calendar c ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL
+	AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,
+		c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
-LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
-CROSS JOIN (SELECT
-		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
-		CASE WHEN count(DISTINCT agency_timezone) = 1
-			THEN min(agency_timezone) END AS agency_timezone
-	FROM "gtfs".agency) fa
-CROSS JOIN LATERAL (SELECT
-	coalesce(a.agency_id, fa.agency_id) AS agency_id,
-	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
-CROSS JOIN LATERAL (SELECT NULL::integer AS it, interval '0' AS shift) i
-CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
-	- interval '12 hours' + i.shift AS t0) z
-CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,
-		drop_off_type FROM "gtfs".stop_times
-	WHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence
-	ORDER BY stop_sequence LIMIT 1) n
-WHERE NOT EXISTS (SELECT FROM "gtfs".frequencies f WHERE f.trip_id = st.trip_id)
-UNION ALL
-SELECT st.trip_id, sd.date, i.it AS frequencies_it, t.route_id,
-	t.service_id, t.direction_id, t.trip_headsign,
-	st.stop_id AS from_stop_id, st.stop_sequence AS from_stop_sequence,
-	st.pickup_type AS from_pickup_type,
-	z.t0 + st.departure_time AS t_departure,
-	n.stop_id AS to_stop_id, n.stop_sequence AS to_stop_sequence,
-	n.drop_off_type AS to_drop_off_type,
-	z.t0 + n.arrival_time AS t_arrival,
-	g.agency_id, g.tz AS agency_timezone
-FROM "gtfs".stop_times st
-JOIN "gtfs".trips t ON t.trip_id = st.trip_id
-JOIN (SELECT service_id, date FROM "gtfs".service_days
+		AND x.exception_type IN (1, 2)))
+ sd ON sd.service_id = t.service_id
+	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
+	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
+	CROSS JOIN (SELECT
+			CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
+			CASE WHEN count(DISTINCT agency_timezone) = 1
+				THEN min(agency_timezone) END AS agency_timezone
+		FROM "gtfs".agency) fa
+	CROSS JOIN LATERAL (SELECT
+		coalesce(a.agency_id, fa.agency_id) AS agency_id,
+		coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+	CROSS JOIN LATERAL (SELECT x.stop_id, x.stop_sequence, x.arrival_time,
+			x.drop_off_type, x.stop_headsign, x.timepoint
+		FROM "gtfs".stop_times x
+		WHERE x.trip_id = st.trip_id AND x.stop_sequence > st.stop_sequence
+		ORDER BY x.stop_sequence LIMIT 1) n
+),
+instances AS NOT MATERIALIZED (
+	SELECT b.*, -1 AS frequencies_row, -1 AS frequencies_it,
+		interval '0' AS shift
+	FROM stop_times_based b
+	WHERE NOT EXISTS (SELECT FROM "gtfs".frequencies f
+		WHERE f.trip_id = b.trip_id)
 	UNION ALL
-	SELECT c.service_id, s.date
-	FROM (SELECT first + generate_series(0, last - first) AS date
-		FROM (SELECT min(start_date) + 730 AS first,
-			max(end_date) AS last FROM "gtfs".calendar
-			WHERE end_date >= start_date + 730) b) s
-	JOIN "gtfs".calendar c
-		ON s.date BETWEEN c.start_date + 730 AND c.end_date
-	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
-		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
-	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
-		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
-LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
-LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
-CROSS JOIN (SELECT
-		CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
-		CASE WHEN count(DISTINCT agency_timezone) = 1
-			THEN min(agency_timezone) END AS agency_timezone
-	FROM "gtfs".agency) fa
-CROSS JOIN LATERAL (SELECT
-	coalesce(a.agency_id, fa.agency_id) AS agency_id,
-	coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
-JOIN "gtfs".frequencies f ON f.trip_id = st.trip_id AND f.headway_secs > 0
-CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM f.end_time - f.start_time)
-	/ f.headway_secs)::integer, 0) - 1) k
-CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(
-		greatest(ceil(extract(epoch FROM e.end_time - e.start_time)
-	/ e.headway_secs)::integer, 0)), 0)
-		FROM "gtfs".frequencies e WHERE e.trip_id = f.trip_id
-		AND e.start_time < f.start_time AND e.headway_secs > 0)::integer AS it,
-	f.start_time + k * f.headway_secs * interval '1 second'
-		- (SELECT coalesce(departure_time, arrival_time)
-			FROM "gtfs".stop_times WHERE trip_id = f.trip_id
-			ORDER BY stop_sequence LIMIT 1) AS shift) i
-CROSS JOIN LATERAL (SELECT ((sd.date + time '12:00') AT TIME ZONE g.tz)
-	- interval '12 hours' + i.shift AS t0) z
-CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,
-		drop_off_type FROM "gtfs".stop_times
-	WHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence
-	ORDER BY stop_sequence LIMIT 1) n
+	SELECT b.*, 1, i.it, i.shift
+	FROM stop_times_based b
+	JOIN "gtfs".frequencies f ON f.trip_id = b.trip_id AND f.headway_secs > 0
+	CROSS JOIN LATERAL generate_series(0, greatest(ceil(extract(epoch FROM
+		f.end_time - f.start_time) / f.headway_secs)::integer, 0) - 1) k
+	CROSS JOIN LATERAL (SELECT k + 1 + (SELECT coalesce(sum(greatest(ceil(
+			extract(epoch FROM e.end_time - e.start_time)
+			/ e.headway_secs)::integer, 0)), 0)
+			FROM "gtfs".frequencies e WHERE e.trip_id = f.trip_id
+			AND e.start_time < f.start_time AND e.headway_secs > 0)::integer
+			AS it,
+		f.start_time + k * f.headway_secs * interval '1 second'
+			- b.trip_start_time AS shift) i
+)
+SELECT encode(convert_to(trip_id, 'UTF8'), 'base64')
+		|| ':' || encode(convert_to(to_char(date, 'YYYY-MM-DD'), 'UTF8'),
+			'base64')
+		|| ':' || encode(convert_to(from_stop_sequence::text, 'UTF8'),
+			'base64')
+		|| ':' || encode(convert_to(frequencies_row::text, 'UTF8'),
+			'base64')
+		|| ':' || encode(convert_to(frequencies_it::text, 'UTF8'), 'base64')
+		AS connection_id,
+	route_id, route_short_name, route_long_name, route_type, trip_id,
+	service_id, direction_id, trip_headsign, wheelchair_accessible,
+	bikes_allowed, trip_start_time, from_stop_id, from_stop_name,
+	from_station_id, from_station_name, from_wheelchair_boarding,
+	from_stop_headsign, from_pickup_type,
+	t0 + shift + departure_time AS t_departure, departure_time,
+	from_stop_sequence, from_stop_sequence_consec, from_timepoint, date,
+	to_timepoint, to_stop_sequence,
+	from_stop_sequence_consec + 1 AS to_stop_sequence_consec,
+	t0 + shift + arrival_time AS t_arrival, arrival_time, to_drop_off_type,
+	to_stop_headsign, to_stop_id, to_stop_name, to_station_id,
+	to_station_name, to_wheelchair_boarding, frequencies_row,
+	frequencies_it, agency_id, tz AS agency_timezone
+FROM instances;
+CREATE OR REPLACE FUNCTION "gtfs".connection_by_connection_id(id text)
+RETURNS "gtfs".connections LANGUAGE sql STABLE STRICT
+BEGIN ATOMIC
+	SELECT * FROM "gtfs".connections
+	WHERE trip_id = convert_from(decode(split_part(id, ':', 1), 'base64'),
+		'UTF8')
+	AND date = convert_from(decode(split_part(id, ':', 2), 'base64'),
+		'UTF8')::date
+	AND from_stop_sequence = convert_from(decode(split_part(id, ':', 3),
+		'base64'), 'UTF8')::integer
+	AND frequencies_row = convert_from(decode(split_part(id, ':', 4),
+		'base64'), 'UTF8')::integer
+	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
+		'base64'), 'UTF8')::integer;
+END
+;
+SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
+	t.typnamespace::pg_catalog.regnamespace::text, false)
+FROM pg_catalog.pg_type t
+WHERE t.oid = pg_catalog.pg_typeof(NULL::"gtfs".stop_times);
+DO $gtfs2pgsql$
+DECLARE
+	ns text := pg_catalog.current_setting('gtfs2pgsql.timetable_schema');
+	arrival interval;
+	departure interval;
+	lo interval;
+	hi interval;
+BEGIN
+	EXECUTE format('SELECT max(arrival_time), max(departure_time)'
+		' FROM %s.stop_times', ns) INTO arrival, departure;
+	EXECUTE format('SELECT greatest($1, max(st.arrival_time - b.start'
+		' + f.end_time)), greatest($2, max(st.departure_time - b.start'
+		' + f.end_time)) FROM %1$s.frequencies f JOIN %1$s.stop_times st'
+		' ON st.trip_id = f.trip_id CROSS JOIN LATERAL (SELECT'
+		' coalesce(x.departure_time, x.arrival_time) AS start'
+		' FROM %1$s.stop_times x WHERE x.trip_id = f.trip_id'
+		' ORDER BY x.stop_sequence LIMIT 1) b', ns)
+		INTO arrival, departure USING arrival, departure;
+	BEGIN
+		EXECUTE format('SELECT min(o) - interval ''1 hour'','
+			' max(o) + interval ''1 hour'' FROM %s.agency a'
+			' CROSS JOIN LATERAL (VALUES (date_trunc(''year'', now())),'
+			' (date_trunc(''year'', now()) + interval ''6 months'')) AS m (t)'
+			' CROSS JOIN LATERAL (SELECT (m.t AT TIME ZONE a.agency_timezone)'
+			' - (m.t AT TIME ZONE ''UTC'') AS o) AS z', ns) INTO lo, hi;
+	EXCEPTION WHEN invalid_parameter_value THEN
+		NULL;
+	END;
+	lo := coalesce(lo, interval '-12 hours');
+	hi := coalesce(hi, interval '14 hours');
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.largest_arrival_time()'
+		' RETURNS interval LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L',
+		ns, format('SELECT %L::interval', arrival));
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.largest_departure_time()'
+		' RETURNS interval LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L',
+		ns, format('SELECT %L::interval', departure));
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.dates_filter_min('
+		'_timestamp timestamptz) RETURNS date LANGUAGE sql IMMUTABLE'
+		' PARALLEL SAFE AS %L', ns,
+		format('SELECT ((_timestamp AT TIME ZONE %L) - %L::interval'
+			' + %L::interval)::date', 'UTC',
+			greatest(arrival, departure, interval '0'), lo));
+	EXECUTE format('CREATE OR REPLACE FUNCTION %s.dates_filter_max('
+		'_timestamp timestamptz) RETURNS date LANGUAGE sql IMMUTABLE'
+		' PARALLEL SAFE AS %L', ns,
+		format('SELECT ((_timestamp AT TIME ZONE %L) + %L::interval)::date',
+			'UTC', hi));
+END
+$gtfs2pgsql$
 ;
 CREATE OR REPLACE VIEW "gtfs".feed_time_frame AS
 WITH days AS (

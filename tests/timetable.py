@@ -218,7 +218,7 @@ def dst_noon_minus_12h():
                  " extract(epoch FROM t_arrival),"
                  " extract(epoch FROM t_departure)"
                  " FROM %s.arrivals_departures WHERE date IN (%s)"
-                 " AND frequencies_it IS NULL" % (qi(s), days))
+                 " AND frequencies_it = -1" % (qi(s), days))
     want = set()
     for a, zone in ZONES.items():
         for i, t in enumerate(TIMES):
@@ -296,7 +296,7 @@ def connections_consecutive():
                  " AND to_stop_id = 'B' AND t_arrival - t_departure ="
                  " interval '10 minutes' AND from_stop_sequence = 1 AND"
                  " to_stop_sequence = 2) FROM %s.connections WHERE date ="
-                 " '2026-03-08' AND frequencies_it IS NULL" % qi(s))
+                 " '2026-03-08' AND frequencies_it = -1" % qi(s))
     check(rows == [('21', '21')], 'connections: %r' % rows)
 
 @test()
@@ -334,6 +334,40 @@ def stop_day_uses_indexes():
                    " '2026-06-15';\n" % qi(s))
     check('Seq Scan on stop_times' not in plan and 'stop_id' in plan,
           'plan:\n' + plan)
+
+@test()
+def window_unknown_time_zone():
+    """A time zone the server does not know (kept, with the notice
+    invalid_timezone) does not fail the load: the window helpers take the
+    widest offsets, -12 and +14 hours: 13:00Z less 26 hours less 12 is
+    23:00Z of the 14th; 10:00Z plus 14 hours is the 17th."""
+    d = it.write_feed('timetable-mars', {
+        'agency.txt': 'agency_name,agency_url,agency_timezone\n'
+                      'X,https://x.example/,Mars/Base\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\nA,A,48.8,2.3\n',
+        'routes.txt': 'route_id,route_short_name,route_type\nR,R,3\n',
+        'trips.txt': 'route_id,service_id,trip_id\nR,S,T\n',
+        'stop_times.txt': 'trip_id,arrival_time,departure_time,stop_id,'
+                          'stop_sequence\nT,08:00:00,26:00:00,A,1\n',
+        'calendar_dates.txt': 'service_id,date,exception_type\n'
+                              'S,20260315,1\n'})
+    it.load(d, 'timetable_mars')
+    got = query("SELECT timetable_mars.dates_filter_min('2026-03-16"
+                " 13:00Z')::text, timetable_mars.dates_filter_max("
+                "'2026-03-16 10:00Z')::text")
+    check(got == [('2026-03-14', '2026-03-17')], 'bounds: %r' % got)
+
+@test()
+def drop_takes_functions():
+    """A feed's drop takes the timetable's functions with its views (the
+    lookups depend on their row types), and its schema goes."""
+    ours = 'timetable_drop'
+    it.load(columns_feed(), ours)
+    code, err, _ = it.raw_run('-q', '--drop', ours)
+    left = value("SELECT count(*) FROM pg_namespace WHERE nspname = %s"
+                 % ql(ours))
+    check(code == 0 and left == '0', 'drop: exit %d, %s; schema left: %s'
+          % (code, err.strip()[-300:], left))
 
 # ------------------------------------------------------- calendars of years
 
@@ -510,24 +544,75 @@ def gvp_available():
                           % p.stderr.strip()[-300:])
     return GVP
 
-def gvp_load(stem, schema):
-    """Imports a shared feed with gtfs-via-postgres into schema, as
-    bench/run does (the awk works around psql 15.20, bench/README.md)."""
-    feed = os.path.join(it.FEEDS, stem + '.zip')
-    d = os.path.join(it.TMP, 'gvp-' + stem)
-    os.makedirs(d, exist_ok=True)
-    subprocess.run(['unzip', '-q', '-o', '-j', feed, '*.txt', '-d', d],
-                   check=True)
-    txt = sorted(os.path.join(d, n) for n in os.listdir(d))
+def gvp_load(feed, schema):
+    """Imports a feed (a zip of ../shared/feeds by its stem, or a directory
+    of .txt files) with gtfs-via-postgres into schema, as bench/run does
+    (the awk works around psql 15.20, bench/README.md)."""
+    if os.path.isdir(feed):
+        d = feed
+    else:
+        d = os.path.join(it.TMP, 'gvp-' + feed)
+        os.makedirs(d, exist_ok=True)
+        subprocess.run(['unzip', '-q', '-o', '-j',
+                        os.path.join(it.FEEDS, feed + '.zip'), '*.txt', '-d',
+                        d], check=True)
+    txt = sorted(os.path.join(d, n) for n in os.listdir(d)
+                 if n.endswith('.txt'))
     p = subprocess.run(
         ['bash', '-o', 'pipefail', '-c',
-         '"$0" -s --schema "$1" --require-dependencies -u -- "${@:2}" |'
+         '"$0" -s --schema "$1" --require-dependencies -u'
+         ' --trips-without-shape-id -- "${@:2}" |'
          ' awk \'$0 == ";" && p == "\\\\." {next} /./ {p = $0} {print}\' |'
          ' psql -X -b -q -v ON_ERROR_STOP=1 -d "$DB"', GVP, schema] + txt,
         capture_output=True, text=True, env=dict(it.PSQL_ENV, DB=it.DB),
         timeout=900)
-    shutil.rmtree(d, ignore_errors=True)
+    if d != feed:
+        shutil.rmtree(d, ignore_errors=True)
     return p
+
+def gvp_columns(gvp, view):
+    """The columns of gtfs-via-postgres's view, each as (name, the SQL of
+    ours, the SQL of theirs) giving the same value: the GTFS code of their
+    enums (declared in the order of the codes), route_type's label (a code
+    too) as an integer, wheelchair_boarding's label (text there: coalesce of
+    enums and a literal), shape_dist_traveled as their real."""
+    out = []
+    for name, kind in query(
+            "SELECT a.attname, t.typtype::text || t.typname FROM pg_attribute a"
+            " JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid ="
+            " '%s.%s'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+            " ORDER BY a.attnum" % (qi(gvp), view)):
+        col = qi(name)
+        if name.endswith('route_type'):
+            out.append((name, col, '%s::text::integer' % col))
+        elif name.endswith('wheelchair_boarding'):   # their enum's labels
+            out.append((name, col, "array_position(ARRAY['no_info_or_inherit',"
+                        " 'accessible', 'not_accessible'], %s::text) - 1"
+                        % col))
+        elif kind.startswith('e'):
+            out.append((name, col, 'array_position(enum_range(%s), %s) - 1'
+                        % (col, col)))
+        elif kind == 'bfloat4':
+            out.append((name, '%s::real' % col, col))
+        else:
+            out.append((name, col, col))
+    return out
+
+def compare_columns(ours, gvp, view, day):
+    """Rows of trips outside frequencies.txt on day, every column of
+    gtfs-via-postgres's view compared: (rows, columns, only ours, only
+    theirs)."""
+    cols = gvp_columns(gvp, view)
+    where = (" WHERE date = %s AND trip_id NOT IN (SELECT trip_id FROM"
+             " %%s.frequencies)" % ql(day))
+    mine = 'SELECT %s FROM %s.%s%s' % (', '.join(c[1] for c in cols),
+                                       qi(ours), view, where % qi(ours))
+    theirs = 'SELECT %s FROM %s.%s%s' % (', '.join(c[2] for c in cols),
+                                         qi(gvp), view, where % qi(gvp))
+    n = int(value('SELECT count(*) FROM (%s) x' % mine))
+    only_ours = query('(%s) EXCEPT ALL (%s) LIMIT 2' % (mine, theirs))
+    only_gvp = query('(%s) EXCEPT ALL (%s) LIMIT 2' % (theirs, mine))
+    return n, [c[0] for c in cols], only_ours, only_gvp
 
 def oracle_dates(ours):
     """A busy date of the feed, and its first DST changeover day with
@@ -548,7 +633,7 @@ def compare(ours, gvp, day):
     cols = ("trip_id, stop_sequence, extract(epoch FROM t_arrival),"
             " extract(epoch FROM t_departure)")
     mine = ("SELECT %s FROM %s.arrivals_departures WHERE date = %s AND"
-            " frequencies_it IS NULL" % (cols, qi(ours), ql(day)))
+            " frequencies_it = -1" % (cols, qi(ours), ql(day)))
     theirs = ("SELECT %s FROM %s.arrivals_departures WHERE date = %s AND"
               " trip_id NOT IN (SELECT trip_id FROM %s.frequencies)"
               % (cols, qi(gvp), ql(day), qi(gvp)))
@@ -582,12 +667,12 @@ def oracle_frequencies(ours, gvp, day):
     cols = ("trip_id, stop_sequence, extract(epoch FROM t_arrival),"
             " extract(epoch FROM t_departure)")
     mine = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
-            " frequencies_it IS NOT NULL" % (cols, qi(ours), ql(day)))
+            " frequencies_it <> -1" % (cols, qi(ours), ql(day)))
     n = int(value('SELECT count(*) FROM (%s) x' % mine))
     if n == 0:
         return None
     sched = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
-             " frequencies_it IS NOT NULL AND EXISTS (SELECT FROM"
+             " frequencies_it <> -1 AND EXISTS (SELECT FROM"
              " %s.frequencies f WHERE f.trip_id = a.trip_id AND"
              " f.exact_times = 1)" % (cols, qi(ours), ql(day), qi(ours)))
     theirs = ("SELECT %s FROM %s.arrivals_departures a WHERE date = %s AND"
@@ -634,6 +719,15 @@ def oracle_test(stem):
             check(not only_ours and not only_gvp,
                   '%s %s: only ours %r, only gtfs-via-postgres %r'
                   % (stem, day, only_ours, only_gvp))
+            for view in ('arrivals_departures', 'connections'):
+                rows, cols, only_ours, only_gvp = compare_columns(
+                    ours, gvp, view, day)
+                check(not only_ours and not only_gvp,
+                      '%s %s %s (%s): only ours %r, only gtfs-via-postgres'
+                      ' %r' % (stem, day, view, ', '.join(cols), only_ours,
+                               only_gvp))
+                print('# %s %s: %s, %d rows, %d columns equal'
+                      % (stem, day, view, rows, len(cols)))
             freq = oracle_frequencies(ours, gvp, day)
             print('# %s %s: %d rows equal%s' % (
                 stem, day, n, '' if freq is None else
@@ -646,6 +740,194 @@ def oracle_test(stem):
     fn.__name__ = 'oracle_' + stem.replace('-', '_')
     fn.__doc__ = 'gtfs-via-postgres agrees on %s' % stem
     return fn
+
+# ------------------------------------------------------- every column
+
+def columns_feed():
+    """A feed of what the columns of gtfs-via-postgres read: a station
+    whose platforms inherit its wheelchair_boarding or not, stops without
+    one, route names and types, trip fields, stop_sequence with gaps, every
+    pickup_type, drop_off_type and timepoint, headsigns, shape distances,
+    times past 24:00:00 across a DST change, and an exact_times=1 trip of
+    frequencies.txt."""
+    return it.write_feed('timetable-columns', {
+        'agency.txt': 'agency_id,agency_name,agency_url,agency_timezone\n'
+                      'X,X,https://x.example/,Europe/Berlin\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon,location_type,'
+                     'parent_station,wheelchair_boarding\n'
+                     'S,Station,52.50,13.40,1,,1\n'
+                     'P1,Platform 1,52.50,13.40,0,S,\n'
+                     'P2,Platform 2,52.50,13.40,0,S,2\n'
+                     'Q,Q,52.51,13.41,,,\n'
+                     'R,R,52.52,13.42,0,,1\n',
+        'routes.txt': 'route_id,agency_id,route_short_name,route_long_name,'
+                      'route_type\nR1,X,1,One Line,3\nR2,X,,Two Line,2\n',
+        'shapes.txt': 'shape_id,shape_pt_lat,shape_pt_lon,'
+                      'shape_pt_sequence\nSH,52.50,13.40,1\nSH,52.52,13.42,2\n',
+        'trips.txt': 'route_id,service_id,trip_id,trip_headsign,'
+                     'direction_id,shape_id,wheelchair_accessible,'
+                     'bikes_allowed\n'
+                     'R1,S1,T1,Up,0,SH,1,2\n'
+                     'R2,S1,T2,,1,,,\n'
+                     'R1,S1,T3,Often,,,0,1\n',
+        'stop_times.txt': 'trip_id,arrival_time,departure_time,stop_id,'
+                          'stop_sequence,stop_headsign,pickup_type,'
+                          'drop_off_type,shape_dist_traveled,timepoint\n'
+                          'T1,23:50:00,23:51:00,P1,1,Via Q,0,1,0,1\n'
+                          'T1,24:30:00,24:31:00,Q,5,,2,3,1234.5,0\n'
+                          'T1,25:40:00,25:40:00,P2,10,End,1,0,2469.25,\n'
+                          'T2,01:30:00,01:30:00,R,3,,,,,\n'
+                          'T2,02:30:00,02:31:00,P1,4,,,,,\n'
+                          'T3,08:00:00,08:00:00,Q,1,,,,,\n'
+                          'T3,08:10:00,08:11:00,R,2,,,,,\n'
+                          'T3,08:25:00,08:25:00,P2,3,,,,,\n',
+        'frequencies.txt': 'trip_id,start_time,end_time,headway_secs,'
+                           'exact_times\nT3,06:00:00,07:00:00,1200,1\n',
+        'calendar.txt': 'service_id,monday,tuesday,wednesday,thursday,'
+                        'friday,saturday,sunday,start_date,end_date\n'
+                        'S1,1,1,1,1,1,1,1,20260325,20260402\n'})
+
+COLUMN_DAYS = ['2026-03-28', '2026-03-29', '2026-03-30']
+
+def need_columns():
+    """The feed of columns_feed in ours and gtfs-via-postgres's schemas."""
+    gvp_available()
+    d = columns_feed()
+    if not _loaded_columns:
+        it.load(d, 'tt_columns')
+        p = gvp_load(d, 'gvp_columns')
+        check(p.returncode == 0, 'gtfs-via-postgres: %s' % p.stderr[-500:])
+        _loaded_columns.append(True)
+    return 'tt_columns', 'gvp_columns'
+
+_loaded_columns = []
+
+@test()
+def columns_as_gtfs_via_postgres():
+    """Issue 25 (1): every column of gtfs-via-postgres's arrivals_departures
+    and connections exists here with the same values on a feed made for
+    them (ids included, so that they match), on the days around a DST
+    change; and the instances of an exact_times=1 trip are theirs but the
+    one they add at end_time (the reference excludes it, see
+    oracle_frequencies)."""
+    ours, gvp = need_columns()
+    for day in COLUMN_DAYS:
+        for view in ('arrivals_departures', 'connections'):
+            rows, cols, only_ours, only_gvp = compare_columns(ours, gvp,
+                                                              view, day)
+            check(rows > 0 and not only_ours and not only_gvp,
+                  '%s %s: %d rows, only ours %r, only theirs %r'
+                  % (view, day, rows, only_ours, only_gvp))
+    print('# arrivals_departures: %d columns, connections: %d, all equal'
+          % (len(gvp_columns(gvp, 'arrivals_departures')),
+             len(gvp_columns(gvp, 'connections'))))
+    for view, seq in (('arrivals_departures', 'stop_sequence'),
+                      ('connections', 'from_stop_sequence')):
+        cols = gvp_columns(gvp, view)
+        mine = ("SELECT %s FROM %s.%s WHERE trip_id = 'T3'"
+                % (', '.join(c[1] for c in cols), qi(ours), view))
+        theirs = ("SELECT %s FROM %s.%s WHERE trip_id = 'T3' AND"
+                  " frequencies_it <> -1" % (', '.join(c[2] for c in cols),
+                                             qi(gvp), view))
+        only_ours = query('(%s) EXCEPT ALL (%s)' % (mine, theirs))
+        extra = query("SELECT DISTINCT frequencies_it, to_char(min(t_departure)"
+                      " OVER (PARTITION BY date, frequencies_it) AT TIME ZONE"
+                      " 'Europe/Berlin', 'HH24:MI') FROM ((%s) EXCEPT ALL (%s))"
+                      " x" % (theirs, mine))
+        check(not only_ours and extra == [('4', '07:00')],
+              '%s of T3: only ours %r, only theirs %r'
+              % (view, only_ours[:2], extra))
+
+@test()
+def lookup_by_id():
+    """arrival_departure_by_arrival_departure_id and
+    connection_by_connection_id give back the row of each id, theirs too
+    (the same ids), and NULL for an id of no row."""
+    ours, gvp = need_columns()
+    for view, fn, key in (
+            ('arrivals_departures', 'arrival_departure_by_arrival_departure_id',
+             'arrival_departure_id'),
+            ('connections', 'connection_by_connection_id', 'connection_id')):
+        bad = query("SELECT %s FROM %s.%s v WHERE date = '2026-03-29' AND"
+                    " (%s.%s(v.%s)).t_departure IS DISTINCT FROM v.t_departure"
+                    " OR (%s.%s(v.%s)).%s IS DISTINCT FROM v.%s"
+                    % (key, qi(ours), view, qi(ours), fn, key, qi(ours), fn,
+                       key, key, key))
+        check(not bad, '%s: %r' % (fn, bad[:2]))
+        n = value("SELECT count(*) FROM %s.%s v WHERE date = '2026-03-29' AND"
+                  " (%s.%s(v.%s)).t_departure = v.t_departure"
+                  % (qi(ours), view, qi(gvp), fn, key))
+        total = value("SELECT count(*) FROM %s.%s WHERE date = '2026-03-29'"
+                      % (qi(ours), view))
+        check(n == total and int(n) > 0, '%s of theirs: %s of %s'
+              % (fn, n, total))
+        none = value("SELECT (%s.%s('VDk=:MjAyNi0wMy0yOQ==:MQ==:LTE=:LTE='))"
+                     ".%s IS NULL" % (qi(ours), fn, key))
+        check(none == 't', '%s of no row: %s' % (fn, none))
+
+# windows of a few rows each: times past 24:00:00 of the day before (the
+# 28th's 24:31:00 at 00:31+01), of the DST day, of a frequency trip
+WINDOWS = [('2026-03-29 00:20+01', 30), ('2026-03-29 01:35+01', 10),
+           ('2026-03-29 23:45+02', 10), ('2026-03-30 00:25+02', 20),
+           ('2026-03-29 06:30+02', 15)]
+
+@test()
+def window_helpers():
+    """Issue 25 (2): a window of t_departure with dates_filter_min/max
+    gives every row of the window (the days of times past 24:00:00, of
+    frequency instances), in a session time zone 14 hours ahead or 12
+    behind of the feed's as in its own; the same rows as
+    gtfs-via-postgres's where its helpers hold (the feed's zone); the
+    largest times include frequency instances."""
+    ours, gvp = need_columns()
+    largest = query("SELECT %s.largest_arrival_time()::text,"
+                    " %s.largest_departure_time()::text" % (qi(ours), qi(ours)))
+    check(largest == [('25:40:00', '25:40:00')], 'largest: %r' % largest)
+    for zone in ('Europe/Berlin', 'Pacific/Kiritimati', 'Etc/GMT+12'):
+        for start, minutes in WINDOWS:
+            for view in ('arrivals_departures', 'connections'):
+                window = ("t_departure >= %s::timestamptz AND t_departure <"
+                          " %s::timestamptz + interval '%d minutes'"
+                          % (ql(start), ql(start), minutes))
+                helped = ("%s AND date >= %%s.dates_filter_min(%s) AND date"
+                          " <= %%s.dates_filter_max(%s::timestamptz +"
+                          " interval '%d minutes')"
+                          % (window, ql(start), ql(start), minutes))
+                sql = ("SET TimeZone = %s; SELECT trip_id, t_departure FROM"
+                       " %%s.%s WHERE %%s ORDER BY 1, 2"
+                       % (ql(zone), view))
+                every = it.psql(sql % (qi(ours), window))
+                got = it.psql(sql % (qi(ours), helped % (qi(ours), qi(ours))))
+                check(got == every and (every.count('\n') > 0 or
+                                        view == 'connections'),
+                      '%s %s %s: with helpers\n%s\nwithout\n%s'
+                      % (zone, start, view, got, every))
+                if zone == 'Europe/Berlin':
+                    theirs = it.psql(
+                        ("SET TimeZone = %s; SELECT trip_id, t_departure FROM"
+                         " %s.%s WHERE %s AND NOT (trip_id = 'T3' AND"
+                         " frequencies_it IN (-1, 4)) ORDER BY 1, 2")
+                        % (ql(zone), qi(gvp), view,
+                           helped % (qi(gvp), qi(gvp))))
+                    check(got == theirs, '%s %s: ours\n%s\ntheirs\n%s'
+                          % (start, view, got, theirs))
+
+@test()
+def window_uses_service_days_index():
+    """A window query by t_departure with dates_filter_min/max reads the
+    days through service_days(date), not a scan of it."""
+    ours, _ = need_columns()
+    for view in ('arrivals_departures', 'connections'):
+        plan = it.psql(
+            "SET enable_seqscan = off;\nEXPLAIN SELECT * FROM %s.%s WHERE"
+            " t_departure >= '2026-03-29 08:00+02' AND t_departure <"
+            " '2026-03-29 08:20+02' AND date >= %s.dates_filter_min("
+            "'2026-03-29 08:00+02') AND date <= %s.dates_filter_max("
+            "'2026-03-29 08:20+02');\n" % (qi(ours), view, qi(ours),
+                                            qi(ours)))
+        check('service_days_date_idx' in plan and
+              'Seq Scan on service_days' not in plan,
+              '%s plan:\n%s' % (view, plan))
 
 for _stem in ORACLE_FEEDS:
     test()(oracle_test(_stem))

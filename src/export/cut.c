@@ -266,7 +266,7 @@ cut_tables(PGconn *conn, const ExportOptions *o, const char *const subst[26])
 	if (ok && (o->from || o->to))
 		ok = sqlbuf_template(&sql, " AND service_id IN (SELECT service_id "
 							 "FROM ", subst) &&
-			sqlbuf_template(&sql, timetable_service_days, subst) &&
+			sqlbuf_template(&sql, sql_timetable_days, subst) &&
 			buf_puts(&sql, " AS days WHERE true") &&
 			(!o->from || (buf_puts(&sql, " AND date >= ") &&
 						  buf_puts(&sql, first_day))) &&

@@ -22,6 +22,7 @@
 #include "lockwait.h"
 #include "log.h"
 #include "report.h"
+#include "timetable.h"
 #include "trust.h"
 
 #define LOCK_TRY_TIMEOUT	"200ms"	/* below deadlock_timeout (1 s) */
@@ -245,7 +246,7 @@ DO_BOUND \
 /*
  * Empties the feed's schema, refusing when the feed goes (feed NULL) and
  * views of the user's read its tables: its plain tables go, and its views
- * when the feed goes or the tables they read are those of the layout
+ * (and the timetable's functions, TIMETABLE_FUNCTIONS) when the feed goes or the tables they read are those of the layout
  * before partitions (else they stay, replaced by the load, keeping their
  * privileges and the views of users over them); each of its partitioned
  * tables loses its partitions (collected in "cleared").  Such a table
@@ -258,6 +259,12 @@ DO_BOUND \
 "IF ns IS NOT NULL AND (feed IS NULL OR EXISTS (SELECT FROM pg_catalog.pg_class c\n" \
 "\tWHERE c.relname = ANY (leaves) AND c.relnamespace = ns AND c.relkind = 'r'))\n" \
 "THEN\n" \
+"\tSELECT pg_catalog.string_agg(p.oid::pg_catalog.regprocedure::text, ', ')\n" \
+"\t\tINTO leaf FROM pg_catalog.pg_proc p WHERE p.pronamespace = ns\n" \
+"\t\tAND p.proname IN (" TIMETABLE_FUNCTIONS ");\n" \
+"\tIF leaf IS NOT NULL THEN\n" \
+"\t\tEXECUTE 'DROP FUNCTION ' || leaf;\n" \
+"\tEND IF;\n" \
 "\tSELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n" \
 "\t\tINTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns\n" \
 "\t\tAND c.relkind = 'm' AND c.relname IN (" ANALYSIS_MATVIEWS ");\n" \
