@@ -42,6 +42,13 @@
 extern const char sql_timetable_days[];
 
 /*
+ * Appends template to sql with "@d" replaced by every day of every
+ * service (sql_timetable_days), then expanded by ddl_template.  False
+ * when sql would pass DDL_SQL_MAX or memory runs out.
+ */
+extern bool timetable_template(Buf *sql, const Ddl *d, const char *template);
+
+/*
  * The names of the functions the views come with, as SQL literals: a
  * feed's drop drops them with the views (those of the lookups depend on
  * their row types).

@@ -873,13 +873,14 @@ WITH days AS (
 		FROM (SELECT min(start_date) + 730 AS first,
 			max(end_date) AS last FROM "gtfs".calendar
 			WHERE end_date >= start_date + 730) b) s
-	JOIN "gtfs".calendar c
-		ON s.date BETWEEN c.start_date + 730 AND c.end_date
-	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
-		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	JOIN "gtfs".calendar c ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL
+	AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,
+		c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2))) AS d
+		AND x.exception_type IN (1, 2)))
+ AS d
 ), reach AS (
 	SELECT 1 + ceil(extract(epoch FROM coalesce(greatest(
 			(SELECT max(greatest(arrival_time, departure_time))

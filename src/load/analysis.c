@@ -1,13 +1,11 @@
 /*
  * analysis.c: the statistics and translated views of a feed's schema (see
- * analysis.h), from the SQL of schema/sql/, where "@s" is the schema and
- * "@d" every day of every service.
+ * analysis.h), from the SQL of schema/sql/, expanded by timetable_template.
  */
 #include "analysis.h"
 
 #include "db.h"
 #include "log.h"
-#include "sqlbuf.h"
 #include "timetable.h"
 
 /* schema/sql/, embedded by the Makefile */
@@ -15,28 +13,12 @@ extern const char sql_stats_views[];
 extern const char sql_stats_matviews[];
 extern const char sql_translated[];
 
-/* Appends template with "@d" filled, then "@s" and ddl_template's. */
-static bool
-append_template(Buf *sql, const Ddl *d, const char *template)
-{
-	const char *subst[26] = {NULL};
-	Buf			days;
-	bool		ok;
-
-	subst['d' - 'a'] = timetable_service_days;
-	buf_init(&days, DDL_SQL_MAX);
-	ok = sqlbuf_template(&days, template, subst) &&
-		ddl_template(sql, d, days.data);
-	buf_free(&days);
-	return ok;
-}
-
 bool
 analysis_views(Buf *sql, const Ddl *d)
 {
-	return append_template(sql, d, sql_stats_views) &&
-		append_template(sql, d, sql_stats_matviews) &&
-		append_template(sql, d, sql_translated);
+	return timetable_template(sql, d, sql_stats_views) &&
+		timetable_template(sql, d, sql_stats_matviews) &&
+		timetable_template(sql, d, sql_translated);
 }
 
 /*
@@ -100,7 +82,7 @@ analysis_refresh(const Ddl *d, bool fill)
 	buf_init(&sql, DDL_SQL_MAX);
 	if (ok && stale > 0)
 	{
-		if (!append_template(&sql, d, sql_stats_matviews))
+		if (!timetable_template(&sql, d, sql_stats_matviews))
 		{
 			log_error("statement too long or out of memory");
 			ok = false;

@@ -51,11 +51,7 @@ static const struct
 	{sql_timetable_window, true, "time window functions", NK_COUNT},
 };
 
-/*
- * Appends template with "@d" replaced by every day of every service
- * (sql_timetable_days), then expanded by ddl_template.
- */
-static bool
+bool
 timetable_template(Buf *sql, const Ddl *d, const char *template)
 {
 	const char *subst[26] = {NULL};
