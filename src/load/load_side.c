@@ -238,7 +238,13 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 			check_key(&cr, cat, run.present[f], run.unkeyed[f], &set_aside);
 		if (ok && set_aside > 0)
 			report_set_aside(&rep, cat->file, set_aside);
-		/* once the second's indexes are in: its ShareLock keeps ours out */
+		/* the second's indexes, shown while they outlast the key */
+		if (second_busy)
+		{
+			if (second.nsteps > 0)
+				progress_step(second.step[0]);
+			ok = collect_second(conn2, cat, &second, &rep, !ok) && ok;
+		}
 		snprintf(step, sizeof(step), "%s analyze", cat->table);
 		started = progress_step(step);
 		buf_reset(&sql);
@@ -251,8 +257,6 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		ok = ok && ddl_table(&sql, &run.ddl, "import_notices") &&
 			notice_store(run.notices, conn, sql.data);
 	}
-	if (second_busy)
-		ok = collect_second(conn2, cat, &second, &rep, !ok) && ok;
 	if (ok)
 	{
 		out->rows = rep.files[0].rows;
