@@ -27,9 +27,11 @@ def ident(name):
 
 
 KEY_SECTION = "-- once the data is in"
-KEY_RE = re.compile(r'^(?:ALTER TABLE gtfs\.(\w+) ADD (PRIMARY KEY)'
-                    r'|CREATE (UNIQUE )?INDEX ON gtfs\.(\w+)) \(([\w, ]+)\)'
-                    r'( NULLS NOT DISTINCT)?;$')
+# --print-schema quotes every name ("gtfs"."stops" ("stop_id")); the quotes
+# are optional here, so that an older binary's output reads as well
+KEY_RE = re.compile(r'^(?:ALTER TABLE "?gtfs"?\."?(\w+)"? ADD (PRIMARY KEY)'
+                    r'|CREATE (UNIQUE )?INDEX ON "?gtfs"?\."?(\w+)"?) '
+                    r'\(([\w", ]+)\)( NULLS NOT DISTINCT)?;$')
 COLUMN_RE = re.compile(r'^\t(\w+|"(?:[^"]|"")*") (\w+(?: \w+)*?)( COLLATE "C")?(?:\W|$)')
 
 
@@ -46,7 +48,7 @@ def schema_keys(path):
     keys, bytewise, table, in_keys = [], {}, None, False
     for line in open(path):
         line = line.rstrip("\n")
-        m = re.match(r"^CREATE TABLE gtfs\.(\w+) \($", line)
+        m = re.match(r'^CREATE TABLE "?gtfs"?\."?(\w+)"? \($', line)
         if m:
             table, in_keys = m.group(1), False
             bytewise[table] = set()
@@ -68,7 +70,7 @@ def schema_keys(path):
             continue
         how = "primary" if m.group(2) else "unique" if m.group(3) else "index"
         keys.append((m.group(1) or m.group(4), how,
-                     [c.strip() for c in m.group(5).split(",")], bool(m.group(6))))
+                     [c.strip().strip('"') for c in m.group(5).split(",")], bool(m.group(6))))
     if not keys:
         sys.exit("bench.py: no keys found in %s (the --print-schema output "
                  "changed?)" % path)

@@ -30,7 +30,11 @@
 
 typedef struct
 {
-	PGconn	   *conn;
+	PGconn	   *conns[2];		/* the COPY's connections (copy_share) */
+	int			nconns;
+	int			last;			/* the one the last piece went to */
+	bool		row_split;		/* that piece ended inside a row: the next
+								 * goes there too */
 	Buf			buf;
 	size_t		row_start;		/* where the current row began in buf */
 	int			row_fields;		/* fields written to the current row */
@@ -51,6 +55,18 @@ typedef struct
  */
 extern bool copy_begin(CopyStream *cs, PGconn *conn, const char *sql,
 					   int binary_fields);
+
+/*
+ * Starts sql, the same COPY as cs's, on conn2 too, before any row is
+ * written: from then on each piece of rows goes to whichever of the two
+ * servers has taken in what it was sent before, so that two backends parse
+ * and store the rows at once (the server's COPY is one core per
+ * connection).  A row is never split between the two, and the rows of each
+ * are in the file's order.  The table must be one both can see (committed);
+ * each COPY commits with its connection's transaction.  False (logged) if
+ * the server refused it; the stream must still be ended with copy_end.
+ */
+extern bool copy_share(CopyStream *cs, PGconn *conn2, const char *sql);
 
 /* Binary format: writes the length of the field just written. */
 static inline void
@@ -150,9 +166,10 @@ extern bool copy_flush(CopyStream *cs);
 extern bool copy_row_end(CopyStream *cs);
 
 /*
- * Sends what is left and ends the COPY.  With abort_msg non-NULL the server
- * is told to abort the COPY with that message instead.  Drains every
- * result; true only if the COPY completed.  Frees the buffer either way.
+ * Sends what is left and ends the COPY (on each of its connections).  With
+ * abort_msg non-NULL the server is told to abort the COPY with that message
+ * instead.  Drains every result; true only if the COPY completed.  Frees the
+ * buffer either way.
  */
 extern bool copy_end(CopyStream *cs, const char *abort_msg);
 

@@ -23,7 +23,10 @@ typedef struct SideLoad SideLoad;
  * parent's, signals caught), in a transaction that has just created schema
  * (quoted): it fills the schema, and result with what the parent needs,
  * and returns true, and the transaction commits; false when it failed
- * (logged).  arg is the child's copy of the parent's argument.
+ * (logged).  It may commit and begin again on the way, so that other
+ * connections of its own see what it made: the schema committed is still
+ * the parent's to take or drop (its lock).  arg is the child's copy of the
+ * parent's argument.
  */
 typedef bool (*SideWork) (PGconn *conn, const char *schema, void *arg,
 						  void *result);

@@ -955,7 +955,12 @@ def progress_both_connections():
     steps = {m.group(1) for m in (re.match(
         r'\[\d+:\d\d\] 2nd connection: (stop_times\S* \S.*?)  [\d.]+ s$', l)
         for l in redraws) if m}
-    check('stop_times unique index' in steps and 'stop_times(stop_id) index' in steps,
+    # its stop_id index builds on a connection of its own at once with the
+    # key (issue 27): shown when it outlasts the key, else only reported
+    with open(report) as f:
+        concurrent = {st['step'] for st in json.load(f)['steps'] if st.get('concurrent')}
+    check('stop_times unique index' in steps and
+          ('stop_times(stop_id) index' in steps or 'stop_times(stop_id) index' in concurrent),
           'the line does not show the second connection building its indexes: '
           'steps %r; %r' % (sorted(steps), redraws[-30:]))
     table = err.split('\r')[-1]

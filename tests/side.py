@@ -117,8 +117,10 @@ def check_same(feed, name):
     steps2 = [s['step'] for s in rep2['steps']]
     check(SPLIT_STEP not in steps1, 'split without being asked: %s' % steps1)
     check(SPLIT_STEP in steps2, 'not split: %s' % steps2)
+    # split, stop_times is analyzed on its own, the others in "analyze"
     check(sorted(set(steps1)) == sorted(set(steps2) - {SPLIT_STEP,
-                                                       "second connection's tables"}),
+                                                       "second connection's tables",
+                                                       'stop_times analyze'}),
           'steps: %s and %s' % (steps1, steps2))
     it.check_steps(rep2, [SPLIT_STEP, 'notice summary', 'swap', 'commit'])
     concurrent = [s['step'] for s in rep2['steps'] if s.get('concurrent')]
@@ -237,6 +239,29 @@ def split_not_with_strict():
     r, rep = load_report(SAMPLE, 'strict_sample', SPLIT, '--strict')
     check(r.returncode == 0, describe(r))
     check(SPLIT_STEP not in [s['step'] for s in rep['steps']], 'split with --strict')
+
+@test()
+def split_copy_and_indexes_on_two_connections():
+    """A split stop_times.txt is copied by two backends at once (the rows of
+    each committed by its own transaction, about half each), then its key
+    and its stop_id index are built one on each connection, and it is
+    analyzed there: the first connection's ANALYZE leaves it out."""
+    schema = 'big_two'
+    r, rep = load_report(big_feed(), schema, SPLIT)
+    check(r.returncode == 0, describe(r))
+    halves = [int(n) for (n,) in query("SELECT count(*) FROM %s.stop_times GROUP BY xmin::text"
+                                    % qi(schema))]
+    check(len(halves) == 2 and sum(halves) == 600_000 and min(halves) > 100_000,
+          'rows by transaction: %s' % halves)
+    concurrent = [s['step'] for s in rep['steps'] if s.get('concurrent')]
+    for step in ('stop_times unique index', 'stop_times(stop_id) index',
+                 'stop_times analyze'):
+        check(step in concurrent, '%s not on the side: %s' % (step, concurrent))
+    check(value("SELECT count(*) FROM pg_stats WHERE tablename = 'stop_times' AND"
+                " schemaname IN (SELECT n.nspname FROM pg_inherits h JOIN pg_class c"
+                " ON c.oid = h.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE h.inhparent = %s::regclass)" % ql(schema + '.stop_times')) != '0',
+          'stop_times not analyzed')
 
 @test()
 def split_off_never():

@@ -150,7 +150,7 @@ finish_tables(LoadRun *run, const char *staging_name)
 				   "EXISTS (SELECT FROM pg_catalog.pg_attribute a "
 				   " WHERE a.attrelid = c.oid AND a.attname = '"
 				   DDL_LINE_COLUMN "' AND NOT a.attisdropped), "
-				   "pg_catalog.pg_relation_size(c.oid) > 0 "
+				   "pg_catalog.pg_relation_size(c.oid) > 0, c.relname "
 				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
 				   "ON n.oid = c.relnamespace WHERE c.oid IN ("
 				   DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("
@@ -176,7 +176,10 @@ finish_tables(LoadRun *run, const char *staging_name)
 		if (ok && strcmp(PQgetvalue(res, i, 1), "t") == 0)
 			ok = buf_puts(&sql, "ALTER TABLE ") && buf_puts(&sql, table) &&
 				buf_puts(&sql, " DROP COLUMN " DDL_LINE_COLUMN ";\n");
-		if (ok && strcmp(PQgetvalue(res, i, 2), "t") == 0)
+		/* a side load's table was analyzed there, at once with its key */
+		if (ok && strcmp(PQgetvalue(res, i, 2), "t") == 0 &&
+			!(run->side_analyzed &&
+			  strcmp(PQgetvalue(res, i, 3), run->side_cat->table) == 0))
 			ok = buf_puts(&sql, "ANALYZE ") && buf_puts(&sql, table) &&
 				buf_puts(&sql, ";\n");
 	}

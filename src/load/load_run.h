@@ -112,6 +112,9 @@ typedef struct
 	const CatalogFile *side_cat;	/* its catalog file */
 	int			side_file;		/* its place in rep->files, or -1 */
 	double		side_started;	/* report_now() when it started */
+	PGconn	   *copy_conn2;		/* a side load's second connection, which
+								 * shares its COPY (copy_share), or NULL */
+	bool		side_analyzed;	/* the side load analyzed its table */
 } LoadRun;
 
 /* One file being loaded. */

@@ -5,6 +5,9 @@
  */
 #include "load_run.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -16,6 +19,11 @@
 #include "source.h"
 
 #define SIDE_STEPS_MAX	8		/* steps of a side load in its report */
+#define SECOND_WAIT_MS	100		/* how often a wait looks for a cancel */
+/* The server's clock in seconds: the time of the steps of a connection. */
+#define SERVER_CLOCK \
+	"SELECT pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) " \
+	"AS server_clock"
 
 /*
  * What the process of a side load reports (see side_work): its file's line
@@ -30,6 +38,7 @@ typedef struct
 	double		seconds;
 	long		peak_rss_kb;
 	bool		refused;		/* a rule of the table refused the feed */
+	bool		analyzed;		/* the table is analyzed */
 	uint64_t	present;
 	uint64_t	unkeyed;
 	int			columns[CATALOG_MAX_FIELDS];
@@ -42,6 +51,120 @@ typedef struct
 } SideReport;
 
 
+/* The steps run on the second connection, in order (send_second). */
+typedef struct
+{
+	int			nsteps;
+	char		step[SIDE_STEPS_MAX][128];
+} SecondSteps;
+
+/*
+ * Sends, without waiting, the join indexes of cat's table (those of
+ * ddl_finish_table) to conn2, to build there while the key builds on the
+ * first connection: one implicit transaction, maintenance_work_mem raised
+ * for it, the server's clock read before and after each (collect_second),
+ * their names into steps.  False (logged) on failure.
+ */
+static bool
+send_second(LoadRun *run, PGconn *conn2, const CatalogFile *cat, Buf *sql,
+			SecondSteps *steps)
+{
+	bool		ok = buf_puts(sql, RAISE_MAINTENANCE_WORK_MEM ";\n"
+						  SERVER_CLOCK);
+
+	steps->nsteps = 0;
+	for (int i = 0; ok && i < ddl_finish_count(); i++)
+	{
+		if (ddl_finish_table(i) == NULL ||
+			strcmp(ddl_finish_table(i), cat->table) != 0)
+			continue;
+		ok = steps->nsteps < SIDE_STEPS_MAX / 2 && buf_puts(sql, ";\n") &&
+			ddl_finish(sql, &run->ddl, i) &&
+			buf_puts(sql, ";\n" SERVER_CLOCK);
+		ddl_finish_name(i, steps->step[steps->nsteps++],
+						sizeof(steps->step[0]));
+	}
+	if (!ok)
+		log_error("%s: the second connection's statements do not fit",
+				  cat->file);
+	else if (!PQsendQuery(conn2, sql->data))
+	{
+		db_log_error(conn2, NULL, cat->file);
+		ok = false;
+	}
+	return ok;
+}
+
+/*
+ * The results of send_second, once conn2 has run them all: each step's
+ * time (between two readings of the clock) into rep.  With cancel (the
+ * first connection failed), or at a cancel (db_canceled) while waiting,
+ * the statements are canceled.  False (logged unless canceled) when one
+ * failed.
+ */
+static bool
+collect_second(PGconn *conn2, const CatalogFile *cat,
+			   const SecondSteps *steps, Report *rep, bool cancel)
+{
+	PGresult   *res;
+	double		clock = 0;
+	int			readings = 0;
+	bool		canceled = false;
+	bool		ok = !cancel;
+
+	for (;;)
+	{
+		struct pollfd pfd = {.fd = PQsocket(conn2),.events = POLLIN};
+
+		if ((cancel || db_canceled()) && !canceled)
+		{
+			PGcancel   *handle = PQgetCancel(conn2);
+			char		errbuf[256];
+
+			if (handle == NULL || !PQcancel(handle, errbuf, sizeof(errbuf)))
+				log_error("could not cancel the second connection's work");
+			PQfreeCancel(handle);
+			canceled = true;
+			ok = false;
+		}
+		if (!PQconsumeInput(conn2))
+		{
+			db_log_error(conn2, NULL, cat->file);
+			return false;
+		}
+		if (!PQisBusy(conn2))
+			break;
+		if (poll(&pfd, 1, SECOND_WAIT_MS) < 0 && errno != EINTR)
+		{
+			log_error("could not wait for the server: %m");
+			return false;
+		}
+	}
+	while ((res = PQgetResult(conn2)) != NULL)
+	{
+		if (PQresultStatus(res) == PGRES_TUPLES_OK &&
+			PQfnumber(res, "server_clock") == 0)
+		{
+			double		now = atof(PQgetvalue(res, 0, 0));
+
+			if (ok && readings > 0 && readings <= steps->nsteps)
+				ok = report_add_concurrent_step(rep, steps->step[readings - 1],
+												now - clock);
+			clock = now;
+			readings++;
+		}
+		else if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+				 PQresultStatus(res) != PGRES_TUPLES_OK)
+		{
+			if (ok)
+				db_log_error(conn2, res, cat->file);
+			ok = false;
+		}
+		PQclear(res);
+	}
+	return ok;
+}
+
 /*
  * The work of a side load's process (side.h): the member run->side_member
  * into its table in schema, as files_load_member does, with its key (duplicates
@@ -49,6 +172,11 @@ typedef struct
  * import_notices; its file of import_files there too.  run is the child's
  * copy of the parent's run; the feed is opened again, so that the two
  * processes do not share a file offset.
+ *
+ * The server's work is shared with a second connection of the process:
+ * the COPY (copy_share), then, once both COPYs are committed, the join
+ * indexes and the ANALYZE there while the key builds here; a server's COPY
+ * and a CREATE INDEX's merge are one core each.
  */
 static bool
 side_work(PGconn *conn, const char *schema, void *arg, void *result)
@@ -59,6 +187,9 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	const CatalogFile *cat = parent->side_cat;
 	int			f = (int) (cat - catalog_files);
 	long		set_aside = 0;
+	PGconn	   *conn2 = db_connect_like(conn);
+	SecondSteps second;
+	bool		second_busy = false;
 	Report		rep;
 	Buf			sql;
 	bool		ok;
@@ -70,11 +201,11 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	run.rep = &rep;
 	run.side = NULL;
 	run.side_cat = NULL;
+	run.copy_conn2 = conn2;
 	run.src = source_reopen(parent->src);
 	run.notices = notice_create(false, run.opt->max_errors);
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = run.src != NULL && run.notices != NULL &&
-		db_exec(conn, RAISE_MAINTENANCE_WORK_MEM) &&
+	ok = conn2 != NULL && run.src != NULL && run.notices != NULL &&
 		ddl_create_notices(&sql, &run.ddl) && buf_puts(&sql, ";\n") &&
 		ddl_create_import_files(&sql, &run.ddl) && table_run_sql(&run, &sql);
 	if (ok)
@@ -83,6 +214,9 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		ok = !run.failed && rep.nfiles == 1;
 	}
 	out->refused = run.notices != NULL && notice_refused(run.notices);
+	/* the COPY committed here too, for the indexes of conn2 to read it */
+	ok = ok && db_exec(conn, "COMMIT") && db_exec(conn, "BEGIN") &&
+		db_exec(conn, RAISE_MAINTENANCE_WORK_MEM);
 	if (ok && !out->refused)
 	{
 		CheckRun	cr = {
@@ -94,27 +228,32 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 			.columns = &run.columns[f * CATALOG_MAX_FIELDS],
 			.rep = &rep,
 		};
+		char		step[128];
+		double		started;
 
+		buf_reset(&sql);
+		second_busy = ok = send_second(&run, conn2, cat, &sql, &second);
 		db_set_step(cat->file);
-		ok = check_key(&cr, cat, run.present[f], run.unkeyed[f], &set_aside);
+		ok = ok &&
+			check_key(&cr, cat, run.present[f], run.unkeyed[f], &set_aside);
 		if (ok && set_aside > 0)
 			report_set_aside(&rep, cat->file, set_aside);
-		for (int i = 0; ok && i < ddl_finish_count(); i++)
+		/* the second's indexes, shown while they outlast the key */
+		if (second_busy)
 		{
-			char		step[128];
-			double		started;
-
-			if (ddl_finish_table(i) == NULL ||
-				strcmp(ddl_finish_table(i), cat->table) != 0)
-				continue;
-			buf_reset(&sql);
-			ddl_finish_name(i, step, sizeof(step));
-			started = progress_step(step);
-			ok = ddl_finish(&sql, &run.ddl, i) && table_run_sql(&run, &sql) &&
-				report_add_step(&rep, step, started);
+			if (second.nsteps > 0)
+				progress_step(second.step[0]);
+			ok = collect_second(conn2, cat, &second, &rep, !ok) && ok;
 		}
+		snprintf(step, sizeof(step), "%s analyze", cat->table);
+		started = progress_step(step);
 		buf_reset(&sql);
+		ok = ok && buf_puts(&sql, "ANALYZE ") &&
+			ddl_table(&sql, &run.ddl, cat->table) &&
+			table_run_sql(&run, &sql) &&
+			report_add_step(&rep, step, started);
 		progress_step("notices and commit");
+		buf_reset(&sql);
 		ok = ok && ddl_table(&sql, &run.ddl, "import_notices") &&
 			notice_store(run.notices, conn, sql.data);
 	}
@@ -126,6 +265,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		out->seconds = rep.files[0].seconds;
 		out->present = run.present[f];
 		out->unkeyed = run.unkeyed[f];
+		out->analyzed = !out->refused;
 		memcpy(out->columns, &run.columns[f * CATALOG_MAX_FIELDS],
 			   sizeof(out->columns));
 		for (int i = 0; i < rep.nsteps && i < SIDE_STEPS_MAX; i++)
@@ -137,6 +277,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		}
 		out->peak_rss_kb = report_peak_rss_kb();
 	}
+	PQfinish(conn2);
 	buf_free(&sql);
 	report_free(&rep);
 	notice_destroy(run.notices);
@@ -220,6 +361,7 @@ sideload_join(LoadRun *run, const char *staging)
 		if (!report_add_concurrent_step(run->rep, sr.steps[i].step,
 										sr.steps[i].seconds))
 			return false;
+	run->side_analyzed = sr.analyzed;
 	run->present[f] = sr.present;
 	run->unkeyed[f] = sr.unkeyed;
 	memcpy(&run->columns[f * CATALOG_MAX_FIELDS], sr.columns,

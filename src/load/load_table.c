@@ -124,7 +124,8 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 	const char **extra;
 	int			nextra = 0;
 	Buf			sql;
-	bool		ok;
+	bool		ok,
+				begun;
 
 	/* the table allows only skipping the file: not loaded, or refused */
 	if (header->nfields > MAX_COLUMNS)
@@ -191,18 +192,31 @@ table_start_copy(FileLoad *fl, const CsvRow *header)
 		ok = ok && buf_puts(&sql, "geom, ");
 	if (fl->nextra > 0)
 		ok = ok && buf_puts(&sql, DDL_EXTRA_COLUMN ", ");
+	/*
+	 * A COPY shared with a second connection (copy_share) wants the table
+	 * committed, so that the other sees it (the schema is the side load's,
+	 * see side.h), and no FREEZE, which wants the table made in the COPY's
+	 * own transaction.
+	 */
 	ok = ok && buf_puts(&sql, DDL_LINE_COLUMN) &&
-		buf_puts(&sql, fl->binary ?
-				 ") FROM STDIN WITH (FORMAT binary, FREEZE)" :
-				 ") FROM STDIN WITH (FREEZE)") &&
-		copy_begin(&fl->copy, run->conn, sql.data, fl->binary ?
-				   fl->ncols - fl->nextra + (fl->lat_col >= 0) +
-				   (fl->nextra > 0) + 1 : 0);
+		buf_puts(&sql, ") FROM STDIN WITH (") &&
+		buf_puts(&sql, fl->binary ? "FORMAT binary" : "") &&
+		buf_puts(&sql, run->copy_conn2 ? ")" :
+				 fl->binary ? ", FREEZE)" : "FREEZE)");
+	if (ok && run->copy_conn2)
+		ok = db_exec(run->conn, "COMMIT") && db_exec(run->conn, "BEGIN");
+	begun = ok && copy_begin(&fl->copy, run->conn, sql.data, fl->binary ?
+							 fl->ncols - fl->nextra + (fl->lat_col >= 0) +
+							 (fl->nextra > 0) + 1 : 0);
+	ok = begun &&
+		(run->copy_conn2 == NULL ||
+		 copy_share(&fl->copy, run->copy_conn2, sql.data));
 	if (!ok && !run->failed && sql.data == NULL)
 		log_error("%s: COPY statement too long or out of memory", fl->member);
 	run->failed = run->failed || !ok;
 	buf_free(&sql);
-	fl->copying = ok;
+	/* a COPY begun is ended (copy_end), even when sharing it failed */
+	fl->copying = begun;
 	/* a strict load already known to be bad is still checked, not sent */
 	fl->copy.discard = run->opt->strict &&
 		notice_count(run->notices, NOTICE_ERROR) > 0;
