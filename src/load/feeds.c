@@ -12,29 +12,8 @@
 #include "log.h"
 #include "trust.h"
 
-static const char *const registry_sql =
-"CREATE SCHEMA IF NOT EXISTS gtfs2pgsql;\n"
-"CREATE TABLE IF NOT EXISTS gtfs2pgsql.feeds (\n"
-"\tfeed_id text PRIMARY KEY,\n"
-"\tschema_name text NOT NULL,\n"
-"\tfile_name text NOT NULL,\n"
-"\tsha256 text NOT NULL,\n"
-"\timported_at timestamptz NOT NULL,\n"
-"\timporter_version text NOT NULL,\n"
-"\toptions text NOT NULL,\n"
-"\treport jsonb NOT NULL\n"
-");\n"
-/* made by another role meanwhile: refused before it is altered */
-"DO $gtfs2pgsql$ DECLARE r record; BEGIN\n"
-TRUST_DO("'gtfs2pgsql'")
-"END $gtfs2pgsql$;\n"
-"ALTER TABLE gtfs2pgsql.feeds\n"
-"\tADD COLUMN IF NOT EXISTS errors integer GENERATED ALWAYS AS\n"
-"\t\t((report->'notice_counts'->>'error')::integer) STORED,\n"
-"\tADD COLUMN IF NOT EXISTS warnings integer GENERATED ALWAYS AS\n"
-"\t\t((report->'notice_counts'->>'warning')::integer) STORED,\n"
-"\tADD COLUMN IF NOT EXISTS infos integer GENERATED ALWAYS AS\n"
-"\t\t((report->'notice_counts'->>'info')::integer) STORED";
+/* schema/sql/registry.sql, embedded by the Makefile */
+extern const char sql_registry[];
 
 int
 feeds_unchanged(PGconn *conn, const FeedRecord *rec)
@@ -121,7 +100,8 @@ feeds_setup(PGconn *conn, double wait_seconds)
 						  "0", "the lock for creating the registry "
 						  "gtfs2pgsql.feeds", wait_seconds);
 	current = ok ? registry_current(conn) : -1;
-	ok = current >= 0 && (current > 0 || db_exec(conn, registry_sql)) &&
+	ok = current >= 0 &&
+		(current > 0 || (trust_set_check(conn) && db_exec(conn, sql_registry))) &&
 		db_exec(conn, "COMMIT");
 	if (!ok)
 		db_cleanup(conn, "ROLLBACK");
