@@ -563,7 +563,7 @@ lock_feed(Export *ex, const char *name)
 	PGresult   *res;
 	Buf			sql;
 	char	   *locked;
-	const char *state;
+	DbOutcome	outcome;
 	bool		no_tables;
 	bool		ok;
 	int			done;
@@ -590,15 +590,11 @@ lock_feed(Export *ex, const char *name)
 		return -1;
 	}
 	ok = db_exec(ex->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-	res = ok ? PQexec(ex->conn, sql.data) : NULL;
+	/* a table dropped since (42P01): the feed changed */
+	outcome = ok ? db_run(ex->conn, sql.data, 0, NULL, "42P01",
+						  "could not lock the feed", NULL) : DB_FAILED;
 	buf_free(&sql);
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	/* a table dropped since: the feed changed */
-	done = PQresultStatus(res) == PGRES_COMMAND_OK ? 1 :
-		state && strcmp(state, "42P01") == 0 ? 0 : -1;
-	if (ok && done < 0)
-		db_log_error(ex->conn, res, "could not lock the feed");
-	PQclear(res);
+	done = outcome == DB_DONE ? 1 : outcome == DB_REFUSED ? 0 : -1;
 	ex->db_failed = done < 0;
 	/* the snapshot: the registry checked again, then read */
 	if (done > 0 && !refuse_unsafe(ex, "gtfs2pgsql", "ARRAY['feeds']"))
@@ -627,7 +623,7 @@ lock_feed(Export *ex, const char *name)
 	}
 	free(locked);
 	if (done <= 0)
-		PQclear(PQexec(ex->conn, "ROLLBACK"));
+		db_cleanup(ex->conn, "ROLLBACK");
 	return done;
 }
 
@@ -729,7 +725,7 @@ export_feed(PGconn *conn, const ExportOptions *opt, long long *rows,
 	ex.db_failed = ex.db_failed || ex.files.db_failed;
 	/* the transaction only read: its end is no news */
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		PQclear(PQexec(conn, ok ? "COMMIT" : "ROLLBACK"));
+		db_cleanup(conn, ok ? "COMMIT" : "ROLLBACK");
 	ok = ok && output_commit(&out);
 	output_close(&out, ok);
 	*rows = ex.files.rows;

@@ -45,18 +45,16 @@ int
 feeds_schema_usable(PGconn *conn, const char *schema)
 {
 	const char *params[1] = {schema};
-	PGresult   *res;
-	int			usable;
+	/* a schema that is not there yet is usable */
+	int			usable = db_query_bool(conn, "SELECT NOT EXISTS (SELECT FROM "
+									   "pg_catalog.pg_namespace n WHERE "
+									   "n.nspname = $1 AND coalesce("
+									   "pg_catalog.obj_description(n.oid, "
+									   "'pg_namespace'), '') NOT LIKE "
+									   "'gtfs2pgsql%')", 1, params);
 
-	res = db_query(conn,
-				   "SELECT coalesce(pg_catalog.obj_description(n.oid, "
-				   "'pg_namespace'), '') LIKE 'gtfs2pgsql%' "
-				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
-				   1, params);
-	if (res == NULL)
+	if (usable < 0)
 		return -1;
-	usable = PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
 	if (!usable)
 	{
 		log_error("schema \"%s\" exists and was not made by gtfs2pgsql: "

@@ -60,7 +60,6 @@ finish_check_tables(LoadRun *run)
 bool
 finish_indexes(LoadRun *run)
 {
-	PGresult   *res;
 	Buf			sql;
 	bool		ok = true;
 	char		step[128];
@@ -69,15 +68,16 @@ finish_indexes(LoadRun *run)
 	/* shape_lines carries measures only when every point has one */
 	if (run->ddl.geometry)
 	{
+		int			measured;
+
 		started = progress_step("shapes measure check");
 		buf_init(&sql, DDL_SQL_MAX);
 		ok = buf_puts(&sql, "SELECT count(*) > 0 AND "
 					  "bool_and(shape_dist_traveled IS NOT NULL) FROM ") &&
 			ddl_table(&sql, &run->ddl, "shapes");
-		res = ok ? db_query(run->conn, sql.data, 0, NULL) : NULL;
-		ok = res != NULL;
-		run->ddl.shape_m = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
+		measured = ok ? db_query_bool(run->conn, sql.data, 0, NULL) : -1;
+		ok = measured >= 0;
+		run->ddl.shape_m = measured > 0;
 		buf_free(&sql);
 		ok = ok && report_add_step(run->rep, "shapes measure check", started);
 	}
