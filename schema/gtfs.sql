@@ -429,10 +429,8 @@ CREATE TABLE "gtfs".shape_lines (
 	npoints integer NOT NULL
 ) WITH (autovacuum_enabled = false);
 INSERT INTO "gtfs".shape_lines (shape_id, geom, npoints)
--- one point makes no valid line: NULL then
 SELECT shape_id, CASE WHEN count(geom) > 1
 	THEN "public".ST_MakeLine(geom ORDER BY shape_pt_sequence) END, count(*)
--- points without a shape_id (kept, with a notice) make no line
 FROM "gtfs".shapes WHERE shape_id IS NOT NULL GROUP BY shape_id;
 ALTER TABLE "gtfs".shape_lines ADD PRIMARY KEY (shape_id);
 CREATE INDEX ON "gtfs"."stops" USING gist (geom);
@@ -452,8 +450,6 @@ IF EXISTS (SELECT FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l
 	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
 	WHERE l.shape_id IS NULL) THEN
 INSERT INTO "gtfs".stop_lines (trip_id, geom)
--- the line through the stops of each trip without a shape line, one
--- trip at a time through the stop_times key
 SELECT bare.trip_id, line.geom
 FROM (SELECT t.trip_id FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l
 	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
@@ -472,7 +468,6 @@ CREATE TABLE "gtfs".route_lines (
 	geom "public".geometry(MultiLineString, 4326)
 ) WITH (autovacuum_enabled = false);
 INSERT INTO "gtfs".route_lines (route_id, geom)
--- each route's geometry: the union of its trips' distinct lines, merged
 SELECT route_id, "public".ST_Multi("public".ST_LineMerge("public".ST_CollectionExtract(
 	"public".ST_Union(geom), 2)))
 FROM (SELECT t.route_id, "public".ST_Force2D(l.geom) AS geom
@@ -516,7 +511,6 @@ CREATE INDEX ON "gtfs".service_days (date);
 
 -- the views, made in the feed's schema once its tables are swapped in
 CREATE OR REPLACE VIEW "gtfs".trip_lines AS
--- each trip's line: its shape, else the line through its stops
 SELECT t.trip_id, t.route_id, t.shape_id,
 	coalesce("public".ST_Force2D(l.geom), sl.geom)::"public".geometry(LineString, 4326)
 		AS geom,

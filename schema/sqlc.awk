@@ -14,7 +14,10 @@ BEGIN {
 	gsub(/\\/, "\\\\")
 	gsub(/"/, "\\\"")
 	gsub(/\t/, "\\t")
-	printf "\"%s\\n\"\n", $0
+	# lines joined by newlines, none after the last: the caller ends the
+	# statement (a file may be one piece of a longer one)
+	newline = n > 0 ? "\\n" : ""
+	printf "\"%s%s\"\n", newline, $0
 	n++
 }
 END {
