@@ -29,16 +29,13 @@ for f in schema/sql/*.sql; do
 	if {
 		echo 'BEGIN;'
 		printf '%s\n' "$before"
-		if [ -n "$parameters" ]; then
-			echo 'PREPARE sqlfiles_statement AS'
-			cat "$f"
-			printf ';\nEXECUTE sqlfiles_statement (%s);\n' "$parameters"
-		else
-			sed -e 's/@s/gtfs/g; s/@g/public/g; s/@r/4326/g; s/@f//g' \
-				-e "s/@p/geom/g; s/@l/'gtfs'/g; s/@t/\$sqlfiles\$/g" \
-				-e 's/@c/true/g' "$f"
-			echo ';'
-		fi
+		[ -z "$parameters" ] || echo 'PREPARE sqlfiles_statement AS'
+		sed -e 's/@s/gtfs/g; s/@g/public/g; s/@r/4326/g; s/@f//g' \
+			-e "s/@p/geom/g; s/@l/'gtfs'/g; s/@t/\$sqlfiles\$/g" \
+			-e 's/@c/true/g' "$f"
+		echo ';'
+		[ -z "$parameters" ] ||
+			printf 'EXECUTE sqlfiles_statement (%s);\n' "$parameters"
 		echo 'ROLLBACK;'
 	} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null 2>"/tmp/sqlfiles.$$"; then
 		echo "ok - $f"
