@@ -11,7 +11,13 @@ BEGIN {
 }
 /^[ \t]*--/ { next }
 {
-	gsub(/\\/, "\\\\")
+	# backslashes doubled by hand: what a replacement "\\" of gsub makes
+	# differs between awks
+	npieces = split($0, piece, /\\/)
+	line = piece[1]
+	for (i = 2; i <= npieces; i++)
+		line = line "\\\\" piece[i]
+	$0 = line
 	gsub(/"/, "\\\"")
 	gsub(/\t/, "\\t")
 	# lines joined by newlines, none after the last: the caller ends the

@@ -8,6 +8,7 @@
 #                                   scratch schema)
 #   -- sqlfiles.sh parameters: V, ...   the file is one statement taking
 #                                   $1...: it is prepared and run with these
+#   -- sqlfiles.sh fill: SED         fills the file's own placeholders
 # The database holds the tables of a feed in schema gtfs (schema/gtfs.sql,
 # PostGIS in public), for the templates of src/load/ddl.c (ddl_template),
 # whose placeholders are given those values: "@s" gtfs, "@g" public, "@r"
@@ -26,11 +27,12 @@ bad=0
 for f in schema/sql/*.sql; do
 	before=$(sed -n 's/^-- sqlfiles\.sh before: //p' "$f")
 	parameters=$(sed -n 's/^-- sqlfiles\.sh parameters: //p' "$f")
+	fill=$(sed -n 's/^-- sqlfiles\.sh fill: //p' "$f")
 	if {
 		echo 'BEGIN;'
 		printf '%s\n' "$before"
 		[ -z "$parameters" ] || echo 'PREPARE sqlfiles_statement AS'
-		sed -e 's/@s/gtfs/g; s/@g/public/g; s/@r/4326/g; s/@f//g' \
+		sed -e "${fill:-s/^//}" -e 's/@s/gtfs/g; s/@g/public/g; s/@r/4326/g; s/@f//g' \
 			-e "s/@p/geom/g; s/@l/'gtfs'/g; s/@t/\$sqlfiles\$/g" \
 			-e 's/@c/true/g' "$f"
 		echo ';'
