@@ -12,8 +12,10 @@
 #include "log.h"
 #include "trust.h"
 
-/* schema/sql/registry.sql, embedded by the Makefile */
+/* schema/sql/, embedded by the Makefile */
 extern const char sql_registry[];
+extern const char sql_feeds_replaced[];
+extern const char sql_feeds_record[];
 
 int
 feeds_unchanged(PGconn *conn, const FeedRecord *rec)
@@ -137,19 +139,7 @@ feeds_replaced(PGconn *conn, const FeedRecord *rec, Report *rep)
 	bool		ok;
 
 	/* one row per file of each feed, its own first */
-	res = db_query(conn,
-				   "SELECT f.feed_id, f.schema_name, f.file_name, "
-				   "pg_catalog.to_char(f.imported_at, "
-				   "'YYYY-MM-DD HH24:MI:SSOF'), e.v->>'file', e.v->>'rows' "
-				   "FROM gtfs2pgsql.feeds f LEFT JOIN LATERAL "
-				   "pg_catalog.jsonb_array_elements(CASE WHEN "
-				   "pg_catalog.jsonb_typeof(f.report->'files') = 'array' "
-				   "THEN f.report->'files' ELSE '[]'::pg_catalog.jsonb END) "
-				   "WITH ORDINALITY AS e (v, n) ON e.v->>'file' IS NOT NULL "
-				   "WHERE (f.feed_id = $1 OR f.schema_name = $2) "
-				   "AND pg_catalog.to_regnamespace(pg_catalog.quote_ident("
-				   "f.schema_name)) IS NOT NULL "
-				   "ORDER BY f.feed_id <> $1, f.feed_id, e.n", 2, params);
+	res = db_query(conn, sql_feeds_replaced, 2, params);
 	ok = res != NULL;
 	for (int i = 0; ok && i < PQntuples(res); i++)
 	{
@@ -175,17 +165,7 @@ feeds_record(PGconn *conn, const FeedRecord *rec)
 		rec->sha256, rec->version, rec->options, rec->report_json};
 	PGresult   *res;
 
-	/* another feed that was in this schema is gone: swap_feed put it aside */
-	res = db_query(conn,
-				   "WITH gone AS (DELETE FROM gtfs2pgsql.feeds "
-				   "  WHERE schema_name = $2 AND feed_id <> $1) "
-				   "INSERT INTO gtfs2pgsql.feeds VALUES "
-				   "($1, $2, $3, $4, pg_catalog.now(), $5, $6, $7::jsonb) "
-				   "ON CONFLICT (feed_id) DO UPDATE SET "
-				   "schema_name = $2, file_name = $3, sha256 = $4, "
-				   "imported_at = pg_catalog.now(), importer_version = $5, "
-				   "options = $6, report = $7::jsonb "
-				   "RETURNING 1", 7, params);
+	res = db_query(conn, sql_feeds_record, 7, params);
 	PQclear(res);
 	return res != NULL;
 }
