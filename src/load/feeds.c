@@ -47,14 +47,14 @@ int
 feeds_schema_usable(PGconn *conn, const char *schema)
 {
 	const char *params[1] = {schema};
-	/* a schema that is not there yet is usable */
-	int			usable = db_query_bool(conn, "SELECT NOT EXISTS (SELECT FROM "
-									   "pg_catalog.pg_namespace n WHERE "
-									   "n.nspname = $1 AND coalesce("
-									   "pg_catalog.obj_description(n.oid, "
-									   "'pg_namespace'), '') NOT LIKE "
-									   "'gtfs2pgsql%')", 1, params);
+	int			usable;
 
+	/* a schema that is not there yet is usable */
+	usable = db_query_bool(conn, "SELECT NOT EXISTS (SELECT FROM "
+						   "pg_catalog.pg_namespace n WHERE n.nspname = $1 "
+						   "AND coalesce(pg_catalog.obj_description(n.oid, "
+						   "'pg_namespace'), '') NOT LIKE 'gtfs2pgsql%')",
+						   1, params);
 	if (usable < 0)
 		return -1;
 	if (!usable)
@@ -101,7 +101,8 @@ feeds_setup(PGconn *conn, double wait_seconds)
 						  "gtfs2pgsql.feeds", wait_seconds);
 	current = ok ? registry_current(conn) : -1;
 	ok = current >= 0 &&
-		(current > 0 || (trust_set_check(conn) && db_exec(conn, sql_registry))) &&
+		(current > 0 ||
+		 (trust_set_check(conn) && db_exec(conn, sql_registry))) &&
 		db_exec(conn, "COMMIT");
 	if (!ok)
 		db_cleanup(conn, "ROLLBACK");

@@ -17,7 +17,6 @@
 #include "buf.h"
 #include "db.h"
 #include "catalog.h"
-#include "ddl.h"
 #include "lockwait.h"
 #include "log.h"
 #include "report.h"
@@ -280,7 +279,8 @@ widened_tables(PGconn *conn, const char *staging_name, Buf *names, Buf *held)
 {
 	char	   *leaves = leaf_tables();
 	const char *params[2] = {staging_name, leaves};
-	PGresult   *res = leaves ? db_query(conn, sql_swap_widened, 2, params) : NULL;
+	PGresult   *res = leaves ?
+		db_query(conn, sql_swap_widened, 2, params) : NULL;
 	bool		ok = res != NULL;
 
 	if (ok && !PQgetisnull(res, 0, 0))
