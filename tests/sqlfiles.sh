@@ -32,14 +32,16 @@ for f in schema/sql/*.sql; do
 		echo 'BEGIN;'
 		printf '%s\n' "$before"
 		[ -z "$parameters" ] || echo 'PREPARE sqlfiles_statement AS'
-		sed -e "${fill:-s/^//}" -e 's/@s/gtfs/g; s/@g/public/g; s/@r/4326/g; s/@f//g' \
+		sed -e "${fill:-s/^//}" \
+			-e 's/@s/gtfs/g; s/@g/public/g; s/@r/4326/g; s/@f//g' \
 			-e "s/@p/geom/g; s/@l/'gtfs'/g; s/@t/\$sqlfiles\$/g" \
 			-e 's/@c/true/g' "$f"
 		echo ';'
 		[ -z "$parameters" ] ||
 			printf 'EXECUTE sqlfiles_statement (%s);\n' "$parameters"
 		echo 'ROLLBACK;'
-	} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null 2>"/tmp/sqlfiles.$$"; then
+	} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null \
+		2>"/tmp/sqlfiles.$$"; then
 		echo "ok - $f"
 	else
 		echo "not ok - $f: $(cat "/tmp/sqlfiles.$$")"

@@ -279,8 +279,9 @@ FOREACH leaf IN ARRAY CASE WHEN mode = 'drop' THEN '{}' ELSE leaves END LOOP
 					RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
 						MESSAGE = 'schema ' || ours || ' was made by another role';
 				END IF;
-				COMMENT ON SCHEMA gtfs2pgsql_buckets IS
-					'gtfs2pgsql: the cross-feed tables'' hash partitions, each partitioned by feed_id';
+				COMMENT ON SCHEMA gtfs2pgsql_buckets IS 'gtfs2pgsql: the '
+					'cross-feed tables'' hash partitions, each partitioned '
+					'by feed_id';
 				EXECUTE pg_catalog.format('CREATE TABLE gtfs2pgsql_buckets.%I '
 					'(LIKE %s INCLUDING CONSTRAINTS) PARTITION BY LIST (feed_id)',
 					leaf || '_' || bucket, top);

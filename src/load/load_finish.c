@@ -16,6 +16,9 @@
 #include "report.h"
 #include "timetable.h"
 
+/* schema/sql/finish_tables.sql, embedded by the Makefile */
+extern const char sql_finish_tables[];
+
 /*
  * Keys and references, file by file in dependency order.  Rows set aside
  * as duplicates leave their table's count.  False when the database
@@ -127,7 +130,7 @@ finish_lines(LoadRun *run)
 bool
 finish_tables(LoadRun *run, const char *staging_name)
 {
-	const char *params[1] = {staging_name};
+	const char *params[2] = {staging_name, DDL_LINE_COLUMN};
 	PGresult   *res;
 	Buf			sql;
 	bool		ok;
@@ -144,17 +147,7 @@ finish_tables(LoadRun *run, const char *staging_name)
 		!finish_lines(run))
 		return false;
 	started = progress_step("analyze");
-	res = db_query(run->conn,
-				   "SELECT format('%I.%I', n.nspname, c.relname), "
-				   "EXISTS (SELECT FROM pg_catalog.pg_attribute a "
-				   " WHERE a.attrelid = c.oid AND a.attname = '"
-				   DDL_LINE_COLUMN "' AND NOT a.attisdropped), "
-				   "pg_catalog.pg_relation_size(c.oid) > 0 "
-				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-				   "ON n.oid = c.relnamespace WHERE c.oid IN ("
-				   DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("
-									   "pg_catalog.quote_ident($1))")
-				   ") AND c.relkind = 'r'", 1, params);
+	res = db_query(run->conn, sql_finish_tables, 2, params);
 	ok = res != NULL;
 	/*
 	 * The mark by which a later load knows which tables it may drop; the

@@ -33,6 +33,12 @@
 #define STOPS_UNTIL		(1850 * 1000)	/* page bytes: no more stops past */
 #define EXAMPLES		"3"		/* per notice code */
 
+/* schema/sql/, embedded by the Makefile: "@s", "@g" ddl_template's */
+extern const char sql_map_extent[];
+extern const char sql_map_lines[];
+extern const char sql_map_stops[];
+extern const char sql_report_notices[];
+
 typedef struct
 {
 	FILE	   *out;
@@ -485,16 +491,8 @@ write_steps(Page *p, const Report *r)
 static bool
 write_notices(Page *p)
 {
-	PGresult   *res = query(p,
-							"SELECT severity, code, n, file, line, \"column\", "
-							"left(value, 200), left(message, 300) FROM ("
-							"SELECT *, count(*) OVER w AS n, row_number() OVER "
-							"(w ORDER BY file, line NULLS FIRST) AS k "
-							"FROM @s.import_notices WINDOW w AS (PARTITION BY "
-							"severity, code)) AS e WHERE k <= "
-							EXAMPLES " ORDER BY CASE severity WHEN "
-							"'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
-							"n DESC, code, k", 0, NULL);
+	const char *params[1] = {EXAMPLES};
+	PGresult   *res = query(p, sql_report_notices, 1, params);
 	char		buf[40];
 
 	if (res == NULL)
@@ -560,11 +558,6 @@ write_notices(Page *p)
 	PQclear(res);
 	return true;
 }
-
-/* schema/sql/map_*.sql, embedded by the Makefile: "@s", "@g" ddl_template's */
-extern const char sql_map_extent[];
-extern const char sql_map_lines[];
-extern const char sql_map_stops[];
 
 /* The shape lines as paths, until the page is LINES_UNTIL bytes. */
 static bool
