@@ -120,7 +120,7 @@ build/unit: build/tests/unit.o $(LIB)
 TEST_FILES = tests/integration.py tests/notices.py tests/failures.py \
              tests/timetable.py tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
              tests/archive.py tests/layout.py tests/side.py tests/examples.py \
-             tests/lines.py tests/replace.py
+             tests/lines.py tests/replace.py tests/analysis.py
 
 # The feed mutation harness (tests/fuzz_feeds.py) in check: a fixed seed
 # for a bounded time; any failing case fails the run.  FUZZ_FEEDS_FLAGS
@@ -195,7 +195,9 @@ bench: deps
 bench-archive: $(PROG)
 	bench/archive.sh
 
-# Regenerates the catalog from the GTFS reference.
+# Regenerates the catalog from the GTFS reference, REFERENCE: a file of
+# ../shared, outside the repository (its output, src/gtfs/catalog_gtfs.c,
+# is committed; tests/generated.sh checks the two agree when it is there).
 catalog: $(REFERENCE)
 	awk -f schema/catalog.awk $(REFERENCE) > src/gtfs/catalog_gtfs.c.tmp
 	mv src/gtfs/catalog_gtfs.c.tmp src/gtfs/catalog_gtfs.c

@@ -13,8 +13,8 @@
 
 /*
  * Appends the statements that make the views of a feed's schema d, over
- * its tables: trip_lines (with geometry: ddl_create_trip_lines), and those
- * of timetable.h.
+ * its tables: trip_lines (with geometry: ddl_create_trip_lines), those
+ * of timetable.h, and those of analysis.h over them.
  */
 extern bool feedschema_views(Buf *sql, const Ddl *d);
 

@@ -35,6 +35,8 @@ typedef struct
 	long		split_min_size;	/* a stop_times.txt of this many bytes
 								 * (uncompressed) or more loads on a second
 								 * connection; negative: never */
+	bool		stats;			/* fill the statistics' materialized views
+								 * (analysis.h); else they are emptied */
 } LoadOptions;
 
 typedef enum

@@ -14,9 +14,19 @@
 /*
  * Appends s[0..len) as a CSV field (RFC 4180): as it is, or between
  * quotes, its quotes doubled, when it holds a comma, a quote or a line
- * end (or a NUL byte).  False when out is full.
+ * end (or a NUL byte); spaces at either end kept as written, unquoted.
+ * False when out is full.
  */
 extern bool textfmt_csv_field(Buf *out, const char *s, size_t len);
+
+/*
+ * Quotes in place the field that out holds from start to its end, as
+ * textfmt_csv_field would have written it, where it must be; with edges
+ * also where it starts or ends with a space or a tab, which a reader that
+ * trims (as GTFS consumers do) would drop.  For a writer that appends a
+ * field's bytes itself, without a copy.  False when out is full.
+ */
+extern bool textfmt_csv_quote(Buf *out, size_t start, bool edges);
 
 /*
  * Appends s[0..len) as a JSON string: quotes and backslashes escaped,

@@ -705,3 +705,366 @@ CROSS JOIN LATERAL (SELECT stop_id, stop_sequence, arrival_time,
 	WHERE trip_id = st.trip_id AND stop_sequence > st.stop_sequence
 	ORDER BY stop_sequence LIMIT 1) n
 ;
+CREATE OR REPLACE VIEW "gtfs".feed_time_frame AS
+WITH days AS (
+	SELECT min(date) AS first, max(date) AS last FROM (SELECT service_id, date FROM "gtfs".service_days
+	UNION ALL
+	SELECT c.service_id, s.date
+	FROM (SELECT first + generate_series(0, last - first) AS date
+		FROM (SELECT min(start_date) + 730 AS first,
+			max(end_date) AS last FROM "gtfs".calendar
+			WHERE end_date >= start_date + 730) b) s
+	JOIN "gtfs".calendar c
+		ON s.date BETWEEN c.start_date + 730 AND c.end_date
+	WHERE c.service_id IS NOT NULL AND (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday,
+		c.thursday, c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
+	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
+		WHERE x.service_id = c.service_id AND x.date = s.date
+		AND x.exception_type IN (1, 2))) AS d
+), reach AS (
+	SELECT 1 + ceil(extract(epoch FROM coalesce(greatest(
+			(SELECT max(greatest(arrival_time, departure_time))
+				FROM "gtfs".stop_times),
+			interval '0'), interval '0')
+		+ coalesce((SELECT max(end_time) FROM "gtfs".frequencies),
+			interval '0')) / 86400)::integer AS days
+)
+SELECT (SELECT min(least(t_arrival, t_departure))
+		FROM "gtfs".arrivals_departures
+		WHERE date <= (SELECT first + days FROM days, reach)) AS min,
+	(SELECT max(greatest(t_arrival, t_departure))
+		FROM "gtfs".arrivals_departures
+		WHERE date >= (SELECT last - days FROM days, reach)) AS max;
+
+CREATE OR REPLACE FUNCTION "gtfs".feed_time_series(time_unit text)
+RETURNS SETOF timestamptz
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+	SELECT generate_series(date_trunc(time_unit, min),
+		date_trunc(time_unit, max), ('1 ' || time_unit)::interval)
+	FROM "gtfs".feed_time_frame;
+END;
+CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_by_route_date AS
+WITH firsts AS (
+	SELECT trip_id, min(stop_sequence) AS stop_sequence
+	FROM "gtfs".stop_times GROUP BY trip_id
+), ad AS (
+	SELECT ad.route_id, ad.date,
+		(coalesce(ad.t_departure, ad.t_arrival)
+			AT TIME ZONE ad.agency_timezone)::date AS effective_date,
+		ad.stop_sequence = f.stop_sequence AS first
+	FROM "gtfs".arrivals_departures ad JOIN firsts f USING (trip_id)
+)
+SELECT route_id,
+	CASE WHEN GROUPING(effective_date) = 0 THEN effective_date
+		ELSE date END AS date,
+	extract(dow FROM CASE WHEN GROUPING(effective_date) = 0
+		THEN effective_date ELSE date END) AS dow,
+	count(*) FILTER (WHERE first) AS nr_of_trips,
+	count(*) AS nr_of_arrs_deps,
+	GROUPING(effective_date) = 0 AS is_effective
+FROM ad
+GROUP BY GROUPING SETS ((route_id, date), (route_id, effective_date))
+WITH NO DATA;
+CREATE INDEX IF NOT EXISTS stats_by_route_date_route_id
+	ON "gtfs".stats_by_route_date (route_id, date, is_effective);
+CREATE INDEX IF NOT EXISTS stats_by_route_date_date
+	ON "gtfs".stats_by_route_date (date);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_by_agency_route_stop_hour AS
+SELECT ad.agency_id, ad.route_id, ad.stop_id, st.stop_id AS station_id,
+	min(ad.date) AS service_date,
+	date_trunc('hour', ad.t_arrival, ad.agency_timezone) AS effective_hour,
+	count(*) AS nr_of_arrs
+FROM "gtfs".arrivals_departures ad
+LEFT JOIN "gtfs".stops s ON s.stop_id = ad.stop_id
+LEFT JOIN "gtfs".stops st ON st.stop_id = s.parent_station
+GROUP BY ad.agency_id, ad.route_id, ad.stop_id, st.stop_id,
+	date_trunc('hour', ad.t_arrival, ad.agency_timezone)
+WITH NO DATA;
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_route_id
+	ON "gtfs".stats_by_agency_route_stop_hour (route_id);
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_stop_id
+	ON "gtfs".stats_by_agency_route_stop_hour (stop_id);
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_station_id
+	ON "gtfs".stats_by_agency_route_stop_hour (station_id);
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_hour
+	ON "gtfs".stats_by_agency_route_stop_hour (effective_hour);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_active_trips_by_hour AS
+WITH active AS (
+	SELECT DISTINCT h.hour, c.route_id, c.trip_id
+	FROM "gtfs".connections c
+	CROSS JOIN LATERAL generate_series(date_trunc('hour', c.t_departure),
+		date_trunc('hour', c.t_arrival), interval '1 hour') AS h (hour)
+)
+SELECT s.hour, count(a.trip_id) AS nr_of_active_trips
+FROM "gtfs".feed_time_series('hour') AS s (hour)
+LEFT JOIN active a ON a.hour = s.hour
+GROUP BY s.hour
+WITH NO DATA;
+CREATE INDEX IF NOT EXISTS stats_active_trips_by_hour_hour
+	ON "gtfs".stats_active_trips_by_hour (hour);
+CREATE OR REPLACE VIEW "gtfs".translations_by_record AS
+SELECT DISTINCT ON (table_name, field_name, language, record_id,
+		record_sub_id)
+	table_name, field_name, language, record_id, record_sub_id, translation
+FROM (SELECT table_name, field_name, language, record_id,
+		CASE WHEN table_name <> 'stop_times' THEN NULL
+			WHEN record_sub_id ~ '^ *[0-9]{1,9} *$'
+			THEN trim(record_sub_id)::integer::text
+			ELSE record_sub_id END AS record_sub_id,
+		translation, field_value
+	FROM "gtfs".translations
+	WHERE record_id IS NOT NULL AND table_name IS NOT NULL
+	AND field_name IS NOT NULL AND language IS NOT NULL
+	AND translation IS NOT NULL) r
+ORDER BY table_name, field_name, language, record_id, record_sub_id,
+	field_value NULLS FIRST, translation;
+
+CREATE OR REPLACE VIEW "gtfs".translations_by_value AS
+SELECT DISTINCT ON (table_name, field_name, language, field_value)
+	table_name, field_name, language, field_value, translation
+FROM (SELECT table_name, field_name, language, field_value, translation,
+		1 AS rank
+	FROM "gtfs".translations
+	WHERE record_id IS NULL AND field_value IS NOT NULL
+	AND table_name IS NOT NULL AND field_name IS NOT NULL
+	AND language IS NOT NULL AND translation IS NOT NULL
+	UNION ALL
+	SELECT f.table_name, f.field_name, t.extra ->> 'lang',
+		t.extra ->> 'trans_id', t.translation, 2
+	FROM "gtfs".translations t
+	CROSS JOIN (VALUES ('agency', 'agency_name'), ('stops', 'stop_name'),
+		('stops', 'tts_stop_name'), ('stops', 'stop_desc'),
+		('stops', 'platform_code'), ('routes', 'route_short_name'),
+		('routes', 'route_long_name'), ('routes', 'route_desc'),
+		('trips', 'trip_headsign'), ('trips', 'trip_short_name'),
+		('stop_times', 'stop_headsign')) AS f (table_name, field_name)
+	WHERE t.table_name IS NULL AND t.record_id IS NULL
+	AND t.extra ->> 'trans_id' IS NOT NULL
+	AND t.extra ->> 'lang' IS NOT NULL AND t.translation IS NOT NULL) r
+ORDER BY table_name, field_name, language, field_value, rank, translation;
+
+CREATE OR REPLACE VIEW "gtfs".translation_languages AS
+SELECT NULL::text AS language
+UNION
+SELECT coalesce(language, extra ->> 'lang') FROM "gtfs".translations
+WHERE coalesce(language, extra ->> 'lang') IS NOT NULL;
+
+CREATE OR REPLACE VIEW "gtfs".stops_translated AS
+SELECT l.language, s.stop_id, s.stop_code,
+	coalesce(n1.translation, n2.translation, s.stop_name) AS stop_name,
+	CASE WHEN coalesce(n1.translation, n2.translation) IS NOT NULL
+		THEN l.language END AS stop_name_lang,
+	coalesce(t1.translation, t2.translation, s.tts_stop_name)
+		AS tts_stop_name,
+	CASE WHEN coalesce(t1.translation, t2.translation) IS NOT NULL
+		THEN l.language END AS tts_stop_name_lang,
+	coalesce(d1.translation, d2.translation, s.stop_desc) AS stop_desc,
+	CASE WHEN coalesce(d1.translation, d2.translation) IS NOT NULL
+		THEN l.language END AS stop_desc_lang,
+	s.stop_lat, s.stop_lon, s.zone_id,
+	coalesce(u1.translation, u2.translation, s.stop_url) AS stop_url,
+	CASE WHEN coalesce(u1.translation, u2.translation) IS NOT NULL
+		THEN l.language END AS stop_url_lang,
+	s.location_type, s.parent_station, s.stop_timezone,
+	s.wheelchair_boarding, s.level_id,
+	coalesce(p1.translation, p2.translation, s.platform_code)
+		AS platform_code,
+	CASE WHEN coalesce(p1.translation, p2.translation) IS NOT NULL
+		THEN l.language END AS platform_code_lang
+FROM "gtfs".stops s
+CROSS JOIN "gtfs".translation_languages l
+LEFT JOIN "gtfs".translations_by_record n1 ON n1.table_name = 'stops'
+	AND n1.field_name = 'stop_name' AND n1.language = l.language
+	AND n1.record_id = s.stop_id
+LEFT JOIN "gtfs".translations_by_value n2 ON n2.table_name = 'stops'
+	AND n2.field_name = 'stop_name' AND n2.language = l.language
+	AND n2.field_value = s.stop_name
+LEFT JOIN "gtfs".translations_by_record t1 ON t1.table_name = 'stops'
+	AND t1.field_name = 'tts_stop_name' AND t1.language = l.language
+	AND t1.record_id = s.stop_id
+LEFT JOIN "gtfs".translations_by_value t2 ON t2.table_name = 'stops'
+	AND t2.field_name = 'tts_stop_name' AND t2.language = l.language
+	AND t2.field_value = s.tts_stop_name
+LEFT JOIN "gtfs".translations_by_record d1 ON d1.table_name = 'stops'
+	AND d1.field_name = 'stop_desc' AND d1.language = l.language
+	AND d1.record_id = s.stop_id
+LEFT JOIN "gtfs".translations_by_value d2 ON d2.table_name = 'stops'
+	AND d2.field_name = 'stop_desc' AND d2.language = l.language
+	AND d2.field_value = s.stop_desc
+LEFT JOIN "gtfs".translations_by_record u1 ON u1.table_name = 'stops'
+	AND u1.field_name = 'stop_url' AND u1.language = l.language
+	AND u1.record_id = s.stop_id
+LEFT JOIN "gtfs".translations_by_value u2 ON u2.table_name = 'stops'
+	AND u2.field_name = 'stop_url' AND u2.language = l.language
+	AND u2.field_value = s.stop_url
+LEFT JOIN "gtfs".translations_by_record p1 ON p1.table_name = 'stops'
+	AND p1.field_name = 'platform_code' AND p1.language = l.language
+	AND p1.record_id = s.stop_id
+LEFT JOIN "gtfs".translations_by_value p2 ON p2.table_name = 'stops'
+	AND p2.field_name = 'platform_code' AND p2.language = l.language
+	AND p2.field_value = s.platform_code;
+
+CREATE OR REPLACE VIEW "gtfs".routes_translated AS
+SELECT l.language, r.route_id, r.agency_id,
+	coalesce(s1.translation, s2.translation, r.route_short_name)
+		AS route_short_name,
+	CASE WHEN coalesce(s1.translation, s2.translation) IS NOT NULL
+		THEN l.language END AS route_short_name_lang,
+	coalesce(n1.translation, n2.translation, r.route_long_name)
+		AS route_long_name,
+	CASE WHEN coalesce(n1.translation, n2.translation) IS NOT NULL
+		THEN l.language END AS route_long_name_lang,
+	coalesce(d1.translation, d2.translation, r.route_desc) AS route_desc,
+	CASE WHEN coalesce(d1.translation, d2.translation) IS NOT NULL
+		THEN l.language END AS route_desc_lang,
+	r.route_type,
+	coalesce(u1.translation, u2.translation, r.route_url) AS route_url,
+	CASE WHEN coalesce(u1.translation, u2.translation) IS NOT NULL
+		THEN l.language END AS route_url_lang,
+	r.route_color, r.route_text_color, r.route_sort_order
+FROM "gtfs".routes r
+CROSS JOIN "gtfs".translation_languages l
+LEFT JOIN "gtfs".translations_by_record s1 ON s1.table_name = 'routes'
+	AND s1.field_name = 'route_short_name' AND s1.language = l.language
+	AND s1.record_id = r.route_id
+LEFT JOIN "gtfs".translations_by_value s2 ON s2.table_name = 'routes'
+	AND s2.field_name = 'route_short_name' AND s2.language = l.language
+	AND s2.field_value = r.route_short_name
+LEFT JOIN "gtfs".translations_by_record n1 ON n1.table_name = 'routes'
+	AND n1.field_name = 'route_long_name' AND n1.language = l.language
+	AND n1.record_id = r.route_id
+LEFT JOIN "gtfs".translations_by_value n2 ON n2.table_name = 'routes'
+	AND n2.field_name = 'route_long_name' AND n2.language = l.language
+	AND n2.field_value = r.route_long_name
+LEFT JOIN "gtfs".translations_by_record d1 ON d1.table_name = 'routes'
+	AND d1.field_name = 'route_desc' AND d1.language = l.language
+	AND d1.record_id = r.route_id
+LEFT JOIN "gtfs".translations_by_value d2 ON d2.table_name = 'routes'
+	AND d2.field_name = 'route_desc' AND d2.language = l.language
+	AND d2.field_value = r.route_desc
+LEFT JOIN "gtfs".translations_by_record u1 ON u1.table_name = 'routes'
+	AND u1.field_name = 'route_url' AND u1.language = l.language
+	AND u1.record_id = r.route_id
+LEFT JOIN "gtfs".translations_by_value u2 ON u2.table_name = 'routes'
+	AND u2.field_name = 'route_url' AND u2.language = l.language
+	AND u2.field_value = r.route_url;
+
+CREATE OR REPLACE VIEW "gtfs".trips_translated AS
+SELECT l.language, t.trip_id, t.route_id, t.service_id,
+	coalesce(h1.translation, h2.translation, t.trip_headsign)
+		AS trip_headsign,
+	CASE WHEN coalesce(h1.translation, h2.translation) IS NOT NULL
+		THEN l.language END AS trip_headsign_lang,
+	coalesce(s1.translation, s2.translation, t.trip_short_name)
+		AS trip_short_name,
+	CASE WHEN coalesce(s1.translation, s2.translation) IS NOT NULL
+		THEN l.language END AS trip_short_name_lang,
+	t.direction_id, t.block_id, t.shape_id, t.wheelchair_accessible,
+	t.bikes_allowed
+FROM "gtfs".trips t
+CROSS JOIN "gtfs".translation_languages l
+LEFT JOIN "gtfs".translations_by_record h1 ON h1.table_name = 'trips'
+	AND h1.field_name = 'trip_headsign' AND h1.language = l.language
+	AND h1.record_id = t.trip_id
+LEFT JOIN "gtfs".translations_by_value h2 ON h2.table_name = 'trips'
+	AND h2.field_name = 'trip_headsign' AND h2.language = l.language
+	AND h2.field_value = t.trip_headsign
+LEFT JOIN "gtfs".translations_by_record s1 ON s1.table_name = 'trips'
+	AND s1.field_name = 'trip_short_name' AND s1.language = l.language
+	AND s1.record_id = t.trip_id
+LEFT JOIN "gtfs".translations_by_value s2 ON s2.table_name = 'trips'
+	AND s2.field_name = 'trip_short_name' AND s2.language = l.language
+	AND s2.field_value = t.trip_short_name;
+
+CREATE OR REPLACE VIEW "gtfs".arrivals_departures_translated AS
+SELECT l.language, ad.trip_id, ad.date, ad.frequencies_it,
+	ad.stop_sequence, ad.stop_id, s.stop_name, s.stop_name_lang,
+	st.stop_id AS station_id, st.stop_name AS station_name,
+	st.stop_name_lang AS station_name_lang,
+	ad.route_id, r.route_short_name, r.route_short_name_lang,
+	r.route_long_name, r.route_long_name_lang, r.route_type,
+	ad.service_id, ad.direction_id, t.trip_headsign, t.trip_headsign_lang,
+	coalesce(h1.translation, h2.translation, ad.stop_headsign)
+		AS stop_headsign,
+	CASE WHEN coalesce(h1.translation, h2.translation) IS NOT NULL
+		THEN l.language END AS stop_headsign_lang,
+	ad.pickup_type, ad.drop_off_type, ad.timepoint,
+	ad.shape_dist_traveled, ad.t_arrival, ad.t_departure, ad.agency_id,
+	ad.agency_timezone
+FROM "gtfs".arrivals_departures ad
+CROSS JOIN "gtfs".translation_languages l
+LEFT JOIN "gtfs".stops_translated s ON s.stop_id = ad.stop_id
+	AND coalesce(s.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".stops_translated st ON st.stop_id = s.parent_station
+	AND coalesce(st.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".routes_translated r ON r.route_id = ad.route_id
+	AND coalesce(r.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".trips_translated t ON t.trip_id = ad.trip_id
+	AND coalesce(t.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".translations_by_record h1 ON h1.table_name = 'stop_times'
+	AND h1.field_name = 'stop_headsign' AND h1.language = l.language
+	AND h1.record_id = ad.trip_id
+	AND h1.record_sub_id = ad.stop_sequence::text
+LEFT JOIN "gtfs".translations_by_value h2 ON h2.table_name = 'stop_times'
+	AND h2.field_name = 'stop_headsign' AND h2.language = l.language
+	AND h2.field_value = ad.stop_headsign;
+
+CREATE OR REPLACE VIEW "gtfs".connections_translated AS
+SELECT l.language, c.trip_id, c.date, c.frequencies_it,
+	c.route_id, r.route_short_name, r.route_short_name_lang,
+	r.route_long_name, r.route_long_name_lang, r.route_type,
+	c.service_id, c.direction_id, t.trip_headsign, t.trip_headsign_lang,
+	c.from_stop_id, fs.stop_name AS from_stop_name,
+	fs.stop_name_lang AS from_stop_name_lang,
+	fst.stop_id AS from_station_id, fst.stop_name AS from_station_name,
+	fst.stop_name_lang AS from_station_name_lang,
+	coalesce(fh1.translation, fh2.translation, f.stop_headsign)
+		AS from_stop_headsign,
+	CASE WHEN coalesce(fh1.translation, fh2.translation) IS NOT NULL
+		THEN l.language END AS from_stop_headsign_lang,
+	c.from_stop_sequence, c.from_pickup_type, c.t_departure,
+	c.to_stop_id, ts.stop_name AS to_stop_name,
+	ts.stop_name_lang AS to_stop_name_lang,
+	tst.stop_id AS to_station_id, tst.stop_name AS to_station_name,
+	tst.stop_name_lang AS to_station_name_lang,
+	coalesce(th1.translation, th2.translation, n.stop_headsign)
+		AS to_stop_headsign,
+	CASE WHEN coalesce(th1.translation, th2.translation) IS NOT NULL
+		THEN l.language END AS to_stop_headsign_lang,
+	c.to_stop_sequence, c.to_drop_off_type, c.t_arrival, c.agency_id,
+	c.agency_timezone
+FROM "gtfs".connections c
+CROSS JOIN "gtfs".translation_languages l
+LEFT JOIN "gtfs".stop_times f ON f.trip_id = c.trip_id
+	AND f.stop_sequence = c.from_stop_sequence
+LEFT JOIN "gtfs".stop_times n ON n.trip_id = c.trip_id
+	AND n.stop_sequence = c.to_stop_sequence
+LEFT JOIN "gtfs".stops_translated fs ON fs.stop_id = c.from_stop_id
+	AND coalesce(fs.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".stops_translated fst ON fst.stop_id = fs.parent_station
+	AND coalesce(fst.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".stops_translated ts ON ts.stop_id = c.to_stop_id
+	AND coalesce(ts.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".stops_translated tst ON tst.stop_id = ts.parent_station
+	AND coalesce(tst.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".routes_translated r ON r.route_id = c.route_id
+	AND coalesce(r.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".trips_translated t ON t.trip_id = c.trip_id
+	AND coalesce(t.language, '') = coalesce(l.language, '')
+LEFT JOIN "gtfs".translations_by_record fh1 ON fh1.table_name = 'stop_times'
+	AND fh1.field_name = 'stop_headsign' AND fh1.language = l.language
+	AND fh1.record_id = c.trip_id
+	AND fh1.record_sub_id = c.from_stop_sequence::text
+LEFT JOIN "gtfs".translations_by_value fh2 ON fh2.table_name = 'stop_times'
+	AND fh2.field_name = 'stop_headsign' AND fh2.language = l.language
+	AND fh2.field_value = f.stop_headsign
+LEFT JOIN "gtfs".translations_by_record th1 ON th1.table_name = 'stop_times'
+	AND th1.field_name = 'stop_headsign' AND th1.language = l.language
+	AND th1.record_id = c.trip_id
+	AND th1.record_sub_id = c.to_stop_sequence::text
+LEFT JOIN "gtfs".translations_by_value th2 ON th2.table_name = 'stop_times'
+	AND th2.field_name = 'stop_headsign' AND th2.language = l.language
+	AND th2.field_value = n.stop_headsign;

@@ -27,7 +27,7 @@ from gtfstest import (REPO, SHARED, FEEDS, FIXTURES, PROG, DB, TIMEOUT,  # noqa:
                       TMP, check, describe, run)
 REFERENCE = os.path.join(SHARED, 'gtfs-reference.tsv')
 VALUE_CHECK_MAX_BYTES = int(os.environ.get('VALUE_CHECK_MAX_BYTES', 32_000_000))
-LOADED = {}                     # real feed stem -> schema it was loaded into
+LOADED = {}                     # a feed's stem -> schema it was loaded into
 
 # ---------------------------------------------------------------- harness
 
@@ -256,15 +256,31 @@ def need_mini_schema():
         LOADED['mini'] = 'mini'
     return 'mini'
 
-def need_feed(stem):
-    """(path, schema) of a real feed, loading it unless a feed test did."""
-    path = os.path.join(FEEDS, stem + '.zip')
+def need_loaded(path):
+    """The schema of the feed at path (a zip), loading it unless a feed test
+    did."""
+    stem = os.path.basename(path)[:-4]
     if not os.path.isfile(path):
         raise absent(path)
     if stem not in LOADED:
         load(path, schema_for(stem))
         LOADED[stem] = schema_for(stem)
-    return path, LOADED[stem]
+    return LOADED[stem]
+
+def spot_feeds(stem):
+    """[(path, schema)] of the feed the tests make (see made_feed), then of
+    the real feed stem when ../shared is there: a spot test checks each,
+    the made one holding what the real one is picked for."""
+    made = os.path.join(TMP, 'made-sample.zip')
+    feeds = [(made, need_loaded(made))]
+    if os.path.isdir(FEEDS):
+        feeds.append(need_feed(stem))
+    return feeds
+
+def need_feed(stem):
+    """(path, schema) of a real feed, loading it unless a feed test did."""
+    path = os.path.join(FEEDS, stem + '.zip')
+    return path, need_loaded(path)
 
 def need_fixture(name):
     d = os.path.join(FIXTURES, name)
@@ -428,79 +444,107 @@ def feed_test(path):
         check(not problems, '\n'.join(problems))
     TESTS.append(('feed_' + schema[2:], fn, True))
 
+def made_feed():
+    """A zip, in TMP, of fixtures/sample in the forms real feeds bring (see
+    ../shared/feeds/CATALOG.md): a BOM on agency.txt, CRLF in stops.txt, no
+    final newline in shapes.txt, a blank last line in transfers.txt, an
+    empty pickup_type, a member that is not a .txt (the sample has hours
+    of one digit and past 24, empty stop_desc).  The per-feed tests and
+    the spot tests run on it always, so that a clone without ../shared
+    runs them too."""
+    path = os.path.join(TMP, 'made-sample.zip')
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
+        for n in sorted(os.listdir(os.path.join(FIXTURES, 'sample'))):
+            with open(os.path.join(FIXTURES, 'sample', n), 'rb') as f:
+                data = f.read()
+            if n == 'agency.txt':
+                data = b'\xef\xbb\xbf' + data
+            elif n == 'stops.txt':
+                data = data.replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+            elif n == 'shapes.txt':
+                data = data.rstrip(b'\r\n')
+            elif n == 'transfers.txt':
+                data += b'\n'
+            elif n == 'stop_times.txt':
+                # a pickup_type left empty, as bart's
+                head, first, rest = data.split(b'\n', 2)
+                cells = first.split(b',')
+                cells[6] = b''
+                data = b'\n'.join([head, b','.join(cells), rest])
+            z.writestr(n, data)
+        z.writestr('desktop.ini', b'[.ShellClassInfo]\n')
+    return path
+
+feed_test(made_feed())
 if os.path.isdir(FEEDS):
     for p in sorted(os.listdir(FEEDS)):
         if p.endswith('.zip'):
             feed_test(os.path.join(FEEDS, p))
-else:
-    @test()
-    def feeds():
-        raise absent(FEEDS)
 
 @test()
 def spot_hart_single_digit_hours():
-    path, s = need_feed('hart-2018')
-    check(int(value("SELECT count(*) FROM %s WHERE arrival_time < interval '10:00:00'"
-                    % rel(s, 'stop_times'))) > 0, 'no arrival_time before 10:00')
-    r = first_record(feed_members(path)['stop_times.txt'],
-                     lambda r: re.match(r'\d:', r['arrival_time']))
-    got = query("SELECT arrival_time::text, arrival_time = interval %s FROM %s"
-                " WHERE trip_id = %s AND stop_sequence = %s"
-                % (ql(r['arrival_time']), rel(s, 'stop_times'),
-                   ql(r['trip_id']), ql(r['stop_sequence'])))
-    check(got == [('0' + r['arrival_time'], 't')],
-          'file %r, table %r' % (r['arrival_time'], got))
+    for path, s in spot_feeds('hart-2018'):
+        check(int(value("SELECT count(*) FROM %s WHERE arrival_time < interval '10:00:00'"
+                        % rel(s, 'stop_times'))) > 0, 'no arrival_time before 10:00')
+        r = first_record(feed_members(path)['stop_times.txt'],
+                         lambda r: re.match(r'\d:', r['arrival_time']))
+        got = query("SELECT arrival_time::text, arrival_time = interval %s FROM %s"
+                    " WHERE trip_id = %s AND stop_sequence = %s"
+                    % (ql(r['arrival_time']), rel(s, 'stop_times'),
+                       ql(r['trip_id']), ql(r['stop_sequence'])))
+        check(got == [('0' + r['arrival_time'], 't')],
+              'file %r, table %r' % (r['arrival_time'], got))
 
 @test()
 def spot_bart_times_past_24():
-    path, s = need_feed('bart-2018')
-    r = first_record(feed_members(path)['stop_times.txt'],
-                     lambda r: int(r['arrival_time'].split(':')[0] or 0) >= 24)
-    got = query("SELECT arrival_time::text, arrival_time = interval %s FROM %s"
-                " WHERE trip_id = %s AND stop_sequence = %s"
-                % (ql(r['arrival_time']), rel(s, 'stop_times'),
-                   ql(r['trip_id']), ql(r['stop_sequence'])))
-    check(got == [(r['arrival_time'], 't')], 'file %r, table %r' % (r['arrival_time'], got))
+    for path, s in spot_feeds('bart-2018'):
+        r = first_record(feed_members(path)['stop_times.txt'],
+                         lambda r: int(r['arrival_time'].split(':')[0] or 0) >= 24)
+        got = query("SELECT arrival_time::text, arrival_time = interval %s FROM %s"
+                    " WHERE trip_id = %s AND stop_sequence = %s"
+                    % (ql(r['arrival_time']), rel(s, 'stop_times'),
+                       ql(r['trip_id']), ql(r['stop_sequence'])))
+        check(got == [(r['arrival_time'], 't')], 'file %r, table %r' % (r['arrival_time'], got))
 
 @test()
 def spot_empty_is_null():
-    path, s = need_feed('bart-2018')
-    members = feed_members(path)
-    r = first_record(members['stops.txt'], lambda r: r['stop_desc'] == '')
-    check(value('SELECT stop_desc IS NULL FROM %s WHERE stop_id = %s'
-                % (rel(s, 'stops'), ql(r['stop_id']))) == 't', 'stop_desc not NULL')
-    r = first_record(members['stop_times.txt'], lambda r: r['pickup_type'] == '')
-    check(value('SELECT pickup_type IS NULL FROM %s WHERE trip_id = %s AND stop_sequence = %s'
-                % (rel(s, 'stop_times'), ql(r['trip_id']), ql(r['stop_sequence'])))
-          == 't', 'pickup_type not NULL')
-    for schema in set(LOADED.values()) | {s}:
-        types = table_types(schema, 'stops')
-        cols = [c for c, t in types.items() if is_text(t)]
-        n = value('SELECT count(*) FROM %s WHERE %s' % (rel(schema, 'stops'), ' OR '.join(
-            "%s = ''" % qi(c) for c in cols))) if cols else '0'
-        check(n == '0', "%s: %s stops rows hold '' in a text column" % (schema, n))
+    for path, s in spot_feeds('bart-2018'):
+        members = feed_members(path)
+        r = first_record(members['stops.txt'], lambda r: r['stop_desc'] == '')
+        check(value('SELECT stop_desc IS NULL FROM %s WHERE stop_id = %s'
+                    % (rel(s, 'stops'), ql(r['stop_id']))) == 't', 'stop_desc not NULL')
+        r = first_record(members['stop_times.txt'], lambda r: r['pickup_type'] == '')
+        check(value('SELECT pickup_type IS NULL FROM %s WHERE trip_id = %s AND stop_sequence = %s'
+                    % (rel(s, 'stop_times'), ql(r['trip_id']), ql(r['stop_sequence'])))
+              == 't', 'pickup_type not NULL')
+        for schema in set(LOADED.values()) | {s}:
+            types = table_types(schema, 'stops')
+            cols = [c for c, t in types.items() if is_text(t)]
+            n = value('SELECT count(*) FROM %s WHERE %s' % (rel(schema, 'stops'), ' OR '.join(
+                "%s = ''" % qi(c) for c in cols))) if cols else '0'
+            check(n == '0', "%s: %s stops rows hold '' in a text column" % (schema, n))
 
 @test()
 def spot_tables_with_rows_analyzed():
     """Every table of the feed that holds rows has its statistics (the
     empty ones are not analyzed: nothing to find there)."""
-    path, s = need_feed('bart-2018')
-    tables = ("SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relkind = 'r' AND"
-              " (c.relnamespace = %s::regnamespace OR c.oid IN (SELECT i.inhrelid FROM"
-              " pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
-              " WHERE p.relnamespace = %s::regnamespace))" % (ql(s), ql(s)))
-    missing = query("SELECT c.oid::regclass::text FROM pg_catalog.pg_class c"
-                    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-                    " WHERE c.oid IN (%s) AND pg_catalog.pg_relation_size(c.oid) > 0"
-                    " AND NOT EXISTS (SELECT FROM pg_catalog.pg_stats t WHERE"
-                    " t.schemaname = n.nspname AND t.tablename = c.relname)" % tables)
-    check(missing == [], 'tables with rows and no statistics: %r' % missing)
-    check(value("SELECT count(*) FROM (%s) t" % tables) != '0', 'no table found')
-    check(value("SELECT count(*) FROM pg_catalog.pg_stats t JOIN pg_catalog.pg_class c"
-                " ON c.relname = t.tablename JOIN pg_catalog.pg_namespace n ON n.oid ="
-                " c.relnamespace AND n.nspname = t.schemaname WHERE c.oid IN (%s) AND"
-                " t.tablename = 'stop_times' AND t.attname = 'stop_id'" % tables) == '1',
-          'no statistics of stop_times.stop_id')
+    for path, s in spot_feeds('bart-2018'):
+        tables = ("SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relkind = 'r' AND"
+                  " (c.relnamespace = %s::regnamespace OR c.oid IN (SELECT i.inhrelid FROM"
+                  " pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+                  " WHERE p.relnamespace = %s::regnamespace))" % (ql(s), ql(s)))
+        missing = query("SELECT c.oid::regclass::text FROM pg_catalog.pg_class c"
+                        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                        " WHERE c.oid IN (%s) AND pg_catalog.pg_relation_size(c.oid) > 0"
+                        " AND NOT EXISTS (SELECT FROM pg_catalog.pg_stats t WHERE"
+                        " t.schemaname = n.nspname AND t.tablename = c.relname)" % tables)
+        check(missing == [], 'tables with rows and no statistics: %r' % missing)
+        check(value("SELECT count(*) FROM (%s) t" % tables) != '0', 'no table found')
+        check(value("SELECT count(*) FROM pg_catalog.pg_stats t JOIN pg_catalog.pg_class c"
+                    " ON c.relname = t.tablename JOIN pg_catalog.pg_namespace n ON n.oid ="
+                    " c.relnamespace AND n.nspname = t.schemaname WHERE c.oid IN (%s) AND"
+                    " t.tablename = 'stop_times' AND t.attname = 'stop_id'" % tables) == '1',
+              'no statistics of stop_times.stop_id')
 
 @test()
 def spot_wmata_extra_columns():
@@ -554,15 +598,16 @@ def spot_catalog_tables_always_created():
 
 @test()
 def spot_non_txt_members_skipped():
-    found = 0
-    for stem, junk in [('cdmx-2018', 'desktop'), ('sacrt-2024', 'earth')]:
-        if os.path.isfile(os.path.join(FEEDS, stem + '.zip')):
-            _, s = need_feed(stem)
+    """desktop.ini (the made feed's, cdmx's) and Earth.kml (sacrt's) make
+    no table."""
+    made = os.path.join(TMP, 'made-sample.zip')
+    for path, junk in [(made, 'desktop'),
+                       (os.path.join(FEEDS, 'cdmx-2018.zip'), 'desktop'),
+                       (os.path.join(FEEDS, 'sacrt-2024.zip'), 'earth')]:
+        if path == made or os.path.isdir(FEEDS):
+            s = need_loaded(path)
             tables = {t.lower() for t in tables_of(s)}
             check(junk not in tables, '%s: table %s created' % (s, junk))
-            found += 1
-    if not found:
-        raise absent(os.path.join(FEEDS, 'cdmx-2018.zip'))
 
 def fixture_test(name, as_zip):
     def fn():
@@ -1186,7 +1231,7 @@ def geom_feed_test(path):
     stem = os.path.basename(path)[:-4]
 
     def fn():
-        _, s = need_feed(stem)
+        s = need_loaded(path)
         problems = []
         gather(problems, check_geom_type, s, 'stops', 'geometry(Point,4326)')
         gather(problems, check_geom_type, s, 'shapes', 'geometry(Point,4326)')
@@ -1201,21 +1246,23 @@ def geom_feed_test(path):
                'geometry(MultiLineString,4326)')
         views = {r[0] for r in query('SELECT table_name FROM information_schema.views'
                                      ' WHERE table_schema = %s' % ql(s))}
-        if views != {'trip_lines', 'arrivals_departures', 'connections'}:
-            problems.append('%s: views %s, not trip_lines,'
-                            ' arrivals_departures and connections'
-                            % (s, sorted(views)))
+        # and those of tests/analysis.py
+        want = {'trip_lines', 'arrivals_departures', 'connections',
+                'feed_time_frame', 'translations_by_record',
+                'translations_by_value', 'translation_languages',
+                'stops_translated', 'routes_translated', 'trips_translated',
+                'arrivals_departures_translated', 'connections_translated'}
+        if views != want:
+            problems.append('%s: views %s, not %s'
+                            % (s, sorted(views), sorted(want)))
         check(not problems, '\n'.join(problems))
     TESTS.append(('geom_feed_' + schema_for(stem)[2:], fn, True))
 
+geom_feed_test(os.path.join(TMP, 'made-sample.zip'))
 if os.path.isdir(FEEDS):
     for p in sorted(os.listdir(FEEDS)):
         if p.endswith('.zip'):
             geom_feed_test(os.path.join(FEEDS, p))
-else:
-    @test()
-    def geom_feeds():
-        raise absent(FEEDS)
 
 # -------------------------------------------------- feed copies, fixtures
 

@@ -24,15 +24,16 @@
 -- The values, gtfs2pgsql.<use>_* where use is drop for a drop and swap
 -- otherwise: the feed's schema (target), the feed id ('': none, the feed
 -- goes), the staging schema; gtfs2pgsql.leaves, the tables that are
--- partitions of cross-feed tables (text[]); gtfs2pgsql.trust_offenders,
--- schema/sql/trust_offenders.sql.
+-- partitions of cross-feed tables (text[]); gtfs2pgsql.analysis_matviews,
+-- _functions, _views, analysis.h's objects (text[]), which go with the
+-- feed's views; gtfs2pgsql.trust_offenders, schema/sql/trust_offenders.sql.
 --
 -- "LOCK TABLE gtfs2pgsql.feeds IN SHARE ROW EXCLUSIVE MODE" is swap.c's
 -- REGISTRY_RAISE: what makes or changes objects that every feed shares
 -- raises the registry's lock first, so that such swaps take turns, and
 -- looks again once it holds it.
 --
--- sqlfiles.sh before: CREATE SCHEMA sqlfiles_staging; SELECT pg_catalog.set_config('gtfs2pgsql.swap_mode', 'swap', true), pg_catalog.set_config('gtfs2pgsql.swap_target', 'sqlfiles_feed', true), pg_catalog.set_config('gtfs2pgsql.swap_feed', 'f', true), pg_catalog.set_config('gtfs2pgsql.swap_staging', 'sqlfiles_staging', true), pg_catalog.set_config('gtfs2pgsql.leaves', '{}', true), pg_catalog.set_config('gtfs2pgsql.trust_offenders', 'SELECT NULL, NULL WHERE $1 IS NULL', true);
+-- sqlfiles.sh before: CREATE SCHEMA sqlfiles_staging; SELECT pg_catalog.set_config('gtfs2pgsql.swap_mode', 'swap', true), pg_catalog.set_config('gtfs2pgsql.swap_target', 'sqlfiles_feed', true), pg_catalog.set_config('gtfs2pgsql.swap_feed', 'f', true), pg_catalog.set_config('gtfs2pgsql.swap_staging', 'sqlfiles_staging', true), pg_catalog.set_config('gtfs2pgsql.leaves', '{}', true), pg_catalog.set_config('gtfs2pgsql.analysis_matviews', '{}', true), pg_catalog.set_config('gtfs2pgsql.analysis_functions', '{}', true), pg_catalog.set_config('gtfs2pgsql.analysis_views', '{}', true), pg_catalog.set_config('gtfs2pgsql.trust_offenders', 'SELECT NULL, NULL WHERE $1 IS NULL', true);
 DO $gtfs2pgsql$
 DECLARE
 	mode text := pg_catalog.current_setting('gtfs2pgsql.swap_mode');
@@ -99,8 +100,24 @@ IF mode <> 'prepare' AND ns IS NOT NULL AND (feed IS NULL OR EXISTS (
 THEN
 	SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')
 		INTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns
-		AND c.relkind = 'v' AND c.relname IN ('route_lines', 'trip_lines',
-		'connections', 'arrivals_departures');
+		AND c.relkind = 'm' AND c.relname = ANY (pg_catalog.current_setting(
+		'gtfs2pgsql.analysis_matviews')::text[]);
+	IF leaf IS NOT NULL THEN
+		EXECUTE 'DROP MATERIALIZED VIEW ' || leaf;
+	END IF;
+	SELECT pg_catalog.string_agg(p.oid::pg_catalog.regprocedure::text, ', ')
+		INTO leaf FROM pg_catalog.pg_proc p WHERE p.pronamespace = ns
+		AND p.proname = ANY (pg_catalog.current_setting(
+		'gtfs2pgsql.analysis_functions')::text[]);
+	IF leaf IS NOT NULL THEN
+		EXECUTE 'DROP FUNCTION ' || leaf;
+	END IF;
+	SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')
+		INTO leaf FROM pg_catalog.pg_class c WHERE c.relnamespace = ns
+		AND c.relkind = 'v' AND (c.relname IN ('route_lines', 'trip_lines',
+		'connections', 'arrivals_departures')
+		OR c.relname = ANY (pg_catalog.current_setting(
+		'gtfs2pgsql.analysis_views')::text[]));
 	IF leaf IS NOT NULL THEN
 		EXECUTE 'DROP VIEW ' || leaf;
 	END IF;

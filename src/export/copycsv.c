@@ -1,12 +1,14 @@
 /*
  * copycsv.c: COPY's text format turned into CSV, which is how pgsql2gtfs
- * writes what COPY (SELECT ...) TO STDOUT gives it.  Fields are quoted as
- * textfmt_csv_field quotes them, and also where a space or tab ends them,
- * but in place, from the escaped text, without a copy of each field.
+ * writes what COPY (SELECT ...) TO STDOUT gives it.  Each field is
+ * unescaped straight into the output, then quoted there by textfmt (the
+ * one CSV writer), also where a space or a tab ends it.
  */
 #include "copycsv.h"
 
 #include <string.h>
+
+#include "textfmt.h"
 
 /* The character that the escape \c of COPY's text format stands for. */
 static char
@@ -30,33 +32,6 @@ unescape(char c)
 	return c;
 }
 
-/*
- * Whether the field [p, e) of COPY's text format must be quoted in CSV:
- * it holds a comma, a quote or a line end, or starts or ends with a space
- * or a tab (which the CSV reader would trim).
- */
-static bool
-needs_quotes(const char *p, const char *e)
-{
-	if (p < e && (*p == ' ' || (p[0] == '\\' && e - p > 1 && p[1] == 't')))
-		return true;
-	if (p < e && (e[-1] == ' ' || (e - p > 1 && e[-2] == '\\' &&
-									e[-1] == 't')))
-		return true;
-	for (; p < e; p++)
-	{
-		if (*p == ',' || *p == '"')
-			return true;
-		if (*p == '\\' && p + 1 < e)
-		{
-			p++;
-			if (*p == 'n' || *p == 'r')
-				return true;
-		}
-	}
-	return false;
-}
-
 bool
 copycsv_record(Buf *out, const char *row, size_t len, bool as_csv)
 {
@@ -69,24 +44,15 @@ copycsv_record(Buf *out, const char *row, size_t len, bool as_csv)
 	while (ok)
 	{
 		const char *e = memchr(p, '\t', (size_t) (end - p));
-		bool		quote;
+		size_t		start = out->len;
 
 		if (e == NULL)
 			e = end;
 		if (e - p == 2 && p[0] == '\\' && p[1] == 'N')
 			p = e;
-		quote = as_csv && needs_quotes(p, e);
-		ok = !quote || buf_putc(out, '"');
 		for (; ok && p < e; p++)
-		{
-			char		c = *p;
-
-			if (c == '\\' && p + 1 < e)
-				c = unescape(*++p);
-			ok = (!quote || c != '"' || buf_putc(out, '"')) &&
-				buf_putc(out, c);
-		}
-		ok = ok && (!quote || buf_putc(out, '"'));
+			ok = buf_putc(out, *p == '\\' && p + 1 < e ? unescape(*++p) : *p);
+		ok = ok && (!as_csv || textfmt_csv_quote(out, start, true));
 		if (e == end)
 			break;
 		ok = ok && buf_putc(out, ',');

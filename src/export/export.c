@@ -57,7 +57,7 @@ static PGcancel *volatile cancel_handle;
 static char canceled_message[128];
 
 static void
-on_signal(int sig)
+remove_output_and_die(int sig)
 {
 	char		errbuf[256];
 	ssize_t		n;
@@ -74,7 +74,7 @@ on_signal(int sig)
 	raise(sig);
 }
 
-/* Blocks (block true) or unblocks the signals of on_signal. */
+/* Blocks (block true) or unblocks the signals of remove_output_and_die. */
 static void
 block_signals(bool block)
 {
@@ -88,8 +88,8 @@ block_signals(bool block)
 }
 
 /*
- * What on_signal removes from now on: paths[0..n), kept by the caller,
- * who blocks the signals meanwhile.
+ * What remove_output_and_die removes from now on: paths[0..n), kept by
+ * the caller, who blocks the signals meanwhile.
  */
 static void
 doom(char *const *paths, int n)
@@ -107,7 +107,7 @@ export_catch_signals(PGconn *conn, const char *progname)
 			 "%s: canceled; nothing was written\n", progname);
 	cancel_handle = PQgetCancel(conn);
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_handler = remove_output_and_die;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]);
 		 i++)
@@ -178,8 +178,8 @@ add_path(Output *o, const char *dir, const char *name)
 /*
  * Makes the temporary zip or folder of OUTPUT beside it, before anything
  * is asked of the server (so that a failure to write there comes first),
- * and records it for on_signal.  "-": a zip in TMPDIR, removed at once
- * (it has no name left to leave behind).  False (logged).
+ * and records it for remove_output_and_die.  "-": a zip in TMPDIR, removed
+ * at once (it has no name left to leave behind).  False (logged).
  */
 static bool
 output_open(Output *o, const ExportOptions *opt)
@@ -248,13 +248,13 @@ output_open(Output *o, const ExportOptions *opt)
 	return true;
 }
 
-/* The files of the temporary folder, recorded for on_signal. */
+/* The files of the temporary folder, recorded for remove_output_and_die. */
 static bool
 output_add_files(Output *o, const Export *ex)
 {
 	bool		ok = true;
 
-	/* realloc moves the paths that on_signal reads */
+	/* realloc moves the paths that remove_output_and_die reads */
 	block_signals(true);
 	for (int i = 0; ok && o->folder && i < ex->files.nmembers; i++)
 		ok = add_path(o, o->paths[0], ex->files.members[i].file);

@@ -412,7 +412,7 @@ sign_ok(GtfsSign sign, double v)
 }
 
 static ConvStatus
-put(Buf *out, const char *s, size_t len)
+append_status(Buf *out, const char *s, size_t len)
 {
 	return buf_append(out, s, len) ? CONV_OK : CONV_NOSPACE;
 }
@@ -553,7 +553,7 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 		if (!binary)
 			st = conv_copy_text(out, s, len);
 		else
-			st = conv_utf8_valid(s, len) ? put(out, s, len) : CONV_ERROR;
+			st = conv_utf8_valid(s, len) ? append_status(out, s, len) : CONV_ERROR;
 		return st == CONV_OK && !text_format_ok(f->type, s, len, why) ?
 			CONV_WARN : st;
 	}
@@ -580,7 +580,7 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 			*why = "not an integer";
 			if (!conv_parse_int(s, len, &lv) || lv < -32768 || lv > 32767)
 				return CONV_ERROR;
-			st = binary ? put_be(out, (uint64_t) lv, 2) : put(out, s, len);
+			st = binary ? put_be(out, (uint64_t) lv, 2) : append_status(out, s, len);
 			if (st != CONV_OK)
 				return st;
 			*why = "value not defined by the GTFS reference";
@@ -589,7 +589,7 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 			*why = "not an integer";
 			if (!conv_parse_int(s, len, &lv))
 				return CONV_ERROR;
-			st = binary ? put_be(out, (uint64_t) lv, 4) : put(out, s, len);
+			st = binary ? put_be(out, (uint64_t) lv, 4) : append_status(out, s, len);
 			if (st != CONV_OK)
 				return st;
 			*why = "sign not allowed by the GTFS reference";
@@ -603,7 +603,7 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 				return CONV_ERROR;
 			/* numeric has no binary form here: see conv_field_binary */
 			if (f->type == GT_MONEY)
-				return binary ? CONV_ERROR : put(out, s, len);
+				return binary ? CONV_ERROR : append_status(out, s, len);
 			*why = "number out of range for double precision";
 			if (!conv_parse_double(s, len, &dv))
 				return CONV_ERROR;
@@ -613,7 +613,7 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 				(f->type == GT_LON && (dv < -180 || dv > 180)))
 				return CONV_ERROR;
 			memcpy(&bits, &dv, sizeof(bits));
-			st = binary ? put_be(out, bits, 8) : put(out, s, len);
+			st = binary ? put_be(out, bits, 8) : append_status(out, s, len);
 			if (st != CONV_OK)
 				return st;
 			*why = "sign not allowed by the GTFS reference";
@@ -634,7 +634,7 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 			memcpy(tmp + 5, s + 4, 2);
 			tmp[7] = '-';
 			memcpy(tmp + 8, s + 6, 2);
-			return put(out, tmp, 10);
+			return append_status(out, tmp, 10);
 		case GT_TIME:
 			*why = "not a time of the form H:MM:SS";
 			if (!conv_parse_time(s, len, &seconds))
@@ -651,7 +651,7 @@ convert(const CatalogField *f, const char *s, size_t len, Buf *out,
 			if (len == 7)
 				tmp[0] = '0';
 			memcpy(tmp + (len == 7), s, len);
-			return put(out, tmp, len + (len == 7));
+			return append_status(out, tmp, len + (len == 7));
 	}
 	*why = "unknown type";
 	return CONV_ERROR;
@@ -674,5 +674,5 @@ conv_field_binary(const CatalogField *f, const char *s, size_t len, Buf *out,
 ConvStatus
 conv_text_binary(Buf *out, const char *s, size_t len)
 {
-	return conv_utf8_valid(s, len) ? put(out, s, len) : CONV_ERROR;
+	return conv_utf8_valid(s, len) ? append_status(out, s, len) : CONV_ERROR;
 }

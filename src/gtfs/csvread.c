@@ -37,8 +37,10 @@
  * not, a row over CSV_MAX_ROW bytes or CSV_MAX_FIELDS fields) is broken
  * the same way: its line is skipped to its end, kept as text as far as
  * line_text holds, and the next line parsed afresh.  What libcsv holds is
- * checked after each piece (at most a chunk), so no line, however long,
- * makes it hold much more than CSV_MAX_FIELD bytes.
+ * checked after each piece (at most PIECE_MAX bytes, however much the
+ * caller hands over at once), so no line, however long, makes it hold much
+ * more than CSV_MAX_FIELD bytes; libcsv's buffer grows by PARSER_BLOCK, so
+ * a longer piece would also cost time in the square of its length.
  *
  * libcsv also drops spaces and tabs around unquoted fields.  A line where
  * that may have happened is parsed again without it, so that the row can
@@ -57,6 +59,7 @@
 
 #define PARSER_OPTIONS	(CSV_STRICT | CSV_APPEND_NULL)
 #define PARSER_BLOCK	4096	/* libcsv's buffer grows by this */
+#define PIECE_MAX		(64 * 1024) /* bytes parsed before the caps are checked */
 
 /* libcsv's state between rows: its ROW_NOT_BEGUN. */
 #define LIBCSV_ROW_NOT_BEGUN 0
@@ -747,6 +750,11 @@ parse_lines(CsvReader *r, const char *data, size_t len)
 		bool		ends = piece < len;
 
 		piece += ends;
+		if (piece > PIECE_MAX)
+		{
+			piece = PIECE_MAX;
+			ends = false;
+		}
 		if (r->spanning && r->span.len + piece > CSV_MAX_ROW)
 		{
 			/* what fits is held and parsed, then span_full decides */

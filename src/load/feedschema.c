@@ -1,13 +1,15 @@
 /*
- * feedschema.c: what joins the tables of ddl.c and the timetable of
- * timetable.c, each of which knows only its own: a feed's views, and the
- * whole schema that --print-schema writes.
+ * feedschema.c: what joins the tables of ddl.c, the timetable of
+ * timetable.c and the views of analysis.c over it, each of which knows
+ * only its own: a feed's views, and the whole schema that --print-schema
+ * writes.
  */
 #include "feedschema.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "log.h"
 #include "timetable.h"
 
@@ -23,7 +25,7 @@ feedschema_views(Buf *sql, const Ddl *d)
 		ok = timetable_sql(sql, d, i, TIMETABLE_VIEWS) &&
 			(sql->len == len || buf_puts(sql, ";\n"));
 	}
-	return ok;
+	return ok && analysis_views(sql, d);
 }
 
 

@@ -240,7 +240,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	swapped = swap_feed(conn, &record, target, staging_name, comment,
 						opt->wait_seconds);
 	if (swapped == SWAP_OK && (!finish_views(&run, target) ||
-							   !report_add_step(rep, "swap", step_started)))
+							   !report_add_step(rep, "swap", step_started) ||
+							   !finish_stats(&run, target)))
 		swapped = SWAP_FAILED;
 	step_started = progress_step("commit");
 	if (swapped != SWAP_OK || !db_commit(conn))

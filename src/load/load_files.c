@@ -17,7 +17,7 @@
 #include "source.h"
 
 static bool
-on_row(void *ctx, const CsvRow *row)
+load_record(void *ctx, const CsvRow *row)
 {
 	FileLoad   *fl = ctx;
 	bool		built;
@@ -129,7 +129,7 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	if (cat == NULL && !rules_table_name(run, fl.member, stem))
 		return;
 	m = source_member_open(run->src, i);
-	reader = csvread_create(fl.member, on_row, &fl);
+	reader = csvread_create(fl.member, load_record, &fl);
 	if (m == NULL || reader == NULL)
 	{
 		run->failed = reader == NULL;

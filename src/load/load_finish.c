@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "analysis.h"
 #include "check.h"
 #include "db.h"
 #include "feedschema.h"
@@ -215,6 +216,26 @@ finish_views(LoadRun *run, const char *target)
 		feedschema_views(&sql, &d) && table_run_sql(run, &sql);
 	buf_free(&sql);
 	return ok;
+}
+
+/*
+ * The materialized views of the feed's schema target (quoted), once
+ * finish_views made them: filled with --stats (a step), else emptied.
+ */
+bool
+finish_stats(LoadRun *run, const char *target)
+{
+	Ddl			d = run->ddl;
+	double		started = progress_step("statistics");
+
+	d.schema = target;
+	if (!analysis_refresh(&d, run->opt->stats))
+	{
+		run->failed = true;
+		return false;
+	}
+	return !run->opt->stats ||
+		report_add_step(run->rep, "statistics", started);
 }
 
 /*

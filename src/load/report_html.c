@@ -2,8 +2,9 @@
  * report_html.c: the report as one page for people.
  *
  * Whatever comes from the feed or the database (names, ids, values) goes
- * through put_text, which escapes it for HTML; a Content-Security-Policy
- * forbids scripts and fetches all the same, should an escape be missed.
+ * through put_html_text, which escapes it for HTML; a
+ * Content-Security-Policy forbids scripts and fetches all the same, should
+ * an escape be missed.
  *
  * The map is inline SVG in a frame MAP_WIDTH units wide.  The server moves
  * each line into the frame (stretching longitude by the cosine of the

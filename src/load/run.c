@@ -214,9 +214,10 @@ run_feed(const LoadJob *job, BatchResult *result, PGconn *given)
 		(run_report_is_feed(job->report_path, path) ||
 		 !report_open(&report, job->report_path)))
 		goto cleanup;
-	snprintf(options, sizeof(options), "srid=%ld geometry=%s strict=%s",
+	/* stats only when given: the string of earlier loads is unchanged */
+	snprintf(options, sizeof(options), "srid=%ld geometry=%s strict=%s%s",
 			 job->geometry ? job->srid : 0, job->geometry ? "yes" : "no",
-			 load.strict ? "yes" : "no");
+			 load.strict ? "yes" : "no", load.stats ? " stats=yes" : "");
 	load.feed.options = options;
 	load.feed.sha256 = sha256;
 	load.feed.version = GTFS2PGSQL_VERSION;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "buf.h"
 #include "db.h"
 #include "catalog.h"
@@ -232,8 +233,9 @@ leaf_tables(void)
  * REGISTRY_LOCK), the cross-feed tables widened (quoted names, "" for
  * none; see widened_tables) with every feed's partitions, then the
  * relations of schema and other (and the partitions of their partitioned
- * tables) by oid.  Built by the server from the catalogs, as they are now.
- * Appended to sql; false (logged).
+ * tables) by oid, but materialized views, which LOCK TABLE refuses (the
+ * REFRESH of analysis.h locks them after the swap).  Built by the server
+ * from the catalogs, as they are now.  Appended to sql; false (logged).
  */
 static bool
 put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
@@ -247,7 +249,9 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
 	buf_init(&query, 64 * 1024);
 	if (buf_puts(&query, "SELECT pg_catalog.string_agg(oid::pg_catalog."
 				 "regclass::text, ', ' ORDER BY oid) FROM (") &&
-		buf_puts(&query, sql_swap_relations) && buf_puts(&query, ") AS r"))
+		buf_puts(&query, sql_swap_relations) &&
+		buf_puts(&query, ") AS r WHERE (SELECT c.relkind FROM "
+				 "pg_catalog.pg_class c WHERE c.oid = r.oid) <> 'm'"))
 		res = db_query(conn, query.data, 2, params);
 	else
 		log_error("out of memory");
@@ -301,7 +305,8 @@ widened_tables(PGconn *conn, const char *staging_name, Buf *names, Buf *held)
  * Sets, for the rest of the transaction, the values that the DO block of
  * schema/sql/swap.sql reads for use (DO_SWAP: its modes DO_PREPARE and
  * DO_SWAP; DO_DROP: DO_DROP): schema, feed_id (NULL: none) and the staging
- * schema; with the leaves and the trust check it runs (trust.h); false
+ * schema; with the leaves, the names of analysis.h's objects, which go
+ * with the feed's views, and the trust check it runs (trust.h); false
  * (logged).
  */
 static bool
@@ -316,7 +321,13 @@ set_values(PGconn *conn, const char *use, const char *schema,
 				 "'_target', $2, true), pg_catalog.set_config('gtfs2pgsql.' "
 				 "|| $1 || '_feed', $3, true), pg_catalog.set_config("
 				 "'gtfs2pgsql.' || $1 || '_staging', $4, true), "
-				 "pg_catalog.set_config('gtfs2pgsql.leaves', $5, true)",
+				 "pg_catalog.set_config('gtfs2pgsql.leaves', $5, true), "
+				 "pg_catalog.set_config('gtfs2pgsql.analysis_matviews', "
+				 "ARRAY[" ANALYSIS_MATVIEWS "]::text, true), "
+				 "pg_catalog.set_config('gtfs2pgsql.analysis_functions', "
+				 "ARRAY[" ANALYSIS_FUNCTIONS "]::text, true), "
+				 "pg_catalog.set_config('gtfs2pgsql.analysis_views', "
+				 "ARRAY[" ANALYSIS_VIEWS "]::text, true)",
 				 5, params) : NULL;
 
 	PQclear(res);

@@ -119,6 +119,12 @@ help(void)
 		   "no geometry loaded or derived (PostGIS not needed;\n"
 		   "                            "
 		   "geom columns, NULL, where the layout has them)\n");
+	printf("      --stats               "
+		   "fill the statistics' materialized views\n"
+		   "                            "
+		   "(stats_by_route_date...): a pass over the whole\n"
+		   "                            "
+		   "timetable (default: empty until REFRESHed)\n");
 	printf("      --drop                "
 		   "remove the feeds FEED_ID... (schema, partitions,\n"
 		   "                            registry row), each atomically\n");
@@ -209,6 +215,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"jobs", required_argument, NULL, 'j'},
 		{"split-min-size", required_argument, NULL, 13},
 		{"force", no_argument, NULL, 14},
+		{"stats", no_argument, NULL, 15},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -298,6 +305,9 @@ parse_options(int argc, char **argv, Options *o)
 			case 14:
 				job->load.force = true;
 				break;
+			case 15:
+				job->load.stats = true;
+				break;
 			default:
 				return cmdline_option_other(c, argv, progname, help);
 		}
@@ -329,7 +339,7 @@ parse_options(int argc, char **argv, Options *o)
 		/* one line redrawn by several processes would be garbled */
 		if (job->progress == PROGRESS_AUTO)
 			job->progress = PROGRESS_NEVER;
-		/* the names come from the files, checked by name_feeds */
+		/* the names come from the files, checked by run_several */
 		if (job->load.feed.schema == NULL && job->load.feed.feed_id == NULL)
 			return -1;
 		log_error("%s cannot be used with several feeds",
