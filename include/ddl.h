@@ -87,7 +87,10 @@ extern bool ddl_create_stand_in(Buf *sql, const Ddl *d,
 /*
  * Appends template with "@s" replaced by the schema, "@g" by PostGIS's
  * schema, "@r" by the SRID, "@f" by the feed_id column and a comma (or
- * nothing: see Ddl) and "@p" by shape_lines' points.
+ * nothing: see Ddl), "@p" by shape_lines' points, "@l" by the schema's
+ * name as a literal (for to_regnamespace) and "@t" by a dollar quote
+ * ($ddl$, $ddl1$, ...) that the schema's name, the one text of ours in a
+ * DO block's body, cannot end.
  */
 extern bool ddl_template(Buf *sql, const Ddl *d, const char *template);
 

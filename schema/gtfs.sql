@@ -429,10 +429,8 @@ CREATE TABLE "gtfs".shape_lines (
 	npoints integer NOT NULL
 ) WITH (autovacuum_enabled = false);
 INSERT INTO "gtfs".shape_lines (shape_id, geom, npoints)
--- one point makes no valid line: NULL then
 SELECT shape_id, CASE WHEN count(geom) > 1
 	THEN "public".ST_MakeLine(geom ORDER BY shape_pt_sequence) END, count(*)
--- points without a shape_id (kept, with a notice) make no line
 FROM "gtfs".shapes WHERE shape_id IS NOT NULL GROUP BY shape_id;
 ALTER TABLE "gtfs".shape_lines ADD PRIMARY KEY (shape_id);
 CREATE INDEX ON "gtfs"."stops" USING gist (geom);
@@ -452,8 +450,6 @@ IF EXISTS (SELECT FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l
 	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
 	WHERE l.shape_id IS NULL) THEN
 INSERT INTO "gtfs".stop_lines (trip_id, geom)
--- the line through the stops of each trip without a shape line, one
--- trip at a time through the stop_times key
 SELECT bare.trip_id, line.geom
 FROM (SELECT t.trip_id FROM "gtfs".trips t LEFT JOIN "gtfs".shape_lines l
 	ON l.shape_id = t.shape_id AND l.geom IS NOT NULL
@@ -472,7 +468,6 @@ CREATE TABLE "gtfs".route_lines (
 	geom "public".geometry(MultiLineString, 4326)
 ) WITH (autovacuum_enabled = false);
 INSERT INTO "gtfs".route_lines (route_id, geom)
--- each route's geometry: the union of its trips' distinct lines, merged
 SELECT route_id, "public".ST_Multi("public".ST_LineMerge("public".ST_CollectionExtract(
 	"public".ST_Union(geom), 2)))
 FROM (SELECT t.route_id, "public".ST_Force2D(l.geom) AS geom
@@ -490,8 +485,7 @@ CREATE INDEX ON "gtfs".route_lines USING gist (geom);
 CREATE TABLE "gtfs".service_days (
 	service_id text COLLATE "C" NOT NULL,
 	date date NOT NULL
-) WITH (autovacuum_enabled = false)
-;
+) WITH (autovacuum_enabled = false);
 INSERT INTO "gtfs".service_days (service_id, date)
 SELECT service_id, date FROM (
 	SELECT c.service_id, d::date AS date
@@ -508,14 +502,12 @@ WHERE service_id IS NOT NULL AND date IS NOT NULL
 AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 	WHERE x.service_id = days.service_id AND x.date = days.date
 	AND x.exception_type = 2)
-ORDER BY service_id, date
-;
+ORDER BY service_id, date;
 ALTER TABLE "gtfs".service_days ADD PRIMARY KEY (service_id, date);
 CREATE INDEX ON "gtfs".service_days (date);
 
 -- the views, made in the feed's schema once its tables are swapped in
 CREATE OR REPLACE VIEW "gtfs".trip_lines AS
--- each trip's line: its shape, else the line through its stops
 SELECT t.trip_id, t.route_id, t.shape_id,
 	coalesce("public".ST_Force2D(l.geom), sl.geom)::"public".geometry(LineString, 4326)
 		AS geom,
@@ -584,8 +576,7 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2)))
- sd ON sd.service_id = t.service_id
+		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
 	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
 	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
 	CROSS JOIN (SELECT
@@ -651,8 +642,7 @@ BEGIN ATOMIC
 		'base64'), 'UTF8')::integer
 	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
 		'base64'), 'UTF8')::integer;
-END
-;
+END;
 SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
 	t.typnamespace::pg_catalog.regnamespace::text, false)
 FROM pg_catalog.pg_type t
@@ -732,8 +722,7 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2)))
- sd ON sd.service_id = t.service_id
+		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
 	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
 	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
 	CROSS JOIN (SELECT
@@ -808,8 +797,7 @@ BEGIN ATOMIC
 		'base64'), 'UTF8')::integer
 	AND frequencies_it = convert_from(decode(split_part(id, ':', 5),
 		'base64'), 'UTF8')::integer;
-END
-;
+END;
 SELECT pg_catalog.set_config('gtfs2pgsql.timetable_schema',
 	t.typnamespace::pg_catalog.regnamespace::text, false)
 FROM pg_catalog.pg_type t
@@ -862,8 +850,7 @@ BEGIN
 		format('SELECT ((_timestamp AT TIME ZONE %L) + %L::interval)::date',
 			'UTC', hi));
 END
-$gtfs2pgsql$
-;
+$gtfs2pgsql$;
 CREATE OR REPLACE VIEW "gtfs".feed_time_frame AS
 WITH days AS (
 	SELECT min(date) AS first, max(date) AS last FROM (SELECT service_id, date FROM "gtfs".service_days
@@ -879,8 +866,7 @@ WITH days AS (
 		c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2)))
- AS d
+		AND x.exception_type IN (1, 2))) AS d
 ), reach AS (
 	SELECT 1 + ceil(extract(epoch FROM coalesce(greatest(
 			(SELECT max(greatest(arrival_time, departure_time))
@@ -903,8 +889,7 @@ BEGIN ATOMIC
 	SELECT generate_series(date_trunc(time_unit, min),
 		date_trunc(time_unit, max), ('1 ' || time_unit)::interval)
 	FROM "gtfs".feed_time_frame;
-END;
-CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_by_route_date AS
+END;CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_by_route_date AS
 WITH firsts AS (
 	SELECT trip_id, min(stop_sequence) AS stop_sequence
 	FROM "gtfs".stop_times GROUP BY trip_id
@@ -964,8 +949,7 @@ LEFT JOIN active a ON a.hour = s.hour
 GROUP BY s.hour
 WITH NO DATA;
 CREATE INDEX IF NOT EXISTS stats_active_trips_by_hour_hour
-	ON "gtfs".stats_active_trips_by_hour (hour);
-CREATE OR REPLACE VIEW "gtfs".translations_by_record AS
+	ON "gtfs".stats_active_trips_by_hour (hour);CREATE OR REPLACE VIEW "gtfs".translations_by_record AS
 SELECT DISTINCT ON (table_name, field_name, language, record_id,
 		record_sub_id)
 	table_name, field_name, language, record_id, record_sub_id, translation

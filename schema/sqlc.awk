@@ -11,10 +11,19 @@ BEGIN {
 }
 /^[ \t]*--/ { next }
 {
-	gsub(/\\/, "\\\\")
+	# backslashes doubled by hand: what a replacement "\\" of gsub makes
+	# differs between awks
+	npieces = split($0, piece, /\\/)
+	line = piece[1]
+	for (i = 2; i <= npieces; i++)
+		line = line "\\\\" piece[i]
+	$0 = line
 	gsub(/"/, "\\\"")
 	gsub(/\t/, "\\t")
-	printf "\"%s\\n\"\n", $0
+	# lines joined by newlines, none after the last: the caller ends the
+	# statement (a file may be one piece of a longer one)
+	newline = n > 0 ? "\\n" : ""
+	printf "\"%s%s\"\n", newline, $0
 	n++
 }
 END {

@@ -8,39 +8,54 @@
 #                                   scratch schema)
 #   -- sqlfiles.sh parameters: V, ...   the file is one statement taking
 #                                   $1...: it is prepared and run with these
-# A template of a feed's schema ("@s": the schema, "@f": the feed_id column,
-# "@d": every day of every service, as timetable.c expands them) runs in
-# schema gtfs as "gtfs2pgsql --print-schema" makes it (with PostGIS).
+#   -- sqlfiles.sh fill: SED         fills the file's own placeholders
+# A template of a feed's schema runs on schema/gtfs.sql's schema "gtfs"
+# (made first, with PostGIS when the server has it), its placeholders
+# given those values: "@s" gtfs, "@g" public, "@r" 4326, "@f" nothing,
+# "@p" geom, "@l" 'gtfs', "@t" a dollar quote, "@c" (ddl_drop_line_views's
+# condition) true, "@d" (timetable_template's) its service_days.  Each file ends
+# its statement.
 cd "$(dirname "$0")/.." || exit 1
 db=gtfs2pgsql_sqlfiles_$$
 createdb "$db" || exit 1
-# a file as the programs see it (no comment lines), its templates expanded
-expand() {
-	awk -v days="$(grep -v '^[[:space:]]*--' schema/sql/timetable_days.sql)" '
-		/^[ \t]*--/ { next }
-		{ gsub(/@d/, days); gsub(/@s/, "gtfs"); gsub(/@f/, ""); print }
-		END { print ";" }' "$1"
-}
 bad=0
-if grep -q '@s' schema/sql/*.sql; then
-	{ echo 'CREATE EXTENSION postgis;'; ./gtfs2pgsql --print-schema; } |
-		psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null || bad=1
+# schema/gtfs.sql's geometry columns and lines need PostGIS
+schema=
+if psql -X -q -d "$db" -c 'CREATE EXTENSION IF NOT EXISTS postgis' \
+	>/dev/null 2>&1; then
+	if psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null \
+		-f schema/gtfs.sql 2>"/tmp/sqlfiles.$$"; then
+		echo "ok - schema/gtfs.sql (the schema the templates run on)"
+		schema=gtfs
+	else
+		echo "not ok - schema/gtfs.sql: $(cat "/tmp/sqlfiles.$$")"
+		bad=1
+	fi
 fi
 for f in schema/sql/*.sql; do
+	if [ -z "$schema" ] && grep -v '^--' "$f" | grep -q '@[a-z]'; then
+		echo "ok - $f # SKIP a template: no PostGIS for schema/gtfs.sql"
+		continue
+	fi
 	before=$(sed -n 's/^-- sqlfiles\.sh before: //p' "$f")
 	parameters=$(sed -n 's/^-- sqlfiles\.sh parameters: //p' "$f")
+	fill=$(sed -n 's/^-- sqlfiles\.sh fill: //p' "$f")
 	if {
 		echo 'BEGIN;'
 		printf '%s\n' "$before"
-		if [ -n "$parameters" ]; then
-			echo 'PREPARE sqlfiles_statement AS'
-			expand "$f"
-			printf ';\nEXECUTE sqlfiles_statement (%s);\n' "$parameters"
-		else
-			expand "$f"
-		fi
+		[ -z "$parameters" ] || echo 'PREPARE sqlfiles_statement AS'
+		sed -e "${fill:-s/^//}" \
+			-e 's/@s/"gtfs"/g; s/@g/public/g; s/@r/4326/g; s/@f//g' \
+			-e "s/@p/geom/g; s/@l/'gtfs'/g; s/@t/\$sqlfiles\$/g" \
+			-e 's/@c/true/g' \
+			-e 's/@d/(SELECT service_id, date FROM "gtfs".service_days)/g' \
+			"$f"
+		echo ';'
+		[ -z "$parameters" ] ||
+			printf 'EXECUTE sqlfiles_statement (%s);\n' "$parameters"
 		echo 'ROLLBACK;'
-	} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null 2>"/tmp/sqlfiles.$$"; then
+	} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null \
+		2>"/tmp/sqlfiles.$$"; then
 		echo "ok - $f"
 	else
 		echo "not ok - $f: $(cat "/tmp/sqlfiles.$$")"

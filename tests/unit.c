@@ -3547,6 +3547,33 @@ test_sqlbuf_template(void)
 	buf_free(&out);
 }
 
+/*
+ * ddl_template's "@l" and "@t" for a DO block's body: the schema as a
+ * literal (quotes doubled) and a dollar quote it cannot end; and
+ * ddl_drop_line_views, a schema/sql/ body filled through it.
+ */
+static void
+test_ddl_template(void)
+{
+	Ddl			d = {.schema = "\"it's $ddl$\"", .srid = 4326};
+	Buf			out;
+
+	buf_init(&out, 1024);
+	test_cond("ddl_template: @l a literal, @t a quote the schema lacks",
+			  ddl_template(&out, &d, "@l @t @s") &&
+			  buf_is(&out, "'\"it''s $ddl$\"' $ddl1$ \"it's $ddl$\""));
+	buf_free(&out);
+	buf_init(&out, 4096);
+	test_cond("ddl_drop_line_views: a DO block with the schema's literal",
+			  ddl_drop_line_views(&out, &d, true) &&
+			  strncmp(out.data, "DO $ddl1$\n", 10) == 0 &&
+			  strstr(out.data, "to_regnamespace('\"it''s $ddl$\"')") &&
+			  strstr(out.data, "'route_lines') AND true;") &&
+			  strcmp(out.data + out.len - 7, "\n$ddl1$") == 0 &&
+			  strchr(out.data, '@') == NULL);
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -3585,6 +3612,7 @@ main(void)
 	test_copycsv();
 	test_textfmt();
 	test_sqlbuf_template();
+	test_ddl_template();
 	test_geom();
 
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);

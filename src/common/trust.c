@@ -11,6 +11,21 @@
 
 #define OFFENDERS_SHOWN	5		/* objects named; the rest counted */
 
+/* schema/sql/trust_offenders.sql, embedded by the Makefile */
+extern const char sql_trust_offenders[];
+
+bool
+trust_set_check(PGconn *conn)
+{
+	const char *params[1] = {sql_trust_offenders};
+	PGresult   *res = db_query(conn, "SELECT pg_catalog.set_config("
+								"'gtfs2pgsql.trust_offenders', $1, true)",
+								1, params);
+
+	PQclear(res);
+	return res != NULL;
+}
+
 /*
  * The objects of schema (NULL: the shared schemas) that break the rule,
  * logged; 1 when there is none, 0 when there are, -1 on failure.
@@ -19,7 +34,7 @@ static int
 check_owners(PGconn *conn, const char *schema)
 {
 	const char *params[1] = {schema ? schema : "gtfs2pgsql"};
-	PGresult   *res = db_query(conn, TRUST_OFFENDERS("$1::text"), 1, params);
+	PGresult   *res = db_query(conn, sql_trust_offenders, 1, params);
 	PGresult   *who;
 	int			n;
 

@@ -312,6 +312,7 @@ output_close(Output *o, bool committed)
  * it runs nothing), so that a reader role exports the loader's feeds.
  * Its tables are read under a lock that keeps their owner from making
  * them run code meanwhile (row-level security, a view, a column type).
+ * schema/sql/export_unsafe.sql's "trusted" names the same roles.
  */
 #define TRUSTED(r) \
 	"(" r " = " TRUST_ME " OR coalesce(" TRUST_SUPER(r) ", false) " \
@@ -319,90 +320,30 @@ output_close(Output *o, bool committed)
 	"WHERE g.oid = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
 	"AND g.relkind = 'r' AND NOT g.relrowsecurity))"
 
+/* schema/sql/export_unsafe.sql, embedded by the Makefile */
+extern const char sql_export_unsafe[];
+
 /*
- * SQL: what forbids reading the relations named in a text[] expression
- * put between UNSAFE_HEAD and UNSAFE_TAIL (with "@s" for the feed's
- * schema), of schema $1, and their partitions, and schema $1 itself:
- * rows of (object, its owner, why).  A view, a materialized view or a
- * foreign table runs code when read (a function of its query, a
- * wrapper), row-level security its policies; anything owned by a role
- * the export does not trust may be made to; a column of a type neither
- * built in nor PostGIS's may have an implicit cast of its owner's, which
- * a cut's comparisons would run.
+ * The tables a cut reads beside the files' (cut.c, schema/sql/cut_kept.sql),
+ * for a text[] literal.
  */
-#define UNSAFE_HEAD \
-	"WITH rels AS (SELECT t.relid FROM pg_catalog.pg_class r " \
-	"CROSS JOIN LATERAL (SELECT r.oid AS relid UNION SELECT p.relid " \
-	"FROM pg_catalog.pg_partition_tree(r.oid) p) AS t " \
-	"WHERE r.relnamespace = (SELECT n.oid FROM pg_catalog.pg_namespace n " \
-	"WHERE n.nspname = $1) AND r.relname = ANY ("
-#define UNSAFE_TAIL \
-	")) " \
-	"SELECT 'schema ' || pg_catalog.quote_ident(n.nspname), " \
-	"pg_catalog.pg_get_userbyid(n.nspowner), " \
-	"'its owner is neither you, a superuser nor the registry''s owner' " \
-	"FROM pg_catalog.pg_namespace n WHERE n.nspname = $1 " \
-	"AND NOT " TRUSTED("n.nspowner") " " \
-	"UNION ALL SELECT c.oid::pg_catalog.regclass::text, " \
-	"pg_catalog.pg_get_userbyid(c.relowner), CASE " \
-	"WHEN c.relkind NOT IN ('r', 'p') THEN 'it is a ' || CASE c.relkind " \
-	"WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' " \
-	"WHEN 'f' THEN 'foreign table' ELSE 'relation of kind ' || c.relkind::text " \
-	"END || ', which runs code when read' " \
-	"WHEN c.relrowsecurity THEN 'it has row-level security, whose " \
-	"policies run code when read' " \
-	"ELSE 'its owner is neither you, a superuser nor the registry''s owner' END " \
-	"FROM pg_catalog.pg_class c WHERE c.oid IN (SELECT rels.relid FROM rels) " \
-	"AND (c.relkind NOT IN ('r', 'p') OR c.relrowsecurity " \
-	"OR NOT " TRUSTED("c.relowner") ") " \
-	"UNION ALL SELECT c.oid::pg_catalog.regclass::text || ' column ' || " \
-	"pg_catalog.quote_ident(a.attname), " \
-	"pg_catalog.pg_get_userbyid(y.typowner), 'its type ' || " \
-	"pg_catalog.format_type(a.atttypid, NULL) || ' is neither built in " \
-	"nor PostGIS''s, and a cast or operator of its owner''s would run in " \
-	"a comparison' " \
-	"FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a " \
-	"ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped " \
-	"JOIN pg_catalog.pg_type y ON y.oid = a.atttypid " \
-	"WHERE c.oid IN (SELECT rels.relid FROM rels) " \
-	"AND y.typnamespace <> 'pg_catalog'::pg_catalog.regnamespace " \
-	"AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d " \
-	"JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid " \
-	"WHERE d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass " \
-	"AND d.objid = y.oid AND d.deptype = 'e' " \
-	"AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass " \
-	"AND e.extname = 'postgis' AND " TRUSTED("e.extowner") ") " \
-	"ORDER BY 1"
-
-/* The tables a cut reads beside the files' (kept_sql, cut_tables). */
-#define CUT_TABLES \
-	"ARRAY['trips', 'stop_times', 'stops', 'routes', 'agency', " \
-	"'service_days']"
+#define CUT_TABLES "trips,stop_times,stops,routes,agency,service_days"
 
 /*
- * Refuses (logged) to read what UNSAFE_HEAD names UNSAFE_TAIL finds in
- * schema: false when it found anything, or the server failed
- * (ex->db_failed).
+ * Refuses (logged) to read the relations names (a text[] value) of schema
+ * when schema/sql/export_unsafe.sql finds anything that forbids it: false
+ * when it found anything, or the server failed (ex->db_failed).
  */
 static bool
 refuse_unsafe(Export *ex, const char *schema, const char *names)
 {
-	const char *params[1] = {schema};
-	const char *subst[26] = {['s' - 'a'] = ex->schema};
-	Buf			sql;
-	PGresult   *res;
+	const char *params[2] = {schema, names};
+	PGresult   *res = db_query(ex->conn, sql_export_unsafe, 2, params);
 	bool		ok;
 
-	buf_init(&sql, SQL_MAX);
-	ok = buf_puts(&sql, UNSAFE_HEAD) && sqlbuf_template(&sql, names, subst) &&
-		buf_puts(&sql, UNSAFE_TAIL);
-	res = ok ? db_query(ex->conn, sql.data, 1, params) : NULL;
-	buf_free(&sql);
 	if (res == NULL)
 	{
-		ex->db_failed = ok;
-		if (!ok)
-			log_error("out of memory");
+		ex->db_failed = true;
 		return false;
 	}
 	for (int i = 0; i < PQntuples(res); i++)
@@ -529,7 +470,7 @@ registry_lookup(Export *ex, char **name)
 		ok = false;
 	}
 	PQclear(res);
-	if (!ok || !refuse_unsafe(ex, "gtfs2pgsql", "ARRAY['feeds']"))
+	if (!ok || !refuse_unsafe(ex, "gtfs2pgsql", "{feeds}"))
 		return false;
 	*name = query_value(ex, REGISTRY_SCHEMA, 2, params, &is_null);
 	if (*name && is_null)
@@ -563,7 +504,7 @@ lock_feed(Export *ex, const char *name)
 	PGresult   *res;
 	Buf			sql;
 	char	   *locked;
-	const char *state;
+	DbOutcome	outcome;
 	bool		no_tables;
 	bool		ok;
 	int			done;
@@ -590,18 +531,14 @@ lock_feed(Export *ex, const char *name)
 		return -1;
 	}
 	ok = db_exec(ex->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-	res = ok ? PQexec(ex->conn, sql.data) : NULL;
+	/* a table dropped since (42P01): the feed changed */
+	outcome = ok ? db_run(ex->conn, sql.data, 0, NULL, "42P01",
+						  "could not lock the feed", NULL) : DB_FAILED;
 	buf_free(&sql);
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	/* a table dropped since: the feed changed */
-	done = PQresultStatus(res) == PGRES_COMMAND_OK ? 1 :
-		state && strcmp(state, "42P01") == 0 ? 0 : -1;
-	if (ok && done < 0)
-		db_log_error(ex->conn, res, "could not lock the feed");
-	PQclear(res);
+	done = outcome == DB_DONE ? 1 : outcome == DB_REFUSED ? 0 : -1;
 	ex->db_failed = done < 0;
 	/* the snapshot: the registry checked again, then read */
-	if (done > 0 && !refuse_unsafe(ex, "gtfs2pgsql", "ARRAY['feeds']"))
+	if (done > 0 && !refuse_unsafe(ex, "gtfs2pgsql", "{feeds}"))
 		done = -1;
 	if (done > 0)
 	{
@@ -627,7 +564,7 @@ lock_feed(Export *ex, const char *name)
 	}
 	free(locked);
 	if (done <= 0)
-		PQclear(PQexec(ex->conn, "ROLLBACK"));
+		db_cleanup(ex->conn, "ROLLBACK");
 	return done;
 }
 
@@ -662,8 +599,7 @@ open_feed(Export *ex, char **name)
 	ex->schema = db_ident(ex->conn, *name);
 	if (ex->schema == NULL ||
 		!refuse_unsafe(ex, *name, cut_wanted(ex->opt) ?
-					   "ARRAY['import_files'] || " CUT_TABLES :
-					   "ARRAY['import_files']"))
+					   "{import_files," CUT_TABLES "}" : "{import_files}"))
 		return false;
 	params[0] = *name;
 	has_files = query_value(ex, "SELECT pg_catalog.to_regclass(pg_catalog."
@@ -684,6 +620,11 @@ static bool
 read_feed(Export *ex)
 {
 	const char *postgis = ex->postgis ? ex->postgis : "public";
+	const char *subst[26] = {['s' - 'a'] = ex->schema};
+	Buf			sql;
+	char	   *tables;
+	bool		is_null;
+	bool		ok;
 
 	ex->files.conn = ex->conn;
 	if (!member_list_read(&ex->files, ex->opt, ex->schema, postgis))
@@ -694,8 +635,20 @@ read_feed(Export *ex)
 				  "there is nothing to write", ex->opt->schema);
 		return false;
 	}
-	return refuse_unsafe(ex, ex->opt->schema, "ARRAY(SELECT f.\"table\" "
-						 "FROM @s.import_files f)") &&
+	/* the tables of the files, which import_files (found safe) lists */
+	buf_init(&sql, SQL_MAX);
+	if (!sqlbuf_template(&sql, "SELECT pg_catalog.array_agg(f.\"table\")"
+						 "::text FROM @s.import_files f", subst))
+	{
+		log_error("out of memory");
+		return false;
+	}
+	tables = query_value(ex, sql.data, 0, NULL, &is_null);
+	buf_free(&sql);
+	ok = tables != NULL &&
+		refuse_unsafe(ex, ex->opt->schema, is_null ? "{}" : tables);
+	free(tables);
+	return ok &&
 		(!cut_wanted(ex->opt) ||
 		 cut_make(ex->conn, ex->opt, ex->schema, postgis, &ex->db_failed));
 }
@@ -729,7 +682,7 @@ export_feed(PGconn *conn, const ExportOptions *opt, long long *rows,
 	ex.db_failed = ex.db_failed || ex.files.db_failed;
 	/* the transaction only read: its end is no news */
 	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
-		PQclear(PQexec(conn, ok ? "COMMIT" : "ROLLBACK"));
+		db_cleanup(conn, ok ? "COMMIT" : "ROLLBACK");
 	ok = ok && output_commit(&out);
 	output_close(&out, ok);
 	*rows = ex.files.rows;

@@ -125,12 +125,15 @@ member_name_ok(const char *file)
 	return ok;
 }
 
+/* schema/sql/export_members.sql, embedded by the Makefile */
+extern const char sql_export_members[];
+
 bool
 member_list_read(MemberList *ml, const ExportOptions *opt, const char *schema,
 				 const char *postgis)
 {
 	const char *subst[26] = {['s' - 'a'] = schema, ['g' - 'a'] = postgis};
-	const char *params[1];
+	const char *params[2];
 	PGresult   *res;
 	Buf			sql,
 				copy,
@@ -139,26 +142,10 @@ member_list_read(MemberList *ml, const ExportOptions *opt, const char *schema,
 	int			n;
 
 	buf_init(&sql, SQL_MAX);
-	ok = buf_puts(&sql, "SELECT f.file, f.\"table\", c.col, c.head, "
-				  "pg_catalog.format_type(a.atttypid, NULL), "
-				  "r.oid IS NOT NULL, f.columns IS NULL, "
-				  "x.attname IS NOT NULL, "
-				  "pg_catalog.cardinality(f.columns) = 0 FROM ") &&
-		sqlbuf_template(&sql, "@s.import_files f ", subst) &&
-		buf_puts(&sql, "LEFT JOIN (pg_catalog.pg_class r JOIN "
-				 "pg_catalog.pg_namespace s ON s.oid = r.relnamespace "
-				 "AND s.nspname = $1) ON r.relname = f.\"table\" "
-				 "LEFT JOIN LATERAL ROWS FROM (pg_catalog.unnest(f.columns), "
-				 "pg_catalog.unnest(f.header)) "
-				 "WITH ORDINALITY AS c(col, head, n) ON true "
-				 "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid "
-				 "AND a.attname = c.col AND NOT a.attisdropped "
-				 "LEFT JOIN pg_catalog.pg_attribute x ON x.attrelid = r.oid "
-				 "AND x.attname = '" DDL_EXTRA_COLUMN "' AND NOT x.attisdropped "
-				 "AND x.atttypid = 'pg_catalog.jsonb'::pg_catalog.regtype "
-				 "ORDER BY f.file, c.n");
+	ok = sqlbuf_template(&sql, sql_export_members, subst);
 	params[0] = opt->schema;
-	res = ok ? db_query(ml->conn, sql.data, 1, params) : NULL;
+	params[1] = DDL_EXTRA_COLUMN;
+	res = ok ? db_query(ml->conn, sql.data, 2, params) : NULL;
 	buf_free(&sql);
 	if (res == NULL)
 	{

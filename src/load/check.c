@@ -414,7 +414,7 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 					sql;
 		const char *params[6];
 		PGresult   *res;
-		bool		found;
+		int			found;
 		char		step[160];
 		double		started;
 
@@ -450,11 +450,9 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 			ddl_table(&sql, cr->ddl, cat->table) &&
 			buf_puts(&sql, " AS c WHERE ") &&
 			buf_append(&sql, where.data, where.len);
-		res = ok ? db_query(cr->conn, sql.data, 0, NULL) : NULL;
-		ok = res != NULL;
-		found = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
-		if (!found)
+		found = ok ? db_query_bool(cr->conn, sql.data, 0, NULL) : -1;
+		ok = found >= 0;
+		if (found <= 0)
 			goto next;
 		buf_reset(&sql);
 		/* the format of each notice's message: value, then count */

@@ -1,9 +1,8 @@
 /*
  * ddl.c: tables, keys, indexes and derived geometry, as SQL.
  *
- * Statements with fixed text are templates in which "@s" stands for the
- * feed's schema, "@g" for PostGIS's schema, "@r" for the SRID and "@f"
- * for the feed_id column.
+ * Statements with fixed text are templates (see ddl_template), the longer
+ * ones in schema/sql/.
  */
 #include "ddl.h"
 
@@ -14,6 +13,19 @@
 #include "db.h"
 #include "log.h"
 #include "sqlbuf.h"
+
+/* SQL bodies of schema/sql/, embedded by the Makefile */
+extern const char sql_shape_lines[];
+extern const char sql_shape_lines_fill[];
+extern const char sql_stop_lines[];
+extern const char sql_stop_lines_fill[];
+extern const char sql_route_lines[];
+extern const char sql_route_lines_fill[];
+extern const char sql_trip_lines[];
+extern const char sql_line_views_drop[];
+extern const char sql_import_notices[];
+extern const char sql_import_files[];
+extern const char sql_locations[];
 
 /* Indexes for the joins everybody makes, besides the primary keys. */
 static const struct
@@ -38,19 +50,6 @@ static const struct
  * shape_dist_traveled, not in others: one column of the cross-feed table
  * holds both, so it has no type modifier but a CHECK of its SRID.
  */
-static const char *const shape_lines_sql =
-"CREATE TABLE @s.shape_lines (\n"
-"\t@fshape_id text COLLATE \"C\" NOT NULL,\n"
-"\tgeom @g.geometry CHECK (@g.ST_SRID(geom) = @r),\n"
-"\tnpoints integer NOT NULL\n"
-")" DDL_TABLE_OPTIONS;
-static const char *const shape_lines_fill_sql =
-"INSERT INTO @s.shape_lines (shape_id, geom, npoints)\n"
-"-- one point makes no valid line: NULL then\n"
-"SELECT shape_id, CASE WHEN count(geom) > 1\n"
-"\tTHEN @g.ST_MakeLine(@p ORDER BY shape_pt_sequence) END, count(*)\n"
-"-- points without a shape_id (kept, with a notice) make no line\n"
-"FROM @s.shapes WHERE shape_id IS NOT NULL GROUP BY shape_id";
 
 /*
  * The lines of trips and routes, derived once every table is in (see
@@ -61,65 +60,19 @@ static const char *const shape_lines_fill_sql =
  * cost it the planner's estimate of one (JIT compiled it, 0.6 s more).
  * Their geometry has its type and SRID, for geometry_columns.
  */
-static const char *const stop_lines_sql =
-"CREATE TABLE @s.stop_lines (\n"
-"\t@ftrip_id text COLLATE \"C\" NOT NULL,\n"
-"\tgeom @g.geometry(LineString, @r) NOT NULL\n"
-")" DDL_TABLE_OPTIONS;
-/*
- * In a DO block, so that the INSERT is planned only for a feed that has
- * trips without a shape line: planned without statistics, its query per
- * trip made the planner's estimate large enough for JIT (0.6 s of
- * compiling on MTA Brooklyn, which has no such trip).
- */
-static const char *const stop_lines_fill_sql =
-"IF EXISTS (SELECT FROM @s.trips t LEFT JOIN @s.shape_lines l\n"
-"\tON l.shape_id = t.shape_id AND l.geom IS NOT NULL\n"
-"\tWHERE l.shape_id IS NULL) THEN\n"
-"INSERT INTO @s.stop_lines (trip_id, geom)\n"
-"-- the line through the stops of each trip without a shape line, one\n"
-"-- trip at a time through the stop_times key\n"
-"SELECT bare.trip_id, line.geom\n"
-"FROM (SELECT t.trip_id FROM @s.trips t LEFT JOIN @s.shape_lines l\n"
-"\tON l.shape_id = t.shape_id AND l.geom IS NOT NULL\n"
-"\tWHERE l.shape_id IS NULL) AS bare\n"
-"CROSS JOIN LATERAL (SELECT\n"
-"\t@g.ST_MakeLine(s.geom ORDER BY st.stop_sequence) AS geom\n"
-"\tFROM @s.stop_times st JOIN @s.stops s USING (stop_id)\n"
-"\tWHERE st.trip_id = bare.trip_id\n"
-"\tHAVING count(DISTINCT s.geom) > 1) AS line;\n"
-"END IF;";
-static const char *const route_lines_sql =
-"CREATE TABLE @s.route_lines (\n"
-"\t@froute_id text COLLATE \"C\",\n"
-"\tgeom @g.geometry(MultiLineString, @r)\n"
-")" DDL_TABLE_OPTIONS;
-static const char *const route_lines_fill_sql =
-"INSERT INTO @s.route_lines (route_id, geom)\n"
-"-- each route's geometry: the union of its trips' distinct lines, merged\n"
-"SELECT route_id, @g.ST_Multi(@g.ST_LineMerge(@g.ST_CollectionExtract(\n"
-"\t@g.ST_Union(geom), 2)))\n"
-"FROM (SELECT t.route_id, @g.ST_Force2D(l.geom) AS geom\n"
-"\tFROM (SELECT DISTINCT route_id, shape_id FROM @s.trips) AS t\n"
-"\tJOIN @s.shape_lines l ON l.shape_id = t.shape_id\n"
-"\tWHERE l.geom IS NOT NULL\n"
-"\tUNION\n"
-"\tSELECT t.route_id, sl.geom\n"
-"\tFROM @s.trips t JOIN @s.stop_lines sl ON sl.trip_id = t.trip_id) AS lines\n"
-"GROUP BY route_id";
 
 static const struct
 {
 	const char *sql;
-	bool		in_do;			/* the body of a DO block */
+	bool		table;			/* a CREATE TABLE: DDL_TABLE_OPTIONS follow */
 	const char *step;			/* its name in the report */
 }			line_steps[] = {
-	{stop_lines_sql, false, "stop_lines table"},
-	{stop_lines_fill_sql, true, "stop_lines"},
+	{sql_stop_lines, true, "stop_lines table"},
+	{sql_stop_lines_fill, false, "stop_lines"},
 	{"ALTER TABLE @s.stop_lines ADD PRIMARY KEY (trip_id)", false,
 	"stop_lines primary key"},
-	{route_lines_sql, false, "route_lines table"},
-	{route_lines_fill_sql, false, "route_lines"},
+	{sql_route_lines, true, "route_lines table"},
+	{sql_route_lines_fill, false, "route_lines"},
 	{"CREATE UNIQUE INDEX ON @s.route_lines (route_id) NULLS NOT DISTINCT",
 	false, "route_lines key"},
 	{"CREATE INDEX ON @s.route_lines USING gist (geom)", false,
@@ -127,33 +80,6 @@ static const struct
 };
 
 #define NLINE_STEPS ((int) (sizeof(line_steps) / sizeof(line_steps[0])))
-
-/* Views: computed when queried, so they cost the load nothing. */
-static const char *const trip_lines_sql =
-"CREATE OR REPLACE VIEW @s.trip_lines AS\n"
-"-- each trip's line: its shape, else the line through its stops\n"
-"SELECT t.trip_id, t.route_id, t.shape_id,\n"
-"\tcoalesce(@g.ST_Force2D(l.geom), sl.geom)::@g.geometry(LineString, @r)\n"
-"\t\tAS geom,\n"
-"\tl.geom IS NOT NULL AS from_shape\n"
-"FROM @s.trips t LEFT JOIN @s.shape_lines l USING (shape_id)\n"
-"LEFT JOIN @s.stop_lines sl USING (trip_id)";
-
-/*
- * Drops the views trip_lines and route_lines of @s that are in the way
- * (see ddl_drop_line_views); "@c" stands for the condition on a view c
- * that puts it in the way.  Without CASCADE: a view of yours over them
- * fails the load, never silently goes.
- */
-static const char *const drop_line_views_sql =
-"DO @$\nDECLARE\n\tviews text;\nBEGIN\n"
-"SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ')\n"
-"\tINTO views FROM pg_catalog.pg_class c\n"
-"\tWHERE c.relnamespace = pg_catalog.to_regnamespace(@l) AND c.relkind = 'v'\n"
-"\tAND c.relname IN ('trip_lines', 'route_lines') AND @c;\n"
-"IF views IS NOT NULL THEN\n"
-"\tEXECUTE 'DROP VIEW ' || views;\n"
-"END IF;\nEND\n@$";
 
 static const char *const gist_tables[] = {"stops", "shapes", "shape_lines"};
 
@@ -191,17 +117,25 @@ bool
 ddl_template(Buf *sql, const Ddl *d, const char *template)
 {
 	char		srid[16];
+	char		tag[32];
 	const char *subst[26] = {NULL};
 	Buf			feed_id;
 	Buf			points;
+	Buf			literal;
 	bool		ok;
 
 	snprintf(srid, sizeof(srid), "%d", d->srid);
+	/* the schema's name is the one text of ours in a DO block's body */
+	snprintf(tag, sizeof(tag), "$ddl$");
+	for (int n = 1; strstr(d->schema, tag) != NULL; n++)
+		snprintf(tag, sizeof(tag), "$ddl%d$", n);
 	buf_init(&feed_id, DDL_SQL_MAX);
 	buf_init(&points, DDL_SQL_MAX);
+	buf_init(&literal, DDL_SQL_MAX);
 	subst['s' - 'a'] = d->schema;
 	subst['g' - 'a'] = d->postgis;
 	subst['r' - 'a'] = srid;
+	subst['t' - 'a'] = tag;
 	/* the column feed_id, and shape_lines' points, filled first */
 	ok = (d->feed_id == NULL ||
 		  (buf_puts(&feed_id, "feed_id text NOT NULL DEFAULT ") &&
@@ -210,11 +144,19 @@ ddl_template(Buf *sql, const Ddl *d, const char *template)
 						"@g.ST_SetSRID(@g.ST_MakePointM(@g.ST_X(geom), "
 						"@g.ST_Y(geom), shape_dist_traveled), @r)" : "geom",
 						subst);
+	/* quotes doubled: the session's standard_conforming_strings is on */
+	ok = ok && buf_putc(&literal, '\'');
+	for (const char *p = d->schema; ok && *p; p++)
+		ok = (*p != '\'' || buf_putc(&literal, '\'')) &&
+			buf_putc(&literal, *p);
+	ok = ok && buf_putc(&literal, '\'');
 	subst['f' - 'a'] = feed_id.data ? feed_id.data : "";
 	subst['p' - 'a'] = points.data;
+	subst['l' - 'a'] = literal.data;
 	ok = ok && sqlbuf_template(sql, template, subst);
 	buf_free(&feed_id);
 	buf_free(&points);
+	buf_free(&literal);
 	return ok;
 }
 
@@ -359,9 +301,10 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 	switch (i)
 	{
 		case 0:
-			return ddl_template(sql, d, shape_lines_sql);
+			return ddl_template(sql, d, sql_shape_lines) &&
+				buf_puts(sql, DDL_TABLE_OPTIONS);
 		case 1:
-			return ddl_template(sql, d, shape_lines_fill_sql);
+			return ddl_template(sql, d, sql_shape_lines_fill);
 		case 2:
 			return ddl_template(sql, d,
 								"ALTER TABLE @s.shape_lines "
@@ -384,65 +327,26 @@ ddl_finish_table(int i)
 	return i < NJOIN_INDEXES ? join_indexes[i].table : NULL;
 }
 
-/*
- * Into tag, a dollar quote that the schema's name, the one text of ours
- * in a DO block's body that is not, cannot end early: $ddl$, $ddl1$, ...
- */
-static void
-do_tag(const Ddl *d, char *tag, size_t size)
-{
-	snprintf(tag, size, "$ddl$");
-	for (int n = 1; strstr(d->schema, tag) != NULL; n++)
-		snprintf(tag, size, "$ddl%d$", n);
-}
-
 bool
 ddl_drop_line_views(Buf *sql, const Ddl *d, bool all)
 {
-	char		tag[32];
-	char	   *literal = NULL;
-	bool		ok = true;
+	const char *subst[26] = {NULL};
+	Buf			filled;
+	bool		ok;
 
-	do_tag(d, tag, sizeof(tag));
-	if (d->conn)
-	{
-		literal = PQescapeLiteral(d->conn, d->schema, strlen(d->schema));
-		if (literal == NULL)
-			return false;
-	}
-	for (const char *p = drop_line_views_sql; ok && *p; p++)
-	{
-		if (*p != '@')
-		{
-			ok = buf_putc(sql, *p);
-			continue;
-		}
-		switch (*++p)
-		{
-			case '$':
-				ok = buf_puts(sql, tag);
-				break;
-			case 'l':
-				ok = literal ? buf_puts(sql, literal) :
-					buf_putc(sql, '\'') && buf_puts(sql, d->schema) &&
-					buf_putc(sql, '\'');
-				break;
-			case 'c':
-				/* with geometry: a trip_lines of an untyped geom too */
-				ok = all ? buf_puts(sql, "true") :
-					ddl_template(sql, d, "(c.relname = 'route_lines' OR "
-								 "NOT EXISTS (SELECT FROM "
-								 "pg_catalog.pg_attribute a WHERE "
-								 "a.attrelid = c.oid AND a.attname = 'geom' "
-								 "AND @g.postgis_typmod_type(a.atttypmod) = "
-								 "'LineString' AND @g.postgis_typmod_srid("
-								 "a.atttypmod) = @r))");
-				break;
-			default:
-				ok = false;
-		}
-	}
-	PQfreemem(literal);
+	/*
+	 * "@c" first, the condition that puts a view in the way (all: any);
+	 * with geometry, a trip_lines of an untyped geom too
+	 */
+	subst['c' - 'a'] = all ? "true" :
+		"(c.relname = 'route_lines' OR NOT EXISTS (SELECT FROM "
+		"pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
+		"AND a.attname = 'geom' AND @g.postgis_typmod_type(a.atttypmod) = "
+		"'LineString' AND @g.postgis_typmod_srid(a.atttypmod) = @r))";
+	buf_init(&filled, DDL_SQL_MAX);
+	ok = sqlbuf_template(&filled, sql_line_views_drop, subst) &&
+		ddl_template(sql, d, filled.data);
+	buf_free(&filled);
 	return ok;
 }
 
@@ -453,7 +357,7 @@ ddl_create_trip_lines(Buf *sql, const Ddl *d)
 		return true;
 	return (d->conn == NULL ||
 			(ddl_drop_line_views(sql, d, false) && buf_puts(sql, ";\n"))) &&
-		ddl_template(sql, d, trip_lines_sql) && buf_puts(sql, ";\n");
+		ddl_template(sql, d, sql_trip_lines) && buf_puts(sql, ";\n");
 }
 
 int
@@ -465,17 +369,10 @@ ddl_lines_count(void)
 bool
 ddl_lines(Buf *sql, const Ddl *d, int i)
 {
-	char		tag[32];
-
 	if (!d->geometry || i < 0 || i >= NLINE_STEPS)
 		return true;
-	if (!line_steps[i].in_do)
-		return ddl_template(sql, d, line_steps[i].sql);
-	do_tag(d, tag, sizeof(tag));
-	return buf_puts(sql, "DO ") && buf_puts(sql, tag) &&
-		buf_puts(sql, "\nBEGIN\n") &&
-		ddl_template(sql, d, line_steps[i].sql) &&
-		buf_puts(sql, "\nEND\n") && buf_puts(sql, tag);
+	return ddl_template(sql, d, line_steps[i].sql) &&
+		(!line_steps[i].table || buf_puts(sql, DDL_TABLE_OPTIONS));
 }
 
 const char *
@@ -504,56 +401,23 @@ ddl_finish_name(int i, char *out, size_t outsize)
 		snprintf(out, outsize, "locations key and index");
 }
 
-/* What the load found wrong with the feed: see notice.h. */
-static const char *const notices_sql =
-"CREATE TABLE @s.import_notices (\n"
-"\t@ffile text NOT NULL,\n"
-"\tline integer,\n"
-"\t\"column\" text,\n"
-"\tcode text NOT NULL,\n"
-"\tseverity text NOT NULL,\n"
-"\tvalue text,\n"
-"\tmessage text NOT NULL,\n"
-"\taction text NOT NULL,\n"
-"\trecord text\n"
-")" DDL_TABLE_OPTIONS;
-
 bool
 ddl_create_notices(Buf *sql, const Ddl *d)
 {
-	return ddl_template(sql, d, notices_sql);
+	return ddl_template(sql, d, sql_import_notices) &&
+		buf_puts(sql, DDL_TABLE_OPTIONS);
 }
-
-/*
- * The files the load read into tables, with their header as written, so
- * that pgsql2gtfs writes each one back with its columns in their order.
- */
-static const char *const import_files_sql =
-"CREATE TABLE @s.import_files (\n"
-"\t@ffile text NOT NULL,\n"
-"\t\"table\" text NOT NULL,\n"
-"\tcolumns text[],\n"
-"\theader text[]\n"
-")" DDL_TABLE_OPTIONS;
 
 bool
 ddl_create_import_files(Buf *sql, const Ddl *d)
 {
-	return ddl_template(sql, d, import_files_sql);
+	return ddl_template(sql, d, sql_import_files) &&
+		buf_puts(sql, DDL_TABLE_OPTIONS);
 }
-
-/* locations.geojson's table: see load.c for how it is filled. */
-static const char *const locations_sql =
-"CREATE TABLE @s.locations (\n"
-"\t@fid text COLLATE \"C\" NOT NULL,\n"
-"\tstop_name text,\n"
-"\tstop_desc text,\n"
-"\tproperties jsonb,\n"
-"\tgeom @g.geometry(MultiPolygon, @r)\n"
-")" DDL_TABLE_OPTIONS;
 
 bool
 ddl_create_locations(Buf *sql, const Ddl *d)
 {
-	return ddl_template(sql, d, locations_sql);
+	return ddl_template(sql, d, sql_locations) &&
+		buf_puts(sql, DDL_TABLE_OPTIONS);
 }

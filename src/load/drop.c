@@ -47,7 +47,7 @@ drop_feeds(const DbParams *db, char *const *feed_ids, int nfeeds,
 			log_notice("feed \"%s\" dropped", feed_ids[i]);
 		else
 		{
-			PQclear(PQexec(conn, "ROLLBACK"));
+			db_cleanup(conn, "ROLLBACK");
 			if (code != EXIT_DB_FAILED)
 				code = status == SWAP_REFUSED ? EXIT_BAD_INPUT :
 					EXIT_DB_FAILED;

@@ -12,29 +12,10 @@
 #include "log.h"
 #include "trust.h"
 
-static const char *const registry_sql =
-"CREATE SCHEMA IF NOT EXISTS gtfs2pgsql;\n"
-"CREATE TABLE IF NOT EXISTS gtfs2pgsql.feeds (\n"
-"\tfeed_id text PRIMARY KEY,\n"
-"\tschema_name text NOT NULL,\n"
-"\tfile_name text NOT NULL,\n"
-"\tsha256 text NOT NULL,\n"
-"\timported_at timestamptz NOT NULL,\n"
-"\timporter_version text NOT NULL,\n"
-"\toptions text NOT NULL,\n"
-"\treport jsonb NOT NULL\n"
-");\n"
-/* made by another role meanwhile: refused before it is altered */
-"DO $gtfs2pgsql$ DECLARE r record; BEGIN\n"
-TRUST_DO("'gtfs2pgsql'")
-"END $gtfs2pgsql$;\n"
-"ALTER TABLE gtfs2pgsql.feeds\n"
-"\tADD COLUMN IF NOT EXISTS errors integer GENERATED ALWAYS AS\n"
-"\t\t((report->'notice_counts'->>'error')::integer) STORED,\n"
-"\tADD COLUMN IF NOT EXISTS warnings integer GENERATED ALWAYS AS\n"
-"\t\t((report->'notice_counts'->>'warning')::integer) STORED,\n"
-"\tADD COLUMN IF NOT EXISTS infos integer GENERATED ALWAYS AS\n"
-"\t\t((report->'notice_counts'->>'info')::integer) STORED";
+/* schema/sql/, embedded by the Makefile */
+extern const char sql_registry[];
+extern const char sql_feeds_replaced[];
+extern const char sql_feeds_record[];
 
 int
 feeds_unchanged(PGconn *conn, const FeedRecord *rec)
@@ -66,18 +47,16 @@ int
 feeds_schema_usable(PGconn *conn, const char *schema)
 {
 	const char *params[1] = {schema};
-	PGresult   *res;
 	int			usable;
 
-	res = db_query(conn,
-				   "SELECT coalesce(pg_catalog.obj_description(n.oid, "
-				   "'pg_namespace'), '') LIKE 'gtfs2pgsql%' "
-				   "FROM pg_catalog.pg_namespace n WHERE n.nspname = $1",
-				   1, params);
-	if (res == NULL)
+	/* a schema that is not there yet is usable */
+	usable = db_query_bool(conn, "SELECT NOT EXISTS (SELECT FROM "
+						   "pg_catalog.pg_namespace n WHERE n.nspname = $1 "
+						   "AND coalesce(pg_catalog.obj_description(n.oid, "
+						   "'pg_namespace'), '') NOT LIKE 'gtfs2pgsql%')",
+						   1, params);
+	if (usable < 0)
 		return -1;
-	usable = PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
 	if (!usable)
 	{
 		log_error("schema \"%s\" exists and was not made by gtfs2pgsql: "
@@ -121,7 +100,9 @@ feeds_setup(PGconn *conn, double wait_seconds)
 						  "0", "the lock for creating the registry "
 						  "gtfs2pgsql.feeds", wait_seconds);
 	current = ok ? registry_current(conn) : -1;
-	ok = current >= 0 && (current > 0 || db_exec(conn, registry_sql)) &&
+	ok = current >= 0 &&
+		(current > 0 ||
+		 (trust_set_check(conn) && db_exec(conn, sql_registry))) &&
 		db_exec(conn, "COMMIT");
 	if (!ok)
 		db_cleanup(conn, "ROLLBACK");
@@ -159,19 +140,7 @@ feeds_replaced(PGconn *conn, const FeedRecord *rec, Report *rep)
 	bool		ok;
 
 	/* one row per file of each feed, its own first */
-	res = db_query(conn,
-				   "SELECT f.feed_id, f.schema_name, f.file_name, "
-				   "pg_catalog.to_char(f.imported_at, "
-				   "'YYYY-MM-DD HH24:MI:SSOF'), e.v->>'file', e.v->>'rows' "
-				   "FROM gtfs2pgsql.feeds f LEFT JOIN LATERAL "
-				   "pg_catalog.jsonb_array_elements(CASE WHEN "
-				   "pg_catalog.jsonb_typeof(f.report->'files') = 'array' "
-				   "THEN f.report->'files' ELSE '[]'::pg_catalog.jsonb END) "
-				   "WITH ORDINALITY AS e (v, n) ON e.v->>'file' IS NOT NULL "
-				   "WHERE (f.feed_id = $1 OR f.schema_name = $2) "
-				   "AND pg_catalog.to_regnamespace(pg_catalog.quote_ident("
-				   "f.schema_name)) IS NOT NULL "
-				   "ORDER BY f.feed_id <> $1, f.feed_id, e.n", 2, params);
+	res = db_query(conn, sql_feeds_replaced, 2, params);
 	ok = res != NULL;
 	for (int i = 0; ok && i < PQntuples(res); i++)
 	{
@@ -197,17 +166,7 @@ feeds_record(PGconn *conn, const FeedRecord *rec)
 		rec->sha256, rec->version, rec->options, rec->report_json};
 	PGresult   *res;
 
-	/* another feed that was in this schema is gone: swap_feed put it aside */
-	res = db_query(conn,
-				   "WITH gone AS (DELETE FROM gtfs2pgsql.feeds "
-				   "  WHERE schema_name = $2 AND feed_id <> $1) "
-				   "INSERT INTO gtfs2pgsql.feeds VALUES "
-				   "($1, $2, $3, $4, pg_catalog.now(), $5, $6, $7::jsonb) "
-				   "ON CONFLICT (feed_id) DO UPDATE SET "
-				   "schema_name = $2, file_name = $3, sha256 = $4, "
-				   "imported_at = pg_catalog.now(), importer_version = $5, "
-				   "options = $6, report = $7::jsonb "
-				   "RETURNING 1", 7, params);
+	res = db_query(conn, sql_feeds_record, 7, params);
 	PQclear(res);
 	return res != NULL;
 }

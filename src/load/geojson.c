@@ -15,50 +15,9 @@
 #include "notice_store.h"
 #include "sqlbuf.h"
 
-/*
- * The document's features, numbered n from 1, each as written (raw), with
- * what the array of features is (kind, on every row; one row with n NULL
- * when there are none).  PostgreSQL's JSON functions unescape every string
- * they pass, and refuse \u0000 or a lone surrogate, which would cost the
- * whole document: so the escaped backslashes, then the \u escapes, are
- * first replaced by random markers, found in no document, that the raw text
- * of each feature gets back.
- */
-static const char *const parts_sql =
-"CREATE TABLE @s.locations_parts AS\n"
-"WITH marker AS (SELECT gen_random_uuid()::text AS b,\n"
-"\t\tgen_random_uuid()::text AS u),\n"
-"neutral AS MATERIALIZED (SELECT b, u, (replace(replace(document, '\\\\', b),\n"
-"\t\t'\\u', u)::json)->'features' AS features\n"
-"\tFROM @s.locations_document, marker)\n"
-"SELECT n, replace(replace(part::text, u, '\\u'), b, '\\\\') AS raw,\n"
-"\tNULL::jsonb AS f, NULL::text AS why, json_typeof(features) AS kind\n"
-"FROM neutral LEFT JOIN LATERAL json_array_elements(CASE\n"
-"\tWHEN json_typeof(features) = 'array' THEN features END)\n"
-"\tWITH ORDINALITY AS parts(part, n) ON true";
-
-/*
- * Each feature with what sets it aside (problem, why), or NULL: checked
- * here, before any is loaded, so that one bad feature costs only itself.
- * A later feature with an id seen is a duplicate.  "@n": the bound on an
- * id's bytes.
- */
-static const char *const features_sql =
-"CREATE TABLE @s.locations_features AS\n"
-"SELECT n, f, raw, CASE WHEN problem IS NULL AND row_number() OVER (\n"
-"\t\tPARTITION BY problem, f->>'id' ORDER BY n) > 1 THEN 'duplicate'\n"
-"\tELSE problem END AS problem, why\n"
-"FROM (SELECT n, f, raw, why, CASE\n"
-"\tWHEN f IS NULL THEN 'json'\n"
-"\tWHEN coalesce(jsonb_typeof(f->'id') NOT IN ('string', 'number'), true)\n"
-"\t\tTHEN 'id'\n"
-"\tWHEN octet_length(f->>'id') > @n THEN 'long'\n"
-"\tWHEN jsonb_typeof(f->'geometry') IS DISTINCT FROM 'object'\n"
-"\t\tTHEN 'geometry'\n"
-"\tWHEN coalesce(f->'geometry'->>'type' NOT IN ('Polygon', 'MultiPolygon'),\n"
-"\t\ttrue) THEN 'type'\n"
-"\tEND AS problem\n"
-"\tFROM @s.locations_parts WHERE n IS NOT NULL) AS checked";
+/* schema/sql/locations_*.sql, embedded by the Makefile */
+extern const char sql_locations_parts[];
+extern const char sql_locations_features[];
 
 /*
  * The features without a problem, or with "@w" the one numbered $1;
@@ -386,7 +345,7 @@ split_features(PGconn *conn, const Ddl *ddl, const char *member,
 	bool		ok;
 
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = ddl_template(&sql, ddl, parts_sql) &&
+	ok = ddl_template(&sql, ddl, sql_locations_parts) &&
 		exec_or_refused(conn, sql.data, 0, NULL, &refused);
 	*valid = ok && refused == NULL;
 	if (ok && refused)
@@ -466,7 +425,7 @@ geojson_load(PGconn *conn, const Ddl *ddl, FeedSource *src, int i,
 	snprintf(id_max, sizeof(id_max), "%d", id_max_bytes);
 	ok = split_features(conn, ddl, member, nt, &valid) &&
 		(!valid ||
-		 (sqlbuf_template(&sql, features_sql, subst) &&
+		 (sqlbuf_template(&sql, sql_locations_features, subst) &&
 		  exec_template(conn, ddl, sql.data) &&
 		  insert_features(conn, ddl, &rows) &&
 		  record_problems(conn, ddl, member, nt, id_max_bytes, &set_aside) &&

@@ -17,6 +17,9 @@
 #include "report.h"
 #include "timetable.h"
 
+/* schema/sql/finish_tables.sql, embedded by the Makefile */
+extern const char sql_finish_tables[];
+
 /*
  * Keys and references, file by file in dependency order.  Rows set aside
  * as duplicates leave their table's count.  False when the database
@@ -61,7 +64,6 @@ finish_check_tables(LoadRun *run)
 bool
 finish_indexes(LoadRun *run)
 {
-	PGresult   *res;
 	Buf			sql;
 	bool		ok = true;
 	char		step[128];
@@ -70,15 +72,16 @@ finish_indexes(LoadRun *run)
 	/* shape_lines carries measures only when every point has one */
 	if (run->ddl.geometry)
 	{
+		int			measured;
+
 		started = progress_step("shapes measure check");
 		buf_init(&sql, DDL_SQL_MAX);
 		ok = buf_puts(&sql, "SELECT count(*) > 0 AND "
 					  "bool_and(shape_dist_traveled IS NOT NULL) FROM ") &&
 			ddl_table(&sql, &run->ddl, "shapes");
-		res = ok ? db_query(run->conn, sql.data, 0, NULL) : NULL;
-		ok = res != NULL;
-		run->ddl.shape_m = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
+		measured = ok ? db_query_bool(run->conn, sql.data, 0, NULL) : -1;
+		ok = measured >= 0;
+		run->ddl.shape_m = measured > 0;
 		buf_free(&sql);
 		ok = ok && report_add_step(run->rep, "shapes measure check", started);
 	}
@@ -128,7 +131,7 @@ finish_lines(LoadRun *run)
 bool
 finish_tables(LoadRun *run, const char *staging_name)
 {
-	const char *params[1] = {staging_name};
+	const char *params[2] = {staging_name, DDL_LINE_COLUMN};
 	PGresult   *res;
 	Buf			sql;
 	bool		ok;
@@ -145,17 +148,7 @@ finish_tables(LoadRun *run, const char *staging_name)
 		!finish_lines(run))
 		return false;
 	started = progress_step("analyze");
-	res = db_query(run->conn,
-				   "SELECT format('%I.%I', n.nspname, c.relname), "
-				   "EXISTS (SELECT FROM pg_catalog.pg_attribute a "
-				   " WHERE a.attrelid = c.oid AND a.attname = '"
-				   DDL_LINE_COLUMN "' AND NOT a.attisdropped), "
-				   "pg_catalog.pg_relation_size(c.oid) > 0, c.relname "
-				   "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
-				   "ON n.oid = c.relnamespace WHERE c.oid IN ("
-				   DB_SCHEMA_RELATIONS("pg_catalog.to_regnamespace("
-									   "pg_catalog.quote_ident($1))")
-				   ") AND c.relkind = 'r'", 1, params);
+	res = db_query(run->conn, sql_finish_tables, 2, params);
 	ok = res != NULL;
 	/*
 	 * The mark by which a later load knows which tables it may drop; the

@@ -29,20 +29,17 @@ postgis_schema(PGconn *conn, bool needed, double wait_seconds,
 {
 	PGresult   *res;
 	bool		ok;
-	bool		there;
+	int			there;
 
 	if (!postgis_find(conn, schema) || *schema != NULL)
 		return *schema != NULL;
 	if (!needed)
 	{
-		res = db_query(conn, "SELECT EXISTS (SELECT FROM "
-					   "pg_catalog.pg_available_extensions "
-					   "WHERE name = 'postgis')", 0, NULL);
-		ok = res != NULL;
-		there = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
-		if (!there)
-			return ok;
+		there = db_query_bool(conn, "SELECT EXISTS (SELECT FROM "
+							  "pg_catalog.pg_available_extensions "
+							  "WHERE name = 'postgis')", 0, NULL);
+		if (there <= 0)
+			return there == 0;
 	}
 	/*
 	 * In a transaction of its own, under a lock: two first imports into a

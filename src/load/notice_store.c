@@ -12,6 +12,7 @@
 #include "copy.h"
 #include "db.h"
 #include "log.h"
+#include "sqlbuf.h"
 
 /*
  * A row set aside in the server (a duplicate key) may have had notices
@@ -89,66 +90,39 @@ notice_store(Notices *nt, PGconn *conn, const char *table)
 	return ok && (!any || drop_shadowed(conn, table));
 }
 
-#define SUMMARY_SAMPLES		3	/* notices shown of each code */
-#define SAMPLE_VALUE_MAX	60	/* characters of a value, a file shown */
-#define SAMPLE_MESSAGE_MAX	300 /* characters of a message shown */
-/* a macro's value as a string literal, for SQL */
-#define CppAsString(x)		#x
-#define CppAsString2(x)		CppAsString(x)
+#define SUMMARY_SAMPLES		3		/* notices shown of each code */
 
-/* The rank of a severity's name in SQL, errors first. */
-#define SEVERITY_RANK \
-	"CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+/* schema/sql/notices_*.sql, embedded by the Makefile: "@n" the table */
+extern const char sql_notices_summary[];
+extern const char sql_notices_report[];
 
-/*
- * A notice for people, as the server has it: where, then its field and
- * value when the message does not name them (the field goes with the
- * value: a key's message names the values of its fields), then the
- * message; cut (a zip's member may have a name of 64 KB; the log writes
- * control characters as \xHH).
- */
-#define SHOW_VALUE	"value IS NOT NULL AND strpos(message, value) = 0"
-#define SHOW_COLUMN	"\"column\" IS NOT NULL AND strpos(message, \"column\") " \
-	"= 0 AND (value IS NULL OR strpos(message, value) = 0)"
-#define SAMPLE_TEXT \
-	"left(file, " CppAsString2(SAMPLE_VALUE_MAX) ") || CASE WHEN " \
-	"length(file) > " CppAsString2(SAMPLE_VALUE_MAX) " THEN '...' ELSE '' " \
-	"END || coalesce(':' || line, '') || ': ' || " \
-	"CASE WHEN show_column THEN \"column\" || CASE WHEN show_value " \
-	"THEN ' ' ELSE ': ' END ELSE '' END || CASE WHEN show_value THEN " \
-	"'\"' || left(value, " CppAsString2(SAMPLE_VALUE_MAX) ") || " \
-	"CASE WHEN length(value) > " CppAsString2(SAMPLE_VALUE_MAX) \
-	" THEN '...' ELSE '' END || '\": ' ELSE '' END || " \
-	"left(message, " CppAsString2(SAMPLE_MESSAGE_MAX) ")"
+/* Runs the query template with "@n" the notices' table; NULL (logged). */
+static PGresult *
+query_notices(PGconn *conn, const char *template, const char *table,
+			  int nparams, const char *const *params)
+{
+	const char *subst[26] = {['n' - 'a'] = table};
+	Buf			sql;
+	PGresult   *res = NULL;
+
+	buf_init(&sql, 16 * 1024);
+	if (sqlbuf_template(&sql, template, subst))
+		res = db_query(conn, sql.data, nparams, params);
+	else
+		log_error("out of memory");
+	buf_free(&sql);
+	return res;
+}
 
 bool
 notice_print_summary(PGconn *conn, const char *table, const char *schema)
 {
-	const char *params[1] = {schema ? schema : ""};
-	Buf			sql;
+	char		samples[16];
+	const char *params[2] = {schema ? schema : "", samples};
 	PGresult   *res;
 
-	/*
-	 * at most SUMMARY_SAMPLES rows a code: the client's memory stays flat;
-	 * the columns sorted are only those shown (not the records)
-	 */
-	buf_init(&sql, 4096);
-	res = buf_puts(&sql, "SELECT severity, code, n, " SAMPLE_TEXT ", "
-				   "format('SELECT * FROM %I.import_notices WHERE ', $1::text) || "
-				   "CASE WHEN n < n_code THEN format('severity = %L AND ', "
-				   "severity) ELSE '' END || format('code = %L', code), "
-				   "format('%I.import_notices', $1::text) "
-				   "FROM (SELECT *, " SHOW_VALUE " AS show_value, " SHOW_COLUMN
-				   " AS show_column FROM (SELECT severity, code, file, line, "
-				   "\"column\", value, message, count(*) OVER (PARTITION BY "
-				   "severity, code) AS n, count(*) OVER (PARTITION BY code) AS "
-				   "n_code, row_number() OVER (PARTITION BY severity, code "
-				   "ORDER BY file, line NULLS FIRST, \"column\") AS k FROM ") &&
-		buf_puts(&sql, table) &&
-		buf_puts(&sql, ") AS a WHERE k <= " CppAsString2(SUMMARY_SAMPLES)
-				 ") AS n ORDER BY " SEVERITY_RANK ", n DESC, code, k") ?
-		db_query(conn, sql.data, 1, params) : NULL;
-	buf_free(&sql);
+	snprintf(samples, sizeof(samples), "%d", SUMMARY_SAMPLES);
+	res = query_notices(conn, sql_notices_summary, table, 2, params);
 	if (res == NULL)
 		return false;
 	/* the table named as in the queries, which a user may copy */
@@ -183,23 +157,9 @@ notice_print_summary(PGconn *conn, const char *table, const char *schema)
 char *
 notice_report_json(PGconn *conn, const char *table)
 {
-	Buf			sql;
-	PGresult   *res;
+	PGresult   *res = query_notices(conn, sql_notices_report, table, 0, NULL);
 	char	   *json = NULL;
 
-	buf_init(&sql, 4096);
-	res = buf_puts(&sql, "SELECT coalesce(json_agg(json_build_object("
-				   "'code', code, 'severity', severity, 'file', file, "
-				   "'count', n, 'first_line', first_line, 'example', "
-				   "example) ORDER BY rank, file, code), '[]') FROM (SELECT "
-				   "code, severity, file, count(*) AS n, min(line) AS "
-				   "first_line, (array_agg(left(coalesce(value, message), "
-				   "200) ORDER BY line NULLS FIRST))[1] AS example, "
-				   SEVERITY_RANK " AS rank FROM ") &&
-		buf_puts(&sql, table) &&
-		buf_puts(&sql, " GROUP BY code, severity, file) AS g") ?
-		db_query(conn, sql.data, 0, NULL) : NULL;
-	buf_free(&sql);
 	if (res != NULL)
 	{
 		json = strdup(PQgetvalue(res, 0, 0));

@@ -30,10 +30,15 @@
 
 #define MAP_WIDTH		1000	/* the map's frame, in SVG units */
 #define MAP_MARGIN		10
-#define MAP_TOLERANCE	"0.4::float8"	/* of MAP_WIDTH: under a pixel on screen */
 #define LINES_UNTIL		(1300 * 1000)	/* page bytes: no more lines past */
 #define STOPS_UNTIL		(1850 * 1000)	/* page bytes: no more stops past */
 #define EXAMPLES		"3"		/* per notice code */
+
+/* schema/sql/, embedded by the Makefile: "@s", "@g" ddl_template's */
+extern const char sql_map_extent[];
+extern const char sql_map_lines[];
+extern const char sql_map_stops[];
+extern const char sql_report_notices[];
 
 typedef struct
 {
@@ -487,16 +492,8 @@ write_steps(Page *p, const Report *r)
 static bool
 write_notices(Page *p)
 {
-	PGresult   *res = query(p,
-							"SELECT severity, code, n, file, line, \"column\", "
-							"left(value, 200), left(message, 300) FROM ("
-							"SELECT *, count(*) OVER w AS n, row_number() OVER "
-							"(w ORDER BY file, line NULLS FIRST) AS k "
-							"FROM @s.import_notices WINDOW w AS (PARTITION BY "
-							"severity, code)) AS e WHERE k <= "
-							EXAMPLES " ORDER BY CASE severity WHEN "
-							"'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
-							"n DESC, code, k", 0, NULL);
+	const char *params[1] = {EXAMPLES};
+	PGresult   *res = query(p, sql_report_notices, 1, params);
 	char		buf[40];
 
 	if (res == NULL)
@@ -563,54 +560,6 @@ write_notices(Page *p)
 	return true;
 }
 
-/*
- * The frame of the map: the shape lines' extent and that of the stops but
- * their outer 0.1% on each side (a stop at 0,0 would shrink the rest to a
- * dot), and whether the coordinates are longitude and latitude.
- */
-static const char *const extent_sql =
-"WITH s AS (SELECT geom FROM @s.stops WHERE geom IS NOT NULL),\n"
-"p AS (SELECT\n"
-"\tpercentile_disc(0.001) WITHIN GROUP (ORDER BY @g.ST_X(geom)) AS x0,\n"
-"\tpercentile_disc(0.001) WITHIN GROUP (ORDER BY @g.ST_Y(geom)) AS y0,\n"
-"\tpercentile_disc(0.999) WITHIN GROUP (ORDER BY @g.ST_X(geom)) AS x1,\n"
-"\tpercentile_disc(0.999) WITHIN GROUP (ORDER BY @g.ST_Y(geom)) AS y1\n"
-"\tFROM s),\n"
-"l AS (SELECT @g.ST_Extent(geom) AS e FROM @s.shape_lines)\n"
-"SELECT least(p.x0, @g.ST_XMin(l.e)), least(p.y0, @g.ST_YMin(l.e)),\n"
-"\tgreatest(p.x1, @g.ST_XMax(l.e)), greatest(p.y1, @g.ST_YMax(l.e)),\n"
-"\tcoalesce((SELECT r.proj4text LIKE '%+proj=longlat%'\n"
-"\t\tFROM @g.spatial_ref_sys r WHERE r.srid = (SELECT @g.ST_SRID(geom)\n"
-"\t\tFROM (SELECT geom FROM s UNION ALL SELECT geom FROM @s.shape_lines\n"
-"\t\tWHERE geom IS NOT NULL) AS g LIMIT 1)), false)\n"
-"FROM p, l";
-
-/*
- * Each shape line in the frame ($1..$4: ST_Affine's xx, yy, xoff, yoff),
- * simplified, with the colour and name of a route of its trips (any: with
- * min() or ORDER BY the planner walks trips by route_id, 30 ms a shape).
- */
-static const char *const lines_sql =
-"SELECT CASE WHEN r.route_color ~ '^[0-9A-Fa-f]{6}$' THEN r.route_color END,\n"
-"\tcoalesce(r.route_short_name, r.route_long_name, r.route_id), l.shape_id,\n"
-"\t@g.ST_AsSVG(@g.ST_Simplify(@g.ST_Affine(@g.ST_Force2D(l.geom),\n"
-"\t\t$1::float8, 0::float8, 0::float8, $2::float8, $3::float8, $4::float8), "
-MAP_TOLERANCE ", true), 1, 1)\n"
-"FROM @s.shape_lines l LEFT JOIN @s.routes r ON r.route_id = (\n"
-"\tSELECT t.route_id FROM @s.trips t WHERE t.shape_id = l.shape_id LIMIT 1)\n"
-"WHERE l.geom IS NOT NULL ORDER BY r.route_id, l.shape_id";
-
-/* The stops in the frame, one dot per tenth of a unit, y down. */
-static const char *const stops_sql =
-"SELECT DISTINCT round(x::numeric, 1), round(-y::numeric, 1)\n"
-"FROM (SELECT @g.ST_X(g) AS x, @g.ST_Y(g) AS y\n"
-"\tFROM (SELECT @g.ST_Affine(geom, $1::float8, 0::float8, 0::float8, "
-"$2::float8,\n"
-"\t\t$3::float8, $4::float8) AS g\n"
-"\t\tFROM @s.stops WHERE geom IS NOT NULL) AS a) AS b\n"
-"WHERE x BETWEEN $5::float8 AND $6::float8\n"
-"\tAND y BETWEEN $5::float8 AND $7::float8";
-
 /* The shape lines as paths, until the page is LINES_UNTIL bytes. */
 static bool
 write_lines(Page *p, const char *const *frame, long *drawn, long *left)
@@ -620,7 +569,7 @@ write_lines(Page *p, const char *const *frame, long *drawn, long *left)
 	bool		ok = true;
 
 	buf_init(&sql, DDL_SQL_MAX);
-	if (!ddl_template(&sql, &p->ddl, lines_sql))
+	if (!ddl_template(&sql, &p->ddl, sql_map_lines))
 	{
 		log_error("out of memory");
 		return false;
@@ -674,7 +623,7 @@ write_stops(Page *p, const char *const *frame, long *drawn, long *left)
 	bool		ok = true;
 
 	buf_init(&sql, DDL_SQL_MAX);
-	if (!ddl_template(&sql, &p->ddl, stops_sql))
+	if (!ddl_template(&sql, &p->ddl, sql_map_stops))
 	{
 		log_error("out of memory");
 		return false;
@@ -742,7 +691,7 @@ write_map(Page *p)
 	if (postgis == NULL)
 		return false;
 	p->ddl.postgis = postgis;
-	res = query(p, extent_sql, 0, NULL);
+	res = query(p, sql_map_extent, 0, NULL);
 	if (res == NULL)
 	{
 		PQfreemem(postgis);

@@ -62,26 +62,23 @@ side_clean(PGconn *conn)
 	for (int i = 0; ok && i < PQntuples(res); i++)
 	{
 		const char *params[1] = {PQgetvalue(res, i, 1)};
-		PGresult   *lock;
 		char	   *quoted;
-		bool		free_lock;
+		int			free_lock;
 
-		lock = db_query(conn, "SELECT pg_catalog.pg_try_advisory_lock("
-						SIDE_LOCK_KEY ", $1::integer)", 1, params);
-		ok = lock != NULL;
-		free_lock = ok && strcmp(PQgetvalue(lock, 0, 0), "t") == 0;
-		PQclear(lock);
-		if (!free_lock)
+		free_lock = db_query_bool(conn, "SELECT pg_catalog."
+								  "pg_try_advisory_lock(" SIDE_LOCK_KEY
+								  ", $1::integer)", 1, params);
+		ok = free_lock >= 0;
+		if (free_lock <= 0)
 			continue;
 		/* an orphan: its parent's session is gone */
 		quoted = db_ident(conn, PQgetvalue(res, i, 0));
 		ok = quoted != NULL &&
 			db_execf(conn, "DROP SCHEMA IF EXISTS %s CASCADE", quoted);
 		PQfreemem(quoted);
-		lock = db_query(conn, "SELECT pg_catalog.pg_advisory_unlock("
-						SIDE_LOCK_KEY ", $1::integer)", 1, params);
-		ok = ok && lock != NULL;
-		PQclear(lock);
+		ok = db_query_bool(conn, "SELECT pg_catalog.pg_advisory_unlock("
+						   SIDE_LOCK_KEY ", $1::integer)", 1, params) >= 0 &&
+			ok;
 	}
 	PQclear(res);
 	return ok;
