@@ -241,6 +241,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 						opt->wait_seconds);
 	if (swapped == SWAP_OK && (!finish_views(&run, target) ||
 							   !report_add_step(rep, "swap", step_started) ||
+							   !finish_analyze_parents(&run, target) ||
 							   !finish_stats(&run, target)))
 		swapped = SWAP_FAILED;
 	step_started = progress_step("commit");

@@ -17,8 +17,9 @@
 #include "report.h"
 #include "timetable.h"
 
-/* schema/sql/finish_tables.sql, embedded by the Makefile */
+/* schema/sql/finish_*.sql, embedded by the Makefile */
 extern const char sql_finish_tables[];
+extern const char sql_finish_parents[];
 
 /*
  * Keys and references, file by file in dependency order.  Rows set aside
@@ -219,6 +220,30 @@ finish_views(LoadRun *run, const char *target)
 		feedschema_views(&sql, &d) && table_run_sql(run, &sql);
 	buf_free(&sql);
 	return ok;
+}
+
+/*
+ * The statistics of the partitioned tables of the feed's schema target
+ * (quoted) that its timetable views join, once the swap attached their
+ * partitions: the planner estimates the views' joins from them
+ * (schema/sql/finish_parents.sql says why and at what cost).
+ */
+bool
+finish_analyze_parents(LoadRun *run, const char *target)
+{
+	Ddl			d = run->ddl;
+	double		started = progress_step("partitioned tables analyze");
+	Buf			sql;
+	bool		ok;
+
+	d.schema = target;
+	buf_init(&sql, DDL_SQL_MAX);
+	/* a template that failed left sql empty: table_run_sql says so */
+	ddl_template(&sql, &d, sql_finish_parents);
+	ok = table_run_sql(run, &sql);
+	buf_free(&sql);
+	return ok && report_add_step(run->rep, "partitioned tables analyze",
+								 started);
 }
 
 /*

@@ -243,6 +243,7 @@ extern bool finish_tables(LoadRun *run, const char *staging_name);
 extern bool finish_store_notices(LoadRun *run, const char *table);
 extern bool finish_recount_notices(LoadRun *run, const char *table);
 extern bool finish_views(LoadRun *run, const char *target);
+extern bool finish_analyze_parents(LoadRun *run, const char *target);
 extern bool finish_stats(LoadRun *run, const char *target);
 extern bool finish_strict_refusal(LoadRun *run);
 
