@@ -12,7 +12,8 @@
 -- (its feed_id is a parameter: every feed's partition is planned and
 -- locked, and a reader of one feed would hold up another's swap), so what
 -- the feeds' views compute by subqueries is here joined:
---   the stop and its station: LEFT JOINs on the row's feed_id;
+--   the stop and its station: LEFT JOINs on the row's feed_id (a stop
+--     the feed lacks has no wheelchair_boarding, as there);
 --   stop_sequence_consec and trip_start_time: a window over the feed's
 --     stop_times (w), left out of the plan when neither is asked for (its
 --     DISTINCT ON makes it unique on the join); asked for, it reads the
@@ -52,9 +53,15 @@ FOR turn IN 1 .. 2 LOOP
 	EXIT WHEN turn = 2;
 	LOCK TABLE gtfs2pgsql.feeds IN SHARE ROW EXCLUSIVE MODE;
 END LOOP;
+SELECT pg_catalog.string_agg(v::text, ', ') INTO made
+	FROM pg_catalog.unnest(ARRAY[
+		pg_catalog.to_regclass('gtfs2pgsql.arrivals_departures'),
+		pg_catalog.to_regclass('gtfs2pgsql.connections')]) v
+	WHERE v IS NOT NULL;
 BEGIN
-	DROP VIEW IF EXISTS gtfs2pgsql.arrivals_departures,
-		gtfs2pgsql.connections;
+	IF made IS NOT NULL THEN
+		EXECUTE 'DROP VIEW ' || made;
+	END IF;
 EXCEPTION WHEN dependent_objects_still_exist THEN
 	RAISE NOTICE 'gtfs2pgsql.arrivals_departures and gtfs2pgsql.connections are kept as they are: views of yours depend on them';
 	RETURN;
@@ -88,8 +95,9 @@ stop_times_based AS NOT MATERIALIZED (
 		st.drop_off_type, st.shape_dist_traveled, st.timepoint, g.tz,
 		st.arrival_time, st.departure_time, w.trip_start_time, st.stop_id,
 		s.stop_name, p.stop_id AS station_id, p.stop_name AS station_name,
-		coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0) AS wheelchair_boarding,
+		CASE WHEN s.stop_id IS NOT NULL THEN coalesce(nullif(
+			s.wheelchair_boarding, 0), nullif(p.wheelchair_boarding, 0), 0)
+			END AS wheelchair_boarding,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
 	FROM gtfs2pgsql.stop_times st
@@ -196,8 +204,9 @@ stop_times_based AS NOT MATERIALIZED (
 		w.trip_start_time, st.stop_id AS from_stop_id,
 		s.stop_name AS from_stop_name, p.stop_id AS from_station_id,
 		p.stop_name AS from_station_name,
-		coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0) AS from_wheelchair_boarding,
+		CASE WHEN s.stop_id IS NOT NULL THEN coalesce(nullif(
+			s.wheelchair_boarding, 0), nullif(p.wheelchair_boarding, 0), 0)
+			END AS from_wheelchair_boarding,
 		st.stop_headsign AS from_stop_headsign,
 		st.pickup_type AS from_pickup_type, st.departure_time,
 		st.stop_sequence AS from_stop_sequence,
@@ -208,8 +217,9 @@ stop_times_based AS NOT MATERIALIZED (
 		n.stop_headsign AS to_stop_headsign, n.stop_id AS to_stop_id,
 		ns.stop_name AS to_stop_name, np.stop_id AS to_station_id,
 		np.stop_name AS to_station_name,
-		coalesce(nullif(ns.wheelchair_boarding, 0),
-			nullif(np.wheelchair_boarding, 0), 0) AS to_wheelchair_boarding,
+		CASE WHEN ns.stop_id IS NOT NULL THEN coalesce(nullif(
+			ns.wheelchair_boarding, 0), nullif(np.wheelchair_boarding, 0), 0)
+			END AS to_wheelchair_boarding,
 		g.agency_id, g.tz,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
