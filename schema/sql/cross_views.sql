@@ -1,9 +1,12 @@
--- The timetable of every feed, by feed_id (src/load/swap.c, after the
--- swap, in its transaction): gtfs2pgsql.arrivals_departures and
--- gtfs2pgsql.connections, the columns of the feeds' own views
--- (timetable_arrivals_departures.sql, timetable_connections.sql, which say
--- what each means) after a first column feed_id, over the cross-feed
--- tables of swap.sql.  gtfs2pgsql.service_days is one of those tables.
+-- The timetable and statistics of every feed, by feed_id (src/load/swap.c,
+-- after the swap, in its transaction): gtfs2pgsql.arrivals_departures,
+-- gtfs2pgsql.connections, gtfs2pgsql.stats_by_route_date and
+-- gtfs2pgsql.stats_by_agency_route_stop_hour, the columns of the feeds'
+-- own (timetable_arrivals_departures.sql, timetable_connections.sql,
+-- stats_matviews.sql, which say what each means) after a first column
+-- feed_id, over the cross-feed tables of swap.sql; the statistics are
+-- views, computed when queried.  gtfs2pgsql.service_days is one of those
+-- tables.
 --
 -- A query filtered on feed_id reads that feed's partitions and locks no
 -- other's (tests/layout.py cross_feed_timetable_pruned): every table is
@@ -33,6 +36,8 @@ DO $gtfs2pgsql$
 DECLARE
 -- the version of these views, in their comments: another makes them again
 	mark CONSTANT text := ' of every feed, by feed_id (gtfs2pgsql 1)';
+	ours CONSTANT text[] := ARRAY['arrivals_departures', 'connections',
+		'stats_by_route_date', 'stats_by_agency_route_stop_hour'];
 	made text;
 BEGIN
 -- looked at again once the registry's lock is raised (swap.c's
@@ -45,25 +50,22 @@ FOR turn IN 1 .. 2 LOOP
 	OR (SELECT pg_catalog.bool_and(pg_catalog.obj_description(
 			pg_catalog.to_regclass('gtfs2pgsql.' || v), 'pg_class')
 			IS NOT DISTINCT FROM 'gtfs2pgsql: ' || v || mark)
-		FROM pg_catalog.unnest(ARRAY['arrivals_departures', 'connections'])
-		v)
+		FROM pg_catalog.unnest(ours) v)
 	THEN
 		RETURN;
 	END IF;
 	EXIT WHEN turn = 2;
 	LOCK TABLE gtfs2pgsql.feeds IN SHARE ROW EXCLUSIVE MODE;
 END LOOP;
-SELECT pg_catalog.string_agg(v::text, ', ') INTO made
-	FROM pg_catalog.unnest(ARRAY[
-		pg_catalog.to_regclass('gtfs2pgsql.arrivals_departures'),
-		pg_catalog.to_regclass('gtfs2pgsql.connections')]) v
-	WHERE v IS NOT NULL;
+SELECT pg_catalog.string_agg(pg_catalog.to_regclass('gtfs2pgsql.' || v)::text,
+		', ') INTO made
+	FROM pg_catalog.unnest(ours) v;
 BEGIN
 	IF made IS NOT NULL THEN
 		EXECUTE 'DROP VIEW ' || made;
 	END IF;
 EXCEPTION WHEN dependent_objects_still_exist THEN
-	RAISE NOTICE 'gtfs2pgsql.arrivals_departures and gtfs2pgsql.connections are kept as they are: views of yours depend on them';
+	RAISE NOTICE 'the views of every feed''s timetable in schema gtfs2pgsql are kept as they are: views of yours depend on them';
 	RETURN;
 END;
 CREATE VIEW gtfs2pgsql.arrivals_departures WITH (security_invoker = true) AS
@@ -315,7 +317,38 @@ SELECT feed_id,
 	to_station_name, to_wheelchair_boarding, frequencies_row,
 	frequencies_it, agency_id, tz AS agency_timezone
 FROM instances;
-FOREACH made IN ARRAY ARRAY['arrivals_departures', 'connections'] LOOP
+-- stats_by_route_date: nr_of_trips by service day is the count of trip
+-- instances, that by the day on the clock counts the trips' first stop
+-- times (the feed's counts both so, in one pass: grouping sets, which keep
+-- a query's feed_id and route_id from the rows they group); the second
+-- computes every day of the route's to find those of the query
+CREATE VIEW gtfs2pgsql.stats_by_route_date WITH (security_invoker = true) AS
+SELECT feed_id, route_id, date, extract(dow FROM date) AS dow,
+	count(DISTINCT (trip_id, frequencies_it)) AS nr_of_trips,
+	count(*) AS nr_of_arrs_deps, false AS is_effective
+FROM gtfs2pgsql.arrivals_departures
+GROUP BY feed_id, route_id, date
+UNION ALL
+SELECT ad.feed_id, ad.route_id, e.date, extract(dow FROM e.date),
+	count(*) FILTER (WHERE ad.stop_sequence = f.stop_sequence), count(*),
+	true
+FROM gtfs2pgsql.arrivals_departures ad
+JOIN (SELECT feed_id, trip_id, min(stop_sequence) AS stop_sequence
+	FROM gtfs2pgsql.stop_times GROUP BY feed_id, trip_id) f
+	ON f.feed_id = ad.feed_id AND f.trip_id = ad.trip_id
+CROSS JOIN LATERAL (SELECT (coalesce(ad.t_departure, ad.t_arrival)
+	AT TIME ZONE ad.agency_timezone)::date AS date) e
+GROUP BY ad.feed_id, ad.route_id, e.date;
+CREATE VIEW gtfs2pgsql.stats_by_agency_route_stop_hour
+	WITH (security_invoker = true) AS
+SELECT feed_id, agency_id, route_id, stop_id, station_id,
+	min(date) AS service_date,
+	date_trunc('hour', t_arrival, agency_timezone) AS effective_hour,
+	count(*) AS nr_of_arrs
+FROM gtfs2pgsql.arrivals_departures
+GROUP BY feed_id, agency_id, route_id, stop_id, station_id,
+	date_trunc('hour', t_arrival, agency_timezone);
+FOREACH made IN ARRAY ours LOOP
 	EXECUTE pg_catalog.format('COMMENT ON VIEW gtfs2pgsql.%I IS %L', made,
 		'gtfs2pgsql: ' || made || mark);
 END LOOP;
