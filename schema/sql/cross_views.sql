@@ -30,6 +30,8 @@
 -- view of the user's over ours keeps ours as it is, with a notice.  The
 -- views run with the reader's rights (security_invoker): who may not read
 -- a feed's tables may not read its timetable here either.
+-- The views' statements are literals run by EXECUTE: a DO block parses the
+-- statements of its body whenever it runs, every swap (3 ms for these).
 --
 -- sqlfiles.sh before: CREATE SCHEMA gtfs2pgsql; CREATE TABLE gtfs2pgsql.feeds (feed_id text); CREATE TABLE gtfs2pgsql.stop_times (feed_id text, LIKE gtfs.stop_times); CREATE TABLE gtfs2pgsql.trips (feed_id text, LIKE gtfs.trips); CREATE TABLE gtfs2pgsql.routes (feed_id text, LIKE gtfs.routes); CREATE TABLE gtfs2pgsql.agency (feed_id text, LIKE gtfs.agency); CREATE TABLE gtfs2pgsql.stops (feed_id text, LIKE gtfs.stops); CREATE TABLE gtfs2pgsql.frequencies (feed_id text, LIKE gtfs.frequencies); CREATE TABLE gtfs2pgsql.calendar (feed_id text, LIKE gtfs.calendar); CREATE TABLE gtfs2pgsql.calendar_dates (feed_id text, LIKE gtfs.calendar_dates); CREATE TABLE gtfs2pgsql.service_days (feed_id text, LIKE gtfs.service_days);
 DO $gtfs2pgsql$
@@ -68,6 +70,7 @@ EXCEPTION WHEN dependent_objects_still_exist THEN
 	RAISE NOTICE 'the views of every feed''s timetable in schema gtfs2pgsql are kept as they are: views of yours depend on them';
 	RETURN;
 END;
+EXECUTE $view$
 CREATE VIEW gtfs2pgsql.arrivals_departures WITH (security_invoker = true) AS
 -- every day of every service (timetable_days.sql's, by feed)
 WITH days AS NOT MATERIALIZED (
@@ -178,7 +181,9 @@ SELECT feed_id,
 	t0 + shift + departure_time AS t_departure, trip_start_time, stop_id,
 	stop_name, station_id, station_name, wheelchair_boarding,
 	frequencies_row, frequencies_it, tz AS agency_timezone
-FROM instances;
+FROM instances
+$view$;
+EXECUTE $view$
 CREATE VIEW gtfs2pgsql.connections WITH (security_invoker = true) AS
 WITH days AS NOT MATERIALIZED (
 	SELECT feed_id, service_id, date FROM gtfs2pgsql.service_days
@@ -316,12 +321,14 @@ SELECT feed_id,
 	to_stop_headsign, to_stop_id, to_stop_name, to_station_id,
 	to_station_name, to_wheelchair_boarding, frequencies_row,
 	frequencies_it, agency_id, tz AS agency_timezone
-FROM instances;
+FROM instances
+$view$;
 -- stats_by_route_date: nr_of_trips by service day is the count of trip
 -- instances, that by the day on the clock counts the trips' first stop
 -- times (the feed's counts both so, in one pass: grouping sets, which keep
 -- a query's feed_id and route_id from the rows they group); the second
 -- computes every day of the route's to find those of the query
+EXECUTE $view$
 CREATE VIEW gtfs2pgsql.stats_by_route_date WITH (security_invoker = true) AS
 SELECT feed_id, route_id, date, extract(dow FROM date) AS dow,
 	count(DISTINCT (trip_id, frequencies_it)) AS nr_of_trips,
@@ -338,7 +345,9 @@ JOIN (SELECT feed_id, trip_id, min(stop_sequence) AS stop_sequence
 	ON f.feed_id = ad.feed_id AND f.trip_id = ad.trip_id
 CROSS JOIN LATERAL (SELECT (coalesce(ad.t_departure, ad.t_arrival)
 	AT TIME ZONE ad.agency_timezone)::date AS date) e
-GROUP BY ad.feed_id, ad.route_id, e.date;
+GROUP BY ad.feed_id, ad.route_id, e.date
+$view$;
+EXECUTE $view$
 CREATE VIEW gtfs2pgsql.stats_by_agency_route_stop_hour
 	WITH (security_invoker = true) AS
 SELECT feed_id, agency_id, route_id, stop_id, station_id,
@@ -347,7 +356,8 @@ SELECT feed_id, agency_id, route_id, stop_id, station_id,
 	count(*) AS nr_of_arrs
 FROM gtfs2pgsql.arrivals_departures
 GROUP BY feed_id, agency_id, route_id, stop_id, station_id,
-	date_trunc('hour', t_arrival, agency_timezone);
+	date_trunc('hour', t_arrival, agency_timezone)
+$view$;
 FOREACH made IN ARRAY ours LOOP
 	EXECUTE pg_catalog.format('COMMENT ON VIEW gtfs2pgsql.%I IS %L', made,
 		'gtfs2pgsql: ' || made || mark);
