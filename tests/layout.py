@@ -130,10 +130,13 @@ def feeds_go_to_hash_buckets_and_list_layout_still_loads():
                 " (regexp_match(pg_get_expr(relpartbound, oid), 'remainder (\\d+)'))[1]::int,"
                 " 'bucket-a'::text) FROM pg_class WHERE oid = %s::regclass" % ql(bucket)) == 't',
           'bucket-a is in %s, not the bucket its id hashes to' % bucket)
-    # gtfs2pgsql.stops made again as before buckets, every feed's table moved
+    # gtfs2pgsql.stops made again as before buckets, every feed's table
+    # moved; that layout had no cross-feed views (the next load makes them)
     it.psql("""DO $$
 DECLARE r record;
 BEGIN
+  DROP VIEW gtfs2pgsql.arrivals_departures, gtfs2pgsql.connections,
+    gtfs2pgsql.stats_by_route_date, gtfs2pgsql.stats_by_agency_route_stop_hour;
   ALTER TABLE gtfs2pgsql.stops RENAME TO stops_hashed;
   CREATE TABLE gtfs2pgsql.stops (LIKE gtfs2pgsql.stops_hashed) PARTITION BY LIST (feed_id);
   FOR r IN SELECT f.inhparent::regclass AS b, f.inhrelid::regclass AS t,
@@ -160,6 +163,9 @@ END $$""")
                 " WHERE inhrelid = 'bucket_b.stop_times'::regclass").startswith('gtfs2pgsql_buckets.'),
           'stop_times of bucket-b is not in a bucket')
     check(counts_by_feed('stops').get('bucket-b') == n, 'rows of bucket-b: %r' % counts_by_feed('stops'))
+    check(value("SELECT count(DISTINCT stop_name) FROM gtfs2pgsql.arrivals_departures"
+                " WHERE feed_id = 'bucket-b' AND date = '2026-03-02'") != '0',
+          'no gtfs2pgsql.arrivals_departures over the stops of the layout before buckets')
     r = g.run('-q', '--drop', 'bucket-b')
     check(r.returncode == 0, it.describe(r))
     check(counts_by_feed('stops').get('bucket-a') == n and 'bucket-b' not in counts_by_feed('stops'),
@@ -292,6 +298,117 @@ def one_feed_query_locks_that_feed_only():
     check('lock_b.stop_times' in names, 'lock_b.stop_times not locked: %r' % names)
     check(bucket.startswith('gtfs2pgsql_buckets.'), 'lock_b.stop_times is in %s' % bucket)
     check(not others, 'locks outside feed lock-b: %r' % others)
+
+
+TIMETABLES = ('arrivals_departures', 'connections')
+
+
+def cross_feed_feeds():
+    """Three made feeds for the cross-feed timetable: the sample; one
+    without frequencies.txt whose stop P05 has another name; one whose
+    weekday calendar runs to 2029, past the two years service_days holds,
+    and which lacks stop P05 that its stop times name."""
+    stops = g.read_text(SAMPLE, 'stops.txt').replace('P05,2105,"', 'P05,2105,"Other ', 1)
+    calendar = g.read_text(SAMPLE, 'calendar.txt').replace('20261231', '20291231', 1)
+    no_p05 = ''.join(l for l in g.read_text(SAMPLE, 'stops.txt').splitlines(True)
+                     if not l.startswith('P05,'))
+    load_feed('cross-a')
+    load_feed('cross-b', feed=g.make_feed('cross_b', {'stops.txt': stops,
+                                                      'frequencies.txt': None}))
+    load_feed('cross-c', feed=g.make_feed('cross_c', {'calendar.txt': calendar,
+                                                      'stops.txt': no_p05}))
+
+
+@test()
+def cross_feed_timetable_is_each_feeds():
+    """gtfs2pgsql.arrivals_departures and gtfs2pgsql.connections, filtered
+    on a feed_id, are that feed's own views row for row (every column,
+    ids included), frequency instances and the days past service_days too,
+    and its statistics, stats_by_route_date and
+    stats_by_agency_route_stop_hour, are the feed's, made by the load; a
+    load keeps them (one made by another version is made again, one a view
+    of the user's depends on stays)."""
+    cross_feed_feeds()
+    for view in TIMETABLES:
+        check(value("SELECT obj_description('gtfs2pgsql.%s'::regclass)" % view)
+              .endswith('(gtfs2pgsql 1)'), 'gtfs2pgsql.%s not made by the load' % view)
+        for feed, schema in (('cross-a', 'cross_a'), ('cross-b', 'cross_b'),
+                             ('cross-c', 'cross_c')):
+            days = "date IN ('2026-03-02', '2026-03-07', '2026-03-08', '2029-06-04')"
+            diff = value(
+                "SELECT (SELECT count(*) FROM (SELECT * FROM gtfs2pgsql.%(v)s"
+                " WHERE feed_id = %(f)s AND %(d)s EXCEPT ALL SELECT %(f)s, * FROM %(s)s.%(v)s"
+                " WHERE %(d)s) x) || ' ' || (SELECT count(*) FROM (SELECT %(f)s, *"
+                " FROM %(s)s.%(v)s WHERE %(d)s EXCEPT ALL SELECT * FROM gtfs2pgsql.%(v)s"
+                " WHERE feed_id = %(f)s AND %(d)s) y) || ' ' || (SELECT count(*)"
+                " FROM %(s)s.%(v)s WHERE %(d)s)" % {'v': view, 'f': ql(feed), 's': schema,
+                                                    'd': days})
+            only_cross, only_feed, rows = diff.split()
+            check(only_cross == only_feed == '0' and int(rows) > 0,
+                  '%s of %s: %s rows only across feeds, %s only in the feed\'s, of %s'
+                  % (view, feed, only_cross, only_feed, rows))
+    for stats in ('stats_by_route_date', 'stats_by_agency_route_stop_hour'):
+        it.psql('REFRESH MATERIALIZED VIEW cross_a.%s' % stats)
+        diff = value(
+            "SELECT (SELECT count(*) FROM (SELECT * FROM gtfs2pgsql.%(v)s"
+            " WHERE feed_id = 'cross-a' EXCEPT ALL SELECT 'cross-a', * FROM cross_a.%(v)s) x)"
+            " || ' ' || (SELECT count(*) FROM (SELECT 'cross-a', * FROM cross_a.%(v)s"
+            " EXCEPT ALL SELECT * FROM gtfs2pgsql.%(v)s WHERE feed_id = 'cross-a') y)"
+            " || ' ' || (SELECT count(*) FROM cross_a.%(v)s)" % {'v': stats})
+        only_cross, only_feed, rows = diff.split()
+        check(only_cross == only_feed == '0' and int(rows) > 0,
+              '%s of cross-a: %s rows only across feeds, %s only in the feed\'s, of %s'
+              % (stats, only_cross, only_feed, rows))
+    check(value("SELECT count(*) FROM gtfs2pgsql.arrivals_departures WHERE feed_id = 'cross-c'"
+                " AND date = '2029-06-04'") != '0', 'no day past service_days in cross-c')
+    check(value("SELECT count(DISTINCT stop_name) FROM gtfs2pgsql.arrivals_departures"
+                " WHERE feed_id IN ('cross-a', 'cross-b') AND stop_id = 'P05'"
+                " AND date = '2026-03-02'") == '2', 'the stop names of two feeds mixed')
+    it.psql("COMMENT ON VIEW gtfs2pgsql.connections IS 'gtfs2pgsql: an older version';"
+            "CREATE VIEW public.cross_board AS SELECT feed_id, stop_id"
+            " FROM gtfs2pgsql.arrivals_departures")
+    try:
+        oid = value("SELECT 'gtfs2pgsql.arrivals_departures'::regclass::oid")
+        load_feed('cross-a')
+        check(value("SELECT 'gtfs2pgsql.arrivals_departures'::regclass::oid") == oid,
+              'gtfs2pgsql.arrivals_departures made again under a view of the user\'s')
+        it.psql("DROP VIEW public.cross_board")
+        load_feed('cross-a')
+        check(value("SELECT obj_description('gtfs2pgsql.connections'::regclass)")
+              .endswith('(gtfs2pgsql 1)'), 'gtfs2pgsql.connections of another version kept')
+    finally:
+        it.psql("DROP VIEW IF EXISTS public.cross_board")
+
+
+@test()
+def cross_feed_timetable_pruned():
+    """A query of gtfs2pgsql.arrivals_departures, connections or the
+    statistics filtered on one feed_id plans (EXPLAIN) and locks that
+    feed's relations only, all columns asked for: no other feed's reader
+    holds up its swap."""
+    cross_feed_feeds()
+    data = dict(query("SELECT nspname, 'gtfs2pgsql_data_' || oid FROM pg_namespace"
+                      " WHERE nspname IN ('cross_a', 'cross_b', 'cross_c')"))
+    for view, where in (('arrivals_departures', "stop_id = 'U01' AND date = '2026-03-02'"),
+                        ('connections', "from_stop_id = 'U01' AND date = '2026-03-02'"),
+                        ('stats_by_route_date', "route_id = 'R10'"
+                         " AND date BETWEEN '2026-03-02' AND '2026-03-08'"),
+                        ('stats_by_agency_route_stop_hour', "stop_id = 'U01'")):
+        for feed, schema in (('cross-b', 'cross_b'), ('cross-c', 'cross_c')):
+            q = ("SELECT * FROM gtfs2pgsql.%s WHERE feed_id = %s AND %s"
+                 % (view, ql(feed), where))
+            plan = it.psql('EXPLAIN (VERBOSE, COSTS OFF) ' + q)
+            scanned = set(re.findall(r' on (gtfs2pgsql_data_\d+)\.', plan))
+            check(scanned == {data[schema]}, '%s of %s scans %r, not only %s'
+                  % (view, feed, sorted(scanned), data[schema]))
+            out = it.psql(
+                "BEGIN; %s \\g /dev/null\n"
+                "SELECT n.nspname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE l.pid = pg_backend_pid() AND n.nspname <> 'pg_catalog'; COMMIT;" % q)
+            others = {n for n in out.split('\n') if n and n not in (
+                'gtfs2pgsql', 'gtfs2pgsql_buckets', schema, data[schema])}
+            check(not others, '%s of %s locks relations of %r' % (view, feed, sorted(others)))
 
 
 @test()

@@ -1,7 +1,8 @@
 -- The relations a swap or a drop changes (src/load/swap.c locks them and
 -- names who holds locks on them): those of the feed's schemas $1 and $2,
 -- the partitions of their partitioned tables, and the union views of the
--- layout before partitions, which go.  A relation of a schema is found
+-- layout before partitions, which go (they had no comment: the views of
+-- cross_views.sql have one, and stay).  A relation of a schema is found
 -- through its dependency on it: pg_class has no index on the schema alone.
 -- A subquery of swap.c's statements: no semicolon.
 -- sqlfiles.sh parameters: 'public', 'gtfs2pgsql'
@@ -19,6 +20,6 @@ UNION SELECT c.oid FROM pg_catalog.pg_class c
 		WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
 		AND d.refobjid = pg_catalog.to_regnamespace('gtfs2pgsql')
 		AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass)
-	AND c.relkind = 'v'
+	AND c.relkind = 'v' AND pg_catalog.obj_description(c.oid, 'pg_class') IS NULL
 UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i
 	WHERE i.inhparent IN (SELECT feed.oid FROM feed WHERE feed.relkind = 'p')

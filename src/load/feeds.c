@@ -115,12 +115,16 @@ feeds_put_setup(Buf *sql, PGconn *conn)
 	PGresult   *res;
 	bool		ok;
 
-	/* the union views of the layout before partitions */
+	/*
+	 * the union views of the layout before partitions, which had no
+	 * comment: not the timetable's of schema/sql/cross_views.sql
+	 */
 	res = db_query(conn, "SELECT pg_catalog.string_agg(c.oid::pg_catalog."
 				   "regclass::text, ', ') FROM pg_catalog.pg_class c "
 				   "WHERE c.oid IN (" DB_SCHEMA_RELATIONS(
 				   "pg_catalog.to_regnamespace('gtfs2pgsql')")
-				   ") AND c.relkind = 'v'", 0, NULL);
+				   ") AND c.relkind = 'v' AND pg_catalog.obj_description("
+				   "c.oid, 'pg_class') IS NULL", 0, NULL);
 	if (res == NULL)
 		return false;
 	ok = PQgetisnull(res, 0, 0) ||

@@ -31,6 +31,7 @@ extern const char sql_swap[];
 extern const char sql_swap_relations[];
 extern const char sql_swap_widened[];
 extern const char sql_swap_name_taken[];
+extern const char sql_cross_views[];
 
 #define SWAP_SQL_MAX (16 * 1024 * 1024)
 
@@ -401,6 +402,7 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 		feeds_put_setup(&sql, conn) &&
 		(strcmp(other, record->schema) == 0 || put_block(&sql, DO_DROP)) &&
 		put_block(&sql, DO_SWAP) &&
+		buf_putc(&sql, '\n') && buf_puts(&sql, sql_cross_views) &&
 		buf_puts(&what, "the readers of schema \"") &&
 		buf_puts(&what, record->schema) && buf_putc(&what, '"') &&
 		(widened.len == 0 ||
