@@ -359,6 +359,26 @@ def database_owner_loads_reloads_drops_exports():
         check(not is_super(r.alice), 'alice is superuser')
 
 @test()
+def connection_limit_of_two_still_splits_stop_times():
+    """A role limited to two connections: a split stop_times, which wants
+    a third (the side load's second, for its COPY and index), loads on the
+    side's one, said as a notice; before, the third was refused and the
+    load failed (exit 3)."""
+    with Roles('carol') as r:
+        db = r.database(r.carol)
+        it.psql('ALTER ROLE %s CONNECTION LIMIT 2' % qi(r.carol))
+        res = run_as(r.carol, db, '-s', 'lim', '--split-min-size=0', SAMPLE)
+        check(res.returncode == 0, 'limit 2: %s' % describe(res))
+        check('one connection fewer' in res.stderr and 'error' not in res.stderr,
+              'the refusal not said as a notice: %s' % res.stderr)
+        rows = value_in(db, 'SELECT count(*) FROM lim.stop_times')
+        want = sum(1 for _ in open(os.path.join(SAMPLE, 'stop_times.txt'))) - 1
+        check(rows == str(want), 'stop_times rows %s, %d expected' % (rows, want))
+        indexes = value_in(db, "SELECT count(*) FROM pg_indexes WHERE tablename ="
+                           " 'stop_times' AND schemaname LIKE 'gtfs2pgsql_data_%'")
+        check(int(indexes) >= 2, 'stop_times indexes: %s' % indexes)
+
+@test()
 def reader_role_as_readme_says():
     """The README's read-only role: it reads a feed, the cross-feed
     tables and a feed loaded after the grants, and exports; it cannot

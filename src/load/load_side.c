@@ -187,7 +187,8 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	const CatalogFile *cat = parent->side_cat;
 	int			f = (int) (cat - catalog_files);
 	long		set_aside = 0;
-	PGconn	   *conn2 = db_connect_like(conn);
+	/* refused (a connection limit): the work is all done on conn */
+	PGconn	   *conn2 = db_connect_spare(conn);
 	SecondSteps second;
 	bool		second_busy = false;
 	Report		rep;
@@ -205,7 +206,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	run.src = source_reopen(parent->src);
 	run.notices = notice_create(false, run.opt->max_errors);
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = conn2 != NULL && run.src != NULL && run.notices != NULL &&
+	ok = run.src != NULL && run.notices != NULL &&
 		ddl_create_notices(&sql, &run.ddl) && buf_puts(&sql, ";\n") &&
 		ddl_create_import_files(&sql, &run.ddl) && table_run_sql(&run, &sql);
 	if (ok)
@@ -232,12 +233,26 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		double		started;
 
 		buf_reset(&sql);
-		second_busy = ok = send_second(&run, conn2, cat, &sql, &second);
+		second_busy = conn2 != NULL &&
+			send_second(&run, conn2, cat, &sql, &second);
+		ok = conn2 == NULL || second_busy;
 		db_set_step(cat->file);
 		ok = ok &&
 			check_key(&cr, cat, run.present[f], run.unkeyed[f], &set_aside);
 		if (ok && set_aside > 0)
 			report_set_aside(&rep, cat->file, set_aside);
+		/* without conn2, its indexes here, after the key */
+		for (int i = 0; ok && conn2 == NULL && i < ddl_finish_count(); i++)
+		{
+			if (ddl_finish_table(i) == NULL ||
+				strcmp(ddl_finish_table(i), cat->table) != 0)
+				continue;
+			buf_reset(&sql);
+			ddl_finish_name(i, step, sizeof(step));
+			started = progress_step(step);
+			ok = ddl_finish(&sql, &run.ddl, i) && table_run_sql(&run, &sql) &&
+				report_add_step(&rep, step, started);
+		}
 		/* the second's indexes, shown while they outlast the key */
 		if (second_busy)
 		{
