@@ -123,16 +123,22 @@ THEN
 	END IF;
 END IF;
 IF mode <> 'prepare' AND ns IS NOT NULL AND feed IS NULL THEN
-	SELECT pg_catalog.string_agg(DISTINCT w.ev_class::pg_catalog.regclass::text,
-		', ') INTO leaf FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite w
-		ON w.oid = d.objid JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
-		WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+-- views, and functions with an SQL body (kept by a drop's put aside
+-- tables, where they would read nothing and keep them from going)
+	SELECT pg_catalog.string_agg(DISTINCT coalesce(
+		w.ev_class::pg_catalog.regclass::text,
+		d.objid::pg_catalog.regprocedure::text), ', ') INTO leaf
+		FROM pg_catalog.pg_depend d LEFT JOIN pg_catalog.pg_rewrite w
+		ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+		AND w.oid = d.objid JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
+		WHERE (w.oid IS NOT NULL
+			OR d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass)
 		AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
 		AND c.oid IN (SELECT s.objid FROM pg_catalog.pg_depend s
 			WHERE s.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
 			AND s.refobjid = ns
 			AND s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass)
-		AND c.relkind = 'p' AND w.ev_class <> c.oid;
+		AND c.relkind = 'p' AND w.ev_class IS DISTINCT FROM c.oid;
 	IF leaf IS NOT NULL THEN
 		RAISE EXCEPTION 'cannot drop the feed of schema %: % depend on its tables',
 			target, leaf
