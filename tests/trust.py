@@ -556,6 +556,46 @@ def default_tablespace_of_database_does_not_break_loads():
     with_settings([('database', 'default_tablespace', 'pg_global')],
                   [('a load', ['-s', 'one', SAMPLE]), ('a reload', ['-s', 'one', SAMPLE])])
 
+@test()
+def gtfs2pgsql_settings_of_database_steer_nothing():
+    """The settings swap.sql's and timetable's DO blocks read
+    (gtfs2pgsql.*), set on the database (its owner may) to steer them: a
+    trust check that finds an offender everywhere, another target and
+    feed, leaves, views to drop; and plpgsql.variable_conflict.  A load, a
+    reload with another feed id, --stats, a drop all succeed, and the
+    schema named in them is untouched: each is set in the load's own
+    transaction before it is read."""
+    settings = [('database', 'gtfs2pgsql.trust_offenders',
+                 "SELECT 'steered'::text AS object, 'by the database'::text"
+                 " AS problem WHERE $1 IS NOT NULL"),
+                ('database', 'gtfs2pgsql.swap_mode', 'drop'),
+                ('database', 'gtfs2pgsql.leaves', '{victim}'),
+                ('database', 'gtfs2pgsql.analysis_views', '{victim}'),
+                ('database', 'gtfs2pgsql.analysis_matviews', '{victim}'),
+                ('database', 'gtfs2pgsql.view_functions', '{victim}'),
+                ('database', 'gtfs2pgsql.timetable_schema', 'victim'),
+                ('database', 'plpgsql.variable_conflict', 'use_column')]
+    for use in ('swap', 'drop'):
+        settings += [('database', 'gtfs2pgsql.%s_target' % use, 'victim'),
+                     ('database', 'gtfs2pgsql.%s_feed' % use, 'victim'),
+                     ('database', 'gtfs2pgsql.%s_staging' % use, 'victim')]
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        psql_as(r.alice, db, 'CREATE SCHEMA victim; CREATE TABLE victim.victim'
+                ' (a int); CREATE VIEW victim.v AS SELECT 1 AS one;')
+        for on, name, val in settings:
+            it.psql('ALTER DATABASE %s SET %s = %s' % (qi(db), qi(name), ql(val)),
+                    db=None)
+        for what, args in (('a load', ['-s', 'one', SAMPLE]),
+                           ('another feed id, --stats',
+                            ['-s', 'one', '--feed-id', 'other', '--stats', SAMPLE]),
+                           ('a drop', ['--drop', 'other'])):
+            res = run_as(r.alice, db, '-q', *args)
+            check(res.returncode == 0, '%s: %s' % (what, describe(res)))
+        left = value_in(db, "SELECT string_agg(relname, ',' ORDER BY relname)"
+                        " FROM pg_class WHERE relnamespace = 'victim'::regnamespace")
+        check(left == 'v,victim', 'schema victim holds %s' % left)
+
 # ------------------------------ red team 2: a hostile loader, the exporter
 
 def loaded_for_reader(r, db, schema):
