@@ -54,6 +54,14 @@ extern PGconn *db_connect(const DbParams *params);
 extern PGconn *db_connect_like(const PGconn *conn);
 
 /*
+ * db_connect_like for a connection the caller can do without (it does the
+ * work on conn instead): a refusal by the server (too many connections for
+ * the server, the role or the database) is said as a notice, not an error.
+ * NULL when refused or failed.
+ */
+extern PGconn *db_connect_spare(const PGconn *conn);
+
+/*
  * Logs what failed with the server's message, detail and hint taken from
  * res, or the connection's message when res is NULL.
  */

@@ -269,6 +269,35 @@ def user_view_survives_reload():
         it.psql('DROP VIEW IF EXISTS public.my_stops, public.my_days;')
 
 @test()
+def user_view_refuses_another_feed_id_in_its_schema():
+    """Another feed id loaded into a schema puts the old feed's tables aside
+    (swap.c): a view of the user's over one of them, or over a statistics
+    view that is then made again, refuses the load, naming them (exit 3,
+    as --drop; the old feed kept).  Before, the load went through, the
+    view read the emptied tables put aside (no rows, where the README says
+    it shows the new feed), and kept them from going: every later load
+    said "error: could not drop the tables of dropped feeds" and exited
+    0."""
+    schema = 'reid'
+    load_ok(SAMPLE, schema, '--feed-id', 'reid_a')
+    it.psql('CREATE VIEW public.reid_stops AS SELECT stop_id FROM reid.stops;'
+            ' CREATE VIEW public.reid_stats AS SELECT * FROM reid.stats_by_route_date;')
+    try:
+        r = run('-s', schema, '--feed-id', 'reid_b', SAMPLE)
+        check(r.returncode == 3 and 'public.reid_stops' in r.stderr
+              and 'public.reid_stats' in r.stderr
+              and 'the database is unchanged' in r.stderr,
+              'exit 3 naming both views expected: %s' % describe(r))
+        check(value("SELECT feed_id FROM gtfs2pgsql.feeds WHERE schema_name = 'reid'")
+              == 'reid_a', 'the old feed is gone')
+        check(value('SELECT count(*) FROM public.reid_stops')
+              == str(record_counts(SAMPLE)['stops.txt']), 'the view lost its rows')
+    finally:
+        it.psql('DROP VIEW IF EXISTS public.reid_stops, public.reid_stats;')
+    r = run('-s', schema, '--feed-id', 'reid_b', SAMPLE)
+    check(r.returncode == 0 and 'error' not in r.stderr, describe(r))
+
+@test()
 def refused_foreign_schema():
     """A schema gtfs2pgsql did not make is never touched."""
     it.psql('CREATE SCHEMA mine; CREATE TABLE mine.stops (a int); INSERT INTO mine.stops'

@@ -601,6 +601,45 @@ def idle_reader_makes_swap_wait_visibly():
     load_ok(make_feed('idle_new'), schema)
 
 @test()
+def idle_reader_of_statistics_makes_swap_wait_visibly():
+    """An open transaction that read a materialized view of --stats makes
+    the swap wait as a reader of its tables does: named, --wait honoured,
+    the feed readable meanwhile.  Before, the swap took the tables' locks,
+    then the REFRESH waited for the reader's with no lock_timeout: the load
+    hung past --wait, saying nothing, and every reader of the feed waited
+    behind it."""
+    schema = 'idle_stats'
+    load_ok(SAMPLE, schema, '--stats')
+    reader = Reader('hostile_stats_%d' % os.getpid())
+    try:
+        reader.send('BEGIN; SELECT count(*) FROM %s;'
+                    % rel(schema, 'stats_by_route_date'))
+        reader.wait_state('idle in transaction')
+        pid = reader.pid()
+        p, err = spawn('-q', '--wait', '3', '--stats', '-s', schema, SAMPLE)
+        try:
+            code, text = finish(p, err, timeout=30)
+        except subprocess.TimeoutExpired:
+            try:
+                it.psql('SET statement_timeout = 2000; SELECT count(*) FROM %s;'
+                        % rel(schema, 'stops'))
+                behind = 'did not wait'
+            except AssertionError:
+                behind = 'waited behind it'
+            p.kill()
+            p.wait()
+            raise AssertionError('the load hung past --wait 3 (a reader of'
+                                 ' %s.stops %s)' % (schema, behind))
+        check(code == 3 and 'gave up waiting' in text,
+              'exit %d, 3 and "gave up waiting" expected: %s' % (code, text))
+        check(re.search(r'session %s \(user [^,]+, application hostile_stats' % pid,
+                        text), 'the blocking session %s is not named: %s' % (pid, text))
+    finally:
+        reader.send('COMMIT;')
+        reader.close()
+    load_ok(SAMPLE, schema, '--stats')
+
+@test()
 def reader_taking_locks_in_another_order_no_deadlock():
     """A reader that read trips, then reads stops while the import waits at
     the swap: neither is killed by a deadlock."""

@@ -415,8 +415,8 @@ def cross_feed_timetable_pruned():
 def drop_removes_a_feed_whole():
     """--drop removes the schema, the data schema, the partitions and the
     registry row, in one transaction, while a reader of another feed holds
-    its transaction open; a view of the user's on the feed refuses it (exit
-    3); an unknown feed id exits 1."""
+    its transaction open; a view or an SQL-bodied function of the user's
+    on the feed refuses it (exit 3); an unknown feed id exits 1."""
     load_feed('drop-a')
     load_feed('drop-b')
     data = value("SELECT 'gtfs2pgsql_data_' || oid FROM pg_namespace WHERE nspname = 'drop_a'")
@@ -426,6 +426,14 @@ def drop_removes_a_feed_whole():
     check(r.returncode == 3 and 'public.drop_a_stops' in r.stderr, it.describe(r))
     check('drop-a' in counts_by_feed('stops'), 'a refused drop removed rows')
     it.psql('DROP VIEW public.drop_a_stops')
+    # a function of the user's with an SQL body: the same (it went through,
+    # kept the tables put aside from going, and every later load said so
+    # as an error)
+    it.psql('CREATE FUNCTION public.drop_a_count() RETURNS bigint LANGUAGE sql'
+            ' BEGIN ATOMIC SELECT count(*) FROM drop_a.stops; END')
+    r = g.run('--drop', 'drop-a')
+    check(r.returncode == 3 and 'public.drop_a_count()' in r.stderr, it.describe(r))
+    it.psql('DROP FUNCTION public.drop_a_count()')
     reader = h.Reader('layout_drop_%d' % os.getpid())
     try:
         reader.send("BEGIN; SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = 'drop-b';")

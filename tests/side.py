@@ -543,6 +543,44 @@ def kill_parent_during_swap():
           'neither the old feed nor the new: %r, stop_times %s' % (now, loaded))
     check_after_kill(schema, snapshot(schema), app, True)
 
+@test()
+def reader_of_the_side_schema_makes_the_load_wait_visibly():
+    """The side schema is committed while stop_times loads, for all to see
+    (a superuser's or pg_read_all_data's pg_dump locks its tables): a
+    session that holds a lock on its stop_times makes the load wait to take
+    it over, naming it, and --wait gives up (exit 3).  Before, the ALTER
+    ... SET SCHEMA waited with no lock_timeout: the load hung past --wait,
+    naming no one."""
+    schema = 'side_reader'
+    app = 'side_reader_%d' % os.getpid()
+    p, err = spawn('-q', '--wait', '3', '-s', schema, SPLIT, big_feed())
+    reader = None
+    try:
+        check(wait_until(p, side_committed), 'no side schema seen')
+        side = side_schemas()[0]
+        reader = subprocess.Popen(['psql', '-X', '-q', '-d', it.DB], stdin=subprocess.PIPE,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  text=True, env=dict(it.PSQL_ENV, PGAPPNAME=app))
+        reader.stdin.write('BEGIN; SELECT FROM %s LIMIT 1;\n' % rel(side, 'stop_times'))
+        reader.stdin.flush()
+        try:
+            code, text = finish(p, err, timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            code, text = finish(p, err)
+            raise AssertionError('the load hung past --wait 3 behind a reader of %s' % side)
+        pid = value("SELECT pid FROM pg_stat_activity WHERE application_name = %s" % ql(app))
+        check(code == 3 and 'gave up waiting' in text
+              and re.search(r'session %s \(user [^,]+, application %s' % (pid, app), text),
+              'exit %s, 3 naming session %s expected: %s' % (code, pid, text[-800:]))
+    finally:
+        if p.poll() is None:
+            p.kill()
+        if reader:
+            reader.communicate('COMMIT;\n', timeout=60)
+    r = run('-q', '-s', schema, SPLIT, SAMPLE)
+    check(r.returncode == 0 and not side_schemas(), describe(r))
+
 # ------------------------------------------------------------- 3. Ctrl-C
 
 def check_cancel(sig, code_expected):

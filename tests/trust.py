@@ -359,6 +359,26 @@ def database_owner_loads_reloads_drops_exports():
         check(not is_super(r.alice), 'alice is superuser')
 
 @test()
+def connection_limit_of_two_still_splits_stop_times():
+    """A role limited to two connections: a split stop_times, which wants
+    a third (the side load's second, for its COPY and index), loads on the
+    side's one, said as a notice; before, the third was refused and the
+    load failed (exit 3)."""
+    with Roles('carol') as r:
+        db = r.database(r.carol)
+        it.psql('ALTER ROLE %s CONNECTION LIMIT 2' % qi(r.carol))
+        res = run_as(r.carol, db, '-s', 'lim', '--split-min-size=0', SAMPLE)
+        check(res.returncode == 0, 'limit 2: %s' % describe(res))
+        check('one connection fewer' in res.stderr and 'error' not in res.stderr,
+              'the refusal not said as a notice: %s' % res.stderr)
+        rows = value_in(db, 'SELECT count(*) FROM lim.stop_times')
+        want = sum(1 for _ in open(os.path.join(SAMPLE, 'stop_times.txt'))) - 1
+        check(rows == str(want), 'stop_times rows %s, %d expected' % (rows, want))
+        indexes = value_in(db, "SELECT count(*) FROM pg_indexes WHERE tablename ="
+                           " 'stop_times' AND schemaname LIKE 'gtfs2pgsql_data_%'")
+        check(int(indexes) >= 2, 'stop_times indexes: %s' % indexes)
+
+@test()
 def reader_role_as_readme_says():
     """The README's read-only role: it reads a feed, the cross-feed
     tables and a feed loaded after the grants, and exports; it cannot
@@ -535,6 +555,46 @@ def default_tablespace_of_database_does_not_break_loads():
     database's own tablespace is used)."""
     with_settings([('database', 'default_tablespace', 'pg_global')],
                   [('a load', ['-s', 'one', SAMPLE]), ('a reload', ['-s', 'one', SAMPLE])])
+
+@test()
+def gtfs2pgsql_settings_of_database_steer_nothing():
+    """The settings swap.sql's and timetable's DO blocks read
+    (gtfs2pgsql.*), set on the database (its owner may) to steer them: a
+    trust check that finds an offender everywhere, another target and
+    feed, leaves, views to drop; and plpgsql.variable_conflict.  A load, a
+    reload with another feed id, --stats, a drop all succeed, and the
+    schema named in them is untouched: each is set in the load's own
+    transaction before it is read."""
+    settings = [('database', 'gtfs2pgsql.trust_offenders',
+                 "SELECT 'steered'::text AS object, 'by the database'::text"
+                 " AS problem WHERE $1 IS NOT NULL"),
+                ('database', 'gtfs2pgsql.swap_mode', 'drop'),
+                ('database', 'gtfs2pgsql.leaves', '{victim}'),
+                ('database', 'gtfs2pgsql.analysis_views', '{victim}'),
+                ('database', 'gtfs2pgsql.analysis_matviews', '{victim}'),
+                ('database', 'gtfs2pgsql.view_functions', '{victim}'),
+                ('database', 'gtfs2pgsql.timetable_schema', 'victim'),
+                ('database', 'plpgsql.variable_conflict', 'use_column')]
+    for use in ('swap', 'drop'):
+        settings += [('database', 'gtfs2pgsql.%s_target' % use, 'victim'),
+                     ('database', 'gtfs2pgsql.%s_feed' % use, 'victim'),
+                     ('database', 'gtfs2pgsql.%s_staging' % use, 'victim')]
+    with Roles('alice') as r:
+        db = r.database(r.alice)
+        psql_as(r.alice, db, 'CREATE SCHEMA victim; CREATE TABLE victim.victim'
+                ' (a int); CREATE VIEW victim.v AS SELECT 1 AS one;')
+        for on, name, val in settings:
+            it.psql('ALTER DATABASE %s SET %s = %s' % (qi(db), qi(name), ql(val)),
+                    db=None)
+        for what, args in (('a load', ['-s', 'one', SAMPLE]),
+                           ('another feed id, --stats',
+                            ['-s', 'one', '--feed-id', 'other', '--stats', SAMPLE]),
+                           ('a drop', ['--drop', 'other'])):
+            res = run_as(r.alice, db, '-q', *args)
+            check(res.returncode == 0, '%s: %s' % (what, describe(res)))
+        left = value_in(db, "SELECT string_agg(relname, ',' ORDER BY relname)"
+                        " FROM pg_class WHERE relnamespace = 'victim'::regnamespace")
+        check(left == 'v,victim', 'schema victim holds %s' % left)
 
 # ------------------------------ red team 2: a hostile loader, the exporter
 

@@ -123,20 +123,71 @@ THEN
 	END IF;
 END IF;
 IF mode <> 'prepare' AND ns IS NOT NULL AND feed IS NULL THEN
-	SELECT pg_catalog.string_agg(DISTINCT w.ev_class::pg_catalog.regclass::text,
-		', ') INTO leaf FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite w
-		ON w.oid = d.objid JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
-		WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+-- views, and functions with an SQL body (kept by a drop's put aside
+-- tables, where they would read nothing and keep them from going)
+	SELECT pg_catalog.string_agg(DISTINCT coalesce(
+		w.ev_class::pg_catalog.regclass::text,
+		d.objid::pg_catalog.regprocedure::text), ', ') INTO leaf
+		FROM pg_catalog.pg_depend d LEFT JOIN pg_catalog.pg_rewrite w
+		ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+		AND w.oid = d.objid JOIN pg_catalog.pg_class c ON c.oid = d.refobjid
+		WHERE (w.oid IS NOT NULL
+			OR d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass)
 		AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
 		AND c.oid IN (SELECT s.objid FROM pg_catalog.pg_depend s
 			WHERE s.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
 			AND s.refobjid = ns
 			AND s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass)
-		AND c.relkind = 'p' AND w.ev_class <> c.oid;
+		AND c.relkind = 'p' AND w.ev_class IS DISTINCT FROM c.oid;
 	IF leaf IS NOT NULL THEN
 		RAISE EXCEPTION 'cannot drop the feed of schema %: % depend on its tables',
 			target, leaf
 			USING HINT = 'drop them first';
+	END IF;
+END IF;
+-- Another feed id: the tables of the old feed are put aside (below), and
+-- the materialized views of analysis.h made again over the new ones
+-- (analysis.c).  What of the user's reads them would read the emptied
+-- tables put aside, not the new feed, and keep them from going: refused,
+-- as a drop is.  Ours, replaced over the new tables, are left out.
+IF mode = 'swap' AND ns IS NOT NULL AND feed IS NOT NULL THEN
+	WITH aside AS (
+		SELECT c.oid FROM pg_catalog.pg_class c
+		WHERE c.oid IN (SELECT s.objid FROM pg_catalog.pg_depend s
+			WHERE s.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+			AND s.refobjid = ns
+			AND s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass)
+		AND c.relkind = 'p' AND c.relispartition
+		AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) <> bound),
+	remade AS (
+		SELECT aside.oid FROM aside
+		UNION ALL SELECT c.oid FROM pg_catalog.pg_class c
+		WHERE EXISTS (SELECT FROM aside) AND c.relnamespace = ns
+		AND c.relkind = 'm' AND c.relname = ANY (pg_catalog.current_setting(
+			'gtfs2pgsql.analysis_matviews')::text[]))
+	SELECT pg_catalog.string_agg(DISTINCT coalesce(
+		w.ev_class::pg_catalog.regclass::text,
+		d.objid::pg_catalog.regprocedure::text), ', ') INTO leaf
+	FROM pg_catalog.pg_depend d LEFT JOIN pg_catalog.pg_rewrite w
+	ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+	AND w.oid = d.objid LEFT JOIN pg_catalog.pg_class v ON v.oid = w.ev_class
+	WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+	AND d.refobjid IN (SELECT remade.oid FROM remade) AND d.deptype = 'n'
+	AND ((d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+		AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc p
+			WHERE p.oid = d.objid AND p.pronamespace = ns
+			AND p.proname = ANY (pg_catalog.current_setting(
+			'gtfs2pgsql.view_functions')::text[])))
+		OR (v.oid NOT IN (SELECT remade.oid FROM remade)
+		AND NOT (v.relnamespace = ns AND (v.relname IN ('route_lines',
+			'trip_lines', 'connections', 'arrivals_departures')
+			OR v.relname = ANY (pg_catalog.current_setting(
+			'gtfs2pgsql.analysis_views')::text[])))));
+	IF leaf IS NOT NULL THEN
+		RAISE EXCEPTION 'cannot load feed % into schema %, which holds another feed: % read its tables or statistics',
+			feed, target, leaf
+			USING HINT = 'drop them, load, and make them again; or load '
+				'the feed with the schema''s feed id, or into another schema';
 	END IF;
 END IF;
 IF mode <> 'prepare' AND ns IS NOT NULL THEN

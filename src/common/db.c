@@ -178,8 +178,12 @@ db_connect(const DbParams *p)
 	return setup_session(conn) ? conn : NULL;
 }
 
-PGconn *
-db_connect_like(const PGconn *conn)
+/*
+ * db_connect_like, or db_connect_spare when spare: a refusal is said as a
+ * notice.
+ */
+static PGconn *
+connect_like(const PGconn *conn, bool spare)
 {
 	PQconninfoOption *opts = PQconninfo((PGconn *) conn);
 	const char **keywords;
@@ -211,7 +215,12 @@ db_connect_like(const PGconn *conn)
 		log_error("out of memory");
 	else if (PQstatus(like) == CONNECTION_BAD)
 	{
-		log_error("could not connect to database: %s", PQerrorMessage(like));
+		if (spare)
+			log_notice("one connection fewer, the work goes on without it: %s",
+					   PQerrorMessage(like));
+		else
+			log_error("could not connect to database: %s",
+					  PQerrorMessage(like));
 		PQfinish(like);
 		like = NULL;
 	}
@@ -222,6 +231,18 @@ done:
 	free(keywords);
 	free(values);
 	return like;
+}
+
+PGconn *
+db_connect_like(const PGconn *conn)
+{
+	return connect_like(conn, false);
+}
+
+PGconn *
+db_connect_spare(const PGconn *conn)
+{
+	return connect_like(conn, true);
 }
 
 void

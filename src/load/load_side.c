@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "db.h"
+#include "lockwait.h"
 #include "log.h"
 #include "notice_store.h"
 #include "progress.h"
@@ -187,7 +188,8 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	const CatalogFile *cat = parent->side_cat;
 	int			f = (int) (cat - catalog_files);
 	long		set_aside = 0;
-	PGconn	   *conn2 = db_connect_like(conn);
+	/* refused (a connection limit): the work is all done on conn */
+	PGconn	   *conn2 = db_connect_spare(conn);
 	SecondSteps second;
 	bool		second_busy = false;
 	Report		rep;
@@ -205,7 +207,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	run.src = source_reopen(parent->src);
 	run.notices = notice_create(false, run.opt->max_errors);
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = conn2 != NULL && run.src != NULL && run.notices != NULL &&
+	ok = run.src != NULL && run.notices != NULL &&
 		ddl_create_notices(&sql, &run.ddl) && buf_puts(&sql, ";\n") &&
 		ddl_create_import_files(&sql, &run.ddl) && table_run_sql(&run, &sql);
 	if (ok)
@@ -232,12 +234,26 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 		double		started;
 
 		buf_reset(&sql);
-		second_busy = ok = send_second(&run, conn2, cat, &sql, &second);
+		second_busy = conn2 != NULL &&
+			send_second(&run, conn2, cat, &sql, &second);
+		ok = conn2 == NULL || second_busy;
 		db_set_step(cat->file);
 		ok = ok &&
 			check_key(&cr, cat, run.present[f], run.unkeyed[f], &set_aside);
 		if (ok && set_aside > 0)
 			report_set_aside(&rep, cat->file, set_aside);
+		/* without conn2, its indexes here, after the key */
+		for (int i = 0; ok && conn2 == NULL && i < ddl_finish_count(); i++)
+		{
+			if (ddl_finish_table(i) == NULL ||
+				strcmp(ddl_finish_table(i), cat->table) != 0)
+				continue;
+			buf_reset(&sql);
+			ddl_finish_name(i, step, sizeof(step));
+			started = progress_step(step);
+			ok = ddl_finish(&sql, &run.ddl, i) && table_run_sql(&run, &sql) &&
+				report_add_step(&rep, step, started);
+		}
 		/* the second's indexes, shown while they outlast the key */
 		if (second_busy)
 		{
@@ -316,6 +332,52 @@ sideload_start(LoadRun *run)
 }
 
 /*
+ * Takes the locks of the side schema's tables (quoted), which the takeover
+ * moves and drops, waiting for them at most wait_seconds (negative: for
+ * ever).  The schema is committed, in sight of a pg_dump or of any role
+ * that may read every table (pg_read_all_data): a session holding a lock
+ * on one made the takeover hang, past --wait, naming no one.  Nobody else
+ * waits behind this wait (the tables are the load's own), so it is one
+ * lock_timeout, the holders named when it runs out.  False (logged).
+ */
+static bool
+lock_side(PGconn *conn, const char *side, const char *table,
+		  double wait_seconds)
+{
+	const char *params[1] = {side};
+	char		what[4 * NAMEDATALEN];
+	char		sql[16 * NAMEDATALEN];
+	PGresult   *res;
+	DbOutcome	outcome;
+
+	if (!db_exec(conn, "SAVEPOINT gtfs2pgsql_side") ||
+		!db_execf(conn, "SET LOCAL lock_timeout = '%.0fms'",
+				  wait_seconds < 0 ? 0 : wait_seconds * 1000 + 1))
+		return false;
+	snprintf(sql, sizeof(sql), "LOCK TABLE %s.%s, %s.import_notices, "
+			 "%s.import_files IN ACCESS EXCLUSIVE MODE", side, table, side,
+			 side);
+	outcome = db_run(conn, sql, 0, NULL, "55P03", "could not take over the "
+					 "second connection's tables", &res);
+	PQclear(res);
+	if (outcome == DB_REFUSED)
+	{
+		snprintf(what, sizeof(what), "the readers of schema %s", side);
+		if (db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_side"))
+			lockwait_say_holders(conn, "l.relation IN (SELECT c.oid FROM "
+								 "pg_catalog.pg_class c WHERE c.relnamespace "
+								 "= $1::pg_catalog.regnamespace)", 1, params,
+								 what);
+		log_error("gave up waiting for %s after %.1f s (--wait)", what,
+				  wait_seconds);
+		return false;
+	}
+	return outcome == DB_DONE &&
+		db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_side") &&
+		db_exec(conn, "SET LOCAL lock_timeout = 0");
+}
+
+/*
  * Waits for the side load, then takes its work into the transaction: its
  * table into staging (quoted), its notices and file into staging's, its
  * report into run->rep, its side schema dropped; then its references are
@@ -369,6 +431,7 @@ sideload_join(LoadRun *run, const char *staging)
 	table = db_ident(run->conn, cat->table);
 	started = progress_step("second connection's tables");
 	ok = table != NULL &&
+		lock_side(run->conn, side, table, run->opt->wait_seconds) &&
 		db_execf(run->conn, "ALTER TABLE %s.%s SET SCHEMA %s;\n"
 				 "INSERT INTO %s.import_notices SELECT * FROM "
 				 "%s.import_notices;\n"

@@ -45,6 +45,25 @@ struct SideLoad
 	char	   *schema;			/* quoted */
 };
 
+/*
+ * Drops the side schema named quoted, in a transaction of its own, unless
+ * a lock on it is not free at once: a reader of its tables (a pg_dump's,
+ * say) would make the drop wait for it, where it is left to side_clean of
+ * a later load, as it is when the drop fails.  Through db_cleanup, which
+ * runs even after a cancel (which asks for it) and logs nothing.  conn out
+ * of any transaction.
+ */
+static void
+drop_side(PGconn *conn, const char *quoted)
+{
+	char		sql[NAMEDATALEN * 4];
+
+	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = '200ms'; "
+			 "DROP SCHEMA IF EXISTS %s CASCADE; COMMIT", quoted);
+	if (!db_cleanup(conn, sql) && PQtransactionStatus(conn) != PQTRANS_IDLE)
+		db_cleanup(conn, "ROLLBACK");
+}
+
 bool
 side_clean(PGconn *conn)
 {
@@ -73,8 +92,9 @@ side_clean(PGconn *conn)
 			continue;
 		/* an orphan: its parent's session is gone */
 		quoted = db_ident(conn, PQgetvalue(res, i, 0));
-		ok = quoted != NULL &&
-			db_execf(conn, "DROP SCHEMA IF EXISTS %s CASCADE", quoted);
+		ok = quoted != NULL;
+		if (ok)
+			drop_side(conn, quoted);
 		PQfreemem(quoted);
 		ok = db_query_bool(conn, "SELECT pg_catalog.pg_advisory_unlock("
 						   SIDE_LOCK_KEY ", $1::integer)", 1, params) >= 0 &&
@@ -322,16 +342,9 @@ side_end(SideLoad *side, PGconn *conn, bool taken)
 		close(side->fd);
 	if (side->messages)
 		fclose(side->messages);
-	/*
-	 * db_cleanup, as db_exec runs nothing after a cancel: the rollback is
-	 * done and these are quick.  What fails is left to side_clean.
-	 */
+	/* the rollback is done: quick, unless a reader holds its tables */
 	if (!taken && PQtransactionStatus(conn) == PQTRANS_IDLE)
-	{
-		snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE",
-				 side->schema);
-		db_cleanup(conn, sql);
-	}
+		drop_side(conn, side->schema);
 	if (side->backend != 0)
 	{
 		snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_advisory_unlock("

@@ -235,9 +235,13 @@ leaf_tables(void)
  * REGISTRY_LOCK), the cross-feed tables widened (quoted names, "" for
  * none; see widened_tables) with every feed's partitions, then the
  * relations of schema and other (and the partitions of their partitioned
- * tables) by oid, but materialized views, which LOCK TABLE refuses (the
- * REFRESH of analysis.h locks them after the swap).  Built by the server
- * from the catalogs, as they are now.  Appended to sql; false (logged).
+ * tables) by oid.  LOCK TABLE refuses materialized views: theirs is taken
+ * by an ALTER ... OWNER TO their owner, which changes nothing; left to the
+ * REFRESH of analysis.h after the swap, it waited, with no lock_timeout
+ * and the tables' locks held, for a reader of the statistics, past --wait
+ * and unnamed, and every reader of the feed waited behind it.  Built by
+ * the server from the catalogs, as they are now.  Appended to sql; false
+ * (logged).
  */
 static bool
 put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
@@ -249,11 +253,14 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
 	bool		ok;
 
 	buf_init(&query, 64 * 1024);
-	if (buf_puts(&query, "SELECT pg_catalog.string_agg(oid::pg_catalog."
-				 "regclass::text, ', ' ORDER BY oid) FROM (") &&
-		buf_puts(&query, sql_swap_relations) &&
-		buf_puts(&query, ") AS r WHERE (SELECT c.relkind FROM "
-				 "pg_catalog.pg_class c WHERE c.oid = r.oid) <> 'm'"))
+	if (buf_puts(&query, "SELECT pg_catalog.string_agg(c.oid::pg_catalog."
+				 "regclass::text, ', ' ORDER BY c.oid) FILTER (WHERE "
+				 "c.relkind <> 'm'), pg_catalog.string_agg(pg_catalog.format("
+				 "'ALTER MATERIALIZED VIEW %s OWNER TO %I;', c.oid::"
+				 "pg_catalog.regclass, pg_catalog.pg_get_userbyid(c.relowner)), "
+				 "E'\n' ORDER BY c.oid) FILTER (WHERE c.relkind = 'm') "
+				 "FROM pg_catalog.pg_class c WHERE c.oid IN (") &&
+		buf_puts(&query, sql_swap_relations) && buf_putc(&query, ')'))
 		res = db_query(conn, query.data, 2, params);
 	else
 		log_error("out of memory");
@@ -265,7 +272,9 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
 		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n"))) &&
 		(PQgetisnull(res, 0, 0) ||
 		 (buf_puts(sql, "LOCK TABLE ") && buf_puts(sql, PQgetvalue(res, 0, 0)) &&
-		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n")));
+		  buf_puts(sql, " IN ACCESS EXCLUSIVE MODE;\n"))) &&
+		(PQgetisnull(res, 0, 1) ||
+		 (buf_puts(sql, PQgetvalue(res, 0, 1)) && buf_putc(sql, '\n')));
 	if (res != NULL && !ok)
 		log_error("out of memory");
 	PQclear(res);
