@@ -488,20 +488,23 @@ CREATE TABLE "gtfs".service_days (
 ) WITH (autovacuum_enabled = false);
 INSERT INTO "gtfs".service_days (service_id, date)
 SELECT service_id, date FROM (
-	SELECT c.service_id, d::date AS date
-	FROM "gtfs".calendar c CROSS JOIN LATERAL generate_series(
-		c.start_date::timestamp,
-		least(c.end_date, c.start_date + 730 - 1)::timestamp,
-		interval '1 day') AS d
-	WHERE (ARRAY[c.sunday, c.monday, c.tuesday, c.wednesday, c.thursday,
-		c.friday, c.saturday])[extract(dow FROM d)::integer + 1] = 1
-	UNION
-	SELECT service_id, date FROM "gtfs".calendar_dates WHERE exception_type = 1
-) AS days
-WHERE service_id IS NOT NULL AND date IS NOT NULL
-AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
-	WHERE x.service_id = days.service_id AND x.date = days.date
-	AND x.exception_type = 2)
+	SELECT c.service_id, c.start_date + k AS date
+	FROM "gtfs".calendar c
+	CROSS JOIN LATERAL (VALUES (0, c.sunday), (1, c.monday),
+		(2, c.tuesday), (3, c.wednesday), (4, c.thursday), (5, c.friday),
+		(6, c.saturday)) AS w (dow, runs)
+	CROSS JOIN LATERAL generate_series(
+		(w.dow - extract(dow FROM c.start_date)::integer + 7) % 7,
+		least(c.end_date - c.start_date, 730 - 1), 7) AS k
+	WHERE w.runs = 1 AND c.service_id IS NOT NULL
+	OFFSET 0
+) AS calendar_days
+WHERE NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
+	WHERE x.service_id = calendar_days.service_id
+	AND x.date = calendar_days.date AND x.exception_type IN (1, 2))
+UNION ALL
+SELECT service_id, date FROM "gtfs".calendar_dates
+WHERE exception_type = 1 AND service_id IS NOT NULL AND date IS NOT NULL
 ORDER BY service_id, date;
 ALTER TABLE "gtfs".service_days ADD PRIMARY KEY (service_id, date);
 CREATE INDEX ON "gtfs".service_days (date);

@@ -530,6 +530,47 @@ def calendar_of_decades():
     got = sorted(l.split(',')[col] for l in rows[1:])
     check(got == want, 'cut: %d trips, want %d' % (len(got), len(want)))
 
+@test()
+def service_days_every_weekday():
+    """Issue 27: service_days holds, row for row, the days a calendar line
+    gives (its first HELD_DAYS), less those calendar_dates removes or also
+    adds, plus those it adds: lines starting on each day of the week with
+    each of the 128 weekday masks, spans of 0 to 20 days, an end before the
+    start, years (cut at HELD_DAYS), and a day of each both removed and
+    added by exceptions.  The fill makes each weekday a series in steps of
+    7 from its first day: an off-by-one there loses or adds days here."""
+    D, step = datetime.date, datetime.timedelta
+    lines, exceptions = [], {}
+    for mask in range(128):
+        wd = format(mask, '07b')
+        for first in range(7):
+            a = D(2026, 3, 2) + step(days=first)      # Monday 2 March 2026
+            b = a + step(days=(mask + first) % 21)
+            sid = 'M%03d_%d' % (mask, first)
+            lines.append((sid, wd, a, b))
+            exceptions[(sid, a + step(days=mask % 5))] = 2
+            exceptions[(sid, b + step(days=1 + first % 2))] = 1
+    lines += [('BACK', '1111111', D(2026, 5, 10), D(2026, 5, 1)),
+              ('YEARS', '0100101', D(2026, 1, 1), D(2031, 12, 31)),
+              ('ADDED', '0000000', D(2026, 1, 1), D(2026, 1, 1))]
+    exceptions[('YEARS', D(2026, 1, 1) + step(days=HELD_DAYS - 1))] = 2
+    exceptions[('ADDED', D(2026, 7, 14))] = 1
+    trips = [('T_' + sid, sid) for sid, _, _, _ in lines]
+    d = years_feed('every-weekday', lines, exceptions, trips)
+    it.load(d, 'timetable_weekdays')
+    want = set()
+    for sid, wd, a, b in lines:
+        for k in range(min((b - a).days + 1, HELD_DAYS)):
+            day = a + step(days=k)
+            if wd[day.weekday()] == '1' and (sid, day) not in exceptions:
+                want.add((sid, day.isoformat()))
+    want |= {(sid, day.isoformat())
+             for (sid, day), e in exceptions.items() if e == 1}
+    got = set(query('SELECT service_id, date::text FROM'
+                    ' timetable_weekdays.service_days'))
+    check(got == want, 'service_days: extra %s, missing %s (%d rows)'
+          % (sorted(got - want)[:5], sorted(want - got)[:5], len(got)))
+
 # ------------------------------------------------------- the oracle
 
 def gvp_available():

@@ -140,7 +140,7 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if (!side_clean(conn) || !feeds_setup(conn, opt->wait_seconds) ||
 		!db_begin(conn))
 		goto cleanup;
-	if (!db_exec(conn, RAISE_MAINTENANCE_WORK_MEM))
+	if (!db_exec(conn, LOAD_TRANSACTION_SETTINGS))
 		goto rollback;
 	/* a second import into the same schema waits for this one */
 	if (!swap_wait_for_import(conn, opt->feed.schema, opt->wait_seconds))

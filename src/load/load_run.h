@@ -74,13 +74,17 @@
 #define TEXT_COLUMNS_MAX	250
 
 /*
- * Index builds sort in memory and use parallel workers with 256 MB, not
- * with the default 64 MB: raised for the load's transaction only.
+ * The settings of a load's transaction, for it only.  Index builds sort in
+ * memory and use parallel workers with 256 MB of maintenance_work_mem, not
+ * with the default 64 MB.  No JIT: each statement runs once, over tables
+ * not yet analyzed, whose guessed costs crossed jit_above_cost and spent
+ * 0.2-1.5 s compiling the fill of service_days alone (issue 27).
  */
-#define RAISE_MAINTENANCE_WORK_MEM \
+#define LOAD_TRANSACTION_SETTINGS \
 	"SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog." \
 	"current_setting('maintenance_work_mem')) < 268435456 THEN " \
-	"pg_catalog.set_config('maintenance_work_mem', '256MB', true) END"
+	"pg_catalog.set_config('maintenance_work_mem', '256MB', true) END, " \
+	"pg_catalog.set_config('jit', 'off', true)"
 
 /* What a column of the file maps to, besides a catalog field index. */
 #define COL_EXTRA		(-1)	/* not in the reference: kept as text, in

@@ -62,7 +62,7 @@ typedef struct
 /*
  * Sends, without waiting, the join indexes of cat's table (those of
  * ddl_finish_table) to conn2, to build there while the key builds on the
- * first connection: one implicit transaction, maintenance_work_mem raised
+ * first connection: one implicit transaction, the load's settings
  * for it, the server's clock read before and after each (collect_second),
  * their names into steps.  False (logged) on failure.
  */
@@ -70,7 +70,7 @@ static bool
 send_second(LoadRun *run, PGconn *conn2, const CatalogFile *cat, Buf *sql,
 			SecondSteps *steps)
 {
-	bool		ok = buf_puts(sql, RAISE_MAINTENANCE_WORK_MEM ";\n"
+	bool		ok = buf_puts(sql, LOAD_TRANSACTION_SETTINGS ";\n"
 						  SERVER_CLOCK);
 
 	steps->nsteps = 0;
@@ -218,7 +218,7 @@ side_work(PGconn *conn, const char *schema, void *arg, void *result)
 	out->refused = run.notices != NULL && notice_refused(run.notices);
 	/* the COPY committed here too, for the indexes of conn2 to read it */
 	ok = ok && db_exec(conn, "COMMIT") && db_exec(conn, "BEGIN") &&
-		db_exec(conn, RAISE_MAINTENANCE_WORK_MEM);
+		db_exec(conn, LOAD_TRANSACTION_SETTINGS);
 	if (ok && !out->refused)
 	{
 		CheckRun	cr = {
