@@ -943,6 +943,37 @@ def terminated_backend_said_once():
           'lines without our prefix: %s' % text)
     check(len(text) < 1000, 'stderr of %d bytes: %s' % (len(text), text))
 
+@test()
+def terminated_before_the_load_transaction_concluded():
+    """A session ended while a first load waits, before its transaction,
+    for the lock of PostGIS's creation, then for the registry's: the
+    server's error and the conclusion, as later in the load (it lacked
+    the conclusion, and blamed PostGIS: terminated_backend_said_once
+    failed when its kill came that early)."""
+    db = it.DB + '_early_kill'
+    it.psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;' % (qi(db), qi(db)))
+    try:
+        for space in ('gtfs2pgsql postgis', 'gtfs2pgsql registry'):
+            holder = Holder(db, 'hostile_early_%d' % os.getpid(), space, '0')
+            app = 'hostile_early_load_%d' % os.getpid()
+            p, err = spawn('-q', '-s', 'early', SAMPLE, db=db, env={'PGAPPNAME': app})
+            waited = wait_for_text(err, r'waiting for the lock', 20)
+            value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                  " WHERE application_name = %s" % ql(app))
+            code, text = finish(p, err)
+            holder.close()
+            check(waited, '%s: the load never waited: %s' % (space, text))
+            check(code == 3, '%s: exit %d: %s' % (space, code, text))
+            errors = error_messages(text)
+            check(len(errors) == 2 and 'terminating connection' in errors[0] and
+                  errors[1] == 'gtfs2pgsql: error: the load failed; the database is unchanged',
+                  '%s: the error and the conclusion expected: %s' % (space, text))
+            check('needs PostGIS' not in text, '%s: PostGIS blamed: %s' % (space, text))
+            # PostGIS made, for the registry's turn
+            it.psql('CREATE EXTENSION IF NOT EXISTS postgis;', db=db)
+    finally:
+        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(db))
+
 # --------------------------------- input the server would refuse instead
 
 def stops_with_columns(extra):
