@@ -640,6 +640,26 @@ def idle_reader_of_statistics_makes_swap_wait_visibly():
     load_ok(SAMPLE, schema, '--stats')
 
 @test()
+def swap_given_up_within_a_second_names_reader():
+    """--wait 1, which ends as the first "waiting" would come, still names who
+    was in the way when the swap gives up, as an advisory lock's wait does
+    (the two waits are one loop, lockwait_until; the swap's said nothing)."""
+    schema = 'early_give_up'
+    load_ok(SAMPLE, schema)
+    reader = Reader('hostile_early_%d' % os.getpid())
+    try:
+        reader.send('BEGIN; SELECT count(*) FROM %s;' % rel(schema, 'stops'))
+        reader.wait_state('idle in transaction')
+        pid = reader.pid()
+        r = run('-q', '--wait', '1', '-s', schema, make_feed('early_new'))
+        check(r.returncode == 3 and 'gave up waiting' in r.stderr, describe(r))
+        check(re.search(r'session %s \(user [^,]+, application hostile_early' % pid,
+                        r.stderr), 'the reader %s is not named: %s' % (pid, r.stderr))
+    finally:
+        reader.send('COMMIT;')
+        reader.close()
+
+@test()
 def reader_taking_locks_in_another_order_no_deadlock():
     """A reader that read trips, then reads stops while the import waits at
     the swap: neither is killed by a deadlock."""
