@@ -398,8 +398,10 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 	if (!ok && (sql.lost || what.lost))
 		log_error("out of memory");
 	wait = (SwapWait) {
-		.sql = sql.data,.doing = "could not swap the feed in",
-		.schema = record->schema,.other = other,
+		.sql = sql.data,
+		.doing = "could not swap the feed in",
+		.schema = record->schema,
+		.other = other,
 		.held = held.len ? held.data : REGISTRY_HELD,
 	};
 	ok = ok && lockwait_until(conn, try_locked, say_who_blocks, &wait,
@@ -451,8 +453,11 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 	if (!ok && (sql.lost || literal == NULL))
 		log_error("out of memory");
 	wait = (SwapWait) {
-		.sql = sql.data,.doing = "could not drop the feed",
-		.schema = schema,.other = schema,.held = REGISTRY_HELD,
+		.sql = sql.data,
+		.doing = "could not drop the feed",
+		.schema = schema,
+		.other = schema,
+		.held = REGISTRY_HELD,
 	};
 	ok = ok && lockwait_until(conn, try_locked, say_who_blocks, &wait, what,
 							  wait_seconds);
