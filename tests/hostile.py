@@ -640,6 +640,26 @@ def idle_reader_of_statistics_makes_swap_wait_visibly():
     load_ok(SAMPLE, schema, '--stats')
 
 @test()
+def swap_given_up_within_a_second_names_reader():
+    """--wait 1, which ends as the first "waiting" would come, still names who
+    was in the way when the swap gives up, as an advisory lock's wait does
+    (the two waits are one loop, lockwait_until; the swap's said nothing)."""
+    schema = 'early_give_up'
+    load_ok(SAMPLE, schema)
+    reader = Reader('hostile_early_%d' % os.getpid())
+    try:
+        reader.send('BEGIN; SELECT count(*) FROM %s;' % rel(schema, 'stops'))
+        reader.wait_state('idle in transaction')
+        pid = reader.pid()
+        r = run('-q', '--wait', '1', '-s', schema, make_feed('early_new'))
+        check(r.returncode == 3 and 'gave up waiting' in r.stderr, describe(r))
+        check(re.search(r'session %s \(user [^,]+, application hostile_early' % pid,
+                        r.stderr), 'the reader %s is not named: %s' % (pid, r.stderr))
+    finally:
+        reader.send('COMMIT;')
+        reader.close()
+
+@test()
 def reader_taking_locks_in_another_order_no_deadlock():
     """A reader that read trips, then reads stops while the import waits at
     the swap: neither is killed by a deadlock."""
@@ -942,6 +962,37 @@ def terminated_backend_said_once():
     check(all(l.startswith('gtfs2pgsql: ') for l in text.splitlines()),
           'lines without our prefix: %s' % text)
     check(len(text) < 1000, 'stderr of %d bytes: %s' % (len(text), text))
+
+@test()
+def terminated_before_the_load_transaction_concluded():
+    """A session ended while a first load waits, before its transaction,
+    for the lock of PostGIS's creation, then for the registry's: the
+    server's error and the conclusion, as later in the load (it lacked
+    the conclusion, and blamed PostGIS: terminated_backend_said_once
+    failed when its kill came that early)."""
+    db = it.DB + '_early_kill'
+    it.psql('DROP DATABASE IF EXISTS %s; CREATE DATABASE %s;' % (qi(db), qi(db)))
+    try:
+        for space in ('gtfs2pgsql postgis', 'gtfs2pgsql registry'):
+            holder = Holder(db, 'hostile_early_%d' % os.getpid(), space, '0')
+            app = 'hostile_early_load_%d' % os.getpid()
+            p, err = spawn('-q', '-s', 'early', SAMPLE, db=db, env={'PGAPPNAME': app})
+            waited = wait_for_text(err, r'waiting for the lock', 20)
+            value("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                  " WHERE application_name = %s" % ql(app))
+            code, text = finish(p, err)
+            holder.close()
+            check(waited, '%s: the load never waited: %s' % (space, text))
+            check(code == 3, '%s: exit %d: %s' % (space, code, text))
+            errors = error_messages(text)
+            check(len(errors) == 2 and 'terminating connection' in errors[0] and
+                  errors[1] == 'gtfs2pgsql: error: the load failed; the database is unchanged',
+                  '%s: the error and the conclusion expected: %s' % (space, text))
+            check('needs PostGIS' not in text, '%s: PostGIS blamed: %s' % (space, text))
+            # PostGIS made, for the registry's turn
+            it.psql('CREATE EXTENSION IF NOT EXISTS postgis;', db=db)
+    finally:
+        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE);' % qi(db))
 
 # --------------------------------- input the server would refuse instead
 

@@ -7,17 +7,9 @@
 -- neither built in nor PostGIS's may have an implicit cast of its owner's,
 -- which a cut's comparisons would run.
 -- sqlfiles.sh parameters: 'gtfs', '{trips,stops}'
--- The roles trusted to run no code of their own when their objects are
--- read: the current role, a superuser (who could run anything anyway), or
--- the loading role, which owns the registry (a plain table without
--- row-level security: reading it runs nothing), so that a reader role
--- exports the loader's feeds (export.c's TRUSTED says the same).
-WITH trusted AS (
-	SELECT r.oid FROM pg_catalog.pg_roles r
-	WHERE r.rolname = CURRENT_USER OR r.rolsuper
-	UNION SELECT g.relowner FROM pg_catalog.pg_class g
-	WHERE g.oid = pg_catalog.to_regclass('gtfs2pgsql.feeds')
-	AND g.relkind = 'r' AND NOT g.relrowsecurity),
+-- "@o": the roles trusted, export_trusted.sql.
+-- sqlfiles.sh fill: s/@o/SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolsuper/
+WITH trusted AS (@o),
 rels AS (
 	SELECT t.relid FROM pg_catalog.pg_class r
 	CROSS JOIN LATERAL (SELECT r.oid AS relid

@@ -274,11 +274,15 @@ copy_end(CopyStream *cs, const char *abort_msg)
 bool
 copy_out_begin(PGconn *conn, const char *sql)
 {
-	PGresult   *res = PQexec(conn, sql);
-	bool		ok = PQresultStatus(res) == PGRES_COPY_OUT;
+	PGresult   *res;
+	bool		ok = db_run(conn, sql, 0, NULL, NULL, "could not start COPY",
+							&res) == DB_DONE;
 
-	if (!ok)
-		db_log_error(conn, res, "COPY failed");
+	if (ok && PQresultStatus(res) != PGRES_COPY_OUT)
+	{
+		log_error("could not start COPY: not a COPY TO STDOUT");
+		ok = false;
+	}
 	PQclear(res);
 	return ok;
 }

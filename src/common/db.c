@@ -24,6 +24,9 @@ static volatile sig_atomic_t held_signal;	/* one that came after it, or 0 */
 static char step_name[256];		/* the step named in messages */
 static const char *current_step;	/* step_name, or NULL: none */
 static bool error_logged;		/* an error of this step was logged */
+static bool session_end_logged;	/* the server's FATAL, read as a notice,
+								 * was logged: what fails after it, in any
+								 * step, is its echo */
 
 /*
  * SIGINT, SIGTERM: ask the server to cancel what it runs (PQcancel is
@@ -76,6 +79,8 @@ on_server_notice(void *arg, const PGresult *res)
 					  current_step ? current_step : "",
 					  current_step ? ": " : "", primary);
 		error_logged = true;
+		session_end_logged = session_end_logged ||
+			strcmp(severity, "ERROR") != 0;
 		return;
 	}
 	log_warning("server: %s", primary);
@@ -98,6 +103,8 @@ setup_session(PGconn *conn)
 	bool		ok;
 
 	PQsetNoticeReceiver(conn, on_server_notice, NULL);
+	/* a feed after one whose session the server ended says its own */
+	session_end_logged = false;
 	/* first, alone: a role's statement_timeout could end the rest */
 	res = PQexec(conn, "SET statement_timeout = 0");
 	if (PQresultStatus(res) == PGRES_COMMAND_OK)
@@ -299,8 +306,10 @@ db_log_error(PGconn *conn, const PGresult *res, const char *what)
 	 * One message per cause: what fails after it (a transaction already
 	 * aborted, a connection already lost, a cancel asked for) is its echo.
 	 */
-	if (canceled_by || (error_logged && (PQstatus(conn) != CONNECTION_OK ||
-										 (state && strcmp(state, "25P02") == 0))))
+	if (canceled_by ||
+		(session_end_logged && PQstatus(conn) != CONNECTION_OK) ||
+		(error_logged && (PQstatus(conn) != CONNECTION_OK ||
+						  (state && strcmp(state, "25P02") == 0))))
 		return;
 	error_logged = true;
 	if (PQstatus(conn) != CONNECTION_OK)

@@ -1,5 +1,6 @@
 /*
- * lockwait.c: advisory locks tried, waited for visibly, and given up on.
+ * lockwait.c: the wait of every lock, tried, waited for visibly and given
+ * up on, and the advisory locks.
  *
  * pg_try_advisory_lock never waits in the server, so a try needs no
  * lock_timeout nor savepoint and works in a transaction or out of one.
@@ -17,12 +18,21 @@
 #include "db.h"
 #include "log.h"
 #include "report.h"
+#include "sqlbuf.h"
 
+#define PAUSE_MIN	0.05		/* seconds between the first tries */
 #define PAUSE_MAX	1.0
-#define SQL_MAX		1024
+#define SAY_FIRST	1.0			/* seconds before "waiting" */
+#define SAY_EVERY	10.0		/* seconds between "still waiting" */
+#define SQL_MAX		(64 * 1024)
 
-void
-lockwait_pause(double *pause)
+/* SQL bodies of schema/sql/, embedded by the Makefile */
+extern const char sql_lock_holders[];
+extern const char sql_lock_advisory_held[];
+
+/* Sleeps *pause seconds, then doubles it up to PAUSE_MAX. */
+static void
+pause_between_tries(double *pause)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t) *pause,
@@ -33,23 +43,48 @@ lockwait_pause(double *pause)
 	*pause = *pause * 2 > PAUSE_MAX ? PAUSE_MAX : *pause * 2;
 }
 
+bool
+lockwait_until(PGconn *conn, LockwaitTry try_lock, LockwaitSay say,
+			   void *arg, const char *what, double wait_seconds)
+{
+	double		started = report_now();
+	double		said = SAY_FIRST - SAY_EVERY;
+	double		pause = PAUSE_MIN;
+	int			taken;
+
+	while ((taken = try_lock(conn, arg)) == 0)
+	{
+		double		waited = report_now() - started;
+
+		if (wait_seconds >= 0 && waited >= wait_seconds)
+		{
+			/* who was in the way, said once at least */
+			if (said < 0)
+				say(conn, arg, what);
+			log_error("gave up waiting for %s after %.1f s (--wait)", what,
+					  waited);
+			return false;
+		}
+		if (waited - said >= SAY_EVERY)
+		{
+			say(conn, arg, what);
+			said = waited;
+		}
+		pause_between_tries(&pause);
+	}
+	return taken > 0;
+}
+
 void
 lockwait_say_holders(PGconn *conn, const char *held, int nparams,
 					 const char *const *params, const char *what)
 {
+	const char *subst[26] = {['h' - 'a'] = held};
 	Buf			sql;
 	PGresult   *res;
 
-	buf_init(&sql, 8192);
-	res = buf_puts(&sql, "SELECT a.pid, coalesce(a.usename, '?'), "
-				   "coalesce(nullif(a.application_name, ''), '?'), "
-				   "coalesce(pg_catalog.to_char(a.xact_start, "
-				   "'YYYY-MM-DD HH24:MI:SS'), '?'), coalesce(a.state, '?') "
-				   "FROM pg_catalog.pg_stat_activity a "
-				   "WHERE a.pid <> pg_catalog.pg_backend_pid() AND a.pid IN ("
-				   "SELECT l.pid FROM pg_catalog.pg_locks l WHERE l.granted "
-				   "AND (") &&
-		buf_puts(&sql, held) && buf_puts(&sql, ")) ORDER BY a.pid") ?
+	buf_init(&sql, SQL_MAX);
+	res = sqlbuf_template(&sql, sql_lock_holders, subst) ?
 		db_query(conn, sql.data, nparams, params) : NULL;
 	buf_free(&sql);
 	for (int r = 0; res && r < PQntuples(res); r++)
@@ -63,26 +98,28 @@ lockwait_say_holders(PGconn *conn, const char *held, int nparams,
 	PQclear(res);
 }
 
-/*
- * Names the other sessions of this database that hold the advisory lock
- * (hashtext($1), key_sql); pg_locks shows its keys as unsigned classid and
- * objid, objsubid 2.
- */
-static void
-say_holders(PGconn *conn, const char *key_sql, const char *const *params,
-			const char *what)
+/* An advisory lock of lockwait_advisory: its statements and their values. */
+typedef struct
 {
-	char		held[SQL_MAX];
+	const char *try_sql;		/* pg_try_advisory(_xact)_lock */
+	const char *held_sql;		/* lock_advisory_held.sql, filled */
+	const char *params[2];		/* space, key */
+} Advisory;
 
-	snprintf(held, sizeof(held),
-			 "l.locktype = 'advisory' AND l.objsubid = 2 "
-			 "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d "
-			 "WHERE d.datname = pg_catalog.current_database()) "
-			 "AND l.classid::pg_catalog.int8 = (pg_catalog.hashtext($1)"
-			 "::pg_catalog.int8 & 4294967295) "
-			 "AND l.objid::pg_catalog.int8 = ((%s)::pg_catalog.int8 "
-			 "& 4294967295)", key_sql);
-	lockwait_say_holders(conn, held, 2, params, what);
+static int
+try_advisory(PGconn *conn, void *arg)
+{
+	const Advisory *lock = arg;
+
+	return db_query_bool(conn, lock->try_sql, 2, lock->params);
+}
+
+static void
+say_advisory_holders(PGconn *conn, void *arg, const char *what)
+{
+	const Advisory *lock = arg;
+
+	lockwait_say_holders(conn, lock->held_sql, 2, lock->params, what);
 }
 
 bool
@@ -90,33 +127,26 @@ lockwait_advisory(PGconn *conn, bool session, const char *space,
 				  const char *key_sql, const char *key, const char *what,
 				  double wait_seconds)
 {
-	const char *params[2] = {space, key};
-	char		sql[SQL_MAX];
-	double		started = report_now();
-	double		said = LOCKWAIT_SAY_FIRST - LOCKWAIT_SAY_EVERY;
-	double		pause = LOCKWAIT_PAUSE_MIN;
-	int			taken;
+	const char *subst[26] = {['k' - 'a'] = key_sql};
+	Advisory	lock = {.params = {space, key}};
+	Buf			try_sql;
+	Buf			held_sql;
+	bool		ok;
 
-	snprintf(sql, sizeof(sql), "SELECT pg_catalog.pg_try_advisory%s_lock("
-			 "pg_catalog.hashtext($1), %s)", session ? "" : "_xact", key_sql);
-	while ((taken = db_query_bool(conn, sql, 2, params)) == 0)
-	{
-		double		waited = report_now() - started;
-
-		if (wait_seconds >= 0 && waited >= wait_seconds)
-		{
-			if (said < 0)
-				say_holders(conn, key_sql, params, what);
-			log_error("gave up waiting for %s after %.1f s (--wait)", what,
-					  waited);
-			return false;
-		}
-		if (waited - said >= LOCKWAIT_SAY_EVERY)
-		{
-			say_holders(conn, key_sql, params, what);
-			said = waited;
-		}
-		lockwait_pause(&pause);
-	}
-	return taken > 0;
+	buf_init(&try_sql, SQL_MAX);
+	buf_init(&held_sql, SQL_MAX);
+	ok = buf_puts(&try_sql, "SELECT pg_catalog.pg_try_advisory") &&
+		buf_puts(&try_sql, session ? "_lock" : "_xact_lock") &&
+		buf_puts(&try_sql, "(pg_catalog.hashtext($1), ") &&
+		buf_puts(&try_sql, key_sql) && buf_puts(&try_sql, ")") &&
+		sqlbuf_template(&held_sql, sql_lock_advisory_held, subst);
+	if (!ok)
+		log_error("out of memory");
+	lock.try_sql = try_sql.data;
+	lock.held_sql = held_sql.data;
+	ok = ok && lockwait_until(conn, try_advisory, say_advisory_holders,
+							  &lock, what, wait_seconds);
+	buf_free(&try_sql);
+	buf_free(&held_sql);
+	return ok;
 }

@@ -42,6 +42,9 @@ static const KeptIds kept_ids[] = {
  */
 extern const char sql_cut_kept[];
 
+/* The trips it keeps: schema/sql/cut_trips.sql, "@s" and "@d". */
+extern const char sql_cut_trips[];
+
 /*
  * Tables whose references do not cut them: their rows are referred to by
  * rows kept (a booking rule by stop_times), whatever they refer to.
@@ -173,21 +176,6 @@ cut_put_date(Buf *sql, PGconn *conn, const ExportOptions *opt,
 	return ok;
 }
 
-/* Runs sql with text parameters; false (logged) when it failed. */
-static bool
-exec_params(PGconn *conn, const char *sql, int nparams,
-			const char *const *params)
-{
-	PGresult   *res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
-								   NULL, 0);
-	bool		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		db_log_error(conn, res, "could not cut the feed");
-	PQclear(res);
-	return ok;
-}
-
 /* opt's routes as a text[] literal: {"a","b\"c"} */
 static bool
 put_routes(Buf *routes, const ExportOptions *opt)
@@ -205,52 +193,44 @@ put_routes(Buf *routes, const ExportOptions *opt)
 	return ok && buf_putc(routes, '}');
 }
 
-/* The trips the cut keeps into pg_temp.k_trips, then what they use. */
+/*
+ * The trips the cut keeps into pg_temp.k_trips (schema/sql/cut_trips.sql),
+ * then what they use (cut_kept.sql); false (logged) on failure.
+ */
 static bool
 cut_tables(PGconn *conn, const ExportOptions *o, const char *const subst[26])
 {
 	const char *period[2] = {o->from, o->to};
-	const char *params[1];
+	const char *params[7] = {NULL, o->from, o->to};
+	const char *trips_subst[26];
+	char		box[4][32];
 	Buf			sql;
+	Buf			days;
 	Buf			routes;
-	char		box[200];
 	bool		ok;
 
-	buf_init(&sql, SQL_MAX);
-	buf_init(&routes, SQL_MAX);
-	ok = sqlbuf_template(&sql, "CREATE TEMP TABLE k_trips ON COMMIT DROP "
-						 "AS SELECT trip_id AS id FROM @s.trips WHERE true",
-						 subst);
-	if (ok && (o->from || o->to))
-		ok = sqlbuf_template(&sql, " AND service_id IN (SELECT service_id "
-							 "FROM ", subst) &&
-			sqlbuf_template(&sql, sql_timetable_days, subst) &&
-			buf_puts(&sql, " AS days WHERE true") &&
-			(!o->from || (buf_puts(&sql, " AND date >= ") &&
-						  buf_puts(&sql, first_day))) &&
-			(!o->to || (buf_puts(&sql, " AND date <= ") &&
-						buf_puts(&sql, last_day))) &&
-			buf_putc(&sql, ')');
-	if (ok && o->bbox)
+	memcpy(trips_subst, subst, sizeof(trips_subst));
+	for (int i = 0; o->bbox && i < 4; i++)
 	{
-		snprintf(box, sizeof(box), "stop_lon BETWEEN %.17g AND %.17g AND "
-				 "stop_lat BETWEEN %.17g AND %.17g", o->box[0], o->box[2],
-				 o->box[1], o->box[3]);
-		ok = sqlbuf_template(&sql, " AND trip_id IN (SELECT trip_id FROM "
-							 "@s.stop_times WHERE stop_id IN (SELECT stop_id "
-							 "FROM @s.stops WHERE ", subst) &&
-			buf_puts(&sql, box) && buf_puts(&sql, "))");
+		snprintf(box[i], sizeof(box[i]), "%.17g", o->box[i]);
+		params[3 + i] = box[i];
 	}
-	ok = ok && put_routes(&routes, o);
-	if (ok && o->nroutes > 0)
-		ok = buf_puts(&sql, " AND route_id = ANY ($1::text[])");
-	params[0] = routes.data;
+	buf_init(&sql, SQL_MAX);
+	buf_init(&days, SQL_MAX);
+	buf_init(&routes, SQL_MAX);
+	ok = sqlbuf_template(&days, sql_timetable_days, subst) &&
+		(o->nroutes == 0 || put_routes(&routes, o));
+	params[0] = o->nroutes > 0 ? routes.data : NULL;
+	trips_subst['d' - 'a'] = days.data;
+	ok = ok && buf_puts(&sql, "CREATE TEMP TABLE k_trips ON COMMIT DROP AS ") &&
+		sqlbuf_template(&sql, sql_cut_trips, trips_subst);
 	if (!ok)
 		log_error("out of memory");
-	ok = ok && exec_params(conn, "CREATE TEMP TABLE k_period ON COMMIT DROP "
-						   "AS SELECT $1::date AS first_day, "
-						   "$2::date AS last_day", 2, period) &&
-		exec_params(conn, sql.data, o->nroutes > 0, params);
+	ok = ok && db_run(conn, "CREATE TEMP TABLE k_period ON COMMIT DROP "
+					  "AS SELECT $1::date AS first_day, $2::date AS last_day",
+					  2, period, NULL, "could not cut the feed", NULL) == DB_DONE &&
+		db_run(conn, sql.data, 7, params, NULL, "could not cut the feed",
+			   NULL) == DB_DONE;
 	if (ok)
 	{
 		buf_reset(&sql);
@@ -260,6 +240,7 @@ cut_tables(PGconn *conn, const ExportOptions *o, const char *const subst[26])
 		ok = ok && db_exec(conn, sql.data);
 	}
 	buf_free(&sql);
+	buf_free(&days);
 	buf_free(&routes);
 	return ok;
 }

@@ -27,7 +27,6 @@
 #include "member.h"
 #include "postgis.h"
 #include "sqlbuf.h"
-#include "trust.h"
 #include "zipwrite.h"
 
 #define SQL_MAX			(4 * 1024 * 1024)
@@ -305,23 +304,34 @@ output_close(Output *o, bool committed)
 }
 
 /*
- * SQL: whether the role of oid expression r is one the export trusts to
- * run no code of its own when its objects are read: the current role, a
- * superuser (who could run anything anyway), or the loading role, which
- * owns the registry (a plain table without row-level security: reading
- * it runs nothing), so that a reader role exports the loader's feeds.
- * Its tables are read under a lock that keeps their owner from making
- * them run code meanwhile (row-level security, a view, a column type).
- * schema/sql/export_unsafe.sql's "trusted" names the same roles.
+ * SQL bodies of schema/sql/, embedded by the Makefile: the roles the
+ * export trusts (export_trusted.sql), the "@o" of the two others
  */
-#define TRUSTED(r) \
-	"(" r " = " TRUST_ME " OR coalesce(" TRUST_SUPER(r) ", false) " \
-	"OR " r " = (SELECT g.relowner FROM pg_catalog.pg_class g " \
-	"WHERE g.oid = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
-	"AND g.relkind = 'r' AND NOT g.relrowsecurity))"
-
-/* schema/sql/export_unsafe.sql, embedded by the Makefile */
+extern const char sql_export_trusted[];
 extern const char sql_export_unsafe[];
+extern const char sql_export_tables[];
+
+/*
+ * Runs template (export_unsafe.sql, export_tables.sql), "@o" filled, with
+ * params; the result or NULL (logged, ex->db_failed).  PQclear it.
+ */
+static PGresult *
+query_trusted(Export *ex, const char *template, int nparams,
+			  const char *const *params)
+{
+	const char *subst[26] = {['o' - 'a'] = sql_export_trusted};
+	PGresult   *res = NULL;
+	Buf			sql;
+
+	buf_init(&sql, SQL_MAX);
+	if (sqlbuf_template(&sql, template, subst))
+		res = db_query(ex->conn, sql.data, nparams, params);
+	else
+		log_error("out of memory");
+	buf_free(&sql);
+	ex->db_failed = ex->db_failed || res == NULL;
+	return res;
+}
 
 /*
  * The tables a cut reads beside the files' (cut.c, schema/sql/cut_kept.sql),
@@ -338,14 +348,11 @@ static bool
 refuse_unsafe(Export *ex, const char *schema, const char *names)
 {
 	const char *params[2] = {schema, names};
-	PGresult   *res = db_query(ex->conn, sql_export_unsafe, 2, params);
+	PGresult   *res = query_trusted(ex, sql_export_unsafe, 2, params);
 	bool		ok;
 
 	if (res == NULL)
-	{
-		ex->db_failed = true;
 		return false;
-	}
 	for (int i = 0; i < PQntuples(res); i++)
 		log_error("refusing to read %s, owned by role %s: %s",
 				  PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
@@ -383,18 +390,6 @@ query_value(Export *ex, const char *sql, int nparams, const char *const *params,
 #define REGISTRY_SCHEMA \
 	"SELECT f.schema_name FROM gtfs2pgsql.feeds f " \
 	"WHERE f.feed_id = $1 OR (f.schema_name = $2 AND $1 IS NULL)"
-
-/*
- * SQL: the tables of schema p (a parameter) owned by a trusted role, which the export
- * locks, as a list for LOCK TABLE, then as the text of their oids.
- */
-#define FEED_TABLES(p) \
-	"SELECT pg_catalog.string_agg(c.oid::pg_catalog.regclass::text, ', ' " \
-	"ORDER BY c.oid), pg_catalog.array_agg(c.oid ORDER BY c.oid)::text " \
-	"FROM pg_catalog.pg_class c WHERE c.oid IN (" \
-	DB_SCHEMA_RELATIONS("(SELECT n.oid FROM pg_catalog.pg_namespace n " \
-						"WHERE n.nspname = " p ")") ") " \
-	"AND c.relkind IN ('r', 'p') AND " TRUSTED("c.relowner")
 
 #define FEEDS_SHOWN		20		/* feeds named when the one asked is not */
 
@@ -509,12 +504,9 @@ lock_feed(Export *ex, const char *name)
 	bool		ok;
 	int			done;
 
-	res = db_query(ex->conn, FEED_TABLES("$1"), 1, lock_params);
+	res = query_trusted(ex, sql_export_tables, 1, lock_params);
 	if (res == NULL)
-	{
-		ex->db_failed = true;
 		return -1;
-	}
 	locked = strdup(PQgetvalue(res, 0, 1));
 	no_tables = PQgetisnull(res, 0, 1);
 	buf_init(&sql, SQL_MAX);
@@ -542,17 +534,24 @@ lock_feed(Export *ex, const char *name)
 		done = -1;
 	if (done > 0)
 	{
-		const char *check_params[4] = {params[0], params[1], name,
-		no_tables ? NULL : locked};
+		const char *check_params[3] = {params[0], params[1], name};
 
 		res = db_query(ex->conn, "SELECT pg_catalog.set_config("
 					   "'extra_float_digits', '1', true), "
-					   "(" REGISTRY_SCHEMA ") IS NOT DISTINCT FROM $3 AND "
-					   "(SELECT x.a FROM (" FEED_TABLES("$3")
-					   ") AS x (l, a)) IS NOT DISTINCT FROM $4",
-					   4, check_params);
+					   "(" REGISTRY_SCHEMA ") IS NOT DISTINCT FROM $3",
+					   3, check_params);
 		done = res == NULL ? -1 : PQgetvalue(res, 0, 1)[0] == 't';
 		ex->db_failed = res == NULL;
+		PQclear(res);
+		/* the same tables as locked */
+		res = done > 0 ?
+			query_trusted(ex, sql_export_tables, 1, lock_params) : NULL;
+		if (res != NULL)
+			done = no_tables ? PQgetisnull(res, 0, 1) :
+				!PQgetisnull(res, 0, 1) &&
+				strcmp(PQgetvalue(res, 0, 1), locked) == 0;
+		else if (done > 0)
+			done = -1;
 		PQclear(res);
 		PQfreemem(ex->postgis);
 		ex->postgis = NULL;

@@ -22,9 +22,15 @@
 #include "log.h"
 #include "notice_store.h"
 #include "progress.h"
+#include "sqlbuf.h"
 
 #define FETCH_ROWS		"10000"	/* lines of duplicates fetched at once */
 #define SHOW_MAX		200		/* bytes of a key shown in messages */
+
+/* SQL bodies of schema/sql/, embedded by the Makefile (see put_check) */
+extern const char sql_check_duplicates[];
+extern const char sql_check_timezones[];
+extern const char sql_check_references[];
 
 /* The reading of a member again, in step with the duplicates' lines. */
 typedef struct
@@ -202,52 +208,79 @@ exec_in_savepoint(PGconn *conn, const char *sql, bool *unique_violation)
 }
 
 /*
+ * Appends template, a schema/sql/check_*.sql, with "@s" the schema, "@x"
+ * cat's table, "@v" column (NULL: none), "@k" keys and "@w" where (NULL:
+ * none), the last two SQL as they are.  False (logged) when too long or
+ * out of memory.
+ */
+static bool
+put_check(Buf *sql, const CheckRun *cr, const char *template,
+		  const CatalogFile *cat, const char *column, const char *keys,
+		  const char *where)
+{
+	Buf			table,
+				col;
+	bool		ok;
+
+	buf_init(&table, DDL_SQL_MAX);
+	buf_init(&col, DDL_SQL_MAX);
+	ok = ddl_ident(&table, cr->ddl, cat->table) &&
+		(column == NULL || ddl_ident(&col, cr->ddl, column));
+	if (ok)
+	{
+		const char *subst[26] = {
+			['s' - 'a'] = cr->ddl->schema,
+			['x' - 'a'] = table.data,
+			['v' - 'a'] = column ? col.data : NULL,
+			['k' - 'a'] = keys,
+			['w' - 'a'] = where,
+		};
+
+		ok = sqlbuf_template(sql, template, subst);
+	}
+	if (!ok)
+		log_error("%s: statement too long or out of memory", cat->file);
+	buf_free(&table);
+	buf_free(&col);
+	return ok;
+}
+
+/*
  * Moves the lines of the rows after the first of each key of cat's table
- * (those ddl_key leaves out aside)
- * into the temporary table gtfs2pgsql_lines (line, first_line) and deletes
- * those rows; *count gets how many.
+ * (those ddl_key leaves out aside) into the temporary table
+ * gtfs2pgsql_lines (line, first_line) and deletes those rows
+ * (schema/sql/check_duplicates.sql); *count gets how many.
  */
 static bool
 delete_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 				  int nfields, uint64_t unkeyed, long *count)
 {
 	Buf			sql,
-				keys;
+				keys,
+				where;
 	PGresult   *res = NULL;
 	bool		ok;
 
 	buf_init(&sql, DDL_SQL_MAX);
 	buf_init(&keys, DDL_SQL_MAX);
+	buf_init(&where, DDL_SQL_MAX);
 	ok = buf_puts(&keys, "PARTITION BY ");
 	for (int k = 0; ok && k < nfields; k++)
 		ok = buf_puts(&keys, k ? ", " : "") &&
 			ddl_ident(&keys, cr->ddl, cat->fields[fields[k]].name);
-	ok = ok && buf_puts(&sql, "CREATE TEMPORARY TABLE gtfs2pgsql_lines "
-						"ON COMMIT DROP AS SELECT line, first_line FROM ("
-						"SELECT " DDL_LINE_COLUMN " AS line, min("
-						DDL_LINE_COLUMN ") OVER (") &&
-		buf_append(&sql, keys.data, keys.len) &&
-		buf_puts(&sql, ") AS first_line, row_number() OVER (") &&
-		buf_append(&sql, keys.data, keys.len) &&
-		buf_puts(&sql, " ORDER BY " DDL_LINE_COLUMN ") AS n FROM ") &&
-		ddl_table(&sql, cr->ddl, cat->table);
 	/* the rows the key leaves out, as ddl_key does */
 	if (ok && catalog_single_key(cat) >= 0)
 		unkeyed |= (uint64_t) 1 << fields[0];
-	ok = ok && ddl_key_where(&sql, cr->ddl, cat, unkeyed);
-	ok = ok && buf_puts(&sql, ") AS rows WHERE n > 1") &&
-		db_exec(cr->conn, sql.data);
-	buf_reset(&sql);
-	ok = ok && buf_puts(&sql, "DELETE FROM ") &&
-		ddl_table(&sql, cr->ddl, cat->table) &&
-		buf_puts(&sql, " AS t USING pg_temp.gtfs2pgsql_lines AS d WHERE t."
-				 DDL_LINE_COLUMN " = d.line");
+	ok = ok && ddl_key_where(&where, cr->ddl, cat, unkeyed) &&
+		put_check(&sql, cr, sql_check_duplicates, cat, NULL, keys.data,
+				  where.len ? where.data : "");
 	ok = ok && db_run(cr->conn, sql.data, 0, NULL, NULL,
 					  "could not delete duplicate rows", &res) == DB_DONE;
 	*count = ok ? atol(PQcmdTuples(res)) : 0;
 	PQclear(res);
 	buf_free(&sql);
 	buf_free(&keys);
+	buf_free(&where);
 	return ok;
 }
 
@@ -371,18 +404,8 @@ timezones_known(CheckRun *cr, const CatalogFile *cat,
 	bool		ok;
 
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = buf_puts(&sql, "SELECT coalesce(bool_and(v !~ '[0-9]' AND "
-				  "v NOT IN ('', 'GMT') AND "
-				  "pg_catalog.set_config('TimeZone', v, true) = v), true) "
-				  "FROM (SELECT DISTINCT c.") &&
-		ddl_ident(&sql, cr->ddl, field->name) &&
-		buf_puts(&sql, " AS v FROM ") &&
-		ddl_table(&sql, cr->ddl, cat->table) &&
-		buf_puts(&sql, " AS c WHERE c.") &&
-		ddl_ident(&sql, cr->ddl, field->name) &&
-		buf_puts(&sql, " IS NOT NULL) AS s");
-	if (!ok)
-		log_error("%s: statement too long or out of memory", cat->file);
+	ok = put_check(&sql, cr, sql_check_timezones, cat, field->name, NULL,
+				   NULL);
 	/* the session's TimeZone as it was, after a name taken or refused */
 	ok = ok && db_exec(cr->conn, "SAVEPOINT gtfs2pgsql_timezone");
 	/* any refusal: a name the server does not know */
@@ -463,25 +486,12 @@ check_references(CheckRun *cr, const CatalogFile *cat, uint64_t present)
 			buf_puts(&message, " \"%s\" is not in ") &&
 			buf_puts(&message, files.data) &&
 			buf_puts(&message, " (%s rows)");
-		ok = ok && buf_puts(&sql, "INSERT INTO ") &&
-			ddl_table(&sql, cr->ddl, "import_notices") &&
-			buf_puts(&sql, " (file, line, \"column\", code, severity, value, "
-					 "message, action) SELECT $1, min(c." DDL_LINE_COLUMN
-					 "), $2, $3, $4, c.") &&
-			ddl_ident(&sql, cr->ddl, field->name) &&
-			buf_puts(&sql, ", format($5, c.") &&
-			ddl_ident(&sql, cr->ddl, field->name) &&
-			buf_puts(&sql, ", count(*)), $6 FROM ") &&
-			ddl_table(&sql, cr->ddl, cat->table) &&
-			buf_puts(&sql, " AS c WHERE ") &&
-			buf_append(&sql, where.data, where.len) &&
-			buf_puts(&sql, " GROUP BY c.") &&
-			ddl_ident(&sql, cr->ddl, field->name);
 		if (!ok)
-		{
-			log_error("%s: statement too long or out of memory", cat->file);
+			log_error("%s: out of memory", cat->file);
+		ok = ok && put_check(&sql, cr, sql_check_references, cat,
+							 field->name, NULL, where.data);
+		if (!ok)
 			goto next;
-		}
 		params[0] = cat->file;
 		params[1] = field->name;
 		params[2] = notice_code(kind);

@@ -265,8 +265,6 @@ rollback:
 	progress_side_end();
 	db_cleanup(conn, "ROLLBACK");
 	side_end(run.side, conn, false);
-	if (status == LOAD_DB_FAILED && !db_canceled())
-		log_error("the load failed; the database is unchanged");
 cleanup:
 	PQfreemem(comment);
 	PQfreemem(feed_id);

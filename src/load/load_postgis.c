@@ -78,8 +78,10 @@ postgis_schema(PGconn *conn, bool needed, double wait_seconds,
 	ok = ok && db_exec(conn, "COMMIT");
 	if (!ok)
 	{
-		log_hint("gtfs2pgsql needs PostGIS for geometry; "
-				   "--no-geometry loads without it");
+		/* not when the session is gone: PostGIS is not to blame */
+		if (PQstatus(conn) == CONNECTION_OK)
+			log_hint("gtfs2pgsql needs PostGIS for geometry; "
+					 "--no-geometry loads without it");
 		db_cleanup(conn, "ROLLBACK");
 		return false;
 	}

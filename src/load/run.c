@@ -324,6 +324,12 @@ run_feed(const LoadJob *job, BatchResult *result, PGconn *given)
 		run_warn_signal_after_commit("the feed is loaded");
 
 cleanup:
+	/*
+	 * Whichever step failed, in the load's transaction or before it (the
+	 * trust checks, PostGIS, the registry: a session ended there too)
+	 */
+	if (code == EXIT_DB_FAILED && !db_canceled())
+		log_error("the load failed; the database is unchanged");
 	/* caught to the end: a signal after the commit ends nothing */
 	if (!given && conn)
 		db_release_signals();

@@ -64,36 +64,47 @@ static bool refused_by_trust;
 	"(l.relation = pg_catalog.to_regclass('gtfs2pgsql.feeds') " \
 	"AND l.mode <> 'AccessShareLock')"
 
+/* A swap's or a drop's wait for its locks (lockwait_until). */
+typedef struct
+{
+	const char *sql;			/* statements that take them */
+	const char *doing;			/* what fails when sql fails */
+	const char *schema;			/* the feed's schemas it changes */
+	const char *other;
+	const char *held;			/* other locks held in the way: a
+								 * condition on pg_locks l */
+} SwapWait;
+
 /*
  * Names on stderr the sessions that hold a lock this one waits for: locks
- * on the relations of schema and other that a swap changes
- * (schema/sql/swap_relations.sql), or the lock that held (a condition on
- * pg_locks l: REGISTRY_HELD) says.
+ * on the relations of the schemas that a swap changes
+ * (schema/sql/swap_relations.sql), or those that held says.
  */
 static void
-say_who_blocks(PGconn *conn, const char *schema, const char *other,
-			   const char *held, const char *what)
+say_who_blocks(PGconn *conn, void *arg, const char *what)
 {
-	const char *params[2] = {schema, other};
+	const SwapWait *wait = arg;
+	const char *params[2] = {wait->schema, wait->other};
 	Buf			sql;
 
 	buf_init(&sql, 8192);
-	if (buf_puts(&sql, "l.relation IN (") &&
+	if (buf_puts(&sql, "SELECT l.pid FROM pg_catalog.pg_locks l "
+				 "WHERE l.granted AND (l.relation IN (") &&
 		buf_puts(&sql, sql_swap_relations) && buf_puts(&sql, ") OR ") &&
-		buf_puts(&sql, held))
+		buf_puts(&sql, wait->held) && buf_putc(&sql, ')'))
 		lockwait_say_holders(conn, sql.data, 2, params, what);
 	buf_free(&sql);
 }
 
 /*
- * Runs sql, statements that take locks, in a savepoint with a short
- * lock_timeout.  1: done, the locks held; 0: a lock was not free and
- * nothing is held; -1: failed (logged as the failure of doing).
+ * Runs the statements of wait, which take locks, in a savepoint with a
+ * short lock_timeout.  1: done, the locks held; 0: a lock was not free and
+ * nothing is held; -1: failed (logged as the failure of wait->doing).
  */
 static int
-try_locked(PGconn *conn, const char *sql, const char *const *params,
-		   int nparams, const char *doing)
+try_locked(PGconn *conn, void *arg)
 {
+	const SwapWait *wait = arg;
 	PGresult   *res;
 	DbOutcome	outcome;
 	int			done;
@@ -102,12 +113,12 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 		!db_exec(conn, "SET LOCAL lock_timeout = '" LOCK_TRY_TIMEOUT "'"))
 		return -1;
 	/*
-	 * Without parameters, sql may hold more than one statement.  A lock
-	 * not free in time (55P03), or two swaps raising the registry's lock
-	 * at once, which the server refuses at once as a deadlock (40P01):
-	 * tried again.
+	 * A lock not free in time (55P03), or two swaps raising the registry's
+	 * lock at once, which the server refuses at once as a deadlock
+	 * (40P01): tried again.
 	 */
-	outcome = db_run(conn, sql, nparams, params, "55P03 40P01", doing, &res);
+	outcome = db_run(conn, wait->sql, 0, NULL, "55P03 40P01", wait->doing,
+					 &res);
 	refused_by_trust = strcmp(db_sqlstate(res), "42501") == 0;
 	PQclear(res);
 	if (outcome == DB_FAILED)
@@ -118,42 +129,6 @@ try_locked(PGconn *conn, const char *sql, const char *const *params,
 	/* a SET LOCAL outlives RELEASE: the rest of the transaction waits */
 	return db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_swap") &&
 		db_exec(conn, "SET LOCAL lock_timeout = 0") ? done : -1;
-}
-
-/*
- * Tries sql (see try_locked) until it is done or wait_seconds (negative:
- * for ever) have passed, naming the sessions in the way (say_who_blocks)
- * now and then.  False (logged) when it failed or gave up.
- */
-static bool
-lock_waiting(PGconn *conn, const char *sql, const char *const *params,
-			 int nparams, const char *doing, const char *schema,
-			 const char *other, const char *held, const char *what,
-			 double wait_seconds)
-{
-	double		started = report_now();
-	double		said = LOCKWAIT_SAY_FIRST - LOCKWAIT_SAY_EVERY;
-	double		pause = LOCKWAIT_PAUSE_MIN;
-	int			done;
-
-	while ((done = try_locked(conn, sql, params, nparams, doing)) == 0)
-	{
-		double		waited = report_now() - started;
-
-		if (wait_seconds >= 0 && waited >= wait_seconds)
-		{
-			log_error("gave up waiting for %s after %.1f s (--wait)", what,
-					  waited);
-			return false;
-		}
-		if (waited - said >= LOCKWAIT_SAY_EVERY)
-		{
-			say_who_blocks(conn, schema, other, held, what);
-			said = waited;
-		}
-		lockwait_pause(&pause);
-	}
-	return done > 0;
 }
 
 bool
@@ -383,6 +358,7 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 	Buf			widened;		/* cross-feed tables that gain columns */
 	Buf			held;			/* their locks, for say_who_blocks */
 	Buf			sql;
+	SwapWait	wait;
 	int			usable;
 	bool		ok;
 
@@ -421,10 +397,15 @@ swap_feed(PGconn *conn, const FeedRecord *record, const char *target,
 		buf_puts(&what, " to finish");
 	if (!ok && (sql.lost || what.lost))
 		log_error("out of memory");
-	ok = ok && lock_waiting(conn, sql.data, NULL, 0, "could not swap the feed in",
-							record->schema, other,
-							held.len ? held.data : REGISTRY_HELD, what.data,
-							wait_seconds) &&
+	wait = (SwapWait) {
+		.sql = sql.data,
+		.doing = "could not swap the feed in",
+		.schema = record->schema,
+		.other = other,
+		.held = held.len ? held.data : REGISTRY_HELD,
+	};
+	ok = ok && lockwait_until(conn, try_locked, say_who_blocks, &wait,
+							  what.data, wait_seconds) &&
 		db_execf(conn, "COMMENT ON SCHEMA %s IS %s", target, comment) &&
 		feeds_record(conn, record);
 	buf_free(&sql);
@@ -448,6 +429,7 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 	char		schema[NAMEDATALEN];
 	char		what[256];
 	Buf			sql;
+	SwapWait	wait;
 	char	   *literal;
 	bool		ok;
 
@@ -470,8 +452,15 @@ swap_drop_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 		buf_puts(&sql, literal);
 	if (!ok && (sql.lost || literal == NULL))
 		log_error("out of memory");
-	ok = ok && lock_waiting(conn, sql.data, NULL, 0, "could not drop the feed",
-							schema, schema, REGISTRY_HELD, what, wait_seconds);
+	wait = (SwapWait) {
+		.sql = sql.data,
+		.doing = "could not drop the feed",
+		.schema = schema,
+		.other = schema,
+		.held = REGISTRY_HELD,
+	};
+	ok = ok && lockwait_until(conn, try_locked, say_who_blocks, &wait, what,
+							  wait_seconds);
 	PQfreemem(literal);
 	buf_free(&sql);
 	return ok ? SWAP_OK : refused_by_trust ? SWAP_REFUSED : SWAP_FAILED;
