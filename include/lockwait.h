@@ -44,9 +44,10 @@ extern bool lockwait_advisory(PGconn *conn, bool session, const char *space,
 							  const char *what, double wait_seconds);
 
 /*
- * Names on stderr, as waiting for what, the other sessions that hold a
- * granted lock matching held, a condition on pg_locks l that may use
- * params ($1..$nparams); just "waiting for what" when there is none.
+ * Names on stderr, as waiting for what, the other sessions whose pids
+ * the query held gives (on pg_catalog.pg_locks, granted locks: see
+ * schema/sql/lock_holders.sql), which may use params ($1..$nparams); just
+ * "waiting for what" when there is none.
  */
 extern void lockwait_say_holders(PGconn *conn, const char *held, int nparams,
 								 const char *const *params, const char *what);

@@ -364,9 +364,11 @@ lock_side(PGconn *conn, const char *side, const char *table,
 	{
 		snprintf(what, sizeof(what), "the readers of schema %s", side);
 		if (db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_side"))
-			lockwait_say_holders(conn, "l.relation IN (SELECT c.oid FROM "
-								 "pg_catalog.pg_class c WHERE c.relnamespace "
-								 "= $1::pg_catalog.regnamespace)", 1, params,
+			lockwait_say_holders(conn, "SELECT l.pid FROM pg_catalog.pg_locks "
+								 "l WHERE l.granted AND l.relation IN (SELECT "
+								 "c.oid FROM pg_catalog.pg_class c WHERE "
+								 "c.relnamespace = "
+								 "$1::pg_catalog.regnamespace)", 1, params,
 								 what);
 		log_error("gave up waiting for %s after %.1f s (--wait)", what,
 				  wait_seconds);
