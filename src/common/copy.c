@@ -26,22 +26,35 @@ send_header(PGconn *conn)
 	return false;
 }
 
-/* Runs sql on conn: false (logged) if it did not start a COPY FROM STDIN. */
+/*
+ * Runs sql on conn: false (logged) if it did not start a COPY in the
+ * direction want (PGRES_COPY_IN or PGRES_COPY_OUT).
+ */
 static bool
-start_copy(PGconn *conn, const char *sql)
+begin_copy(PGconn *conn, const char *sql, ExecStatusType want)
 {
 	PGresult   *res;
 	bool		ok = db_run(conn, sql, 0, NULL, NULL, "could not start COPY",
 							&res) == DB_DONE;
 
-	if (ok && PQresultStatus(res) != PGRES_COPY_IN)
+	if (ok && PQresultStatus(res) != want)
 	{
-		log_error("could not start COPY: not a COPY FROM STDIN");
+		log_error("could not start COPY: not a %s", want == PGRES_COPY_IN ?
+				  "COPY FROM STDIN" : "COPY TO STDOUT");
 		ok = false;
 	}
+	PQclear(res);
+	return ok;
+}
+
+/* Runs sql on conn: false (logged) if it did not start a COPY FROM STDIN. */
+static bool
+start_copy(PGconn *conn, const char *sql)
+{
+	bool		ok = begin_copy(conn, sql, PGRES_COPY_IN);
+
 	if (!ok && !db_canceled())
 		log_detail("statement: %s", sql);
-	PQclear(res);
 	return ok;
 }
 
@@ -274,17 +287,7 @@ copy_end(CopyStream *cs, const char *abort_msg)
 bool
 copy_out_begin(PGconn *conn, const char *sql)
 {
-	PGresult   *res;
-	bool		ok = db_run(conn, sql, 0, NULL, NULL, "could not start COPY",
-							&res) == DB_DONE;
-
-	if (ok && PQresultStatus(res) != PGRES_COPY_OUT)
-	{
-		log_error("could not start COPY: not a COPY TO STDOUT");
-		ok = false;
-	}
-	PQclear(res);
-	return ok;
+	return begin_copy(conn, sql, PGRES_COPY_OUT);
 }
 
 int
