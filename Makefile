@@ -11,6 +11,7 @@ MANDIR    = $(PREFIX)/share/man/man1
 DATADIR   = $(PREFIX)/share/gtfs2pgsql
 DESTDIR  ?=
 REFERENCE ?= ../shared/gtfs-reference.tsv
+VALIDATOR_NOTICES ?= ../shared/validator-notices.tsv
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -48,6 +49,11 @@ OBJS = $(patsubst src/%.c,build/%.o,$(LIB_SRCS))
 # tests/sqlfiles.sh); each becomes const char sql_NAME[] in the library
 SQL_FILES = $(wildcard schema/sql/*.sql)
 SQL_OBJS  = $(patsubst schema/sql/%.sql,build/sql/%.o,$(SQL_FILES))
+# the rules of the validator (schema/rules/*.sql, src/load/validate.c):
+# each is const char sql_rule_NAME[], and build/sql/rules.c lists them all
+RULE_FILES = $(sort $(wildcard schema/rules/*.sql))
+RULE_NAMES = $(patsubst schema/rules/%.sql,%,$(RULE_FILES))
+SQL_OBJS  += $(patsubst %,build/sql/rule_%.o,$(RULE_NAMES)) build/sql/rules.o
 LIB  = build/libgtfs2pgsql.a
 PROG_OBJS   = $(patsubst src/%.c,build/%.o,$(wildcard src/bin/$(PROG)/*.c))
 EXPORT_OBJS = $(patsubst src/%.c,build/%.o,$(wildcard src/bin/$(EXPORT)/*.c))
@@ -84,6 +90,17 @@ build/sql/%.c: schema/sql/%.sql schema/sqlc.awk | build
 	$(Q)mkdir -p $(@D)
 	$(Q)awk -v name=$* -f schema/sqlc.awk $< > $@.tmp && mv $@.tmp $@
 
+build/sql/rule_%.c: schema/rules/%.sql schema/sqlc.awk | build
+	@echo "  SQL   $<"
+	$(Q)mkdir -p $(@D)
+	$(Q)awk -v name=rule_$* -v path=$< -f schema/sqlc.awk $< > $@.tmp && mv $@.tmp $@
+
+# remade when a rule comes or goes (the list of names is its content)
+build/sql/rules.c: schema/rules.sh FORCE | build
+	$(Q)mkdir -p $(@D)
+	$(Q)sh schema/rules.sh $(RULE_NAMES) > $@.tmp && \
+		(cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@)
+
 build/sql/%.o: build/sql/%.c $(FLAGS_STAMP)
 	@echo "  CC    $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -117,7 +134,7 @@ build/unit: build/tests/unit.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # The test files against a server, two at a time, longest first.
-TEST_FILES = tests/integration.py tests/notices.py tests/failures.py \
+TEST_FILES = tests/integration.py tests/notices.py tests/failures.py tests/rules.py \
              tests/timetable.py tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
              tests/archive.py tests/layout.py tests/side.py tests/examples.py \
              tests/lines.py tests/replace.py tests/analysis.py
@@ -198,9 +215,11 @@ bench-archive: $(PROG)
 # Regenerates the catalog from the GTFS reference, REFERENCE: a file of
 # ../shared, outside the repository (its output, src/gtfs/catalog_gtfs.c,
 # is committed; tests/generated.sh checks the two agree when it is there).
-catalog: $(REFERENCE)
+catalog: $(REFERENCE) $(VALIDATOR_NOTICES)
 	awk -f schema/catalog.awk $(REFERENCE) > src/gtfs/catalog_gtfs.c.tmp
 	mv src/gtfs/catalog_gtfs.c.tmp src/gtfs/catalog_gtfs.c
+	awk -f schema/validator.awk $(VALIDATOR_NOTICES) > src/gtfs/validator_codes.c.tmp
+	mv src/gtfs/validator_codes.c.tmp src/gtfs/validator_codes.c
 
 schema/gtfs.sql: $(PROG)
 	./$(PROG) --print-schema > $@

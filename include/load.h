@@ -37,6 +37,8 @@ typedef struct
 								 * connection; negative: never */
 	bool		stats;			/* fill the statistics' materialized views
 								 * (analysis.h); else they are emptied */
+	bool		validate;		/* run the validator's rules (validate.h) */
+	char		as_of[11];		/* the rules' today, YYYY-MM-DD */
 } LoadOptions;
 
 typedef enum

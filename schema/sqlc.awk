@@ -2,9 +2,11 @@
 # file's name without .sql), for the Makefile (build/sql/NAME.c).  Lines
 # that are only a comment ("-- ...") are left out: they are for people.
 # Nothing is substituted: the SQL takes its values as parameters.
-#   awk -v name=NAME -f schema/sqlc.awk schema/sql/NAME.sql
+#   awk -v name=NAME [-v path=FILE] -f schema/sqlc.awk schema/sql/NAME.sql
 BEGIN {
-	printf "/* generated from schema/sql/%s.sql by the Makefile: do not edit */\n", name
+	if (path == "")
+		path = "schema/sql/" name ".sql"
+	printf "/* generated from %s by the Makefile: do not edit */\n", path
 	printf "extern const char sql_%s[];\n", name
 	printf "const char sql_%s[] =\n", name
 	n = 0

@@ -15,6 +15,14 @@ if [ -f "$reference" ]; then
 else
 	echo "skip - $reference absent"
 fi
+notices=../shared/validator-notices.tsv
+if [ -f "$notices" ]; then
+	awk -f schema/validator.awk "$notices" | diff -u src/gtfs/validator_codes.c - ||
+		{ echo "src/gtfs/validator_codes.c is stale: run make catalog" >&2; exit 1; }
+	echo "ok - src/gtfs/validator_codes.c matches $notices"
+else
+	echo "skip - $notices absent"
+fi
 ./gtfs2pgsql --print-schema | diff -u schema/gtfs.sql - ||
 	{ echo "schema/gtfs.sql is stale: run make schema/gtfs.sql" >&2; exit 1; }
 echo "ok - schema/gtfs.sql matches gtfs2pgsql --print-schema"

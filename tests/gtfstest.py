@@ -37,11 +37,20 @@ def describe(r):
 
 # ------------------------------------------------------------ the program
 
+# The day the validator's rules take for today in every load of the tests
+# (unless one gives --as-of): the sample's calendar ends 2026-12-31, and a
+# test must not change its outcome when that day has passed.
+AS_OF = '2026-06-15'
+
+
 def argv(*args, db=None):
     """The program's command line: -d the test database (db: another one;
-    False: no -d) and args."""
+    False: no -d), --as-of AS_OF, and args."""
     head = [PROG] if db is False else [PROG, '-d', DB if db in (None, True) else db]
-    return head + [str(a) for a in args]
+    args = [str(a) for a in args]
+    if not any(a.startswith('--as-of') for a in args):
+        head.append('--as-of=' + AS_OF)
+    return head + args
 
 
 def popen(cmd, **kw):

@@ -62,6 +62,34 @@ for f in schema/sql/*.sql; do
 		bad=1
 	fi
 done
+# The rules of schema/rules/ (src/load/validate.c): each a SELECT over the
+# feed's tables while each row's line is in gtfs2pgsql_line, taking the
+# day of the load as $1
+for f in schema/rules/*.sql; do
+	if [ -z "$schema" ]; then
+		echo "ok - $f # SKIP a rule: no PostGIS for schema/gtfs.sql"
+		continue
+	fi
+	if {
+		echo 'BEGIN;'
+		echo "DO \$\$ DECLARE t record; BEGIN FOR t IN SELECT table_name
+			FROM information_schema.tables WHERE table_schema = 'gtfs'
+			AND table_type = 'BASE TABLE' LOOP EXECUTE format(
+			'ALTER TABLE gtfs.%I ADD gtfs2pgsql_line integer',
+			t.table_name); END LOOP; END \$\$;"
+		echo 'PREPARE sqlfiles_rule (date) AS'
+		sed -e 's/@s/"gtfs"/g; s/@g/public/g; s/@r/4326/g' "$f"
+		echo ';'
+		echo "EXECUTE sqlfiles_rule ('2026-01-01');"
+		echo 'ROLLBACK;'
+	} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null \
+		2>"/tmp/sqlfiles.$$"; then
+		echo "ok - $f"
+	else
+		echo "not ok - $f: $(cat "/tmp/sqlfiles.$$")"
+		bad=1
+	fi
+done
 rm -f "/tmp/sqlfiles.$$"
 dropdb "$db"
 exit $bad

@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "report.h"
 #include "timetable.h"
+#include "validate.h"
 
 /* schema/sql/finish_*.sql, embedded by the Makefile */
 extern const char sql_finish_tables[];
@@ -128,13 +129,17 @@ finish_lines(LoadRun *run)
 	return ok;
 }
 
-/* The timetable and statistics, once every table is in staging_name. */
+/*
+ * The timetable, ANALYZE, the validator's rules, and the tables marked as
+ * the loader's (their lines dropped), once every table is in staging_name.
+ */
 bool
 finish_tables(LoadRun *run, const char *staging_name)
 {
 	const char *params[2] = {staging_name, DDL_LINE_COLUMN};
 	PGresult   *res;
-	Buf			sql;
+	Buf			analyze;
+	Buf			marks;
 	bool		ok;
 	double		started;
 	const CatalogFile *calendar = catalog_find_file("calendar.txt");
@@ -152,36 +157,44 @@ finish_tables(LoadRun *run, const char *staging_name)
 	res = db_query(run->conn, sql_finish_tables, 2, params);
 	ok = res != NULL;
 	/*
-	 * The mark by which a later load knows which tables it may drop; the
-	 * rows' lines have served (import_notices keeps those of the notices).
-	 * A table of no page (the file absent or empty) is not analyzed: ANALYZE
-	 * finds no row there and keeps no statistics, and the planner takes a
-	 * table never analyzed for a small one, which such a table is.  All in
-	 * one round trip: a feed has some forty tables.
+	 * A table of no page (the file absent or empty) is not analyzed:
+	 * ANALYZE finds no row there and keeps no statistics, and the planner
+	 * takes a table never analyzed for a small one, which such a table is.
+	 * The mark by which a later load knows which tables it may drop, once
+	 * the rules have used the rows' lines (import_notices keeps those of
+	 * the notices).  Each in one round trip: a feed has some forty tables.
 	 */
-	buf_init(&sql, DDL_SQL_MAX);
+	buf_init(&analyze, DDL_SQL_MAX);
+	buf_init(&marks, DDL_SQL_MAX);
 	for (int i = 0; ok && i < PQntuples(res); i++)
 	{
 		const char *table = PQgetvalue(res, i, 0);
 
-		ok = buf_puts(&sql, "COMMENT ON TABLE ") &&
-			buf_puts(&sql, table) &&
-			buf_puts(&sql, " IS '" DDL_TABLE_MARK "';\n");
+		ok = buf_puts(&marks, "COMMENT ON TABLE ") &&
+			buf_puts(&marks, table) &&
+			buf_puts(&marks, " IS '" DDL_TABLE_MARK "';\n");
 		if (ok && strcmp(PQgetvalue(res, i, 1), "t") == 0)
-			ok = buf_puts(&sql, "ALTER TABLE ") && buf_puts(&sql, table) &&
-				buf_puts(&sql, " DROP COLUMN " DDL_LINE_COLUMN ";\n");
+			ok = buf_puts(&marks, "ALTER TABLE ") && buf_puts(&marks, table) &&
+				buf_puts(&marks, " DROP COLUMN " DDL_LINE_COLUMN ";\n");
 		/* a side load's table was analyzed there, at once with its key */
 		if (ok && strcmp(PQgetvalue(res, i, 2), "t") == 0 &&
 			!(run->side_analyzed &&
 			  strcmp(PQgetvalue(res, i, 3), run->side_cat->table) == 0))
-			ok = buf_puts(&sql, "ANALYZE ") && buf_puts(&sql, table) &&
-				buf_puts(&sql, ";\n");
+			ok = buf_puts(&analyze, "ANALYZE ") &&
+				buf_puts(&analyze, table) && buf_puts(&analyze, ";\n");
 	}
-	/* an append that failed left sql empty: table_run_sql says so */
-	ok = res != NULL && table_run_sql(run, &sql);
+	/* an append that failed left a buffer empty: table_run_sql says so */
+	ok = res != NULL &&
+		((analyze.len == 0 && !analyze.lost) ||
+		 table_run_sql(run, &analyze)) &&
+		report_add_step(run->rep, "analyze", started) &&
+		(!run->opt->validate ||
+		 validate_feed(run->conn, &run->ddl, run->opt->as_of, run->rep)) &&
+		table_run_sql(run, &marks);
 	PQclear(res);
-	buf_free(&sql);
-	return ok && report_add_step(run->rep, "analyze", started);
+	buf_free(&analyze);
+	buf_free(&marks);
+	return ok;
 }
 
 /* notice_store, timed as a step. */

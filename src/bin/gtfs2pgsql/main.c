@@ -23,6 +23,7 @@
 #include "progress.h"
 #include "report_html.h"
 #include "run.h"
+#include "validate.h"
 
 #define MAX_JOBS		100		/* the server's default max_connections */
 #define SPLIT_MIN_SIZE	(1 << 20)	/* --split-min-size's default: see
@@ -125,6 +126,14 @@ help(void)
 		   "(stats_by_route_date...): a pass over the whole\n"
 		   "                            "
 		   "timetable (default: empty until REFRESHed)\n");
+	printf("      --as-of=DATE          "
+		   "the day the validator's rules take for today\n"
+		   "                            "
+		   "(expired_calendar...; default: today)\n");
+	printf("      --no-validate         "
+		   "skip the validator's rules (schema/rules/): the\n"
+		   "                            "
+		   "data and the notices of reading it only\n");
 	printf("      --drop                "
 		   "remove the feeds FEED_ID... (schema, partitions,\n"
 		   "                            registry row), each atomically\n");
@@ -216,6 +225,8 @@ parse_options(int argc, char **argv, Options *o)
 		{"split-min-size", required_argument, NULL, 13},
 		{"force", no_argument, NULL, 14},
 		{"stats", no_argument, NULL, 15},
+		{"as-of", required_argument, NULL, 16},
+		{"no-validate", no_argument, NULL, 17},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -307,6 +318,13 @@ parse_options(int argc, char **argv, Options *o)
 				break;
 			case 15:
 				job->load.stats = true;
+				break;
+			case 16:
+				if (!validate_as_of(optarg, job->load.as_of))
+					return cmdline_usage_error(progname);
+				break;
+			case 17:
+				job->load.validate = false;
 				break;
 			default:
 				return cmdline_option_other(c, argv, progname, help);
@@ -480,6 +498,10 @@ main(int argc, char **argv)
 	o.job.load.max_errors = 100;
 	o.job.load.wait_seconds = -1;
 	o.job.load.split_min_size = SPLIT_MIN_SIZE;
+	o.job.load.validate = true;
+	/* one "today" for every feed of the run, however long it lasts */
+	if (!validate_as_of(NULL, o.job.load.as_of))
+		return EXIT_BAD_INPUT;
 	o.job.srid = 4326;
 	o.job.geometry = true;
 	o.jobs = 1;

@@ -1,0 +1,130 @@
+/*
+ * validate.c: the rules of schema/rules/ run over a loaded feed, each
+ * wrapped into one INSERT of its notices with their severity.
+ */
+#include "validate.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "convert.h"
+#include "db.h"
+#include "log.h"
+#include "progress.h"
+#include "validator.h"
+
+/* build/sql/rules.c: every rule's name and body, up to NULL */
+extern const char *const rule_names[];
+extern const char *const rule_bodies[];
+
+#define STEP_MAX	128
+
+/* validator_each's callback: one (code, severity) of a VALUES list. */
+static bool
+put_code(const ValidatorCode *code, void *ctx)
+{
+	Buf		   *sql = ctx;
+
+	/* a code whose severity varies has none here: the rule must say */
+	return buf_puts(sql, sql->data[sql->len - 1] == ')' ? ",\n\t('" :
+					"\n\t('") &&
+		buf_puts(sql, code->code) && buf_puts(sql, "', ") &&
+		buf_puts(sql, code->severity == VALIDATOR_VARIES ? "NULL" : "'") &&
+		(code->severity == VALIDATOR_VARIES ||
+		 (buf_puts(sql, validator_severity_name(code->severity)) &&
+		  buf_puts(sql, "'"))) &&
+		buf_puts(sql, ")");
+}
+
+/*
+ * The INSERT of a rule's notices: its rows joined with their code's
+ * severity.  $1 is typed by the condition even when the rule has no use
+ * for it.  False when out of memory.
+ */
+static bool
+rule_insert(Buf *sql, const Ddl *d, const char *body)
+{
+	return buf_puts(sql, "INSERT INTO ") &&
+		ddl_table(sql, d, "import_notices") &&
+		buf_puts(sql, " (file, line, \"column\", code, severity, value, "
+				 "message, action)\nSELECT r.file, r.line, r.\"column\", "
+				 "r.code, coalesce(r.severity, c.severity), r.value, "
+				 "r.message, 'kept'\nFROM (\n") &&
+		ddl_template(sql, d, body) &&
+		buf_puts(sql, "\n) AS r\nJOIN (VALUES") &&
+		validator_each(put_code, sql) &&
+		buf_puts(sql, ") AS c (code, severity) ON c.code = r.code\n"
+				 "WHERE $1::date IS NOT NULL");
+}
+
+bool
+validate_feed(PGconn *conn, const Ddl *d, const char *as_of, Report *rep)
+{
+	Buf			sql;
+	bool		ok = true;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	for (int i = 0; ok && rule_names[i] != NULL; i++)
+	{
+		char		step[STEP_MAX];
+		double		started;
+
+		snprintf(step, sizeof(step), "rule %s", rule_names[i]);
+		started = progress_step(step);
+		buf_reset(&sql);
+		if (!rule_insert(&sql, d, rule_bodies[i]))
+		{
+			log_error("out of memory");
+			ok = false;
+			break;
+		}
+		db_set_step(step);
+		ok = db_run(conn, sql.data, 1, &as_of, NULL, NULL, NULL) ==
+			DB_DONE && report_add_step(rep, step, started);
+	}
+	buf_free(&sql);
+	return ok;
+}
+
+bool
+validate_as_of(const char *as_of, char out[11])
+{
+	struct tm	tm;
+	time_t		now;
+	char		digits[40];
+	int			year,
+				month,
+				day;
+
+	if (as_of == NULL)
+	{
+		now = time(NULL);
+		if (localtime_r(&now, &tm) == NULL ||
+			strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+		{
+			log_error("could not read today's date");
+			return false;
+		}
+		return true;
+	}
+	/* YYYY-MM-DD as YYYYMMDD */
+	if (strlen(as_of) == 10 && as_of[4] == '-' && as_of[7] == '-')
+		snprintf(digits, sizeof(digits), "%.4s%.2s%.2s", as_of, as_of + 5,
+				 as_of + 8);
+	else
+		snprintf(digits, sizeof(digits), "%s", as_of);
+	if (strlen(as_of) > 10 ||
+		!conv_parse_date(digits, strlen(digits), &year, &month, &day) ||
+		year < 1000)
+	{
+		log_error("invalid value \"%s\" for option --as-of (a date: "
+				  "YYYY-MM-DD or YYYYMMDD)", as_of);
+		return false;
+	}
+	/* conv_parse_date read four digits, two and two */
+	snprintf(digits, sizeof(digits), "%04d-%02d-%02d", year, month, day);
+	memcpy(out, digits, 11);
+	return true;
+}
