@@ -64,6 +64,11 @@ typedef struct
 	long		notice_counts[3];	/* by severity: error, warning, info */
 	char	   *notices_json;	/* the notices by code and file, a JSON
 								 * array (owned), or NULL */
+	const char *as_of;			/* not owned: the validator's rules' today,
+								 * NULL when they did not run */
+	char	   *summary_json;	/* the feed's publisher, validity, agencies,
+								 * counts and features, a JSON object
+								 * (owned), or NULL */
 } Report;
 
 /* Monotonic clock in seconds. */

@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 
+#include "buf.h"
+
 typedef enum
 {
 	VALIDATOR_ERROR,
@@ -35,6 +37,13 @@ extern const ValidatorCode *validator_find(const char *code);
 
 /* "error", "warning", "info" or "varies". */
 extern const char *validator_severity_name(ValidatorSeverity severity);
+
+/*
+ * Appends a JSON object of every code's description, {"code": "...", ...},
+ * for the server to look the notices' codes up in.  False when out is
+ * full.
+ */
+extern bool validator_descriptions_json(Buf *out);
 
 /*
  * Calls each(code, ctx) for every code, the validator's then ours, until

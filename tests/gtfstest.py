@@ -48,7 +48,9 @@ def argv(*args, db=None):
     False: no -d), --as-of AS_OF, and args."""
     head = [PROG] if db is False else [PROG, '-d', DB if db in (None, True) else db]
     args = [str(a) for a in args]
-    if not any(a.startswith('--as-of') for a in args):
+    # not before --help or --version, which must come first
+    if not any(a.startswith('--as-of') or a in ('--help', '-?', '--version', '-V')
+               for a in args):
         head.append('--as-of=' + AS_OF)
     return head + args
 

@@ -14,6 +14,8 @@ exactly once, and the same feed correct, which gives no notice at all.
                        of the codes computed at load names each case's code
   as_of_*              --as-of: its forms, a bad date, the default today
   no_validate          --no-validate runs no rule
+  summary_*            the reports' summary (publisher, validity, agencies,
+                       counts, features) and the codes' descriptions
 
 Every load is made --as-of AS_OF, so that what is expired stays so.  Uses
 the harness of tests/integration.py.  Standard library only.
@@ -158,6 +160,73 @@ def no_validate():
     with open(report) as f:
         steps = [s['step'] for s in json.load(f)['steps']]
     check(not [s for s in steps if s.startswith('rule ')], '--no-validate ran %r' % steps)
+
+
+def report_of(name, files, *options):
+    """Loads files into schema name with --report NAME.json: the report."""
+    d = it.write_feed(name, feed_text(files))
+    report = os.path.join(g.TMP, name + '.json')
+    g.load_ok(d, name, '--report', report, *options)
+    with open(report) as f:
+        return json.load(f)
+
+
+@test()
+def summary_json():
+    files = copy.deepcopy(BASE)
+    files['translations.txt'] = [dict(table_name='stops', field_name='stop_name',
+                                      language='fr', translation='Gare centrale',
+                                      record_id='ST')]
+    files['frequencies.txt'] = [dict(trip_id='T1', start_time='06:00:00',
+                                     end_time='07:00:00', headway_secs='1800')]
+    r = report_of('summary_json', files, '--as-of', AS_OF)
+    s = r['summary']
+    check(r['as_of'] == AS_OF, 'as_of %r' % r['as_of'])
+    check(s['publisher']['name'] == 'Example Transit' and s['publisher']['lang'] == 'en'
+          and s['publisher']['version'] == '1', 'publisher %r' % s['publisher'])
+    check(s['validity'] == {'feed_info': {'start_date': '2026-01-01', 'end_date': '2027-12-31'},
+                            'service': {'first_day': '2026-01-01', 'last_day': '2027-12-31'}},
+          'validity %r' % s['validity'])
+    check([a['agency_id'] for a in s['agencies']] == ['A']
+          and s['agencies'][0]['timezone'] == 'America/New_York', 'agencies %r' % s['agencies'])
+    check(s['counts'] == {'agencies': 1, 'routes': 1, 'trips': 2, 'blocks': 0, 'stops': 4,
+                          'shapes': 2, 'services': 1}, 'counts %r' % s['counts'])
+    features = sorted(f['feature'] for f in s['features'])
+    want = sorted(['Wheelchair Accessibility', 'Route Colors', 'Bikes Allowance',
+                   'Translations', 'Headsigns', 'Location Types', 'Feed Information',
+                   'Shapes', 'Frequencies'])
+    check(features == want, 'features %r, expected %r' % (features, want))
+
+
+@test()
+def summary_without_rules():
+    r = report_of('summary_no_rules', BASE, '--no-validate')
+    check(r['as_of'] is None, '--no-validate: as_of %r' % r['as_of'])
+    check(r['summary']['counts']['trips'] == 2, 'summary %r' % r['summary'])
+
+
+@test()
+def summary_descriptions_and_html():
+    files = copy.deepcopy(BASE)
+    for i in range(5):
+        files['calendar.txt'].append(dict(files['calendar.txt'][0], service_id='OLD%d' % i,
+                                          start_date='20250101', end_date='20250131'))
+    r = report_of('summary_html', files, '--as-of', AS_OF)
+    expired = [n for n in r['notices'] if n['code'] == 'expired_calendar']
+    check(len(expired) == 1 and expired[0]['count'] == 5 and expired[0]['description']
+          == 'Dataset should not contain date ranges for services that have already expired',
+          'notices %r' % r['notices'])
+    d = it.write_feed('summary_html', feed_text(files))
+    page = os.path.join(g.TMP, 'summary_html.html')
+    g.load_ok(d, 'summary_html', '--as-of', AS_OF, '--report', page)
+    with open(page) as f:
+        text = f.read()
+    for want in ('<table class="kv" id="summary">', '<th>publisher</th><td>Example Transit',
+                 '<th>service (calendar)</th><td>2026-01-01 to 2027-12-31</td>',
+                 'Dataset should not contain date ranges',
+                 'and 2 more: <code>SELECT * FROM &quot;summary_html&quot;.import_notices '
+                 "WHERE code = 'expired_calendar'</code>"):
+        check(want in text, 'the page lacks %r' % want)
 
 
 if __name__ == '__main__':

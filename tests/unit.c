@@ -32,6 +32,7 @@
 #include "source.h"
 #include "sqlbuf.h"
 #include "textfmt.h"
+#include "validator.h"
 
 static int	passed,
 			failed,
@@ -2850,6 +2851,45 @@ test_replace_guard(void)
 
 /* ----------------------------------------------------------------- notice */
 
+/*
+ * Every code the reading gives is known to validator.h, whose description
+ * the reports show; no code is there twice; the descriptions are JSON.
+ */
+static void
+test_notice_codes_described(void)
+{
+	bool		all = true;
+	Buf			json;
+
+	for (int k = 0; k < NK_COUNT; k++)
+		if (validator_find(notice_code((NoticeKind) k)) == NULL)
+		{
+			all = false;
+			printf("  %s: no description\n", notice_code((NoticeKind) k));
+		}
+	test_cond("every code of notice.c has a description", all);
+	for (int i = 0; i < validator_ncodes; i++)
+		for (int j = 0; j < i; j++)
+			if (strcmp(validator_codes[i].code, validator_codes[j].code) == 0)
+				all = false;
+	test_cond("no code of the validator is there twice", all);
+	test_cond("a code of ours is found", validator_find("zip_trailing_bytes") &&
+			  validator_find("zip_trailing_bytes")->severity ==
+			  VALIDATOR_WARNING);
+	test_cond("a code found is the validator's",
+			  validator_find("expired_calendar") &&
+			  validator_find("expired_calendar")->severity ==
+			  VALIDATOR_WARNING);
+	test_cond("no code is no code", validator_find("no_such_code") == NULL);
+	buf_init(&json, 1024 * 1024);
+	test_cond("the descriptions make a JSON object",
+			  validator_descriptions_json(&json) && json.data[0] == '{' &&
+			  json.data[json.len - 1] == '}' &&
+			  strstr(json.data, "\"duplicate_key\": \"Duplicated entity\"")
+			  != NULL);
+	buf_free(&json);
+}
+
 /* The table: every kind complete, every rule within bounds and used. */
 static void
 test_notice_table(void)
@@ -3581,6 +3621,7 @@ main(void)
 	log_set_quiet(true);
 
 	test_parse_time();
+	test_notice_codes_described();
 	test_parse_double();
 	test_field_binary();
 	test_parse_date();

@@ -295,10 +295,13 @@ write_json(const Report *r, FILE *out)
 	fprintf(out, "],\n \"total\": {\"rows\": %ld, \"seconds\": %.3f, "
 			"\"index_seconds\": %.3f, \"peak_rss_kb\": %ld},\n"
 			" \"notice_counts\": {\"error\": %ld, \"warning\": %ld, "
-			"\"info\": %ld},\n \"notices\": %s}\n",
+			"\"info\": %ld},\n \"notices\": %s,\n \"as_of\": ",
 			rows, r->seconds, r->index_seconds, r->peak_rss_kb,
 			r->notice_counts[0], r->notice_counts[1], r->notice_counts[2],
 			r->notices_json ? r->notices_json : "[]");
+	json_string_or_null(out, r->as_of);
+	fprintf(out, ",\n \"summary\": %s}\n",
+			r->summary_json ? r->summary_json : "null");
 }
 
 bool
@@ -607,6 +610,8 @@ report_free(Report *r)
 		free(r->steps[i].step);
 	free(r->steps);
 	free(r->notices_json);
+	free(r->summary_json);
+	r->summary_json = NULL;
 	r->files = NULL;
 	r->nfiles = 0;
 	r->steps = NULL;

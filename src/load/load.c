@@ -227,6 +227,10 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	if (rep->notices_json == NULL ||
 		!report_add_step(rep, "notice summary", step_started))
 		goto rollback;
+	rep->as_of = opt->validate ? opt->as_of : NULL;
+	rep->summary_json = finish_summary(&run);
+	if (rep->summary_json == NULL)
+		goto rollback;
 	rep->index_seconds = report_now() - started;
 
 	/* the swap: short, and one import at a time */

@@ -5,6 +5,7 @@
  */
 #include "load_run.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
@@ -21,6 +22,7 @@
 /* schema/sql/finish_*.sql, embedded by the Makefile */
 extern const char sql_finish_tables[];
 extern const char sql_finish_parents[];
+extern const char sql_feed_summary[];
 
 /*
  * Keys and references, file by file in dependency order.  Rows set aside
@@ -195,6 +197,31 @@ finish_tables(LoadRun *run, const char *staging_name)
 	buf_free(&analyze);
 	buf_free(&marks);
 	return ok;
+}
+
+char *
+finish_summary(LoadRun *run)
+{
+	double		started = progress_step("summary");
+	Buf			sql;
+	PGresult   *res = NULL;
+	char	   *json = NULL;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	if (ddl_template(&sql, &run->ddl, sql_feed_summary))
+		res = db_query(run->conn, sql.data, 0, NULL);
+	else
+		log_error("out of memory");
+	buf_free(&sql);
+	if (res != NULL && (json = strdup(PQgetvalue(res, 0, 0))) == NULL)
+		log_error("out of memory");
+	PQclear(res);
+	if (json != NULL && !report_add_step(run->rep, "summary", started))
+	{
+		free(json);
+		json = NULL;
+	}
+	return json;
 }
 
 /* notice_store, timed as a step. */

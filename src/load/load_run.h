@@ -239,6 +239,13 @@ extern bool files_must_stop(const LoadRun *run);
 /* Every file of the feed into the staging schema. */
 extern void files_load_all(LoadRun *run);
 
+/*
+ * The feed's summary for the reports (schema/sql/feed_summary.sql), read
+ * from the staging schema once the notices are stored: a JSON object,
+ * malloc'd, or NULL (logged) on failure.  A step of the report.
+ */
+extern char *finish_summary(LoadRun *run);
+
 /* load_finish.c */
 
 extern bool finish_check_tables(LoadRun *run);

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "sqlbuf.h"
+#include "validator.h"
 
 /*
  * A row set aside in the server (a duplicate key) may have had notices
@@ -157,9 +158,17 @@ notice_print_summary(PGconn *conn, const char *table, const char *schema)
 char *
 notice_report_json(PGconn *conn, const char *table)
 {
-	PGresult   *res = query_notices(conn, sql_notices_report, table, 0, NULL);
+	Buf			descriptions;
+	PGresult   *res = NULL;
 	char	   *json = NULL;
 
+	buf_init(&descriptions, 1024 * 1024);
+	if (validator_descriptions_json(&descriptions))
+		res = query_notices(conn, sql_notices_report, table, 1,
+							(const char *const *) &descriptions.data);
+	else
+		log_error("out of memory");
+	buf_free(&descriptions);
 	if (res != NULL)
 	{
 		json = strdup(PQgetvalue(res, 0, 0));

@@ -27,6 +27,7 @@
 #include "ddl.h"
 #include "log.h"
 #include "postgis.h"
+#include "validator.h"
 
 #define MAP_WIDTH		1000	/* the map's frame, in SVG units */
 #define MAP_MARGIN		10
@@ -39,6 +40,7 @@ extern const char sql_map_extent[];
 extern const char sql_map_lines[];
 extern const char sql_map_stops[];
 extern const char sql_report_notices[];
+extern const char sql_report_summary[];
 
 typedef struct
 {
@@ -488,14 +490,72 @@ write_steps(Page *p, const Report *r)
 		 r->seconds);
 }
 
+/*
+ * Ends the line of the code of row r of write_notices's result, of which
+ * shown were listed: the query of the rest when there are more.
+ */
+static void
+end_code(Page *p, const PGresult *res, int r, long long shown)
+{
+	long long	n = atoll(PQgetvalue(res, r, 2));
+
+	put(p, "</ul>");
+	if (n > shown)
+	{
+		putf(p, "<span class=\"note\">and %lld more: <code>SELECT * FROM ",
+			 n - shown);
+		put_html_text(p, p->ddl.schema);
+		put(p, ".import_notices WHERE code = '");
+		put_html_text(p, PQgetvalue(res, r, 1));
+		put(p, "'</code></span>");
+	}
+	put(p, "</td></tr>\n");
+}
+
+/* The feed's summary, as the validator's report opens. */
+static bool
+write_summary(Page *p, const char *feed_id)
+{
+	const char *params[1] = {feed_id};
+	PGresult   *res = query(p, sql_report_summary, 1, params);
+
+	if (res == NULL)
+		return false;
+	if (PQntuples(res) > 0)
+		put(p, "<h2>Summary</h2>\n<table class=\"kv\" id=\"summary\">\n");
+	for (int r = 0; r < PQntuples(res); r++)
+	{
+		put(p, "<tr><th>");
+		put_html_text(p, PQgetvalue(res, r, 0));
+		put(p, "</th><td>");
+		put_html_text(p, PQgetvalue(res, r, 1));
+		put(p, "</td></tr>\n");
+	}
+	if (PQntuples(res) > 0)
+		put(p, "</table>\n");
+	PQclear(res);
+	return true;
+}
+
 /* One line per notice code: its severity, count and first examples. */
 static bool
 write_notices(Page *p)
 {
-	const char *params[1] = {EXAMPLES};
-	PGresult   *res = query(p, sql_report_notices, 1, params);
+	Buf			descriptions;
+	const char *params[2] = {EXAMPLES, NULL};
+	PGresult   *res = NULL;
 	char		buf[40];
+	long long	shown = 0;
 
+	buf_init(&descriptions, 1024 * 1024);
+	if (validator_descriptions_json(&descriptions))
+	{
+		params[1] = descriptions.data;
+		res = query(p, sql_report_notices, 2, params);
+	}
+	else
+		log_error("out of memory");
+	buf_free(&descriptions);
 	if (res == NULL)
 		return false;
 	put(p, "<h2>Notices</h2>\n");
@@ -521,16 +581,25 @@ write_notices(Page *p)
 		if (first)
 		{
 			if (r > 0)
-				put(p, "</ul></td></tr>\n");
+				end_code(p, res, r - 1, shown);
+			shown = 0;
 			put(p, "<tr><td class=\"sev ");
 			put_html_text(p, PQgetvalue(res, r, 0));
 			put(p, "\">");
 			put_html_text(p, PQgetvalue(res, r, 0));
 			put(p, "</td><td class=\"nw\"><code>");
 			put_html_text(p, PQgetvalue(res, r, 1));
-			putf(p, "</code></td><td class=\"n\">%s</td><td><ul class=\"ex\">",
+			put(p, "</code>");
+			if (!PQgetisnull(res, r, 8))
+			{
+				put(p, "<br><span class=\"note\">");
+				put_html_text(p, PQgetvalue(res, r, 8));
+				put(p, "</span>");
+			}
+			putf(p, "</td><td class=\"n\">%s</td><td><ul class=\"ex\">",
 				 count_text(buf, sizeof(buf), atoll(PQgetvalue(res, r, 2))));
 		}
+		shown++;
 		put(p, "<li><code>");
 		put_html_text(p, PQgetvalue(res, r, 3));
 		if (!PQgetisnull(res, r, 4))
@@ -555,7 +624,10 @@ write_notices(Page *p)
 		put(p, "</li>");
 	}
 	if (PQntuples(res) > 0)
-		put(p, "</ul></td></tr>\n</tbody>\n</table>\n");
+	{
+		end_code(p, res, PQntuples(res) - 1, shown);
+		put(p, "</tbody>\n</table>\n");
+	}
 	PQclear(res);
 	return true;
 }
@@ -777,7 +849,7 @@ report_html_write(PGconn *conn, const Report *r, const char *feed_id,
 	if (ok)
 	{
 		write_head(&p, r, feed_id, schema);
-		ok = write_registry(&p, feed_id);
+		ok = write_summary(&p, feed_id) && write_registry(&p, feed_id);
 	}
 	if (ok)
 	{
