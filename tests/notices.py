@@ -130,11 +130,23 @@ def table_policy():
               r'\[NK_\w+\]\s*=', table))))
     return out
 
+def rules_policy():
+    """{code: {(severity, action, header)}} of the codes the validator's
+    rules give (schema/rules/, src/load/validate.c): each with its
+    severity in src/gtfs/validator_codes.c (any, for one that varies),
+    action kept, on any line."""
+    text = source_text('src/gtfs/validator_codes.c')
+    sev = {'ERROR': [E], 'WARNING': [W], 'INFO': [I], 'VARIES': [E, W, I]}
+    return {code: {(v, KEPT, h) for v in sev[s] for h in (True, False)}
+            for code, s in re.findall(r'\{"(\w+)", VALIDATOR_(\w+),', text)}
+
 POLICY = {}
 
 def policy():
-    """table_policy(), read once."""
+    """The table of kinds' policy (table_policy), and for a code it does
+    not have, the rules' (rules_policy); read once."""
     if not POLICY:
+        POLICY.update(rules_policy())
         POLICY.update(table_policy())
     return POLICY
 
