@@ -92,4 +92,10 @@ extern SwapStatus swap_drop_feed(PGconn *conn, const char *feed_id,
  */
 extern void swap_clear_dropped(PGconn *conn);
 
+/*
+ * The tables that become partitions of cross-feed tables, as a text[]
+ * literal; free it.  NULL (logged) when out of memory.
+ */
+extern char *swap_leaf_tables(void);
+
 #endif

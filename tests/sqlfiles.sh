@@ -9,6 +9,9 @@
 #   -- sqlfiles.sh parameters: V, ...   the file is one statement taking
 #                                   $1...: it is prepared and run with these
 #   -- sqlfiles.sh fill: SED         fills the file's own placeholders
+#   -- sqlfiles.sh fails: TEXT       the run must fail with TEXT in its
+#                                   message (a body that needs another
+#                                   server runs up to where it reaches it)
 # A template of a feed's schema runs on schema/gtfs.sql's schema "gtfs"
 # (made first, with PostGIS when the server has it), its placeholders
 # given those values: "@s" gtfs, "@g" public, "@r" 4326, "@f" nothing,
@@ -40,6 +43,7 @@ for f in schema/sql/*.sql; do
 	before=$(sed -n 's/^-- sqlfiles\.sh before: //p' "$f")
 	parameters=$(sed -n 's/^-- sqlfiles\.sh parameters: //p' "$f")
 	fill=$(sed -n 's/^-- sqlfiles\.sh fill: //p' "$f")
+	fails=$(sed -n 's/^-- sqlfiles\.sh fails: //p' "$f")
 	if {
 		echo 'BEGIN;'
 		printf '%s\n' "$before"
@@ -56,7 +60,14 @@ for f in schema/sql/*.sql; do
 		echo 'ROLLBACK;'
 	} | psql -X -q -v ON_ERROR_STOP=1 -d "$db" -o /dev/null \
 		2>"/tmp/sqlfiles.$$"; then
-		echo "ok - $f"
+		if [ -z "$fails" ]; then
+			echo "ok - $f"
+		else
+			echo "not ok - $f: ran, where it should fail with \"$fails\""
+			bad=1
+		fi
+	elif [ -n "$fails" ] && grep -qF "$fails" "/tmp/sqlfiles.$$"; then
+		echo "ok - $f # fails as expected: $fails"
 	else
 		echo "not ok - $f: $(cat "/tmp/sqlfiles.$$")"
 		bad=1

@@ -35,3 +35,6 @@ ALTER TABLE gtfs2pgsql.feeds
 		((report->'notice_counts'->>'warning')::integer) STORED,
 	ADD COLUMN IF NOT EXISTS infos integer GENERATED ALWAYS AS
 		((report->'notice_counts'->>'info')::integer) STORED;
+-- the foreign server of a feed attached from another server
+-- (remote_attach.sql); NULL for a feed loaded here
+ALTER TABLE gtfs2pgsql.feeds ADD COLUMN IF NOT EXISTS server_name text;

@@ -1,6 +1,7 @@
 /*
  * drop.c: --drop, each feed removed in a transaction of its own, so that
- * one that cannot be dropped keeps no other.
+ * one that cannot be dropped keeps no other; a feed of another server
+ * (remote.h) is detached.
  */
 #include "drop.h"
 
@@ -8,6 +9,7 @@
 
 #include "exitcode.h"
 #include "log.h"
+#include "remote.h"
 #include "run.h"
 #include "side.h"
 #include "swap.h"
@@ -39,10 +41,14 @@ drop_feeds(const DbParams *db, char *const *feed_ids, int nfeeds,
 	for (int i = 0; i < nfeeds && !db_canceled(); i++)
 	{
 		SwapStatus	status = SWAP_FAILED;
+		int			remote = remote_is_attached(conn, feed_ids[i]);
 
 		db_set_step(feed_ids[i]);
-		if (db_begin(conn))
-			status = swap_drop_feed(conn, feed_ids[i], wait_seconds);
+		/* a feed of another server is detached, and stays there */
+		if (remote >= 0 && db_begin(conn))
+			status = remote ? (remote_detach_feed(conn, feed_ids[i]) ?
+							   SWAP_OK : SWAP_FAILED) :
+				swap_drop_feed(conn, feed_ids[i], wait_seconds);
 		if (status == SWAP_OK && db_commit(conn))
 			log_notice("feed \"%s\" dropped", feed_ids[i]);
 		else

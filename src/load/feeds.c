@@ -76,7 +76,7 @@ registry_current(PGconn *conn)
 						 "JOIN pg_catalog.pg_namespace n "
 						 "ON n.oid = c.relnamespace WHERE n.nspname = "
 						 "'gtfs2pgsql' AND c.relname = 'feeds' "
-						 "AND a.attname = 'infos')", 0, NULL);
+						 "AND a.attname = 'server_name')", 0, NULL);
 }
 
 bool

@@ -177,9 +177,8 @@ prepare_swap(PGconn *conn)
 	return ok;
 }
 
-/* The tables that become partitions of cross-feed tables, as a text[]. */
-static char *
-leaf_tables(void)
+char *
+swap_leaf_tables(void)
 {
 	static const char *const derived[] = {
 		"shape_lines", "service_days", "import_notices", "import_files",
@@ -267,7 +266,7 @@ put_locks(Buf *sql, PGconn *conn, const char *schema, const char *other,
 static bool
 widened_tables(PGconn *conn, const char *staging_name, Buf *names, Buf *held)
 {
-	char	   *leaves = leaf_tables();
+	char	   *leaves = swap_leaf_tables();
 	const char *params[2] = {staging_name, leaves};
 	PGresult   *res = leaves ?
 		db_query(conn, sql_swap_widened, 2, params) : NULL;
@@ -299,7 +298,7 @@ static bool
 set_values(PGconn *conn, const char *use, const char *schema,
 		   const char *feed_id, const char *staging)
 {
-	char	   *leaves = leaf_tables();
+	char	   *leaves = swap_leaf_tables();
 	const char *params[5] = {use, schema, feed_id ? feed_id : "", staging,
 	leaves};
 	PGresult   *res = leaves ?

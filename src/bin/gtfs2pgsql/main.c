@@ -21,6 +21,7 @@
 #include "feedname.h"
 #include "log.h"
 #include "progress.h"
+#include "remote.h"
 #include "report_html.h"
 #include "run.h"
 #include "validate.h"
@@ -36,7 +37,8 @@ help(void)
 {
 	printf("%s loads a GTFS Schedule feed into PostgreSQL.\n\n", progname);
 	printf("Usage:\n  %s [OPTION]... FEED...\n", progname);
-	printf("  %s [OPTION]... --drop FEED_ID...\n\n", progname);
+	printf("  %s [OPTION]... --drop FEED_ID...\n", progname);
+	printf("  %s [OPTION]... --attach=SERVER FEED_ID...\n\n", progname);
 	printf("FEED is a GTFS zip file or a directory of its .txt files.  "
 		   "Its feed id and\nits schema come from its file name, "
 		   "alone or with others: bart-2018.zip\nloads as feed bart_2018 "
@@ -137,6 +139,14 @@ help(void)
 	printf("      --drop                "
 		   "remove the feeds FEED_ID... (schema, partitions,\n"
 		   "                            registry row), each atomically\n");
+	printf("      --attach=SERVER       "
+		   "attach the feeds FEED_ID... that gtfs2pgsql\n"
+		   "                            "
+		   "loaded on foreign server SERVER (postgres_fdw,\n"
+		   "                            "
+		   "with your user mapping) to the cross-feed tables,\n"
+		   "                            "
+		   "or refresh them, each atomically; --drop detaches\n");
 	printf("      --print-schema        "
 		   "print the tables' SQL definitions and exit\n");
 	printf("      --progress=WHEN       "
@@ -179,8 +189,9 @@ typedef struct
 	long		jobs;			/* -j: feeds loaded at once */
 	bool		split_given;	/* --split-min-size */
 	char	   *plain_schema;	/* the schema made from --feed-id */
-	char	  **drop_ids;		/* --drop: the feed ids, ndrop of them */
+	char	  **ids;		/* --drop, --attach: the feed ids, ndrop */
 	int			ndrop;
+	const char *attach_server;	/* --attach: their server */
 } Options;
 
 /* A positive integer option; false (logged) if it is not one. */
@@ -227,6 +238,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"stats", no_argument, NULL, 15},
 		{"as-of", required_argument, NULL, 16},
 		{"no-validate", no_argument, NULL, 17},
+		{"attach", required_argument, NULL, 18},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -326,17 +338,26 @@ parse_options(int argc, char **argv, Options *o)
 			case 17:
 				job->load.validate = false;
 				break;
+			case 18:
+				o->attach_server = optarg;
+				break;
 			default:
 				return cmdline_option_other(c, argv, progname, help);
 		}
 	}
-	if (o->ndrop != 0)
+	if (o->ndrop != 0 && o->attach_server)
 	{
-		o->drop_ids = argv + optind;
+		log_error("--drop and --attach cannot be used together");
+		return cmdline_usage_error(progname);
+	}
+	if (o->ndrop != 0 || o->attach_server)
+	{
+		o->ids = argv + optind;
 		o->ndrop = argc - optind;
 		if (o->ndrop > 0)
 			return -1;
-		log_error("--drop needs the ids of the feeds to drop");
+		log_error("%s needs the ids of the feeds", o->attach_server ?
+				  "--attach" : "--drop");
 		return cmdline_usage_error(progname);
 	}
 	if (optind >= argc)
@@ -512,8 +533,11 @@ main(int argc, char **argv)
 		return code;
 	}
 	log_set_quiet(o.job.quiet);
-	if (o.ndrop > 0)
-		code = drop_feeds(&o.job.db, o.drop_ids, o.ndrop,
+	if (o.attach_server)
+		code = remote_attach_feeds(&o.job.db, o.attach_server, o.ids,
+								   o.ndrop, o.job.load.wait_seconds);
+	else if (o.ndrop > 0)
+		code = drop_feeds(&o.job.db, o.ids, o.ndrop,
 						  o.job.load.wait_seconds);
 	else if (o.nfeeds > 1)
 	{

@@ -1,0 +1,149 @@
+/*
+ * remote.c: --attach, the feeds of another server made partitions of the
+ * cross-feed tables here, and their detach by --drop.  The work is the DO
+ * blocks of schema/sql/remote_attach.sql and remote_detach.sql, which read
+ * their values from settings of the transaction, as swap.sql does.
+ */
+#include "remote.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "feeds.h"
+#include "log.h"
+#include "run.h"
+#include "swap.h"
+#include "trust.h"
+
+extern const char sql_remote_attach[];
+extern const char sql_remote_detach[];
+
+/*
+ * In a transaction: the settings remote_attach.sql reads, and a
+ * lock_timeout of wait_seconds (a refresh detaches the old foreign tables,
+ * which waits for the readers of their buckets).  False (logged).
+ */
+static bool
+set_attach_values(PGconn *conn, const char *server, const char *feed_id,
+				  double wait_seconds)
+{
+	char	   *leaves = swap_leaf_tables();
+	const char *params[3] = {server, feed_id, leaves};
+	PGresult   *res = leaves ?
+		db_query(conn, "SELECT pg_catalog.set_config("
+				 "'gtfs2pgsql.remote_server', $1, true), "
+				 "pg_catalog.set_config('gtfs2pgsql.remote_feed', $2, true), "
+				 "pg_catalog.set_config('gtfs2pgsql.leaves', $3, true)",
+				 3, params) : NULL;
+
+	PQclear(res);
+	free(leaves);
+	return res != NULL && trust_set_check(conn) &&
+		(wait_seconds < 0 ||
+		 db_execf(conn, "SET LOCAL lock_timeout = '%.0fms'",
+				  wait_seconds * 1000));
+}
+
+/* One feed in a transaction of its own; an exit code (logged). */
+static int
+attach_one(PGconn *conn, const char *server, const char *feed_id,
+		   double wait_seconds)
+{
+	char		what[256];
+	PGresult   *res = NULL;
+	DbOutcome	outcome = DB_FAILED;
+
+	snprintf(what, sizeof(what),
+			 "could not attach feed \"%s\" of server \"%s\"", feed_id, server);
+	if (db_begin(conn) &&
+		set_attach_values(conn, server, feed_id, wait_seconds))
+		outcome = db_run(conn, sql_remote_attach, 0, NULL, NULL, what, &res);
+	if (outcome == DB_DONE && db_commit(conn))
+	{
+		PQclear(res);
+		log_notice("feed \"%s\" of server \"%s\" attached", feed_id, server);
+		return EXIT_OK;
+	}
+	db_cleanup(conn, "ROLLBACK");
+	/* P0001: refused by the block (no such feed, not ours) */
+	outcome = res && (strcmp(db_sqlstate(res), "P0001") == 0 ||
+					  strcmp(db_sqlstate(res), "42501") == 0) ?
+		DB_REFUSED : DB_FAILED;
+	PQclear(res);
+	return outcome == DB_REFUSED ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
+}
+
+int
+remote_attach_feeds(const DbParams *db, const char *server,
+					char *const *feed_ids, int nfeeds, double wait_seconds)
+{
+	PGconn	   *conn = db_connect(db);
+	int			code = EXIT_OK;
+
+	if (conn == NULL)
+		return EXIT_BADCONN;
+	switch (trust_load_allowed(conn, NULL, false))
+	{
+		case 0:
+			PQfinish(conn);
+			return EXIT_BAD_INPUT;
+		case -1:
+			PQfinish(conn);
+			return EXIT_DB_FAILED;
+	}
+	if (!feeds_setup(conn, wait_seconds))
+	{
+		PQfinish(conn);
+		return EXIT_DB_FAILED;
+	}
+	db_catch_signals(conn);
+	for (int i = 0; i < nfeeds && !db_canceled(); i++)
+	{
+		int			one;
+
+		db_set_step(feed_ids[i]);
+		one = attach_one(conn, server, feed_ids[i], wait_seconds);
+		if (one > code)
+			code = one;
+	}
+	if (db_canceled())
+		code = EXIT_SIGNAL + db_canceled();
+	else
+		run_warn_signal_after_commit("the feeds are attached");
+	db_release_signals();
+	PQfinish(conn);
+	return code;
+}
+
+int
+remote_is_attached(PGconn *conn, const char *feed_id)
+{
+	const char *params[1] = {feed_id};
+	int			registry;
+
+	/* a registry older than remote feeds has none */
+	registry = db_query_bool(conn, "SELECT EXISTS (SELECT FROM "
+							 "pg_catalog.pg_attribute a WHERE a.attrelid = "
+							 "pg_catalog.to_regclass('gtfs2pgsql.feeds') "
+							 "AND a.attname = 'server_name')", 0, NULL);
+	if (registry <= 0)
+		return registry;
+	return db_query_bool(conn, "SELECT server_name IS NOT NULL FROM "
+						 "gtfs2pgsql.feeds WHERE feed_id = $1", 1, params);
+}
+
+bool
+remote_detach_feed(PGconn *conn, const char *feed_id)
+{
+	const char *params[1] = {feed_id};
+	PGresult   *res = db_query(conn, "SELECT pg_catalog.set_config("
+								"'gtfs2pgsql.remote_feed', $1, true)",
+								1, params);
+
+	PQclear(res);
+	return res != NULL && trust_set_check(conn) &&
+		db_run(conn, sql_remote_detach, 0, NULL, NULL,
+			   "could not detach the feed of another server", NULL) == DB_DONE;
+}
