@@ -16,6 +16,8 @@ DO $gtfs2pgsql$
 DECLARE
 	server text := pg_catalog.current_setting('gtfs2pgsql.remote_server');
 	feed text := pg_catalog.current_setting('gtfs2pgsql.remote_feed');
+-- the tables that are partitions of cross-feed tables, then those of them
+-- that are partitions of the feed there
 	leaves text[] := pg_catalog.current_setting('gtfs2pgsql.leaves')::text[];
 -- made and renamed in this transaction: no other session ever sees it
 	staging text := 'gtfs2pgsql_remote_' || pg_catalog.pg_backend_pid();
@@ -89,8 +91,20 @@ BEGIN
 		RAISE EXCEPTION 'schema % exists and was not made by gtfs2pgsql',
 			target;
 	END IF;
+-- Its relations that are no partition there (views, empty files' tables,
+-- which read as empty and are no partition here either), then its
+-- partitions, which postgres_fdw imports only when named: those attached.
 	EXECUTE pg_catalog.format('IMPORT FOREIGN SCHEMA %I FROM SERVER %I INTO %I',
 		target, server, staging);
+	leaves := ARRAY(SELECT l.n FROM pg_catalog.unnest(leaves) AS l (n)
+		WHERE pg_catalog.to_regclass(pg_catalog.format('%I.%I', staging, l.n))
+		IS NULL);
+	IF leaves <> '{}' THEN
+		EXECUTE pg_catalog.format('IMPORT FOREIGN SCHEMA %I LIMIT TO (%s) '
+			'FROM SERVER %I INTO %I', target, (SELECT pg_catalog.string_agg(
+			pg_catalog.quote_ident(l.n), ', ') FROM pg_catalog.unnest(leaves)
+			AS l (n)), server, staging);
+	END IF;
 -- The feed attached before, of this id or of this schema: its foreign
 -- tables go (a view of yours over them refuses the refresh), and its row.
 	FOR old IN SELECT DISTINCT v.s FROM (VALUES (target), ((SELECT f.schema_name
@@ -122,7 +136,7 @@ BEGIN
 	EXECUTE pg_catalog.format('COMMENT ON SCHEMA %I IS %L', target,
 		'gtfs2pgsql: feed ' || feed || ' of server ' || server);
 	ns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));
--- each table of a file, or derived, in its bucket (see swap.sql)
+-- each partition of the feed there in its bucket here (see swap.sql)
 	FOR r IN SELECT c.oid::pg_catalog.regclass AS t, c.relname
 		FROM pg_catalog.pg_class c WHERE c.relnamespace = ns
 		AND c.relkind = 'f' AND c.relname = ANY (leaves)
@@ -194,6 +208,15 @@ BEGIN
 					r.relname || '_' || bucket)::pg_catalog.regclass;
 			END IF;
 		END IF;
+-- a partition has its parent's CHECK constraints: on a foreign table they
+-- are declared, not checked (the rows are checked where they are loaded)
+		FOR col IN SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid) AS def
+			FROM pg_catalog.pg_constraint k WHERE k.conrelid = parent
+			AND k.contype = 'c'
+		LOOP
+			EXECUTE pg_catalog.format('ALTER FOREIGN TABLE %s ADD CONSTRAINT %I %s',
+				r.t, col.conname, col.def);
+		END LOOP;
 		EXECUTE pg_catalog.format('ALTER TABLE %s ATTACH PARTITION %s '
 			'FOR VALUES IN (%L)', parent, r.t, feed);
 	END LOOP;
