@@ -234,7 +234,7 @@ install: $(PROG) $(EXPORT)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	install -m 755 $(EXPORT) $(DESTDIR)$(BINDIR)/$(EXPORT)
 	install -m 644 man/$(PROG).1 man/$(EXPORT).1 $(DESTDIR)$(MANDIR)
-	install -m 644 schema/gtfs.sql schema/attach-remote.sql $(DESTDIR)$(DATADIR)
+	install -m 644 schema/gtfs.sql $(DESTDIR)$(DATADIR)
 
 # The man pages: groff warns of nothing, and each gives its program's
 # long options and exit codes (also part of check).

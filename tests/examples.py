@@ -49,9 +49,10 @@ SUBSTITUTIONS = [
 ]
 # a substring of an example that cannot run here -> why
 SKIPPED = {
-    "FOREIGN DATA WRAPPER postgres_fdw": 'needs a feed on another server '
-    '(tests/layout.py attaches one over TCP)',
-    "attach-remote.sql": 'needs a feed on another server (tests/layout.py)',
+    "FOREIGN DATA WRAPPER postgres_fdw": 'needs another server '
+    '(tests/remote.py starts one and runs these)',
+    "far_db": 'needs another server (tests/remote.py starts one and runs '
+    'these)',
 }
 RUN_WHOLE = ('again.zip', 'sample.zip', 'bart.zip caltrain.zip')
 SQL_WORDS = re.compile(r'^\s*(SELECT|CREATE|GRANT|ALTER|IMPORT|WITH|DROP|'

@@ -4,8 +4,7 @@ The partitioned layout (issue 12): one table per GTFS file in schema
 gtfs2pgsql, partitioned by feed_id, whose partition for a feed is that
 feed's table in its schema.  Readers of one feed never make an import of
 another wait; a one-feed query locks that feed's relations only; --drop
-removes a feed whole; a feed of another database joins the cross-feed
-tables through postgres_fdw with the SQL the README gives.
+removes a feed whole (a feed of another server: tests/remote.py).
 
     tests/with-postgres tests/layout.py [NAME-SUBSTRING]
 
@@ -26,8 +25,6 @@ if __name__ == '__main__':
 test, check = it.test, it.check
 query, value, qi, ql, rel = it.query, it.value, it.qi, it.ql, it.rel
 SAMPLE = g.SAMPLE
-ATTACH_REMOTE = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'schema',
-                             'attach-remote.sql')
 
 
 def load_feed(feed_id, *args, feed=SAMPLE):
@@ -472,60 +469,6 @@ def feed_id_changes_in_a_schema():
           'the feed did not move from schema swapped')
     check(counts_by_feed('stops').get('swap-two') == value('SELECT count(*) FROM swapped_too.stops'),
           'rows of swap-two')
-
-
-@test()
-def remote_feed_through_postgres_fdw():
-    """A feed loaded into another database joins the cross-feed tables as
-    foreign partitions, with the SQL of the README."""
-    remote = it.DB + '_remote'
-    it.psql('DROP DATABASE IF EXISTS %s' % qi(remote))
-    it.psql('CREATE DATABASE %s' % qi(remote))
-    try:
-        r = it.run('-d', remote, '-q', '--feed-id', 'far', SAMPLE, db=False)
-        check(r.returncode == 0, it.describe(r))
-        load_feed('near')
-        # over TCP with a password, as from another machine
-        port = value("SELECT current_setting('port')")
-        reader = 'gtfs2pgsql_fdw_%d' % os.getpid()
-        it.psql("DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN PASSWORD 'fdw-secret';"
-                % (qi(reader), qi(reader)))
-        it.psql('GRANT USAGE ON SCHEMA far TO %s; GRANT SELECT ON ALL TABLES IN SCHEMA far TO %s;'
-                % (qi(reader), qi(reader)), db=remote)
-        it.psql("CREATE EXTENSION IF NOT EXISTS postgres_fdw;"
-                " DROP SERVER IF EXISTS far_server CASCADE;"
-                " CREATE SERVER far_server FOREIGN DATA WRAPPER postgres_fdw"
-                " OPTIONS (host 'localhost', port %s, dbname %s);"
-                " CREATE USER MAPPING FOR CURRENT_USER SERVER far_server"
-                " OPTIONS (user %s, password 'fdw-secret');"
-                % (ql(port), ql(remote), ql(reader)))
-        # the README's SQL, for stop_times and stops
-        it.psql("CREATE SCHEMA far;"
-              " IMPORT FOREIGN SCHEMA far LIMIT TO (stops, stop_times)"
-              " FROM SERVER far_server INTO far;")
-        r = it.subprocess.run(['psql', '-X', '-q', '-d', it.DB, '-v', 'schema=far',
-                               '-v', 'feed=far', '-f', ATTACH_REMOTE],
-                              capture_output=True, text=True)
-        check(r.returncode == 0, 'attach-remote.sql: %s' % r.stderr)
-        # (gtfs2pgsql.stops may be of the layout before buckets: see above)
-        parents = dict(query("SELECT c.relname, i.inhparent::regclass::text FROM pg_inherits i"
-                             " JOIN pg_class c ON c.oid = i.inhrelid"
-                             " WHERE c.relnamespace = 'far'::regnamespace"))
-        check(sorted(parents) == ['stop_times', 'stops'] and
-              parents['stop_times'].startswith('gtfs2pgsql_buckets.stop_times_'),
-              'the foreign tables are partitions of %r' % parents)
-        c = counts_by_feed('stop_times')
-        check(c.get('far') == c.get('near') and c.get('far') not in (None, '0'),
-              'cross-feed counts with the remote feed: %r' % c)
-        check(value("SELECT count(*) FROM gtfs2pgsql.stops s JOIN gtfs2pgsql.stop_times t"
-                    " USING (feed_id, stop_id) WHERE feed_id = 'far'") == c['far'],
-              'join within the remote feed')
-        # a local import of another feed still works with a foreign partition
-        load_feed('near')
-    finally:
-        it.psql("DROP SCHEMA IF EXISTS far CASCADE; DROP SERVER IF EXISTS far_server CASCADE")
-        it.psql('DROP DATABASE IF EXISTS %s WITH (FORCE)' % qi(remote))
-        it.psql('DROP ROLE IF EXISTS %s' % qi('gtfs2pgsql_fdw_%d' % os.getpid()))
 
 
 if __name__ == '__main__':
