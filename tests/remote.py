@@ -209,6 +209,29 @@ def attach_a_feed_of_another_server():
 
 
 @test()
+def server_of_another_role_refused():
+    """A foreign server of another role is not used: its owner says where
+    the rows come from (trust.h)."""
+    other = 'gtfs2pgsql_other_%d' % os.getpid()
+    it.psql("CREATE ROLE %s; GRANT USAGE ON FOREIGN DATA WRAPPER postgres_fdw TO %s;"
+            " CREATE SERVER other_far FOREIGN DATA WRAPPER postgres_fdw"
+            " OPTIONS (host '127.0.0.1', port '%d', dbname '%s');"
+            " CREATE USER MAPPING FOR CURRENT_USER SERVER other_far"
+            " OPTIONS (user '%s', password '%s');"
+            " ALTER SERVER other_far OWNER TO %s"
+            % (other, other, far().port, FAR_DB, READER, SECRET, other))
+    try:
+        r = g.run('--attach', 'other_far', 'far')
+        check(r.returncode == 1 and 'belongs to role %s' % other in r.stderr,
+              'a server of another role: %s' % it.describe(r))
+        check(query("SELECT server_name FROM gtfs2pgsql.feeds WHERE feed_id = 'far'")
+              == [(SERVER,)], 'the feed moved to the other server')
+    finally:
+        it.psql("DROP SERVER other_far CASCADE; DROP OWNED BY %s; DROP ROLE %s"
+                % (other, other))
+
+
+@test()
 def server_down_and_up_again():
     """The second server stopped: local feeds are queried, and loaded, as
     before; a query of its feed fails naming the server.  Started again,
