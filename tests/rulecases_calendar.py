@@ -104,3 +104,8 @@ def _(f):
 @case('missing_recommended_file', 'feed_info.txt', None, None)
 def _(f):
     f['feed_info.txt'] = []
+
+
+@case('mixed_case_recommended_field', 'stops.txt', 4, 'ELM STREET')
+def _(f):
+    row(f, 'stops.txt', stop_id='B')['stop_name'] = 'ELM STREET'
