@@ -109,3 +109,8 @@ def _(f):
 @case('mixed_case_recommended_field', 'stops.txt', 4, 'ELM STREET')
 def _(f):
     row(f, 'stops.txt', stop_id='B')['stop_name'] = 'ELM STREET'
+
+
+@case('missing_recommended_field', 'routes.txt', 2, None)
+def _(f):
+    f['routes.txt'][0]['agency_id'] = ''

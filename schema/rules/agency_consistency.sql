@@ -8,6 +8,9 @@
 --     is not the first agency's (by line); one per such row;
 --   inconsistent_agency_lang (warning): an agency whose agency_lang is not
 --     the first given agency_lang (case aside); empty ones are fine.
+--   missing_recommended_field (warning): with one agency, a routes.txt or
+--     fare_attributes.txt row without agency_id (RouteAgencyIdValidator,
+--     FareAttributeAgencyIdValidator: recommended, not required).
 -- sqlfiles.sh parameters: '2026-01-01'
 WITH many AS (
 	SELECT count(*) > 1 AS yes FROM @s.agency
@@ -47,3 +50,13 @@ SELECT 'agency.txt', a.gtfs2pgsql_line, 'agency_lang',
 FROM @s.agency AS a CROSS JOIN first_lang AS f
 WHERE coalesce(a.agency_lang, '') <> ''
 AND lower(a.agency_lang) <> lower(f.agency_lang)
+UNION ALL
+SELECT m.file, m.line, 'agency_id', 'missing_recommended_field' AS code, NULL,
+	NULL, format('%s line %s has no agency_id, which is recommended',
+		m.file, m.line)
+FROM (SELECT 'routes.txt' AS file, gtfs2pgsql_line AS line, agency_id
+	  FROM @s.routes
+	  UNION ALL
+	  SELECT 'fare_attributes.txt', gtfs2pgsql_line, agency_id
+	  FROM @s.fare_attributes) AS m
+WHERE (SELECT count(*) = 1 FROM @s.agency) AND coalesce(m.agency_id, '') = ''

@@ -5,6 +5,10 @@
 --     feed_contact_email nor feed_contact_url;
 --   missing_feed_info_date (warning): a row with one of feed_start_date and
 --     feed_end_date, not the other (the column is the missing one);
+--   missing_recommended_field (warning): a row without feed_start_date,
+--     feed_end_date or feed_version (@RecommendedValue in the validator's
+--     GtfsFeedInfoSchema; the contact fields, also marked, are left to
+--     missing_feed_contact_email_and_url, which wants one of the two);
 --   more_than_one_entity (warning): feed_info.txt has more than one row;
 --     one notice, on the second row, its value the count of rows;
 --   feed_info_lang_and_agency_lang_mismatch (warning): an agency.txt row
@@ -32,6 +36,15 @@ SELECT 'feed_info.txt', f.gtfs2pgsql_line,
 			to_char(f.feed_start_date, 'YYYY-MM-DD')) END
 FROM @s.feed_info AS f
 WHERE (f.feed_start_date IS NULL) <> (f.feed_end_date IS NULL)
+UNION ALL
+SELECT 'feed_info.txt', f.gtfs2pgsql_line, v.col,
+	'missing_recommended_field' AS code, NULL, NULL,
+	format('feed_info.txt has no %s, which is recommended', v.col)
+FROM @s.feed_info AS f
+CROSS JOIN LATERAL (VALUES ('feed_start_date', f.feed_start_date IS NULL),
+	('feed_end_date', f.feed_end_date IS NULL),
+	('feed_version', coalesce(f.feed_version, '') = '')) AS v (col, missing)
+WHERE v.missing
 UNION ALL
 SELECT 'feed_info.txt', n.line, NULL, 'more_than_one_entity' AS code, NULL,
 	n.rows::text,
