@@ -9,7 +9,8 @@ Runs the queries of the performance table of gtfs-via-postgres's readme.md
 GVP_DB (schema public) and gtfs2pgsql's G2P_DB (schema G2P_SCHEMA), both
 loaded from the same feed into the same server (bench/queries.sh does the
 loads).  Each query runs as many times as in their table (BENCH_QUERY_SCALE,
-default 1, multiplies that: 0.2 for a quick look), the two alternating
+default 1, multiplies that), or, when BENCH_QUERY_SECONDS is set, stops
+after that many seconds of the pair (at least 3 iterations), the two alternating
 iteration by iteration on two open psql sessions, so that the machine's
 other work weighs on both alike.  The time is psql's \\timing (round trip,
 rows read and thrown away), the same for both.
@@ -209,6 +210,7 @@ def main():
     if not p['trip_id']:
         p['trip_id'] = pick_trip(gvp_db, p)
     scale = float(os.environ.get('BENCH_QUERY_SCALE', '1'))
+    budget = float(os.environ.get('BENCH_QUERY_SECONDS', '0'))
     only = os.environ.get('BENCH_QUERY_ONLY')
     suite = [t for t in queries(p) if not only or only in t[0]]
 
@@ -230,9 +232,12 @@ def main():
                           only_ours[:5], len(only_theirs), len(only_ours)))
         n = max(1, round(iterations * scale))
         t_gvp, t_g2p = [], []
-        for _ in range(n):      # alternately
+        while len(t_gvp) < n:   # alternately
             t_gvp.append(gvp.run(sql_gvp))
             t_g2p.append(g2p.run(sql_g2p))
+            if (budget and len(t_gvp) >= 3
+                    and sum(t_gvp) + sum(t_g2p) > budget * 1000):
+                n = len(t_gvp)
         row = [percentile(t, pct) for t in (t_gvp, t_g2p) for pct in (50, 95)]
         ratio = row[0] / row[2] if row[2] else float('inf')
         count = theirs[0] if compared == 'count' else str(len(theirs))
