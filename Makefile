@@ -207,6 +207,11 @@ fuzz:
 bench: deps
 	bench/run
 
+# gtfs-via-postgres's query benchmark on MTA Brooklyn, both tools loaded in
+# one server (bench/README.md, "Their query benchmark"): 30-60 minutes.
+bench-queries: $(PROG)
+	bench/queries.sh
+
 # A thousand small feeds and the real ones in one database, -j 1 and -j 2
 # (bench/README.md, "Archive"): 12-15 minutes on 2 cores.
 bench-archive: $(PROG)
@@ -267,7 +272,7 @@ clean:
 
 FORCE:
 
-.PHONY: FORCE all check installcheck checkman deps bench bench-archive catalog demo fuzz \
+.PHONY: FORCE all check installcheck checkman deps bench bench-archive bench-queries catalog demo fuzz \
         fuzz-feeds install \
         deb clean
 

@@ -549,19 +549,9 @@ WITH stop_times_based AS NOT MATERIALIZED (
 			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
 			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
 		st.stop_id,
-		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = st.stop_id)
-			AS stop_name,
-		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS station_id,
-		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS station_name,
-		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0)
-			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS wheelchair_boarding,
+		s.stop_name, p.stop_id AS station_id, p.stop_name AS station_name,
+		coalesce(nullif(s.wheelchair_boarding, 0),
+			nullif(p.wheelchair_boarding, 0), 0) AS wheelchair_boarding,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
 	FROM "gtfs".stop_times st
@@ -582,6 +572,8 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
 	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
 	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
+	LEFT JOIN "gtfs".stops s ON s.stop_id = st.stop_id
+	LEFT JOIN "gtfs".stops p ON p.stop_id = s.parent_station
 	CROSS JOIN (SELECT
 			CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
 			CASE WHEN count(DISTINCT agency_timezone) = 1
@@ -671,19 +663,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
 			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
 		st.stop_id AS from_stop_id,
-		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = st.stop_id)
-			AS from_stop_name,
-		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS from_station_id,
-		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS from_station_name,
-		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0)
-			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS from_wheelchair_boarding,
+		fs.stop_name AS from_stop_name, fp.stop_id AS from_station_id,
+		fp.stop_name AS from_station_name,
+		coalesce(nullif(fs.wheelchair_boarding, 0),
+			nullif(fp.wheelchair_boarding, 0), 0) AS from_wheelchair_boarding,
 		st.stop_headsign AS from_stop_headsign,
 		st.pickup_type AS from_pickup_type, st.departure_time,
 		st.stop_sequence AS from_stop_sequence,
@@ -694,19 +677,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,
 		n.arrival_time, n.drop_off_type AS to_drop_off_type,
 		n.stop_headsign AS to_stop_headsign, n.stop_id AS to_stop_id,
-		(SELECT s.stop_name FROM "gtfs".stops s WHERE s.stop_id = n.stop_id)
-			AS to_stop_name,
-		(SELECT p.stop_id FROM "gtfs".stops s JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
-			AS to_station_id,
-		(SELECT p.stop_name FROM "gtfs".stops s JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
-			AS to_station_name,
-		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0)
-			FROM "gtfs".stops s LEFT JOIN "gtfs".stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
-			AS to_wheelchair_boarding,
+		ts.stop_name AS to_stop_name, tp.stop_id AS to_station_id,
+		tp.stop_name AS to_station_name,
+		coalesce(nullif(ts.wheelchair_boarding, 0),
+			nullif(tp.wheelchair_boarding, 0), 0) AS to_wheelchair_boarding,
 		g.agency_id, g.tz,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
@@ -741,6 +715,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		FROM "gtfs".stop_times x
 		WHERE x.trip_id = st.trip_id AND x.stop_sequence > st.stop_sequence
 		ORDER BY x.stop_sequence LIMIT 1) n
+	LEFT JOIN "gtfs".stops fs ON fs.stop_id = st.stop_id
+	LEFT JOIN "gtfs".stops fp ON fp.stop_id = fs.parent_station
+	LEFT JOIN "gtfs".stops ts ON ts.stop_id = n.stop_id
+	LEFT JOIN "gtfs".stops tp ON tp.stop_id = ts.parent_station
 ),
 instances AS NOT MATERIALIZED (
 	SELECT b.*, -1 AS frequencies_row, -1 AS frequencies_it,

@@ -32,21 +32,11 @@ WITH stop_times_based AS NOT MATERIALIZED (
 			FROM @s.stop_times x WHERE x.trip_id = st.trip_id
 			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
 		st.stop_id AS from_stop_id,
--- the stops and their stations by subqueries, computed only when asked for
--- (see timetable_arrivals_departures.sql)
-		(SELECT s.stop_name FROM @s.stops s WHERE s.stop_id = st.stop_id)
-			AS from_stop_name,
-		(SELECT p.stop_id FROM @s.stops s JOIN @s.stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS from_station_id,
-		(SELECT p.stop_name FROM @s.stops s JOIN @s.stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS from_station_name,
-		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0)
-			FROM @s.stops s LEFT JOIN @s.stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = st.stop_id)
-			AS from_wheelchair_boarding,
+-- the stops and their stations by joins (see timetable_arrivals_departures.sql)
+		fs.stop_name AS from_stop_name, fp.stop_id AS from_station_id,
+		fp.stop_name AS from_station_name,
+		coalesce(nullif(fs.wheelchair_boarding, 0),
+			nullif(fp.wheelchair_boarding, 0), 0) AS from_wheelchair_boarding,
 		st.stop_headsign AS from_stop_headsign,
 		st.pickup_type AS from_pickup_type, st.departure_time,
 		st.stop_sequence AS from_stop_sequence,
@@ -57,19 +47,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,
 		n.arrival_time, n.drop_off_type AS to_drop_off_type,
 		n.stop_headsign AS to_stop_headsign, n.stop_id AS to_stop_id,
-		(SELECT s.stop_name FROM @s.stops s WHERE s.stop_id = n.stop_id)
-			AS to_stop_name,
-		(SELECT p.stop_id FROM @s.stops s JOIN @s.stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
-			AS to_station_id,
-		(SELECT p.stop_name FROM @s.stops s JOIN @s.stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
-			AS to_station_name,
-		(SELECT coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0)
-			FROM @s.stops s LEFT JOIN @s.stops p
-			ON p.stop_id = s.parent_station WHERE s.stop_id = n.stop_id)
-			AS to_wheelchair_boarding,
+		ts.stop_name AS to_stop_name, tp.stop_id AS to_station_id,
+		tp.stop_name AS to_station_name,
+		coalesce(nullif(ts.wheelchair_boarding, 0),
+			nullif(tp.wheelchair_boarding, 0), 0) AS to_wheelchair_boarding,
 		g.agency_id, g.tz,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
@@ -91,6 +72,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		FROM @s.stop_times x
 		WHERE x.trip_id = st.trip_id AND x.stop_sequence > st.stop_sequence
 		ORDER BY x.stop_sequence LIMIT 1) n
+	LEFT JOIN @s.stops fs ON fs.stop_id = st.stop_id
+	LEFT JOIN @s.stops fp ON fp.stop_id = fs.parent_station
+	LEFT JOIN @s.stops ts ON ts.stop_id = n.stop_id
+	LEFT JOIN @s.stops tp ON tp.stop_id = ts.parent_station
 ),
 instances AS NOT MATERIALIZED (
 	SELECT b.*, -1 AS frequencies_row, -1 AS frequencies_it,
