@@ -41,8 +41,13 @@ WITH timepoint_column AS (
 	WHERE file = 'stop_times.txt'
 ),
 ranked AS (
-	SELECT st.*, t.gtfs2pgsql_line AS trip_line, t.trip_headsign,
-		r.gtfs2pgsql_line AS route_line, r.continuous_pickup AS route_pickup,
+	SELECT st.trip_id, st.stop_sequence, st.gtfs2pgsql_line, st.stop_id,
+		st.location_id, st.location_group_id, st.arrival_time,
+		st.departure_time, st.start_pickup_drop_off_window,
+		st.end_pickup_drop_off_window, st.pickup_type, st.drop_off_type,
+		st.shape_dist_traveled, st.timepoint, t.gtfs2pgsql_line AS trip_line,
+		t.trip_headsign, r.gtfs2pgsql_line AS route_line,
+		r.continuous_pickup AS route_pickup,
 		r.continuous_drop_off AS route_drop_off, s.stop_name,
 		(st.start_pickup_drop_off_window IS NOT NULL OR
 		 st.end_pickup_drop_off_window IS NOT NULL) AS windowed,
@@ -50,33 +55,39 @@ ranked AS (
 		lead(st.stop_sequence) OVER w IS NULL AS last_row,
 		lag(st.shape_dist_traveled) OVER w AS previous_distance,
 		lag(st.gtfs2pgsql_line) OVER w > st.gtfs2pgsql_line AS line_back,
-		-- the last earlier departure: the departure of the greatest
-		-- stop_sequence before this row that has one
-		max(CASE WHEN st.departure_time IS NOT NULL THEN
-			ARRAY[st.stop_sequence::float8,
-				  extract(epoch FROM st.departure_time)::float8] END)
-			OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+		-- the last earlier departure: stop_sequence * 2^21 + seconds, the
+		-- greatest of the earlier rows that have one (one window, a bigint)
+		max(st.stop_sequence::bigint * 2097152 +
+			extract(epoch FROM st.departure_time)::bigint) OVER w
 			AS previous_departure,
-		count(*) OVER trip AS trip_rows,
-		min(st.gtfs2pgsql_line) OVER trip AS trip_first_line,
-		max(st.gtfs2pgsql_line) OVER trip AS trip_last_line
+		-- the earlier rows of the trip: at its last row, all the others
+		count(*) OVER w AS earlier_rows,
+		min(st.gtfs2pgsql_line) OVER w AS earlier_first_line,
+		max(st.gtfs2pgsql_line) OVER w AS earlier_last_line
 	FROM @s.stop_times AS st
 	LEFT JOIN @s.trips AS t USING (trip_id)
 	LEFT JOIN @s.routes AS r USING (route_id)
 	LEFT JOIN @s.stops AS s ON s.stop_id = st.stop_id
-	WINDOW trip AS (PARTITION BY st.trip_id),
-		w AS (trip ORDER BY st.stop_sequence)
+	WINDOW w AS (PARTITION BY st.trip_id ORDER BY st.stop_sequence
+		ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 checked AS (
 	SELECT ranked.*,
-		bool_or(line_back) OVER (PARTITION BY trip_id) AS trip_line_back
+		(previous_departure % 2097152)::float8 AS previous_departure_seconds,
+		previous_departure / 2097152 AS previous_departure_sequence,
+		earlier_rows + 1 AS trip_rows,
+		least(earlier_first_line, gtfs2pgsql_line) AS trip_first_line,
+		greatest(earlier_last_line, gtfs2pgsql_line) AS trip_last_line,
+		-- at the last row, whether any row came before the previous in the file
+		bool_or(line_back) OVER (PARTITION BY trip_id ORDER BY stop_sequence
+			ROWS UNBOUNDED PRECEDING) AS trip_line_back
 	FROM ranked
 ),
 -- which checks a row fails, by number: most rows fail none
 flagged AS (
 	SELECT c.*, ARRAY[
 		/* 1 */ (c.arrival_time IS NULL) <> (c.departure_time IS NULL),
-		/* 2 */ extract(epoch FROM c.arrival_time) < c.previous_departure[2],
+		/* 2 */ extract(epoch FROM c.arrival_time) < c.previous_departure_seconds,
 		/* 3 */ c.shape_dist_traveled <= c.previous_distance,
 		/* 4 */ (c.first_row OR c.last_row) AND c.arrival_time IS NULL,
 		/* 5 */ (c.first_row OR c.last_row) AND c.departure_time IS NULL,
@@ -90,12 +101,12 @@ flagged AS (
 		/* 12 */ c.stop_id IS NULL AND c.shape_dist_traveled IS NOT NULL AND
 				(c.location_id IS NOT NULL OR c.location_group_id IS NOT NULL),
 		/* 13 */ c.windowed AND (c.route_pickup IN (0, 2, 3) OR c.route_drop_off IN (0, 2, 3)),
-		/* 14 */ c.trip_rows = 1 AND c.start_pickup_drop_off_window IS NOT NULL AND
+		/* 14 */ c.first_row AND c.last_row AND c.start_pickup_drop_off_window IS NOT NULL AND
 				c.end_pickup_drop_off_window IS NOT NULL AND c.pickup_type = 2 AND
 				c.drop_off_type = 2,
-		/* 15 */ c.trip_rows = 1 AND c.trip_line IS NOT NULL,
+		/* 15 */ c.first_row AND c.last_row AND c.trip_line IS NOT NULL,
 		/* 16 */ NOT c.last_row AND lower(c.stop_name) = lower(c.trip_headsign),
-		/* 17 */ c.first_row AND (c.trip_line_back OR
+		/* 17 */ c.last_row AND (c.trip_line_back OR
 				c.trip_last_line - c.trip_first_line + 1 > c.trip_rows)] AS fails
 	FROM checked AS c
 	CROSS JOIN timepoint_column AS tc
@@ -116,7 +127,7 @@ CROSS JOIN LATERAL (VALUES
 	 , c.arrival_time::text,
 	 format('trip %s: arrival %s at stop_sequence %s before the departure %s at stop_sequence %s',
 		c.trip_id, c.arrival_time, c.stop_sequence,
-		make_interval(secs => c.previous_departure[2]), c.previous_departure[1])),
+		make_interval(secs => c.previous_departure_seconds), c.previous_departure_sequence)),
 	(3, 'stop_times.txt', c.gtfs2pgsql_line, 'shape_dist_traveled',
 	 'decreasing_or_equal_stop_time_distance' -- code
 	 , c.shape_dist_traveled::text,
