@@ -9,7 +9,9 @@
 --   decreasing_or_equal_stop_time_distance (error): shape_dist_traveled not
 --     above the previous row's, both given (StopTimeIncreasingDistanceValidator).
 --   missing_trip_edge (error): the first or last row of a trip without
---     arrival_time or departure_time, one notice per field (MissingTripEdgeValidator).
+--     arrival_time or departure_time, one notice per field (MissingTripEdgeValidator),
+--     but for a row of a pickup/drop-off window, whose times the reference
+--     forbids (the validator asks for them there too).
 --   stop_time_timepoint_without_times (error): timepoint 1 without
 --     arrival_time or departure_time, one per field (TimepointTimeValidator).
 --   missing_timepoint_value (warning): a row with a time and no timepoint,
@@ -89,8 +91,8 @@ flagged AS (
 		/* 1 */ (c.arrival_time IS NULL) <> (c.departure_time IS NULL),
 		/* 2 */ extract(epoch FROM c.arrival_time) < c.previous_departure_seconds,
 		/* 3 */ c.shape_dist_traveled <= c.previous_distance,
-		/* 4 */ (c.first_row OR c.last_row) AND c.arrival_time IS NULL,
-		/* 5 */ (c.first_row OR c.last_row) AND c.departure_time IS NULL,
+		/* 4 */ (c.first_row OR c.last_row) AND c.arrival_time IS NULL AND NOT c.windowed,
+		/* 5 */ (c.first_row OR c.last_row) AND c.departure_time IS NULL AND NOT c.windowed,
 		/* 6 */ c.timepoint = 1 AND c.arrival_time IS NULL,
 		/* 7 */ c.timepoint = 1 AND c.departure_time IS NULL,
 		/* 8 */ tc.given AND c.timepoint IS NULL AND
