@@ -99,8 +99,10 @@ WITH header AS (
 	SELECT 'Flexible Services', 'Fixed-Stops Demand Responsive Services',
 		EXISTS (SELECT FROM @s.location_groups)
 	UNION ALL
+	-- a load without geometry has no table of locations.geojson
 	SELECT 'Flexible Services', 'Zone-Based Demand Responsive Services',
-		EXISTS (SELECT FROM @s.locations)
+		EXISTS (SELECT FROM @s.import_files
+			WHERE file = 'locations.geojson')
 	UNION ALL
 	SELECT 'Shapes', 'Shapes', EXISTS (SELECT FROM @s.shapes)
 	UNION ALL
