@@ -397,9 +397,9 @@ CROSS_ANALYSIS = (
     ('routes_translated', 'routes_translated'),
     ('trips_translated', 'trips_translated'),
     ('arrivals_departures_translated',
-     "arrivals_departures_translated WHERE date IN ('2026-03-02', '2026-03-08')"),
+     "arrivals_departures_translated WHERE date = '2026-03-02'"),
     ('connections_translated',
-     "connections_translated WHERE date IN ('2026-03-02', '2026-03-08')"))
+     "connections_translated WHERE date = '2026-03-02'"))
 
 
 @test()
@@ -415,13 +415,16 @@ def cross_feed_analysis_is_each_feeds():
         it.psql('REFRESH MATERIALIZED VIEW %s.stats_active_trips_by_hour' % schema)
         for cross, own in CROSS_ANALYSIS:
             where = ' AND ' + own.split(' WHERE ')[1] if ' WHERE ' in own else ''
-            diff = value(
+            # JIT off, as the README says: the plans' estimates pass
+            # jit_optimize_above_cost, and JIT compiles for tens of seconds
+            diff = query(
                 "SELECT (SELECT count(*) FROM (SELECT * FROM gtfs2pgsql.%(c)s"
                 " WHERE feed_id = %(f)s%(w)s EXCEPT ALL SELECT %(f)s, * FROM %(s)s.%(o)s) x)"
                 " || ' ' || (SELECT count(*) FROM (SELECT %(f)s, * FROM %(s)s.%(o)s"
                 " EXCEPT ALL SELECT * FROM gtfs2pgsql.%(c)s WHERE feed_id = %(f)s%(w)s) y)"
                 " || ' ' || (SELECT count(*) FROM %(s)s.%(o)s)"
-                % {'c': cross.split(' ')[0], 'o': own, 'f': ql(feed), 's': schema, 'w': where})
+                % {'c': cross.split(' ')[0], 'o': own, 'f': ql(feed), 's': schema, 'w': where},
+                'SET jit = off;\n')[0][0]
             only_cross, only_feed, rows = diff.split()
             check(only_cross == only_feed == '0' and int(rows) > 0,
                   '%s of %s: %s rows only across feeds, %s only in the feed\'s, of %s'
