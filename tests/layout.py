@@ -133,7 +133,8 @@ def feeds_go_to_hash_buckets_and_list_layout_still_loads():
 DECLARE r record;
 BEGIN
   DROP VIEW gtfs2pgsql.arrivals_departures, gtfs2pgsql.connections,
-    gtfs2pgsql.stats_by_route_date, gtfs2pgsql.stats_by_agency_route_stop_hour;
+    gtfs2pgsql.feed_time_frame, gtfs2pgsql.translation_languages,
+    gtfs2pgsql.translations_by_record, gtfs2pgsql.translations_by_value CASCADE;
   ALTER TABLE gtfs2pgsql.stops RENAME TO stops_hashed;
   CREATE TABLE gtfs2pgsql.stops (LIKE gtfs2pgsql.stops_hashed) PARTITION BY LIST (feed_id);
   FOR r IN SELECT f.inhparent::regclass AS b, f.inhrelid::regclass AS t,
