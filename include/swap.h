@@ -60,9 +60,10 @@ extern bool swap_wait_for_import(PGconn *conn, const char *schema,
  * the staging schema staging_name, in the load's transaction: takes every
  * lock the swap needs at once (waiting at most wait_seconds), moves the
  * feed out of the schema it had when that was another, attaches the new
- * tables, drops the old ones, makes the views of every feed's timetable in
- * schema gtfs2pgsql when missing (schema/sql/cross_views.sql), comments the
- * schema and records the feed in the registry.  The caller commits.
+ * tables, drops the old ones, makes the views of every feed's timetable,
+ * statistics and translations in schema gtfs2pgsql when missing
+ * (schema/sql/cross_views.sql), comments the schema and records the feed
+ * in the registry.  The caller commits.
  */
 extern SwapStatus swap_feed(PGconn *conn, const FeedRecord *record,
 							const char *target, const char *staging_name,

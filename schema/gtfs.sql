@@ -833,8 +833,46 @@ BEGIN
 END
 $gtfs2pgsql$;
 CREATE OR REPLACE VIEW "gtfs".feed_time_frame AS
-WITH days AS (
-	SELECT min(date) AS first, max(date) AS last FROM (SELECT service_id, date FROM "gtfs".service_days
+WITH offsets AS (
+	SELECT s.trip_id, s.lo, s.hi
+	FROM (SELECT trip_id, min(least(arrival_time, departure_time)) AS lo,
+			max(greatest(arrival_time, departure_time)) AS hi
+		FROM "gtfs".stop_times GROUP BY trip_id) s
+	WHERE NOT EXISTS (SELECT FROM "gtfs".frequencies f
+		WHERE f.trip_id = s.trip_id)
+	UNION ALL
+	SELECT f.trip_id,
+		f.start_time - coalesce(x0.departure_time, x0.arrival_time)
+			+ min(least(x.arrival_time, x.departure_time)),
+		f.start_time + (k.n - 1) * f.headway_secs * interval '1 second'
+			- coalesce(x0.departure_time, x0.arrival_time)
+			+ max(greatest(x.arrival_time, x.departure_time))
+	FROM "gtfs".frequencies f
+	CROSS JOIN LATERAL (SELECT greatest(ceil(extract(epoch FROM
+		f.end_time - f.start_time) / f.headway_secs)::integer, 0) AS n) k
+	JOIN "gtfs".stop_times x0 ON x0.trip_id = f.trip_id
+		AND NOT EXISTS (SELECT FROM "gtfs".stop_times y
+			WHERE y.trip_id = x0.trip_id
+			AND y.stop_sequence < x0.stop_sequence)
+	JOIN "gtfs".stop_times x ON x.trip_id = f.trip_id
+	WHERE f.headway_secs > 0 AND k.n > 0
+	GROUP BY f.trip_id, f.start_time, f.headway_secs, k.n,
+		x0.departure_time, x0.arrival_time
+), services AS (
+	SELECT t.service_id, g.tz, min(o.lo) AS lo, max(o.hi) AS hi
+	FROM offsets o
+	JOIN "gtfs".trips t ON t.trip_id = o.trip_id
+	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
+	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
+	CROSS JOIN (SELECT CASE WHEN count(DISTINCT agency_timezone) = 1
+			THEN min(agency_timezone) END AS agency_timezone
+		FROM "gtfs".agency) fa
+	CROSS JOIN LATERAL (SELECT coalesce(a.agency_timezone,
+		fa.agency_timezone) AS tz) g
+	GROUP BY t.service_id, g.tz
+), days AS (
+	SELECT service_id, min(date) AS first, max(date) AS last
+	FROM (SELECT service_id, date FROM "gtfs".service_days
 	UNION ALL
 	SELECT c.service_id, s.date
 	FROM (SELECT first + generate_series(0, last - first) AS date
@@ -847,21 +885,13 @@ WITH days AS (
 		c.friday, c.saturday])[extract(dow FROM s.date)::integer + 1] = 1
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
-		AND x.exception_type IN (1, 2))) AS d
-), reach AS (
-	SELECT 1 + ceil(extract(epoch FROM coalesce(greatest(
-			(SELECT max(greatest(arrival_time, departure_time))
-				FROM "gtfs".stop_times),
-			interval '0'), interval '0')
-		+ coalesce((SELECT max(end_time) FROM "gtfs".frequencies),
-			interval '0')) / 86400)::integer AS days
+		AND x.exception_type IN (1, 2))) AS d GROUP BY service_id
 )
-SELECT (SELECT min(least(t_arrival, t_departure))
-		FROM "gtfs".arrivals_departures
-		WHERE date <= (SELECT first + days FROM days, reach)) AS min,
-	(SELECT max(greatest(t_arrival, t_departure))
-		FROM "gtfs".arrivals_departures
-		WHERE date >= (SELECT last - days FROM days, reach)) AS max;
+SELECT min(((d.first + time '12:00') AT TIME ZONE s.tz) - interval '12 hours'
+		+ s.lo) AS min,
+	max(((d.last + time '12:00') AT TIME ZONE s.tz) - interval '12 hours'
+		+ s.hi) AS max
+FROM services s JOIN days d ON d.service_id = s.service_id;
 
 CREATE OR REPLACE FUNCTION "gtfs".feed_time_series(time_unit text)
 RETURNS SETOF timestamptz

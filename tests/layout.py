@@ -133,7 +133,8 @@ def feeds_go_to_hash_buckets_and_list_layout_still_loads():
 DECLARE r record;
 BEGIN
   DROP VIEW gtfs2pgsql.arrivals_departures, gtfs2pgsql.connections,
-    gtfs2pgsql.stats_by_route_date, gtfs2pgsql.stats_by_agency_route_stop_hour;
+    gtfs2pgsql.feed_time_frame, gtfs2pgsql.translation_languages,
+    gtfs2pgsql.translations_by_record, gtfs2pgsql.translations_by_value CASCADE;
   ALTER TABLE gtfs2pgsql.stops RENAME TO stops_hashed;
   CREATE TABLE gtfs2pgsql.stops (LIKE gtfs2pgsql.stops_hashed) PARTITION BY LIST (feed_id);
   FOR r IN SELECT f.inhparent::regclass AS b, f.inhrelid::regclass AS t,
@@ -300,9 +301,18 @@ def one_feed_query_locks_that_feed_only():
 TIMETABLES = ('arrivals_departures', 'connections')
 
 
+# cross-b's translations, a rule naming its record and one naming a value
+CROSS_TRANSLATIONS = (
+    'table_name,field_name,language,translation,record_id,record_sub_id,field_value\n'
+    'stops,stop_name,en,Old Mill Square,P05,,\n'
+    'routes,route_long_name,en,Main Street,,,Rue Principale\n'
+    'stop_times,stop_headsign,en,Downtown,R10-WKDY-0-0530,2,\n')
+
+
 def cross_feed_feeds():
     """Three made feeds for the cross-feed timetable: the sample; one
-    without frequencies.txt whose stop P05 has another name; one whose
+    without frequencies.txt whose stop P05 has another name, and
+    translations.txt; one whose
     weekday calendar runs to 2029, past the two years service_days holds,
     and which lacks stop P05 that its stop times name."""
     stops = g.read_text(SAMPLE, 'stops.txt').replace('P05,2105,"', 'P05,2105,"Other ', 1)
@@ -311,7 +321,8 @@ def cross_feed_feeds():
                      if not l.startswith('P05,'))
     load_feed('cross-a')
     load_feed('cross-b', feed=g.make_feed('cross_b', {'stops.txt': stops,
-                                                      'frequencies.txt': None}))
+                                                      'frequencies.txt': None,
+                                                      'translations.txt': CROSS_TRANSLATIONS}))
     load_feed('cross-c', feed=g.make_feed('cross_c', {'calendar.txt': calendar,
                                                       'stops.txt': no_p05}))
 
@@ -377,10 +388,61 @@ def cross_feed_timetable_is_each_feeds():
         it.psql("DROP VIEW IF EXISTS public.cross_board")
 
 
+# the cross-feed objects of tests/analysis.py's, each with the query of
+# the feed's own (the materialized view filled first)
+CROSS_ANALYSIS = (
+    ('feed_time_frame', 'feed_time_frame'),
+    ("feed_time_series('hour')", "feed_time_series('hour')"),
+    ('stats_active_trips_by_hour', 'stats_active_trips_by_hour'),
+    ('stops_translated', 'stops_translated'),
+    ('routes_translated', 'routes_translated'),
+    ('trips_translated', 'trips_translated'),
+    ('arrivals_departures_translated',
+     "arrivals_departures_translated WHERE date = '2026-03-02'"),
+    ('connections_translated',
+     "connections_translated WHERE date = '2026-03-02'"))
+
+
+@test()
+def cross_feed_analysis_is_each_feeds():
+    """gtfs2pgsql.feed_time_frame, feed_time_series('hour'),
+    stats_active_trips_by_hour and the translated views, filtered on a
+    feed_id, are that feed's own row for row (in the same time zone), a
+    feed with translations.txt and feeds without; the translation of a
+    feed names its feed's rows only."""
+    cross_feed_feeds()
+    for feed, schema in (('cross-a', 'cross_a'), ('cross-b', 'cross_b'),
+                         ('cross-c', 'cross_c')):
+        it.psql('REFRESH MATERIALIZED VIEW %s.stats_active_trips_by_hour' % schema)
+        for cross, own in CROSS_ANALYSIS:
+            where = ' AND ' + own.split(' WHERE ')[1] if ' WHERE ' in own else ''
+            # JIT off, as the README says: the plans' estimates pass
+            # jit_optimize_above_cost, and JIT compiles for tens of seconds
+            diff = query(
+                "SELECT (SELECT count(*) FROM (SELECT * FROM gtfs2pgsql.%(c)s"
+                " WHERE feed_id = %(f)s%(w)s EXCEPT ALL SELECT %(f)s, * FROM %(s)s.%(o)s) x)"
+                " || ' ' || (SELECT count(*) FROM (SELECT %(f)s, * FROM %(s)s.%(o)s"
+                " EXCEPT ALL SELECT * FROM gtfs2pgsql.%(c)s WHERE feed_id = %(f)s%(w)s) y)"
+                " || ' ' || (SELECT count(*) FROM %(s)s.%(o)s)"
+                % {'c': cross.split(' ')[0], 'o': own, 'f': ql(feed), 's': schema, 'w': where},
+                'SET jit = off;\n')[0][0]
+            only_cross, only_feed, rows = diff.split()
+            check(only_cross == only_feed == '0' and int(rows) > 0,
+                  '%s of %s: %s rows only across feeds, %s only in the feed\'s, of %s'
+                  % (cross, feed, only_cross, only_feed, rows))
+    names = query("SELECT feed_id, stop_name, stop_name_lang FROM gtfs2pgsql.stops_translated"
+                  " WHERE stop_id = 'P05' AND language = 'en' ORDER BY 1")
+    check(names == [('cross-b', 'Old Mill Square', 'en')],
+          'stops_translated of P05 in English: %r' % names)
+    check(value("SELECT count(*) FROM gtfs2pgsql.feed_time_frame WHERE feed_id LIKE 'cross-%'"
+                " AND min < max") == '3', 'feed_time_frame lacks a feed')
+
+
 @test()
 def cross_feed_timetable_pruned():
-    """A query of gtfs2pgsql.arrivals_departures, connections or the
-    statistics filtered on one feed_id plans (EXPLAIN) and locks that
+    """A query of gtfs2pgsql.arrivals_departures, connections, the
+    statistics, feed_time_frame, feed_time_series or the translated views
+    filtered on one feed_id plans (EXPLAIN) and locks that
     feed's relations only, all columns asked for: no other feed's reader
     holds up its swap."""
     cross_feed_feeds()
@@ -390,7 +452,17 @@ def cross_feed_timetable_pruned():
                         ('connections', "from_stop_id = 'U01' AND date = '2026-03-02'"),
                         ('stats_by_route_date', "route_id = 'R10'"
                          " AND date BETWEEN '2026-03-02' AND '2026-03-08'"),
-                        ('stats_by_agency_route_stop_hour', "stop_id = 'U01'")):
+                        ('stats_by_agency_route_stop_hour', "stop_id = 'U01'"),
+                        ('feed_time_frame', 'true'),
+                        ("feed_time_series('hour')", 'true'),
+                        ('stats_active_trips_by_hour', "hour < '2026-03-03'"),
+                        ('stops_translated', "stop_id = 'P05'"),
+                        ('routes_translated', "route_id = 'R10'"),
+                        ('trips_translated', "route_id = 'R10'"),
+                        ('arrivals_departures_translated',
+                         "stop_id = 'U01' AND date = '2026-03-02'"),
+                        ('connections_translated',
+                         "from_stop_id = 'U01' AND date = '2026-03-02'")):
         for feed, schema in (('cross-b', 'cross_b'), ('cross-c', 'cross_c')):
             q = ("SELECT * FROM gtfs2pgsql.%s WHERE feed_id = %s AND %s"
                  % (view, ql(feed), where))
