@@ -11,8 +11,9 @@
 --   trip_with_shape_dist_traveled_but_no_shape_distances (info): a trip
 --     with a shape_dist_traveled in a stop time whose shape lacks it on a
 --     point; one notice per trip, on its line of trips.txt.
--- Stop times are read once, grouped by trip; the last one is then found
--- by the key (trip_id, stop_sequence).
+-- Only the trips of shapes with distances (or, when stop_times.txt has the
+-- column, of shapes lacking some) read their stop times, by the key
+-- (trip_id, stop_sequence).
 -- sqlfiles.sh parameters: '2026-01-01'
 WITH shape AS (
 	SELECT DISTINCT ON (shape_id) shape_id,
@@ -24,24 +25,21 @@ WITH shape AS (
 	WHERE shape_id IS NOT NULL
 	ORDER BY shape_id, coalesce(shape_dist_traveled, 0) DESC,
 		shape_pt_sequence
-), trip_times AS (
-	SELECT trip_id, max(stop_sequence) AS last_sequence,
-		count(shape_dist_traveled) AS ndists
-	FROM @s.stop_times
-	WHERE trip_id IS NOT NULL
-	GROUP BY trip_id
 ), last_stop AS (
-	SELECT t.trip_id, t.shape_id, st.gtfs2pgsql_line AS line,
-		coalesce(st.shape_dist_traveled, 0) AS dist, sh.max_dist,
+	SELECT t.trip_id, t.shape_id, st.line, st.dist, sh.max_dist,
 		2 * 6371010 * asin(sqrt(
 			sin(radians(s.stop_lat - sh.lat) / 2) ^ 2 +
 			cos(radians(s.stop_lat)) * cos(radians(sh.lat)) *
 			sin(radians(s.stop_lon - sh.lon) / 2) ^ 2)) AS apart
-	FROM trip_times AS tt
-	JOIN @s.trips AS t USING (trip_id)
+	FROM @s.trips AS t
 	JOIN shape AS sh ON sh.shape_id = t.shape_id
-	JOIN @s.stop_times AS st
-		ON st.trip_id = tt.trip_id AND st.stop_sequence = tt.last_sequence
+	CROSS JOIN LATERAL (
+		SELECT gtfs2pgsql_line AS line, stop_id,
+			coalesce(shape_dist_traveled, 0) AS dist
+		FROM @s.stop_times
+		WHERE trip_id = t.trip_id
+		ORDER BY stop_sequence DESC
+		LIMIT 1) AS st
 	JOIN @s.stops AS s ON s.stop_id = st.stop_id
 	WHERE sh.max_dist <> 0 AND s.stop_lat IS NOT NULL
 		AND s.stop_lon IS NOT NULL
@@ -64,7 +62,10 @@ SELECT 'trips.txt', t.gtfs2pgsql_line, 'shape_id',
 	format('trip %s has shape_dist_traveled in stop_times.txt; %s of the '
 		'%s points of shape %s have none', t.trip_id,
 		sh.npoints - sh.ndists, sh.npoints, t.shape_id)
-FROM trip_times AS tt
-JOIN @s.trips AS t USING (trip_id)
+FROM @s.trips AS t
 JOIN shape AS sh ON sh.shape_id = t.shape_id
-WHERE tt.ndists > 0 AND sh.ndists < sh.npoints
+WHERE sh.ndists < sh.npoints
+	AND EXISTS (SELECT FROM @s.import_files
+		WHERE file = 'stop_times.txt' AND 'shape_dist_traveled' = ANY (columns))
+	AND EXISTS (SELECT FROM @s.stop_times AS st
+		WHERE st.trip_id = t.trip_id AND st.shape_dist_traveled IS NOT NULL)
