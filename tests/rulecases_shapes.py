@@ -101,3 +101,11 @@ def _(f):
     row(f, 'routes.txt', route_id='R1')['network_id'] = 'NET'
     f['networks.txt'] = [dict(network_id='NET', network_name='City')]
     f['route_networks.txt'] = [dict(network_id='NET', route_id='R1')]
+
+
+@case('stop_too_far_from_shape', 'stop_times.txt', 6, 'D')
+def _(f):
+    # T2 calls at D, 840 m east of its shape
+    f['stops.txt'].append(dict(row(f, 'stops.txt', stop_id='B'), stop_id='D', stop_name='Pine Street',
+                               stop_lon='-73.9801'))
+    row(f, 'stop_times.txt', trip_id='T2', stop_sequence='2')['stop_id'] = 'D'
