@@ -13,22 +13,20 @@
 -- segments of a stop's cells are measured, on a plane tangent at the stop
 -- (exact enough at 400 m).
 -- sqlfiles.sh parameters: '2026-01-01'
-WITH trip AS (
+WITH visit AS (
 	-- the trips of a shape and a route that exist, as the validator's
-	SELECT t.trip_id, t.shape_id, r.route_type
-	FROM @s.trips AS t
-	JOIN @s.routes AS r USING (route_id)
-	WHERE t.shape_id IN (SELECT shape_id FROM @s.shapes)
-), visit AS (
 	SELECT t.shape_id, st.stop_id, min(st.gtfs2pgsql_line) AS line,
 		count(*) AS n
 	FROM @s.stop_times AS st
-	JOIN trip AS t USING (trip_id)
+	JOIN @s.trips AS t USING (trip_id)
+	WHERE t.shape_id IN (SELECT shape_id FROM @s.shapes)
+		AND t.route_id IN (SELECT route_id FROM @s.routes)
 	GROUP BY t.shape_id, st.stop_id
 ), rail_end AS (
 	-- the first and last stop times of rail trips, by the key
 	SELECT t.shape_id, e.stop_id, count(*) AS n
-	FROM trip AS t
+	FROM @s.trips AS t
+	JOIN @s.routes AS r USING (route_id)
 	CROSS JOIN LATERAL (
 		(SELECT stop_id FROM @s.stop_times AS st
 		 WHERE st.trip_id = t.trip_id ORDER BY st.stop_sequence LIMIT 1)
@@ -36,7 +34,7 @@ WITH trip AS (
 		(SELECT stop_id FROM @s.stop_times AS st
 		 WHERE st.trip_id = t.trip_id ORDER BY st.stop_sequence DESC LIMIT 1)
 	) AS e
-	WHERE t.route_type = 2
+	WHERE r.route_type = 2
 	GROUP BY t.shape_id, e.stop_id
 ), stop_at AS (
 	-- 400 m where every call at the stop ends a rail trip
