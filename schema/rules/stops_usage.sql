@@ -2,7 +2,8 @@
 -- price: the validator's LocationHasStopTimesValidator,
 -- ParentStationValidator and StopZoneIdValidator.
 --   stop_without_stop_time (warning): a stop (location_type 0 or empty)
---     that no stop_times.stop_id names.
+--     that no stop_times.stop_id names, nor a location group of it
+--     (location_group_stops.txt) a stop_times.location_group_id.
 --   unused_station (info): a station (1) that no stop (0) has for
 --     parent_station (unused_parent_station, its name before validator
 --     7.0.0, is no longer given).
@@ -18,6 +19,9 @@ SELECT 'stops.txt' AS file, s.gtfs2pgsql_line AS line, 'stop_id' AS "column",
 FROM @s.stops AS s
 WHERE coalesce(s.location_type, 0) = 0
 	AND NOT EXISTS (SELECT FROM @s.stop_times AS st WHERE st.stop_id = s.stop_id)
+	AND NOT EXISTS (SELECT FROM @s.location_group_stops AS g
+		WHERE g.stop_id = s.stop_id AND EXISTS (SELECT FROM @s.stop_times AS st
+			WHERE st.location_group_id = g.location_group_id))
 UNION ALL
 SELECT 'stops.txt', s.gtfs2pgsql_line, 'stop_id', 'unused_station' AS code,
 	NULL, s.stop_id, format('station %s has no stop', s.stop_id)
