@@ -91,6 +91,16 @@ def _(f):
 @case('stop_without_stop_time', 'stops.txt', 6, 'D')
 def _(f):
     add_stop(f, 'D', 0)
+    # F is used: a Flex trip serves its location group
+    add_stop(f, 'F', 0)
+    f['location_groups.txt'] = [dict(location_group_id='LG', location_group_name='Zone')]
+    f['location_group_stops.txt'] = [dict(location_group_id='LG', stop_id='F')]
+    f['trips.txt'].append(dict(route_id='R1', service_id='ALL', trip_id='T3'))
+    for sequence, pickup, drop_off in (('1', '2', '1'), ('2', '1', '2')):
+        f['stop_times.txt'].append(dict(
+            trip_id='T3', location_group_id='LG', stop_sequence=sequence,
+            start_pickup_drop_off_window='10:00:00', end_pickup_drop_off_window='11:00:00',
+            pickup_type=pickup, drop_off_type=drop_off))
 
 
 @case('unused_station', 'stops.txt', 6, 'ST2')
