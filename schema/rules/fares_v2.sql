@@ -40,14 +40,20 @@ SELECT 'fare_products.txt', p.second_line, 'rider_category_id',
 	format('fare product %s has the default rider categories %s',
 		p.fare_product_id, array_to_string(p.categories, ', '))
 FROM (
-	SELECT fp.fare_product_id,
-		array_agg(DISTINCT fp.rider_category_id) AS categories,
-		(array_agg(fp.gtfs2pgsql_line ORDER BY fp.gtfs2pgsql_line))[2] AS second_line
-	FROM @s.fare_products AS fp
-	JOIN @s.rider_categories AS rc USING (rider_category_id)
-	WHERE rc.is_default_fare_category = 1
-	GROUP BY fp.fare_product_id
-	HAVING count(DISTINCT fp.rider_category_id) > 1
+	-- each default category of a product at the first row that names it
+	SELECT d.fare_product_id,
+		array_agg(d.rider_category_id ORDER BY d.line) AS categories,
+		(array_agg(d.line ORDER BY d.line))[2] AS second_line
+	FROM (
+		SELECT fp.fare_product_id, fp.rider_category_id,
+			min(fp.gtfs2pgsql_line) AS line
+		FROM @s.fare_products AS fp
+		JOIN @s.rider_categories AS rc USING (rider_category_id)
+		WHERE rc.is_default_fare_category = 1
+		GROUP BY fp.fare_product_id, fp.rider_category_id
+	) AS d
+	GROUP BY d.fare_product_id
+	HAVING count(*) > 1
 ) AS p
 UNION ALL
 SELECT 'fare_transfer_rules.txt', r.gtfs2pgsql_line, n."column", n.code,
