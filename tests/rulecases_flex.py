@@ -177,7 +177,7 @@ def _(f):
     transfer(f, from_leg_group_id='L1', to_leg_group_id='L2', duration_limit_type='1')
 
 
-@case('fare_transfer_rule_missing_transfer_count', 'fare_transfer_rules.txt', 2, None)
+@case('fare_transfer_rule_without_transfer_count', 'fare_transfer_rules.txt', 2, None)
 def _(f):
     transfer(f, from_leg_group_id='L1', to_leg_group_id='L1')
 

@@ -12,8 +12,9 @@
 --   fare_transfer_rule_duration_limit_without_type,
 --   fare_transfer_rule_duration_limit_type_without_duration_limit: one of
 --     duration_limit and duration_limit_type without the other;
---   fare_transfer_rule_missing_transfer_count: from_leg_group_id equal to
---     to_leg_group_id and no transfer_count;
+--   fare_transfer_rule_without_transfer_count: from_leg_group_id equal to
+--     to_leg_group_id and no transfer_count (the validator's 8.0 name of
+--     fare_transfer_rule_missing_transfer_count, given no more);
 --   fare_transfer_rule_invalid_transfer_count: the same with a
 --     transfer_count of 0 or below -1;
 --   fare_transfer_rule_with_forbidden_transfer_count: leg groups not both
@@ -72,7 +73,7 @@ CROSS JOIN LATERAL (VALUES
 	 , 'duration_limit_type', r.duration_limit_type::text,
 	 'duration_limit_type without duration_limit'),
 	(r.from_leg_group_id = r.to_leg_group_id AND r.transfer_count IS NULL,
-	 'fare_transfer_rule_missing_transfer_count' -- code
+	 'fare_transfer_rule_without_transfer_count' -- code
 	 , 'transfer_count', NULL,
 	 'a transfer within one leg group requires transfer_count'),
 	(r.from_leg_group_id = r.to_leg_group_id AND
