@@ -4,9 +4,11 @@ timeframes, translations and attributions (tests/rules.py,
 tests/rulefeed.py say how).  BASE has none of these files: each case adds
 the rows it needs.
 """
-import json
+import copy, json, os
 
-from rulefeed import case, row
+import gtfstest as g
+import integration as it
+from rulefeed import AS_OF, BASE, case, feed_text, row
 
 
 def booking(f, **fields):
@@ -239,3 +241,25 @@ def _(f):
 def _(f):
     f['attributions.txt'] = [dict(attribution_id='AT', organization_name='Example Data',
                                   is_producer='0', attribution_url='https://data.example')]
+
+
+@it.test()
+def rules_no_geometry():
+    """--no-geometry loads no locations.geojson: the rules that need it
+    (PostGIS, the zones) do not run, the others do."""
+    files = copy.deepcopy(BASE)
+    zones(files, ('Z1', -74.0, 40.75, 0.01))
+    flex_trip(files, dict(location_id='Z1', start_pickup_drop_off_window='09:00:00',
+                          end_pickup_drop_off_window='08:00:00'))
+    name = 'rules_no_geometry'
+    report = os.path.join(g.TMP, name + '.json')
+    r = g.run('--report', report, '-q', '-s', name, '--as-of', AS_OF, '--no-geometry',
+              it.write_feed(name, feed_text(files)))
+    it.check(r.returncode == 0, g.describe(r))
+    with open(report) as f:
+        steps = [s['step'] for s in json.load(f)['steps']]
+    it.check('rule flex_windows' in steps and 'rule flex_zones' not in steps
+             and 'rule flex_geography_ids' not in steps, 'steps: %r' % steps)
+    n = it.value("SELECT count(*) FROM %s.import_notices "
+                 "WHERE code = 'invalid_pickup_drop_off_window'" % name)
+    it.check(int(n) == 1, '%s invalid_pickup_drop_off_window' % n)
