@@ -99,8 +99,11 @@ WITH header AS (
 	SELECT 'Flexible Services', 'Fixed-Stops Demand Responsive Services',
 		EXISTS (SELECT FROM @s.location_groups)
 	UNION ALL
+	-- stop times at zones: a load --no-geometry has no table locations
 	SELECT 'Flexible Services', 'Zone-Based Demand Responsive Services',
-		EXISTS (SELECT FROM @s.locations)
+		'stop_times.txt:location_id' = ANY (h.names) AND EXISTS
+		(SELECT FROM @s.stop_times WHERE location_id IS NOT NULL)
+	FROM has_column AS h
 	UNION ALL
 	SELECT 'Shapes', 'Shapes', EXISTS (SELECT FROM @s.shapes)
 	UNION ALL
