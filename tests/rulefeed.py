@@ -82,10 +82,14 @@ BASE = {
 
 
 def feed_text(files):
-    """{file: CSV text} of {file: rows}; a file of no row is left out."""
+    """{file: CSV text} of {file: rows}; a file of no row is left out, a
+    file given as text (locations.geojson) is as given."""
     out = {}
     for name, rows in files.items():
         if not rows:
+            continue
+        if isinstance(rows, str):
+            out[name] = rows
             continue
         columns = []
         for r in rows:

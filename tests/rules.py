@@ -63,7 +63,7 @@ def rule_test(code):
     def fn():
         files = copy.deepcopy(BASE)
         change(files)
-        # a schema name has at most 63 bytes
+        # a schema's name has at most 63 bytes, a code up to 62
         notices = load_rules_feed(('rule_' + code)[:63], files)
         got = [n for n in notices if n[0] == code]
         check(len(got) == 1, '%s: expected one notice, got %r (all: %r)'
@@ -201,10 +201,7 @@ def summary_json():
 
 @test()
 def summary_without_rules():
-    """--no-validate: no as_of; --no-geometry: no locations table to read."""
-    files = copy.deepcopy(BASE)
-    files['translations.txt'] = []
-    r = report_of('summary_no_rules', files, '--no-validate', '--no-geometry')
+    r = report_of('summary_no_rules', BASE, '--no-validate')
     check(r['as_of'] is None, '--no-validate: as_of %r' % r['as_of'])
     check(r['summary']['counts']['trips'] == 2, 'summary %r' % r['summary'])
 

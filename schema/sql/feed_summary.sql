@@ -99,10 +99,11 @@ WITH header AS (
 	SELECT 'Flexible Services', 'Fixed-Stops Demand Responsive Services',
 		EXISTS (SELECT FROM @s.location_groups)
 	UNION ALL
-	-- a load without geometry has no table of locations.geojson
+	-- stop times at zones: a load --no-geometry has no table locations
 	SELECT 'Flexible Services', 'Zone-Based Demand Responsive Services',
-		EXISTS (SELECT FROM @s.import_files
-			WHERE file = 'locations.geojson')
+		'stop_times.txt:location_id' = ANY (h.names) AND EXISTS
+		(SELECT FROM @s.stop_times WHERE location_id IS NOT NULL)
+	FROM has_column AS h
 	UNION ALL
 	SELECT 'Shapes', 'Shapes', EXISTS (SELECT FROM @s.shapes)
 	UNION ALL
