@@ -16,52 +16,41 @@
 --     Time"); one per trips.txt row but the first of each set, its value
 --     the trip_id.
 -- sqlfiles.sh parameters: '2026-01-01'
-WITH ordered AS (
-	SELECT trip_id, stop_sequence, stop_id, gtfs2pgsql_line AS line,
-		-- the time of a stop time whose arrival is its departure
-		CASE WHEN arrival_time = departure_time THEN arrival_time END AS t,
-		arrival_time, departure_time,
-		lag(stop_id) OVER w AS prev_stop,
-		lag(CASE WHEN arrival_time = departure_time THEN arrival_time END)
-			OVER w AS prev_t,
-		row_number() OVER w AS n
+-- One ordered pass (the key's index) keeps the rows a rule looks at: a stop
+-- time at the stop or the time of the one before it; the trips' calls are
+-- summed apart, in parallel, without order.
+WITH flagged AS MATERIALIZED (
+	SELECT *
+	FROM (SELECT trip_id, stop_sequence, stop_id, gtfs2pgsql_line AS line, t,
+			stop_id = lag(stop_id) OVER w AS same_stop,
+			t = lag(t) OVER w AS same_time,
+			lag(gtfs2pgsql_line) OVER w AS prev_line,
+			row_number() OVER w AS n
+		FROM (SELECT *, CASE WHEN arrival_time = departure_time
+					THEN arrival_time END AS t
+				FROM @s.stop_times) AS st
+		WINDOW w AS (PARTITION BY trip_id ORDER BY stop_sequence)) AS o
+	WHERE same_stop OR same_time
+)
+-- runs of rows at the time of the row before (the run's first is the row
+-- before its first): n less their rank is one number along a run
+, run AS (
+	SELECT trip_id, t, (array_agg(prev_line ORDER BY n))[1] AS line,
+		count(*) + 1 AS calls
+	FROM (SELECT trip_id, t, prev_line, n,
+			n - row_number() OVER (PARTITION BY trip_id ORDER BY n) AS run
+		FROM flagged
+		WHERE same_time) AS r
+	GROUP BY trip_id, t, run
+	HAVING count(*) + 1 > 5
+)
+-- the trip's calls, order and all, as two numbers: two trips alike in them
+-- are alike call for call but by a 64-bit chance
+, calls AS (
+	SELECT trip_id, count(*) AS calls,
+		sum(hashtextextended(concat_ws('/', stop_sequence, stop_id,
+			arrival_time, departure_time), 0)) AS calls_hash
 	FROM @s.stop_times
-	WINDOW w AS (PARTITION BY trip_id ORDER BY stop_sequence)
-)
-, st AS MATERIALIZED (
-	SELECT o.*,
-		-- runs of one time: a row starts one where the time changes
-		count(*) FILTER (WHERE t IS NULL OR prev_t IS NULL
-			OR t <> prev_t) OVER (PARTITION BY trip_id ORDER BY stop_sequence
-			ROWS UNBOUNDED PRECEDING) AS run
-	FROM ordered AS o
-)
-, same_time AS (
-	SELECT 'stop_times.txt' AS file, min(line) AS line,
-		'arrival_time' AS "column",
-		'too_many_consecutive_stop_times_with_same_time' AS code,
-		NULL::text AS severity, to_char(min(t), 'HH24:MI:SS') AS value,
-		format('trip %s: %s consecutive stop times at %s', trip_id,
-			count(*), to_char(min(t), 'HH24:MI:SS')) AS message
-	FROM st
-	WHERE t IS NOT NULL
-	GROUP BY trip_id, run
-	HAVING count(*) > 5
-)
-, same_stop AS (
-	SELECT 'stop_times.txt' AS file, line, 'stop_id' AS "column",
-		'consecutive_same_stop' AS code, NULL::text AS severity,
-		stop_id AS value,
-		format('trip %s: stop %s again at stop_sequence %s', trip_id, stop_id,
-			stop_sequence) AS message
-	FROM st
-	WHERE stop_id = prev_stop
-)
-, pattern AS (
-	SELECT trip_id,
-		md5(string_agg(concat_ws('/', stop_id, arrival_time, departure_time),
-			',' ORDER BY n)) AS times
-	FROM st
 	GROUP BY trip_id
 )
 , duplicate AS (
@@ -69,12 +58,22 @@ WITH ordered AS (
 		first_value(t.trip_id) OVER same AS first_trip,
 		row_number() OVER same AS k
 	FROM @s.trips AS t
-	JOIN pattern AS p USING (trip_id)
-	WINDOW same AS (PARTITION BY t.route_id, t.service_id, p.times
-		ORDER BY t.gtfs2pgsql_line)
+	JOIN calls AS c USING (trip_id)
+	WINDOW same AS (PARTITION BY t.route_id, t.service_id, c.calls,
+		c.calls_hash ORDER BY t.gtfs2pgsql_line)
 )
-SELECT * FROM same_time
-UNION ALL SELECT * FROM same_stop
+SELECT 'stop_times.txt' AS file, line, 'arrival_time' AS "column",
+	'too_many_consecutive_stop_times_with_same_time' AS code,
+	NULL::text AS severity, to_char(t, 'HH24:MI:SS') AS value,
+	format('trip %s: %s consecutive stop times at %s', trip_id, calls,
+		to_char(t, 'HH24:MI:SS')) AS message
+FROM run
+UNION ALL
+SELECT 'stop_times.txt', line, 'stop_id', 'consecutive_same_stop' AS code,
+	NULL::text, stop_id, format('trip %s: stop %s again at stop_sequence %s',
+		trip_id, stop_id, stop_sequence)
+FROM flagged
+WHERE same_stop
 UNION ALL
 SELECT 'trips.txt', line, 'trip_id', 'duplicate_trip' AS code, NULL::text,
 	trip_id, format('trip %s has the route, service, stops and times of '
