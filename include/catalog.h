@@ -39,6 +39,8 @@ typedef enum
 #define FIELD_REQUIRED	0x01	/* column must exist, value must not be
 								 * empty */
 #define FIELD_KEY		0x02	/* part of the file's primary key */
+#define FIELD_ID		0x04	/* an id (the reference's ID types) */
+#define FIELD_TEXT		0x08	/* text for riders (the reference's Text) */
 
 typedef struct
 {

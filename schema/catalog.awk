@@ -59,6 +59,10 @@ $1 ~ /\.geojson$/ { next }        # loaded by its own reader, not as CSV
 	required = presence == "Required" && notes !~ /empty=/
 	flags = required ? "FIELD_REQUIRED" : "0"
 	if (key == "yes") flags = flags "|FIELD_KEY"
+	# the validator's FieldTypeEnum.ID: its values are checked for ASCII
+	if (type ~ /(^| )ID( |$)/) flags = flags "|FIELD_ID"
+	# text riders read: the validator's U+FFFD check (invalid_character)
+	if (type == "Text") flags = flags "|FIELD_TEXT"
 	sub(/^0\|/, "", flags)
 	# references checked after the load: "stops.stop_id|...", "" for none
 	refs = $6

@@ -1225,6 +1225,15 @@ def cases():
         sql=[('route_type 3', "SELECT route_type::text FROM @.routes WHERE"
               " route_id = 'R35'", '3')])
 
+    # ---- the validator's checks of text as read: noticed, kept
+    value_case('non_ascii_or_non_printable_char', 'non_ascii_or_non_printable_char',
+               'trips.txt', 'R10,WKDY,R10-WKDY-0-0530', 'block_id', 'B10-\u00e9', action=KEPT,
+               sev=W, sql=[('block_id kept', "SELECT block_id FROM @.trips WHERE"
+                            " trip_id = 'R10-WKDY-0-0530'", 'B10-\u00e9')])
+    value_case('invalid_character', 'invalid_character', 'stops.txt', 'P03,', 'stop_name',
+               'Caf\ufffd', action=KEPT, sql=[('P03 kept', "SELECT stop_name FROM @.stops"
+                                               " WHERE stop_id = 'P03'", 'Caf\ufffd')])
+
     # ---- header and file level
     header, rows = g.rows_of(SAMPLE, 'routes.txt')
     i = header.index('route_type')
@@ -1640,7 +1649,8 @@ CASE_NAMES = [
     'stops_optional_with_locations', 'empty_file_required', 'empty_file_agency',
     'empty_file_no_header', 'leading_or_trailing_whitespaces',
     'leading_or_trailing_whitespaces_blank', 'leading_or_trailing_whitespaces_quoted',
-    'leading_or_trailing_whitespaces_tab',
+    'leading_or_trailing_whitespaces_tab', 'non_ascii_or_non_printable_char',
+    'invalid_character',
     'csv_parsing_failed_field_over_1mib', 'csv_parsing_failed_row_over_4mib',
     'csv_parsing_failed_100k_fields', 'zip_trailing_bytes', 'zip_leading_bytes',
     'duplicate_key', 'duplicate_key_composite', 'duplicate_key_multiline',
@@ -1719,6 +1729,8 @@ KIND_CASES = {
     'empty_file': 'empty_file_required',
     'csv_parsing_failed': 'csv_parsing_failed_field_over_1mib',
     'leading_or_trailing_whitespaces': 'leading_or_trailing_whitespaces',
+    'non_ascii_id': 'non_ascii_or_non_printable_char',
+    'invalid_character': 'invalid_character',
     'malformed_json': 'malformed_json', 'zip_trailing_bytes': 'zip_trailing_bytes',
     'foreign_key_violation': 'foreign_key_stop', 'invalid_timezone': 'invalid_timezone',
     'missing_required_element': 'missing_required_element',

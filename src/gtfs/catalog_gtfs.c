@@ -4,20 +4,20 @@
 #include "catalog.h"
 
 static const CatalogField feed_info_fields[] = {
-	{"feed_publisher_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"feed_publisher_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_TEXT, NULL, NULL},
 	{"feed_publisher_url", GT_URL, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"feed_lang", GT_LANGUAGE, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"default_lang", GT_LANGUAGE, SIGN_ANY, 0, NULL, NULL},
 	{"feed_start_date", GT_DATE, SIGN_ANY, 0, NULL, NULL},
 	{"feed_end_date", GT_DATE, SIGN_ANY, 0, NULL, NULL},
-	{"feed_version", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"feed_version", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"feed_contact_email", GT_EMAIL, SIGN_ANY, 0, NULL, NULL},
 	{"feed_contact_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 };
 
 static const CatalogField agency_fields[] = {
-	{"agency_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
-	{"agency_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"agency_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"agency_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_TEXT, NULL, NULL},
 	{"agency_url", GT_URL, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"agency_timezone", GT_TIMEZONE, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"agency_lang", GT_LANGUAGE, SIGN_ANY, 0, NULL, NULL},
@@ -28,41 +28,41 @@ static const CatalogField agency_fields[] = {
 };
 
 static const CatalogField levels_fields[] = {
-	{"level_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"level_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"level_index", GT_FLOAT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"level_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"level_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 };
 
 static const CatalogField stops_fields[] = {
-	{"stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"stop_code", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"stop_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"tts_stop_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"stop_desc", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"stop_code", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"stop_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"tts_stop_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"stop_desc", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"stop_lat", GT_LAT, SIGN_ANY, 0, NULL, NULL},
 	{"stop_lon", GT_LON, SIGN_ANY, 0, NULL, NULL},
-	{"zone_id", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"zone_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, NULL},
 	{"stop_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 	{"location_type", GT_ENUM, SIGN_ANY, 0, "0,1,2,3,4", NULL},
-	{"parent_station", GT_TEXT, SIGN_ANY, 0, NULL, "stops.stop_id"},
+	{"parent_station", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "stops.stop_id"},
 	{"stop_timezone", GT_TIMEZONE, SIGN_ANY, 0, NULL, NULL},
 	{"wheelchair_boarding", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
-	{"level_id", GT_TEXT, SIGN_ANY, 0, NULL, "levels.level_id"},
-	{"platform_code", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"level_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "levels.level_id"},
+	{"platform_code", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"stop_access", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
 };
 
 static const CatalogField networks_fields[] = {
-	{"network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"network_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"network_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 };
 
 static const CatalogField routes_fields[] = {
-	{"route_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"agency_id", GT_TEXT, SIGN_ANY, 0, NULL, "agency.agency_id"},
-	{"route_short_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"route_long_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"route_desc", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"route_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"agency_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "agency.agency_id"},
+	{"route_short_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"route_long_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"route_desc", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"route_type", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1,2,3,4,5,6,7,11,12", NULL},
 	{"route_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 	{"route_color", GT_COLOR, SIGN_ANY, 0, NULL, NULL},
@@ -70,17 +70,17 @@ static const CatalogField routes_fields[] = {
 	{"route_sort_order", GT_INT, SIGN_NONNEG, 0, NULL, NULL},
 	{"continuous_pickup", GT_ENUM, SIGN_ANY, 0, "0,1,2,3", NULL},
 	{"continuous_drop_off", GT_ENUM, SIGN_ANY, 0, "0,1,2,3", NULL},
-	{"network_id", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"network_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, NULL},
 	{"cemv_support", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
 };
 
 static const CatalogField route_networks_fields[] = {
-	{"network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, "networks.network_id"},
-	{"route_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "routes.route_id"},
+	{"network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_ID, NULL, "networks.network_id"},
+	{"route_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "routes.route_id"},
 };
 
 static const CatalogField calendar_fields[] = {
-	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"monday", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1", NULL},
 	{"tuesday", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1", NULL},
 	{"wednesday", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1", NULL},
@@ -93,13 +93,13 @@ static const CatalogField calendar_fields[] = {
 };
 
 static const CatalogField calendar_dates_fields[] = {
-	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"date", GT_DATE, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
 	{"exception_type", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "1,2", NULL},
 };
 
 static const CatalogField shapes_fields[] = {
-	{"shape_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"shape_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"shape_pt_lat", GT_LAT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"shape_pt_lon", GT_LON, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"shape_pt_sequence", GT_INT, SIGN_NONNEG, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
@@ -107,7 +107,7 @@ static const CatalogField shapes_fields[] = {
 };
 
 static const CatalogField booking_rules_fields[] = {
-	{"booking_rule_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"booking_rule_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"booking_type", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1,2", NULL},
 	{"prior_notice_duration_min", GT_INT, SIGN_ANY, 0, NULL, NULL},
 	{"prior_notice_duration_max", GT_INT, SIGN_ANY, 0, NULL, NULL},
@@ -115,24 +115,24 @@ static const CatalogField booking_rules_fields[] = {
 	{"prior_notice_last_time", GT_TIME, SIGN_ANY, 0, NULL, NULL},
 	{"prior_notice_start_day", GT_INT, SIGN_ANY, 0, NULL, NULL},
 	{"prior_notice_start_time", GT_TIME, SIGN_ANY, 0, NULL, NULL},
-	{"prior_notice_service_id", GT_TEXT, SIGN_ANY, 0, NULL, "calendar.service_id|calendar_dates.service_id"},
-	{"message", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"pickup_message", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"drop_off_message", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"prior_notice_service_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "calendar.service_id|calendar_dates.service_id"},
+	{"message", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"pickup_message", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"drop_off_message", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"phone_number", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
 	{"info_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 	{"booking_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 };
 
 static const CatalogField trips_fields[] = {
-	{"route_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, "routes.route_id"},
-	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, "calendar.service_id|calendar_dates.service_id"},
-	{"trip_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"trip_headsign", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"trip_short_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"route_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_ID, NULL, "routes.route_id"},
+	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_ID, NULL, "calendar.service_id|calendar_dates.service_id"},
+	{"trip_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"trip_headsign", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"trip_short_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"direction_id", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
-	{"block_id", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"shape_id", GT_TEXT, SIGN_ANY, 0, NULL, "shapes.shape_id"},
+	{"block_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, NULL},
+	{"shape_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "shapes.shape_id"},
 	{"wheelchair_accessible", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
 	{"bikes_allowed", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
 	{"cars_allowed", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
@@ -141,24 +141,24 @@ static const CatalogField trips_fields[] = {
 };
 
 static const CatalogField location_groups_fields[] = {
-	{"location_group_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"location_group_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"location_group_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"location_group_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 };
 
 static const CatalogField location_group_stops_fields[] = {
-	{"location_group_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "location_groups.location_group_id"},
-	{"stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "stops.stop_id"},
+	{"location_group_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "location_groups.location_group_id"},
+	{"stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "stops.stop_id"},
 };
 
 static const CatalogField stop_times_fields[] = {
-	{"trip_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "trips.trip_id"},
+	{"trip_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "trips.trip_id"},
 	{"arrival_time", GT_TIME, SIGN_ANY, 0, NULL, NULL},
 	{"departure_time", GT_TIME, SIGN_ANY, 0, NULL, NULL},
-	{"stop_id", GT_TEXT, SIGN_ANY, 0, NULL, "stops.stop_id"},
-	{"location_group_id", GT_TEXT, SIGN_ANY, 0, NULL, "location_groups.location_group_id"},
-	{"location_id", GT_TEXT, SIGN_ANY, 0, NULL, "locations.id"},
+	{"stop_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "stops.stop_id"},
+	{"location_group_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "location_groups.location_group_id"},
+	{"location_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "locations.id"},
 	{"stop_sequence", GT_INT, SIGN_NONNEG, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"stop_headsign", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"stop_headsign", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"start_pickup_drop_off_window", GT_TIME, SIGN_ANY, 0, NULL, NULL},
 	{"end_pickup_drop_off_window", GT_TIME, SIGN_ANY, 0, NULL, NULL},
 	{"pickup_type", GT_ENUM, SIGN_ANY, 0, "0,1,2,3", NULL},
@@ -167,12 +167,12 @@ static const CatalogField stop_times_fields[] = {
 	{"continuous_drop_off", GT_ENUM, SIGN_ANY, 0, "0,1,2,3", NULL},
 	{"shape_dist_traveled", GT_FLOAT, SIGN_NONNEG, 0, NULL, NULL},
 	{"timepoint", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
-	{"pickup_booking_rule_id", GT_TEXT, SIGN_ANY, 0, NULL, "booking_rules.booking_rule_id"},
-	{"drop_off_booking_rule_id", GT_TEXT, SIGN_ANY, 0, NULL, "booking_rules.booking_rule_id"},
+	{"pickup_booking_rule_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "booking_rules.booking_rule_id"},
+	{"drop_off_booking_rule_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "booking_rules.booking_rule_id"},
 };
 
 static const CatalogField frequencies_fields[] = {
-	{"trip_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "trips.trip_id"},
+	{"trip_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "trips.trip_id"},
 	{"start_time", GT_TIME, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
 	{"end_time", GT_TIME, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"headway_secs", GT_INT, SIGN_POSITIVE, FIELD_REQUIRED, NULL, NULL},
@@ -180,20 +180,20 @@ static const CatalogField frequencies_fields[] = {
 };
 
 static const CatalogField transfers_fields[] = {
-	{"from_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "stops.stop_id"},
-	{"to_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "stops.stop_id"},
-	{"from_route_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "routes.route_id"},
-	{"to_route_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "routes.route_id"},
-	{"from_trip_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "trips.trip_id"},
-	{"to_trip_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "trips.trip_id"},
+	{"from_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "stops.stop_id"},
+	{"to_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "stops.stop_id"},
+	{"from_route_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "routes.route_id"},
+	{"to_route_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "routes.route_id"},
+	{"from_trip_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "trips.trip_id"},
+	{"to_trip_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "trips.trip_id"},
 	{"transfer_type", GT_ENUM, SIGN_ANY, 0, "0,1,2,3,4,5", NULL},
 	{"min_transfer_time", GT_INT, SIGN_NONNEG, 0, NULL, NULL},
 };
 
 static const CatalogField pathways_fields[] = {
-	{"pathway_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"from_stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, "stops.stop_id"},
-	{"to_stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, "stops.stop_id"},
+	{"pathway_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"from_stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_ID, NULL, "stops.stop_id"},
+	{"to_stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_ID, NULL, "stops.stop_id"},
 	{"pathway_mode", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "1,2,3,4,5,6,7", NULL},
 	{"is_bidirectional", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1", NULL},
 	{"length", GT_FLOAT, SIGN_NONNEG, 0, NULL, NULL},
@@ -201,111 +201,111 @@ static const CatalogField pathways_fields[] = {
 	{"stair_count", GT_INT, SIGN_NONZERO, 0, NULL, NULL},
 	{"max_slope", GT_FLOAT, SIGN_ANY, 0, NULL, NULL},
 	{"min_width", GT_FLOAT, SIGN_POSITIVE, 0, NULL, NULL},
-	{"signposted_as", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"reversed_signposted_as", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"signposted_as", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"reversed_signposted_as", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 };
 
 static const CatalogField areas_fields[] = {
-	{"area_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"area_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"area_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"area_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 };
 
 static const CatalogField stop_areas_fields[] = {
-	{"area_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "areas.area_id"},
-	{"stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "stops.stop_id"},
+	{"area_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "areas.area_id"},
+	{"stop_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "stops.stop_id"},
 };
 
 static const CatalogField timeframes_fields[] = {
-	{"timeframe_group_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"timeframe_group_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"start_time", GT_TIME, SIGN_ANY, FIELD_KEY, NULL, NULL},
 	{"end_time", GT_TIME, SIGN_ANY, FIELD_KEY, NULL, NULL},
-	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "calendar.service_id|calendar_dates.service_id"},
+	{"service_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "calendar.service_id|calendar_dates.service_id"},
 };
 
 static const CatalogField rider_categories_fields[] = {
-	{"rider_category_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"rider_category_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"rider_category_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"rider_category_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_TEXT, NULL, NULL},
 	{"is_default_fare_category", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
 	{"eligibility_url", GT_URL, SIGN_ANY, 0, NULL, NULL},
 };
 
 static const CatalogField fare_media_fields[] = {
-	{"fare_media_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"fare_media_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
+	{"fare_media_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"fare_media_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
 	{"fare_media_type", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1,2,3,4", NULL},
 };
 
 static const CatalogField fare_products_fields[] = {
-	{"fare_product_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"fare_product_name", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"rider_category_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "rider_categories.rider_category_id"},
-	{"fare_media_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "fare_media.fare_media_id"},
+	{"fare_product_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"fare_product_name", GT_TEXT, SIGN_ANY, FIELD_TEXT, NULL, NULL},
+	{"rider_category_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "rider_categories.rider_category_id"},
+	{"fare_media_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "fare_media.fare_media_id"},
 	{"amount", GT_MONEY, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"currency", GT_CURRENCY, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 };
 
 static const CatalogField fare_attributes_fields[] = {
-	{"fare_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"fare_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"price", GT_FLOAT, SIGN_NONNEG, FIELD_REQUIRED, NULL, NULL},
 	{"currency_type", GT_CURRENCY, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
 	{"payment_method", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1", NULL},
 	{"transfers", GT_ENUM, SIGN_ANY, 0, "0,1,2", NULL},
-	{"agency_id", GT_TEXT, SIGN_ANY, 0, NULL, "agency.agency_id"},
+	{"agency_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "agency.agency_id"},
 	{"transfer_duration", GT_INT, SIGN_NONNEG, 0, NULL, NULL},
 };
 
 static const CatalogField fare_rules_fields[] = {
-	{"fare_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "fare_attributes.fare_id"},
-	{"route_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "routes.route_id"},
-	{"origin_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "stops.zone_id"},
-	{"destination_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "stops.zone_id"},
-	{"contains_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "stops.zone_id"},
+	{"fare_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "fare_attributes.fare_id"},
+	{"route_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "routes.route_id"},
+	{"origin_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "stops.zone_id"},
+	{"destination_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "stops.zone_id"},
+	{"contains_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "stops.zone_id"},
 };
 
 static const CatalogField fare_leg_rules_fields[] = {
-	{"leg_group_id", GT_TEXT, SIGN_ANY, 0, NULL, NULL},
-	{"network_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "routes.network_id|networks.network_id"},
-	{"from_area_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "areas.area_id"},
-	{"to_area_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "areas.area_id"},
-	{"from_timeframe_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "timeframes.timeframe_group_id"},
-	{"to_timeframe_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "timeframes.timeframe_group_id"},
-	{"fare_product_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "fare_products.fare_product_id"},
+	{"leg_group_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, NULL},
+	{"network_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "routes.network_id|networks.network_id"},
+	{"from_area_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "areas.area_id"},
+	{"to_area_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "areas.area_id"},
+	{"from_timeframe_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "timeframes.timeframe_group_id"},
+	{"to_timeframe_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "timeframes.timeframe_group_id"},
+	{"fare_product_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "fare_products.fare_product_id"},
 	{"rule_priority", GT_INT, SIGN_NONNEG, 0, NULL, NULL},
 };
 
 static const CatalogField fare_leg_join_rules_fields[] = {
-	{"from_network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "routes.network_id|networks.network_id"},
-	{"to_network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, "routes.network_id|networks.network_id"},
-	{"from_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "stops.stop_id"},
-	{"to_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "stops.stop_id"},
+	{"from_network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "routes.network_id|networks.network_id"},
+	{"to_network_id", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_ID, NULL, "routes.network_id|networks.network_id"},
+	{"from_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "stops.stop_id"},
+	{"to_stop_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "stops.stop_id"},
 };
 
 static const CatalogField fare_transfer_rules_fields[] = {
-	{"from_leg_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "fare_leg_rules.leg_group_id"},
-	{"to_leg_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "fare_leg_rules.leg_group_id"},
+	{"from_leg_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "fare_leg_rules.leg_group_id"},
+	{"to_leg_group_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "fare_leg_rules.leg_group_id"},
 	{"transfer_count", GT_INT, SIGN_NONZERO, FIELD_KEY, NULL, NULL},
 	{"duration_limit", GT_INT, SIGN_POSITIVE, FIELD_KEY, NULL, NULL},
 	{"duration_limit_type", GT_ENUM, SIGN_ANY, 0, "0,1,2,3", NULL},
 	{"fare_transfer_type", GT_ENUM, SIGN_ANY, FIELD_REQUIRED, "0,1,2", NULL},
-	{"fare_product_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, "fare_products.fare_product_id"},
+	{"fare_product_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, "fare_products.fare_product_id"},
 };
 
 static const CatalogField translations_fields[] = {
 	{"table_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
-	{"field_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
+	{"field_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY|FIELD_TEXT, NULL, NULL},
 	{"language", GT_LANGUAGE, SIGN_ANY, FIELD_REQUIRED|FIELD_KEY, NULL, NULL},
 	{"translation", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
-	{"record_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
-	{"record_sub_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
+	{"record_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"record_sub_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, NULL},
 	{"field_value", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
 };
 
 static const CatalogField attributions_fields[] = {
-	{"attribution_id", GT_TEXT, SIGN_ANY, FIELD_KEY, NULL, NULL},
-	{"agency_id", GT_TEXT, SIGN_ANY, 0, NULL, "agency.agency_id"},
-	{"route_id", GT_TEXT, SIGN_ANY, 0, NULL, "routes.route_id"},
-	{"trip_id", GT_TEXT, SIGN_ANY, 0, NULL, "trips.trip_id"},
-	{"organization_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED, NULL, NULL},
+	{"attribution_id", GT_TEXT, SIGN_ANY, FIELD_KEY|FIELD_ID, NULL, NULL},
+	{"agency_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "agency.agency_id"},
+	{"route_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "routes.route_id"},
+	{"trip_id", GT_TEXT, SIGN_ANY, FIELD_ID, NULL, "trips.trip_id"},
+	{"organization_name", GT_TEXT, SIGN_ANY, FIELD_REQUIRED|FIELD_TEXT, NULL, NULL},
 	{"is_producer", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
 	{"is_operator", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},
 	{"is_authority", GT_ENUM, SIGN_ANY, 0, "0,1", NULL},

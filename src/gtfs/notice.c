@@ -128,6 +128,11 @@ static const NoticeKindInfo kinds[NK_COUNT] = {
 	[NK_LEADING_OR_TRAILING_WHITESPACES] = {"leading_or_trailing_whitespaces",
 		"leading_or_trailing_whitespaces", W, SCOPE_VALUE, ONLY(KEPT),
 	ALL(KEPT)},
+	/* kept as written, as the validator reads them */
+	[NK_NON_ASCII_ID] = {"non_ascii_id", "non_ascii_or_non_printable_char", W,
+	SCOPE_VALUE, ONLY(KEPT), ALL(KEPT)},
+	[NK_INVALID_CHARACTER] = {"invalid_character", "invalid_character", E,
+	SCOPE_VALUE, ONLY(KEPT), ALL(KEPT)},
 	[NK_LONG_COLUMN_NAME] = {"long_column_name", "column_name_too_long", W,
 	SCOPE_COLUMN, COLUMN, ALL(KEPT)},
 	[NK_RESERVED_COLUMN_NAME] = {"reserved_column_name",

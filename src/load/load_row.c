@@ -411,6 +411,59 @@ trim_value(FileLoad *fl, const CsvRow *row, int i, const char **v,
 	*len = n;
 }
 
+/* Whether s[0..len) is printable ASCII only, as an id should be. */
+static bool
+printable_ascii(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char) s[i] < 32 || (unsigned char) s[i] > 126)
+			return false;
+	return true;
+}
+
+/* Whether s[0..len) holds U+FFFD, the mark of a character lost. */
+static bool
+has_replacement_char(const char *s, size_t len)
+{
+	const char *end = s + len;
+	const char *p = s;
+
+	while ((p = memchr(p, 0xEF, (size_t) (end - p))) != NULL)
+	{
+		if (end - p >= 3 && (unsigned char) p[1] == 0xBF &&
+			(unsigned char) p[2] == 0xBD)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+/*
+ * The validator's checks of a value of field cf as read (its
+ * DefaultFieldValidator and @NoInvalidCharacters), each a notice with the
+ * value kept: an id of other than printable ASCII, text for riders with
+ * U+FFFD.
+ */
+static void
+check_value_text(FileLoad *fl, const CsvRow *row, int i,
+				 const CatalogField *cf, NoticeContext context,
+				 const char *v, size_t len)
+{
+	Notices    *nt = fl->run->notices;
+	char		shown[SHOW_VALUE_MAX + 8];
+
+	if ((cf->flags & FIELD_ID) && !printable_ascii(v, len))
+		notice_value(nt, NK_NON_ASCII_ID, context, fl->member, row, i + 1,
+					 fl->names[i], v, len, "%s \"%s\" has characters other "
+					 "than printable ASCII", fl->names[i],
+					 row_show_value(v, len, shown, sizeof(shown)));
+	if ((cf->flags & FIELD_TEXT) && has_replacement_char(v, len))
+		notice_value(nt, NK_INVALID_CHARACTER, context, fl->member, row,
+					 i + 1, fl->names[i], v, len, "%s \"%s\" has U+FFFD, "
+					 "a character lost in a conversion", fl->names[i],
+					 row_show_value(v, len, shown, sizeof(shown)));
+}
+
 /*
  * One data row into the COPY buffer (see load_run.h): begun, not ended.
  * Each defect is the table's to decide (notice_value, notice_row): this
@@ -482,6 +535,9 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 			copy_row_rollback(&fl->copy);
 			return !notice_must_stop(nt);
 		}
+		if (cf && len > 0)
+			check_value_text(fl, row, i, cf, notice_field_context(fl->cat, f),
+							 v, len);
 		if (f == COL_JSON || (cf == NULL && fl->cat))
 		{
 			if (len > 0 && !put_extra(fl, row, i, v, len, &dropped))
