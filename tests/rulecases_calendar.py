@@ -114,3 +114,8 @@ def _(f):
 @case('missing_recommended_field', 'routes.txt', 2, None)
 def _(f):
     f['routes.txt'][0]['agency_id'] = ''
+
+
+@case('future_calendar', 'calendar.txt', 2, '20260701')
+def _(f):
+    row(f, 'calendar.txt', service_id='ALL')['start_date'] = '20260701'
