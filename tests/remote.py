@@ -209,6 +209,28 @@ def attach_a_feed_of_another_server():
 
 
 @test()
+def load_over_an_attached_feed_refused():
+    """A load here under the feed id of an attached feed, or into its
+    schema, is refused before anything is read (exit 1, naming the server),
+    not failed at the swap on its partitions; the attached feed stays."""
+    before = query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                   " ORDER BY 1")
+    for args, said in ((['--feed-id', 'far'], 'feed "far" is attached from server "%s"'),
+                       (['--feed-id', 'other', '-s', 'far'],
+                        'schema "far" holds feed "far" of server "%s"'),
+                       (['--feed-id', 'far', '-s', 'elsewhere'],
+                        'feed "far" is attached from server "%s"')):
+        r = g.run('-q', *(args + [SAMPLE]))
+        check(r.returncode == 1 and said % SERVER in r.stderr
+              and 'gtfs2pgsql --drop far' in r.stderr,
+              'a load %s over the attached feed: %s' % (' '.join(args), it.describe(r)))
+    check(query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                " ORDER BY 1") == before, 'the registry changed')
+    check(value("SELECT count(*) FROM gtfs2pgsql.stop_times WHERE feed_id = 'far'")
+          == value("SELECT count(*) FROM near.stop_times"), 'the attached feed')
+
+
+@test()
 def server_of_another_role_refused():
     """A foreign server of another role is not used: its owner says where
     the rows come from (trust.h)."""

@@ -117,21 +117,61 @@ remote_attach_feeds(const DbParams *db, const char *server,
 	return code;
 }
 
+/* 1: the registry knows remote feeds (server_name); 0: not; -1: failed */
+static int
+registry_has_servers(PGconn *conn)
+{
+	/* a registry older than remote feeds has none */
+	return db_query_bool(conn, "SELECT EXISTS (SELECT FROM "
+						 "pg_catalog.pg_attribute a WHERE a.attrelid = "
+						 "pg_catalog.to_regclass('gtfs2pgsql.feeds') "
+						 "AND a.attname = 'server_name')", 0, NULL);
+}
+
 int
 remote_is_attached(PGconn *conn, const char *feed_id)
 {
 	const char *params[1] = {feed_id};
-	int			registry;
+	int			registry = registry_has_servers(conn);
 
-	/* a registry older than remote feeds has none */
-	registry = db_query_bool(conn, "SELECT EXISTS (SELECT FROM "
-							 "pg_catalog.pg_attribute a WHERE a.attrelid = "
-							 "pg_catalog.to_regclass('gtfs2pgsql.feeds') "
-							 "AND a.attname = 'server_name')", 0, NULL);
 	if (registry <= 0)
 		return registry;
 	return db_query_bool(conn, "SELECT server_name IS NOT NULL FROM "
 						 "gtfs2pgsql.feeds WHERE feed_id = $1", 1, params);
+}
+
+int
+remote_load_allowed(PGconn *conn, const char *feed_id, const char *schema)
+{
+	const char *params[2] = {feed_id, schema};
+	int			registry = registry_has_servers(conn);
+	PGresult   *res;
+
+	if (registry <= 0)
+		return registry == 0;
+	res = db_query(conn, "SELECT feed_id, schema_name, server_name "
+				   "FROM gtfs2pgsql.feeds WHERE server_name IS NOT NULL "
+				   "AND (feed_id = $1 OR schema_name = $2) "
+				   "ORDER BY feed_id = $1 DESC LIMIT 1", 2, params);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 0)
+	{
+		PQclear(res);
+		return 1;
+	}
+	/* its foreign tables are the feed's partitions: a load here would clash */
+	if (strcmp(PQgetvalue(res, 0, 0), feed_id) == 0)
+		log_error("feed \"%s\" is attached from server \"%s\": it cannot "
+				  "be loaded here too", feed_id, PQgetvalue(res, 0, 2));
+	else
+		log_error("schema \"%s\" holds feed \"%s\" of server \"%s\": a "
+				  "feed cannot be loaded into it", schema,
+				  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2));
+	log_hint("detach it first (gtfs2pgsql --drop %s), or load with another "
+			 "--feed-id and -s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
 }
 
 bool
