@@ -239,6 +239,37 @@ def load_over_an_attached_feed_refused():
 
 
 @test()
+def schema_of_another_servers_feed_refused():
+    """Two servers may each hold a feed in a schema of one name: attaching
+    the second's is refused (exit 1, naming the feed there and its
+    server), not the first's feed detached and its registry row lost."""
+    far().psql('CREATE DATABASE far_db2')
+    r = g.run('-q', '--feed-id', 'twin', '-s', 'far', SAMPLE, db=far().conninfo('far_db2'))
+    check(r.returncode == 0, 'loading twin there: %s' % it.describe(r))
+    it.psql("CREATE SERVER two_far2 FOREIGN DATA WRAPPER postgres_fdw"
+            " OPTIONS (host '127.0.0.1', port '%d', dbname 'far_db2');"
+            " CREATE USER MAPPING FOR CURRENT_USER SERVER two_far2"
+            " OPTIONS (user 'postgres', password_required 'false')" % far().port)
+    far().psql("ALTER ROLE postgres PASSWORD '%s'" % SECRET)
+    it.psql("ALTER USER MAPPING FOR CURRENT_USER SERVER two_far2"
+            " OPTIONS (ADD password '%s')" % SECRET)
+    before = query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                   " ORDER BY 1")
+    try:
+        r = g.run('--attach', 'two_far2', 'twin')
+        check(r.returncode == 1 and 'schema far holds feed far of server %s' % SERVER
+              in r.stderr, 'a feed of another server in the schema of far: %s'
+              % it.describe(r))
+        check(query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                    " ORDER BY 1") == before, 'the registry changed')
+        check(value("SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = 'far'") != '0',
+              'the feed far was detached')
+    finally:
+        it.psql('DROP SERVER two_far2 CASCADE')
+        far().psql('DROP DATABASE far_db2')
+
+
+@test()
 def server_of_another_role_refused():
     """A foreign server of another role is not used: its owner says where
     the rows come from (trust.h)."""
