@@ -42,8 +42,11 @@ extern int	remote_load_allowed(PGconn *conn, const char *feed_id,
 /*
  * In conn's transaction, detaches and drops the foreign tables of the
  * attached feed feed_id, its schema and its registry row (the feed stays
- * on its server).  False (logged) on failure; the caller rolls back.
+ * on its server), waiting at most wait_seconds (negative: for ever) for
+ * each lock (the readers of the hash partitions of its tables).  False
+ * (logged) on failure; the caller rolls back.
  */
-extern bool remote_detach_feed(PGconn *conn, const char *feed_id);
+extern bool remote_detach_feed(PGconn *conn, const char *feed_id,
+							   double wait_seconds);
 
 #endif

@@ -362,7 +362,28 @@ def remote_reload_seen_atomically_then_refreshed():
 
 @test()
 def drop_detaches_a_feed_of_another_server():
-    """--drop of an attached feed detaches it here; it stays there."""
+    """--drop of an attached feed detaches it here; it stays there.  A
+    reader of its cross-feed tables holds the drop at most --wait, then it
+    fails (exit 3, said why), the feed attached."""
+    reader = subprocess.Popen(['psql', '-X', '-q', '-d', it.DB],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    reader.stdin.write("BEGIN; SELECT count(*) FROM gtfs2pgsql.stops"
+                       " WHERE feed_id = 'far';\n")
+    reader.stdin.flush()
+    time.sleep(0.5)
+    try:
+        start = time.time()
+        r = g.run('--wait', '1', '--drop', 'far')
+        took = time.time() - start
+        check(r.returncode == 3 and 'lock timeout' in r.stderr and took < 10,
+              'a drop while a reader holds the feed (%.1f s): %s' % (took, it.describe(r)))
+        check(value("SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = 'far'") != '0',
+              'the feed was detached')
+    finally:
+        reader.stdin.write('COMMIT;\n')
+        reader.stdin.close()
+        reader.wait(timeout=30)
     r = g.run('--drop', 'far')
     check(r.returncode == 0, it.describe(r))
     check(value("SELECT count(*) FROM gtfs2pgsql.feeds WHERE feed_id = 'far'") == '0'

@@ -83,6 +83,19 @@ analyze_attached(PGconn *conn, const char *feed_id)
 	return ok;
 }
 
+/*
+ * After res failed for --wait: who holds the lock (the detach of a
+ * feed's foreign tables locks the hash partitions it shares with others).
+ */
+static void
+hint_lock_timeout(const PGresult *res)
+{
+	if (res && strcmp(db_sqlstate(res), "55P03") == 0)
+		log_hint("readers of the cross-feed tables (of any feed in the same "
+				 "hash partitions) hold them: wait longer (--wait) or end "
+				 "them");
+}
+
 /* One feed in a transaction of its own; an exit code (logged). */
 static int
 attach_one(PGconn *conn, const char *server, const char *feed_id,
@@ -108,6 +121,7 @@ attach_one(PGconn *conn, const char *server, const char *feed_id,
 		return db_canceled() ? EXIT_OK : EXIT_DB_FAILED;
 	}
 	db_cleanup(conn, "ROLLBACK");
+	hint_lock_timeout(res);
 	/* P0001: refused by the block (no such feed, not ours) */
 	outcome = res && (strcmp(db_sqlstate(res), "P0001") == 0 ||
 					  strcmp(db_sqlstate(res), "42501") == 0) ?
@@ -216,15 +230,25 @@ remote_load_allowed(PGconn *conn, const char *feed_id, const char *schema)
 }
 
 bool
-remote_detach_feed(PGconn *conn, const char *feed_id)
+remote_detach_feed(PGconn *conn, const char *feed_id, double wait_seconds)
 {
 	const char *params[1] = {feed_id};
 	PGresult   *res = db_query(conn, "SELECT pg_catalog.set_config("
 								"'gtfs2pgsql.remote_feed', $1, true)",
 								1, params);
+	bool		ok;
 
 	PQclear(res);
-	return res != NULL && trust_set_check(conn) &&
-		db_run(conn, sql_remote_detach, 0, NULL, NULL,
-			   "could not detach the feed of another server", NULL) == DB_DONE;
+	ok = res != NULL && trust_set_check(conn) &&
+		(wait_seconds < 0 ||
+		 db_execf(conn, "SET LOCAL lock_timeout = '%.0fms'",
+				  wait_seconds * 1000));
+	res = NULL;
+	ok = ok && db_run(conn, sql_remote_detach, 0, NULL, NULL,
+					  "could not detach the feed of another server",
+					  &res) == DB_DONE;
+	if (!ok)
+		hint_lock_timeout(res);
+	PQclear(res);
+	return ok;
 }
