@@ -31,10 +31,22 @@ extern int	remote_attach_feeds(const DbParams *db, const char *server,
 extern int	remote_is_attached(PGconn *conn, const char *feed_id);
 
 /*
+ * Whether a feed may be loaded into conn's database as feed_id into
+ * schema: not when either is that of a feed attached from another server
+ * (its foreign tables are the feed's partitions).  1 if it may, 0 if not
+ * (logged, with a hint), -1 (logged) on failure.
+ */
+extern int	remote_load_allowed(PGconn *conn, const char *feed_id,
+								const char *schema);
+
+/*
  * In conn's transaction, detaches and drops the foreign tables of the
  * attached feed feed_id, its schema and its registry row (the feed stays
- * on its server).  False (logged) on failure; the caller rolls back.
+ * on its server), waiting at most wait_seconds (negative: for ever) for
+ * each lock (the readers of the hash partitions of its tables).  False
+ * (logged) on failure; the caller rolls back.
  */
-extern bool remote_detach_feed(PGconn *conn, const char *feed_id);
+extern bool remote_detach_feed(PGconn *conn, const char *feed_id,
+							   double wait_seconds);
 
 #endif

@@ -149,7 +149,8 @@ def v2_feed():
 @test()
 def attach_a_feed_of_another_server():
     """The second server's feed joins the cross-feed tables through the
-    foreign server the user made, recorded in the registry; a query on it
+    foreign server the user made, recorded in the registry, its foreign
+    tables analyzed (the views' joins need statistics); a query on it
     reaches that server alone, its filter pushed down; counts across local
     and remote feeds are right; so are its timetable views."""
     global FAR
@@ -185,6 +186,13 @@ def attach_a_feed_of_another_server():
                 " WHERE feed_id = 'far'") == [('far', SERVER, 'remote_v1')],
           'registry: %r' % query("SELECT * FROM gtfs2pgsql.feeds WHERE feed_id = 'far'"))
     n = value("SELECT count(*) FROM near.stop_times")
+    # analyzed: without statistics the cross-feed views' joins ran for minutes
+    analyzed = query("SELECT c.relname, c.reltuples::bigint::text FROM pg_class c"
+                     " WHERE c.relnamespace = 'far'::regnamespace AND c.relkind = 'f'"
+                     " AND c.relname IN ('stop_times', 'arrivals_departures')"
+                     " AND c.reltuples >= 0 ORDER BY 1")
+    check(analyzed == [('stop_times', n)],
+          'the foreign tables (not the views) analyzed: %r' % analyzed)
     c = dict(query("SELECT feed_id, count(*)::text FROM gtfs2pgsql.stop_times GROUP BY 1"))
     check(c == {'near': n, 'far': n}, 'cross-feed counts %r, %s each' % (c, n))
     check(value("SELECT count(*) FROM gtfs2pgsql.stops s JOIN gtfs2pgsql.stop_times t"
@@ -206,6 +214,59 @@ def attach_a_feed_of_another_server():
     check(value("SELECT count(*) FROM gtfs2pgsql.arrivals_departures"
                 " WHERE feed_id = 'far'") == ad,
           'gtfs2pgsql.arrivals_departures of the remote feed')
+
+
+@test()
+def load_over_an_attached_feed_refused():
+    """A load here under the feed id of an attached feed, or into its
+    schema, is refused before anything is read (exit 1, naming the server),
+    not failed at the swap on its partitions; the attached feed stays."""
+    before = query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                   " ORDER BY 1")
+    for args, said in ((['--feed-id', 'far'], 'feed "far" is attached from server "%s"'),
+                       (['--feed-id', 'other', '-s', 'far'],
+                        'schema "far" holds feed "far" of server "%s"'),
+                       (['--feed-id', 'far', '-s', 'elsewhere'],
+                        'feed "far" is attached from server "%s"')):
+        r = g.run('-q', *(args + [SAMPLE]))
+        check(r.returncode == 1 and said % SERVER in r.stderr
+              and 'gtfs2pgsql --drop far' in r.stderr,
+              'a load %s over the attached feed: %s' % (' '.join(args), it.describe(r)))
+    check(query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                " ORDER BY 1") == before, 'the registry changed')
+    check(value("SELECT count(*) FROM gtfs2pgsql.stop_times WHERE feed_id = 'far'")
+          == value("SELECT count(*) FROM near.stop_times"), 'the attached feed')
+
+
+@test()
+def schema_of_another_servers_feed_refused():
+    """Two servers may each hold a feed in a schema of one name: attaching
+    the second's is refused (exit 1, naming the feed there and its
+    server), not the first's feed detached and its registry row lost."""
+    far().psql('CREATE DATABASE far_db2')
+    r = g.run('-q', '--feed-id', 'twin', '-s', 'far', SAMPLE, db=far().conninfo('far_db2'))
+    check(r.returncode == 0, 'loading twin there: %s' % it.describe(r))
+    it.psql("CREATE SERVER two_far2 FOREIGN DATA WRAPPER postgres_fdw"
+            " OPTIONS (host '127.0.0.1', port '%d', dbname 'far_db2');"
+            " CREATE USER MAPPING FOR CURRENT_USER SERVER two_far2"
+            " OPTIONS (user 'postgres', password_required 'false')" % far().port)
+    far().psql("ALTER ROLE postgres PASSWORD '%s'" % SECRET)
+    it.psql("ALTER USER MAPPING FOR CURRENT_USER SERVER two_far2"
+            " OPTIONS (ADD password '%s')" % SECRET)
+    before = query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                   " ORDER BY 1")
+    try:
+        r = g.run('--attach', 'two_far2', 'twin')
+        check(r.returncode == 1 and 'schema far holds feed far of server %s' % SERVER
+              in r.stderr, 'a feed of another server in the schema of far: %s'
+              % it.describe(r))
+        check(query("SELECT feed_id, schema_name, server_name FROM gtfs2pgsql.feeds"
+                    " ORDER BY 1") == before, 'the registry changed')
+        check(value("SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = 'far'") != '0',
+              'the feed far was detached')
+    finally:
+        it.psql('DROP SERVER two_far2 CASCADE')
+        far().psql('DROP DATABASE far_db2')
 
 
 @test()
@@ -301,7 +362,28 @@ def remote_reload_seen_atomically_then_refreshed():
 
 @test()
 def drop_detaches_a_feed_of_another_server():
-    """--drop of an attached feed detaches it here; it stays there."""
+    """--drop of an attached feed detaches it here; it stays there.  A
+    reader of its cross-feed tables holds the drop at most --wait, then it
+    fails (exit 3, said why), the feed attached."""
+    reader = subprocess.Popen(['psql', '-X', '-q', '-d', it.DB],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    reader.stdin.write("BEGIN; SELECT count(*) FROM gtfs2pgsql.stops"
+                       " WHERE feed_id = 'far';\n")
+    reader.stdin.flush()
+    time.sleep(0.5)
+    try:
+        start = time.time()
+        r = g.run('--wait', '1', '--drop', 'far')
+        took = time.time() - start
+        check(r.returncode == 3 and 'lock timeout' in r.stderr and took < 10,
+              'a drop while a reader holds the feed (%.1f s): %s' % (took, it.describe(r)))
+        check(value("SELECT count(*) FROM gtfs2pgsql.stops WHERE feed_id = 'far'") != '0',
+              'the feed was detached')
+    finally:
+        reader.stdin.write('COMMIT;\n')
+        reader.stdin.close()
+        reader.wait(timeout=30)
     r = g.run('--drop', 'far')
     check(r.returncode == 0, it.describe(r))
     check(value("SELECT count(*) FROM gtfs2pgsql.feeds WHERE feed_id = 'far'") == '0'

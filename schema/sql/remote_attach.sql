@@ -85,6 +85,18 @@ BEGIN
 			r.feed_id, target
 			USING HINT = 'drop it first (gtfs2pgsql --drop)';
 	END IF;
+-- nor one of another server: two servers may hold a schema of one name,
+-- and the second would detach the first's feed
+	SELECT f.feed_id, f.server_name INTO r FROM gtfs2pgsql.feeds f
+		WHERE f.schema_name = target AND f.feed_id <> feed
+		AND f.server_name <> server;
+	IF FOUND THEN
+		RAISE EXCEPTION 'schema % holds feed % of server %', target,
+			r.feed_id, r.server_name
+			USING HINT = 'detach it first (gtfs2pgsql --drop ' || r.feed_id
+				|| '), or load feed ' || feed || ' into another schema on '
+				|| 'server ' || server;
+	END IF;
 	ns := pg_catalog.to_regnamespace(pg_catalog.quote_ident(target));
 	IF ns IS NOT NULL AND coalesce(pg_catalog.obj_description(ns,
 		'pg_namespace'), '') NOT LIKE 'gtfs2pgsql%' THEN

@@ -45,10 +45,11 @@ drop_feeds(const DbParams *db, char *const *feed_ids, int nfeeds,
 
 		db_set_step(feed_ids[i]);
 		/* a feed of another server is detached, and stays there */
-		if (remote >= 0 && db_begin(conn))
-			status = remote ? (remote_detach_feed(conn, feed_ids[i]) ?
-							   SWAP_OK : SWAP_FAILED) :
-				swap_drop_feed(conn, feed_ids[i], wait_seconds);
+		if (remote > 0 && db_begin(conn))
+			status = remote_detach_feed(conn, feed_ids[i], wait_seconds) ?
+				SWAP_OK : SWAP_FAILED;
+		else if (remote == 0 && db_begin(conn))
+			status = swap_drop_feed(conn, feed_ids[i], wait_seconds);
 		if (status == SWAP_OK && db_commit(conn))
 			log_notice("feed \"%s\" dropped", feed_ids[i]);
 		else

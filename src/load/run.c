@@ -22,6 +22,7 @@
 #include "feedname.h"
 #include "geom.h"
 #include "log.h"
+#include "remote.h"
 #include "report.h"
 #include "report_html.h"
 #include "source.h"
@@ -244,11 +245,15 @@ run_feed(const LoadJob *job, BatchResult *result, PGconn *given)
 	}
 	/*
 	 * Before anything reads the registry: what another role made is
-	 * refused (trust.h), and so is a schema that is not ours
+	 * refused (trust.h), and so is a schema that is not ours, and the
+	 * feed id or schema of a feed attached from another server
 	 */
 	usable = trust_load_allowed(conn, load.feed.schema, job->geometry);
 	if (usable > 0)
 		usable = feeds_schema_usable(conn, load.feed.schema);
+	if (usable > 0)
+		usable = remote_load_allowed(conn, load.feed.feed_id,
+									 load.feed.schema);
 	if (usable <= 0)
 	{
 		code = usable == 0 ? EXIT_BAD_INPUT : EXIT_DB_FAILED;
