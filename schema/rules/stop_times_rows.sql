@@ -1,7 +1,8 @@
--- The rows of stop_times.txt, each with its neighbours in its trip (one
--- pass in the order of the key, trip_id and stop_sequence), and the trip,
--- route and stop it names: the validator's rules of one row or of two
--- consecutive rows (see schema/rules/README for the columns).
+-- The rows of stop_times.txt, each with its neighbours in its trip, and
+-- the trip, route and stop it names: every rule of the validator over
+-- stop_times in one pass in the order of the key, trip_id and
+-- stop_sequence (see schema/rules/README for the columns).  stop_times is
+-- the big table: a pass apiece took four times as long (issue 26 item 5).
 --   stop_time_with_only_arrival_or_departure_time (error): one of the two
 --     times (StopTimeArrivalAndDepartureTimeValidator); column: the one given.
 --   stop_time_with_arrival_before_previous_departure_time (error): arrival
@@ -27,8 +28,10 @@
 --     route's row, once per window (ContinuousPickupDropOffValidator).
 --   missing_stop_times_record (error): the only row of its trip, a window
 --     and pickup_type and drop_off_type 2 (StopTimesRecordValidator).
---   unusable_trip (warning): a trip of one row; the trip's row
---     (TripUsabilityValidator; a trip of none: trips_usage.sql).
+--   unusable_trip (warning): a trip of fewer than two rows; the trip's row
+--     (TripUsabilityValidator).
+--   unused_trip (warning): a trip no row names (TripUsageValidator), and
+--     unusable_trip too, as the validator counts it.
 --   trip_headsign_matches_intermediate_stop (info): the headsign is, case
 --     aside, the name of a stop before the last; the trip's row, once per
 --     such stop (TripHeadsignValidator).
@@ -36,60 +39,137 @@
 --     file, or not in the order of stop_sequence; its first row
 --     (StopTimesTripBlockOrderValidator).  Together means lines without a
 --     gap: a row the load dropped (a duplicate key) leaves one.
+-- How fast a trip goes from stop to stop, over the rows whose stop (or its
+-- parent station) has coordinates: the validator's
+-- StopTimeTravelSpeedValidator.  Distances are great circles (radius
+-- 6371.01 km); the limit is the route_type's: 100 km/h light rail (0), 150
+-- subway, bus, trolleybus, monorail (1, 3, 11, 12), 500 rail (2), 80 ferry
+-- (4), 30 cable tram (5), 50 aerial lift, funicular (6, 7), 200 any other
+-- (the extended types too, as the validator).  The time from a departure
+-- to an arrival is at least a minute, and a minute more when both are on
+-- the minute (schedules rounded to the minute).
+--   fast_travel_between_consecutive_stops (warning): from the last earlier
+--     row with a departure_time to a row with an arrival_time, over the
+--     limit; the second row, once per pair.
+--   fast_travel_between_far_stops (warning): a row with an arrival_time
+--     more than 10 km, along the trip's stops, from an earlier row with a
+--     departure_time, over the limit; the first such row, once per trip.
+-- The validator measures consecutive stops between the timed ones only,
+-- in a straight line, as here.
+-- Trips of one block that run at once, from the first and last rows of each:
+--   block_trips_with_overlapping_stop_times (error): two trips of a
+--     block_id, on services that share a day, the second leaving its first
+--     stop before the first arrives at its last
+--     (BlockTripsWithOverlappingStopTimesValidator: trips in the order of
+--     their first arrival and last departure; a trip whose first or last
+--     stop has no times is left out; the last stop of one repeated as the
+--     first of the next, same times, is no overlap).  The first trip's
+--     row, once per pair, with the first day they share.
 -- sqlfiles.sh parameters: '2026-01-01'
 WITH timepoint_column AS (
 	SELECT coalesce(bool_or('timepoint' = ANY (header)), false) AS given
 	FROM @s.import_files
 	WHERE file = 'stop_times.txt'
 ),
-ranked AS (
+-- each row, read in the key's order, with its stop's place, its trip and
+-- the last earlier rows that matter
+neighboured AS (
 	SELECT st.trip_id, st.stop_sequence, st.gtfs2pgsql_line, st.stop_id,
 		st.location_id, st.location_group_id, st.arrival_time,
 		st.departure_time, st.start_pickup_drop_off_window,
 		st.end_pickup_drop_off_window, st.pickup_type, st.drop_off_type,
 		st.shape_dist_traveled, st.timepoint, t.gtfs2pgsql_line AS trip_line,
-		t.trip_headsign, r.gtfs2pgsql_line AS route_line,
-		r.continuous_pickup AS route_pickup,
-		r.continuous_drop_off AS route_drop_off, s.stop_name,
+		t.trip_headsign, t.block_id, t.service_id,
+		r.gtfs2pgsql_line AS route_line, r.continuous_pickup AS route_pickup,
+		r.continuous_drop_off AS route_drop_off,
+		CASE WHEN r.route_type IS NOT NULL THEN CASE r.route_type
+			WHEN 0 THEN 100 WHEN 1 THEN 150 WHEN 2 THEN 500 WHEN 3 THEN 150
+			WHEN 4 THEN 80 WHEN 5 THEN 30 WHEN 6 THEN 50 WHEN 7 THEN 50
+			WHEN 11 THEN 150 WHEN 12 THEN 150 ELSE 200 END
+		END::float8 AS limit_kph,
+		lower(s.stop_name) = lower(t.trip_headsign) AS names_headsign,
+		extract(epoch FROM st.arrival_time)::float8 AS arrival,
+		extract(epoch FROM st.departure_time)::float8 AS departure,
+		p.lat, p.lon,
 		(st.start_pickup_drop_off_window IS NOT NULL OR
 		 st.end_pickup_drop_off_window IS NOT NULL) AS windowed,
 		lag(st.stop_sequence) OVER w IS NULL AS first_row,
 		lead(st.stop_sequence) OVER w IS NULL AS last_row,
 		lag(st.shape_dist_traveled) OVER w AS previous_distance,
-		lag(st.gtfs2pgsql_line) OVER w > st.gtfs2pgsql_line AS line_back,
+		lag(st.gtfs2pgsql_line) OVER w AS previous_line,
 		-- the last earlier departure: stop_sequence * 2^21 + seconds, the
-		-- greatest of the earlier rows that have one (one window, a bigint)
+		-- greatest of the earlier rows that have one (a bigint, not an array)
 		max(st.stop_sequence::bigint * 2097152 +
 			extract(epoch FROM st.departure_time)::bigint) OVER w
 			AS previous_departure,
-		-- the earlier rows of the trip: at its last row, all the others
-		count(*) OVER w AS earlier_rows,
-		min(st.gtfs2pgsql_line) OVER w AS earlier_first_line,
-		max(st.gtfs2pgsql_line) OVER w AS earlier_last_line
+		-- the last earlier place, and departure from a place
+		max(ARRAY[st.stop_sequence, p.lat, p.lon])
+			FILTER (WHERE p.lat IS NOT NULL) OVER w AS previous_place,
+		max(ARRAY[st.stop_sequence, extract(epoch FROM st.departure_time),
+			p.lat, p.lon])
+			FILTER (WHERE p.lat IS NOT NULL AND st.departure_time IS NOT NULL)
+			OVER w AS previous_timed
 	FROM @s.stop_times AS st
 	LEFT JOIN @s.trips AS t USING (trip_id)
 	LEFT JOIN @s.routes AS r USING (route_id)
 	LEFT JOIN @s.stops AS s ON s.stop_id = st.stop_id
+	LEFT JOIN @s.stops AS ps ON ps.stop_id = s.parent_station
+	CROSS JOIN LATERAL (SELECT
+		CASE WHEN coalesce(s.stop_lon, ps.stop_lon) IS NOT NULL THEN
+			radians(coalesce(s.stop_lat, ps.stop_lat)) END AS lat,
+		CASE WHEN coalesce(s.stop_lat, ps.stop_lat) IS NOT NULL THEN
+			radians(coalesce(s.stop_lon, ps.stop_lon)) END AS lon) AS p
 	WINDOW w AS (PARTITION BY st.trip_id ORDER BY st.stop_sequence
 		ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
-checked AS (
-	SELECT ranked.*,
-		(previous_departure % 2097152)::float8 AS previous_departure_seconds,
-		previous_departure / 2097152 AS previous_departure_sequence,
-		earlier_rows + 1 AS trip_rows,
-		least(earlier_first_line, gtfs2pgsql_line) AS trip_first_line,
-		greatest(earlier_last_line, gtfs2pgsql_line) AS trip_last_line,
-		-- at the last row, whether any row came before the previous in the file
-		bool_or(line_back) OVER (PARTITION BY trip_id ORDER BY stop_sequence
-			ROWS UNBOUNDED PRECEDING) AS trip_line_back
-	FROM ranked
+-- the distance along the trip's places (great circles, radius 6371.01 km)
+along AS (
+	SELECT n.*,
+		sum(CASE WHEN n.lat IS NOT NULL THEN
+			coalesce(2 * 6371.01 * asin(least(1, sqrt(
+			sin((n.lat - n.previous_place[2]) / 2) ^ 2 +
+			cos(n.previous_place[2]) * cos(n.lat) *
+			sin((n.lon - n.previous_place[3]) / 2) ^ 2))), 0) END)
+			OVER (PARTITION BY n.trip_id ORDER BY n.stop_sequence
+				  ROWS UNBOUNDED PRECEDING) AS km
+	FROM neighboured AS n
+),
+measured AS (
+	SELECT a.*,
+		-- over the limit from s to e: km(e) - km(s) > limit * (time) / 3600,
+		-- or (km(e) * 3600 / limit - arrival(e)) - (km(s) * 3600 / limit
+		-- - departure(s)) > the minute added; the least second term of
+		-- the departures at least 10 km before, on the minute and not
+		min(a.km * 3600 / a.limit_kph - a.departure)
+			FILTER (WHERE a.departure::bigint % 60 = 0 AND a.lat IS NOT NULL)
+			OVER far AS far_on_minute,
+		min(a.km * 3600 / a.limit_kph - a.departure)
+			FILTER (WHERE a.departure::bigint % 60 <> 0 AND a.lat IS NOT NULL)
+			OVER far AS far_off_minute
+	FROM along AS a
+	WINDOW far AS (PARTITION BY a.trip_id ORDER BY a.km
+		RANGE BETWEEN UNBOUNDED PRECEDING AND 10 PRECEDING)
+),
+timed AS (
+	SELECT m.*, d.km_between,
+		d.km_between * 3600 / CASE
+			WHEN m.arrival - m.previous_timed[2] <= 0 THEN 60
+			WHEN m.arrival::bigint % 60 = 0 AND
+				m.previous_timed[2]::bigint % 60 = 0
+				THEN m.arrival - m.previous_timed[2] + 60
+			ELSE m.arrival - m.previous_timed[2] END AS kph
+	FROM measured AS m
+	CROSS JOIN LATERAL (SELECT CASE WHEN m.lat IS NOT NULL AND
+		m.arrival IS NOT NULL THEN 2 * 6371.01 * asin(least(1, sqrt(
+		sin((m.lat - m.previous_timed[3]) / 2) ^ 2 +
+		cos(m.previous_timed[3]) * cos(m.lat) *
+		sin((m.lon - m.previous_timed[4]) / 2) ^ 2))) END AS km_between) AS d
 ),
 -- which checks a row fails, by number: most rows fail none
 flagged AS (
 	SELECT c.*, ARRAY[
 		/* 1 */ (c.arrival_time IS NULL) <> (c.departure_time IS NULL),
-		/* 2 */ extract(epoch FROM c.arrival_time) < c.previous_departure_seconds,
+		/* 2 */ c.arrival < (c.previous_departure % 2097152)::float8,
 		/* 3 */ c.shape_dist_traveled <= c.previous_distance,
 		/* 4 */ (c.first_row OR c.last_row) AND c.arrival_time IS NULL AND NOT c.windowed,
 		/* 5 */ (c.first_row OR c.last_row) AND c.departure_time IS NULL AND NOT c.windowed,
@@ -107,15 +187,50 @@ flagged AS (
 				c.end_pickup_drop_off_window IS NOT NULL AND c.pickup_type = 2 AND
 				c.drop_off_type = 2,
 		/* 15 */ c.first_row AND c.last_row AND c.trip_line IS NOT NULL,
-		/* 16 */ NOT c.last_row AND lower(c.stop_name) = lower(c.trip_headsign),
-		/* 17 */ c.last_row AND (c.trip_line_back OR
-				c.trip_last_line - c.trip_first_line + 1 > c.trip_rows)] AS fails
-	FROM checked AS c
+		/* 16 */ NOT c.last_row AND c.names_headsign,
+		/* 17 */ c.gtfs2pgsql_line <> c.previous_line + 1,
+		/* 18 */ c.kph > c.limit_kph,
+		/* 19 */ c.arrival IS NOT NULL AND c.lat IS NOT NULL AND
+				((c.arrival::bigint % 60 = 0 AND
+				  c.km * 3600 / c.limit_kph - c.arrival - c.far_on_minute > 60) OR
+				 (c.arrival::bigint % 60 <> 0 AND
+				  c.km * 3600 / c.limit_kph - c.arrival - c.far_on_minute > 0) OR
+				 c.km * 3600 / c.limit_kph - c.arrival - c.far_off_minute > 0)
+		] AS fails
+	FROM timed AS c
 	CROSS JOIN timepoint_column AS tc
+),
+-- the rows failing a check, and the first and last rows of each trip (for
+-- its blocks and its use): a few of each trip's rows
+kept AS MATERIALIZED (
+	SELECT * FROM flagged
+	WHERE true = ANY (fails) OR first_row OR last_row
+),
+unsorted AS (
+	SELECT trip_id, bool_or(previous_line > gtfs2pgsql_line) AS line_back
+	FROM kept
+	WHERE fails[17]
+	GROUP BY trip_id
+),
+-- the trips of a block, with their first and last times
+span AS (
+	SELECT f.trip_id, f.block_id, f.service_id, f.trip_line,
+		f.arrival_time AS first_arrival, f.departure_time AS first_departure,
+		l.arrival_time AS last_arrival, l.departure_time AS last_departure
+	FROM kept AS f
+	JOIN kept AS l ON l.trip_id = f.trip_id AND l.last_row
+	WHERE f.first_row AND f.block_id IS NOT NULL
+),
+ordered AS (
+	SELECT span.*, row_number() OVER (PARTITION BY block_id
+		ORDER BY first_arrival, last_departure, trip_line) AS place
+	FROM span
+	WHERE first_arrival IS NOT NULL AND first_departure IS NOT NULL AND
+		last_arrival IS NOT NULL AND last_departure IS NOT NULL
 )
 SELECT n.file, n.line, n."column", n.code, NULL::text AS severity, n.value,
 	n.message
-FROM flagged AS c
+FROM kept AS c
 CROSS JOIN LATERAL (VALUES
 	(1, 'stop_times.txt', c.gtfs2pgsql_line,
 	 CASE WHEN c.arrival_time IS NULL THEN 'departure_time' ELSE 'arrival_time' END,
@@ -129,7 +244,8 @@ CROSS JOIN LATERAL (VALUES
 	 , c.arrival_time::text,
 	 format('trip %s: arrival %s at stop_sequence %s before the departure %s at stop_sequence %s',
 		c.trip_id, c.arrival_time, c.stop_sequence,
-		make_interval(secs => c.previous_departure_seconds), c.previous_departure_sequence)),
+		make_interval(secs => (c.previous_departure % 2097152)::float8),
+		c.previous_departure / 2097152)),
 	(3, 'stop_times.txt', c.gtfs2pgsql_line, 'shape_dist_traveled',
 	 'decreasing_or_equal_stop_time_distance' -- code
 	 , c.shape_dist_traveled::text,
@@ -204,12 +320,54 @@ CROSS JOIN LATERAL (VALUES
 	 , c.trip_headsign,
 	 format('trip %s: headsign "%s" names stop %s (stop_sequence %s), not its last stop',
 		c.trip_id, c.trip_headsign, c.stop_id, c.stop_sequence)),
-	(17, 'stop_times.txt', c.trip_first_line, 'trip_id',
-	 'unsorted_stop_times' -- code
-	 , c.trip_id,
-	 format('trip %s: its %s rows, lines %s to %s, are %s', c.trip_id, c.trip_rows,
-		c.trip_first_line, c.trip_last_line,
-		CASE WHEN c.trip_line_back THEN 'not in the order of stop_sequence'
-			ELSE 'not together' END))
+	(18, 'stop_times.txt', c.gtfs2pgsql_line, 'arrival_time',
+	 'fast_travel_between_consecutive_stops' -- code
+	 , c.arrival_time::text,
+	 format('trip %s: %s km from stop_sequence %s to %s (stop %s) at %s km/h, over %s',
+		c.trip_id, round(c.km_between::numeric, 2), c.previous_timed[1],
+		c.stop_sequence, c.stop_id, round(c.kph::numeric), c.limit_kph))
 ) AS n (check_number, file, line, "column", code, value, message)
-WHERE true = ANY (c.fails) AND c.fails[n.check_number]
+WHERE c.fails[n.check_number]
+UNION ALL
+(SELECT DISTINCT ON (trip_id) 'stop_times.txt', gtfs2pgsql_line, 'arrival_time',
+	'fast_travel_between_far_stops' AS code, NULL, arrival_time::text,
+	format('trip %s: at stop_sequence %s (stop %s), more than 10 km from an earlier stop and over %s km/h from there',
+		trip_id, stop_sequence, stop_id, limit_kph)
+FROM kept
+WHERE fails[19]
+ORDER BY trip_id, stop_sequence)
+UNION ALL
+SELECT 'stop_times.txt', min(st.gtfs2pgsql_line), 'trip_id',
+	'unsorted_stop_times' AS code, NULL, st.trip_id,
+	format('trip %s: its %s rows, lines %s to %s, are %s', st.trip_id, count(*),
+		min(st.gtfs2pgsql_line), max(st.gtfs2pgsql_line),
+		CASE WHEN bool_or(u.line_back) THEN 'not in the order of stop_sequence'
+			ELSE 'not together' END)
+FROM unsorted AS u
+JOIN @s.stop_times AS st ON st.trip_id = u.trip_id
+GROUP BY st.trip_id
+UNION ALL
+SELECT 'trips.txt', a.trip_line, 'block_id',
+	'block_trips_with_overlapping_stop_times' AS code, NULL, a.block_id,
+	format('block %s: trip %s (%s to %s) and trip %s (line %s, %s to %s) both run on %s',
+		a.block_id, a.trip_id, a.first_arrival, a.last_departure, b.trip_id,
+		b.trip_line, b.first_arrival, b.last_departure,
+		to_char(d.day, 'YYYY-MM-DD'))
+FROM ordered AS a
+JOIN ordered AS b ON b.block_id = a.block_id AND b.place > a.place AND
+	b.first_arrival < a.last_departure AND
+	NOT (a.last_arrival = b.first_arrival AND a.last_departure = b.first_departure)
+CROSS JOIN LATERAL (
+	SELECT min(x.date) AS day
+	FROM @s.service_days AS x
+	JOIN @s.service_days AS y ON y.date = x.date AND y.service_id = b.service_id
+	WHERE x.service_id = a.service_id) AS d
+WHERE d.day IS NOT NULL
+UNION ALL
+SELECT 'trips.txt', t.gtfs2pgsql_line, 'trip_id', u.code, NULL, t.trip_id,
+	format('trip %s has no stop time', t.trip_id)
+FROM @s.trips AS t
+CROSS JOIN (VALUES ('unused_trip' -- code
+	), ('unusable_trip' -- code
+	)) AS u (code)
+WHERE NOT EXISTS (SELECT FROM kept AS k WHERE k.trip_id = t.trip_id)

@@ -1,26 +1,15 @@
--- Trips and their blocks (see schema/rules/README for the columns):
---   unused_trip (warning): a trip no row of stop_times.txt names
---     (TripUsageValidator); and, as the validator counts it too,
---   unusable_trip (warning): the same trip, of fewer than two stop times
---     (TripUsabilityValidator; a trip of one: stop_times_rows.sql).
+-- Trips and their blocks (see schema/rules/README for the columns; a trip
+-- without stop times: stop_times_rows.sql):
 --   missing_bike_allowance (warning): a trip of a ferry route (route_type
 --     4) whose bikes_allowed is empty or 0 (BikesAllowanceValidator).
 --   inconsistent_route_type_for_block_id (warning): a block_id whose trips
 --     run routes of more than one route_type; the block's first trip's row
 --     (InconsistentRouteTypeForBlockIdValidator).
 -- sqlfiles.sh parameters: '2026-01-01'
-SELECT 'trips.txt' AS file, t.gtfs2pgsql_line AS line, 'trip_id' AS "column",
-	u.code, NULL::text AS severity, t.trip_id AS value,
-	format('trip %s has no stop time', t.trip_id) AS message
-FROM @s.trips AS t
-CROSS JOIN (VALUES ('unused_trip' -- code
-	), ('unusable_trip' -- code
-	)) AS u (code)
-WHERE NOT EXISTS (SELECT FROM @s.stop_times AS st WHERE st.trip_id = t.trip_id)
-UNION ALL
-SELECT 'trips.txt', t.gtfs2pgsql_line, 'bikes_allowed',
-	'missing_bike_allowance' AS code, NULL, t.bikes_allowed::text,
-	format('trip %s of ferry route %s: no bike allowance', t.trip_id, t.route_id)
+SELECT 'trips.txt' AS file, t.gtfs2pgsql_line AS line,
+	'bikes_allowed' AS "column", 'missing_bike_allowance' AS code,
+	NULL::text AS severity, t.bikes_allowed::text AS value,
+	format('trip %s of ferry route %s: no bike allowance', t.trip_id, t.route_id) AS message
 FROM @s.trips AS t
 JOIN @s.routes AS r USING (route_id)
 WHERE r.route_type = 4 AND coalesce(t.bikes_allowed, 0) = 0

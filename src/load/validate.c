@@ -21,6 +21,16 @@ extern const char *const rule_bodies[];
 
 #define STEP_MAX	128
 
+/*
+ * The rules' settings, for the rest of the load's transaction: the pass
+ * over stop_times sorts and keeps each trip's rows, to disk at the default
+ * 4 MB of work_mem; a larger setting the user made is kept.
+ */
+#define RULES_SETTINGS \
+	"SELECT CASE WHEN pg_catalog.pg_size_bytes(pg_catalog." \
+	"current_setting('work_mem')) < 268435456 THEN " \
+	"pg_catalog.set_config('work_mem', '256MB', true) END"
+
 /* validator_each's callback: one (code, severity) of a VALUES list. */
 static bool
 put_code(const ValidatorCode *code, void *ctx)
@@ -77,6 +87,8 @@ validate_feed(PGconn *conn, const Ddl *d, const char *as_of, Report *rep)
 	Buf			sql;
 	bool		ok = true;
 
+	if (!db_exec(conn, RULES_SETTINGS))
+		return false;
 	buf_init(&sql, DDL_SQL_MAX);
 	for (int i = 0; ok && rule_names[i] != NULL; i++)
 	{
