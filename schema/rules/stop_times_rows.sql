@@ -203,7 +203,7 @@ flagged AS (
 -- the rows failing a check, and the first and last rows of each trip (for
 -- its blocks and its use): a few of each trip's rows
 kept AS MATERIALIZED (
-	SELECT * FROM flagged
+	SELECT flagged.*, true = ANY (fails) AS failing FROM flagged
 	WHERE true = ANY (fails) OR first_row OR last_row
 ),
 unsorted AS (
@@ -230,7 +230,7 @@ ordered AS (
 )
 SELECT n.file, n.line, n."column", n.code, NULL::text AS severity, n.value,
 	n.message
-FROM kept AS c
+FROM (SELECT * FROM kept WHERE failing) AS c
 CROSS JOIN LATERAL (VALUES
 	(1, 'stop_times.txt', c.gtfs2pgsql_line,
 	 CASE WHEN c.arrival_time IS NULL THEN 'departure_time' ELSE 'arrival_time' END,
