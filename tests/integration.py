@@ -1753,7 +1753,9 @@ def check_bad_coordinate(name, field, val, row=-1, file_name='stops.txt'):
     # by default the row loads, that value and the point NULL, with a notice
     r = run('-s', schema, d)
     check(r.returncode == 0, '%s %s: %s' % (field, val, describe(r)))
+    # (the validator's rule adds stop_without_location: the stop lost its place)
     got = query('SELECT line, code, action, value FROM %s WHERE "column" = %s'
+                " AND code <> 'stop_without_location'"
                 % (rel(schema, 'import_notices'), ql(field)))
     check(got == [(str(line), 'number_out_of_range', 'value_nulled', val)],
           'notices of %s: %r' % (field, got))

@@ -131,6 +131,22 @@ finish_lines(LoadRun *run)
 	return ok;
 }
 
+/* ANALYZE of import_notices, once the rules have added theirs. */
+static bool
+analyze_notices(LoadRun *run)
+{
+	Buf			sql;
+	bool		ok;
+
+	buf_init(&sql, DDL_SQL_MAX);
+	/* an append that failed left sql empty: table_run_sql says so */
+	if (buf_puts(&sql, "ANALYZE "))
+		ddl_table(&sql, &run->ddl, "import_notices");
+	ok = table_run_sql(run, &sql);
+	buf_free(&sql);
+	return ok;
+}
+
 /*
  * The timetable, ANALYZE, the validator's rules, and the tables marked as
  * the loader's (their lines dropped), once every table is in staging_name.
@@ -191,7 +207,8 @@ finish_tables(LoadRun *run, const char *staging_name)
 		 table_run_sql(run, &analyze)) &&
 		report_add_step(run->rep, "analyze", started) &&
 		(!run->opt->validate ||
-		 validate_feed(run->conn, &run->ddl, run->opt->as_of, run->rep)) &&
+		 (validate_feed(run->conn, &run->ddl, run->opt->as_of, run->rep) &&
+		  analyze_notices(run))) &&
 		table_run_sql(run, &marks);
 	PQclear(res);
 	buf_free(&analyze);
