@@ -256,6 +256,7 @@ extern bool finish_recount_notices(LoadRun *run, const char *table);
 extern bool finish_views(LoadRun *run, const char *target);
 extern bool finish_analyze_parents(LoadRun *run, const char *target);
 extern bool finish_stats(LoadRun *run, const char *target);
+extern bool finish_vacuum(LoadRun *run, const char *target);
 extern bool finish_strict_refusal(LoadRun *run);
 
 /* load_postgis.c */
