@@ -44,7 +44,9 @@ CROSS JOIN LATERAL (VALUES
 	 CASE WHEN t.field_value IS NOT NULL
 		THEN 'record_sub_id is forbidden with field_value'
 		ELSE format('%s has no record_sub_id', t.table_name) END),
-	(t.unknown,
+	-- an empty table_name is the reader's missing_required_field (a
+	-- GTFS-JP translations.txt has no such column at all)
+	(t.unknown AND t.table_name IS NOT NULL,
 	 'translation_unknown_table_name' -- code
 	 , 'table_name', t.table_name,
 	 CASE WHEN t.parts IS NULL THEN 'no such table to translate'
