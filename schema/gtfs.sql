@@ -550,8 +550,9 @@ WITH stop_times_based AS NOT MATERIALIZED (
 			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
 		st.stop_id,
 		s.stop_name, p.stop_id AS station_id, p.stop_name AS station_name,
-		coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0) AS wheelchair_boarding,
+		CASE WHEN s.stop_id IS NOT NULL THEN coalesce(nullif(
+			s.wheelchair_boarding, 0), nullif(p.wheelchair_boarding, 0), 0)
+			END AS wheelchair_boarding,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
 	FROM "gtfs".stop_times st
@@ -665,8 +666,9 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		st.stop_id AS from_stop_id,
 		fs.stop_name AS from_stop_name, fp.stop_id AS from_station_id,
 		fp.stop_name AS from_station_name,
-		coalesce(nullif(fs.wheelchair_boarding, 0),
-			nullif(fp.wheelchair_boarding, 0), 0) AS from_wheelchair_boarding,
+		CASE WHEN fs.stop_id IS NOT NULL THEN coalesce(nullif(
+			fs.wheelchair_boarding, 0), nullif(fp.wheelchair_boarding, 0), 0)
+			END AS from_wheelchair_boarding,
 		st.stop_headsign AS from_stop_headsign,
 		st.pickup_type AS from_pickup_type, st.departure_time,
 		st.stop_sequence AS from_stop_sequence,
@@ -679,8 +681,9 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		n.stop_headsign AS to_stop_headsign, n.stop_id AS to_stop_id,
 		ts.stop_name AS to_stop_name, tp.stop_id AS to_station_id,
 		tp.stop_name AS to_station_name,
-		coalesce(nullif(ts.wheelchair_boarding, 0),
-			nullif(tp.wheelchair_boarding, 0), 0) AS to_wheelchair_boarding,
+		CASE WHEN ts.stop_id IS NOT NULL THEN coalesce(nullif(
+			ts.wheelchair_boarding, 0), nullif(tp.wheelchair_boarding, 0), 0)
+			END AS to_wheelchair_boarding,
 		g.agency_id, g.tz,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0

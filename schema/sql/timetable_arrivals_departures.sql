@@ -58,9 +58,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 -- subqueries computed for every stop time of the window took 17 s), and a
 -- hash join of the stops costs a row less than four subqueries did
 		s.stop_name, p.stop_id AS station_id, p.stop_name AS station_name,
--- 0: no information, or the station's
-		coalesce(nullif(s.wheelchair_boarding, 0),
-			nullif(p.wheelchair_boarding, 0), 0) AS wheelchair_boarding,
+-- 0: no information, or the station's; NULL for a stop the feed lacks
+		CASE WHEN s.stop_id IS NOT NULL THEN coalesce(nullif(
+			s.wheelchair_boarding, 0), nullif(p.wheelchair_boarding, 0), 0)
+			END AS wheelchair_boarding,
 		((sd.date + time '12:00') AT TIME ZONE g.tz) - interval '12 hours'
 			AS t0
 	FROM @s.stop_times st
