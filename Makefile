@@ -137,7 +137,8 @@ build/unit: build/tests/unit.o $(LIB)
 TEST_FILES = tests/integration.py tests/notices.py tests/failures.py tests/rules.py \
              tests/timetable.py tests/hostile.py tests/trust.py tests/export.py tests/report_html.py \
              tests/archive.py tests/layout.py tests/side.py tests/examples.py \
-             tests/lines.py tests/replace.py tests/analysis.py tests/remote.py
+             tests/lines.py tests/replace.py tests/analysis.py tests/remote.py \
+             tests/rules_hostile.py
 
 # The feed mutation harness (tests/fuzz_feeds.py) in check: a fixed seed
 # for a bounded time; any failing case fails the run.  FUZZ_FEEDS_FLAGS

@@ -423,6 +423,8 @@ CREATE INDEX ON "gtfs"."stop_times" ("stop_id");
 CREATE INDEX ON "gtfs"."trips" ("route_id");
 CREATE INDEX ON "gtfs"."trips" ("service_id");
 CREATE INDEX ON "gtfs"."trips" ("shape_id");
+CREATE INDEX ON "gtfs"."pathways" ("from_stop_id");
+CREATE INDEX ON "gtfs"."pathways" ("to_stop_id");
 CREATE TABLE "gtfs".shape_lines (
 	shape_id text COLLATE "C" NOT NULL,
 	geom "public".geometry CHECK ("public".ST_SRID(geom) = 4326),

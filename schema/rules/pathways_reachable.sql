@@ -8,18 +8,28 @@
 --     parent or its grandparent) some location of which is a pathway's
 --     end, that the search misses in one direction or both.
 -- sqlfiles.sh parameters: '2026-01-01'
-WITH RECURSIVE step(here, there) AS (
-	SELECT from_stop_id, to_stop_id FROM @s.pathways
-	UNION ALL
-	SELECT to_stop_id, from_stop_id FROM @s.pathways WHERE is_bidirectional = 1
-), from_entrance(stop_id) AS (
+-- each step reads the pathways of the nodes just reached by their
+-- indexes, not every pathway of the feed (a chain of n nodes: n steps)
+WITH RECURSIVE from_entrance(stop_id) AS (
 	SELECT stop_id FROM @s.stops WHERE location_type = 2
 	UNION
-	SELECT s.there FROM from_entrance AS f JOIN step AS s ON s.here = f.stop_id
+	SELECT s.there FROM from_entrance AS f
+	CROSS JOIN LATERAL (
+		SELECT p.to_stop_id FROM @s.pathways AS p
+		WHERE p.from_stop_id = f.stop_id
+		UNION ALL
+		SELECT p.from_stop_id FROM @s.pathways AS p
+		WHERE p.to_stop_id = f.stop_id AND p.is_bidirectional = 1) AS s(there)
 ), to_exit(stop_id) AS (
 	SELECT stop_id FROM @s.stops WHERE location_type = 2
 	UNION
-	SELECT s.here FROM to_exit AS t JOIN step AS s ON s.there = t.stop_id
+	SELECT s.here FROM to_exit AS t
+	CROSS JOIN LATERAL (
+		SELECT p.from_stop_id FROM @s.pathways AS p
+		WHERE p.to_stop_id = t.stop_id
+		UNION ALL
+		SELECT p.to_stop_id FROM @s.pathways AS p
+		WHERE p.from_stop_id = t.stop_id AND p.is_bidirectional = 1) AS s(here)
 ), location AS (
 	SELECT l.gtfs2pgsql_line AS line, l.stop_id,
 		coalesce(l.location_type, 0) AS location_type,

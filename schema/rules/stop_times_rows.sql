@@ -64,7 +64,11 @@
 --     their first arrival and last departure; a trip whose first or last
 --     stop has no times is left out; the last stop of one repeated as the
 --     first of the next, same times, is no overlap).  The first trip's
---     row, once per pair, with the first day they share.
+--     row, once per trip (the validator gives one per pair: n trips of a
+--     block at once would give n(n-1)/2), naming the first trip that
+--     overlaps it, the first day they share and how many overlap it.  A
+--     trip meets only the trips that start while it runs, and the days two
+--     services share are sought once per pair of services.
 -- sqlfiles.sh parameters: '2026-01-01'
 WITH timepoint_column AS (
 	SELECT coalesce(bool_or('timepoint' = ANY (header)), false) AS given
@@ -227,6 +231,55 @@ ordered AS (
 	FROM span
 	WHERE first_arrival IS NOT NULL AND first_departure IS NOT NULL AND
 		last_arrival IS NOT NULL AND last_departure IS NOT NULL
+),
+-- the last place of a block that starts before a trip ends: the starts
+-- counted up to its end (an end before the starts of the same time), so
+-- that a trip meets only the trips that start while it runs, not every
+-- trip of its block (a feed giving all its trips one block_id)
+reach AS (
+	SELECT block_id, place, is_end, count(*) FILTER (WHERE NOT is_end)
+		OVER (PARTITION BY block_id ORDER BY instant, is_end DESC
+			ROWS UNBOUNDED PRECEDING) AS last_place
+	FROM (SELECT block_id, place, first_arrival AS instant, false AS is_end
+		FROM ordered
+		UNION ALL
+		SELECT block_id, place, last_departure, true FROM ordered) AS event
+),
+-- materialized: the planner would join every two trips of a block first
+meeting AS MATERIALIZED (
+	SELECT r.block_id, r.place AS a_place, later.place AS b_place
+	FROM reach AS r
+	CROSS JOIN generate_series(r.place + 1, r.last_place) AS later(place)
+	WHERE r.is_end
+),
+pair AS (
+	SELECT m.block_id, m.a_place, m.b_place,
+		a.service_id AS a_service, b.service_id AS b_service
+	FROM meeting AS m
+	JOIN ordered AS a ON a.block_id = m.block_id AND a.place = m.a_place
+	JOIN ordered AS b ON b.block_id = m.block_id AND b.place = m.b_place
+	WHERE NOT (a.last_arrival = b.first_arrival AND
+		a.last_departure = b.first_departure)
+),
+-- materialized: inlined, the planner sought the days once per pair of trips
+shared AS MATERIALIZED (
+	SELECT p.a_service, p.b_service, d.day
+	FROM (SELECT DISTINCT a_service, b_service FROM pair) AS p
+	CROSS JOIN LATERAL (
+		SELECT min(x.date) AS day
+		FROM @s.service_days AS x
+		JOIN @s.service_days AS y ON y.date = x.date AND
+			y.service_id = p.b_service
+		WHERE x.service_id = p.a_service) AS d
+	WHERE d.day IS NOT NULL
+),
+first_pair AS (
+	SELECT DISTINCT ON (p.block_id, p.a_place) p.block_id, p.a_place,
+		p.b_place, s.day,
+		count(*) OVER (PARTITION BY p.block_id, p.a_place) AS overlaps
+	FROM pair AS p
+	JOIN shared AS s USING (a_service, b_service)
+	ORDER BY p.block_id, p.a_place, p.b_place
 )
 SELECT n.file, n.line, n."column", n.code, NULL::text AS severity, n.value,
 	n.message
@@ -349,20 +402,15 @@ GROUP BY st.trip_id
 UNION ALL
 SELECT 'trips.txt', a.trip_line, 'block_id',
 	'block_trips_with_overlapping_stop_times' AS code, NULL, a.block_id,
-	format('block %s: trip %s (%s to %s) and trip %s (line %s, %s to %s) both run on %s',
+	format('block %s: trip %s (%s to %s) and trip %s (line %s, %s to %s) both run on %s%s',
 		a.block_id, a.trip_id, a.first_arrival, a.last_departure, b.trip_id,
 		b.trip_line, b.first_arrival, b.last_departure,
-		to_char(d.day, 'YYYY-MM-DD'))
-FROM ordered AS a
-JOIN ordered AS b ON b.block_id = a.block_id AND b.place > a.place AND
-	b.first_arrival < a.last_departure AND
-	NOT (a.last_arrival = b.first_arrival AND a.last_departure = b.first_departure)
-CROSS JOIN LATERAL (
-	SELECT min(x.date) AS day
-	FROM @s.service_days AS x
-	JOIN @s.service_days AS y ON y.date = x.date AND y.service_id = b.service_id
-	WHERE x.service_id = a.service_id) AS d
-WHERE d.day IS NOT NULL
+		to_char(p.day, 'YYYY-MM-DD'),
+		CASE WHEN p.overlaps > 1
+			THEN format(' (%s later trips overlap it)', p.overlaps) END)
+FROM first_pair AS p
+JOIN ordered AS a ON a.block_id = p.block_id AND a.place = p.a_place
+JOIN ordered AS b ON b.block_id = p.block_id AND b.place = p.b_place
 UNION ALL
 SELECT 'trips.txt', t.gtfs2pgsql_line, 'trip_id', u.code, NULL, t.trip_id,
 	format('trip %s has no stop time', t.trip_id)

@@ -37,6 +37,9 @@ static const struct
 	{"trips", "route_id"},
 	{"trips", "service_id"},
 	{"trips", "shape_id"},
+	/* the walks of rule pathways_reachable, a node's pathways at a time */
+	{"pathways", "from_stop_id"},
+	{"pathways", "to_stop_id"},
 };
 
 #define NJOIN_INDEXES ((int) (sizeof(join_indexes) / sizeof(join_indexes[0])))
