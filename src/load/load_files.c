@@ -229,6 +229,7 @@ files_load_all(LoadRun *run)
 		int			i = source_find(run->src, "locations.geojson");
 
 		buf_init(&sql, DDL_SQL_MAX);
+		run->ddl.no_locations = i < 0;
 		if (ddl_create_locations(&sql, &run->ddl) && table_run_sql(run, &sql) &&
 			i >= 0 && (!geojson_load(run->conn, &run->ddl, run->src, i,
 									 run->notices, run->rep, run->chunk,
