@@ -50,6 +50,8 @@ typedef struct
 								 * (swap.h); NULL: none */
 	bool		no_locations;	/* the feed has no locations.geojson: its
 								 * table is a stand-in (ddl_create_locations) */
+	bool		no_shapes;		/* shapes has no row: shape_lines is a
+								 * stand-in, with no key (ddl_finish) */
 } Ddl;
 
 /* The name of the column that holds a catalog file's extra columns. */

@@ -298,11 +298,18 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 	i -= NJOIN_INDEXES;
 	if (!d->geometry)
 		return true;
+	/*
+	 * A feed without shapes: shape_lines a stand-in as an absent file's
+	 * table, not a table, a key and an index to drop at the swap
+	 */
+	if (d->no_shapes && d->feed_id && (i == 1 || i == 2 || i == 3 + NGIST - 1))
+		return true;
 	switch (i)
 	{
 		case 0:
 			return ddl_template(sql, d, sql_shape_lines) &&
-				buf_puts(sql, DDL_TABLE_OPTIONS);
+				buf_puts(sql, d->no_shapes && d->feed_id ?
+						 " PARTITION BY LIST (feed_id)" : DDL_TABLE_OPTIONS);
 		case 1:
 			return ddl_template(sql, d, sql_shape_lines_fill);
 		case 2:
