@@ -48,6 +48,10 @@ typedef struct
 								 * column feed_id holding it, to be
 								 * partitions of the cross-feed tables
 								 * (swap.h); NULL: none */
+	bool		no_locations;	/* the feed has no locations.geojson: its
+								 * table is a stand-in (ddl_create_locations) */
+	bool		no_shapes;		/* shapes has no row: shape_lines is a
+								 * stand-in, with no key (ddl_finish) */
 } Ddl;
 
 /* The name of the column that holds a catalog file's extra columns. */
@@ -94,7 +98,11 @@ extern bool ddl_create_stand_in(Buf *sql, const Ddl *d,
  */
 extern bool ddl_template(Buf *sql, const Ddl *d, const char *template);
 
-/* Appends CREATE TABLE for locations.geojson's table (needs geometry). */
+/*
+ * Appends CREATE TABLE for locations.geojson's table (needs geometry); with
+ * d->no_locations and a feed_id, a stand-in of no storage, as for an absent
+ * file (ddl_create_stand_in), which ddl_finish gives no key.
+ */
 extern bool ddl_create_locations(Buf *sql, const Ddl *d);
 
 /*

@@ -187,24 +187,36 @@ set_aside_duplicates(CheckRun *cr, const CatalogFile *cat, const int *fields,
 /*
  * Runs sql inside a savepoint, so that a failure leaves the transaction
  * usable; *unique_violation tells whether it failed on a duplicate key
- * (other failures are logged).
+ * (other failures are logged).  The savepoint, sql and its release go in
+ * one message, one round trip for a key that holds: a failure stops the
+ * message there, before the release.
  */
 static bool
 exec_in_savepoint(PGconn *conn, const char *sql, bool *unique_violation)
 {
 	DbOutcome	outcome;
-	bool		ok;
+	Buf			batch;
 
 	*unique_violation = false;
-	if (!db_exec(conn, "SAVEPOINT gtfs2pgsql_check"))
+	buf_init(&batch, DDL_SQL_MAX);
+	if (!buf_puts(&batch, "SAVEPOINT gtfs2pgsql_check;\n") ||
+		!buf_puts(&batch, sql) ||
+		!buf_puts(&batch, ";\nRELEASE SAVEPOINT gtfs2pgsql_check"))
+	{
+		log_error("statement too long or out of memory");
+		buf_free(&batch);
 		return false;
+	}
 	/* unique_violation */
-	outcome = db_run(conn, sql, 0, NULL, "23505", NULL, NULL);
-	ok = outcome == DB_DONE;
+	outcome = db_run(conn, batch.data, 0, NULL, "23505", NULL, NULL);
+	buf_free(&batch);
+	if (outcome == DB_DONE)
+		return true;
 	*unique_violation = outcome == DB_REFUSED;
-	if (!ok && !db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_check"))
+	if (!db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_check; "
+				 "RELEASE SAVEPOINT gtfs2pgsql_check"))
 		*unique_violation = false;
-	return db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_check") && ok;
+	return false;
 }
 
 /*
@@ -403,19 +415,25 @@ timezones_known(CheckRun *cr, const CatalogFile *cat,
 	PGresult   *res = NULL;
 	bool		ok;
 
+	/*
+	 * the session's TimeZone as it was, after a name taken or refused: the
+	 * savepoint and the query in one message (its result is the query's),
+	 * the way back in another
+	 */
 	buf_init(&sql, DDL_SQL_MAX);
-	ok = put_check(&sql, cr, sql_check_timezones, cat, field->name, NULL,
-				   NULL);
-	/* the session's TimeZone as it was, after a name taken or refused */
-	ok = ok && db_exec(cr->conn, "SAVEPOINT gtfs2pgsql_timezone");
+	ok = buf_puts(&sql, "SAVEPOINT gtfs2pgsql_timezone;\n");
+	if (!ok)
+		log_error("out of memory");
+	ok = ok && put_check(&sql, cr, sql_check_timezones, cat, field->name,
+						 NULL, NULL);
 	/* any refusal: a name the server does not know */
 	*known = ok && db_run(cr->conn, sql.data, 0, NULL, "*", NULL,
 						  &res) == DB_DONE &&
 		strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 	PQclear(res);
 	ok = ok &&
-		db_exec(cr->conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_timezone") &&
-		db_exec(cr->conn, "RELEASE SAVEPOINT gtfs2pgsql_timezone");
+		db_exec(cr->conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_timezone; "
+				"RELEASE SAVEPOINT gtfs2pgsql_timezone");
 	buf_free(&sql);
 	return ok;
 }

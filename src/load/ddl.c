@@ -301,11 +301,18 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 	i -= NJOIN_INDEXES;
 	if (!d->geometry)
 		return true;
+	/*
+	 * A feed without shapes: shape_lines a stand-in as an absent file's
+	 * table, not a table, a key and an index to drop at the swap
+	 */
+	if (d->no_shapes && d->feed_id && (i == 1 || i == 2 || i == 3 + NGIST - 1))
+		return true;
 	switch (i)
 	{
 		case 0:
 			return ddl_template(sql, d, sql_shape_lines) &&
-				buf_puts(sql, DDL_TABLE_OPTIONS);
+				buf_puts(sql, d->no_shapes && d->feed_id ?
+						 " PARTITION BY LIST (feed_id)" : DDL_TABLE_OPTIONS);
 		case 1:
 			return ddl_template(sql, d, sql_shape_lines_fill);
 		case 2:
@@ -319,7 +326,7 @@ ddl_finish(Buf *sql, const Ddl *d, int i)
 			ddl_table(sql, d, gist_tables[i]) &&
 			buf_puts(sql, " USING gist (geom)");
 	i -= NGIST;
-	return i != 0 ||
+	return i != 0 || (d->no_locations && d->feed_id) ||
 		ddl_template(sql, d, "ALTER TABLE @s.locations ADD PRIMARY KEY (id);\n"
 					 "CREATE INDEX ON @s.locations USING gist (geom)");
 }
@@ -421,6 +428,11 @@ ddl_create_import_files(Buf *sql, const Ddl *d)
 bool
 ddl_create_locations(Buf *sql, const Ddl *d)
 {
+	/*
+	 * Most feeds have no locations.geojson: a table of storage, its key
+	 * and GiST index would be five files made to be dropped at the swap
+	 */
 	return ddl_template(sql, d, sql_locations) &&
-		buf_puts(sql, DDL_TABLE_OPTIONS);
+		buf_puts(sql, d->no_locations && d->feed_id ?
+				 " PARTITION BY LIST (feed_id)" : DDL_TABLE_OPTIONS);
 }

@@ -192,12 +192,27 @@ files_must_stop(const LoadRun *run)
 	return run->failed || notice_must_stop(run->notices);
 }
 
+/*
+ * Runs the stand-ins that pending holds, and empties it; false (logged,
+ * failed set) on failure.
+ */
+static bool
+make_stand_ins(LoadRun *run, Buf *pending)
+{
+	bool		ok = (pending->len == 0 && !pending->lost) ||
+		table_run_sql(run, pending);
+
+	buf_reset(pending);
+	return ok;
+}
+
 /* Every file of the feed into the staging schema. */
 void
 files_load_all(LoadRun *run)
 {
 	long long	ignored = source_ignored_bytes(run->src);
 	int			extra_files = 0;
+	Buf			stand_ins;		/* absent files' tables, not yet made */
 
 	if (ignored > 0)
 		notice_add(run->notices, NK_ZIP_TRAILING_BYTES,
@@ -206,6 +221,11 @@ files_load_all(LoadRun *run)
 				   "appended by a server?)", ignored);
 	take_source_notices(run);
 	rules_check_required_files(run);
+	/*
+	 * A feed lacks most files: their stand-ins, made in one round trip
+	 * before the next file of the feed, keep the tables' order
+	 */
+	buf_init(&stand_ins, DDL_SQL_MAX);
 	for (int f = 0; f < catalog_nfiles && !files_must_stop(run); f++)
 	{
 		const CatalogFile *cat = &catalog_files[f];
@@ -219,16 +239,27 @@ files_load_all(LoadRun *run)
 				run->failed = true;
 		}
 		else if (i >= 0)
-			files_load_member(run, i, cat);
-		else
-			table_create(run, NULL, cat, NULL, 0, true);
+		{
+			if (make_stand_ins(run, &stand_ins))
+				files_load_member(run, i, cat);
+		}
+		else if (!ddl_create_stand_in(&stand_ins, &run->ddl, cat) ||
+				 !buf_puts(&stand_ins, ";\n"))
+		{
+			log_error("statement too long or out of memory");
+			run->failed = true;
+		}
 	}
+	if (!files_must_stop(run))
+		make_stand_ins(run, &stand_ins);
+	buf_free(&stand_ins);
 	if (run->ddl.geometry && !files_must_stop(run))
 	{
 		Buf			sql;
 		int			i = source_find(run->src, "locations.geojson");
 
 		buf_init(&sql, DDL_SQL_MAX);
+		run->ddl.no_locations = i < 0;
 		if (ddl_create_locations(&sql, &run->ddl) && table_run_sql(run, &sql) &&
 			i >= 0 && (!geojson_load(run->conn, &run->ddl, run->src, i,
 									 run->notices, run->rep, run->chunk,

@@ -73,19 +73,27 @@ finish_indexes(LoadRun *run)
 	char		step[128];
 	double		started;
 
-	/* shape_lines carries measures only when every point has one */
+	/*
+	 * shape_lines carries measures only when every point has one, and is a
+	 * stand-in when there is none
+	 */
 	if (run->ddl.geometry)
 	{
-		int			measured;
+		PGresult   *res = NULL;
 
 		started = progress_step("shapes measure check");
 		buf_init(&sql, DDL_SQL_MAX);
 		ok = buf_puts(&sql, "SELECT count(*) > 0 AND "
-					  "bool_and(shape_dist_traveled IS NOT NULL) FROM ") &&
+					  "bool_and(shape_dist_traveled IS NOT NULL), "
+					  "count(*) = 0 FROM ") &&
 			ddl_table(&sql, &run->ddl, "shapes");
-		measured = ok ? db_query_bool(run->conn, sql.data, 0, NULL) : -1;
-		ok = measured >= 0;
-		run->ddl.shape_m = measured > 0;
+		if (!ok)
+			log_error("out of memory");
+		res = ok ? db_query(run->conn, sql.data, 0, NULL) : NULL;
+		ok = res != NULL;
+		run->ddl.shape_m = ok && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		run->ddl.no_shapes = ok && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+		PQclear(res);
 		buf_free(&sql);
 		ok = ok && report_add_step(run->rep, "shapes measure check", started);
 	}

@@ -96,6 +96,10 @@ say_who_blocks(PGconn *conn, void *arg, const char *what)
 	buf_free(&sql);
 }
 
+/* a SET LOCAL outlives RELEASE: the rest of the transaction waits */
+#define SWAP_TRY_END \
+	";\nRELEASE SAVEPOINT gtfs2pgsql_swap;\nSET LOCAL lock_timeout = 0"
+
 /*
  * Runs the statements of wait, which take locks, in a savepoint with a
  * short lock_timeout.  1: done, the locks held; 0: a lock was not free and
@@ -107,28 +111,35 @@ try_locked(PGconn *conn, void *arg)
 	const SwapWait *wait = arg;
 	PGresult   *res;
 	DbOutcome	outcome;
+	Buf			sql;
 	int			done;
 
-	if (!db_exec(conn, "SAVEPOINT gtfs2pgsql_swap") ||
-		!db_exec(conn, "SET LOCAL lock_timeout = '" LOCK_TRY_TIMEOUT "'"))
+	/* one message: a statement that fails ends it, before the release */
+	buf_init(&sql, SWAP_SQL_MAX);
+	if (!buf_puts(&sql, "SAVEPOINT gtfs2pgsql_swap;\n"
+				  "SET LOCAL lock_timeout = '" LOCK_TRY_TIMEOUT "';\n") ||
+		!buf_puts(&sql, wait->sql) || !buf_puts(&sql, SWAP_TRY_END))
+	{
+		log_error("out of memory");
+		buf_free(&sql);
 		return -1;
+	}
 	/*
 	 * A lock not free in time (55P03), or two swaps raising the registry's
 	 * lock at once, which the server refuses at once as a deadlock
 	 * (40P01): tried again.
 	 */
-	outcome = db_run(conn, wait->sql, 0, NULL, "55P03 40P01", wait->doing,
+	outcome = db_run(conn, sql.data, 0, NULL, "55P03 40P01", wait->doing,
 					 &res);
+	buf_free(&sql);
 	refused_by_trust = strcmp(db_sqlstate(res), "42501") == 0;
 	PQclear(res);
 	if (outcome == DB_FAILED)
 		return -1;
 	done = outcome == DB_DONE;
-	if (!done && !db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_swap"))
-		return -1;
-	/* a SET LOCAL outlives RELEASE: the rest of the transaction waits */
-	return db_exec(conn, "RELEASE SAVEPOINT gtfs2pgsql_swap") &&
-		db_exec(conn, "SET LOCAL lock_timeout = 0") ? done : -1;
+	return done ? 1 :
+		db_exec(conn, "ROLLBACK TO SAVEPOINT gtfs2pgsql_swap"
+				SWAP_TRY_END) ? 0 : -1;
 }
 
 bool
