@@ -83,6 +83,7 @@
 --     Time"); one per trips.txt row but the first of each set, its value
 --     the trip_id.
 -- sqlfiles.sh parameters: '2026-01-01'
+/* validate.c: in the key's order */
 WITH timepoint_column AS (
 	SELECT coalesce(bool_or('timepoint' = ANY (header)), false) AS given
 	FROM @s.import_files
