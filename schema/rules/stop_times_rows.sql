@@ -69,7 +69,25 @@
 --     overlaps it, the first day they share and how many overlap it.  A
 --     trip meets only the trips that start while it runs, and the days two
 --     services share are sought once per pair of services.
+-- Checks of stop_times.txt people ask the validators for, codes of our own
+-- (src/gtfs/validator.c), read in the same pass:
+--   too_many_consecutive_stop_times_with_same_time (info): a run of more
+--     than five consecutive stop times of a trip, each with its arrival
+--     and departure at one same time (MobilityData gtfs-validator #178 and
+--     its pull request #2185, after Google's transitfeed, which warned
+--     past five; #1794 asks for three); one notice per run, at its first
+--     row, its value the time.  A row with other times ends the run.
+--   consecutive_same_stop (info): a stop time at the stop of the one
+--     before it in its trip (gtfs-validator #166: "not to have twice the
+--     same stop consecutively"; a layover can be written so: CUTR
+--     gtfs-realtime-validator #117); one per second row, its value the
+--     stop_id.
+--   duplicate_trip (warning): a trip of the route, service, stops and
+--     times of another (gtfs-validator #1729, "Duplicate Departure Stop
+--     Time"); one per trips.txt row but the first of each set, its value
+--     the trip_id.
 -- sqlfiles.sh parameters: '2026-01-01'
+/* validate.c: in the key's order */
 WITH timepoint_column AS (
 	SELECT coalesce(bool_or('timepoint' = ANY (header)), false) AS given
 	FROM @s.import_files
@@ -83,7 +101,7 @@ neighboured AS (
 		st.departure_time, st.start_pickup_drop_off_window,
 		st.end_pickup_drop_off_window, st.pickup_type, st.drop_off_type,
 		st.shape_dist_traveled, st.timepoint, t.gtfs2pgsql_line AS trip_line,
-		t.trip_headsign, t.block_id, t.service_id,
+		t.trip_headsign, t.block_id, t.service_id, t.route_id,
 		r.gtfs2pgsql_line AS route_line, r.continuous_pickup AS route_pickup,
 		r.continuous_drop_off AS route_drop_off,
 		CASE WHEN r.route_type IS NOT NULL THEN CASE r.route_type
@@ -101,6 +119,20 @@ neighboured AS (
 		lead(st.stop_sequence) OVER w IS NULL AS last_row,
 		lag(st.shape_dist_traveled) OVER w AS previous_distance,
 		lag(st.gtfs2pgsql_line) OVER w AS previous_line,
+		lag(st.stop_id) OVER w AS previous_stop,
+		-- a time of arrival and departure at once, and the row before's
+		CASE WHEN st.arrival_time = st.departure_time THEN st.arrival_time
+			END AS same_time,
+		lag(CASE WHEN st.arrival_time = st.departure_time
+			THEN st.arrival_time END) OVER w AS previous_same_time,
+		row_number() OVER w AS n,
+		-- the trip's calls, order and all, summed as hashes up to this row:
+		-- two trips alike in them are alike call for call but by a 64-bit
+		-- chance
+		coalesce(sum(hashtextextended(concat_ws('/', st.stop_sequence,
+			st.stop_id, st.arrival_time, st.departure_time), 0)) OVER w, 0) +
+			hashtextextended(concat_ws('/', st.stop_sequence, st.stop_id,
+			st.arrival_time, st.departure_time), 0) AS calls_hash,
 		-- the last earlier departure: stop_sequence * 2^21 + seconds, the
 		-- greatest of the earlier rows that have one (a bigint, not an array)
 		max(st.stop_sequence::bigint * 2097152 +
@@ -199,7 +231,9 @@ flagged AS (
 				  c.km * 3600 / c.limit_kph - c.arrival - c.far_on_minute > 60) OR
 				 (c.arrival::bigint % 60 <> 0 AND
 				  c.km * 3600 / c.limit_kph - c.arrival - c.far_on_minute > 0) OR
-				 c.km * 3600 / c.limit_kph - c.arrival - c.far_off_minute > 0)
+				 c.km * 3600 / c.limit_kph - c.arrival - c.far_off_minute > 0),
+		/* 20 */ c.stop_id = c.previous_stop,
+		/* 21 */ c.same_time = c.previous_same_time
 		] AS fails
 	FROM timed AS c
 	CROSS JOIN timepoint_column AS tc
@@ -215,6 +249,28 @@ unsorted AS (
 	FROM kept
 	WHERE fails[17]
 	GROUP BY trip_id
+),
+-- runs of rows at the time of the row before (the run's first is the row
+-- before its first): n less their rank is one number along a run
+run AS (
+	SELECT trip_id, same_time AS t, (array_agg(previous_line ORDER BY n))[1] AS line,
+		count(*) + 1 AS calls
+	FROM (SELECT trip_id, same_time, previous_line, n,
+			n - row_number() OVER (PARTITION BY trip_id ORDER BY n) AS run
+		FROM kept
+		WHERE fails[21]) AS r
+	GROUP BY trip_id, same_time, run
+	HAVING count(*) + 1 > 5
+),
+-- the trips of the route and service of another, call for call
+duplicate AS (
+	SELECT trip_line AS line, trip_id,
+		first_value(trip_id) OVER same AS first_trip,
+		row_number() OVER same AS k
+	FROM kept
+	WHERE last_row AND trip_line IS NOT NULL
+	WINDOW same AS (PARTITION BY route_id, service_id, n, calls_hash
+		ORDER BY trip_line)
 ),
 -- the trips of a block, with their first and last times
 span AS (
@@ -378,7 +434,12 @@ CROSS JOIN LATERAL (VALUES
 	 , c.arrival_time::text,
 	 format('trip %s: %s km from stop_sequence %s to %s (stop %s) at %s km/h, over %s',
 		c.trip_id, round(c.km_between::numeric, 2), c.previous_timed[1],
-		c.stop_sequence, c.stop_id, round(c.kph::numeric), c.limit_kph))
+		c.stop_sequence, c.stop_id, round(c.kph::numeric), c.limit_kph)),
+	(20, 'stop_times.txt', c.gtfs2pgsql_line, 'stop_id',
+	 'consecutive_same_stop' -- code
+	 , c.stop_id,
+	 format('trip %s: stop %s again at stop_sequence %s', c.trip_id, c.stop_id,
+		c.stop_sequence))
 ) AS n (check_number, file, line, "column", code, value, message)
 WHERE c.fails[n.check_number]
 UNION ALL
@@ -419,3 +480,15 @@ CROSS JOIN (VALUES ('unused_trip' -- code
 	), ('unusable_trip' -- code
 	)) AS u (code)
 WHERE NOT EXISTS (SELECT FROM kept AS k WHERE k.trip_id = t.trip_id)
+UNION ALL
+SELECT 'stop_times.txt', line, 'arrival_time',
+	'too_many_consecutive_stop_times_with_same_time' AS code, NULL,
+	to_char(t, 'HH24:MI:SS'), format('trip %s: %s consecutive stop times at %s',
+		trip_id, calls, to_char(t, 'HH24:MI:SS'))
+FROM run
+UNION ALL
+SELECT 'trips.txt', line, 'trip_id', 'duplicate_trip' AS code, NULL, trip_id,
+	format('trip %s has the route, service, stops and times of trip %s',
+		trip_id, first_trip)
+FROM duplicate
+WHERE k > 1
