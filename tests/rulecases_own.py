@@ -31,3 +31,17 @@ def _(f):
     f['trips.txt'].append(dict(f['trips.txt'][0], trip_id='T3'))
     f['stop_times.txt'] += [dict(r, trip_id='T3') for r in f['stop_times.txt']
                             if r['trip_id'] == 'T1']
+    # not duplicates: two templates of frequencies.txt (cdmx-2018 gave 793),
+    # and two Flex trips alike but for their windows (ctran-flex-2025 1,358)
+    f['trips.txt'] += [dict(f['trips.txt'][1], trip_id=t) for t in ('F1', 'F2', 'Z1', 'Z2')]
+    f['stop_times.txt'] += [dict(r, trip_id=t) for t in ('F1', 'F2')
+                            for r in f['stop_times.txt'] if r['trip_id'] == 'T2']
+    f['frequencies.txt'] = [dict(trip_id=t, start_time=s, end_time=e, headway_secs='3600')
+                            for t, s, e in (('F1', '06:00:00', '08:00:00'),
+                                            ('F2', '12:00:00', '14:00:00'))]
+    for t, w in (('Z1', '10:00:00'), ('Z2', '11:00:00')):
+        f['stop_times.txt'] += [dict(trip_id=t, stop_id=s, stop_sequence=q,
+                                     start_pickup_drop_off_window=w,
+                                     end_pickup_drop_off_window='18:00:00',
+                                     pickup_type='2', drop_off_type='2')
+                                for s, q in (('B', '1'), ('C', '2'))]

@@ -84,7 +84,8 @@
 --     stop_id.
 --   duplicate_trip (warning): a trip of the route, service, stops and
 --     times of another (gtfs-validator #1729, "Duplicate Departure Stop
---     Time"); one per trips.txt row but the first of each set, its value
+--     Time"), Flex zones and windows counted, trips of frequencies.txt
+--     left out; one per trips.txt row but the first of each set, its value
 --     the trip_id.
 -- sqlfiles.sh parameters: '2026-01-01'
 /* validate.c: in the key's order */
@@ -129,10 +130,16 @@ neighboured AS (
 		-- the trip's calls, order and all, summed as hashes up to this row:
 		-- two trips alike in them are alike call for call but by a 64-bit
 		-- chance
-		coalesce(sum(hashtextextended(concat_ws('/', st.stop_sequence,
-			st.stop_id, st.arrival_time, st.departure_time), 0)) OVER w, 0) +
-			hashtextextended(concat_ws('/', st.stop_sequence, st.stop_id,
-			st.arrival_time, st.departure_time), 0) AS calls_hash,
+		coalesce(sum(hashtextextended(format('%s/%s/%s/%s/%s/%s/%s/%s',
+			st.stop_sequence, st.stop_id, st.location_group_id, st.location_id,
+			st.arrival_time, st.departure_time,
+			st.start_pickup_drop_off_window, st.end_pickup_drop_off_window),
+			0)) OVER w, 0) +
+			hashtextextended(format('%s/%s/%s/%s/%s/%s/%s/%s',
+			st.stop_sequence, st.stop_id, st.location_group_id, st.location_id,
+			st.arrival_time, st.departure_time,
+			st.start_pickup_drop_off_window, st.end_pickup_drop_off_window),
+			0) AS calls_hash,
 		-- the last earlier departure: stop_sequence * 2^21 + seconds, the
 		-- greatest of the earlier rows that have one (a bigint, not an array)
 		max(st.stop_sequence::bigint * 2097152 +
@@ -268,7 +275,10 @@ duplicate AS (
 		first_value(trip_id) OVER same AS first_trip,
 		row_number() OVER same AS k
 	FROM kept
+	-- a trip of frequencies.txt is a template: two alike run at other times
 	WHERE last_row AND trip_line IS NOT NULL
+		AND trip_id NOT IN (SELECT f.trip_id FROM @s.frequencies AS f
+			WHERE f.trip_id IS NOT NULL)
 	WINDOW same AS (PARTITION BY route_id, service_id, n, calls_hash
 		ORDER BY trip_line)
 ),
