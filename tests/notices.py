@@ -587,7 +587,13 @@ def need_load(stem):
     if stem not in LOADS:
         path = feed_path(stem)
         schema = 'n_' + feed_key(stem)
-        r, rep = load_default(path, schema)
+        # the real feeds with the validator's rules too: their notices
+        # must be within the policy, and the identities hold
+        g.VALIDATE = True
+        try:
+            r, rep = load_default(path, schema)
+        finally:
+            g.VALIDATE = False
         notices = notices_of(schema)
         problems = output_problems(schema, r, rep, notices)
         LOADS[stem] = (path, schema, notices, problems)

@@ -26,6 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import integration as it                                     # noqa: E402
 import gtfstest as g                                         # noqa: E402
 
+g.VALIDATE = True            # these test the rules
+
 
 if __name__ == '__main__':
     it.TESTS[:] = []            # only the tests of this file
