@@ -27,7 +27,7 @@ Environment: TIMETABLE_ORACLE_FEEDS, the feed stems to compare (default
 "caltrain-2018 bart-2018 cdmx-2018 sacrt-2024"; gtfs-via-postgres takes
 seconds to a minute for each).
 """
-import datetime, os, re, shutil, subprocess, sys, zipfile, zoneinfo
+import datetime, fcntl, os, re, shutil, subprocess, sys, zipfile, zoneinfo
 
 sys.dont_write_bytecode = True     # no tests/__pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -574,15 +574,21 @@ def service_days_every_weekday():
 # ------------------------------------------------------- the oracle
 
 def gvp_available():
-    if not os.path.exists(GVP):
-        if shutil.which('npm') is None or shutil.which('node') is None:
-            raise it.Skip('gtfs-via-postgres needs node and npm')
-        p = subprocess.run(['npm', 'install', '--prefix', BENCH, '--no-audit',
-                            '--no-fund', '--no-package-lock'],
-                           capture_output=True, text=True, timeout=600)
-        if p.returncode or not os.path.exists(GVP):
-            raise it.Skip('npm could not install gtfs-via-postgres: %s'
-                          % p.stderr.strip()[-300:])
+    """gtfs-via-postgres's program, installed by npm when missing.  Test
+    files run at once (tests/run-all): the one that installs holds a lock
+    the others wait for, or they would see its program before its modules
+    (MODULE_NOT_FOUND)."""
+    with open(os.path.join(BENCH, '.npm-install.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(GVP):
+            if shutil.which('npm') is None or shutil.which('node') is None:
+                raise it.Skip('gtfs-via-postgres needs node and npm')
+            p = subprocess.run(['npm', 'install', '--prefix', BENCH, '--no-audit',
+                                '--no-fund', '--no-package-lock'],
+                               capture_output=True, text=True, timeout=600)
+            if p.returncode or not os.path.exists(GVP):
+                raise it.Skip('npm could not install gtfs-via-postgres: %s'
+                              % p.stderr.strip()[-300:])
     return GVP
 
 def gvp_load(feed, schema):
