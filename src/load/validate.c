@@ -71,11 +71,12 @@ put_code(const ValidatorCode *code, void *ctx)
 
 /*
  * The INSERT of a rule's notices: its rows joined with their code's
- * severity.  $1 is typed by the condition even when the rule has no use
- * for it.  False when out of memory.
+ * severity, from severities (the VALUES list of every code, made once for
+ * all the rules).  $1 is typed by the condition even when the rule has no
+ * use for it.  False when out of memory.
  */
 static bool
-rule_insert(Buf *sql, const Ddl *d, const char *body)
+rule_insert(Buf *sql, const Ddl *d, const char *body, const Buf *severities)
 {
 	return buf_puts(sql, "INSERT INTO ") &&
 		ddl_table(sql, d, "import_notices") &&
@@ -84,10 +85,9 @@ rule_insert(Buf *sql, const Ddl *d, const char *body)
 				 "r.code, coalesce(r.severity, c.severity), r.value, "
 				 "r.message, 'kept'\nFROM (\n") &&
 		ddl_template(sql, d, body) &&
-		buf_puts(sql, "\n) AS r\nJOIN (VALUES") &&
-		validator_each(put_code, sql) &&
-		buf_puts(sql, ") AS c (code, severity) ON c.code = r.code\n"
-				 "WHERE $1::date IS NOT NULL");
+		buf_puts(sql, "\n) AS r\nJOIN ") &&
+		buf_append(sql, severities->data, severities->len) &&
+		buf_puts(sql, " ON c.code = r.code\nWHERE $1::date IS NOT NULL");
 }
 
 /*
@@ -106,10 +106,20 @@ bool
 validate_feed(PGconn *conn, const Ddl *d, const char *as_of, Report *rep)
 {
 	Buf			sql;
+	Buf			severities;
 	bool		ok = true;
 
 	if (!db_exec(conn, RULES_SETTINGS))
 		return false;
+	buf_init(&severities, DDL_SQL_MAX);
+	if (!buf_puts(&severities, "(VALUES") ||
+		!validator_each(put_code, &severities) ||
+		!buf_puts(&severities, ") AS c (code, severity)"))
+	{
+		log_error("out of memory");
+		buf_free(&severities);
+		return false;
+	}
 	buf_init(&sql, DDL_SQL_MAX);
 	for (int i = 0; ok && rule_names[i] != NULL; i++)
 	{
@@ -122,7 +132,7 @@ validate_feed(PGconn *conn, const Ddl *d, const char *as_of, Report *rep)
 		snprintf(step, sizeof(step), "rule %s", rule_names[i]);
 		started = progress_step(step);
 		buf_reset(&sql);
-		if (!rule_insert(&sql, d, rule_bodies[i]))
+		if (!rule_insert(&sql, d, rule_bodies[i], &severities))
 		{
 			log_error("out of memory");
 			ok = false;
@@ -136,6 +146,7 @@ validate_feed(PGconn *conn, const Ddl *d, const char *as_of, Report *rep)
 			report_add_step(rep, step, started);
 	}
 	buf_free(&sql);
+	buf_free(&severities);
 	return ok;
 }
 
