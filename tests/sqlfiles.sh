@@ -75,7 +75,8 @@ for f in schema/sql/*.sql; do
 done
 # The rules of schema/rules/ (src/load/validate.c): each a SELECT over the
 # feed's tables while each row's line is in gtfs2pgsql_line, taking the
-# day of the load as $1
+# day of the load as $1, after its "before" lines (the load's temporary
+# tables)
 for f in schema/rules/*.sql; do
 	if [ -z "$schema" ]; then
 		echo "ok - $f # SKIP a rule: no PostGIS for schema/gtfs.sql"
@@ -88,6 +89,7 @@ for f in schema/rules/*.sql; do
 			AND table_type = 'BASE TABLE' LOOP EXECUTE format(
 			'ALTER TABLE gtfs.%I ADD gtfs2pgsql_line integer',
 			t.table_name); END LOOP; END \$\$;"
+		sed -n 's/^-- sqlfiles\.sh before: //p' "$f"
 		echo 'PREPARE sqlfiles_rule (date) AS'
 		sed -e 's/@s/"gtfs"/g; s/@g/public/g; s/@r/4326/g' "$f"
 		echo ';'

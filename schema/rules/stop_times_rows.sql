@@ -87,12 +87,109 @@
 --     Time"), Flex zones and windows counted, trips of frequencies.txt
 --     left out; one per trips.txt row but the first of each set, its value
 --     the trip_id.
+-- The rows read are those of the trips the load's screen of stop_times.txt
+-- (src/gtfs/tripscreen.c) calls suspect, or could not judge: their runs
+-- apart or out of order, a row a check above might fire on, a speed over
+-- their route's limit, a stop whose place the screen had otherwise than
+-- the stops loaded, a headsign naming a stop of the trip.  The summaries of
+-- every trip's runs (pg_temp.gtfs2pgsql_trip_runs) give its use, its
+-- block's times and its calls for the others.
 -- sqlfiles.sh parameters: '2026-01-01'
+-- sqlfiles.sh before: CREATE TEMPORARY TABLE gtfs2pgsql_trip_runs (trip_id text, first_line integer, last_line integer, rows integer, sorted boolean, suspect boolean, min_sequence integer, min_arrival integer, min_departure integer, max_sequence integer, max_arrival integer, max_departure integer, calls_hash bigint, max_kph float8, far_mask integer); CREATE TEMPORARY TABLE gtfs2pgsql_stop_places (stop_id text, lat float8, lon float8);
 /* validate.c: in the key's order */
 WITH timepoint_column AS (
 	SELECT coalesce(bool_or('timepoint' = ANY (header)), false) AS given
 	FROM @s.import_files
 	WHERE file = 'stop_times.txt'
+),
+-- each trip's runs, together: the times of its first and last stops
+trip_run AS (
+	SELECT trip_id, count(*) AS runs, sum(rows) AS calls,
+		bool_or(suspect) AS suspect, max(max_kph) AS max_kph,
+		bit_or(far_mask) AS far_mask, max(max_sequence) AS max_sequence,
+		sum(calls_hash) AS calls_hash,
+		(array_agg(min_arrival ORDER BY min_sequence, first_line))[1]
+			AS first_arrival,
+		(array_agg(min_departure ORDER BY min_sequence, first_line))[1]
+			AS first_departure,
+		(array_agg(max_arrival ORDER BY max_sequence DESC, first_line))[1]
+			AS last_arrival,
+		(array_agg(max_departure ORDER BY max_sequence DESC, first_line))[1]
+			AS last_departure
+	FROM pg_temp.gtfs2pgsql_trip_runs
+	GROUP BY trip_id
+),
+-- each trip's runs and trips.txt row, materialized: a window over it has
+-- to sort it (sorts are off for this rule: see validate.c) rather than
+-- read trips.txt in an index's order and join it a row at a time
+trip_fact AS MATERIALIZED (
+	SELECT r.*, t.route_id, t.service_id, t.block_id,
+		t.gtfs2pgsql_line AS trip_line
+	FROM trip_run AS r
+	JOIN @s.trips AS t USING (trip_id)
+),
+-- each trip's speed limit, as below (its bit in the runs' far_mask is its
+-- place in tripscreen.h's SCREEN_LIMITS)
+trip_limit AS (
+	SELECT t.trip_id, CASE WHEN r.route_type IS NOT NULL THEN CASE r.route_type
+			WHEN 0 THEN 100 WHEN 1 THEN 150 WHEN 2 THEN 500 WHEN 3 THEN 150
+			WHEN 4 THEN 80 WHEN 5 THEN 30 WHEN 6 THEN 50 WHEN 7 THEN 50
+			WHEN 11 THEN 150 WHEN 12 THEN 150 ELSE 200 END
+		END AS limit_kph
+	FROM @s.trips AS t
+	LEFT JOIN @s.routes AS r USING (route_id)
+),
+-- the stops whose place (as the pass below reads it) the screen had
+-- otherwise: a row it read that the load set aside, a repeated stop_id
+placed AS (
+	SELECT s.stop_id,
+		CASE WHEN coalesce(s.stop_lon, ps.stop_lon) IS NOT NULL THEN
+			coalesce(s.stop_lat, ps.stop_lat) END AS lat,
+		CASE WHEN coalesce(s.stop_lat, ps.stop_lat) IS NOT NULL THEN
+			coalesce(s.stop_lon, ps.stop_lon) END AS lon
+	FROM @s.stops AS s
+	LEFT JOIN @s.stops AS ps ON ps.stop_id = s.parent_station
+),
+misplaced AS (
+	SELECT coalesce(p.stop_id, c.stop_id) AS stop_id
+	FROM placed AS p
+	FULL JOIN pg_temp.gtfs2pgsql_stop_places AS c ON c.stop_id = p.stop_id
+	WHERE p.stop_id IS NULL OR c.stop_id IS NULL OR
+		p.lat IS DISTINCT FROM c.lat OR p.lon IS DISTINCT FROM c.lon
+),
+-- the trips whose rows are read
+suspect AS MATERIALIZED (
+	SELECT r.trip_id
+	FROM trip_run AS r
+	LEFT JOIN trip_limit AS l USING (trip_id)
+	WHERE r.runs > 1 OR r.suspect OR r.max_kph > l.limit_kph * (1 - 1e-9) OR
+		(r.far_mask >> (array_position('{30,50,80,100,150,200,500}'::int[],
+			l.limit_kph) - 1)) & 1 = 1
+	UNION
+	SELECT st.trip_id
+	FROM @s.stop_times AS st
+	WHERE st.stop_id = ANY (ARRAY(SELECT stop_id FROM misplaced))
+	UNION
+	SELECT t.trip_id
+	FROM @s.trips AS t
+	JOIN @s.stops AS s ON lower(s.stop_name) = lower(t.trip_headsign)
+	JOIN trip_run AS r ON r.trip_id = t.trip_id
+	-- a few rows of the trip, by its key, not a hash of every row
+	CROSS JOIN LATERAL (SELECT FROM @s.stop_times AS st
+		WHERE st.trip_id = t.trip_id AND st.stop_id = s.stop_id AND
+			st.stop_sequence < r.max_sequence
+		LIMIT 1) AS named
+),
+-- their rows in the order of the key, and those without a trip_id
+suspect_row AS (
+	SELECT st.*
+	FROM @s.stop_times AS st
+	WHERE st.trip_id = ANY (ARRAY(SELECT trip_id FROM suspect
+		WHERE trip_id IS NOT NULL))
+	UNION ALL
+	SELECT st.*
+	FROM @s.stop_times AS st
+	WHERE st.trip_id IS NULL
 ),
 -- each row, read in the key's order, with its stop's place, its trip and
 -- the last earlier rows that matter
@@ -127,19 +224,6 @@ neighboured AS (
 		lag(CASE WHEN st.arrival_time = st.departure_time
 			THEN st.arrival_time END) OVER w AS previous_same_time,
 		row_number() OVER w AS n,
-		-- the trip's calls, order and all, summed as hashes up to this row:
-		-- two trips alike in them are alike call for call but by a 64-bit
-		-- chance
-		coalesce(sum(hashtextextended(format('%s/%s/%s/%s/%s/%s/%s/%s',
-			st.stop_sequence, st.stop_id, st.location_group_id, st.location_id,
-			st.arrival_time, st.departure_time,
-			st.start_pickup_drop_off_window, st.end_pickup_drop_off_window),
-			0)) OVER w, 0) +
-			hashtextextended(format('%s/%s/%s/%s/%s/%s/%s/%s',
-			st.stop_sequence, st.stop_id, st.location_group_id, st.location_id,
-			st.arrival_time, st.departure_time,
-			st.start_pickup_drop_off_window, st.end_pickup_drop_off_window),
-			0) AS calls_hash,
 		-- the last earlier departure: stop_sequence * 2^21 + seconds, the
 		-- greatest of the earlier rows that have one (a bigint, not an array)
 		max(st.stop_sequence::bigint * 2097152 +
@@ -152,7 +236,7 @@ neighboured AS (
 			p.lat, p.lon])
 			FILTER (WHERE p.lat IS NOT NULL AND st.departure_time IS NOT NULL)
 			OVER w AS previous_timed
-	FROM @s.stop_times AS st
+	FROM suspect_row AS st
 	LEFT JOIN @s.trips AS t USING (trip_id)
 	LEFT JOIN @s.routes AS r USING (route_id)
 	LEFT JOIN @s.stops AS s ON s.stop_id = st.stop_id
@@ -269,27 +353,29 @@ run AS (
 	GROUP BY trip_id, same_time, run
 	HAVING count(*) + 1 > 5
 ),
--- the trips of the route and service of another, call for call
+-- the trips of the route and service of another, call for call: two
+-- trips alike in their calls' hashes summed are alike call for call but
+-- by a 64-bit chance
 duplicate AS (
 	SELECT trip_line AS line, trip_id,
 		first_value(trip_id) OVER same AS first_trip,
 		row_number() OVER same AS k
-	FROM kept
+	FROM trip_fact
 	-- a trip of frequencies.txt is a template: two alike run at other times
-	WHERE last_row AND trip_line IS NOT NULL
-		AND trip_id NOT IN (SELECT f.trip_id FROM @s.frequencies AS f
-			WHERE f.trip_id IS NOT NULL)
-	WINDOW same AS (PARTITION BY route_id, service_id, n, calls_hash
+	WHERE trip_id NOT IN (SELECT f.trip_id FROM @s.frequencies AS f
+		WHERE f.trip_id IS NOT NULL)
+	WINDOW same AS (PARTITION BY route_id, service_id, calls, calls_hash
 		ORDER BY trip_line)
 ),
 -- the trips of a block, with their first and last times
 span AS (
-	SELECT f.trip_id, f.block_id, f.service_id, f.trip_line,
-		f.arrival_time AS first_arrival, f.departure_time AS first_departure,
-		l.arrival_time AS last_arrival, l.departure_time AS last_departure
-	FROM kept AS f
-	JOIN kept AS l ON l.trip_id = f.trip_id AND l.last_row
-	WHERE f.first_row AND f.block_id IS NOT NULL
+	SELECT trip_id, block_id, service_id, trip_line,
+		make_interval(secs => first_arrival) AS first_arrival,
+		make_interval(secs => first_departure) AS first_departure,
+		make_interval(secs => last_arrival) AS last_arrival,
+		make_interval(secs => last_departure) AS last_departure
+	FROM trip_fact
+	WHERE block_id IS NOT NULL
 ),
 ordered AS (
 	SELECT span.*, row_number() OVER (PARTITION BY block_id
@@ -489,7 +575,7 @@ FROM @s.trips AS t
 CROSS JOIN (VALUES ('unused_trip' -- code
 	), ('unusable_trip' -- code
 	)) AS u (code)
-WHERE NOT EXISTS (SELECT FROM kept AS k WHERE k.trip_id = t.trip_id)
+WHERE NOT EXISTS (SELECT FROM trip_run AS r WHERE r.trip_id = t.trip_id)
 UNION ALL
 SELECT 'stop_times.txt', line, 'arrival_time',
 	'too_many_consecutive_stop_times_with_same_time' AS code, NULL,

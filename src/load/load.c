@@ -166,6 +166,8 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 		goto rollback;
 	}
 	buf_free(&text);
+	if (!screening_begin(&run))
+		goto rollback;
 	if (sideload_start(&run))
 		files_load_all(&run);
 	if (run.failed)
@@ -284,5 +286,6 @@ cleanup:
 	free(run.present);
 	free(run.unkeyed);
 	free(run.columns);
+	screening_free(&run);
 	return status;
 }

@@ -29,7 +29,12 @@ load_record(void *ctx, const CsvRow *row)
 	if (!fl->header_seen)
 	{
 		fl->header_seen = true;
-		return table_start_copy(fl, row);
+		if (!table_start_copy(fl, row))
+			return false;
+		for (int i = 0; fl->screening && i < fl->ncols; i++)
+			if (fl->field[i] == catalog_find_field(fl->cat, "timepoint"))
+				fl->screen_timepoint = true;
+		return true;
 	}
 	ok = row_convert(fl, row, &built);
 	if (ok && built && !copy_row_end(&fl->copy))
@@ -125,6 +130,8 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 	fl.cat = cat;
 	fl.table = cat ? cat->table : stem;
 	fl.bytes = &bytes;
+	fl.screening = run->screen != NULL && cat != NULL &&
+		strcmp(cat->file, "stop_times.txt") == 0;
 	db_set_step(fl.member);
 	if (cat == NULL && !rules_table_name(run, fl.member, stem))
 		return;
@@ -158,6 +165,8 @@ files_load_member(LoadRun *run, int i, const CatalogFile *cat)
 		run->failed = true;
 	if (!readable && fl.header_seen && !fl.skipped && !run->failed)
 		empty_table(run, fl.table);
+	if (fl.screening && !screening_member_end(run))
+		run->failed = true;
 	if (!report_add(run->rep, fl.member, readable ? fl.rows : 0,
 					notice_set_aside(run->notices, fl.member), bytes,
 					started))

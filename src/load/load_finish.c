@@ -225,7 +225,8 @@ finish_tables(LoadRun *run, const char *staging_name)
 		 table_run_sql(run, &analyze)) &&
 		report_add_step(run->rep, "analyze", started) &&
 		(!run->opt->validate ||
-		 (validate_feed(run->conn, &run->ddl, run->opt->as_of, run->rep) &&
+		 (screening_tables(run) &&
+		  validate_feed(run->conn, &run->ddl, run->opt->as_of, run->rep) &&
 		  analyze_notices(run))) &&
 		table_run_sql(run, &marks);
 	PQclear(res);

@@ -496,6 +496,12 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		return !notice_must_stop(nt);
 	notice_row_begin(nt);
 	copy_row_begin(&fl->copy);
+	if (fl->screening)
+	{
+		fl->screen_defect = false;
+		memset(fl->screen_values, 0,
+			   (size_t) fl->cat->nfields * sizeof(ScreenText));
+	}
 	buf_reset(&fl->extra);
 	fl->extra_backslashes = 0;
 	for (int i = 0; i < fl->ncols; i++)
@@ -555,6 +561,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 									  "field %s", cf->name);
 				if (!apply_value_rule(fl, action, false))
 					return !notice_must_stop(nt);
+				fl->screen_defect = true;
 				/* NULL in a key: its table gets a unique index instead */
 				if ((cf->flags & FIELD_KEY) && action == ACTION_KEPT)
 					fl->run->unkeyed[fl->cat - catalog_files] |=
@@ -573,7 +580,12 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 		else
 			st = conv_copy_text(copy_field(&fl->copy), v, len);
 		if (st == CONV_OK)
+		{
+			if (fl->screening && f >= 0)
+				fl->screen_values[f] = (ScreenText) {v, len};
 			continue;
+		}
+		fl->screen_defect = true;
 		if (st == CONV_NOSPACE)
 		{
 			/* the COPY buffer lost its rows: nothing can go on */
@@ -613,5 +625,7 @@ row_convert(FileLoad *fl, const CsvRow *row, bool *built)
 	notice_row_keep(nt);
 	fl->rows++;
 	*built = true;
+	if (fl->screening)
+		screening_row(fl, row->line);
 	return true;
 }

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "catalog.h"
@@ -31,6 +32,7 @@
 #include "load.h"
 #include "notice.h"
 #include "side.h"
+#include "tripscreen.h"
 
 #define SHOW_VALUE_MAX	40		/* bytes of a bad value quoted in
 								 * messages */
@@ -119,6 +121,9 @@ typedef struct
 	PGconn	   *copy_conn2;		/* a side load's second connection, which
 								 * shares its COPY (copy_share), or NULL */
 	bool		side_analyzed;	/* the side load analyzed its table */
+	TripScreen *screen;			/* stop_times.txt screened for the rules
+								 * (load_screen.c), or NULL */
+	FILE	   *screen_runs;	/* its runs, as COPY text */
 } LoadRun;
 
 /* One file being loaded. */
@@ -152,6 +157,10 @@ typedef struct
 	long		padded_rows;	/* rows with empty fields past the header */
 	long		first_padded;
 	CopyStream	copy;
+	bool		screening;		/* the rows go to run->screen too */
+	bool		screen_defect;	/* a value of the row not as written */
+	bool		screen_timepoint;	/* the file has the column */
+	ScreenText	screen_values[CATALOG_MAX_FIELDS];	/* the row's, by field */
 	long		rows;
 	const unsigned long long *bytes;	/* read so far, for the progress
 										 * line */
@@ -273,5 +282,30 @@ extern bool sideload_start(LoadRun *run);
 
 /* Waits for it and takes its work into the transaction. */
 extern bool sideload_join(LoadRun *run, const char *staging);
+
+/* load_screen.c */
+
+/*
+ * Before the files: when the rules run and the feed has stop_times.txt,
+ * reads stops.txt into run->screen and makes the file of its runs.  False
+ * (logged) on failure.  Free with screening_free.
+ */
+extern bool screening_begin(LoadRun *run);
+
+/* Screens the row fl has just built (fl->screening), from its values. */
+extern void screening_row(FileLoad *fl, long line);
+
+/* After stop_times.txt: its last run written out; false (logged) on failure. */
+extern bool screening_member_end(LoadRun *run);
+
+/*
+ * In the load's transaction, before the rules: the runs and the stops'
+ * places into the temporary tables the rules read (dropped at commit).
+ * False (logged) on failure.
+ */
+extern bool screening_tables(LoadRun *run);
+
+/* Frees the screen and its file; run->screen may be NULL. */
+extern void screening_free(LoadRun *run);
 
 #endif
