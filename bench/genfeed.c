@@ -832,8 +832,9 @@ main(int argc, char **argv)
 				put_c(&o2, ',');
 				put_fix(&o2, dd, 1);
 				put_c(&o2, ',');
-				if (R->sparse_times)
-					put_c(&o2, tp ? '1' : '0');
+				/* a row with times says whether they are exact, as the
+				 * validator asks (missing_timepoint_value) */
+				put_c(&o2, tp ? '1' : '0');
 				put_c(&o2, '\n');
 			}
 			written += n;

@@ -38,6 +38,8 @@ typedef struct
 	bool		stats;			/* fill the statistics' materialized views
 								 * (analysis.h); else they are emptied */
 	bool		validate;		/* run the validator's rules (validate.h) */
+	bool		every_trip;		/* the rules read every trip's stop times,
+								 * not only the screen's suspects */
 	char		as_of[11];		/* the rules' today, YYYY-MM-DD */
 } LoadOptions;
 

@@ -5,8 +5,8 @@
  *
  * A run of rows of one trip_id, one after the other in the file, is summed
  * up in one line (screen_row's emit): its lines, its first and last stops'
- * times, a hash of its calls, the fastest it goes between timed stops and
- * which speed limits its far stops break.  A run is "suspect" when one of
+ * times, a hash of its calls and one of the stops it calls at, the fastest
+ * it goes between timed stops and which speed limits its far stops break.  A run is "suspect" when one of
  * the rules might fire on its rows, or when the screen cannot tell (rows
  * out of order or apart, a value the load did not take as written, a stop
  * it does not know): the rules read those trips' rows, and only the
@@ -70,10 +70,11 @@ typedef struct
 
 /*
  * A screen whose runs go to emit(ctx, line), one line per run in the
- * columns of stop_times_rows.sql's table of runs.  NULL when out of
- * memory (logged).  Free with screen_free.
+ * columns of schema/sql/screen_tables.sql's table of runs; with
+ * every_trip, each run is suspect.  NULL when out of memory (logged).
+ * Free with screen_free.
  */
-extern TripScreen *screen_create(ScreenEmit emit, void *ctx);
+extern TripScreen *screen_create(ScreenEmit emit, void *ctx, bool every_trip);
 
 /*
  * Adds a row of stops.txt: its id, its coordinates in degrees where given

@@ -14,6 +14,9 @@ exactly once, and the same feed correct, which gives no notice at all.
                        of the codes computed at load names each case's code
   as_of_*              --as-of: its forms, a bad date, the default today
   no_validate          --no-validate runs no rule
+  trip_screen_*        the same notices with the screen of stop_times.txt
+                       as with --no-trip-screen (every trip read): on a
+                       feed of every case at once, and on the shared feeds
   summary_*            the reports' summary (publisher, validity, agencies,
                        counts, features) and the codes' descriptions
 
@@ -163,6 +166,66 @@ def no_validate():
     with open(report) as f:
         steps = [s['step'] for s in json.load(f)['steps']]
     check(not [s for s in steps if s.startswith('rule ')], '--no-validate ran %r' % steps)
+
+
+def all_notices(feed, name, *options):
+    """Loads feed into schema name --as-of AS_OF: every notice, sorted."""
+    g.load_ok(feed, name, '--as-of', AS_OF, *options)
+    return [tuple(r) for r in query(
+        'SELECT code, file, line, "column", value, message FROM %s.import_notices '
+        'ORDER BY 1, 2, 3, 4, 5, 6' % qi(name))]
+
+
+def screen_same(feed, name):
+    """The notices of feed with the screen, and with every trip read."""
+    screened = all_notices(feed, name + '_s')
+    every = all_notices(feed, name + '_e', '--no-trip-screen')
+    only_s = sorted(set(screened) - set(every))
+    only_e = sorted(set(every) - set(screened))
+    check(screened == every, '%s: %d notices screened, %d reading every trip; '
+          'only screened: %r; only reading every trip: %r'
+          % (name, len(screened), len(every), only_s[:5], only_e[:5]))
+    return screened
+
+
+@test()
+def trip_screen_every_case():
+    # every case's defect at once (those that still apply), for trips of
+    # every kind the screen must flag
+    files = copy.deepcopy(BASE)
+    applied = 0
+    for code in sorted(CASES):
+        try:
+            trial = copy.deepcopy(files)
+            CASES[code][0](trial)
+            feed_text(trial)
+        except Exception:           # a case that needs the rows another took
+            continue
+        files = trial
+        applied += 1
+    check(applied > len(CASES) // 2, 'only %d cases applied' % applied)
+    d = it.write_feed('screen_cases', feed_text(files))
+    notices = screen_same(d, 'screen_cases')
+    check(len({n[0] for n in notices}) > 20, 'few codes: %r' % notices)
+
+
+# The shared feeds the screen is checked on: all but MTA Brooklyn, whose
+# 2.4M stop_times read every trip take a minute (bench/README.md has it)
+SCREEN_FEEDS = ['bart-2018', 'caltrain-2018', 'cdmx-2018', 'ctran-flex-2025',
+                'hart-2018', 'hopelink-flex-2026', 'sacrt-2024',
+                'transcollines-2020', 'wmata-rail-2026', 'defective/berlin-vbb-2020',
+                'defective/caltrain-2023', 'defective/cobblinc-flex-2021',
+                'defective/ryobi-bus-2025', 'defective/santacruz-metro-2022',
+                'defective/weho-2025']
+
+
+@test()
+def trip_screen_shared_feeds():
+    for name in SCREEN_FEEDS:
+        path = os.path.join(g.FEEDS, name + '.zip')
+        if not os.path.exists(path):
+            raise it.absent(path)
+        screen_same(path, 'screen_' + os.path.basename(name).replace('-', '_'))
 
 
 def report_of(name, files, *options):

@@ -32,6 +32,7 @@
 #include "source.h"
 #include "sqlbuf.h"
 #include "textfmt.h"
+#include "tripscreen.h"
 #include "validator.h"
 
 static int	passed,
@@ -3614,6 +3615,242 @@ test_ddl_template(void)
 	buf_free(&out);
 }
 
+/* ------------------------------------------------------------- tripscreen */
+
+/* Each line a screen emits, one after the other, separated by '\n'. */
+static bool
+screen_collect(void *ctx, const char *line, size_t len)
+{
+	Buf		   *out = ctx;
+
+	return buf_append(out, line, len) && buf_putc(out, '\n');
+}
+
+/* Column k (0-based) of line n (0-based) of out, into field. */
+static const char *
+screen_column(const Buf *out, int n, int k, char *field, size_t size)
+{
+	const char *p = out->data ? out->data : "";
+
+	for (; n > 0 && (p = strchr(p, '\n')) != NULL; n--)
+		p++;
+	if (p == NULL || *p == '\0')
+		return "";
+	for (; k > 0 && (p = strpbrk(p, "\t\n")) != NULL && *p == '\t'; k--)
+		p++;
+	if (p == NULL || k > 0)
+		return "";
+	snprintf(field, size, "%.*s", (int) strcspn(p, "\t\n"), p);
+	return field;
+}
+
+static int
+screen_lines(const Buf *out)
+{
+	int			n = 0;
+
+	for (size_t i = 0; i < out->len; i++)
+		n += out->data[i] == '\n';
+	return n;
+}
+
+static ScreenText
+st_text(const char *s)
+{
+	return (ScreenText) {s, strlen(s)};
+}
+
+/* A timed row: trip, line, sequence, stop, arrival and departure seconds. */
+static ScreenRow
+st_row(const char *trip, long line, long seq, const char *stop, int arrival,
+	   int departure)
+{
+	ScreenRow	r = {.line = line, .trip_id = st_text(trip),
+		.stop_id = st_text(stop), .stop_sequence = seq, .arrival = arrival,
+		.departure = departure, .window_start = -1, .window_end = -1,
+	.pickup_type = -1, .drop_off_type = -1, .timepoint = -1};
+
+	return r;
+}
+
+/* The runs of rows[0..n) through a screen with the stops A..D. */
+static TripScreen *
+screen_of(Buf *out, const ScreenRow *rows, int n)
+{
+	TripScreen *ts = screen_create(screen_collect, out, false);
+	ScreenText	none = {"", 0};
+
+	/* A and B 20 km apart along a meridian (0.17986 degrees) */
+	screen_add_stop(ts, st_text("A"), true, 45.0, true, 6.0, none);
+	screen_add_stop(ts, st_text("B"), true, 45.17986, true, 6.0, none);
+	screen_add_stop(ts, st_text("C"), false, 0, false, 0, st_text("B"));
+	screen_add_stop(ts, st_text("D"), true, 45.0, true, 6.001, none);
+	screen_add_stop(ts, st_text("D"), true, 46.0, true, 6.0, none);
+	screen_add_stop(ts, st_text("E"), true, 45.0, true, 6.002, none);
+	screen_stops_done(ts);
+	for (int i = 0; i < n; i++)
+		screen_row(ts, &rows[i]);
+	screen_finish(ts);
+	return ts;
+}
+
+static void
+test_tripscreen(void)
+{
+	Buf			out;
+	char		f[64];
+	TripScreen *ts;
+	int			h8 = 8 * 3600;
+
+	buf_init(&out, 1 << 20);
+	{
+		/* a clean trip: 20 km in 10 minutes on the minute, then a stop */
+		ScreenRow	rows[] = {
+			st_row("t1", 2, 1, "A", h8, h8),
+			st_row("t1", 3, 2, "B", h8 + 600, h8 + 660),
+			st_row("t1", 4, 3, "E", h8 + 1500, h8 + 1500),
+		};
+
+		screen_free(screen_of(&out, rows, 3));
+		test_cond("screen: one run", screen_lines(&out) == 1);
+		test_cond("screen: trip, lines, rows",
+				  strcmp(screen_column(&out, 0, 0, f, sizeof(f)), "t1") == 0 &&
+				  strcmp(screen_column(&out, 0, 1, f, sizeof(f)), "2") == 0 &&
+				  strcmp(screen_column(&out, 0, 2, f, sizeof(f)), "4") == 0 &&
+				  strcmp(screen_column(&out, 0, 3, f, sizeof(f)), "3") == 0);
+		test_cond("screen: sorted, not suspect",
+				  strcmp(screen_column(&out, 0, 4, f, sizeof(f)), "t") == 0 &&
+				  strcmp(screen_column(&out, 0, 5, f, sizeof(f)), "f") == 0);
+		test_cond("screen: first and last stops' times",
+				  atoi(screen_column(&out, 0, 7, f, sizeof(f))) == h8 &&
+				  atoi(screen_column(&out, 0, 10, f, sizeof(f))) == h8 + 1500);
+		/* 20 km in 600 s + 60 (both on the minute): 109 km/h, from A */
+		test_cond("screen: the fastest speed between timed stops",
+				  fabs(atof(screen_column(&out, 0, 13, f, sizeof(f))) -
+					   20.0 * 3600 / 660) < 0.1);
+		/* 20 km from A, on the minute: over a limit L when 72000/L - 600 > 60 */
+		test_cond("screen: far stops break 30 to 100 km/h, not 150",
+				  atoi(screen_column(&out, 0, 14, f, sizeof(f))) == 0xF);
+	}
+	buf_reset(&out);
+	{
+		/* the same calls under another trip_id hash alike; other times not */
+		ScreenRow	rows[] = {
+			st_row("t1", 2, 1, "A", h8, h8), st_row("t1", 3, 2, "E", h8 + 60, h8 + 60),
+			st_row("t2", 4, 1, "A", h8, h8), st_row("t2", 5, 2, "E", h8 + 60, h8 + 60),
+			st_row("t3", 6, 1, "A", h8, h8), st_row("t3", 7, 2, "E", h8 + 61, h8 + 61),
+		};
+		char		g[64];
+
+		screen_free(screen_of(&out, rows, 6));
+		test_cond("screen: a run per trip", screen_lines(&out) == 3);
+		test_cond("screen: the same calls, the same hash",
+				  strcmp(screen_column(&out, 0, 12, f, sizeof(f)),
+						 screen_column(&out, 1, 12, g, sizeof(g))) == 0);
+		test_cond("screen: another time, another hash",
+				  strcmp(screen_column(&out, 0, 12, f, sizeof(f)),
+						 screen_column(&out, 2, 12, g, sizeof(g))) != 0);
+		test_cond("screen: the stop 0.15 km on in 60 s is slow",
+				  atof(screen_column(&out, 0, 13, f, sizeof(f))) < 10 &&
+				  strcmp(screen_column(&out, 0, 5, g, sizeof(g)), "f") == 0);
+	}
+	/* each case: a clean two-row trip changed so that the rules must read it */
+	{
+		struct
+		{
+			const char *what;
+			ScreenRow	rows[3];
+			int			n;
+			bool		suspect;
+			bool		sorted;
+		}			cases[] = {
+			{"clean", {st_row("t", 2, 1, "A", h8, h8), st_row("t", 3, 2, "E", h8 + 60, h8 + 60)}, 2, false, true},
+			{"out of order", {st_row("t", 2, 2, "A", h8, h8), st_row("t", 3, 1, "E", h8 + 60, h8 + 60)}, 2, true, false},
+			{"a stop_sequence twice", {st_row("t", 2, 1, "A", h8, h8), st_row("t", 3, 1, "E", h8 + 60, h8 + 60)}, 2, true, false},
+			{"a line between", {st_row("t", 2, 1, "A", h8, h8), st_row("t", 4, 2, "E", h8 + 60, h8 + 60)}, 2, true, true},
+			{"one row", {st_row("t", 2, 1, "A", h8, h8)}, 1, true, true},
+			{"last untimed", {st_row("t", 2, 1, "A", h8, h8), st_row("t", 3, 2, "E", -1, -1)}, 2, true, true},
+			{"arrival only", {st_row("t", 2, 1, "A", h8, h8), st_row("t", 3, 2, "E", h8 + 60, -1), st_row("t", 4, 3, "A", h8 + 120, h8 + 120)}, 3, true, true},
+			{"arrival before departure", {st_row("t", 2, 1, "A", h8, h8 + 120), st_row("t", 3, 2, "E", h8 + 60, h8 + 60)}, 2, true, true},
+			{"the same stop again", {st_row("t", 2, 1, "E", h8, h8), st_row("t", 3, 2, "E", h8 + 60, h8 + 60)}, 2, true, true},
+			{"a stop of stops.txt twice", {st_row("t", 2, 1, "A", h8, h8), st_row("t", 3, 2, "D", h8 + 60, h8 + 60)}, 2, true, true},
+			{"a stop unknown", {st_row("t", 2, 1, "A", h8, h8), st_row("t", 3, 2, "Z", h8 + 60, h8 + 60)}, 2, false, true},
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			char		what[128];
+
+			buf_reset(&out);
+			screen_free(screen_of(&out, cases[i].rows, cases[i].n));
+			snprintf(what, sizeof(what), "screen: %s", cases[i].what);
+			test_cond(what, screen_lines(&out) == 1 &&
+					  strcmp(screen_column(&out, 0, 5, f, sizeof(f)),
+							 cases[i].suspect ? "t" : "f") == 0 &&
+					  strcmp(screen_column(&out, 0, 4, f, sizeof(f)),
+							 cases[i].sorted ? "t" : "f") == 0);
+		}
+	}
+	buf_reset(&out);
+	{
+		/* a row with a defect, a window, a distance not increasing */
+		ScreenRow	rows[] = {
+			st_row("a", 2, 1, "A", h8, h8), st_row("a", 3, 2, "E", h8 + 60, h8 + 60),
+			st_row("b", 4, 1, "A", h8, h8), st_row("b", 5, 2, "E", h8 + 60, h8 + 60),
+			st_row("c", 6, 1, "A", h8, h8), st_row("c", 7, 2, "E", h8 + 60, h8 + 60),
+		};
+
+		rows[1].defect = true;
+		rows[3].window_start = h8;
+		rows[4].has_distance = rows[5].has_distance = true;
+		rows[4].distance = rows[5].distance = 1.5;
+		screen_free(screen_of(&out, rows, 6));
+		test_cond("screen: a defect, a window, a distance not increasing",
+				  screen_lines(&out) == 3 &&
+				  strcmp(screen_column(&out, 0, 5, f, sizeof(f)), "t") == 0 &&
+				  strcmp(screen_column(&out, 1, 5, f, sizeof(f)), "t") == 0 &&
+				  strcmp(screen_column(&out, 2, 5, f, sizeof(f)), "t") == 0);
+	}
+	buf_reset(&out);
+	{
+		/* six calls at one time are a run of more than five, five are not */
+		ScreenRow	rows[12];
+		const char *stops[] = {"A", "E", "A", "E", "A", "E"};
+
+		for (int i = 0; i < 6; i++)
+			rows[i] = st_row("six", 2 + i, i + 1, stops[i], h8, h8);
+		for (int i = 0; i < 5; i++)
+			rows[6 + i] = st_row("five", 8 + i, i + 1, stops[i], h8, h8);
+		screen_free(screen_of(&out, rows, 11));
+		test_cond("screen: runs of one time",
+				  strcmp(screen_column(&out, 0, 5, f, sizeof(f)), "t") == 0 &&
+				  strcmp(screen_column(&out, 1, 5, f, sizeof(f)), "f") == 0);
+	}
+	buf_reset(&out);
+	{
+		/* a trip apart in the file is two runs */
+		ScreenRow	rows[] = {
+			st_row("x", 2, 1, "A", h8, h8), st_row("y", 3, 1, "A", h8, h8),
+			st_row("y", 4, 2, "E", h8 + 60, h8 + 60),
+			st_row("x", 5, 2, "C", h8 + 600, h8 + 600),
+		};
+
+		ts = screen_of(&out, rows, 4);
+		test_cond("screen: a trip apart, two runs",
+				  screen_lines(&out) == 3 &&
+				  strcmp(screen_column(&out, 2, 0, f, sizeof(f)), "x") == 0);
+		buf_reset(&out);
+		screen_emit_stops(ts, screen_collect, &out);
+		/* C at its parent's place, exactly: the rules compare */
+		test_cond("screen: the places kept, a repeated stop left out",
+				  screen_lines(&out) == 4 &&
+				  strstr(out.data, "C\t45.179859999999998\t6\n") != NULL &&
+				  strstr(out.data, "D\t") == NULL);
+		screen_free(ts);
+	}
+	buf_free(&out);
+}
+
 int
 main(void)
 {
@@ -3655,6 +3892,7 @@ main(void)
 	test_sqlbuf_template();
 	test_ddl_template();
 	test_geom();
+	test_tripscreen();
 
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;

@@ -12,16 +12,33 @@
 -- distance, fall into cells of 0.002 degree (about 200 m); only the
 -- segments of a stop's cells are measured, on a plane tangent at the stop
 -- (exact enough at 400 m).
+-- The stops of a shape's trips are read from one trip of each set that
+-- calls at the same stops as often (the screen's runs of stop_times.txt,
+-- schema/sql/screen_tables.sql), the first in the file: its lines come
+-- before the others', but for a trip whose rows are apart, read alone.
 -- sqlfiles.sh parameters: '2026-01-01'
-WITH visit AS (
+-- sqlfiles.sh before: \i schema/sql/screen_tables.sql
+WITH trip_run AS (
+	SELECT trip_id, sum(stops_hash) AS stops_hash, sum(rows) AS calls,
+		min(first_line) AS first_line, count(*) AS runs
+	FROM pg_temp.gtfs2pgsql_trip_runs
+	GROUP BY trip_id
+), pattern AS (
 	-- the trips of a shape and a route that exist, as the validator's
-	SELECT t.shape_id, st.stop_id, min(st.gtfs2pgsql_line) AS line,
-		count(*) AS n
-	FROM @s.stop_times AS st
+	SELECT t.shape_id, count(*) AS trips,
+		(array_agg(t.trip_id ORDER BY r.first_line))[1] AS trip_id
+	FROM trip_run AS r
 	JOIN @s.trips AS t USING (trip_id)
 	WHERE t.shape_id IN (SELECT shape_id FROM @s.shapes)
 		AND t.route_id IN (SELECT route_id FROM @s.routes)
-	GROUP BY t.shape_id, st.stop_id
+	GROUP BY t.shape_id, r.stops_hash, r.calls,
+		CASE WHEN r.runs > 1 THEN r.trip_id END
+), visit AS (
+	SELECT p.shape_id, st.stop_id, min(st.gtfs2pgsql_line) AS line,
+		sum(p.trips) AS n
+	FROM pattern AS p
+	JOIN @s.stop_times AS st ON st.trip_id = p.trip_id
+	GROUP BY p.shape_id, st.stop_id
 ), rail_end AS (
 	-- the first and last stop times of rail trips, by the key
 	SELECT t.shape_id, e.stop_id, count(*) AS n

@@ -95,7 +95,7 @@
 -- every trip's runs (pg_temp.gtfs2pgsql_trip_runs) give its use, its
 -- block's times and its calls for the others.
 -- sqlfiles.sh parameters: '2026-01-01'
--- sqlfiles.sh before: CREATE TEMPORARY TABLE gtfs2pgsql_trip_runs (trip_id text, first_line integer, last_line integer, rows integer, sorted boolean, suspect boolean, min_sequence integer, min_arrival integer, min_departure integer, max_sequence integer, max_arrival integer, max_departure integer, calls_hash bigint, max_kph float8, far_mask integer); CREATE TEMPORARY TABLE gtfs2pgsql_stop_places (stop_id text, lat float8, lon float8);
+-- sqlfiles.sh before: \i schema/sql/screen_tables.sql
 /* validate.c: in the key's order */
 WITH timepoint_column AS (
 	SELECT coalesce(bool_or('timepoint' = ANY (header)), false) AS given

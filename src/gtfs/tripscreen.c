@@ -52,6 +52,7 @@ struct TripScreen
 {
 	ScreenEmit	emit;
 	void	   *ctx;
+	bool		every_trip;		/* each run suspect */
 
 	Stop	   *stops;
 	uint32_t	nstops;
@@ -86,6 +87,7 @@ struct TripScreen
 				max_arrival,
 				max_departure;
 	uint64_t	calls_hash;
+	uint64_t	stops_hash;
 	bool		last_untimed;	/* the last row lacks a time */
 	double		max_kph;		/* below 0: none */
 	bool		has_place;
@@ -137,7 +139,7 @@ hash_text(uint64_t h, ScreenText t)
 }
 
 TripScreen *
-screen_create(ScreenEmit emit, void *ctx)
+screen_create(ScreenEmit emit, void *ctx, bool every_trip)
 {
 	TripScreen *ts = calloc(1, sizeof(TripScreen));
 
@@ -148,6 +150,7 @@ screen_create(ScreenEmit emit, void *ctx)
 	}
 	ts->emit = emit;
 	ts->ctx = ctx;
+	ts->every_trip = every_trip;
 	ts->complete = true;
 	buf_init(&ts->ids, SCREEN_STOPS_MAX_BYTES);
 	buf_init(&ts->trip, LINE_MAX_BYTES);
@@ -411,7 +414,7 @@ end_run(TripScreen *ts)
 	if (!ts->open)
 		return true;
 	ts->open = false;
-	if (ts->rows == 1 || ts->last_untimed)
+	if (ts->rows == 1 || ts->last_untimed || ts->every_trip)
 		ts->suspect = true;
 	buf_reset(b);
 	if (ts->trip_null)
@@ -439,6 +442,8 @@ end_run(TripScreen *ts)
 		buf_puts(b, numbers);
 	}
 	put_int(b, ts->far_mask, true);
+	snprintf(numbers, sizeof(numbers), "\t%lld", (long long) ts->stops_hash);
+	buf_puts(b, numbers);
 	if (b->lost)
 	{
 		log_error("out of memory");
@@ -475,6 +480,7 @@ start_run(TripScreen *ts, const ScreenRow *row)
 	ts->prev_same_time = -1;
 	ts->same_time_pairs = 0;
 	ts->calls_hash = 0;
+	ts->stops_hash = 0;
 	ts->max_kph = -1;
 	ts->has_place = false;
 	ts->km = 0;
@@ -703,6 +709,8 @@ screen_row(TripScreen *ts, const ScreenRow *row)
 	h = hash_mix(h, (uint64_t) (int64_t) row->window_start);
 	h = hash_mix(h, (uint64_t) (int64_t) row->window_end);
 	ts->calls_hash += h;
+	/* stop_too_far_from_shape: the stops called at, each as often */
+	ts->stops_hash += hash_text(0, row->stop_id);
 	return true;
 }
 

@@ -27,16 +27,8 @@
 #define RUNS_TABLE		"pg_temp.gtfs2pgsql_trip_runs"
 #define PLACES_TABLE	"pg_temp.gtfs2pgsql_stop_places"
 
-/* the columns of the runs, in tripscreen.c's end_run order */
-#define SCREENING_TABLES \
-	"CREATE TEMPORARY TABLE gtfs2pgsql_trip_runs (trip_id text, " \
-	"first_line integer, last_line integer, rows integer, sorted boolean, " \
-	"suspect boolean, min_sequence integer, min_arrival integer, " \
-	"min_departure integer, max_sequence integer, max_arrival integer, " \
-	"max_departure integer, calls_hash bigint, max_kph float8, " \
-	"far_mask integer) ON COMMIT DROP;\n" \
-	"CREATE TEMPORARY TABLE gtfs2pgsql_stop_places (stop_id text, " \
-	"lat float8, lon float8) ON COMMIT DROP"
+/* schema/sql/screen_tables.sql, embedded by the Makefile */
+extern const char sql_screen_tables[];
 
 /* The fields of stop_times.txt the screen reads: catalog indexes. */
 static struct
@@ -185,7 +177,8 @@ screening_begin(LoadRun *run)
 		log_error("could not make a temporary file: %s", strerror(errno));
 		return false;
 	}
-	sr.screen = run->screen = screen_create(write_run, run->screen_runs);
+	sr.screen = run->screen = screen_create(write_run, run->screen_runs,
+											 run->opt->every_trip);
 	if (run->screen == NULL)
 		return false;
 	if (stops >= 0)
@@ -313,10 +306,12 @@ screening_tables(LoadRun *run)
 	CopyStream	cs;
 	bool		ok;
 
-	if (run->screen == NULL)
-		return true;
 	started = progress_step("stop_times screen");
-	ok = db_exec(run->conn, SCREENING_TABLES) &&
+	/* without stop_times.txt, the tables are there and empty */
+	ok = db_exec(run->conn, sql_screen_tables);
+	if (ok && run->screen == NULL)
+		return report_add_step(run->rep, "stop_times screen", started);
+	ok = ok &&
 		copy_begin(&cs, run->conn, "COPY " RUNS_TABLE " FROM STDIN", 0);
 	if (ok)
 		ok = copy_end(&cs, copy_runs(run, &cs) ? NULL :

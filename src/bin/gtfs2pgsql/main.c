@@ -136,6 +136,12 @@ help(void)
 		   "skip the validator's rules (schema/rules/): the\n"
 		   "                            "
 		   "data and the notices of reading it only\n");
+	printf("      --no-trip-screen      "
+		   "the rules read every trip's stop times, not only\n"
+		   "                            "
+		   "those the screen of stop_times.txt flags (slower:\n"
+		   "                            "
+		   "the same notices, a check of the screen)\n");
 	printf("      --drop                "
 		   "remove the feeds FEED_ID... (schema, partitions,\n"
 		   "                            registry row), each atomically\n");
@@ -239,6 +245,7 @@ parse_options(int argc, char **argv, Options *o)
 		{"as-of", required_argument, NULL, 16},
 		{"no-validate", no_argument, NULL, 17},
 		{"attach", required_argument, NULL, 18},
+		{"no-trip-screen", no_argument, NULL, 19},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, '?'},
 		{NULL, 0, NULL, 0}
@@ -340,6 +347,9 @@ parse_options(int argc, char **argv, Options *o)
 				break;
 			case 18:
 				o->attach_server = optarg;
+				break;
+			case 19:
+				job->load.every_trip = true;
 				break;
 			default:
 				return cmdline_option_other(c, argv, progname, help);
