@@ -213,6 +213,12 @@ bench: deps
 bench-queries: $(PROG)
 	bench/queries.sh
 
+# What the validator's rules add to a load: MTA Brooklyn and a generated
+# 10M feed, with and without, alternating (bench/README.md, "The rules'
+# cost"): 10-15 minutes.
+bench-rules: $(PROG)
+	bench/rules.sh
+
 # A thousand small feeds and the real ones in one database, -j 1 and -j 2
 # (bench/README.md, "Archive"): 12-15 minutes on 2 cores.
 bench-archive: $(PROG)
@@ -273,7 +279,7 @@ clean:
 
 FORCE:
 
-.PHONY: FORCE all check installcheck checkman deps bench bench-archive bench-queries catalog demo fuzz \
+.PHONY: FORCE all check installcheck checkman deps bench bench-archive bench-queries bench-rules catalog demo fuzz \
         fuzz-feeds install \
         deb clean
 

@@ -34,10 +34,12 @@ WITH trip_run AS (
 	GROUP BY t.shape_id, r.stops_hash, r.calls,
 		CASE WHEN r.runs > 1 THEN r.trip_id END
 ), visit AS (
+	-- the rows of those trips by the key, not a pass over stop_times
 	SELECT p.shape_id, st.stop_id, min(st.gtfs2pgsql_line) AS line,
 		sum(p.trips) AS n
-	FROM pattern AS p
-	JOIN @s.stop_times AS st ON st.trip_id = p.trip_id
+	FROM @s.stop_times AS st
+	JOIN pattern AS p ON p.trip_id = st.trip_id
+	WHERE st.trip_id = ANY (ARRAY(SELECT trip_id FROM pattern))
 	GROUP BY p.shape_id, st.stop_id
 ), rail_end AS (
 	-- the first and last stop times of rail trips, by the key

@@ -102,21 +102,32 @@ WITH timepoint_column AS (
 	FROM @s.import_files
 	WHERE file = 'stop_times.txt'
 ),
--- each trip's runs, together: the times of its first and last stops
-trip_run AS (
-	SELECT trip_id, count(*) AS runs, sum(rows) AS calls,
-		bool_or(suspect) AS suspect, max(max_kph) AS max_kph,
-		bit_or(far_mask) AS far_mask, max(max_sequence) AS max_sequence,
-		sum(calls_hash) AS calls_hash,
-		(array_agg(min_arrival ORDER BY min_sequence, first_line))[1]
-			AS first_arrival,
-		(array_agg(min_departure ORDER BY min_sequence, first_line))[1]
-			AS first_departure,
-		(array_agg(max_arrival ORDER BY max_sequence DESC, first_line))[1]
-			AS last_arrival,
-		(array_agg(max_departure ORDER BY max_sequence DESC, first_line))[1]
-			AS last_departure
+-- each trip's runs, together: the times of its first and last stops.
+-- Most trips are one run, taken as it is: the runs of the others (and of
+-- no trip_id) are summed up
+apart AS (
+	SELECT trip_id
 	FROM pg_temp.gtfs2pgsql_trip_runs
+	GROUP BY trip_id
+	HAVING count(*) > 1
+),
+trip_run AS (
+	SELECT trip_id, 1::bigint AS runs, rows::bigint AS calls, suspect,
+		max_kph, far_mask, max_sequence, calls_hash::numeric AS calls_hash,
+		min_arrival AS first_arrival, min_departure AS first_departure,
+		max_arrival AS last_arrival, max_departure AS last_departure
+	FROM pg_temp.gtfs2pgsql_trip_runs
+	WHERE trip_id IS NOT NULL AND trip_id NOT IN (SELECT trip_id FROM apart
+		WHERE trip_id IS NOT NULL)
+	UNION ALL
+	SELECT trip_id, count(*), sum(rows), bool_or(suspect), max(max_kph),
+		bit_or(far_mask), max(max_sequence), sum(calls_hash),
+		(array_agg(min_arrival ORDER BY min_sequence, first_line))[1],
+		(array_agg(min_departure ORDER BY min_sequence, first_line))[1],
+		(array_agg(max_arrival ORDER BY max_sequence DESC, first_line))[1],
+		(array_agg(max_departure ORDER BY max_sequence DESC, first_line))[1]
+	FROM pg_temp.gtfs2pgsql_trip_runs
+	WHERE trip_id IS NULL OR trip_id IN (SELECT trip_id FROM apart)
 	GROUP BY trip_id
 ),
 -- each trip's runs and trips.txt row, materialized: a window over it has
@@ -377,9 +388,13 @@ span AS (
 	FROM trip_fact
 	WHERE block_id IS NOT NULL
 ),
+-- each trip's place in its block, and g, its place among all (one key to
+-- join on: on the two, the planner joined every two trips of a block)
 ordered AS (
 	SELECT span.*, row_number() OVER (PARTITION BY block_id
-		ORDER BY first_arrival, last_departure, trip_line) AS place
+		ORDER BY first_arrival, last_departure, trip_line) AS place,
+		row_number() OVER (ORDER BY block_id, first_arrival, last_departure,
+			trip_line) AS g
 	FROM span
 	WHERE first_arrival IS NOT NULL AND first_departure IS NOT NULL AND
 		last_arrival IS NOT NULL AND last_departure IS NOT NULL
@@ -389,27 +404,26 @@ ordered AS (
 -- that a trip meets only the trips that start while it runs, not every
 -- trip of its block (a feed giving all its trips one block_id)
 reach AS (
-	SELECT block_id, place, is_end, count(*) FILTER (WHERE NOT is_end)
+	SELECT block_id, place, g, is_end, count(*) FILTER (WHERE NOT is_end)
 		OVER (PARTITION BY block_id ORDER BY instant, is_end DESC
 			ROWS UNBOUNDED PRECEDING) AS last_place
-	FROM (SELECT block_id, place, first_arrival AS instant, false AS is_end
+	FROM (SELECT block_id, place, g, first_arrival AS instant, false AS is_end
 		FROM ordered
 		UNION ALL
-		SELECT block_id, place, last_departure, true FROM ordered) AS event
+		SELECT block_id, place, g, last_departure, true FROM ordered) AS event
 ),
 -- materialized: the planner would join every two trips of a block first
 meeting AS MATERIALIZED (
-	SELECT r.block_id, r.place AS a_place, later.place AS b_place
+	SELECT r.g AS a_g, r.g + later.place - r.place AS b_g
 	FROM reach AS r
 	CROSS JOIN generate_series(r.place + 1, r.last_place) AS later(place)
 	WHERE r.is_end
 ),
 pair AS (
-	SELECT m.block_id, m.a_place, m.b_place,
-		a.service_id AS a_service, b.service_id AS b_service
+	SELECT m.a_g, m.b_g, a.service_id AS a_service, b.service_id AS b_service
 	FROM meeting AS m
-	JOIN ordered AS a ON a.block_id = m.block_id AND a.place = m.a_place
-	JOIN ordered AS b ON b.block_id = m.block_id AND b.place = m.b_place
+	JOIN ordered AS a ON a.g = m.a_g
+	JOIN ordered AS b ON b.g = m.b_g
 	WHERE NOT (a.last_arrival = b.first_arrival AND
 		a.last_departure = b.first_departure)
 ),
@@ -426,12 +440,11 @@ shared AS MATERIALIZED (
 	WHERE d.day IS NOT NULL
 ),
 first_pair AS (
-	SELECT DISTINCT ON (p.block_id, p.a_place) p.block_id, p.a_place,
-		p.b_place, s.day,
-		count(*) OVER (PARTITION BY p.block_id, p.a_place) AS overlaps
+	SELECT DISTINCT ON (p.a_g) p.a_g, p.b_g, s.day,
+		count(*) OVER (PARTITION BY p.a_g) AS overlaps
 	FROM pair AS p
 	JOIN shared AS s USING (a_service, b_service)
-	ORDER BY p.block_id, p.a_place, p.b_place
+	ORDER BY p.a_g, p.b_g
 )
 SELECT n.file, n.line, n."column", n.code, NULL::text AS severity, n.value,
 	n.message
@@ -566,8 +579,8 @@ SELECT 'trips.txt', a.trip_line, 'block_id',
 		CASE WHEN p.overlaps > 1
 			THEN format(' (%s later trips overlap it)', p.overlaps) END)
 FROM first_pair AS p
-JOIN ordered AS a ON a.block_id = p.block_id AND a.place = p.a_place
-JOIN ordered AS b ON b.block_id = p.block_id AND b.place = p.b_place
+JOIN ordered AS a ON a.g = p.a_g
+JOIN ordered AS b ON b.g = p.b_g
 UNION ALL
 SELECT 'trips.txt', t.gtfs2pgsql_line, 'trip_id', u.code, NULL, t.trip_id,
 	format('trip %s has no stop time', t.trip_id)
