@@ -11,11 +11,20 @@
 --   trip_with_shape_dist_traveled_but_no_shape_distances (info): a trip
 --     with a shape_dist_traveled in a stop time whose shape lacks it on a
 --     point; one notice per trip, on its line of trips.txt.
--- Only the trips of shapes with distances (or, when stop_times.txt has the
--- column, of shapes lacking some) read their stop times, by the key
+-- A trip's last stop time, and whether one has a distance, come from the
+-- screen of stop_times.txt (schema/sql/screen_tables.sql) for a trip of
+-- one run in stop_sequence order; the others' are read by the key
 -- (trip_id, stop_sequence).
 -- sqlfiles.sh parameters: '2026-01-01'
-WITH shape AS (
+-- sqlfiles.sh before: \i schema/sql/screen_tables.sql
+WITH whole AS (
+	-- the trips of one run, in order (no row the load dropped)
+	SELECT trip_id, max_line, max_stop_id, max_distance, any_distance
+	FROM pg_temp.gtfs2pgsql_trip_runs AS r
+	WHERE sorted AND trip_id IS NOT NULL AND NOT EXISTS (SELECT
+		FROM pg_temp.gtfs2pgsql_trip_runs AS o
+		WHERE o.trip_id = r.trip_id AND o.first_line <> r.first_line)
+), shape AS (
 	SELECT DISTINCT ON (shape_id) shape_id,
 		coalesce(shape_dist_traveled, 0) AS max_dist,
 		shape_pt_lat AS lat, shape_pt_lon AS lon,
@@ -34,12 +43,17 @@ WITH shape AS (
 	FROM @s.trips AS t
 	JOIN shape AS sh ON sh.shape_id = t.shape_id
 	CROSS JOIN LATERAL (
-		SELECT gtfs2pgsql_line AS line, stop_id,
-			coalesce(shape_dist_traveled, 0) AS dist
-		FROM @s.stop_times
-		WHERE trip_id = t.trip_id
-		ORDER BY stop_sequence DESC
-		LIMIT 1) AS st
+		SELECT max_line AS line, max_stop_id AS stop_id,
+			coalesce(max_distance, 0) AS dist
+		FROM whole AS w
+		WHERE w.trip_id = t.trip_id
+		UNION ALL
+		(SELECT gtfs2pgsql_line, stop_id, coalesce(shape_dist_traveled, 0)
+		 FROM @s.stop_times
+		 WHERE trip_id = t.trip_id AND
+			NOT EXISTS (SELECT FROM whole AS w WHERE w.trip_id = t.trip_id)
+		 ORDER BY stop_sequence DESC
+		 LIMIT 1)) AS st
 	JOIN @s.stops AS s ON s.stop_id = st.stop_id
 	WHERE sh.max_dist <> 0 AND s.stop_lat IS NOT NULL
 		AND s.stop_lon IS NOT NULL
@@ -67,5 +81,8 @@ JOIN shape AS sh ON sh.shape_id = t.shape_id
 WHERE sh.ndists < sh.npoints
 	AND EXISTS (SELECT FROM @s.import_files
 		WHERE file = 'stop_times.txt' AND 'shape_dist_traveled' = ANY (columns))
-	AND EXISTS (SELECT FROM @s.stop_times AS st
-		WHERE st.trip_id = t.trip_id AND st.shape_dist_traveled IS NOT NULL)
+	AND (EXISTS (SELECT FROM whole AS w
+			WHERE w.trip_id = t.trip_id AND w.any_distance) OR
+		(NOT EXISTS (SELECT FROM whole AS w WHERE w.trip_id = t.trip_id) AND
+		 EXISTS (SELECT FROM @s.stop_times AS st
+			WHERE st.trip_id = t.trip_id AND st.shape_dist_traveled IS NOT NULL)))

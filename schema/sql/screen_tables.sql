@@ -19,7 +19,11 @@ CREATE TEMPORARY TABLE gtfs2pgsql_trip_runs (
 	calls_hash bigint,		-- the calls, summed as hashes
 	max_kph float8,			-- the fastest between timed stops
 	far_mask integer,		-- the limits of SCREEN_LIMITS far stops break
-	stops_hash bigint		-- the stops called at, summed as hashes
+	stops_hash bigint,		-- the stops called at, summed as hashes
+	max_line integer,		-- the last stop's row: its line, its stop
+	max_stop_id text,
+	max_distance float8,	-- and its shape_dist_traveled
+	any_distance boolean	-- a row has shape_dist_traveled
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE gtfs2pgsql_stop_places (
 	stop_id text,

@@ -86,6 +86,12 @@ struct TripScreen
 				min_departure,
 				max_arrival,
 				max_departure;
+	long		max_line;		/* the last stop's row: its line, stop_id */
+	Buf			max_stop;		/* (COPY-escaped) and shape_dist_traveled */
+	bool		max_stop_null;
+	bool		max_has_distance;
+	double		max_distance;
+	bool		any_distance;	/* a row has shape_dist_traveled */
 	uint64_t	calls_hash;
 	uint64_t	stops_hash;
 	bool		last_untimed;	/* the last row lacks a time */
@@ -155,6 +161,7 @@ screen_create(ScreenEmit emit, void *ctx, bool every_trip)
 	buf_init(&ts->ids, SCREEN_STOPS_MAX_BYTES);
 	buf_init(&ts->trip, LINE_MAX_BYTES);
 	buf_init(&ts->prev_stop, LINE_MAX_BYTES);
+	buf_init(&ts->max_stop, LINE_MAX_BYTES);
 	buf_init(&ts->line, LINE_MAX_BYTES);
 	return ts;
 }
@@ -170,6 +177,7 @@ screen_free(TripScreen *ts)
 	buf_free(&ts->ids);
 	buf_free(&ts->trip);
 	buf_free(&ts->prev_stop);
+	buf_free(&ts->max_stop);
 	buf_free(&ts->line);
 	free(ts);
 }
@@ -444,6 +452,20 @@ end_run(TripScreen *ts)
 	put_int(b, ts->far_mask, true);
 	snprintf(numbers, sizeof(numbers), "\t%lld", (long long) ts->stops_hash);
 	buf_puts(b, numbers);
+	put_int(b, ts->max_line, true);
+	buf_putc(b, '\t');
+	if (ts->max_stop_null)
+		buf_puts(b, "\\N");
+	else
+		buf_append(b, ts->max_stop.data, ts->max_stop.len);
+	if (!ts->max_has_distance)
+		buf_puts(b, "\t\\N");
+	else
+	{
+		snprintf(numbers, sizeof(numbers), "\t%.17g", ts->max_distance);
+		buf_puts(b, numbers);
+	}
+	buf_puts(b, ts->any_distance ? "\tt" : "\tf");
 	if (b->lost)
 	{
 		log_error("out of memory");
@@ -490,6 +512,31 @@ start_run(TripScreen *ts, const ScreenRow *row)
 	for (int k = 0; k < SCREEN_NLIMITS; k++)
 		ts->far_on[k] = ts->far_off[k] = INFINITY;
 	ts->far_mask = 0;
+	ts->any_distance = false;
+	return true;
+}
+
+/* The row of the run's last stop so far: its line, stop and distance. */
+static bool
+keep_last_stop(TripScreen *ts, const ScreenRow *row)
+{
+	ts->max_line = row->line;
+	ts->max_has_distance = row->has_distance;
+	ts->max_distance = row->distance;
+	buf_reset(&ts->max_stop);
+	ts->max_stop_null = row->stop_id.len == 0;
+	if (!ts->max_stop_null &&
+		conv_copy_text(&ts->max_stop, row->stop_id.data, row->stop_id.len) !=
+		CONV_OK)
+	{
+		if (ts->max_stop.lost)
+		{
+			log_error("out of memory");
+			return false;
+		}
+		ts->max_stop_null = true;	/* not a stop_id the load kept */
+		ts->suspect = true;
+	}
 	return true;
 }
 
@@ -633,6 +680,8 @@ screen_row(TripScreen *ts, const ScreenRow *row)
 		ts->min_seq = ts->max_seq = row->stop_sequence;
 		ts->min_arrival = ts->max_arrival = row->arrival;
 		ts->min_departure = ts->max_departure = row->departure;
+		if (!keep_last_stop(ts, row))
+			return false;
 		/* missing_trip_edge */
 		if (untimed)
 			ts->suspect = true;
@@ -656,11 +705,14 @@ screen_row(TripScreen *ts, const ScreenRow *row)
 			ts->max_seq = row->stop_sequence;
 			ts->max_arrival = row->arrival;
 			ts->max_departure = row->departure;
+			if (!keep_last_stop(ts, row))
+				return false;
 		}
 	}
 	ts->last_line = row->line;
 	ts->prev_seq = row->stop_sequence;
 	ts->last_untimed = untimed;
+	ts->any_distance = ts->any_distance || row->has_distance;
 
 	/* the checks of the rows, in the order of stop_times_rows.sql */
 	if (row->defect ||

@@ -198,29 +198,21 @@ screening_begin(LoadRun *run)
 	return true;
 }
 
-/* A time, or -1 for NULL; a value that is not one makes the row a defect. */
-static int
-value_time(ScreenText t, ScreenRow *r)
+/*
+ * A time in seconds (is_time) or an integer, or -1 for NULL; a value that
+ * is not one makes the row a defect.
+ */
+static long
+value_number(ScreenText t, bool is_time, ScreenRow *r)
 {
 	int			seconds;
-
-	if (t.len == 0)
-		return -1;
-	if (conv_parse_time(t.data, t.len, &seconds))
-		return seconds;
-	r->defect = true;
-	return -1;
-}
-
-/* An integer, as value_time. */
-static long
-value_int(ScreenText t, ScreenRow *r)
-{
 	long		v;
 
 	if (t.len == 0)
 		return -1;
-	if (conv_parse_int(t.data, t.len, &v))
+	if (is_time && conv_parse_time(t.data, t.len, &seconds))
+		return seconds;
+	if (!is_time && conv_parse_int(t.data, t.len, &v))
 		return v;
 	r->defect = true;
 	return -1;
@@ -237,14 +229,14 @@ screening_row(FileLoad *fl, long line)
 	r.stop_id = v[fields.stop_id];
 	r.location_group_id = v[fields.location_group_id];
 	r.location_id = v[fields.location_id];
-	r.arrival = value_time(v[fields.arrival_time], &r);
-	r.departure = value_time(v[fields.departure_time], &r);
-	r.window_start = value_time(v[fields.window_start], &r);
-	r.window_end = value_time(v[fields.window_end], &r);
-	r.pickup_type = (int) value_int(v[fields.pickup_type], &r);
-	r.drop_off_type = (int) value_int(v[fields.drop_off_type], &r);
-	r.timepoint = (int) value_int(v[fields.timepoint], &r);
-	r.stop_sequence = value_int(v[fields.stop_sequence], &r);
+	r.arrival = (int) value_number(v[fields.arrival_time], true, &r);
+	r.departure = (int) value_number(v[fields.departure_time], true, &r);
+	r.window_start = (int) value_number(v[fields.window_start], true, &r);
+	r.window_end = (int) value_number(v[fields.window_end], true, &r);
+	r.pickup_type = (int) value_number(v[fields.pickup_type], false, &r);
+	r.drop_off_type = (int) value_number(v[fields.drop_off_type], false, &r);
+	r.timepoint = (int) value_number(v[fields.timepoint], false, &r);
+	r.stop_sequence = value_number(v[fields.stop_sequence], false, &r);
 	r.has_distance = v[fields.shape_dist_traveled].len > 0;
 	if (r.has_distance && !text_double(v[fields.shape_dist_traveled],
 									   &r.distance))
