@@ -235,9 +235,10 @@ neighboured AS (
 		lag(CASE WHEN st.arrival_time = st.departure_time
 			THEN st.arrival_time END) OVER w AS previous_same_time,
 		row_number() OVER w AS n,
-		-- the last earlier departure: stop_sequence * 2^21 + seconds, the
+		-- the last earlier departure: stop_sequence * 2^22 + seconds (a time
+		-- is below 1000 hours, 3.6M s, under 2^22; 2^21 is 582 hours), the
 		-- greatest of the earlier rows that have one (a bigint, not an array)
-		max(st.stop_sequence::bigint * 2097152 +
+		max(st.stop_sequence::bigint * 4194304 +
 			extract(epoch FROM st.departure_time)::bigint) OVER w
 			AS previous_departure,
 		-- the last earlier place, and departure from a place
@@ -307,7 +308,7 @@ timed AS (
 flagged AS (
 	SELECT c.*, ARRAY[
 		/* 1 */ (c.arrival_time IS NULL) <> (c.departure_time IS NULL),
-		/* 2 */ c.arrival < (c.previous_departure % 2097152)::float8,
+		/* 2 */ c.arrival < (c.previous_departure % 4194304)::float8,
 		/* 3 */ c.shape_dist_traveled <= c.previous_distance,
 		/* 4 */ (c.first_row OR c.last_row) AND c.arrival_time IS NULL AND NOT c.windowed,
 		/* 5 */ (c.first_row OR c.last_row) AND c.departure_time IS NULL AND NOT c.windowed,
@@ -462,8 +463,8 @@ CROSS JOIN LATERAL (VALUES
 	 , c.arrival_time::text,
 	 format('trip %s: arrival %s at stop_sequence %s before the departure %s at stop_sequence %s',
 		c.trip_id, c.arrival_time, c.stop_sequence,
-		make_interval(secs => (c.previous_departure % 2097152)::float8),
-		c.previous_departure / 2097152)),
+		make_interval(secs => (c.previous_departure % 4194304)::float8),
+		c.previous_departure / 4194304)),
 	(3, 'stop_times.txt', c.gtfs2pgsql_line, 'shape_dist_traveled',
 	 'decreasing_or_equal_stop_time_distance' -- code
 	 , c.shape_dist_traveled::text,
