@@ -234,6 +234,31 @@ def trip_screen_times_past_582_hours():
     check(not wrong, 'arrival after the last departure taken for before it: %r' % wrong)
 
 
+@test()
+def trip_screen_headsign_stops_alike():
+    # 2000 trips headed to "Terminal", 2000 stops of that name none calls
+    # at: the trips whose headsign names one of their stops were sought
+    # by a probe per trip and stop so named, 4M probes (21 s)
+    files = copy.deepcopy(BASE)
+    files['stops.txt'] += [dict(stop_id='X%d' % i, stop_name='Terminal',
+                                stop_lat='%.4f' % (40.8 + i * 1e-4), stop_lon='-74.1')
+                           for i in range(2000)]
+    for t in range(2000):
+        files['trips.txt'].append(dict(route_id='R1', service_id='ALL', trip_id='H%d' % t,
+                                       trip_headsign='Terminal', shape_id='N'))
+        for k, stop in enumerate(['P1', 'B', 'C']):
+            at = '%02d:%02d:%02d' % (5 + t // 120, t // 2 % 60, k * 20)
+            files['stop_times.txt'].append(dict(trip_id='H%d' % t, arrival_time=at,
+                                                departure_time=at, stop_id=stop,
+                                                stop_sequence=str(k + 1), timepoint='1'))
+    r = report_of('screen_headsign_alike', files, '--as-of', AS_OF)
+    seconds = [s['seconds'] for s in r['steps'] if s['step'] == 'rule stop_times_rows']
+    check(seconds and seconds[0] < 5, 'rule stop_times_rows took %r s' % seconds)
+    named = int(value("SELECT count(*) FROM screen_headsign_alike.import_notices "
+                      "WHERE code = 'trip_headsign_matches_intermediate_stop'"))
+    check(named == 0, '%d trip_headsign_matches_intermediate_stop' % named)
+
+
 # The shared feeds the screen is checked on: all but MTA Brooklyn, whose
 # 2.4M stop_times read every trip take a minute (bench/README.md has it)
 SCREEN_FEEDS = ['bart-2018', 'caltrain-2018', 'cdmx-2018', 'ctran-flex-2025',

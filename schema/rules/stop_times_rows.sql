@@ -183,13 +183,17 @@ suspect AS MATERIALIZED (
 	UNION
 	SELECT t.trip_id
 	FROM @s.trips AS t
-	JOIN @s.stops AS s ON lower(s.stop_name) = lower(t.trip_headsign)
 	JOIN trip_run AS r ON r.trip_id = t.trip_id
-	-- a few rows of the trip, by its key, not a hash of every row
+	-- the trip's rows by its key, not a hash of every row, each stop's
+	-- name by the stops' key: not a probe per stop of the headsign's name
+	-- (n trips to one of n stops named alike made n^2 probes)
 	CROSS JOIN LATERAL (SELECT FROM @s.stop_times AS st
-		WHERE st.trip_id = t.trip_id AND st.stop_id = s.stop_id AND
-			st.stop_sequence < r.max_sequence
+		WHERE st.trip_id = t.trip_id AND st.stop_sequence < r.max_sequence AND
+			(SELECT lower(s.stop_name) FROM @s.stops AS s
+				WHERE s.stop_id = st.stop_id) = lower(t.trip_headsign)
 		LIMIT 1) AS named
+	WHERE lower(t.trip_headsign) IN (SELECT lower(s.stop_name)
+		FROM @s.stops AS s)
 ),
 -- their rows in the order of the key, and those without a trip_id
 suspect_row AS (
