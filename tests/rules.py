@@ -235,6 +235,20 @@ def trip_screen_times_past_582_hours():
 
 
 @test()
+def trip_screen_negative_stop_sequence():
+    # stop_sequence below 0 is loaded (number_out_of_range): the last
+    # earlier departure, decoded from stop_sequence * 2^22 + seconds with
+    # a remainder of the dividend's sign, was below 0 and no arrival before it
+    notices = screen_trip('screen_negative_sequence', {
+        '1': dict(stop_sequence='-3'),
+        '2': dict(stop_sequence='-2', arrival_time='08:06:00', departure_time='08:06:00'),
+        '3': dict(stop_sequence='-1', arrival_time='08:05:00', departure_time='08:05:00')})
+    found = [(n[2], n[4]) for n in notices
+             if n[0] == 'stop_time_with_arrival_before_previous_departure_time']
+    check(found == [('4', '08:05:00')], 'arrival before the departure before it: %r' % found)
+
+
+@test()
 def trip_screen_headsign_stops_alike():
     # 2000 trips headed to "Terminal", 2000 stops of that name none calls
     # at: the trips whose headsign names one of their stops were sought

@@ -239,10 +239,12 @@ neighboured AS (
 		lag(CASE WHEN st.arrival_time = st.departure_time
 			THEN st.arrival_time END) OVER w AS previous_same_time,
 		row_number() OVER w AS n,
-		-- the last earlier departure: stop_sequence * 2^22 + seconds (a time
-		-- is below 1000 hours, 3.6M s, under 2^22; 2^21 is 582 hours), the
-		-- greatest of the earlier rows that have one (a bigint, not an array)
-		max(st.stop_sequence::bigint * 4194304 +
+		-- the last earlier departure: (stop_sequence + 2^31) * 2^22 +
+		-- seconds (a time is below 1000 hours, 3.6M s, under 2^22; 2^21 is
+		-- 582 hours; the load keeps a stop_sequence below 0, and % keeps the
+		-- dividend's sign), the greatest of the earlier rows that have one
+		-- (a bigint, not an array)
+		max((st.stop_sequence::bigint + 2147483648) * 4194304 +
 			extract(epoch FROM st.departure_time)::bigint) OVER w
 			AS previous_departure,
 		-- the last earlier place, and departure from a place
@@ -468,7 +470,7 @@ CROSS JOIN LATERAL (VALUES
 	 format('trip %s: arrival %s at stop_sequence %s before the departure %s at stop_sequence %s',
 		c.trip_id, c.arrival_time, c.stop_sequence,
 		make_interval(secs => (c.previous_departure % 4194304)::float8),
-		c.previous_departure / 4194304)),
+		c.previous_departure / 4194304 - 2147483648)),
 	(3, 'stop_times.txt', c.gtfs2pgsql_line, 'shape_dist_traveled',
 	 'decreasing_or_equal_stop_time_distance' -- code
 	 , c.shape_dist_traveled::text,
