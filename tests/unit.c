@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zip.h>
@@ -3694,6 +3695,85 @@ screen_of(Buf *out, const ScreenRow *rows, int n)
 	return ts;
 }
 
+/*
+ * Stop ids alike in the low 20 bits of FNV-1a, which depend on the low 20
+ * bits of its state only: each block of 4 bytes is one of two that lead
+ * from the state before it to one same state, so that the 2^nblocks ids
+ * of their choices all hash alike.  ids gets nblocks * 4 + 1 bytes each.
+ */
+static void
+flooding_ids(int nblocks, char *ids)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	const uint32_t mask = (1u << 20) - 1;
+	uint32_t   *seen = calloc(mask + 1, sizeof(uint32_t));
+	char		pairs[32][2][4];
+	uint32_t	h = (uint32_t) 0xcbf29ce484222325ULL & mask;
+	size_t		width = (size_t) nblocks * 4 + 1;
+
+	for (int b = 0; b < nblocks && seen != NULL; b++)
+	{
+		memset(seen, 0, (mask + 1) * sizeof(uint32_t));
+		for (uint32_t k = 1;; k++)
+		{
+			char		s[4];
+			uint32_t	v = h;
+
+			for (int j = 0, r = (int) k; j < 4; j++, r /= 62)
+				s[j] = alphabet[r % 62];
+			for (int j = 0; j < 4; j++)
+				v = ((v ^ (unsigned char) s[j]) * (uint32_t) 0x100000001b3ULL) & mask;
+			if (seen[v] != 0)
+			{
+				for (int j = 0, r = (int) seen[v]; j < 4; j++, r /= 62)
+					pairs[b][0][j] = alphabet[r % 62];
+				memcpy(pairs[b][1], s, 4);
+				h = v;
+				break;
+			}
+			seen[v] = k;
+		}
+	}
+	free(seen);
+	for (size_t i = 0; i < ((size_t) 1 << nblocks); i++)
+	{
+		for (int b = 0; b < nblocks; b++)
+			memcpy(ids + i * width + b * 4, pairs[b][(i >> b) & 1], 4);
+		ids[i * width + width - 1] = '\0';
+	}
+}
+
+/* A feed's stop ids cannot make the screen's table of stops slow. */
+static void
+test_tripscreen_flooding(void)
+{
+	const int	nblocks = 16;
+	size_t		width = (size_t) nblocks * 4 + 1;
+	char	   *ids = malloc(width << nblocks);
+	TripScreen *ts = screen_create(screen_collect, NULL, false); /* no row: no line */
+	ScreenText	none = {"", 0};
+	clock_t		started;
+	bool		ok = ids != NULL && ts != NULL;
+	double		seconds;
+
+	if (ok)
+		flooding_ids(nblocks, ids);
+	started = clock();
+	for (size_t i = 0; ok && i < ((size_t) 1 << nblocks); i++)
+	{
+		ScreenText	id = {ids + i * width, width - 1};
+
+		ok = screen_add_stop(ts, id, true, 40, true, -74, none);
+	}
+	seconds = (double) (clock() - started) / CLOCKS_PER_SEC;
+	test_cond("screen: 2^16 stop ids alike in FNV-1a's low bits, added at once",
+			  ok && seconds < 1.0);
+	if (!(ok && seconds < 1.0))
+		printf("# %.2f s\n", seconds);
+	screen_free(ts);
+	free(ids);
+}
+
 static void
 test_tripscreen(void)
 {
@@ -3893,6 +3973,7 @@ main(void)
 	test_ddl_template();
 	test_geom();
 	test_tripscreen();
+	test_tripscreen_flooding();
 
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;

@@ -133,13 +133,17 @@ suspect AS MATERIALIZED (
 	UNION
 	SELECT t.trip_id
 	FROM @s.trips AS t
-	JOIN @s.stops AS s ON lower(s.stop_name) = lower(t.trip_headsign)
 	JOIN trip_run AS r ON r.trip_id = t.trip_id
-	-- a few rows of the trip, by its key, not a hash of every row
+	-- the trip's rows by its key, not a hash of every row, each stop's
+	-- name by the stops' key: not a probe per stop of the headsign's name
+	-- (n trips to one of n stops named alike made n^2 probes)
 	CROSS JOIN LATERAL (SELECT FROM @s.stop_times AS st
-		WHERE st.trip_id = t.trip_id AND st.stop_id = s.stop_id AND
-			st.stop_sequence < r.max_sequence
+		WHERE st.trip_id = t.trip_id AND st.stop_sequence < r.max_sequence AND
+			(SELECT lower(s.stop_name) FROM @s.stops AS s
+				WHERE s.stop_id = st.stop_id) = lower(t.trip_headsign)
 		LIMIT 1) AS named
+	WHERE lower(t.trip_headsign) IN (SELECT lower(s.stop_name)
+		FROM @s.stops AS s)
 ),
 -- their rows in the order of the key, and those without a trip_id
 suspect_row AS (
@@ -185,9 +189,12 @@ neighboured AS (
 		lag(CASE WHEN st.arrival_time = st.departure_time
 			THEN st.arrival_time END) OVER w AS previous_same_time,
 		row_number() OVER w AS n,
-		-- the last earlier departure: stop_sequence * 2^21 + seconds, the
-		-- greatest of the earlier rows that have one (a bigint, not an array)
-		max(st.stop_sequence::bigint * 2097152 +
+		-- the last earlier departure: (stop_sequence + 2^31) * 2^22 +
+		-- seconds (a time is below 1000 hours, 3.6M s, under 2^22; 2^21 is
+		-- 582 hours; the load keeps a stop_sequence below 0, and % keeps the
+		-- dividend's sign), the greatest of the earlier rows that have one
+		-- (a bigint, not an array)
+		max((st.stop_sequence::bigint + 2147483648) * 4194304 +
 			extract(epoch FROM st.departure_time)::bigint) OVER w
 			AS previous_departure,
 		-- the last earlier place, and departure from a place
@@ -257,7 +264,7 @@ timed AS (
 flagged AS (
 	SELECT c.*, ARRAY[
 		/* 1 */ (c.arrival_time IS NULL) <> (c.departure_time IS NULL),
-		/* 2 */ c.arrival < (c.previous_departure % 2097152)::float8,
+		/* 2 */ c.arrival < (c.previous_departure % 4194304)::float8,
 		/* 3 */ c.shape_dist_traveled <= c.previous_distance,
 		/* 4 */ (c.first_row OR c.last_row) AND c.arrival_time IS NULL AND NOT c.windowed,
 		/* 5 */ (c.first_row OR c.last_row) AND c.departure_time IS NULL AND NOT c.windowed,
@@ -330,8 +337,8 @@ CROSS JOIN LATERAL (VALUES
 	 , c.arrival_time::text,
 	 format('trip %s: arrival %s at stop_sequence %s before the departure %s at stop_sequence %s',
 		c.trip_id, c.arrival_time, c.stop_sequence,
-		make_interval(secs => (c.previous_departure % 2097152)::float8),
-		c.previous_departure / 2097152)),
+		make_interval(secs => (c.previous_departure % 4194304)::float8),
+		c.previous_departure / 4194304 - 2147483648)),
 	(3, 'stop_times.txt', c.gtfs2pgsql_line, 'shape_dist_traveled',
 	 'decreasing_or_equal_stop_time_distance' -- code
 	 , c.shape_dist_traveled::text,

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "convert.h"
@@ -59,6 +61,7 @@ struct TripScreen
 	uint32_t	stops_cap;
 	uint32_t   *slots;			/* open addressing on the id's hash */
 	uint32_t	nslots;
+	uint64_t	seed;			/* of that hash: see stop_slot */
 	Buf			ids;
 	bool		complete;		/* every stop of stops.txt is kept */
 	size_t		stop_bytes;
@@ -158,6 +161,8 @@ screen_create(ScreenEmit emit, void *ctx, bool every_trip)
 	ts->ctx = ctx;
 	ts->every_trip = every_trip;
 	ts->complete = true;
+	ts->seed = hash_mix((uint64_t) time(NULL) ^ (uint64_t) getpid(),
+						(uint64_t) (uintptr_t) ts);
 	buf_init(&ts->ids, SCREEN_STOPS_MAX_BYTES);
 	buf_init(&ts->trip, LINE_MAX_BYTES);
 	buf_init(&ts->prev_stop, LINE_MAX_BYTES);
@@ -189,13 +194,19 @@ stop_id(const TripScreen *ts, const Stop *s, size_t *len)
 	return ts->ids.data + s->id_start;
 }
 
-/* The slot of id: its stop's, or the empty one where it would go. */
+/*
+ * The slot of id: its stop's, or the empty one where it would go.  The
+ * low bits of FNV-1a depend on the low bits of its state only: a feed
+ * could give every stop one slot (2^16 stops of 64 bytes, found in a
+ * second, made the load 8 times as slow, and it grows as the square).
+ * The hash starts from a seed the feed cannot know and is mixed whole.
+ */
 static uint32_t *
 stop_slot(TripScreen *ts, const char *id, size_t len)
 {
 	uint32_t	mask = ts->nslots - 1;
-	uint32_t	i = (uint32_t) hash_bytes(id, len, 0xcbf29ce484222325ULL) &
-		mask;
+	uint32_t	i = (uint32_t) hash_mix(ts->seed,
+										hash_bytes(id, len, ts->seed)) & mask;
 
 	for (;; i = (i + 1) & mask)
 	{
