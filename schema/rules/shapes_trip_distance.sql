@@ -17,13 +17,15 @@
 -- (trip_id, stop_sequence).
 -- sqlfiles.sh parameters: '2026-01-01'
 -- sqlfiles.sh before: \i schema/sql/screen_tables.sql
-WITH whole AS (
+WITH whole AS MATERIALIZED (
 	-- the trips of one run, in order (no row the load dropped)
 	SELECT trip_id, max_line, max_stop_id, max_distance, any_distance
-	FROM pg_temp.gtfs2pgsql_trip_runs AS r
-	WHERE sorted AND trip_id IS NOT NULL AND NOT EXISTS (SELECT
-		FROM pg_temp.gtfs2pgsql_trip_runs AS o
-		WHERE o.trip_id = r.trip_id AND o.first_line <> r.first_line)
+	FROM pg_temp.gtfs2pgsql_trip_runs
+	WHERE sorted AND trip_id NOT IN (SELECT trip_id
+		FROM pg_temp.gtfs2pgsql_trip_runs
+		WHERE trip_id IS NOT NULL
+		GROUP BY trip_id
+		HAVING count(*) > 1)
 ), shape AS (
 	SELECT DISTINCT ON (shape_id) shape_id,
 		coalesce(shape_dist_traveled, 0) AS max_dist,
@@ -34,27 +36,31 @@ WITH whole AS (
 	WHERE shape_id IS NOT NULL
 	ORDER BY shape_id, coalesce(shape_dist_traveled, 0) DESC,
 		shape_pt_sequence
+), last_row AS (
+	-- each trip's last stop time: the screen's, else by the key
+	SELECT trip_id, max_line AS line, max_stop_id AS stop_id,
+		coalesce(max_distance, 0) AS dist
+	FROM whole
+	UNION ALL
+	SELECT t.trip_id, st.*
+	FROM @s.trips AS t
+	CROSS JOIN LATERAL (
+		SELECT gtfs2pgsql_line, stop_id, coalesce(shape_dist_traveled, 0)
+		FROM @s.stop_times
+		WHERE trip_id = t.trip_id
+		ORDER BY stop_sequence DESC
+		LIMIT 1) AS st
+	WHERE t.trip_id NOT IN (SELECT trip_id FROM whole)
 ), last_stop AS (
-	SELECT t.trip_id, t.shape_id, st.line, st.dist, sh.max_dist,
+	SELECT t.trip_id, t.shape_id, l.line, l.dist, sh.max_dist,
 		2 * 6371010 * asin(sqrt(
 			sin(radians(s.stop_lat - sh.lat) / 2) ^ 2 +
 			cos(radians(s.stop_lat)) * cos(radians(sh.lat)) *
 			sin(radians(s.stop_lon - sh.lon) / 2) ^ 2)) AS apart
 	FROM @s.trips AS t
 	JOIN shape AS sh ON sh.shape_id = t.shape_id
-	CROSS JOIN LATERAL (
-		SELECT max_line AS line, max_stop_id AS stop_id,
-			coalesce(max_distance, 0) AS dist
-		FROM whole AS w
-		WHERE w.trip_id = t.trip_id
-		UNION ALL
-		(SELECT gtfs2pgsql_line, stop_id, coalesce(shape_dist_traveled, 0)
-		 FROM @s.stop_times
-		 WHERE trip_id = t.trip_id AND
-			NOT EXISTS (SELECT FROM whole AS w WHERE w.trip_id = t.trip_id)
-		 ORDER BY stop_sequence DESC
-		 LIMIT 1)) AS st
-	JOIN @s.stops AS s ON s.stop_id = st.stop_id
+	JOIN last_row AS l ON l.trip_id = t.trip_id
+	JOIN @s.stops AS s ON s.stop_id = l.stop_id
 	WHERE sh.max_dist <> 0 AND s.stop_lat IS NOT NULL
 		AND s.stop_lon IS NOT NULL
 )
@@ -81,8 +87,7 @@ JOIN shape AS sh ON sh.shape_id = t.shape_id
 WHERE sh.ndists < sh.npoints
 	AND EXISTS (SELECT FROM @s.import_files
 		WHERE file = 'stop_times.txt' AND 'shape_dist_traveled' = ANY (columns))
-	AND (EXISTS (SELECT FROM whole AS w
-			WHERE w.trip_id = t.trip_id AND w.any_distance) OR
-		(NOT EXISTS (SELECT FROM whole AS w WHERE w.trip_id = t.trip_id) AND
+	AND (t.trip_id IN (SELECT trip_id FROM whole WHERE any_distance) OR
+		(t.trip_id NOT IN (SELECT trip_id FROM whole) AND
 		 EXISTS (SELECT FROM @s.stop_times AS st
 			WHERE st.trip_id = t.trip_id AND st.shape_dist_traveled IS NOT NULL)))

@@ -131,19 +131,19 @@ suspect AS MATERIALIZED (
 	FROM @s.stop_times AS st
 	WHERE st.stop_id = ANY (ARRAY(SELECT stop_id FROM misplaced))
 	UNION
-	SELECT t.trip_id
-	FROM @s.trips AS t
-	JOIN trip_run AS r ON r.trip_id = t.trip_id
-	-- the trip's rows by its key, not a hash of every row, each stop's
-	-- name by the stops' key: not a probe per stop of the headsign's name
-	-- (n trips to one of n stops named alike made n^2 probes)
-	CROSS JOIN LATERAL (SELECT FROM @s.stop_times AS st
-		WHERE st.trip_id = t.trip_id AND st.stop_sequence < r.max_sequence AND
-			(SELECT lower(s.stop_name) FROM @s.stops AS s
-				WHERE s.stop_id = st.stop_id) = lower(t.trip_headsign)
-		LIMIT 1) AS named
-	WHERE lower(t.trip_headsign) IN (SELECT lower(s.stop_name)
-		FROM @s.stops AS s)
+	-- the rows at a stop named as some headsign, by the stop_id index:
+	-- linear however many trips and stops share a name (a probe per trip
+	-- and stop named alike made n^2 of them)
+	SELECT st.trip_id
+	FROM @s.stop_times AS st
+	JOIN @s.stops AS s ON s.stop_id = st.stop_id
+	JOIN @s.trips AS t ON t.trip_id = st.trip_id
+	JOIN trip_run AS r ON r.trip_id = st.trip_id
+	WHERE st.stop_id = ANY (ARRAY(SELECT n.stop_id FROM @s.stops AS n
+			WHERE lower(n.stop_name) IN (SELECT lower(h.trip_headsign)
+				FROM @s.trips AS h)))
+		AND lower(s.stop_name) = lower(t.trip_headsign)
+		AND st.stop_sequence < r.max_sequence
 ),
 -- their rows in the order of the key, and those without a trip_id
 suspect_row AS (

@@ -313,8 +313,7 @@ screening_tables(LoadRun *run)
 		ok = copy_end(&cs, screen_emit_stops(run->screen, copy_line, &cs) ?
 					  NULL : "the stops could not be sent");
 	return ok &&
-		db_exec(run->conn, "CREATE INDEX ON " RUNS_TABLE " (trip_id); "
-				"ANALYZE " RUNS_TABLE "; ANALYZE " PLACES_TABLE) &&
+		db_exec(run->conn, "ANALYZE " RUNS_TABLE "; ANALYZE " PLACES_TABLE) &&
 		report_add_step(run->rep, "stop_times screen", started);
 }
 
