@@ -731,8 +731,14 @@ main(int argc, char **argv)
 			int			d = (int) ((k / 5 + k) % 2);
 			int64_t		j = idx_sd[svc][d]++;
 			int			span = 20 * 3600 + 30 * 60;	/* 05:00 .. 25:30 */
-			int			start = 5 * 3600 + (int) (j * span / (per_sd[svc] > 0 ? per_sd[svc] : 1))
-				% span + (d ? 420 : 0) + (r % 7) * 60;
+			int64_t		per = per_sd[svc] > 0 ? per_sd[svc] : 1;
+			/* past a day's trips, a minute and a bit later: not the same
+			 * trip again (duplicate_trip) */
+			int			start = 5 * 3600 + (int) (j * span / per) % span +
+				(int) (j / per % 50) * 67 + (d ? 420 : 0) + (r % 7) * 60;
+			/* a vehicle runs one trip of its direction in every so many,
+			 * two hours apart: no trips of a block at once */
+			int64_t		vehicles = 7200 * per / span + 1;
 			int			from = 0,
 						to = R->nstops;	/* stop index range in direction order */
 			int			n;
@@ -765,7 +771,8 @@ main(int argc, char **argv)
 				put_u(&o, (uint64_t) (1000 + k));
 			put_f(&o, ",%d,", d);
 			if (k % 4 != 3)
-				put_f(&o, "B%d_%lld", r, (long long) (k / 8));
+				put_f(&o, "B%d_%d%d_%lld_%lld", r, svc, d,
+					  (long long) (j % per % vehicles), (long long) (j / per));
 			put_f(&o, ",SH%d_%d,", r, d);
 			if (k % 3)
 				put_c(&o, '1');
