@@ -55,9 +55,21 @@ trip_run AS (
 -- each trip's runs and trips.txt row
 trip_fact AS MATERIALIZED (
 	SELECT r.*, t.route_id, t.service_id, t.block_id,
-		t.gtfs2pgsql_line AS trip_line
+		t.gtfs2pgsql_line AS trip_line,
+		coalesce(hashtextextended(t.route_id, 0), 0) #
+			coalesce(hashtextextended(t.service_id, 1), 0) #
+			hashint8extended(r.calls, 2) #
+			hashtextextended(r.calls_hash::text, 3) AS alike_key
 	FROM trip_run AS r
 	JOIN @s.trips AS t USING (trip_id)
+),
+-- the few trips whose hash of route, service and calls another has, for
+-- the window below to sort (not every trip)
+alike AS (
+	SELECT *
+	FROM trip_fact
+	WHERE alike_key IN (SELECT alike_key FROM trip_fact
+		GROUP BY alike_key HAVING count(*) > 1)
 ),
 -- the trips of the route and service of another, call for call: two
 -- trips alike in their calls' hashes summed are alike call for call but
@@ -66,7 +78,7 @@ duplicate AS (
 	SELECT trip_line AS line, trip_id,
 		first_value(trip_id) OVER same AS first_trip,
 		row_number() OVER same AS k
-	FROM trip_fact
+	FROM alike
 	-- a trip of frequencies.txt is a template: two alike run at other times
 	WHERE trip_id NOT IN (SELECT f.trip_id FROM @s.frequencies AS f
 		WHERE f.trip_id IS NOT NULL)
