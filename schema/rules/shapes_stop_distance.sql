@@ -24,15 +24,18 @@ WITH trip_run AS (
 	FROM pg_temp.gtfs2pgsql_trip_runs
 	GROUP BY trip_id
 ), pattern AS (
-	-- the trips of a shape and a route that exist, as the validator's
-	SELECT t.shape_id, count(*) AS trips,
-		(array_agg(t.trip_id ORDER BY r.first_line))[1] AS trip_id
-	FROM trip_run AS r
-	JOIN @s.trips AS t USING (trip_id)
-	WHERE t.shape_id IN (SELECT shape_id FROM @s.shapes)
-		AND t.route_id IN (SELECT route_id FROM @s.routes)
-	GROUP BY t.shape_id, r.stops_hash, r.calls,
-		CASE WHEN r.runs > 1 THEN r.trip_id END
+	-- the trips of a shape and a route that exist, as the validator's;
+	-- the first in the file by its first line (one run's: lines are the
+	-- runs' own), hashed, not sorted
+	SELECT p.shape_id, p.trips, f.trip_id
+	FROM (SELECT t.shape_id, count(*) AS trips, min(r.first_line) AS first_line
+		FROM trip_run AS r
+		JOIN @s.trips AS t USING (trip_id)
+		WHERE t.shape_id IN (SELECT shape_id FROM @s.shapes)
+			AND t.route_id IN (SELECT route_id FROM @s.routes)
+		GROUP BY t.shape_id, r.stops_hash, r.calls,
+			CASE WHEN r.runs > 1 THEN r.trip_id END) AS p
+	JOIN pg_temp.gtfs2pgsql_trip_runs AS f ON f.first_line = p.first_line
 ), visit AS (
 	-- the rows of those trips by the key, not a pass over stop_times
 	SELECT p.shape_id, st.stop_id, min(st.gtfs2pgsql_line) AS line,
