@@ -30,7 +30,6 @@ typedef struct
 {
 	size_t		id_start;
 	uint32_t	id_len;
-	uint32_t	parent;			/* index in stops, or NO_STOP */
 	bool		has_lat,
 				has_lon;
 	double		lat,			/* degrees, as given */
@@ -291,7 +290,6 @@ screen_add_stop(TripScreen *ts, ScreenText id, bool has_lat, double lat,
 	s->parent_len = (uint32_t) parent.len;
 	if (!buf_append(&ts->ids, parent.data, parent.len))
 		goto oom;
-	s->parent = NO_STOP;
 	s->has_lat = has_lat;
 	s->lat = lat;
 	s->has_lon = has_lon;
@@ -336,13 +334,42 @@ screen_stops_done(TripScreen *ts)
 	}
 }
 
+/* Appends a tab and v, or \N when not given (a failed append: b->lost). */
+static void
+put_int(Buf *b, long long v, bool given)
+{
+	char		digits[24];
+
+	if (!given)
+		buf_puts(b, "\t\\N");
+	else
+	{
+		snprintf(digits, sizeof(digits), "\t%lld", v);
+		buf_puts(b, digits);
+	}
+}
+
+/* As put_int, a double in full. */
+static void
+put_double(Buf *b, double v, bool given)
+{
+	char		digits[32];
+
+	if (!given)
+		buf_puts(b, "\t\\N");
+	else
+	{
+		snprintf(digits, sizeof(digits), "\t%.17g", v);
+		buf_puts(b, digits);
+	}
+}
+
 bool
 screen_emit_stops(TripScreen *ts, ScreenEmit emit, void *ctx)
 {
 	for (uint32_t k = 0; k < ts->nstops; k++)
 	{
 		const Stop *s = &ts->stops[k];
-		char		numbers[80];
 		size_t		len;
 		const char *id;
 
@@ -350,14 +377,15 @@ screen_emit_stops(TripScreen *ts, ScreenEmit emit, void *ctx)
 			continue;
 		id = stop_id(ts, s, &len);
 		buf_reset(&ts->line);
-		if (isnan(s->place_lat))
-			snprintf(numbers, sizeof(numbers), "\t\\N\t\\N");
-		else
-			snprintf(numbers, sizeof(numbers), "\t%.17g\t%.17g",
-					 s->place_lat, s->place_lon);
-		if (conv_copy_text(&ts->line, id, len) != CONV_OK ||
-			!buf_puts(&ts->line, numbers))
+		if (conv_copy_text(&ts->line, id, len) != CONV_OK)
 			continue;			/* not a stop the load kept: compared */
+		put_double(&ts->line, s->place_lat, !isnan(s->place_lat));
+		put_double(&ts->line, s->place_lon, !isnan(s->place_lat));
+		if (ts->line.lost)
+		{
+			log_error("out of memory");
+			return false;
+		}
 		if (!emit(ctx, ts->line.data, ts->line.len))
 			return false;
 	}
@@ -409,26 +437,11 @@ great_circle_km(double lat1, double lon1, double lat2, double lon2)
 	return 2 * EARTH_KM * asin(fmin(1, sqrt(a)));
 }
 
-static void
-put_int(Buf *b, long v, bool given)
-{
-	char		digits[24];
-
-	if (!given)
-		buf_puts(b, "\t\\N");
-	else
-	{
-		snprintf(digits, sizeof(digits), "\t%ld", v);
-		buf_puts(b, digits);
-	}
-}
-
 /* Emits the run: the columns of pg_temp.gtfs2pgsql_trip_runs. */
 static bool
 end_run(TripScreen *ts)
 {
 	Buf		   *b = &ts->line;
-	char		numbers[64];
 
 	if (!ts->open)
 		return true;
@@ -451,31 +464,17 @@ end_run(TripScreen *ts)
 	put_int(b, ts->max_seq, true);
 	put_int(b, ts->max_arrival, ts->max_arrival >= 0);
 	put_int(b, ts->max_departure, ts->max_departure >= 0);
-	snprintf(numbers, sizeof(numbers), "\t%lld", (long long) ts->calls_hash);
-	buf_puts(b, numbers);
-	if (ts->max_kph < 0)
-		buf_puts(b, "\t\\N");
-	else
-	{
-		snprintf(numbers, sizeof(numbers), "\t%.17g", ts->max_kph);
-		buf_puts(b, numbers);
-	}
+	put_int(b, (int64_t) ts->calls_hash, true);
+	put_double(b, ts->max_kph, ts->max_kph >= 0);
 	put_int(b, ts->far_mask, true);
-	snprintf(numbers, sizeof(numbers), "\t%lld", (long long) ts->stops_hash);
-	buf_puts(b, numbers);
+	put_int(b, (int64_t) ts->stops_hash, true);
 	put_int(b, ts->max_line, true);
 	buf_putc(b, '\t');
 	if (ts->max_stop_null)
 		buf_puts(b, "\\N");
 	else
 		buf_append(b, ts->max_stop.data, ts->max_stop.len);
-	if (!ts->max_has_distance)
-		buf_puts(b, "\t\\N");
-	else
-	{
-		snprintf(numbers, sizeof(numbers), "\t%.17g", ts->max_distance);
-		buf_puts(b, numbers);
-	}
+	put_double(b, ts->max_distance, ts->max_has_distance);
 	buf_puts(b, ts->any_distance ? "\tt" : "\tf");
 	if (b->lost)
 	{
@@ -485,28 +484,38 @@ end_run(TripScreen *ts)
 	return ts->emit(ts->ctx, b->data, b->len);
 }
 
+/*
+ * id COPY-escaped into out; *null when it is empty, or not an id the load
+ * kept (the run is then suspect).  False when out of memory.
+ */
+static bool
+keep_id(TripScreen *ts, Buf *out, ScreenText id, bool *null)
+{
+	buf_reset(out);
+	*null = id.len == 0;
+	if (*null || conv_copy_text(out, id.data, id.len) == CONV_OK)
+		return true;
+	if (out->lost)
+	{
+		log_error("out of memory");
+		return false;
+	}
+	*null = true;
+	ts->suspect = true;
+	return true;
+}
+
 static bool
 start_run(TripScreen *ts, const ScreenRow *row)
 {
 	ts->open = true;
-	buf_reset(&ts->trip);
-	ts->trip_null = row->trip_id.len == 0;
-	if (!ts->trip_null &&
-		conv_copy_text(&ts->trip, row->trip_id.data, row->trip_id.len) !=
-		CONV_OK)
-	{
-		if (ts->trip.lost)
-		{
-			log_error("out of memory");
-			return false;
-		}
-		ts->trip_null = true;	/* not a trip_id the load kept */
-		ts->suspect = true;
-	}
+	ts->suspect = false;
+	if (!keep_id(ts, &ts->trip, row->trip_id, &ts->trip_null))
+		return false;
+	ts->suspect = ts->trip_null;
 	ts->first_line = row->line;
 	ts->rows = 0;
 	ts->sorted = true;
-	ts->suspect = ts->trip_null;
 	ts->prev_stop_given = false;
 	ts->prev_has_distance = false;
 	ts->last_departure = -1;
@@ -534,21 +543,7 @@ keep_last_stop(TripScreen *ts, const ScreenRow *row)
 	ts->max_line = row->line;
 	ts->max_has_distance = row->has_distance;
 	ts->max_distance = row->distance;
-	buf_reset(&ts->max_stop);
-	ts->max_stop_null = row->stop_id.len == 0;
-	if (!ts->max_stop_null &&
-		conv_copy_text(&ts->max_stop, row->stop_id.data, row->stop_id.len) !=
-		CONV_OK)
-	{
-		if (ts->max_stop.lost)
-		{
-			log_error("out of memory");
-			return false;
-		}
-		ts->max_stop_null = true;	/* not a stop_id the load kept */
-		ts->suspect = true;
-	}
-	return true;
+	return keep_id(ts, &ts->max_stop, row->stop_id, &ts->max_stop_null);
 }
 
 /* Whether row is of the run's trip. */

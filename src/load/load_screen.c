@@ -30,23 +30,20 @@
 /* schema/sql/screen_tables.sql, embedded by the Makefile */
 extern const char sql_screen_tables[];
 
-/* The fields of stop_times.txt the screen reads: catalog indexes. */
-static struct
+/* The fields of stop_times.txt the screen reads, and their catalog indexes. */
+enum
 {
-	int			trip_id,
-				stop_id,
-				location_group_id,
-				location_id,
-				arrival_time,
-				departure_time,
-				window_start,
-				window_end,
-				pickup_type,
-				drop_off_type,
-				timepoint,
-				stop_sequence,
-				shape_dist_traveled;
-} fields;
+	F_TRIP_ID, F_STOP_ID, F_LOCATION_GROUP_ID, F_LOCATION_ID, F_ARRIVAL,
+	F_DEPARTURE, F_WINDOW_START, F_WINDOW_END, F_PICKUP_TYPE,
+	F_DROP_OFF_TYPE, F_TIMEPOINT, F_STOP_SEQUENCE, F_DISTANCE, F_COUNT
+};
+static const char *const field_names[F_COUNT] = {
+	"trip_id", "stop_id", "location_group_id", "location_id", "arrival_time",
+	"departure_time", "start_pickup_drop_off_window",
+	"end_pickup_drop_off_window", "pickup_type", "drop_off_type", "timepoint",
+	"stop_sequence", "shape_dist_traveled"
+};
+static int	fields[F_COUNT];
 
 /* The columns of stops.txt the screen reads, by position in its header. */
 typedef struct
@@ -157,20 +154,8 @@ screening_begin(LoadRun *run)
 
 	if (!run->opt->validate || stop_times < 0)
 		return true;
-	fields.trip_id = catalog_find_field(cat, "trip_id");
-	fields.stop_id = catalog_find_field(cat, "stop_id");
-	fields.location_group_id = catalog_find_field(cat, "location_group_id");
-	fields.location_id = catalog_find_field(cat, "location_id");
-	fields.arrival_time = catalog_find_field(cat, "arrival_time");
-	fields.departure_time = catalog_find_field(cat, "departure_time");
-	fields.window_start = catalog_find_field(cat,
-											 "start_pickup_drop_off_window");
-	fields.window_end = catalog_find_field(cat, "end_pickup_drop_off_window");
-	fields.pickup_type = catalog_find_field(cat, "pickup_type");
-	fields.drop_off_type = catalog_find_field(cat, "drop_off_type");
-	fields.timepoint = catalog_find_field(cat, "timepoint");
-	fields.stop_sequence = catalog_find_field(cat, "stop_sequence");
-	fields.shape_dist_traveled = catalog_find_field(cat, "shape_dist_traveled");
+	for (int f = 0; f < F_COUNT; f++)
+		fields[f] = catalog_find_field(cat, field_names[f]);
 	run->screen_runs = tmpfile();
 	if (run->screen_runs == NULL)
 	{
@@ -225,20 +210,20 @@ screening_row(FileLoad *fl, long line)
 	ScreenRow	r = {.line = line, .defect = fl->screen_defect,
 		.timepoint_column = fl->screen_timepoint};
 
-	r.trip_id = v[fields.trip_id];
-	r.stop_id = v[fields.stop_id];
-	r.location_group_id = v[fields.location_group_id];
-	r.location_id = v[fields.location_id];
-	r.arrival = (int) value_number(v[fields.arrival_time], true, &r);
-	r.departure = (int) value_number(v[fields.departure_time], true, &r);
-	r.window_start = (int) value_number(v[fields.window_start], true, &r);
-	r.window_end = (int) value_number(v[fields.window_end], true, &r);
-	r.pickup_type = (int) value_number(v[fields.pickup_type], false, &r);
-	r.drop_off_type = (int) value_number(v[fields.drop_off_type], false, &r);
-	r.timepoint = (int) value_number(v[fields.timepoint], false, &r);
-	r.stop_sequence = value_number(v[fields.stop_sequence], false, &r);
-	r.has_distance = v[fields.shape_dist_traveled].len > 0;
-	if (r.has_distance && !text_double(v[fields.shape_dist_traveled],
+	r.trip_id = v[fields[F_TRIP_ID]];
+	r.stop_id = v[fields[F_STOP_ID]];
+	r.location_group_id = v[fields[F_LOCATION_GROUP_ID]];
+	r.location_id = v[fields[F_LOCATION_ID]];
+	r.arrival = (int) value_number(v[fields[F_ARRIVAL]], true, &r);
+	r.departure = (int) value_number(v[fields[F_DEPARTURE]], true, &r);
+	r.window_start = (int) value_number(v[fields[F_WINDOW_START]], true, &r);
+	r.window_end = (int) value_number(v[fields[F_WINDOW_END]], true, &r);
+	r.pickup_type = (int) value_number(v[fields[F_PICKUP_TYPE]], false, &r);
+	r.drop_off_type = (int) value_number(v[fields[F_DROP_OFF_TYPE]], false, &r);
+	r.timepoint = (int) value_number(v[fields[F_TIMEPOINT]], false, &r);
+	r.stop_sequence = value_number(v[fields[F_STOP_SEQUENCE]], false, &r);
+	r.has_distance = v[fields[F_DISTANCE]].len > 0;
+	if (r.has_distance && !text_double(v[fields[F_DISTANCE]],
 									   &r.distance))
 		r.defect = true;
 	if (!screen_row(fl->run->screen, &r))
