@@ -11,6 +11,9 @@
  * out of order or apart, a value the load did not take as written, a stop
  * it does not know): the rules read those trips' rows, and only the
  * others' summaries.  The screen only has to be cautious: the rules decide.
+ * A run whose rows were all taken as written ("as_written") also gives
+ * the timetable its trip's first stop time and numbering
+ * (schema/sql/timetable_trip_starts_fill.sql).
  *
  * Pure code with no I/O, tested by tests/unit.c.
  */

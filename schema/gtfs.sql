@@ -510,6 +510,43 @@ WHERE exception_type = 1 AND service_id IS NOT NULL AND date IS NOT NULL
 ORDER BY service_id, date;
 ALTER TABLE "gtfs".service_days ADD PRIMARY KEY (service_id, date);
 CREATE INDEX ON "gtfs".service_days (date);
+CREATE TABLE "gtfs".trip_starts (
+	trip_id text COLLATE "C" NOT NULL,
+	first_sequence integer NOT NULL,
+	start_time interval,
+	sequences integer[]
+) WITH (autovacuum_enabled = false);
+DO $ddl$
+BEGIN
+IF pg_catalog.to_regclass('pg_temp.gtfs2pgsql_trip_runs') IS NOT NULL THEN
+	INSERT INTO "gtfs".trip_starts (trip_id, first_sequence, start_time)
+	SELECT r.trip_id, r.min_sequence, pg_catalog.make_interval(secs =>
+		coalesce(r.min_departure, r.min_arrival))
+	FROM pg_temp.gtfs2pgsql_trip_runs r
+	WHERE r.trip_id IS NOT NULL AND r.sorted AND r.as_written
+	AND r.max_sequence - r.min_sequence + 1 = r.rows
+	AND NOT EXISTS (SELECT FROM pg_temp.gtfs2pgsql_trip_runs o
+		WHERE o.trip_id = r.trip_id AND o.first_line <> r.first_line);
+END IF;
+INSERT INTO "gtfs".trip_starts (trip_id, first_sequence, start_time, sequences)
+SELECT t.trip_id, s.first_sequence, s.start_time,
+	CASE WHEN s.last_sequence - s.first_sequence + 1 <> s.stop_times
+		THEN s.sequences END
+FROM "gtfs".trips t
+CROSS JOIN LATERAL (SELECT pg_catalog.min(x.stop_sequence) AS first_sequence,
+		pg_catalog.max(x.stop_sequence) AS last_sequence,
+		pg_catalog.count(*) AS stop_times,
+		(pg_catalog.array_agg(coalesce(x.departure_time, x.arrival_time)
+			ORDER BY x.stop_sequence))[1] AS start_time,
+		pg_catalog.array_agg(x.stop_sequence ORDER BY x.stop_sequence)
+			AS sequences
+	FROM "gtfs".stop_times x WHERE x.trip_id = t.trip_id
+	HAVING pg_catalog.count(*) > 0) s
+WHERE t.trip_id IS NOT NULL
+AND NOT EXISTS (SELECT FROM "gtfs".trip_starts e WHERE e.trip_id = t.trip_id);
+END
+$ddl$;
+ALTER TABLE "gtfs".trip_starts ADD PRIMARY KEY (trip_id);
 
 -- the views, made in the feed's schema once its tables are swapped in
 CREATE OR REPLACE VIEW "gtfs".trip_lines AS
@@ -541,15 +578,13 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		r.route_type, st.trip_id, t.direction_id, t.trip_headsign,
 		t.wheelchair_accessible, t.bikes_allowed, t.service_id, t.shape_id,
 		sd.date, st.stop_sequence,
-		(SELECT count(*) FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
-			AND x.stop_sequence < st.stop_sequence)::integer
-			AS stop_sequence_consec,
+		CASE WHEN trs.sequences IS NULL
+			THEN st.stop_sequence - trs.first_sequence
+			ELSE array_position(trs.sequences, st.stop_sequence) - 1
+			END AS stop_sequence_consec,
 		st.stop_headsign, st.pickup_type, st.drop_off_type,
 		st.shape_dist_traveled, st.timepoint, g.tz, st.arrival_time,
-		st.departure_time,
-		(SELECT coalesce(x.departure_time, x.arrival_time)
-			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
-			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
+		st.departure_time, trs.start_time AS trip_start_time,
 		st.stop_id,
 		s.stop_name, p.stop_id AS station_id, p.stop_name AS station_name,
 		CASE WHEN s.stop_id IS NOT NULL THEN coalesce(nullif(
@@ -573,18 +608,17 @@ WITH stop_times_based AS NOT MATERIALIZED (
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
 		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
+	LEFT JOIN "gtfs".trip_starts trs ON trs.trip_id = st.trip_id
 	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
 	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
 	LEFT JOIN "gtfs".stops s ON s.stop_id = st.stop_id
 	LEFT JOIN "gtfs".stops p ON p.stop_id = s.parent_station
-	CROSS JOIN (SELECT
-			CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
-			CASE WHEN count(DISTINCT agency_timezone) = 1
-				THEN min(agency_timezone) END AS agency_timezone
-		FROM "gtfs".agency) fa
 	CROSS JOIN LATERAL (SELECT
-		coalesce(a.agency_id, fa.agency_id) AS agency_id,
-		coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+		coalesce(a.agency_id, (SELECT CASE WHEN count(*) = 1
+			THEN min(agency_id) END FROM "gtfs".agency)) AS agency_id,
+		coalesce(a.agency_timezone, (SELECT CASE WHEN
+			count(DISTINCT agency_timezone) = 1 THEN min(agency_timezone) END
+			FROM "gtfs".agency)) AS tz) g
 ),
 instances AS NOT MATERIALIZED (
 	SELECT b.*, -1 AS frequencies_row, -1 AS frequencies_it,
@@ -662,9 +696,7 @@ WITH stop_times_based AS NOT MATERIALIZED (
 	SELECT t.route_id, r.route_short_name, r.route_long_name, r.route_type,
 		st.trip_id, t.service_id, t.direction_id, t.trip_headsign,
 		t.wheelchair_accessible, t.bikes_allowed,
-		(SELECT coalesce(x.departure_time, x.arrival_time)
-			FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
-			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
+		trs.start_time AS trip_start_time,
 		st.stop_id AS from_stop_id,
 		fs.stop_name AS from_stop_name, fp.stop_id AS from_station_id,
 		fp.stop_name AS from_station_name,
@@ -674,9 +706,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		st.stop_headsign AS from_stop_headsign,
 		st.pickup_type AS from_pickup_type, st.departure_time,
 		st.stop_sequence AS from_stop_sequence,
-		(SELECT count(*) FROM "gtfs".stop_times x WHERE x.trip_id = st.trip_id
-			AND x.stop_sequence < st.stop_sequence)::integer
-			AS from_stop_sequence_consec,
+		CASE WHEN trs.sequences IS NULL
+			THEN st.stop_sequence - trs.first_sequence
+			ELSE array_position(trs.sequences, st.stop_sequence) - 1
+			END AS from_stop_sequence_consec,
 		st.timepoint AS from_timepoint, sd.date,
 		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,
 		n.arrival_time, n.drop_off_type AS to_drop_off_type,
@@ -705,16 +738,15 @@ WITH stop_times_based AS NOT MATERIALIZED (
 	AND NOT EXISTS (SELECT FROM "gtfs".calendar_dates x
 		WHERE x.service_id = c.service_id AND x.date = s.date
 		AND x.exception_type IN (1, 2))) sd ON sd.service_id = t.service_id
+	LEFT JOIN "gtfs".trip_starts trs ON trs.trip_id = st.trip_id
 	LEFT JOIN "gtfs".routes r ON r.route_id = t.route_id
 	LEFT JOIN "gtfs".agency a ON a.agency_id = r.agency_id
-	CROSS JOIN (SELECT
-			CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
-			CASE WHEN count(DISTINCT agency_timezone) = 1
-				THEN min(agency_timezone) END AS agency_timezone
-		FROM "gtfs".agency) fa
 	CROSS JOIN LATERAL (SELECT
-		coalesce(a.agency_id, fa.agency_id) AS agency_id,
-		coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+		coalesce(a.agency_id, (SELECT CASE WHEN count(*) = 1
+			THEN min(agency_id) END FROM "gtfs".agency)) AS agency_id,
+		coalesce(a.agency_timezone, (SELECT CASE WHEN
+			count(DISTINCT agency_timezone) = 1 THEN min(agency_timezone) END
+			FROM "gtfs".agency)) AS tz) g
 	CROSS JOIN LATERAL (SELECT x.stop_id, x.stop_sequence, x.arrival_time,
 			x.drop_off_type, x.stop_headsign, x.timepoint
 		FROM "gtfs".stop_times x

@@ -1006,8 +1006,9 @@ def hms(seconds):
 
 @test()
 def typical_queries_below_jit():
-    """A stop's day, a 20-minute window at a stop, a station and a route, under the server's
-    default settings, are planned below jit_above_cost: past it, JIT
+    """A stop's day, a 20-minute window at a stop, a station, a route and
+    every route, under the server's default settings, are planned below
+    jit_above_cost: past it, JIT
     compiles the plan's ~200 expressions for 1-2 s (MTA Brooklyn's stop-day
     query: 2.2 s, where 30 ms without), so a plan's estimates crossing it
     mean its joins are misestimated (issue 25: the feed schema's tables
@@ -1020,11 +1021,12 @@ def typical_queries_below_jit():
                  " AND date <= timetable_busy.dates_filter_max(%s) AND"
                  " t_departure >= %s AND t_departure < %s" % (window * 2))
     for view, where in (
-            # a route in a window: stop_sequence_consec counts the trip's
-            # earlier stop times by an index-only scan, priced as heap
-            # fetches until stop_times is vacuumed (its COPY has no
-            # FREEZE): estimated 6 times its cost, past jit_above_cost
+            # a route in a window, and every route: stop_sequence_consec
+            # and trip_start_time, subqueries of each stop time, were
+            # estimated past jit_above_cost (MTA Brooklyn, every route:
+            # JIT 2.8 s of 3.4); from trip_starts they cost nothing
             ('arrivals_departures', "route_short_name = 'B1' AND " + in_window),
+            ('arrivals_departures', in_window),
             ('connections', "route_short_name = 'B1' AND " + in_window),
             ('arrivals_departures', "stop_id = 'S20' AND date = '2026-03-04'"),
             ('arrivals_departures',
@@ -1051,6 +1053,89 @@ def typical_queries_below_jit():
                             "'jit_above_cost')"))
         check(total < limit, '%s: estimated cost %.0f, jit_above_cost %.0f'
               % (sql, total, limit))
+
+def numbering_feed():
+    """Trips whose stop times number and order every way a feed does: one
+    to n, from 0 or negative, with gaps, out of order, in two runs apart,
+    a row with a value not as written, one stop time, none, and a trip of
+    frequencies.txt."""
+    rows = [
+        ('ONE', [(1, '08:00:00'), (2, '08:05:00'), (3, '08:10:00')]),
+        ('ZERO', [(0, '09:00:00'), (1, '09:04:00')]),
+        ('NEG', [(-2, '09:30:00'), (-1, '09:31:00'), (0, '09:32:00')]),
+        ('GAPS', [(10, '10:00:00'), (20, '10:10:00'), (35, '10:20:00')]),
+        ('UNSORTED', [(3, '11:20:00'), (1, '11:00:00'), (2, '11:10:00')]),
+        ('SPLIT', [(1, '12:00:00'), (2, '12:05:00')]),
+        ('BAD', [(1, '13:00:00'), (2, '1x:05:00'), (3, '13:10:00')]),
+        ('LATE', [(5, '25:10:00'), (6, '26:00:00')]),
+        ('SOLO', [(7, '14:00:00')]),
+        ('NOTIME', [(1, ''), (2, '15:00:00'), (3, '15:10:00')]),
+        ('FREQ', [(1, '06:00:00'), (2, '06:10:00')]),
+    ]
+    st = ['trip_id,arrival_time,departure_time,stop_id,stop_sequence\n']
+    for trip, calls in rows:
+        if trip == 'SPLIT':
+            continue
+        for seq, t in calls:
+            st.append('%s,%s,%s,S%d,%d\n' % (trip, t, t, abs(seq) % 3, seq))
+    # SPLIT's rows in two runs, another trip's between them
+    st.insert(1, 'SPLIT,12:05:00,12:05:00,S2,2\n')
+    st.append('SPLIT,12:00:00,12:00:00,S1,1\n')
+    trips = [t for t, _ in rows] + ['EMPTY']
+    return it.write_feed('timetable_numbering', {
+        'agency.txt': 'agency_id,agency_name,agency_url,agency_timezone\n'
+                      'A,A,https://a.example,Europe/Berlin\n',
+        'stops.txt': 'stop_id,stop_name,stop_lat,stop_lon\n' + ''.join(
+            'S%d,Stop %d,52.5%d,13.4\n' % (k, k, k) for k in range(3)),
+        'routes.txt': 'route_id,agency_id,route_short_name,route_type\n'
+                      'R,A,1,3\n',
+        'trips.txt': 'route_id,service_id,trip_id\n' + ''.join(
+            'R,D,%s\n' % t for t in trips),
+        'frequencies.txt': 'trip_id,start_time,end_time,headway_secs\n'
+                           'FREQ,07:00:00,08:00:00,1800\n',
+        'stop_times.txt': ''.join(st),
+        'calendar_dates.txt': 'service_id,date,exception_type\n'
+                              'D,20260304,1\n'})
+
+@test()
+def trip_starts_as_every_trip_read():
+    """arrivals_departures' stop_sequence_consec and trip_start_time (and
+    connections' from_stop_sequence_consec), which come from trip_starts,
+    the screen's summary of a trip or its rows read, equal what the trip's
+    rows say (its earlier stop times counted, its first stop time's
+    departure, else arrival) for every kind of numbering and order, with
+    the rules, without them, and with --no-trip-screen; a window over
+    every route is planned below jit_above_cost."""
+    feed = numbering_feed()
+    truth = ("SELECT st.trip_id, st.stop_sequence, (SELECT count(*) FROM"
+             " {s}.stop_times x WHERE x.trip_id = st.trip_id AND"
+             " x.stop_sequence < st.stop_sequence), (SELECT coalesce("
+             "x.departure_time, x.arrival_time) FROM {s}.stop_times x WHERE"
+             " x.trip_id = st.trip_id ORDER BY x.stop_sequence LIMIT 1)"
+             " FROM {s}.stop_times st ORDER BY 1, 2")
+    for schema, options in (('tnum', ()), ('tnum_nv', ('--no-validate',)),
+                            ('tnum_every', ('--no-trip-screen',))):
+        it.load(feed, schema, *options)
+        want = query(truth.format(s=qi(schema)))
+        check(len(want) == 27, '%s: %d stop times' % (schema, len(want)))
+        got = query("SELECT DISTINCT trip_id, stop_sequence,"
+                    " stop_sequence_consec, trip_start_time FROM %s."
+                    "arrivals_departures WHERE frequencies_it IN (-1, 1)"
+                    " ORDER BY 1, 2" % qi(schema))
+        check(got == want, '%s: arrivals_departures %r, the rows say %r'
+              % (schema, got, want))
+        got = query("SELECT DISTINCT trip_id, from_stop_sequence,"
+                    " from_stop_sequence_consec, trip_start_time FROM %s."
+                    "connections WHERE frequencies_it IN (-1, 1)"
+                    " ORDER BY 1, 2" % qi(schema))
+        ends = {(r[0], r[1]) for r in query(
+            "SELECT trip_id, max(stop_sequence)::text FROM %s.stop_times"
+            " GROUP BY 1" % qi(schema))}
+        check(got == [r for r in want if (r[0], r[1]) not in ends],
+              '%s: connections %r' % (schema, got))
+    sparse = query("SELECT trip_id FROM tnum.trip_starts WHERE sequences"
+                   " IS NOT NULL ORDER BY 1")
+    check(sparse == [('GAPS',)], 'trips numbered with gaps: %r' % sparse)
 
 @test()
 def small_tables_without_parallel_workers():

@@ -41,4 +41,4 @@ END
 ANALYZE @s.stop_times (trip_id), @s.trips (trip_id, route_id, service_id),
 	@s.service_days (service_id, date), @s.stops (stop_id, parent_station),
 	@s.routes (route_id, agency_id), @s.agency (agency_id),
-	@s.frequencies (trip_id);
+	@s.frequencies (trip_id), @s.trip_starts (trip_id);

@@ -1,8 +1,9 @@
 -- The screen of stop_times.txt (src/load/load_screen.c), in the load's
 -- session for its transaction: a line per run of a trip's rows, in the
 -- columns of src/gtfs/tripscreen.c's end_run, and the stops' places as the
--- screen had them (degrees; NULL where a stop has none).  Read by
--- schema/rules/stop_times_rows.sql and shapes_stop_distance.sql.
+-- screen had them (degrees; NULL where a stop has none; none without the
+-- validator's rules).  Read by timetable_trip_starts_fill.sql and by the
+-- rules (schema/rules/stop_times_rows.sql, shapes_stop_distance.sql...).
 CREATE TEMPORARY TABLE gtfs2pgsql_trip_runs (
 	trip_id text,
 	first_line integer,
@@ -23,7 +24,8 @@ CREATE TEMPORARY TABLE gtfs2pgsql_trip_runs (
 	max_line integer,		-- the last stop's row: its line, its stop
 	max_stop_id text,
 	max_distance float8,	-- and its shape_dist_traveled
-	any_distance boolean	-- a row has shape_dist_traveled
+	any_distance boolean,	-- a row has shape_dist_traveled
+	as_written boolean		-- no row with a value not taken as written
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE gtfs2pgsql_stop_places (
 	stop_id text,

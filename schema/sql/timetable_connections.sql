@@ -23,14 +23,13 @@ BEGIN
 END
 $gtfs2pgsql$;
 CREATE OR REPLACE VIEW @s.connections AS
--- each stop time (st) and the next one of its trip (n)
+-- each stop time (st) and the next one of its trip (n); the trip's start
+-- and numbering (trs: timetable_trip_starts.sql)
 WITH stop_times_based AS NOT MATERIALIZED (
 	SELECT t.route_id, r.route_short_name, r.route_long_name, r.route_type,
 		st.trip_id, t.service_id, t.direction_id, t.trip_headsign,
 		t.wheelchair_accessible, t.bikes_allowed,
-		(SELECT coalesce(x.departure_time, x.arrival_time)
-			FROM @s.stop_times x WHERE x.trip_id = st.trip_id
-			ORDER BY x.stop_sequence LIMIT 1) AS trip_start_time,
+		trs.start_time AS trip_start_time,
 		st.stop_id AS from_stop_id,
 -- the stops and their stations by joins (see timetable_arrivals_departures.sql)
 		fs.stop_name AS from_stop_name, fp.stop_id AS from_station_id,
@@ -41,9 +40,10 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		st.stop_headsign AS from_stop_headsign,
 		st.pickup_type AS from_pickup_type, st.departure_time,
 		st.stop_sequence AS from_stop_sequence,
-		(SELECT count(*) FROM @s.stop_times x WHERE x.trip_id = st.trip_id
-			AND x.stop_sequence < st.stop_sequence)::integer
-			AS from_stop_sequence_consec,
+		CASE WHEN trs.sequences IS NULL
+			THEN st.stop_sequence - trs.first_sequence
+			ELSE array_position(trs.sequences, st.stop_sequence) - 1
+			END AS from_stop_sequence_consec,
 		st.timepoint AS from_timepoint, sd.date,
 		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,
 		n.arrival_time, n.drop_off_type AS to_drop_off_type,
@@ -59,16 +59,19 @@ WITH stop_times_based AS NOT MATERIALIZED (
 	FROM @s.stop_times st
 	JOIN @s.trips t ON t.trip_id = st.trip_id
 	JOIN @d sd ON sd.service_id = t.service_id
+	LEFT JOIN @s.trip_starts trs ON trs.trip_id = st.trip_id
 	LEFT JOIN @s.routes r ON r.route_id = t.route_id
 	LEFT JOIN @s.agency a ON a.agency_id = r.agency_id
-	CROSS JOIN (SELECT
-			CASE WHEN count(*) = 1 THEN min(agency_id) END AS agency_id,
-			CASE WHEN count(DISTINCT agency_timezone) = 1
-				THEN min(agency_timezone) END AS agency_timezone
-		FROM @s.agency) fa
+-- the feed's agency and time zone as subqueries of no row's, each read
+-- once: a relation of their own, they were joined last, and a window's
+-- filter on t0 came after every other join (MTA Brooklyn, every departure
+-- of 20 minutes: 1.3 s, where 0.6 s filtered with the trips)
 	CROSS JOIN LATERAL (SELECT
-		coalesce(a.agency_id, fa.agency_id) AS agency_id,
-		coalesce(a.agency_timezone, fa.agency_timezone) AS tz) g
+		coalesce(a.agency_id, (SELECT CASE WHEN count(*) = 1
+			THEN min(agency_id) END FROM @s.agency)) AS agency_id,
+		coalesce(a.agency_timezone, (SELECT CASE WHEN
+			count(DISTINCT agency_timezone) = 1 THEN min(agency_timezone) END
+			FROM @s.agency)) AS tz) g
 	CROSS JOIN LATERAL (SELECT x.stop_id, x.stop_sequence, x.arrival_time,
 			x.drop_off_type, x.stop_headsign, x.timepoint
 		FROM @s.stop_times x

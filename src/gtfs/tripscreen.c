@@ -73,7 +73,8 @@ struct TripScreen
 				last_line,
 				rows;
 	bool		sorted,
-				suspect;
+				suspect,
+				as_written;		/* no row with a value not as written */
 	long		prev_seq;
 	Buf			prev_stop;
 	bool		prev_stop_given;
@@ -476,6 +477,7 @@ end_run(TripScreen *ts)
 		buf_append(b, ts->max_stop.data, ts->max_stop.len);
 	put_double(b, ts->max_distance, ts->max_has_distance);
 	buf_puts(b, ts->any_distance ? "\tt" : "\tf");
+	buf_puts(b, ts->as_written ? "\tt" : "\tf");
 	if (b->lost)
 	{
 		log_error("out of memory");
@@ -513,6 +515,7 @@ start_run(TripScreen *ts, const ScreenRow *row)
 	if (!keep_id(ts, &ts->trip, row->trip_id, &ts->trip_null))
 		return false;
 	ts->suspect = ts->trip_null;
+	ts->as_written = !ts->trip_null;
 	ts->first_line = row->line;
 	ts->rows = 0;
 	ts->sorted = true;
@@ -720,6 +723,8 @@ screen_row(TripScreen *ts, const ScreenRow *row)
 	ts->last_untimed = untimed;
 	ts->any_distance = ts->any_distance || row->has_distance;
 
+	if (row->defect)
+		ts->as_written = false;
 	/* the checks of the rows, in the order of stop_times_rows.sql */
 	if (row->defect ||
 		(row->arrival < 0) != (row->departure < 0) ||

@@ -263,8 +263,6 @@ load_feed(PGconn *conn, FeedSource *src, const LoadOptions *opt, Report *rep)
 	report_add_step(rep, "commit", step_started);
 	side_end(run.side, conn, true);
 	swap_clear_dropped(conn);
-	/* committed: a VACUUM that fails (logged) leaves it to autovacuum */
-	(void) finish_vacuum(&run, target);
 	status = LOAD_OK;
 	goto cleanup;
 

@@ -175,7 +175,8 @@ finish_tables(LoadRun *run, const char *staging_name)
 														   "end_date")];
 
 	/* before the lines go: calendar notices give theirs */
-	if (!timetable_create(run->conn, &run->ddl, run->notices, end_date,
+	if (!screening_tables(run) ||
+		!timetable_create(run->conn, &run->ddl, run->notices, end_date,
 						  run->rep) ||
 		!finish_lines(run))
 		return false;
@@ -225,8 +226,7 @@ finish_tables(LoadRun *run, const char *staging_name)
 		 table_run_sql(run, &analyze)) &&
 		report_add_step(run->rep, "analyze", started) &&
 		(!run->opt->validate ||
-		 (screening_tables(run) &&
-		  validate_feed(run->conn, &run->ddl, run->opt->as_of, run->rep) &&
+		 (validate_feed(run->conn, &run->ddl, run->opt->as_of, run->rep) &&
 		  analyze_notices(run))) &&
 		table_run_sql(run, &marks);
 	PQclear(res);
@@ -320,35 +320,6 @@ finish_analyze_parents(LoadRun *run, const char *target)
 	buf_free(&sql);
 	return ok && report_add_step(run->rep, "partitioned tables analyze",
 								 started);
-}
-
-/*
- * After the commit: VACUUM of the feed's stop_times in schema target
- * (quoted), for its visibility map.  The rows come by COPY on a second
- * connection, without FREEZE (load_table.c), so no page is all-visible
- * until a vacuum, and until then the planner prices each row of an
- * index-only scan as a heap fetch: arrivals_departures'
- * stop_sequence_consec (a count over the trip's index) cost 56 a row, not
- * 9, and a route's 20 minutes on MTA Brooklyn crossed jit_above_cost (115,810;
- * JIT 300 ms of a 526 ms query).  Autovacuum does it too, but minutes
- * later, or later still on a busy server.  Not in the load's transaction: a
- * transaction older than the rows keeps them from being all-visible.
- * SKIP_LOCKED: a load swapping the feed again meanwhile does not wait.
- * The load is committed: a failure is logged and returned, nothing else.
- */
-bool
-finish_vacuum(LoadRun *run, const char *target)
-{
-	double		started = progress_step("stop_times vacuum");
-	Buf			sql;
-	bool		ok;
-
-	buf_init(&sql, DDL_SQL_MAX);
-	ok = buf_puts(&sql, "VACUUM (SKIP_LOCKED) ") && buf_puts(&sql, target) &&
-		buf_puts(&sql, ".stop_times") &&
-		db_exec(run->conn, sql.data);
-	buf_free(&sql);
-	return ok && report_add_step(run->rep, "stop_times vacuum", started);
 }
 
 /*

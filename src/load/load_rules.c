@@ -42,7 +42,7 @@ rules_table_name(LoadRun *run, const char *member, char table[NAMEDATALEN])
 	static const char *const reserved[] = {
 		"shape_lines", "trip_lines", "route_lines", "stop_lines", "locations",
 		"locations_document", "import_notices", "import_files",
-		"service_days", "arrivals_departures", "connections"
+		"service_days", "trip_starts", "arrivals_departures", "connections"
 	};
 	size_t		len = strlen(member) - strlen(".txt");
 	bool		ok = len > 0 && len < NAMEDATALEN;

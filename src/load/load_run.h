@@ -265,7 +265,6 @@ extern bool finish_recount_notices(LoadRun *run, const char *table);
 extern bool finish_views(LoadRun *run, const char *target);
 extern bool finish_analyze_parents(LoadRun *run, const char *target);
 extern bool finish_stats(LoadRun *run, const char *target);
-extern bool finish_vacuum(LoadRun *run, const char *target);
 extern bool finish_strict_refusal(LoadRun *run);
 
 /* load_postgis.c */
@@ -286,8 +285,9 @@ extern bool sideload_join(LoadRun *run, const char *staging);
 /* load_screen.c */
 
 /*
- * Before the files: when the rules run and the feed has stop_times.txt,
- * reads stops.txt into run->screen and makes the file of its runs.  False
+ * Before the files: when the feed has stop_times.txt, makes run->screen
+ * (with the stops of stops.txt when the rules run) and the file of its
+ * runs.  False
  * (logged) on failure.  Free with screening_free.
  */
 extern bool screening_begin(LoadRun *run);
@@ -299,8 +299,9 @@ extern void screening_row(FileLoad *fl, long line);
 extern bool screening_member_end(LoadRun *run);
 
 /*
- * In the load's transaction, before the rules: the runs and the stops'
- * places into the temporary tables the rules read (dropped at commit).
+ * In the load's transaction, before the timetable: the runs and the stops'
+ * places into the temporary tables that it and the rules read (dropped at
+ * commit).
  * False (logged) on failure.
  */
 extern bool screening_tables(LoadRun *run);

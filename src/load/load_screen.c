@@ -1,13 +1,15 @@
 /*
  * load_screen.c: stop_times.txt screened as it loads (tripscreen.h), for
- * the validator's rules to read only the trips that may give a notice.
+ * the validator's rules to read only the trips that may give a notice, and
+ * for each trip's start and stop numbering (timetable_trip_starts_fill.sql)
+ * to come from its summary rather than from a pass over stop_times.
  *
- * The stops are read from stops.txt before the files load, so that the
- * process that streams stop_times.txt (this one, or a side load's, which
- * inherits them) has their places.  Each run of a trip is written as a
- * line of COPY text to a temporary file; in the load's transaction the
- * file and the stops' places fill two temporary tables, which the rules
- * read and the commit drops.  Nothing of the feed is held but its stops,
+ * With the rules, the stops are read from stops.txt before the files
+ * load, so that the process that streams stop_times.txt (this one, or a
+ * side load's, which inherits them) has their places.  Each run of a trip
+ * is written as a line of COPY text to a temporary file; in the load's
+ * transaction the file and the stops' places fill two temporary tables,
+ * which the timetable and the rules read and the commit drops.  Nothing of the feed is held but its stops,
  * at most SCREEN_STOPS_MAX_BYTES of them.
  */
 #include "load_run.h"
@@ -152,7 +154,7 @@ screening_begin(LoadRun *run)
 	unsigned long long bytes = 0;
 	const CatalogFile *cat = catalog_find_file("stop_times.txt");
 
-	if (!run->opt->validate || stop_times < 0)
+	if (stop_times < 0)
 		return true;
 	for (int f = 0; f < F_COUNT; f++)
 		fields[f] = catalog_find_field(cat, field_names[f]);
@@ -166,7 +168,8 @@ screening_begin(LoadRun *run)
 											 run->opt->every_trip);
 	if (run->screen == NULL)
 		return false;
-	if (stops >= 0)
+	/* the places are the rules' only: without them, every run is suspect */
+	if (stops >= 0 && run->opt->validate)
 	{
 		m = source_member_open(run->src, stops);
 		reader = csvread_create("stops.txt", stops_record, &sr);

@@ -192,8 +192,8 @@ char *
 swap_leaf_tables(void)
 {
 	static const char *const derived[] = {
-		"shape_lines", "service_days", "import_notices", "import_files",
-		"locations", "stop_lines", "route_lines"
+		"shape_lines", "service_days", "trip_starts", "import_notices",
+		"import_files", "locations", "stop_lines", "route_lines"
 	};
 	Buf			b;
 	char	   *out;

@@ -1,6 +1,6 @@
 /*
- * timetable.c: service_days, arrivals_departures, connections and their
- * helper functions, in the order a load makes them.
+ * timetable.c: service_days, trip_starts, arrivals_departures, connections
+ * and their helper functions, in the order a load makes them.
  *
  * The SQL is in schema/sql/timetable_*.sql, which says what each does:
  * the timetable as instants, exact across DST, with gtfs-via-postgres's
@@ -22,6 +22,8 @@ extern const char sql_timetable_service_days[];
 extern const char sql_timetable_range_notice[];
 extern const char sql_timetable_far_notice[];
 extern const char sql_timetable_days_fill[];
+extern const char sql_timetable_trip_starts[];
+extern const char sql_timetable_trip_starts_fill[];
 extern const char sql_timetable_arrivals_departures[];
 extern const char sql_timetable_connections[];
 extern const char sql_timetable_window[];
@@ -45,6 +47,10 @@ static const struct
 	false, "service_days primary key", NK_COUNT},
 	{"CREATE INDEX ON @s.service_days (date)", false,
 	"service_days(date) index", NK_COUNT},
+	{sql_timetable_trip_starts, false, "trip_starts table", NK_COUNT},
+	{sql_timetable_trip_starts_fill, false, "trip_starts", NK_COUNT},
+	{"ALTER TABLE @s.trip_starts ADD PRIMARY KEY (trip_id)", false,
+	"trip_starts primary key", NK_COUNT},
 	{sql_timetable_arrivals_departures, true, "arrivals_departures view",
 	NK_COUNT},
 	{sql_timetable_connections, true, "connections view", NK_COUNT},
