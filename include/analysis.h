@@ -7,7 +7,8 @@
  *   stats_by_route_date, stats_by_agency_route_stop_hour,
  *   stats_active_trips_by_hour      materialized views over the whole
  *                                   timetable, filled by the load only with
- *                                   --stats (else empty until a REFRESH)
+ *                                   --stats (else empty until a REFRESH),
+ *                                   indexed once filled
  *   stops_translated, routes_translated, trips_translated,
  *   arrivals_departures_translated, connections_translated
  *                                   views: one row per record and language
@@ -52,7 +53,15 @@
 extern bool analysis_views(Buf *sql, const Ddl *d);
 
 /*
- * Fills the materialized views of d's schema (fill), or empties those that
+ * Appends the statements that make the indexes of the materialized views
+ * of d's schema (kept when there), which only filled views get.  False
+ * (logged) when sql is full.
+ */
+extern bool analysis_indexes(Buf *sql, const Ddl *d);
+
+/*
+ * Fills the materialized views of d's schema (fill) and makes their
+ * indexes, or empties those that
  * hold rows (!fill: rows of the feed replaced), on d->conn in its open
  * transaction, once analysis_views' statements have run; one that reads
  * tables the swap put aside (the schema's feed id changed) is made again

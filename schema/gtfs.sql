@@ -959,10 +959,6 @@ SELECT route_id,
 FROM ad
 GROUP BY GROUPING SETS ((route_id, date), (route_id, effective_date))
 WITH NO DATA;
-CREATE INDEX IF NOT EXISTS stats_by_route_date_route_id
-	ON "gtfs".stats_by_route_date (route_id, date, is_effective);
-CREATE INDEX IF NOT EXISTS stats_by_route_date_date
-	ON "gtfs".stats_by_route_date (date);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_by_agency_route_stop_hour AS
 SELECT ad.agency_id, ad.route_id, ad.stop_id, st.stop_id AS station_id,
@@ -975,14 +971,6 @@ LEFT JOIN "gtfs".stops st ON st.stop_id = s.parent_station
 GROUP BY ad.agency_id, ad.route_id, ad.stop_id, st.stop_id,
 	date_trunc('hour', ad.t_arrival, ad.agency_timezone)
 WITH NO DATA;
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_route_id
-	ON "gtfs".stats_by_agency_route_stop_hour (route_id);
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_stop_id
-	ON "gtfs".stats_by_agency_route_stop_hour (stop_id);
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_station_id
-	ON "gtfs".stats_by_agency_route_stop_hour (station_id);
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_hour
-	ON "gtfs".stats_by_agency_route_stop_hour (effective_hour);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS "gtfs".stats_active_trips_by_hour AS
 WITH active AS (
@@ -995,9 +983,7 @@ SELECT s.hour, count(a.trip_id) AS nr_of_active_trips
 FROM "gtfs".feed_time_series('hour') AS s (hour)
 LEFT JOIN active a ON a.hour = s.hour
 GROUP BY s.hour
-WITH NO DATA;
-CREATE INDEX IF NOT EXISTS stats_active_trips_by_hour_hour
-	ON "gtfs".stats_active_trips_by_hour (hour);CREATE OR REPLACE VIEW "gtfs".translations_by_record AS
+WITH NO DATA;CREATE OR REPLACE VIEW "gtfs".translations_by_record AS
 SELECT DISTINCT ON (table_name, field_name, language, record_id,
 		record_sub_id)
 	table_name, field_name, language, record_id, record_sub_id, translation
@@ -1260,3 +1246,18 @@ LEFT JOIN "gtfs".translations_by_record th1 ON th1.table_name = 'stop_times'
 LEFT JOIN "gtfs".translations_by_value th2 ON th2.table_name = 'stop_times'
 	AND th2.field_name = 'stop_headsign' AND th2.language = l.language
 	AND th2.field_value = n.stop_headsign;
+-- the statistics' indexes, made when the load fills them (--stats)
+CREATE INDEX IF NOT EXISTS stats_by_route_date_route_id
+	ON "gtfs".stats_by_route_date (route_id, date, is_effective);
+CREATE INDEX IF NOT EXISTS stats_by_route_date_date
+	ON "gtfs".stats_by_route_date (date);
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_route_id
+	ON "gtfs".stats_by_agency_route_stop_hour (route_id);
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_stop_id
+	ON "gtfs".stats_by_agency_route_stop_hour (stop_id);
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_station_id
+	ON "gtfs".stats_by_agency_route_stop_hour (station_id);
+CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_hour
+	ON "gtfs".stats_by_agency_route_stop_hour (effective_hour);
+CREATE INDEX IF NOT EXISTS stats_active_trips_by_hour_hour
+	ON "gtfs".stats_active_trips_by_hour (hour);

@@ -185,15 +185,23 @@ def populated(schema):
 @test()
 def stats_filled_only_with_option():
     """Without --stats the materialized views are there and empty (a query
-    says to REFRESH them); with it, filled; a later load without it
-    empties them: no statistics of a replaced feed stay."""
+    says to REFRESH them) and without their indexes (a file each, made
+    by every feed's first load for nothing); with it, filled and indexed;
+    a later load without it empties them: no statistics of a replaced
+    feed stay."""
+    def indexes():
+        return int(value("SELECT count(*) FROM pg_catalog.pg_indexes WHERE"
+                         " schemaname = 'an_option' AND tablename IN ('"
+                         + "', '".join(MATVIEWS) + "')"))
     d = stats_feed('analysis-option')
     it.load(d, 'an_option')
     check(populated('an_option') == dict((m, 'f') for m in MATVIEWS),
           'without --stats: %r' % populated('an_option'))
+    check(indexes() == 0, 'without --stats: %d indexes' % indexes())
     it.load(d, 'an_option', '--stats')
     check(populated('an_option') == dict((m, 't') for m in MATVIEWS),
           'with --stats: %r' % populated('an_option'))
+    check(indexes() == 7, 'with --stats: %d indexes' % indexes())
     it.load(d, 'an_option')
     check(populated('an_option') == dict((m, 'f') for m in MATVIEWS),
           'reloaded without --stats: %r' % populated('an_option'))

@@ -1,7 +1,8 @@
 -- The statistics of gtfs-via-postgres that read the whole timetable
 -- (src/load/analysis.c): materialized views, made empty (WITH NO DATA)
 -- and filled by "REFRESH MATERIALIZED VIEW", which the load runs when
--- given --stats (and empties otherwise, so that none outlives its feed).
+-- given --stats (and empties otherwise, so that none outlives its feed);
+-- their indexes (stats_indexes.sql) come when the load fills them.
 -- "@s" is the feed's schema.
 --
 -- stats_by_route_date: per route and day, the trips and the arrivals and
@@ -33,10 +34,6 @@ SELECT route_id,
 FROM ad
 GROUP BY GROUPING SETS ((route_id, date), (route_id, effective_date))
 WITH NO DATA;
-CREATE INDEX IF NOT EXISTS stats_by_route_date_route_id
-	ON @s.stats_by_route_date (route_id, date, is_effective);
-CREATE INDEX IF NOT EXISTS stats_by_route_date_date
-	ON @s.stats_by_route_date (date);
 
 -- stats_by_agency_route_stop_hour: per agency, route, stop and hour (on
 -- the agency's clock), the arrivals; service_date the first service day
@@ -52,14 +49,6 @@ LEFT JOIN @s.stops st ON st.stop_id = s.parent_station
 GROUP BY ad.agency_id, ad.route_id, ad.stop_id, st.stop_id,
 	date_trunc('hour', ad.t_arrival, ad.agency_timezone)
 WITH NO DATA;
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_route_id
-	ON @s.stats_by_agency_route_stop_hour (route_id);
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_stop_id
-	ON @s.stats_by_agency_route_stop_hour (stop_id);
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_station_id
-	ON @s.stats_by_agency_route_stop_hour (station_id);
-CREATE INDEX IF NOT EXISTS stats_by_agency_route_stop_hour_hour
-	ON @s.stats_by_agency_route_stop_hour (effective_hour);
 
 -- stats_active_trips_by_hour: per hour of feed_time_series('hour'), the
 -- trips (route_id, trip_id) running in it: a connection of theirs departs
@@ -80,5 +69,3 @@ FROM @s.feed_time_series('hour') AS s (hour)
 LEFT JOIN active a ON a.hour = s.hour
 GROUP BY s.hour
 WITH NO DATA;
-CREATE INDEX IF NOT EXISTS stats_active_trips_by_hour_hour
-	ON @s.stats_active_trips_by_hour (hour);

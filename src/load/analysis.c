@@ -11,6 +11,7 @@
 /* schema/sql/, embedded by the Makefile */
 extern const char sql_stats_views[];
 extern const char sql_stats_matviews[];
+extern const char sql_stats_indexes[];
 extern const char sql_translated[];
 
 bool
@@ -90,7 +91,22 @@ analysis_refresh(const Ddl *d, bool fill)
 		else
 			ok = db_exec(d->conn, sql.data);
 	}
+	/* none reads another; filled, they get their indexes */
+	ok = ok && run_each(d, matviews_sql, fill ? "true" : "false", NULL);
+	if (ok && fill)
+	{
+		buf_reset(&sql);
+		ok = analysis_indexes(&sql, d) && db_exec(d->conn, sql.data);
+	}
 	buf_free(&sql);
-	/* none reads another */
-	return ok && run_each(d, matviews_sql, fill ? "true" : "false", NULL);
+	return ok;
+}
+
+bool
+analysis_indexes(Buf *sql, const Ddl *d)
+{
+	if (timetable_template(sql, d, sql_stats_indexes))
+		return true;
+	log_error("statement too long or out of memory");
+	return false;
 }

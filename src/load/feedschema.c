@@ -111,6 +111,10 @@ feedschema_print(FILE *out)
 	feedschema_views(&sql, &d);
 	fprintf(out, "\n-- the views, made in the feed's schema once its tables "
 			"are swapped in\n%s", sql.data);
+	buf_reset(&sql);
+	analysis_indexes(&sql, &d);
+	fprintf(out, "\n-- the statistics' indexes, made when the load fills "
+			"them (--stats)\n%s", sql.data);
 	buf_free(&sql);
 	if (fflush(out) != 0 || ferror(out))
 	{
