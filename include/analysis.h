@@ -11,7 +11,8 @@
  *                                   indexed once filled
  *   stops_translated, routes_translated, trips_translated,
  *   arrivals_departures_translated, connections_translated
- *                                   views: one row per record and language
+ *                                   views (of a feed with translations.txt):
+ *                                   one row per record and language
  *                                   of translations.txt (either form of
  *                                   the reference, or GTFS-JP's trans_id)
  *
@@ -48,9 +49,13 @@
  * Appends the statements (each ended by ";\n") that make the views,
  * functions and materialized views of d's schema, where the timetable's
  * views exist; a materialized view already there is kept (see
- * analysis_refresh).  False when sql is full.
+ * analysis_refresh).  The translated views only with translations (the
+ * feed has translations.txt), as gtfs-via-postgres makes them: some
+ * 30 ms of every load, a tenth of a small feed's; those of an earlier
+ * load stay, over the feed's translations as they are.  False when sql
+ * is full.
  */
-extern bool analysis_views(Buf *sql, const Ddl *d);
+extern bool analysis_views(Buf *sql, const Ddl *d, bool translations);
 
 /*
  * Appends the statements that make the indexes of the materialized views

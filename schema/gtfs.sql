@@ -828,8 +828,14 @@ DECLARE
 	lo interval;
 	hi interval;
 BEGIN
-	EXECUTE format('SELECT max(arrival_time), max(departure_time)'
-		' FROM %s.stop_times', ns) INTO arrival, departure;
+	IF pg_catalog.to_regclass('pg_temp.gtfs2pgsql_trip_runs') IS NOT NULL THEN
+		SELECT pg_catalog.make_interval(secs => max(r.top_arrival)),
+			pg_catalog.make_interval(secs => max(r.top_departure))
+		INTO arrival, departure FROM pg_temp.gtfs2pgsql_trip_runs r;
+	ELSE
+		EXECUTE format('SELECT max(arrival_time), max(departure_time)'
+			' FROM %s.stop_times', ns) INTO arrival, departure;
+	END IF;
 	EXECUTE format('SELECT greatest($1, max(st.arrival_time - b.start'
 		' + f.end_time)), greatest($2, max(st.departure_time - b.start'
 		' + f.end_time)) FROM %1$s.frequencies f JOIN %1$s.stop_times st'

@@ -1133,6 +1133,14 @@ def trip_starts_as_every_trip_read():
             " GROUP BY 1" % qi(schema))}
         check(got == [r for r in want if (r[0], r[1]) not in ends],
               '%s: connections %r' % (schema, got))
+        # the largest times, from the screen too: LATE's 26:00:00 (FREQ's
+        # instances end at 07:40)
+        largest = query("SELECT %s.largest_arrival_time(), %s."
+                        "largest_departure_time(), max(arrival_time),"
+                        " max(departure_time) FROM %s.stop_times"
+                        % ((qi(schema),) * 3))[0]
+        check(largest == ('26:00:00',) * 4, '%s: largest times %r'
+              % (schema, largest))
     sparse = query("SELECT trip_id FROM tnum.trip_starts WHERE sequences"
                    " IS NOT NULL ORDER BY 1")
     check(sparse == [('GAPS',)], 'trips numbered with gaps: %r' % sparse)

@@ -672,7 +672,7 @@ CREATE FUNCTION public.ev_num(public.ev) RETURNS numeric LANGUAGE plpgsql AS $f$
 BEGIN PERFORM public.escalate_now(); RETURN ($1).v; END $f$;
 CREATE CAST (public.ev AS numeric) WITH FUNCTION public.ev_num(public.ev) AS IMPLICIT;
 -- the feed's and the cross-feed views of stop_lon are hers too: they go first
-DROP VIEW feed.stops_translated CASCADE;
+DROP VIEW IF EXISTS feed.stops_translated CASCADE;
 DROP VIEW gtfs2pgsql.stops_translated CASCADE;
 ALTER TABLE gtfs2pgsql.stops ALTER stop_lon TYPE public.ev
   USING ROW(stop_lon)::public.ev;

@@ -3811,6 +3811,10 @@ test_tripscreen(void)
 		/* 20 km from A, on the minute: over a limit L when 72000/L - 600 > 60 */
 		test_cond("screen: far stops break 30 to 100 km/h, not 150",
 				  atoi(screen_column(&out, 0, 14, f, sizeof(f))) == 0xF);
+		test_cond("screen: every row as written, the largest times",
+				  strcmp(screen_column(&out, 0, 20, f, sizeof(f)), "t") == 0 &&
+				  atoi(screen_column(&out, 0, 21, f, sizeof(f))) == h8 + 1500 &&
+				  atoi(screen_column(&out, 0, 22, f, sizeof(f))) == h8 + 1500);
 	}
 	buf_reset(&out);
 	{
@@ -3890,6 +3894,9 @@ test_tripscreen(void)
 				  strcmp(screen_column(&out, 0, 5, f, sizeof(f)), "t") == 0 &&
 				  strcmp(screen_column(&out, 1, 5, f, sizeof(f)), "t") == 0 &&
 				  strcmp(screen_column(&out, 2, 5, f, sizeof(f)), "t") == 0);
+		test_cond("screen: a row with a defect, not as written; others are",
+				  strcmp(screen_column(&out, 0, 20, f, sizeof(f)), "f") == 0 &&
+				  strcmp(screen_column(&out, 1, 20, f, sizeof(f)), "t") == 0);
 	}
 	buf_reset(&out);
 	{

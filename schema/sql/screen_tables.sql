@@ -25,7 +25,9 @@ CREATE TEMPORARY TABLE gtfs2pgsql_trip_runs (
 	max_stop_id text,
 	max_distance float8,	-- and its shape_dist_traveled
 	any_distance boolean,	-- a row has shape_dist_traveled
-	as_written boolean		-- no row with a value not taken as written
+	as_written boolean,		-- no row with a value not taken as written
+	top_arrival integer,	-- the largest times of its rows
+	top_departure integer
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE gtfs2pgsql_stop_places (
 	stop_id text,

@@ -9,8 +9,7 @@
 -- with a service day; a larger bound only widens the days read).  They
 -- and the agencies' offsets from UTC are read once here, when the load
 -- makes the views, and written into the functions as constants: read at
--- each call they would cost a scan of stop_times per query (here, one
--- scan: 0.35 s for MTA Brooklyn's 2.4 million stop times).
+-- each call they would cost a scan of stop_times per query.
 --
 -- t0 of a day d (timetable_arrivals_departures.sql) is d 00:00 UTC minus
 -- the offset at noon: with offsets from lo to hi, a row at or after t has
@@ -35,11 +34,18 @@ DECLARE
 	lo interval;
 	hi interval;
 BEGIN
--- EXECUTE, with or without the name: a query of PL/pgSQL's own runs
--- without parallel workers, at twice the time (0.7 s for the 2.4 million
--- stop times of MTA Brooklyn)
-	EXECUTE format('SELECT max(arrival_time), max(departure_time)'
-		' FROM %s.stop_times', ns) INTO arrival, departure;
+-- in a load, from the screen of stop_times.txt (screen_tables.sql), which
+-- saw every row: a scan of stop_times took 0.35 s of a load of MTA
+-- Brooklyn's 2.4 million.  Else EXECUTE, with or without the name: a
+-- query of PL/pgSQL's own runs without parallel workers, at twice the time
+	IF pg_catalog.to_regclass('pg_temp.gtfs2pgsql_trip_runs') IS NOT NULL THEN
+		SELECT pg_catalog.make_interval(secs => max(r.top_arrival)),
+			pg_catalog.make_interval(secs => max(r.top_departure))
+		INTO arrival, departure FROM pg_temp.gtfs2pgsql_trip_runs r;
+	ELSE
+		EXECUTE format('SELECT max(arrival_time), max(departure_time)'
+			' FROM %s.stop_times', ns) INTO arrival, departure;
+	END IF;
 	EXECUTE format('SELECT greatest($1, max(st.arrival_time - b.start'
 		' + f.end_time)), greatest($2, max(st.departure_time - b.start'
 		' + f.end_time)) FROM %1$s.frequencies f JOIN %1$s.stop_times st'

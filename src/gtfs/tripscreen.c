@@ -88,7 +88,9 @@ struct TripScreen
 	int			min_arrival,
 				min_departure,
 				max_arrival,
-				max_departure;
+				max_departure,
+				top_arrival,	/* the largest of its rows, or -1 */
+				top_departure;
 	long		max_line;		/* the last stop's row: its line, stop_id */
 	Buf			max_stop;		/* (COPY-escaped) and shape_dist_traveled */
 	bool		max_stop_null;
@@ -478,6 +480,8 @@ end_run(TripScreen *ts)
 	put_double(b, ts->max_distance, ts->max_has_distance);
 	buf_puts(b, ts->any_distance ? "\tt" : "\tf");
 	buf_puts(b, ts->as_written ? "\tt" : "\tf");
+	put_int(b, ts->top_arrival, ts->top_arrival >= 0);
+	put_int(b, ts->top_departure, ts->top_departure >= 0);
 	if (b->lost)
 	{
 		log_error("out of memory");
@@ -516,6 +520,7 @@ start_run(TripScreen *ts, const ScreenRow *row)
 		return false;
 	ts->suspect = ts->trip_null;
 	ts->as_written = !ts->trip_null;
+	ts->top_arrival = ts->top_departure = -1;
 	ts->first_line = row->line;
 	ts->rows = 0;
 	ts->sorted = true;
@@ -725,6 +730,10 @@ screen_row(TripScreen *ts, const ScreenRow *row)
 
 	if (row->defect)
 		ts->as_written = false;
+	if (row->arrival > ts->top_arrival)
+		ts->top_arrival = row->arrival;
+	if (row->departure > ts->top_departure)
+		ts->top_departure = row->departure;
 	/* the checks of the rows, in the order of stop_times_rows.sql */
 	if (row->defect ||
 		(row->arrival < 0) != (row->departure < 0) ||

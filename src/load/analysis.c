@@ -15,11 +15,11 @@ extern const char sql_stats_indexes[];
 extern const char sql_translated[];
 
 bool
-analysis_views(Buf *sql, const Ddl *d)
+analysis_views(Buf *sql, const Ddl *d, bool translations)
 {
 	return timetable_template(sql, d, sql_stats_views) &&
 		timetable_template(sql, d, sql_stats_matviews) &&
-		timetable_template(sql, d, sql_translated);
+		(!translations || timetable_template(sql, d, sql_translated));
 }
 
 /*

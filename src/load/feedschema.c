@@ -14,7 +14,7 @@
 #include "timetable.h"
 
 bool
-feedschema_views(Buf *sql, const Ddl *d)
+feedschema_views(Buf *sql, const Ddl *d, bool translations)
 {
 	bool		ok = ddl_create_trip_lines(sql, d);
 
@@ -25,7 +25,7 @@ feedschema_views(Buf *sql, const Ddl *d)
 		ok = timetable_sql(sql, d, i, TIMETABLE_VIEWS) &&
 			(sql->len == len || buf_puts(sql, ";\n"));
 	}
-	return ok && analysis_views(sql, d);
+	return ok && analysis_views(sql, d, translations);
 }
 
 
@@ -108,7 +108,7 @@ feedschema_print(FILE *out)
 			fprintf(out, "%s;\n", sql.data);
 	}
 	buf_reset(&sql);
-	feedschema_views(&sql, &d);
+	feedschema_views(&sql, &d, true);
 	fprintf(out, "\n-- the views, made in the feed's schema once its tables "
 			"are swapped in\n%s", sql.data);
 	buf_reset(&sql);
