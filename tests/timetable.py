@@ -1205,8 +1205,8 @@ def trip_starts_of_hostile_numbering():
 def trip_starts_of_a_long_trip_with_gaps():
     """A trip of 30,000 stop times numbered with gaps: its stop times'
     ranks are found in its numbering by a binary search, not a scan of it
-    for each (array_position: 5.5 s for the trip's stop times, growing as
-    the square of its length)."""
+    for each (array_position: 5.5 s for the trip's stop times, 0.5 s with
+    width_bucket, the rest the array read for each: a bound of 2 s)."""
     it.load(hostile_numbering_feed(30000), 'thostile_long', '--no-validate',
             '--no-geometry')
     started = time.monotonic()
@@ -1216,7 +1216,7 @@ def trip_starts_of_a_long_trip_with_gaps():
     seconds = time.monotonic() - started
     check(got == [('30000', str(30000 * 29999 // 2), '1')],
           'the long trip\'s ranks: %r' % got)
-    check(seconds < 1, 'its stop times took %.1f s' % seconds)
+    check(seconds < 2, 'its stop times took %.1f s' % seconds)
 
 @test()
 def small_tables_without_parallel_workers():
