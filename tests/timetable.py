@@ -1196,6 +1196,14 @@ def trip_starts_of_hostile_numbering():
                     " stop_sequence IS NOT NULL ORDER BY 1, 2" % qi(schema))
         check(got == want, '%s: arrivals_departures %r, the rows say %r'
               % (schema, got, want))
+        got = query("SELECT trip_id, from_stop_sequence,"
+                    " from_stop_sequence_consec, trip_start_time FROM %s."
+                    "connections ORDER BY 1, 2" % qi(schema))
+        ends = {(r[0], r[1]) for r in query(
+            "SELECT trip_id, max(stop_sequence)::text FROM %s.stop_times"
+            " GROUP BY 1" % qi(schema))}
+        check(got == [r for r in want if (r[0], r[1]) not in ends],
+              '%s: connections %r' % (schema, got))
         got = query("SELECT trip_id, trip_start_time FROM %s.arrivals_departures"
                     " WHERE stop_sequence IS NULL ORDER BY 1" % qi(schema))
         check(got == [('NONE', '11:00:00'), ('NOSEQ', '10:00:00')],
