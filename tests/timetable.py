@@ -1142,8 +1142,8 @@ def hostile_numbering_feed(long_trip=0):
     and 2^31-1 in one run as written (one more than their difference is
     past integer), 2^31-1 and -2^31 apart, a row without stop_sequence in
     a trip's middle (loaded, as NULL, with an error), a trip whose only row
-    has none, and, with long_trip, a trip of that many stop times numbered
-    with gaps."""
+    has none; or, with long_trip, only a trip of that many stop times
+    numbered with gaps."""
     top, bottom = 2 ** 31 - 1, -2 ** 31
     st = ['trip_id,arrival_time,departure_time,stop_id,stop_sequence\n',
           'HUGE,08:00:00,08:00:00,S0,0\n', 'HUGE,08:05:00,08:05:00,S1,%d\n'
@@ -1152,10 +1152,11 @@ def hostile_numbering_feed(long_trip=0):
           'WIDE,09:10:00,09:10:00,S2,%d\n' % top,
           'NOSEQ,10:00:00,10:00:00,S0,1\n', 'NOSEQ,10:05:00,10:05:00,S1,\n',
           'NOSEQ,10:10:00,10:10:00,S2,3\n', 'NONE,11:00:00,11:00:00,S0,\n']
-    st += ['LONG,%s,%s,S%d,%d\n' % (hms(8 * 3600 + i), hms(8 * 3600 + i),
-                                     i % 3, 2 * i) for i in range(long_trip)]
-    trips = ['HUGE', 'WIDE', 'NOSEQ', 'NONE'] + (['LONG'] if long_trip
-                                                 else [])
+    trips = ['HUGE', 'WIDE', 'NOSEQ', 'NONE']
+    if long_trip:
+        st[1:] = ['LONG,%s,%s,S%d,%d\n' % (hms(8 * 3600 + i), hms(8 * 3600 + i),
+                                            i % 3, 2 * i) for i in range(long_trip)]
+        trips = ['LONG']
     return it.write_feed('timetable_hostile_numbering%d' % long_trip, {
         'agency.txt': 'agency_id,agency_name,agency_url,agency_timezone\n'
                       'A,A,https://a.example,Europe/Berlin\n',
