@@ -512,7 +512,7 @@ ALTER TABLE "gtfs".service_days ADD PRIMARY KEY (service_id, date);
 CREATE INDEX ON "gtfs".service_days (date);
 CREATE TABLE "gtfs".trip_starts (
 	trip_id text COLLATE "C" NOT NULL,
-	first_sequence integer NOT NULL,
+	first_sequence integer,
 	start_time interval,
 	sequences integer[]
 ) WITH (autovacuum_enabled = false);
@@ -524,22 +524,22 @@ IF pg_catalog.to_regclass('pg_temp.gtfs2pgsql_trip_runs') IS NOT NULL THEN
 		coalesce(r.min_departure, r.min_arrival))
 	FROM pg_temp.gtfs2pgsql_trip_runs r
 	WHERE r.trip_id IS NOT NULL AND r.sorted AND r.as_written
-	AND r.max_sequence - r.min_sequence + 1 = r.rows
+	AND r.max_sequence::bigint - r.min_sequence + 1 = r.rows
 	AND NOT EXISTS (SELECT FROM pg_temp.gtfs2pgsql_trip_runs o
 		WHERE o.trip_id = r.trip_id AND o.first_line <> r.first_line);
 END IF;
 INSERT INTO "gtfs".trip_starts (trip_id, first_sequence, start_time, sequences)
 SELECT t.trip_id, s.first_sequence, s.start_time,
-	CASE WHEN s.last_sequence - s.first_sequence + 1 <> s.stop_times
+	CASE WHEN s.last_sequence::bigint - s.first_sequence + 1 <> s.stop_times
 		THEN s.sequences END
 FROM "gtfs".trips t
 CROSS JOIN LATERAL (SELECT pg_catalog.min(x.stop_sequence) AS first_sequence,
 		pg_catalog.max(x.stop_sequence) AS last_sequence,
-		pg_catalog.count(*) AS stop_times,
+		pg_catalog.count(x.stop_sequence) AS stop_times,
 		(pg_catalog.array_agg(coalesce(x.departure_time, x.arrival_time)
 			ORDER BY x.stop_sequence))[1] AS start_time,
 		pg_catalog.array_agg(x.stop_sequence ORDER BY x.stop_sequence)
-			AS sequences
+			FILTER (WHERE x.stop_sequence IS NOT NULL) AS sequences
 	FROM "gtfs".stop_times x WHERE x.trip_id = t.trip_id
 	HAVING pg_catalog.count(*) > 0) s
 WHERE t.trip_id IS NOT NULL
@@ -580,7 +580,7 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		sd.date, st.stop_sequence,
 		CASE WHEN trs.sequences IS NULL
 			THEN st.stop_sequence - trs.first_sequence
-			ELSE array_position(trs.sequences, st.stop_sequence) - 1
+			ELSE width_bucket(st.stop_sequence, trs.sequences) - 1
 			END AS stop_sequence_consec,
 		st.stop_headsign, st.pickup_type, st.drop_off_type,
 		st.shape_dist_traveled, st.timepoint, g.tz, st.arrival_time,
@@ -708,7 +708,7 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		st.stop_sequence AS from_stop_sequence,
 		CASE WHEN trs.sequences IS NULL
 			THEN st.stop_sequence - trs.first_sequence
-			ELSE array_position(trs.sequences, st.stop_sequence) - 1
+			ELSE width_bucket(st.stop_sequence, trs.sequences) - 1
 			END AS from_stop_sequence_consec,
 		st.timepoint AS from_timepoint, sd.date,
 		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,

@@ -48,7 +48,7 @@ WITH stop_times_based AS NOT MATERIALIZED (
 -- trip_starts (timetable_trip_starts.sql says why)
 		CASE WHEN trs.sequences IS NULL
 			THEN st.stop_sequence - trs.first_sequence
-			ELSE array_position(trs.sequences, st.stop_sequence) - 1
+			ELSE width_bucket(st.stop_sequence, trs.sequences) - 1
 			END AS stop_sequence_consec,
 		st.stop_headsign, st.pickup_type, st.drop_off_type,
 		st.shape_dist_traveled, st.timepoint, g.tz, st.arrival_time,

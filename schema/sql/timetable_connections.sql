@@ -42,7 +42,7 @@ WITH stop_times_based AS NOT MATERIALIZED (
 		st.stop_sequence AS from_stop_sequence,
 		CASE WHEN trs.sequences IS NULL
 			THEN st.stop_sequence - trs.first_sequence
-			ELSE array_position(trs.sequences, st.stop_sequence) - 1
+			ELSE width_bucket(st.stop_sequence, trs.sequences) - 1
 			END AS from_stop_sequence_consec,
 		st.timepoint AS from_timepoint, sd.date,
 		n.timepoint AS to_timepoint, n.stop_sequence AS to_stop_sequence,
