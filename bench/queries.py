@@ -211,6 +211,16 @@ def pick_trip(db, p):
     return out.stdout.strip()
 
 
+def populated(db, schema):
+    """whether gtfs2pgsql's stats_by_route_date of schema was filled"""
+    out = subprocess.run(
+        ['psql', '-X', '-At', '-d', db, '-c',
+         "SELECT ispopulated FROM pg_catalog.pg_matviews WHERE schemaname"
+         f" = '{schema}' AND matviewname = 'stats_by_route_date'"],
+        capture_output=True, text=True, check=True)
+    return out.stdout.strip() == 't'
+
+
 def percentile(values, pct):
     """nearest-rank percentile"""
     s = sorted(values)
@@ -241,6 +251,14 @@ def main():
     print(lines[0], flush=True)
     diffs = []
     for name, iterations, sql_gvp, sql_g2p, compared, ordered in suite:
+        if name.startswith('stats_by_route_date') and not populated(
+                g2p_db, g2p_schema):
+            # ours is a materialized view: its REFRESH reads every stop
+            # time of every day (2.5 billion rows for the generated 10M)
+            line = f"| {name} | - | - | - | - | - | not filled | - | - |"
+            lines.append(line)
+            print(line, flush=True)
+            continue
         theirs = rows(gvp_db, 'public', sql_gvp, compared, ordered)
         ours = rows(g2p_db, g2p_schema, sql_g2p, compared, ordered)
         same = 'yes' if theirs == ours else 'NO'

@@ -1054,6 +1054,40 @@ def typical_queries_below_jit():
         check(total < limit, '%s: estimated cost %.0f, jit_above_cost %.0f'
               % (sql, total, limit))
 
+# What the rows of a feed's stop_times say of each numbered stop time: its
+# rank in its trip (the earlier ones counted) and the trip's first stop
+# time's departure, else arrival
+ROWS_SAY = ("SELECT st.trip_id, st.stop_sequence, (SELECT count(*) FROM"
+            " {s}.stop_times x WHERE x.trip_id = st.trip_id AND"
+            " x.stop_sequence < st.stop_sequence), (SELECT coalesce("
+            "x.departure_time, x.arrival_time) FROM {s}.stop_times x WHERE"
+            " x.trip_id = st.trip_id ORDER BY x.stop_sequence LIMIT 1)"
+            " FROM {s}.stop_times st WHERE st.stop_sequence IS NOT NULL"
+            " ORDER BY 1, 2")
+
+def check_numbering(schema, stop_times):
+    """arrivals_departures' stop_sequence_consec and trip_start_time, and
+    connections' from_stop_sequence_consec, of schema's numbered stop times
+    (as many as stop_times; a trip's template, not its frequency
+    instances) are what the rows say."""
+    want = query(ROWS_SAY.format(s=qi(schema)))
+    check(len(want) == stop_times, '%s: %d stop times' % (schema, len(want)))
+    got = query("SELECT DISTINCT trip_id, stop_sequence, stop_sequence_consec,"
+                " trip_start_time FROM %s.arrivals_departures WHERE"
+                " frequencies_it IN (-1, 1) AND stop_sequence IS NOT NULL"
+                " ORDER BY 1, 2" % qi(schema))
+    check(got == want, '%s: arrivals_departures %r, the rows say %r'
+          % (schema, got, want))
+    got = query("SELECT DISTINCT trip_id, from_stop_sequence,"
+                " from_stop_sequence_consec, trip_start_time FROM %s."
+                "connections WHERE frequencies_it IN (-1, 1) ORDER BY 1, 2"
+                % qi(schema))
+    ends = {(r[0], r[1]) for r in query(
+        "SELECT trip_id, max(stop_sequence)::text FROM %s.stop_times"
+        " GROUP BY 1" % qi(schema))}
+    check(got == [r for r in want if (r[0], r[1]) not in ends],
+          '%s: connections %r' % (schema, got))
+
 def numbering_feed():
     """Trips whose stop times number and order every way a feed does: one
     to n, from 0 or negative, with gaps, out of order, in two runs apart,
@@ -1107,32 +1141,10 @@ def trip_starts_as_every_trip_read():
     the rules, without them, and with --no-trip-screen; a window over
     every route is planned below jit_above_cost."""
     feed = numbering_feed()
-    truth = ("SELECT st.trip_id, st.stop_sequence, (SELECT count(*) FROM"
-             " {s}.stop_times x WHERE x.trip_id = st.trip_id AND"
-             " x.stop_sequence < st.stop_sequence), (SELECT coalesce("
-             "x.departure_time, x.arrival_time) FROM {s}.stop_times x WHERE"
-             " x.trip_id = st.trip_id ORDER BY x.stop_sequence LIMIT 1)"
-             " FROM {s}.stop_times st ORDER BY 1, 2")
     for schema, options in (('tnum', ()), ('tnum_nv', ('--no-validate',)),
                             ('tnum_every', ('--no-trip-screen',))):
         it.load(feed, schema, *options)
-        want = query(truth.format(s=qi(schema)))
-        check(len(want) == 27, '%s: %d stop times' % (schema, len(want)))
-        got = query("SELECT DISTINCT trip_id, stop_sequence,"
-                    " stop_sequence_consec, trip_start_time FROM %s."
-                    "arrivals_departures WHERE frequencies_it IN (-1, 1)"
-                    " ORDER BY 1, 2" % qi(schema))
-        check(got == want, '%s: arrivals_departures %r, the rows say %r'
-              % (schema, got, want))
-        got = query("SELECT DISTINCT trip_id, from_stop_sequence,"
-                    " from_stop_sequence_consec, trip_start_time FROM %s."
-                    "connections WHERE frequencies_it IN (-1, 1)"
-                    " ORDER BY 1, 2" % qi(schema))
-        ends = {(r[0], r[1]) for r in query(
-            "SELECT trip_id, max(stop_sequence)::text FROM %s.stop_times"
-            " GROUP BY 1" % qi(schema))}
-        check(got == [r for r in want if (r[0], r[1]) not in ends],
-              '%s: connections %r' % (schema, got))
+        check_numbering(schema, 27)
         # the largest times, from the screen too: LATE's 26:00:00 (FREQ's
         # instances end at 07:40)
         largest = query("SELECT %s.largest_arrival_time(), %s."
@@ -1188,31 +1200,10 @@ def trip_starts_of_hostile_numbering():
     its start (the load failed: first_sequence was NOT NULL); with the
     rules and without."""
     feed = hostile_numbering_feed()
-    truth = ("SELECT st.trip_id, st.stop_sequence, (SELECT count(*) FROM"
-             " {s}.stop_times x WHERE x.trip_id = st.trip_id AND"
-             " x.stop_sequence < st.stop_sequence), (SELECT coalesce("
-             "x.departure_time, x.arrival_time) FROM {s}.stop_times x WHERE"
-             " x.trip_id = st.trip_id ORDER BY x.stop_sequence LIMIT 1)"
-             " FROM {s}.stop_times st WHERE st.stop_sequence IS NOT NULL"
-             " ORDER BY 1, 2")
     for schema, options in (('thostile', ()),
                             ('thostile_nv', ('--no-validate',))):
         it.load(feed, schema, *options)
-        want = query(truth.format(s=qi(schema)))
-        check(len(want) == 7, '%s: %d stop times' % (schema, len(want)))
-        got = query("SELECT trip_id, stop_sequence, stop_sequence_consec,"
-                    " trip_start_time FROM %s.arrivals_departures WHERE"
-                    " stop_sequence IS NOT NULL ORDER BY 1, 2" % qi(schema))
-        check(got == want, '%s: arrivals_departures %r, the rows say %r'
-              % (schema, got, want))
-        got = query("SELECT trip_id, from_stop_sequence,"
-                    " from_stop_sequence_consec, trip_start_time FROM %s."
-                    "connections ORDER BY 1, 2" % qi(schema))
-        ends = {(r[0], r[1]) for r in query(
-            "SELECT trip_id, max(stop_sequence)::text FROM %s.stop_times"
-            " GROUP BY 1" % qi(schema))}
-        check(got == [r for r in want if (r[0], r[1]) not in ends],
-              '%s: connections %r' % (schema, got))
+        check_numbering(schema, 7)
         got = query("SELECT trip_id, trip_start_time FROM %s.arrivals_departures"
                     " WHERE stop_sequence IS NULL ORDER BY 1" % qi(schema))
         check(got == [('NONE', '11:00:00'), ('NOSEQ', '10:00:00')],
