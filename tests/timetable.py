@@ -1227,6 +1227,20 @@ def trip_starts_of_a_long_trip_with_gaps():
     check(seconds < 2, 'its stop times took %.1f s' % seconds)
 
 @test()
+def parents_analyzed_on_joined_columns():
+    """The feed's partitioned stop_times has statistics of its own for
+    trip_id and stop_id (a query names the parent, whose statistics, not
+    its partition's, estimate the joins): without stop_id's, a station's
+    20 minutes of a generated 10M feed joined its 948 stop times with
+    every trip (131 ms, where 10 ms through the trips' key)."""
+    it.load(busy_feed(), 'timetable_busy')
+    got = query("SELECT attname FROM pg_catalog.pg_stats WHERE schemaname ="
+                " 'timetable_busy' AND tablename = 'stop_times' AND inherited"
+                " ORDER BY 1")
+    check(got == [('stop_id',), ('trip_id',)],
+          'statistics of the parent stop_times: %r' % got)
+
+@test()
 def small_tables_without_parallel_workers():
     """A feed's table under min_parallel_table_scan_size has
     parallel_workers = 0, as the planner gives a plain table of that size
