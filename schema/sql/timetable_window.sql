@@ -46,13 +46,13 @@ BEGIN
 		EXECUTE format('SELECT max(arrival_time), max(departure_time)'
 			' FROM %s.stop_times', ns) INTO arrival, departure;
 	END IF;
-	EXECUTE format('SELECT greatest($1, max(st.arrival_time - b.start'
-		' + f.end_time)), greatest($2, max(st.departure_time - b.start'
+-- a frequency trip's times moved to its last instance: from its first
+-- stop time, which trip_starts holds (a trip without one has no instance)
+	EXECUTE format('SELECT greatest($1, max(st.arrival_time - b.start_time'
+		' + f.end_time)), greatest($2, max(st.departure_time - b.start_time'
 		' + f.end_time)) FROM %1$s.frequencies f JOIN %1$s.stop_times st'
-		' ON st.trip_id = f.trip_id CROSS JOIN LATERAL (SELECT'
-		' coalesce(x.departure_time, x.arrival_time) AS start'
-		' FROM %1$s.stop_times x WHERE x.trip_id = f.trip_id'
-		' ORDER BY x.stop_sequence LIMIT 1) b', ns)
+		' ON st.trip_id = f.trip_id JOIN %1$s.trip_starts b'
+		' ON b.trip_id = f.trip_id', ns)
 		INTO arrival, departure USING arrival, departure;
 -- the offsets of January and July (pg_timezone_names would read every
 -- zone of the server: 0.13 s); a zone the server does not know (notice

@@ -285,6 +285,7 @@ bool
 finish_views(LoadRun *run, const char *target)
 {
 	Ddl			d = run->ddl;
+	const CatalogFile *translations = catalog_find_file("translations.txt");
 	Buf			sql;
 	bool		ok;
 
@@ -293,8 +294,8 @@ finish_views(LoadRun *run, const char *target)
 	/* a feed without geometry over one with: its lines' views go */
 	ok = (d.geometry ||
 		  (ddl_drop_line_views(&sql, &d, true) && buf_puts(&sql, ";\n"))) &&
-		feedschema_views(&sql, &d, run->present[catalog_find_file(
-											"translations.txt") - catalog_files] != 0) &&
+		feedschema_views(&sql, &d,
+						 run->present[translations - catalog_files] != 0) &&
 		table_run_sql(run, &sql);
 	buf_free(&sql);
 	return ok;

@@ -9,8 +9,8 @@
  * side load's, which inherits them) has their places.  Each run of a trip
  * is written as a line of COPY text to a temporary file; in the load's
  * transaction the file and the stops' places fill two temporary tables,
- * which the timetable and the rules read and the commit drops.  Nothing of the feed is held but its stops,
- * at most SCREEN_STOPS_MAX_BYTES of them.
+ * which the timetable and the rules read and the commit drops.  Nothing of
+ * the feed is held but its stops, at most SCREEN_STOPS_MAX_BYTES of them.
  */
 #include "load_run.h"
 
