@@ -200,25 +200,26 @@ def rows(db, schema, sql, compared, ordered):
     return lines if ordered else sorted(lines)
 
 
+def value(db, sql):
+    """the one value sql gives in db, as text"""
+    out = subprocess.run(['psql', '-X', '-At', '-d', db, '-c', sql],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def pick_trip(db, p):
     """a trip of the route running on the day (their table: a trip of
     theirs), the first by trip_id"""
-    out = subprocess.run(
-        ['psql', '-X', '-At', '-d', db, '-c',
-         f"SELECT min(trip_id) FROM arrivals_departures WHERE route_short_name"
-         f" = '{p['route_short_name']}' AND date = '{p['day']}'"],
-        capture_output=True, text=True, check=True)
-    return out.stdout.strip()
+    return value(db, "SELECT min(trip_id) FROM arrivals_departures WHERE"
+                     f" route_short_name = '{p['route_short_name']}' AND date"
+                     f" = '{p['day']}'")
 
 
 def populated(db, schema):
     """whether gtfs2pgsql's stats_by_route_date of schema was filled"""
-    out = subprocess.run(
-        ['psql', '-X', '-At', '-d', db, '-c',
-         "SELECT ispopulated FROM pg_catalog.pg_matviews WHERE schemaname"
-         f" = '{schema}' AND matviewname = 'stats_by_route_date'"],
-        capture_output=True, text=True, check=True)
-    return out.stdout.strip() == 't'
+    return value(db, "SELECT ispopulated FROM pg_catalog.pg_matviews WHERE"
+                     f" schemaname = '{schema}' AND matviewname ="
+                     " 'stats_by_route_date'") == 't'
 
 
 def percentile(values, pct):
